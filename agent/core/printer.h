@@ -1,0 +1,65 @@
+// The Printer record: what one scan learned about one network address.
+//
+// Produced by the SNMP decoder (snmp/decode), consumed by the CLI, the state store and the
+// uplink serializer. Plain value type, no behaviour beyond small helpers; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fleet {
+
+// One row of prtMarkerSuppliesTable, normalised.
+struct Supply {
+  int index = 0;                 // prtMarkerSuppliesIndex (the last OID arc)
+  std::string description;       // prtMarkerSuppliesDescription, cleaned of vendor wrapping
+  std::string type;              // toner|ink|drum|waste|fuser|transfer|developer|staples|kit|other|unknown
+  std::string color;             // cyan|magenta|yellow|black|... or "" when not coloured
+  std::optional<int> level_percent;  // 0..100, nullopt when the device cannot say
+  std::string state;             // ok|low|empty|unknown|some_remaining
+  // Raw values as the device gave them, kept for diagnosis (RFC 3805 special values included).
+  int64_t raw_level = 0;
+  int64_t raw_max = 0;
+  int supply_class = 0;          // prtMarkerSuppliesClass: 3 consumed, 4 receptacle (waste)
+};
+
+enum class PageCountUnit { kUnknown, kImpressions, kSheets };
+
+struct Printer {
+  std::string ip;
+  bool is_printer = false;       // false: the address answered SNMP but is not a printer
+  std::string not_printer_reason;  // why it was not taken for a printer (is_printer == false)
+  std::string profile;           // name of the printer profile that matched ("" = standard only)
+
+  std::string serial;
+  std::string manufacturer;
+  std::string model;
+  std::string firmware;
+  std::optional<int64_t> lifetime_page_count;
+  PageCountUnit page_count_unit = PageCountUnit::kUnknown;
+  std::string page_count_source;          // OID or field the count came from
+  std::string page_count_missing_reason;  // set when lifetime_page_count is empty
+
+  std::string mac;               // aa:bb:cc:dd:ee:ff
+  std::string hostname;          // sysName
+  std::string location;          // sysLocation
+  std::string status;            // idle|printing|warmup|warning|down|testing|other|unknown
+  std::vector<std::string> alerts;  // short summary of prtAlertTable rows
+  std::vector<Supply> supplies;
+
+  std::string sys_descr;
+  std::string sys_object_id;
+
+  // Filled by the agent from the cloud's last word (issue 2/6); "none" until then.
+  std::string mps = "none";
+  std::string readiness;
+
+  // Set when the device answered but a later step failed (walk aborted, hostile reply...).
+  std::string error;
+};
+
+std::string_view PageCountUnitName(PageCountUnit unit);
+
+}  // namespace fleet

@@ -1,0 +1,126 @@
+// Config: the agent's typed, validated configuration, loaded from YAML.
+//
+// LoadConfigFile() reads the file once, checks every key against the one defaults table
+// (config.cc), and returns either a Config or the complete list of errors, each with its
+// FILE:LINE:COL and key path. Secrets (SNMP communities, v3 passphrases) may be inline or come
+// from `*_file` keys; they are read at load time and never appear in PrintConfig() output or any
+// error message. Value types; not thread-safe; the daemon owns the current Config and swaps it
+// whole on reload.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fleet::config {
+
+struct SourcePos {
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based
+};
+
+struct SnmpCredential {
+  std::string version;          // "1" | "2c" | "3"
+  std::string community;        // secret (v1/v2c)
+  std::string user;             // v3
+  std::string security_level;   // noAuthNoPriv | authNoPriv | authPriv
+  std::string auth_protocol;    // MD5 | SHA | SHA-224 | SHA-256 | SHA-384 | SHA-512 (canonical)
+  std::string auth_passphrase;  // secret
+  std::string priv_protocol;    // DES | AES-128 | AES-192 | AES-256 (canonical; "AES" -> AES-128)
+  std::string priv_passphrase;  // secret
+  std::string context;          // v3 context name
+  SourcePos pos;
+};
+
+// One search-criteria entry as written. Addresses are host-order IPv4 numbers.
+struct SearchEntry {
+  enum class Kind { kAddress, kRange, kCidr, kHostName };
+  std::string text;
+  Kind kind = Kind::kAddress;
+  uint32_t first = 0;  // for kAddress, kRange, kCidr (inclusive)
+  uint32_t last = 0;
+  SourcePos pos;
+};
+
+struct Config {
+  std::string path;  // the file it came from
+
+  struct Search {
+    std::vector<SearchEntry> include;
+    std::vector<SearchEntry> exclude;
+    uint64_t max_addresses = 65536;
+  } search;
+
+  struct Snmp {
+    uint16_t port = 161;
+    std::chrono::milliseconds timeout{1000};
+    int retries = 1;
+    int rate_limit_pps = 2000;  // 0 = no limit
+    int max_in_flight = 256;
+    int max_repetitions = 10;
+    std::vector<SnmpCredential> credentials;
+  } snmp;
+
+  struct Scan {
+    std::chrono::milliseconds interval{std::chrono::hours(1)};
+  } scan;
+
+  struct Cloud {
+    std::string url;
+    std::string ca_file;
+    std::vector<std::string> pin_sha256;
+    std::string proxy;  // may hold a password: redacted when printed
+  } cloud;
+
+  struct Agent {
+    std::string state_dir = "/var/lib/fleet-agent";
+  } agent;
+
+  struct Log {
+    std::string level = "info";  // trace|debug|info|warn|error|critical|off
+  } log;
+};
+
+struct ConfigError {
+  std::string file;
+  SourcePos pos;
+  std::string key_path;  // e.g. "snmp.credentials[1].auth_protocol"; "" for file-level errors
+  std::string message;   // what is wrong and what is expected; never contains a secret
+  // "FILE:LINE:COL: key.path: message"
+  std::string ToString() const;
+};
+
+struct LoadResult {
+  std::optional<Config> config;     // set only when errors is empty
+  std::vector<ConfigError> errors;  // every problem found, in file order
+};
+
+LoadResult LoadConfigFile(const std::string& path);
+// For tests and embedded defaults: `name` stands in for the file name in errors.
+LoadResult LoadConfigString(const std::string& yaml, const std::string& name);
+
+// The effective configuration (defaults filled in) as YAML, secrets replaced by "<redacted>".
+std::string PrintConfig(const Config& config);
+
+// Parses "500ms", "2s", "15m", "1h" (also "1h30m"); nullopt for anything else.
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
+
+// Search-criteria expansion at scan time: every include entry, host names resolved through
+// `resolve`, minus every exclude entry, de-duplicated and sorted. A host name that does not
+// resolve is reported in `warnings` and skipped, never fatal.
+struct ExpandedTargets {
+  std::vector<uint32_t> addresses;  // host order, ascending, unique
+  std::vector<std::string> warnings;
+};
+using Resolver = std::function<std::vector<uint32_t>(const std::string& host, std::string* error)>;
+ExpandedTargets ExpandSearch(const Config::Search& search, const Resolver& resolve);
+// The system resolver (getaddrinfo, IPv4 only).
+std::vector<uint32_t> ResolveHostName(const std::string& host, std::string* error);
+
+std::string FormatIPv4(uint32_t address);
+std::optional<uint32_t> ParseIPv4(const std::string& text);
+
+}  // namespace fleet::config

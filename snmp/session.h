@@ -1,0 +1,60 @@
+// snmp::Session — asynchronous SNMP requests to one device with one credential.
+//
+// This is the seam between I/O and logic: the net-snmp adapter (netsnmp_engine.h) implements it
+// over UDP; tests implement it over a recording (tests/support/recording_session.h). Walk logic
+// (walk.h) and the scanner (scanner.h) only ever see this interface.
+//
+// Contract for every implementation:
+// - Requests are queued and sent one at a time: never more than one outstanding request to the
+//   device (printer SNMP stacks are fragile).
+// - Callbacks run on the io_context that owns the session, never inline from the call that
+//   queued the request, and exactly once (with kCancelled after Cancel()).
+// - A response error (timeout after all retries, authentication failure, malformed reply) comes
+//   back as an Error; per-varbind exceptions (noSuchObject...) come back as values.
+// - Not thread-safe: use from the io_context's thread only. The session must outlive its
+//   outstanding requests' callbacks or be Cancel()ed first.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/core/result.h"
+#include "snmp/credential.h"
+#include "snmp/types.h"
+
+namespace fleet::snmp {
+
+struct Target {
+  std::string ip;  // dotted IPv4 (host names are resolved before they reach the engine)
+  uint16_t port = 161;
+};
+
+using VarbindsCallback = std::function<void(Result<std::vector<Varbind>>)>;
+
+class Session {
+ public:
+  virtual ~Session() = default;
+
+  virtual void Get(std::vector<Oid> oids, VarbindsCallback done) = 0;
+  virtual void GetNext(std::vector<Oid> oids, VarbindsCallback done) = 0;
+  // Not available in SNMPv1: implementations answer kInternal there (Walk uses GETNEXT for v1).
+  virtual void GetBulk(std::vector<Oid> oids, int non_repeaters, int max_repetitions,
+                       VarbindsCallback done) = 0;
+  // Fails every queued and outstanding request with kCancelled.
+  virtual void Cancel() = 0;
+
+  virtual const Target& target() const = 0;
+  virtual Version version() const = 0;
+};
+
+// Opens sessions; the engine implements it, tests provide recordings.
+class SessionFactory {
+ public:
+  virtual ~SessionFactory() = default;
+  virtual std::unique_ptr<Session> Open(const Target& target, const Credential& credential) = 0;
+};
+
+}  // namespace fleet::snmp
