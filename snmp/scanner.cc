@@ -1,1 +1,282 @@
-// placeholder: implemented by its owner
+#include "snmp/scanner.h"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <utility>
+
+#include "snmp/decode.h"
+
+namespace fleet::snmp {
+namespace {
+
+uint32_t AddressKey(const std::string& ip) {
+  in_addr a{};
+  if (inet_pton(AF_INET, ip.c_str(), &a) != 1) return 0;
+  return ntohl(a.s_addr);
+}
+
+void Merge(VarbindMap& into, const std::vector<Varbind>& varbinds) {
+  for (const auto& vb : varbinds) {
+    // Exceptions carry no value; keeping them would only make the decoder test for them again.
+    if (vb.value.IsException()) continue;
+    into.insert_or_assign(vb.oid, vb.value);
+  }
+}
+
+}  // namespace
+
+// One address being read: a small state machine driven by its session's callbacks.
+class Scanner::Device {
+ public:
+  Device(Scanner& owner, std::string ip, size_t first_credential)
+      : owner_(owner), ip_(std::move(ip)), first_credential_(first_credential) {}
+
+  void Start() { TryCredential(0); }
+  void Cancel() {
+    if (session_) session_->Cancel();
+  }
+
+  const std::string& ip() const { return ip_; }
+  bool responded() const { return responded_; }
+  size_t credential_index() const { return credential_index_; }
+  std::optional<Printer>& printer() { return printer_; }
+  std::optional<DeviceIssue>& issue() { return issue_; }
+
+ private:
+  const std::vector<Credential>& credentials() const { return owner_.options_.credentials; }
+
+  // Tries credentials in order, starting with the one that worked last time for this address.
+  void TryCredential(size_t attempt) {
+    const size_t n = credentials().size();
+    if (attempt >= n || owner_.cancelled_) {
+      Done();
+      return;
+    }
+    credential_index_ = (first_credential_ + attempt) % n;
+    // The previous credential's session may be the one whose callback we are in: retire it, do
+    // not destroy it here.
+    if (session_) retired_.push_back(std::move(session_));
+    session_ = owner_.factory_.Open(Target{ip_, owner_.options_.port},
+                                    credentials()[credential_index_]);
+    session_->Get(IdentificationOids(), [this, attempt](Result<std::vector<Varbind>> r) {
+      if (!r.ok()) {
+        if (r.error().code == ErrorCode::kAuth) {
+          // An agent is there but refused us: worth telling the administrator even when a later
+          // credential works, since the refused one may be a typo.
+          auth_errors_.push_back(credentials()[credential_index_].Describe() + ": " +
+                                 r.error().message);
+        }
+        if (r.error().code == ErrorCode::kCancelled) {
+          Done();
+          return;
+        }
+        TryCredential(attempt + 1);
+        return;
+      }
+      responded_ = true;
+      Merge(collected_, r.value());
+      Probe();
+    });
+  }
+
+  void Probe() {
+    session_->GetNext({PrinterMibProbe()}, [this](Result<std::vector<Varbind>> r) {
+      if (r.ok()) {
+        Merge(collected_, r.value());
+      } else if (!Tolerate(r.error(), "Printer-MIB probe")) {
+        return;
+      }
+      plan_ = PlanCollection(owner_.profiles_, collected_);
+      if (!plan_.candidate) {
+        Done();
+        return;
+      }
+      NextGet(0);
+    });
+  }
+
+  // Vendor scalars, in PDUs of bounded size (v1 agents answer noSuchName for the whole PDU; the
+  // engine retries without the missing OID, so a small PDU keeps that cheap).
+  void NextGet(size_t from) {
+    if (from >= plan_.get.size()) {
+      NextWalk(0);
+      return;
+    }
+    const size_t to = std::min(plan_.get.size(), from + owner_.options_.max_oids_per_get);
+    std::vector<Oid> oids(plan_.get.begin() + static_cast<std::ptrdiff_t>(from),
+                          plan_.get.begin() + static_cast<std::ptrdiff_t>(to));
+    session_->Get(std::move(oids), [this, to](Result<std::vector<Varbind>> r) {
+      if (r.ok()) {
+        Merge(collected_, r.value());
+      } else if (!Tolerate(r.error(), "GET")) {
+        return;
+      }
+      NextGet(to);
+    });
+  }
+
+  void NextWalk(size_t index) {
+    if (index >= plan_.walk.size()) {
+      Done();
+      return;
+    }
+    const Oid root = plan_.walk[index];
+    Walk(*session_, root, owner_.options_.walk,
+         [this, index, root](Result<std::vector<Varbind>> r) {
+           if (r.ok()) {
+             Merge(collected_, r.value());
+           } else if (!Tolerate(r.error(), "walk " + FormatOid(root))) {
+             return;
+           }
+           NextWalk(index + 1);
+         });
+  }
+
+  // Decides whether the device is still worth talking to after a failed step. A timeout in the
+  // middle of a read means the device went away (or died: fragile stacks do); stop there and
+  // decode what we have. A guard violation (loop, oversized table) spoils only that subtree.
+  bool Tolerate(const Error& error, const std::string& step) {
+    if (!read_error_.empty()) read_error_ += "; ";
+    read_error_ += step + ": " + error.message;
+    if (error.code == ErrorCode::kTimeout || error.code == ErrorCode::kCancelled ||
+        error.code == ErrorCode::kAuth || error.code == ErrorCode::kUnreachable) {
+      Done();
+      return false;
+    }
+    return true;
+  }
+
+  void Done() {
+    if (done_) return;
+    done_ = true;
+    if (responded_) {
+      Printer p = DecodePrinter(owner_.profiles_, collected_, ip_);
+      if (!read_error_.empty()) p.error = read_error_;
+      if (!plan_.candidate && !p.is_printer && p.not_printer_reason.empty()) {
+        p.not_printer_reason = plan_.not_printer_reason;
+      }
+      printer_ = std::move(p);
+      if (!read_error_.empty()) {
+        issue_ = DeviceIssue{ip_, ErrorCode::kMalformed, "incomplete read: " + read_error_};
+      }
+    } else if (!auth_errors_.empty()) {
+      std::string message = "SNMP agent refused every credential: ";
+      for (size_t i = 0; i < auth_errors_.size(); ++i) {
+        if (i) message += "; ";
+        message += auth_errors_[i];
+      }
+      issue_ = DeviceIssue{ip_, ErrorCode::kAuth, std::move(message)};
+    }
+    owner_.Finish(this);
+  }
+
+  Scanner& owner_;
+  std::string ip_;
+  size_t first_credential_ = 0;
+  size_t credential_index_ = 0;
+  std::unique_ptr<Session> session_;
+  std::vector<std::unique_ptr<Session>> retired_;
+  VarbindMap collected_;
+  CollectionPlan plan_;
+  bool responded_ = false;
+  bool done_ = false;
+  std::vector<std::string> auth_errors_;
+  std::string read_error_;
+  std::optional<Printer> printer_;
+  std::optional<DeviceIssue> issue_;
+};
+
+Scanner::Scanner(SessionFactory& factory, const ProfileSet& profiles, ScanOptions options)
+    : factory_(factory), profiles_(profiles), options_(std::move(options)) {
+  if (options_.max_devices == 0) options_.max_devices = 1;
+  if (options_.max_oids_per_get == 0) options_.max_oids_per_get = 1;
+}
+
+Scanner::~Scanner() {
+  for (auto& [key, device] : active_) device->Cancel();
+}
+
+bool Scanner::running() const { return running_; }
+
+void Scanner::Start(std::vector<std::string> addresses, DoneFn done, ProgressFn progress) {
+  addresses_ = std::move(addresses);
+  next_ = 0;
+  result_ = ScanResult{};
+  result_.addresses_scanned = addresses_.size();
+  progress_ = ScanProgress{};
+  progress_.total = addresses_.size();
+  done_ = std::move(done);
+  on_progress_ = std::move(progress);
+  finished_.clear();
+  running_ = true;
+  cancelled_ = false;
+  if (options_.credentials.empty()) {
+    // Nothing can be asked without a credential; the config layer always supplies one.
+    next_ = addresses_.size();
+  }
+  Pump();
+  MaybeDone();
+}
+
+void Scanner::Cancel() {
+  if (!running_) return;
+  cancelled_ = true;
+  next_ = addresses_.size();
+  for (auto& [key, device] : active_) device->Cancel();
+}
+
+void Scanner::Pump() {
+  while (!cancelled_ && active_.size() < options_.max_devices && next_ < addresses_.size()) {
+    const std::string& ip = addresses_[next_++];
+    size_t first = 0;
+    if (auto it = remembered_credential_.find(ip); it != remembered_credential_.end()) {
+      first = it->second;
+    }
+    auto device = std::make_unique<Device>(*this, ip, first);
+    Device* raw = device.get();
+    active_.emplace(raw, std::move(device));
+    raw->Start();
+  }
+}
+
+void Scanner::Finish(Device* device) {
+  // Devices finished earlier are destroyed now: their own callbacks have returned by this time.
+  // The one finishing now is still inside its session's callback, so it waits its turn.
+  finished_.clear();
+  auto it = active_.find(device);
+  if (it == active_.end()) return;
+
+  ++progress_.done;
+  if (device->responded()) {
+    ++progress_.responding;
+    ++result_.responding;
+    remembered_credential_[device->ip()] = device->credential_index();
+  }
+  if (auto& p = device->printer()) {
+    if (p->is_printer) ++progress_.printers;
+    result_.devices.push_back(std::move(*p));
+  }
+  if (auto& issue = device->issue()) result_.issues.push_back(std::move(*issue));
+
+  finished_.push_back(std::move(it->second));
+  active_.erase(it);
+  if (on_progress_) on_progress_(progress_);
+  Pump();
+  MaybeDone();
+}
+
+void Scanner::MaybeDone() {
+  if (!running_ || !active_.empty() || next_ < addresses_.size()) return;
+  running_ = false;
+  auto by_address = [](const auto& a, const auto& b) {
+    return AddressKey(a.ip) < AddressKey(b.ip);
+  };
+  std::sort(result_.devices.begin(), result_.devices.end(), by_address);
+  std::sort(result_.issues.begin(), result_.issues.end(), by_address);
+  result_.cancelled = cancelled_;
+  DoneFn done = std::move(done_);
+  done_ = nullptr;
+  if (done) done(std::move(result_));
+}
+
+}  // namespace fleet::snmp

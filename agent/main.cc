@@ -1,0 +1,182 @@
+// fleet-agent: the composition root. Numbered start-up steps, one place (STYLE.md "Daemon main"):
+//   1. arguments  2. config  3. printer profiles  4. components  5. signals  6. run  7. exit code.
+// Exit codes (PRODUCT.md): 0 success, 1 runtime failure, 2 bad usage or invalid configuration,
+// 3 partial success.
+#include <utility>  // before any Asio header (Boost 1.74 + GCC 12)
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "agent/progress.h"
+#include "agent/scan_job.h"
+#include "agent/table.h"
+#include "config/config.h"
+#include "snmp/profile.h"
+#include "uplink/scan_json.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+struct Args {
+  std::string config_path;
+  bool version = false;
+  bool check_config = false;
+  bool print_config = false;
+  bool scan_once = false;
+  bool upload = false;
+  std::string format = "table";
+  std::string profiles_dir;
+};
+
+std::string DefaultProfilesDir() {
+  if (const char* env = std::getenv("FLEET_PROFILES_DIR"); env && *env) return env;
+  return FLEET_DEFAULT_PROFILES_DIR;
+}
+
+std::optional<fleet::config::Config> LoadOrReport(const std::string& path) {
+  fleet::config::LoadResult loaded = fleet::config::LoadConfigFile(path);
+  if (!loaded.errors.empty()) {
+    for (const auto& e : loaded.errors) std::cerr << e.ToString() << "\n";
+    std::cerr << path << ": " << loaded.errors.size() << " error(s)\n";
+    return std::nullopt;
+  }
+  return std::move(loaded.config);
+}
+
+int ScanOnce(const fleet::config::Config& config, const Args& args,
+             std::shared_ptr<spdlog::logger> log) {
+  // 3. printer profiles
+  auto profiles = fleet::snmp::ProfileSet::LoadFromDirectory(args.profiles_dir);
+  if (!profiles.ok()) {
+    std::cerr << "fleet-agent: cannot load printer profiles from " << args.profiles_dir << ": "
+              << profiles.error().message
+              << "\n  (set --profiles-dir or FLEET_PROFILES_DIR to the profiles directory)\n";
+    return kExitFailure;
+  }
+
+  // 4. components
+  boost::asio::io_context io;
+  fleet::agent::ScanJob job(io, config, *profiles);
+  fleet::agent::ProgressBar bar(isatty(STDERR_FILENO) == 1);
+
+  // 5. signals: the first SIGINT/SIGTERM cancels the sweep and prints what was read so far.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    log->warn("signal={} cancelling the scan", signo);
+    job.Cancel();
+  });
+
+  // 6. run
+  std::optional<fleet::ScanReport> report;
+  job.Start(
+      [&](fleet::ScanReport r) {
+        report = std::move(r);
+        signals.cancel();
+      },
+      [&](const fleet::snmp::ScanProgress& p) { bar.Update(p.done, p.total, p.responding, p.printers); });
+  io.run();
+  bar.Finish();
+
+  if (!report) {
+    std::cerr << "fleet-agent: the scan ended without a result\n";
+    return kExitFailure;
+  }
+  for (const auto& w : report->warnings) log->warn("{}", w);
+  for (const auto& e : report->errors) log->warn("printer={} error={} {}", e.ip, e.kind, e.message);
+  const auto stats = job.stats();
+  log->info("scan done addresses={} responding={} printers={} packets_sent={} ms={}",
+            report->addresses_scanned, report->responding, report->printers.size(),
+            stats.packets_sent, report->duration_ms);
+
+  if (args.format == "json") {
+    std::cout << fleet::uplink::ScanReportToJson(*report) << "\n";
+  } else {
+    std::cout << fleet::agent::FormatScanTable(*report);
+  }
+  std::cout.flush();
+
+  // 7. exit code
+  if (report->cancelled) return kExitFailure;
+  if (args.upload) {
+    std::cerr << "fleet-agent: --upload: the cloud uplink is not part of this build yet "
+                 "(issue \"2. Uplink\"); the scan above was not sent\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // 1. arguments
+  Args args;
+  args.profiles_dir = DefaultProfilesDir();
+  CLI::App app{"fleet-agent: on-premises printer fleet agent", "fleet-agent"};
+  app.add_flag("--version", args.version, "Print the version and exit");
+  app.add_option("--config", args.config_path, "Configuration file (YAML)");
+  app.add_flag("--check-config", args.check_config, "Validate the configuration and exit");
+  app.add_flag("--print-config", args.print_config,
+               "Print the effective configuration, secrets redacted");
+  app.add_flag("--scan-once", args.scan_once, "Sweep the search criteria once and print printers");
+  app.add_option("--format", args.format, "Output format of --scan-once")
+      ->check(CLI::IsMember({"table", "json"}));
+  app.add_flag("--upload", args.upload, "With --scan-once: send the result to the cloud");
+  app.add_option("--profiles-dir", args.profiles_dir, "Printer profile directory");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+
+  if (args.version) {
+    std::cout << "fleet-agent " << FLEET_VERSION << "\n";
+    return kExitOk;
+  }
+  if (args.config_path.empty()) {
+    std::cerr << "fleet-agent: --config FILE is required (see fleet-agent --help)\n";
+    return kExitUsage;
+  }
+  if (args.upload && !args.scan_once) {
+    std::cerr << "fleet-agent: --upload only goes with --scan-once\n";
+    return kExitUsage;
+  }
+
+  // 2. config
+  auto config = LoadOrReport(args.config_path);
+  if (!config) return kExitUsage;
+
+  auto log = spdlog::stderr_color_mt("agent");
+  log->set_level(spdlog::level::from_str(config->log.level));
+  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %n: %v");
+
+  if (args.check_config) {
+    std::cout << args.config_path << ": configuration is valid\n";
+    return kExitOk;
+  }
+  if (args.print_config) {
+    std::cout << fleet::config::PrintConfig(*config);
+    return kExitOk;
+  }
+  if (args.scan_once) return ScanOnce(*config, args, log);
+
+  std::cerr << "fleet-agent: daemon mode arrives with issue \"3. The daemon\"; "
+               "use --scan-once for a one-shot scan\n";
+  return kExitFailure;
+}

@@ -1,0 +1,103 @@
+// Scanner — sweeps a list of addresses and turns every SNMP-responding device into a Printer
+// record (printers and non-printers alike), using any SessionFactory.
+//
+// Per address, strictly one request at a time (the Session contract):
+//   credentials in order (the one that worked last time first) -> GET identification ->
+//   GETNEXT Printer-MIB probe -> PlanCollection -> GET vendor scalars -> walk each subtree ->
+//   DecodePrinter.
+// At most `max_devices` addresses are worked on at once, so memory is bounded by concurrency and
+// not by range size. The credential that worked for an address is remembered for the next scan
+// of the same Scanner. Not thread-safe: lives on the io_context that runs the sessions.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/core/printer.h"
+#include "snmp/credential.h"
+#include "snmp/profile.h"
+#include "snmp/session.h"
+#include "snmp/walk.h"
+
+namespace fleet::snmp {
+
+struct ScanOptions {
+  uint16_t port = 161;
+  std::vector<Credential> credentials;  // tried in order; must not be empty
+  WalkLimits walk;
+  size_t max_devices = 256;             // addresses worked on at once
+  size_t max_oids_per_get = 16;         // vendor scalar GETs are split into PDUs of this size
+};
+
+// A device that answered SNMP but could not be read, or whose credentials were all refused.
+struct DeviceIssue {
+  std::string ip;
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;  // log-safe: never a secret
+};
+
+struct ScanProgress {
+  size_t total = 0;
+  size_t done = 0;
+  size_t responding = 0;
+  size_t printers = 0;
+};
+
+struct ScanResult {
+  size_t addresses_scanned = 0;
+  size_t responding = 0;          // answered SNMP with some credential
+  std::vector<Printer> devices;   // every responding device, ordered by address; is_printer says
+  std::vector<DeviceIssue> issues;  // auth failures and read errors, ordered by address
+  bool cancelled = false;
+};
+
+class Scanner {
+ public:
+  using ProgressFn = std::function<void(const ScanProgress&)>;
+  using DoneFn = std::function<void(ScanResult)>;
+
+  Scanner(SessionFactory& factory, const ProfileSet& profiles, ScanOptions options);
+  ~Scanner();
+  Scanner(const Scanner&) = delete;
+  Scanner& operator=(const Scanner&) = delete;
+
+  // Starts a sweep of `addresses` (dotted IPv4). `done` runs once, on the sessions' io_context.
+  // One sweep at a time: calling Start while a sweep runs is a bug.
+  void Start(std::vector<std::string> addresses, DoneFn done, ProgressFn progress = {});
+  // Stops the sweep: outstanding requests are cancelled and `done` gets what was finished, with
+  // `cancelled` set.
+  void Cancel();
+
+  bool running() const;
+
+ private:
+  class Device;
+  friend class Device;
+
+  void Pump();
+  void Finish(Device* device);
+  void MaybeDone();
+
+  SessionFactory& factory_;
+  const ProfileSet& profiles_;
+  ScanOptions options_;
+
+  std::vector<std::string> addresses_;
+  size_t next_ = 0;
+  std::map<const Device*, std::unique_ptr<Device>> active_;
+  std::vector<std::unique_ptr<Device>> finished_;  // destroyed once their callbacks returned
+  std::map<std::string, size_t> remembered_credential_;  // ip -> index into options_.credentials
+  ScanResult result_;
+  ScanProgress progress_;
+  DoneFn done_;
+  ProgressFn on_progress_;
+  bool running_ = false;
+  bool cancelled_ = false;
+};
+
+}  // namespace fleet::snmp
