@@ -31,6 +31,7 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitPartial = 3;
 
 struct Args {
   std::string config_path;
@@ -118,6 +119,9 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
                  "(issue \"2. Uplink\"); the scan above was not sent\n";
     return kExitFailure;
   }
+  // A device that refused every credential or could not be read completely is a target that
+  // failed: the inventory is partial, and scripts should notice.
+  if (!report->errors.empty()) return kExitPartial;
   return kExitOk;
 }
 
