@@ -1,0 +1,108 @@
+// The project's own simulated printers (tests/data/demo, also what scripts/demo shows), served by
+// snmpsimd on loopback and scanned by the real binary: every field in expected.json must match.
+// These devices were written for this project, so they also stand for "printers never seen
+// before from the same vendors".
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/integration/agent_runner.h"
+#include "tests/integration/recording_server.h"
+
+namespace fleet::test {
+namespace {
+
+constexpr char kBase[] = "127.6.0.1";
+constexpr uint16_t kPort = 16361;
+
+class DemoPrintersTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const std::string dir = std::string(FLEET_SOURCE_DIR) + "/tests/data/demo";
+    std::ifstream in(dir + "/expected.json");
+    expected_ = new nlohmann::json(nlohmann::json::parse(in, nullptr, false));
+    std::string error;
+    server_ = RecordingServer::Start({dir}, kBase, kPort, &error).release();
+    if (!server_) {
+      start_error_ = error;
+      return;
+    }
+    TempDir* tmp = new TempDir("fleet-demo-test");
+    const std::string cfg = tmp->path() + "/agent.yaml";
+    // The range is wider than the ten devices: the silent rest must not disturb anything.
+    WriteFile(cfg, "search:\n  include: [127.6.0.0/27]\n"
+                   "snmp:\n  port: " + std::to_string(kPort) + "\n  timeout: 2s\n  retries: 1\n"
+                   "agent:\n  state_dir: " + tmp->path() + "/state\n");
+    run_ = new CommandResult(RunAgent({"--config", cfg, "--scan-once", "--format", "json"},
+                                      std::chrono::seconds(120)));
+    scan_ = new nlohmann::json(ParseScanJson(*run_));
+    delete tmp;
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete run_;
+    delete scan_;
+    delete expected_;
+  }
+  void SetUp() override {
+    ASSERT_NE(server_, nullptr) << "snmpsimd did not start: " << start_error_;
+    ASSERT_TRUE(expected_->is_object());
+    ASSERT_TRUE(scan_->is_object()) << run_->stdout_text << run_->stderr_text;
+  }
+
+  static RecordingServer* server_;
+  static std::string start_error_;
+  static CommandResult* run_;
+  static nlohmann::json* scan_;
+  static nlohmann::json* expected_;
+};
+
+RecordingServer* DemoPrintersTest::server_ = nullptr;
+std::string DemoPrintersTest::start_error_;
+CommandResult* DemoPrintersTest::run_ = nullptr;
+nlohmann::json* DemoPrintersTest::scan_ = nullptr;
+nlohmann::json* DemoPrintersTest::expected_ = nullptr;
+
+TEST_F(DemoPrintersTest, ScanSucceedsAndCountsDevices) {
+  EXPECT_EQ(run_->exit_code, 0) << run_->stderr_text;
+  EXPECT_EQ((*scan_)["addresses_scanned"], 30);
+  EXPECT_EQ((*scan_)["responding"], 10);
+  EXPECT_EQ((*scan_)["printers"].size(), 8u);
+  EXPECT_EQ((*scan_)["non_printers"].size(), 2u);
+}
+
+TEST_F(DemoPrintersTest, EveryDeviceMatchesExpected) {
+  for (const auto& [file, want] : expected_->items()) {
+    SCOPED_TRACE(file);
+    auto addr = server_->addresses().find(file);
+    ASSERT_NE(addr, server_->addresses().end());
+    const std::string& ip = addr->second;
+    if (!want["is_printer"].get<bool>()) {
+      EXPECT_NE(FindByIp((*scan_)["non_printers"], ip), nullptr) << "should be a non-printer";
+      EXPECT_EQ(FindByIp((*scan_)["printers"], ip), nullptr) << "taken for a printer";
+      continue;
+    }
+    const nlohmann::json* got = FindByIp((*scan_)["printers"], ip);
+    ASSERT_NE(got, nullptr) << "printer not found at " << ip;
+    for (const char* field : {"manufacturer", "model", "serial", "firmware", "mac", "hostname",
+                              "location"}) {
+      EXPECT_EQ((*got)[field], want[field]) << field;
+    }
+    EXPECT_EQ((*got)["lifetime_page_count"], want["lifetime_page_count"]);
+    if (!want["page_count_unit"].is_null()) {
+      EXPECT_EQ((*got).value("page_count_unit", ""), want["page_count_unit"]);
+    }
+    const auto& ws = want["supplies"];
+    const auto& gs = (*got)["supplies"];
+    ASSERT_EQ(gs.size(), ws.size()) << gs.dump(1);
+    for (size_t i = 0; i < ws.size(); ++i) {
+      SCOPED_TRACE("supply " + std::to_string(ws[i]["index"].get<int>()));
+      for (const char* field : {"index", "description", "type", "color", "level_percent", "state"}) {
+        EXPECT_EQ(gs[i][field], ws[i][field]) << field;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fleet::test
