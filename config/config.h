@@ -123,4 +123,17 @@ std::vector<uint32_t> ResolveHostName(const std::string& host, std::string* erro
 std::string FormatIPv4(uint32_t address);
 std::optional<uint32_t> ParseIPv4(const std::string& text);
 
+// --- Additions beyond the original contract ---
+
+// The inverse of ParseDuration, shortest form: 5400000ms -> "1h30m", 1500ms -> "1s500ms".
+std::string FormatDuration(std::chrono::milliseconds duration);
+
+// A URL with any password in its userinfo replaced by "<redacted>"
+// ("http://u:pw@proxy:3128" -> "http://u:<redacted>@proxy:3128"). For logging cloud.proxy.
+std::string RedactUrlPassword(const std::string& url);
+
+// Every key the loader knows, as dotted paths in file order ("search.include", ...,
+// "snmp.credentials[].community", ...). Lets tests check that the docs name every key.
+std::vector<std::string> ConfigKeyPaths();
+
 }  // namespace fleet::config

@@ -1,0 +1,363 @@
+// Search criteria: parsing entries, IPv4 text forms, and expansion into the scan's address list.
+//
+// Expansion works on intervals and only materialises the final vector, so a /16 include with a
+// /24 exclude costs a handful of map nodes until the end.
+#include <netdb.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cctype>
+#include <iterator>
+#include <set>
+
+#include "config/config.h"
+#include "config/config_internal.h"
+
+namespace fleet::config {
+namespace internal {
+namespace {
+
+bool IsDigits(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+// True when the text can only be meant as a dotted-quad address (digits and dots only), so a
+// malformed one gets an address error instead of "not a valid host name".
+bool LooksLikeIPv4(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+           return std::isdigit(c) || c == '.';
+         });
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+// Strict dotted quad. Leading zeros are refused because inet_aton() reads "010" as octal 8 while
+// people mean 10; guessing either way would scan the wrong host.
+std::optional<uint32_t> ParseIPv4Detailed(std::string_view text, std::string* error) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = text.find('.', start);
+    parts.push_back(text.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  const std::string quoted = "'" + std::string(text) + "'";
+  if (parts.size() != 4) {
+    *error = quoted + " is not an IPv4 address; expected four numbers 0-255 separated by dots";
+    return std::nullopt;
+  }
+  uint32_t value = 0;
+  for (std::string_view part : parts) {
+    if (!IsDigits(part)) {
+      *error = quoted + " is not an IPv4 address; expected four numbers 0-255 separated by dots";
+      return std::nullopt;
+    }
+    if (part.size() > 3 || std::stoi(std::string(part)) > 255) {
+      *error = "octet " + std::string(part) + " in " + quoted + " is out of range; expected 0-255";
+      return std::nullopt;
+    }
+    if (part.size() > 1 && part.front() == '0') {
+      *error = "octet '" + std::string(part) + "' in " + quoted +
+               " has a leading zero (octal or decimal?); write it as " +
+               std::to_string(std::stoi(std::string(part)));
+      return std::nullopt;
+    }
+    value = (value << 8) | static_cast<uint32_t>(std::stoi(std::string(part)));
+  }
+  return value;
+}
+
+uint32_t PrefixMask(int prefix) {
+  return prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
+}
+
+}  // namespace
+
+bool IsValidHostName(std::string_view text) {
+  if (!text.empty() && text.back() == '.') text.remove_suffix(1);  // fully qualified form
+  if (text.empty() || text.size() > 253) return false;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t dot = text.find('.', start);
+    if (dot == std::string_view::npos) dot = text.size();
+    const std::string_view label = text.substr(start, dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (unsigned char c : label) {
+      if (!std::isalnum(c) && c != '-') return false;
+    }
+    start = dot + 1;
+  }
+  return true;
+}
+
+std::optional<SearchEntry> ParseSearchEntry(std::string_view raw, bool is_exclude,
+                                            std::string* error) {
+  const std::string_view text = Trim(raw);
+  SearchEntry entry;
+  entry.text = std::string(text);
+  if (text.empty()) {
+    *error = "empty entry; expected an address, range, CIDR block or host name";
+    return std::nullopt;
+  }
+
+  if (const size_t slash = text.find('/'); slash != std::string_view::npos) {
+    const std::optional<uint32_t> base = ParseIPv4Detailed(Trim(text.substr(0, slash)), error);
+    if (!base) return std::nullopt;
+    const std::string_view prefix_text = Trim(text.substr(slash + 1));
+    if (!IsDigits(prefix_text) || prefix_text.size() > 2 || std::stoi(std::string(prefix_text)) > 32) {
+      *error = "CIDR prefix '" + std::string(prefix_text) + "' is invalid; expected /0 to /32";
+      return std::nullopt;
+    }
+    const int prefix = std::stoi(std::string(prefix_text));
+    const uint32_t mask = PrefixMask(prefix);
+    if ((*base & ~mask) != 0) {
+      *error = "host bits set; did you mean " + FormatIPv4(*base & mask) + "/" +
+               std::to_string(prefix) + "?";
+      return std::nullopt;
+    }
+    entry.kind = SearchEntry::Kind::kCidr;
+    entry.first = *base;
+    entry.last = *base | ~mask;
+    // /31 (RFC 3021 point-to-point) and /32 have no network or broadcast address to skip.
+    if (!is_exclude && prefix <= 30) {
+      ++entry.first;
+      --entry.last;
+    }
+    return entry;
+  }
+
+  // A dash is a range only when the left side is an address: host names contain dashes too.
+  if (const size_t dash = text.find('-'); dash != std::string_view::npos &&
+                                          LooksLikeIPv4(Trim(text.substr(0, dash)))) {
+    const std::optional<uint32_t> first = ParseIPv4Detailed(Trim(text.substr(0, dash)), error);
+    if (!first) return std::nullopt;
+    const std::string_view end_text = Trim(text.substr(dash + 1));
+    uint32_t last = 0;
+    if (IsDigits(end_text)) {
+      // Short form 10.0.0.10-50: the end replaces the last octet.
+      const uint32_t start_octet = *first & 0xFF;
+      if (end_text.size() > 3 || std::stoi(std::string(end_text)) > 255) {
+        *error = "range end octet " + std::string(end_text) + " is out of range; expected " +
+                 std::to_string(start_octet) + " to 255";
+        return std::nullopt;
+      }
+      const uint32_t end_octet = static_cast<uint32_t>(std::stoi(std::string(end_text)));
+      if (end_octet < start_octet) {
+        *error = "range end " + std::to_string(end_octet) + " is below the start's last octet " +
+                 std::to_string(start_octet) + "; expected a number from " +
+                 std::to_string(start_octet) + " to 255";
+        return std::nullopt;
+      }
+      last = (*first & 0xFFFFFF00u) | end_octet;
+    } else if (LooksLikeIPv4(end_text)) {
+      const std::optional<uint32_t> end = ParseIPv4Detailed(end_text, error);
+      if (!end) return std::nullopt;
+      if (*end < *first) {
+        *error = "range end " + FormatIPv4(*end) + " is before start " + FormatIPv4(*first) +
+                 "; write the lower address first";
+        return std::nullopt;
+      }
+      last = *end;
+    } else {
+      *error = "range end '" + std::string(end_text) +
+               "' is not an IPv4 address or a last octet 0-255";
+      return std::nullopt;
+    }
+    entry.kind = SearchEntry::Kind::kRange;
+    entry.first = *first;
+    entry.last = last;
+    return entry;
+  }
+
+  if (LooksLikeIPv4(text)) {
+    const std::optional<uint32_t> address = ParseIPv4Detailed(text, error);
+    if (!address) return std::nullopt;
+    entry.kind = SearchEntry::Kind::kAddress;
+    entry.first = entry.last = *address;
+    return entry;
+  }
+
+  if (!IsValidHostName(text)) {
+    *error = "'" + std::string(text) +
+             "' is not an IPv4 address, range (A-B), CIDR block (A/N) or valid host name";
+    return std::nullopt;
+  }
+  entry.kind = SearchEntry::Kind::kHostName;
+  return entry;
+}
+
+void IntervalSet::Add(uint32_t first, uint32_t last) {
+  // 64-bit bounds so that "adjacent" (last + 1) cannot wrap at 255.255.255.255.
+  uint64_t lo = first;
+  uint64_t hi = last;
+  auto it = ranges_.upper_bound(first);
+  if (it != ranges_.begin()) {
+    auto prev = std::prev(it);
+    if (uint64_t{prev->second} + 1 >= lo) it = prev;
+  }
+  while (it != ranges_.end() && uint64_t{it->first} <= hi + 1) {
+    lo = std::min<uint64_t>(lo, it->first);
+    hi = std::max<uint64_t>(hi, it->second);
+    size_ -= uint64_t{it->second} - it->first + 1;
+    it = ranges_.erase(it);
+  }
+  ranges_[static_cast<uint32_t>(lo)] = static_cast<uint32_t>(hi);
+  size_ += hi - lo + 1;
+}
+
+int EditDistance(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  const size_t n = a.size();
+  const size_t m = b.size();
+  std::vector<std::vector<int>> d(n + 1, std::vector<int>(m + 1));
+  for (size_t i = 0; i <= n; ++i) d[i][0] = static_cast<int>(i);
+  for (size_t j = 0; j <= m; ++j) d[0][j] = static_cast<int>(j);
+  for (size_t i = 1; i <= n; ++i) {
+    for (size_t j = 1; j <= m; ++j) {
+      const int cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+          lower(a[i - 2]) == lower(b[j - 1])) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[n][m];
+}
+
+std::string ClosestMatch(std::string_view word, const std::vector<std::string_view>& candidates) {
+  // Allow roughly one typo per three characters: "url" -> "uri" yes, "log" -> "agent" no.
+  const int limit = word.size() <= 3 ? 1 : word.size() <= 6 ? 2 : 3;
+  std::string best;
+  int best_distance = limit + 1;
+  for (std::string_view candidate : candidates) {
+    const int distance = EditDistance(word, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = std::string(candidate);
+    }
+  }
+  return best;
+}
+
+}  // namespace internal
+
+std::string FormatIPv4(uint32_t address) {
+  return std::to_string(address >> 24) + "." + std::to_string((address >> 16) & 0xFF) + "." +
+         std::to_string((address >> 8) & 0xFF) + "." + std::to_string(address & 0xFF);
+}
+
+std::optional<uint32_t> ParseIPv4(const std::string& text) {
+  std::string error;
+  return internal::ParseIPv4Detailed(text, &error);
+}
+
+std::vector<uint32_t> ResolveHostName(const std::string& host, std::string* error) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  // One socket type, or getaddrinfo returns every address once per type.
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* result = nullptr;
+  const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &result);
+  if (rc != 0) {
+    if (error != nullptr) *error = gai_strerror(rc);
+    return {};
+  }
+  std::set<uint32_t> unique;
+  for (const addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
+    if (ai->ai_family != AF_INET) continue;
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(ai->ai_addr);
+    unique.insert(ntohl(sin->sin_addr.s_addr));
+  }
+  freeaddrinfo(result);
+  if (unique.empty() && error != nullptr) *error = "no IPv4 address";
+  return {unique.begin(), unique.end()};
+}
+
+namespace {
+
+// Adds every entry of one list to `set`; host names go through the resolver.
+void AddEntries(const std::vector<SearchEntry>& entries, std::string_view list_name,
+                const Resolver& resolve, internal::IntervalSet* set,
+                std::vector<std::string>* warnings) {
+  for (const SearchEntry& entry : entries) {
+    if (entry.kind != SearchEntry::Kind::kHostName) {
+      set->Add(entry.first, entry.last);
+      continue;
+    }
+    std::string error;
+    const std::vector<uint32_t> addresses = resolve(entry.text, &error);
+    if (addresses.empty()) {
+      // A printer's DNS record going stale must not stop the scan of every other address.
+      warnings->push_back(std::string(list_name) + ": host name '" + entry.text +
+                          "' did not resolve: " + (error.empty() ? "no address" : error) +
+                          "; skipped");
+      continue;
+    }
+    for (uint32_t address : addresses) set->Add(address, address);
+  }
+}
+
+}  // namespace
+
+ExpandedTargets ExpandSearch(const Config::Search& search, const Resolver& resolve) {
+  ExpandedTargets result;
+  internal::IntervalSet include;
+  internal::IntervalSet exclude;
+  AddEntries(search.include, "search.include", resolve, &include, &result.warnings);
+  AddEntries(search.exclude, "search.exclude", resolve, &exclude, &result.warnings);
+
+  // Subtract with one pass over both sorted interval lists.
+  std::vector<std::pair<uint32_t, uint32_t>> kept;
+  auto ex = exclude.ranges().begin();
+  const auto ex_end = exclude.ranges().end();
+  uint64_t total = 0;
+  for (const auto& [first, last] : include.ranges()) {
+    uint64_t lo = first;
+    const uint64_t hi = last;
+    while (ex != ex_end && ex->second < lo) ++ex;
+    auto cur = ex;
+    while (lo <= hi && cur != ex_end && cur->first <= hi) {
+      if (cur->first > lo) kept.emplace_back(lo, cur->first - 1);
+      lo = uint64_t{cur->second} + 1;
+      if (cur->second <= hi) ++cur; else break;
+    }
+    if (lo <= hi) kept.emplace_back(lo, hi);
+  }
+  for (const auto& [first, last] : kept) total += uint64_t{last} - first + 1;
+
+  // The loader already bounds the literal entries; host names can still add a few addresses,
+  // and a hand-built Config never went through the loader at all.
+  uint64_t budget = total;
+  if (total > search.max_addresses) {
+    result.warnings.push_back("search: " + std::to_string(total) +
+                              " addresses exceed search.max_addresses (" +
+                              std::to_string(search.max_addresses) +
+                              "); only the lowest " + std::to_string(search.max_addresses) +
+                              " are scanned");
+    budget = search.max_addresses;
+  }
+  result.addresses.reserve(budget);
+  for (const auto& [first, last] : kept) {
+    for (uint64_t a = first; a <= last && result.addresses.size() < budget; ++a) {
+      result.addresses.push_back(static_cast<uint32_t>(a));
+    }
+  }
+  return result;
+}
+
+}  // namespace fleet::config
