@@ -1,1 +1,1000 @@
-// placeholder: implemented by its owner
+// Boost 1.74 + GCC 12 in C++20: <utility> must come before any Asio header.
+#include <utility>
+
+#include "snmp/netsnmp_engine.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+// net-snmp last: its headers define macros (e.g. `free`-adjacent helpers) we keep away from ours.
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/library/large_fd_set.h>
+
+namespace fleet::snmp {
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Process-wide net-snmp set-up: no config files, no persistent state (nothing is ever read from
+// or written to disk: the agent runs sandboxed), no MIBs (numeric OIDs only), no library logging
+// (errors come back as Results). init_snmp() is not re-entrant and must run once.
+void InitNetSnmpOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_LOAD_HOST_FILES, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_NO_TOKEN_WARNINGS, 1);
+    // init_snmp() calls netsnmp_init_mib(), which reads $MIBS/$MIBDIRS; point both at nothing.
+    // Only set when the process has not chosen otherwise (tests, operators debugging).
+    setenv("MIBS", "", 0);
+    setenv("MIBDIRS", "/nonexistent", 0);
+    snmp_disable_log();
+    init_snmp("fleet-agent");
+  });
+}
+
+const char* ReportName(int report_type) {
+  switch (report_type) {
+    // snmpv3_get_report_type() answers with the SNMPERR_* codes (5.9.3); the SNMPERR_USM_*
+    // twins are accepted too in case a library version switches.
+    case SNMPERR_UNKNOWN_USER_NAME:
+    case SNMPERR_USM_UNKNOWNSECURITYNAME: return "usmStatsUnknownUserNames";
+    case SNMPERR_AUTHENTICATION_FAILURE:
+    case SNMPERR_USM_AUTHENTICATIONFAILURE: return "usmStatsWrongDigests";
+    case SNMPERR_DECRYPTION_ERR:
+    case SNMPERR_USM_DECRYPTIONERROR: return "usmStatsDecryptionErrors";
+    case SNMPERR_UNSUPPORTED_SEC_LEVEL:
+    case SNMPERR_USM_UNSUPPORTEDSECURITYLEVEL: return "usmStatsUnsupportedSecLevels";
+    case SNMPERR_NOT_IN_TIME_WINDOW:
+    case SNMPERR_USM_NOTINTIMEWINDOW: return "usmStatsNotInTimeWindows";
+    case SNMPERR_UNKNOWN_ENG_ID:
+    case SNMPERR_USM_UNKNOWNENGINEID: return "usmStatsUnknownEngineIDs";
+    default: return "an unknown report";
+  }
+}
+
+const char* ErrStatName(long status) {
+  switch (status) {
+    case SNMP_ERR_TOOBIG: return "tooBig";
+    case SNMP_ERR_NOSUCHNAME: return "noSuchName";
+    case SNMP_ERR_BADVALUE: return "badValue";
+    case SNMP_ERR_READONLY: return "readOnly";
+    case SNMP_ERR_GENERR: return "genErr";
+    case SNMP_ERR_NOACCESS: return "noAccess";
+    case SNMP_ERR_AUTHORIZATIONERROR: return "authorizationError";
+    default: return "error";
+  }
+}
+
+Value ConvertValue(const netsnmp_variable_list* v) {
+  Value out;
+  switch (v->type) {
+    case ASN_INTEGER:
+      out.type = Value::Type::kInteger;
+      out.number = v->val.integer ? static_cast<int32_t>(*v->val.integer) : 0;
+      break;
+    case ASN_OCTET_STR:
+      out.type = Value::Type::kOctetString;
+      if (v->val.string) out.bytes.assign(reinterpret_cast<const char*>(v->val.string), v->val_len);
+      break;
+    case ASN_OBJECT_ID:
+      out.type = Value::Type::kOid;
+      if (v->val.objid) {
+        size_t n = v->val_len / sizeof(oid);
+        for (size_t i = 0; i < n; ++i) out.oid.push_back(static_cast<uint32_t>(v->val.objid[i]));
+      }
+      break;
+    case ASN_IPADDRESS:
+      out.type = Value::Type::kIpAddress;
+      if (v->val.string) out.bytes.assign(reinterpret_cast<const char*>(v->val.string), v->val_len);
+      break;
+    case ASN_COUNTER:
+      out.type = Value::Type::kCounter32;
+      out.number = v->val.integer ? static_cast<uint32_t>(*v->val.integer) : 0;
+      break;
+    case ASN_GAUGE:  // also Unsigned32
+      out.type = Value::Type::kGauge32;
+      out.number = v->val.integer ? static_cast<uint32_t>(*v->val.integer) : 0;
+      break;
+    case ASN_TIMETICKS:
+      out.type = Value::Type::kTimeTicks;
+      out.number = v->val.integer ? static_cast<uint32_t>(*v->val.integer) : 0;
+      break;
+    case ASN_COUNTER64: {
+      out.type = Value::Type::kCounter64;
+      if (v->val.counter64) {
+        uint64_t n = (static_cast<uint64_t>(v->val.counter64->high & 0xffffffffUL) << 32) |
+                     (v->val.counter64->low & 0xffffffffUL);
+        out.number = n > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(n);
+      }
+      break;
+    }
+    case ASN_NULL:
+      out.type = Value::Type::kNull;
+      break;
+    case SNMP_NOSUCHOBJECT:
+      out.type = Value::Type::kNoSuchObject;
+      break;
+    case SNMP_NOSUCHINSTANCE:
+      out.type = Value::Type::kNoSuchInstance;
+      break;
+    case SNMP_ENDOFMIBVIEW:
+      out.type = Value::Type::kEndOfMibView;
+      break;
+    default:
+      // ASN_OPAQUE and anything net-snmp decoded into an opaque sub-type (float, double, I64...)
+      // is handed up as raw bytes.
+      out.type = Value::Type::kOpaque;
+      if (v->val.string && v->val_len) {
+        out.bytes.assign(reinterpret_cast<const char*>(v->val.string), v->val_len);
+      }
+      break;
+  }
+  return out;
+}
+
+Oid ConvertOid(const oid* name, size_t len) {
+  Oid out;
+  out.reserve(len);
+  for (size_t i = 0; i < len; ++i) out.push_back(static_cast<uint32_t>(name[i]));
+  return out;
+}
+
+}  // namespace
+
+class SessionCore;
+
+// ---------------------------------------------------------------------------------------------
+// Engine-wide state: limits shared by every session. Owned by shared_ptr so that sessions and
+// pending Asio handlers can outlive a careless ordering at shutdown without dangling.
+class NetSnmpEngine::Impl : public std::enable_shared_from_this<NetSnmpEngine::Impl> {
+ public:
+  Impl(asio::io_context& io, EngineOptions options)
+      : io_(io), options_(options), pacer_(io) {
+    if (options_.max_in_flight < 1) options_.max_in_flight = 1;
+    if (options_.retries < 0) options_.retries = 0;
+    if (options_.timeout.count() < 1) options_.timeout = std::chrono::milliseconds(1);
+    // Burst: 50 ms worth of packets (at least one) so a 200 pps limit really spreads 100 packets
+    // over ~0.5 s instead of letting them out at once.
+    burst_ = std::max(1.0, options_.rate_limit_pps / 20.0);
+    tokens_ = burst_;
+    last_refill_ = Clock::now();
+  }
+
+  asio::io_context& io() { return io_; }
+  const EngineOptions& options() const { return options_; }
+  EngineStats& stats() { return stats_; }
+
+  // In-flight slots (requests, not packets). `grant` runs when a slot is held, possibly at once.
+  void AcquireSlot(const std::shared_ptr<SessionCore>& core);
+  void ReleaseSlot();
+  // Rate limit (packets). `core->OnToken()` runs when a packet may leave, possibly at once.
+  void AcquireToken(const std::shared_ptr<SessionCore>& core);
+
+ private:
+  void Refill();
+  void ArmPacer();
+  void OnPacer();
+
+  asio::io_context& io_;
+  EngineOptions options_;
+  EngineStats stats_;
+
+  int in_flight_ = 0;
+  std::deque<std::weak_ptr<SessionCore>> slot_waiters_;
+
+  double burst_ = 1;
+  double tokens_ = 1;
+  Clock::time_point last_refill_;
+  std::deque<std::weak_ptr<SessionCore>> token_waiters_;
+  asio::steady_timer pacer_;
+  bool pacer_armed_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// One device + one credential. Holds at most one net-snmp single-session (one UDP socket),
+// opened lazily when a packet is about to leave. v1/v2c close it again when the queue is empty,
+// so open descriptors stay bounded by max_in_flight however many Sessions a sweep creates; v3
+// keeps it for the Session's life (it holds the discovered engine ID and time).
+class SessionCore : public std::enable_shared_from_this<SessionCore> {
+ public:
+  SessionCore(std::shared_ptr<NetSnmpEngine::Impl> engine, Target target, Credential credential)
+      : engine_(std::move(engine)),
+        target_(std::move(target)),
+        credential_(std::move(credential)),
+        descriptor_(engine_->io()),
+        attempt_timer_(engine_->io()) {
+    magic_.core = this;
+    inet_pton(AF_INET, target_.ip.c_str(), &target_addr_);
+  }
+
+  ~SessionCore() { CloseNetSnmp(); }
+
+  const Target& target() const { return target_; }
+  Version version() const { return credential_.version; }
+
+  enum class Kind { kGet, kGetNext, kGetBulk };
+
+  void Enqueue(Kind kind, std::vector<Oid> oids, int non_repeaters, int max_repetitions,
+               VarbindsCallback done);
+  void CancelAll();
+
+  // Engine callbacks.
+  void OnSlot();
+  void OnToken();
+  bool wants_slot() const { return state_ == State::kWaitSlot; }
+  bool wants_token() const { return state_ == State::kWaitToken; }
+
+  // net-snmp callback trampoline target; runs inside snmp_sess_read2 / snmp_sess_timeout.
+  int OnLibraryEvent(int op, int reqid, netsnmp_pdu* pdu);
+
+  // net-snmp's callback_magic. Some library versions write a synch_state's `waiting` field
+  // through the magic pointer after a report; the leading padding absorbs that harmlessly.
+  struct Magic {
+    int pad_waiting = 0;
+    int pad_status = 0;
+    long pad_reqid = 0;
+    void* pad_pdu = nullptr;
+    SessionCore* core = nullptr;
+  };
+
+ private:
+  struct Request {
+    Kind kind = Kind::kGet;
+    std::vector<Oid> oids;          // what the next packet asks for
+    int non_repeaters = 0;
+    int max_repetitions = 0;
+    VarbindsCallback done;
+    int attempts = 0;               // packets sent for the current PDU (1 + retries at most)
+    // v1 noSuchName handling: original OID list and which positions the agent rejected.
+    std::vector<Oid> original;
+    std::vector<size_t> positions;  // positions[i] = index in `original` of oids[i]
+    std::vector<size_t> rejected;   // indexes in `original`
+  };
+
+  enum class State { kIdle, kWaitSlot, kWaitToken, kInFlight };
+  enum class OutcomeKind { kNone, kResponse, kReport, kAttemptTimeout, kSendFailed, kSecError };
+  struct Outcome {
+    OutcomeKind kind = OutcomeKind::kNone;
+    long errstat = 0;
+    long errindex = 0;
+    std::vector<Varbind> varbinds;
+    size_t bytes = 0;
+    int report_type = 0;
+    std::string engine_id;          // from a discovery report
+  };
+
+  void Pump();
+  void SendPacket();
+  Result<void> EnsureOpen();
+  void CloseNetSnmp();
+  void ArmRead();
+  void OnReadable();
+  void OnAttemptTimer(uint64_t attempt_id);
+  void ProcessOutcome();
+  void AttemptFailed();
+  void Complete(Result<std::vector<Varbind>> result);
+  void Deliver(VarbindsCallback done, Result<std::vector<Varbind>> result);
+  std::string Where() const { return target_.ip + ":" + std::to_string(target_.port); }
+
+  std::shared_ptr<NetSnmpEngine::Impl> engine_;
+  Target target_;
+  Credential credential_;
+  in_addr target_addr_{};
+
+  std::deque<Request> queue_;
+  std::optional<Request> active_;
+  State state_ = State::kIdle;
+  bool holds_slot_ = false;
+
+  void* sessp_ = nullptr;
+  Magic magic_;
+  asio::posix::stream_descriptor descriptor_;
+  bool read_armed_ = false;
+  uint64_t open_generation_ = 0;
+  asio::steady_timer attempt_timer_;
+  uint64_t attempt_id_ = 0;
+  std::vector<int> reqids_;         // every packet of the active request (late replies count)
+  bool probing_ = false;            // v3: the packet in flight is an engine-ID discovery probe
+  bool engine_known_ = false;       // v3: discovery done on the open net-snmp session
+  bool callback_seen_ = false;
+  Outcome outcome_;
+};
+
+// ---------------------------------------------------------------------------------------------
+void NetSnmpEngine::Impl::AcquireSlot(const std::shared_ptr<SessionCore>& core) {
+  if (in_flight_ < options_.max_in_flight && slot_waiters_.empty()) {
+    ++in_flight_;
+    core->OnSlot();
+    return;
+  }
+  slot_waiters_.push_back(core);
+}
+
+void NetSnmpEngine::Impl::ReleaseSlot() {
+  --in_flight_;
+  while (in_flight_ < options_.max_in_flight && !slot_waiters_.empty()) {
+    auto core = slot_waiters_.front().lock();
+    slot_waiters_.pop_front();
+    if (!core || !core->wants_slot()) continue;  // destroyed or cancelled meanwhile
+    ++in_flight_;
+    core->OnSlot();
+  }
+}
+
+void NetSnmpEngine::Impl::Refill() {
+  auto now = Clock::now();
+  double elapsed = std::chrono::duration<double>(now - last_refill_).count();
+  last_refill_ = now;
+  tokens_ = std::min(burst_, tokens_ + elapsed * options_.rate_limit_pps);
+}
+
+void NetSnmpEngine::Impl::AcquireToken(const std::shared_ptr<SessionCore>& core) {
+  if (options_.rate_limit_pps <= 0) {
+    core->OnToken();
+    return;
+  }
+  Refill();
+  if (token_waiters_.empty() && tokens_ >= 1.0) {
+    tokens_ -= 1.0;
+    core->OnToken();
+    return;
+  }
+  token_waiters_.push_back(core);
+  ArmPacer();
+}
+
+void NetSnmpEngine::Impl::ArmPacer() {
+  if (pacer_armed_ || token_waiters_.empty()) return;
+  double missing = std::max(0.0, 1.0 - tokens_);
+  auto wait = std::chrono::microseconds(
+      static_cast<int64_t>(missing * 1e6 / options_.rate_limit_pps) + 1);
+  pacer_armed_ = true;
+  pacer_.expires_after(wait);
+  std::weak_ptr<Impl> weak = weak_from_this();
+  pacer_.async_wait([weak](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->OnPacer();
+  });
+}
+
+void NetSnmpEngine::Impl::OnPacer() {
+  pacer_armed_ = false;
+  Refill();
+  while (!token_waiters_.empty() && tokens_ >= 1.0) {
+    auto core = token_waiters_.front().lock();
+    token_waiters_.pop_front();
+    if (!core || !core->wants_token()) continue;
+    tokens_ -= 1.0;
+    core->OnToken();
+  }
+  ArmPacer();
+}
+
+// ---------------------------------------------------------------------------------------------
+namespace {
+int NetSnmpCallback(int op, netsnmp_session* /*session*/, int reqid, netsnmp_pdu* pdu,
+                    void* magic) {
+  auto* m = static_cast<SessionCore::Magic*>(magic);
+  if (!m || !m->core) return 1;
+  return m->core->OnLibraryEvent(op, reqid, pdu);
+}
+}  // namespace
+
+void SessionCore::Enqueue(Kind kind, std::vector<Oid> oids, int non_repeaters,
+                          int max_repetitions, VarbindsCallback done) {
+  if (kind == Kind::kGetBulk && credential_.version == Version::kV1) {
+    return Deliver(std::move(done),
+                   MakeError(ErrorCode::kInternal, "GETBULK is not available in SNMPv1"));
+  }
+  if (oids.empty()) {
+    return Deliver(std::move(done), MakeError(ErrorCode::kInternal, "request without OIDs"));
+  }
+  Request r;
+  r.kind = kind;
+  r.oids = std::move(oids);
+  r.non_repeaters = std::max(0, non_repeaters);
+  r.max_repetitions = std::max(1, max_repetitions);
+  r.done = std::move(done);
+  queue_.push_back(std::move(r));
+  Pump();
+}
+
+void SessionCore::Pump() {
+  if (active_ || queue_.empty()) return;
+  active_ = std::move(queue_.front());
+  queue_.pop_front();
+  active_->attempts = 0;
+  state_ = State::kWaitSlot;
+  engine_->AcquireSlot(shared_from_this());
+}
+
+void SessionCore::OnSlot() {
+  holds_slot_ = true;
+  state_ = State::kWaitToken;
+  engine_->AcquireToken(shared_from_this());
+}
+
+void SessionCore::OnToken() {
+  state_ = State::kInFlight;
+  SendPacket();
+}
+
+Result<void> SessionCore::EnsureOpen() {
+  if (sessp_) return {};
+  netsnmp_session s;
+  snmp_sess_init(&s);
+  std::string peer = "udp:" + target_.ip + ":" + std::to_string(target_.port);
+  s.peername = peer.data();
+  // The library never retries: every packet goes through our rate limit and in-flight bound.
+  s.retries = 0;
+  s.timeout = static_cast<long>(engine_->options().timeout.count()) * 1000L;
+  s.callback = NetSnmpCallback;
+  s.callback_magic = &magic_;
+  std::string community = credential_.community;
+  switch (credential_.version) {
+    case Version::kV1:
+    case Version::kV2c:
+      s.version = credential_.version == Version::kV1 ? SNMP_VERSION_1 : SNMP_VERSION_2c;
+      s.community = reinterpret_cast<u_char*>(community.data());
+      s.community_len = community.size();
+      break;
+    case Version::kV3: {
+      s.version = SNMP_VERSION_3;
+      // Never the synchronous probe inside snmp_sess_open: it would block the io_context for up
+      // to timeout x (retries + 1). We discover with an ordinary async probe instead.
+      s.flags |= SNMP_FLAGS_DONT_PROBE;
+      s.securityModel = SNMP_SEC_MODEL_USM;
+      s.securityName = credential_.user.data();
+      s.securityNameLen = credential_.user.size();
+      if (!credential_.context.empty()) {
+        s.contextName = credential_.context.data();
+        s.contextNameLen = credential_.context.size();
+      }
+      switch (credential_.level) {
+        case SecurityLevel::kNoAuthNoPriv: s.securityLevel = SNMP_SEC_LEVEL_NOAUTH; break;
+        case SecurityLevel::kAuthNoPriv: s.securityLevel = SNMP_SEC_LEVEL_AUTHNOPRIV; break;
+        case SecurityLevel::kAuthPriv: s.securityLevel = SNMP_SEC_LEVEL_AUTHPRIV; break;
+      }
+      if (credential_.level != SecurityLevel::kNoAuthNoPriv) {
+        switch (credential_.auth) {
+          case AuthProtocol::kMD5:
+            s.securityAuthProto = usmHMACMD5AuthProtocol;
+            s.securityAuthProtoLen = OID_LENGTH(usmHMACMD5AuthProtocol);
+            break;
+          case AuthProtocol::kNone:  // config validation requires one; SHA-1 is the default
+          case AuthProtocol::kSHA1:
+            s.securityAuthProto = usmHMACSHA1AuthProtocol;
+            s.securityAuthProtoLen = OID_LENGTH(usmHMACSHA1AuthProtocol);
+            break;
+          case AuthProtocol::kSHA224:
+            s.securityAuthProto = usmHMAC128SHA224AuthProtocol;
+            s.securityAuthProtoLen = OID_LENGTH(usmHMAC128SHA224AuthProtocol);
+            break;
+          case AuthProtocol::kSHA256:
+            s.securityAuthProto = usmHMAC192SHA256AuthProtocol;
+            s.securityAuthProtoLen = OID_LENGTH(usmHMAC192SHA256AuthProtocol);
+            break;
+          case AuthProtocol::kSHA384:
+            s.securityAuthProto = usmHMAC256SHA384AuthProtocol;
+            s.securityAuthProtoLen = OID_LENGTH(usmHMAC256SHA384AuthProtocol);
+            break;
+          case AuthProtocol::kSHA512:
+            s.securityAuthProto = usmHMAC384SHA512AuthProtocol;
+            s.securityAuthProtoLen = OID_LENGTH(usmHMAC384SHA512AuthProtocol);
+            break;
+        }
+        s.securityAuthKeyLen = USM_AUTH_KU_LEN;
+        if (generate_Ku(s.securityAuthProto, static_cast<u_int>(s.securityAuthProtoLen),
+                        reinterpret_cast<const u_char*>(credential_.auth_passphrase.data()),
+                        credential_.auth_passphrase.size(), s.securityAuthKey,
+                        &s.securityAuthKeyLen) != SNMPERR_SUCCESS) {
+          explicit_bzero(s.securityAuthKey, sizeof s.securityAuthKey);
+          return MakeError(ErrorCode::kConfig, "cannot derive the SNMPv3 auth key for " +
+                                                   credential_.Describe() +
+                                                   " (passphrase shorter than 8 characters?)");
+        }
+      }
+      if (credential_.level == SecurityLevel::kAuthPriv) {
+        switch (credential_.priv) {
+          case PrivProtocol::kDES:
+            s.securityPrivProto = usmDESPrivProtocol;
+            s.securityPrivProtoLen = OID_LENGTH(usmDESPrivProtocol);
+            break;
+          case PrivProtocol::kNone:  // config validation requires one; AES-128 is the default
+          case PrivProtocol::kAES128:
+            s.securityPrivProto = usmAESPrivProtocol;
+            s.securityPrivProtoLen = OID_LENGTH(usmAESPrivProtocol);
+            break;
+          // 5.9.3 is built with NETSNMP_DRAFT_BLUMENTHAL_AES_04: these are the Blumenthal
+          // draft OIDs, the ones snmpd's `createUser ... AES-192/AES-256` interoperates with.
+          case PrivProtocol::kAES192:
+            s.securityPrivProto = usmAES192PrivProtocol;
+            s.securityPrivProtoLen = OID_LENGTH(usmAES192PrivProtocol);
+            break;
+          case PrivProtocol::kAES256:
+            s.securityPrivProto = usmAES256PrivProtocol;
+            s.securityPrivProtoLen = OID_LENGTH(usmAES256PrivProtocol);
+            break;
+        }
+        s.securityPrivKeyLen = USM_PRIV_KU_LEN;
+        // RFC 3414: the privacy Ku is derived with the authentication hash.
+        if (generate_Ku(s.securityAuthProto, static_cast<u_int>(s.securityAuthProtoLen),
+                        reinterpret_cast<const u_char*>(credential_.priv_passphrase.data()),
+                        credential_.priv_passphrase.size(), s.securityPrivKey,
+                        &s.securityPrivKeyLen) != SNMPERR_SUCCESS) {
+          explicit_bzero(s.securityAuthKey, sizeof s.securityAuthKey);
+          explicit_bzero(s.securityPrivKey, sizeof s.securityPrivKey);
+          return MakeError(ErrorCode::kConfig, "cannot derive the SNMPv3 privacy key for " +
+                                                   credential_.Describe() +
+                                                   " (passphrase shorter than 8 characters?)");
+        }
+      }
+      break;
+    }
+  }
+  sessp_ = snmp_sess_open(&s);
+  explicit_bzero(s.securityAuthKey, sizeof s.securityAuthKey);
+  explicit_bzero(s.securityPrivKey, sizeof s.securityPrivKey);
+  explicit_bzero(community.data(), community.size());
+  if (!sessp_) {
+    return MakeError(ErrorCode::kIo, "cannot open an SNMP session to " + Where() + ": " +
+                                         snmp_api_errstring(s.s_snmp_errno));
+  }
+  // snmp_sess_open clears DONT_PROBE once open; without it the first async send of a v3 PDU
+  // would run the library's synchronous probe (measured: blocks for one full timeout).
+  if (credential_.version == Version::kV3) {
+    snmp_sess_session(sessp_)->flags |= SNMP_FLAGS_DONT_PROBE;
+  }
+  netsnmp_transport* t = snmp_sess_transport(sessp_);
+  if (!t || t->sock < 0) {
+    snmp_sess_close(sessp_);
+    sessp_ = nullptr;
+    return MakeError(ErrorCode::kIo, "SNMP session to " + Where() + " has no socket");
+  }
+  boost::system::error_code ec;
+  descriptor_.assign(t->sock, ec);
+  if (ec) {
+    snmp_sess_close(sessp_);
+    sessp_ = nullptr;
+    return MakeError(ErrorCode::kIo, "cannot watch the SNMP socket: " + ec.message());
+  }
+  ++open_generation_;
+  engine_known_ = false;
+  return {};
+}
+
+void SessionCore::CloseNetSnmp() {
+  if (!sessp_) return;
+  boost::system::error_code ec;
+  descriptor_.cancel(ec);
+  // The socket belongs to net-snmp: Asio lets go of it, net-snmp closes it.
+  descriptor_.release();
+  read_armed_ = false;
+  ++open_generation_;
+  magic_.core = nullptr;  // anything the library calls while closing is ignored
+  snmp_sess_close(sessp_);
+  magic_.core = this;
+  sessp_ = nullptr;
+  engine_known_ = false;
+  probing_ = false;
+}
+
+void SessionCore::SendPacket() {
+  if (auto opened = EnsureOpen(); !opened.ok()) return Complete(opened.error());
+  Request& r = *active_;
+  const bool probe = credential_.version == Version::kV3 && !engine_known_;
+  netsnmp_pdu* pdu = nullptr;
+  if (probe) {
+    // RFC 3414 discovery: an unauthenticated, empty GET with no engine ID; the agent answers
+    // with a usmStatsUnknownEngineIDs report that carries its engine ID, boots and time.
+    pdu = snmp_pdu_create(SNMP_MSG_GET);
+    pdu->version = SNMP_VERSION_3;
+    pdu->securityName = strdup("");
+    pdu->securityNameLen = 0;
+    pdu->securityLevel = SNMP_SEC_LEVEL_NOAUTH;
+    pdu->securityModel = SNMP_SEC_MODEL_USM;
+  } else {
+    int command = r.kind == Kind::kGet       ? SNMP_MSG_GET
+                  : r.kind == Kind::kGetNext ? SNMP_MSG_GETNEXT
+                                             : SNMP_MSG_GETBULK;
+    pdu = snmp_pdu_create(command);
+    if (r.kind == Kind::kGetBulk) {
+      pdu->non_repeaters = r.non_repeaters;
+      pdu->max_repetitions = r.max_repetitions;
+    }
+    for (const Oid& o : r.oids) {
+      std::vector<oid> name(o.begin(), o.end());
+      snmp_add_null_var(pdu, name.data(), name.size());
+    }
+  }
+  int reqid = snmp_sess_async_send(sessp_, pdu, NetSnmpCallback, &magic_);
+  if (reqid == 0) {
+    int liberr = 0, syserr = 0;
+    char* text = nullptr;
+    snmp_sess_error(sessp_, &liberr, &syserr, &text);
+    std::string why = text ? text : "send failed";
+    free(text);
+    snmp_free_pdu(pdu);
+    return Complete(MakeError(ErrorCode::kUnreachable, "cannot send to " + Where() + ": " + why));
+  }
+  probing_ = probe;
+  reqids_.push_back(reqid);
+  ++r.attempts;
+  ++engine_->stats().packets_sent;
+  ArmRead();
+  const uint64_t id = ++attempt_id_;
+  attempt_timer_.expires_after(engine_->options().timeout);
+  std::weak_ptr<SessionCore> weak = weak_from_this();
+  attempt_timer_.async_wait([weak, id](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->OnAttemptTimer(id);
+  });
+}
+
+void SessionCore::ArmRead() {
+  if (read_armed_ || !sessp_) return;
+  read_armed_ = true;
+  std::weak_ptr<SessionCore> weak = weak_from_this();
+  const uint64_t gen = open_generation_;
+  descriptor_.async_wait(asio::posix::stream_descriptor::wait_read,
+                         [weak, gen](const boost::system::error_code& ec) {
+                           auto self = weak.lock();
+                           if (!self || gen != self->open_generation_) return;
+                           self->read_armed_ = false;
+                           if (ec) return;
+                           self->OnReadable();
+                         });
+}
+
+void SessionCore::OnReadable() {
+  if (!sessp_) return;
+  netsnmp_transport* t = snmp_sess_transport(sessp_);
+  netsnmp_large_fd_set fds;
+  netsnmp_large_fd_set_init(&fds, t->sock + 1);
+  NETSNMP_LARGE_FD_SET(t->sock, &fds);
+  callback_seen_ = false;
+  outcome_ = Outcome{};
+  snmp_sess_read2(sessp_, &fds);
+  netsnmp_large_fd_set_cleanup(&fds);
+  // One datagram per read. Nothing reached our callback: unparsable BER, a reply that matched
+  // no outstanding request (wrong request id), or one net-snmp's USM refused.
+  if (!callback_seen_) ++engine_->stats().malformed;
+  ProcessOutcome();
+  if (sessp_ && active_) ArmRead();
+}
+
+void SessionCore::OnAttemptTimer(uint64_t id) {
+  if (id != attempt_id_ || !active_ || state_ != State::kInFlight) return;
+  outcome_ = Outcome{};
+  // Lets net-snmp drop its record of the request (it reports TIMED_OUT through the callback).
+  if (sessp_) snmp_sess_timeout(sessp_);
+  if (outcome_.kind == OutcomeKind::kNone) outcome_.kind = OutcomeKind::kAttemptTimeout;
+  ProcessOutcome();
+}
+
+int SessionCore::OnLibraryEvent(int op, int reqid, netsnmp_pdu* pdu) {
+  callback_seen_ = true;
+  const bool busy = active_ && (state_ == State::kInFlight || state_ == State::kWaitToken);
+  // v3 reports may carry request id 0 (the agent could not read the scoped PDU); net-snmp has
+  // already matched them to our request by msgID, so they are ours whatever their request id.
+  const bool v3_report = busy && pdu && op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE &&
+                         pdu->version == SNMP_VERSION_3 && pdu->command == SNMP_MSG_REPORT;
+  const bool ours =
+      busy && (v3_report || std::find(reqids_.begin(), reqids_.end(), reqid) != reqids_.end());
+  // Only the latest packet's expiry means anything: earlier ones were retried already.
+  const bool current = ours && !reqids_.empty() && reqid == reqids_.back();
+  switch (op) {
+    case NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE: {
+      if (!ours || !pdu) {
+        ++engine_->stats().malformed;
+        return 1;
+      }
+      // v1/v2c replies are matched on request id only: insist on the target's address too.
+      // Returning 0 keeps the request pending in net-snmp so the real reply can still match.
+      // (remote_addr is the first member of the netsnmp_indexed_addr_pair UDP hands us.)
+      if (pdu->transport_data &&
+          pdu->transport_data_length >= static_cast<int>(sizeof(sockaddr_in))) {
+        sockaddr_in from;
+        memcpy(&from, pdu->transport_data, sizeof from);
+        if (from.sin_family != AF_INET || from.sin_addr.s_addr != target_addr_.s_addr ||
+            ntohs(from.sin_port) != target_.port) {
+          ++engine_->stats().malformed;
+          return 0;
+        }
+      }
+      if (pdu->command == SNMP_MSG_REPORT) {
+        int type = snmpv3_get_report_type(pdu);
+        if (probing_ && (type == SNMPERR_UNKNOWN_ENG_ID || type == SNMPERR_USM_UNKNOWNENGINEID ||
+                         pdu->securityEngineIDLen > 0)) {
+          outcome_.kind = OutcomeKind::kReport;
+          outcome_.report_type = SNMPERR_USM_UNKNOWNENGINEID;
+          outcome_.engine_id.assign(reinterpret_cast<const char*>(pdu->securityEngineID),
+                                    pdu->securityEngineIDLen);
+          return 1;
+        }
+        if ((type == SNMPERR_NOT_IN_TIME_WINDOW || type == SNMPERR_USM_NOTINTIMEWINDOW) &&
+            active_->attempts <= 1 + engine_->options().retries) {
+          // The authenticated report has re-synchronised USM's clock for this engine; resend.
+          outcome_.kind = OutcomeKind::kAttemptTimeout;
+          outcome_.report_type = type;
+          return 1;
+        }
+        outcome_.kind = OutcomeKind::kReport;
+        outcome_.report_type = type;
+        return 1;
+      }
+      if (probing_) {
+        // An agent that answers the probe with a response still tells us its engine ID.
+        outcome_.kind = OutcomeKind::kReport;
+        outcome_.report_type = SNMPERR_USM_UNKNOWNENGINEID;
+        outcome_.engine_id.assign(reinterpret_cast<const char*>(pdu->securityEngineID),
+                                  pdu->securityEngineIDLen);
+        return 1;
+      }
+      outcome_.kind = OutcomeKind::kResponse;
+      outcome_.errstat = pdu->errstat;
+      outcome_.errindex = pdu->errindex;
+      for (netsnmp_variable_list* v = pdu->variables; v; v = v->next_variable) {
+        Varbind vb{ConvertOid(v->name, v->name_length), ConvertValue(v)};
+        outcome_.bytes += vb.value.bytes.size() + vb.value.oid.size() * 4 + vb.oid.size() * 4;
+        outcome_.varbinds.push_back(std::move(vb));
+      }
+      return 1;
+    }
+    case NETSNMP_CALLBACK_OP_TIMED_OUT:
+      if (current) outcome_.kind = OutcomeKind::kAttemptTimeout;
+      return 1;
+    case NETSNMP_CALLBACK_OP_SEND_FAILED:
+      if (ours) outcome_.kind = OutcomeKind::kSendFailed;
+      return 1;
+    case NETSNMP_CALLBACK_OP_SEC_ERROR:
+      if (ours) outcome_.kind = OutcomeKind::kSecError;
+      return 1;
+    default:
+      return 1;
+  }
+}
+
+void SessionCore::ProcessOutcome() {
+  if (!active_ || (state_ != State::kInFlight && state_ != State::kWaitToken)) return;
+  Outcome o = std::move(outcome_);
+  outcome_ = Outcome{};
+  Request& r = *active_;
+  switch (o.kind) {
+    case OutcomeKind::kNone:
+      return;
+    case OutcomeKind::kAttemptTimeout:
+      return AttemptFailed();
+    case OutcomeKind::kSendFailed:
+      return Complete(MakeError(ErrorCode::kUnreachable, "sending to " + Where() + " failed"));
+    case OutcomeKind::kSecError:
+      ++engine_->stats().auth_failures;
+      return Complete(MakeError(
+          ErrorCode::kAuth, "SNMPv3 authentication failed (wrong user or passphrase?): " +
+                                Where() + " sent a reply that failed security checks (" +
+                                credential_.Describe() + ")"));
+    case OutcomeKind::kReport: {
+      ++engine_->stats().responses;
+      if (probing_ && o.report_type == SNMPERR_USM_UNKNOWNENGINEID && !o.engine_id.empty()) {
+        // Discovery done: adopt the engine ID, localise the keys, then send the real request.
+        probing_ = false;
+        netsnmp_session* s = snmp_sess_session(sessp_);
+        if (s->securityEngineIDLen == 0) {
+          s->securityEngineID = static_cast<u_char*>(malloc(o.engine_id.size()));
+          memcpy(s->securityEngineID, o.engine_id.data(), o.engine_id.size());
+          s->securityEngineIDLen = o.engine_id.size();
+        }
+        if (s->contextEngineIDLen == 0) {
+          s->contextEngineID = static_cast<u_char*>(malloc(o.engine_id.size()));
+          memcpy(s->contextEngineID, o.engine_id.data(), o.engine_id.size());
+          s->contextEngineIDLen = o.engine_id.size();
+        }
+        if (create_user_from_session(s) != SNMPERR_SUCCESS) {
+          return Complete(MakeError(ErrorCode::kInternal,
+                                    "net-snmp could not set up USM user for " + Where()));
+        }
+        engine_known_ = true;
+        attempt_timer_.cancel();
+        ++attempt_id_;
+        reqids_.clear();
+        r.attempts = 0;
+        state_ = State::kWaitToken;
+        engine_->AcquireToken(shared_from_this());
+        return;
+      }
+      ++engine_->stats().auth_failures;
+      return Complete(MakeError(
+          ErrorCode::kAuth, "SNMPv3 authentication failed (wrong user or passphrase?): " +
+                                Where() + " reported " + ReportName(o.report_type) + " for " +
+                                credential_.Describe()));
+    }
+    case OutcomeKind::kResponse:
+      break;
+  }
+  ++engine_->stats().responses;
+  if (o.bytes > engine_->options().max_response_bytes) {
+    return Complete(MakeError(ErrorCode::kLimit,
+                              "reply from " + Where() + " carries " + std::to_string(o.bytes) +
+                                  " bytes, over the " +
+                                  std::to_string(engine_->options().max_response_bytes) +
+                                  "-byte limit"));
+  }
+  if (o.errstat != SNMP_ERR_NOERROR) {
+    const size_t idx = static_cast<size_t>(o.errindex);
+    if (o.errstat == SNMP_ERR_NOSUCHNAME && r.kind != Kind::kGetBulk && idx >= 1 &&
+        idx <= r.oids.size()) {
+      // SNMPv1 agents reject the whole GET for one unknown OID. Retry without it so a scanner
+      // asking for a list still gets the others; the missing one comes back as an exception.
+      if (r.original.empty()) {
+        r.original = r.oids;
+        r.positions.resize(r.oids.size());
+        for (size_t i = 0; i < r.oids.size(); ++i) r.positions[i] = i;
+      }
+      r.rejected.push_back(r.positions[idx - 1]);
+      r.oids.erase(r.oids.begin() + static_cast<long>(idx - 1));
+      r.positions.erase(r.positions.begin() + static_cast<long>(idx - 1));
+      if (r.oids.empty()) return Complete(std::vector<Varbind>{});
+      attempt_timer_.cancel();
+      ++attempt_id_;
+      reqids_.clear();
+      r.attempts = 0;
+      state_ = State::kWaitToken;
+      engine_->AcquireToken(shared_from_this());
+      return;
+    }
+    if (o.errstat == SNMP_ERR_TOOBIG && r.kind == Kind::kGetBulk && r.max_repetitions > 1) {
+      r.max_repetitions = std::max(1, r.max_repetitions / 2);
+      attempt_timer_.cancel();
+      ++attempt_id_;
+      reqids_.clear();
+      r.attempts = 0;
+      state_ = State::kWaitToken;
+      engine_->AcquireToken(shared_from_this());
+      return;
+    }
+    ErrorCode code = o.errstat == SNMP_ERR_TOOBIG ? ErrorCode::kLimit : ErrorCode::kMalformed;
+    return Complete(MakeError(code, Where() + " answered " + ErrStatName(o.errstat) +
+                                        " (error-status " + std::to_string(o.errstat) +
+                                        ", index " + std::to_string(o.errindex) + ")"));
+  }
+  Complete(std::move(o.varbinds));
+}
+
+void SessionCore::AttemptFailed() {
+  Request& r = *active_;
+  if (r.attempts < 1 + engine_->options().retries) {
+    state_ = State::kWaitToken;
+    engine_->AcquireToken(shared_from_this());
+    return;
+  }
+  ++engine_->stats().timeouts;
+  const long ms = static_cast<long>(engine_->options().timeout.count());
+  Complete(MakeError(ErrorCode::kTimeout,
+                     (probing_ ? "no answer to SNMPv3 discovery from " : "no answer from ") +
+                         Where() + " after " + std::to_string(r.attempts) + " attempt(s) of " +
+                         std::to_string(ms) + " ms"));
+}
+
+void SessionCore::Complete(Result<std::vector<Varbind>> result) {
+  if (!active_) return;
+  Request r = std::move(*active_);
+  active_.reset();
+  attempt_timer_.cancel();
+  ++attempt_id_;
+  reqids_.clear();
+  probing_ = false;
+  state_ = State::kIdle;
+  ++engine_->stats().requests;
+  if (result.ok() && !r.rejected.empty()) {
+    // Re-assemble in the order asked, the rejected OIDs as exceptions.
+    std::vector<Varbind> merged(r.original.size());
+    const auto& got = result.value();
+    std::vector<bool> filled(r.original.size(), false);
+    for (size_t i = 0; i < got.size() && i < r.positions.size(); ++i) {
+      merged[r.positions[i]] = got[i];
+      filled[r.positions[i]] = true;
+    }
+    for (size_t i = 0; i < merged.size(); ++i) {
+      if (filled[i]) continue;
+      merged[i].oid = r.original[i];
+      merged[i].value.type =
+          r.kind == Kind::kGetNext ? Value::Type::kEndOfMibView : Value::Type::kNoSuchObject;
+    }
+    result = std::move(merged);
+  }
+  Deliver(std::move(r.done), std::move(result));
+  if (holds_slot_) {
+    holds_slot_ = false;
+    engine_->ReleaseSlot();
+  }
+  if (credential_.version != Version::kV3 && queue_.empty()) CloseNetSnmp();
+  Pump();
+}
+
+void SessionCore::Deliver(VarbindsCallback done, Result<std::vector<Varbind>> result) {
+  if (!done) return;
+  asio::post(engine_->io(), [done = std::move(done), result = std::move(result)]() mutable {
+    done(std::move(result));
+  });
+}
+
+void SessionCore::CancelAll() {
+  std::deque<Request> queued = std::move(queue_);
+  queue_.clear();
+  if (active_) Complete(MakeError(ErrorCode::kCancelled, "request to " + Where() + " cancelled"));
+  // Complete() may have started the next one; nothing is queued any more, but be thorough.
+  if (active_) {
+    Request r = std::move(*active_);
+    active_.reset();
+    Deliver(std::move(r.done), MakeError(ErrorCode::kCancelled, "request cancelled"));
+  }
+  for (Request& r : queued) {
+    Deliver(std::move(r.done),
+            MakeError(ErrorCode::kCancelled, "request to " + Where() + " cancelled"));
+  }
+  state_ = State::kIdle;
+  // A cancelled request may still be known to net-snmp; a fresh socket forgets it.
+  CloseNetSnmp();
+}
+
+// ---------------------------------------------------------------------------------------------
+namespace {
+
+class NetSnmpSession : public Session {
+ public:
+  explicit NetSnmpSession(std::shared_ptr<SessionCore> core) : core_(std::move(core)) {}
+  ~NetSnmpSession() override { core_->CancelAll(); }
+
+  void Get(std::vector<Oid> oids, VarbindsCallback done) override {
+    core_->Enqueue(SessionCore::Kind::kGet, std::move(oids), 0, 0, std::move(done));
+  }
+  void GetNext(std::vector<Oid> oids, VarbindsCallback done) override {
+    core_->Enqueue(SessionCore::Kind::kGetNext, std::move(oids), 0, 0, std::move(done));
+  }
+  void GetBulk(std::vector<Oid> oids, int non_repeaters, int max_repetitions,
+               VarbindsCallback done) override {
+    core_->Enqueue(SessionCore::Kind::kGetBulk, std::move(oids), non_repeaters, max_repetitions,
+                   std::move(done));
+  }
+  void Cancel() override { core_->CancelAll(); }
+  const Target& target() const override { return core_->target(); }
+  Version version() const override { return core_->version(); }
+
+ private:
+  std::shared_ptr<SessionCore> core_;
+};
+
+}  // namespace
+
+NetSnmpEngine::NetSnmpEngine(boost::asio::io_context& io, EngineOptions options) {
+  InitNetSnmpOnce();
+  impl_ = std::make_shared<Impl>(io, options);
+}
+
+NetSnmpEngine::~NetSnmpEngine() = default;
+
+std::unique_ptr<Session> NetSnmpEngine::Open(const Target& target, const Credential& credential) {
+  return std::make_unique<NetSnmpSession>(
+      std::make_shared<SessionCore>(impl_, target, credential));
+}
+
+EngineStats NetSnmpEngine::stats() const { return impl_->stats(); }
+
+}  // namespace fleet::snmp

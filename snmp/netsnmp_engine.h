@@ -6,6 +6,30 @@
 // net-snmp is initialised once per process with persistence and MIB loading off.
 // Not thread-safe: create, use and destroy on the io_context's thread. Sessions must be destroyed
 // (or Cancel()ed) before the engine.
+//
+// Design (chosen for correctness first, with the /16 sweep targets in mind):
+// - One net-snmp single-session (one UDP socket) per Session, opened lazily when its first packet
+//   is about to leave. v1/v2c close it again as soon as the Session has nothing queued, so open
+//   sockets (and net-snmp's ~6 KB per outstanding request) stay bounded by max_in_flight however
+//   many Sessions a sweep creates. v3 keeps it for the Session's life: it holds the discovered
+//   engine ID and the USM time window. A shared v1/v2c socket (NOTES-snmp.md) would save the
+//   socket()/close() per request; the Session seam lets it replace this later.
+// - Each socket is waited on with posix::stream_descriptor::async_wait (released, never closed:
+//   net-snmp owns it) and read with snmp_sess_read2 (no fd_set limit). Each attempt has its own
+//   steady_timer, which calls snmp_sess_timeout; net-snmp's own retries are 0, so every packet,
+//   retries included, passes the global token bucket and counts against max_in_flight.
+// - v3 discovery is asynchronous: sessions open with SNMP_FLAGS_DONT_PROBE (net-snmp's probe is
+//   synchronous and measured to block the io_context for a full timeout on a silent target). The
+//   first request sends an unauthenticated empty GET; the usmStatsUnknownEngineIDs report gives
+//   the engine ID (and boots/time), create_user_from_session() localises the keys and the real
+//   request follows. Measured on loopback: first authPriv GET incl. discovery ~5 ms, 2 packets.
+// - Reply checks: the source address must be the target's (v1/v2c replies are matched on request
+//   id only); unparsable datagrams, unknown request ids and wrong sources are dropped and counted
+//   in EngineStats::malformed, the request keeps waiting for the right reply or its timeout.
+// - Errors: kTimeout after (retries + 1) attempts; kAuth for USM reports (which one is named);
+//   v1 noSuchName on GET/GETNEXT retries without the rejected OID and returns it as an exception;
+//   tooBig on GETBULK retries with half the repetitions; other error-status -> kMalformed.
+// - Rate limit: a token bucket of rate_limit_pps with a 50 ms burst (at least one packet).
 #pragma once
 
 #include <chrono>
@@ -51,7 +75,7 @@ class NetSnmpEngine : public SessionFactory {
   class Impl;
 
  private:
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with sessions and pending handlers
 };
 
 }  // namespace fleet::snmp

@@ -1,0 +1,735 @@
+// NetSnmpEngine against a real snmpd and hand-written UDP peers on 127.2.0.0/16.
+//
+// Timing assertions are bounds with generous slack (CI machines are slow and shared), never
+// exact values. Every peer is stopped by PID or closed by the test that made it.
+#include <utility>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "snmp/netsnmp_engine.h"
+#include "snmp/walk.h"
+#include "tests/support/snmpd_fixture.h"
+
+namespace fleet::snmp {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using VarbindsResult = Result<std::vector<Varbind>>;
+
+constexpr const char* kSnmpdIp = "127.2.0.1";
+constexpr uint16_t kSnmpdPort = 16161;
+constexpr const char* kSerial = "SN-FLEET-0042";
+
+Oid O(const char* text) { return *ParseOid(text); }
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+// Runs the io_context until `*done` or the deadline.
+template <typename Pred>
+void RunUntil(boost::asio::io_context& io, Pred done, std::chrono::milliseconds limit = 15s) {
+  io.restart();
+  const auto deadline = Clock::now() + limit;
+  while (!done() && Clock::now() < deadline) io.run_one_for(20ms);
+}
+
+VarbindsResult Await(boost::asio::io_context& io,
+                     const std::function<void(VarbindsCallback)>& start,
+                     std::chrono::milliseconds limit = 15s) {
+  std::optional<VarbindsResult> out;
+  int calls = 0;
+  start([&](VarbindsResult r) {
+    ++calls;
+    out.emplace(std::move(r));
+  });
+  EXPECT_FALSE(out) << "callback ran inline";
+  RunUntil(io, [&] { return out.has_value(); }, limit);
+  EXPECT_EQ(calls, 1);
+  if (!out) return MakeError(ErrorCode::kInternal, "test: no callback in time");
+  return std::move(*out);
+}
+
+Credential V2c(const std::string& community = "public") {
+  Credential c;
+  c.version = Version::kV2c;
+  c.community = community;
+  return c;
+}
+Credential V1(const std::string& community = "public") {
+  Credential c = V2c(community);
+  c.version = Version::kV1;
+  return c;
+}
+Credential V3(const std::string& user, AuthProtocol auth, const std::string& auth_pass,
+              PrivProtocol priv, const std::string& priv_pass) {
+  Credential c;
+  c.version = Version::kV3;
+  c.user = user;
+  c.auth = auth;
+  c.auth_passphrase = auth_pass;
+  c.priv = priv;
+  c.priv_passphrase = priv_pass;
+  c.level = priv != PrivProtocol::kNone   ? SecurityLevel::kAuthPriv
+            : auth != AuthProtocol::kNone ? SecurityLevel::kAuthNoPriv
+                                          : SecurityLevel::kNoAuthNoPriv;
+  return c;
+}
+
+std::string StringAt(const std::vector<Varbind>& vbs, size_t i) {
+  return i < vbs.size() ? vbs[i].value.bytes : std::string("<missing>");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A UDP peer on loopback: records every datagram's arrival time; optionally answers through a
+// handler (which runs on the peer's thread and may send anything from any socket it likes).
+class UdpPeer {
+ public:
+  using Handler = std::function<void(int sock, const sockaddr_in& from, const std::string& data,
+                                     int index)>;
+  UdpPeer(const std::string& ip, uint16_t port, Handler handler = nullptr)
+      : handler_(std::move(handler)) {
+    sock_ = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
+    int one = 1;
+    setsockopt(sock_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ok_ = bind(sock_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~UdpPeer() {
+    stop_ = true;
+    thread_.join();
+    close(sock_);
+  }
+  bool ok() const { return ok_; }
+  std::vector<Clock::time_point> arrivals() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return arrivals_;
+  }
+  size_t count() { return arrivals().size(); }
+
+ private:
+  void Loop() {
+    char buf[65536];
+    int index = 0;
+    while (!stop_) {
+      pollfd p{sock_, POLLIN, 0};
+      if (poll(&p, 1, 20) <= 0) continue;
+      sockaddr_in from{};
+      socklen_t len = sizeof from;
+      ssize_t n = recvfrom(sock_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n < 0) continue;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        arrivals_.push_back(Clock::now());
+      }
+      if (handler_) handler_(sock_, from, std::string(buf, static_cast<size_t>(n)), index++);
+    }
+  }
+  Handler handler_;
+  int sock_ = -1;
+  bool ok_ = false;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<Clock::time_point> arrivals_;
+  std::thread thread_;
+};
+
+// Turns a v1/v2c request into a response to it (same request id unless `bump_reqid`): rewrites
+// the PDU tag to GetResponse (0xA2). Works for short-form lengths, which is what our GETs use.
+std::string MakeResponse(const std::string& request, bool bump_reqid) {
+  std::string r = request;
+  // SEQUENCE { INTEGER version, OCTET STRING community, PDU }
+  size_t pos = 2;                                  // skip 30 LL
+  pos += 2 + static_cast<uint8_t>(r[pos + 1]);     // version
+  pos += 2 + static_cast<uint8_t>(r[pos + 1]);     // community
+  r[pos] = static_cast<char>(0xA2);
+  size_t reqid = pos + 2;                          // 02 LL <reqid bytes>
+  size_t len = static_cast<uint8_t>(r[reqid + 1]);
+  if (bump_reqid) r[reqid + 1 + len] = static_cast<char>(r[reqid + 1 + len] ^ 0x5a);
+  return r;
+}
+
+void SendTo(int sock, const sockaddr_in& to, const std::string& data) {
+  sendto(sock, data.data(), data.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+}
+
+// ---------------------------------------------------------------------------------------------
+class EngineTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    test::SnmpdConfig config;
+    config.address = kSnmpdIp;
+    config.port = kSnmpdPort;
+    config.communities = {"public"};
+    config.sys_descr = "Fleet LaserJet 9000 MFP";
+    config.sys_location = "Building 7, 2nd floor";
+    config.users = {
+        {"ops", "priv", "SHA-256", "ops-auth-pass", "AES", "ops-priv-pass"},
+        {"legacy", "priv", "MD5", "legacy-auth-pass", "DES", "legacy-priv-pass"},
+        {"strong", "priv", "SHA-512", "strong-auth-pass", "AES-256", "strong-priv-pass"},
+        {"mid", "priv", "SHA-224", "mid-auth-pass", "AES-192", "mid-priv-pass"},
+        {"authonly", "auth", "SHA", "authonly-pass", "", ""},
+        {"victim", "priv", "SHA-256", "victim-auth-pass", "AES", "victim-priv-pass"},
+        {"victim2", "priv", "SHA-256", "victim2-auth-pass", "AES", "victim2-priv-pass"},
+    };
+    config.extra_lines = {
+        std::string("override 1.3.6.1.2.1.43.5.1.1.17.1 octet_str \"") + kSerial + "\"",
+        "override 1.3.6.1.2.1.25.3.2.1.2.1 object_id 1.3.6.1.2.1.25.3.1.5",
+        "override 1.3.6.1.2.1.43.10.2.1.4.1.1 counter 123456",
+    };
+    std::string error;
+    snmpd_ = test::SnmpdFixture::Start(config, &error).release();
+    ASSERT_NE(snmpd_, nullptr) << error;
+  }
+  static void TearDownTestSuite() {
+    delete snmpd_;
+    snmpd_ = nullptr;
+  }
+  void SetUp() override {
+    if (!snmpd_) GTEST_SKIP() << "snmpd did not start";
+  }
+
+  std::unique_ptr<NetSnmpEngine> MakeEngine(EngineOptions o = {}) {
+    return std::make_unique<NetSnmpEngine>(io_, o);
+  }
+  Target SnmpdTarget() { return Target{kSnmpdIp, kSnmpdPort}; }
+
+  static test::SnmpdFixture* snmpd_;
+  boost::asio::io_context io_;
+};
+test::SnmpdFixture* EngineTest::snmpd_ = nullptr;
+
+// --- v1 / v2c against snmpd -------------------------------------------------------------------
+
+TEST_F(EngineTest, V2cGetReturnsExactValues) {
+  auto engine = MakeEngine();
+  auto s = engine->Open(SnmpdTarget(), V2c());
+  auto r = Await(io_, [&](auto cb) {
+    s->Get({O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.1.6.0"), O("1.3.6.1.2.1.43.5.1.1.17.1"),
+            O("1.3.6.1.2.1.25.3.2.1.2.1"), O("1.3.6.1.2.1.43.10.2.1.4.1.1"),
+            O("1.3.6.1.2.1.1.3.0"), O("1.3.6.1.2.1.1.99.0")},
+           cb);
+  });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const auto& v = r.value();
+  ASSERT_EQ(v.size(), 7u);
+  EXPECT_EQ(v[0].value.type, Value::Type::kOctetString);
+  EXPECT_EQ(StringAt(v, 0), "Fleet LaserJet 9000 MFP");
+  EXPECT_EQ(StringAt(v, 1), "Building 7, 2nd floor");
+  EXPECT_EQ(StringAt(v, 2), kSerial);
+  EXPECT_EQ(v[3].value.type, Value::Type::kOid);
+  EXPECT_EQ(FormatOid(v[3].value.oid), "1.3.6.1.2.1.25.3.1.5");
+  EXPECT_EQ(v[4].value.type, Value::Type::kCounter32);
+  EXPECT_EQ(v[4].value.number, 123456);
+  EXPECT_EQ(v[5].value.type, Value::Type::kTimeTicks);
+  EXPECT_GT(v[5].value.number, 0);
+  EXPECT_EQ(FormatOid(v[6].oid), "1.3.6.1.2.1.1.99.0");
+  EXPECT_EQ(v[6].value.type, Value::Type::kNoSuchObject);
+  auto st = engine->stats();
+  EXPECT_EQ(st.requests, 1u);
+  EXPECT_EQ(st.packets_sent, 1u);
+  EXPECT_EQ(st.responses, 1u);
+  EXPECT_EQ(st.malformed, 0u);
+}
+
+TEST_F(EngineTest, V2cConvertsCounter64AndIpAddress) {
+  auto engine = MakeEngine();
+  auto s = engine->Open(SnmpdTarget(), V2c());
+  // Linux snmpd's own objects: ifHCInOctets.1 (lo, Counter64), ipAdEntAddr.127.0.0.1.
+  auto r = Await(io_, [&](auto cb) {
+    s->Get({O("1.3.6.1.2.1.31.1.1.1.6.1"), O("1.3.6.1.2.1.4.20.1.1.127.0.0.1")}, cb);
+  });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].value.type, Value::Type::kCounter64);
+  EXPECT_GT((*r)[0].value.number, 0);
+  EXPECT_EQ((*r)[1].value.type, Value::Type::kIpAddress);
+  EXPECT_EQ((*r)[1].value.bytes, std::string("\x7f\x00\x00\x01", 4));
+}
+
+TEST_F(EngineTest, V2cGetNextAndGetBulk) {
+  auto engine = MakeEngine();
+  auto s = engine->Open(SnmpdTarget(), V2c());
+  auto next = Await(io_, [&](auto cb) { s->GetNext({O("1.3.6.1.2.1.1.1")}, cb); });
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_EQ(FormatOid((*next)[0].oid), "1.3.6.1.2.1.1.1.0");
+  EXPECT_EQ((*next)[0].value.bytes, "Fleet LaserJet 9000 MFP");
+
+  auto bulk = Await(io_, [&](auto cb) { s->GetBulk({O("1.3.6.1.2.1.1")}, 0, 5, cb); });
+  ASSERT_TRUE(bulk.ok()) << bulk.error().message;
+  ASSERT_EQ(bulk->size(), 5u);
+  EXPECT_EQ(FormatOid((*bulk)[0].oid), "1.3.6.1.2.1.1.1.0");
+  EXPECT_EQ(FormatOid((*bulk)[1].oid), "1.3.6.1.2.1.1.2.0");
+  for (size_t i = 1; i < bulk->size(); ++i) EXPECT_LT((*bulk)[i - 1].oid, (*bulk)[i].oid);
+}
+
+TEST_F(EngineTest, V1GetAndGetBulkRefused) {
+  auto engine = MakeEngine();
+  auto s = engine->Open(SnmpdTarget(), V1());
+  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(StringAt(*r, 0), "printer-under-test");
+  auto bulk = Await(io_, [&](auto cb) { s->GetBulk({O("1.3.6.1.2.1.1")}, 0, 5, cb); });
+  ASSERT_FALSE(bulk.ok());
+  EXPECT_EQ(bulk.error().code, ErrorCode::kInternal);
+}
+
+TEST_F(EngineTest, V1NoSuchNameRetriesWithoutTheMissingOid) {
+  auto engine = MakeEngine();
+  auto s = engine->Open(SnmpdTarget(), V1());
+  auto r = Await(io_, [&](auto cb) {
+    s->Get({O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.1.99.0"), O("1.3.6.1.2.1.43.5.1.1.17.1"),
+            O("1.3.6.1.2.1.43.99.0")},
+           cb);
+  });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 4u);
+  EXPECT_EQ(StringAt(*r, 0), "Fleet LaserJet 9000 MFP");
+  EXPECT_EQ((*r)[1].value.type, Value::Type::kNoSuchObject);
+  EXPECT_EQ(FormatOid((*r)[1].oid), "1.3.6.1.2.1.1.99.0");
+  EXPECT_EQ(StringAt(*r, 2), kSerial);
+  EXPECT_EQ((*r)[3].value.type, Value::Type::kNoSuchObject);
+  EXPECT_EQ(engine->stats().packets_sent, 3u);  // two rejections, then the answer
+}
+
+TEST_F(EngineTest, WalkV1AndV2cAgree) {
+  auto engine = MakeEngine();
+  auto v2 = engine->Open(SnmpdTarget(), V2c());
+  auto v1 = engine->Open(SnmpdTarget(), V1());
+  WalkLimits limits;
+  limits.max_repetitions = 3;
+  auto w2 = Await(io_, [&](auto cb) { Walk(*v2, O("1.3.6.1.2.1.1"), limits, cb); });
+  auto w1 = Await(io_, [&](auto cb) { Walk(*v1, O("1.3.6.1.2.1.1"), limits, cb); });
+  ASSERT_TRUE(w2.ok()) << w2.error().message;
+  ASSERT_TRUE(w1.ok()) << w1.error().message;
+  ASSERT_GE(w2->size(), 7u);
+  ASSERT_EQ(w1->size(), w2->size());
+  std::map<std::string, std::string> by_oid;
+  for (size_t i = 0; i < w2->size(); ++i) {
+    EXPECT_EQ((*w1)[i].oid, (*w2)[i].oid);
+    if (i) {
+      EXPECT_LT((*w2)[i - 1].oid, (*w2)[i].oid);
+    }
+    EXPECT_TRUE(OidStartsWith((*w2)[i].oid, O("1.3.6.1.2.1.1"), false));
+    by_oid[FormatOid((*w2)[i].oid)] = (*w2)[i].value.bytes;
+  }
+  EXPECT_EQ(by_oid["1.3.6.1.2.1.1.1.0"], "Fleet LaserJet 9000 MFP");
+  EXPECT_EQ(by_oid["1.3.6.1.2.1.1.4.0"], "ops@example.test");
+  EXPECT_EQ(by_oid["1.3.6.1.2.1.1.5.0"], "printer-under-test");
+  EXPECT_EQ(by_oid["1.3.6.1.2.1.1.6.0"], "Building 7, 2nd floor");
+}
+
+TEST_F(EngineTest, WrongCommunityTimesOut) {
+  EngineOptions o;
+  o.timeout = 200ms;
+  o.retries = 1;
+  auto engine = MakeEngine(o);
+  auto s = engine->Open(SnmpdTarget(), V2c("not-the-community"));
+  auto start = Clock::now();
+  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kTimeout);
+  EXPECT_EQ(r.error().message.find("not-the-community"), std::string::npos);
+  EXPECT_GE(Ms(Clock::now() - start), 380);
+}
+
+// --- v3 -------------------------------------------------------------------------------------
+
+TEST_F(EngineTest, V3AuthPrivSha256Aes128) {
+  auto engine = MakeEngine();
+  auto s = engine->Open(SnmpdTarget(), V3("ops", AuthProtocol::kSHA256, "ops-auth-pass",
+                                          PrivProtocol::kAES128, "ops-priv-pass"));
+  auto start = Clock::now();
+  auto r = Await(io_, [&](auto cb) {
+    s->Get({O("1.3.6.1.2.1.1.5.0"), O("1.3.6.1.2.1.43.5.1.1.17.1")}, cb);
+  });
+  const double first_ms = Ms(Clock::now() - start);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(StringAt(*r, 0), "printer-under-test");
+  EXPECT_EQ(StringAt(*r, 1), kSerial);
+  // Second request on the same session: no discovery any more, exactly one packet.
+  const uint64_t packets_before = engine->stats().packets_sent;
+  auto r2 = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.6.0")}, cb); });
+  ASSERT_TRUE(r2.ok()) << r2.error().message;
+  EXPECT_EQ(StringAt(*r2, 0), "Building 7, 2nd floor");
+  EXPECT_EQ(engine->stats().packets_sent - packets_before, 1u);
+  EXPECT_EQ(engine->stats().auth_failures, 0u);
+  std::printf("[ info ] v3 first GET incl. discovery: %.1f ms, packets %llu\n", first_ms,
+              static_cast<unsigned long long>(packets_before));
+}
+
+TEST_F(EngineTest, V3OtherProtocols) {
+  auto engine = MakeEngine();
+  struct Case {
+    Credential cred;
+  } cases[] = {
+      {V3("legacy", AuthProtocol::kMD5, "legacy-auth-pass", PrivProtocol::kDES,
+          "legacy-priv-pass")},
+      {V3("strong", AuthProtocol::kSHA512, "strong-auth-pass", PrivProtocol::kAES256,
+          "strong-priv-pass")},
+      {V3("mid", AuthProtocol::kSHA224, "mid-auth-pass", PrivProtocol::kAES192,
+          "mid-priv-pass")},
+      {V3("authonly", AuthProtocol::kSHA1, "authonly-pass", PrivProtocol::kNone, "")},
+  };
+  for (const auto& c : cases) {
+    auto s = engine->Open(SnmpdTarget(), c.cred);
+    auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.1.0")}, cb); });
+    ASSERT_TRUE(r.ok()) << c.cred.Describe() << ": " << r.error().message;
+    EXPECT_EQ(StringAt(*r, 0), "Fleet LaserJet 9000 MFP") << c.cred.Describe();
+  }
+}
+
+TEST_F(EngineTest, V3WalkWithGetBulk) {
+  auto engine = MakeEngine();
+  auto s = engine->Open(SnmpdTarget(), V3("ops", AuthProtocol::kSHA256, "ops-auth-pass",
+                                          PrivProtocol::kAES128, "ops-priv-pass"));
+  auto w = Await(io_, [&](auto cb) { Walk(*s, O("1.3.6.1.2.1.1"), WalkLimits{}, cb); });
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  ASSERT_GE(w->size(), 7u);
+  EXPECT_EQ((*w)[0].value.bytes, "Fleet LaserJet 9000 MFP");
+}
+
+// Bound for a failing v3 request: discovery + (retries + 1) attempts, plus slack.
+void ExpectBoundedAuthFailure(const VarbindsResult& r, double elapsed_ms,
+                              const EngineOptions& o, const char* secret) {
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.error().code == ErrorCode::kAuth || r.error().code == ErrorCode::kTimeout)
+      << ErrorCodeName(r.error().code) << ": " << r.error().message;
+  EXPECT_EQ(r.error().message.find(secret), std::string::npos) << "secret leaked";
+  const double bound = static_cast<double>(o.timeout.count()) * (o.retries + 1) * 2 + 1000;
+  EXPECT_LT(elapsed_ms, bound);
+}
+
+TEST_F(EngineTest, V3WrongAuthPassphraseIsAuthError) {
+  EngineOptions o;
+  o.timeout = 500ms;
+  o.retries = 1;
+  auto engine = MakeEngine(o);
+  auto s = engine->Open(SnmpdTarget(), V3("victim", AuthProtocol::kSHA256, "WRONG-auth-pass",
+                                          PrivProtocol::kAES128, "victim-priv-pass"));
+  auto start = Clock::now();
+  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  const double ms = Ms(Clock::now() - start);
+  ExpectBoundedAuthFailure(r, ms, o, "WRONG-auth-pass");
+  EXPECT_EQ(r.error().code, ErrorCode::kAuth) << r.error().message;
+  EXPECT_NE(r.error().message.find("authentication failed (wrong user or passphrase?)"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("usmStatsWrongDigests"), std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(engine->stats().auth_failures, 1u);
+  std::printf("[ info ] wrong auth passphrase -> %s in %.1f ms\n", r.error().message.c_str(), ms);
+}
+
+TEST_F(EngineTest, V3WrongPrivPassphraseEndsInBoundedTime) {
+  EngineOptions o;
+  o.timeout = 500ms;
+  o.retries = 1;
+  auto engine = MakeEngine(o);
+  auto s = engine->Open(SnmpdTarget(), V3("victim2", AuthProtocol::kSHA256, "victim2-auth-pass",
+                                          PrivProtocol::kAES128, "WRONG-priv-pass"));
+  auto start = Clock::now();
+  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  const double ms = Ms(Clock::now() - start);
+  ExpectBoundedAuthFailure(r, ms, o, "WRONG-priv-pass");
+  std::printf("[ info ] wrong priv passphrase -> %s: %s in %.1f ms\n",
+              std::string(ErrorCodeName(r.error().code)).c_str(), r.error().message.c_str(), ms);
+}
+
+TEST_F(EngineTest, V3UnknownUserIsAuthError) {
+  EngineOptions o;
+  o.timeout = 500ms;
+  o.retries = 1;
+  auto engine = MakeEngine(o);
+  auto s = engine->Open(SnmpdTarget(), V3("nobody", AuthProtocol::kSHA256, "nobody-auth-pass",
+                                          PrivProtocol::kAES128, "nobody-priv-pass"));
+  auto start = Clock::now();
+  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  const double ms = Ms(Clock::now() - start);
+  ExpectBoundedAuthFailure(r, ms, o, "nobody-auth-pass");
+  EXPECT_EQ(r.error().code, ErrorCode::kAuth) << r.error().message;
+  EXPECT_NE(r.error().message.find("usmStatsUnknownUserNames"), std::string::npos)
+      << r.error().message;
+  std::printf("[ info ] unknown user -> %s in %.1f ms\n", r.error().message.c_str(), ms);
+}
+
+TEST_F(EngineTest, V3SilentTargetTimesOutWithoutBlocking) {
+  EngineOptions o;
+  o.timeout = 300ms;
+  o.retries = 1;
+  auto engine = MakeEngine(o);
+  auto s = engine->Open(Target{"127.2.9.10", 16161},
+                        V3("ops", AuthProtocol::kSHA256, "ops-auth-pass", PrivProtocol::kAES128,
+                           "ops-priv-pass"));
+  // Queuing the request must not block (no synchronous discovery in the calling thread).
+  std::optional<VarbindsResult> out;
+  auto t0 = Clock::now();
+  s->Get({O("1.3.6.1.2.1.1.5.0")}, [&](VarbindsResult r) { out.emplace(std::move(r)); });
+  EXPECT_LT(Ms(Clock::now() - t0), 100);
+  RunUntil(io_, [&] { return out.has_value(); });
+  ASSERT_TRUE(out);
+  ASSERT_FALSE(out->ok());
+  EXPECT_EQ(out->error().code, ErrorCode::kTimeout);
+  const double ms = Ms(Clock::now() - t0);
+  EXPECT_GE(ms, 550);
+  EXPECT_LT(ms, 1500);
+}
+
+// --- timeouts and limits against silent peers ----------------------------------------------
+
+TEST_F(EngineTest, SilentAddressTimesOutAfterRetries) {
+  EngineOptions o;
+  o.timeout = 300ms;
+  o.retries = 1;
+  auto engine = MakeEngine(o);
+  auto s = engine->Open(Target{"127.2.9.9", 16161}, V2c());
+  auto start = Clock::now();
+  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  const double ms = Ms(Clock::now() - start);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kTimeout);
+  EXPECT_GE(ms, 580);
+  EXPECT_LT(ms, 1200);
+  auto st = engine->stats();
+  EXPECT_EQ(st.packets_sent, 2u);
+  EXPECT_EQ(st.timeouts, 1u);
+  EXPECT_EQ(st.requests, 1u);
+  std::printf("[ info ] silent address (300 ms x 2 attempts) -> kTimeout in %.1f ms\n", ms);
+}
+
+TEST_F(EngineTest, OneOutstandingRequestPerSession) {
+  UdpPeer sink("127.2.1.1", 17001);
+  ASSERT_TRUE(sink.ok());
+  EngineOptions o;
+  o.timeout = 100ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  auto s = engine->Open(Target{"127.2.1.1", 17001}, V2c());
+  int done = 0, timeouts = 0;
+  for (int i = 0; i < 10; ++i) {
+    s->Get({O("1.3.6.1.2.1.1.5.0")}, [&](VarbindsResult r) {
+      ++done;
+      if (!r.ok() && r.error().code == ErrorCode::kTimeout) ++timeouts;
+    });
+  }
+  RunUntil(io_, [&] { return done == 10; });
+  EXPECT_EQ(done, 10);
+  EXPECT_EQ(timeouts, 10);
+  std::this_thread::sleep_for(50ms);
+  auto t = sink.arrivals();
+  ASSERT_EQ(t.size(), 10u);
+  for (size_t i = 1; i < t.size(); ++i) {
+    EXPECT_GE(Ms(t[i] - t[i - 1]), 90) << "request " << i << " overlapped the previous one";
+  }
+}
+
+TEST_F(EngineTest, MaxInFlightIsGlobal) {
+  UdpPeer sink("127.2.1.2", 17002);
+  ASSERT_TRUE(sink.ok());
+  EngineOptions o;
+  o.timeout = 400ms;
+  o.retries = 0;
+  o.max_in_flight = 8;
+  auto engine = MakeEngine(o);
+  std::vector<std::unique_ptr<Session>> sessions;
+  int done = 0;
+  for (int i = 0; i < 50; ++i) {
+    sessions.push_back(engine->Open(Target{"127.2.1.2", 17002}, V2c()));
+    sessions.back()->Get({O("1.3.6.1.2.1.1.5.0")}, [&](VarbindsResult) { ++done; });
+  }
+  const auto start = Clock::now();
+  RunUntil(io_, [&] { return done == 50; });
+  EXPECT_EQ(done, 50);
+  std::this_thread::sleep_for(50ms);
+  auto t = sink.arrivals();
+  ASSERT_EQ(t.size(), 50u);
+  // Slide a window of one timeout over the arrivals: never more than 8 pending at once.
+  size_t max_window = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    size_t n = 0;
+    for (size_t j = i; j < t.size() && Ms(t[j] - t[i]) < 350; ++j) ++n;
+    max_window = std::max(max_window, n);
+  }
+  EXPECT_EQ(max_window, 8u);
+  // 50 requests / 8 at a time x 400 ms: at least 6 rounds.
+  EXPECT_GE(Ms(Clock::now() - start), 6 * 400 - 50);
+}
+
+TEST_F(EngineTest, RateLimitSpreadsPackets) {
+  UdpPeer sink("127.2.1.3", 17003);
+  ASSERT_TRUE(sink.ok());
+  EngineOptions o;
+  o.timeout = 2000ms;
+  o.retries = 0;
+  o.rate_limit_pps = 200;
+  o.max_in_flight = 1000;
+  auto engine = MakeEngine(o);
+  std::vector<std::unique_ptr<Session>> sessions;
+  for (int i = 0; i < 100; ++i) {
+    sessions.push_back(engine->Open(Target{"127.2.1.3", 17003}, V2c()));
+    sessions.back()->Get({O("1.3.6.1.2.1.1.5.0")}, [](VarbindsResult) {});
+  }
+  RunUntil(io_, [&] { return sink.count() >= 100; }, 5s);
+  auto t = sink.arrivals();
+  ASSERT_EQ(t.size(), 100u);
+  const double spread = Ms(t.back() - t.front());
+  EXPECT_GE(spread, 400);   // 100 packets at 200/s minus a 10-packet burst: ~450 ms
+  EXPECT_LT(spread, 1500);
+  // No 100 ms window carries much more than 20 + burst packets.
+  for (size_t i = 0; i < t.size(); ++i) {
+    size_t n = 0;
+    for (size_t j = i; j < t.size() && Ms(t[j] - t[i]) < 100; ++j) ++n;
+    EXPECT_LE(n, 32u);
+  }
+  std::printf("[ info ] 100 packets at 200 pps spread over %.1f ms\n", spread);
+  sessions.clear();
+  io_.restart();
+  io_.poll();
+}
+
+// --- cancellation and lifetime --------------------------------------------------------------
+
+TEST_F(EngineTest, CancelFailsEverythingWithCancelled) {
+  UdpPeer sink("127.2.1.4", 17004);
+  EngineOptions o;
+  o.timeout = 2000ms;
+  auto engine = MakeEngine(o);
+  auto s = engine->Open(Target{"127.2.1.4", 17004}, V2c());
+  std::vector<ErrorCode> codes;
+  for (int i = 0; i < 4; ++i) {
+    s->Get({O("1.3.6.1.2.1.1.5.0")}, [&](VarbindsResult r) {
+      codes.push_back(r.ok() ? ErrorCode::kInternal : r.error().code);
+    });
+  }
+  RunUntil(io_, [&] { return sink.count() >= 1; }, 2s);
+  s->Cancel();
+  EXPECT_TRUE(codes.empty()) << "Cancel() must post, not call inline";
+  auto start = Clock::now();
+  RunUntil(io_, [&] { return codes.size() == 4; }, 2s);
+  ASSERT_EQ(codes.size(), 4u);
+  for (auto c : codes) EXPECT_EQ(c, ErrorCode::kCancelled);
+  EXPECT_LT(Ms(Clock::now() - start), 500);
+  // The session still works after Cancel(): a new request is sent and times out normally.
+  std::optional<VarbindsResult> after;
+  EngineOptions fast;
+  s->Get({O("1.3.6.1.2.1.1.5.0")}, [&](VarbindsResult r) { after.emplace(std::move(r)); });
+  RunUntil(io_, [&] { return sink.count() >= 2; }, 2s);
+  EXPECT_EQ(sink.count(), 2u);
+  s.reset();  // destroy with that one outstanding
+  RunUntil(io_, [&] { return after.has_value(); }, 2s);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->error().code, ErrorCode::kCancelled);
+}
+
+TEST_F(EngineTest, DestroyingSessionsMidRequestIsSafe) {
+  EngineOptions o;
+  o.timeout = 200ms;
+  o.retries = 1;
+  o.max_in_flight = 2;
+  auto engine = MakeEngine(o);
+  int calls = 0;
+  {
+    // Real traffic in flight to snmpd, a walk half done, and queued requests waiting for slots.
+    auto a = engine->Open(SnmpdTarget(), V2c());
+    auto b = engine->Open(Target{"127.2.9.11", 16161}, V2c());
+    auto c = engine->Open(SnmpdTarget(), V3("ops", AuthProtocol::kSHA256, "ops-auth-pass",
+                                            PrivProtocol::kAES128, "ops-priv-pass"));
+    Walk(*a, O("1.3.6.1.2.1"), WalkLimits{}, [&](VarbindsResult) { ++calls; });
+    b->Get({O("1.3.6.1.2.1.1.5.0")}, [&](VarbindsResult) { ++calls; });
+    c->Get({O("1.3.6.1.2.1.1.5.0")}, [&](VarbindsResult) { ++calls; });
+    io_.restart();
+    io_.run_for(15ms);
+  }
+  // Late replies and timers for the destroyed sessions must find nothing to touch.
+  io_.restart();
+  io_.run_for(800ms);
+  EXPECT_EQ(calls, 3);  // each delivered exactly once (kCancelled or a real result)
+  // And the engine is still healthy.
+  auto s = engine->Open(SnmpdTarget(), V2c());
+  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(StringAt(*r, 0), "printer-under-test");
+}
+
+// --- hostile peers ---------------------------------------------------------------------------
+
+// Answers the first request with: garbage, a reply with the wrong request id, the right reply
+// from the wrong address; then (when `finally_answer`) the right reply from the right address.
+UdpPeer::Handler Hostile(bool finally_answer) {
+  return [finally_answer](int sock, const sockaddr_in& from, const std::string& req, int index) {
+    if (index != 0) return;
+    SendTo(sock, from, std::string("\x30\x82\xff\xff garbage \x00\x01", 16));
+    SendTo(sock, from, MakeResponse(req, /*bump_reqid=*/true));
+    int other = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    inet_pton(AF_INET, "127.2.3.99", &a.sin_addr);
+    bind(other, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    SendTo(other, from, MakeResponse(req, false));
+    close(other);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (finally_answer) SendTo(sock, from, MakeResponse(req, false));
+  };
+}
+
+TEST_F(EngineTest, HostileRepliesAreDroppedAndCounted) {
+  UdpPeer peer("127.2.3.1", 17005, Hostile(/*finally_answer=*/false));
+  ASSERT_TRUE(peer.ok());
+  EngineOptions o;
+  o.timeout = 500ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  auto s = engine->Open(Target{"127.2.3.1", 17005}, V2c());
+  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kTimeout);
+  EXPECT_EQ(engine->stats().malformed, 3u);
+  EXPECT_EQ(engine->stats().responses, 0u);
+}
+
+TEST_F(EngineTest, RightReplyAfterHostileOnesIsAccepted) {
+  UdpPeer peer("127.2.3.2", 17006, Hostile(/*finally_answer=*/true));
+  ASSERT_TRUE(peer.ok());
+  EngineOptions o;
+  o.timeout = 1000ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  auto s = engine->Open(Target{"127.2.3.2", 17006}, V2c());
+  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ(FormatOid((*r)[0].oid), "1.3.6.1.2.1.1.5.0");
+  EXPECT_EQ((*r)[0].value.type, Value::Type::kNull);
+  EXPECT_EQ(engine->stats().malformed, 3u);
+}
+
+TEST(CredentialTest, DescribeNeverShowsSecrets) {
+  Credential c = V3("ops", AuthProtocol::kSHA256, "auth-secret", PrivProtocol::kAES128,
+                    "priv-secret");
+  EXPECT_EQ(c.Describe(), "v3 user=ops authPriv SHA-256/AES-128");
+  c.level = SecurityLevel::kAuthNoPriv;
+  EXPECT_EQ(c.Describe(), "v3 user=ops authNoPriv SHA-256");
+  EXPECT_EQ(V2c("community-secret").Describe(), "v2c");
+  EXPECT_EQ(V1("community-secret").Describe(), "v1");
+}
+
+}  // namespace
+}  // namespace fleet::snmp
