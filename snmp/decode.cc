@@ -1,1 +1,738 @@
-// placeholder: implemented by its owner
+// Standard-MIB knowledge (MIB-II RFC 1213, Host-Resources RFC 2790, Printer-MIB RFC 3805) plus the
+// generic machinery that runs the vendor profiles. Vendor facts belong in snmp/profiles/*.yaml.
+#include "snmp/decode.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <utility>
+
+namespace fleet::snmp {
+namespace {
+
+// Identification strings are capped so one hostile reply cannot balloon the record (or the regex
+// work done on it).
+constexpr size_t kMaxText = 256;
+// More rows than any printer has: protects against agents that loop inside a table.
+constexpr size_t kMaxRows = 256;
+// RFC 3805 leaves "low" to the device; 10% is what MPS partners alert on by default.
+constexpr int kLowPercent = 10;
+
+const Oid kSysDescr = {1, 3, 6, 1, 2, 1, 1, 1, 0};
+const Oid kSysObjectId = {1, 3, 6, 1, 2, 1, 1, 2, 0};
+const Oid kSysUpTime = {1, 3, 6, 1, 2, 1, 1, 3, 0};
+const Oid kSysName = {1, 3, 6, 1, 2, 1, 1, 5, 0};
+const Oid kSysLocation = {1, 3, 6, 1, 2, 1, 1, 6, 0};
+const Oid kIfType = {1, 3, 6, 1, 2, 1, 2, 2, 1, 3};
+const Oid kIfPhysAddress = {1, 3, 6, 1, 2, 1, 2, 2, 1, 6};
+const Oid kHrDeviceType = {1, 3, 6, 1, 2, 1, 25, 3, 2, 1, 2};
+const Oid kHrDeviceDescr = {1, 3, 6, 1, 2, 1, 25, 3, 2, 1, 3};
+const Oid kHrDeviceStatus = {1, 3, 6, 1, 2, 1, 25, 3, 2, 1, 5};
+const Oid kHrDevicePrinter = {1, 3, 6, 1, 2, 1, 25, 3, 1, 5};
+const Oid kHrPrinterStatus = {1, 3, 6, 1, 2, 1, 25, 3, 5, 1, 1};
+const Oid kPrinterMib = {1, 3, 6, 1, 2, 1, 43};
+const Oid kPrtGeneralEntry = {1, 3, 6, 1, 2, 1, 43, 5, 1, 1};
+const Oid kPrtGeneralSerial = {1, 3, 6, 1, 2, 1, 43, 5, 1, 1, 17};
+const Oid kPrtMarkerEntry = {1, 3, 6, 1, 2, 1, 43, 10, 2, 1};
+const Oid kPrtMarkerCounterUnit = {1, 3, 6, 1, 2, 1, 43, 10, 2, 1, 3};
+const Oid kPrtMarkerLifeCount = {1, 3, 6, 1, 2, 1, 43, 10, 2, 1, 4};
+const Oid kPrtSuppliesEntry = {1, 3, 6, 1, 2, 1, 43, 11, 1, 1};
+const Oid kPrtColorantEntry = {1, 3, 6, 1, 2, 1, 43, 12, 1, 1};
+const Oid kPrtColorantValue = {1, 3, 6, 1, 2, 1, 43, 12, 1, 1, 4};
+const Oid kPrtAlertSeverity = {1, 3, 6, 1, 2, 1, 43, 18, 1, 1, 2};
+const Oid kPrtAlertCode = {1, 3, 6, 1, 2, 1, 43, 18, 1, 1, 7};
+const Oid kPrtAlertDescription = {1, 3, 6, 1, 2, 1, 43, 18, 1, 1, 8};
+
+Oid Append(Oid base, std::initializer_list<uint32_t> arcs) {
+  base.insert(base.end(), arcs);
+  return base;
+}
+
+const Value* Find(const VarbindMap& map, const Oid& oid) {
+  auto it = map.find(oid);
+  if (it == map.end() || it->second.IsException()) return nullptr;
+  return &it->second;
+}
+
+// Calls fn(suffix, value) for every non-exception varbind strictly inside `root`, in OID order.
+template <typename Fn>
+void ForEachUnder(const VarbindMap& map, const Oid& root, Fn fn) {
+  size_t n = 0;
+  for (auto it = map.upper_bound(root); it != map.end() && OidStartsWith(it->first, root, false); ++it) {
+    if (it->second.IsException()) continue;
+    if (++n > kMaxRows * 8) break;
+    Oid suffix(it->first.begin() + static_cast<std::ptrdiff_t>(root.size()), it->first.end());
+    fn(suffix, it->second);
+  }
+}
+
+// The value as bytes: octet strings verbatim, numbers in decimal, OIDs dotted, IPs dotted quad.
+std::string RawString(const Value& v) {
+  switch (v.type) {
+    case Value::Type::kOctetString:
+    case Value::Type::kOpaque:
+      return v.bytes.substr(0, 4096);
+    case Value::Type::kOid:
+      return FormatOid(v.oid);
+    case Value::Type::kIpAddress: {
+      if (v.bytes.size() != 4) return "";
+      std::string out;
+      for (size_t i = 0; i < 4; ++i) {
+        if (i) out.push_back('.');
+        out += std::to_string(static_cast<unsigned char>(v.bytes[i]));
+      }
+      return out;
+    }
+    default:
+      return v.IsNumber() ? std::to_string(v.number) : std::string();
+  }
+}
+
+std::string Text(const Value* v) { return v ? SanitizeText(RawString(*v), kMaxText) : std::string(); }
+
+// Numbers from any integer type; a decimal string is accepted too (some vendor counters are
+// DisplayStrings). Nullopt for anything else.
+std::optional<int64_t> Number(const Value* v) {
+  if (!v) return std::nullopt;
+  if (v->IsNumber()) return v->number;
+  if (v->type == Value::Type::kOctetString) {
+    std::string s = SanitizeText(v->bytes, 32);
+    if (s.empty() || s.size() > 18) return std::nullopt;
+    int64_t n = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  }
+  return std::nullopt;
+}
+
+std::string FormatMac(const std::string& bytes) {
+  if (bytes.size() != 6) return "";
+  if (std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; })) return "";
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", static_cast<unsigned char>(bytes[0]),
+                static_cast<unsigned char>(bytes[1]), static_cast<unsigned char>(bytes[2]),
+                static_cast<unsigned char>(bytes[3]), static_cast<unsigned char>(bytes[4]),
+                static_cast<unsigned char>(bytes[5]));
+  return buf;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool Contains(const std::string& lower_haystack, std::string_view needle) {
+  return lower_haystack.find(needle) != std::string::npos;
+}
+
+// ---- identification / classification ------------------------------------------------------
+
+struct Classification {
+  bool candidate = false;
+  std::string reason;
+  ProfileMatch match;
+};
+
+// hrDevice index of the printer: the first hrDeviceType = hrDevicePrinter row, else 1.
+uint32_t PrinterDeviceIndex(const VarbindMap& map) {
+  uint32_t index = 0;
+  ForEachUnder(map, kHrDeviceType, [&](const Oid& suffix, const Value& v) {
+    if (index == 0 && suffix.size() == 1 && v.type == Value::Type::kOid && v.oid == kHrDevicePrinter) {
+      index = suffix[0];
+    }
+  });
+  return index ? index : 1;
+}
+
+Classification Classify(const ProfileSet& profiles, const VarbindMap& map) {
+  Classification c;
+  const Value* oid_value = Find(map, kSysObjectId);
+  Oid sys_object_id = oid_value && oid_value->type == Value::Type::kOid ? oid_value->oid : Oid{};
+  std::string sys_descr = Text(Find(map, kSysDescr));
+  c.match = profiles.Match(sys_object_id, sys_descr);
+  if (c.match.profile && !c.match.profile->printer) {
+    c.reason = c.match.profile->not_printer_reason + " (profile '" + c.match.profile->name + "')";
+    return c;
+  }
+  bool printer_mib = false;
+  for (auto it = map.upper_bound(kPrinterMib); it != map.end() && OidStartsWith(it->first, kPrinterMib, false); ++it) {
+    if (!it->second.IsException()) {
+      printer_mib = true;
+      break;
+    }
+  }
+  bool hr_printer = false;
+  ForEachUnder(map, kHrDeviceType, [&](const Oid&, const Value& v) {
+    if (v.type == Value::Type::kOid && v.oid == kHrDevicePrinter) hr_printer = true;
+  });
+  bool product = c.match.profile && (c.match.by_product_oid || c.match.by_sys_descr);
+  c.candidate = printer_mib || hr_printer || product;
+  if (!c.candidate) {
+    c.reason = "no Printer-MIB (1.3.6.1.2.1.43), hrDeviceType is not hrDevicePrinter, and sysObjectID '" +
+               FormatOid(sys_object_id) + "' / sysDescr match no printer profile";
+    if (c.match.profile) c.reason += " (vendor '" + c.match.profile->manufacturer + "' recognised by enterprise only)";
+  }
+  return c;
+}
+
+// ---- field resolution ------------------------------------------------------------------------
+
+struct Context {
+  const VarbindMap& map;
+  std::string sys_descr;
+  std::string hr_device_descr;
+  uint32_t device = 1;
+};
+
+// Value of `key` in an IEEE-1284 device ID ("MFG:HP;MDL:LaserJet;CLS:PRINTER;"), case-insensitive.
+std::string DeviceIdValue(const std::string& id, const std::vector<std::string>& keys) {
+  for (const auto& wanted : keys) {
+    size_t pos = 0;
+    while (pos < id.size()) {
+      size_t end = id.find(';', pos);
+      if (end == std::string::npos) end = id.size();
+      std::string item = id.substr(pos, end - pos);
+      size_t colon = item.find(':');
+      if (colon != std::string::npos) {
+        std::string key = SanitizeText(item.substr(0, colon));
+        if (Lower(key) == Lower(wanted)) {
+          std::string value = SanitizeText(item.substr(colon + 1));
+          if (!value.empty()) return value;
+        }
+      }
+      pos = end + 1;
+    }
+  }
+  return "";
+}
+
+std::string StandardSerial(const Context& ctx) {
+  std::string serial = Text(Find(ctx.map, Append(kPrtGeneralSerial, {1})));
+  if (serial.empty()) {
+    ForEachUnder(ctx.map, kPrtGeneralSerial, [&](const Oid&, const Value& v) {
+      if (serial.empty()) serial = Text(&v);
+    });
+  }
+  return serial;
+}
+
+std::string StandardMac(const VarbindMap& map) {
+  // Prefer ethernetCsmacd (6) interfaces: printers list loopback and virtual Wi-Fi-Direct
+  // interfaces too (brother: 4 ifPhysAddress rows, one empty).
+  std::string any;
+  std::string ethernet;
+  ForEachUnder(map, kIfPhysAddress, [&](const Oid& suffix, const Value& v) {
+    if (suffix.size() != 1 || v.type != Value::Type::kOctetString) return;
+    std::string mac = FormatMac(v.bytes);
+    if (mac.empty()) return;
+    if (any.empty()) any = mac;
+    auto type = Number(Find(map, Append(kIfType, {suffix[0]})));
+    if (ethernet.empty() && type && *type == 6) ethernet = mac;
+  });
+  return ethernet.empty() ? any : ethernet;
+}
+
+std::string StandardText(const std::string& field, const Context& ctx) {
+  if (field == "serial") return StandardSerial(ctx);
+  if (field == "model") return ctx.hr_device_descr;
+  if (field == "mac") return StandardMac(ctx.map);
+  return "";  // firmware: no standard MIB object carries it
+}
+
+// One candidate from a source, cleaned; "" when the source has nothing.
+std::string ReadTextSource(const FieldSource& src, const std::string& field, const Context& ctx) {
+  std::string raw;
+  switch (src.kind) {
+    case FieldSource::Kind::kGet: {
+      const Value* v = Find(ctx.map, src.oid);
+      if (!v) return "";
+      if (field == "mac" && v->type == Value::Type::kOctetString && v->bytes.size() == 6) return FormatMac(v->bytes);
+      raw = RawString(*v);
+      break;
+    }
+    case FieldSource::Kind::kWalk: {
+      std::string found;
+      ForEachUnder(ctx.map, src.oid, [&](const Oid&, const Value& v) {
+        if (found.empty()) found = SanitizeText(ApplyTransforms(src.transforms, RawString(v)), kMaxText);
+      });
+      return found;
+    }
+    case FieldSource::Kind::kText:
+      raw = src.input == "hr_device_descr" ? ctx.hr_device_descr : ctx.sys_descr;
+      break;
+    case FieldSource::Kind::kDeviceId: {
+      const Value* v = Find(ctx.map, src.oid);
+      if (!v) return "";
+      raw = DeviceIdValue(SanitizeText(RawString(*v), 1024), src.keys);
+      break;
+    }
+    case FieldSource::Kind::kStandard:
+      raw = StandardText(field, ctx);
+      break;
+  }
+  if (raw.empty()) return "";
+  return SanitizeText(ApplyTransforms(src.transforms, std::move(raw)), kMaxText);
+}
+
+struct Resolved {
+  std::string value;
+  std::string source;
+};
+
+std::string Describe(const FieldSource& src, const std::string& field) {
+  switch (src.kind) {
+    case FieldSource::Kind::kGet: return FormatOid(src.oid);
+    case FieldSource::Kind::kWalk: return FormatOid(src.oid) + " (walk)";
+    case FieldSource::Kind::kText: return src.input;
+    case FieldSource::Kind::kDeviceId: return FormatOid(src.oid) + " (IEEE-1284 device ID)";
+    case FieldSource::Kind::kStandard: return "standard " + field;
+  }
+  return "";
+}
+
+Resolved ResolveText(const Profile* profile, const std::string& field, const Context& ctx) {
+  if (profile) {
+    auto it = profile->fields.find(field);
+    if (it != profile->fields.end()) {
+      for (const FieldSource& src : it->second.sources) {
+        std::string value = ReadTextSource(src, field, ctx);
+        if (!value.empty()) return {value, Describe(src, field)};
+      }
+      return {};
+    }
+  }
+  return {StandardText(field, ctx), "standard " + field};
+}
+
+// ---- page count ------------------------------------------------------------------------------
+
+struct PageCount {
+  std::optional<int64_t> count;
+  PageCountUnit unit = PageCountUnit::kUnknown;
+  std::string source;
+  std::string problem;  // why a source that exists was not usable
+};
+
+const char* CounterUnitName(int64_t unit) {
+  switch (unit) {
+    case 3: return "tenThousandthsOfInches";
+    case 4: return "micrometers";
+    case 5: return "characters";
+    case 6: return "lines";
+    case 9: return "dotRow";
+    case 11: return "hours";
+    case 16: return "feet";
+    case 17: return "meters";
+    default: return "an unknown unit";
+  }
+}
+
+PageCount StandardPageCount(const Context& ctx) {
+  PageCount out;
+  bool any = false;
+  ForEachUnder(ctx.map, kPrtMarkerLifeCount, [&](const Oid& suffix, const Value& v) {
+    if (out.count || suffix.size() != 2) return;
+    any = true;
+    auto n = Number(&v);
+    auto unit = Number(Find(ctx.map, Append(kPrtMarkerCounterUnit, {suffix[0], suffix[1]})));
+    std::string where = "prtMarkerLifeCount." + std::to_string(suffix[0]) + "." + std::to_string(suffix[1]);
+    if (!n || *n < 0) {
+      out.problem = where + " is not a non-negative number";
+      return;
+    }
+    // Only impressions (7) and sheets (8) are pages; label printers count length or time.
+    if (unit && *unit != 7 && *unit != 8) {
+      out.problem = where + " counts " + std::string(CounterUnitName(*unit)) + " (prtMarkerCounterUnit " +
+                    std::to_string(*unit) + "), not pages";
+      return;
+    }
+    out.count = n;
+    out.unit = !unit ? PageCountUnit::kUnknown : *unit == 7 ? PageCountUnit::kImpressions : PageCountUnit::kSheets;
+    out.source = where;
+  });
+  if (!any) out.problem = "prtMarkerLifeCount absent";
+  return out;
+}
+
+PageCount ReadCountSource(const FieldSource& src, const Context& ctx) {
+  PageCount out;
+  if (src.kind == FieldSource::Kind::kStandard) return StandardPageCount(ctx);
+  std::optional<int64_t> n;
+  if (src.kind == FieldSource::Kind::kGet) {
+    const Value* v = Find(ctx.map, src.oid);
+    if (v && src.transforms.empty()) {
+      n = Number(v);
+    } else if (v) {
+      Value text = Value::String(SanitizeText(ApplyTransforms(src.transforms, RawString(*v)), 32));
+      n = Number(&text);
+    }
+  } else if (src.kind == FieldSource::Kind::kWalk) {
+    ForEachUnder(ctx.map, src.oid, [&](const Oid&, const Value& v) {
+      if (!n) n = Number(&v);
+    });
+  } else {
+    std::string text = ReadTextSource(src, "page_count", ctx);
+    Value value = Value::String(text);
+    n = Number(&value);
+  }
+  if (!n) return out;
+  if (*n < 0) {
+    out.problem = Describe(src, "page_count") + " is negative";
+    return out;
+  }
+  out.count = n;
+  out.unit = src.unit;
+  out.source = Describe(src, "page_count");
+  return out;
+}
+
+void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
+  std::vector<FieldSource> sources;
+  std::string note;
+  if (profile && profile->fields.count("page_count")) {
+    const FieldRule& rule = profile->fields.at("page_count");
+    sources = rule.sources;
+    note = rule.note;
+  } else {
+    sources.push_back(FieldSource{});  // kStandard
+  }
+  std::vector<std::string> problems;
+  bool vendor_listed = false;
+  for (const FieldSource& src : sources) {
+    if (src.kind != FieldSource::Kind::kStandard) vendor_listed = true;
+    PageCount pc = ReadCountSource(src, ctx);
+    if (pc.count) {
+      p->lifetime_page_count = pc.count;
+      p->page_count_unit = pc.unit;
+      p->page_count_source = pc.source;
+      return;
+    }
+    if (!pc.problem.empty()) problems.push_back(pc.problem);
+  }
+  std::string reason = "device exposes no lifetime counter (";
+  for (size_t i = 0; i < problems.size(); ++i) reason += (i ? "; " : "") + problems[i];
+  if (!problems.empty()) reason += ", ";
+  if (!profile) reason += "no printer profile matched)";
+  else if (vendor_listed) reason += "vendor counters of profile '" + profile->name + "' not answered)";
+  else reason += "no vendor counter in profile '" + profile->name + "')";
+  if (!note.empty()) reason += "; " + note;
+  p->page_count_missing_reason = reason;
+}
+
+// ---- supplies --------------------------------------------------------------------------------
+
+std::string SupplyType(int64_t type, const std::string& lower_descr) {
+  switch (type) {
+    case 3: case 21: case 35: return "toner";           // toner, tonerCartridge, matteToner
+    case 4: case 8: case 14: case 24: case 26: return "waste";  // waste toner/ink/wax/water/paper
+    case 5: case 6: case 36: return "ink";               // ink, inkCartridge, matteInk
+    case 7: case 13: return "ribbon";                    // inkRibbon, ribbonWax
+    case 9: return "drum";                               // opc
+    case 10: return "developer";
+    case 11: case 15: case 17: case 19: case 22: return "fuser";  // fuserOil, fuser, wick, pad, oiler
+    case 18: return "cleaner";                           // cleanerUnit
+    case 20: return "transfer";                          // transferUnit
+    case 29: case 32: return "staples";                  // stitchingWire, staples
+    default: break;
+  }
+  // other(1), unknown(2) or no type column at all (xerox, konica): fall back to the description.
+  struct Keyword { std::string_view word; const char* type; };
+  static const Keyword kKeywords[] = {
+      {"waste", "waste"}, {"toner", "toner"}, {"ink", "ink"}, {"drum", "drum"},
+      {"photoconductor", "drum"}, {"imaging unit", "drum"}, {"developer", "developer"},
+      {"fuser", "fuser"}, {"fusing", "fuser"}, {"transfer", "transfer"}, {"belt", "transfer"},
+      {"staple", "staples"}, {"ribbon", "ribbon"}, {"kit", "kit"}, {"clean", "cleaner"},
+      // Without a type column, a plain "cartridge" is a toner cartridge (jetdirect: "Black
+      // Cartridge HP CF410A"; canonprinter_lbp: "Canon Cartridge 719/719H"). Checked last so
+      // "Drum Cartridge" / "Ink Cartridge" win.
+      {"cartridge", "toner"},
+  };
+  for (const auto& k : kKeywords) {
+    if (Contains(lower_descr, k.word)) return k.type;
+  }
+  return type == 1 ? "other" : "unknown";
+}
+
+std::string NormaliseColor(const std::string& raw) {
+  std::string c = Lower(SanitizeText(raw, 64));
+  static const char* kColors[] = {"black", "cyan", "magenta", "yellow", "red", "green", "blue"};
+  for (const char* name : kColors) {
+    if (c == name) return name;
+  }
+  if (c == "none" || c == "unknown" || c == "other") return "";
+  return c;
+}
+
+std::string ColorFromDescription(const std::string& lower_descr) {
+  for (const char* name : {"black", "cyan", "magenta", "yellow"}) {
+    if (Contains(lower_descr, name)) return name;
+  }
+  return "";
+}
+
+void Level(Supply* s) {
+  const int64_t level = s->raw_level, max = s->raw_max;
+  if (level == -3) {
+    // RFC 3805 "some remaining": the device knows it is not empty, nothing more. LibreNMS shows 50%,
+    // which would look like a real reading to an MPS partner; we report no number.
+    s->state = "some_remaining";
+    return;
+  }
+  if (level < -3 || level == -1 || level == -2 || max == -1 || max < -2 || max == 0) {
+    s->state = "unknown";
+    return;
+  }
+  if (level == 0) {
+    // Zero of anything is empty, even when the capacity is unknown (brother_hl5370dw: 0 / -2).
+    s->level_percent = 0;
+    s->state = "empty";
+    return;
+  }
+  if (max == -2) {
+    // Sharp (sharp.snmprec waste toner 100 / -2): a positive level with an unknown capacity cannot
+    // be scaled to a percentage. It does prove the supply is not exhausted (or, for a receptacle,
+    // not full): "some_remaining", not a made-up 100%.
+    s->state = "some_remaining";
+    return;
+  }
+  int64_t pct = (level * 100 + max / 2) / max;
+  pct = std::clamp<int64_t>(pct, 0, 100);
+  s->level_percent = static_cast<int>(pct);
+  // For receptacles (class 4) RFC 3805 defines the level as the remaining space, so the same
+  // arithmetic reads "percent of capacity left" and low means nearly full.
+  s->state = pct == 0 ? "empty" : pct <= kLowPercent ? "low" : "ok";
+}
+
+std::vector<Supply> DecodeSupplies(const Profile* profile, const VarbindMap& map) {
+  struct Row {
+    std::map<uint32_t, const Value*> cols;
+  };
+  std::map<std::pair<uint32_t, uint32_t>, Row> rows;
+  ForEachUnder(map, kPrtSuppliesEntry, [&](const Oid& suffix, const Value& v) {
+    if (suffix.size() != 3) return;
+    auto key = std::make_pair(suffix[1], suffix[2]);
+    if (!rows.count(key) && rows.size() >= kMaxRows) return;
+    rows[key].cols[suffix[0]] = &v;
+  });
+  std::vector<Supply> out;
+  for (const auto& [key, row] : rows) {
+    auto col = [&](uint32_t c) -> const Value* {
+      auto it = row.cols.find(c);
+      return it == row.cols.end() ? nullptr : it->second;
+    };
+    // A row needs at least a description or a level to be worth reporting.
+    if (!col(6) && !col(9)) continue;
+    Supply s;
+    s.index = static_cast<int>(key.second);
+    std::string raw_descr = col(6) ? RawString(*col(6)) : std::string();
+    // The HP wrap quirk is unambiguous (short first line + newline + hex pairs) and also shows up
+    // on non-HP firmware that emulates HP PML (brother.snmprec), so it is undone for everyone.
+    raw_descr = UnwrapHpHex(raw_descr);
+    if (profile) raw_descr = ApplyTransforms(profile->supply_description, raw_descr);
+    s.description = SanitizeText(raw_descr, kMaxText);
+    std::string lower = Lower(s.description);
+    s.supply_class = static_cast<int>(Number(col(4)).value_or(0));
+    int64_t type = Number(col(5)).value_or(0);
+    s.type = SupplyType(type, lower);
+    if (s.supply_class == 4 && s.type != "waste" && Contains(lower, "waste")) s.type = "waste";
+    auto colorant = Number(col(3));
+    if (colorant && *colorant > 0) {
+      s.color = NormaliseColor(Text(Find(map, Append(kPrtColorantValue, {key.first, static_cast<uint32_t>(*colorant)}))));
+    }
+    if (s.color.empty()) s.color = ColorFromDescription(lower);
+    s.raw_level = Number(col(9)).value_or(-2);
+    s.raw_max = Number(col(8)).value_or(-2);
+    Level(&s);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// ---- status ------------------------------------------------------------------------------------
+
+const char* AlertCodeText(int64_t code) {
+  switch (code) {
+    case 3: return "cover open";
+    case 5: return "interlock open";
+    case 8: return "paper jam";
+    case 9: return "subunit missing";
+    case 10: return "subunit life almost over";
+    case 11: return "subunit life over";
+    case 12: return "subunit almost empty";
+    case 13: return "subunit empty";
+    case 14: return "subunit almost full";
+    case 15: return "subunit full";
+    case 22: return "offline";
+    case 23: return "power saver";
+    case 24: return "warming up";
+    case 30: return "unrecoverable failure";
+    case 501: return "door open";
+    case 801: return "input tray missing";
+    case 807: return "paper low";
+    case 808: return "paper empty";
+    case 902: return "output tray almost full";
+    case 903: return "output tray full";
+    case 1101: return "toner empty";
+    case 1102: return "ink empty";
+    case 1104: return "toner low";
+    case 1105: return "ink low";
+    case 1107: return "waste toner almost full";
+    case 1109: return "waste toner full";
+    case 1111: return "drum life almost over";
+    case 1112: return "drum life over";
+    case 1115: return "toner cartridge missing";
+    default: return nullptr;
+  }
+}
+
+void DecodeStatus(const VarbindMap& map, uint32_t device, Printer* p) {
+  // prtAlertTable rows: "critical: paper jam", "warning: toner low".
+  std::string first_critical, first_warning;
+  size_t n = 0;
+  ForEachUnder(map, kPrtAlertSeverity, [&](const Oid& suffix, const Value& v) {
+    if (++n > 32) return;  // a summary, not a log
+    auto severity = Number(&v).value_or(1);
+    Oid row_code = Append(kPrtAlertCode, {});
+    row_code.insert(row_code.end(), suffix.begin(), suffix.end());
+    Oid row_descr = Append(kPrtAlertDescription, {});
+    row_descr.insert(row_descr.end(), suffix.begin(), suffix.end());
+    std::string text = Text(Find(map, row_descr));
+    if (text.empty()) {
+      auto code = Number(Find(map, row_code));
+      const char* name = code ? AlertCodeText(*code) : nullptr;
+      text = name ? name : code ? "alert code " + std::to_string(*code) : "unspecified alert";
+    }
+    std::string sev = severity == 3 ? "critical" : (severity == 4 || severity == 5) ? "warning" : "info";
+    p->alerts.push_back(sev + ": " + text);
+    if (sev == "critical" && first_critical.empty()) first_critical = text;
+    if (sev == "warning" && first_warning.empty()) first_warning = text;
+  });
+
+  auto dev_status = Number(Find(map, Append(kHrDeviceStatus, {device})));
+  auto prt_status = Number(Find(map, Append(kHrPrinterStatus, {device})));
+  std::string base;
+  if (dev_status && *dev_status == 5) base = "down";
+  else if (dev_status && *dev_status == 4) base = "testing";
+  else if (dev_status && *dev_status == 3) base = "warning";
+  else if (prt_status) {
+    switch (*prt_status) {
+      case 1: base = "other"; break;
+      case 3: base = "idle"; break;
+      case 4: base = "printing"; break;
+      case 5: base = "warmup"; break;
+      default: base = "unknown"; break;
+    }
+  } else if (!first_critical.empty()) {
+    base = "down";
+  } else if (!first_warning.empty()) {
+    base = "warning";
+  } else {
+    base = "unknown";
+  }
+  const std::string& detail = !first_critical.empty() ? first_critical : first_warning;
+  p->status = detail.empty() ? base : base + ": " + detail;
+}
+
+Printer DecodeUnsafe(const ProfileSet& profiles, const VarbindMap& collected, std::string_view ip) {
+  Printer p;
+  p.ip = std::string(ip);
+  const Value* oid_value = Find(collected, kSysObjectId);
+  if (oid_value && oid_value->type == Value::Type::kOid) p.sys_object_id = FormatOid(oid_value->oid);
+  p.sys_descr = Text(Find(collected, kSysDescr));
+  p.hostname = Text(Find(collected, kSysName));
+  p.location = Text(Find(collected, kSysLocation));
+
+  Classification c = Classify(profiles, collected);
+  const Profile* profile = c.match.profile;
+  p.is_printer = c.candidate;
+  p.not_printer_reason = c.reason;
+  if (profile) {
+    p.profile = profile->name;
+    p.manufacturer = profile->manufacturer;
+  }
+  Context ctx{collected, p.sys_descr, "", PrinterDeviceIndex(collected)};
+  ctx.hr_device_descr = Text(Find(collected, Append(kHrDeviceDescr, {ctx.device})));
+
+  p.serial = ResolveText(profile, "serial", ctx).value;
+  p.model = ResolveText(profile, "model", ctx).value;
+  p.firmware = ResolveText(profile, "firmware", ctx).value;
+  p.mac = ResolveText(profile, "mac", ctx).value;
+  if (!p.is_printer) return p;
+
+  ResolvePageCount(profile, ctx, &p);
+  p.supplies = DecodeSupplies(profile, collected);
+  DecodeStatus(collected, ctx.device, &p);
+  return p;
+}
+
+}  // namespace
+
+std::vector<Oid> IdentificationOids() {
+  return {
+      kSysDescr,
+      kSysObjectId,
+      kSysUpTime,
+      kSysName,
+      kSysLocation,
+      Append(kHrDeviceType, {1}),
+      Append(kHrDeviceDescr, {1}),
+      Append(kHrDeviceStatus, {1}),
+      Append(kHrPrinterStatus, {1}),
+      Append(kPrtGeneralSerial, {1}),
+  };
+}
+
+Oid PrinterMibProbe() { return kPrinterMib; }
+
+CollectionPlan PlanCollection(const ProfileSet& profiles, const VarbindMap& identification) {
+  CollectionPlan plan;
+  try {
+    Classification c = Classify(profiles, identification);
+    plan.candidate = c.candidate;
+    plan.not_printer_reason = c.reason;
+    if (c.match.profile) plan.profile = c.match.profile->name;
+    if (!plan.candidate) return plan;
+    // Narrow walks: fragile printer agents answer thousands of OIDs under the full trees.
+    plan.walk = {kHrDeviceType, kHrDeviceDescr, kHrDeviceStatus, kHrPrinterStatus, kIfType, kIfPhysAddress};
+    bool printer_mib = false;
+    for (auto it = identification.upper_bound(kPrinterMib);
+         it != identification.end() && OidStartsWith(it->first, kPrinterMib, false); ++it) {
+      if (!it->second.IsException()) printer_mib = true;
+    }
+    if (printer_mib) {
+      for (const Oid& oid : {kPrtGeneralEntry, kPrtMarkerEntry, kPrtSuppliesEntry, kPrtColorantEntry,
+                             kPrtAlertSeverity, kPrtAlertCode, kPrtAlertDescription}) {
+        plan.walk.push_back(oid);
+      }
+    }
+    if (c.match.profile) {
+      plan.get = c.match.profile->get;
+      for (const Oid& oid : c.match.profile->walk) plan.walk.push_back(oid);
+    }
+  } catch (const std::exception& e) {
+    plan = CollectionPlan{};
+    plan.not_printer_reason = std::string("decoder failure: ") + e.what();
+  }
+  return plan;
+}
+
+Printer DecodePrinter(const ProfileSet& profiles, const VarbindMap& collected, std::string_view ip) {
+  try {
+    return DecodeUnsafe(profiles, collected, ip);
+  } catch (const std::exception& e) {
+    Printer p;
+    p.ip = std::string(ip);
+    p.error = std::string("decoder failure: ") + e.what();
+    return p;
+  } catch (...) {
+    Printer p;
+    p.ip = std::string(ip);
+    p.error = "decoder failure";
+    return p;
+  }
+}
+
+}  // namespace fleet::snmp

@@ -1,1 +1,758 @@
-// placeholder: implemented by its owner
+#include "snmp/profile.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace fleet::snmp {
+namespace {
+
+// The fields a profile may describe; anything else is a typo the loader reports.
+const std::set<std::string> kFields = {"serial", "model", "firmware", "page_count", "mac"};
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+
+std::string Trim(std::string s) {
+  size_t b = 0;
+  while (b < s.size() && IsBlank(s[b])) ++b;
+  size_t e = s.size();
+  while (e > b && IsBlank(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Collects every problem of one load; each message is "FILE:LINE:COL: key.path: what".
+class Problems {
+ public:
+  void Add(const std::string& file, const YAML::Node& node, const std::string& path,
+           const std::string& what) {
+    std::ostringstream out;
+    out << file;
+    if (node.IsDefined() && node.Mark().line >= 0) {
+      out << ':' << node.Mark().line + 1 << ':' << node.Mark().column + 1;
+    }
+    out << ": " << path << ": " << what;
+    list_.push_back(out.str());
+  }
+  void AddRaw(std::string message) { list_.push_back(std::move(message)); }
+  bool empty() const { return list_.empty(); }
+  std::string Joined() const {
+    std::string out;
+    for (const auto& m : list_) {
+      if (!out.empty()) out += '\n';
+      out += m;
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::string> list_;
+};
+
+struct Ctx {
+  std::string file;
+  Problems* problems;
+  void Error(const YAML::Node& node, const std::string& path, const std::string& what) const {
+    problems->Add(file, node, path, what);
+  }
+};
+
+void CheckKeys(const Ctx& ctx, const YAML::Node& map, const std::string& path,
+               const std::set<std::string>& allowed) {
+  for (const auto& kv : map) {
+    std::string key = kv.first.Scalar();
+    if (!allowed.count(key)) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      ctx.Error(kv.first, path.empty() ? key : path + "." + key,
+                "unknown key (expected one of: " + list + ")");
+    }
+  }
+}
+
+std::optional<std::string> ScalarAt(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+  if (!node.IsScalar()) {
+    ctx.Error(node, path, "expected a string");
+    return std::nullopt;
+  }
+  return node.Scalar();
+}
+
+std::optional<Oid> OidAt(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+  auto text = ScalarAt(ctx, node, path);
+  if (!text) return std::nullopt;
+  auto oid = ParseOid(*text);
+  if (!oid || oid->size() < 2) {
+    ctx.Error(node, path, "'" + *text + "' is not a numeric OID (like 1.3.6.1.4.1.11.2.3.9.1)");
+    return std::nullopt;
+  }
+  return oid;
+}
+
+std::optional<Pattern> PatternAt(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+  auto text = ScalarAt(ctx, node, path);
+  if (!text) return std::nullopt;
+  try {
+    return Pattern{*text, std::make_shared<const std::regex>(*text, std::regex::ECMAScript)};
+  } catch (const std::regex_error& e) {
+    ctx.Error(node, path, "bad regex '" + *text + "': " + e.what());
+    return std::nullopt;
+  }
+}
+
+std::vector<std::string> StringList(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+  std::vector<std::string> out;
+  if (node.IsScalar()) {
+    out.push_back(node.Scalar());
+  } else if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      if (auto s = ScalarAt(ctx, node[i], path + "[" + std::to_string(i) + "]")) out.push_back(*s);
+    }
+  } else {
+    ctx.Error(node, path, "expected a string or a list of strings");
+  }
+  return out;
+}
+
+std::vector<Transform> ParseTransforms(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+  std::vector<Transform> out;
+  if (!node.IsSequence()) {
+    ctx.Error(node, path, "expected a list of transforms");
+    return out;
+  }
+  static const std::map<std::string, Transform::Kind> kSimple = {
+      {"trim", Transform::Kind::kTrim},
+      {"hp_pml_prefix", Transform::Kind::kHpPmlPrefix},
+      {"hp_hex_unwrap", Transform::Kind::kHpHexUnwrap},
+      {"strip_bracket_suffix", Transform::Kind::kStripBracketSuffix},
+      {"collapse_spaces", Transform::Kind::kCollapseSpaces},
+  };
+  const std::string known =
+      "trim, hp_pml_prefix, hp_hex_unwrap, strip_bracket_suffix, collapse_spaces, "
+      "strip_prefix: X, strip_suffix: X, regex: PATTERN";
+  for (size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node& t = node[i];
+    std::string p = path + "[" + std::to_string(i) + "]";
+    if (t.IsScalar()) {
+      auto it = kSimple.find(t.Scalar());
+      if (it == kSimple.end()) {
+        ctx.Error(t, p, "unknown transform '" + t.Scalar() + "' (known: " + known + ")");
+        continue;
+      }
+      out.push_back(Transform{it->second, {}, {}});
+    } else if (t.IsMap() && t.size() == 1) {
+      std::string name = t.begin()->first.Scalar();
+      const YAML::Node arg = t.begin()->second;
+      if (name == "strip_prefix" || name == "strip_suffix") {
+        Transform tr;
+        tr.kind = name == "strip_prefix" ? Transform::Kind::kStripPrefix : Transform::Kind::kStripSuffix;
+        tr.args = StringList(ctx, arg, p + "." + name);
+        out.push_back(std::move(tr));
+      } else if (name == "regex") {
+        if (auto pat = PatternAt(ctx, arg, p + ".regex")) {
+          out.push_back(Transform{Transform::Kind::kRegex, {}, *pat});
+        }
+      } else {
+        ctx.Error(t, p, "unknown transform '" + name + "' (known: " + known + ")");
+      }
+    } else {
+      ctx.Error(t, p, "a transform is a name or a one-key map (known: " + known + ")");
+    }
+  }
+  return out;
+}
+
+std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node, const std::string& path,
+                                       const std::string& field) {
+  FieldSource src;
+  src.where = ctx.file + ": " + path;
+  if (node.IsScalar() && node.Scalar() == "standard") {
+    src.kind = FieldSource::Kind::kStandard;
+    return src;
+  }
+  if (!node.IsMap()) {
+    ctx.Error(node, path, "a source is 'standard' or a map with one of get/walk/text/device_id/standard");
+    return std::nullopt;
+  }
+  CheckKeys(ctx, node, path,
+            {"get", "walk", "text", "device_id", "key", "standard", "regex", "transforms", "unit"});
+  int kinds = 0;
+  if (node["get"]) {
+    ++kinds;
+    src.kind = FieldSource::Kind::kGet;
+    if (auto oid = OidAt(ctx, node["get"], path + ".get")) src.oid = *oid;
+  }
+  if (node["walk"]) {
+    ++kinds;
+    src.kind = FieldSource::Kind::kWalk;
+    if (auto oid = OidAt(ctx, node["walk"], path + ".walk")) src.oid = *oid;
+  }
+  if (node["text"]) {
+    ++kinds;
+    src.kind = FieldSource::Kind::kText;
+    if (auto in = ScalarAt(ctx, node["text"], path + ".text")) {
+      if (*in != "sys_descr" && *in != "hr_device_descr") {
+        ctx.Error(node["text"], path + ".text", "unknown input '" + *in + "' (expected sys_descr or hr_device_descr)");
+      }
+      src.input = *in;
+    }
+    if (!node["regex"]) ctx.Error(node, path, "a text source needs a regex");
+  }
+  if (node["device_id"]) {
+    ++kinds;
+    src.kind = FieldSource::Kind::kDeviceId;
+    if (auto oid = OidAt(ctx, node["device_id"], path + ".device_id")) src.oid = *oid;
+    if (node["key"]) {
+      src.keys = StringList(ctx, node["key"], path + ".key");
+    } else {
+      ctx.Error(node, path, "a device_id source needs a key (e.g. MDL)");
+    }
+  } else if (node["key"]) {
+    ctx.Error(node["key"], path + ".key", "key only applies to a device_id source");
+  }
+  if (node["standard"]) {
+    ++kinds;
+    src.kind = FieldSource::Kind::kStandard;
+  }
+  if (kinds != 1) {
+    ctx.Error(node, path, "a source needs exactly one of get, walk, text, device_id, standard");
+    return std::nullopt;
+  }
+  if (node["regex"]) {
+    if (auto pat = PatternAt(ctx, node["regex"], path + ".regex")) {
+      src.transforms.push_back(Transform{Transform::Kind::kRegex, {}, *pat});
+    }
+  }
+  if (node["transforms"]) {
+    auto more = ParseTransforms(ctx, node["transforms"], path + ".transforms");
+    src.transforms.insert(src.transforms.end(), more.begin(), more.end());
+  }
+  if (node["unit"]) {
+    if (field != "page_count") {
+      ctx.Error(node["unit"], path + ".unit", "unit only applies to page_count sources");
+    } else if (auto u = ScalarAt(ctx, node["unit"], path + ".unit")) {
+      if (*u == "impressions") src.unit = PageCountUnit::kImpressions;
+      else if (*u == "sheets") src.unit = PageCountUnit::kSheets;
+      else if (*u == "unknown") src.unit = PageCountUnit::kUnknown;
+      else ctx.Error(node["unit"], path + ".unit", "unknown unit '" + *u + "' (expected impressions, sheets or unknown)");
+    }
+  }
+  return src;
+}
+
+FieldRule ParseField(const Ctx& ctx, const YAML::Node& node, const std::string& path,
+                     const std::string& field) {
+  FieldRule rule;
+  if (!node.IsMap()) {
+    ctx.Error(node, path, "expected a map with prefer/sources/note");
+    return rule;
+  }
+  CheckKeys(ctx, node, path, {"prefer", "sources", "note"});
+  if (node["prefer"]) {
+    auto p = ScalarAt(ctx, node["prefer"], path + ".prefer");
+    if (p && *p == "vendor") rule.prefer_vendor = true;
+    else if (p && *p != "standard") ctx.Error(node["prefer"], path + ".prefer", "expected vendor or standard");
+  }
+  if (node["note"]) {
+    if (auto n = ScalarAt(ctx, node["note"], path + ".note")) rule.note = *n;
+  }
+  bool explicit_standard = false;
+  if (node["sources"]) {
+    const YAML::Node& s = node["sources"];
+    if (!s.IsSequence()) {
+      ctx.Error(s, path + ".sources", "expected a list of sources");
+    } else {
+      for (size_t i = 0; i < s.size(); ++i) {
+        auto src = ParseSource(ctx, s[i], path + ".sources[" + std::to_string(i) + "]", field);
+        if (!src) continue;
+        if (src->kind == FieldSource::Kind::kStandard) explicit_standard = true;
+        rule.sources.push_back(std::move(*src));
+      }
+    }
+  }
+  if (!explicit_standard) {
+    FieldSource standard;
+    standard.kind = FieldSource::Kind::kStandard;
+    standard.where = ctx.file + ": " + path + " (implicit standard)";
+    if (rule.prefer_vendor) rule.sources.push_back(standard);
+    else rule.sources.insert(rule.sources.begin(), standard);
+  }
+  return rule;
+}
+
+std::vector<Oid> OidList(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+  std::vector<Oid> out;
+  if (!node.IsSequence()) {
+    ctx.Error(node, path, "expected a list of OIDs");
+    return out;
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    if (auto oid = OidAt(ctx, node[i], path + "[" + std::to_string(i) + "]")) out.push_back(*oid);
+  }
+  return out;
+}
+
+// Which fields of a profile were written in its own file (the rest may come from `extends`).
+struct Parsed {
+  Profile profile;
+  bool has_manufacturer = false;
+  bool has_supplies = false;
+};
+
+std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+  if (!node.IsMap()) {
+    ctx.Error(node, path, "a profile is a map");
+    return std::nullopt;
+  }
+  CheckKeys(ctx, node, path,
+            {"name", "manufacturer", "extends", "priority", "printer", "not_printer_reason", "match",
+             "fields", "supplies"});
+  Parsed out;
+  Profile& p = out.profile;
+  p.file = ctx.file;
+  if (!node["name"]) {
+    ctx.Error(node, path, "missing name");
+    return std::nullopt;
+  }
+  if (auto n = ScalarAt(ctx, node["name"], path + ".name")) p.name = *n;
+  std::string base = path + "(" + p.name + ")";
+  if (node["manufacturer"]) {
+    if (auto m = ScalarAt(ctx, node["manufacturer"], base + ".manufacturer")) p.manufacturer = *m;
+    out.has_manufacturer = true;
+  }
+  if (node["extends"]) {
+    if (auto e = ScalarAt(ctx, node["extends"], base + ".extends")) p.extends = *e;
+  }
+  if (node["priority"]) {
+    try {
+      p.priority = node["priority"].as<int>();
+    } catch (const YAML::Exception&) {
+      ctx.Error(node["priority"], base + ".priority", "expected an integer");
+    }
+  }
+  if (node["printer"]) {
+    try {
+      p.printer = node["printer"].as<bool>();
+    } catch (const YAML::Exception&) {
+      ctx.Error(node["printer"], base + ".printer", "expected true or false");
+    }
+  }
+  if (node["not_printer_reason"]) {
+    if (auto r = ScalarAt(ctx, node["not_printer_reason"], base + ".not_printer_reason")) {
+      p.not_printer_reason = *r;
+    }
+  }
+  if (!p.printer && p.not_printer_reason.empty()) {
+    ctx.Error(node, base, "printer: false needs a not_printer_reason");
+  }
+  const YAML::Node match = node["match"];
+  if (!match) {
+    ctx.Error(node, base, "missing match (sys_object_id, vendor_oid and/or sys_descr)");
+  } else if (!match.IsMap()) {
+    ctx.Error(match, base + ".match", "expected a map");
+  } else {
+    CheckKeys(ctx, match, base + ".match", {"sys_object_id", "vendor_oid", "sys_descr", "require_all"});
+    if (match["sys_object_id"]) p.match.sys_object_id = OidList(ctx, match["sys_object_id"], base + ".match.sys_object_id");
+    if (match["vendor_oid"]) p.match.vendor_oid = OidList(ctx, match["vendor_oid"], base + ".match.vendor_oid");
+    if (match["sys_descr"]) {
+      const YAML::Node& d = match["sys_descr"];
+      if (!d.IsSequence()) {
+        ctx.Error(d, base + ".match.sys_descr", "expected a list of regexes");
+      } else {
+        for (size_t i = 0; i < d.size(); ++i) {
+          if (auto pat = PatternAt(ctx, d[i], base + ".match.sys_descr[" + std::to_string(i) + "]")) {
+            p.match.sys_descr.push_back(*pat);
+          }
+        }
+      }
+    }
+    if (match["require_all"]) {
+      try {
+        p.match.require_all = match["require_all"].as<bool>();
+      } catch (const YAML::Exception&) {
+        ctx.Error(match["require_all"], base + ".match.require_all", "expected true or false");
+      }
+    }
+    if (p.match.sys_object_id.empty() && p.match.vendor_oid.empty() && p.match.sys_descr.empty()) {
+      ctx.Error(match, base + ".match", "needs at least one sys_object_id, vendor_oid or sys_descr rule");
+    }
+  }
+  if (node["fields"]) {
+    const YAML::Node& f = node["fields"];
+    if (!f.IsMap()) {
+      ctx.Error(f, base + ".fields", "expected a map of field name -> rule");
+    } else {
+      for (const auto& kv : f) {
+        std::string field = kv.first.Scalar();
+        if (!kFields.count(field)) {
+          ctx.Error(kv.first, base + ".fields." + field,
+                    "unknown field (expected serial, model, firmware, page_count or mac)");
+          continue;
+        }
+        p.fields[field] = ParseField(ctx, kv.second, base + ".fields." + field, field);
+      }
+    }
+  }
+  if (node["supplies"]) {
+    const YAML::Node& s = node["supplies"];
+    if (!s.IsMap()) {
+      ctx.Error(s, base + ".supplies", "expected a map");
+    } else {
+      CheckKeys(ctx, s, base + ".supplies", {"description_transforms"});
+      if (s["description_transforms"]) {
+        p.supply_description = ParseTransforms(ctx, s["description_transforms"], base + ".supplies.description_transforms");
+        out.has_supplies = true;
+      }
+    }
+  }
+  return out;
+}
+
+void ParseDocument(const std::string& file, const std::string& text, Problems* problems,
+                   std::vector<Parsed>* out) {
+  Ctx ctx{file, problems};
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    std::ostringstream msg;
+    msg << file << ':' << e.mark.line + 1 << ':' << e.mark.column + 1 << ": YAML syntax error: " << e.msg;
+    problems->AddRaw(msg.str());
+    return;
+  } catch (const YAML::Exception& e) {
+    problems->AddRaw(file + ": YAML error: " + e.what());
+    return;
+  }
+  try {
+    if (!root.IsMap() || !root["profiles"]) {
+      ctx.Error(root, "profiles", "the file must be a map with a 'profiles' list");
+      return;
+    }
+    CheckKeys(ctx, root, "", {"profiles"});
+    const YAML::Node& list = root["profiles"];
+    if (!list.IsSequence()) {
+      ctx.Error(list, "profiles", "expected a list of profiles");
+      return;
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (auto p = ParseProfile(ctx, list[i], "profiles[" + std::to_string(i) + "]")) {
+        out->push_back(std::move(*p));
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    // A node of an unexpected shape that slipped past the checks above: still a config error.
+    problems->AddRaw(file + ": YAML error: " + e.what());
+  }
+}
+
+void AddUnique(std::vector<Oid>* list, const Oid& oid) {
+  if (std::find(list->begin(), list->end(), oid) == list->end()) list->push_back(oid);
+}
+
+Result<std::vector<Profile>> Build(std::vector<Parsed> parsed, Problems* problems) {
+  std::map<std::string, size_t> by_name;
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    const Profile& p = parsed[i].profile;
+    auto [it, inserted] = by_name.emplace(p.name, i);
+    if (!inserted) {
+      problems->AddRaw(p.file + ": profile '" + p.name + "' is already defined in " +
+                       parsed[it->second].profile.file);
+    }
+  }
+  // Resolve `extends` chains: a field, the manufacturer or the supply cleaning not written in the
+  // derived profile comes from its base. Match rules are never inherited.
+  std::vector<Profile> resolved;
+  for (const Parsed& item : parsed) {
+    Profile p = item.profile;
+    bool has_manufacturer = item.has_manufacturer;
+    bool has_supplies = item.has_supplies;
+    std::string base_name = p.extends;
+    std::set<std::string> seen = {p.name};
+    while (!base_name.empty()) {
+      auto it = by_name.find(base_name);
+      if (it == by_name.end()) {
+        problems->AddRaw(p.file + ": profile '" + p.name + "': extends unknown profile '" + base_name + "'");
+        break;
+      }
+      if (!seen.insert(base_name).second) {
+        problems->AddRaw(p.file + ": profile '" + p.name + "': extends cycle through '" + base_name + "'");
+        break;
+      }
+      const Parsed& base = parsed[it->second];
+      for (const auto& [field, rule] : base.profile.fields) p.fields.emplace(field, rule);
+      if (!has_manufacturer && base.has_manufacturer) {
+        p.manufacturer = base.profile.manufacturer;
+        has_manufacturer = true;
+      }
+      if (!has_supplies && base.has_supplies) {
+        p.supply_description = base.profile.supply_description;
+        has_supplies = true;
+      }
+      base_name = base.profile.extends;
+    }
+    if (!has_manufacturer) {
+      problems->AddRaw(p.file + ": profile '" + p.name + "': missing manufacturer (own or inherited)");
+    }
+    for (const auto& [field, rule] : p.fields) {
+      for (const auto& src : rule.sources) {
+        if (src.kind == FieldSource::Kind::kGet || src.kind == FieldSource::Kind::kDeviceId) AddUnique(&p.get, src.oid);
+        if (src.kind == FieldSource::Kind::kWalk) AddUnique(&p.walk, src.oid);
+      }
+    }
+    resolved.push_back(std::move(p));
+  }
+  if (!problems->empty()) return MakeError(ErrorCode::kConfig, problems->Joined());
+  return resolved;
+}
+
+}  // namespace
+
+Result<ProfileSet> ProfileSet::LoadFromYaml(const std::map<std::string, std::string>& documents) {
+  Problems problems;
+  std::vector<Parsed> parsed;
+  for (const auto& [name, text] : documents) ParseDocument(name, text, &problems, &parsed);
+  auto built = Build(std::move(parsed), &problems);
+  if (!built.ok()) return built.error();
+  ProfileSet set;
+  set.profiles_ = std::move(built.value());
+  return set;
+}
+
+Result<ProfileSet> ProfileSet::LoadFromDirectory(const std::string& directory) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(directory, ec)) {
+    return MakeError(ErrorCode::kConfig, directory + ": printer profile directory does not exist");
+  }
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& path = it->path();
+    if (path.extension() == ".yaml" && it->is_regular_file(ec)) files.push_back(path);
+  }
+  if (ec) return MakeError(ErrorCode::kIo, directory + ": cannot list printer profiles: " + ec.message());
+  // Sorted so that load order (and so the tie-break between equal matches) is stable.
+  std::sort(files.begin(), files.end());
+  std::map<std::string, std::string> documents;
+  Problems problems;
+  for (const auto& path : files) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    if (!in || !(text << in.rdbuf())) {
+      problems.AddRaw(path.string() + ": cannot read printer profile");
+      continue;
+    }
+    documents[path.string()] = text.str();
+  }
+  if (files.empty()) return MakeError(ErrorCode::kConfig, directory + ": no *.yaml printer profiles found");
+  if (!problems.empty()) return MakeError(ErrorCode::kIo, problems.Joined());
+  return LoadFromYaml(documents);
+}
+
+ProfileMatch ProfileSet::Match(const Oid& sys_object_id, std::string_view sys_descr) const {
+  ProfileMatch best;
+  for (const Profile& p : profiles_) {
+    size_t product_len = 0, vendor_len = 0;
+    for (const Oid& prefix : p.match.sys_object_id) {
+      if (!sys_object_id.empty() && OidStartsWith(sys_object_id, prefix)) product_len = std::max(product_len, prefix.size());
+    }
+    for (const Oid& prefix : p.match.vendor_oid) {
+      if (!sys_object_id.empty() && OidStartsWith(sys_object_id, prefix)) vendor_len = std::max(vendor_len, prefix.size());
+    }
+    bool descr = false;
+    for (const Pattern& pat : p.match.sys_descr) {
+      if (!sys_descr.empty() && RegexCapture(*pat.re, sys_descr)) {
+        descr = true;
+        break;
+      }
+    }
+    bool oid = product_len > 0 || vendor_len > 0;
+    bool matched = p.match.require_all ? (oid && descr) : (oid || descr);
+    if (!matched) continue;
+    // sysDescr beats sysObjectID: OEM boxes keep the engine maker's sysObjectID but say who sold
+    // them in sysDescr (jetdirect_1: Kyocera 1347.41 with an HP JetDirect sysDescr; a Toshiba
+    // e-STUDIO305CS with Lexmark's 641 prefix). Longer OID prefixes beat shorter ones.
+    int score = p.priority * 100000 + (descr ? 1000 : 0) +
+                (product_len ? 100 + static_cast<int>(product_len) : 0) +
+                (vendor_len && !product_len ? 10 + static_cast<int>(vendor_len) : 0);
+    if (!best.profile || score > best.score) {
+      best = ProfileMatch{&p, product_len > 0, descr, score};
+    }
+  }
+  return best;
+}
+
+const Profile* ProfileSet::Find(std::string_view name) const {
+  for (const Profile& p : profiles_) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+std::string UnwrapHpHex(std::string_view value) {
+  size_t nl = value.find('\n');
+  // Seen on jetdirect_m880 supply descriptions and the jetdirect_m130nw PML model name: the
+  // firmware emits the first 16 bytes verbatim, a newline, then the remaining bytes as hex pairs
+  // ("38 32 37 41 ... 00"), possibly over several lines. Anything else is left alone.
+  if (nl == std::string_view::npos || nl == 0 || nl > 16) return std::string(value);
+  std::string decoded(value.substr(0, nl));
+  std::string_view rest = value.substr(nl + 1);
+  std::string tail;
+  size_t i = 0;
+  size_t pairs = 0;
+  while (i < rest.size()) {
+    char c = rest[i];
+    if (c == ' ' || c == '\n' || c == '\r') {
+      ++i;
+      continue;
+    }
+    if (i + 1 >= rest.size()) return std::string(value);
+    int hi = HexDigit(rest[i]), lo = HexDigit(rest[i + 1]);
+    if (hi < 0 || lo < 0) return std::string(value);
+    if (i + 2 < rest.size() && rest[i + 2] != ' ' && rest[i + 2] != '\n' && rest[i + 2] != '\r') {
+      return std::string(value);  // not space-separated pairs: not the quirk
+    }
+    tail.push_back(static_cast<char>(hi * 16 + lo));
+    ++pairs;
+    i += 2;
+  }
+  if (pairs == 0) return std::string(value);
+  size_t nul = tail.find('\0');
+  if (nul != std::string::npos) tail.resize(nul);
+  return decoded + tail;
+}
+
+std::string SanitizeText(std::string_view value, size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(value.size(), max_bytes));
+  size_t i = 0;
+  while (i < value.size() && out.size() < max_bytes) {
+    unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c < 0x80) {
+      if (c == '\t' || c == '\n' || c == '\r') out.push_back(' ');
+      else if (c >= 0x20 && c != 0x7f) out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    // Keep well-formed UTF-8 (JSON output needs it), drop any other high byte.
+    size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+    if (c >= 0xf5) len = 0;
+    bool ok = len > 0 && i + len <= value.size();
+    for (size_t k = 1; ok && k < len; ++k) {
+      ok = (static_cast<unsigned char>(value[i + k]) & 0xc0) == 0x80;
+    }
+    if (ok && len == 3) {
+      unsigned char c1 = static_cast<unsigned char>(value[i + 1]);
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) ok = false;  // overlong / surrogate
+    }
+    if (ok && len == 4) {
+      unsigned char c1 = static_cast<unsigned char>(value[i + 1]);
+      if ((c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 >= 0x90)) ok = false;
+    }
+    if (ok && out.size() + len <= max_bytes) {
+      out.append(value.substr(i, len));
+      i += len;
+    } else if (ok) {
+      break;  // would cut a character in half
+    } else {
+      ++i;
+    }
+  }
+  return Trim(std::move(out));
+}
+
+std::optional<std::string> RegexCapture(const std::regex& re, std::string_view text) {
+  std::string subject(text.substr(0, std::min<size_t>(text.size(), 1024)));
+  try {
+    std::smatch m;
+    if (!std::regex_search(subject, m, re)) return std::nullopt;
+    if (m.size() > 1 && m[1].matched) return m[1].str();
+    if (m.size() > 1) return std::string();
+    return m[0].str();
+  } catch (const std::exception&) {
+    return std::nullopt;  // regex_error (complexity/stack): treat as no match
+  }
+}
+
+std::string ApplyTransforms(const std::vector<Transform>& transforms, std::string value) {
+  for (const Transform& t : transforms) {
+    switch (t.kind) {
+      case Transform::Kind::kTrim:
+        value = Trim(std::move(value));
+        break;
+      case Transform::Kind::kHpPmlPrefix:
+        if (value.size() >= 2 && value[0] == '\x01' && value[1] == '\x15') value.erase(0, 2);
+        break;
+      case Transform::Kind::kHpHexUnwrap:
+        value = UnwrapHpHex(value);
+        break;
+      case Transform::Kind::kStripPrefix: {
+        std::string lower = Lower(value);
+        for (const auto& prefix : t.args) {
+          if (!prefix.empty() && lower.rfind(Lower(prefix), 0) == 0) {
+            value.erase(0, prefix.size());
+            break;
+          }
+        }
+        break;
+      }
+      case Transform::Kind::kStripSuffix: {
+        std::string lower = Lower(value);
+        for (const auto& suffix : t.args) {
+          std::string ls = Lower(suffix);
+          if (!ls.empty() && lower.size() >= ls.size() &&
+              lower.compare(lower.size() - ls.size(), ls.size(), ls) == 0) {
+            value.resize(value.size() - ls.size());
+            break;
+          }
+        }
+        break;
+      }
+      case Transform::Kind::kStripBracketSuffix: {
+        std::string trimmed = Trim(value);
+        if (!trimmed.empty() && trimmed.back() == ']') {
+          size_t open = trimmed.rfind('[');
+          if (open != std::string::npos) trimmed.resize(open);
+        }
+        value = Trim(std::move(trimmed));
+        break;
+      }
+      case Transform::Kind::kCollapseSpaces: {
+        std::string out;
+        for (char c : value) {
+          if (IsBlank(c)) {
+            if (!out.empty() && out.back() != ' ') out.push_back(' ');
+          } else {
+            out.push_back(c);
+          }
+        }
+        value = Trim(std::move(out));
+        break;
+      }
+      case Transform::Kind::kRegex: {
+        auto captured = t.pattern.re ? RegexCapture(*t.pattern.re, value) : std::nullopt;
+        value = captured.value_or(std::string());
+        break;
+      }
+    }
+  }
+  return value;
+}
+
+}  // namespace fleet::snmp

@@ -1,18 +1,138 @@
 // Printer profiles: vendor knowledge as data (snmp/profiles/*.yaml), loaded once at start-up.
-// (Placeholder interface; the decoder work defines the full structure.)
+//
+// A profile says how to recognise one vendor family (sysObjectID prefixes, sysDescr regexes) and,
+// per printer field (serial, model, firmware, page_count, mac), an ordered list of sources to try:
+// a vendor OID to GET, a vendor subtree to walk, a regex over sysDescr / hrDeviceDescr, a key of an
+// IEEE-1284 device-ID string, or the standard-MIB reading. Each source declares transforms that
+// undo vendor wrapping (HP's 01 15 prefix and hex-wrapped strings, "Firmware Ver." prefixes...).
+// The standard MIB knowledge (RFC 3805 / 2790 / MIB-II) stays in decode.cc; docs/printer-profiles.md
+// documents the file format and the resolution order.
+//
+// Thread-safety: a ProfileSet is immutable after LoadFromDirectory/LoadFromYaml and may be shared
+// by any number of threads. Profiles own all their data (compiled regexes included).
 #pragma once
 
+#include <map>
+#include <memory>
+#include <optional>
+#include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "agent/core/printer.h"
 #include "agent/core/result.h"
+#include "snmp/types.h"
 
 namespace fleet::snmp {
 
+// A compiled regular expression together with its source text (for messages and docs).
+struct Pattern {
+  std::string text;
+  std::shared_ptr<const std::regex> re;
+};
+
+// One step of cleaning a value; applied in the order the profile lists them.
+struct Transform {
+  enum class Kind {
+    kTrim,                // leading/trailing white space
+    kHpPmlPrefix,         // drop the 0x01 0x15 bytes HP PML strings start with
+    kHpHexUnwrap,         // "first 16 chars\nXX XX XX ..." -> first chars + decoded hex
+    kStripPrefix,         // drop the first matching prefix of `args` (case-insensitive)
+    kStripSuffix,         // drop the first matching suffix of `args` (case-insensitive)
+    kStripBracketSuffix,  // drop a trailing " [...]" (Brother appends " [mac]")
+    kCollapseSpaces,      // runs of blanks -> one space
+    kRegex,               // keep capture group 1 (or the whole match); no match -> empty
+  };
+  Kind kind = Kind::kTrim;
+  std::vector<std::string> args;  // kStripPrefix / kStripSuffix
+  Pattern pattern;                // kRegex
+};
+
+// Where one candidate value of a field comes from.
+struct FieldSource {
+  enum class Kind {
+    kGet,       // a vendor scalar OID (GET)
+    kWalk,      // the first non-empty value in a vendor subtree (walk)
+    kText,      // a regex over an identification string (`input`)
+    kDeviceId,  // key `key` of an IEEE-1284 device-ID string at `oid` ("MFG:..;MDL:..;")
+    kStandard,  // the standard-MIB reading of the same field (decode.cc)
+  };
+  Kind kind = Kind::kStandard;
+  Oid oid;                          // kGet, kWalk, kDeviceId
+  std::string input;                // kText: sys_descr | hr_device_descr
+  std::vector<std::string> keys;    // kDeviceId: MDL, MODEL... (first present wins)
+  std::vector<Transform> transforms;
+  PageCountUnit unit = PageCountUnit::kUnknown;  // page_count sources only
+  std::string where;                // "file: fields.serial.sources[0]" for diagnostics
+};
+
+struct FieldRule {
+  // prefer: standard (default) tries the standard-MIB reading before the vendor sources;
+  // prefer: vendor tries the vendor sources first (the standard value is known wrong/missing).
+  // An explicit `standard` entry in `sources` overrides both and fixes its place in the order.
+  bool prefer_vendor = false;
+  std::vector<FieldSource> sources;  // as resolved: includes the kStandard entry
+  std::string note;                  // optional human note (e.g. why there is no page counter)
+};
+
+struct MatchRules {
+  std::vector<Oid> sys_object_id;   // printer product prefixes: a match makes a printer candidate
+  std::vector<Oid> vendor_oid;      // enterprise prefixes: name the vendor, prove nothing more
+  std::vector<Pattern> sys_descr;   // any regex (search) over sysDescr
+  bool require_all = false;         // true: an OID rule AND a sysDescr rule must both match
+};
+
+struct Profile {
+  std::string name;
+  std::string file;                 // the YAML file it came from
+  std::string manufacturer;
+  std::string extends;              // base profile name ("" for none)
+  int priority = 0;
+  bool printer = true;              // false: a device family that is not a printer (scanners)
+  std::string not_printer_reason;
+  MatchRules match;
+  std::map<std::string, FieldRule> fields;  // serial, model, firmware, page_count, mac
+  std::vector<Transform> supply_description;  // extra cleaning of supply descriptions
+  std::vector<Oid> get;             // derived: every OID a kGet/kDeviceId source needs
+  std::vector<Oid> walk;            // derived: every subtree a kWalk source needs
+};
+
+// How well a profile matched one device (higher is better); nullopt: no match.
+struct ProfileMatch {
+  const Profile* profile = nullptr;
+  bool by_product_oid = false;      // matched a sys_object_id (printer product) prefix
+  bool by_sys_descr = false;
+  int score = 0;
+};
+
 class ProfileSet {
  public:
-  // Loads every *.yaml file in `directory`; all problems reported at once in the error message.
+  // Loads every *.yaml file in `directory`; all problems reported at once in the error message,
+  // each as "FILE:LINE:COL: key.path: what is wrong".
   static Result<ProfileSet> LoadFromDirectory(const std::string& directory);
+  // Loads from in-memory documents (name -> YAML text); the names stand in for file names.
+  static Result<ProfileSet> LoadFromYaml(const std::map<std::string, std::string>& documents);
+
+  // The best match for this device, or a match with profile == nullptr.
+  ProfileMatch Match(const Oid& sys_object_id, std::string_view sys_descr) const;
+  const Profile* Find(std::string_view name) const;
+  const std::vector<Profile>& profiles() const { return profiles_; }
+
+ private:
+  std::vector<Profile> profiles_;
 };
+
+// Applies `transforms` in order to `value` (raw bytes in, bytes out). Never throws.
+std::string ApplyTransforms(const std::vector<Transform>& transforms, std::string value);
+// The HP wrap quirk: "first line (<= 16 bytes)\nhex pairs..." -> first line + decoded bytes,
+// stopping at a NUL. Returns the input unchanged when it does not have that exact shape.
+std::string UnwrapHpHex(std::string_view value);
+// Bytes -> printable UTF-8: drops NULs, control bytes and invalid UTF-8, maps tabs/newlines to a
+// space, trims, and caps the result at `max_bytes`.
+std::string SanitizeText(std::string_view value, size_t max_bytes = 256);
+// Regex search that never throws (std::regex can fail on pathological input); the subject is
+// capped at 1024 bytes. Returns capture group 1 when the pattern has one, else the whole match.
+std::optional<std::string> RegexCapture(const std::regex& re, std::string_view text);
 
 }  // namespace fleet::snmp
