@@ -113,6 +113,9 @@ std::string Describe(const YAML::Node& node) {
 bool IsQuoted(const YAML::Node& node) { return node.Tag() == "!"; }
 
 SourcePos PosOf(const YAML::Node& node, SourcePos fallback = {}) {
+  // yaml-cpp marks an empty value ("port:") where the next token starts, often the next line;
+  // the key's position is where the user has to look.
+  if (node.IsNull() && fallback.line > 0) return fallback;
   const YAML::Mark mark = node.Mark();
   if (mark.is_null() || mark.line < 0) return fallback;
   return {mark.line + 1, mark.column + 1};
@@ -341,7 +344,7 @@ const std::vector<KeySpec>& KeyTable() {
        .check = CheckPin,
        .set = [](Config& c, Value&& v) { c.cloud.pin_sha256 = std::get<std::vector<std::string>>(std::move(v)); },
        .get = [](const Config& c) -> Value { return c.cloud.pin_sha256; },
-       .what = "a SHA-256 pin (hex or base64)"},
+       .what = "SHA-256 pins (64 hex digits or 44 base64 characters)"},
       {.section = "cloud", .key = "proxy", .kind = Kind::kString, .default_yaml = "\"\"",
        .check = CheckProxy, .redact = [](const std::string& v) { return RedactUrlPassword(v); },
        .set = [](Config& c, Value&& v) { c.cloud.proxy = std::get<std::string>(std::move(v)); },
@@ -391,7 +394,7 @@ std::string ExpectedText(const KeySpec& spec) {
       return "a duration from " + FormatDuration(std::chrono::milliseconds(spec.min)) + " to " +
              FormatDuration(std::chrono::milliseconds(spec.max)) + " such as 500ms, 2s, 15m, 1h";
     case Kind::kString: return std::string(spec.what);
-    case Kind::kStringList: return "a list of " + std::string(spec.what) + " entries";
+    case Kind::kStringList: return "a list of " + std::string(spec.what);
     case Kind::kSearchList: return "a list of addresses, ranges, CIDR blocks or host names";
     case Kind::kCredentialList: return "a list of credentials";
   }
@@ -461,6 +464,9 @@ class Loader {
   std::string file_;
   std::string base_dir_;
   std::vector<ConfigError> errors_;
+  // Position in the file's include list of each parsed entry; differs from the index in
+  // Config::Search::include once a bad entry has been skipped.
+  std::vector<size_t> include_index_;
 };
 
 std::string CheckCaFile(std::string& value, const Loader& loader) {
@@ -557,7 +563,7 @@ void Loader::ParseValue(const KeySpec& spec, const YAML::Node& node, SourcePos k
       for (size_t i = 0; i < node.size(); ++i) {
         const std::string item_path = path + "[" + std::to_string(i) + "]";
         std::optional<std::string> value =
-            ParseString(node[i], pos, item_path, spec.what);
+            ParseString(node[i], pos, item_path, "a string");
         if (!value) {
           ok = false;
           continue;
@@ -574,12 +580,11 @@ void Loader::ParseValue(const KeySpec& spec, const YAML::Node& node, SourcePos k
       if (ok) spec.set(*config, std::move(values));
       return;
     }
-    case Kind::kSearchList: {
-      const size_t before = errors_.size();
-      std::vector<SearchEntry> entries = ParseSearchList(spec, node, key_pos, path);
-      if (errors_.size() == before) spec.set(*config, std::move(entries));
+    case Kind::kSearchList:
+      // Kept even when some entries are bad, so the max_addresses check still runs over the
+      // good ones; the Config itself is discarded whenever there is an error.
+      spec.set(*config, ParseSearchList(spec, node, key_pos, path));
       return;
-    }
     case Kind::kCredentialList: {
       const size_t before = errors_.size();
       std::vector<SnmpCredential> credentials = ParseCredentials(node, key_pos, path);
@@ -624,6 +629,7 @@ std::vector<SearchEntry> Loader::ParseSearchList(const KeySpec& spec, const YAML
     }
     entry->pos = item_pos;
     entries.push_back(std::move(*entry));
+    if (is_include) include_index_.push_back(i);
   }
   return entries;
 }
@@ -704,14 +710,17 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
   }
 
   // Reads one string field; nullopt when absent or invalid (invalid is reported here).
-  auto get_string = [&](std::string_view name, bool* bad) -> std::optional<std::string> {
+  auto get_string = [&](std::string_view name, bool* bad,
+                        std::string_view expected = "a string") -> std::optional<std::string> {
     auto it = fields.find(name);
     if (it == fields.end()) return std::nullopt;
     const std::string key_path = path + "." + std::string(name);
     if (!it->second.value.IsScalar()) {
       // Describe the node kind only: the value may be a secret.
       Error(it->second.value_pos, key_path,
-            (it->second.value.IsNull() ? "no value; expected a string" : "expected a string, got " + Describe(it->second.value)));
+            (it->second.value.IsNull() ? "no value; expected " + std::string(expected)
+                                       : "expected " + std::string(expected) + ", got " +
+                                             Describe(it->second.value)));
       *bad = true;
       return std::nullopt;
     }
@@ -723,7 +732,7 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
   bool bad = !ok;
 
   // --- version ---
-  std::optional<std::string> version = get_string("version", &bad);
+  std::optional<std::string> version = get_string("version", &bad, "1, 2c or 3");
   if (!version) {
     if (fields.count("version") == 0 && !is_guessed("version")) {
       Error(pos, path + ".version", "missing; expected 1, 2c or 3");
@@ -1041,7 +1050,8 @@ void Loader::CheckSearchSize(const Config& config) {
     if (entry.kind == SearchEntry::Kind::kHostName) continue;
     set.Add(entry.first, entry.last);
     if (set.size() > config.search.max_addresses) {
-      Error(entry.pos, "search.include[" + std::to_string(i) + "]",
+      const size_t index = i < include_index_.size() ? include_index_[i] : i;
+      Error(entry.pos, "search.include[" + std::to_string(index) + "]",
             Quote(entry.text) + " brings the search to " + std::to_string(set.size()) +
                 " addresses, over search.max_addresses (" +
                 std::to_string(config.search.max_addresses) +

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "config/config.h"
@@ -251,6 +252,15 @@ TEST(MaxAddresses, DefaultLimitRejectsSlash8) {
             std::string::npos);
 }
 
+TEST(MaxAddresses, CheckedEvenWhenAnotherEntryIsBad) {
+  const LoadResult result =
+      LoadConfigString("search:\n  include:\n    - 10.0.0.300\n    - 0.0.0.0/0\n", "t.yaml");
+  ASSERT_EQ(result.errors.size(), 2u) << JoinErrors(result.errors);
+  EXPECT_EQ(result.errors[0].key_path, "search.include[0]");
+  EXPECT_EQ(result.errors[1].key_path, "search.include[1]");
+  EXPECT_NE(result.errors[1].message.find("over search.max_addresses (65536)"), std::string::npos);
+}
+
 TEST(DidYouMean, EditDistance) {
   EXPECT_EQ(internal::EditDistance("timout", "timeout"), 1);
   EXPECT_EQ(internal::EditDistance("prot", "port"), 1);
@@ -258,6 +268,19 @@ TEST(DidYouMean, EditDistance) {
   EXPECT_EQ(internal::EditDistance("", "abc"), 3);
   EXPECT_EQ(internal::ClosestMatch("timout", {"port", "timeout", "retries"}), "timeout");
   EXPECT_EQ(internal::ClosestMatch("zzzzzz", {"port", "timeout", "retries"}), "");
+}
+
+}  // namespace
+}  // namespace fleet::config
+
+namespace fleet::config {
+namespace {
+
+TEST(ResolveHostName, LocalhostFromHostsFile) {
+  std::string error;
+  const std::vector<uint32_t> addresses = ResolveHostName("localhost", &error);
+  ASSERT_FALSE(addresses.empty()) << error;
+  EXPECT_NE(std::find(addresses.begin(), addresses.end(), 0x7F000001u), addresses.end());
 }
 
 }  // namespace
