@@ -930,7 +930,15 @@ void SessionCore::Complete(Result<std::vector<Varbind>> result) {
 
 void SessionCore::Deliver(VarbindsCallback done, Result<std::vector<Varbind>> result) {
   if (!done) return;
-  asio::post(engine_->io(), [done = std::move(done), result = std::move(result)]() mutable {
+  // If the Session is destroyed before this runs, the result (even a good one) is turned into
+  // kCancelled: a caller such as Walk must never be told to carry on with a dead session.
+  std::weak_ptr<SessionCore> weak = weak_from_this();
+  std::string where = Where();
+  asio::post(engine_->io(), [weak, where = std::move(where), done = std::move(done),
+                             result = std::move(result)]() mutable {
+    if (weak.expired() && result.ok()) {
+      result = MakeError(ErrorCode::kCancelled, "session to " + where + " closed");
+    }
     done(std::move(result));
   });
 }

@@ -1,6 +1,7 @@
 #include "tests/support/process.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,7 +46,11 @@ std::vector<std::string> BuildEnv(const SpawnOptions& options) {
 // Only async-signal-safe calls between fork and exec.
 [[noreturn]] void ExecChild(const std::vector<char*>& argv, const std::vector<char*>& envp,
                             const char* out_path, const char* err_path, const char* cwd,
-                            int report_fd) {
+                            int report_fd, bool kill_with_parent, pid_t parent) {
+  if (kill_with_parent) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
+  }
   int in = open("/dev/null", O_RDONLY);
   if (in >= 0) dup2(in, 0);
   int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -116,6 +121,7 @@ Process Process::Spawn(const SpawnOptions& options) {
     p.error_ = std::string("pipe2: ") + std::strerror(errno);
     return p;
   }
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     p.error_ = std::string("fork: ") + std::strerror(errno);
@@ -125,7 +131,8 @@ Process Process::Spawn(const SpawnOptions& options) {
   }
   if (pid == 0) {
     close(report[0]);
-    ExecChild(argv, envp, out.c_str(), err.c_str(), options.working_dir.c_str(), report[1]);
+    ExecChild(argv, envp, out.c_str(), err.c_str(), options.working_dir.c_str(), report[1],
+              options.kill_with_parent, parent);
   }
   close(report[1]);
   int child_errno = 0;

@@ -24,6 +24,9 @@ struct SpawnOptions {
   std::string stdout_path;      // empty: /dev/null
   std::string stderr_path;      // empty: /dev/null
   std::string working_dir;      // empty: inherit
+  // SIGKILL the child if the test process dies (a crash or an abort skips the RAII guard).
+  // Linux PR_SET_PDEATHSIG: tied to the spawning thread, so spawn from a long-lived thread.
+  bool kill_with_parent = true;
 };
 
 // A running (or finished) child. Movable, not copyable. The destructor stops a child that is
