@@ -3,6 +3,7 @@
 #include "snmp/decode.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <utility>
@@ -498,7 +499,8 @@ void Level(Supply* s) {
     s->state = "some_remaining";
     return;
   }
-  int64_t pct = (level * 100 + max / 2) / max;
+  // Long double: a hostile level near INT64_MAX must not overflow; level > max clamps to 100.
+  int64_t pct = level >= max ? 100 : static_cast<int64_t>(std::llround(100.0L * level / max));
   pct = std::clamp<int64_t>(pct, 0, 100);
   s->level_percent = static_cast<int>(pct);
   // For receptacles (class 4) RFC 3805 defines the level as the remaining space, so the same

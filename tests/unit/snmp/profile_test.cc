@@ -1,1 +1,199 @@
+// Profile loading: the shipped files load, and every kind of mistake in a profile file comes back
+// as a config error naming the file, the line and the key.
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "snmp/profile.h"
+#include "tests/unit/snmp/test_util.h"
+
+namespace fleet::snmp {
+namespace {
+
+TEST(Profiles, ShippedProfilesLoadAndCoverEveryVendor) {
+  const ProfileSet& set = testing::ShippedProfiles();
+  for (const char* name : {"hp", "lexmark", "dell", "toshiba-lexmark", "xerox", "fujifilm", "fuji-xerox", "ricoh",
+                           "savin", "lanier", "gestetner", "nrg", "rex-rotary", "kyocera", "utax", "triumph-adler",
+                           "canon", "brother", "konica-minolta", "develop", "sharp", "epson", "epson-scanner", "oki",
+                           "samsung", "zebra", "zebranet", "toshiba-tec", "tsc"}) {
+    EXPECT_NE(set.Find(name), nullptr) << name;
+  }
+  // extends: Dell inherits Lexmark's serial rule, overrides model/firmware.
+  const Profile* dell = set.Find("dell");
+  ASSERT_NE(dell, nullptr);
+  EXPECT_EQ(dell->manufacturer, "Dell");
+  EXPECT_TRUE(dell->fields.count("serial"));
+  const Profile* savin = set.Find("savin");
+  ASSERT_NE(savin, nullptr);
+  EXPECT_EQ(savin->manufacturer, "Savin");
+  EXPECT_EQ(savin->fields.at("serial").sources.front().kind, FieldSource::Kind::kGet);  // prefer: vendor
+}
+
+TEST(Profiles, MatchPrefersSysDescrAndLongerPrefixes) {
+  const ProfileSet& set = testing::ShippedProfiles();
+  auto name = [&](std::string_view oid, std::string_view descr) {
+    ProfileMatch m = set.Match(oid.empty() ? Oid{} : *ParseOid(oid), descr);
+    return m.profile ? m.profile->name : std::string("(none)");
+  };
+  EXPECT_EQ(name("1.3.6.1.4.1.1347.41", "HP ETHERNET MULTI-ENVIRONMENT,ROM J.sp.00"), "hp");  // jetdirect_1
+  EXPECT_EQ(name("1.3.6.1.4.1.1347.41", "KYOCERA Document Solutions Printing System"), "kyocera");
+  EXPECT_EQ(name("1.3.6.1.4.1.641.2.71107164", "TOSHIBA e-STUDIO305CS version NH63"), "toshiba-lexmark");
+  EXPECT_EQ(name("1.3.6.1.4.1.1129.2.3.58.2", "TOSHIBA e-STUDIO2505AC"), "toshiba-tec");
+  EXPECT_EQ(name("1.3.6.1.4.1.367.1.1", "SAVIN MP C4503 1.18 / SAVIN Network Printer"), "savin");
+  EXPECT_EQ(name("1.3.6.1.4.1.297.1.11.93.1.32.4.1.1", "FUJI XEROX DocuPrint CM305 df"), "fuji-xerox");
+  EXPECT_EQ(name("1.3.6.1.4.1.1248.1.1.2.1.3.22", "EPSON 10/100/1000 Ethernet USB Ext. Scan Server"), "epson-scanner");
+  EXPECT_EQ(name("1.3.6.1.4.1.1248.1.1.2.1.3.5", "EPSON Built-in"), "epson");
+  EXPECT_EQ(name("", "SHARP MX-2614N"), "sharp");
+  EXPECT_EQ(name("1.3.6.1.4.1.8072.3.2.10", "Linux"), "(none)");
+  EXPECT_EQ(name("1.3.6.1.4.1.51966.2.6", "something else"), "(none)");  // tsc needs both
+}
+
+TEST(Profiles, TransformsApplyInOrder) {
+  std::vector<Transform> t;
+  t.push_back(Transform{Transform::Kind::kStripBracketSuffix, {}, {}});
+  t.push_back(Transform{Transform::Kind::kStripSuffix, {" series"}, {}});
+  t.push_back(Transform{Transform::Kind::kStripPrefix, {"brother "}, {}});
+  EXPECT_EQ(ApplyTransforms(t, "Brother HL-5370DW series [001ba90ba752]"), "HL-5370DW");
+  std::vector<Transform> pml = {Transform{Transform::Kind::kHpHexUnwrap, {}, {}},
+                                Transform{Transform::Kind::kHpPmlPrefix, {}, {}}};
+  EXPECT_EQ(ApplyTransforms(pml, std::string("\x01\x15" "20201023", 10)), "20201023");
+  std::vector<Transform> spaces = {Transform{Transform::Kind::kCollapseSpaces, {}, {}}};
+  EXPECT_EQ(ApplyTransforms(spaces, " ineo   280 "), "ineo 280");
+}
+
+// Loads one document from a temporary directory, as the agent does at start-up.
+class ProfileFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("fleet-profiles-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
+  std::string LoadError() {
+    auto r = ProfileSet::LoadFromDirectory(dir_.string());
+    EXPECT_FALSE(r.ok());
+    if (r.ok()) return "";
+    EXPECT_EQ(r.error().code, ErrorCode::kConfig);
+    return r.error().message;
+  }
+  std::filesystem::path dir_;
+};
+
+const char* kGood = R"(profiles:
+  - name: acme
+    manufacturer: ACME
+    match:
+      sys_object_id: [1.3.6.1.4.1.99999]
+    fields:
+      serial:
+        prefer: vendor
+        sources:
+          - get: 1.3.6.1.4.1.99999.1.0
+            transforms: [trim]
+)";
+
+TEST_F(ProfileFiles, GoodFileLoads) {
+  Write("acme.yaml", kGood);
+  Write("README.txt", "not yaml, ignored");
+  auto r = ProfileSet::LoadFromDirectory(dir_.string());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->profiles().size(), 1u);
+  const Profile& p = r->profiles()[0];
+  EXPECT_EQ(p.name, "acme");
+  ASSERT_EQ(p.fields.at("serial").sources.size(), 2u);  // vendor, then the implicit standard
+  EXPECT_EQ(p.fields.at("serial").sources[1].kind, FieldSource::Kind::kStandard);
+  ASSERT_EQ(p.get.size(), 1u);
+  EXPECT_EQ(FormatOid(p.get[0]), "1.3.6.1.4.1.99999.1.0");
+}
+
+TEST_F(ProfileFiles, YamlSyntaxErrorNamesFileAndLine) {
+  Write("broken.yaml", "profiles:\n  - name: [unclosed\n");
+  std::string e = LoadError();
+  EXPECT_NE(e.find("broken.yaml:"), std::string::npos) << e;
+  EXPECT_NE(e.find("YAML syntax error"), std::string::npos) << e;
+}
+
+TEST_F(ProfileFiles, BadOidUnknownTransformBadRegexAllReported) {
+  Write("bad.yaml", R"(profiles:
+  - name: bad
+    manufacturer: Bad
+    match:
+      sys_object_id: [1.3.6.one]
+      sys_descr: ['(unclosed']
+    fields:
+      model:
+        sources:
+          - get: 1.3.6.1.4.1.1.0
+            transforms: [uppercase]
+      colour:
+        sources: []
+)");
+  std::string e = LoadError();
+  EXPECT_NE(e.find("bad.yaml:5:"), std::string::npos) << e;
+  EXPECT_NE(e.find("profiles[0](bad).match.sys_object_id[0]: '1.3.6.one' is not a numeric OID"), std::string::npos) << e;
+  EXPECT_NE(e.find("profiles[0](bad).match.sys_descr[0]: bad regex"), std::string::npos) << e;
+  EXPECT_NE(e.find("fields.model.sources[0].transforms[0]: unknown transform 'uppercase'"), std::string::npos) << e;
+  EXPECT_NE(e.find("fields.colour: unknown field"), std::string::npos) << e;
+}
+
+TEST_F(ProfileFiles, StructuralMistakes) {
+  Write("a.yaml", R"(profiles:
+  - name: a
+    manufacturer: A
+    extends: nowhere
+    match: {sys_descr: ['^A']}
+    fields:
+      serial:
+        prefer: sometimes
+        sources:
+          - get: 1.3.6.1.4.1.1.0
+            walk: 1.3.6.1.4.1.2
+          - text: sys_name
+            regex: 'x'
+          - device_id: 1.3.6.1.4.1.1.0
+      model:
+        sources:
+          - get: 1.3.6.1.4.1.1.0
+            unit: sheets
+  - name: b
+    match: {}
+    printer: false
+    typo_key: 1
+)");
+  Write("c.yaml", "profiles:\n  - name: a\n    manufacturer: A\n    match: {sys_descr: ['^A']}\n");
+  std::string e = LoadError();
+  for (const char* want : {"a.yaml: profile 'a': extends unknown profile 'nowhere'",
+                           "fields.serial.prefer: expected vendor or standard",
+                           "exactly one of get, walk, text, device_id, standard",
+                           "unknown input 'sys_name'",
+                           "a device_id source needs a key",
+                           "unit only applies to page_count sources",
+                           "profiles[1](b).match: needs at least one",
+                           "printer: false needs a not_printer_reason",
+                           "profiles[1].typo_key: unknown key",
+                           "profile 'b': missing manufacturer",
+                           "profile 'a' is already defined in"}) {
+    EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
+  }
+}
+
+TEST_F(ProfileFiles, EmptyOrMissingDirectory) {
+  EXPECT_NE(LoadError().find("no *.yaml printer profiles"), std::string::npos);
+  auto r = ProfileSet::LoadFromDirectory((dir_ / "missing").string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("does not exist"), std::string::npos);
+}
+
+TEST_F(ProfileFiles, NotAMapOfProfiles) {
+  Write("list.yaml", "- just\n- a list\n");
+  EXPECT_NE(LoadError().find("list.yaml:1:1: profiles: the file must be a map"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fleet::snmp
