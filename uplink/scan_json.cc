@@ -5,7 +5,7 @@
 namespace fleet::uplink {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 json SupplyJson(const Supply& s) {
   json j = {

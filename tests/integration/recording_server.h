@@ -3,6 +3,8 @@
 // Not thread-safe; one per test suite.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <map>
 #include <memory>
 #include <sstream>
@@ -23,6 +25,8 @@ class RecordingServer {
     auto server = std::unique_ptr<RecordingServer>(new RecordingServer());
     server->port_ = port;
     server->workdir_ = server->dir_.path() + "/sim";
+    // snmpsimd drops to nobody when run as root: it must be able to reach its data directory.
+    ::chmod(server->dir_.path().c_str(), 0755);
     std::vector<std::string> argv{std::string(FLEET_SOURCE_DIR) + "/scripts/lib/serve-recordings",
                                   "--workdir", server->workdir_, "--base", base, "--port",
                                   std::to_string(port), "--timeout", "120"};
