@@ -88,7 +88,9 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   job.Start(
       [&](fleet::ScanReport r) {
         report = std::move(r);
-        signals.cancel();
+        // Sessions may still hold socket waits (SNMPv3 keeps its engine state per session), so
+        // the loop would not run dry by itself: the scan is over, stop it.
+        io.stop();
       },
       [&](const fleet::snmp::ScanProgress& p) { bar.Update(p.done, p.total, p.responding, p.printers); });
   io.run();

@@ -313,6 +313,7 @@ class SessionCore : public std::enable_shared_from_this<SessionCore> {
   std::vector<int> reqids_;         // every packet of the active request (late replies count)
   bool probing_ = false;            // v3: the packet in flight is an engine-ID discovery probe
   bool engine_known_ = false;       // v3: discovery done on the open net-snmp session
+  bool authenticated_reply_ = false;  // v3: an authenticated (and decrypted) reply was seen
   bool callback_seen_ = false;
   Outcome outcome_;
 };
@@ -829,6 +830,7 @@ void SessionCore::ProcessOutcome() {
       break;
   }
   ++engine_->stats().responses;
+  authenticated_reply_ = true;
   if (o.bytes > engine_->options().max_response_bytes) {
     return Complete(MakeError(ErrorCode::kLimit,
                               "reply from " + Where() + " carries " + std::to_string(o.bytes) +
@@ -886,6 +888,18 @@ void SessionCore::AttemptFailed() {
   }
   ++engine_->stats().timeouts;
   const long ms = static_cast<long>(engine_->options().timeout.count());
+  if (credential_.version == Version::kV3 && engine_known_ && !probing_ &&
+      !authenticated_reply_) {
+    // The agent answered discovery, so it is alive, but dropped every authenticated request.
+    // A wrong privacy passphrase (or protocol) does exactly this: the agent cannot decrypt the
+    // scoped PDU and net-snmp's snmpd sends no report for it. Say so instead of "no answer".
+    ++engine_->stats().auth_failures;
+    Complete(MakeError(ErrorCode::kAuth,
+                       "SNMPv3 agent at " + Where() +
+                           " answered engine discovery but not the encrypted request (wrong "
+                           "privacy passphrase or protocol?) for " + credential_.Describe()));
+    return;
+  }
   Complete(MakeError(ErrorCode::kTimeout,
                      (probing_ ? "no answer to SNMPv3 discovery from " : "no answer from ") +
                          Where() + " after " + std::to_string(r.attempts) + " attempt(s) of " +

@@ -117,12 +117,18 @@ TEST_F(SnmpV3Test, WrongPrivPassphraseEndsWithoutAPrinterInBoundedTime) {
   CommandResult r = RunAgent({"--config", WriteConfig(cred), "--scan-once", "--format", "json"},
                              std::chrono::seconds(30));
   EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 3) << r.stderr_text;
   nlohmann::json j = ParseScanJson(r);
   ASSERT_TRUE(j.is_object()) << r.stdout_text;
   EXPECT_TRUE(j["printers"].empty());
+  ASSERT_EQ(j["errors"].size(), 1u) << j.dump(2);
+  EXPECT_EQ(j["errors"][0]["kind"], "auth");
+  EXPECT_NE(j["errors"][0]["message"].get<std::string>().find("privacy passphrase"),
+            std::string::npos) << j.dump(2);
+  EXPECT_EQ((r.stdout_text + r.stderr_text).find("wrong-priv-999"), std::string::npos);
   EXPECT_LE(r.elapsed.count(), 6000) << "took " << r.elapsed.count() << " ms";
-  std::printf("wrong v3 priv passphrase: ended after %lld ms, exit %d\n",
-              static_cast<long long>(r.elapsed.count()), r.exit_code);
+  std::printf("wrong v3 priv passphrase: error after %lld ms\n",
+              static_cast<long long>(r.elapsed.count()));
 }
 
 TEST_F(SnmpV3Test, UnknownUserIsAnAuthenticationError) {

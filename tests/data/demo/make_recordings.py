@@ -645,13 +645,13 @@ def canon_iradv_dx_c3826():
                 (TRAY_SHEETFEED_REMOVABLE, 550, 550, "Plain", "Drawer 2"),
                 (TRAY_SHEETFEED_MANUAL, 100, 0, "Plain", "Multi-Purpose Tray")],
         console=["Printing..."]))
-    c = "1.3.6.1.4.1.1602.1."
+    c = "1.3.6.1.4.1.1602."
     r.add(c + "1.1.1.1.0", STR, model)                 # canPdInfoProductName
     r.add(c + "1.1.1.4.0", STR, fw)                    # canPdInfoProductVersion
-    r.add(c + "2.1.4.0", STR, serial)                  # serial number
-    r.add(c + "2.1.8.1.3.1.1", STR, serial)            # canServInfoSerialNumberDeviceNumber
+    r.add(c + "1.2.1.4.0", STR, serial)                # serial number
+    r.add(c + "1.2.1.8.1.3.1.1", STR, serial)          # canServInfoSerialNumberDeviceNumber
     for idx, val in ((101, 154233), (108, 88910), (112, 6120), (113, 59203), (122, 4877), (123, 60433)):
-        r.add(c + "11.1.3.1.4.%d" % idx, INT, val)      # counters (101 = total)
+        r.add(c + "1.11.1.3.1.4.%d" % idx, INT, val)    # counters (101 = total)
     exp = dict(is_printer=True, manufacturer="Canon", model=model, serial=serial, firmware=fw,
                lifetime_page_count=154233, page_count_unit="impressions", mac=mac,
                hostname="iR-C3826-2F", location="Legal department, 2nd floor",
@@ -752,11 +752,22 @@ def server_linux_netsnmp():
     return r, exp
 
 
+def model_without_brand(exp):
+    """The agent reports the model without the manufacturer's name in front ("LaserJet M507",
+    not "HP LaserJet M507"): manufacturer is its own field, and the cloud matches models by
+    pattern. The devices here state the name with the brand, as real ones do."""
+    if exp.get("model") and exp.get("manufacturer"):
+        brand = exp["manufacturer"]
+        if exp["model"].upper().startswith(brand.upper() + " "):
+            exp["model"] = exp["model"][len(brand) + 1:]
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     expected = {}
     for fn in PRINTERS + OTHERS:
         rec, exp = fn()
+        model_without_brand(exp)
         name = fn.__name__ + ".snmprec"
         with open(os.path.join(out, name), "w") as f:
             f.write(rec.text())
