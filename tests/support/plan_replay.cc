@@ -1,6 +1,6 @@
 #include "tests/support/plan_replay.h"
 
-namespace fleet::testing {
+namespace fleet::test {
 
 snmp::VarbindMap ReplayIdentification(const snmp::VarbindMap& device) {
   snmp::VarbindMap out;
@@ -31,4 +31,4 @@ snmp::VarbindMap ReplayCollection(const snmp::ProfileSet& profiles, const snmp::
   return collected;
 }
 
-}  // namespace fleet::testing
+}  // namespace fleet::test

@@ -7,11 +7,11 @@
 #include "snmp/profile.h"
 #include "snmp/types.h"
 
-namespace fleet::testing {
+namespace fleet::test {
 
 // Everything the scanner would collect from `device` (a whole recording).
 snmp::VarbindMap ReplayCollection(const snmp::ProfileSet& profiles, const snmp::VarbindMap& device);
 // Step 1 only: the identification answers plus the probe's GETNEXT varbind.
 snmp::VarbindMap ReplayIdentification(const snmp::VarbindMap& device);
 
-}  // namespace fleet::testing
+}  // namespace fleet::test

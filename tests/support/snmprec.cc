@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace fleet::testing {
+namespace fleet::test {
 namespace {
 
 std::optional<std::string> FromHex(std::string_view hex) {
@@ -128,4 +128,4 @@ Result<snmp::VarbindMap> LoadSnmprec(const std::string& path, std::vector<std::s
   return parsed;
 }
 
-}  // namespace fleet::testing
+}  // namespace fleet::test

@@ -12,7 +12,7 @@
 #include "agent/core/result.h"
 #include "snmp/types.h"
 
-namespace fleet::testing {
+namespace fleet::test {
 
 // Parses the text of a recording; errors name the line ("LINE: what"). With `skipped` set, a line
 // whose value does not parse is left out and described there instead (okilan_9450g.snmprec has a
@@ -22,4 +22,4 @@ Result<snmp::VarbindMap> ParseSnmprec(std::string_view text, std::vector<std::st
 // Reads and parses a file; errors name the file.
 Result<snmp::VarbindMap> LoadSnmprec(const std::string& path, std::vector<std::string>* skipped = nullptr);
 
-}  // namespace fleet::testing
+}  // namespace fleet::test

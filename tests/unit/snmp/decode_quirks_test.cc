@@ -14,7 +14,7 @@ Value Int(int64_t n) { return Value::Integer(n); }
 Value Counter(int64_t n) { return Value{Value::Type::kCounter32, n, {}, {}}; }
 Value ObjId(std::string_view text) { return Value::ObjectId(O(text)); }
 
-const ProfileSet& Profiles() { return testing::ShippedProfiles(); }
+const ProfileSet& Profiles() { return test::ShippedProfiles(); }
 
 // A minimal Printer-MIB device: hrDeviceType printer, one marker, no supplies.
 VarbindMap BasePrinter(std::string sys_descr, std::string sys_object_id) {

@@ -12,7 +12,7 @@ namespace fleet::snmp {
 namespace {
 
 TEST(Profiles, ShippedProfilesLoadAndCoverEveryVendor) {
-  const ProfileSet& set = testing::ShippedProfiles();
+  const ProfileSet& set = test::ShippedProfiles();
   for (const char* name : {"hp", "lexmark", "dell", "toshiba-lexmark", "xerox", "fujifilm", "fuji-xerox", "ricoh",
                            "savin", "lanier", "gestetner", "nrg", "rex-rotary", "kyocera", "utax", "triumph-adler",
                            "canon", "brother", "konica-minolta", "develop", "sharp", "epson", "epson-scanner", "oki",
@@ -31,7 +31,7 @@ TEST(Profiles, ShippedProfilesLoadAndCoverEveryVendor) {
 }
 
 TEST(Profiles, MatchPrefersSysDescrAndLongerPrefixes) {
-  const ProfileSet& set = testing::ShippedProfiles();
+  const ProfileSet& set = test::ShippedProfiles();
   auto name = [&](std::string_view oid, std::string_view descr) {
     ProfileMatch m = set.Match(oid.empty() ? Oid{} : *ParseOid(oid), descr);
     return m.profile ? m.profile->name : std::string("(none)");

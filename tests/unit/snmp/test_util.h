@@ -1,17 +1,15 @@
-// Shared helpers of the decoder tests: where the profiles and the shared recordings live.
+// Shared helpers of the decoder tests: the shipped profiles (the shared recordings are found
+// through tests/support/shared_expectations.h).
 #pragma once
 
 #include <cstdlib>
 #include <string>
 
 #include "snmp/profile.h"
+#include "tests/support/shared_expectations.h"
 
-namespace fleet::testing {
+namespace fleet::test {
 
-inline std::string SharedPrintersDir() {
-  if (const char* env = std::getenv("FLEET_SHARED_PRINTERS"); env && *env) return env;
-  return FLEET_SHARED_PRINTERS;
-}
 
 // The profiles shipped in the source tree (snmp/profiles), loaded once.
 inline const snmp::ProfileSet& ShippedProfiles() {
@@ -26,4 +24,4 @@ inline const snmp::ProfileSet& ShippedProfiles() {
   return *set;
 }
 
-}  // namespace fleet::testing
+}  // namespace fleet::test
