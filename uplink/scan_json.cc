@@ -50,8 +50,14 @@ json PrinterJson(const Printer& p) {
   return j;
 }
 
+// A device that answered SNMP but is not a printer: what it is (a vendor profile may still
+// have named it, e.g. an Epson scanner) and why it was not taken for a printer.
 json NonPrinterJson(const Printer& p) {
   return json{{"ip", p.ip},
+              {"manufacturer", p.manufacturer},
+              {"model", p.model},
+              {"serial", p.serial},
+              {"firmware", p.firmware},
               {"sys_descr", p.sys_descr},
               {"sys_object_id", p.sys_object_id},
               {"hostname", p.hostname},
