@@ -104,5 +104,50 @@ TEST_F(DemoPrintersTest, EveryDeviceMatchesExpected) {
   }
 }
 
+// SNMPv1 has no GETBULK: the same devices read with GETNEXT walks must give the same inventory.
+TEST_F(DemoPrintersTest, SnmpV1ReadsTheSameInventory) {
+  TempDir tmp("fleet-demo-v1");
+  const std::string cfg = tmp.path() + "/agent.yaml";
+  WriteFile(cfg, "search:\n  include: [127.6.0.1-10]\n"
+                 "snmp:\n  port: " + std::to_string(kPort) + "\n  timeout: 2s\n  retries: 1\n"
+                 "  credentials:\n    - version: 1\n      community: public\n"
+                 "agent:\n  state_dir: " + tmp.path() + "/state\n");
+  CommandResult r = RunAgent({"--config", cfg, "--scan-once", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  nlohmann::json v1 = ParseScanJson(r);
+  ASSERT_TRUE(v1.is_object()) << r.stdout_text;
+  ASSERT_EQ(v1["printers"].size(), (*scan_)["printers"].size());
+  for (size_t i = 0; i < v1["printers"].size(); ++i) {
+    const auto& a = v1["printers"][i];
+    const auto& b = (*scan_)["printers"][i];
+    SCOPED_TRACE(a.value("ip", ""));
+    for (const char* field : {"ip", "serial", "manufacturer", "model", "firmware",
+                              "lifetime_page_count", "mac", "status", "supplies"}) {
+      EXPECT_EQ(a[field], b[field]) << field;
+    }
+  }
+}
+
+// Progress goes to stderr, and only when stderr is a terminal (PRODUCT.md). `script` gives the
+// binary a pseudo-terminal.
+TEST_F(DemoPrintersTest, ProgressBarOnlyOnATerminal) {
+  TempDir tmp("fleet-demo-tty");
+  const std::string cfg = tmp.path() + "/agent.yaml";
+  WriteFile(cfg, "search:\n  include: [127.6.0.1-10]\n"
+                 "snmp:\n  port: " + std::to_string(kPort) + "\n"
+                 "log:\n  level: warn\n");
+  // Not a terminal: stderr carries no progress.
+  CommandResult plain = RunAgent({"--config", cfg, "--scan-once"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.stderr_text;
+  EXPECT_EQ(plain.stderr_text.find("addresses"), std::string::npos) << plain.stderr_text;
+  EXPECT_NE(plain.stdout_text.find("8 printer(s)"), std::string::npos) << plain.stdout_text;
+  // A terminal: the bar is drawn (and cleared before the table).
+  const std::string command = std::string(AgentBinary()) + " --config " + cfg + " --scan-once";
+  CommandResult tty = RunCommand({"script", "-qefc", command, "/dev/null"}, std::chrono::seconds(60));
+  ASSERT_EQ(tty.exit_code, 0) << tty.stdout_text << tty.stderr_text;
+  EXPECT_NE(tty.stdout_text.find("10/10 addresses"), std::string::npos) << tty.stdout_text;
+  EXPECT_NE(tty.stdout_text.find("8 printer(s)"), std::string::npos) << tty.stdout_text;
+}
+
 }  // namespace
 }  // namespace fleet::test
