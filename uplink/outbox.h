@@ -1,0 +1,91 @@
+// Outbox — the durable queue between scans and the cloud, in SQLite under agent.state_dir.
+//
+// Meter reads are events (one per printer per scan that read a lifetime count), never coalesced
+// away; each printer's current state is kept once per serial (a newer state replaces an unsent
+// older one). NextReport() turns what is pending into a report — sequence number, idempotency
+// key, JSON body — and commits it BEFORE it is handed out; Acknowledge() deletes it after a 2xx.
+// A crash anywhere in between leaves the same report (same key) to be sent again, and the cloud
+// deduplicates by key: every read counted exactly once. WAL journal, synchronous=FULL.
+// Bounded by size and age: the oldest meter-read events are trimmed first (with a warning), the
+// latest state of a printer never. Not thread-safe: one owner, one thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/core/result.h"
+#include "agent/core/scan_report.h"
+
+namespace fleet::uplink {
+
+struct OutboxLimits {
+  uint64_t max_bytes = 64ull * 1024 * 1024;
+  std::chrono::hours max_age{24 * 30};
+  size_t max_printers_per_report = 500;   // a report never grows past this many printers
+  size_t max_reads_per_report = 5000;     // ... or this many meter reads
+};
+
+struct AgentIdentity {
+  std::string agent_id;
+  std::string token;  // secret: never logged
+};
+
+struct HostFacts {
+  std::string hostname;
+  std::string os;
+  std::string arch;
+  static HostFacts Current();
+};
+
+struct PendingReport {
+  int64_t id = 0;
+  int64_t sequence = 0;
+  std::string idempotency_key;
+  std::string body;  // the JSON document of docs/uplink-protocol.md
+  size_t printers = 0;
+  size_t meter_reads = 0;
+};
+
+struct OutboxStats {
+  uint64_t pending_reports = 0;     // built, not yet acknowledged
+  uint64_t pending_meter_reads = 0; // not yet in a report
+  uint64_t pending_states = 0;      // printers whose state is not yet in a report
+  std::optional<std::chrono::system_clock::time_point> oldest;  // oldest thing not yet delivered
+  std::optional<std::chrono::system_clock::time_point> last_delivery;
+  uint64_t bytes = 0;
+};
+
+class Outbox {
+ public:
+  // Creates the database (and state_dir with mode 0700, file 0600) when missing.
+  static Result<std::unique_ptr<Outbox>> Open(const std::string& path, OutboxLimits limits = {});
+  virtual ~Outbox() = default;
+
+  // Records a finished scan: a meter-read event per printer with a lifetime count, the state of
+  // every printer (coalesced per serial; printers without a serial keyed by MAC, then IP), and
+  // the scan summary for the next report. Warnings (trimmed events) go to *warnings.
+  virtual Result<void> AddScan(const ScanReport& scan, std::vector<std::string>* warnings) = 0;
+
+  // The report to send now: the oldest unacknowledged one if any (same key as before), else a
+  // new one built from what is pending. nullopt when nothing is pending.
+  virtual Result<std::optional<PendingReport>> NextReport(const AgentIdentity& identity,
+                                                          const HostFacts& host,
+                                                          const std::string& agent_version) = 0;
+
+  // After a 2xx: the report and what it carried are gone for good.
+  virtual Result<void> Acknowledge(int64_t report_id) = 0;
+  // After a 400: the cloud will never take it; it moves aside (kept for diagnosis, not resent).
+  virtual Result<void> Quarantine(int64_t report_id, const std::string& reason) = 0;
+
+  virtual Result<OutboxStats> Stats() = 0;
+
+  // The cloud's last word (the 200 body of the last report), kept for the CLI and the daemon.
+  virtual Result<void> SaveCloudWord(const std::string& json) = 0;
+  virtual Result<std::optional<std::string>> LoadCloudWord() = 0;
+};
+
+}  // namespace fleet::uplink
