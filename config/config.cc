@@ -349,6 +349,31 @@ const std::vector<KeySpec>& KeyTable() {
        .check = CheckProxy, .redact = [](const std::string& v) { return RedactUrlPassword(v); },
        .set = [](Config& c, Value&& v) { c.cloud.proxy = std::get<std::string>(std::move(v)); },
        .get = [](const Config& c) -> Value { return c.cloud.proxy; }, .what = "a proxy URL"},
+      {.section = "cloud", .key = "client_cert", .kind = Kind::kString, .default_yaml = "\"\"",
+       .check = CheckCaFile,
+       .set = [](Config& c, Value&& v) { c.cloud.client_cert = std::get<std::string>(std::move(v)); },
+       .get = [](const Config& c) -> Value { return c.cloud.client_cert; }, .what = "a file path"},
+      {.section = "cloud", .key = "client_key", .kind = Kind::kString, .default_yaml = "\"\"",
+       .check = CheckCaFile,
+       .set = [](Config& c, Value&& v) { c.cloud.client_key = std::get<std::string>(std::move(v)); },
+       .get = [](const Config& c) -> Value { return c.cloud.client_key; }, .what = "a file path"},
+      // One whole exchange (connect, TLS, request, answer); below 1 s a slow proxy always fails.
+      {.section = "cloud", .key = "timeout", .kind = Kind::kDuration, .default_yaml = "30s",
+       .min = 1000, .max = 5 * 60 * 1000,
+       .set = [](Config& c, Value&& v) { c.cloud.timeout = std::get<std::chrono::milliseconds>(v); },
+       .get = [](const Config& c) -> Value { return c.cloud.timeout; }},
+      {.section = "cloud", .key = "drain_rate", .kind = Kind::kInteger, .default_yaml = "30",
+       .min = 1, .max = 6000,
+       .set = [](Config& c, Value&& v) { c.cloud.drain_rate = static_cast<int>(std::get<int64_t>(v)); },
+       .get = [](const Config& c) -> Value { return int64_t{c.cloud.drain_rate}; }},
+      {.section = "cloud", .key = "outbox_max_mb", .kind = Kind::kInteger, .default_yaml = "64",
+       .min = 1, .max = 10240,
+       .set = [](Config& c, Value&& v) { c.cloud.outbox_max_mb = static_cast<uint64_t>(std::get<int64_t>(v)); },
+       .get = [](const Config& c) -> Value { return static_cast<int64_t>(c.cloud.outbox_max_mb); }},
+      {.section = "cloud", .key = "outbox_max_age", .kind = Kind::kDuration, .default_yaml = "720h",
+       .min = 3600 * 1000LL, .max = 8760 * 3600 * 1000LL,
+       .set = [](Config& c, Value&& v) { c.cloud.outbox_max_age = std::get<std::chrono::milliseconds>(v); },
+       .get = [](const Config& c) -> Value { return c.cloud.outbox_max_age; }},
 
       {.section = "agent", .key = "state_dir", .kind = Kind::kString,
        .default_yaml = "/var/lib/fleet-agent", .check = CheckStateDir,
@@ -1039,6 +1064,20 @@ void Loader::Walk(const YAML::Node& root, Config* config) {
   }
 
   CheckSearchSize(*config);
+
+  // A client certificate without its key (or the reverse) cannot be used for TLS.
+  if (config->cloud.client_cert.empty() != config->cloud.client_key.empty()) {
+    const bool has_cert = !config->cloud.client_cert.empty();
+    const KeySpec* given = nullptr;
+    for (const KeySpec& spec : KeyTable()) {
+      if (spec.section == "cloud" && spec.key == (has_cert ? "client_cert" : "client_key")) given = &spec;
+    }
+    auto it = given != nullptr ? seen_keys.find(given) : seen_keys.end();
+    const SourcePos pos = it != seen_keys.end() ? it->second : SourcePos{1, 1};
+    Error(pos, has_cert ? "cloud.client_key" : "cloud.client_cert",
+          has_cert ? "missing; cloud.client_cert needs its private key in cloud.client_key"
+                   : "missing; cloud.client_key needs its certificate in cloud.client_cert");
+  }
 }
 
 // The limit counts distinct include addresses before excludes: it bounds what the file asks

@@ -423,5 +423,44 @@ TEST(Load, RelativePathsAreRelativeToTheConfigFile) {
   EXPECT_EQ(result.config->path, path);
 }
 
+TEST(Load, CloudDeliveryKeys) {
+  testing::TempDir dir;
+  dir.Write("client.pem", "-----BEGIN CERTIFICATE-----\n");
+  dir.Write("client.key", "-----BEGIN PRIVATE KEY-----\n");
+  const LoadResult result = LoadConfigFile(dir.Write(
+      "agent.yaml",
+      "search: {include: [10.0.0.1]}\n"
+      "cloud: {client_cert: client.pem, client_key: client.key, timeout: 5s, drain_rate: 120,\n"
+      "        outbox_max_mb: 8, outbox_max_age: 48h}\n"));
+  ASSERT_TRUE(result.errors.empty()) << JoinErrors(result.errors);
+  const Config::Cloud& cloud = result.config->cloud;
+  EXPECT_EQ(cloud.client_cert, dir.path() + "/client.pem");
+  EXPECT_EQ(cloud.client_key, dir.path() + "/client.key");
+  EXPECT_EQ(cloud.timeout, milliseconds(5000));
+  EXPECT_EQ(cloud.drain_rate, 120);
+  EXPECT_EQ(cloud.outbox_max_mb, 8u);
+  EXPECT_EQ(cloud.outbox_max_age, std::chrono::hours(48));
+
+  const LoadResult defaults = LoadConfigString(kMinimal, "d.yaml");
+  ASSERT_TRUE(defaults.errors.empty()) << JoinErrors(defaults.errors);
+  EXPECT_EQ(defaults.config->cloud.timeout, milliseconds(30000));
+  EXPECT_EQ(defaults.config->cloud.drain_rate, 30);
+  EXPECT_EQ(defaults.config->cloud.outbox_max_mb, 64u);
+  EXPECT_EQ(defaults.config->cloud.outbox_max_age, std::chrono::hours(720));
+
+  const LoadResult bad = LoadConfigFile(dir.Write(
+      "bad.yaml",
+      "search: {include: [10.0.0.1]}\n"
+      "cloud:\n  client_cert: client.pem\n  timeout: 500ms\n  drain_rate: 0\n"
+      "  outbox_max_mb: 20000\n  outbox_max_age: 30m\n"));
+  ASSERT_EQ(bad.errors.size(), 5u) << JoinErrors(bad.errors);
+  EXPECT_EQ(bad.errors[0].key_path, "cloud.client_key");
+  EXPECT_EQ(bad.errors[0].pos.line, 3);
+  EXPECT_EQ(bad.errors[1].key_path, "cloud.timeout");
+  EXPECT_EQ(bad.errors[2].key_path, "cloud.drain_rate");
+  EXPECT_EQ(bad.errors[3].key_path, "cloud.outbox_max_mb");
+  EXPECT_EQ(bad.errors[4].key_path, "cloud.outbox_max_age");
+}
+
 }  // namespace
 }  // namespace fleet::config

@@ -65,6 +65,12 @@ cloud:
   ca_file: ""
   pin_sha256: []
   proxy: ""
+  client_cert: ""
+  client_key: ""
+  timeout: 30s
+  drain_rate: 30
+  outbox_max_mb: 64
+  outbox_max_age: 720h
 agent:
   state_dir: /var/lib/fleet-agent
 log:
