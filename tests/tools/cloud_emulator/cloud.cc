@@ -1,0 +1,802 @@
+#include "tests/tools/cloud_emulator/cloud.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <optional>
+
+namespace fleet::emulator {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kApiPrefix = "/api/v1/";
+constexpr int64_t kDefaultReportsListed = 20;
+
+std::string Now() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[64];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return text;
+}
+
+HttpResponse Json(int status, const json& body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = body.dump();
+  return response;
+}
+
+HttpResponse ErrorResponse(int status, std::string_view error, std::string_view message = {}) {
+  json body = {{"error", error}};
+  if (!message.empty()) body["message"] = message;
+  return Json(status, body);
+}
+
+HttpResponse BadRequest(std::string_view message) {
+  return ErrorResponse(400, "bad_request", message);
+}
+
+std::vector<unsigned char> RandomBytes(size_t n) {
+  std::vector<unsigned char> bytes(n);
+  // RAND_bytes fails only when the OS entropy source is broken; a test tool may abort then.
+  if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) std::abort();
+  return bytes;
+}
+
+std::string Base64Url(const std::vector<unsigned char>& bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    uint32_t v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(v >> shift) & 63];
+  }
+  if (size_t rest = bytes.size() - i; rest > 0) {
+    uint32_t v = bytes[i] << 16;
+    if (rest == 2) v |= bytes[i + 1] << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    if (rest == 2) out += kAlphabet[(v >> 6) & 63];
+  }
+  return out;  // unpadded, as base64url tokens usually are
+}
+
+std::string Hex(const unsigned char* data, size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    out += kDigits[data[i] >> 4];
+    out += kDigits[data[i] & 15];
+  }
+  return out;
+}
+
+std::string Sha256Hex(std::string_view text) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+    std::abort();
+  }
+  return Hex(digest.data(), length);
+}
+
+// "ABCD-EFGH-JKLM-NPQR": 16 symbols of A-Z and 2-9 (no 0/1, easily misread as O/I).
+std::string NewActivationCode() {
+  static constexpr char kSymbols[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ23456789";
+  constexpr size_t kCount = sizeof kSymbols - 1;
+  std::string code;
+  for (int group = 0; group < 4; ++group) {
+    if (group > 0) code += '-';
+    for (int i = 0; i < 4; ++i) {
+      unsigned char byte;
+      do {
+        byte = RandomBytes(1)[0];
+      } while (byte >= 256 / kCount * kCount);  // no modulo bias
+      code += kSymbols[byte % kCount];
+    }
+  }
+  return code;
+}
+
+std::string NormalizeCode(std::string_view code) {
+  std::string out;
+  for (char c : code) {
+    if (std::isspace(static_cast<unsigned char>(c))) continue;
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+std::optional<std::string> BearerToken(std::string_view header) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (header.size() <= kScheme.size()) return std::nullopt;
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) !=
+        std::tolower(static_cast<unsigned char>(kScheme[i]))) {
+      return std::nullopt;
+    }
+  }
+  std::string_view token = header.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  if (token.empty()) return std::nullopt;
+  return std::string(token);
+}
+
+std::string PercentDecode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else if (text[i] == '+') {
+      out += ' ';
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+struct Target {
+  std::string path;
+  std::map<std::string, std::string> query;
+};
+
+Target SplitTarget(std::string_view target) {
+  Target out;
+  size_t q = target.find('?');
+  out.path = std::string(target.substr(0, q));
+  if (q == std::string_view::npos) return out;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    size_t eq = pair.find('=');
+    std::string key = PercentDecode(pair.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
+    if (!key.empty()) out.query[key] = value;
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+std::optional<json> ParseObject(const std::string& body) {
+  json value = json::parse(body, nullptr, false);
+  if (value.is_discarded() || !value.is_object()) return std::nullopt;
+  return value;
+}
+
+std::string StringMember(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool IsValidMps(std::string_view state) {
+  return state == "none" || state == "pending" || state == "managed";
+}
+
+// A non-negative integer member; nullopt when absent or null; error text when of another type.
+std::optional<int64_t> OptionalCount(const json& object, const char* key, std::string* error) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer() || it->get<int64_t>() < 0) {
+    *error = std::string(key) + " must be a non-negative integer";
+    return std::nullopt;
+  }
+  return it->get<int64_t>();
+}
+
+}  // namespace
+
+bool GlobMatch(std::string_view pattern, std::string_view text) {
+  // Iterative wildcard match with backtracking to the last '*'.
+  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (p < pattern.size() && lower(pattern[p]) == lower(text[t])) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+int CompareVersions(std::string_view a, std::string_view b) {
+  // Each dot-separated component compares by its leading digits ("1.2.3-rc1" -> 1, 2, 3);
+  // missing components count as 0, so "1.2" == "1.2.0".
+  auto next = [](std::string_view& v) -> int64_t {
+    size_t dot = v.find('.');
+    std::string_view part = v.substr(0, dot);
+    v = dot == std::string_view::npos ? std::string_view() : v.substr(dot + 1);
+    int64_t number = 0;
+    std::from_chars(part.data(), part.data() + part.size(), number);
+    return number;
+  };
+  while (!a.empty() || !b.empty()) {
+    int64_t x = next(a), y = next(b);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+HttpResponse Cloud::StoreFailure(const Error& error) {
+  store_.Rollback();
+  log_.error("database error: {}", error.message);
+  return ErrorResponse(500, "internal", "database error");
+}
+
+// ---------------------------------------------------------------------------------------------
+// /api/v1
+
+HttpResponse Cloud::HandleApi(const HttpRequest& request) {
+  // Exceptions mean a bug here (or a damaged database); one request fails, the emulator lives.
+  try {
+    return Api(request);
+  } catch (const std::exception& e) {
+    store_.Rollback();
+    log_.error("internal error: {}", e.what());
+    return ErrorResponse(500, "internal", "internal error");
+  }
+}
+
+HttpResponse Cloud::HandleAdmin(const HttpRequest& request) {
+  try {
+    return Admin(request);
+  } catch (const std::exception& e) {
+    store_.Rollback();
+    log_.error("internal error: {}", e.what());
+    return ErrorResponse(500, "internal", "internal error");
+  }
+}
+
+HttpResponse Cloud::Api(const HttpRequest& request) {
+  Target target = SplitTarget(request.target);
+  if (target.path.rfind(kApiPrefix, 0) != 0) return ErrorResponse(404, "not_found");
+  std::string route = target.path.substr(kApiPrefix.size());
+
+  if (route == "activate") {
+    if (request.method != "POST") return ErrorResponse(405, "method_not_allowed");
+    return Activate(request);
+  }
+  if (route != "reports" && route != "agent" && route != "agent/deactivate") {
+    return ErrorResponse(404, "not_found");
+  }
+  bool is_report = route == "reports";
+  if ((is_report || route == "agent/deactivate") && request.method != "POST") {
+    return ErrorResponse(405, "method_not_allowed");
+  }
+  if (route == "agent" && request.method != "GET") return ErrorResponse(405, "method_not_allowed");
+
+  // Faults stand for trouble in front of the cloud (a proxy, an overloaded node): they hit the
+  // request before authentication, and store nothing.
+  if (is_report && faults_.mode != "none" && faults_.mode != "slow") {
+    std::string mode = faults_.mode;
+    if (faults_.remaining > 0 && --faults_.remaining == 0) faults_.mode = "none";
+    if (mode == "reset") {
+      HttpResponse response;
+      response.reset = true;
+      return response;
+    }
+    HttpResponse response = mode == "http_500" ? ErrorResponse(500, "internal", "injected fault")
+                                               : ErrorResponse(mode == "http_429" ? 429 : 503,
+                                                               "unavailable", "injected fault");
+    if (mode != "http_500") {
+      response.headers.emplace_back("Retry-After", std::to_string(faults_.retry_after_s));
+    }
+    return response;
+  }
+
+  std::optional<std::string> token = BearerToken(request.authorization);
+  if (!token) return ErrorResponse(401, "agent_invalid");
+  auto agent = store_.AgentByTokenHash(Sha256Hex(*token));
+  if (!agent) return StoreFailure(agent.error());
+  if (!agent->has_value() || (*agent)->deactivated || (*agent)->revoked) {
+    return ErrorResponse(401, "agent_invalid");
+  }
+  if (route == "agent") return AgentInfo(**agent);
+  if (route == "agent/deactivate") return Deactivate(**agent);
+
+  // "slow" stores first and answers late, so that a client giving up meanwhile sends the same
+  // report again and meets the duplicate path.
+  int64_t delay_ms = 0;
+  if (faults_.mode == "slow") {
+    delay_ms = faults_.delay_ms;
+    if (faults_.remaining > 0 && --faults_.remaining == 0) faults_.mode = "none";
+  }
+  HttpResponse response = Report(request, **agent);
+  response.delay_ms = delay_ms;
+  return response;
+}
+
+HttpResponse Cloud::Activate(const HttpRequest& request) {
+  std::optional<json> body = ParseObject(request.body);
+  if (!body) return BadRequest("body must be a JSON object");
+  auto code_it = body->find("activation_code");
+  if (code_it == body->end() || !code_it->is_string() || code_it->get<std::string>().empty()) {
+    return BadRequest("activation_code (string) is required");
+  }
+  auto host_it = body->find("host");
+  if (host_it != body->end() && !host_it->is_object() && !host_it->is_null()) {
+    return BadRequest("host must be an object");
+  }
+  AgentRecord agent;
+  agent.id = "agt_" + Hex(RandomBytes(12).data(), 12);
+  agent.activated_at = Now();
+  agent.agent_version = StringMember(*body, "agent_version");
+  std::string token = Base64Url(RandomBytes(32));
+  std::string host = host_it != body->end() && host_it->is_object() ? host_it->dump() : "{}";
+
+  if (auto ok = store_.Begin(); !ok) return StoreFailure(ok.error());
+  auto consumed = store_.ConsumeCode(NormalizeCode(code_it->get<std::string>()), agent.id,
+                                     agent.activated_at);
+  if (!consumed) return StoreFailure(consumed.error());
+  if (!*consumed) {
+    store_.Rollback();
+    log_.info("activation refused: unknown or used code");
+    return ErrorResponse(403, "activation_code_invalid", "unknown, used or expired code");
+  }
+  if (auto ok = store_.InsertAgent(agent, Sha256Hex(token), host); !ok) {
+    return StoreFailure(ok.error());
+  }
+  if (auto ok = store_.Commit(); !ok) return StoreFailure(ok.error());
+  log_.info("activation code used: agent={} version={}", agent.id, agent.agent_version);
+  return Json(201, {{"agent_id", agent.id}, {"token", token}});
+}
+
+HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent) {
+  std::optional<json> body = ParseObject(request.body);
+  if (!body) return BadRequest("body must be a JSON object");
+  const json& report = *body;
+  auto member = [&](const char* key) {
+    auto it = report.find(key);
+    return it == report.end() ? nullptr : &*it;
+  };
+  const json* agent_id = member("agent_id");
+  const json* sequence = member("sequence");
+  const json* key = member("idempotency_key");
+  const json* printers = member("printers");
+  const json* meter_reads = member("meter_reads");
+  if (!agent_id || !agent_id->is_string()) return BadRequest("agent_id (string) is required");
+  if (!sequence || !sequence->is_number_integer() || sequence->get<int64_t>() < 0) {
+    return BadRequest("sequence (non-negative integer) is required");
+  }
+  if (!key || !key->is_string() || key->get<std::string>().empty()) {
+    return BadRequest("idempotency_key (string) is required");
+  }
+  if (!printers || !printers->is_array()) return BadRequest("printers (array) is required");
+  if (meter_reads && !meter_reads->is_array() && !meter_reads->is_null()) {
+    return BadRequest("meter_reads must be an array");
+  }
+  std::string idempotency_key = key->get<std::string>();
+  if (request.has_idempotency_header && request.idempotency_key != idempotency_key) {
+    return BadRequest("Idempotency-Key header differs from the body's idempotency_key");
+  }
+
+  // Validate everything before writing anything.
+  std::vector<PrinterRecord> records;
+  std::string received_at = Now();
+  for (const json& printer : *printers) {
+    if (!printer.is_object()) return BadRequest("printers[] must hold objects");
+    PrinterRecord record;
+    record.serial = StringMember(printer, "serial");
+    if (record.serial.empty()) continue;  // nothing to key it by; kept in the stored report
+    record.agent_id = agent.id;
+    record.model = StringMember(printer, "model");
+    record.manufacturer = StringMember(printer, "manufacturer");
+    record.firmware = StringMember(printer, "firmware");
+    record.communication = StringMember(printer, "communication");
+    record.ip = StringMember(printer, "ip");
+    record.last_seen = StringMember(printer, "collected_at");
+    if (record.last_seen.empty()) record.last_seen = received_at;
+    auto count = printer.find("lifetime_page_count");
+    if (count != printer.end() && count->is_number_integer() && count->get<int64_t>() >= 0) {
+      record.lifetime_page_count = count->get<int64_t>();
+    }
+    record.data = printer;
+    records.push_back(std::move(record));
+  }
+  std::vector<MeterRead> reads;
+  if (meter_reads && meter_reads->is_array()) {
+    for (const json& read : *meter_reads) {
+      if (!read.is_object()) return BadRequest("meter_reads[] must hold objects");
+      MeterRead m;
+      m.serial = StringMember(read, "serial");
+      m.collected_at = StringMember(read, "collected_at");
+      m.unit = StringMember(read, "unit");
+      auto count = read.find("lifetime_page_count");
+      if (m.serial.empty() || m.collected_at.empty() || count == read.end() ||
+          !count->is_number_integer() || count->get<int64_t>() < 0) {
+        return BadRequest(
+            "meter_reads[] need serial, collected_at and a non-negative lifetime_page_count");
+      }
+      m.lifetime_page_count = count->get<int64_t>();
+      reads.push_back(std::move(m));
+    }
+  }
+  if (agent_id->get<std::string>() != agent.id) {
+    // Reports queued before a re-activation carry the old id; the credential decides.
+    log_.warn("report agent_id={} sent with the credential of agent={}; filed under the latter",
+              agent_id->get<std::string>(), agent.id);
+  }
+
+  if (auto ok = store_.Begin(); !ok) return StoreFailure(ok.error());
+  auto seen = store_.FindIdempotent(agent.id, idempotency_key);
+  if (!seen) return StoreFailure(seen.error());
+  if (seen->has_value()) {
+    auto ignored = store_.GetSetting("duplicates_ignored");
+    if (!ignored) return StoreFailure(ignored.error());
+    int64_t count = ignored->has_value() ? std::stoll(**ignored) : 0;
+    if (auto ok = store_.SetSetting("duplicates_ignored", std::to_string(count + 1)); !ok) {
+      return StoreFailure(ok.error());
+    }
+    if (auto ok = store_.Commit(); !ok) return StoreFailure(ok.error());
+    json word = json::parse(**seen, nullptr, false);
+    if (word.is_discarded() || !word.is_object()) word = json::object();
+    word["duplicate"] = true;
+    log_.info("duplicate report agent={} sequence={}", agent.id, sequence->get<int64_t>());
+    return Json(200, word);
+  }
+
+  std::string agent_version = StringMember(report, "agent_version");
+  if (auto ok = store_.InsertReport(agent.id, sequence->get<int64_t>(), idempotency_key,
+                                    received_at, request.body);
+      !ok) {
+    return StoreFailure(ok.error());
+  }
+  for (const PrinterRecord& record : records) {
+    if (auto ok = store_.UpsertPrinter(record); !ok) return StoreFailure(ok.error());
+  }
+  int new_reads = 0;
+  for (const MeterRead& read : reads) {
+    auto inserted = store_.InsertMeterRead(read, agent.id);
+    if (!inserted) return StoreFailure(inserted.error());
+    new_reads += *inserted ? 1 : 0;
+  }
+  if (auto ok = store_.UpdateAgentAfterReport(agent.id, agent_version, received_at); !ok) {
+    return StoreFailure(ok.error());
+  }
+  auto word = Word(agent.id, agent_version);
+  if (!word) return StoreFailure(word.error());
+  if (auto ok = store_.InsertIdempotent(agent.id, idempotency_key, word->dump(), received_at);
+      !ok) {
+    return StoreFailure(ok.error());
+  }
+  if (auto ok = store_.Commit(); !ok) return StoreFailure(ok.error());
+  log_.info("report stored agent={} sequence={} printers={} meter_reads={} new_meter_reads={}",
+            agent.id, sequence->get<int64_t>(), records.size(), reads.size(), new_reads);
+  return Json(200, *word);
+}
+
+Result<nlohmann::json> Cloud::Policy() {
+  json policy = {{"min_agent_version", "0.0.0"}, {"models", json::array()}};
+  auto stored = store_.GetSetting("policy");
+  if (!stored) return stored.error();
+  if (stored->has_value()) {
+    json value = json::parse(**stored, nullptr, false);
+    if (value.is_object()) policy = value;
+  }
+  return policy;
+}
+
+std::string Cloud::Qualification(const PrinterRecord& printer, const std::string& agent_version,
+                                 const json& policy) const {
+  if (printer.mps == "managed") return "Printer already managed";
+  if (printer.mps == "pending") return "Pending management";
+  const json& models = policy["models"];
+  if (!models.empty()) {
+    const json* match = nullptr;
+    for (const json& model : models) {
+      std::string pattern = model.value("pattern", "");
+      if (GlobMatch(pattern, printer.model) ||
+          GlobMatch(pattern, printer.manufacturer + " " + printer.model)) {
+        match = &model;
+        break;
+      }
+    }
+    if (!match) return "Model not supported";
+    int64_t max = match->contains("max_lifetime_pages") &&
+                          (*match)["max_lifetime_pages"].is_number_integer()
+                      ? (*match)["max_lifetime_pages"].get<int64_t>()
+                      : 0;
+    if (max > 0 && printer.lifetime_page_count && *printer.lifetime_page_count > max) {
+      return "Lifetime page count exceeds maximum";
+    }
+  }
+  if (!printer.lifetime_page_count) return "Missing lifetime page count";
+  std::string min_version = policy.value("min_agent_version", "");
+  if (!min_version.empty() && CompareVersions(agent_version, min_version) < 0) {
+    return "Associated with an older fleet agent";
+  }
+  return "Eligible";
+}
+
+Result<nlohmann::json> Cloud::Word(const std::string& agent_id, const std::string& agent_version) {
+  auto policy = Policy();
+  if (!policy) return policy.error();
+  auto printers = store_.Printers(agent_id);
+  if (!printers) return printers.error();
+  json map = json::object();
+  for (const PrinterRecord& printer : *printers) {
+    map[printer.serial] = {{"mps", printer.mps},
+                           {"qualification", Qualification(printer, agent_version, *policy)}};
+  }
+  json word = {{"accepted", true}, {"duplicate", false}, {"printers", map}, {"policy", *policy}};
+  auto interval = store_.GetSetting("scan_interval_s");
+  if (!interval) return interval.error();
+  if (interval->has_value() && !(*interval)->empty()) {
+    word["scan_interval_s"] = std::stoll(**interval);
+  }
+  return word;
+}
+
+HttpResponse Cloud::AgentInfo(const AgentRecord& agent) {
+  auto held = store_.CountHeld(agent.id);
+  if (!held) return StoreFailure(held.error());
+  return Json(200, {{"agent_id", agent.id},
+                    {"activated_at", agent.activated_at},
+                    {"mps_printers", *held},
+                    {"last_report_at",
+                     agent.last_report_at ? json(*agent.last_report_at) : json(nullptr)}});
+}
+
+HttpResponse Cloud::Deactivate(const AgentRecord& agent) {
+  auto held = store_.CountHeld(agent.id);
+  if (!held) return StoreFailure(held.error());
+  if (*held > 0) {
+    log_.info("deactivation refused agent={} mps_printers={}", agent.id, *held);
+    return Json(409, {{"error", "mps_printers_held"}, {"mps_printers", *held}});
+  }
+  if (auto ok = store_.SetAgentFlag(agent.id, "deactivated"); !ok) {
+    return StoreFailure(ok.error());
+  }
+  log_.info("agent deactivated agent={}", agent.id);
+  return Json(200, {{"deactivated", true}});
+}
+
+// ---------------------------------------------------------------------------------------------
+// /admin
+
+HttpResponse Cloud::Admin(const HttpRequest& request) {
+  Target target = SplitTarget(request.target);
+  const std::string& path = target.path;
+  const std::string& method = request.method;
+
+  if (path == "/admin/activation-codes" && method == "POST") {
+    std::string code = NewActivationCode();
+    if (auto ok = store_.InsertCode(code, Now()); !ok) return StoreFailure(ok.error());
+    log_.info("activation code created");
+    return Json(201, {{"code", code}});
+  }
+  if (path == "/admin/printers" && method == "GET") return AdminPrinters();
+  if (path == "/admin/meter-reads" && method == "GET") {
+    std::optional<std::string> serial;
+    if (auto it = target.query.find("serial"); it != target.query.end()) serial = it->second;
+    auto reads = store_.MeterReads(serial);
+    if (!reads) return StoreFailure(reads.error());
+    json list = json::array();
+    for (const MeterRead& read : *reads) {
+      list.push_back({{"serial", read.serial},
+                      {"collected_at", read.collected_at},
+                      {"lifetime_page_count", read.lifetime_page_count},
+                      {"unit", read.unit}});
+    }
+    return Json(200, list);
+  }
+  if (path == "/admin/stats" && method == "GET") return AdminStats();
+  if (path == "/admin/agents" && method == "GET") {
+    auto agents = store_.ListAgents();
+    if (!agents) return StoreFailure(agents.error());
+    return Json(200, *agents);
+  }
+  if (path == "/admin/reports" && method == "GET") {
+    int64_t limit = kDefaultReportsListed;
+    if (auto it = target.query.find("limit"); it != target.query.end()) {
+      auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(),
+                                       limit);
+      if (ec != std::errc() || end != it->second.data() + it->second.size() || limit < 1) {
+        return BadRequest("limit must be a positive integer");
+      }
+    }
+    auto reports = store_.LastReports(limit);
+    if (!reports) return StoreFailure(reports.error());
+    return Json(200, *reports);
+  }
+  if (path == "/admin/policy" && method == "PUT") return AdminSetPolicy(request);
+  if (path == "/admin/policy" && method == "GET") {
+    auto policy = Policy();
+    if (!policy) return StoreFailure(policy.error());
+    json body = *policy;
+    auto interval = store_.GetSetting("scan_interval_s");
+    if (!interval) return StoreFailure(interval.error());
+    body["scan_interval_s"] = interval->has_value() && !(*interval)->empty()
+                                  ? json(std::stoll(**interval))
+                                  : json(nullptr);
+    return Json(200, body);
+  }
+  if (path == "/admin/faults" && method == "PUT") return AdminSetFaults(request);
+  if (path == "/admin/faults" && method == "GET") {
+    return Json(200, {{"mode", faults_.mode},
+                      {"retry_after_s", faults_.retry_after_s},
+                      {"delay_ms", faults_.delay_ms},
+                      {"count", faults_.remaining}});
+  }
+  constexpr std::string_view kPrinters = "/admin/printers/";
+  constexpr std::string_view kMps = "/mps";
+  if (path.size() > kPrinters.size() + kMps.size() && path.rfind(kPrinters, 0) == 0 &&
+      path.compare(path.size() - kMps.size(), kMps.size(), kMps) == 0) {
+    if (method != "PUT") return ErrorResponse(405, "method_not_allowed");
+    std::string serial = PercentDecode(std::string_view(path).substr(
+        kPrinters.size(), path.size() - kPrinters.size() - kMps.size()));
+    return AdminSetMps(serial, request);
+  }
+  constexpr std::string_view kAgents = "/admin/agents/";
+  constexpr std::string_view kRevoke = "/revoke";
+  if (path.size() > kAgents.size() + kRevoke.size() && path.rfind(kAgents, 0) == 0 &&
+      path.compare(path.size() - kRevoke.size(), kRevoke.size(), kRevoke) == 0) {
+    if (method != "POST") return ErrorResponse(405, "method_not_allowed");
+    std::string id = path.substr(kAgents.size(), path.size() - kAgents.size() - kRevoke.size());
+    auto agent = store_.AgentById(id);
+    if (!agent) return StoreFailure(agent.error());
+    if (!agent->has_value()) return ErrorResponse(404, "not_found", "no such agent");
+    if (auto ok = store_.SetAgentFlag(id, "revoked"); !ok) return StoreFailure(ok.error());
+    log_.info("agent token revoked agent={}", id);
+    return Json(200, {{"agent_id", id}, {"revoked", true}});
+  }
+  return ErrorResponse(404, "not_found");
+}
+
+HttpResponse Cloud::AdminPrinters() {
+  auto policy = Policy();
+  if (!policy) return StoreFailure(policy.error());
+  auto printers = store_.Printers(std::nullopt);
+  if (!printers) return StoreFailure(printers.error());
+  std::map<std::string, std::string> versions;
+  json list = json::array();
+  for (const PrinterRecord& p : *printers) {
+    if (!versions.count(p.agent_id)) {
+      auto agent = store_.AgentById(p.agent_id);
+      if (!agent) return StoreFailure(agent.error());
+      versions[p.agent_id] = agent->has_value() ? (*agent)->agent_version : "";
+    }
+    json item = {{"serial", p.serial},
+                 {"model", p.model},
+                 {"manufacturer", p.manufacturer},
+                 {"firmware", p.firmware},
+                 {"agent_id", p.agent_id},
+                 {"lifetime_page_count",
+                  p.lifetime_page_count ? json(*p.lifetime_page_count) : json(nullptr)},
+                 {"mps", p.mps},
+                 {"qualification", Qualification(p, versions[p.agent_id], *policy)},
+                 {"communication", p.communication},
+                 {"ip", p.ip},
+                 {"last_seen", p.last_seen},
+                 {"data", p.data}};
+    list.push_back(std::move(item));
+  }
+  return Json(200, list);
+}
+
+HttpResponse Cloud::AdminSetMps(const std::string& serial, const HttpRequest& request) {
+  std::optional<json> body = ParseObject(request.body);
+  std::string state = body ? StringMember(*body, "state") : "";
+  if (!IsValidMps(state)) return BadRequest("state must be none, pending or managed");
+  auto found = store_.SetMps(serial, state);
+  if (!found) return StoreFailure(found.error());
+  if (!*found) return ErrorResponse(404, "not_found", "no such printer");
+  log_.info("printer mps state set serial={} mps={}", serial, state);
+  return Json(200, {{"serial", serial}, {"mps", state}});
+}
+
+HttpResponse Cloud::AdminSetPolicy(const HttpRequest& request) {
+  std::optional<json> body = ParseObject(request.body);
+  if (!body) return BadRequest("body must be a JSON object");
+  json policy = {{"min_agent_version", "0.0.0"}, {"models", json::array()}};
+  if (auto it = body->find("min_agent_version"); it != body->end() && !it->is_null()) {
+    if (!it->is_string() || it->get<std::string>().empty()) {
+      return BadRequest("min_agent_version must be a version string");
+    }
+    policy["min_agent_version"] = *it;
+  }
+  if (auto it = body->find("models"); it != body->end() && !it->is_null()) {
+    if (!it->is_array()) return BadRequest("models must be an array");
+    for (const json& model : *it) {
+      if (!model.is_object() || !model.contains("pattern") || !model["pattern"].is_string() ||
+          model["pattern"].get<std::string>().empty()) {
+        return BadRequest("models[] need a pattern (string)");
+      }
+      std::string error;
+      std::optional<int64_t> max = OptionalCount(model, "max_lifetime_pages", &error);
+      if (!error.empty()) return BadRequest(error);
+      json entry = {{"pattern", model["pattern"]}};
+      if (max) entry["max_lifetime_pages"] = *max;
+      policy["models"].push_back(std::move(entry));
+    }
+  }
+  std::string error;
+  std::optional<int64_t> interval = OptionalCount(*body, "scan_interval_s", &error);
+  if (!error.empty()) return BadRequest(error);
+  if (auto ok = store_.Begin(); !ok) return StoreFailure(ok.error());
+  if (auto ok = store_.SetSetting("policy", policy.dump()); !ok) return StoreFailure(ok.error());
+  if (auto ok = store_.SetSetting("scan_interval_s", interval ? std::to_string(*interval) : "");
+      !ok) {
+    return StoreFailure(ok.error());
+  }
+  if (auto ok = store_.Commit(); !ok) return StoreFailure(ok.error());
+  // An empty stored interval means "not set".
+  json answer = policy;
+  answer["scan_interval_s"] = interval ? json(*interval) : json(nullptr);
+  log_.info("policy set: {}", answer.dump());
+  return Json(200, answer);
+}
+
+HttpResponse Cloud::AdminSetFaults(const HttpRequest& request) {
+  std::optional<json> body = ParseObject(request.body);
+  if (!body) return BadRequest("body must be a JSON object");
+  std::string mode = StringMember(*body, "mode");
+  if (mode != "none" && mode != "http_500" && mode != "http_429" && mode != "http_503" &&
+      mode != "reset" && mode != "slow") {
+    return BadRequest("mode must be none, http_500, http_429, http_503, reset or slow");
+  }
+  std::string error;
+  Faults faults;
+  faults.mode = mode;
+  if (auto v = OptionalCount(*body, "retry_after_s", &error)) faults.retry_after_s = *v;
+  if (auto v = OptionalCount(*body, "delay_ms", &error)) faults.delay_ms = *v;
+  if (auto v = OptionalCount(*body, "count", &error)) faults.remaining = *v;
+  if (!error.empty()) return BadRequest(error);
+  faults_ = faults;
+  log_.info("faults set mode={} retry_after_s={} delay_ms={} count={}", faults_.mode,
+            faults_.retry_after_s, faults_.delay_ms, faults_.remaining);
+  return Json(200, {{"mode", faults_.mode},
+                    {"retry_after_s", faults_.retry_after_s},
+                    {"delay_ms", faults_.delay_ms},
+                    {"count", faults_.remaining}});
+}
+
+HttpResponse Cloud::AdminStats() {
+  auto reports = store_.Count("reports");
+  auto reads = store_.Count("meter_reads");
+  auto agents = store_.Count("agents");
+  auto ignored = store_.GetSetting("duplicates_ignored");
+  auto printers = store_.Printers(std::nullopt);
+  if (!reports) return StoreFailure(reports.error());
+  if (!reads) return StoreFailure(reads.error());
+  if (!agents) return StoreFailure(agents.error());
+  if (!ignored) return StoreFailure(ignored.error());
+  if (!printers) return StoreFailure(printers.error());
+  return Json(200, {{"reports_received", *reports},
+                    {"duplicates_ignored", ignored->has_value() ? std::stoll(**ignored) : 0},
+                    {"meter_reads", *reads},
+                    {"agents", *agents},
+                    {"printers", printers->size()}});
+}
+
+}  // namespace fleet::emulator

@@ -1,0 +1,108 @@
+// What the emulated cloud remembers, in one SQLite database (WAL): activation codes, agents
+// (token kept only as its SHA-256), printers, meter reads, reports, idempotency keys, settings.
+//
+// Everything survives a restart with the same file. Not thread-safe: the emulator uses it from
+// its single io_context thread only. Every method that can fail on outside input returns a
+// Result; SQLite failures (disk full, corrupt file) become kIo errors.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/core/result.h"
+
+namespace fleet::emulator {
+
+struct AgentRecord {
+  std::string id;
+  std::string activated_at;
+  std::string agent_version;
+  std::optional<std::string> last_report_at;
+  bool deactivated = false;
+  bool revoked = false;
+};
+
+// The current state of one printer as its agent last reported it.
+struct PrinterRecord {
+  std::string serial;
+  std::string agent_id;
+  std::string model;
+  std::string manufacturer;
+  std::string firmware;
+  std::optional<int64_t> lifetime_page_count;
+  std::string communication;
+  std::string ip;
+  std::string last_seen;
+  std::string mps = "none";
+  nlohmann::json data;  // the whole printer object of the last report
+};
+
+struct MeterRead {
+  std::string serial;
+  std::string collected_at;
+  int64_t lifetime_page_count = 0;
+  std::string unit;
+};
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // All writes of one request go through one transaction so a crash never half-stores a report.
+  Result<void> Begin();
+  Result<void> Commit();
+  void Rollback();
+
+  Result<void> InsertCode(const std::string& code, const std::string& now);
+  // Marks an unused code used; false when it is unknown or already used.
+  Result<bool> ConsumeCode(const std::string& code, const std::string& agent_id,
+                           const std::string& now);
+
+  Result<void> InsertAgent(const AgentRecord& agent, const std::string& token_sha256,
+                           const std::string& host_json);
+  Result<std::optional<AgentRecord>> AgentByTokenHash(const std::string& token_sha256);
+  Result<std::optional<AgentRecord>> AgentById(const std::string& id);
+  Result<void> UpdateAgentAfterReport(const std::string& id, const std::string& agent_version,
+                                      const std::string& now);
+  Result<void> SetAgentFlag(const std::string& id, std::string_view column);  // deactivated|revoked
+  Result<nlohmann::json> ListAgents();
+
+  Result<std::optional<std::string>> FindIdempotent(const std::string& agent_id,
+                                                    const std::string& key);
+  Result<void> InsertIdempotent(const std::string& agent_id, const std::string& key,
+                                const std::string& response, const std::string& now);
+
+  Result<void> InsertReport(const std::string& agent_id, int64_t sequence, const std::string& key,
+                            const std::string& now, const std::string& body);
+  Result<nlohmann::json> LastReports(int64_t limit);
+
+  Result<void> UpsertPrinter(const PrinterRecord& printer);
+  // Every printer, or only those of one agent, ordered by serial.
+  Result<std::vector<PrinterRecord>> Printers(const std::optional<std::string>& agent_id);
+  Result<bool> SetMps(const std::string& serial, const std::string& state);
+  Result<int64_t> CountHeld(const std::string& agent_id);  // managed or pending
+
+  Result<bool> InsertMeterRead(const MeterRead& read, const std::string& agent_id);
+  Result<std::vector<MeterRead>> MeterReads(const std::optional<std::string>& serial);
+
+  Result<std::optional<std::string>> GetSetting(const std::string& key);
+  Result<void> SetSetting(const std::string& key, const std::string& value);
+  Result<int64_t> Count(std::string_view table);  // reports | meter_reads | agents
+
+ private:
+  explicit Store(sqlite3* db) : db_(db) {}
+  Result<void> Exec(const char* sql);
+  sqlite3* db_;
+};
+
+}  // namespace fleet::emulator
