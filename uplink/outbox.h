@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,8 @@ struct OutboxLimits {
   std::chrono::hours max_age{24 * 30};
   size_t max_printers_per_report = 500;   // a report never grows past this many printers
   size_t max_reads_per_report = 5000;     // ... or this many meter reads
+  // The outbox's clock (trimming by age, sent_at, last_delivery); nullptr = system_clock::now.
+  std::function<std::chrono::system_clock::time_point()> clock;
 };
 
 struct AgentIdentity {
@@ -51,7 +54,8 @@ struct PendingReport {
 };
 
 struct OutboxStats {
-  uint64_t pending_reports = 0;     // built, not yet acknowledged
+  uint64_t pending_reports = 0;     // built, not yet acknowledged (quarantined ones excluded)
+  uint64_t quarantined_reports = 0; // refused by the cloud for good, kept for diagnosis
   uint64_t pending_meter_reads = 0; // not yet in a report
   uint64_t pending_states = 0;      // printers whose state is not yet in a report
   std::optional<std::chrono::system_clock::time_point> oldest;  // oldest thing not yet delivered

@@ -91,4 +91,8 @@ std::string ScanReportToJson(const ScanReport& report, bool pretty) {
   return doc.dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string PrinterToJson(const Printer& printer) {
+  return PrinterJson(printer).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace fleet::uplink

@@ -12,4 +12,8 @@ namespace fleet::uplink {
 // One JSON object, pretty-printed with 2-space indent when `pretty`.
 std::string ScanReportToJson(const ScanReport& report, bool pretty = true);
 
+// One printer object exactly as in ScanReportToJson's "printers" array, compact. The cloud
+// report's printers[] carry these fields (plus collected_at and communication).
+std::string PrinterToJson(const Printer& printer);
+
 }  // namespace fleet::uplink

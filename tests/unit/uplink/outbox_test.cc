@@ -1,0 +1,605 @@
+// The outbox against real SQLite files in temporary directories. Time is injected (the scans'
+// started_at and OutboxLimits::clock), never slept on.
+#include "uplink/outbox.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "uplink/scan_json.h"
+
+namespace fleet::uplink {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+using Clock = std::chrono::system_clock;
+using std::chrono::hours;
+using std::chrono::minutes;
+
+// 2026-11-24T01:00:00Z
+const Clock::time_point kT0 = Clock::from_time_t(1795482000);
+const AgentIdentity kAgent{"agt_test", "secret-token"};
+const HostFacts kHost{"print-srv-01", "Debian GNU/Linux 12 (bookworm)", "x86_64"};
+constexpr char kVersion[] = "0.1.0";
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = fs::temp_directory_path() / "outbox_test.XXXXXX";
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
+    fs::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+  std::string db() const { return path_ + "/state/outbox.db"; }
+
+ private:
+  std::string path_;
+};
+
+Printer MakePrinter(const std::string& ip, const std::string& serial, std::optional<int64_t> count,
+                    const std::string& mac = "") {
+  Printer p;
+  p.ip = ip;
+  p.is_printer = true;
+  p.serial = serial;
+  p.manufacturer = "HP";
+  p.model = "HP LaserJet M507";
+  p.firmware = "2409048_052646";
+  p.lifetime_page_count = count;
+  p.page_count_unit = PageCountUnit::kImpressions;
+  if (!count) p.page_count_missing_reason = "no lifetime counter in the MIB";
+  p.mac = mac;
+  p.hostname = "NPI" + serial;
+  p.location = "2nd floor";
+  p.status = "idle";
+  Supply toner;
+  toner.index = 1;
+  toner.description = "Black Cartridge HP 89A";
+  toner.type = "toner";
+  toner.color = "black";
+  toner.level_percent = 61;
+  toner.state = "ok";
+  p.supplies.push_back(toner);
+  return p;
+}
+
+ScanReport MakeScan(Clock::time_point started, std::vector<Printer> printers) {
+  ScanReport scan;
+  scan.agent_version = kVersion;
+  scan.started_at = started;
+  scan.duration_ms = 2042;
+  scan.addresses_scanned = 254;
+  scan.responding = printers.size();
+  scan.printers = std::move(printers);
+  return scan;
+}
+
+// A settable clock shared with the outbox.
+struct TestClock {
+  std::shared_ptr<Clock::time_point> now = std::make_shared<Clock::time_point>(kT0);
+  OutboxLimits Limits(OutboxLimits limits = {}) const {
+    limits.clock = [now = now] { return *now; };
+    return limits;
+  }
+};
+
+std::unique_ptr<Outbox> OpenOk(const std::string& path, OutboxLimits limits) {
+  auto opened = Outbox::Open(path, std::move(limits));
+  EXPECT_TRUE(opened.ok()) << opened.error().message;
+  return opened.ok() ? std::move(*opened) : nullptr;
+}
+
+void AddOk(Outbox& outbox, const ScanReport& scan, std::vector<std::string>* warnings = nullptr) {
+  std::vector<std::string> ignored;
+  auto added = outbox.AddScan(scan, warnings != nullptr ? warnings : &ignored);
+  ASSERT_TRUE(added.ok()) << added.error().message;
+}
+
+std::optional<PendingReport> NextOk(Outbox& outbox, const AgentIdentity& identity = kAgent) {
+  auto next = outbox.NextReport(identity, kHost, kVersion);
+  EXPECT_TRUE(next.ok()) << next.error().message;
+  return next.ok() ? *next : std::nullopt;
+}
+
+OutboxStats StatsOk(Outbox& outbox) {
+  auto stats = outbox.Stats();
+  EXPECT_TRUE(stats.ok()) << stats.error().message;
+  return stats.ok() ? *stats : OutboxStats{};
+}
+
+mode_t ModeOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+// serial -> lifetime_page_count of each meter read, in report order.
+std::vector<std::pair<std::string, int64_t>> Reads(const json& body) {
+  std::vector<std::pair<std::string, int64_t>> reads;
+  for (const auto& r : body["meter_reads"]) {
+    reads.emplace_back(r["serial"].get<std::string>(), r["lifetime_page_count"].get<int64_t>());
+  }
+  return reads;
+}
+
+TEST(Outbox, ReportCarriesExactlyTheScansPrintersAndReads) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  const Printer counted = MakePrinter("10.0.0.5", "VNB5K20931", 21877, "a0:b3:cc:01:02:03");
+  const Printer uncounted = MakePrinter("10.0.0.7", "E79214K1N274455", std::nullopt);
+  AddOk(*outbox, MakeScan(kT0 - minutes(5), {counted, uncounted}));
+
+  *clock.now = kT0 + minutes(1);
+  auto report = NextOk(*outbox);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->sequence, 1);
+  EXPECT_EQ(report->idempotency_key, "agt_test-1");
+  EXPECT_EQ(report->printers, 2u);
+  EXPECT_EQ(report->meter_reads, 1u);
+
+  const json body = json::parse(report->body);
+  EXPECT_EQ(body["agent_id"], "agt_test");
+  EXPECT_EQ(body["agent_version"], "0.1.0");
+  EXPECT_EQ(body["sequence"], 1);
+  EXPECT_EQ(body["idempotency_key"], "agt_test-1");
+  EXPECT_EQ(body["sent_at"], "2026-11-24T01:01:00.000Z");
+  EXPECT_EQ(body["host"], json({{"hostname", "print-srv-01"},
+                                {"os", "Debian GNU/Linux 12 (bookworm)"},
+                                {"arch", "x86_64"}}));
+  EXPECT_EQ(body["scan"], json({{"started_at", "2026-11-24T00:55:00.000Z"},
+                                {"duration_ms", 2042},
+                                {"addresses_scanned", 254},
+                                {"responding", 2}}));
+  EXPECT_EQ(body.find("token"), body.end());
+  EXPECT_EQ(report->body.find("secret-token"), std::string::npos);
+
+  ASSERT_EQ(body["printers"].size(), 2u);
+  const json& first = body["printers"][0];
+  EXPECT_EQ(first["serial"], "VNB5K20931");
+  EXPECT_EQ(first["ip"], "10.0.0.5");
+  EXPECT_EQ(first["lifetime_page_count"], 21877);
+  EXPECT_EQ(first["page_count_unit"], "impressions");
+  EXPECT_EQ(first["collected_at"], "2026-11-24T00:55:00.000Z");
+  EXPECT_EQ(first["communication"], "communicating");
+  EXPECT_EQ(first["supplies"][0]["level_percent"], 61);
+  // Exactly the scan JSON printer object, plus collected_at and communication.
+  json expected = {{"collected_at", "2026-11-24T00:55:00.000Z"}};
+  const json fields = json::parse(PrinterToJson(counted));
+  for (const auto& [k, v] : fields.items()) expected[k] = v;
+  expected["communication"] = "communicating";
+  EXPECT_EQ(first, expected);
+  const json& second = body["printers"][1];
+  EXPECT_EQ(second["serial"], "E79214K1N274455");
+  EXPECT_TRUE(second["lifetime_page_count"].is_null());
+  EXPECT_EQ(second["page_count_missing_reason"], "no lifetime counter in the MIB");
+
+  ASSERT_EQ(body["meter_reads"].size(), 1u);
+  EXPECT_EQ(body["meter_reads"][0], json({{"serial", "VNB5K20931"},
+                                          {"collected_at", "2026-11-24T00:55:00.000Z"},
+                                          {"lifetime_page_count", 21877},
+                                          {"unit", "impressions"}}));
+}
+
+TEST(Outbox, SameReportUntilAcknowledgedThenNothing) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  EXPECT_FALSE(NextOk(*outbox));  // empty outbox
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.5", "A1", 100)}));
+  auto first = NextOk(*outbox);
+  ASSERT_TRUE(first);
+  *clock.now = kT0 + hours(2);
+  auto again = NextOk(*outbox);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(again->sequence, first->sequence);
+  EXPECT_EQ(again->idempotency_key, first->idempotency_key);
+  EXPECT_EQ(again->body, first->body);  // byte for byte, sent_at included
+
+  OutboxStats stats = StatsOk(*outbox);
+  EXPECT_EQ(stats.pending_reports, 1u);
+  EXPECT_EQ(stats.pending_meter_reads, 0u);
+  EXPECT_EQ(stats.pending_states, 0u);
+  EXPECT_EQ(stats.oldest, kT0);
+  EXPECT_FALSE(stats.last_delivery);
+
+  *clock.now = kT0 + hours(3);
+  ASSERT_TRUE(outbox->Acknowledge(first->id).ok());
+  EXPECT_FALSE(NextOk(*outbox));
+  stats = StatsOk(*outbox);
+  EXPECT_EQ(stats.pending_reports, 0u);
+  EXPECT_FALSE(stats.oldest);
+  EXPECT_EQ(stats.last_delivery, kT0 + hours(3));
+
+  auto twice = outbox->Acknowledge(first->id);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, ErrorCode::kNotFound);
+}
+
+TEST(Outbox, TwoScansBeforeSendingKeepEveryReadButOneStatePerSerial) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.5", "A1", 100), MakePrinter("10.0.0.6", "B2", 500)}));
+  Printer moved = MakePrinter("10.0.0.50", "A1", 150);  // new address, same printer
+  moved.status = "printing";
+  AddOk(*outbox, MakeScan(kT0 + hours(1), {moved, MakePrinter("10.0.0.6", "B2", 520)}));
+  EXPECT_EQ(StatsOk(*outbox).pending_states, 2u);
+  EXPECT_EQ(StatsOk(*outbox).pending_meter_reads, 4u);
+
+  auto report = NextOk(*outbox);
+  ASSERT_TRUE(report);
+  const json body = json::parse(report->body);
+  EXPECT_EQ(Reads(body), (std::vector<std::pair<std::string, int64_t>>{
+                             {"A1", 100}, {"B2", 500}, {"A1", 150}, {"B2", 520}}));
+  EXPECT_EQ(body["meter_reads"][0]["collected_at"], "2026-11-24T01:00:00.000Z");
+  EXPECT_EQ(body["meter_reads"][3]["collected_at"], "2026-11-24T02:00:00.000Z");
+  ASSERT_EQ(body["printers"].size(), 2u);
+  std::map<std::string, json> by_serial;
+  for (const auto& p : body["printers"]) by_serial[p["serial"]] = p;
+  EXPECT_EQ(by_serial["A1"]["lifetime_page_count"], 150);
+  EXPECT_EQ(by_serial["A1"]["ip"], "10.0.0.50");
+  EXPECT_EQ(by_serial["A1"]["status"], "printing");
+  EXPECT_EQ(by_serial["A1"]["collected_at"], "2026-11-24T02:00:00.000Z");
+  EXPECT_EQ(by_serial["B2"]["lifetime_page_count"], 520);
+  // The latest scan summary only.
+  EXPECT_EQ(body["scan"]["started_at"], "2026-11-24T02:00:00.000Z");
+}
+
+TEST(Outbox, ScanDuringAnUnacknowledgedReportGoesIntoTheNextOne) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.5", "A1", 100)}));
+  auto first = NextOk(*outbox);
+  ASSERT_TRUE(first);
+  AddOk(*outbox, MakeScan(kT0 + hours(1), {MakePrinter("10.0.0.5", "A1", 130)}));
+  auto retry = NextOk(*outbox);
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(retry->body, first->body);
+  EXPECT_EQ(StatsOk(*outbox).pending_states, 1u);  // the newer state waits, the older stays sent
+
+  ASSERT_TRUE(outbox->Acknowledge(first->id).ok());
+  auto second = NextOk(*outbox);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->sequence, 2);
+  EXPECT_EQ(second->idempotency_key, "agt_test-2");
+  const json body = json::parse(second->body);
+  EXPECT_EQ(Reads(body), (std::vector<std::pair<std::string, int64_t>>{{"A1", 130}}));
+  ASSERT_EQ(body["printers"].size(), 1u);
+  EXPECT_EQ(body["printers"][0]["lifetime_page_count"], 130);
+  EXPECT_EQ(body["scan"]["started_at"], "2026-11-24T02:00:00.000Z");
+  ASSERT_TRUE(outbox->Acknowledge(second->id).ok());
+  EXPECT_FALSE(NextOk(*outbox));
+}
+
+TEST(Outbox, RestartBetweenNextReportAndAcknowledgeReturnsTheSameReport) {
+  TempDir dir;
+  TestClock clock;
+  std::optional<PendingReport> before;
+  {
+    auto outbox = OpenOk(dir.db(), clock.Limits());
+    ASSERT_TRUE(outbox);
+    AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.5", "A1", 100)}));
+    before = NextOk(*outbox);
+    ASSERT_TRUE(before);
+  }  // "crash": the process goes away without acknowledging
+  *clock.now = kT0 + hours(5);
+  {
+    auto outbox = OpenOk(dir.db(), clock.Limits());
+    ASSERT_TRUE(outbox);
+    auto after = NextOk(*outbox);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->id, before->id);
+    EXPECT_EQ(after->idempotency_key, before->idempotency_key);
+    EXPECT_EQ(after->body, before->body);
+    ASSERT_TRUE(outbox->Acknowledge(after->id).ok());
+  }
+  // Sequences are never reused, even once everything was delivered and deleted.
+  for (int64_t expected : {2, 3}) {
+    auto outbox = OpenOk(dir.db(), clock.Limits());
+    ASSERT_TRUE(outbox);
+    AddOk(*outbox, MakeScan(kT0 + hours(expected), {MakePrinter("10.0.0.5", "A1", 100 + expected)}));
+    auto next = NextOk(*outbox);
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->sequence, expected);
+    EXPECT_EQ(next->idempotency_key, "agt_test-" + std::to_string(expected));
+    ASSERT_TRUE(outbox->Acknowledge(next->id).ok());
+  }
+}
+
+TEST(Outbox, QuarantinedReportIsSkippedAndItsRowsAreNotResent) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.5", "A1", 100)}));
+  auto bad = NextOk(*outbox);
+  ASSERT_TRUE(bad);
+  ASSERT_TRUE(outbox->Quarantine(bad->id, "HTTP 400: bad_request").ok());
+  EXPECT_FALSE(NextOk(*outbox));
+  AddOk(*outbox, MakeScan(kT0 + hours(1), {MakePrinter("10.0.0.5", "A1", 120)}));
+  auto next = NextOk(*outbox);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->sequence, 2);
+  EXPECT_EQ(Reads(json::parse(next->body)), (std::vector<std::pair<std::string, int64_t>>{{"A1", 120}}));
+  const OutboxStats stats = StatsOk(*outbox);
+  EXPECT_EQ(stats.pending_reports, 1u);
+  EXPECT_EQ(stats.quarantined_reports, 1u);
+  EXPECT_EQ(stats.oldest, kT0 + hours(1));  // the quarantined one will never be delivered
+  EXPECT_EQ(outbox->Quarantine(9999, "x").error().code, ErrorCode::kNotFound);
+}
+
+TEST(Outbox, PerReportLimitsSplitWhatIsPending) {
+  TempDir dir;
+  TestClock clock;
+  OutboxLimits limits;
+  limits.max_printers_per_report = 2;
+  limits.max_reads_per_report = 2;
+  auto outbox = OpenOk(dir.db(), clock.Limits(limits));
+  ASSERT_TRUE(outbox);
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.1", "A", 1), MakePrinter("10.0.0.2", "B", 2),
+                                MakePrinter("10.0.0.3", "C", 3)}));
+  auto first = NextOk(*outbox);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->printers, 2u);
+  EXPECT_EQ(first->meter_reads, 2u);
+  EXPECT_TRUE(json::parse(first->body).contains("scan"));
+  ASSERT_TRUE(outbox->Acknowledge(first->id).ok());
+  auto second = NextOk(*outbox);
+  ASSERT_TRUE(second);
+  const json body = json::parse(second->body);
+  EXPECT_EQ(second->printers, 1u);
+  EXPECT_EQ(body["printers"][0]["serial"], "C");
+  EXPECT_EQ(Reads(body), (std::vector<std::pair<std::string, int64_t>>{{"C", 3}}));
+  EXPECT_FALSE(body.contains("scan"));  // only drains older items
+}
+
+TEST(Outbox, PrinterWithoutSerialIsKeyedByMacThenIp) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  for (int i = 0; i < 2; ++i) {
+    // The MAC is written in different case by different scans: still one printer.
+    AddOk(*outbox, MakeScan(kT0 + hours(i), {MakePrinter("10.0.0.8", "", 10 + i,
+                                                         i == 0 ? "AA:BB:CC:00:11:22" : "aa:bb:cc:00:11:22"),
+                                             MakePrinter("10.0.0.9", "", 20 + i)}));
+  }
+  EXPECT_EQ(StatsOk(*outbox).pending_states, 2u);
+  auto report = NextOk(*outbox);
+  ASSERT_TRUE(report);
+  const json body = json::parse(report->body);
+  ASSERT_EQ(body["printers"].size(), 2u);
+  ASSERT_EQ(body["meter_reads"].size(), 4u);
+  EXPECT_EQ(body["meter_reads"][0], json({{"serial", ""},
+                                          {"collected_at", "2026-11-24T01:00:00.000Z"},
+                                          {"lifetime_page_count", 10},
+                                          {"unit", "impressions"},
+                                          {"mac", "aa:bb:cc:00:11:22"}}));
+  EXPECT_EQ(body["meter_reads"][1]["ip"], "10.0.0.9");
+  EXPECT_EQ(body["meter_reads"][1]["lifetime_page_count"], 20);
+  EXPECT_FALSE(body["meter_reads"][1].contains("mac"));
+  EXPECT_EQ(body["meter_reads"][3]["lifetime_page_count"], 21);
+}
+
+TEST(Outbox, OldReadsAreTrimmedByAgeWithAWarningStatesKept) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());  // max_age 720h
+  ASSERT_TRUE(outbox);
+  const auto printers = [](int64_t base) {
+    return std::vector<Printer>{MakePrinter("10.0.0.1", "A", base), MakePrinter("10.0.0.2", "B", base + 1)};
+  };
+  AddOk(*outbox, MakeScan(kT0, printers(100)));
+  *clock.now = kT0 + hours(24 * 20);
+  AddOk(*outbox, MakeScan(*clock.now, printers(200)));
+  *clock.now = kT0 + hours(24 * 35);
+  std::vector<std::string> warnings;
+  AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 300)}), &warnings);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0],
+            "outbox holds meter reads older than 720h: dropped 2 (from 2026-11-24T01:00:00.000Z to "
+            "2026-11-24T01:00:00.000Z)");
+  auto report = NextOk(*outbox);
+  ASSERT_TRUE(report);
+  const json body = json::parse(report->body);
+  EXPECT_EQ(Reads(body), (std::vector<std::pair<std::string, int64_t>>{{"A", 200}, {"B", 201}, {"A", 300}}));
+  // B was not seen in the last scan; its latest state (day 20) is never trimmed.
+  ASSERT_EQ(body["printers"].size(), 2u);
+  std::set<std::string> serials;
+  for (const auto& p : body["printers"]) serials.insert(p["serial"]);
+  EXPECT_EQ(serials, (std::set<std::string>{"A", "B"}));
+}
+
+TEST(Outbox, SizeBoundTrimsTheOldestReadsNeverTheLatestStates) {
+  TempDir dir;
+  TestClock clock;
+  OutboxLimits limits;
+  limits.max_bytes = 128 * 1024;
+  limits.max_age = hours(24 * 365);
+  limits.max_reads_per_report = 100000;
+  auto outbox = OpenOk(dir.db(), clock.Limits(limits));
+  ASSERT_TRUE(outbox);
+  constexpr int kPrinters = 20;
+  constexpr int kScans = 150;
+  std::vector<std::string> warnings;
+  for (int scan = 0; scan < kScans; ++scan) {
+    std::vector<Printer> printers;
+    for (int i = 0; i < kPrinters; ++i) {
+      printers.push_back(MakePrinter("10.0.0." + std::to_string(i + 1), "SN" + std::to_string(i),
+                                     scan * 1000 + i));
+    }
+    *clock.now = kT0 + hours(scan);
+    AddOk(*outbox, MakeScan(*clock.now, std::move(printers)), &warnings);
+  }
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_EQ(warnings[0].rfind("outbox over 131072 bytes: dropped ", 0), 0u) << warnings[0];
+  EXPECT_NE(warnings[0].find("oldest meter reads (from 2026-11-24T01:00:00.000Z to "), std::string::npos)
+      << warnings[0];
+  for (const auto& w : warnings) EXPECT_EQ(w.find("still over"), std::string::npos) << w;
+
+  const OutboxStats stats = StatsOk(*outbox);
+  EXPECT_LE(stats.bytes, limits.max_bytes);
+  EXPECT_EQ(stats.pending_states, static_cast<uint64_t>(kPrinters));
+  EXPECT_LT(stats.pending_meter_reads, static_cast<uint64_t>(kPrinters * kScans));
+  EXPECT_GT(stats.pending_meter_reads, 0u);
+
+  auto report = NextOk(*outbox);
+  ASSERT_TRUE(report);
+  const json body = json::parse(report->body);
+  ASSERT_EQ(body["printers"].size(), static_cast<size_t>(kPrinters));
+  for (const auto& p : body["printers"]) {
+    EXPECT_EQ(p["collected_at"], FormatRfc3339(kT0 + hours(kScans - 1)));  // the latest state
+  }
+  // The oldest went, the newest stayed.
+  const json& reads = body["meter_reads"];
+  EXPECT_NE(reads.front()["collected_at"], "2026-11-24T01:00:00.000Z");
+  EXPECT_EQ(reads.back()["collected_at"], FormatRfc3339(kT0 + hours(kScans - 1)));
+  EXPECT_EQ(reads.back()["lifetime_page_count"], (kScans - 1) * 1000 + kPrinters - 1);
+}
+
+TEST(Outbox, TinySizeBoundDropsReadsButKeepsEveryLatestState) {
+  TempDir dir;
+  TestClock clock;
+  OutboxLimits limits;
+  limits.max_bytes = 1;
+  auto outbox = OpenOk(dir.db(), clock.Limits(limits));
+  ASSERT_TRUE(outbox);
+  std::vector<std::string> warnings;
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.1", "A", 5), MakePrinter("10.0.0.2", "B", 6)}),
+        &warnings);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[0],
+            "outbox over 1 bytes: dropped 2 oldest meter reads (from 2026-11-24T01:00:00.000Z to "
+            "2026-11-24T01:00:00.000Z)");
+  EXPECT_EQ(warnings[1].rfind("outbox still over 1 bytes after trimming", 0), 0u) << warnings[1];
+  EXPECT_EQ(StatsOk(*outbox).pending_states, 2u);
+  auto report = NextOk(*outbox);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->printers, 2u);
+  EXPECT_EQ(report->meter_reads, 0u);
+}
+
+TEST(Outbox, ReactivationRebuildsUnsentReportsUnderTheNewIdentity) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.1", "A", 5)}));
+  auto old = NextOk(*outbox);
+  ASSERT_TRUE(old);
+  AddOk(*outbox, MakeScan(kT0 + hours(1), {MakePrinter("10.0.0.1", "A", 7)}));
+  const AgentIdentity renewed{"agt_new", "new-token"};
+  auto report = NextOk(*outbox, renewed);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->sequence, 2);
+  EXPECT_EQ(report->idempotency_key, "agt_new-2");
+  const json body = json::parse(report->body);
+  EXPECT_EQ(body["agent_id"], "agt_new");
+  EXPECT_EQ(Reads(body), (std::vector<std::pair<std::string, int64_t>>{{"A", 5}, {"A", 7}}));
+  ASSERT_EQ(body["printers"].size(), 1u);
+  EXPECT_EQ(body["printers"][0]["lifetime_page_count"], 7);  // the newer state won
+  EXPECT_EQ(StatsOk(*outbox).pending_reports, 1u);
+}
+
+TEST(Outbox, CloudWordSurvivesRestart) {
+  TempDir dir;
+  TestClock clock;
+  {
+    auto outbox = OpenOk(dir.db(), clock.Limits());
+    ASSERT_TRUE(outbox);
+    auto none = outbox->LoadCloudWord();
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(*none);
+    ASSERT_TRUE(outbox->SaveCloudWord(R"({"accepted": true})").ok());
+    ASSERT_TRUE(outbox->SaveCloudWord(R"({"accepted": true, "scan_interval_s": 600})").ok());
+  }
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  auto word = outbox->LoadCloudWord();
+  ASSERT_TRUE(word.ok() && *word);
+  EXPECT_EQ(**word, R"({"accepted": true, "scan_interval_s": 600})");
+}
+
+TEST(Outbox, FilesArePrivateWhateverTheUmask) {
+  TempDir dir;
+  TestClock clock;
+  const mode_t old_umask = ::umask(0);
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ::umask(old_umask);
+  ASSERT_TRUE(outbox);
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.1", "A", 5)}));
+  EXPECT_EQ(ModeOf(dir.path() + "/state"), 0700u);
+  EXPECT_EQ(ModeOf(dir.db()), 0600u);
+  EXPECT_EQ(ModeOf(dir.db() + "-wal"), 0600u);
+}
+
+TEST(Outbox, GarbageFileIsAClearIoError) {
+  TempDir dir;
+  fs::create_directories(dir.path() + "/state");
+  std::ofstream(dir.db()) << std::string(8192, 'g');
+  auto opened = Outbox::Open(dir.db());
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, ErrorCode::kIo);
+  EXPECT_EQ(opened.error().message.rfind("outbox DB: open " + dir.db() + ": ", 0), 0u)
+      << opened.error().message;
+  EXPECT_NE(opened.error().message.find("not a database"), std::string::npos) << opened.error().message;
+}
+
+TEST(Outbox, NewerSchemaIsRefused) {
+  TempDir dir;
+  ASSERT_TRUE(OpenOk(dir.db(), {}));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto opened = Outbox::Open(dir.db());
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, ErrorCode::kIo);
+  EXPECT_NE(opened.error().message.find("newer fleet-agent (schema 99"), std::string::npos)
+      << opened.error().message;
+}
+
+TEST(Outbox, DirectoryUnderAFileIsAClearIoError) {
+  TempDir dir;
+  std::ofstream(dir.path() + "/plain") << "x";
+  auto under_file = Outbox::Open(dir.path() + "/plain/outbox.db");
+  ASSERT_FALSE(under_file.ok());
+  EXPECT_EQ(under_file.error().code, ErrorCode::kIo);
+  EXPECT_NE(under_file.error().message.find("outbox DB: open"), std::string::npos);
+  EXPECT_NE(under_file.error().message.find("not a directory"), std::string::npos)
+      << under_file.error().message;
+}
+
+TEST(Outbox, ReadOnlyDirectoryIsAClearIoError) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root writes into read-only directories";
+  TempDir dir;
+  const std::string readonly = dir.path() + "/ro";
+  fs::create_directory(readonly);
+  fs::permissions(readonly, fs::perms::owner_read | fs::perms::owner_exec);
+  auto opened = Outbox::Open(readonly + "/outbox.db");
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, ErrorCode::kIo);
+  EXPECT_NE(opened.error().message.find("Permission denied"), std::string::npos) << opened.error().message;
+}
+
+}  // namespace
+}  // namespace fleet::uplink

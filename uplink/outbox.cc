@@ -1,0 +1,835 @@
+// SqliteOutbox: the Outbox of outbox.h in one SQLite file.
+//
+// Schema (version 1, PRAGMA user_version; Migrate() brings older files forward, one step per
+// version, each step in its own transaction):
+//   meta(k PRIMARY KEY, v)            next_sequence, last_delivery (ms), cloud_word
+//   reports(id, agent_id, sequence UNIQUE, idempotency_key, body, printers, meter_reads,
+//           created_at, attempts, quarantined, reason)
+//   meter_reads(id, printer_key, serial, collected_at, lifetime_page_count, unit, report_id)
+//   printer_states(id, printer_key, serial, json, collected_at, report_id)
+//                                      at most ONE row per printer_key with report_id NULL
+//   scans(id, json, started_at, report_id)   at most one with report_id NULL (the latest)
+// Times are milliseconds since the Unix epoch. A row with report_id NULL is pending; a row with
+// a report_id travels with that report until Acknowledge() deletes both.
+//
+// Printer keys: "serial:<serial>", else "mac:<mac>", else "ip:<address>". A printer without a
+// serial still gets its meter reads; the read carries `serial: ""` plus the `mac` (or `ip`) it
+// is keyed by, the same member names as in its printers[] object.
+//
+// Every public operation is one IMMEDIATE transaction: on any error it rolls back, so what was
+// committed before stays exactly as it was.
+#include "uplink/outbox.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "uplink/identity.h"
+#include "uplink/scan_json.h"
+
+namespace fleet::uplink {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+using Clock = std::chrono::system_clock;
+using std::chrono::milliseconds;
+
+constexpr int kSchemaVersion = 1;
+constexpr int kBusyTimeoutMs = 5000;
+constexpr size_t kMaxReasonBytes = 2000;
+constexpr uint64_t kMiB = 1024 * 1024;
+
+// Migrations[v] takes a file from user_version v to v + 1.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE reports(
+  id INTEGER PRIMARY KEY,
+  agent_id TEXT NOT NULL,
+  sequence INTEGER NOT NULL UNIQUE,
+  idempotency_key TEXT NOT NULL,
+  body TEXT NOT NULL,
+  printers INTEGER NOT NULL,
+  meter_reads INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  quarantined INTEGER NOT NULL DEFAULT 0,
+  reason TEXT);
+CREATE TABLE meter_reads(
+  id INTEGER PRIMARY KEY,
+  printer_key TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  collected_at INTEGER NOT NULL,
+  lifetime_page_count INTEGER NOT NULL,
+  unit TEXT NOT NULL,
+  report_id INTEGER);
+CREATE INDEX meter_reads_by_report ON meter_reads(report_id, collected_at);
+CREATE TABLE printer_states(
+  id INTEGER PRIMARY KEY,
+  printer_key TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  json TEXT NOT NULL,
+  collected_at INTEGER NOT NULL,
+  report_id INTEGER);
+CREATE UNIQUE INDEX printer_states_one_pending ON printer_states(printer_key) WHERE report_id IS NULL;
+CREATE INDEX printer_states_by_report ON printer_states(report_id);
+CREATE TABLE scans(
+  id INTEGER PRIMARY KEY,
+  json TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  report_id INTEGER);
+)sql",
+};
+static_assert(std::size(kMigrations) == kSchemaVersion);
+
+int64_t ToMs(Clock::time_point t) {
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+Clock::time_point FromMs(int64_t ms) {
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(milliseconds(ms)));
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string SizeText(uint64_t bytes) {
+  if (bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MB";
+  return std::to_string(bytes) + " bytes";
+}
+
+std::string AgeText(std::chrono::hours age) { return std::to_string(age.count()) + "h"; }
+
+// SQLite's result code as an Error a person can act on. Extended codes are on: compare the
+// primary code.
+Error DbError(sqlite3* db, int rc, std::string_view op) {
+  std::string message = "outbox DB: " + std::string(op) + ": ";
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      message += "disk full: free space on the file system of agent.state_dir "
+                 "(nothing already stored was lost)";
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      message += "the database is locked by another process (is a second fleet-agent running?)";
+      break;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      message += std::string(sqlite3_errstr(rc)) +
+                 "; move the file aside (the agent starts a new, empty outbox)";
+      break;
+    default:
+      message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  }
+  return MakeError(ErrorCode::kIo, std::move(message));
+}
+
+#define FLEET_TRY(expr)                        \
+  do {                                         \
+    if (auto _r = (expr); !_r.ok()) return _r.error(); \
+  } while (0)
+
+// One prepared statement; finalized on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    prepare_rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& Bind(int index, int64_t value) {
+    sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+  }
+  Stmt& Bind(int index, const std::string& value) {
+    sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+
+  // true: a row is ready; false: done.
+  Result<bool> Step(std::string_view op) {
+    if (prepare_rc_ != SQLITE_OK) return DbError(db_, prepare_rc_, op);
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return DbError(db_, rc, op);
+  }
+  Result<void> Run(std::string_view op) {
+    auto stepped = Step(op);
+    if (!stepped.ok()) return stepped.error();
+    return {};
+  }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::string Text(int col) const {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return text != nullptr ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+                           : std::string();
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int prepare_rc_ = SQLITE_OK;
+};
+
+Result<void> Exec(sqlite3* db, const char* sql, std::string_view op) {
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return DbError(db, rc, op);
+  return {};
+}
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back on scope exit unless committed.
+class Txn {
+ public:
+  explicit Txn(sqlite3* db) : db_(db) {}
+  ~Txn() {
+    if (active_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+
+  Result<void> Begin(std::string_view op) {
+    FLEET_TRY(Exec(db_, "BEGIN IMMEDIATE", op));
+    active_ = true;
+    return {};
+  }
+  Result<void> Commit(std::string_view op) {
+    FLEET_TRY(Exec(db_, "COMMIT", op));
+    active_ = false;
+    return {};
+  }
+
+ private:
+  sqlite3* db_;
+  bool active_ = false;
+};
+
+std::string PrinterKey(const Printer& p) {
+  if (!p.serial.empty()) return "serial:" + p.serial;
+  if (!p.mac.empty()) return "mac:" + Lower(p.mac);
+  return "ip:" + p.ip;
+}
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+class SqliteOutbox final : public Outbox {
+ public:
+  SqliteOutbox(sqlite3* db, OutboxLimits limits) : db_(db), limits_(std::move(limits)) {}
+  ~SqliteOutbox() override { sqlite3_close_v2(db_); }
+
+  Result<void> AddScan(const ScanReport& scan, std::vector<std::string>* warnings) override;
+  Result<std::optional<PendingReport>> NextReport(const AgentIdentity& identity,
+                                                  const HostFacts& host,
+                                                  const std::string& agent_version) override;
+  Result<void> Acknowledge(int64_t report_id) override;
+  Result<void> Quarantine(int64_t report_id, const std::string& reason) override;
+  Result<OutboxStats> Stats() override;
+  Result<void> SaveCloudWord(const std::string& json) override;
+  Result<std::optional<std::string>> LoadCloudWord() override;
+
+ private:
+  Clock::time_point Now() const { return limits_.clock ? limits_.clock() : Clock::now(); }
+
+  Result<std::optional<std::string>> GetMeta(const std::string& key);
+  Result<void> SetMeta(const std::string& key, const std::string& value);
+  Result<int64_t> QueryInt(const char* sql, std::string_view op);
+  Result<uint64_t> UsedBytes();
+  Result<void> DeleteReport(int64_t report_id, std::string_view op);
+  Result<void> ReleaseForeignReports(const std::string& agent_id);
+  Result<void> Trim(Clock::time_point now, std::vector<std::string>* warnings);
+  Result<std::optional<PendingReport>> BuildReport(const AgentIdentity& identity,
+                                                   const HostFacts& host,
+                                                   const std::string& agent_version);
+
+  sqlite3* db_;
+  OutboxLimits limits_;
+};
+
+Result<std::optional<std::string>> SqliteOutbox::GetMeta(const std::string& key) {
+  Stmt stmt(db_, "SELECT v FROM meta WHERE k = ?");
+  stmt.Bind(1, key);
+  auto row = stmt.Step("read " + key);
+  if (!row.ok()) return row.error();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt.Text(0));
+}
+
+Result<void> SqliteOutbox::SetMeta(const std::string& key, const std::string& value) {
+  Stmt stmt(db_, "INSERT INTO meta(k, v) VALUES(?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v");
+  stmt.Bind(1, key).Bind(2, value);
+  return stmt.Run("write " + key);
+}
+
+Result<int64_t> SqliteOutbox::QueryInt(const char* sql, std::string_view op) {
+  Stmt stmt(db_, sql);
+  auto row = stmt.Step(op);
+  if (!row.ok()) return row.error();
+  return *row ? stmt.Int(0) : int64_t{0};
+}
+
+// The database size (page_count * page_size) once free pages are given back: the file is
+// auto_vacuum=INCREMENTAL, and releasing the free list inside the transaction makes the number
+// count what the transaction deleted, and makes the file match it after the commit.
+Result<uint64_t> SqliteOutbox::UsedBytes() {
+  FLEET_TRY(Exec(db_, "PRAGMA incremental_vacuum", "size"));
+  auto pages = QueryInt("PRAGMA page_count", "size");
+  if (!pages.ok()) return pages.error();
+  auto page_size = QueryInt("PRAGMA page_size", "size");
+  if (!page_size.ok()) return page_size.error();
+  return static_cast<uint64_t>(*pages * *page_size);
+}
+
+Result<void> SqliteOutbox::DeleteReport(int64_t report_id, std::string_view op) {
+  for (const char* sql : {"DELETE FROM meter_reads WHERE report_id = ?",
+                          "DELETE FROM printer_states WHERE report_id = ?",
+                          "DELETE FROM scans WHERE report_id = ?", "DELETE FROM reports WHERE id = ?"}) {
+    Stmt stmt(db_, sql);
+    stmt.Bind(1, report_id);
+    FLEET_TRY(stmt.Run(op));
+  }
+  return {};
+}
+
+// A report built under another agent id (the agent was re-activated) must not be sent with the
+// new token: its rows go back to pending and the report is dropped, so the outbox drains under
+// the new identity. Newest report first, so that when a key has states in several of them (or
+// a newer one pending), the newest state is the one that stays.
+Result<void> SqliteOutbox::ReleaseForeignReports(const std::string& agent_id) {
+  std::vector<int64_t> ids;
+  {
+    Stmt stmt(db_, "SELECT id FROM reports WHERE quarantined = 0 AND agent_id != ? ORDER BY sequence DESC");
+    stmt.Bind(1, agent_id);
+    for (;;) {
+      auto row = stmt.Step("release reports of a previous identity");
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      ids.push_back(stmt.Int(0));
+    }
+  }
+  for (int64_t id : ids) {
+    for (const char* sql :
+         {"DELETE FROM printer_states WHERE report_id = ?1 AND printer_key IN "
+          "(SELECT printer_key FROM printer_states WHERE report_id IS NULL)",
+          "UPDATE printer_states SET report_id = NULL WHERE report_id = ?1",
+          "DELETE FROM scans WHERE report_id = ?1 AND EXISTS (SELECT 1 FROM scans WHERE report_id IS NULL)",
+          "UPDATE scans SET report_id = NULL WHERE report_id = ?1",
+          "UPDATE meter_reads SET report_id = NULL WHERE report_id = ?1",
+          "DELETE FROM reports WHERE id = ?1"}) {
+      Stmt stmt(db_, sql);
+      stmt.Bind(1, id);
+      FLEET_TRY(stmt.Run("release reports of a previous identity"));
+    }
+  }
+  return {};
+}
+
+Result<void> SqliteOutbox::AddScan(const ScanReport& scan, std::vector<std::string>* warnings) {
+  constexpr std::string_view kOp = "add scan";
+  const Clock::time_point now = Now();
+  const int64_t collected_ms = ToMs(scan.started_at);
+  const std::string collected_at = FormatRfc3339(scan.started_at);
+
+  Txn txn(db_);
+  FLEET_TRY(txn.Begin(kOp));
+  Stmt drop_state(db_, "DELETE FROM printer_states WHERE printer_key = ? AND report_id IS NULL");
+  Stmt add_state(db_,
+                 "INSERT INTO printer_states(printer_key, serial, json, collected_at) VALUES(?, ?, ?, ?)");
+  Stmt add_read(db_,
+                "INSERT INTO meter_reads(printer_key, serial, collected_at, lifetime_page_count, unit) "
+                "VALUES(?, ?, ?, ?, ?)");
+  for (const Printer& p : scan.printers) {
+    const std::string key = PrinterKey(p);
+    json state = {{"collected_at", collected_at}};
+    // PrinterToJson's output is ours and valid: parse cannot fail.
+    const json fields = json::parse(PrinterToJson(p));
+    for (const auto& [name, value] : fields.items()) state[name] = value;
+    state["communication"] = "communicating";
+
+    // A newer state replaces the pending one; a state inside an unacknowledged report stays
+    // with it (the unique index covers pending rows only).
+    drop_state.Bind(1, key);
+    FLEET_TRY(drop_state.Run(kOp));
+    drop_state.Reset();
+    add_state.Bind(1, key).Bind(2, p.serial).Bind(3, Dump(state)).Bind(4, collected_ms);
+    FLEET_TRY(add_state.Run(kOp));
+    add_state.Reset();
+
+    if (p.lifetime_page_count) {
+      add_read.Bind(1, key).Bind(2, p.serial).Bind(3, collected_ms).Bind(4, *p.lifetime_page_count)
+          .Bind(5, std::string(PageCountUnitName(p.page_count_unit)));
+      FLEET_TRY(add_read.Run(kOp));
+      add_read.Reset();
+    }
+  }
+
+  // Only the latest scan summary goes out: it describes the sweep, not an event.
+  FLEET_TRY(Exec(db_, "DELETE FROM scans WHERE report_id IS NULL", kOp));
+  const json summary = {{"started_at", collected_at},
+                        {"duration_ms", scan.duration_ms},
+                        {"addresses_scanned", scan.addresses_scanned},
+                        {"responding", scan.responding}};
+  Stmt add_scan(db_, "INSERT INTO scans(json, started_at) VALUES(?, ?)");
+  add_scan.Bind(1, Dump(summary)).Bind(2, collected_ms);
+  FLEET_TRY(add_scan.Run(kOp));
+
+  std::vector<std::string> trim_warnings;
+  FLEET_TRY(Trim(now, &trim_warnings));
+  FLEET_TRY(txn.Commit(kOp));
+  if (warnings != nullptr) {
+    for (auto& w : trim_warnings) warnings->push_back(std::move(w));
+  }
+  return {};
+}
+
+// Bounds (docs/uplink-protocol.md, rule 3), in this order:
+//  1. pending meter reads older than max_age, then quarantined reports older than max_age;
+//  2. while over max_bytes: the oldest pending meter reads, then the oldest quarantined reports.
+// Never touched: printer states (pending ones are already one per printer, the latest) and
+// reports that may still be delivered, with everything they carry.
+Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>* warnings) {
+  constexpr std::string_view kOp = "trim";
+  const int64_t cutoff = ToMs(now - limits_.max_age);
+
+  {
+    Stmt old(db_,
+             "SELECT count(*), min(collected_at), max(collected_at) FROM meter_reads "
+             "WHERE report_id IS NULL AND collected_at < ?");
+    old.Bind(1, cutoff);
+    FLEET_TRY(old.Step(kOp));
+    if (const int64_t count = old.Int(0); count > 0) {
+      Stmt drop(db_, "DELETE FROM meter_reads WHERE report_id IS NULL AND collected_at < ?");
+      drop.Bind(1, cutoff);
+      FLEET_TRY(drop.Run(kOp));
+      warnings->push_back("outbox holds meter reads older than " + AgeText(limits_.max_age) +
+                          ": dropped " + std::to_string(count) + " (from " +
+                          FormatRfc3339(FromMs(old.Int(1))) + " to " +
+                          FormatRfc3339(FromMs(old.Int(2))) + ")");
+    }
+  }
+
+  const auto drop_quarantined = [this, kOp](const char* select, int64_t bound,
+                                            int64_t* dropped) -> Result<void> {
+    std::vector<int64_t> ids;
+    Stmt stmt(db_, select);
+    stmt.Bind(1, bound);
+    for (;;) {
+      auto row = stmt.Step(kOp);
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      ids.push_back(stmt.Int(0));
+    }
+    for (int64_t id : ids) FLEET_TRY(DeleteReport(id, kOp));
+    *dropped += static_cast<int64_t>(ids.size());
+    return {};
+  };
+  int64_t quarantined_dropped = 0;
+  FLEET_TRY(drop_quarantined(
+      "SELECT id FROM reports WHERE quarantined = 1 AND created_at < ? ORDER BY sequence", cutoff,
+      &quarantined_dropped));
+
+  auto used = UsedBytes();
+  if (!used.ok()) return used.error();
+  if (*used > limits_.max_bytes) {
+    int64_t dropped = 0;
+    std::optional<int64_t> first;
+    int64_t last = 0;
+    while (*used > limits_.max_bytes) {
+      auto pending = QueryInt("SELECT count(*) FROM meter_reads WHERE report_id IS NULL", kOp);
+      if (!pending.ok()) return pending.error();
+      if (*pending == 0) break;
+      // Whole pages only come free when the rows on them go: delete in batches, re-measure.
+      const int64_t batch = std::min(*pending, std::max<int64_t>(64, *pending / 16));
+      Stmt span(db_,
+                "SELECT count(*), min(collected_at), max(collected_at) FROM (SELECT collected_at "
+                "FROM meter_reads WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?)");
+      span.Bind(1, batch);
+      FLEET_TRY(span.Step(kOp));
+      dropped += span.Int(0);
+      if (!first) first = span.Int(1);
+      last = span.Int(2);
+      Stmt drop(db_,
+                "DELETE FROM meter_reads WHERE id IN (SELECT id FROM meter_reads "
+                "WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?)");
+      drop.Bind(1, batch);
+      FLEET_TRY(drop.Run(kOp));
+      used = UsedBytes();
+      if (!used.ok()) return used.error();
+    }
+    if (dropped > 0) {
+      warnings->push_back("outbox over " + SizeText(limits_.max_bytes) + ": dropped " +
+                          std::to_string(dropped) + " oldest meter reads (from " +
+                          FormatRfc3339(FromMs(*first)) + " to " + FormatRfc3339(FromMs(last)) + ")");
+    }
+    while (*used > limits_.max_bytes) {
+      const int64_t before = quarantined_dropped;
+      FLEET_TRY(drop_quarantined(
+          "SELECT id FROM reports WHERE quarantined = 1 AND created_at < ? ORDER BY sequence LIMIT 1",
+          INT64_MAX, &quarantined_dropped));
+      if (quarantined_dropped == before) break;
+      used = UsedBytes();
+      if (!used.ok()) return used.error();
+    }
+    if (*used > limits_.max_bytes) {
+      warnings->push_back("outbox still over " + SizeText(limits_.max_bytes) +
+                          " after trimming: what remains is the latest state of each printer and "
+                          "reports not yet delivered");
+    }
+  }
+  if (quarantined_dropped > 0) {
+    warnings->push_back("outbox: dropped " + std::to_string(quarantined_dropped) +
+                        " quarantined report(s) kept for diagnosis");
+  }
+  return {};
+}
+
+Result<std::optional<PendingReport>> SqliteOutbox::NextReport(const AgentIdentity& identity,
+                                                              const HostFacts& host,
+                                                              const std::string& agent_version) {
+  constexpr std::string_view kOp = "next report";
+  Txn txn(db_);
+  FLEET_TRY(txn.Begin(kOp));
+  FLEET_TRY(ReleaseForeignReports(identity.agent_id));
+
+  {
+    Stmt oldest(db_,
+                "SELECT id, sequence, idempotency_key, body, printers, meter_reads FROM reports "
+                "WHERE quarantined = 0 ORDER BY sequence LIMIT 1");
+    auto row = oldest.Step(kOp);
+    if (!row.ok()) return row.error();
+    if (*row) {
+      PendingReport report{.id = oldest.Int(0),
+                           .sequence = oldest.Int(1),
+                           .idempotency_key = oldest.Text(2),
+                           .body = oldest.Text(3),
+                           .printers = static_cast<size_t>(oldest.Int(4)),
+                           .meter_reads = static_cast<size_t>(oldest.Int(5))};
+      Stmt count(db_, "UPDATE reports SET attempts = attempts + 1 WHERE id = ?");
+      count.Bind(1, report.id);
+      FLEET_TRY(count.Run(kOp));
+      FLEET_TRY(txn.Commit(kOp));
+      return std::optional<PendingReport>(std::move(report));
+    }
+  }
+
+  auto built = BuildReport(identity, host, agent_version);
+  if (!built.ok()) return built.error();
+  FLEET_TRY(txn.Commit(kOp));
+  return built;
+}
+
+// Inside NextReport's transaction.
+Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdentity& identity,
+                                                               const HostFacts& host,
+                                                               const std::string& agent_version) {
+  constexpr std::string_view kOp = "build report";
+  const Clock::time_point now = Now();
+
+  const auto parse_stored = [](const std::string& text, const char* what, int64_t id) -> Result<json> {
+    json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+      return MakeError(ErrorCode::kIo, "outbox DB: build report: stored " + std::string(what) + " " +
+                                           std::to_string(id) + " is not JSON");
+    }
+    return j;
+  };
+
+  std::vector<int64_t> state_ids;
+  json printers = json::array();
+  {
+    Stmt stmt(db_,
+              "SELECT id, json FROM printer_states WHERE report_id IS NULL "
+              "ORDER BY collected_at, id LIMIT ?");
+    stmt.Bind(1, static_cast<int64_t>(std::max<size_t>(1, limits_.max_printers_per_report)));
+    for (;;) {
+      auto row = stmt.Step(kOp);
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      auto state = parse_stored(stmt.Text(1), "printer state", stmt.Int(0));
+      if (!state.ok()) return state.error();
+      state_ids.push_back(stmt.Int(0));
+      printers.push_back(std::move(*state));
+    }
+  }
+
+  std::vector<int64_t> read_ids;
+  json reads = json::array();
+  {
+    Stmt stmt(db_,
+              "SELECT id, printer_key, serial, collected_at, lifetime_page_count, unit "
+              "FROM meter_reads WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?");
+    stmt.Bind(1, static_cast<int64_t>(std::max<size_t>(1, limits_.max_reads_per_report)));
+    for (;;) {
+      auto row = stmt.Step(kOp);
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      read_ids.push_back(stmt.Int(0));
+      json read = {{"serial", stmt.Text(2)},
+                   {"collected_at", FormatRfc3339(FromMs(stmt.Int(3)))},
+                   {"lifetime_page_count", stmt.Int(4)},
+                   {"unit", stmt.Text(5)}};
+      const std::string key = stmt.Text(1);
+      if (key.rfind("mac:", 0) == 0) read["mac"] = key.substr(4);
+      if (key.rfind("ip:", 0) == 0) read["ip"] = key.substr(3);
+      reads.push_back(std::move(read));
+    }
+  }
+
+  std::optional<int64_t> scan_id;
+  json scan;
+  {
+    Stmt stmt(db_, "SELECT id, json FROM scans WHERE report_id IS NULL ORDER BY id DESC LIMIT 1");
+    auto row = stmt.Step(kOp);
+    if (!row.ok()) return row.error();
+    if (*row) {
+      auto parsed = parse_stored(stmt.Text(1), "scan", stmt.Int(0));
+      if (!parsed.ok()) return parsed.error();
+      scan_id = stmt.Int(0);
+      scan = std::move(*parsed);
+    }
+  }
+
+  if (state_ids.empty() && read_ids.empty() && !scan_id) return std::optional<PendingReport>();
+
+  // The sequence is never reused, even after every report was acknowledged and deleted.
+  auto stored = GetMeta("next_sequence");
+  if (!stored.ok()) return stored.error();
+  int64_t sequence = 1;
+  if (*stored) sequence = std::max<int64_t>(1, std::strtoll((*stored)->c_str(), nullptr, 10));
+  auto highest = QueryInt("SELECT coalesce(max(sequence), 0) FROM reports", kOp);
+  if (!highest.ok()) return highest.error();
+  sequence = std::max(sequence, *highest + 1);
+
+  PendingReport report;
+  report.sequence = sequence;
+  report.idempotency_key = identity.agent_id + "-" + std::to_string(sequence);
+  report.printers = state_ids.size();
+  report.meter_reads = read_ids.size();
+  json body = {{"agent_id", identity.agent_id},
+               {"agent_version", agent_version},
+               {"sequence", sequence},
+               {"idempotency_key", report.idempotency_key},
+               {"sent_at", FormatRfc3339(now)},
+               {"host", {{"hostname", host.hostname}, {"os", host.os}, {"arch", host.arch}}}};
+  if (scan_id) body["scan"] = std::move(scan);
+  body["printers"] = std::move(printers);
+  body["meter_reads"] = std::move(reads);
+  report.body = Dump(body);
+
+  {
+    Stmt insert(db_,
+                "INSERT INTO reports(agent_id, sequence, idempotency_key, body, printers, meter_reads, "
+                "created_at, attempts) VALUES(?, ?, ?, ?, ?, ?, ?, 1)");
+    insert.Bind(1, identity.agent_id).Bind(2, sequence).Bind(3, report.idempotency_key)
+        .Bind(4, report.body).Bind(5, static_cast<int64_t>(report.printers))
+        .Bind(6, static_cast<int64_t>(report.meter_reads)).Bind(7, ToMs(now));
+    FLEET_TRY(insert.Run(kOp));
+    report.id = sqlite3_last_insert_rowid(db_);
+  }
+  const auto attach = [this, &report, kOp](const char* sql, const std::vector<int64_t>& ids) -> Result<void> {
+    Stmt stmt(db_, sql);
+    for (int64_t id : ids) {
+      stmt.Bind(1, report.id).Bind(2, id);
+      FLEET_TRY(stmt.Run(kOp));
+      stmt.Reset();
+    }
+    return {};
+  };
+  FLEET_TRY(attach("UPDATE printer_states SET report_id = ? WHERE id = ?", state_ids));
+  FLEET_TRY(attach("UPDATE meter_reads SET report_id = ? WHERE id = ?", read_ids));
+  if (scan_id) FLEET_TRY(attach("UPDATE scans SET report_id = ? WHERE id = ?", {*scan_id}));
+  FLEET_TRY(SetMeta("next_sequence", std::to_string(sequence + 1)));
+  return std::optional<PendingReport>(std::move(report));
+}
+
+Result<void> SqliteOutbox::Acknowledge(int64_t report_id) {
+  constexpr std::string_view kOp = "acknowledge";
+  Txn txn(db_);
+  FLEET_TRY(txn.Begin(kOp));
+  {
+    Stmt exists(db_, "SELECT 1 FROM reports WHERE id = ?");
+    exists.Bind(1, report_id);
+    auto row = exists.Step(kOp);
+    if (!row.ok()) return row.error();
+    if (!*row) {
+      return MakeError(ErrorCode::kNotFound,
+                       "outbox: no report " + std::to_string(report_id) + " (already acknowledged?)");
+    }
+  }
+  FLEET_TRY(DeleteReport(report_id, kOp));
+  FLEET_TRY(SetMeta("last_delivery", std::to_string(ToMs(Now()))));
+  return txn.Commit(kOp);
+}
+
+Result<void> SqliteOutbox::Quarantine(int64_t report_id, const std::string& reason) {
+  constexpr std::string_view kOp = "quarantine";
+  Txn txn(db_);
+  FLEET_TRY(txn.Begin(kOp));
+  Stmt stmt(db_, "UPDATE reports SET quarantined = 1, reason = ? WHERE id = ?");
+  stmt.Bind(1, reason.substr(0, kMaxReasonBytes)).Bind(2, report_id);
+  FLEET_TRY(stmt.Run(kOp));
+  if (sqlite3_changes(db_) == 0) {
+    return MakeError(ErrorCode::kNotFound, "outbox: no report " + std::to_string(report_id));
+  }
+  return txn.Commit(kOp);
+}
+
+Result<OutboxStats> SqliteOutbox::Stats() {
+  constexpr std::string_view kOp = "stats";
+  // One read transaction, so the numbers agree with each other.
+  FLEET_TRY(Exec(db_, "BEGIN", kOp));
+  struct EndRead {
+    sqlite3* db;
+    ~EndRead() { sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr); }
+  } end{db_};
+  OutboxStats stats;
+  const auto count = [this, kOp](const char* sql, uint64_t* out) -> Result<void> {
+    auto value = QueryInt(sql, kOp);
+    if (!value.ok()) return value.error();
+    *out = static_cast<uint64_t>(*value);
+    return {};
+  };
+  FLEET_TRY(count("SELECT count(*) FROM reports WHERE quarantined = 0", &stats.pending_reports));
+  FLEET_TRY(count("SELECT count(*) FROM reports WHERE quarantined = 1", &stats.quarantined_reports));
+  FLEET_TRY(count("SELECT count(*) FROM meter_reads WHERE report_id IS NULL", &stats.pending_meter_reads));
+  FLEET_TRY(count("SELECT count(*) FROM printer_states WHERE report_id IS NULL", &stats.pending_states));
+  {
+    Stmt stmt(db_,
+              "WITH live(id) AS (SELECT id FROM reports WHERE quarantined = 0) "
+              "SELECT min(t) FROM ("
+              " SELECT min(collected_at) AS t FROM meter_reads WHERE report_id IS NULL OR report_id IN live"
+              " UNION ALL SELECT min(collected_at) FROM printer_states WHERE report_id IS NULL OR report_id IN live"
+              " UNION ALL SELECT min(started_at) FROM scans WHERE report_id IS NULL OR report_id IN live)");
+    FLEET_TRY(stmt.Step(kOp));
+    if (!stmt.IsNull(0)) stats.oldest = FromMs(stmt.Int(0));
+  }
+  auto last = GetMeta("last_delivery");
+  if (!last.ok()) return last.error();
+  if (*last) stats.last_delivery = FromMs(std::strtoll((*last)->c_str(), nullptr, 10));
+  uint64_t pages = 0;
+  uint64_t page_size = 0;
+  FLEET_TRY(count("PRAGMA page_count", &pages));
+  FLEET_TRY(count("PRAGMA page_size", &page_size));
+  stats.bytes = pages * page_size;
+  return stats;
+}
+
+Result<void> SqliteOutbox::SaveCloudWord(const std::string& word) {
+  Txn txn(db_);
+  FLEET_TRY(txn.Begin("save cloud word"));
+  FLEET_TRY(SetMeta("cloud_word", word));
+  return txn.Commit("save cloud word");
+}
+
+Result<std::optional<std::string>> SqliteOutbox::LoadCloudWord() { return GetMeta("cloud_word"); }
+
+Result<void> Migrate(sqlite3* db, const std::string& path) {
+  const std::string op = "open " + path;
+  int64_t version = 0;
+  {
+    Stmt stmt(db, "PRAGMA user_version");
+    auto row = stmt.Step(op);
+    if (!row.ok()) return row.error();
+    version = *row ? stmt.Int(0) : 0;
+  }
+  if (version > kSchemaVersion) {
+    return MakeError(ErrorCode::kIo, "outbox DB: " + op + ": written by a newer fleet-agent (schema " +
+                                         std::to_string(version) + ", this one knows up to " +
+                                         std::to_string(kSchemaVersion) + ")");
+  }
+  for (; version < kSchemaVersion; ++version) {
+    const std::string step = "migrate " + path + " to schema " + std::to_string(version + 1);
+    Txn txn(db);
+    FLEET_TRY(txn.Begin(step));
+    FLEET_TRY(Exec(db, kMigrations[version], step));
+    FLEET_TRY(Exec(db, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str(), step));
+    FLEET_TRY(txn.Commit(step));
+  }
+  return {};
+}
+
+// Creates the file ourselves so its mode is 0600 whatever the umask; SQLite gives the -wal and
+// -shm files the mode of the database file.
+Result<void> CreatePrivateFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0) {
+    const int rc = ::fchmod(fd, 0600);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) return MakeError(ErrorCode::kIo, "outbox DB: create " + path + ": " + std::strerror(err));
+    return {};
+  }
+  if (errno != EEXIST) {
+    return MakeError(ErrorCode::kIo, "outbox DB: create " + path + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+    ::chmod(path.c_str(), 0600);  // best effort: an older file made under a loose umask
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxLimits limits) {
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) {
+    if (auto made = MakePrivateDirs(parent.string()); !made.ok()) {
+      return MakeError(ErrorCode::kIo, "outbox DB: open " + path + ": " + made.error().message);
+    }
+  }
+  FLEET_TRY(CreatePrivateFile(path));
+
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, nullptr);
+  if (rc != SQLITE_OK) {
+    Error error = DbError(db, rc, "open " + path);
+    sqlite3_close_v2(db);
+    return error;
+  }
+  struct CloseOnError {
+    sqlite3* db;
+    ~CloseOnError() {
+      if (db != nullptr) sqlite3_close_v2(db);
+    }
+  } guard{db};
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+
+  const std::string op = "open " + path;
+  // auto_vacuum only takes effect on a new, empty file (before the first table).
+  FLEET_TRY(Exec(db, "PRAGMA auto_vacuum = INCREMENTAL", op));
+  {
+    Stmt wal(db, "PRAGMA journal_mode = WAL");
+    auto row = wal.Step(op);
+    if (!row.ok()) return row.error();
+    if (!*row || Lower(wal.Text(0)) != "wal") {
+      return MakeError(ErrorCode::kIo, "outbox DB: " + op + ": cannot switch to WAL journal mode (got " +
+                                           (*row ? wal.Text(0) : std::string("nothing")) + ")");
+    }
+  }
+  FLEET_TRY(Exec(db, "PRAGMA synchronous = FULL", op));
+  FLEET_TRY(Migrate(db, path));
+
+  guard.db = nullptr;
+  return std::unique_ptr<Outbox>(new SqliteOutbox(db, std::move(limits)));
+}
+
+}  // namespace fleet::uplink
