@@ -1,0 +1,323 @@
+#include "uplink/proxy.h"
+
+#include <arpa/inet.h>
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+
+namespace fleet::uplink {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && Lower(s.substr(0, prefix.size())) == prefix;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out.push_back(s[i]);
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    int hi = HexValue(s[i + 1]);
+    int lo = HexValue(s[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
+// "host[:port]" or "[v6][:port]" -> host (no brackets) and port; `port` keeps its default when
+// absent. False for an empty host, a bad port or stray brackets.
+bool SplitHostPort(std::string_view authority, std::string& host, std::uint16_t& port) {
+  std::string_view port_text;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    host = std::string(authority.substr(1, close - 1));
+    std::string_view rest = authority.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return false;
+      port_text = rest.substr(1);
+      if (port_text.empty()) return false;
+    }
+    in6_addr addr{};
+    if (inet_pton(AF_INET6, host.c_str(), &addr) != 1) return false;
+  } else {
+    auto colon = authority.rfind(':');
+    if (colon != std::string_view::npos) {
+      if (authority.find(':') != colon) return false;  // a bare IPv6 literal needs brackets
+      port_text = authority.substr(colon + 1);
+      if (port_text.empty()) return false;
+      authority = authority.substr(0, colon);
+    }
+    host = std::string(authority);
+    for (char c : host) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')) {
+        return false;
+      }
+    }
+  }
+  if (host.empty()) return false;
+  if (!port_text.empty()) {
+    unsigned value = 0;
+    auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+    if (ec != std::errc() || ptr != port_text.data() + port_text.size() || value == 0 ||
+        value > 65535) {
+      return false;
+    }
+    port = static_cast<std::uint16_t>(value);
+  }
+  host = Lower(host);
+  return true;
+}
+
+// An address as 4 or 16 bytes; nullopt for a name.
+std::optional<std::array<unsigned char, 16>> ParseIp(const std::string& text, int& bits) {
+  std::array<unsigned char, 16> bytes{};
+  if (inet_pton(AF_INET, text.c_str(), bytes.data()) == 1) {
+    bits = 32;
+    return bytes;
+  }
+  if (inet_pton(AF_INET6, text.c_str(), bytes.data()) == 1) {
+    bits = 128;
+    return bytes;
+  }
+  return std::nullopt;
+}
+
+bool PrefixEqual(const std::array<unsigned char, 16>& a, const std::array<unsigned char, 16>& b,
+                 int prefix_bits) {
+  int full = prefix_bits / 8;
+  if (std::memcmp(a.data(), b.data(), static_cast<std::size_t>(full)) != 0) return false;
+  int rest = prefix_bits % 8;
+  if (rest == 0) return true;
+  unsigned char mask = static_cast<unsigned char>(0xFF << (8 - rest));
+  return (a[static_cast<std::size_t>(full)] & mask) == (b[static_cast<std::size_t>(full)] & mask);
+}
+
+bool EntryMatches(std::string_view entry, const std::string& host) {
+  if (entry == "*") return true;
+  std::string pattern = Lower(entry);
+  // Strip brackets and a port: "[::1]:443", "host:8080". A bare IPv6 literal has several ':'.
+  if (!pattern.empty() && pattern.front() == '[') {
+    auto close = pattern.find(']');
+    if (close == std::string::npos) return false;
+    pattern = pattern.substr(1, close - 1);
+  } else if (pattern.find(':') != std::string::npos &&
+             pattern.find(':') == pattern.rfind(':')) {
+    pattern = pattern.substr(0, pattern.find(':'));
+  }
+  if (pattern.empty()) return false;
+
+  int host_bits = 0;
+  auto host_ip = ParseIp(host, host_bits);
+  auto slash = pattern.find('/');
+  std::string address = pattern.substr(0, slash);
+  int pattern_bits = 0;
+  auto pattern_ip = ParseIp(address, pattern_bits);
+  if (pattern_ip) {
+    if (!host_ip || host_bits != pattern_bits) return false;
+    int prefix = pattern_bits;
+    if (slash != std::string::npos) {
+      std::string_view text = std::string_view(pattern).substr(slash + 1);
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), prefix);
+      if (ec != std::errc() || ptr != text.data() + text.size() || prefix < 0 ||
+          prefix > pattern_bits) {
+        return false;
+      }
+    }
+    return PrefixEqual(*host_ip, *pattern_ip, prefix);
+  }
+  if (host_ip) return false;  // a name pattern never matches an address
+
+  if (pattern.rfind("*.", 0) == 0) pattern.erase(0, 1);
+  if (pattern.front() == '.') pattern.erase(0, 1);
+  while (!pattern.empty() && pattern.back() == '.') pattern.pop_back();
+  std::string name = host;
+  while (!name.empty() && name.back() == '.') name.pop_back();
+  if (pattern.empty()) return false;
+  if (name == pattern) return true;
+  return name.size() > pattern.size() &&
+         name.compare(name.size() - pattern.size(), pattern.size(), pattern) == 0 &&
+         name[name.size() - pattern.size() - 1] == '.';
+}
+
+std::string EnvOr(const char* lower, const char* upper) {
+  const char* value = std::getenv(lower);
+  if (value == nullptr || *value == '\0') value = std::getenv(upper);
+  return value ? std::string(value) : std::string();
+}
+
+}  // namespace
+
+Result<BaseUrl> ParseBaseUrl(std::string_view url) {
+  auto bad = [&](const std::string& why) {
+    return MakeError(ErrorCode::kConfig,
+                     "invalid cloud URL '" + RedactUrlPassword(url) + "': " + why);
+  };
+  if (!StartsWithNoCase(url, "https://")) return bad("expected https://host[:port][/prefix]");
+  std::string_view rest = url.substr(8);
+  if (rest.find_first_of("?#") != std::string_view::npos) return bad("no query or fragment allowed");
+  auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (authority.find('@') != std::string_view::npos) return bad("no user info allowed");
+  BaseUrl out;
+  if (!SplitHostPort(authority, out.host, out.port)) return bad("bad host or port");
+  if (slash != std::string_view::npos) {
+    std::string prefix(rest.substr(slash));
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    for (char c : prefix) {
+      if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return bad("bad path");
+    }
+    out.prefix = prefix;
+  }
+  return out;
+}
+
+Result<ProxyUrl> ParseProxyUrl(std::string_view url) {
+  auto bad = [&](const std::string& why) {
+    return MakeError(ErrorCode::kConfig,
+                     "invalid proxy URL '" + RedactUrlPassword(url) + "': " + why);
+  };
+  std::string_view rest = Trim(url);
+  auto scheme_end = rest.find("://");
+  if (scheme_end != std::string_view::npos) {
+    std::string scheme = Lower(rest.substr(0, scheme_end));
+    if (scheme != "http") {
+      return bad("unsupported scheme '" + scheme + "' (expected http://[user:pass@]host:port)");
+    }
+    rest = rest.substr(scheme_end + 3);
+  }
+  ProxyUrl out;
+  // The last '@' ends the user info: a password may hold '/', '?' or '#' unencoded.
+  auto at = rest.rfind('@');
+  if (at != std::string_view::npos) {
+    std::string_view userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    auto colon = userinfo.find(':');
+    auto user = PercentDecode(userinfo.substr(0, colon));
+    std::optional<std::string> pass = std::string();
+    if (colon != std::string_view::npos) pass = PercentDecode(userinfo.substr(colon + 1));
+    if (!user || !pass) return bad("bad percent-encoding in the user info");
+    if (user->empty()) return bad("empty user name");
+    out.has_credentials = true;
+    out.username = std::move(*user);
+    out.password = std::move(*pass);
+  }
+  auto slash = rest.find('/');
+  if (slash != std::string_view::npos) {
+    if (rest.substr(slash) != "/") return bad("a proxy URL has no path");
+    rest = rest.substr(0, slash);
+  }
+  if (rest.find_first_of("?#") != std::string_view::npos) return bad("no query or fragment allowed");
+  if (!SplitHostPort(rest, out.host, out.port)) return bad("bad host or port");
+  return out;
+}
+
+std::string BasicProxyAuthorization(const ProxyUrl& proxy) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string in = proxy.username + ":" + proxy.password;
+  std::string out = "Basic ";
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (i < in.size()) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+bool NoProxyMatches(std::string_view no_proxy, std::string_view host) {
+  std::string target = Lower(Trim(host));
+  if (!target.empty() && target.front() == '[' && target.back() == ']') {
+    target = target.substr(1, target.size() - 2);
+  }
+  if (target.empty()) return false;
+  std::size_t start = 0;
+  while (start <= no_proxy.size()) {
+    auto end = no_proxy.find_first_of(", \t", start);
+    if (end == std::string_view::npos) end = no_proxy.size();
+    std::string_view entry = Trim(no_proxy.substr(start, end - start));
+    if (!entry.empty() && EntryMatches(entry, target)) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+ProxyEnvironment ReadProxyEnvironment() {
+  return ProxyEnvironment{EnvOr("https_proxy", "HTTPS_PROXY"), EnvOr("no_proxy", "NO_PROXY")};
+}
+
+Result<std::optional<ProxyUrl>> SelectProxy(const std::string& explicit_proxy, bool use_environment,
+                                            const ProxyEnvironment& environment,
+                                            std::string_view target_host) {
+  std::string_view chosen = Trim(explicit_proxy);
+  if (chosen.empty()) {
+    if (!use_environment || Trim(environment.https_proxy).empty()) {
+      return std::optional<ProxyUrl>();
+    }
+    if (NoProxyMatches(environment.no_proxy, target_host)) return std::optional<ProxyUrl>();
+    chosen = environment.https_proxy;
+  }
+  auto parsed = ParseProxyUrl(chosen);
+  if (!parsed.ok()) {
+    Error error = parsed.error();
+    if (Trim(explicit_proxy).empty()) error.message = "HTTPS_PROXY: " + error.message;
+    return error;
+  }
+  return std::optional<ProxyUrl>(std::move(parsed).value());
+}
+
+std::string RedactUrlPassword(std::string_view url) {
+  std::string out(url);
+  auto scheme = out.find("://");
+  std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  // The last '@' anywhere, not only before the first '/': a careless password may hold a '/'
+  // and over-redacting a path in an error message costs nothing.
+  auto at = out.rfind('@');
+  if (at == std::string::npos || at < start) return out;
+  auto colon = out.find(':', start);
+  if (colon == std::string::npos || colon > at) return out;
+  out.replace(colon + 1, at - colon - 1, "***");
+  return out;
+}
+
+}  // namespace fleet::uplink
