@@ -215,7 +215,16 @@ class EmulatorTest : public ::testing::Test {
     ASSERT_TRUE(emulator_->ready()) << emulator_->log();
   }
   void TearDown() override {
-    if (HasFailure() && emulator_) std::cerr << "emulator log:\n" << emulator_->log();
+    if (!emulator_) return;
+    // Every emulator ends on SIGTERM with exit 0; the sanitizer build would say otherwise
+    // (leaks, UB, memory errors) in its log and exit code.
+    if (emulator_->process().running()) {
+      EXPECT_EQ(emulator_->Stop(), 0);
+    }
+    std::string log = emulator_->log();
+    EXPECT_EQ(log.find("Sanitizer"), std::string::npos) << log;
+    EXPECT_EQ(log.find("runtime error"), std::string::npos) << log;
+    if (HasFailure()) std::cerr << "emulator log:\n" << log;
   }
 
   std::string db() const { return dir_.path() + "/cloud.sqlite"; }
