@@ -130,6 +130,12 @@ Error DbError(sqlite3* db, int rc, std::string_view op) {
       break;
     default:
       message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+      // "disk I/O error" alone does not say what to fix; the OS error does.
+      if (const int err = db != nullptr ? sqlite3_system_errno(db) : 0;
+          err != 0 && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN ||
+                       (rc & 0xff) == SQLITE_READONLY)) {
+        message += " (" + std::string(std::strerror(err)) + ")";
+      }
   }
   return MakeError(ErrorCode::kIo, std::move(message));
 }

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -518,6 +520,70 @@ TEST(Outbox, ReactivationRebuildsUnsentReportsUnderTheNewIdentity) {
   ASSERT_EQ(body["printers"].size(), 1u);
   EXPECT_EQ(body["printers"][0]["lifetime_page_count"], 7);  // the newer state won
   EXPECT_EQ(StatsOk(*outbox).pending_reports, 1u);
+}
+
+TEST(Outbox, QuarantinedReportsAreDroppedOnceOlderThanMaxAge) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());  // max_age 720h
+  ASSERT_TRUE(outbox);
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.1", "A", 5)}));
+  auto bad = NextOk(*outbox);
+  ASSERT_TRUE(bad);
+  ASSERT_TRUE(outbox->Quarantine(bad->id, "HTTP 400").ok());
+  *clock.now = kT0 + hours(24 * 29);
+  std::vector<std::string> warnings;
+  AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 6)}), &warnings);
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(StatsOk(*outbox).quarantined_reports, 1u);
+  *clock.now = kT0 + hours(24 * 31);
+  AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 7)}), &warnings);
+  EXPECT_EQ(warnings, std::vector<std::string>{"outbox: dropped 1 quarantined report(s) kept for diagnosis"});
+  EXPECT_EQ(StatsOk(*outbox).quarantined_reports, 0u);
+  auto next = NextOk(*outbox);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(Reads(json::parse(next->body)), (std::vector<std::pair<std::string, int64_t>>{{"A", 6}, {"A", 7}}));
+}
+
+// A write that fails half-way (here: the file size limit, as a full disk would) rolls back:
+// what was committed before is intact and the outbox keeps working once space is back.
+TEST(Outbox, FailedWriteLosesNothingCommitted) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.1", "A", 5)}));
+  auto first = NextOk(*outbox);
+  ASSERT_TRUE(first);
+
+  std::vector<Printer> many;
+  for (int i = 0; i < 500; ++i) many.push_back(MakePrinter("10.0.1.1", "BIG" + std::to_string(i), i));
+  const ScanReport big = MakeScan(kT0 + hours(1), many);
+  struct stat wal {};
+  ASSERT_EQ(::stat((dir.db() + "-wal").c_str(), &wal), 0);
+  rlimit old_limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit tight = old_limit;
+  tight.rlim_cur = static_cast<rlim_t>(wal.st_size);
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &tight), 0);
+  std::vector<std::string> warnings;
+  auto failed = outbox->AddScan(big, &warnings);
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  std::signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, ErrorCode::kIo);
+  EXPECT_EQ(failed.error().message.rfind("outbox DB: add scan: ", 0), 0u) << failed.error().message;
+  EXPECT_NE(failed.error().message.find("disk I/O error"), std::string::npos) << failed.error().message;
+
+  const OutboxStats stats = StatsOk(*outbox);
+  EXPECT_EQ(stats.pending_states, 0u);
+  EXPECT_EQ(stats.pending_meter_reads, 0u);
+  auto again = NextOk(*outbox);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->body, first->body);
+  AddOk(*outbox, big);
+  EXPECT_EQ(StatsOk(*outbox).pending_states, 500u);
 }
 
 TEST(Outbox, CloudWordSurvivesRestart) {
