@@ -15,10 +15,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
 
+#include "agent/cloud.h"
 #include "agent/progress.h"
 #include "agent/scan_job.h"
 #include "agent/table.h"
@@ -42,6 +44,7 @@ struct Args {
   bool upload = false;
   std::string format = "table";
   std::string profiles_dir;
+  std::string activation_code;
 };
 
 std::string DefaultProfilesDir() {
@@ -60,7 +63,7 @@ std::optional<fleet::config::Config> LoadOrReport(const std::string& path) {
 }
 
 int ScanOnce(const fleet::config::Config& config, const Args& args,
-             std::shared_ptr<spdlog::logger> log) {
+             const std::shared_ptr<spdlog::logger>& log) {
   // 3. printer profiles
   auto profiles = fleet::snmp::ProfileSet::LoadFromDirectory(args.profiles_dir);
   if (!profiles.ok()) {
@@ -107,6 +110,28 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
             report->addresses_scanned, report->responding, report->printers.size(),
             stats.packets_sent, report->duration_ms);
 
+  // The cloud's word: fresh from this upload, else whatever it said last (the diagnostic scan
+  // shows each printer's MPS state and readiness as the cloud last gave them).
+  bool upload_ok = true;
+  std::optional<std::string> cloud_word;
+  if (args.upload && !report->cancelled) {
+    fleet::agent::UploadOutcome up = fleet::agent::UploadScan(config, *report, *log);
+    upload_ok = up.ok;
+    cloud_word = up.cloud_word;
+    if (up.ok) {
+      log->info("{}", up.message);
+    } else {
+      std::cerr << "fleet-agent: --upload: " << up.message << "\n";
+    }
+  } else if (std::filesystem::exists(fleet::agent::OutboxPath(config))) {
+    if (auto outbox = fleet::uplink::Outbox::Open(fleet::agent::OutboxPath(config)); outbox.ok()) {
+      if (auto word = outbox.value()->LoadCloudWord(); word.ok() && word.value()) {
+        cloud_word = *word.value();
+      }
+    }
+  }
+  if (cloud_word) fleet::agent::ApplyCloudWord(*cloud_word, *report);
+
   if (args.format == "json") {
     std::cout << fleet::uplink::ScanReportToJson(*report) << "\n";
   } else {
@@ -116,11 +141,7 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
 
   // 7. exit code
   if (report->cancelled) return kExitFailure;
-  if (args.upload) {
-    std::cerr << "fleet-agent: --upload: the cloud uplink is not part of this build yet "
-                 "(issue \"2. Uplink\"); the scan above was not sent\n";
-    return kExitFailure;
-  }
+  if (!upload_ok) return kExitFailure;
   // A device that refused every credential or could not be read completely is a target that
   // failed: the inventory is partial, and scripts should notice.
   if (!report->errors.empty()) return kExitPartial;
@@ -144,6 +165,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json"}));
   app.add_flag("--upload", args.upload, "With --scan-once: send the result to the cloud");
   app.add_option("--profiles-dir", args.profiles_dir, "Printer profile directory");
+  CLI::App* activate =
+      app.add_subcommand("activate", "Exchange an activation code for this agent's credential");
+  activate->add_option("--code", args.activation_code, "Activation code from the fleet cloud")
+      ->required();
+  CLI::App* status = app.add_subcommand(
+      "status", "Agent id, cloud reachability, outbox depth and age, last upload");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -167,10 +194,18 @@ int main(int argc, char** argv) {
   // 2. config
   auto config = LoadOrReport(args.config_path);
   if (!config) return kExitUsage;
+  if (args.upload && config->cloud.url.empty()) {
+    std::cerr << "fleet-agent: --upload: cloud.url is not set in " << args.config_path
+              << "; set it to the fleet cloud's https:// URL\n";
+    return kExitUsage;
+  }
 
   auto log = spdlog::stderr_color_mt("agent");
   log->set_level(spdlog::level::from_str(config->log.level));
   log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %n: %v");
+
+  if (activate->parsed()) return fleet::agent::RunActivate(*config, args.activation_code, std::cout, *log);
+  if (status->parsed()) return fleet::agent::RunStatus(*config, std::cout, *log);
 
   if (args.check_config) {
     std::cout << args.config_path << ": configuration is valid\n";

@@ -1,0 +1,49 @@
+// The agent's side of the cloud for the one-shot commands: `activate`, `status` and
+// `--scan-once --upload`. Builds the HTTPS transport, the outbox and the identity from the
+// Config and runs the uplink code the daemon uses (uplink/uploader.h), each on its own
+// io_context, to completion. Output goes to the streams given; secrets never do.
+// Not thread-safe.
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/core/scan_report.h"
+#include "config/config.h"
+#include "uplink/https_transport.h"
+#include "uplink/outbox.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace fleet::agent {
+
+uplink::HttpsTransportOptions TransportOptionsFrom(const config::Config& config);
+uplink::OutboxLimits OutboxLimitsFrom(const config::Config& config);
+std::string OutboxPath(const config::Config& config);
+
+// `fleet-agent activate --code CODE`. Returns the process exit code.
+int RunActivate(const config::Config& config, const std::string& code, std::ostream& out,
+                spdlog::logger& log);
+
+// `fleet-agent status`. Returns the process exit code (0 even when the cloud is unreachable:
+// status reports, it does not judge; 1 when local state cannot be read).
+int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& log);
+
+struct UploadOutcome {
+  bool ok = false;
+  std::string message;                    // one line for the operator
+  std::optional<std::string> cloud_word;  // the cloud's last answer (JSON), when there is one
+};
+
+// Puts the scan into the outbox (always, so nothing is lost) and drains the outbox to the cloud.
+UploadOutcome UploadScan(const config::Config& config, const ScanReport& scan, spdlog::logger& log);
+
+// Applies the cloud's word (docs/uplink-protocol.md) to the printers of a scan: MPS state and
+// the qualification status the cloud gave, or the local readiness when it gave none.
+void ApplyCloudWord(const std::string& cloud_word_json, ScanReport& scan);
+
+}  // namespace fleet::agent

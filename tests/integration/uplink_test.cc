@@ -1,0 +1,365 @@
+// The uplink end to end: the real fleet-agent binary, simulated printers (snmpsimd, the
+// project's own recordings) and the real fleet-cloud-emulator over TLS with a test PKI made at
+// test time. Activation, reports with every printer field, a failing cloud (500, 429, resets,
+// timeouts) across several scans with every meter read counted exactly once, kill -9 in the
+// middle of an upload, each TLS failure refused before anything is sent, and no secret in any
+// output at any log level.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <set>
+
+#include "tests/integration/agent_runner.h"
+#include "tests/integration/recording_server.h"
+#include "tests/support/cloud_emulator.h"
+
+namespace fleet::test {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr char kBase[] = "127.7.0.1";
+constexpr uint16_t kPort = 16461;
+constexpr size_t kPrinters = 8;  // tests/data/demo: 8 printers, a switch and a server
+
+// Everything any agent run printed, for the secrets check at the end.
+std::vector<std::string>& AllOutput() {
+  static std::vector<std::string> out;
+  return out;
+}
+std::set<std::string>& Secrets() {
+  static std::set<std::string> secrets;
+  return secrets;
+}
+
+class UplinkTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    pki_ = new TempDir("fleet-pki");
+    pki_error_ = MakeTestPki(pki_->path());
+    std::string error;
+    server_ = RecordingServer::Start({std::string(FLEET_SOURCE_DIR) + "/tests/data/demo"}, kBase,
+                                     kPort, &error).release();
+    if (!server_) server_error_ = error;
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete pki_;
+  }
+
+  void SetUp() override {
+    ASSERT_TRUE(pki_error_.empty()) << pki_error_;
+    ASSERT_NE(server_, nullptr) << "snmpsimd did not start: " << server_error_;
+  }
+
+  std::unique_ptr<CloudEmulator> StartEmulator(const std::string& cert = "server") {
+    EmulatorOptions o;
+    o.pki_dir = pki_->path();
+    o.cert = cert + ".pem";
+    o.key = cert + ".key";
+    o.db = dir_.path() + "/cloud-" + cert + ".db";
+    o.work_dir = dir_.path();
+    auto e = std::make_unique<CloudEmulator>(o);
+    EXPECT_TRUE(e->ready()) << e->log();
+    return e;
+  }
+
+  // An agent configuration for this test's state directory; `cloud_extra` adds cloud.* lines.
+  std::string Config(const std::string& url, const std::string& cloud_extra = "",
+                     const std::string& name = "agent.yaml") {
+    const std::string path = dir_.path() + "/" + name;
+    WriteFile(path, "search:\n  include: [127.7.0.1-10]\n"
+                    "snmp:\n  port: " + std::to_string(kPort) + "\n  timeout: 2s\n"
+                    "cloud:\n  url: " + url + "\n"
+                    "  ca_file: " + pki_->path() + "/ca.pem\n" + cloud_extra +
+                    "agent:\n  state_dir: " + state_dir() + "\n"
+                    "log:\n  level: trace\n");
+    return path;
+  }
+  std::string state_dir() const { return dir_.path() + "/state"; }
+
+  CommandResult Agent(const std::vector<std::string>& args) {
+    CommandResult r = RunAgent(args, 120s);
+    AllOutput().push_back(r.stdout_text + r.stderr_text);
+    return r;
+  }
+
+  // Activates the agent of `config` against `e`; the token joins the secrets to look for.
+  void Activate(CloudEmulator& e, const std::string& config) {
+    const std::string code = e.NewActivationCode();
+    ASSERT_FALSE(code.empty());
+    Secrets().insert(code);
+    CommandResult r = Agent({"--config", config, "activate", "--code", code});
+    ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+    ASSERT_NE(r.stdout_text.find("activated: agent id agt_"), std::string::npos) << r.stdout_text;
+    json creds = json::parse(ReadFile(state_dir() + "/credentials.json"), nullptr, false);
+    ASSERT_TRUE(creds.is_object());
+    Secrets().insert(creds.value("token", ""));
+  }
+
+  static json MeterReads(CloudEmulator& e, const std::string& serial) {
+    return e.AdminJson("/admin/meter-reads?serial=" + serial);
+  }
+
+  static TempDir* pki_;
+  static std::string pki_error_;
+  static RecordingServer* server_;
+  static std::string server_error_;
+  TempDir dir_{"fleet-uplink-test"};
+};
+
+TempDir* UplinkTest::pki_ = nullptr;
+std::string UplinkTest::pki_error_;
+RecordingServer* UplinkTest::server_ = nullptr;
+std::string UplinkTest::server_error_;
+
+TEST_F(UplinkTest, ActivationThenAReportWithTheAgentVersionAndEveryPrinterField) {
+  auto e = StartEmulator();
+  const std::string cfg = Config(e->url());
+  Activate(*e, cfg);
+
+  struct stat st {};
+  ASSERT_EQ(stat(state_dir().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(stat((state_dir() + "/credentials.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  CommandResult scan = Agent({"--config", cfg, "--scan-once", "--upload", "--format", "json"});
+  ASSERT_EQ(scan.exit_code, 0) << scan.stderr_text;
+  json printed = ParseScanJson(scan);
+  ASSERT_TRUE(printed.is_object()) << scan.stdout_text;
+  ASSERT_EQ(printed["printers"].size(), kPrinters);
+
+  json stats = e->AdminJson("/admin/stats");
+  EXPECT_EQ(stats["reports_received"], 1);
+  EXPECT_EQ(stats["meter_reads"], kPrinters);
+
+  json reports = e->AdminJson("/admin/reports");
+  ASSERT_TRUE(reports.is_array() && !reports.empty()) << reports.dump();
+  json report = reports.back().contains("body") ? reports.back()["body"] : reports.back();
+  if (report.is_string()) report = json::parse(report.get<std::string>(), nullptr, false);
+  CommandResult version = Agent({"--version"});
+  EXPECT_EQ("fleet-agent " + report.value("agent_version", "?") + "\n", version.stdout_text);
+  ASSERT_EQ(report["printers"].size(), kPrinters) << report.dump(1);
+  // Every field of the scan JSON reaches the cloud, with the same values.
+  for (const auto& shown : printed["printers"]) {
+    const json* sent = FindByIp(report["printers"], shown["ip"]);
+    ASSERT_NE(sent, nullptr) << shown["ip"];
+    for (const auto& [key, value] : shown.items()) {
+      if (key == "mps" || key == "readiness") continue;  // the cloud's own word, not a reading
+      EXPECT_TRUE(sent->contains(key)) << shown["ip"] << " lacks " << key;
+      if (sent->contains(key)) EXPECT_EQ((*sent)[key], value) << shown["ip"] << " " << key;
+    }
+    EXPECT_TRUE(sent->contains("collected_at"));
+  }
+  // The cloud's printers table holds what was read.
+  json printers = e->AdminJson("/admin/printers");
+  ASSERT_EQ(printers.size(), kPrinters);
+  for (const auto& p : printers) {
+    if (p["serial"] == "PHBJQ41207") {
+      EXPECT_EQ(p["lifetime_page_count"], 48213);
+      EXPECT_EQ(p["model"], "LaserJet M507");
+    }
+  }
+
+  CommandResult status = Agent({"--config", cfg, "status"});
+  EXPECT_EQ(status.exit_code, 0) << status.stderr_text;
+  EXPECT_NE(status.stdout_text.find("reachable, credential accepted"), std::string::npos)
+      << status.stdout_text;
+  EXPECT_NE(status.stdout_text.find("0 report(s) waiting"), std::string::npos) << status.stdout_text;
+}
+
+TEST_F(UplinkTest, TheCloudsWordReachesTheScanOutput) {
+  auto e = StartEmulator();
+  const std::string cfg = Config(e->url());
+  Activate(*e, cfg);
+  ASSERT_EQ(Agent({"--config", cfg, "--scan-once", "--upload"}).exit_code, 0);
+  ASSERT_EQ(e->Admin("PUT", "/admin/printers/PHBJQ41207/mps", R"({"state":"managed"})").status, 200);
+  ASSERT_EQ(e->Admin("PUT", "/admin/printers/3HW04517/mps", R"({"state":"pending"})").status, 200);
+  CommandResult r = Agent({"--config", cfg, "--scan-once", "--upload", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  json j = ParseScanJson(r);
+  for (const auto& p : j["printers"]) {
+    if (p["serial"] == "PHBJQ41207") {
+      EXPECT_EQ(p["mps"], "managed");
+      EXPECT_EQ(p["readiness"], "Printer already managed");
+    } else if (p["serial"] == "3HW04517") {
+      EXPECT_EQ(p["mps"], "pending");
+      EXPECT_EQ(p["readiness"], "Pending management");
+    } else {
+      EXPECT_EQ(p["mps"], "none") << p["serial"];
+    }
+  }
+  // A later scan without --upload shows what the cloud said last.
+  CommandResult offline = Agent({"--config", cfg, "--scan-once"});
+  EXPECT_NE(offline.stdout_text.find("Printer already managed"), std::string::npos)
+      << offline.stdout_text;
+}
+
+// 500s, a 429 with Retry-After, a reset connection and an answer too slow for the agent's
+// timeout, each across its own scan; then a healthy cloud: every read of every scan arrives and
+// the emulator counts each exactly once (the slow one was stored, then resent with the same
+// idempotency key and recognised as a duplicate).
+TEST_F(UplinkTest, AFailingCloudLosesNoMeterReadAndCountsEachOnce) {
+  auto e = StartEmulator();
+  const std::string cfg = Config(e->url(), "  timeout: 1s\n");
+  Activate(*e, cfg);
+
+  struct Fault {
+    std::string mode;
+    int retry_after_s, delay_ms;
+    std::string expect;  // in the agent's error
+  };
+  const std::vector<Fault> faults = {{"http_500", 0, 0, "HTTP 500"},
+                                     {"http_429", 7, 0, "retry after 7 s"},
+                                     {"reset", 0, 0, "upload stopped"},
+                                     {"slow", 0, 2500, "upload stopped"}};
+  for (const auto& f : faults) {
+    SCOPED_TRACE(f.mode);
+    ASSERT_TRUE(e->SetFault(f.mode, f.retry_after_s, f.delay_ms));
+    CommandResult r = Agent({"--config", cfg, "--scan-once", "--upload"});
+    EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
+    EXPECT_NE(r.stderr_text.find(f.expect), std::string::npos) << r.stderr_text;
+    EXPECT_NE(r.stderr_text.find("kept in the outbox"), std::string::npos) << r.stderr_text;
+  }
+  std::this_thread::sleep_for(2s);  // let the slow answer finish on the emulator's side
+  ASSERT_TRUE(e->SetFault("none"));
+  CommandResult healthy = Agent({"--config", cfg, "--scan-once", "--upload"});
+  ASSERT_EQ(healthy.exit_code, 0) << healthy.stderr_text;
+
+  const size_t scans = faults.size() + 1;
+  json stats = e->AdminJson("/admin/stats");
+  EXPECT_EQ(stats["meter_reads"], scans * kPrinters) << stats.dump();
+  EXPECT_EQ(stats["duplicates_ignored"], 1) << stats.dump();
+  json reads = MeterReads(*e, "PHBJQ41207");
+  ASSERT_EQ(reads.size(), scans) << reads.dump(1);
+  std::set<std::string> times;
+  for (const auto& r : reads) times.insert(r["collected_at"].get<std::string>());
+  EXPECT_EQ(times.size(), scans) << "each scan's read once, none twice";
+
+  CommandResult status = Agent({"--config", cfg, "status"});
+  EXPECT_NE(status.stdout_text.find("0 report(s) waiting, 0 meter read(s)"), std::string::npos)
+      << status.stdout_text;
+}
+
+// kill -9 while the cloud holds the report (stored, answer delayed): on restart the same report
+// goes again, the cloud recognises its key, and nothing is lost or counted twice.
+TEST_F(UplinkTest, KillNineMidUploadLosesNothingAndCountsNothingTwice) {
+  auto e = StartEmulator();
+  const std::string cfg = Config(e->url(), "  timeout: 30s\n");
+  Activate(*e, cfg);
+  ASSERT_TRUE(e->SetFault("slow", 0, 20000));
+
+  SpawnOptions spawn;
+  spawn.argv = {AgentBinary(), "--config", cfg, "--scan-once", "--upload"};
+  spawn.stdout_path = dir_.path() + "/killed.out";
+  spawn.stderr_path = dir_.path() + "/killed.err";
+  Process agent = Process::Spawn(spawn);
+  ASSERT_GT(agent.pid(), 0);
+  bool stored = false;
+  for (auto deadline = std::chrono::steady_clock::now() + 30s;
+       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
+    if (e->AdminJson("/admin/stats").value("reports_received", 0) == 1) {
+      stored = true;
+      break;
+    }
+  }
+  ASSERT_TRUE(stored) << ReadFile(spawn.stderr_path);
+  ASSERT_EQ(kill(agent.pid(), SIGKILL), 0);
+  EXPECT_EQ(agent.Wait(5s), 128 + SIGKILL);
+  AllOutput().push_back(ReadFile(spawn.stdout_path) + ReadFile(spawn.stderr_path));
+
+  ASSERT_TRUE(e->SetFault("none"));
+  CommandResult again = Agent({"--config", cfg, "--scan-once", "--upload"});
+  ASSERT_EQ(again.exit_code, 0) << again.stderr_text;
+  json stats = e->AdminJson("/admin/stats");
+  EXPECT_EQ(stats["meter_reads"], 2 * kPrinters) << stats.dump();
+  EXPECT_EQ(stats["duplicates_ignored"], 1) << stats.dump();
+  EXPECT_EQ(MeterReads(*e, "VNB5K20931").size(), 2u);
+}
+
+// Each TLS failure: refused, the reason logged, nothing sent (the cloud saw no activation and no
+// report). There is no configuration key that turns verification off.
+TEST_F(UplinkTest, EveryTlsFailureIsRefusedBeforeAnythingIsSent) {
+  struct Case {
+    std::string cert;        // what the emulator serves
+    std::string cloud_extra; // agent configuration
+    std::string reason;      // in the agent's error
+  };
+  const std::string wrong_pin(64, 'a');
+  const std::vector<Case> cases = {
+      {"other-server", "", "unable to get local issuer certificate"},
+      {"wrong-host", "", "host name mismatch"},
+      {"expired", "", "expired"},
+      {"server", "  pin_sha256: [" + wrong_pin + "]\n", "pin mismatch"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.cert + c.cloud_extra);
+    auto e = StartEmulator(c.cert);
+    const std::string cfg = Config(e->url(), c.cloud_extra, "tls-" + c.cert + ".yaml");
+    const std::string code = e->NewActivationCode();
+    Secrets().insert(code);
+    CommandResult r = Agent({"--config", cfg, "activate", "--code", code});
+    EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
+    EXPECT_NE(r.stderr_text.find(c.reason), std::string::npos) << r.stderr_text;
+    EXPECT_EQ(e->AdminJson("/admin/stats")["agents"], 0) << "an activation got through";
+    EXPECT_EQ(e->log().find("/api/v1/activate"), std::string::npos) << e->log();
+  }
+
+  // The right pin is accepted; then a wrong one stops an upload before the report leaves.
+  auto e = StartEmulator();
+  const std::string pin = ReadFile(pki_->path() + "/server.spki-sha256").substr(0, 64);
+  const std::string good = Config(e->url(), "  pin_sha256: [" + pin + "]\n", "pinned.yaml");
+  Activate(*e, good);
+  const std::string bad = Config(e->url(), "  pin_sha256: [" + wrong_pin + "]\n", "mispinned.yaml");
+  CommandResult up = Agent({"--config", bad, "--scan-once", "--upload"});
+  EXPECT_EQ(up.exit_code, 1);
+  EXPECT_NE(up.stderr_text.find("pin mismatch"), std::string::npos) << up.stderr_text;
+  EXPECT_EQ(e->AdminJson("/admin/stats")["reports_received"], 0);
+
+  // No switch to turn verification off: such a key is an error, not a silent downgrade.
+  const std::string insecure = dir_.path() + "/insecure.yaml";
+  WriteFile(insecure, "search:\n  include: [127.7.0.1]\ncloud:\n  url: " + e->url() +
+                          "\n  insecure: true\n");
+  EXPECT_EQ(Agent({"--config", insecure, "--check-config"}).exit_code, 2);
+}
+
+TEST_F(UplinkTest, AnInvalidatedAgentIsToldToReactivateAndKeepsItsReads) {
+  auto e = StartEmulator();
+  const std::string cfg = Config(e->url());
+  Activate(*e, cfg);
+  // A token the cloud never issued stands for a revoked agent.
+  json creds = json::parse(ReadFile(state_dir() + "/credentials.json"));
+  creds["token"] = "revoked-token-0000000000000000000000000000";
+  WriteFile(state_dir() + "/credentials.json", creds.dump());
+  CommandResult r = Agent({"--config", cfg, "--scan-once", "--upload"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.stderr_text.find("re-activate"), std::string::npos) << r.stderr_text;
+  CommandResult status = Agent({"--config", cfg, "status"});
+  EXPECT_NE(status.stdout_text.find("re-activation needed"), std::string::npos) << status.stdout_text;
+  EXPECT_NE(status.stdout_text.find("1 report(s) waiting"), std::string::npos) << status.stdout_text;
+  // Activated again: the kept report goes out.
+  Activate(*e, cfg);
+  CommandResult after = Agent({"--config", cfg, "--scan-once", "--upload"});
+  EXPECT_EQ(after.exit_code, 0) << after.stderr_text;
+  EXPECT_EQ(e->AdminJson("/admin/stats")["meter_reads"], 2 * kPrinters);
+}
+
+// Runs last (declaration order): nothing any run printed, at log level trace, holds a secret.
+TEST_F(UplinkTest, ZzNoSecretInAnyOutput) {
+  ASSERT_FALSE(AllOutput().empty());
+  ASSERT_GE(Secrets().size(), 4u);
+  for (const auto& secret : Secrets()) {
+    if (secret.empty()) continue;
+    for (const auto& out : AllOutput()) {
+      EXPECT_EQ(out.find(secret), std::string::npos) << "secret leaked: " << secret.substr(0, 4)
+                                                     << "...";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fleet::test

@@ -1,0 +1,177 @@
+#include "uplink/uploader.h"
+
+#include <nlohmann/json.hpp>
+
+#include "uplink/backoff.h"
+
+namespace fleet::uplink {
+namespace {
+
+using nlohmann::json;
+
+std::string HeaderOr(const HttpResponse& r, const std::string& name, const std::string& dflt) {
+  auto it = r.headers.find(name);
+  return it == r.headers.end() ? dflt : it->second;
+}
+
+// A short, log-safe excerpt of a response body for error messages: the cloud's JSON error when it
+// sent one, never more than 200 bytes.
+std::string Excerpt(const HttpResponse& r) {
+  json j = json::parse(r.body, nullptr, false);
+  if (j.is_object() && j.contains("error")) {
+    std::string out = j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump();
+    if (j.contains("message") && j["message"].is_string()) out += ": " + j["message"].get<std::string>();
+    return out.substr(0, 200);
+  }
+  return r.body.substr(0, 200);
+}
+
+}  // namespace
+
+Uploader::Uploader(Transport& transport, Outbox& outbox, AgentIdentity identity, HostFacts host,
+                   std::string agent_version)
+    : transport_(transport),
+      outbox_(outbox),
+      identity_(std::move(identity)),
+      host_(std::move(host)),
+      agent_version_(std::move(agent_version)) {}
+
+void Uploader::Drain(std::function<void(DrainResult)> done, size_t max_reports) {
+  done_ = std::move(done);
+  budget_ = max_reports;
+  result_ = DrainResult{};
+  SendNext();
+}
+
+void Uploader::SendNext() {
+  if (budget_ == 0) return Finish();
+  auto next = outbox_.NextReport(identity_, host_, agent_version_);
+  if (!next.ok()) {
+    result_.error = next.error();
+    return Finish();
+  }
+  if (!next.value()) {
+    result_.drained = true;
+    return Finish();
+  }
+  --budget_;
+  const PendingReport report = std::move(*next.value());
+  HttpRequest request;
+  request.method = "POST";
+  request.target = "/api/v1/reports";
+  request.headers = {{"Authorization", "Bearer " + identity_.token},
+                     {"Idempotency-Key", report.idempotency_key}};
+  request.body = report.body;
+  const int64_t id = report.id;
+  const int64_t sequence = report.sequence;
+  transport_.Send(std::move(request), [this, id, sequence](Result<HttpResponse> r) {
+    if (!r.ok()) {
+      result_.error = r.error();
+      return Finish();
+    }
+    const HttpResponse& response = r.value();
+    if (response.status >= 200 && response.status < 300) {
+      if (auto ack = outbox_.Acknowledge(id); !ack.ok()) {
+        // Delivered but not forgotten: the next attempt resends the same key and the cloud
+        // answers "duplicate"; nothing is lost or counted twice.
+        result_.error = ack.error();
+        return Finish();
+      }
+      ++result_.delivered;
+      json word = json::parse(response.body, nullptr, false);
+      if (word.is_object() && word.value("duplicate", false)) ++result_.duplicates;
+      result_.cloud_word = response.body;
+      if (auto saved = outbox_.SaveCloudWord(response.body); !saved.ok()) {
+        result_.error = saved.error();
+        return Finish();
+      }
+      return SendNext();
+    }
+    if (response.status == 400) {
+      // The cloud will never take this report; keeping it at the head would block every later
+      // meter read. It stays in the database, set aside, for diagnosis.
+      if (auto q = outbox_.Quarantine(id, "HTTP 400: " + Excerpt(response)); !q.ok()) {
+        result_.error = q.error();
+        return Finish();
+      }
+      ++result_.quarantined;
+      return SendNext();
+    }
+    if (response.status == 401) {
+      result_.agent_invalid = true;
+      result_.error = MakeError(ErrorCode::kAuth,
+                                "the cloud no longer accepts this agent's credential (" +
+                                    Excerpt(response) +
+                                    "); re-activate with: fleet-agent activate --code CODE");
+      return Finish();
+    }
+    if (response.status == 429 || response.status == 503) {
+      result_.retry_after = ParseRetryAfter(HeaderOr(response, "retry-after", ""));
+    }
+    result_.error = MakeError(ErrorCode::kHttpStatus,
+                              "report " + std::to_string(sequence) + ": HTTP " +
+                                  std::to_string(response.status) + " " + Excerpt(response));
+    Finish();
+  });
+}
+
+void Uploader::Finish() {
+  auto done = std::move(done_);
+  done_ = nullptr;
+  if (done) done(result_);
+}
+
+void Activate(Transport& transport, const std::string& code, const HostFacts& host,
+              const std::string& agent_version,
+              std::function<void(Result<AgentIdentity>)> done) {
+  HttpRequest request;
+  request.method = "POST";
+  request.target = "/api/v1/activate";
+  request.body = json{{"activation_code", code},
+                      {"agent_version", agent_version},
+                      {"host", {{"hostname", host.hostname}, {"os", host.os}, {"arch", host.arch}}}}
+                     .dump();
+  transport.Send(std::move(request), [done = std::move(done)](Result<HttpResponse> r) {
+    if (!r.ok()) return done(r.error());
+    const HttpResponse& response = r.value();
+    if (response.status == 403) {
+      return done(MakeError(ErrorCode::kAuth,
+                            "the cloud refused the activation code (" + Excerpt(response) +
+                                "): ask for a new code"));
+    }
+    if (response.status != 200 && response.status != 201) {
+      return done(MakeError(ErrorCode::kHttpStatus, "activation: HTTP " +
+                                                        std::to_string(response.status) + " " +
+                                                        Excerpt(response)));
+    }
+    json j = json::parse(response.body, nullptr, false);
+    if (!j.is_object() || !j.contains("agent_id") || !j["agent_id"].is_string() ||
+        !j.contains("token") || !j["token"].is_string() || j["token"].get<std::string>().empty()) {
+      return done(MakeError(ErrorCode::kMalformed,
+                            "activation: the cloud's answer lacks agent_id or token"));
+    }
+    done(AgentIdentity{j["agent_id"].get<std::string>(), j["token"].get<std::string>()});
+  });
+}
+
+void CheckAgent(Transport& transport, const AgentIdentity& identity,
+                std::function<void(Result<std::string>)> done) {
+  HttpRequest request;
+  request.method = "GET";
+  request.target = "/api/v1/agent";
+  request.headers = {{"Authorization", "Bearer " + identity.token}};
+  transport.Send(std::move(request), [done = std::move(done)](Result<HttpResponse> r) {
+    if (!r.ok()) return done(r.error());
+    if (r.value().status == 401) {
+      return done(MakeError(ErrorCode::kAuth, "credential rejected (" + Excerpt(r.value()) +
+                                                  "): re-activation needed"));
+    }
+    if (r.value().status != 200) {
+      return done(MakeError(ErrorCode::kHttpStatus,
+                            "HTTP " + std::to_string(r.value().status) + " " + Excerpt(r.value())));
+    }
+    done(r.value().body);
+  });
+}
+
+}  // namespace fleet::uplink
