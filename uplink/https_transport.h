@@ -39,7 +39,8 @@ struct HttpsTransportOptions {
   std::string client_cert;              // optional client certificate chain (PEM file)
   std::string client_key;               // its private key (PEM file); required with client_cert
   // http://[user:pass@]host:port. Empty: HTTPS_PROXY / https_proxy from the environment (when
-  // use_environment_proxy) unless NO_PROXY / no_proxy matches the host (uplink/proxy.h).
+  // use_environment_proxy) unless NO_PROXY / no_proxy matches the host (uplink/proxy.h). The
+  // environment is read once, when the transport is constructed.
   std::string proxy;
   bool use_environment_proxy = true;
   std::chrono::milliseconds connect_timeout{10000};    // resolve + TCP connect, and proxy CONNECT
