@@ -2,6 +2,7 @@
 // curl over real TLS with a PKI generated at test time: activation, reports and their
 // idempotency, meter-read deduplication, the cloud's word (MPS state, qualification, policy),
 // every fault mode, deactivation, persistence across a restart, client certificates.
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -120,7 +121,7 @@ class Emulator {
  private:
   HttpResult Curl(const std::string& method, const std::string& url, const std::string& body,
                   const std::vector<std::string>& headers, const std::vector<std::string>& args) {
-    static int call = 0;
+    static std::atomic<int> call = 0;
     std::string stem = work_dir_ + "/curl-" + std::to_string(++call);
     std::vector<std::string> argv = {"curl", "-sS", "--noproxy", "*", "--max-time", "20",
                                      "-X", method, "-o", stem + ".body", "-D", stem + ".headers",
@@ -581,7 +582,14 @@ TEST_F(EmulatorTest, FaultSlowStoresFirstSoARetryAfterATimeoutIsADuplicate) {
   auto [agent_id, token] = e().Activate();
   json report = MakeReport(agent_id, 1, {Printer("S1", "LaserJet", 1)});
   ASSERT_EQ(e().Admin("PUT", "/admin/faults", R"({"mode":"slow","delay_ms":1500})").status, 200);
-  HttpResult slow = e().Report(token, report);
+  HttpResult slow;
+  std::thread client([&] { slow = e().Report(token, report); });
+  // One thread, many connections: the admin side answers while the report waits.
+  std::this_thread::sleep_for(300ms);
+  HttpResult meanwhile = e().Admin("GET", "/admin/stats");
+  client.join();
+  EXPECT_EQ(meanwhile.status, 200);
+  EXPECT_LT(meanwhile.elapsed, 1000ms);
   EXPECT_EQ(slow.status, 200);
   EXPECT_GE(slow.elapsed, 1500ms);
   EXPECT_EQ(slow.Json()["duplicate"], false);
