@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/cloud_emulator.h"
 #include "tests/support/process.h"
 
 namespace fleet::test {
@@ -23,78 +24,18 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-struct HttpResult {
-  int curl_exit = -1;
-  int status = 0;
-  std::string body;
-  std::string headers;  // raw response header block(s)
-  std::string curl_error;
-  std::chrono::milliseconds elapsed{0};
-  json Json() const { return json::parse(body, nullptr, false); }
-};
-
 // One PKI for the whole suite (EC keys are quick, but the script runs a dozen openssl calls).
 TempDir* pki_dir = nullptr;
 
 std::string Pki(const std::string& file) { return pki_dir->path() + "/" + file; }
 
-class Emulator {
+// The shared fixture (tests/support/cloud_emulator.h) plus the protocol calls these tests make
+// by hand, the way an agent would.
+class Emulator : public CloudEmulator {
  public:
-  Emulator(const std::string& db, const std::string& work_dir, std::vector<std::string> extra = {})
-      : work_dir_(work_dir) {
-    SpawnOptions options;
-    options.argv = {FLEET_EMULATOR_BINARY, "--listen",   "127.0.0.1:0",     "--cert",
-                    Pki("server.pem"),     "--key",      Pki("server.key"), "--db",
-                    db,                    "--admin",    "127.0.0.1:0"};
-    options.argv.insert(options.argv.end(), extra.begin(), extra.end());
-    static int instance = 0;
-    std::string tag = std::to_string(++instance);
-    stdout_path_ = work_dir + "/emulator-" + tag + ".out";
-    stderr_path_ = work_dir + "/emulator-" + tag + ".err";
-    options.stdout_path = stdout_path_;
-    options.stderr_path = stderr_path_;
-    process_ = Process::Spawn(options);
-    if (process_.pid() < 0) return;
-    // The sanitizer build starts slowly; the line appears once both ports are bound.
-    std::regex line(R"(listening https=127\.0\.0\.1:(\d+) admin=127\.0\.0\.1:(\d+)\n)");
-    for (auto deadline = std::chrono::steady_clock::now() + 20s;
-         std::chrono::steady_clock::now() < deadline && process_.running();
-         std::this_thread::sleep_for(20ms)) {
-      std::smatch match;
-      std::string out = ReadFile(stdout_path_);
-      if (std::regex_search(out, match, line)) {
-        https_port_ = std::stoi(match[1]);
-        admin_port_ = std::stoi(match[2]);
-        return;
-      }
-    }
-  }
-
-  bool ready() const { return https_port_ > 0 && admin_port_ > 0; }
-  std::string log() const { return ReadFile(stderr_path_); }
-  std::string stdout_text() const { return ReadFile(stdout_path_); }
-  int Stop() { return process_.Stop(); }
-  int admin_port() const { return admin_port_; }
-  Process& process() { return process_; }
-
-  // curl with the test CA against the HTTPS side.
-  HttpResult Api(const std::string& method, const std::string& path, const std::string& body = "",
-                 const std::vector<std::string>& headers = {},
-                 const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"--cacert", Pki("ca.pem")};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return Curl(method, "https://127.0.0.1:" + std::to_string(https_port_) + path, body, headers,
-                args);
-  }
-  HttpResult Admin(const std::string& method, const std::string& path,
-                   const std::string& body = "") {
-    return Curl(method, "http://127.0.0.1:" + std::to_string(admin_port_) + path, body, {}, {});
-  }
-  json AdminJson(const std::string& path) {
-    HttpResult r = Admin("GET", path);
-    EXPECT_EQ(r.status, 200) << path << ": " << r.body << r.curl_error;
-    return r.Json();
-  }
+  Emulator(const std::string& db, const std::string& work_dir, const std::string& client_ca = "")
+      : CloudEmulator(EmulatorOptions{pki_dir->path(), "server.pem", "server.key", client_ca, db,
+                                      work_dir}) {}
 
   // Activation in one step: a fresh code from the admin side, exchanged on the HTTPS side.
   std::pair<std::string, std::string> Activate(const std::string& version = "0.1.0") {
@@ -117,43 +58,6 @@ class Emulator {
     return Api("POST", "/api/v1/reports", report.dump(),
                {"Authorization: Bearer " + token, "Idempotency-Key: " + key}, extra);
   }
-
- private:
-  HttpResult Curl(const std::string& method, const std::string& url, const std::string& body,
-                  const std::vector<std::string>& headers, const std::vector<std::string>& args) {
-    static std::atomic<int> call = 0;
-    std::string stem = work_dir_ + "/curl-" + std::to_string(++call);
-    std::vector<std::string> argv = {"curl", "-sS", "--noproxy", "*", "--max-time", "20",
-                                     "-X", method, "-o", stem + ".body", "-D", stem + ".headers",
-                                     "-w", "%{http_code}"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    for (const auto& h : headers) {
-      argv.push_back("-H");
-      argv.push_back(h);
-    }
-    if (!body.empty()) {
-      WriteFile(stem + ".request", body);
-      argv.insert(argv.end(), {"-H", "Content-Type: application/json", "--data-binary",
-                               "@" + stem + ".request"});
-    }
-    argv.push_back(url);
-    CommandResult run = RunCommand(argv, 30s);
-    HttpResult result;
-    result.curl_exit = run.exit_code;
-    result.status = std::atoi(run.stdout_text.c_str());
-    result.body = ReadFile(stem + ".body");
-    result.headers = ReadFile(stem + ".headers");
-    result.curl_error = run.stderr_text;
-    result.elapsed = run.elapsed;
-    return result;
-  }
-
-  std::string work_dir_;
-  std::string stdout_path_;
-  std::string stderr_path_;
-  Process process_;
-  int https_port_ = 0;
-  int admin_port_ = 0;
 };
 
 json Printer(const std::string& serial, const std::string& model, std::optional<int64_t> count,
@@ -699,8 +603,7 @@ TEST_F(EmulatorTest, TlsBelow12IsRefused) {
 
 TEST_F(EmulatorTest, ClientCaRequiresAClientCertificateFromThatCa) {
   e().Stop();
-  emulator_ = std::make_unique<Emulator>(db(), dir_.path(),
-                                         std::vector<std::string>{"--client-ca", Pki("ca.pem")});
+  emulator_ = std::make_unique<Emulator>(db(), dir_.path(), "ca.pem");
   ASSERT_TRUE(e().ready()) << e().log();
   std::string body = json{{"activation_code", "AAAA-BBBB-CCCC-DDDD"}}.dump();
   HttpResult without = e().Api("POST", "/api/v1/activate", body);

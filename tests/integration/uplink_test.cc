@@ -6,6 +6,7 @@
 // output at any log level.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "tests/integration/agent_runner.h"
 #include "tests/integration/recording_server.h"
 #include "tests/support/cloud_emulator.h"
+#include "tests/support/tinyproxy.h"
 
 namespace fleet::test {
 namespace {
@@ -151,7 +153,9 @@ TEST_F(UplinkTest, ActivationThenAReportWithTheAgentVersionAndEveryPrinterField)
     for (const auto& [key, value] : shown.items()) {
       if (key == "mps" || key == "readiness") continue;  // the cloud's own word, not a reading
       EXPECT_TRUE(sent->contains(key)) << shown["ip"] << " lacks " << key;
-      if (sent->contains(key)) EXPECT_EQ((*sent)[key], value) << shown["ip"] << " " << key;
+      if (sent->contains(key)) {
+        EXPECT_EQ((*sent)[key], value) << shown["ip"] << " " << key;
+      }
     }
     EXPECT_TRUE(sent->contains("collected_at"));
   }
@@ -346,6 +350,57 @@ TEST_F(UplinkTest, AnInvalidatedAgentIsToldToReactivateAndKeepsItsReads) {
   CommandResult after = Agent({"--config", cfg, "--scan-once", "--upload"});
   EXPECT_EQ(after.exit_code, 0) << after.stderr_text;
   EXPECT_EQ(e->AdminJson("/admin/stats")["meter_reads"], 2 * kPrinters);
+}
+
+// Through a real HTTP CONNECT proxy (tinyproxy on loopback): without authentication, with Basic
+// authentication, with wrong credentials (refused, the password never shown), and from
+// HTTPS_PROXY when cloud.proxy is empty.
+TEST_F(UplinkTest, UploadThroughARealProxyWithAndWithoutAuthentication) {
+  if (access("/usr/bin/tinyproxy", X_OK) != 0) GTEST_FAIL() << "tinyproxy missing: run scripts/install-deps";
+  auto e = StartEmulator();
+  const std::string connect = "CONNECT 127.0.0.1:" + std::to_string(e->https_port());
+
+  TempDir open_dir("fleet-proxy-open");
+  Tinyproxy open;
+  ASSERT_TRUE(open.Start(open_dir.path(), static_cast<uint16_t>(e->https_port())));
+  const std::string cfg = Config(e->url(), "  proxy: " + open.Url() + "\n", "proxied.yaml");
+  Activate(*e, cfg);
+  CommandResult r = Agent({"--config", cfg, "--scan-once", "--upload"});
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_NE(open.Log().find(connect), std::string::npos) << open.Log();
+  EXPECT_EQ(e->AdminJson("/admin/stats")["meter_reads"], kPrinters);
+
+  // tinyproxy's BasicAuth takes no ':', '@' or '%' in a password.
+  const std::string password = "pr0xy-pw-4711";
+  Secrets().insert(password);
+  TempDir auth_dir("fleet-proxy-auth");
+  Tinyproxy guarded;
+  ASSERT_TRUE(guarded.Start(auth_dir.path(), static_cast<uint16_t>(e->https_port()), "fleet",
+                            password));
+  const std::string good = Config(e->url(), "  proxy: " + guarded.Url("fleet:" + password) + "\n",
+                                  "proxy-auth.yaml");
+  r = Agent({"--config", good, "--scan-once", "--upload"});
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_NE(guarded.Log().find(connect), std::string::npos) << guarded.Log();
+  EXPECT_EQ(e->AdminJson("/admin/stats")["meter_reads"], 2 * kPrinters);
+
+  const std::string wrong_password = "not-the-pw-0815";
+  Secrets().insert(wrong_password);
+  const std::string bad = Config(
+      e->url(), "  proxy: " + guarded.Url("fleet:" + wrong_password) + "\n", "proxy-bad.yaml");
+  r = Agent({"--config", bad, "--scan-once", "--upload"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.stderr_text.find("proxy authentication"), std::string::npos) << r.stderr_text;
+  EXPECT_EQ(e->AdminJson("/admin/stats")["meter_reads"], 2 * kPrinters);
+
+  // HTTPS_PROXY from the environment when the configuration names no proxy.
+  const std::string env_cfg = Config(e->url(), "", "proxy-env.yaml");
+  CommandResult viaenv = RunCommand({AgentBinary(), "--config", env_cfg, "--scan-once", "--upload"},
+                                    120s, {{"HTTPS_PROXY", guarded.Url("fleet:" + password)}});
+  AllOutput().push_back(viaenv.stdout_text + viaenv.stderr_text);
+  EXPECT_EQ(viaenv.exit_code, 0) << viaenv.stderr_text;
+  EXPECT_EQ(e->AdminJson("/admin/stats")["meter_reads"], 4 * kPrinters) << "the failed upload's "
+      "scan and this one, each read once";
 }
 
 // Runs last (declaration order): nothing any run printed, at log level trace, holds a secret.

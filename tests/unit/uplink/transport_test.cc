@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "tests/support/process.h"
+#include "tests/support/tinyproxy.h"
 #include "tests/support/tls_test_server.h"
 #include "uplink/https_transport.h"
 
@@ -32,6 +33,7 @@ namespace asio = boost::asio;
 using std::chrono::milliseconds;
 using test::CannedResponse;
 using test::TlsTestServer;
+using test::Tinyproxy;
 using test::TlsTestServerOptions;
 
 const char kToken[] = "tok_3f9a7c1e5b2d4f6a8c0e";
@@ -142,12 +144,6 @@ class TransportTest : public ::testing::Test {
 
   asio::io_context io_;
 };
-
-std::uint16_t ClosedPort() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return acceptor.local_endpoint().port();  // closed when the acceptor goes
-}
 
 TEST_F(TransportTest, GetRoundTripWithPrefixAndHeaders) {
   TlsTestServer server(ServerWith("server"));
@@ -348,7 +344,7 @@ TEST_F(TransportTest, MissingClientCertificateFailsWithTls) {
 
 TEST_F(TransportTest, ClosedPortIsUnreachableQuickly) {
   HttpsTransportOptions options;
-  options.base_url = "https://127.0.0.1:" + std::to_string(ClosedPort());
+  options.base_url = "https://127.0.0.1:" + std::to_string(test::FreeLoopbackPort());
   options.ca_file = Pki::File("ca.pem");
   HttpsTransport transport(io_, options);
   auto outcome = SendAndWait(transport, Get());
@@ -564,68 +560,6 @@ TEST_F(TransportTest, ConfigErrorsReportedBySendAndCreate) {
 
 // ---- through a real HTTP CONNECT proxy ---------------------------------------------------------
 
-// tinyproxy in the foreground on 127.0.0.1, stopped by PID. Its port must be in the config file
-// (it cannot bind port 0), so a free port is picked by binding and releasing it, with retries.
-class Tinyproxy {
- public:
-  bool Start(const std::string& dir, std::uint16_t connect_port, const std::string& user = "",
-             const std::string& password = "") {
-    log_path_ = dir + "/tinyproxy.log";
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      port_ = ClosedPort();
-      std::string conf = "Port " + std::to_string(port_) +
-                         "\n"
-                         "Listen 127.0.0.1\n"
-                         "Allow 127.0.0.1\n"
-                         "ConnectPort " +
-                         std::to_string(connect_port) +
-                         "\n"
-                         "MaxClients 20\n"
-                         "Timeout 30\n"
-                         "LogLevel Info\n"
-                         "LogFile \"" +
-                         log_path_ + "\"\nPidFile \"" + dir + "/tinyproxy.pid\"\n";
-      if (!user.empty()) conf += "BasicAuth " + user + " " + password + "\n";
-      test::WriteFile(dir + "/tinyproxy.conf", conf);
-      std::filesystem::remove(log_path_);
-      test::SpawnOptions spawn;
-      spawn.argv = {"tinyproxy", "-d", "-c", dir + "/tinyproxy.conf"};
-      spawn.stdout_path = dir + "/tinyproxy.out";
-      spawn.stderr_path = dir + "/tinyproxy.err";
-      process_ = test::Process::Spawn(spawn);
-      if (process_.pid() < 0) return false;
-      if (WaitListening()) return true;
-      process_.Stop();
-    }
-    return false;
-  }
-  std::uint16_t port() const { return port_; }
-  std::string Log() const { return test::ReadFile(log_path_); }
-  std::string Url(const std::string& userinfo = "") const {
-    return "http://" + (userinfo.empty() ? "" : userinfo + "@") + "127.0.0.1:" +
-           std::to_string(port_);
-  }
-
- private:
-  bool WaitListening() {
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (std::chrono::steady_clock::now() < until) {
-      if (!process_.running()) return false;
-      asio::io_context io;
-      asio::ip::tcp::socket socket(io);
-      boost::system::error_code ec;
-      socket.connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
-      if (!ec) return true;
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    return false;
-  }
-
-  std::uint16_t port_ = 0;
-  std::string log_path_;
-  test::Process process_;
-};
-
 class ProxyTest : public TransportTest {
  protected:
   void SetUp() override {
@@ -750,7 +684,7 @@ TEST_F(ProxyTest, EnvironmentProxyHonouredUnlessDisabled) {
 
 TEST_F(ProxyTest, NoProxyBypassesEnvironmentProxy) {
   // The environment's proxy is a closed port: only a bypass can succeed.
-  setenv("https_proxy", ("http://127.0.0.1:" + std::to_string(ClosedPort())).c_str(), 1);
+  setenv("https_proxy", ("http://127.0.0.1:" + std::to_string(test::FreeLoopbackPort())).c_str(), 1);
   {
     HttpsTransport transport(io_, OptionsFor(*server_));
     auto outcome = SendAndWait(transport, Get());
