@@ -367,7 +367,8 @@ Result<void> SqliteOutbox::AddScan(const ScanReport& scan, std::vector<std::stri
     // PrinterToJson's output is ours and valid: parse cannot fail.
     const json fields = json::parse(PrinterToJson(p));
     for (const auto& [name, value] : fields.items()) state[name] = value;
-    state["communication"] = "communicating";
+    state["communication"] = p.communication;
+    if (!p.non_communicating_since.empty()) state["non_communicating_since"] = p.non_communicating_since;
 
     // A newer state replaces the pending one; a state inside an unacknowledged report stays
     // with it (the unique index covers pending rows only).
@@ -378,7 +379,9 @@ Result<void> SqliteOutbox::AddScan(const ScanReport& scan, std::vector<std::stri
     FLEET_TRY(add_state.Run(kOp));
     add_state.Reset();
 
-    if (p.lifetime_page_count) {
+    // A printer this scan did not reach carries its last known values for the inventory; its
+    // count was read before and is already a meter read.
+    if (p.lifetime_page_count && p.communication == "communicating") {
       add_read.Bind(1, key).Bind(2, p.serial).Bind(3, collected_ms).Bind(4, *p.lifetime_page_count)
           .Bind(5, std::string(PageCountUnitName(p.page_count_unit)));
       FLEET_TRY(add_read.Run(kOp));

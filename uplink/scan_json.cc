@@ -43,6 +43,8 @@ json PrinterJson(const Printer& p) {
   for (const auto& s : p.supplies) supplies.push_back(SupplyJson(s));
   j["supplies"] = std::move(supplies);
   j["alerts"] = p.alerts;
+  j["communication"] = p.communication;
+  if (!p.non_communicating_since.empty()) j["non_communicating_since"] = p.non_communicating_since;
   j["mps"] = p.mps;
   j["readiness"] = p.readiness;
   j["profile"] = p.profile;

@@ -52,6 +52,11 @@ struct Printer {
   std::string sys_descr;
   std::string sys_object_id;
 
+  // "communicating" when this scan read it; "non-communicating" for an inventory printer the
+  // scan did not reach (out of the search criteria, or silent), reported so the cloud keeps it.
+  std::string communication = "communicating";
+  std::string non_communicating_since;  // RFC 3339, with "non-communicating"
+
   // Filled by the agent from the cloud's last word (issue 2/6); "none" until then.
   std::string mps = "none";
   std::string readiness;

@@ -1,0 +1,119 @@
+#include "uplink/delivery.h"
+
+namespace fleet::uplink {
+
+DeliveryLoop::DeliveryLoop(Scheduler& scheduler, Transport& transport, Outbox& outbox,
+                           AgentIdentity identity, HostFacts host, std::string agent_version,
+                           DeliveryOptions options, std::function<double()> uniform01,
+                           CloudWordFn on_cloud_word, StatusFn on_status)
+    : scheduler_(scheduler),
+      transport_(transport),
+      outbox_(outbox),
+      agent_version_(std::move(agent_version)),
+      host_(std::move(host)),
+      options_(options),
+      backoff_(std::move(uniform01), options.backoff_base, options.backoff_cap),
+      limiter_(options.drain_rate_per_minute),
+      uploader_(std::make_unique<Uploader>(transport, outbox, std::move(identity), host_,
+                                           agent_version_)),
+      timer_(scheduler.MakeTimer()),
+      on_cloud_word_(std::move(on_cloud_word)),
+      on_status_(std::move(on_status)) {}
+
+DeliveryLoop::~DeliveryLoop() { Stop(); }
+
+void DeliveryLoop::Kick() {
+  if (stopped_ || status_.agent_invalid) return;
+  if (status_.busy) {
+    // The report on its way may not hold what was just added; look again when it is done.
+    kicked_while_busy_ = true;
+    return;
+  }
+  // A retry or a paced send is already scheduled: new data waits its turn rather than
+  // hammering a cloud that just failed or that is being drained gently.
+  if (timer_->pending()) return;
+  Attempt();
+}
+
+void DeliveryLoop::SetIdentity(AgentIdentity identity) {
+  if (status_.busy) transport_.Cancel();
+  uploader_ = std::make_unique<Uploader>(transport_, outbox_, std::move(identity), host_,
+                                         agent_version_);
+  status_.agent_invalid = false;
+  status_.consecutive_failures = 0;
+  backoff_.Reset();
+  timer_->Cancel();
+  status_.next_attempt.reset();
+  Publish();
+  if (!status_.busy) Attempt();
+}
+
+void DeliveryLoop::Stop() {
+  stopped_ = true;
+  timer_->Cancel();
+}
+
+void DeliveryLoop::Attempt() {
+  if (stopped_ || status_.agent_invalid || status_.busy) return;
+  status_.next_attempt.reset();
+  size_t budget = SIZE_MAX;
+  if (status_.paced) {
+    const auto now = scheduler_.Now();
+    if (!limiter_.Take(now)) {
+      ScheduleAt(limiter_.TimeUntilNext(now));
+      return;
+    }
+    budget = 1;
+  }
+  status_.busy = true;
+  kicked_while_busy_ = false;
+  Publish();
+  uploader_->Drain([this](DrainResult r) { OnDrained(std::move(r)); }, budget);
+}
+
+void DeliveryLoop::OnDrained(DrainResult r) {
+  status_.busy = false;
+  status_.delivered += static_cast<uint64_t>(r.delivered);
+  if (r.cloud_word && on_cloud_word_) on_cloud_word_(*r.cloud_word);
+  if (stopped_) return Publish();
+
+  if (r.agent_invalid) {
+    status_.agent_invalid = true;
+    status_.last_error = r.error;
+    return Publish();
+  }
+  if (r.error) {
+    ++status_.consecutive_failures;
+    status_.last_error = r.error;
+    // Whatever the outage was, once it ends the backlog drains at the capped rate.
+    status_.paced = true;
+    ScheduleAt(backoff_.NextDelay(r.retry_after));
+    return Publish();
+  }
+  status_.consecutive_failures = 0;
+  status_.last_error.reset();
+  backoff_.Reset();
+  if (r.drained) {
+    status_.paced = false;  // the backlog is gone: back to sending as soon as there is data
+    if (kicked_while_busy_) {
+      kicked_while_busy_ = false;
+      Attempt();
+      return;
+    }
+    return Publish();
+  }
+  // Paced and more to send: the next one when the limiter allows.
+  Attempt();
+}
+
+void DeliveryLoop::ScheduleAt(std::chrono::milliseconds delay) {
+  status_.next_attempt = scheduler_.Now() + delay;
+  timer_->Start(delay, [this] { Attempt(); });
+  Publish();
+}
+
+void DeliveryLoop::Publish() {
+  if (on_status_) on_status_(status_);
+}
+
+}  // namespace fleet::uplink
