@@ -64,6 +64,8 @@ void DeliveryLoop::Attempt() {
       return;
     }
     budget = 1;
+  } else if (status_.consecutive_failures > 0) {
+    budget = 1;  // a retry during an outage probes with one report; backoff alone paces it
   }
   status_.busy = true;
   kicked_while_busy_ = false;
@@ -85,10 +87,15 @@ void DeliveryLoop::OnDrained(DrainResult r) {
   if (r.error) {
     ++status_.consecutive_failures;
     status_.last_error = r.error;
-    // Whatever the outage was, once it ends the backlog drains at the capped rate.
-    status_.paced = true;
+    status_.paced = false;  // pacing is for draining a backlog, not for retries
     ScheduleAt(backoff_.NextDelay(r.retry_after));
     return Publish();
+  }
+  if (status_.consecutive_failures > 0 && !r.drained) {
+    // The outage is over and a backlog is left: drain it at the capped rate, the report that
+    // just went counting as the first.
+    status_.paced = true;
+    limiter_.Take(scheduler_.Now());
   }
   status_.consecutive_failures = 0;
   status_.last_error.reset();
