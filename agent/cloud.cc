@@ -170,6 +170,9 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
   if (s.quarantined_reports) out << ", " << s.quarantined_reports << " refused by the cloud";
   out << "\n";
   out << "oldest pending: " << TimeOrNever(s.oldest) << "\n";
+  out << "last scan:      " << TimeOrNever(s.last_scan);
+  if (s.last_scan) out << " (" << s.last_scan_printers << " printer(s) read)";
+  out << "\n";
   out << "last upload:    " << TimeOrNever(s.last_delivery) << "\n";
   return rc;
 }

@@ -398,6 +398,14 @@ Result<void> SqliteOutbox::AddScan(const ScanReport& scan, std::vector<std::stri
   Stmt add_scan(db_, "INSERT INTO scans(json, started_at) VALUES(?, ?)");
   add_scan.Bind(1, Dump(summary)).Bind(2, collected_ms);
   FLEET_TRY(add_scan.Run(kOp));
+  // For `fleet-agent status`: when the agent last scanned, whatever became of the report.
+  const json last_scan = {{"started_at", ToMs(scan.started_at)},
+                          {"printers", static_cast<uint64_t>(std::count_if(
+                                           scan.printers.begin(), scan.printers.end(),
+                                           [](const Printer& p) {
+                                             return p.communication == "communicating";
+                                           }))}};
+  FLEET_TRY(SetMeta("last_scan", Dump(last_scan)));
 
   std::vector<std::string> trim_warnings;
   FLEET_TRY(Trim(now, &trim_warnings));
@@ -732,6 +740,15 @@ Result<OutboxStats> SqliteOutbox::Stats() {
   auto last = GetMeta("last_delivery");
   if (!last.ok()) return last.error();
   if (*last) stats.last_delivery = FromMs(std::strtoll((*last)->c_str(), nullptr, 10));
+  auto scan = GetMeta("last_scan");
+  if (!scan.ok()) return scan.error();
+  if (*scan) {
+    const json j = json::parse(**scan, nullptr, false);
+    if (j.is_object() && j.contains("started_at") && j["started_at"].is_number_integer()) {
+      stats.last_scan = FromMs(j["started_at"].get<int64_t>());
+      stats.last_scan_printers = j.value("printers", uint64_t{0});
+    }
+  }
   uint64_t pages = 0;
   uint64_t page_size = 0;
   FLEET_TRY(count("PRAGMA page_count", &pages));

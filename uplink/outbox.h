@@ -60,6 +60,8 @@ struct OutboxStats {
   uint64_t pending_states = 0;      // printers whose state is not yet in a report
   std::optional<std::chrono::system_clock::time_point> oldest;  // oldest thing not yet delivered
   std::optional<std::chrono::system_clock::time_point> last_delivery;
+  std::optional<std::chrono::system_clock::time_point> last_scan;  // the last AddScan's start
+  uint64_t last_scan_printers = 0;  // printers that scan read
   uint64_t bytes = 0;
 };
 

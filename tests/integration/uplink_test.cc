@@ -174,6 +174,8 @@ TEST_F(UplinkTest, ActivationThenAReportWithTheAgentVersionAndEveryPrinterField)
   EXPECT_NE(status.stdout_text.find("reachable, credential accepted"), std::string::npos)
       << status.stdout_text;
   EXPECT_NE(status.stdout_text.find("0 report(s) waiting"), std::string::npos) << status.stdout_text;
+  EXPECT_NE(status.stdout_text.find("(8 printer(s) read)"), std::string::npos) << status.stdout_text;
+  EXPECT_EQ(status.stdout_text.find("last upload:    never"), std::string::npos) << status.stdout_text;
 }
 
 TEST_F(UplinkTest, TheCloudsWordReachesTheScanOutput) {
