@@ -1,0 +1,724 @@
+// StateStore in one SQLite file. Schema (version 1, PRAGMA user_version; Migrate() brings older
+// files forward one step per version, each step in its own transaction, and refuses a file from
+// a newer fleet-agent):
+//   printers(key PRIMARY KEY, serial, ip, mac, last (JSON of the Printer last read),
+//            first_seen, last_seen, communication, non_communicating_since, mps, qualification)
+//   tasks(id, kind, created_at, status)
+//   task_outcomes(task_id, position, target, key, result, reason)
+// Times are RFC 3339 UTC text with milliseconds (FormatRfc3339), so they sort as text.
+// Every public operation is one IMMEDIATE transaction: on an error it rolls back.
+#include "agent/state/state_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string_view>
+
+namespace fleet::state {
+namespace {
+
+using json = nlohmann::json;
+using TimePoint = std::chrono::system_clock::time_point;
+
+constexpr int kBusyTimeoutMs = 5000;
+
+// kMigrations[v] takes a file from user_version v to v + 1. Append only; never edit a step
+// that has shipped.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE printers(
+  key TEXT PRIMARY KEY,
+  serial TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  mac TEXT NOT NULL,
+  last TEXT NOT NULL,
+  first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  communication TEXT NOT NULL,
+  non_communicating_since TEXT NOT NULL DEFAULT '',
+  mps TEXT NOT NULL DEFAULT 'none',
+  qualification TEXT NOT NULL DEFAULT '');
+CREATE INDEX printers_by_serial ON printers(serial);
+CREATE INDEX printers_by_ip ON printers(ip);
+CREATE TABLE tasks(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  status TEXT NOT NULL);
+CREATE TABLE task_outcomes(
+  task_id INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  target TEXT NOT NULL,
+  key TEXT NOT NULL,
+  result TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  PRIMARY KEY(task_id, position));
+)sql",
+};
+static_assert(std::size(kMigrations) == kStateSchemaVersion);
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+Error IoError(const std::string& what, int err) {
+  return MakeError(ErrorCode::kIo, "state DB: " + what + ": " + std::strerror(err));
+}
+
+Error DbError(sqlite3* db, int rc, std::string_view op) {
+  std::string message = "state DB: " + std::string(op) + ": ";
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      message += "disk full: free space on the file system of agent.state_dir";
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      message += "the database is locked by another process (a fleet-agent command or daemon)";
+      break;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      message += std::string(sqlite3_errstr(rc)) +
+                 "; the printer inventory is unreadable: move the file aside (the agent starts an "
+                 "empty inventory and the cloud re-asserts the MPS state at the next exchange)";
+      break;
+    default:
+      message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+      if (const int err = db != nullptr ? sqlite3_system_errno(db) : 0;
+          err != 0 && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN ||
+                       (rc & 0xff) == SQLITE_READONLY)) {
+        message += " (" + std::string(std::strerror(err)) + ")";
+      }
+  }
+  return MakeError(ErrorCode::kIo, std::move(message));
+}
+
+#define FLEET_STATE_TRY(expr)                          \
+  do {                                                 \
+    if (auto _r = (expr); !_r.ok()) return _r.error(); \
+  } while (0)
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    prepare_rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& Bind(int index, int64_t value) {
+    sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+  }
+  Stmt& Bind(int index, const std::string& value) {
+    sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Result<bool> Step(std::string_view op) {
+    if (prepare_rc_ != SQLITE_OK) return DbError(db_, prepare_rc_, op);
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return DbError(db_, rc, op);
+  }
+  Result<void> Run(std::string_view op) {
+    auto stepped = Step(op);
+    if (!stepped.ok()) return stepped.error();
+    return {};
+  }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string Text(int col) const {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return text != nullptr
+               ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+               : std::string();
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int prepare_rc_ = SQLITE_OK;
+};
+
+Result<void> Exec(sqlite3* db, const char* sql, std::string_view op) {
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return DbError(db, rc, op);
+  return {};
+}
+
+class Txn {
+ public:
+  explicit Txn(sqlite3* db) : db_(db) {}
+  ~Txn() {
+    if (active_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+  Result<void> Begin(std::string_view op) {
+    FLEET_STATE_TRY(Exec(db_, "BEGIN IMMEDIATE", op));
+    active_ = true;
+    return {};
+  }
+  Result<void> Commit(std::string_view op) {
+    FLEET_STATE_TRY(Exec(db_, "COMMIT", op));
+    active_ = false;
+    return {};
+  }
+
+ private:
+  sqlite3* db_;
+  bool active_ = false;
+};
+
+// The state directory holds the agent's credential too: 0700 whatever the umask. (The same rule
+// as uplink::MakePrivateDirs; repeated here so that state does not depend on uplink.)
+Result<void> MakePrivateDirs(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> missing;
+  for (fs::path p = fs::path(dir); !p.empty(); p = p.parent_path()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kIo, "state DB: " + p.string() + " is not a directory");
+      break;
+    }
+    if (errno != ENOENT) return IoError("cannot use " + p.string(), errno);
+    missing.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
+      return IoError("cannot create directory " + it->string(), errno);
+    }
+    if (::chmod(it->c_str(), 0700) != 0) return IoError("cannot set the mode of " + it->string(), errno);
+  }
+  return {};
+}
+
+// Created by us with 0600 so the umask does not decide; SQLite gives its -wal and -shm files the
+// mode of the database file.
+Result<void> CreatePrivateFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0) {
+    const int rc = ::fchmod(fd, 0600);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) return IoError("cannot set the mode of " + path, err);
+    return {};
+  }
+  if (errno == EEXIST) return {};
+  return IoError("cannot create " + path, errno);
+}
+
+Result<void> Migrate(sqlite3* db, const std::string& path) {
+  int version = 0;
+  {
+    Stmt stmt(db, "PRAGMA user_version");
+    auto row = stmt.Step("read the schema version of " + path);
+    if (!row.ok()) return row.error();
+    version = *row ? static_cast<int>(stmt.Int(0)) : 0;
+  }
+  if (version > kStateSchemaVersion) {
+    return MakeError(ErrorCode::kConfig,
+                     "state DB: " + path + " has schema version " + std::to_string(version) +
+                         ", newer than this fleet-agent understands (" +
+                         std::to_string(kStateSchemaVersion) +
+                         "): it was written by a newer fleet-agent; install that version again "
+                         "(the file is left untouched)");
+  }
+  for (; version < kStateSchemaVersion; ++version) {
+    const std::string step = "migrate " + path + " to schema version " + std::to_string(version + 1);
+    Txn txn(db);
+    FLEET_STATE_TRY(txn.Begin(step));
+    FLEET_STATE_TRY(Exec(db, kMigrations[version], step));
+    FLEET_STATE_TRY(Exec(db, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str(), step));
+    FLEET_STATE_TRY(txn.Commit(step));
+  }
+  return {};
+}
+
+// --- The Printer record as stored in printers.last -------------------------------------------
+
+PageCountUnit UnitFromName(const std::string& name) {
+  if (name == PageCountUnitName(PageCountUnit::kImpressions)) return PageCountUnit::kImpressions;
+  if (name == PageCountUnitName(PageCountUnit::kSheets)) return PageCountUnit::kSheets;
+  return PageCountUnit::kUnknown;
+}
+
+std::string PrinterToStored(const Printer& p) {
+  json supplies = json::array();
+  for (const Supply& s : p.supplies) {
+    supplies.push_back({{"index", s.index},
+                        {"description", s.description},
+                        {"type", s.type},
+                        {"color", s.color},
+                        {"level_percent", s.level_percent ? json(*s.level_percent) : json(nullptr)},
+                        {"state", s.state},
+                        {"raw_level", s.raw_level},
+                        {"raw_max", s.raw_max},
+                        {"supply_class", s.supply_class}});
+  }
+  const json j = {
+      {"ip", p.ip},
+      {"is_printer", p.is_printer},
+      {"profile", p.profile},
+      {"serial", p.serial},
+      {"manufacturer", p.manufacturer},
+      {"model", p.model},
+      {"firmware", p.firmware},
+      {"lifetime_page_count", p.lifetime_page_count ? json(*p.lifetime_page_count) : json(nullptr)},
+      {"page_count_unit", std::string(PageCountUnitName(p.page_count_unit))},
+      {"page_count_source", p.page_count_source},
+      {"page_count_missing_reason", p.page_count_missing_reason},
+      {"mac", p.mac},
+      {"hostname", p.hostname},
+      {"location", p.location},
+      {"status", p.status},
+      {"alerts", p.alerts},
+      {"supplies", supplies},
+      {"sys_descr", p.sys_descr},
+      {"sys_object_id", p.sys_object_id},
+      {"error", p.error},
+  };
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string Str(const json& j, const char* name) {
+  auto it = j.find(name);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Lenient: a row edited by hand (or cut short) still yields what it holds.
+Printer PrinterFromStored(const std::string& text) {
+  Printer p;
+  const json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return p;
+  p.ip = Str(j, "ip");
+  p.is_printer = j.value("is_printer", true);
+  p.profile = Str(j, "profile");
+  p.serial = Str(j, "serial");
+  p.manufacturer = Str(j, "manufacturer");
+  p.model = Str(j, "model");
+  p.firmware = Str(j, "firmware");
+  if (auto it = j.find("lifetime_page_count"); it != j.end() && it->is_number_integer()) {
+    p.lifetime_page_count = it->get<int64_t>();
+  }
+  p.page_count_unit = UnitFromName(Str(j, "page_count_unit"));
+  p.page_count_source = Str(j, "page_count_source");
+  p.page_count_missing_reason = Str(j, "page_count_missing_reason");
+  p.mac = Str(j, "mac");
+  p.hostname = Str(j, "hostname");
+  p.location = Str(j, "location");
+  p.status = Str(j, "status");
+  if (auto it = j.find("alerts"); it != j.end() && it->is_array()) {
+    for (const auto& a : *it) {
+      if (a.is_string()) p.alerts.push_back(a.get<std::string>());
+    }
+  }
+  if (auto it = j.find("supplies"); it != j.end() && it->is_array()) {
+    for (const auto& s : *it) {
+      if (!s.is_object()) continue;
+      Supply supply;
+      supply.index = s.value("index", 0);
+      supply.description = Str(s, "description");
+      supply.type = Str(s, "type");
+      supply.color = Str(s, "color");
+      if (auto l = s.find("level_percent"); l != s.end() && l->is_number_integer()) {
+        supply.level_percent = l->get<int>();
+      }
+      supply.state = Str(s, "state");
+      supply.raw_level = s.value("raw_level", int64_t{0});
+      supply.raw_max = s.value("raw_max", int64_t{0});
+      supply.supply_class = s.value("supply_class", 0);
+      p.supplies.push_back(std::move(supply));
+    }
+  }
+  p.sys_descr = Str(j, "sys_descr");
+  p.sys_object_id = Str(j, "sys_object_id");
+  p.error = Str(j, "error");
+  return p;
+}
+
+constexpr const char* kEntryColumns =
+    "key, last, first_seen, last_seen, communication, non_communicating_since, mps, qualification";
+
+InventoryEntry EntryFromRow(const Stmt& row) {
+  InventoryEntry e;
+  e.key = row.Text(0);
+  e.last = PrinterFromStored(row.Text(1));
+  e.first_seen = row.Text(2);
+  e.last_seen = row.Text(3);
+  e.communication = row.Text(4);
+  e.non_communicating_since = row.Text(5);
+  e.mps = row.Text(6);
+  e.qualification = row.Text(7);
+  e.last.communication = e.communication;
+  e.last.non_communicating_since = e.non_communicating_since;
+  e.last.mps = e.mps;
+  if (!e.qualification.empty()) e.last.readiness = e.qualification;
+  return e;
+}
+
+// "PHBJQ41207 (LaserJet M507 at 10.0.0.5)", with what is known.
+std::string Describe(const InventoryEntry& e) {
+  std::string name = e.last.serial.empty() ? e.key : e.last.serial;
+  std::string detail = e.last.model;
+  if (!e.last.ip.empty()) detail += (detail.empty() ? "at " : " at ") + e.last.ip;
+  return detail.empty() ? name : name + " (" + detail + ")";
+}
+
+std::string TaskStatus(const std::vector<TargetOutcome>& outcomes) {
+  size_t removed = 0;
+  for (const auto& o : outcomes) removed += o.result == "removed" ? 1 : 0;
+  if (removed == outcomes.size()) return "completed";
+  if (removed == 0) return "failed";
+  return "completed_with_errors";
+}
+
+}  // namespace
+
+std::string InventoryKey(const Printer& printer) {
+  if (!printer.serial.empty()) return printer.serial;
+  if (!printer.mac.empty()) return "mac:" + Lower(printer.mac);
+  return "ip:" + printer.ip;
+}
+
+StateStore::StateStore(sqlite3* db, std::string path, Clock clock)
+    : db_(db), path_(std::move(path)), clock_(std::move(clock)) {}
+
+StateStore::~StateStore() { sqlite3_close_v2(db_); }
+
+TimePoint StateStore::Now() const { return clock_ ? clock_() : std::chrono::system_clock::now(); }
+
+Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_dir, Clock clock) {
+  if (state_dir.empty()) return MakeError(ErrorCode::kIo, "state DB: agent.state_dir is empty");
+  FLEET_STATE_TRY(MakePrivateDirs(state_dir));
+  const std::string path = (std::filesystem::path(state_dir) / kStateFile).string();
+  FLEET_STATE_TRY(CreatePrivateFile(path));
+
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, nullptr);
+  if (rc != SQLITE_OK) {
+    Error error = DbError(db, rc, "open " + path);
+    sqlite3_close_v2(db);
+    return error;
+  }
+  struct CloseOnError {
+    sqlite3* db;
+    ~CloseOnError() {
+      if (db != nullptr) sqlite3_close_v2(db);
+    }
+  } guard{db};
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+
+  const std::string op = "open " + path;
+  {
+    Stmt wal(db, "PRAGMA journal_mode = WAL");
+    auto row = wal.Step(op);
+    if (!row.ok()) return row.error();
+    if (!*row || Lower(wal.Text(0)) != "wal") {
+      return MakeError(ErrorCode::kIo, "state DB: " + op + ": cannot switch to WAL journal mode");
+    }
+  }
+  FLEET_STATE_TRY(Exec(db, "PRAGMA synchronous = FULL", op));
+  FLEET_STATE_TRY(Migrate(db, path));
+  guard.db = nullptr;
+  return std::unique_ptr<StateStore>(new StateStore(db, path, std::move(clock)));
+}
+
+Result<void> StateStore::RecordScan(const ScanReport& scan) {
+  constexpr std::string_view kOp = "record scan";
+  const std::string seen = FormatRfc3339(scan.started_at);
+  Txn txn(db_);
+  FLEET_STATE_TRY(txn.Begin(kOp));
+
+  // A printer first recorded without a serial (keyed by MAC or IP) that now shows one is the
+  // same device: its entry is folded into the serial's, keeping its first_seen.
+  Stmt find_keyless(db_,
+                    "SELECT key, first_seen FROM printers WHERE serial = '' AND "
+                    "(key = 'mac:' || ?1 OR (key = 'ip:' || ?2 AND (mac = '' OR lower(mac) = ?1)))");
+  Stmt drop(db_, "DELETE FROM printers WHERE key = ?");
+  Stmt upsert(db_,
+              "INSERT INTO printers(key, serial, ip, mac, last, first_seen, last_seen, communication,"
+              " non_communicating_since) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'communicating', '')"
+              " ON CONFLICT(key) DO UPDATE SET serial = excluded.serial, ip = excluded.ip,"
+              " mac = excluded.mac, last = excluded.last, last_seen = excluded.last_seen,"
+              " communication = 'communicating', non_communicating_since = '',"
+              " first_seen = CASE WHEN printers.first_seen = '' THEN excluded.first_seen"
+              " ELSE printers.first_seen END");
+  std::set<std::string> read;
+  for (const Printer& p : scan.printers) {
+    if (p.communication != "communicating") continue;
+    const std::string key = InventoryKey(p);
+    read.insert(key);
+    std::string first_seen = seen;
+    if (!p.serial.empty()) {
+      std::vector<std::string> folded;
+      find_keyless.Bind(1, Lower(p.mac)).Bind(2, p.ip);
+      for (;;) {
+        auto row = find_keyless.Step(kOp);
+        if (!row.ok()) return row.error();
+        if (!*row) break;
+        folded.push_back(find_keyless.Text(0));
+        if (const std::string f = find_keyless.Text(1); !f.empty() && f < first_seen) first_seen = f;
+      }
+      find_keyless.Reset();
+      for (const auto& k : folded) {
+        drop.Bind(1, k);
+        FLEET_STATE_TRY(drop.Run(kOp));
+        drop.Reset();
+      }
+    }
+    upsert.Bind(1, key).Bind(2, p.serial).Bind(3, p.ip).Bind(4, p.mac).Bind(5, PrinterToStored(p))
+        .Bind(6, first_seen).Bind(7, seen);
+    FLEET_STATE_TRY(upsert.Run(kOp));
+    upsert.Reset();
+  }
+
+  // A cancelled sweep did not look everywhere: silence means nothing.
+  if (!scan.cancelled) {
+    std::vector<std::string> missing;
+    {
+      Stmt all(db_, "SELECT key FROM printers WHERE communication = 'communicating'");
+      for (;;) {
+        auto row = all.Step(kOp);
+        if (!row.ok()) return row.error();
+        if (!*row) break;
+        if (!read.count(all.Text(0))) missing.push_back(all.Text(0));
+      }
+    }
+    Stmt mark(db_,
+              "UPDATE printers SET communication = 'non-communicating', non_communicating_since = ?"
+              " WHERE key = ?");
+    for (const auto& k : missing) {
+      mark.Bind(1, seen).Bind(2, k);
+      FLEET_STATE_TRY(mark.Run(kOp));
+      mark.Reset();
+    }
+  }
+  return txn.Commit(kOp);
+}
+
+Result<void> StateStore::ApplyCloudWord(const std::string& text) {
+  constexpr std::string_view kOp = "apply the cloud's word";
+  const json word = json::parse(text, nullptr, false);
+  if (!word.is_object()) {
+    return MakeError(ErrorCode::kMalformed, "state DB: the cloud's word is not a JSON object");
+  }
+  auto printers = word.find("printers");
+  if (printers == word.end()) return {};
+  if (!printers->is_object()) {
+    return MakeError(ErrorCode::kMalformed, "state DB: the cloud's word: printers is not an object");
+  }
+  const std::string now = FormatRfc3339(Now());
+  Txn txn(db_);
+  FLEET_STATE_TRY(txn.Begin(kOp));
+  Stmt update(db_, "UPDATE printers SET mps = ?1, qualification = ?2 WHERE serial = ?3");
+  Stmt insert(db_,
+              "INSERT INTO printers(key, serial, ip, mac, last, first_seen, last_seen, communication,"
+              " non_communicating_since, mps, qualification)"
+              " VALUES(?1, ?1, '', '', ?2, ?3, '', 'non-communicating', ?3, ?4, ?5)"
+              " ON CONFLICT(key) DO UPDATE SET mps = excluded.mps, qualification = excluded.qualification");
+  for (const auto& [serial, entry] : printers->items()) {
+    if (serial.empty() || !entry.is_object()) continue;
+    const std::string mps = Str(entry, "mps");
+    if (mps != "none" && mps != "pending" && mps != "managed") continue;  // a state we do not know
+    const std::string qualification = Str(entry, "qualification");
+    update.Bind(1, mps).Bind(2, qualification).Bind(3, serial);
+    FLEET_STATE_TRY(update.Run(kOp));
+    update.Reset();
+    if (sqlite3_changes(db_) > 0 || mps == "none") continue;
+    // Protected by the cloud but not in the inventory (removed after a local edit, or a state
+    // directory that was reset): it must be protected here too.
+    Printer p;
+    p.serial = serial;
+    p.is_printer = true;
+    insert.Bind(1, serial).Bind(2, PrinterToStored(p)).Bind(3, now).Bind(4, mps).Bind(5, qualification);
+    FLEET_STATE_TRY(insert.Run(kOp));
+    insert.Reset();
+  }
+  return txn.Commit(kOp);
+}
+
+Result<std::vector<InventoryEntry>> StateStore::List() {
+  const std::string sql = std::string("SELECT ") + kEntryColumns + " FROM printers ORDER BY key";
+  Stmt stmt(db_, sql.c_str());
+  std::vector<InventoryEntry> out;
+  for (;;) {
+    auto row = stmt.Step("list printers");
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    out.push_back(EntryFromRow(stmt));
+  }
+  return out;
+}
+
+Result<std::vector<Printer>> StateStore::NonCommunicating(const ScanReport& scan) {
+  std::set<std::string> read;
+  for (const Printer& p : scan.printers) {
+    if (p.communication == "communicating") read.insert(InventoryKey(p));
+  }
+  auto all = List();
+  if (!all.ok()) return all.error();
+  std::vector<Printer> out;
+  for (auto& e : all.value()) {
+    if (read.count(e.key)) continue;
+    Printer p = std::move(e.last);
+    p.communication = "non-communicating";
+    p.non_communicating_since =
+        e.non_communicating_since.empty() ? FormatRfc3339(scan.started_at) : e.non_communicating_since;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<Task> StateStore::InsertTask(const std::string& kind, const std::string& status,
+                                    const std::vector<TargetOutcome>& outcomes) {
+  constexpr std::string_view kOp = "record task";
+  Task task;
+  task.kind = kind;
+  task.status = status;
+  task.created_at = FormatRfc3339(Now());
+  task.outcomes = outcomes;
+  Stmt add(db_, "INSERT INTO tasks(kind, created_at, status) VALUES(?, ?, ?)");
+  add.Bind(1, kind).Bind(2, task.created_at).Bind(3, status);
+  FLEET_STATE_TRY(add.Run(kOp));
+  task.id = sqlite3_last_insert_rowid(db_);
+  Stmt add_outcome(db_,
+                   "INSERT INTO task_outcomes(task_id, position, target, key, result, reason)"
+                   " VALUES(?, ?, ?, ?, ?, ?)");
+  int64_t position = 0;
+  for (const auto& o : outcomes) {
+    add_outcome.Bind(1, task.id).Bind(2, position++).Bind(3, o.target).Bind(4, o.key)
+        .Bind(5, o.result).Bind(6, o.reason);
+    FLEET_STATE_TRY(add_outcome.Run(kOp));
+    add_outcome.Reset();
+  }
+  return task;
+}
+
+Result<Task> StateStore::RecordTask(const std::string& kind, const std::string& status,
+                                    const std::vector<TargetOutcome>& outcomes) {
+  Txn txn(db_);
+  FLEET_STATE_TRY(txn.Begin("record task"));
+  auto task = InsertTask(kind, status, outcomes);
+  if (!task.ok()) return task.error();
+  FLEET_STATE_TRY(txn.Commit("record task"));
+  return task;
+}
+
+Result<Task> StateStore::RemovePrinters(const std::vector<std::string>& targets) {
+  constexpr std::string_view kOp = "remove printers";
+  Txn txn(db_);
+  FLEET_STATE_TRY(txn.Begin(kOp));
+  const std::string by_serial = std::string("SELECT ") + kEntryColumns + " FROM printers WHERE serial = ?1 AND serial != '' LIMIT 1";
+  // Two entries may share an IP (a printer replaced by another one): the one seen last is the
+  // one at that address now.
+  const std::string by_ip = std::string("SELECT ") + kEntryColumns +
+                            " FROM printers WHERE ip = ?1 AND ip != '' ORDER BY last_seen DESC, key LIMIT 1";
+  const std::string by_key = std::string("SELECT ") + kEntryColumns + " FROM printers WHERE key = ?1";
+  Stmt drop(db_, "DELETE FROM printers WHERE key = ?");
+
+  std::vector<TargetOutcome> outcomes;
+  for (const std::string& target : targets) {
+    TargetOutcome o;
+    o.target = target;
+    std::optional<InventoryEntry> entry;
+    for (const std::string* sql : {&by_serial, &by_ip, &by_key}) {
+      Stmt find(db_, sql->c_str());
+      find.Bind(1, target);
+      auto row = find.Step(kOp);
+      if (!row.ok()) return row.error();
+      if (*row) {
+        entry = EntryFromRow(find);
+        break;
+      }
+    }
+    if (!entry) {
+      o.result = "not_found";
+      o.reason = "no printer in the inventory has this serial, IP address or key";
+    } else if (entry->mps == "managed") {
+      o.key = entry->key;
+      o.result = "refused";
+      o.reason = "printer " + Describe(*entry) +
+                 " is enrolled in MPS Express; enrolled printers cannot be removed locally";
+    } else if (entry->mps == "pending") {
+      o.key = entry->key;
+      o.result = "refused";
+      o.reason = "printer " + Describe(*entry) +
+                 " has a pending MPS Express enrollment; printers with a pending enrollment "
+                 "cannot be removed locally";
+    } else {
+      o.key = entry->key;
+      o.result = "removed";
+      o.reason = "printer " + Describe(*entry) + " removed from the inventory";
+      drop.Bind(1, entry->key);
+      FLEET_STATE_TRY(drop.Run(kOp));
+      drop.Reset();
+    }
+    outcomes.push_back(std::move(o));
+  }
+  auto task = InsertTask("printers.remove", TaskStatus(outcomes), outcomes);
+  if (!task.ok()) return task.error();
+  FLEET_STATE_TRY(txn.Commit(kOp));
+  return task;
+}
+
+Result<std::optional<Task>> StateStore::GetTask(int64_t id) {
+  constexpr std::string_view kOp = "read task";
+  Stmt head(db_, "SELECT id, kind, created_at, status FROM tasks WHERE id = ?");
+  head.Bind(1, id);
+  auto row = head.Step(kOp);
+  if (!row.ok()) return row.error();
+  if (!*row) return std::optional<Task>();
+  Task task;
+  task.id = head.Int(0);
+  task.kind = head.Text(1);
+  task.created_at = head.Text(2);
+  task.status = head.Text(3);
+  Stmt items(db_,
+             "SELECT target, key, result, reason FROM task_outcomes WHERE task_id = ? ORDER BY position");
+  items.Bind(1, id);
+  for (;;) {
+    auto item = items.Step(kOp);
+    if (!item.ok()) return item.error();
+    if (!*item) break;
+    task.outcomes.push_back(TargetOutcome{items.Text(0), items.Text(1), items.Text(2), items.Text(3)});
+  }
+  return std::optional<Task>(std::move(task));
+}
+
+Result<MpsHeld> StateStore::MpsPrinters() {
+  Stmt stmt(db_,
+            "SELECT coalesce(sum(mps = 'managed'), 0), coalesce(sum(mps = 'pending'), 0) FROM printers");
+  auto row = stmt.Step("count MPS printers");
+  if (!row.ok()) return row.error();
+  MpsHeld held;
+  if (*row) {
+    held.managed = static_cast<int>(stmt.Int(0));
+    held.pending = static_cast<int>(stmt.Int(1));
+  }
+  return held;
+}
+
+Result<int> StateStore::MpsPrinterCount() {
+  auto held = MpsPrinters();
+  if (!held.ok()) return held.error();
+  return held->total();
+}
+
+}  // namespace fleet::state

@@ -1,0 +1,140 @@
+// StateStore — the agent's durable local state: the printer inventory with each printer's MPS
+// state as the cloud last gave it, and the tasks that local commands recorded.
+//
+// It is what lets the agent protect MPS printers locally (PRODUCT.md): a managed or pending
+// printer cannot be removed (`printers remove`), the agent cannot be deactivated while it holds
+// one, and a printer that drops out of the search criteria (or goes silent) stays in the
+// inventory as "non-communicating" and keeps being reported to the cloud. Nothing is ever
+// deleted by a scan; only `printers remove` deletes, and only unmanaged printers.
+//
+// The cloud is the authority on MPS state: ApplyCloudWord() re-applies the whole map on every
+// exchange, so a locally edited database is corrected at the next exchange.
+//
+// Storage: `state_dir/state.db` (SQLite; directory 0700, file 0600; WAL, synchronous=FULL;
+// schema versioned with PRAGMA user_version, a newer version than this build knows is refused).
+// Schema and rules: docs/architecture.md, "Local state and MPS protection".
+//
+// Not thread-safe: one owner, one thread. Two processes may open the same file (the daemon and
+// a CLI command): every operation is one IMMEDIATE transaction, SQLite serialises them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/core/printer.h"
+#include "agent/core/result.h"
+#include "agent/core/scan_report.h"
+
+struct sqlite3;
+
+namespace fleet::state {
+
+inline constexpr char kStateFile[] = "state.db";
+// The schema version this build writes; a file with a higher user_version is refused.
+inline constexpr int kStateSchemaVersion = 1;
+
+struct InventoryEntry {
+  std::string key;  // the serial, else "mac:<mac, lower case>", else "ip:<address>"
+  Printer last;     // the last values read (mps/readiness/communication mirror the fields below)
+  std::string first_seen, last_seen;  // RFC 3339; last_seen "" when never read by this agent
+  std::string communication;          // communicating|non-communicating
+  std::string non_communicating_since;  // RFC 3339, with "non-communicating"
+  std::string mps = "none";             // none|pending|managed (the cloud's word)
+  std::string qualification;            // the cloud's qualification status, "" when none given
+};
+
+struct TargetOutcome {
+  std::string target;  // as the user typed it
+  std::string key;     // the inventory key it matched ("" when not found)
+  std::string result;  // removed|refused|not_found
+  std::string reason;  // for refused and not_found: a sentence for the operator
+};
+
+struct Task {
+  int64_t id = 0;
+  std::string kind;  // printers.remove | agent.deactivate
+  std::string created_at;
+  std::string status;  // completed|completed_with_errors|failed
+  std::vector<TargetOutcome> outcomes;
+};
+
+struct MpsHeld {
+  int managed = 0;
+  int pending = 0;
+  int total() const { return managed + pending; }
+};
+
+// The inventory key of a printer record (see InventoryEntry::key).
+std::string InventoryKey(const Printer& printer);
+
+class StateStore {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+  // Creates state_dir (0700) and state.db (0600) when missing; brings an older schema forward.
+  // `clock` (tests) replaces system_clock::now. Errors: kIo (cannot create or open, locked,
+  // corrupt), kConfig (the file was written by a newer fleet-agent: user_version too high).
+  static Result<std::unique_ptr<StateStore>> Open(const std::string& state_dir, Clock clock = {});
+  ~StateStore();
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  // A finished scan. Every printer read is upserted (first_seen kept, last_seen and the last
+  // values updated, communicating). Every inventory printer NOT in this scan becomes
+  // non-communicating (since now, unless it already was) — whether its address was silent or no
+  // longer covered by the search criteria; nothing is ever deleted by a scan. A cancelled scan
+  // upserts what it read but marks nothing non-communicating (it did not look everywhere).
+  // Printers whose communication is not "communicating" in `scan` are ignored.
+  Result<void> RecordScan(const ScanReport& scan);
+
+  // The cloud's word (docs/uplink-protocol.md, 200 body): per serial the MPS state and the
+  // qualification, applied to every serial in it, on every exchange. A serial not in the
+  // inventory is recorded when the cloud says pending or managed (the cloud is the authority on
+  // what must be protected); an unknown serial with "none" is not, so a printer removed locally
+  // stays removed. Serials the word does not mention keep their state. Errors: kMalformed.
+  Result<void> ApplyCloudWord(const std::string& json);
+
+  // The whole inventory, ordered by key.
+  Result<std::vector<InventoryEntry>> List();
+
+  // The inventory printers not in `scan`, as Printer records with communication
+  // "non-communicating" (since when), their MPS state and qualification (readiness), to append
+  // to a scan report before it goes into the outbox, so the cloud keeps hearing about them.
+  Result<std::vector<Printer>> NonCommunicating(const ScanReport& scan);
+
+  // `printers remove`: each target is matched by serial, then by last known IP (the most
+  // recently seen printer at that IP), then by inventory key. Managed and pending printers are
+  // refused with a reason naming the printer and its state; unmanaged ones are removed; unknown
+  // targets are not_found. Records a task with every outcome, in one transaction, and returns it.
+  // Status: completed (all removed), failed (none removed), else completed_with_errors.
+  Result<Task> RemovePrinters(const std::vector<std::string>& targets);
+
+  Result<std::optional<Task>> GetTask(int64_t id);
+
+  // Printers held in MPS: managed + pending.
+  Result<int> MpsPrinterCount();
+  Result<MpsHeld> MpsPrinters();
+
+  // Records a task decided elsewhere (the `deactivate` refusal); returns it with its id.
+  Result<Task> RecordTask(const std::string& kind, const std::string& status,
+                          const std::vector<TargetOutcome>& outcomes);
+
+ private:
+  StateStore(sqlite3* db, std::string path, Clock clock);
+  std::chrono::system_clock::time_point Now() const;
+  Result<Task> InsertTask(const std::string& kind, const std::string& status,
+                          const std::vector<TargetOutcome>& outcomes);
+
+  sqlite3* db_;
+  std::string path_;
+  Clock clock_;
+};
+
+}  // namespace fleet::state
