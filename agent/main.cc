@@ -21,6 +21,7 @@
 #include <string>
 
 #include "agent/cloud.h"
+#include "agent/daemon.h"
 #include "agent/progress.h"
 #include "agent/scan_job.h"
 #include "agent/table.h"
@@ -217,7 +218,6 @@ int main(int argc, char** argv) {
   }
   if (args.scan_once) return ScanOnce(*config, args, log);
 
-  std::cerr << "fleet-agent: daemon mode arrives with issue \"3. The daemon\"; "
-               "use --scan-once for a one-shot scan\n";
-  return kExitFailure;
+  // No one-shot flag: the daemon, in the foreground (agent/daemon.h, steps 3..9).
+  return fleet::agent::RunDaemon(args.config_path, std::move(*config), args.profiles_dir, log);
 }
