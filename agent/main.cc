@@ -19,8 +19,10 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/cloud.h"
+#include "agent/mps_commands.h"
 #include "agent/daemon.h"
 #include "agent/progress.h"
 #include "agent/scan_job.h"
@@ -46,6 +48,8 @@ struct Args {
   std::string format = "table";
   std::string profiles_dir;
   std::string activation_code;
+  std::vector<std::string> remove_targets;  // printers remove TARGET...
+  std::string task_id;                      // tasks show ID
 };
 
 std::string DefaultProfilesDir() {
@@ -111,12 +115,17 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
             report->addresses_scanned, report->responding, report->printers.size(),
             stats.packets_sent, report->duration_ms);
 
+  // Local state (agent/mps_commands.h): the inventory keeps every printer it ever read, and the
+  // cloud keeps hearing about the ones this scan did not reach (non-communicating).
+  auto state = fleet::agent::OpenStateForScan(config, *log);
+  const fleet::ScanReport to_upload = fleet::agent::RecordScanInState(state.get(), *report, *log);
+
   // The cloud's word: fresh from this upload, else whatever it said last (the diagnostic scan
   // shows each printer's MPS state and readiness as the cloud last gave them).
   bool upload_ok = true;
   std::optional<std::string> cloud_word;
   if (args.upload && !report->cancelled) {
-    fleet::agent::UploadOutcome up = fleet::agent::UploadScan(config, *report, *log);
+    fleet::agent::UploadOutcome up = fleet::agent::UploadScan(config, to_upload, *log);
     upload_ok = up.ok;
     cloud_word = up.cloud_word;
     if (up.ok) {
@@ -131,7 +140,10 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
       }
     }
   }
-  if (cloud_word) fleet::agent::ApplyCloudWord(*cloud_word, *report);
+  if (cloud_word) {
+    fleet::agent::ApplyCloudWord(*cloud_word, *report);
+    fleet::agent::ApplyCloudWordToState(state.get(), *cloud_word, *log);
+  }
 
   if (args.format == "json") {
     std::cout << fleet::uplink::ScanReportToJson(*report) << "\n";
@@ -172,6 +184,24 @@ int main(int argc, char** argv) {
       ->required();
   CLI::App* status = app.add_subcommand(
       "status", "Agent id, cloud reachability, outbox depth and age, last upload");
+  // The MPS protection commands (agent/mps_commands.h). Their --format shares args.format.
+  CLI::App* printers = app.add_subcommand("printers", "The local printer inventory");
+  printers->require_subcommand(1);
+  CLI::App* printers_list = printers->add_subcommand("list", "List the inventory with MPS state");
+  printers_list->add_option("--format", args.format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}));
+  CLI::App* printers_remove = printers->add_subcommand(
+      "remove", "Remove printers from the inventory (MPS printers are refused)");
+  printers_remove->add_option("TARGET", args.remove_targets, "Serial number or IP address")
+      ->required();
+  CLI::App* tasks = app.add_subcommand("tasks", "Tasks recorded by local commands");
+  tasks->require_subcommand(1);
+  CLI::App* tasks_show = tasks->add_subcommand("show", "Show a task and its per-printer results");
+  tasks_show->add_option("ID", args.task_id, "Task ID")->required();
+  tasks_show->add_option("--format", args.format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}));
+  CLI::App* deactivate = app.add_subcommand(
+      "deactivate", "Deactivate this agent (refused while it holds MPS printers)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -207,6 +237,16 @@ int main(int argc, char** argv) {
 
   if (activate->parsed()) return fleet::agent::RunActivate(*config, args.activation_code, std::cout, *log);
   if (status->parsed()) return fleet::agent::RunStatus(*config, std::cout, *log);
+  if (printers_list->parsed()) {
+    return fleet::agent::RunPrintersList(*config, args.format, std::cout, std::cerr);
+  }
+  if (printers_remove->parsed()) {
+    return fleet::agent::RunPrintersRemove(*config, args.remove_targets, std::cout, std::cerr);
+  }
+  if (tasks_show->parsed()) {
+    return fleet::agent::RunTasksShow(*config, args.task_id, args.format, std::cout, std::cerr);
+  }
+  if (deactivate->parsed()) return fleet::agent::RunDeactivate(*config, std::cout, std::cerr, *log);
 
   if (args.check_config) {
     std::cout << args.config_path << ": configuration is valid\n";
