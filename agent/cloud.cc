@@ -25,7 +25,12 @@ std::string Describe(const Error& e) {
   return std::string(ErrorCodeName(e.code)) + ": " + e.message;
 }
 
-// The stored identity for this config's cloud; nullopt with a message when there is none usable.
+std::string TimeOrNever(const std::optional<std::chrono::system_clock::time_point>& t) {
+  return t ? FormatRfc3339(*t) : std::string("never");
+}
+
+}  // namespace
+
 std::optional<uplink::StoredIdentity> LoadUsableIdentity(const config::Config& config,
                                                          std::string* why, spdlog::logger& log) {
   std::vector<std::string> warnings;
@@ -46,12 +51,6 @@ std::optional<uplink::StoredIdentity> LoadUsableIdentity(const config::Config& c
   }
   return std::move(*loaded.value());
 }
-
-std::string TimeOrNever(const std::optional<std::chrono::system_clock::time_point>& t) {
-  return t ? FormatRfc3339(*t) : std::string("never");
-}
-
-}  // namespace
 
 uplink::HttpsTransportOptions TransportOptionsFrom(const config::Config& config) {
   uplink::HttpsTransportOptions o;

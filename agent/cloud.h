@@ -13,6 +13,7 @@
 #include "agent/core/scan_report.h"
 #include "config/config.h"
 #include "uplink/https_transport.h"
+#include "uplink/identity.h"
 #include "uplink/outbox.h"
 
 namespace spdlog {
@@ -24,6 +25,11 @@ namespace fleet::agent {
 uplink::HttpsTransportOptions TransportOptionsFrom(const config::Config& config);
 uplink::OutboxLimits OutboxLimitsFrom(const config::Config& config);
 std::string OutboxPath(const config::Config& config);
+
+// The stored identity for this config's cloud; nullopt with the reason in *why (not activated,
+// unreadable, issued by another cloud). Warnings about the file go to `log`.
+std::optional<uplink::StoredIdentity> LoadUsableIdentity(const config::Config& config,
+                                                         std::string* why, spdlog::logger& log);
 
 // `fleet-agent activate --code CODE`. Returns the process exit code.
 int RunActivate(const config::Config& config, const std::string& code, std::ostream& out,

@@ -174,4 +174,35 @@ void CheckAgent(Transport& transport, const AgentIdentity& identity,
   });
 }
 
+void DeactivateAgent(Transport& transport, const AgentIdentity& identity,
+                     std::function<void(Result<DeactivateAnswer>)> done) {
+  HttpRequest request;
+  request.method = "POST";
+  request.target = "/api/v1/agent/deactivate";
+  request.headers = {{"Authorization", "Bearer " + identity.token},
+                     {"Content-Type", "application/json"}};
+  request.body = "{}";
+  transport.Send(std::move(request), [done = std::move(done)](Result<HttpResponse> r) {
+    if (!r.ok()) return done(r.error());
+    const HttpResponse& response = r.value();
+    if (response.status == 401) {
+      return done(MakeError(ErrorCode::kAuth, "credential rejected (" + Excerpt(response) +
+                                                  "): re-activation needed"));
+    }
+    if (response.status == 409) {
+      json j = json::parse(response.body, nullptr, false);
+      if (j.is_object() && j.value("error", "") == "mps_printers_held" &&
+          j.contains("mps_printers") && j["mps_printers"].is_number_integer()) {
+        return done(DeactivateAnswer{false, j["mps_printers"].get<int>()});
+      }
+      return done(MakeError(ErrorCode::kMalformed, "HTTP 409 " + Excerpt(response)));
+    }
+    if (response.status != 200) {
+      return done(MakeError(ErrorCode::kHttpStatus,
+                            "HTTP " + std::to_string(response.status) + " " + Excerpt(response)));
+    }
+    done(DeactivateAnswer{true, 0});
+  });
+}
+
 }  // namespace fleet::uplink

@@ -63,4 +63,15 @@ void Activate(Transport& transport, const std::string& code, const HostFacts& ho
 void CheckAgent(Transport& transport, const AgentIdentity& identity,
                 std::function<void(Result<std::string>)> done);
 
+// POST /api/v1/agent/deactivate. The cloud refuses (409 mps_printers_held) while the agent holds
+// MPS-managed or pending printers: that is an answer, not an Error.
+struct DeactivateAnswer {
+  bool deactivated = false;
+  int mps_printers = 0;  // with a refusal: how many the cloud says the agent holds
+};
+// Errors: kAuth (401: the credential is no longer accepted), kHttpStatus (any other status),
+// kMalformed (a 409 without the count), transport errors.
+void DeactivateAgent(Transport& transport, const AgentIdentity& identity,
+                     std::function<void(Result<DeactivateAnswer>)> done);
+
 }  // namespace fleet::uplink
