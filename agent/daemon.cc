@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "agent/cloud.h"
+#include "agent/state/state_store.h"
 #include "agent/systemd_host.h"
 #include "uplink/identity.h"
 
@@ -88,7 +89,8 @@ int Daemon::Run(ServiceCallbacks* callbacks) {
   logs_.agent->info("starting version={} config={} pid={}", FLEET_VERSION, options_.config_path,
                     static_cast<long>(getpid()));
 
-  // 3. state: the outbox (every report waits here until the cloud has it).
+  // 3. state: the outbox (every report waits here until the cloud has it) and the local state
+  //    (the inventory with each printer's MPS state).
   if (!OpenState()) return 1;
 
   // 4. components: printer profiles, the schedule, the uplink (when activated).
@@ -142,11 +144,30 @@ bool Daemon::OpenState() {
     return false;
   }
   outbox_ = std::move(outbox.value());
+  OpenStateStore();
   // The cloud's last word survives restarts: its scan interval holds from the first cycle.
   if (auto word = outbox_->LoadCloudWord(); word.ok() && word.value()) {
     ApplyIntervalFromWord(*word.value());
   }
   return true;
+}
+
+void Daemon::OpenStateStore() {
+  if (state_) return;
+  auto opened = state::StateStore::Open(config_->agent.state_dir);
+  if (!opened.ok()) {
+    // Scanning and reporting go on without it (no meter read is lost); the printers no longer
+    // heard from are not reported until it opens. Tried again at every cycle, logged on change.
+    const std::string problem = "cannot open the local state in " + config_->agent.state_dir +
+                                ": " + opened.error().message +
+                                " (scans go on; non-communicating printers are not reported)";
+    if (problem != state_problem_) logs_.state->error("{}", problem);
+    state_problem_ = problem;
+    return;
+  }
+  state_ = std::move(opened.value());
+  if (!state_problem_.empty()) logs_.state->info("local state open path={}", state_->path());
+  state_problem_.clear();
 }
 
 bool Daemon::BuildComponents() {
@@ -235,6 +256,28 @@ void Daemon::OnScanDone(ScanReport report) {
 }
 
 void Daemon::RecordAndQueue(ScanReport& report) {
+  OpenStateStore();
+  if (state_) {
+    if (auto recorded = state_->RecordScan(report); !recorded.ok()) {
+      logs_.state->warn("cannot record the scan in the local state: {}",
+                        recorded.error().message);
+    }
+    // The cloud keeps hearing about printers this scan did not reach (PRODUCT.md: a printer
+    // out of the search criteria stays listed as non-communicating).
+    if (auto silent = state_->NonCommunicating(report); silent.ok()) {
+      for (const auto& p : silent.value()) {
+        logs_.state->debug("printer={} serial={} non-communicating mps={}", p.ip, p.serial, p.mps);
+      }
+      if (!silent.value().empty()) {
+        logs_.state->debug("non_communicating={} appended to the report", silent.value().size());
+      }
+      report.printers.insert(report.printers.end(),
+                             std::make_move_iterator(silent.value().begin()),
+                             std::make_move_iterator(silent.value().end()));
+    } else {
+      logs_.state->warn("cannot list non-communicating printers: {}", silent.error().message);
+    }
+  }
   std::vector<std::string> warnings;
   if (auto added = outbox_->AddScan(report, &warnings); !added.ok()) {
     // The reads of this scan are lost; the next scan reads the same counters again.
@@ -359,6 +402,13 @@ void Daemon::ApplyIntervalFromWord(const std::string& json) {
 void Daemon::OnCloudWord(const std::string& json) {
   // The uploader has saved the word in the outbox already; here it takes effect.
   ApplyIntervalFromWord(json);
+  OpenStateStore();
+  if (state_) {
+    if (auto applied = state_->ApplyCloudWord(json); !applied.ok()) {
+      logs_.state->warn("cannot apply the cloud's word to the local state: {}",
+                        applied.error().message);
+    }
+  }
 }
 
 void Daemon::OnDeliveryStatus(const uplink::DeliveryStatus& s) {

@@ -55,6 +55,10 @@ namespace spdlog {
 class logger;
 }
 
+namespace fleet::state {
+class StateStore;
+}
+
 namespace fleet::agent {
 
 // A report on its way gets this long after a stop request before the transport is cancelled.
@@ -102,6 +106,7 @@ class Daemon {
 
   // 3..5
   bool OpenState();
+  void OpenStateStore();
   bool BuildComponents();
   void WaitForSignal();
 
@@ -140,6 +145,8 @@ class Daemon {
 
   std::shared_ptr<const config::Config> config_;
   std::optional<snmp::ProfileSet> profiles_;
+  std::unique_ptr<state::StateStore> state_;  // null while it cannot be opened (retried per cycle)
+  std::string state_problem_;                 // the last one logged
   std::unique_ptr<uplink::Outbox> outbox_;
   // Delivery holds references to the transport and the outbox: declared after them.
   std::unique_ptr<uplink::HttpsTransport> transport_;

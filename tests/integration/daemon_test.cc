@@ -302,6 +302,8 @@ TEST_F(DaemonTest, ScheduledCyclesReloadsAndStopWithNotifications) {
   // that started after it.
   ASSERT_TRUE(WaitUntil([&] { return Communicating(LastReport(*e)) == expected; }, 25s))
       << Log();
+  // The printers no longer covered stay in the report, non-communicating (local state).
+  EXPECT_EQ(LastReport(*e)["printers"].size(), kPrinters) << LastReport(*e).dump(1);
   EXPECT_EQ(CountLines(Log(), "reload failed"), 1u);
 
   // (3) SIGTERM: STOPPING=1, exit 0, well within the deadline.
