@@ -79,7 +79,13 @@ void Uploader::SendNext() {
       }
       ++result_.delivered;
       json word = json::parse(response.body, nullptr, false);
-      if (word.is_object() && word.value("duplicate", false)) ++result_.duplicates;
+      // Not json::value(): it throws on a non-boolean "duplicate", out of an Asio handler.
+      if (word.is_object()) {
+        auto duplicate = word.find("duplicate");
+        if (duplicate != word.end() && duplicate->is_boolean() && duplicate->get<bool>()) {
+          ++result_.duplicates;
+        }
+      }
       result_.cloud_word = response.body;
       if (auto saved = outbox_.SaveCloudWord(response.body); !saved.ok()) {
         result_.error = saved.error();
@@ -191,7 +197,7 @@ void DeactivateAgent(Transport& transport, const AgentIdentity& identity,
     }
     if (response.status == 409) {
       json j = json::parse(response.body, nullptr, false);
-      if (j.is_object() && j.value("error", "") == "mps_printers_held" &&
+      if (j.is_object() && j.contains("error") && j["error"] == "mps_printers_held" &&
           j.contains("mps_printers") && j["mps_printers"].is_number_integer()) {
         return done(DeactivateAnswer{false, j["mps_printers"].get<int>()});
       }

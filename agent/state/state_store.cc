@@ -301,13 +301,18 @@ std::string Str(const json& j, const char* name) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+int64_t Int(const json& j, const char* name, int64_t fallback = 0) {
+  auto it = j.find(name);
+  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
+}
+
 // Lenient: a row edited by hand (or cut short) still yields what it holds.
 Printer PrinterFromStored(const std::string& text) {
   Printer p;
   const json j = json::parse(text, nullptr, false);
   if (!j.is_object()) return p;
   p.ip = Str(j, "ip");
-  p.is_printer = j.value("is_printer", true);
+  p.is_printer = !j.contains("is_printer") || !j["is_printer"].is_boolean() || j["is_printer"].get<bool>();
   p.profile = Str(j, "profile");
   p.serial = Str(j, "serial");
   p.manufacturer = Str(j, "manufacturer");
@@ -332,17 +337,17 @@ Printer PrinterFromStored(const std::string& text) {
     for (const auto& s : *it) {
       if (!s.is_object()) continue;
       Supply supply;
-      supply.index = s.value("index", 0);
+      supply.index = static_cast<int>(Int(s, "index"));
       supply.description = Str(s, "description");
       supply.type = Str(s, "type");
       supply.color = Str(s, "color");
       if (auto l = s.find("level_percent"); l != s.end() && l->is_number_integer()) {
-        supply.level_percent = l->get<int>();
+        supply.level_percent = static_cast<int>(l->get<int64_t>());
       }
       supply.state = Str(s, "state");
-      supply.raw_level = s.value("raw_level", int64_t{0});
-      supply.raw_max = s.value("raw_max", int64_t{0});
-      supply.supply_class = s.value("supply_class", 0);
+      supply.raw_level = Int(s, "raw_level");
+      supply.raw_max = Int(s, "raw_max");
+      supply.supply_class = static_cast<int>(Int(s, "supply_class"));
       p.supplies.push_back(std::move(supply));
     }
   }

@@ -415,6 +415,24 @@ TEST_F(StateStoreTest, MpsCountAndRecordedTask) {
   EXPECT_EQ((*read)->outcomes.at(0).reason, "holds 2 MPS Express printers");
 }
 
+TEST_F(StateStoreTest, AHandMangledRowIsReadLeniently) {
+  {
+    auto s = Open();
+    ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.1", "A1", "x")})).ok());
+  }
+  RawSql(R"(UPDATE printers SET last = '{"is_printer": null, "ip": 5, "lifetime_page_count": "12",)"
+         R"( "supplies": [{"index": "x", "level_percent": null}, 7], "alerts": [1, "jam"]}')");
+  auto s = Open();
+  auto entries = ByKey(*s);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries["A1"].last.ip, "");
+  EXPECT_FALSE(entries["A1"].last.lifetime_page_count);
+  ASSERT_EQ(entries["A1"].last.supplies.size(), 1u);
+  EXPECT_EQ(entries["A1"].last.alerts, std::vector<std::string>{"jam"});
+  RawSql("UPDATE printers SET last = 'not json'");
+  EXPECT_EQ(ByKey(*s).size(), 1u);
+}
+
 TEST_F(StateStoreTest, AStateDirThatIsAFileIsAClearError) {
   ASSERT_TRUE(test::WriteFile(tmp_.path() + "/file", "x"));
   auto s = StateStore::Open(tmp_.path() + "/file/state");
