@@ -366,6 +366,9 @@ void Daemon::RefreshCloud() {
     agent_invalid_logged_ = false;
     cloud_problem_.clear();
     logs_.uplink->info("uplink ready agent_id={} cloud={}", id.agent_id, config.cloud.url);
+    // Reports kept from before (a previous run, the time before activation, a rebuilt transport)
+    // go now rather than at the end of the next scan.
+    delivery_->Kick();
     return;
   }
   if (id.agent_id != agent_id_ || id.token != token_) {
