@@ -249,7 +249,9 @@ void ApplyCloudWord(const std::string& cloud_word_json, ScanReport& scan) {
     if (p.serial.empty() || !printers.contains(p.serial)) continue;
     const json& entry = printers[p.serial];
     if (!entry.is_object()) continue;
-    const std::string mps = entry.value("mps", "none");
+    // Not json::value(): it throws on a non-string "mps"; a state we cannot read counts as none.
+    auto m = entry.find("mps");
+    const std::string mps = m != entry.end() && m->is_string() ? m->get<std::string>() : "none";
     if (mps == "none" || mps == "pending" || mps == "managed") p.mps = mps;
     if (entry.contains("qualification") && entry["qualification"].is_string()) {
       p.readiness = entry["qualification"].get<std::string>();

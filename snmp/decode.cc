@@ -520,7 +520,10 @@ std::vector<Supply> DecodeSupplies(const Profile* profile, const VarbindMap& map
     rows[key].cols[suffix[0]] = &v;
   });
   std::vector<Supply> out;
-  for (const auto& [key, row] : rows) {
+  for (const auto& entry : rows) {
+    // Not a structured binding: clang 14 (the fuzz preset) cannot capture one in a lambda.
+    const auto& key = entry.first;
+    const Row& row = entry.second;
     auto col = [&](uint32_t c) -> const Value* {
       auto it = row.cols.find(c);
       return it == row.cols.end() ? nullptr : it->second;

@@ -1,0 +1,209 @@
+// Fuzz target: everything the agent parses from the cloud's HTTP answers.
+//
+// Input: one byte choosing the HTTP status (kStatuses[byte % 12]: '0' 200, '1' 201, '4' 400,
+// '5' 401, '6' 403, '8' 409, '9' 429, ':' 500, ';' 503 ...), then the Retry-After header value up to
+// the first '\n' (no '\n': no header, the rest is the body), then the body. The answer is fed to
+//   - uplink::Uploader::Drain (through a fake Transport and an in-memory Outbox holding one
+//     report): status handling, the cloud's word, the error excerpt, Retry-After;
+//   - uplink::Activate and uplink::CheckAgent (the other requests the CLI makes);
+//   - uplink::ParseRetryAfter on the header value;
+//   - agent::ApplyCloudWord (the word applied to a scan's printers) and
+//     state::StateStore::ApplyCloudWord (the word applied to the local inventory, SQLite in a
+//     scratch directory removed at exit).
+// Invariants: no crash and no exception escaping (the daemon runs these in Asio handlers); the
+// Drain outcome matches the status; MPS states stay in {none, pending, managed}.
+#include <utility>  // before any Asio header (Boost 1.74 + C++20)
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "agent/cloud.h"
+#include "agent/state/state_store.h"
+#include "tests/fuzz/fuzz_support.h"
+#include "uplink/backoff.h"
+#include "uplink/outbox.h"
+#include "uplink/transport.h"
+#include "uplink/uploader.h"
+
+namespace {
+
+using namespace fleet;
+namespace asio = boost::asio;
+
+constexpr int kStatuses[] = {200, 201, 202, 204, 400, 401, 403, 404, 409, 429, 500, 503};
+
+// Answers every request with the fuzzed response, on the io_context (never inline: the
+// Transport contract).
+class FakeTransport final : public uplink::Transport {
+ public:
+  FakeTransport(asio::io_context& io, uplink::HttpResponse response)
+      : io_(io), response_(std::move(response)) {}
+  void Send(uplink::HttpRequest, uplink::ResponseCallback done) override {
+    asio::post(io_, [this, done = std::move(done)] { done(response_); });
+  }
+  void Cancel() override {}
+
+ private:
+  asio::io_context& io_;
+  uplink::HttpResponse response_;
+};
+
+// One pending report; records what the Uploader did with it.
+class FakeOutbox final : public uplink::Outbox {
+ public:
+  Result<void> AddScan(const ScanReport&, std::vector<std::string>*) override { return {}; }
+  Result<std::optional<uplink::PendingReport>> NextReport(const uplink::AgentIdentity&,
+                                                          const uplink::HostFacts&,
+                                                          const std::string&) override {
+    if (done_) return std::optional<uplink::PendingReport>();
+    uplink::PendingReport r;
+    r.id = 1;
+    r.sequence = 7;
+    r.idempotency_key = "5f0c4d2e-0000-4000-8000-000000000007";
+    r.body = "{}";
+    return std::optional<uplink::PendingReport>(r);
+  }
+  Result<void> Acknowledge(int64_t) override {
+    done_ = true;
+    ++acknowledged;
+    return {};
+  }
+  Result<void> Quarantine(int64_t, const std::string&) override {
+    done_ = true;
+    ++quarantined;
+    return {};
+  }
+  Result<uplink::OutboxStats> Stats() override { return uplink::OutboxStats{}; }
+  Result<void> SaveCloudWord(const std::string& json) override {
+    word = json;
+    return {};
+  }
+  Result<std::optional<std::string>> LoadCloudWord() override { return std::optional<std::string>(word); }
+
+  int acknowledged = 0;
+  int quarantined = 0;
+  std::string word;
+
+ private:
+  bool done_ = false;
+};
+
+ScanReport Scan() {
+  ScanReport scan;
+  for (const char* serial : {"CNB1234567", "VNCRC48198", ""}) {
+    Printer p;
+    p.ip = "192.0.2.10";
+    p.is_printer = true;
+    p.serial = serial;
+    p.lifetime_page_count = 1000;
+    scan.printers.push_back(p);
+  }
+  return scan;
+}
+
+state::StateStore* Store() {
+  static state::StateStore* store = [] {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/fleet-fuzz-state.XXXXXX";
+    if (!mkdtemp(dir.data())) {
+      std::perror("mkdtemp");
+      std::abort();
+    }
+    static const std::string scratch = dir;
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(scratch, ec);
+    });
+    auto opened = state::StateStore::Open(dir + "/state");
+    if (!opened.ok()) {
+      std::fprintf(stderr, "state store: %s\n", opened.error().message.c_str());
+      std::abort();
+    }
+    // Two printers in the inventory, so the word updates rows as well as inserting them.
+    FUZZ_CHECK(opened.value()->RecordScan(Scan()).ok(), "recording the seed scan");
+    return opened.value().release();
+  }();
+  return store;
+}
+
+void CheckMps(const std::string& mps) {
+  FUZZ_CHECK(mps == "none" || mps == "pending" || mps == "managed", "mps '" + mps + "'");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  uplink::HttpResponse response;
+  response.status = kStatuses[data[0] % (sizeof kStatuses / sizeof kStatuses[0])];
+  std::string rest(reinterpret_cast<const char*>(data + 1), size - 1);
+  std::string retry_after;
+  if (const size_t nl = rest.find('\n'); nl != std::string::npos) {
+    retry_after = rest.substr(0, nl);
+    response.headers["retry-after"] = retry_after;
+    rest.erase(0, nl + 1);
+  }
+  response.body = rest;
+
+  // Retry-After, against a fixed "now" so the answer is reproducible.
+  const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1767225600));  // 2026-01-01
+  const auto wait = uplink::ParseRetryAfter(retry_after, now);
+  if (wait) FUZZ_CHECK(wait->count() >= 0, "negative Retry-After");
+
+  asio::io_context io;
+  FakeTransport transport(io, response);
+  {
+    FakeOutbox outbox;
+    uplink::Uploader uploader(transport, outbox, {"agent-1", "token-secret-123"}, {"host", "linux", "x86_64"},
+                              "0.1.0");
+    std::optional<uplink::DrainResult> result;
+    uploader.Drain([&](uplink::DrainResult r) { result = std::move(r); }, 1);
+    io.run();
+    io.restart();
+    FUZZ_CHECK(result.has_value(), "Drain never finished");
+    const int s = response.status;
+    if (s >= 200 && s < 300) {
+      FUZZ_CHECK(result->delivered == 1 && outbox.acknowledged == 1, "a 2xx not acknowledged");
+      FUZZ_CHECK(result->cloud_word == response.body && outbox.word == response.body, "word not kept");
+    } else if (s == 400) {
+      FUZZ_CHECK(result->quarantined == 1 && outbox.quarantined == 1, "a 400 not quarantined");
+    } else {
+      FUZZ_CHECK(result->error.has_value(), "a failure without an error");
+      FUZZ_CHECK(outbox.acknowledged == 0 && outbox.quarantined == 0, "a failed report dropped");
+      FUZZ_CHECK(result->agent_invalid == (s == 401), "agent_invalid");
+      // Our token never reaches an error (unless the cloud itself echoed it in the body).
+      if (response.body.find("token-secret-123") == std::string::npos) {
+        FUZZ_CHECK(result->error->message.find("token-secret-123") == std::string::npos, "token in error");
+      }
+      // The body excerpt is capped at 200 bytes; the rest of the message is ours.
+      FUZZ_CHECK(result->error->message.size() < 400, result->error->message);
+    }
+  }
+  {
+    std::optional<Result<uplink::AgentIdentity>> activated;
+    uplink::Activate(transport, "ABCD-EFGH", {"host", "linux", "x86_64"}, "0.1.0",
+                     [&](Result<uplink::AgentIdentity> r) { activated = std::move(r); });
+    std::optional<Result<std::string>> checked;
+    uplink::CheckAgent(transport, {"agent-1", "token-secret-123"},
+                       [&](Result<std::string> r) { checked = std::move(r); });
+    io.run();
+    io.restart();
+    FUZZ_CHECK(activated.has_value() && checked.has_value(), "a callback never ran");
+    if (activated->ok()) FUZZ_CHECK(!activated->value().token.empty(), "an empty token accepted");
+  }
+
+  ScanReport scan = Scan();
+  agent::ApplyCloudWord(response.body, scan);
+  for (const Printer& p : scan.printers) CheckMps(p.mps);
+
+  if (auto applied = Store()->ApplyCloudWord(response.body); !applied.ok()) {
+    FUZZ_CHECK(applied.error().code == ErrorCode::kMalformed, applied.error().message);
+  }
+  return 0;
+}
