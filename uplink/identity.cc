@@ -1,5 +1,7 @@
 #include "uplink/identity.h"
 
+#include "agent/storage/sqlite_db.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -94,28 +96,7 @@ Result<void> WriteFileAtomically(const std::string& path, const std::string& con
 
 }  // namespace
 
-Result<void> MakePrivateDirs(const std::string& dir) {
-  if (dir.empty()) return MakeError(ErrorCode::kIo, "empty directory path");
-  std::filesystem::path path(dir);
-  std::vector<std::filesystem::path> missing;
-  for (std::filesystem::path p = path; !p.empty(); p = p.parent_path()) {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) == 0) {
-      if (!S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kIo, p.string() + " is not a directory");
-      break;
-    }
-    if (errno != ENOENT) return IoError("cannot use " + p.string(), errno);
-    missing.push_back(p);
-    if (p == p.parent_path()) break;
-  }
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
-      return IoError("cannot create directory " + it->string(), errno);
-    }
-    if (::chmod(it->c_str(), 0700) != 0) return IoError("cannot set the mode of " + it->string(), errno);
-  }
-  return {};
-}
+Result<void> MakePrivateDirs(const std::string& dir) { return storage::MakePrivateDirs(dir); }
 
 Result<std::optional<StoredIdentity>> LoadIdentity(const std::string& state_dir,
                                                    std::vector<std::string>* warnings) {

@@ -32,6 +32,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
 #include "uplink/scan_json.h"
 
@@ -110,123 +111,31 @@ std::string SizeText(uint64_t bytes) {
 
 std::string AgeText(std::chrono::hours age) { return std::to_string(age.count()) + "h"; }
 
-// SQLite's result code as an Error a person can act on. Extended codes are on: compare the
-// primary code.
+const storage::ErrorText kDbText{
+    "outbox DB", "is a second fleet-agent running?",
+    "move the file aside (the agent starts a new, empty outbox)"};
+
 Error DbError(sqlite3* db, int rc, std::string_view op) {
-  std::string message = "outbox DB: " + std::string(op) + ": ";
-  switch (rc & 0xff) {
-    case SQLITE_FULL:
-      message += "disk full: free space on the file system of agent.state_dir "
-                 "(nothing already stored was lost)";
-      break;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      message += "the database is locked by another process (is a second fleet-agent running?)";
-      break;
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-      message += std::string(sqlite3_errstr(rc)) +
-                 "; move the file aside (the agent starts a new, empty outbox)";
-      break;
-    default:
-      message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-      // "disk I/O error" alone does not say what to fix; the OS error does.
-      if (const int err = db != nullptr ? sqlite3_system_errno(db) : 0;
-          err != 0 && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN ||
-                       (rc & 0xff) == SQLITE_READONLY)) {
-        message += " (" + std::string(std::strerror(err)) + ")";
-      }
-  }
-  return MakeError(ErrorCode::kIo, std::move(message));
+  return storage::DbError(db, rc, op, kDbText);
 }
 
-#define FLEET_TRY(expr)                        \
-  do {                                         \
+#define FLEET_TRY(expr)                                \
+  do {                                                 \
     if (auto _r = (expr); !_r.ok()) return _r.error(); \
   } while (0)
 
-// One prepared statement; finalized on scope exit.
-class Stmt {
+// The shared helpers, bound to this database's error texts.
+class Stmt : public storage::Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    prepare_rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
-  }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  Stmt& Bind(int index, int64_t value) {
-    sqlite3_bind_int64(stmt_, index, value);
-    return *this;
-  }
-  Stmt& Bind(int index, const std::string& value) {
-    sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-
-  // true: a row is ready; false: done.
-  Result<bool> Step(std::string_view op) {
-    if (prepare_rc_ != SQLITE_OK) return DbError(db_, prepare_rc_, op);
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    return DbError(db_, rc, op);
-  }
-  Result<void> Run(std::string_view op) {
-    auto stepped = Step(op);
-    if (!stepped.ok()) return stepped.error();
-    return {};
-  }
-  void Reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-
-  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-  std::string Text(int col) const {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-    return text != nullptr ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
-                           : std::string();
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int prepare_rc_ = SQLITE_OK;
+  Stmt(sqlite3* db, const char* sql) : storage::Stmt(db, sql, kDbText) {}
 };
-
+class Txn : public storage::Txn {
+ public:
+  explicit Txn(sqlite3* db) : storage::Txn(db, kDbText) {}
+};
 Result<void> Exec(sqlite3* db, const char* sql, std::string_view op) {
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return DbError(db, rc, op);
-  return {};
+  return storage::Exec(db, sql, op, kDbText);
 }
-
-// BEGIN IMMEDIATE ... COMMIT; rolls back on scope exit unless committed.
-class Txn {
- public:
-  explicit Txn(sqlite3* db) : db_(db) {}
-  ~Txn() {
-    if (active_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  Txn(const Txn&) = delete;
-  Txn& operator=(const Txn&) = delete;
-
-  Result<void> Begin(std::string_view op) {
-    FLEET_TRY(Exec(db_, "BEGIN IMMEDIATE", op));
-    active_ = true;
-    return {};
-  }
-  Result<void> Commit(std::string_view op) {
-    FLEET_TRY(Exec(db_, "COMMIT", op));
-    active_ = false;
-    return {};
-  }
-
- private:
-  sqlite3* db_;
-  bool active_ = false;
-};
 
 std::string PrinterKey(const Printer& p) {
   if (!p.serial.empty()) return "serial:" + p.serial;

@@ -9,6 +9,8 @@
 // Every public operation is one IMMEDIATE transaction: on an error it rolls back.
 #include "agent/state/state_store.h"
 
+#include "agent/storage/sqlite_db.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -75,31 +77,13 @@ Error IoError(const std::string& what, int err) {
   return MakeError(ErrorCode::kIo, "state DB: " + what + ": " + std::strerror(err));
 }
 
+const storage::ErrorText kDbText{
+    "state DB", "a fleet-agent command or daemon",
+    "the printer inventory is unreadable: move the file aside (the agent starts an empty "
+    "inventory and the cloud re-asserts the MPS state at the next exchange)"};
+
 Error DbError(sqlite3* db, int rc, std::string_view op) {
-  std::string message = "state DB: " + std::string(op) + ": ";
-  switch (rc & 0xff) {
-    case SQLITE_FULL:
-      message += "disk full: free space on the file system of agent.state_dir";
-      break;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      message += "the database is locked by another process (a fleet-agent command or daemon)";
-      break;
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-      message += std::string(sqlite3_errstr(rc)) +
-                 "; the printer inventory is unreadable: move the file aside (the agent starts an "
-                 "empty inventory and the cloud re-asserts the MPS state at the next exchange)";
-      break;
-    default:
-      message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-      if (const int err = db != nullptr ? sqlite3_system_errno(db) : 0;
-          err != 0 && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN ||
-                       (rc & 0xff) == SQLITE_READONLY)) {
-        message += " (" + std::string(std::strerror(err)) + ")";
-      }
-  }
-  return MakeError(ErrorCode::kIo, std::move(message));
+  return storage::DbError(db, rc, op, kDbText);
 }
 
 #define FLEET_STATE_TRY(expr)                          \
@@ -107,105 +91,17 @@ Error DbError(sqlite3* db, int rc, std::string_view op) {
     if (auto _r = (expr); !_r.ok()) return _r.error(); \
   } while (0)
 
-class Stmt {
+// The shared helpers, bound to this database's error texts.
+class Stmt : public storage::Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    prepare_rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
-  }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  Stmt& Bind(int index, int64_t value) {
-    sqlite3_bind_int64(stmt_, index, value);
-    return *this;
-  }
-  Stmt& Bind(int index, const std::string& value) {
-    sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Result<bool> Step(std::string_view op) {
-    if (prepare_rc_ != SQLITE_OK) return DbError(db_, prepare_rc_, op);
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    return DbError(db_, rc, op);
-  }
-  Result<void> Run(std::string_view op) {
-    auto stepped = Step(op);
-    if (!stepped.ok()) return stepped.error();
-    return {};
-  }
-  void Reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-  std::string Text(int col) const {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-    return text != nullptr
-               ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
-               : std::string();
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int prepare_rc_ = SQLITE_OK;
+  Stmt(sqlite3* db, const char* sql) : storage::Stmt(db, sql, kDbText) {}
 };
-
+class Txn : public storage::Txn {
+ public:
+  explicit Txn(sqlite3* db) : storage::Txn(db, kDbText) {}
+};
 Result<void> Exec(sqlite3* db, const char* sql, std::string_view op) {
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return DbError(db, rc, op);
-  return {};
-}
-
-class Txn {
- public:
-  explicit Txn(sqlite3* db) : db_(db) {}
-  ~Txn() {
-    if (active_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  Txn(const Txn&) = delete;
-  Txn& operator=(const Txn&) = delete;
-  Result<void> Begin(std::string_view op) {
-    FLEET_STATE_TRY(Exec(db_, "BEGIN IMMEDIATE", op));
-    active_ = true;
-    return {};
-  }
-  Result<void> Commit(std::string_view op) {
-    FLEET_STATE_TRY(Exec(db_, "COMMIT", op));
-    active_ = false;
-    return {};
-  }
-
- private:
-  sqlite3* db_;
-  bool active_ = false;
-};
-
-// The state directory holds the agent's credential too: 0700 whatever the umask. (The same rule
-// as uplink::MakePrivateDirs; repeated here so that state does not depend on uplink.)
-Result<void> MakePrivateDirs(const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::vector<fs::path> missing;
-  for (fs::path p = fs::path(dir); !p.empty(); p = p.parent_path()) {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) == 0) {
-      if (!S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kIo, "state DB: " + p.string() + " is not a directory");
-      break;
-    }
-    if (errno != ENOENT) return IoError("cannot use " + p.string(), errno);
-    missing.push_back(p);
-    if (p == p.parent_path()) break;
-  }
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
-      return IoError("cannot create directory " + it->string(), errno);
-    }
-    if (::chmod(it->c_str(), 0700) != 0) return IoError("cannot set the mode of " + it->string(), errno);
-  }
-  return {};
+  return storage::Exec(db, sql, op, kDbText);
 }
 
 // Created by us with 0600 so the umask does not decide; SQLite gives its -wal and -shm files the
@@ -410,7 +306,7 @@ TimePoint StateStore::Now() const { return clock_ ? clock_() : std::chrono::syst
 
 Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_dir, Clock clock) {
   if (state_dir.empty()) return MakeError(ErrorCode::kIo, "state DB: agent.state_dir is empty");
-  FLEET_STATE_TRY(MakePrivateDirs(state_dir));
+  FLEET_STATE_TRY(storage::MakePrivateDirs(state_dir));
   const std::string path = (std::filesystem::path(state_dir) / kStateFile).string();
   FLEET_STATE_TRY(CreatePrivateFile(path));
 

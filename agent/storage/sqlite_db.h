@@ -1,0 +1,76 @@
+// Small SQLite helpers shared by the agent's two databases (uplink's outbox, agent/state's
+// inventory): private directories, prepared statements, transactions, and SQLite result codes
+// turned into Errors a person can act on. Each database names itself and its remedies in an
+// ErrorText. Not thread-safe: one connection, one thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "agent/core/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace fleet::storage {
+
+// Creates `dir` and any missing parents with mode 0700 whatever the umask: agent.state_dir holds
+// the agent's credential and its databases.
+Result<void> MakePrivateDirs(const std::string& dir);
+
+struct ErrorText {
+  std::string name;          // "outbox DB"
+  std::string busy_hint;     // after "locked by another process"
+  std::string corrupt_hint;  // what to do with an unreadable file
+};
+
+// SQLite's result code as an Error{kIo}: disk full, locked, corrupt, else SQLite's message with
+// the OS error where that says what to fix. Extended codes are fine: the primary code decides.
+Error DbError(sqlite3* db, int rc, std::string_view op, const ErrorText& text);
+
+Result<void> Exec(sqlite3* db, const char* sql, std::string_view op, const ErrorText& text);
+
+// One prepared statement; finalized on scope exit. A failed prepare shows at the first Step().
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql, const ErrorText& text);
+  ~Stmt();
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& Bind(int index, int64_t value);
+  Stmt& Bind(int index, const std::string& value);
+  // true: a row is ready; false: done.
+  Result<bool> Step(std::string_view op);
+  Result<void> Run(std::string_view op);
+  void Reset();
+
+  int64_t Int(int col) const;
+  bool IsNull(int col) const;
+  std::string Text(int col) const;
+
+ private:
+  sqlite3* db_;
+  const ErrorText& text_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int prepare_rc_ = 0;
+};
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back on scope exit unless committed.
+class Txn {
+ public:
+  Txn(sqlite3* db, const ErrorText& text) : db_(db), text_(text) {}
+  ~Txn();
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+  Result<void> Begin(std::string_view op);
+  Result<void> Commit(std::string_view op);
+
+ private:
+  sqlite3* db_;
+  const ErrorText& text_;
+  bool active_ = false;
+};
+
+}  // namespace fleet::storage
