@@ -84,6 +84,56 @@ const char* ErrStatName(long status) {
   }
 }
 
+// USM protocol OIDs as net-snmp's session wants them (non-const arrays in its headers).
+struct UsmProtocol {
+  oid* arcs;
+  size_t length;
+};
+
+UsmProtocol AuthProtocolOid(AuthProtocol protocol) {
+  switch (protocol) {
+    case AuthProtocol::kMD5:
+      return {usmHMACMD5AuthProtocol, OID_LENGTH(usmHMACMD5AuthProtocol)};
+    case AuthProtocol::kNone:  // config validation requires one; SHA-1 is the default
+    case AuthProtocol::kSHA1:
+      break;
+    case AuthProtocol::kSHA224:
+      return {usmHMAC128SHA224AuthProtocol, OID_LENGTH(usmHMAC128SHA224AuthProtocol)};
+    case AuthProtocol::kSHA256:
+      return {usmHMAC192SHA256AuthProtocol, OID_LENGTH(usmHMAC192SHA256AuthProtocol)};
+    case AuthProtocol::kSHA384:
+      return {usmHMAC256SHA384AuthProtocol, OID_LENGTH(usmHMAC256SHA384AuthProtocol)};
+    case AuthProtocol::kSHA512:
+      return {usmHMAC384SHA512AuthProtocol, OID_LENGTH(usmHMAC384SHA512AuthProtocol)};
+  }
+  return {usmHMACSHA1AuthProtocol, OID_LENGTH(usmHMACSHA1AuthProtocol)};
+}
+
+UsmProtocol PrivProtocolOid(PrivProtocol protocol) {
+  switch (protocol) {
+    case PrivProtocol::kDES:
+      return {usmDESPrivProtocol, OID_LENGTH(usmDESPrivProtocol)};
+    case PrivProtocol::kNone:  // config validation requires one; AES-128 is the default
+    case PrivProtocol::kAES128:
+      break;
+    // 5.9.3 is built with NETSNMP_DRAFT_BLUMENTHAL_AES_04: these are the Blumenthal draft OIDs,
+    // the ones snmpd's `createUser ... AES-192/AES-256` interoperates with.
+    case PrivProtocol::kAES192:
+      return {usmAES192PrivProtocol, OID_LENGTH(usmAES192PrivProtocol)};
+    case PrivProtocol::kAES256:
+      return {usmAES256PrivProtocol, OID_LENGTH(usmAES256PrivProtocol)};
+  }
+  return {usmAESPrivProtocol, OID_LENGTH(usmAESPrivProtocol)};
+}
+
+// Ku from a passphrase with the given hash (RFC 3414 2.6); false for a passphrase net-snmp
+// refuses (shorter than 8 characters).
+bool DeriveKu(const UsmProtocol& hash, const std::string& passphrase, u_char* key, size_t* len) {
+  return generate_Ku(hash.arcs, static_cast<u_int>(hash.length),
+                     reinterpret_cast<const u_char*>(passphrase.data()), passphrase.size(), key,
+                     len) == SNMPERR_SUCCESS;
+}
+
 }  // namespace
 
 class SessionCore;
@@ -402,38 +452,12 @@ Result<void> SessionCore::EnsureOpen() {
         case SecurityLevel::kAuthPriv: s.securityLevel = SNMP_SEC_LEVEL_AUTHPRIV; break;
       }
       if (credential_.level != SecurityLevel::kNoAuthNoPriv) {
-        switch (credential_.auth) {
-          case AuthProtocol::kMD5:
-            s.securityAuthProto = usmHMACMD5AuthProtocol;
-            s.securityAuthProtoLen = OID_LENGTH(usmHMACMD5AuthProtocol);
-            break;
-          case AuthProtocol::kNone:  // config validation requires one; SHA-1 is the default
-          case AuthProtocol::kSHA1:
-            s.securityAuthProto = usmHMACSHA1AuthProtocol;
-            s.securityAuthProtoLen = OID_LENGTH(usmHMACSHA1AuthProtocol);
-            break;
-          case AuthProtocol::kSHA224:
-            s.securityAuthProto = usmHMAC128SHA224AuthProtocol;
-            s.securityAuthProtoLen = OID_LENGTH(usmHMAC128SHA224AuthProtocol);
-            break;
-          case AuthProtocol::kSHA256:
-            s.securityAuthProto = usmHMAC192SHA256AuthProtocol;
-            s.securityAuthProtoLen = OID_LENGTH(usmHMAC192SHA256AuthProtocol);
-            break;
-          case AuthProtocol::kSHA384:
-            s.securityAuthProto = usmHMAC256SHA384AuthProtocol;
-            s.securityAuthProtoLen = OID_LENGTH(usmHMAC256SHA384AuthProtocol);
-            break;
-          case AuthProtocol::kSHA512:
-            s.securityAuthProto = usmHMAC384SHA512AuthProtocol;
-            s.securityAuthProtoLen = OID_LENGTH(usmHMAC384SHA512AuthProtocol);
-            break;
-        }
+        const UsmProtocol auth = AuthProtocolOid(credential_.auth);
+        s.securityAuthProto = auth.arcs;
+        s.securityAuthProtoLen = auth.length;
         s.securityAuthKeyLen = USM_AUTH_KU_LEN;
-        if (generate_Ku(s.securityAuthProto, static_cast<u_int>(s.securityAuthProtoLen),
-                        reinterpret_cast<const u_char*>(credential_.auth_passphrase.data()),
-                        credential_.auth_passphrase.size(), s.securityAuthKey,
-                        &s.securityAuthKeyLen) != SNMPERR_SUCCESS) {
+        if (!DeriveKu(auth, credential_.auth_passphrase, s.securityAuthKey,
+                      &s.securityAuthKeyLen)) {
           explicit_bzero(s.securityAuthKey, sizeof s.securityAuthKey);
           return MakeError(ErrorCode::kConfig, "cannot derive the SNMPv3 auth key for " +
                                                    credential_.Describe() +
@@ -441,33 +465,13 @@ Result<void> SessionCore::EnsureOpen() {
         }
       }
       if (credential_.level == SecurityLevel::kAuthPriv) {
-        switch (credential_.priv) {
-          case PrivProtocol::kDES:
-            s.securityPrivProto = usmDESPrivProtocol;
-            s.securityPrivProtoLen = OID_LENGTH(usmDESPrivProtocol);
-            break;
-          case PrivProtocol::kNone:  // config validation requires one; AES-128 is the default
-          case PrivProtocol::kAES128:
-            s.securityPrivProto = usmAESPrivProtocol;
-            s.securityPrivProtoLen = OID_LENGTH(usmAESPrivProtocol);
-            break;
-          // 5.9.3 is built with NETSNMP_DRAFT_BLUMENTHAL_AES_04: these are the Blumenthal
-          // draft OIDs, the ones snmpd's `createUser ... AES-192/AES-256` interoperates with.
-          case PrivProtocol::kAES192:
-            s.securityPrivProto = usmAES192PrivProtocol;
-            s.securityPrivProtoLen = OID_LENGTH(usmAES192PrivProtocol);
-            break;
-          case PrivProtocol::kAES256:
-            s.securityPrivProto = usmAES256PrivProtocol;
-            s.securityPrivProtoLen = OID_LENGTH(usmAES256PrivProtocol);
-            break;
-        }
+        const UsmProtocol priv = PrivProtocolOid(credential_.priv);
+        s.securityPrivProto = priv.arcs;
+        s.securityPrivProtoLen = priv.length;
         s.securityPrivKeyLen = USM_PRIV_KU_LEN;
         // RFC 3414: the privacy Ku is derived with the authentication hash.
-        if (generate_Ku(s.securityAuthProto, static_cast<u_int>(s.securityAuthProtoLen),
-                        reinterpret_cast<const u_char*>(credential_.priv_passphrase.data()),
-                        credential_.priv_passphrase.size(), s.securityPrivKey,
-                        &s.securityPrivKeyLen) != SNMPERR_SUCCESS) {
+        if (!DeriveKu(AuthProtocolOid(credential_.auth), credential_.priv_passphrase,
+                      s.securityPrivKey, &s.securityPrivKeyLen)) {
           explicit_bzero(s.securityAuthKey, sizeof s.securityAuthKey);
           explicit_bzero(s.securityPrivKey, sizeof s.securityPrivKey);
           return MakeError(ErrorCode::kConfig, "cannot derive the SNMPv3 privacy key for " +
