@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "tests/integration/agent_runner.h"
+#include "tests/integration/cloud_suite.h"
 #include "tests/integration/recording_server.h"
 #include "tests/support/cloud_emulator.h"
 
@@ -134,23 +135,13 @@ size_t CountLines(const std::string& text, const std::string& needle) {
   return n;
 }
 
-class DaemonTest : public ::testing::Test {
+class DaemonTest : public CloudSuite<DaemonTest> {
  protected:
-  static void SetUpTestSuite() {
-    pki_ = new TempDir("fleet-pki");
-    pki_error_ = MakeTestPki(pki_->path());
-    std::string error;
-    server_ = RecordingServer::Start({std::string(FLEET_SOURCE_DIR) + "/tests/data/demo"}, kBase,
-                                     kPort, &error).release();
-    if (!server_) server_error_ = error;
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete pki_;
-  }
+  static void SetUpTestSuite() { StartEnvironment(kBase, kPort); }
+  static void TearDownTestSuite() { StopEnvironment(); }
   void SetUp() override {
-    ASSERT_TRUE(pki_error_.empty()) << pki_error_;
-    ASSERT_NE(server_, nullptr) << "snmpsimd did not start: " << server_error_;
+    CheckEnvironment();
+    if (HasFatalFailure()) return;
   }
 
   std::unique_ptr<CloudEmulator> StartEmulator() {
@@ -214,17 +205,9 @@ class DaemonTest : public ::testing::Test {
     return e.AdminJson("/admin/stats").value("reports_received", 0);
   }
 
-  static TempDir* pki_;
-  static std::string pki_error_;
-  static RecordingServer* server_;
-  static std::string server_error_;
   TempDir dir_{"fleet-daemon-test"};
 };
 
-TempDir* DaemonTest::pki_ = nullptr;
-std::string DaemonTest::pki_error_;
-RecordingServer* DaemonTest::server_ = nullptr;
-std::string DaemonTest::server_error_;
 
 // Cycles on the cloud's interval, a bad and a good SIGHUP, SIGTERM; the notify protocol
 // throughout.

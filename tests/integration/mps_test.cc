@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "tests/integration/agent_runner.h"
+#include "tests/integration/cloud_suite.h"
 #include "tests/integration/recording_server.h"
 #include "tests/support/cloud_emulator.h"
 
@@ -32,24 +33,14 @@ constexpr char kFree[] = "VWE3Y48213";      // Kyocera ECOSYS P3145dn at 127.8.0
 constexpr char kFreeIp[] = "127.8.0.5";
 constexpr size_t kPrinters = 8;
 
-class MpsTest : public ::testing::Test {
+class MpsTest : public CloudSuite<MpsTest> {
  protected:
-  static void SetUpTestSuite() {
-    pki_ = new TempDir("fleet-pki");
-    pki_error_ = MakeTestPki(pki_->path());
-    std::string error;
-    server_ = RecordingServer::Start({std::string(FLEET_SOURCE_DIR) + "/tests/data/demo"}, kBase,
-                                     kPort, &error).release();
-    if (!server_) server_error_ = error;
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete pki_;
-  }
+  static void SetUpTestSuite() { StartEnvironment(kBase, kPort); }
+  static void TearDownTestSuite() { StopEnvironment(); }
 
   void SetUp() override {
-    ASSERT_TRUE(pki_error_.empty()) << pki_error_;
-    ASSERT_NE(server_, nullptr) << "snmpsimd did not start: " << server_error_;
+    CheckEnvironment();
+    if (HasFatalFailure()) return;
     ASSERT_EQ(server_->addresses().at("hp_laserjet_m507.snmprec"), kManagedIp);
     ASSERT_EQ(server_->addresses().at("canon_iradv_dx_c3826.snmprec"), kPendingIp);
     ASSERT_EQ(server_->addresses().at("kyocera_ecosys_p3145dn.snmprec"), kFreeIp);
@@ -119,19 +110,11 @@ class MpsTest : public ::testing::Test {
     return nullptr;
   }
 
-  static TempDir* pki_;
-  static std::string pki_error_;
-  static RecordingServer* server_;
-  static std::string server_error_;
   TempDir dir_{"fleet-mps-test"};
   std::unique_ptr<CloudEmulator> emulator_;
   std::string config_;
 };
 
-TempDir* MpsTest::pki_ = nullptr;
-std::string MpsTest::pki_error_;
-RecordingServer* MpsTest::server_ = nullptr;
-std::string MpsTest::server_error_;
 
 // The line of a table that mentions `needle`.
 std::string LineWith(const std::string& text, const std::string& needle) {

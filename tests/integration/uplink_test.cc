@@ -13,6 +13,7 @@
 #include <set>
 
 #include "tests/integration/agent_runner.h"
+#include "tests/integration/cloud_suite.h"
 #include "tests/integration/recording_server.h"
 #include "tests/support/cloud_emulator.h"
 #include "tests/support/tinyproxy.h"
@@ -37,24 +38,14 @@ std::set<std::string>& Secrets() {
   return secrets;
 }
 
-class UplinkTest : public ::testing::Test {
+class UplinkTest : public CloudSuite<UplinkTest> {
  protected:
-  static void SetUpTestSuite() {
-    pki_ = new TempDir("fleet-pki");
-    pki_error_ = MakeTestPki(pki_->path());
-    std::string error;
-    server_ = RecordingServer::Start({std::string(FLEET_SOURCE_DIR) + "/tests/data/demo"}, kBase,
-                                     kPort, &error).release();
-    if (!server_) server_error_ = error;
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete pki_;
-  }
+  static void SetUpTestSuite() { StartEnvironment(kBase, kPort); }
+  static void TearDownTestSuite() { StopEnvironment(); }
 
   void SetUp() override {
-    ASSERT_TRUE(pki_error_.empty()) << pki_error_;
-    ASSERT_NE(server_, nullptr) << "snmpsimd did not start: " << server_error_;
+    CheckEnvironment();
+    if (HasFatalFailure()) return;
   }
 
   std::unique_ptr<CloudEmulator> StartEmulator(const std::string& cert = "server") {
@@ -106,17 +97,9 @@ class UplinkTest : public ::testing::Test {
     return e.AdminJson("/admin/meter-reads?serial=" + serial);
   }
 
-  static TempDir* pki_;
-  static std::string pki_error_;
-  static RecordingServer* server_;
-  static std::string server_error_;
   TempDir dir_{"fleet-uplink-test"};
 };
 
-TempDir* UplinkTest::pki_ = nullptr;
-std::string UplinkTest::pki_error_;
-RecordingServer* UplinkTest::server_ = nullptr;
-std::string UplinkTest::server_error_;
 
 TEST_F(UplinkTest, ActivationThenAReportWithTheAgentVersionAndEveryPrinterField) {
   auto e = StartEmulator();
