@@ -203,7 +203,8 @@ class EngineTest : public ::testing::Test {
     snmpd_ = nullptr;
   }
   void SetUp() override {
-    if (!snmpd_) GTEST_SKIP() << "snmpd did not start";
+    // scripts/install-deps installs snmpd: a missing one is a failure, not a skip.
+    if (!snmpd_) GTEST_FAIL() << "snmpd did not start (is /usr/sbin/snmpd installed? run scripts/install-deps)";
   }
 
   std::unique_ptr<NetSnmpEngine> MakeEngine(EngineOptions o = {}) {

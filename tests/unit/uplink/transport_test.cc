@@ -563,7 +563,7 @@ TEST_F(TransportTest, ConfigErrorsReportedBySendAndCreate) {
 class ProxyTest : public TransportTest {
  protected:
   void SetUp() override {
-    if (access("/usr/bin/tinyproxy", X_OK) != 0) GTEST_SKIP() << "tinyproxy not installed";
+    if (access("/usr/bin/tinyproxy", X_OK) != 0) GTEST_FAIL() << "tinyproxy missing: run scripts/install-deps";
     server_ = std::make_unique<TlsTestServer>(ServerWith("server"));
     ASSERT_EQ(server_->error(), "");
     server_->SetResponse({200, {{"X-Via-Test", "1"}}, "through"});
