@@ -23,6 +23,8 @@
 #include <net-snmp/library/large_fd_set.h>
 
 #include "snmp/netsnmp_convert.h"
+#include "snmp/netsnmp_sweep.h"
+#include "snmp/pacing.h"
 
 namespace fleet::snmp {
 namespace asio = boost::asio;
@@ -143,21 +145,17 @@ class SessionCore;
 // pending Asio handlers can outlive a careless ordering at shutdown without dangling.
 class NetSnmpEngine::Impl : public std::enable_shared_from_this<NetSnmpEngine::Impl> {
  public:
-  Impl(asio::io_context& io, EngineOptions options)
-      : io_(io), options_(options), pacer_(io) {
+  Impl(asio::io_context& io, EngineOptions options) : io_(io), options_(options) {
     if (options_.max_in_flight < 1) options_.max_in_flight = 1;
     if (options_.retries < 0) options_.retries = 0;
     if (options_.timeout.count() < 1) options_.timeout = std::chrono::milliseconds(1);
-    // Burst: 50 ms worth of packets (at least one) so a 200 pps limit really spreads 100 packets
-    // over ~0.5 s instead of letting them out at once.
-    burst_ = std::max(1.0, options_.rate_limit_pps / 20.0);
-    tokens_ = burst_;
-    last_refill_ = Clock::now();
+    bucket_ = std::make_shared<TokenBucket>(io, options_.rate_limit_pps);
   }
 
   asio::io_context& io() { return io_; }
   const EngineOptions& options() const { return options_; }
   EngineStats& stats() { return stats_; }
+  const std::shared_ptr<TokenBucket>& bucket() const { return bucket_; }
 
   // In-flight slots (requests, not packets). `grant` runs when a slot is held, possibly at once.
   void AcquireSlot(const std::shared_ptr<SessionCore>& core);
@@ -166,10 +164,6 @@ class NetSnmpEngine::Impl : public std::enable_shared_from_this<NetSnmpEngine::I
   void AcquireToken(const std::shared_ptr<SessionCore>& core);
 
  private:
-  void Refill();
-  void ArmPacer();
-  void OnPacer();
-
   asio::io_context& io_;
   EngineOptions options_;
   EngineStats stats_;
@@ -177,12 +171,7 @@ class NetSnmpEngine::Impl : public std::enable_shared_from_this<NetSnmpEngine::I
   int in_flight_ = 0;
   std::deque<std::weak_ptr<SessionCore>> slot_waiters_;
 
-  double burst_ = 1;
-  double tokens_ = 1;
-  Clock::time_point last_refill_;
-  std::deque<std::weak_ptr<SessionCore>> token_waiters_;
-  asio::steady_timer pacer_;
-  bool pacer_armed_ = false;
+  std::shared_ptr<TokenBucket> bucket_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -190,7 +179,7 @@ class NetSnmpEngine::Impl : public std::enable_shared_from_this<NetSnmpEngine::I
 // opened lazily when a packet is about to leave. v1/v2c close it again when the queue is empty,
 // so open descriptors stay bounded by max_in_flight however many Sessions a sweep creates; v3
 // keeps it for the Session's life (it holds the discovered engine ID and time).
-class SessionCore : public std::enable_shared_from_this<SessionCore> {
+class SessionCore : public PacketWaiter, public std::enable_shared_from_this<SessionCore> {
  public:
   SessionCore(std::shared_ptr<NetSnmpEngine::Impl> engine, Target target, Credential credential)
       : engine_(std::move(engine)),
@@ -215,9 +204,9 @@ class SessionCore : public std::enable_shared_from_this<SessionCore> {
 
   // Engine callbacks.
   void OnSlot();
-  void OnToken();
+  void OnToken() override;
   bool wants_slot() const { return state_ == State::kWaitSlot; }
-  bool wants_token() const { return state_ == State::kWaitToken; }
+  bool wants_token() const override { return state_ == State::kWaitToken; }
 
   // net-snmp callback trampoline target; runs inside snmp_sess_read2 / snmp_sess_timeout.
   int OnLibraryEvent(int op, int reqid, netsnmp_pdu* pdu);
@@ -317,53 +306,12 @@ void NetSnmpEngine::Impl::ReleaseSlot() {
   }
 }
 
-void NetSnmpEngine::Impl::Refill() {
-  auto now = Clock::now();
-  double elapsed = std::chrono::duration<double>(now - last_refill_).count();
-  last_refill_ = now;
-  tokens_ = std::min(burst_, tokens_ + elapsed * options_.rate_limit_pps);
-}
-
 void NetSnmpEngine::Impl::AcquireToken(const std::shared_ptr<SessionCore>& core) {
-  if (options_.rate_limit_pps <= 0) {
+  if (bucket_->TryTake()) {
     core->OnToken();
     return;
   }
-  Refill();
-  if (token_waiters_.empty() && tokens_ >= 1.0) {
-    tokens_ -= 1.0;
-    core->OnToken();
-    return;
-  }
-  token_waiters_.push_back(core);
-  ArmPacer();
-}
-
-void NetSnmpEngine::Impl::ArmPacer() {
-  if (pacer_armed_ || token_waiters_.empty()) return;
-  double missing = std::max(0.0, 1.0 - tokens_);
-  auto wait = std::chrono::microseconds(
-      static_cast<int64_t>(missing * 1e6 / options_.rate_limit_pps) + 1);
-  pacer_armed_ = true;
-  pacer_.expires_after(wait);
-  std::weak_ptr<Impl> weak = weak_from_this();
-  pacer_.async_wait([weak](const boost::system::error_code& ec) {
-    if (ec) return;
-    if (auto self = weak.lock()) self->OnPacer();
-  });
-}
-
-void NetSnmpEngine::Impl::OnPacer() {
-  pacer_armed_ = false;
-  Refill();
-  while (!token_waiters_.empty() && tokens_ >= 1.0) {
-    auto core = token_waiters_.front().lock();
-    token_waiters_.pop_front();
-    if (!core || !core->wants_token()) continue;
-    tokens_ -= 1.0;
-    core->OnToken();
-  }
-  ArmPacer();
+  bucket_->Wait(core);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -870,7 +818,6 @@ void SessionCore::Complete(Result<std::vector<Varbind>> result) {
     holds_slot_ = false;
     engine_->ReleaseSlot();
   }
-  if (credential_.version != Version::kV3 && queue_.empty()) CloseNetSnmp();
   Pump();
 }
 
@@ -940,9 +887,13 @@ class NetSnmpSession : public Session {
 NetSnmpEngine::NetSnmpEngine(boost::asio::io_context& io, EngineOptions options) {
   InitNetSnmpOnce();
   impl_ = std::make_shared<Impl>(io, options);
+  sweeper_ = std::make_unique<NetSnmpSweeper>(io, impl_->options(), impl_->bucket(),
+                                              impl_->stats());
 }
 
 NetSnmpEngine::~NetSnmpEngine() = default;
+
+Sweeper* NetSnmpEngine::sweeper() { return sweeper_.get(); }
 
 std::unique_ptr<Session> NetSnmpEngine::Open(const Target& target, const Credential& credential) {
   return std::make_unique<NetSnmpSession>(

@@ -8,12 +8,13 @@
 // (or Cancel()ed) before the engine.
 //
 // Design (chosen for correctness first, with the /16 sweep targets in mind):
+// - Finding who answers is the Sweeper's job (netsnmp_sweep.h): one socket for the whole range,
+//   ~60 bytes per address in progress. Sessions are opened only for devices that answered, so
+//   their cost (a socket, net-snmp's ~6 KB per outstanding request) is bounded by the devices
+//   read at once, not by the range.
 // - One net-snmp single-session (one UDP socket) per Session, opened lazily when its first packet
-//   is about to leave. v1/v2c close it again as soon as the Session has nothing queued, so open
-//   sockets (and net-snmp's ~6 KB per outstanding request) stay bounded by max_in_flight however
-//   many Sessions a sweep creates. v3 keeps it for the Session's life: it holds the discovered
-//   engine ID and the USM time window. A shared v1/v2c socket (NOTES-snmp.md) would save the
-//   socket()/close() per request; the Session seam lets it replace this later.
+//   is about to leave and kept until the Session is destroyed or cancelled (v3: it holds the
+//   discovered engine ID and the USM time window).
 // - Each socket is waited on with posix::stream_descriptor::async_wait (released, never closed:
 //   net-snmp owns it) and read with snmp_sess_read2 (no fd_set limit). Each attempt has its own
 //   steady_timer, which calls snmp_sess_timeout; net-snmp's own retries are 0, so every packet,
@@ -69,6 +70,7 @@ class NetSnmpEngine : public SessionFactory {
   NetSnmpEngine& operator=(const NetSnmpEngine&) = delete;
 
   std::unique_ptr<Session> Open(const Target& target, const Credential& credential) override;
+  Sweeper* sweeper() override;
 
   EngineStats stats() const;
 
@@ -76,6 +78,7 @@ class NetSnmpEngine : public SessionFactory {
 
  private:
   std::shared_ptr<Impl> impl_;  // shared with sessions and pending handlers
+  std::unique_ptr<Sweeper> sweeper_;
 };
 
 }  // namespace fleet::snmp

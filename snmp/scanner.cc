@@ -32,6 +32,20 @@ class Scanner::Device {
       : owner_(owner), ip_(std::move(ip)), first_credential_(first_credential) {}
 
   void Start() { TryCredential(0); }
+  // Continues from a sweep's answer: the credential is known to work, and the identification GET
+  // is done unless the sweep could not use its reply (then it is asked again).
+  void StartAnswered(size_t credential, std::vector<Varbind> identification) {
+    first_credential_ = credential;
+    if (identification.empty()) {
+      TryCredential(0);
+      return;
+    }
+    credential_index_ = credential;
+    session_ = owner_.factory_.Open(Target{ip_, owner_.options_.port}, credentials()[credential]);
+    responded_ = true;
+    Merge(collected_, identification);
+    Probe();
+  }
   void Cancel() {
     if (session_) session_->Cancel();
   }
@@ -54,8 +68,11 @@ class Scanner::Device {
     }
     credential_index_ = (first_credential_ + attempt) % n;
     // The previous credential's session may be the one whose callback we are in: retire it, do
-    // not destroy it here.
-    if (session_) retired_.push_back(std::move(session_));
+    // not destroy it here (Cancel() only closes its socket; nothing of it is outstanding).
+    if (session_) {
+      session_->Cancel();
+      retired_.push_back(std::move(session_));
+    }
     session_ = owner_.factory_.Open(Target{ip_, owner_.options_.port},
                                     credentials()[credential_index_]);
     session_->Get(IdentificationOids(), [this, attempt](Result<std::vector<Varbind>> r) {
@@ -193,6 +210,8 @@ Scanner::Scanner(SessionFactory& factory, const ProfileSet& profiles, ScanOption
 }
 
 Scanner::~Scanner() {
+  alive_.reset();
+  if (sweeper_) sweeper_->Cancel();
   for (auto& [key, device] : active_) device->Cancel();
 }
 
@@ -210,22 +229,86 @@ void Scanner::Start(std::vector<std::string> addresses, DoneFn done, ProgressFn 
   finished_.clear();
   running_ = true;
   cancelled_ = false;
+  answered_.clear();
   if (options_.credentials.empty()) {
     // Nothing can be asked without a credential; the config layer always supplies one.
     next_ = addresses_.size();
+  } else if (Sweeper* sweeper = factory_.sweeper()) {
+    StartSweep(*sweeper);
+    return;
   }
   Pump();
   MaybeDone();
+}
+
+void Scanner::StartSweep(Sweeper& sweeper) {
+  sweeping_ = true;
+  sweeper_ = &sweeper;
+  next_ = addresses_.size();  // devices come from the sweep's answers, not from the list
+  std::vector<SweepTarget> targets;
+  targets.reserve(addresses_.size());
+  for (const std::string& ip : addresses_) {
+    SweepTarget t;
+    t.address = AddressKey(ip);
+    if (auto it = remembered_credential_.find(ip); it != remembered_credential_.end()) {
+      t.first_credential = static_cast<uint8_t>(it->second);
+    }
+    targets.push_back(t);
+  }
+  // The strings are no longer needed: a /16 of them is ~2 MB kept for nothing.
+  addresses_ = {};
+  // The sweeper's callbacks may still be queued when the Scanner is destroyed mid-sweep.
+  std::weak_ptr<int> alive = alive_;
+  sweeper.Start(
+      std::move(targets), options_.port, options_.credentials, IdentificationOids(),
+      [this, alive](SweepHit hit) {
+        if (!alive.expired()) OnSweepHit(std::move(hit));
+      },
+      [this, alive](uint32_t) {
+        if (!alive.expired()) OnSweepSilent();
+      },
+      [this, alive] {
+        if (alive.expired()) return;
+        sweeping_ = false;
+        sweeper_ = nullptr;
+        Pump();
+        MaybeDone();
+      });
+}
+
+void Scanner::OnSweepHit(SweepHit hit) {
+  if (cancelled_) return;
+  answered_.push_back(std::move(hit));
+  Pump();
+}
+
+void Scanner::OnSweepSilent() {
+  ++progress_.done;
+  if (on_progress_) on_progress_(progress_);
 }
 
 void Scanner::Cancel() {
   if (!running_) return;
   cancelled_ = true;
   next_ = addresses_.size();
+  answered_.clear();
+  if (sweeper_) sweeper_->Cancel();
   for (auto& [key, device] : active_) device->Cancel();
 }
 
 void Scanner::Pump() {
+  while (!cancelled_ && active_.size() < options_.max_devices && !answered_.empty()) {
+    SweepHit hit = std::move(answered_.front());
+    answered_.pop_front();
+    in_addr a{};
+    a.s_addr = htonl(hit.address);
+    char text[INET_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET, &a, text, sizeof text);
+    auto device = std::make_unique<Device>(*this, text, 0);
+    Device* raw = device.get();
+    active_.emplace(raw, std::move(device));
+    raw->StartAnswered(hit.credential, std::move(hit.identification));
+  }
   while (!cancelled_ && active_.size() < options_.max_devices && next_ < addresses_.size()) {
     const std::string& ip = addresses_[next_++];
     size_t first = 0;
@@ -266,7 +349,10 @@ void Scanner::Finish(Device* device) {
 }
 
 void Scanner::MaybeDone() {
-  if (!running_ || !active_.empty() || next_ < addresses_.size()) return;
+  if (!running_ || sweeping_ || !active_.empty() || !answered_.empty() ||
+      next_ < addresses_.size()) {
+    return;
+  }
   running_ = false;
   auto by_address = [](const auto& a, const auto& b) {
     return AddressKey(a.ip) < AddressKey(b.ip);

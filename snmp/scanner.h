@@ -1,7 +1,10 @@
 // Scanner — sweeps a list of addresses and turns every SNMP-responding device into a Printer
 // record (printers and non-printers alike), using any SessionFactory.
 //
-// Per address, strictly one request at a time (the Session contract):
+// When the factory has a Sweeper (the real engine), every address is first asked from one socket
+// whether it answers SNMP at all (session.h); only those that do get a device and a Session, which
+// continues from the sweep's identification answer. Otherwise (recordings, fakes) each address
+// gets a device straight away. Either way, per address, strictly one request at a time:
 //   credentials in order (the one that worked last time first) -> GET identification ->
 //   GETNEXT Printer-MIB probe -> PlanCollection -> GET vendor scalars -> walk each subtree ->
 //   DecodePrinter.
@@ -11,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -79,6 +83,9 @@ class Scanner {
   class Device;
   friend class Device;
 
+  void StartSweep(Sweeper& sweeper);
+  void OnSweepHit(SweepHit hit);
+  void OnSweepSilent();
   void Pump();
   void Finish(Device* device);
   void MaybeDone();
@@ -89,6 +96,11 @@ class Scanner {
 
   std::vector<std::string> addresses_;
   size_t next_ = 0;
+  // Sweep mode (the factory has a Sweeper): answering addresses wait here for a free device slot.
+  bool sweeping_ = false;
+  Sweeper* sweeper_ = nullptr;
+  std::deque<SweepHit> answered_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // expires with the Scanner
   std::map<const Device*, std::unique_ptr<Device>> active_;
   std::vector<std::unique_ptr<Device>> finished_;  // destroyed once their callbacks returned
   std::map<std::string, size_t> remembered_credential_;  // ip -> index into options_.credentials

@@ -50,11 +50,49 @@ class Session {
   virtual Version version() const = 0;
 };
 
+// Sweeper — finds which addresses answer SNMP at all, at a few bytes per address.
+//
+// A sweep of a /16 is mostly silence: 65,000 addresses that never answer, each costing
+// timeout x (retries + 1). A Session per address would hold a socket and a request record for
+// all of that time; a Sweeper asks every address from one socket and keeps ~40 bytes per address
+// in progress, so thousands can wait at once and memory does not grow with the range.
+// Per address it sends the GET of `oids` with each credential in turn (starting with that
+// address's `first_credential`), one packet outstanding at a time, retries included; SNMPv3
+// credentials send an engine-ID discovery probe instead (any SNMPv3 reply proves an agent).
+// Callbacks run on the io_context, never inline from Start: `hit` once per answering address,
+// `silent` once per address that never answered, then `done` once (also after Cancel()).
+struct SweepTarget {
+  uint32_t address = 0;  // IPv4, host byte order
+  uint8_t first_credential = 0;
+};
+
+struct SweepHit {
+  uint32_t address = 0;
+  size_t credential = 0;              // index into the sweep's credentials
+  std::vector<Varbind> identification;  // the GET's answer; empty when the device must be
+                                        // asked again (SNMPv3, error-status, oversized reply)
+};
+
+class Sweeper {
+ public:
+  using HitFn = std::function<void(SweepHit)>;
+  using SilentFn = std::function<void(uint32_t address)>;
+  using DoneFn = std::function<void()>;
+
+  virtual ~Sweeper() = default;
+  virtual void Start(std::vector<SweepTarget> targets, uint16_t port,
+                     std::vector<Credential> credentials, std::vector<Oid> oids, HitFn hit,
+                     SilentFn silent, DoneFn done) = 0;
+  virtual void Cancel() = 0;
+};
+
 // Opens sessions; the engine implements it, tests provide recordings.
 class SessionFactory {
  public:
   virtual ~SessionFactory() = default;
   virtual std::unique_ptr<Session> Open(const Target& target, const Credential& credential) = 0;
+  // The factory's Sweeper, or null: the Scanner then probes every address with a Session.
+  virtual Sweeper* sweeper() { return nullptr; }
 };
 
 }  // namespace fleet::snmp

@@ -726,6 +726,189 @@ TEST_F(EngineTest, RightReplyAfterHostileOnesIsAccepted) {
   EXPECT_EQ(engine->stats().malformed, 3u);
 }
 
+// --- the sweeper (one socket for a whole range) ---------------------------------------------
+
+struct SweepOutcome {
+  std::vector<SweepHit> hits;
+  std::vector<uint32_t> silent;
+  int done = 0;
+};
+
+uint32_t Ip(const char* text) {
+  in_addr a{};
+  inet_pton(AF_INET, text, &a);
+  return ntohl(a.s_addr);
+}
+
+std::vector<SweepTarget> Range(const char* first, uint32_t count, uint8_t first_credential = 0) {
+  std::vector<SweepTarget> out;
+  for (uint32_t i = 0; i < count; ++i) out.push_back(SweepTarget{Ip(first) + i, first_credential});
+  return out;
+}
+
+SweepOutcome RunSweep(boost::asio::io_context& io, Sweeper& sweeper, std::vector<SweepTarget> t,
+                      uint16_t port, std::vector<Credential> credentials,
+                      std::chrono::milliseconds limit = 15s) {
+  SweepOutcome out;
+  sweeper.Start(
+      std::move(t), port, std::move(credentials),
+      {O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.43.5.1.1.17.1")},
+      [&](SweepHit h) { out.hits.push_back(std::move(h)); },
+      [&](uint32_t a) { out.silent.push_back(a); }, [&] { ++out.done; });
+  EXPECT_EQ(out.done + out.hits.size() + out.silent.size(), 0u) << "callback ran inline";
+  RunUntil(io, [&] { return out.done > 0; }, limit);
+  return out;
+}
+
+TEST_F(EngineTest, SweepFindsTheAgentWithTheCredentialThatWorks) {
+  EngineOptions o;
+  o.timeout = 200ms;
+  o.retries = 1;
+  auto engine = MakeEngine(o);
+  // 127.2.0.1 is snmpd; the 63 addresses after it are silent. "wrong" is ignored by snmpd.
+  auto out = RunSweep(io_, *engine->sweeper(), Range(kSnmpdIp, 64), kSnmpdPort,
+                      {V2c("wrong"), V2c("public")});
+  EXPECT_EQ(out.done, 1);
+  ASSERT_EQ(out.hits.size(), 1u);
+  EXPECT_EQ(out.hits[0].address, Ip(kSnmpdIp));
+  EXPECT_EQ(out.hits[0].credential, 1u);
+  ASSERT_EQ(out.hits[0].identification.size(), 2u);
+  EXPECT_EQ(StringAt(out.hits[0].identification, 0), "Fleet LaserJet 9000 MFP");
+  EXPECT_EQ(StringAt(out.hits[0].identification, 1), kSerial);
+  EXPECT_EQ(out.silent.size(), 63u);
+  // snmpd: 2 packets with "wrong", 1 with "public"; each silent address: 2 credentials x 2 tries.
+  EXPECT_EQ(engine->stats().packets_sent, 3u + 63u * 4u);
+  EXPECT_EQ(engine->stats().responses, 1u);
+}
+
+TEST_F(EngineTest, SweepStartsWithTheRememberedCredential) {
+  EngineOptions o;
+  o.timeout = 200ms;
+  o.retries = 1;
+  auto engine = MakeEngine(o);
+  auto out = RunSweep(io_, *engine->sweeper(), Range(kSnmpdIp, 1, /*first_credential=*/1),
+                      kSnmpdPort, {V2c("wrong"), V2c("public")});
+  ASSERT_EQ(out.hits.size(), 1u);
+  EXPECT_EQ(out.hits[0].credential, 1u);
+  EXPECT_EQ(engine->stats().packets_sent, 1u);
+}
+
+TEST_F(EngineTest, SweepV1ErrorStatusIsAHitWithoutIdentification) {
+  EngineOptions o;
+  o.timeout = 300ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  // A v1 agent answers noSuchName for the whole PDU when one OID is missing.
+  SweepOutcome out;
+  engine->sweeper()->Start(
+      Range(kSnmpdIp, 1), kSnmpdPort, {V1()}, {O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.4.1.99999.1.0")},
+      [&](SweepHit h) { out.hits.push_back(std::move(h)); },
+      [&](uint32_t a) { out.silent.push_back(a); }, [&] { ++out.done; });
+  RunUntil(io_, [&] { return out.done > 0; });
+  ASSERT_EQ(out.hits.size(), 1u);
+  EXPECT_TRUE(out.hits[0].identification.empty());  // the device is asked again by a Session
+  EXPECT_TRUE(out.silent.empty());
+}
+
+TEST_F(EngineTest, SweepV3FindsTheAgentByEngineDiscovery) {
+  EngineOptions o;
+  o.timeout = 300ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  auto out = RunSweep(io_, *engine->sweeper(), Range(kSnmpdIp, 2), kSnmpdPort,
+                      {V3("ops", AuthProtocol::kSHA256, "ops-auth-pass", PrivProtocol::kAES128,
+                          "ops-priv-pass")});
+  ASSERT_EQ(out.hits.size(), 1u);
+  EXPECT_EQ(out.hits[0].address, Ip(kSnmpdIp));
+  EXPECT_TRUE(out.hits[0].identification.empty());
+  EXPECT_EQ(out.silent.size(), 1u);
+}
+
+TEST_F(EngineTest, SweepDropsHostileRepliesAndCountsThem) {
+  UdpPeer liar("127.2.3.3", 17007, Hostile(/*finally_answer=*/false));
+  ASSERT_TRUE(liar.ok());
+  EngineOptions o;
+  o.timeout = 400ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  auto out = RunSweep(io_, *engine->sweeper(), Range("127.2.3.3", 1), 17007, {V2c()});
+  EXPECT_TRUE(out.hits.empty());
+  EXPECT_EQ(out.silent.size(), 1u);
+  EXPECT_EQ(engine->stats().malformed, 3u);  // garbage, wrong request id, wrong source
+}
+
+TEST_F(EngineTest, SweepAcceptsTheRightReplyAfterHostileOnes) {
+  UdpPeer peer("127.2.3.4", 17008, Hostile(/*finally_answer=*/true));
+  ASSERT_TRUE(peer.ok());
+  EngineOptions o;
+  o.timeout = 1000ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  auto out = RunSweep(io_, *engine->sweeper(), Range("127.2.3.4", 1), 17008, {V2c()});
+  ASSERT_EQ(out.hits.size(), 1u);
+  EXPECT_EQ(out.hits[0].address, Ip("127.2.3.4"));
+  EXPECT_EQ(engine->stats().malformed, 3u);
+}
+
+TEST_F(EngineTest, SweepKeepsOnePacketOutstandingPerAddress) {
+  UdpPeer sink("127.2.3.5", 17009);  // never answers
+  ASSERT_TRUE(sink.ok());
+  EngineOptions o;
+  o.timeout = 150ms;
+  o.retries = 2;
+  auto engine = MakeEngine(o);
+  auto out = RunSweep(io_, *engine->sweeper(), Range("127.2.3.5", 1), 17009,
+                      {V2c("a"), V2c("b")});
+  EXPECT_EQ(out.silent.size(), 1u);
+  auto t = sink.arrivals();
+  ASSERT_EQ(t.size(), 6u);  // 2 credentials x (1 + 2 retries), strictly one after the other
+  for (size_t i = 1; i < t.size(); ++i) EXPECT_GE(Ms(t[i] - t[i - 1]), 140) << "packet " << i;
+}
+
+TEST_F(EngineTest, SweepObeysTheRateLimit) {
+  UdpPeer sink("127.2.3.6", 17010);
+  ASSERT_TRUE(sink.ok());
+  EngineOptions o;
+  o.timeout = 100ms;
+  o.retries = 0;
+  o.rate_limit_pps = 1000;
+  auto engine = MakeEngine(o);
+  // 300 credentials for one address would be odd; 300 addresses on one port works: only
+  // 127.2.3.6 listens, so count what the engine sent instead.
+  const auto start = Clock::now();
+  auto out = RunSweep(io_, *engine->sweeper(), Range("127.2.4.0", 300), 17010, {V2c()});
+  const double ms = Ms(Clock::now() - start);
+  EXPECT_EQ(out.silent.size(), 300u);
+  EXPECT_EQ(engine->stats().packets_sent, 300u);
+  // 300 packets at 1000/s with a 50-packet burst: at least 250 ms, plus the last timeout.
+  EXPECT_GE(ms, 250 + 100 - 20);
+  std::printf("[ info ] 300 sweep packets at 1000 pps took %.1f ms\n", ms);
+}
+
+TEST_F(EngineTest, SweepCancelEndsAtOnceWithDone) {
+  EngineOptions o;
+  o.timeout = 2000ms;
+  o.retries = 1;
+  auto engine = MakeEngine(o);
+  SweepOutcome out;
+  engine->sweeper()->Start(
+      Range("127.2.64.0", 16000), 17011, {V2c()}, {O("1.3.6.1.2.1.1.1.0")},
+      [&](SweepHit h) { out.hits.push_back(std::move(h)); },
+      [&](uint32_t a) { out.silent.push_back(a); }, [&] { ++out.done; });
+  io_.restart();
+  io_.run_for(50ms);
+  const auto start = Clock::now();
+  engine->sweeper()->Cancel();
+  RunUntil(io_, [&] { return out.done > 0; }, 5s);
+  EXPECT_EQ(out.done, 1);
+  EXPECT_LT(Ms(Clock::now() - start), 500);
+  EXPECT_TRUE(out.hits.empty());
+  EXPECT_TRUE(out.silent.empty());  // cancelled before any timeout: nobody judged silent
+  // A new sweep on the same engine works.
+  auto again = RunSweep(io_, *engine->sweeper(), Range(kSnmpdIp, 1), kSnmpdPort, {V2c()});
+  EXPECT_EQ(again.hits.size(), 1u);
+}
+
 TEST(CredentialTest, DescribeNeverShowsSecrets) {
   Credential c = V3("ops", AuthProtocol::kSHA256, "auth-secret", PrivProtocol::kAES128,
                     "priv-secret");

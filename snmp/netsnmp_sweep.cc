@@ -1,0 +1,592 @@
+// Boost 1.74 + GCC 12 in C++20: <utility> must come before any Asio header.
+#include <utility>
+
+#include "snmp/netsnmp_sweep.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <deque>
+#include <random>
+#include <unordered_map>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+
+#include "snmp/netsnmp_convert.h"
+#include "snmp/netsnmp_engine.h"
+#include "snmp/pacing.h"
+
+namespace fleet::snmp {
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr size_t kSendBatch = 64;
+constexpr size_t kRecvBatch = 32;
+constexpr size_t kRecvBuffer = 4096;  // identification replies are far smaller; a larger one is
+                                      // still a hit, the device is asked again by a Session
+constexpr int kSocketBuffer = 4 << 20;
+
+// One credential's request, built once per sweep by net-snmp.
+struct Request {
+  Version version = Version::kV2c;
+  long request_id = 0;
+  std::vector<uint8_t> bytes;
+  netsnmp_session session;  // for snmp_parse of the replies (version, community)
+  std::string community;    // storage `session` points into
+};
+
+// True for a datagram that is an SNMPv3 message: SEQUENCE { INTEGER 3, ... }. Any SNMPv3 reply
+// from the probed address (normally a usmStatsUnknownEngineIDs report) proves an agent is there;
+// the Session that reads the device does the real discovery and authentication.
+bool LooksLikeV3(const uint8_t* data, size_t size) {
+  if (size < 5 || data[0] != 0x30) return false;
+  size_t pos = 1;
+  if (data[pos] & 0x80) {
+    const size_t n = data[pos] & 0x7f;
+    if (n == 0 || n > 4) return false;
+    pos += 1 + n;
+  } else {
+    ++pos;
+  }
+  return pos + 3 <= size && data[pos] == 0x02 && data[pos + 1] == 0x01 && data[pos + 2] == 0x03;
+}
+
+}  // namespace
+
+class SweepCore : public PacketWaiter, public std::enable_shared_from_this<SweepCore> {
+ public:
+  SweepCore(asio::io_context& io, const EngineOptions& options, std::shared_ptr<TokenBucket> bucket,
+            EngineStats& stats)
+      : io_(io),
+        timeout_(options.timeout),
+        retries_(options.retries),
+        bucket_(std::move(bucket)),
+        stats_(stats),
+        socket_(io),
+        timer_(io) {}
+
+  ~SweepCore() override { FreeRequests(); }
+
+  void Start(std::vector<SweepTarget> targets, uint16_t port, std::vector<Credential> credentials,
+             std::vector<Oid> oids, Sweeper::HitFn hit, Sweeper::SilentFn silent,
+             Sweeper::DoneFn done);
+  void Cancel();
+
+  void OnToken() override {
+    waiting_token_ = false;
+    granted_ = true;
+    Pump();
+  }
+  bool wants_token() const override { return waiting_token_ && running_; }
+
+ private:
+  struct Slot {
+    uint32_t address = 0;
+    uint8_t first = 0;
+    uint8_t tried = 0;  // credentials given up on
+    uint8_t sends = 0;  // packets sent with the current credential
+    bool finished = false;
+    uint32_t seq = 0;   // bumps on every send; stale timeout entries carry an older one
+  };
+  struct Deadline {
+    Clock::time_point at;
+    uint32_t slot;
+    uint32_t seq;
+  };
+
+  size_t CredentialOf(const Slot& s) const { return (s.first + s.tried) % requests_.size(); }
+  bool BuildRequests(const std::vector<Credential>& credentials, const std::vector<Oid>& oids);
+  void FreeRequests();
+  void Pump();
+  void Queue(uint32_t slot_index);
+  void Flush();
+  void ArmRead();
+  void Drain();
+  void OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t size, bool truncated);
+  void ArmTimer();
+  void OnTimer();
+  void GiveUpOn(uint32_t slot_index);
+  void Finish(uint32_t slot_index);
+  void MaybeDone();
+  void Close();
+
+  asio::io_context& io_;
+  std::chrono::milliseconds timeout_;
+  int retries_;
+  std::shared_ptr<TokenBucket> bucket_;
+  EngineStats& stats_;
+  asio::ip::udp::socket socket_;
+  asio::steady_timer timer_;
+
+  bool running_ = false;
+  bool pumping_ = false;
+  bool waiting_token_ = false;
+  bool granted_ = false;
+  bool read_armed_ = false;
+  bool timer_armed_ = false;
+  Clock::time_point timer_at_{};
+  uint64_t generation_ = 0;  // bumps per sweep: handlers of an earlier one do nothing
+
+  uint16_t port_ = 161;
+  std::vector<Request> requests_;
+  std::vector<Slot> slots_;
+  size_t next_ = 0;
+  std::unordered_map<uint32_t, uint32_t> in_progress_;  // address -> slot
+  std::deque<uint32_t> ready_;                           // slots due for another packet
+  std::deque<Deadline> deadlines_;
+
+  std::vector<mmsghdr> out_msgs_;
+  std::vector<iovec> out_iov_;
+  std::vector<sockaddr_in> out_addr_;
+  std::vector<uint32_t> out_slot_;
+
+  Sweeper::HitFn hit_;
+  Sweeper::SilentFn silent_;
+  Sweeper::DoneFn done_;
+};
+
+bool SweepCore::BuildRequests(const std::vector<Credential>& credentials,
+                              const std::vector<Oid>& oids) {
+  std::random_device entropy;
+  std::uniform_int_distribution<long> ids(1, 0x7fffffff);
+  for (const Credential& c : credentials) {
+    requests_.emplace_back();
+    Request& r = requests_.back();
+    r.version = c.version;
+    r.request_id = ids(entropy);
+    snmp_sess_init(&r.session);
+    netsnmp_pdu* pdu = snmp_pdu_create(SNMP_MSG_GET);
+    pdu->reqid = r.request_id;
+    pdu->msgid = r.request_id;
+    if (c.version == Version::kV3) {
+      // RFC 3414 discovery: an unauthenticated, reportable, empty GET with no engine ID.
+      r.session.version = SNMP_VERSION_3;
+      r.session.securityModel = SNMP_SEC_MODEL_USM;
+      pdu->version = SNMP_VERSION_3;
+      pdu->securityModel = SNMP_SEC_MODEL_USM;
+      pdu->securityLevel = SNMP_SEC_LEVEL_NOAUTH;
+      pdu->securityName = strdup("");
+      pdu->contextName = strdup("");
+      pdu->contextEngineID = static_cast<u_char*>(calloc(1, 1));
+      pdu->securityEngineID = static_cast<u_char*>(calloc(1, 1));
+      pdu->flags |= UCD_MSG_FLAG_EXPECT_RESPONSE;
+    } else {
+      r.session.version = c.version == Version::kV1 ? SNMP_VERSION_1 : SNMP_VERSION_2c;
+      r.community = c.community;
+      r.session.community = reinterpret_cast<u_char*>(r.community.data());
+      r.session.community_len = r.community.size();
+      pdu->version = r.session.version;
+      for (const Oid& o : oids) {
+        std::vector<oid> name(o.begin(), o.end());
+        snmp_add_null_var(pdu, name.data(), name.size());
+      }
+    }
+    // snmp_build may grow the buffer with realloc, so it must come from malloc.
+    size_t length = 2048;
+    size_t offset = 0;
+    u_char* out = static_cast<u_char*>(malloc(length));
+    if (!out) {
+      snmp_free_pdu(pdu);
+      return false;
+    }
+    const int rc = snmp_build(&out, &length, &offset, &r.session, pdu);
+    snmp_free_pdu(pdu);
+    if (rc != 0 || offset == 0 || offset > length) {
+      free(out);
+      return false;
+    }
+    // With reverse encoding (net-snmp's default) the message ends at the end of the buffer.
+    const u_char* begin = out + length - offset;
+    r.bytes.assign(begin, begin + offset);
+    free(out);
+  }
+  return true;
+}
+
+void SweepCore::FreeRequests() {
+  for (Request& r : requests_) {
+    if (!r.community.empty()) explicit_bzero(r.community.data(), r.community.size());
+    // The session copies nothing on the heap (snmp_sess_init + pointers into `community`).
+    r.session.community = nullptr;
+    r.session.community_len = 0;
+  }
+  requests_.clear();
+}
+
+void SweepCore::Start(std::vector<SweepTarget> targets, uint16_t port,
+                      std::vector<Credential> credentials, std::vector<Oid> oids,
+                      Sweeper::HitFn hit, Sweeper::SilentFn silent, Sweeper::DoneFn done) {
+  Close();
+  ++generation_;
+  FreeRequests();
+  hit_ = std::move(hit);
+  silent_ = std::move(silent);
+  done_ = std::move(done);
+  port_ = port;
+  slots_.clear();
+  slots_.reserve(targets.size());
+  for (const SweepTarget& t : targets) {
+    Slot s;
+    s.address = t.address;
+    s.first = t.first_credential;
+    slots_.push_back(s);
+  }
+  next_ = 0;
+  in_progress_.clear();
+  ready_.clear();
+  deadlines_.clear();
+  running_ = true;
+  granted_ = false;
+  waiting_token_ = false;
+
+  boost::system::error_code ec;
+  if (credentials.empty() || !BuildRequests(credentials, oids)) {
+    // Nothing can be asked: every address is silent. (The config layer always supplies a
+    // credential, and snmp_build fails only on an impossible PDU.)
+    next_ = slots_.size();
+    std::vector<uint32_t> all;
+    for (const Slot& s : slots_) all.push_back(s.address);
+    std::weak_ptr<SweepCore> weak = weak_from_this();
+    asio::post(io_, [weak, all = std::move(all), gen = generation_] {
+      auto self = weak.lock();
+      if (!self || gen != self->generation_) return;
+      for (uint32_t a : all) {
+        if (self->silent_) self->silent_(a);
+      }
+      self->slots_.clear();
+      self->MaybeDone();
+    });
+    return;
+  }
+  socket_.open(asio::ip::udp::v4(), ec);
+  if (!ec) socket_.non_blocking(true, ec);
+  if (ec) {
+    // No socket, no sweep: report everyone silent rather than pretend.
+    next_ = slots_.size();
+    for (Slot& s : slots_) s.finished = true;
+    std::weak_ptr<SweepCore> weak = weak_from_this();
+    asio::post(io_, [weak, gen = generation_] {
+      auto self = weak.lock();
+      if (!self || gen != self->generation_) return;
+      for (const Slot& s : self->slots_) {
+        if (self->silent_) self->silent_(s.address);
+      }
+      self->slots_.clear();
+      self->MaybeDone();
+    });
+    return;
+  }
+  // Replies of a thousand printers can arrive within a millisecond; a deep receive queue keeps
+  // them until the next Drain (capped by net.core.rmem_max).
+  setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUF, &kSocketBuffer, sizeof kSocketBuffer);
+  setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDBUF, &kSocketBuffer, sizeof kSocketBuffer);
+  // Not inline: the contract says callbacks never run from Start.
+  std::weak_ptr<SweepCore> weak = weak_from_this();
+  asio::post(io_, [weak, gen = generation_] {
+    auto self = weak.lock();
+    if (!self || gen != self->generation_) return;
+    self->Pump();
+    self->MaybeDone();
+  });
+}
+
+void SweepCore::Pump() {
+  if (!running_ || pumping_) return;
+  pumping_ = true;
+  while (running_) {
+    const bool retry = !ready_.empty();
+    if (!retry && !(next_ < slots_.size() && in_progress_.size() < NetSnmpSweeper::kMaxAddressesInProgress)) {
+      break;
+    }
+    if (granted_) {
+      granted_ = false;
+    } else if (!bucket_->TryTake()) {
+      if (!waiting_token_) {
+        waiting_token_ = true;
+        bucket_->Wait(weak_from_this());
+      }
+      break;
+    }
+    uint32_t index;
+    if (retry) {
+      index = ready_.front();
+      ready_.pop_front();
+    } else {
+      index = static_cast<uint32_t>(next_++);
+      in_progress_.emplace(slots_[index].address, index);
+    }
+    Queue(index);
+    if (out_slot_.size() >= kSendBatch) {
+      Flush();
+      // Read between batches: replies must not pile up in the socket while we send for long.
+      Drain();
+    }
+  }
+  Flush();
+  pumping_ = false;
+  ArmTimer();
+  ArmRead();
+}
+
+void SweepCore::Queue(uint32_t index) {
+  Slot& s = slots_[index];
+  ++s.sends;
+  ++s.seq;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port_);
+  to.sin_addr.s_addr = htonl(s.address);
+  out_addr_.push_back(to);
+  out_slot_.push_back(index);
+  deadlines_.push_back(Deadline{Clock::now() + timeout_, index, s.seq});
+}
+
+void SweepCore::Flush() {
+  const size_t n = out_slot_.size();
+  if (n == 0) return;
+  out_msgs_.assign(n, mmsghdr{});
+  out_iov_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    Request& r = requests_[CredentialOf(slots_[out_slot_[i]])];
+    out_iov_[i].iov_base = r.bytes.data();
+    out_iov_[i].iov_len = r.bytes.size();
+    out_msgs_[i].msg_hdr.msg_name = &out_addr_[i];
+    out_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    out_msgs_[i].msg_hdr.msg_iov = &out_iov_[i];
+    out_msgs_[i].msg_hdr.msg_iovlen = 1;
+  }
+  size_t sent = 0;
+  while (sent < n) {
+    const int rc = sendmmsg(socket_.native_handle(), out_msgs_.data() + sent,
+                            static_cast<unsigned>(n - sent), 0);
+    if (rc > 0) {
+      sent += static_cast<size_t>(rc);
+      continue;
+    }
+    if (rc < 0 && errno == EINTR) continue;
+    // A full send queue or an unroutable address: that packet is lost like any other and its
+    // timeout retries it; skip it so the rest of the batch still leaves.
+    ++sent;
+  }
+  stats_.packets_sent += n;
+  out_addr_.clear();
+  out_slot_.clear();
+}
+
+void SweepCore::ArmRead() {
+  if (read_armed_ || !running_ || !socket_.is_open()) return;
+  read_armed_ = true;
+  std::weak_ptr<SweepCore> weak = weak_from_this();
+  socket_.async_wait(asio::ip::udp::socket::wait_read,
+                     [weak, gen = generation_](const boost::system::error_code& ec) {
+                       auto self = weak.lock();
+                       if (!self || gen != self->generation_) return;
+                       self->read_armed_ = false;
+                       if (ec) return;
+                       self->Drain();
+                       self->Pump();
+                       self->MaybeDone();
+                     });
+}
+
+void SweepCore::Drain() {
+  if (!socket_.is_open()) return;
+  static thread_local std::vector<std::array<uint8_t, kRecvBuffer>> buffers(kRecvBatch);
+  std::array<mmsghdr, kRecvBatch> msgs{};
+  std::array<iovec, kRecvBatch> iov{};
+  std::array<sockaddr_in, kRecvBatch> from{};
+  // Bounded per call so a flood on this socket cannot starve the other handlers.
+  for (int round = 0; round < 64 && running_; ++round) {
+    for (size_t i = 0; i < kRecvBatch; ++i) {
+      iov[i] = iovec{buffers[i].data(), kRecvBuffer};
+      msgs[i] = mmsghdr{};
+      msgs[i].msg_hdr.msg_name = &from[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int n = recvmmsg(socket_.native_handle(), msgs.data(), kRecvBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) return;
+    for (int i = 0; i < n && running_; ++i) {
+      const bool truncated = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+      OnDatagram(from[i], buffers[i].data(), std::min<size_t>(msgs[i].msg_len, kRecvBuffer),
+                 truncated);
+    }
+    if (static_cast<size_t>(n) < kRecvBatch) return;
+  }
+}
+
+void SweepCore::OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t size,
+                           bool truncated) {
+  auto it = in_progress_.find(ntohl(from.sin_addr.s_addr));
+  if (from.sin_family != AF_INET || ntohs(from.sin_port) != port_ || it == in_progress_.end()) {
+    ++stats_.malformed;  // not an address we are asking (or no longer): ignore
+    return;
+  }
+  const uint32_t index = it->second;
+  Slot& s = slots_[index];
+  if (s.sends == 0) {
+    ++stats_.malformed;  // between credentials, nothing of ours is outstanding
+    return;
+  }
+  const size_t credential = CredentialOf(s);
+  Request& r = requests_[credential];
+  SweepHit hit;
+  hit.address = s.address;
+  hit.credential = credential;
+  if (r.version == Version::kV3) {
+    if (!LooksLikeV3(data, size)) {
+      ++stats_.malformed;
+      return;
+    }
+  } else if (!truncated) {
+    netsnmp_pdu* pdu = static_cast<netsnmp_pdu*>(calloc(1, sizeof(netsnmp_pdu)));
+    const int rc = pdu ? snmp_parse(nullptr, &r.session, pdu, const_cast<uint8_t*>(data), size)
+                       : -1;
+    const bool ours = rc == 0 && pdu->command == SNMP_MSG_RESPONSE &&
+                      pdu->reqid == r.request_id && pdu->version == r.session.version;
+    if (ours && pdu->errstat == SNMP_ERR_NOERROR) {
+      for (netsnmp_variable_list* v = pdu->variables; v; v = v->next_variable) {
+        hit.identification.push_back(ConvertVarbind(*v));
+      }
+    }
+    if (pdu) snmp_free_pdu(pdu);
+    if (!ours) {
+      ++stats_.malformed;  // garbage, someone else's reply or a stale request id: keep waiting
+      return;
+    }
+  }
+  // A truncated (oversized) reply still proves an agent; the Session asks again.
+  ++stats_.responses;
+  ++stats_.requests;
+  s.finished = true;
+  in_progress_.erase(it);
+  if (hit_) hit_(std::move(hit));
+}
+
+void SweepCore::ArmTimer() {
+  // Drop entries that no longer mean anything (answered, or re-sent since).
+  while (!deadlines_.empty()) {
+    const Deadline& d = deadlines_.front();
+    const Slot& s = slots_[d.slot];
+    if (!s.finished && s.seq == d.seq) break;
+    deadlines_.pop_front();
+  }
+  if (!running_ || deadlines_.empty()) return;
+  const Clock::time_point at = deadlines_.front().at;
+  if (timer_armed_ && timer_at_ <= at) return;
+  timer_armed_ = true;
+  timer_at_ = at;
+  timer_.expires_at(at);
+  std::weak_ptr<SweepCore> weak = weak_from_this();
+  timer_.async_wait([weak, gen = generation_](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (!self || gen != self->generation_) return;
+    if (ec) return;  // re-armed earlier, or closed
+    self->timer_armed_ = false;
+    self->OnTimer();
+  });
+}
+
+void SweepCore::OnTimer() {
+  // Replies already queued in the socket count before their deadline is judged.
+  Drain();
+  const Clock::time_point now = Clock::now();
+  while (running_ && !deadlines_.empty() && deadlines_.front().at <= now) {
+    const Deadline d = deadlines_.front();
+    deadlines_.pop_front();
+    Slot& s = slots_[d.slot];
+    if (s.finished || s.seq != d.seq) continue;
+    if (s.sends < 1 + retries_) {
+      ready_.push_back(d.slot);
+      continue;
+    }
+    ++stats_.timeouts;
+    ++stats_.requests;
+    ++s.tried;
+    s.sends = 0;
+    if (s.tried < requests_.size()) {
+      ready_.push_back(d.slot);
+      continue;
+    }
+    GiveUpOn(d.slot);
+  }
+  Pump();
+  MaybeDone();
+}
+
+void SweepCore::GiveUpOn(uint32_t index) {
+  Slot& s = slots_[index];
+  s.finished = true;
+  in_progress_.erase(s.address);
+  if (silent_) silent_(s.address);
+}
+
+void SweepCore::MaybeDone() {
+  if (!running_ || next_ < slots_.size() || !in_progress_.empty() || !ready_.empty()) return;
+  running_ = false;
+  Close();
+  FreeRequests();
+  Sweeper::DoneFn done = std::move(done_);
+  done_ = nullptr;
+  hit_ = nullptr;
+  silent_ = nullptr;
+  slots_.clear();
+  slots_.shrink_to_fit();
+  deadlines_.clear();
+  deadlines_.shrink_to_fit();
+  in_progress_ = {};
+  if (done) done();
+}
+
+void SweepCore::Cancel() {
+  if (!running_) return;
+  // Addresses not answered yet are neither hits nor silent: the sweep simply ends.
+  next_ = slots_.size();
+  in_progress_.clear();
+  ready_.clear();
+  for (Slot& s : slots_) s.finished = true;
+  std::weak_ptr<SweepCore> weak = weak_from_this();
+  asio::post(io_, [weak, gen = generation_] {
+    auto self = weak.lock();
+    if (!self || gen != self->generation_) return;
+    self->MaybeDone();
+  });
+}
+
+void SweepCore::Close() {
+  boost::system::error_code ec;
+  timer_.cancel();
+  timer_armed_ = false;
+  if (socket_.is_open()) socket_.close(ec);
+  read_armed_ = false;
+}
+
+NetSnmpSweeper::NetSnmpSweeper(asio::io_context& io, const EngineOptions& options,
+                               std::shared_ptr<TokenBucket> bucket, EngineStats& stats)
+    : core_(std::make_shared<SweepCore>(io, options, std::move(bucket), stats)) {}
+
+NetSnmpSweeper::~NetSnmpSweeper() = default;
+
+void NetSnmpSweeper::Start(std::vector<SweepTarget> targets, uint16_t port,
+                           std::vector<Credential> credentials, std::vector<Oid> oids, HitFn hit,
+                           SilentFn silent, DoneFn done) {
+  core_->Start(std::move(targets), port, std::move(credentials), std::move(oids), std::move(hit),
+               std::move(silent), std::move(done));
+}
+
+void NetSnmpSweeper::Cancel() { core_->Cancel(); }
+
+}  // namespace fleet::snmp

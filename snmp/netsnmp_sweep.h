@@ -1,0 +1,49 @@
+// NetSnmpSweeper — the engine's Sweeper (session.h): one UDP socket for a whole sweep.
+//
+// Part of the net-snmp adapter. net-snmp builds each credential's request once per sweep
+// (snmp_build; the same bytes go to every address, matched back by source address and request
+// id) and parses every v1/v2c reply (snmp_parse); the sockets, the batching (sendmmsg/recvmmsg)
+// and the per-address bookkeeping are ours, because net-snmp's request list costs ~6 KB per
+// outstanding request and is walked on every call (NOTES-snmp.md: 406 MB for an unbounded /16).
+//
+// Per address in progress: a 12-byte slot, an entry in the reply index and one in the timeout
+// queue (~60 bytes). At most kMaxAddressesInProgress addresses wait at once; the engine's token
+// bucket paces every packet, retries included. All attempts share one timeout, so the timeout
+// queue is a FIFO ordered by deadline and one timer serves it.
+// Not thread-safe: lives on the engine's io_context. Owned by shared_ptr (handlers hold weak refs).
+#pragma once
+
+#include <memory>
+
+#include "snmp/session.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace fleet::snmp {
+
+struct EngineOptions;
+struct EngineStats;
+class TokenBucket;
+
+class SweepCore;
+
+class NetSnmpSweeper : public Sweeper {
+ public:
+  // Addresses asked at once; ~60 bytes each, so the bound costs ~4 MB at most.
+  static constexpr size_t kMaxAddressesInProgress = 65536;
+
+  NetSnmpSweeper(boost::asio::io_context& io, const EngineOptions& options,
+                 std::shared_ptr<TokenBucket> bucket, EngineStats& stats);
+  ~NetSnmpSweeper() override;
+
+  void Start(std::vector<SweepTarget> targets, uint16_t port, std::vector<Credential> credentials,
+             std::vector<Oid> oids, HitFn hit, SilentFn silent, DoneFn done) override;
+  void Cancel() override;
+
+ private:
+  std::shared_ptr<SweepCore> core_;
+};
+
+}  // namespace fleet::snmp
