@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "agent/scan_job.h"
+#include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
 #include "uplink/uploader.h"
 
@@ -153,7 +154,14 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
     }
   }
 
-  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config));
+  std::vector<std::string> notices;
+  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config), &notices);
+  for (const auto& n : notices) log.error("{}", n);
+  // Unreadable databases moved aside (now or earlier) stay listed until someone removes them.
+  for (const auto& name : storage::QuarantinedFiles(config.agent.state_dir)) {
+    out << "set aside:      " << config.agent.state_dir << "/" << name
+        << " (unreadable database moved aside; see docs/operations.md)\n";
+  }
   if (!outbox.ok()) {
     out << "outbox:         unreadable: " << outbox.error().message << "\n";
     return kExitFailure;
@@ -179,7 +187,9 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
 UploadOutcome UploadScan(const config::Config& config, const ScanReport& scan,
                          spdlog::logger& log) {
   UploadOutcome outcome;
-  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config));
+  std::vector<std::string> notices;
+  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config), &notices);
+  for (const auto& n : notices) log.error("{}", n);
   if (!outbox.ok()) {
     outcome.message = "cannot open the outbox: " + outbox.error().message;
     return outcome;

@@ -138,7 +138,9 @@ void Daemon::RequestReload() {
 
 bool Daemon::OpenState() {
   const std::string path = OutboxPath(*config_);
-  auto outbox = uplink::Outbox::Open(path, OutboxLimitsFrom(*config_));
+  std::vector<std::string> notices;
+  auto outbox = uplink::Outbox::Open(path, OutboxLimitsFrom(*config_), &notices);
+  for (const auto& n : notices) logs_.agent->error("{}", n);
   if (!outbox.ok()) {
     logs_.agent->error("cannot open the outbox {}: {}", path, outbox.error().message);
     return false;
@@ -154,7 +156,9 @@ bool Daemon::OpenState() {
 
 void Daemon::OpenStateStore() {
   if (state_) return;
-  auto opened = state::StateStore::Open(config_->agent.state_dir);
+  std::vector<std::string> notices;
+  auto opened = state::StateStore::Open(config_->agent.state_dir, {}, &notices);
+  for (const auto& n : notices) logs_.state->error("{}", n);
   if (!opened.ok()) {
     // Scanning and reporting go on without it (no meter read is lost); the printers no longer
     // heard from are not reported until it opens. Tried again at every cycle, logged on change.

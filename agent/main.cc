@@ -134,7 +134,10 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
       std::cerr << "fleet-agent: --upload: " << up.message << "\n";
     }
   } else if (std::filesystem::exists(fleet::agent::OutboxPath(config))) {
-    if (auto outbox = fleet::uplink::Outbox::Open(fleet::agent::OutboxPath(config)); outbox.ok()) {
+    std::vector<std::string> notices;
+    auto outbox = fleet::uplink::Outbox::Open(fleet::agent::OutboxPath(config), {}, &notices);
+    for (const auto& n : notices) log->error("{}", n);
+    if (outbox.ok()) {
       if (auto word = outbox.value()->LoadCloudWord(); word.ok() && word.value()) {
         cloud_word = *word.value();
       }
