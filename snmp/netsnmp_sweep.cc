@@ -97,6 +97,7 @@ class SweepCore : public PacketWaiter, public std::enable_shared_from_this<Sweep
     uint8_t first = 0;
     uint8_t tried = 0;  // credentials given up on
     uint8_t sends = 0;  // packets sent with the current credential
+    uint8_t undecodable = 0;  // datagrams from it that were no reply of ours (saturates)
     bool finished = false;
     uint32_t seq = 0;   // bumps on every send; stale timeout entries carry an older one
   };
@@ -263,7 +264,7 @@ void SweepCore::Start(std::vector<SweepTarget> targets, uint16_t port,
       auto self = weak.lock();
       if (!self || gen != self->generation_) return;
       for (uint32_t a : all) {
-        if (self->silent_) self->silent_(a);
+        if (self->silent_) self->silent_(a, 0);
       }
       self->slots_.clear();
       self->MaybeDone();
@@ -281,7 +282,7 @@ void SweepCore::Start(std::vector<SweepTarget> targets, uint16_t port,
       auto self = weak.lock();
       if (!self || gen != self->generation_) return;
       for (const Slot& s : self->slots_) {
-        if (self->silent_) self->silent_(s.address);
+        if (self->silent_) self->silent_(s.address, 0);
       }
       self->slots_.clear();
       self->MaybeDone();
@@ -437,8 +438,12 @@ void SweepCore::OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t 
   }
   const uint32_t index = it->second;
   Slot& s = slots_[index];
+  auto garbled = [&] {
+    ++stats_.malformed;
+    if (s.undecodable < 255) ++s.undecodable;
+  };
   if (s.sends == 0) {
-    ++stats_.malformed;  // between credentials, nothing of ours is outstanding
+    garbled();  // between credentials, nothing of ours is outstanding
     return;
   }
   const size_t credential = CredentialOf(s);
@@ -448,7 +453,7 @@ void SweepCore::OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t 
   hit.credential = credential;
   if (r.version == Version::kV3) {
     if (!LooksLikeV3(data, size)) {
-      ++stats_.malformed;
+      garbled();
       return;
     }
   } else if (!truncated) {
@@ -464,7 +469,7 @@ void SweepCore::OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t 
     }
     if (pdu) snmp_free_pdu(pdu);
     if (!ours) {
-      ++stats_.malformed;  // garbage, someone else's reply or a stale request id: keep waiting
+      garbled();  // garbage or a wrong request id: keep waiting for the real reply
       return;
     }
   }
@@ -531,7 +536,7 @@ void SweepCore::GiveUpOn(uint32_t index) {
   Slot& s = slots_[index];
   s.finished = true;
   in_progress_.erase(s.address);
-  if (silent_) silent_(s.address);
+  if (silent_) silent_(s.address, s.undecodable);
 }
 
 void SweepCore::MaybeDone() {

@@ -15,6 +15,14 @@ uint32_t AddressKey(const std::string& ip) {
   return ntohl(a.s_addr);
 }
 
+std::string FormatAddress(uint32_t address) {
+  in_addr a{};
+  a.s_addr = htonl(address);
+  char text[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &a, text, sizeof text);
+  return text;
+}
+
 void Merge(VarbindMap& into, const std::vector<Varbind>& varbinds) {
   for (const auto& vb : varbinds) {
     // Exceptions carry no value; keeping them would only make the decoder test for them again.
@@ -264,8 +272,8 @@ void Scanner::StartSweep(Sweeper& sweeper) {
       [this, alive](SweepHit hit) {
         if (!alive.expired()) OnSweepHit(std::move(hit));
       },
-      [this, alive](uint32_t) {
-        if (!alive.expired()) OnSweepSilent();
+      [this, alive](uint32_t address, unsigned undecodable) {
+        if (!alive.expired()) OnSweepSilent(address, undecodable);
       },
       [this, alive] {
         if (alive.expired()) return;
@@ -282,7 +290,17 @@ void Scanner::OnSweepHit(SweepHit hit) {
   Pump();
 }
 
-void Scanner::OnSweepSilent() {
+void Scanner::OnSweepSilent(uint32_t address, unsigned undecodable) {
+  if (undecodable > 0) {
+    // Something answers there, but never with a usable reply: broken or hostile. Silence would
+    // hide it; the administrator should look.
+    result_.issues.push_back(DeviceIssue{
+        FormatAddress(address), ErrorCode::kMalformed,
+        "answered only with datagrams that are no valid reply to our request (" +
+            std::to_string(undecodable) +
+            (undecodable >= 255 ? "+" : "") +
+            " undecodable or with a wrong request id); nothing read"});
+  }
   ++progress_.done;
   if (on_progress_) on_progress_(progress_);
 }
@@ -300,11 +318,7 @@ void Scanner::Pump() {
   while (!cancelled_ && active_.size() < options_.max_devices && !answered_.empty()) {
     SweepHit hit = std::move(answered_.front());
     answered_.pop_front();
-    in_addr a{};
-    a.s_addr = htonl(hit.address);
-    char text[INET_ADDRSTRLEN] = {};
-    inet_ntop(AF_INET, &a, text, sizeof text);
-    auto device = std::make_unique<Device>(*this, text, 0);
+    auto device = std::make_unique<Device>(*this, FormatAddress(hit.address), 0);
     Device* raw = device.get();
     active_.emplace(raw, std::move(device));
     raw->StartAnswered(hit.credential, std::move(hit.identification));

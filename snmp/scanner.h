@@ -85,7 +85,7 @@ class Scanner {
 
   void StartSweep(Sweeper& sweeper);
   void OnSweepHit(SweepHit hit);
-  void OnSweepSilent();
+  void OnSweepSilent(uint32_t address, unsigned undecodable);
   void Pump();
   void Finish(Device* device);
   void MaybeDone();

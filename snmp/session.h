@@ -60,7 +60,10 @@ class Session {
 // address's `first_credential`), one packet outstanding at a time, retries included; SNMPv3
 // credentials send an engine-ID discovery probe instead (any SNMPv3 reply proves an agent).
 // Callbacks run on the io_context, never inline from Start: `hit` once per answering address,
-// `silent` once per address that never answered, then `done` once (also after Cancel()).
+// `silent` once per address that never answered usably, then `done` once (also after Cancel()).
+// `silent` says how many datagrams came from the address that were not a reply to our request
+// (undecodable BER, a wrong request id): such a device is there but broken or hostile, and the
+// administrator should hear of it.
 struct SweepTarget {
   uint32_t address = 0;  // IPv4, host byte order
   uint8_t first_credential = 0;
@@ -76,7 +79,7 @@ struct SweepHit {
 class Sweeper {
  public:
   using HitFn = std::function<void(SweepHit)>;
-  using SilentFn = std::function<void(uint32_t address)>;
+  using SilentFn = std::function<void(uint32_t address, unsigned undecodable)>;
   using DoneFn = std::function<void()>;
 
   virtual ~Sweeper() = default;

@@ -43,12 +43,13 @@ def score_agent(out, truth):
 
 def score_braa(out, truth):
     seen = {}
-    line_re = re.compile(r"^(\d+\.\d+\.\d+\.\d+):\d+ms:([a-z]+):(.*)$")
+    # id:ip:NNms:last-arc:value (braa prints a query's /id first)
+    line_re = re.compile(r"^([a-z]+):(\d+\.\d+\.\d+\.\d+):\d+ms:[^:]*:(.*)$")
     with open(out, errors="replace") as f:
         for line in f:
             m = line_re.match(line.strip())
             if m:
-                seen.setdefault(m.group(1), {})[m.group(2)] = m.group(3).strip()
+                seen.setdefault(m.group(2), {})[m.group(1)] = m.group(3).strip()
     found = sum(1 for ip in seen if ip in truth)
     correct = sum(1 for ip, v in seen.items() if ip in truth and
                   v.get("serial") == truth[ip]["serial"] and v.get("pages") == truth[ip]["pages"])
@@ -66,26 +67,25 @@ def score_onesixtyone(out, truth):
 
 
 def score_fusion(folder, truth):
+    # One netinventory/<ip>.xml per device inventoried; the IPs inside are the device's own
+    # interface addresses (from the recording), so the file name says which address it was.
     found = correct = 0
     for path in glob.glob(os.path.join(folder, "netinventory", "*.xml")):
+        ip = os.path.basename(path)[:-len(".xml")]
+        if ip not in truth:
+            continue
         try:
             root = ET.parse(path).getroot()
         except ET.ParseError:
             continue
-        for device in root.iter("DEVICE"):
-            info = device.find("INFO")
-            if info is None:
-                continue
-            ips = [e.text for e in info.iter("IP") if e.text] + \
-                  [e.text for e in device.iter("IP") if e.text]
-            ip = next((i for i in ips if i in truth), None)
-            if not ip:
-                continue
-            found += 1
-            serial = (info.findtext("SERIAL") or "").strip()
-            pages = (device.findtext("PAGECOUNTERS/TOTAL") or "").strip()
-            if serial == truth[ip]["serial"] and pages == truth[ip]["pages"]:
-                correct += 1
+        device = root.find(".//DEVICE")
+        if device is None or (device.findtext("INFO/TYPE") or "") != "PRINTER":
+            continue
+        found += 1
+        serial = (device.findtext("INFO/SERIAL") or "").strip()
+        pages = (device.findtext("PAGECOUNTERS/TOTAL") or "").strip()
+        if serial == truth[ip]["serial"] and pages == truth[ip]["pages"]:
+            correct += 1
     return found, correct
 
 

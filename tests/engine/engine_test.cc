@@ -731,6 +731,7 @@ TEST_F(EngineTest, RightReplyAfterHostileOnesIsAccepted) {
 struct SweepOutcome {
   std::vector<SweepHit> hits;
   std::vector<uint32_t> silent;
+  unsigned undecodable = 0;
   int done = 0;
 };
 
@@ -754,7 +755,11 @@ SweepOutcome RunSweep(boost::asio::io_context& io, Sweeper& sweeper, std::vector
       std::move(t), port, std::move(credentials),
       {O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.43.5.1.1.17.1")},
       [&](SweepHit h) { out.hits.push_back(std::move(h)); },
-      [&](uint32_t a) { out.silent.push_back(a); }, [&] { ++out.done; });
+      [&](uint32_t a, unsigned bad) {
+        out.silent.push_back(a);
+        out.undecodable += bad;
+      },
+      [&] { ++out.done; });
   EXPECT_EQ(out.done + out.hits.size() + out.silent.size(), 0u) << "callback ran inline";
   RunUntil(io, [&] { return out.done > 0; }, limit);
   return out;
@@ -776,6 +781,7 @@ TEST_F(EngineTest, SweepFindsTheAgentWithTheCredentialThatWorks) {
   EXPECT_EQ(StringAt(out.hits[0].identification, 0), "Fleet LaserJet 9000 MFP");
   EXPECT_EQ(StringAt(out.hits[0].identification, 1), kSerial);
   EXPECT_EQ(out.silent.size(), 63u);
+  EXPECT_EQ(out.undecodable, 0u);
   // snmpd: 2 packets with "wrong", 1 with "public"; each silent address: 2 credentials x 2 tries.
   EXPECT_EQ(engine->stats().packets_sent, 3u + 63u * 4u);
   EXPECT_EQ(engine->stats().responses, 1u);
@@ -803,7 +809,11 @@ TEST_F(EngineTest, SweepV1ErrorStatusIsAHitWithoutIdentification) {
   engine->sweeper()->Start(
       Range(kSnmpdIp, 1), kSnmpdPort, {V1()}, {O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.4.1.99999.1.0")},
       [&](SweepHit h) { out.hits.push_back(std::move(h)); },
-      [&](uint32_t a) { out.silent.push_back(a); }, [&] { ++out.done; });
+      [&](uint32_t a, unsigned bad) {
+        out.silent.push_back(a);
+        out.undecodable += bad;
+      },
+      [&] { ++out.done; });
   RunUntil(io_, [&] { return out.done > 0; });
   ASSERT_EQ(out.hits.size(), 1u);
   EXPECT_TRUE(out.hits[0].identification.empty());  // the device is asked again by a Session
@@ -835,6 +845,8 @@ TEST_F(EngineTest, SweepDropsHostileRepliesAndCountsThem) {
   EXPECT_TRUE(out.hits.empty());
   EXPECT_EQ(out.silent.size(), 1u);
   EXPECT_EQ(engine->stats().malformed, 3u);  // garbage, wrong request id, wrong source
+  // The first two came from the address asked: it is there, answering nonsense.
+  EXPECT_EQ(out.undecodable, 2u);
 }
 
 TEST_F(EngineTest, SweepAcceptsTheRightReplyAfterHostileOnes) {
@@ -894,7 +906,11 @@ TEST_F(EngineTest, SweepCancelEndsAtOnceWithDone) {
   engine->sweeper()->Start(
       Range("127.2.64.0", 16000), 17011, {V2c()}, {O("1.3.6.1.2.1.1.1.0")},
       [&](SweepHit h) { out.hits.push_back(std::move(h)); },
-      [&](uint32_t a) { out.silent.push_back(a); }, [&] { ++out.done; });
+      [&](uint32_t a, unsigned bad) {
+        out.silent.push_back(a);
+        out.undecodable += bad;
+      },
+      [&] { ++out.done; });
   io_.restart();
   io_.run_for(50ms);
   const auto start = Clock::now();
