@@ -476,6 +476,7 @@ void Daemon::Reload() {
     host_.Ready();
     return;
   }
+  for (const auto& w : loaded.warnings) logs_.agent->warn("{}", w);
   config::Config next = std::move(*loaded.config);
   if (next.agent.state_dir != config_->agent.state_dir) {
     logs_.agent->warn("agent.state_dir changed to {}: it takes effect at the next start; the "

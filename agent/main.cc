@@ -64,6 +64,8 @@ std::optional<fleet::config::Config> LoadOrReport(const std::string& path) {
     std::cerr << path << ": " << loaded.errors.size() << " error(s)\n";
     return std::nullopt;
   }
+  // Every command, --check-config and the daemon's start say it (secrets others can read).
+  for (const auto& w : loaded.warnings) std::cerr << "fleet-agent: warning: " << w << "\n";
   return std::move(loaded.config);
 }
 
