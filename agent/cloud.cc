@@ -8,8 +8,8 @@
 
 #include <ostream>
 
+#include "agent/readiness.h"
 #include "agent/scan_job.h"
-#include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
 #include "uplink/uploader.h"
 
@@ -154,14 +154,7 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
     }
   }
 
-  std::vector<std::string> notices;
-  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config), &notices);
-  for (const auto& n : notices) log.error("{}", n);
-  // Unreadable databases moved aside (now or earlier) stay listed until someone removes them.
-  for (const auto& name : storage::QuarantinedFiles(config.agent.state_dir)) {
-    out << "set aside:      " << config.agent.state_dir << "/" << name
-        << " (unreadable database moved aside; see docs/operations.md)\n";
-  }
+  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config));
   if (!outbox.ok()) {
     out << "outbox:         unreadable: " << outbox.error().message << "\n";
     return kExitFailure;
@@ -187,9 +180,7 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
 UploadOutcome UploadScan(const config::Config& config, const ScanReport& scan,
                          spdlog::logger& log) {
   UploadOutcome outcome;
-  std::vector<std::string> notices;
-  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config), &notices);
-  for (const auto& n : notices) log.error("{}", n);
+  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config));
   if (!outbox.ok()) {
     outcome.message = "cannot open the outbox: " + outbox.error().message;
     return outcome;
@@ -253,21 +244,26 @@ UploadOutcome UploadScan(const config::Config& config, const ScanReport& scan,
 
 void ApplyCloudWord(const std::string& cloud_word_json, ScanReport& scan) {
   json word = json::parse(cloud_word_json, nullptr, false);
-  if (!word.is_object() || !word.contains("printers") || !word["printers"].is_object()) return;
-  const json& printers = word["printers"];
+  if (!word.is_object()) return;
+  const ReadinessPolicy policy = PolicyFromCloudWord(cloud_word_json);
+  const json no_printers = json::object();
+  const json& printers =
+      word.contains("printers") && word["printers"].is_object() ? word["printers"] : no_printers;
   for (auto& p : scan.printers) {
-    if (p.serial.empty() || !printers.contains(p.serial)) continue;
-    const json& entry = printers[p.serial];
-    if (!entry.is_object()) continue;
-    // Not json::value(): it throws on a non-string "mps"; a state we cannot read counts as none.
-    auto m = entry.find("mps");
-    const std::string mps = m != entry.end() && m->is_string() ? m->get<std::string>() : "none";
-    if (mps == "none" || mps == "pending" || mps == "managed") p.mps = mps;
-    if (entry.contains("qualification") && entry["qualification"].is_string()) {
-      p.readiness = entry["qualification"].get<std::string>();
-    } else {
-      p.readiness = LocalReadiness(p);
+    std::string qualification;
+    if (!p.serial.empty() && printers.contains(p.serial) && printers[p.serial].is_object()) {
+      const json& entry = printers[p.serial];
+      // Not json::value(): it throws on a non-string "mps"; a state we cannot read counts as none.
+      auto m = entry.find("mps");
+      const std::string mps = m != entry.end() && m->is_string() ? m->get<std::string>() : "none";
+      if (mps == "none" || mps == "pending" || mps == "managed") p.mps = mps;
+      auto q = entry.find("qualification");
+      if (q != entry.end() && q->is_string()) qualification = q->get<std::string>();
     }
+    // Every printer, named by the cloud or not: the policy applies to new printers too.
+    const Readiness r = AssessReadiness(p, p.mps, qualification, policy, FLEET_VERSION);
+    p.readiness = r.status;
+    p.readiness_reason = r.reason;
   }
 }
 

@@ -1,5 +1,7 @@
 #include "agent/daemon.h"
 
+#include "agent/meter_check.h"
+
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -138,9 +140,7 @@ void Daemon::RequestReload() {
 
 bool Daemon::OpenState() {
   const std::string path = OutboxPath(*config_);
-  std::vector<std::string> notices;
-  auto outbox = uplink::Outbox::Open(path, OutboxLimitsFrom(*config_), &notices);
-  for (const auto& n : notices) logs_.agent->error("{}", n);
+  auto outbox = uplink::Outbox::Open(path, OutboxLimitsFrom(*config_));
   if (!outbox.ok()) {
     logs_.agent->error("cannot open the outbox {}: {}", path, outbox.error().message);
     return false;
@@ -156,9 +156,7 @@ bool Daemon::OpenState() {
 
 void Daemon::OpenStateStore() {
   if (state_) return;
-  std::vector<std::string> notices;
-  auto opened = state::StateStore::Open(config_->agent.state_dir, {}, &notices);
-  for (const auto& n : notices) logs_.state->error("{}", n);
+  auto opened = state::StateStore::Open(config_->agent.state_dir);
   if (!opened.ok()) {
     // Scanning and reporting go on without it (no meter read is lost); the printers no longer
     // heard from are not reported until it opens. Tried again at every cycle, logged on change.
@@ -262,6 +260,12 @@ void Daemon::OnScanDone(ScanReport report) {
 void Daemon::RecordAndQueue(ScanReport& report) {
   OpenStateStore();
   if (state_) {
+    // Against the values stored before this scan: supply events, page counts gone backwards.
+    if (auto last = state_->List(); last.ok()) {
+      CompareWithLast(report, *last, SupplyThresholdsFrom(*config_));
+    } else {
+      logs_.state->warn("cannot compare the scan with the last one: {}", last.error().message);
+    }
     if (auto recorded = state_->RecordScan(report); !recorded.ok()) {
       logs_.state->warn("cannot record the scan in the local state: {}",
                         recorded.error().message);
@@ -476,7 +480,6 @@ void Daemon::Reload() {
     host_.Ready();
     return;
   }
-  for (const auto& w : loaded.warnings) logs_.agent->warn("{}", w);
   config::Config next = std::move(*loaded.config);
   if (next.agent.state_dir != config_->agent.state_dir) {
     logs_.agent->warn("agent.state_dir changed to {}: it takes effect at the next start; the "

@@ -79,10 +79,8 @@ Error IoError(const std::string& what, int err) {
 
 const storage::ErrorText kDbText{
     "state DB", "a fleet-agent command or daemon",
-    "the printer inventory is unreadable: the next fleet-agent start or command moves the file "
-    "aside and starts an empty inventory",
-    "the inventory is rebuilt by the next scans; the cloud re-asserts each printer's MPS state "
-    "at the next exchange; recorded tasks stay in the moved file"};
+    "the printer inventory is unreadable: move the file aside (the agent starts an empty "
+    "inventory and the cloud re-asserts the MPS state at the next exchange)"};
 
 Error DbError(sqlite3* db, int rc, std::string_view op) {
   return storage::DbError(db, rc, op, kDbText);
@@ -169,6 +167,17 @@ std::string PrinterToStored(const Printer& p) {
                         {"raw_max", s.raw_max},
                         {"supply_class", s.supply_class}});
   }
+  json counters = json::array();
+  for (const Counter& c : p.counters) {
+    counters.push_back({{"name", c.name}, {"value", c.value}, {"source", c.source}});
+  }
+  json regression = nullptr;
+  if (p.page_count_regression) {
+    regression = {{"previous", p.page_count_regression->previous},
+                  {"previous_at", p.page_count_regression->previous_at},
+                  {"current", p.page_count_regression->current},
+                  {"detected_at", p.page_count_regression->detected_at}};
+  }
   const json j = {
       {"ip", p.ip},
       {"is_printer", p.is_printer},
@@ -187,6 +196,8 @@ std::string PrinterToStored(const Printer& p) {
       {"status", p.status},
       {"alerts", p.alerts},
       {"supplies", supplies},
+      {"counters", counters},
+      {"page_count_regression", regression},
       {"sys_descr", p.sys_descr},
       {"sys_object_id", p.sys_object_id},
       {"error", p.error},
@@ -249,6 +260,17 @@ Printer PrinterFromStored(const std::string& text) {
       p.supplies.push_back(std::move(supply));
     }
   }
+  if (auto it = j.find("counters"); it != j.end() && it->is_array()) {
+    for (const auto& c : *it) {
+      if (c.is_object() && !Str(c, "name").empty()) {
+        p.counters.push_back(Counter{Str(c, "name"), Int(c, "value"), Str(c, "source")});
+      }
+    }
+  }
+  if (auto it = j.find("page_count_regression"); it != j.end() && it->is_object()) {
+    p.page_count_regression = PageCountRegression{Int(*it, "previous"), Str(*it, "previous_at"),
+                                                  Int(*it, "current"), Str(*it, "detected_at")};
+  }
   p.sys_descr = Str(j, "sys_descr");
   p.sys_object_id = Str(j, "sys_object_id");
   p.error = Str(j, "error");
@@ -306,14 +328,10 @@ StateStore::~StateStore() { sqlite3_close_v2(db_); }
 
 TimePoint StateStore::Now() const { return clock_ ? clock_() : std::chrono::system_clock::now(); }
 
-Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_dir, Clock clock,
-                                                     std::vector<std::string>* notices) {
+Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_dir, Clock clock) {
   if (state_dir.empty()) return MakeError(ErrorCode::kIo, "state DB: agent.state_dir is empty");
   FLEET_STATE_TRY(storage::MakePrivateDirs(state_dir));
   const std::string path = (std::filesystem::path(state_dir) / kStateFile).string();
-  auto quarantined = storage::QuarantineIfCorrupt(path, kDbText);
-  if (!quarantined.ok()) return quarantined.error();
-  if (!quarantined.value().empty() && notices != nullptr) notices->push_back(quarantined.value());
   FLEET_STATE_TRY(CreatePrivateFile(path));
 
   sqlite3* db = nullptr;
