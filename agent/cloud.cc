@@ -10,6 +10,7 @@
 
 #include "agent/readiness.h"
 #include "agent/scan_job.h"
+#include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
 #include "uplink/uploader.h"
 
@@ -154,7 +155,14 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
     }
   }
 
-  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config));
+  std::vector<std::string> notices;
+  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config), &notices);
+  for (const auto& n : notices) log.error("{}", n);
+  // Unreadable databases moved aside (now or earlier) stay listed until someone removes them.
+  for (const auto& name : storage::QuarantinedFiles(config.agent.state_dir)) {
+    out << "set aside:      " << config.agent.state_dir << "/" << name
+        << " (unreadable database moved aside; see docs/operations.md)\n";
+  }
   if (!outbox.ok()) {
     out << "outbox:         unreadable: " << outbox.error().message << "\n";
     return kExitFailure;
@@ -180,7 +188,9 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
 UploadOutcome UploadScan(const config::Config& config, const ScanReport& scan,
                          spdlog::logger& log) {
   UploadOutcome outcome;
-  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config));
+  std::vector<std::string> notices;
+  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config), &notices);
+  for (const auto& n : notices) log.error("{}", n);
   if (!outbox.ok()) {
     outcome.message = "cannot open the outbox: " + outbox.error().message;
     return outcome;

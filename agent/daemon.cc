@@ -140,7 +140,9 @@ void Daemon::RequestReload() {
 
 bool Daemon::OpenState() {
   const std::string path = OutboxPath(*config_);
-  auto outbox = uplink::Outbox::Open(path, OutboxLimitsFrom(*config_));
+  std::vector<std::string> notices;
+  auto outbox = uplink::Outbox::Open(path, OutboxLimitsFrom(*config_), &notices);
+  for (const auto& n : notices) logs_.agent->error("{}", n);
   if (!outbox.ok()) {
     logs_.agent->error("cannot open the outbox {}: {}", path, outbox.error().message);
     return false;
@@ -156,7 +158,9 @@ bool Daemon::OpenState() {
 
 void Daemon::OpenStateStore() {
   if (state_) return;
-  auto opened = state::StateStore::Open(config_->agent.state_dir);
+  std::vector<std::string> notices;
+  auto opened = state::StateStore::Open(config_->agent.state_dir, {}, &notices);
+  for (const auto& n : notices) logs_.state->error("{}", n);
   if (!opened.ok()) {
     // Scanning and reporting go on without it (no meter read is lost); the printers no longer
     // heard from are not reported until it opens. Tried again at every cycle, logged on change.
@@ -480,6 +484,7 @@ void Daemon::Reload() {
     host_.Ready();
     return;
   }
+  for (const auto& w : loaded.warnings) logs_.agent->warn("{}", w);
   config::Config next = std::move(*loaded.config);
   if (next.agent.state_dir != config_->agent.state_dir) {
     logs_.agent->warn("agent.state_dir changed to {}: it takes effect at the next start; the "

@@ -64,6 +64,8 @@ std::optional<fleet::config::Config> LoadOrReport(const std::string& path) {
     std::cerr << path << ": " << loaded.errors.size() << " error(s)\n";
     return std::nullopt;
   }
+  // Every command, --check-config and the daemon's start say it (secrets others can read).
+  for (const auto& w : loaded.warnings) std::cerr << "fleet-agent: warning: " << w << "\n";
   return std::move(loaded.config);
 }
 
@@ -135,7 +137,10 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
       std::cerr << "fleet-agent: --upload: " << up.message << "\n";
     }
   } else if (std::filesystem::exists(fleet::agent::OutboxPath(config))) {
-    if (auto outbox = fleet::uplink::Outbox::Open(fleet::agent::OutboxPath(config)); outbox.ok()) {
+    std::vector<std::string> notices;
+    auto outbox = fleet::uplink::Outbox::Open(fleet::agent::OutboxPath(config), {}, &notices);
+    for (const auto& n : notices) log->error("{}", n);
+    if (outbox.ok()) {
       if (auto word = outbox.value()->LoadCloudWord(); word.ok() && word.value()) {
         cloud_word = *word.value();
       }

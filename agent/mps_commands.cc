@@ -111,7 +111,9 @@ std::string ResultText(const std::string& result) {
 std::string Dump(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace); }
 
 std::unique_ptr<state::StateStore> OpenOrReport(const config::Config& config, std::ostream& err) {
-  auto store = state::StateStore::Open(config.agent.state_dir);
+  std::vector<std::string> notices;
+  auto store = state::StateStore::Open(config.agent.state_dir, {}, &notices);
+  for (const auto& n : notices) err << "fleet-agent: " << n << "\n";
   if (!store.ok()) {
     err << "fleet-agent: cannot open the local state in " << config.agent.state_dir << ": "
         << store.error().message << "\n";
@@ -431,7 +433,9 @@ int RunDeactivate(const config::Config& config, std::ostream& out, std::ostream&
 
 std::unique_ptr<state::StateStore> OpenStateForScan(const config::Config& config,
                                                     spdlog::logger& log) {
-  auto store = state::StateStore::Open(config.agent.state_dir);
+  std::vector<std::string> notices;
+  auto store = state::StateStore::Open(config.agent.state_dir, {}, &notices);
+  for (const auto& n : notices) log.error("{}", n);
   if (!store.ok()) {
     log.warn("local state unavailable, the scan is not recorded in the inventory: {}",
              store.error().message);

@@ -8,6 +8,10 @@
 //
 // The loader never stops at the first problem: each check records a ConfigError and moves on,
 // and the list is sorted into file order at the end.
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -496,12 +500,45 @@ std::optional<std::string> CanonicalPrivProtocol(std::string_view text) {
   return std::nullopt;
 }
 
+// A file holding secrets may be read by its owner, and by its group only when that group is
+// `fleet-agent`: the package creates it for the service user alone, and root:fleet-agent 0640 is
+// the packaged layout of /etc/fleet-agent (docs/operations.md). Anything wider lets other local
+// users read SNMP credentials. Returns "" or the warning: the file, who can read it, what it
+// holds (key paths, never values) and the fix.
+std::string ExposedSecretFile(int fd, const std::string& file, const std::string& holds) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  std::string who;
+  if (st.st_mode & S_IROTH) {
+    who = "every local user";
+  } else if (st.st_mode & S_IRGRP) {
+    std::string group = std::to_string(st.st_gid);
+    std::vector<char> buffer(16384);
+    struct group entry {};
+    struct group* found = nullptr;
+    if (::getgrgid_r(st.st_gid, &entry, buffer.data(), buffer.size(), &found) == 0 && found) {
+      group = found->gr_name;
+    }
+    if (group == "fleet-agent") return "";
+    who = "group " + group;
+  } else {
+    return "";
+  }
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return file + " holds secrets (" + holds + ") and is readable by " + who + " (mode " + mode +
+         "); run `chmod 600 " + file + "` (for the packaged service: `chown root:fleet-agent " +
+         file + "; chmod 640 " + file + "`)";
+}
+
 class Loader {
  public:
   Loader(std::string file, std::string base_dir)
       : file_(std::move(file)), base_dir_(std::move(base_dir)) {}
 
   std::vector<ConfigError>& errors() { return errors_; }
+  std::vector<std::string>& inline_secrets() { return inline_secrets_; }
+  std::vector<std::string>& warnings() { return warnings_; }
 
   void Error(SourcePos pos, std::string key_path, std::string message) {
     errors_.push_back({file_, pos, std::move(key_path), std::move(message)});
@@ -531,6 +568,8 @@ class Loader {
   std::string file_;
   std::string base_dir_;
   std::vector<ConfigError> errors_;
+  std::vector<std::string> inline_secrets_;  // key paths of secrets written in the file itself
+  std::vector<std::string> warnings_;
   // Position in the file's include list of each parsed entry; differs from the index in
   // Config::Search::include once a bad entry has been skipped.
   std::vector<size_t> include_index_;
@@ -848,6 +887,7 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
       return std::nullopt;
     }
     if (has_inline) {
+      inline_secrets_.push_back(path + "." + std::string(name));
       std::optional<std::string> value = get_string(name, &bad);
       if (value && value->empty()) {
         Error(fields.find(name)->second.value_pos, path + "." + std::string(name),
@@ -868,6 +908,10 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
             "cannot read " + Quote(file_path) + ": " + std::strerror(errno));
       bad = true;
       return std::nullopt;
+    }
+    if (std::string exposed = ExposedSecretFile(::fileno(f), file_path, path + "." + file_key);
+        !exposed.empty()) {
+      warnings_.push_back(std::move(exposed));
     }
     std::string content(kMaxSecretFileBytes + 1, '\0');
     const size_t n = std::fread(content.data(), 1, content.size(), f);
@@ -1184,6 +1228,8 @@ LoadResult Load(const std::string& yaml, const std::string& name, const std::str
                      return la != lb ? la < lb : a.pos.column < b.pos.column;
                    });
   if (result.errors.empty()) result.config = std::move(config);
+  result.inline_secrets = std::move(loader.inline_secrets());
+  result.warnings = std::move(loader.warnings());
   return result;
 }
 
@@ -1268,7 +1314,31 @@ LoadResult LoadConfigFile(const std::string& path) {
   std::ostringstream content;
   content << in.rdbuf();
   const fs::path parent = fs::absolute(fs::path(path)).parent_path();
-  return Load(content.str(), path, parent.string());
+  LoadResult result = Load(content.str(), path, parent.string());
+  if (!result.config) return result;
+  // The file itself: secrets written in it (or a proxy password) make its mode matter.
+  std::vector<std::string> held = result.inline_secrets;
+  if (RedactUrlPassword(result.config->cloud.proxy) != result.config->cloud.proxy) {
+    held.push_back("cloud.proxy password");
+  }
+  std::vector<std::string> warnings;
+  auto check = [&](const std::string& file, const std::string& holds) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    if (std::string exposed = ExposedSecretFile(fd, file, holds); !exposed.empty()) {
+      warnings.push_back(std::move(exposed));
+    }
+    ::close(fd);
+  };
+  if (!held.empty()) {
+    std::string holds;
+    for (const std::string& key : held) holds += (holds.empty() ? "" : ", ") + key;
+    check(path, holds);
+  }
+  if (!result.config->cloud.client_key.empty()) check(result.config->cloud.client_key, "cloud.client_key");
+  warnings.insert(warnings.end(), result.warnings.begin(), result.warnings.end());
+  result.warnings = std::move(warnings);
+  return result;
 }
 
 LoadResult LoadConfigString(const std::string& yaml, const std::string& name) {

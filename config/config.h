@@ -111,6 +111,13 @@ struct ConfigError {
 struct LoadResult {
   std::optional<Config> config;     // set only when errors is empty
   std::vector<ConfigError> errors;  // every problem found, in file order
+  // Problems that do not stop the agent, each a whole sentence naming the file and the fix.
+  // LoadConfigFile: a file holding secrets (the config itself with inline secrets or a proxy
+  // password, a *_file, cloud.client_key) that users other than the agent's may read.
+  std::vector<std::string> warnings;
+  // Key paths (never values) of the secrets written inline in the file, e.g.
+  // "snmp.credentials[0].community".
+  std::vector<std::string> inline_secrets;
 };
 
 LoadResult LoadConfigFile(const std::string& path);

@@ -124,7 +124,8 @@ std::string AgeText(std::chrono::hours age) { return std::to_string(age.count())
 
 const storage::ErrorText kDbText{
     "outbox DB", "is a second fleet-agent running?",
-    "move the file aside (the agent starts a new, empty outbox)"};
+    "the next fleet-agent start or command moves the file aside and starts a new, empty outbox",
+    "reports and meter reads not yet delivered stay in the moved file and are not sent"};
 
 Error DbError(sqlite3* db, int rc, std::string_view op) {
   return storage::DbError(db, rc, op, kDbText);
@@ -783,13 +784,17 @@ Result<void> CreatePrivateFile(const std::string& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxLimits limits) {
+Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxLimits limits,
+                                             std::vector<std::string>* notices) {
   const fs::path parent = fs::path(path).parent_path();
   if (!parent.empty()) {
     if (auto made = MakePrivateDirs(parent.string()); !made.ok()) {
       return MakeError(ErrorCode::kIo, "outbox DB: open " + path + ": " + made.error().message);
     }
   }
+  auto quarantined = storage::QuarantineIfCorrupt(path, kDbText);
+  if (!quarantined.ok()) return quarantined.error();
+  if (!quarantined.value().empty() && notices != nullptr) notices->push_back(quarantined.value());
   FLEET_TRY(CreatePrivateFile(path));
 
   sqlite3* db = nullptr;

@@ -67,8 +67,11 @@ struct OutboxStats {
 
 class Outbox {
  public:
-  // Creates the database (and state_dir with mode 0700, file 0600) when missing.
-  static Result<std::unique_ptr<Outbox>> Open(const std::string& path, OutboxLimits limits = {});
+  // Creates the database (and state_dir with mode 0700, file 0600) when missing. A file SQLite
+  // cannot read is moved aside first (storage::QuarantineIfCorrupt) and a new one started; the
+  // sentence to log about it goes to *notices.
+  static Result<std::unique_ptr<Outbox>> Open(const std::string& path, OutboxLimits limits = {},
+                                              std::vector<std::string>* notices = nullptr);
   virtual ~Outbox() = default;
 
   // Records a finished scan: a meter-read event per printer with a lifetime count, the state of

@@ -79,8 +79,10 @@ Error IoError(const std::string& what, int err) {
 
 const storage::ErrorText kDbText{
     "state DB", "a fleet-agent command or daemon",
-    "the printer inventory is unreadable: move the file aside (the agent starts an empty "
-    "inventory and the cloud re-asserts the MPS state at the next exchange)"};
+    "the printer inventory is unreadable: the next fleet-agent start or command moves the file "
+    "aside and starts an empty inventory",
+    "the inventory is rebuilt by the next scans; the cloud re-asserts each printer's MPS state "
+    "at the next exchange; recorded tasks stay in the moved file"};
 
 Error DbError(sqlite3* db, int rc, std::string_view op) {
   return storage::DbError(db, rc, op, kDbText);
@@ -328,10 +330,14 @@ StateStore::~StateStore() { sqlite3_close_v2(db_); }
 
 TimePoint StateStore::Now() const { return clock_ ? clock_() : std::chrono::system_clock::now(); }
 
-Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_dir, Clock clock) {
+Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_dir, Clock clock,
+                                                     std::vector<std::string>* notices) {
   if (state_dir.empty()) return MakeError(ErrorCode::kIo, "state DB: agent.state_dir is empty");
   FLEET_STATE_TRY(storage::MakePrivateDirs(state_dir));
   const std::string path = (std::filesystem::path(state_dir) / kStateFile).string();
+  auto quarantined = storage::QuarantineIfCorrupt(path, kDbText);
+  if (!quarantined.ok()) return quarantined.error();
+  if (!quarantined.value().empty() && notices != nullptr) notices->push_back(quarantined.value());
   FLEET_STATE_TRY(CreatePrivateFile(path));
 
   sqlite3* db = nullptr;

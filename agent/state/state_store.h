@@ -79,7 +79,10 @@ class StateStore {
   // Creates state_dir (0700) and state.db (0600) when missing; brings an older schema forward.
   // `clock` (tests) replaces system_clock::now. Errors: kIo (cannot create or open, locked,
   // corrupt), kConfig (the file was written by a newer fleet-agent: user_version too high).
-  static Result<std::unique_ptr<StateStore>> Open(const std::string& state_dir, Clock clock = {});
+  // A state.db SQLite cannot read is moved aside first (storage::QuarantineIfCorrupt) and an
+  // empty one started; the sentence to log about it goes to *notices.
+  static Result<std::unique_ptr<StateStore>> Open(const std::string& state_dir, Clock clock = {},
+                                                  std::vector<std::string>* notices = nullptr);
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;

@@ -3,8 +3,12 @@
 #include <errno.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <vector>
 
@@ -13,6 +17,47 @@ namespace {
 
 Error IoError(const std::string& what, int err) {
   return MakeError(ErrorCode::kIo, what + ": " + std::strerror(err));
+}
+
+constexpr char kCorruptInfix[] = ".corrupt-";
+
+bool IsCorruptCode(int rc) { return (rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT; }
+
+// Why SQLite cannot read `path` as a database, or "" when it can (or when it fails for another
+// reason, which the caller's own open reports).
+std::string CorruptionOf(const std::string& path) {
+  sqlite3* db = nullptr;
+  std::string why;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, nullptr);
+  if (rc == SQLITE_OK) {
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* stmt = nullptr;
+    // quick_check reads every page (O(size), no index cross-check): a truncated file or a
+    // garbage page shows here, not at some later write.
+    rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &stmt, nullptr);
+    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+      rc = sqlite3_step(stmt);
+      if (rc != SQLITE_ROW) break;
+      const auto* row = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+      const std::string line = row != nullptr ? row : "";
+      if (line != "ok" && why.empty()) why = "quick_check: " + line;
+    }
+    sqlite3_finalize(stmt);
+  }
+  if (why.empty() && IsCorruptCode(rc)) why = sqlite3_errstr(rc);
+  sqlite3_close_v2(db);
+  return why;
+}
+
+// 20261124T101500Z
+std::string CompactUtcNow() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm {};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
 }
 
 }  // namespace
@@ -39,13 +84,58 @@ Result<void> MakePrivateDirs(const std::string& dir) {
   return {};
 }
 
+Result<std::string> QuarantineIfCorrupt(const std::string& path, const ErrorText& text) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return std::string();
+  const std::string why = CorruptionOf(path);
+  if (why.empty()) return std::string();
+  std::string aside = path + kCorruptInfix + CompactUtcNow();
+  for (int n = 2; ::access(aside.c_str(), F_OK) == 0; ++n) {
+    aside = path + kCorruptInfix + CompactUtcNow() + "-" + std::to_string(n);
+  }
+  if (::rename(path.c_str(), aside.c_str()) != 0) {
+    return IoError(text.name + ": " + path + " is unreadable (" + why + ") and cannot be moved aside to " +
+                       aside + "; move it away by hand",
+                   errno);
+  }
+  // The journal files belong to the bad file: a new database must not replay them.
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const std::string from = path + suffix;
+    if (::access(from.c_str(), F_OK) == 0) ::rename(from.c_str(), (aside + suffix).c_str());
+  }
+  return text.name + ": " + path + " is unreadable (" + why + "); moved aside to " + aside +
+         " and started a new, empty one" +
+         (text.quarantine_effect.empty() ? std::string() : " (" + text.quarantine_effect + ")");
+}
+
+std::vector<std::string> QuarantinedFiles(const std::string& dir) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(kCorruptInfix) == std::string::npos) continue;
+    if (name.ends_with("-wal") || name.ends_with("-shm")) continue;
+    found.push_back(name);
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
 Error DbError(sqlite3* db, int rc, std::string_view op, const ErrorText& text) {
   std::string message = text.name + ": " + std::string(op) + ": ";
-  switch (rc & 0xff) {
-    case SQLITE_FULL:
-      message += "disk full: free space on the file system of agent.state_dir "
-                 "(nothing already stored was lost)";
+  // A full disk met while creating the -shm or -wal file comes back as an I/O error.
+  const bool no_space = db != nullptr && (rc & 0xff) == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC;
+  switch (no_space ? SQLITE_FULL : rc & 0xff) {
+    case SQLITE_FULL: {
+      // Name the directory: the operator must know which file system to free space on.
+      const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+      const std::string dir =
+          file != nullptr && *file ? std::filesystem::path(file).parent_path().string() : "";
+      message += "disk full: free space on the file system of agent.state_dir" +
+                 (dir.empty() ? std::string() : " (" + dir + ")") +
+                 "; nothing already stored was lost";
       break;
+    }
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       message += "the database is locked by another process (" + text.busy_hint + ")";

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/core/result.h"
 
@@ -23,6 +24,7 @@ struct ErrorText {
   std::string name;          // "outbox DB"
   std::string busy_hint;     // after "locked by another process"
   std::string corrupt_hint;  // what to do with an unreadable file
+  std::string quarantine_effect;  // what a new, empty file means for the operator
 };
 
 // SQLite's result code as an Error{kIo}: disk full, locked, corrupt, else SQLite's message with
@@ -30,6 +32,21 @@ struct ErrorText {
 Error DbError(sqlite3* db, int rc, std::string_view op, const ErrorText& text);
 
 Result<void> Exec(sqlite3* db, const char* sql, std::string_view op, const ErrorText& text);
+
+// Quarantine of an unreadable database, run before a database is opened for use. A file that
+// SQLite cannot read as a database (SQLITE_NOTADB, SQLITE_CORRUPT, or PRAGMA quick_check not
+// "ok") is renamed aside to `PATH.corrupt-YYYYmmddTHHMMSSZ` (its -wal and -shm files likewise),
+// so that the caller creates a new, empty one and the agent keeps working; the bad file stays
+// for diagnosis. Returns the sentence to log (naming both paths, SQLite's reason and
+// text.quarantine_effect), or "" when the file is absent, empty or readable. Any other failure
+// (locked, disk full, permissions) quarantines nothing and returns "": the caller's own open
+// reports it, since moving a healthy file aside would lose what it holds. The error is for a
+// file that is corrupt but cannot be renamed.
+Result<std::string> QuarantineIfCorrupt(const std::string& path, const ErrorText& text);
+
+// What QuarantineIfCorrupt set aside in `dir` (file names without -wal/-shm, sorted), for
+// `status`.
+std::vector<std::string> QuarantinedFiles(const std::string& dir);
 
 // One prepared statement; finalized on scope exit. A failed prepare shows at the first Step().
 class Stmt {
