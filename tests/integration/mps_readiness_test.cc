@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <map>
+#include <regex>
 
 #include "tests/integration/agent_runner.h"
 #include "tests/integration/recording_server.h"
@@ -203,6 +204,11 @@ TEST_F(MpsReadinessTest, EveryQualificationStatusFromTheCloudsPolicyAndWord) {
   EXPECT_NE(table.stdout_text.find("2 of "), std::string::npos) << table.stdout_text;  // M479, Xerox
   EXPECT_NE(table.stdout_text.find("What to do:"), std::string::npos);
   EXPECT_NE(table.stdout_text.find("  Model not supported (1): "), std::string::npos) << table.stdout_text;
+  CommandResult list_table = Agent({"--config", config_, "printers", "list"});
+  ASSERT_EQ(list_table.exit_code, 0) << list_table.stderr_text;
+  const std::string header = list_table.stdout_text.substr(0, list_table.stdout_text.find('\n'));
+  EXPECT_EQ(std::regex_replace(header, std::regex(" +"), " "),
+            "IP SERIAL MANUFACTURER MODEL PAGES COMMUNICATION LAST SEEN MANAGED READINESS METER");
   CommandResult scan_table = Agent({"--config", config_, "--scan-once"});
   EXPECT_NE(scan_table.stdout_text.find("Lifetime page count exceeds maximum"), std::string::npos)
       << scan_table.stdout_text;
