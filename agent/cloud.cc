@@ -8,6 +8,7 @@
 
 #include <ostream>
 
+#include "agent/readiness.h"
 #include "agent/scan_job.h"
 #include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
@@ -253,21 +254,26 @@ UploadOutcome UploadScan(const config::Config& config, const ScanReport& scan,
 
 void ApplyCloudWord(const std::string& cloud_word_json, ScanReport& scan) {
   json word = json::parse(cloud_word_json, nullptr, false);
-  if (!word.is_object() || !word.contains("printers") || !word["printers"].is_object()) return;
-  const json& printers = word["printers"];
+  if (!word.is_object()) return;
+  const ReadinessPolicy policy = PolicyFromCloudWord(cloud_word_json);
+  const json no_printers = json::object();
+  const json& printers =
+      word.contains("printers") && word["printers"].is_object() ? word["printers"] : no_printers;
   for (auto& p : scan.printers) {
-    if (p.serial.empty() || !printers.contains(p.serial)) continue;
-    const json& entry = printers[p.serial];
-    if (!entry.is_object()) continue;
-    // Not json::value(): it throws on a non-string "mps"; a state we cannot read counts as none.
-    auto m = entry.find("mps");
-    const std::string mps = m != entry.end() && m->is_string() ? m->get<std::string>() : "none";
-    if (mps == "none" || mps == "pending" || mps == "managed") p.mps = mps;
-    if (entry.contains("qualification") && entry["qualification"].is_string()) {
-      p.readiness = entry["qualification"].get<std::string>();
-    } else {
-      p.readiness = LocalReadiness(p);
+    std::string qualification;
+    if (!p.serial.empty() && printers.contains(p.serial) && printers[p.serial].is_object()) {
+      const json& entry = printers[p.serial];
+      // Not json::value(): it throws on a non-string "mps"; a state we cannot read counts as none.
+      auto m = entry.find("mps");
+      const std::string mps = m != entry.end() && m->is_string() ? m->get<std::string>() : "none";
+      if (mps == "none" || mps == "pending" || mps == "managed") p.mps = mps;
+      auto q = entry.find("qualification");
+      if (q != entry.end() && q->is_string()) qualification = q->get<std::string>();
     }
+    // Every printer, named by the cloud or not: the policy applies to new printers too.
+    const Readiness r = AssessReadiness(p, p.mps, qualification, policy, FLEET_VERSION);
+    p.readiness = r.status;
+    p.readiness_reason = r.reason;
   }
 }
 

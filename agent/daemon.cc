@@ -1,5 +1,7 @@
 #include "agent/daemon.h"
 
+#include "agent/meter_check.h"
+
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -262,6 +264,12 @@ void Daemon::OnScanDone(ScanReport report) {
 void Daemon::RecordAndQueue(ScanReport& report) {
   OpenStateStore();
   if (state_) {
+    // Against the values stored before this scan: supply events, page counts gone backwards.
+    if (auto last = state_->List(); last.ok()) {
+      CompareWithLast(report, *last, SupplyThresholdsFrom(*config_));
+    } else {
+      logs_.state->warn("cannot compare the scan with the last one: {}", last.error().message);
+    }
     if (auto recorded = state_->RecordScan(report); !recorded.ok()) {
       logs_.state->warn("cannot record the scan in the local state: {}",
                         recorded.error().message);
@@ -476,6 +484,7 @@ void Daemon::Reload() {
     host_.Ready();
     return;
   }
+  for (const auto& w : loaded.warnings) logs_.agent->warn("{}", w);
   config::Config next = std::move(*loaded.config);
   if (next.agent.state_dir != config_->agent.state_dir) {
     logs_.agent->warn("agent.state_dir changed to {}: it takes effect at the next start; the "

@@ -64,6 +64,8 @@ std::optional<fleet::config::Config> LoadOrReport(const std::string& path) {
     std::cerr << path << ": " << loaded.errors.size() << " error(s)\n";
     return std::nullopt;
   }
+  // Every command, --check-config and the daemon's start say it (secrets others can read).
+  for (const auto& w : loaded.warnings) std::cerr << "fleet-agent: warning: " << w << "\n";
   return std::move(loaded.config);
 }
 
@@ -118,7 +120,8 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   // Local state (agent/mps_commands.h): the inventory keeps every printer it ever read, and the
   // cloud keeps hearing about the ones this scan did not reach (non-communicating).
   auto state = fleet::agent::OpenStateForScan(config, *log);
-  const fleet::ScanReport to_upload = fleet::agent::RecordScanInState(state.get(), *report, *log);
+  const fleet::ScanReport to_upload = fleet::agent::RecordScanInState(
+      state.get(), *report, fleet::agent::SupplyThresholdsFrom(config), *log);
 
   // The cloud's word: fresh from this upload, else whatever it said last (the diagnostic scan
   // shows each printer's MPS state and readiness as the cloud last gave them).
@@ -193,6 +196,11 @@ int main(int argc, char** argv) {
   CLI::App* printers_list = printers->add_subcommand("list", "List the inventory with MPS state");
   printers_list->add_option("--format", args.format, "Output format")
       ->check(CLI::IsMember({"table", "json"}));
+  CLI::App* printers_readiness = printers->add_subcommand(
+      "readiness",
+      "MPS Express readiness per printer: status, why, and the remedy for each status");
+  printers_readiness->add_option("--format", args.format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}));
   CLI::App* printers_remove = printers->add_subcommand(
       "remove", "Remove printers from the inventory (MPS printers are refused)");
   printers_remove->add_option("TARGET", args.remove_targets, "Serial number or IP address")
@@ -242,6 +250,9 @@ int main(int argc, char** argv) {
   if (status->parsed()) return fleet::agent::RunStatus(*config, std::cout, *log);
   if (printers_list->parsed()) {
     return fleet::agent::RunPrintersList(*config, args.format, std::cout, std::cerr);
+  }
+  if (printers_readiness->parsed()) {
+    return fleet::agent::RunPrintersReadiness(*config, args.format, std::cout, std::cerr);
   }
   if (printers_remove->parsed()) {
     return fleet::agent::RunPrintersRemove(*config, args.remove_targets, std::cout, std::cerr);

@@ -8,11 +8,15 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
+#include <map>
+#include <optional>
 #include <ostream>
 
 #include "agent/cloud.h"
 #include "agent/scan_job.h"
 #include "uplink/identity.h"
+#include "uplink/outbox.h"
 #include "uplink/uploader.h"
 
 namespace fleet::agent {
@@ -58,8 +62,40 @@ std::string Table(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
-std::string Readiness(const state::InventoryEntry& e) {
-  return e.qualification.empty() ? LocalReadiness(e.last) : e.qualification;
+Readiness Assess(const state::InventoryEntry& e, const ReadinessPolicy& policy) {
+  return AssessReadiness(e.last, e.mps, e.qualification, policy, FLEET_VERSION);
+}
+
+// "backwards: 5400 -> 1200 (detected ...)" for a count that went down, else "".
+std::string MeterText(const Printer& p) {
+  if (!p.page_count_regression) return "";
+  const PageCountRegression& r = *p.page_count_regression;
+  return "page count went backwards: " + std::to_string(r.previous) + " -> " +
+         std::to_string(r.current) + " (" + r.detected_at + ")";
+}
+
+json MeterJson(const Printer& p) {
+  if (!p.page_count_regression) return nullptr;
+  const PageCountRegression& r = *p.page_count_regression;
+  return json{{"previous", r.previous},
+              {"previous_at", r.previous_at},
+              {"current", r.current},
+              {"detected_at", r.detected_at}};
+}
+
+// The cloud's last word, kept in the outbox; nullopt when there is none (never uploaded).
+std::optional<std::string> LastCloudWord(const config::Config& config) {
+  if (!std::filesystem::exists(OutboxPath(config))) return std::nullopt;
+  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config));
+  if (!outbox.ok()) return std::nullopt;
+  auto word = outbox.value()->LoadCloudWord();
+  if (!word.ok() || !word.value()) return std::nullopt;
+  return *word.value();
+}
+
+ReadinessPolicy LastPolicy(const config::Config& config) {
+  auto word = LastCloudWord(config);
+  return word ? PolicyFromCloudWord(*word) : ReadinessPolicy{};
 }
 
 std::string StatusText(const std::string& status) {
@@ -108,10 +144,11 @@ std::string ManagedLabel(const std::string& mps) {
   return "";
 }
 
-std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entries) {
+std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entries,
+                                 const ReadinessPolicy& policy) {
   std::vector<std::vector<std::string>> rows = {{"IP", "SERIAL", "MANUFACTURER", "MODEL", "PAGES",
                                                  "COMMUNICATION", "LAST SEEN", "MANAGED",
-                                                 "READINESS"}};
+                                                 "READINESS", "METER"}};
   for (const auto& e : entries) {
     const Printer& p = e.last;
     std::string communication = e.communication;
@@ -120,14 +157,16 @@ std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entri
                     Printable(p.manufacturer), Printable(p.model),
                     p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "-",
                     communication, e.last_seen.empty() ? "never" : e.last_seen, ManagedLabel(e.mps),
-                    Printable(Readiness(e))});
+                    Printable(Assess(e, policy).status),
+                    p.page_count_regression ? "BACKWARDS" : ""});
   }
   std::string out = Table(rows);
   out += std::to_string(entries.size()) + " printer(s) in the inventory\n";
   return out;
 }
 
-std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries) {
+std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
+                            const ReadinessPolicy& policy) {
   json list = json::array();
   for (const auto& e : entries) {
     const Printer& p = e.last;
@@ -147,9 +186,71 @@ std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries) {
                     {"last_seen", e.last_seen},
                     {"mps", e.mps},
                     {"managed", ManagedLabel(e.mps)},
-                    {"readiness", Readiness(e)}});
+                    {"readiness", Assess(e, policy).status},
+                    {"page_count_backwards", MeterJson(p)}});
   }
   return Dump(list);
+}
+
+std::string FormatReadinessView(const std::vector<state::InventoryEntry>& entries,
+                                const ReadinessPolicy& policy) {
+  std::vector<std::vector<std::string>> rows = {
+      {"IP", "SERIAL", "MODEL", "PAGES", "READINESS", "WHY"}};
+  std::map<std::string, int> by_status;
+  std::vector<std::string> meter_lines;
+  for (const auto& e : entries) {
+    const Printer& p = e.last;
+    const Readiness r = Assess(e, policy);
+    ++by_status[r.status];
+    const std::string serial = Printable(p.serial.empty() ? e.key : p.serial);
+    rows.push_back({Printable(p.ip.empty() ? "-" : p.ip), serial,
+                    Printable(p.model.empty() ? "-" : p.model),
+                    p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "-",
+                    r.status, Printable(r.reason.empty() ? "-" : r.reason)});
+    if (p.page_count_regression) meter_lines.push_back("  " + serial + ": " + MeterText(p));
+  }
+  std::string out = Table(rows);
+  out += std::to_string(by_status["Eligible"]) + " of " + std::to_string(entries.size()) +
+         " printer(s) can be added to MPS Express";
+  if (!policy.known) out += " (no policy from the cloud yet: model and page limits not checked)";
+  out += "\n";
+  bool header = false;
+  for (const std::string& status : ReadinessStatuses()) {
+    auto n = by_status.find(status);
+    if (n == by_status.end()) continue;
+    if (!header) out += "\nWhat to do:\n";
+    header = true;
+    out += "  " + status + " (" + std::to_string(n->second) + "): " +
+           std::string(ReadinessRemedy(status)) + "\n";
+  }
+  if (!meter_lines.empty()) {
+    out += "\nMeter-read integrity (the page count must never go down; a board swap or a reset "
+           "needs a note to the MPS partner before the next bill):\n";
+    for (const auto& line : meter_lines) out += line + "\n";
+  }
+  return out;
+}
+
+std::string ReadinessToJson(const std::vector<state::InventoryEntry>& entries,
+                            const ReadinessPolicy& policy) {
+  json list = json::array();
+  for (const auto& e : entries) {
+    const Printer& p = e.last;
+    const Readiness r = Assess(e, policy);
+    list.push_back({{"key", e.key},
+                    {"ip", p.ip},
+                    {"serial", p.serial},
+                    {"manufacturer", p.manufacturer},
+                    {"model", p.model},
+                    {"lifetime_page_count",
+                     p.lifetime_page_count ? json(*p.lifetime_page_count) : json(nullptr)},
+                    {"mps", e.mps},
+                    {"readiness", r.status},
+                    {"reason", r.reason},
+                    {"remedy", std::string(ReadinessRemedy(r.status))},
+                    {"page_count_backwards", MeterJson(p)}});
+  }
+  return Dump(json{{"policy_known", policy.known}, {"printers", list}});
 }
 
 std::string FormatTask(const state::Task& task) {
@@ -184,7 +285,24 @@ int RunPrintersList(const config::Config& config, const std::string& format, std
     err << "fleet-agent: printers list: " << entries.error().message << "\n";
     return kExitFailure;
   }
-  out << (format == "json" ? InventoryToJson(*entries) + "\n" : FormatInventoryTable(*entries));
+  const ReadinessPolicy policy = LastPolicy(config);
+  out << (format == "json" ? InventoryToJson(*entries, policy) + "\n"
+                           : FormatInventoryTable(*entries, policy));
+  return kExitOk;
+}
+
+int RunPrintersReadiness(const config::Config& config, const std::string& format,
+                         std::ostream& out, std::ostream& err) {
+  auto store = OpenOrReport(config, err);
+  if (!store) return kExitFailure;
+  auto entries = store->List();
+  if (!entries.ok()) {
+    err << "fleet-agent: printers readiness: " << entries.error().message << "\n";
+    return kExitFailure;
+  }
+  const ReadinessPolicy policy = LastPolicy(config);
+  out << (format == "json" ? ReadinessToJson(*entries, policy) + "\n"
+                           : FormatReadinessView(*entries, policy));
   return kExitOk;
 }
 
@@ -326,9 +444,21 @@ std::unique_ptr<state::StateStore> OpenStateForScan(const config::Config& config
   return std::move(store.value());
 }
 
-ScanReport RecordScanInState(state::StateStore* state, const ScanReport& scan, spdlog::logger& log) {
+ScanReport RecordScanInState(state::StateStore* state, ScanReport& scan,
+                             const SupplyThresholds& thresholds, spdlog::logger& log) {
+  if (state == nullptr) return scan;
+  if (auto last = state->List(); last.ok()) {
+    CompareWithLast(scan, *last, thresholds);
+    for (const auto& e : scan.events) {
+      if (e.type == "page_count_backwards") {
+        log.warn("printer={} serial={} page count went backwards: {} -> {} (last read {})", e.ip,
+                 e.serial, e.previous_count, e.current_count, e.previous_at);
+      }
+    }
+  } else {
+    log.warn("cannot compare the scan with the last one: {}", last.error().message);
+  }
   ScanReport to_upload = scan;
-  if (state == nullptr) return to_upload;
   if (auto recorded = state->RecordScan(scan); !recorded.ok()) {
     log.warn("the scan could not be recorded in the local state: {}", recorded.error().message);
     return to_upload;

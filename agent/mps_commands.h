@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "agent/core/scan_report.h"
+#include "agent/meter_check.h"
+#include "agent/readiness.h"
 #include "agent/state/state_store.h"
 #include "config/config.h"
 
@@ -25,15 +27,25 @@ namespace fleet::agent {
 // The MANAGED column (PRODUCT.md): "MPS Express", "Pending MPS Express" or "".
 std::string ManagedLabel(const std::string& mps);
 
-// `printers list` as an aligned table, and as a JSON array.
-std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entries);
-std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries);
+// `printers list` as an aligned table, and as a JSON array. READINESS uses the cloud's last
+// word: its policy and each printer's qualification (agent/readiness.h).
+std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entries,
+                                 const ReadinessPolicy& policy = {});
+std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
+                            const ReadinessPolicy& policy = {});
+// `printers readiness`: per printer the MPS Express status, why, and what to do about it.
+std::string FormatReadinessView(const std::vector<state::InventoryEntry>& entries,
+                                const ReadinessPolicy& policy);
+std::string ReadinessToJson(const std::vector<state::InventoryEntry>& entries,
+                            const ReadinessPolicy& policy);
 // `tasks show` as text, and as a JSON object.
 std::string FormatTask(const state::Task& task);
 std::string TaskToJson(const state::Task& task);
 
 int RunPrintersList(const config::Config& config, const std::string& format, std::ostream& out,
                     std::ostream& err);
+int RunPrintersReadiness(const config::Config& config, const std::string& format,
+                         std::ostream& out, std::ostream& err);
 int RunPrintersRemove(const config::Config& config, const std::vector<std::string>& targets,
                       std::ostream& out, std::ostream& err);
 int RunTasksShow(const config::Config& config, const std::string& id, const std::string& format,
@@ -48,9 +60,12 @@ int RunDeactivate(const config::Config& config, std::ostream& out, std::ostream&
 // used (a diagnostic scan still works without it).
 std::unique_ptr<state::StateStore> OpenStateForScan(const config::Config& config,
                                                     spdlog::logger& log);
-// Records `scan` in `state` (when there is one) and returns the report to upload: the scan plus
-// the inventory printers it did not reach, as non-communicating, so the cloud keeps them.
-ScanReport RecordScanInState(state::StateStore* state, const ScanReport& scan, spdlog::logger& log);
+// Compares `scan` with the values stored before (agent/meter_check.h: supply events, page counts
+// gone backwards, flagged on the printers of `scan`), records it in `state` (when there is one)
+// and returns the report to upload: the scan plus the inventory printers it did not reach, as
+// non-communicating, so the cloud keeps them.
+ScanReport RecordScanInState(state::StateStore* state, ScanReport& scan,
+                             const SupplyThresholds& thresholds, spdlog::logger& log);
 // The cloud's word into the local state (MPS protection); failures are logged.
 void ApplyCloudWordToState(state::StateStore* state, const std::string& cloud_word,
                            spdlog::logger& log);

@@ -1,6 +1,9 @@
 #include "agent/scan_job.h"
 
+#include "agent/readiness.h"
+
 #include <chrono>
+#include <cstdlib>
 #include <utility>
 
 namespace fleet::agent {
@@ -75,11 +78,21 @@ snmp::ScanOptions ScanOptionsFrom(const config::Config& config) {
   return o;
 }
 
+SupplyThresholds SupplyThresholdsFrom(const config::Config& config) {
+  SupplyThresholds t;
+  t.low_percent = config.supplies.low_threshold_percent;
+  t.replacement_rise_percent = config.supplies.replacement_rise_percent;
+  for (const std::string& entry : config.supplies.low_threshold_by_type) {
+    // Validated and canonicalised by the loader: "type=N".
+    const size_t eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    t.by_type[entry.substr(0, eq)] = std::atoi(entry.c_str() + eq + 1);
+  }
+  return t;
+}
+
 std::string LocalReadiness(const Printer& printer) {
-  if (!printer.lifetime_page_count) return "Missing lifetime page count";
-  if (printer.mps == "managed") return "Printer already managed";
-  if (printer.mps == "pending") return "Pending management";
-  return "Eligible";
+  return AssessReadiness(printer, printer.mps, "", ReadinessPolicy{}, FLEET_VERSION).status;
 }
 
 ScanJob::ScanJob(boost::asio::io_context& io, const config::Config& config,
@@ -105,8 +118,8 @@ void ScanJob::Start(DoneFn done, ProgressFn progress, const config::Resolver& re
 
   scanner_->Start(
       std::move(addresses),
-      [done = std::move(done), warnings = std::move(targets.warnings), started,
-       t0](snmp::ScanResult result) mutable {
+      [done = std::move(done), warnings = std::move(targets.warnings), started, t0,
+       thresholds = SupplyThresholdsFrom(config_)](snmp::ScanResult result) mutable {
         ScanReport report;
         report.agent_version = FLEET_VERSION;
         report.started_at = started;
@@ -119,12 +132,16 @@ void ScanJob::Start(DoneFn done, ProgressFn progress, const config::Resolver& re
         report.warnings = std::move(warnings);
         for (auto& device : result.devices) {
           if (device.is_printer) {
-            device.readiness = LocalReadiness(device);
+            const Readiness r =
+                AssessReadiness(device, device.mps, "", ReadinessPolicy{}, FLEET_VERSION);
+            device.readiness = r.status;
+            device.readiness_reason = r.reason;
             report.printers.push_back(std::move(device));
           } else {
             report.non_printers.push_back(std::move(device));
           }
         }
+        ApplySupplyThresholds(report, thresholds);
         for (auto& issue : result.issues) {
           report.errors.push_back(DeviceError{issue.ip, std::string(ErrorCodeName(issue.code)),
                                               std::move(issue.message)});

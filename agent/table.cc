@@ -111,10 +111,14 @@ std::string FormatScanTable(const ScanReport& report) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : report.printers) {
     std::string pages = p.lifetime_page_count ? FormatCount(*p.lifetime_page_count) : "missing";
+    // A count below the last one stored is never shown as if it were fine.
+    if (p.page_count_regression) {
+      pages += " (BACKWARDS from " + FormatCount(p.page_count_regression->previous) + ")";
+    }
     rows.push_back({p.ip, Truncate(Printable(p.manufacturer), 20), Truncate(Printable(p.model), 36),
                     Truncate(Printable(p.serial), 24), Truncate(Printable(p.firmware), 20), pages,
                     Truncate(Printable(p.status), 28), SupplySummary(p),
-                    Truncate(Printable(p.readiness), 30)});
+                    Truncate(Printable(p.readiness), 40)});
   }
   std::vector<size_t> widths(header.size());
   for (size_t i = 0; i < header.size(); ++i) widths[i] = Width(header[i]);

@@ -8,6 +8,10 @@
 //
 // The loader never stops at the first problem: each check records a ConfigError and moves on,
 // and the list is sorted into file order at the end.
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -280,6 +284,34 @@ std::string CheckPin(std::string& value, const Loader&) {
 std::string CheckCaFile(std::string& value, const Loader& loader);
 std::string CheckStateDir(std::string& value, const Loader& loader);
 
+// supplies.low_threshold_by_type entries: "TYPE=PERCENT" with a supply type the decoder
+// produces (docs/printer-profiles.md, "Supplies") and 0..100; stored as "type=N".
+constexpr std::string_view kSupplyTypes[] = {"toner", "ink", "drum", "waste", "fuser", "transfer",
+                                             "developer", "staples", "ribbon", "cleaner", "kit",
+                                             "other", "unknown"};
+std::string CheckSupplyThreshold(std::string& value, const Loader&) {
+  const size_t eq = value.find('=');
+  if (eq == std::string::npos) {
+    return "expected TYPE=PERCENT such as drum=5, got " + Quote(value);
+  }
+  std::string type = Lower(value.substr(0, eq));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  std::string number = value.substr(eq + 1);
+  while (!number.empty() && number.front() == ' ') number.erase(0, 1);
+  if (std::find(std::begin(kSupplyTypes), std::end(kSupplyTypes), type) == std::end(kSupplyTypes)) {
+    std::string message = "unknown supply type " + Quote(type) + "; expected " + JoinChoices(kSupplyTypes);
+    const std::string guess = ClosestMatch(type, {std::begin(kSupplyTypes), std::end(kSupplyTypes)});
+    if (!guess.empty()) message += "; did you mean " + Quote(guess) + "?";
+    return message;
+  }
+  const std::optional<int64_t> percent = ParseInteger(number);
+  if (!percent || *percent < 0 || *percent > 100) {
+    return "the threshold of " + Quote(type) + " must be a whole percentage 0-100, got " + Quote(number);
+  }
+  value = type + "=" + std::to_string(*percent);
+  return "";
+}
+
 // The table. Order here is the order of PrintConfig() and of docs/configuration.md.
 const std::vector<KeySpec>& KeyTable() {
   static const std::vector<KeySpec> table = {
@@ -331,6 +363,20 @@ const std::vector<KeySpec>& KeyTable() {
        .min = 10 * 1000, .max = 7 * 24 * 3600 * 1000LL,
        .set = [](Config& c, Value&& v) { c.scan.interval = std::get<std::chrono::milliseconds>(v); },
        .get = [](const Config& c) -> Value { return c.scan.interval; }},
+
+      {.section = "supplies", .key = "low_threshold_percent", .kind = Kind::kInteger,
+       .default_yaml = "10", .min = 0, .max = 100,
+       .set = [](Config& c, Value&& v) { c.supplies.low_threshold_percent = static_cast<int>(std::get<int64_t>(v)); },
+       .get = [](const Config& c) -> Value { return int64_t{c.supplies.low_threshold_percent}; }},
+      {.section = "supplies", .key = "low_threshold_by_type", .kind = Kind::kStringList,
+       .default_yaml = "[]", .check = CheckSupplyThreshold,
+       .set = [](Config& c, Value&& v) { c.supplies.low_threshold_by_type = std::get<std::vector<std::string>>(std::move(v)); },
+       .get = [](const Config& c) -> Value { return c.supplies.low_threshold_by_type; },
+       .what = "TYPE=PERCENT entries (e.g. drum=5)"},
+      {.section = "supplies", .key = "replacement_rise_percent", .kind = Kind::kInteger,
+       .default_yaml = "30", .min = 1, .max = 100,
+       .set = [](Config& c, Value&& v) { c.supplies.replacement_rise_percent = static_cast<int>(std::get<int64_t>(v)); },
+       .get = [](const Config& c) -> Value { return int64_t{c.supplies.replacement_rise_percent}; }},
 
       {.section = "cloud", .key = "url", .kind = Kind::kString, .default_yaml = "\"\"",
        .check = CheckCloudUrl,
@@ -454,12 +500,45 @@ std::optional<std::string> CanonicalPrivProtocol(std::string_view text) {
   return std::nullopt;
 }
 
+// A file holding secrets may be read by its owner, and by its group only when that group is
+// `fleet-agent`: the package creates it for the service user alone, and root:fleet-agent 0640 is
+// the packaged layout of /etc/fleet-agent (docs/operations.md). Anything wider lets other local
+// users read SNMP credentials. Returns "" or the warning: the file, who can read it, what it
+// holds (key paths, never values) and the fix.
+std::string ExposedSecretFile(int fd, const std::string& file, const std::string& holds) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  std::string who;
+  if (st.st_mode & S_IROTH) {
+    who = "every local user";
+  } else if (st.st_mode & S_IRGRP) {
+    std::string group = std::to_string(st.st_gid);
+    std::vector<char> buffer(16384);
+    struct group entry {};
+    struct group* found = nullptr;
+    if (::getgrgid_r(st.st_gid, &entry, buffer.data(), buffer.size(), &found) == 0 && found) {
+      group = found->gr_name;
+    }
+    if (group == "fleet-agent") return "";
+    who = "group " + group;
+  } else {
+    return "";
+  }
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return file + " holds secrets (" + holds + ") and is readable by " + who + " (mode " + mode +
+         "); run `chmod 600 " + file + "` (for the packaged service: `chown root:fleet-agent " +
+         file + "; chmod 640 " + file + "`)";
+}
+
 class Loader {
  public:
   Loader(std::string file, std::string base_dir)
       : file_(std::move(file)), base_dir_(std::move(base_dir)) {}
 
   std::vector<ConfigError>& errors() { return errors_; }
+  std::vector<std::string>& inline_secrets() { return inline_secrets_; }
+  std::vector<std::string>& warnings() { return warnings_; }
 
   void Error(SourcePos pos, std::string key_path, std::string message) {
     errors_.push_back({file_, pos, std::move(key_path), std::move(message)});
@@ -489,6 +568,8 @@ class Loader {
   std::string file_;
   std::string base_dir_;
   std::vector<ConfigError> errors_;
+  std::vector<std::string> inline_secrets_;  // key paths of secrets written in the file itself
+  std::vector<std::string> warnings_;
   // Position in the file's include list of each parsed entry; differs from the index in
   // Config::Search::include once a bad entry has been skipped.
   std::vector<size_t> include_index_;
@@ -806,6 +887,7 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
       return std::nullopt;
     }
     if (has_inline) {
+      inline_secrets_.push_back(path + "." + std::string(name));
       std::optional<std::string> value = get_string(name, &bad);
       if (value && value->empty()) {
         Error(fields.find(name)->second.value_pos, path + "." + std::string(name),
@@ -826,6 +908,10 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
             "cannot read " + Quote(file_path) + ": " + std::strerror(errno));
       bad = true;
       return std::nullopt;
+    }
+    if (std::string exposed = ExposedSecretFile(::fileno(f), file_path, path + "." + file_key);
+        !exposed.empty()) {
+      warnings_.push_back(std::move(exposed));
     }
     std::string content(kMaxSecretFileBytes + 1, '\0');
     const size_t n = std::fread(content.data(), 1, content.size(), f);
@@ -983,7 +1069,7 @@ void Loader::Walk(const YAML::Node& root, Config* config) {
 
   if (!root.IsNull() && !root.IsMap()) {
     Error(PosOf(root, {1, 1}), "",
-          "expected a mapping of sections (search, snmp, scan, cloud, agent, log), got " +
+          "expected a mapping of sections (search, snmp, scan, supplies, cloud, agent, log), got " +
               Describe(root));
     return;
   }
@@ -1003,7 +1089,7 @@ void Loader::Walk(const YAML::Node& root, Config* config) {
           if (spec.key == section) guess = std::string(spec.section) + "." + std::string(spec.key);
         }
       }
-      message += guess.empty() ? "; expected one of: search, snmp, scan, cloud, agent, log"
+      message += guess.empty() ? "; expected one of: search, snmp, scan, supplies, cloud, agent, log"
                                : "; did you mean " + Quote(guess) + "?";
       Error(section_pos, section, message);
       continue;
@@ -1142,6 +1228,8 @@ LoadResult Load(const std::string& yaml, const std::string& name, const std::str
                      return la != lb ? la < lb : a.pos.column < b.pos.column;
                    });
   if (result.errors.empty()) result.config = std::move(config);
+  result.inline_secrets = std::move(loader.inline_secrets());
+  result.warnings = std::move(loader.warnings());
   return result;
 }
 
@@ -1226,7 +1314,31 @@ LoadResult LoadConfigFile(const std::string& path) {
   std::ostringstream content;
   content << in.rdbuf();
   const fs::path parent = fs::absolute(fs::path(path)).parent_path();
-  return Load(content.str(), path, parent.string());
+  LoadResult result = Load(content.str(), path, parent.string());
+  if (!result.config) return result;
+  // The file itself: secrets written in it (or a proxy password) make its mode matter.
+  std::vector<std::string> held = result.inline_secrets;
+  if (RedactUrlPassword(result.config->cloud.proxy) != result.config->cloud.proxy) {
+    held.push_back("cloud.proxy password");
+  }
+  std::vector<std::string> warnings;
+  auto check = [&](const std::string& file, const std::string& holds) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    if (std::string exposed = ExposedSecretFile(fd, file, holds); !exposed.empty()) {
+      warnings.push_back(std::move(exposed));
+    }
+    ::close(fd);
+  };
+  if (!held.empty()) {
+    std::string holds;
+    for (const std::string& key : held) holds += (holds.empty() ? "" : ", ") + key;
+    check(path, holds);
+  }
+  if (!result.config->cloud.client_key.empty()) check(result.config->cloud.client_key, "cloud.client_key");
+  warnings.insert(warnings.end(), result.warnings.begin(), result.warnings.end());
+  result.warnings = std::move(warnings);
+  return result;
 }
 
 LoadResult LoadConfigString(const std::string& yaml, const std::string& name) {

@@ -68,6 +68,15 @@ struct Config {
     std::chrono::milliseconds interval{std::chrono::hours(1)};
   } scan;
 
+  // Supply intelligence (docs/configuration.md, "supplies"): when a supply counts as low, which
+  // raises a supply_low event for replenishment, and how far a level must rise to count as a
+  // replacement.
+  struct Supplies {
+    int low_threshold_percent = 10;
+    std::vector<std::string> low_threshold_by_type;  // "TYPE=PERCENT", e.g. "drum=5"
+    int replacement_rise_percent = 30;
+  } supplies;
+
   struct Cloud {
     std::string url;
     std::string ca_file;
@@ -102,6 +111,13 @@ struct ConfigError {
 struct LoadResult {
   std::optional<Config> config;     // set only when errors is empty
   std::vector<ConfigError> errors;  // every problem found, in file order
+  // Problems that do not stop the agent, each a whole sentence naming the file and the fix.
+  // LoadConfigFile: a file holding secrets (the config itself with inline secrets or a proxy
+  // password, a *_file, cloud.client_key) that users other than the agent's may read.
+  std::vector<std::string> warnings;
+  // Key paths (never values) of the secrets written inline in the file, e.g.
+  // "snmp.credentials[0].community".
+  std::vector<std::string> inline_secrets;
 };
 
 LoadResult LoadConfigFile(const std::string& path);

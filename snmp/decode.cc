@@ -423,6 +423,36 @@ void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
   p->page_count_missing_reason = reason;
 }
 
+// ---- counters --------------------------------------------------------------------------------
+
+// lifetimeCount is the resolved page count; every other counter comes from the profile's
+// `counters` (docs/printer-profiles.md). A counter the device does not answer, or answers with
+// something that is not a non-negative number, is left out: no counter beats a wrong one.
+void DecodeCounters(const Profile* profile, const Context& ctx, Printer* p) {
+  if (p->lifetime_page_count) {
+    p->counters.push_back(Counter{"lifetimeCount", *p->lifetime_page_count, p->page_count_source});
+  }
+  if (!profile) return;
+  for (const std::string& name : CounterNames()) {
+    auto it = profile->counters.find(name);
+    if (it == profile->counters.end()) continue;
+    for (const FieldSource& src : it->second) {
+      std::optional<int64_t> n;
+      if (src.kind == FieldSource::Kind::kGet) {
+        n = Number(Find(ctx.map, src.oid));
+      } else if (src.kind == FieldSource::Kind::kWalk) {
+        ForEachUnder(ctx.map, src.oid, [&](const Oid&, const Value& v) {
+          if (!n) n = Number(&v);
+        });
+      }
+      if (n && *n >= 0) {
+        p->counters.push_back(Counter{name, *n, Describe(src, name)});
+        break;
+      }
+    }
+  }
+}
+
 // ---- supplies --------------------------------------------------------------------------------
 
 std::string SupplyType(int64_t type, const std::string& lower_descr) {
@@ -505,7 +535,8 @@ void Level(Supply* s) {
   s->level_percent = static_cast<int>(pct);
   // For receptacles (class 4) RFC 3805 defines the level as the remaining space, so the same
   // arithmetic reads "percent of capacity left" and low means nearly full.
-  s->state = pct == 0 ? "empty" : pct <= kLowPercent ? "low" : "ok";
+  // Level 0 returned "empty" above; a positive level that rounds to 0% is nearly empty, not empty.
+  s->state = pct <= kLowPercent ? "low" : "ok";
 }
 
 std::vector<Supply> DecodeSupplies(const Profile* profile, const VarbindMap& map) {
@@ -668,6 +699,7 @@ Printer DecodeUnsafe(const ProfileSet& profiles, const VarbindMap& collected, st
   if (!p.is_printer) return p;
 
   ResolvePageCount(profile, ctx, &p);
+  DecodeCounters(profile, ctx, &p);
   p.supplies = DecodeSupplies(profile, collected);
   DecodeStatus(collected, ctx.device, &p);
   return p;

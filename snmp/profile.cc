@@ -323,7 +323,7 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node, const
   }
   CheckKeys(ctx, node, path,
             {"name", "manufacturer", "extends", "priority", "printer", "not_printer_reason", "match",
-             "fields", "supplies"});
+             "fields", "supplies", "counters"});
   Parsed out;
   Profile& p = out.profile;
   p.file = ctx.file;
@@ -407,6 +407,44 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node, const
           continue;
         }
         p.fields[field] = ParseField(ctx, kv.second, base + ".fields." + field, field);
+      }
+    }
+  }
+  if (node["counters"]) {
+    const YAML::Node& c = node["counters"];
+    if (!c.IsMap()) {
+      ctx.Error(c, base + ".counters", "expected a map of counter name -> list of sources");
+    } else {
+      const std::vector<std::string>& names = CounterNames();
+      for (const auto& kv : c) {
+        const std::string name = kv.first.Scalar();
+        const std::string path = base + ".counters." + name;
+        if (std::find(names.begin(), names.end(), name) == names.end() || name == "lifetimeCount") {
+          std::string known;
+          for (const auto& n : names) {
+            if (n != "lifetimeCount") known += (known.empty() ? "" : ", ") + n;
+          }
+          ctx.Error(kv.first, path,
+                    "unknown counter (expected one of " + known +
+                        "; lifetimeCount comes from fields.page_count)");
+          continue;
+        }
+        if (!kv.second.IsSequence()) {
+          ctx.Error(kv.second, path, "expected a list of sources (get: OID or walk: OID)");
+          continue;
+        }
+        std::vector<FieldSource> sources;
+        for (size_t i = 0; i < kv.second.size(); ++i) {
+          const std::string item = path + "[" + std::to_string(i) + "]";
+          auto src = ParseSource(ctx, kv.second[i], item, "counter");
+          if (!src) continue;
+          if (src->kind != FieldSource::Kind::kGet && src->kind != FieldSource::Kind::kWalk) {
+            ctx.Error(kv.second[i], item, "a counter source is get: OID or walk: OID");
+            continue;
+          }
+          sources.push_back(std::move(*src));
+        }
+        p.counters[name] = std::move(sources);
       }
     }
   }
@@ -497,6 +535,7 @@ Result<std::vector<Profile>> Build(std::vector<Parsed> parsed, Problems* problem
       }
       const Parsed& base = parsed[it->second];
       for (const auto& [field, rule] : base.profile.fields) p.fields.emplace(field, rule);
+      for (const auto& [name, sources] : base.profile.counters) p.counters.emplace(name, sources);
       if (!has_manufacturer && base.has_manufacturer) {
         p.manufacturer = base.profile.manufacturer;
         has_manufacturer = true;
@@ -513,6 +552,12 @@ Result<std::vector<Profile>> Build(std::vector<Parsed> parsed, Problems* problem
     for (const auto& [field, rule] : p.fields) {
       for (const auto& src : rule.sources) {
         if (src.kind == FieldSource::Kind::kGet || src.kind == FieldSource::Kind::kDeviceId) AddUnique(&p.get, src.oid);
+        if (src.kind == FieldSource::Kind::kWalk) AddUnique(&p.walk, src.oid);
+      }
+    }
+    for (const auto& [name, sources] : p.counters) {
+      for (const auto& src : sources) {
+        if (src.kind == FieldSource::Kind::kGet) AddUnique(&p.get, src.oid);
         if (src.kind == FieldSource::Kind::kWalk) AddUnique(&p.walk, src.oid);
       }
     }

@@ -94,6 +94,9 @@ struct Profile {
   MatchRules match;
   std::map<std::string, FieldRule> fields;  // serial, model, firmware, page_count, mac
   std::vector<Transform> supply_description;  // extra cleaning of supply descriptions
+  // Usage counters beyond the lifetime count: counter name (CounterNames()) -> sources to try
+  // in order (get or walk only); inherited per name through `extends`.
+  std::map<std::string, std::vector<FieldSource>> counters;
   std::vector<Oid> get;             // derived: every OID a kGet/kDeviceId source needs
   std::vector<Oid> walk;            // derived: every subtree a kWalk source needs
 };

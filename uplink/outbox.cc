@@ -9,6 +9,7 @@
 //   printer_states(id, printer_key, serial, json, collected_at, report_id)
 //                                      at most ONE row per printer_key with report_id NULL
 //   scans(id, json, started_at, report_id)   at most one with report_id NULL (the latest)
+//   events(id, json, collected_at, report_id)            (schema 2; meter_reads.flags too)
 // Times are milliseconds since the Unix epoch. A row with report_id NULL is pending; a row with
 // a report_id travels with that report until Acknowledge() deletes both.
 //
@@ -44,7 +45,7 @@ using json = nlohmann::ordered_json;
 using Clock = std::chrono::system_clock;
 using std::chrono::milliseconds;
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr int kBusyTimeoutMs = 5000;
 constexpr size_t kMaxReasonBytes = 2000;
 constexpr uint64_t kMiB = 1024 * 1024;
@@ -88,6 +89,16 @@ CREATE TABLE scans(
   json TEXT NOT NULL,
   started_at INTEGER NOT NULL,
   report_id INTEGER);
+)sql",
+    // 2: report events (supply_low, supply_replaced, page_count_backwards) and meter-read flags.
+    R"sql(
+ALTER TABLE meter_reads ADD COLUMN flags TEXT NOT NULL DEFAULT '';
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY,
+  json TEXT NOT NULL,
+  collected_at INTEGER NOT NULL,
+  report_id INTEGER);
+CREATE INDEX events_by_report ON events(report_id, collected_at);
 )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
@@ -215,6 +226,7 @@ Result<uint64_t> SqliteOutbox::UsedBytes() {
 
 Result<void> SqliteOutbox::DeleteReport(int64_t report_id, std::string_view op) {
   for (const char* sql : {"DELETE FROM meter_reads WHERE report_id = ?",
+                          "DELETE FROM events WHERE report_id = ?",
                           "DELETE FROM printer_states WHERE report_id = ?",
                           "DELETE FROM scans WHERE report_id = ?", "DELETE FROM reports WHERE id = ?"}) {
     Stmt stmt(db_, sql);
@@ -248,6 +260,7 @@ Result<void> SqliteOutbox::ReleaseForeignReports(const std::string& agent_id) {
           "DELETE FROM scans WHERE report_id = ?1 AND EXISTS (SELECT 1 FROM scans WHERE report_id IS NULL)",
           "UPDATE scans SET report_id = NULL WHERE report_id = ?1",
           "UPDATE meter_reads SET report_id = NULL WHERE report_id = ?1",
+          "UPDATE events SET report_id = NULL WHERE report_id = ?1",
           "DELETE FROM reports WHERE id = ?1"}) {
       Stmt stmt(db_, sql);
       stmt.Bind(1, id);
@@ -269,8 +282,8 @@ Result<void> SqliteOutbox::AddScan(const ScanReport& scan, std::vector<std::stri
   Stmt add_state(db_,
                  "INSERT INTO printer_states(printer_key, serial, json, collected_at) VALUES(?, ?, ?, ?)");
   Stmt add_read(db_,
-                "INSERT INTO meter_reads(printer_key, serial, collected_at, lifetime_page_count, unit) "
-                "VALUES(?, ?, ?, ?, ?)");
+                "INSERT INTO meter_reads(printer_key, serial, collected_at, lifetime_page_count, unit, "
+                "flags) VALUES(?, ?, ?, ?, ?, ?)");
   for (const Printer& p : scan.printers) {
     const std::string key = PrinterKey(p);
     json state = {{"collected_at", collected_at}};
@@ -292,11 +305,23 @@ Result<void> SqliteOutbox::AddScan(const ScanReport& scan, std::vector<std::stri
     // A printer this scan did not reach carries its last known values for the inventory; its
     // count was read before and is already a meter read.
     if (p.lifetime_page_count && p.communication == "communicating") {
+      // A count below the last one stored is flagged on the read itself, never passed as normal.
+      const bool backwards =
+          p.page_count_regression && p.page_count_regression->detected_at == collected_at;
       add_read.Bind(1, key).Bind(2, p.serial).Bind(3, collected_ms).Bind(4, *p.lifetime_page_count)
-          .Bind(5, std::string(PageCountUnitName(p.page_count_unit)));
+          .Bind(5, std::string(PageCountUnitName(p.page_count_unit)))
+          .Bind(6, std::string(backwards ? "page_count_backwards" : ""));
       FLEET_TRY(add_read.Run(kOp));
       add_read.Reset();
     }
+  }
+
+  // Events are never coalesced: each one is kept until a report carrying it is acknowledged.
+  Stmt add_event(db_, "INSERT INTO events(json, collected_at) VALUES(?, ?)");
+  for (const ReportEvent& e : scan.events) {
+    add_event.Bind(1, ReportEventToJson(e)).Bind(2, collected_ms);
+    FLEET_TRY(add_event.Run(kOp));
+    add_event.Reset();
   }
 
   // Only the latest scan summary goes out: it describes the sweep, not an event.
@@ -349,6 +374,19 @@ Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>*
                           ": dropped " + std::to_string(count) + " (from " +
                           FormatRfc3339(FromMs(old.Int(1))) + " to " +
                           FormatRfc3339(FromMs(old.Int(2))) + ")");
+    }
+  }
+
+  {
+    Stmt old(db_, "SELECT count(*) FROM events WHERE report_id IS NULL AND collected_at < ?");
+    old.Bind(1, cutoff);
+    FLEET_TRY(old.Step(kOp));
+    if (const int64_t count = old.Int(0); count > 0) {
+      Stmt drop(db_, "DELETE FROM events WHERE report_id IS NULL AND collected_at < ?");
+      drop.Bind(1, cutoff);
+      FLEET_TRY(drop.Run(kOp));
+      warnings->push_back("outbox holds events older than " + AgeText(limits_.max_age) +
+                          ": dropped " + std::to_string(count));
     }
   }
 
@@ -500,7 +538,7 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   json reads = json::array();
   {
     Stmt stmt(db_,
-              "SELECT id, printer_key, serial, collected_at, lifetime_page_count, unit "
+              "SELECT id, printer_key, serial, collected_at, lifetime_page_count, unit, flags "
               "FROM meter_reads WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?");
     stmt.Bind(1, static_cast<int64_t>(std::max<size_t>(1, limits_.max_reads_per_report)));
     for (;;) {
@@ -515,7 +553,25 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
       const std::string key = stmt.Text(1);
       if (key.rfind("mac:", 0) == 0) read["mac"] = key.substr(4);
       if (key.rfind("ip:", 0) == 0) read["ip"] = key.substr(3);
+      if (const std::string flags = stmt.Text(6); !flags.empty()) read["flags"] = json::array({flags});
       reads.push_back(std::move(read));
+    }
+  }
+
+  std::vector<int64_t> event_ids;
+  json events = json::array();
+  {
+    Stmt stmt(db_,
+              "SELECT id, json FROM events WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?");
+    stmt.Bind(1, static_cast<int64_t>(std::max<size_t>(1, limits_.max_reads_per_report)));
+    for (;;) {
+      auto row = stmt.Step(kOp);
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      auto event = parse_stored(stmt.Text(1), "event", stmt.Int(0));
+      if (!event.ok()) return event.error();
+      event_ids.push_back(stmt.Int(0));
+      events.push_back(std::move(*event));
     }
   }
 
@@ -533,7 +589,9 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
     }
   }
 
-  if (state_ids.empty() && read_ids.empty() && !scan_id) return std::optional<PendingReport>();
+  if (state_ids.empty() && read_ids.empty() && event_ids.empty() && !scan_id) {
+    return std::optional<PendingReport>();
+  }
 
   // The sequence is never reused, even after every report was acknowledged and deleted.
   auto stored = GetMeta("next_sequence");
@@ -558,6 +616,7 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   if (scan_id) body["scan"] = std::move(scan);
   body["printers"] = std::move(printers);
   body["meter_reads"] = std::move(reads);
+  if (!events.empty()) body["events"] = std::move(events);
   report.body = Dump(body);
 
   {
@@ -581,6 +640,7 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   };
   FLEET_TRY(attach("UPDATE printer_states SET report_id = ? WHERE id = ?", state_ids));
   FLEET_TRY(attach("UPDATE meter_reads SET report_id = ? WHERE id = ?", read_ids));
+  FLEET_TRY(attach("UPDATE events SET report_id = ? WHERE id = ?", event_ids));
   if (scan_id) FLEET_TRY(attach("UPDATE scans SET report_id = ? WHERE id = ?", {*scan_id}));
   FLEET_TRY(SetMeta("next_sequence", std::to_string(sequence + 1)));
   return std::optional<PendingReport>(std::move(report));

@@ -42,11 +42,22 @@ json PrinterJson(const Printer& p) {
   json supplies = json::array();
   for (const auto& s : p.supplies) supplies.push_back(SupplyJson(s));
   j["supplies"] = std::move(supplies);
+  json counters = json::object();
+  for (const auto& c : p.counters) counters[c.name] = c.value;
+  j["counters"] = std::move(counters);
+  if (p.page_count_regression) {
+    const PageCountRegression& r = *p.page_count_regression;
+    j["page_count_backwards"] = {{"previous", r.previous},
+                                 {"previous_at", r.previous_at},
+                                 {"current", r.current},
+                                 {"detected_at", r.detected_at}};
+  }
   j["alerts"] = p.alerts;
   j["communication"] = p.communication;
   if (!p.non_communicating_since.empty()) j["non_communicating_since"] = p.non_communicating_since;
   j["mps"] = p.mps;
   j["readiness"] = p.readiness;
+  if (!p.readiness_reason.empty()) j["readiness_reason"] = p.readiness_reason;
   j["profile"] = p.profile;
   if (!p.error.empty()) j["error"] = p.error;
   return j;
@@ -66,7 +77,41 @@ json NonPrinterJson(const Printer& p) {
               {"reason", p.not_printer_reason}};
 }
 
+json EventJson(const ReportEvent& e) {
+  json j = {{"event_id", e.EventId()},
+            {"type", e.type},
+            {"serial", e.serial},
+            {"collected_at", e.collected_at}};
+  if (e.serial.empty()) {
+    if (!e.mac.empty()) j["mac"] = e.mac;
+    else j["ip"] = e.ip;
+  }
+  if (e.type == "page_count_backwards") {
+    j["previous_lifetime_page_count"] = e.previous_count;
+    j["previous_collected_at"] = e.previous_at;
+    j["lifetime_page_count"] = e.current_count;
+    return j;
+  }
+  j["supply"] = {{"index", e.supply_index},
+                 {"type", e.supply_type},
+                 {"color", e.supply_color},
+                 {"description", e.supply_description},
+                 {"receptacle", e.receptacle}};
+  j["level_percent"] = e.level_percent ? json(*e.level_percent) : json(nullptr);
+  j["previous_level_percent"] =
+      e.previous_level_percent ? json(*e.previous_level_percent) : json(nullptr);
+  if (e.type == "supply_low") {
+    j["state"] = e.state;
+    j["threshold_percent"] = e.threshold_percent;
+  }
+  return j;
+}
+
 }  // namespace
+
+std::string ReportEventToJson(const ReportEvent& event) {
+  return EventJson(event).dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 std::string ScanReportToJson(const ScanReport& report, bool pretty) {
   json printers = json::array();
@@ -88,6 +133,9 @@ std::string ScanReportToJson(const ScanReport& report, bool pretty) {
       {"errors", std::move(errors)},
       {"warnings", report.warnings},
   };
+  json events = json::array();
+  for (const auto& e : report.events) events.push_back(EventJson(e));
+  doc["events"] = std::move(events);
   if (report.cancelled) doc["cancelled"] = true;
   // Device strings are bytes from the network: replace invalid UTF-8 rather than throw.
   return doc.dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace);

@@ -16,4 +16,7 @@ std::string ScanReportToJson(const ScanReport& report, bool pretty = true);
 // report's printers[] carry these fields (plus collected_at and communication).
 std::string PrinterToJson(const Printer& printer);
 
+// One event of the report's events[] (docs/uplink-protocol.md, "Events"), compact.
+std::string ReportEventToJson(const ReportEvent& event);
+
 }  // namespace fleet::uplink

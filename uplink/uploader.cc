@@ -1,5 +1,8 @@
 #include "uplink/uploader.h"
 
+#include <cstdint>
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "uplink/backoff.h"
@@ -197,9 +200,12 @@ void DeactivateAgent(Transport& transport, const AgentIdentity& identity,
     }
     if (response.status == 409) {
       json j = json::parse(response.body, nullptr, false);
+      // A count outside 0..INT_MAX is malformed, not a number to print.
       if (j.is_object() && j.contains("error") && j["error"] == "mps_printers_held" &&
-          j.contains("mps_printers") && j["mps_printers"].is_number_integer()) {
-        return done(DeactivateAnswer{false, j["mps_printers"].get<int>()});
+          j.contains("mps_printers") && j["mps_printers"].is_number_integer() &&
+          j["mps_printers"].get<int64_t>() >= 0 &&
+          j["mps_printers"].get<int64_t>() <= std::numeric_limits<int>::max()) {
+        return done(DeactivateAnswer{false, static_cast<int>(j["mps_printers"].get<int64_t>())});
       }
       return done(MakeError(ErrorCode::kMalformed, "HTTP 409 " + Excerpt(response)));
     }

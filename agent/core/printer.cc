@@ -12,3 +12,17 @@ std::string_view PageCountUnitName(PageCountUnit unit) {
 }
 
 }  // namespace fleet
+
+namespace fleet {
+
+const std::vector<std::string>& CounterNames() {
+  static const std::vector<std::string> kNames = {
+      "lifetimeCount",      "monoCount",          "colorCount",
+      "printCount",         "monoPrintSideCount", "colorPrintSideCount",
+      "copyCount",          "monoCopySideCount",  "colorCopySideCount",
+      "duplexCount",        "scanCount",          "monoScanCount",
+      "colorScanCount",     "flatbedScanCount",   "adfScanCount"};
+  return kNames;
+}
+
+}  // namespace fleet

@@ -27,6 +27,28 @@ struct Supply {
 
 enum class PageCountUnit { kUnknown, kImpressions, kSheets };
 
+// A usage counter beyond the lifetime count, named like the cloud's counter fields
+// (docs/printer-profiles.md, "Counters"): lifetimeCount, monoCount, colorCount, printCount,
+// monoPrintSideCount, colorPrintSideCount, copyCount, monoCopySideCount, colorCopySideCount,
+// duplexCount, scanCount, monoScanCount, colorScanCount, flatbedScanCount, adfScanCount.
+struct Counter {
+  std::string name;
+  int64_t value = 0;
+  std::string source;  // the OID it was read from ("prtMarkerLifeCount.1.1" for lifetimeCount)
+};
+
+// The counter names a profile may use, in the order they are printed.
+const std::vector<std::string>& CounterNames();
+
+// A lifetime page count lower than the one this agent last stored for the same printer (board
+// swap, counter reset): flagged, never silently accepted (docs/uplink-protocol.md, "Events").
+struct PageCountRegression {
+  int64_t previous = 0;          // the count stored before
+  std::string previous_at;       // RFC 3339: when that count was read
+  int64_t current = 0;           // the lower count read
+  std::string detected_at;       // RFC 3339: the scan that read it
+};
+
 struct Printer {
   std::string ip;
   bool is_printer = false;       // false: the address answered SNMP but is not a printer
@@ -48,6 +70,11 @@ struct Printer {
   std::string status;            // idle|printing|warmup|warning|down|testing|other|unknown
   std::vector<std::string> alerts;  // short summary of prtAlertTable rows
   std::vector<Supply> supplies;
+  std::vector<Counter> counters;  // lifetimeCount first, then the profile's counters
+
+  // Set when a scan read a lower lifetime count than the last one stored (agent/meter_check.h);
+  // kept in the local state so the readiness view keeps showing it.
+  std::optional<PageCountRegression> page_count_regression;
 
   std::string sys_descr;
   std::string sys_object_id;
@@ -60,6 +87,7 @@ struct Printer {
   // Filled by the agent from the cloud's last word (issue 2/6); "none" until then.
   std::string mps = "none";
   std::string readiness;
+  std::string readiness_reason;  // why that status (agent/readiness.h), "" for Eligible
 
   // Set when the device answered but a later step failed (walk aborted, hostile reply...).
   std::string error;

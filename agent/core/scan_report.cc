@@ -19,3 +19,14 @@ std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
 }
 
 }  // namespace fleet
+
+namespace fleet {
+
+std::string ReportEvent::EventId() const {
+  std::string who = !serial.empty() ? serial : !mac.empty() ? "mac:" + mac : "ip:" + ip;
+  std::string id = who + "/" + type + "/" + collected_at;
+  if (type != "page_count_backwards") id += "/" + std::to_string(supply_index);
+  return id;
+}
+
+}  // namespace fleet

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,32 @@ struct DeviceError {
   std::string message;  // log-safe, never a secret
 };
 
+// Something the report tells the cloud besides the state: a supply crossing its low threshold
+// (replenishment), a supply replaced, a page count that went backwards. Shapes and rules:
+// docs/uplink-protocol.md, "Events"; raised by agent/meter_check.h.
+struct ReportEvent {
+  std::string type;          // supply_low | supply_replaced | page_count_backwards
+  std::string serial;        // "" for a printer without one (then mac or ip identify it)
+  std::string mac;
+  std::string ip;
+  std::string collected_at;  // RFC 3339, the scan's start
+  // Supply events.
+  int supply_index = 0;
+  std::string supply_type, supply_color, supply_description;
+  bool receptacle = false;   // prtMarkerSuppliesClass 4 (waste): the level is the space left
+  std::optional<int> level_percent;
+  std::optional<int> previous_level_percent;
+  std::string state;         // supply state now (low|empty for supply_low)
+  int threshold_percent = 0; // supply_low: the threshold that applied
+  // page_count_backwards.
+  int64_t previous_count = 0;
+  std::string previous_at;
+  int64_t current_count = 0;
+
+  // Stable across retries and re-reports: "<serial or mac: or ip:>/<type>/<collected_at>[/<index>]".
+  std::string EventId() const;
+};
+
 struct ScanReport {
   std::string agent_version;
   std::chrono::system_clock::time_point started_at;
@@ -27,6 +54,7 @@ struct ScanReport {
   std::vector<Printer> non_printers;   // answered SNMP, not printers
   std::vector<DeviceError> errors;     // per-device problems (auth refused, incomplete read)
   std::vector<std::string> warnings;   // scan-level (a host name that did not resolve...)
+  std::vector<ReportEvent> events;     // agent/meter_check.h, against the local state
   bool cancelled = false;
 };
 

@@ -169,6 +169,17 @@ std::string PrinterToStored(const Printer& p) {
                         {"raw_max", s.raw_max},
                         {"supply_class", s.supply_class}});
   }
+  json counters = json::array();
+  for (const Counter& c : p.counters) {
+    counters.push_back({{"name", c.name}, {"value", c.value}, {"source", c.source}});
+  }
+  json regression = nullptr;
+  if (p.page_count_regression) {
+    regression = {{"previous", p.page_count_regression->previous},
+                  {"previous_at", p.page_count_regression->previous_at},
+                  {"current", p.page_count_regression->current},
+                  {"detected_at", p.page_count_regression->detected_at}};
+  }
   const json j = {
       {"ip", p.ip},
       {"is_printer", p.is_printer},
@@ -187,6 +198,8 @@ std::string PrinterToStored(const Printer& p) {
       {"status", p.status},
       {"alerts", p.alerts},
       {"supplies", supplies},
+      {"counters", counters},
+      {"page_count_regression", regression},
       {"sys_descr", p.sys_descr},
       {"sys_object_id", p.sys_object_id},
       {"error", p.error},
@@ -248,6 +261,17 @@ Printer PrinterFromStored(const std::string& text) {
       supply.supply_class = static_cast<int>(Int(s, "supply_class"));
       p.supplies.push_back(std::move(supply));
     }
+  }
+  if (auto it = j.find("counters"); it != j.end() && it->is_array()) {
+    for (const auto& c : *it) {
+      if (c.is_object() && !Str(c, "name").empty()) {
+        p.counters.push_back(Counter{Str(c, "name"), Int(c, "value"), Str(c, "source")});
+      }
+    }
+  }
+  if (auto it = j.find("page_count_regression"); it != j.end() && it->is_object()) {
+    p.page_count_regression = PageCountRegression{Int(*it, "previous"), Str(*it, "previous_at"),
+                                                  Int(*it, "current"), Str(*it, "detected_at")};
   }
   p.sys_descr = Str(j, "sys_descr");
   p.sys_object_id = Str(j, "sys_object_id");

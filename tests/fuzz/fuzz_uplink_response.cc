@@ -5,7 +5,8 @@
 // the first '\n' (no '\n': no header, the rest is the body), then the body. The answer is fed to
 //   - uplink::Uploader::Drain (through a fake Transport and an in-memory Outbox holding one
 //     report): status handling, the cloud's word, the error excerpt, Retry-After;
-//   - uplink::Activate and uplink::CheckAgent (the other requests the CLI makes);
+//   - uplink::Activate, uplink::CheckAgent and uplink::DeactivateAgent (the other requests the
+//     CLI makes): 409 mps_printers_held with its count, 401, the error excerpt;
 //   - uplink::ParseRetryAfter on the header value;
 //   - agent::ApplyCloudWord (the word applied to a scan's printers) and
 //     state::StateStore::ApplyCloudWord (the word applied to the local inventory, SQLite in a
@@ -192,10 +193,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::optional<Result<std::string>> checked;
     uplink::CheckAgent(transport, {"agent-1", "token-secret-123"},
                        [&](Result<std::string> r) { checked = std::move(r); });
+    std::optional<Result<uplink::DeactivateAnswer>> deactivated;
+    uplink::DeactivateAgent(transport, {"agent-1", "token-secret-123"},
+                            [&](Result<uplink::DeactivateAnswer> r) { deactivated = std::move(r); });
     io.run();
     io.restart();
-    FUZZ_CHECK(activated.has_value() && checked.has_value(), "a callback never ran");
+    FUZZ_CHECK(activated.has_value() && checked.has_value() && deactivated.has_value(),
+               "a callback never ran");
     if (activated->ok()) FUZZ_CHECK(!activated->value().token.empty(), "an empty token accepted");
+    // Deactivation: only a 200 deactivates; a 409 either refuses with a count or is malformed;
+    // a 401 asks for re-activation; the token never reaches the message.
+    const int s = response.status;
+    if (deactivated->ok()) {
+      const uplink::DeactivateAnswer& a = deactivated->value();
+      FUZZ_CHECK(a.deactivated == (s == 200), "deactivated by HTTP " + std::to_string(s));
+      FUZZ_CHECK(a.deactivated ? a.mps_printers == 0 : s == 409, "a refusal without a 409");
+      FUZZ_CHECK(a.mps_printers >= 0, "mps_printers " + std::to_string(a.mps_printers));
+    } else {
+      const Error& e = deactivated->error();
+      FUZZ_CHECK(s != 200, "a 200 that failed: " + e.message);
+      FUZZ_CHECK((e.code == ErrorCode::kAuth) == (s == 401), "kAuth for HTTP " + std::to_string(s));
+      if (s == 409) FUZZ_CHECK(e.code == ErrorCode::kMalformed, e.message);
+      if (response.body.find("token-secret-123") == std::string::npos) {
+        FUZZ_CHECK(e.message.find("token-secret-123") == std::string::npos, "token in error");
+      }
+      FUZZ_CHECK(e.message.size() < 400, e.message);
+    }
   }
 
   ScanReport scan = Scan();

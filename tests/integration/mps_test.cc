@@ -147,7 +147,7 @@ TEST_F(MpsTest, EnrolledPrintersAreListedAndProtectedFromRemoveAndDeactivate) {
   ASSERT_EQ(table.exit_code, 0) << table.stderr_text;
   const std::string header = LineWith(table.stdout_text, "SERIAL");
   EXPECT_EQ(std::regex_replace(header, std::regex(" +"), " "),
-            "IP SERIAL MANUFACTURER MODEL PAGES COMMUNICATION LAST SEEN MANAGED READINESS");
+            "IP SERIAL MANUFACTURER MODEL PAGES COMMUNICATION LAST SEEN MANAGED READINESS METER");
   EXPECT_NE(LineWith(table.stdout_text, kManaged).find(" MPS Express "), std::string::npos)
       << table.stdout_text;
   EXPECT_NE(LineWith(table.stdout_text, kPending).find(" Pending MPS Express "), std::string::npos)

@@ -42,6 +42,11 @@ Printer FromJson(const nlohmann::json& j, bool is_printer) {
     p.lifetime_page_count = j["lifetime_page_count"].get<int64_t>();
   }
   p.page_count_missing_reason = j.value("page_count_missing_reason", "");
+  if (j.contains("counters") && j["counters"].is_object()) {
+    for (const auto& [name, value] : j["counters"].items()) {
+      p.counters.push_back(Counter{name, value.get<int64_t>(), ""});
+    }
+  }
   if (j.contains("supplies")) {
     for (const auto& s : j["supplies"]) {
       Supply supply;

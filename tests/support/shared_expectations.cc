@@ -51,6 +51,28 @@ const std::map<std::string, std::map<std::string, Override>>& Overrides() {
   return table;
 }
 
+// LibreNMS's vendor counter OIDs (expected.json vendor_counters_librenms) -> our counter name
+// (docs/printer-profiles.md, "Counters"). A LibreNMS counter missing here is one the agent does
+// not report: jam counts, Sharp's document-filing and "other" counts, Zebra's printed length.
+const std::map<std::string, std::string> kCounterByOid = {
+    {".1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.6.0", "monoCount"},
+    {".1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.22.0", "duplexCount"},
+    {".1.3.6.1.4.1.11.2.3.9.4.2.1.2.2.1.74.0", "flatbedScanCount"},
+    {".1.3.6.1.4.1.2385.1.1.19.2.1.3.1.4.60", "printCount"},
+    {".1.3.6.1.4.1.2385.1.1.19.2.1.3.1.4.61", "monoPrintSideCount"},
+    {".1.3.6.1.4.1.2385.1.1.19.2.1.3.1.4.63", "colorPrintSideCount"},
+    {".1.3.6.1.4.1.2385.1.1.19.2.1.3.1.4.75", "duplexCount"},
+    {".1.3.6.1.4.1.2385.1.1.19.2.1.3.4.4.60", "copyCount"},
+    {".1.3.6.1.4.1.2385.1.1.19.2.1.3.4.4.61", "monoCopySideCount"},
+    {".1.3.6.1.4.1.2385.1.1.19.2.1.3.4.4.63", "colorCopySideCount"},
+    {".1.3.6.1.4.1.2385.1.1.19.2.1.3.5.4.61", "monoCount"},
+    {".1.3.6.1.4.1.2385.1.1.19.2.1.3.5.4.63", "colorCount"},
+    {".1.3.6.1.4.1.2385.1.1.19.2.1.3.6.4.70", "adfScanCount"},
+    {".1.3.6.1.4.1.2385.1.1.19.2.1.3.7.4.50", "scanCount"},
+    {".1.3.6.1.4.1.2385.1.1.19.2.1.3.7.4.51", "monoScanCount"},
+    {".1.3.6.1.4.1.2385.1.1.19.2.1.3.7.4.53", "colorScanCount"},
+};
+
 // Manufacturer of every non-stub recording (expected.json has a free-text vendor only).
 const std::map<std::string, std::string> kManufacturer = {
     {"brother.snmprec", "Brother"},          {"brother_hl5370dw.snmprec", "Brother"},
@@ -236,6 +258,13 @@ std::optional<ExpectedPrinter> SharedExpectation(const std::string& file, std::s
   want.model = field("model");
   want.firmware = field("firmware");
   if (!At(exp, "page_count").is_null()) want.page_count = At(exp, "page_count").get<int64_t>();
+  if (want.page_count && want.is_printer) want.counters["lifetimeCount"] = *want.page_count;
+  if (At(exp, "vendor_counters_librenms").is_array()) {
+    for (const json& c : At(exp, "vendor_counters_librenms")) {
+      auto name = kCounterByOid.find(c.value("oid", ""));
+      if (name != kCounterByOid.end()) want.counters[name->second] = c.value("value", int64_t{-1});
+    }
+  }
   if (At(exp, "supplies").is_array()) {
     want.check_supplies = true;
     for (const json& s : At(exp, "supplies")) want.supplies.push_back(SupplyFrom(file, s));
@@ -258,6 +287,11 @@ void ExpectPrinterMatches(const ExpectedPrinter& want, const Printer& got, bool 
     EXPECT_FALSE(got.lifetime_page_count.has_value());
     EXPECT_FALSE(got.page_count_missing_reason.empty()) << "a missing count needs a reason";
   }
+  std::map<std::string, int64_t> counters;
+  for (const Counter& c : got.counters) {
+    EXPECT_TRUE(counters.emplace(c.name, c.value).second) << "counter " << c.name << " twice";
+  }
+  EXPECT_EQ(counters, want.counters) << "counters";
   if (!want.check_supplies) return;
   ASSERT_EQ(got.supplies.size(), want.supplies.size());
   for (size_t i = 0; i < want.supplies.size(); ++i) {

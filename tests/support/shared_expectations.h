@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ struct ExpectedPrinter {
   std::optional<int64_t> page_count;    // nullopt: none, with a missing reason
   bool check_supplies = false;
   std::vector<ExpectedSupply> supplies;
+  // Every counter the agent must report, by our name (lifetimeCount = page_count, the rest from
+  // expected.json's vendor_counters_librenms through the OID table in shared_expectations.cc);
+  // the agent may report no other.
+  std::map<std::string, int64_t> counters;
 };
 
 // nullopt (with *error set) when expected.json lacks the file or does not parse.

@@ -441,6 +441,24 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
       reads.push_back(std::move(m));
     }
   }
+  std::vector<EventRecord> events;
+  if (const json* list = member("events"); list && !list->is_null()) {
+    if (!list->is_array()) return BadRequest("events must be an array");
+    for (const json& event : *list) {
+      EventRecord e;
+      if (event.is_object()) {
+        e.event_id = StringMember(event, "event_id");
+        e.type = StringMember(event, "type");
+        e.serial = StringMember(event, "serial");
+        e.collected_at = StringMember(event, "collected_at");
+      }
+      if (e.event_id.empty() || e.type.empty() || e.collected_at.empty()) {
+        return BadRequest("events[] need event_id, type and collected_at (strings)");
+      }
+      e.body = event;
+      events.push_back(std::move(e));
+    }
+  }
   if (agent_id->get<std::string>() != agent.id) {
     // Reports queued before a re-activation carry the old id; the credential decides.
     log_.warn("report agent_id={} sent with the credential of agent={}; filed under the latter",
@@ -480,6 +498,12 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
     if (!inserted) return StoreFailure(inserted.error());
     new_reads += *inserted ? 1 : 0;
   }
+  int new_events = 0;
+  for (const EventRecord& event : events) {
+    auto inserted = store_.InsertEvent(event, agent.id);
+    if (!inserted) return StoreFailure(inserted.error());
+    new_events += *inserted ? 1 : 0;
+  }
   if (auto ok = store_.UpdateAgentAfterReport(agent.id, agent_version, received_at); !ok) {
     return StoreFailure(ok.error());
   }
@@ -490,8 +514,10 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
     return StoreFailure(ok.error());
   }
   if (auto ok = store_.Commit(); !ok) return StoreFailure(ok.error());
-  log_.info("report stored agent={} sequence={} printers={} meter_reads={} new_meter_reads={}",
-            agent.id, sequence->get<int64_t>(), records.size(), reads.size(), new_reads);
+  log_.info("report stored agent={} sequence={} printers={} meter_reads={} new_meter_reads={} "
+            "events={} new_events={}",
+            agent.id, sequence->get<int64_t>(), records.size(), reads.size(), new_reads,
+            events.size(), new_events);
   return Json(200, *word);
 }
 
@@ -506,10 +532,17 @@ Result<nlohmann::json> Cloud::Policy() {
   return policy;
 }
 
+Result<std::string> Cloud::CloudStatus(const std::string& serial) {
+  auto stored = store_.GetSetting("qualification:" + serial);
+  if (!stored) return stored.error();
+  return stored->value_or("");
+}
+
 std::string Cloud::Qualification(const PrinterRecord& printer, const std::string& agent_version,
-                                 const json& policy) const {
+                                 const json& policy, const std::string& cloud_status) const {
   if (printer.mps == "managed") return "Printer already managed";
   if (printer.mps == "pending") return "Pending management";
+  if (!cloud_status.empty()) return cloud_status;
   const json& models = policy["models"];
   if (!models.empty()) {
     const json* match = nullptr;
@@ -545,8 +578,11 @@ Result<nlohmann::json> Cloud::Word(const std::string& agent_id, const std::strin
   if (!printers) return printers.error();
   json map = json::object();
   for (const PrinterRecord& printer : *printers) {
-    map[printer.serial] = {{"mps", printer.mps},
-                           {"qualification", Qualification(printer, agent_version, *policy)}};
+    auto cloud_status = CloudStatus(printer.serial);
+    if (!cloud_status) return cloud_status.error();
+    map[printer.serial] = {
+        {"mps", printer.mps},
+        {"qualification", Qualification(printer, agent_version, *policy, *cloud_status)}};
   }
   json word = {{"accepted", true}, {"duplicate", false}, {"printers", map}, {"policy", *policy}};
   auto interval = store_.GetSetting("scan_interval_s");
@@ -648,7 +684,16 @@ HttpResponse Cloud::Admin(const HttpRequest& request) {
                       {"delay_ms", faults_.delay_ms},
                       {"count", faults_.remaining}});
   }
+  if (path == "/admin/events" && method == "GET") return AdminEvents(target.query);
   constexpr std::string_view kPrinters = "/admin/printers/";
+  constexpr std::string_view kQualification = "/qualification";
+  if (path.size() > kPrinters.size() + kQualification.size() && path.rfind(kPrinters, 0) == 0 &&
+      path.compare(path.size() - kQualification.size(), kQualification.size(), kQualification) == 0) {
+    if (method != "PUT") return ErrorResponse(405, "method_not_allowed");
+    std::string serial = PercentDecode(std::string_view(path).substr(
+        kPrinters.size(), path.size() - kPrinters.size() - kQualification.size()));
+    return AdminSetCloudStatus(serial, request);
+  }
   constexpr std::string_view kMps = "/mps";
   if (path.size() > kPrinters.size() + kMps.size() && path.rfind(kPrinters, 0) == 0 &&
       path.compare(path.size() - kMps.size(), kMps.size(), kMps) == 0) {
@@ -686,6 +731,8 @@ HttpResponse Cloud::AdminPrinters() {
       if (!agent) return StoreFailure(agent.error());
       versions[p.agent_id] = agent->has_value() ? (*agent)->agent_version : "";
     }
+    auto cloud_status = CloudStatus(p.serial);
+    if (!cloud_status) return StoreFailure(cloud_status.error());
     json item = {{"serial", p.serial},
                  {"model", p.model},
                  {"manufacturer", p.manufacturer},
@@ -694,7 +741,7 @@ HttpResponse Cloud::AdminPrinters() {
                  {"lifetime_page_count",
                   p.lifetime_page_count ? json(*p.lifetime_page_count) : json(nullptr)},
                  {"mps", p.mps},
-                 {"qualification", Qualification(p, versions[p.agent_id], *policy)},
+                 {"qualification", Qualification(p, versions[p.agent_id], *policy, *cloud_status)},
                  {"communication", p.communication},
                  {"ip", p.ip},
                  {"last_seen", p.last_seen},
@@ -713,6 +760,42 @@ HttpResponse Cloud::AdminSetMps(const std::string& serial, const HttpRequest& re
   if (!*found) return ErrorResponse(404, "not_found", "no such printer");
   log_.info("printer mps state set serial={} mps={}", serial, state);
   return Json(200, {{"serial", serial}, {"mps", state}});
+}
+
+HttpResponse Cloud::AdminSetCloudStatus(const std::string& serial, const HttpRequest& request) {
+  std::optional<json> body = ParseObject(request.body);
+  if (!body) return BadRequest("body must be a JSON object");
+  auto it = body->find("status");
+  std::string status;
+  if (it != body->end() && !it->is_null()) {
+    status = it->is_string() ? it->get<std::string>() : "?";
+    if (status != "Enrollment failed" && status != "No supplies delivery contact") {
+      return BadRequest(
+          "status must be \"Enrollment failed\", \"No supplies delivery contact\" or null");
+    }
+  }
+  auto printers = store_.Printers(std::nullopt);
+  if (!printers) return StoreFailure(printers.error());
+  if (std::none_of(printers->begin(), printers->end(),
+                   [&](const PrinterRecord& p) { return p.serial == serial; })) {
+    return ErrorResponse(404, "not_found", "no such printer");
+  }
+  if (auto ok = store_.SetSetting("qualification:" + serial, status); !ok) {
+    return StoreFailure(ok.error());
+  }
+  log_.info("printer cloud status set serial={} status='{}'", serial, status);
+  return Json(200, {{"serial", serial}, {"status", status.empty() ? json(nullptr) : json(status)}});
+}
+
+HttpResponse Cloud::AdminEvents(const std::map<std::string, std::string>& query) {
+  std::optional<std::string> serial, type;
+  if (auto it = query.find("serial"); it != query.end()) serial = it->second;
+  if (auto it = query.find("type"); it != query.end()) type = it->second;
+  auto events = store_.Events(serial, type);
+  if (!events) return StoreFailure(events.error());
+  json list = json::array();
+  for (const EventRecord& e : *events) list.push_back(e.body);
+  return Json(200, list);
 }
 
 HttpResponse Cloud::AdminSetPolicy(const HttpRequest& request) {
@@ -784,17 +867,20 @@ HttpResponse Cloud::AdminSetFaults(const HttpRequest& request) {
 HttpResponse Cloud::AdminStats() {
   auto reports = store_.Count("reports");
   auto reads = store_.Count("meter_reads");
+  auto events = store_.Count("events");
   auto agents = store_.Count("agents");
   auto ignored = store_.GetSetting("duplicates_ignored");
   auto printers = store_.Printers(std::nullopt);
   if (!reports) return StoreFailure(reports.error());
   if (!reads) return StoreFailure(reads.error());
+  if (!events) return StoreFailure(events.error());
   if (!agents) return StoreFailure(agents.error());
   if (!ignored) return StoreFailure(ignored.error());
   if (!printers) return StoreFailure(printers.error());
   return Json(200, {{"reports_received", *reports},
                     {"duplicates_ignored", ignored->has_value() ? std::stoll(**ignored) : 0},
                     {"meter_reads", *reads},
+                    {"events", *events},
                     {"agents", *agents},
                     {"printers", printers->size()}});
 }

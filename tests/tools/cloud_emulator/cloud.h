@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,11 +65,16 @@ class Cloud {
   // the policy and the scan interval.
   Result<nlohmann::json> Word(const std::string& agent_id, const std::string& agent_version);
   Result<nlohmann::json> Policy();
+  // `cloud_status`: what only the cloud knows about the printer ("Enrollment failed", "No
+  // supplies delivery contact", set through PUT /admin/printers/SERIAL/qualification), or "".
   std::string Qualification(const PrinterRecord& printer, const std::string& agent_version,
-                            const nlohmann::json& policy) const;
+                            const nlohmann::json& policy, const std::string& cloud_status) const;
+  Result<std::string> CloudStatus(const std::string& serial);
 
   HttpResponse AdminPrinters();
   HttpResponse AdminSetMps(const std::string& serial, const HttpRequest& request);
+  HttpResponse AdminSetCloudStatus(const std::string& serial, const HttpRequest& request);
+  HttpResponse AdminEvents(const std::map<std::string, std::string>& query);
   HttpResponse AdminSetPolicy(const HttpRequest& request);
   HttpResponse AdminSetFaults(const HttpRequest& request);
   HttpResponse AdminStats();

@@ -39,7 +39,11 @@ Admin (plain HTTP, loopback only, JSON):
   GET  /admin/agents                      -> every agent ever activated
   POST /admin/agents/ID/revoke            -> the agent's token is answered with 401 from now on
   GET  /admin/reports[?limit=N]           -> the last N (default 20) stored reports, oldest first
+  GET  /admin/events[?serial=S&type=T]    -> distinct report events (supply_low, supply_replaced,
+                                             page_count_backwards), ordered by collected_at
   PUT  /admin/printers/SERIAL/mps         {"state": "none|pending|managed"}
+  PUT  /admin/printers/SERIAL/qualification  {"status": "Enrollment failed" |
+                                             "No supplies delivery contact" | null}
   PUT  /admin/policy  {"min_agent_version": "...", "models": [{"pattern": "...",
                        "max_lifetime_pages": N}], "scan_interval_s": N}  (replaces all; GET too)
   PUT  /admin/faults  {"mode": "none|http_500|http_429|http_503|reset|slow",
@@ -47,7 +51,7 @@ Admin (plain HTTP, loopback only, JSON):
 
 Stats: reports_received = distinct reports stored (a duplicate is not stored and not counted);
 duplicates_ignored = reports answered "duplicate": true; meter_reads = distinct
-(serial, collected_at) reads; agents = agents ever activated (deactivated ones included).
+(serial, collected_at) reads; events = distinct event_ids; agents = agents ever activated (deactivated ones included).
 
 Faults hit POST /api/v1/reports only, before authentication. http_500/http_429/http_503 answer
 that status (429/503 with Retry-After: retry_after_s) and store nothing; reset reads the request

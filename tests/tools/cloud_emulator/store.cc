@@ -29,6 +29,9 @@ CREATE TABLE IF NOT EXISTS reports (
   id INTEGER PRIMARY KEY AUTOINCREMENT, agent_id TEXT NOT NULL, sequence INTEGER NOT NULL,
   idempotency_key TEXT NOT NULL, received_at TEXT NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+  event_id TEXT PRIMARY KEY, type TEXT NOT NULL, serial TEXT NOT NULL, collected_at TEXT NOT NULL,
+  agent_id TEXT NOT NULL, body TEXT NOT NULL);
 )sql";
 
 Error DbError(sqlite3* db, std::string_view what) {
@@ -389,9 +392,38 @@ Result<void> Store::SetSetting(const std::string& key, const std::string& value)
   return RunWrite(db_, stmt, "write setting");
 }
 
+Result<bool> Store::InsertEvent(const EventRecord& event, const std::string& agent_id) {
+  Stmt stmt(db_,
+            "INSERT OR IGNORE INTO events(event_id, type, serial, collected_at, agent_id, body) "
+            "VALUES(?, ?, ?, ?, ?, ?)");
+  stmt.Bind(event.event_id).Bind(event.type).Bind(event.serial).Bind(event.collected_at)
+      .Bind(agent_id).Bind(event.body.dump());
+  if (auto ok = RunWrite(db_, stmt, "insert event"); !ok) return ok.error();
+  return sqlite3_changes(db_) == 1;
+}
+
+Result<std::vector<EventRecord>> Store::Events(const std::optional<std::string>& serial,
+                                               const std::optional<std::string>& type) {
+  Stmt stmt(db_,
+            "SELECT event_id, type, serial, collected_at, body FROM events "
+            "WHERE (?1 IS NULL OR serial = ?1) AND (?2 IS NULL OR type = ?2) "
+            "ORDER BY collected_at, event_id");
+  stmt.Bind(serial).Bind(type);
+  std::vector<EventRecord> events;
+  int rc;
+  while ((rc = stmt.Step()) == SQLITE_ROW) {
+    EventRecord e{stmt.Text(0), stmt.Text(1), stmt.Text(2), stmt.Text(3),
+                  nlohmann::json::parse(stmt.Text(4), nullptr, false)};
+    events.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) return DbError(db_, "list events");
+  return events;
+}
+
 Result<int64_t> Store::Count(std::string_view table) {
   const char* sql = table == "reports"       ? "SELECT COUNT(*) FROM reports"
                     : table == "meter_reads" ? "SELECT COUNT(*) FROM meter_reads"
+                    : table == "events"      ? "SELECT COUNT(*) FROM events"
                                              : "SELECT COUNT(*) FROM agents";
   Stmt stmt(db_, sql);
   if (stmt.Step() != SQLITE_ROW) return DbError(db_, "count");

@@ -51,6 +51,15 @@ struct MeterRead {
   std::string unit;
 };
 
+// An event of a report (docs/uplink-protocol.md, "Events"), kept once per event_id.
+struct EventRecord {
+  std::string event_id;
+  std::string type;
+  std::string serial;
+  std::string collected_at;
+  nlohmann::json body;  // the whole event object as sent
+};
+
 class Store {
  public:
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
@@ -95,9 +104,14 @@ class Store {
   Result<bool> InsertMeterRead(const MeterRead& read, const std::string& agent_id);
   Result<std::vector<MeterRead>> MeterReads(const std::optional<std::string>& serial);
 
+  // false when the event_id was stored before (a report sent again).
+  Result<bool> InsertEvent(const EventRecord& event, const std::string& agent_id);
+  Result<std::vector<EventRecord>> Events(const std::optional<std::string>& serial,
+                                          const std::optional<std::string>& type);
+
   Result<std::optional<std::string>> GetSetting(const std::string& key);
   Result<void> SetSetting(const std::string& key, const std::string& value);
-  Result<int64_t> Count(std::string_view table);  // reports | meter_reads | agents
+  Result<int64_t> Count(std::string_view table);  // reports | meter_reads | events | agents
 
  private:
   explicit Store(sqlite3* db) : db_(db) {}

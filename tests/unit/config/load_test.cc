@@ -464,3 +464,48 @@ TEST(Load, CloudDeliveryKeys) {
 
 }  // namespace
 }  // namespace fleet::config
+
+namespace fleet::config {
+namespace {
+
+TEST(Load, SupplyThresholds) {
+  const LoadResult defaults = LoadConfigString("search:\n  include: [h1]\n", "d.yaml");
+  ASSERT_TRUE(defaults.errors.empty()) << testing::JoinErrors(defaults.errors);
+  EXPECT_EQ(defaults.config->supplies.low_threshold_percent, 10);
+  EXPECT_TRUE(defaults.config->supplies.low_threshold_by_type.empty());
+  EXPECT_EQ(defaults.config->supplies.replacement_rise_percent, 30);
+
+  const LoadResult set = LoadConfigString(R"(search:
+  include: [h1]
+supplies:
+  low_threshold_percent: 15
+  low_threshold_by_type: ["Drum = 5", "waste=20"]
+  replacement_rise_percent: 40
+)", "s.yaml");
+  ASSERT_TRUE(set.errors.empty()) << testing::JoinErrors(set.errors);
+  EXPECT_EQ(set.config->supplies.low_threshold_percent, 15);
+  EXPECT_EQ(set.config->supplies.low_threshold_by_type,
+            (std::vector<std::string>{"drum=5", "waste=20"}));  // canonical form
+  EXPECT_EQ(set.config->supplies.replacement_rise_percent, 40);
+
+  const LoadResult bad = LoadConfigString(R"(search:
+  include: [h1]
+supplies:
+  low_threshold_percent: 101
+  low_threshold_by_type: [tonner=5, drum=150, drum]
+  replacement_rise_percent: 0
+)", "b.yaml");
+  const std::string e = testing::JoinErrors(bad.errors);
+  EXPECT_EQ(bad.errors.size(), 5u) << e;
+  for (const char* want : {"b.yaml:4:26: supplies.low_threshold_percent:",
+                           "supplies.low_threshold_by_type[0]: unknown supply type 'tonner'",
+                           "did you mean 'toner'?",
+                           "the threshold of 'drum' must be a whole percentage 0-100, got '150'",
+                           "expected TYPE=PERCENT such as drum=5, got 'drum'",
+                           "supplies.replacement_rise_percent:"}) {
+    EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
+  }
+}
+
+}  // namespace
+}  // namespace fleet::config

@@ -60,6 +60,10 @@ snmp:
       community: <redacted>
 scan:
   interval: 1h
+supplies:
+  low_threshold_percent: 10
+  low_threshold_by_type: []
+  replacement_rise_percent: 30
 cloud:
   url: ""
   ca_file: ""

@@ -113,6 +113,11 @@ INSTANTIATE_TEST_SUITE_P(
                       LevelCase{"zero_with_unknown_max", 0, -2, 3, 0, "empty"},  // brother_hl5370dw
                       LevelCase{"waste_nearly_full", 5, 100, 4, 5, "low"},       // xerox waste
                       LevelCase{"waste_empty_box", 100, 100, 4, 100, "ok"},      // ricoh waste
+                      LevelCase{"waste_full", 0, 100, 4, 0, "empty"},            // no space left
+                      LevelCase{"waste_some_space", -3, 100, 4, std::nullopt, "some_remaining"},
+                      LevelCase{"rounds_half_up", 1, 200, 3, 1, "low"},           // 0.5% -> 1
+                      LevelCase{"rounds_to_nearest", 2, 3, 3, 67, "ok"},          // 66.7% -> 67
+                      LevelCase{"tiny_not_zero", 1, 1000, 3, 0, "low"},           // 0.1%: 0, yet not empty
                       LevelCase{"garbage_negative", -99, 100, 3, std::nullopt, "unknown"}),
     [](const auto& info) { return std::string(info.param.name); });
 
@@ -134,6 +139,20 @@ TEST(Quirks, SupplyTypeAndColourant) {
   EXPECT_EQ(p.supplies[3].supply_class, 4);
   EXPECT_EQ(p.supplies[4].type, "developer");
   EXPECT_EQ(p.supplies[4].color, "cyan");  // no colorant index: from the description
+}
+
+TEST(Quirks, ColorantValuesThatNameNoColour) {
+  VarbindMap m = BasePrinter("SHARP MX-3570N", "1.3.6.1.4.1.2385.3.1.112.1.2");
+  AddSupply(&m, 1, "Black Toner", 3, 3, 100, 50, 1);
+  AddSupply(&m, 2, "Toner Unit", 3, 3, 100, 50, 2);
+  AddSupply(&m, 3, "Yellow Toner", 3, 3, 100, 50, 7);  // colorant index without a row
+  m[O("1.3.6.1.2.1.43.12.1.1.4.1.1")] = Str("unknown");
+  m[O("1.3.6.1.2.1.43.12.1.1.4.1.2")] = Str(" Cyan ");
+  Printer p = DecodePrinter(Profiles(), m, "10.0.0.1");
+  ASSERT_EQ(p.supplies.size(), 3u);
+  EXPECT_EQ(p.supplies[0].color, "black");   // "unknown" colorant: the description decides
+  EXPECT_EQ(p.supplies[1].color, "cyan");    // trimmed, lower-cased
+  EXPECT_EQ(p.supplies[2].color, "yellow");  // dangling index: the description decides
 }
 
 TEST(Quirks, PageCountUnits) {

@@ -104,5 +104,52 @@ TEST(Recordings, SpotChecks) {
   EXPECT_NE(konica.page_count_missing_reason.find("konica-minolta"), std::string::npos);
 }
 
+std::map<std::string, std::pair<int64_t, std::string>> CountersOf(const Printer& p) {
+  std::map<std::string, std::pair<int64_t, std::string>> out;
+  for (const Counter& c : p.counters) out[c.name] = {c.value, c.source};
+  return out;
+}
+
+// The counters beyond the lifetime count, read from the two recordings that carry them, with the
+// OID each came from (snmp/profiles/hp.yaml and sharp.yaml). The values are the recordings' own.
+TEST(Recordings, CountersWithTheirSources) {
+  if (ListRecordings().empty()) GTEST_SKIP() << SharedPrintersMissingMessage();
+  auto sharp = CountersOf(Decode("sharp.snmprec"));
+  using P = std::pair<int64_t, std::string>;
+  const std::string s = "1.3.6.1.4.1.2385.1.1.19.2.1.3.";
+  EXPECT_EQ(sharp["lifetimeCount"], P(121104, "prtMarkerLifeCount.1.1"));
+  EXPECT_EQ(sharp["monoCount"], P(91164, s + "5.4.61"));
+  EXPECT_EQ(sharp["colorCount"], P(29940, s + "5.4.63"));
+  EXPECT_EQ(sharp["monoCount"].first + sharp["colorCount"].first, sharp["lifetimeCount"].first);
+  EXPECT_EQ(sharp["printCount"], P(82214, s + "1.4.60"));
+  EXPECT_EQ(sharp["monoPrintSideCount"], P(53631, s + "1.4.61"));
+  EXPECT_EQ(sharp["colorPrintSideCount"], P(28583, s + "1.4.63"));
+  EXPECT_EQ(sharp["duplexCount"], P(41020, s + "1.4.75"));
+  EXPECT_EQ(sharp["copyCount"], P(38804, s + "4.4.60"));
+  EXPECT_EQ(sharp["monoCopySideCount"], P(37485, s + "4.4.61"));
+  EXPECT_EQ(sharp["colorCopySideCount"], P(1319, s + "4.4.63"));
+  EXPECT_EQ(sharp["scanCount"], P(13534, s + "7.4.50"));
+  EXPECT_EQ(sharp["monoScanCount"], P(6170, s + "7.4.51"));
+  EXPECT_EQ(sharp["colorScanCount"], P(7364, s + "7.4.53"));
+  EXPECT_EQ(sharp["adfScanCount"], P(12441, s + "6.4.70"));
+  EXPECT_EQ(sharp.size(), 14u);  // every name but flatbedScanCount
+
+  auto hp = CountersOf(Decode("jetdirect_m130nw.snmprec"));
+  const std::string pml = "1.3.6.1.4.1.11.2.3.9.4.2.1.";
+  EXPECT_EQ(hp["lifetimeCount"], P(15232, "prtMarkerLifeCount.1.1"));
+  EXPECT_EQ(hp["monoCount"], P(15232, pml + "4.1.2.6.0"));
+  EXPECT_EQ(hp["duplexCount"], P(0, pml + "4.1.2.22.0"));
+  EXPECT_EQ(hp["flatbedScanCount"], P(1190, pml + "2.2.1.74.0"));
+  EXPECT_EQ(hp.count("colorCount"), 0u);  // a mono printer: PML total-color-page-count absent
+  EXPECT_EQ(hp.size(), 4u);
+
+  // Printer-MIB only: the lifetime count is the one counter.
+  auto ricoh = CountersOf(Decode("ricoh_mpc3002.snmprec"));
+  EXPECT_EQ(ricoh.size(), 1u);
+  EXPECT_EQ(ricoh["lifetimeCount"], P(271871, "prtMarkerLifeCount.1.1"));
+  // No page count, no counter at all.
+  EXPECT_TRUE(Decode("zebra.snmprec").counters.empty());
+}
+
 }  // namespace
 }  // namespace fleet::test

@@ -183,6 +183,54 @@ TEST_F(ProfileFiles, StructuralMistakes) {
   }
 }
 
+TEST_F(ProfileFiles, CountersNeedKnownNamesAndOidSources) {
+  Write("a.yaml", R"(profiles:
+  - name: a
+    manufacturer: A
+    match: {sys_descr: ['^A']}
+    counters:
+      monoCount: [{get: 1.3.6.1.4.1.9.1.0}]
+      colourCount: [{get: 1.3.6.1.4.1.9.2.0}]
+      lifetimeCount: [{get: 1.3.6.1.4.1.9.3.0}]
+      duplexCount: [{text: sys_descr, regex: 'x'}]
+      scanCount: {get: 1.3.6.1.4.1.9.4.0}
+)");
+  std::string e = LoadError();
+  for (const char* want : {"a.yaml:7:7: profiles[0](a).counters.colourCount: unknown counter",
+                           "counters.lifetimeCount: unknown counter",
+                           "lifetimeCount comes from fields.page_count",
+                           "counters.duplexCount[0]: a counter source is get: OID or walk: OID",
+                           "counters.scanCount: expected a list of sources"}) {
+    EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
+  }
+}
+
+TEST_F(ProfileFiles, CountersAreInheritedAndCollected) {
+  Write("a.yaml", R"(profiles:
+  - name: base
+    manufacturer: A
+    match: {sys_descr: ['^A']}
+    counters:
+      monoCount: [{get: 1.3.6.1.4.1.9.1.0}]
+      scanCount: [{walk: 1.3.6.1.4.1.9.5}]
+  - name: child
+    extends: base
+    match: {sys_descr: ['^B']}
+    counters:
+      monoCount: [{get: 1.3.6.1.4.1.9.2.0}]
+)");
+  auto set = ProfileSet::LoadFromDirectory(dir_.string());
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  const Profile* child = set->Find("child");
+  ASSERT_NE(child, nullptr);
+  ASSERT_EQ(child->counters.size(), 2u);
+  EXPECT_EQ(FormatOid(child->counters.at("monoCount")[0].oid), "1.3.6.1.4.1.9.2.0");  // own
+  EXPECT_EQ(FormatOid(child->counters.at("scanCount")[0].oid), "1.3.6.1.4.1.9.5");    // base's
+  // The scanner fetches what the counters need: GET the scalars, walk the subtrees.
+  EXPECT_NE(std::find(child->get.begin(), child->get.end(), *ParseOid("1.3.6.1.4.1.9.2.0")), child->get.end());
+  EXPECT_NE(std::find(child->walk.begin(), child->walk.end(), *ParseOid("1.3.6.1.4.1.9.5")), child->walk.end());
+}
+
 TEST_F(ProfileFiles, EmptyOrMissingDirectory) {
   EXPECT_NE(LoadError().find("no *.yaml printer profiles"), std::string::npos);
   auto r = ProfileSet::LoadFromDirectory((dir_ / "missing").string());
