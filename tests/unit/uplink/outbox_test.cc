@@ -618,16 +618,30 @@ TEST(Outbox, FilesArePrivateWhateverTheUmask) {
   EXPECT_EQ(ModeOf(dir.db() + "-wal"), 0600u);
 }
 
-TEST(Outbox, GarbageFileIsAClearIoError) {
+// A file SQLite cannot read is not a reason to stop delivering: it is moved aside (kept for
+// diagnosis), the caller is told in one sentence naming both files, and a new outbox starts.
+TEST(Outbox, GarbageFileIsQuarantinedAndANewOutboxStarts) {
   TempDir dir;
   fs::create_directories(dir.path() + "/state");
   std::ofstream(dir.db()) << std::string(8192, 'g');
-  auto opened = Outbox::Open(dir.db());
-  ASSERT_FALSE(opened.ok());
-  EXPECT_EQ(opened.error().code, ErrorCode::kIo);
-  EXPECT_EQ(opened.error().message.rfind("outbox DB: open " + dir.db() + ": ", 0), 0u)
-      << opened.error().message;
-  EXPECT_NE(opened.error().message.find("not a database"), std::string::npos) << opened.error().message;
+  std::vector<std::string> notices;
+  auto opened = Outbox::Open(dir.db(), {}, &notices);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  auto stats = (*opened)->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->pending_reports, 0u);
+  EXPECT_EQ(stats->pending_meter_reads, 0u);
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_NE(notices[0].find(dir.db()), std::string::npos) << notices[0];
+  EXPECT_NE(notices[0].find(".corrupt-"), std::string::npos) << notices[0];
+  size_t aside = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(dir.db()).parent_path())) {
+    if (e.path().filename().string().find(".corrupt-") != std::string::npos) {
+      ++aside;
+      EXPECT_EQ(fs::file_size(e.path()), 8192u);  // the bad file is kept as it was
+    }
+  }
+  EXPECT_EQ(aside, 1u);
 }
 
 TEST(Outbox, NewerSchemaIsRefused) {
