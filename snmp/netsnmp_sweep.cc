@@ -307,10 +307,14 @@ void SweepCore::Pump() {
   if (!running_ || pumping_) return;
   pumping_ = true;
   while (running_) {
-    const bool retry = !ready_.empty();
-    if (!retry && !(next_ < slots_.size() && in_progress_.size() < NetSnmpSweeper::kMaxAddressesInProgress)) {
-      break;
-    }
+    // First attempts before retries: a retry only waits a little longer (a late reply to the
+    // first attempt still counts), while sending the whole range's first attempts early lets the
+    // retries fill the bucket to the end instead of trickling out after a half-idle last second
+    // (measured on a /16 at 10,000 pps: 16.2 s -> see docs/scaling.md).
+    const bool fresh =
+        next_ < slots_.size() && in_progress_.size() < NetSnmpSweeper::kMaxAddressesInProgress;
+    if (!fresh && ready_.empty()) break;
+    const bool retry = !fresh;
     if (granted_) {
       granted_ = false;
     } else if (!bucket_->TryTake()) {

@@ -319,6 +319,40 @@ TEST_F(EmulatorTest, AdminPrintersHoldTheLatestStatePerSerial) {
   EXPECT_EQ(e().AdminJson("/admin/stats")["printers"], 2);
 }
 
+TEST_F(EmulatorTest, OnePrinterStaysWithOneAgentUntilThatAgentLosesIt) {
+  auto [first_id, first_token] = e().Activate();
+  auto [second_id, second_token] = e().Activate();
+  auto holder = [&] {
+    json printers = e().AdminJson("/admin/printers");
+    return printers.size() == 1 ? printers[0]["agent_id"].get<std::string>() : std::string();
+  };
+  json seen = Printer("SHARED1", "LaserJet M404", 100, "2026-11-24T01:00:00.000Z");
+  ASSERT_EQ(e().Report(first_token, MakeReport(first_id, 1, {seen})).status, 200);
+  EXPECT_EQ(holder(), first_id);
+  // Two agents' ranges overlap: the second one reads it too, an hour later. It stays put.
+  seen["collected_at"] = "2026-11-24T02:00:00.000Z";
+  seen["lifetime_page_count"] = 110;
+  ASSERT_EQ(e().Report(second_token, MakeReport(second_id, 1, {seen})).status, 200);
+  EXPECT_EQ(holder(), first_id);
+  EXPECT_EQ(e().AdminJson("/admin/printers")[0]["lifetime_page_count"], 100);
+  // The holder loses it (moved to another subnet): the agent that reads it takes it over.
+  json lost = seen;
+  lost["collected_at"] = "2026-11-24T03:00:00.000Z";
+  lost["communication"] = "non-communicating";
+  ASSERT_EQ(e().Report(first_token, MakeReport(first_id, 2, {lost})).status, 200);
+  EXPECT_EQ(holder(), first_id);
+  seen["collected_at"] = "2026-11-24T03:30:00.000Z";
+  seen["lifetime_page_count"] = 120;
+  ASSERT_EQ(e().Report(second_token, MakeReport(second_id, 2, {seen})).status, 200);
+  EXPECT_EQ(holder(), second_id);
+  EXPECT_EQ(e().AdminJson("/admin/printers")[0]["lifetime_page_count"], 120);
+  // The first agent, still not reaching it, cannot take it back with a non-communicating word.
+  lost["collected_at"] = "2026-11-24T04:00:00.000Z";
+  ASSERT_EQ(e().Report(first_token, MakeReport(first_id, 3, {lost})).status, 200);
+  EXPECT_EQ(holder(), second_id);
+  EXPECT_EQ(e().AdminJson("/admin/printers")[0]["communication"], "communicating");
+}
+
 TEST_F(EmulatorTest, MpsStateSetByAdminShowsInTheNextAnswerForEveryPrinterOfTheAgent) {
   auto [agent_id, token] = e().Activate();
   ASSERT_EQ(e().Report(token, MakeReport(agent_id, 1,

@@ -289,6 +289,10 @@ Result<nlohmann::json> Store::LastReports(int64_t limit) {
 
 Result<void> Store::UpsertPrinter(const PrinterRecord& p) {
   // The MPS state belongs to the cloud: a report never changes it.
+  // One printer, one agent (docs/scaling.md): the agent that holds a printer keeps it while it
+  // reads it. Another agent's report of the same serial changes nothing unless it reads the
+  // printer and the holder does not (the holder's last word was not "communicating", or it has
+  // not reported the printer for 24 h): then the printer moves to the agent that can reach it.
   Stmt stmt(db_,
             "INSERT INTO printers(serial, agent_id, model, manufacturer, firmware, "
             "lifetime_page_count, communication, ip, last_seen, data) "
@@ -297,7 +301,12 @@ Result<void> Store::UpsertPrinter(const PrinterRecord& p) {
             "manufacturer = excluded.manufacturer, firmware = excluded.firmware, "
             "lifetime_page_count = excluded.lifetime_page_count, "
             "communication = excluded.communication, ip = excluded.ip, "
-            "last_seen = excluded.last_seen, data = excluded.data");
+            "last_seen = excluded.last_seen, data = excluded.data "
+            "WHERE printers.agent_id = excluded.agent_id OR "
+            "(excluded.communication = 'communicating' AND "
+            " (printers.communication != 'communicating' OR "
+            "  printers.last_seen < strftime('%Y-%m-%dT%H:%M:%SZ', excluded.last_seen, "
+            "'-24 hours')))");
   stmt.Bind(p.serial).Bind(p.agent_id).Bind(p.model).Bind(p.manufacturer).Bind(p.firmware)
       .Bind(p.lifetime_page_count).Bind(p.communication).Bind(p.ip).Bind(p.last_seen)
       .Bind(p.data.dump());
