@@ -112,9 +112,7 @@ void ScanJob::Start(DoneFn done, ProgressFn progress, const config::Resolver& re
   const auto started = std::chrono::system_clock::now();
   const auto t0 = std::chrono::steady_clock::now();
   config::ExpandedTargets targets = config::ExpandSearch(config_.search, resolve);
-  std::vector<std::string> addresses;
-  addresses.reserve(targets.addresses.size());
-  for (uint32_t a : targets.addresses) addresses.push_back(config::FormatIPv4(a));
+  std::vector<uint32_t> addresses = std::move(targets.addresses);
 
   scanner_->Start(
       std::move(addresses),

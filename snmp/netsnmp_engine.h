@@ -9,7 +9,7 @@
 //
 // Design (chosen for correctness first, with the /16 sweep targets in mind):
 // - Finding who answers is the Sweeper's job (netsnmp_sweep.h): one socket for the whole range,
-//   ~60 bytes per address in progress. Sessions are opened only for devices that answered, so
+//   ~30 bytes per address. Sessions are opened only for devices that answered, so
 //   their cost (a socket, net-snmp's ~6 KB per outstanding request) is bounded by the devices
 //   read at once, not by the range.
 // - One net-snmp single-session (one UDP socket) per Session, opened lazily when its first packet

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -17,7 +18,6 @@
 #include <cstdlib>
 #include <deque>
 #include <random>
-#include <unordered_map>
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
@@ -144,7 +144,8 @@ class SweepCore : public PacketWaiter, public std::enable_shared_from_this<Sweep
   std::vector<Request> requests_;
   std::vector<Slot> slots_;
   size_t next_ = 0;
-  std::unordered_map<uint32_t, uint32_t> in_progress_;  // address -> slot
+  // Slots are sorted by address, so a reply finds its slot by binary search: no index to keep.
+  size_t in_progress_ = 0;  // slots started and not finished
   std::deque<uint32_t> ready_;                           // slots due for another packet
   std::deque<Deadline> deadlines_;
 
@@ -244,8 +245,15 @@ void SweepCore::Start(std::vector<SweepTarget> targets, uint16_t port,
     s.first = t.first_credential;
     slots_.push_back(s);
   }
+  // Replies are matched by address with a binary search (a duplicate address would be asked
+  // twice at once, so it is dropped here; ExpandSearch never produces one).
+  std::sort(slots_.begin(), slots_.end(),
+            [](const Slot& x, const Slot& y) { return x.address < y.address; });
+  slots_.erase(std::unique(slots_.begin(), slots_.end(),
+                           [](const Slot& x, const Slot& y) { return x.address == y.address; }),
+               slots_.end());
   next_ = 0;
-  in_progress_.clear();
+  in_progress_ = 0;
   ready_.clear();
   deadlines_.clear();
   running_ = true;
@@ -312,7 +320,7 @@ void SweepCore::Pump() {
     // retries fill the bucket to the end instead of trickling out after a half-idle last second
     // (measured on a /16 at 10,000 pps: 16.2 s -> see docs/scaling.md).
     const bool fresh =
-        next_ < slots_.size() && in_progress_.size() < NetSnmpSweeper::kMaxAddressesInProgress;
+        next_ < slots_.size() && in_progress_ < NetSnmpSweeper::kMaxAddressesInProgress;
     if (!fresh && ready_.empty()) break;
     const bool retry = !fresh;
     if (granted_) {
@@ -330,7 +338,7 @@ void SweepCore::Pump() {
       ready_.pop_front();
     } else {
       index = static_cast<uint32_t>(next_++);
-      in_progress_.emplace(slots_[index].address, index);
+      ++in_progress_;
     }
     Queue(index);
     if (out_slot_.size() >= kSendBatch) {
@@ -435,13 +443,17 @@ void SweepCore::Drain() {
 
 void SweepCore::OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t size,
                            bool truncated) {
-  auto it = in_progress_.find(ntohl(from.sin_addr.s_addr));
-  if (from.sin_family != AF_INET || ntohs(from.sin_port) != port_ || it == in_progress_.end()) {
+  const uint32_t address = ntohl(from.sin_addr.s_addr);
+  auto it = std::lower_bound(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(next_),
+                             address,
+                             [](const Slot& slot, uint32_t a) { return slot.address < a; });
+  const bool asked = it != slots_.begin() + static_cast<std::ptrdiff_t>(next_) &&
+                     it->address == address && !it->finished;
+  if (from.sin_family != AF_INET || ntohs(from.sin_port) != port_ || !asked) {
     ++stats_.malformed;  // not an address we are asking (or no longer): ignore
     return;
   }
-  const uint32_t index = it->second;
-  Slot& s = slots_[index];
+  Slot& s = *it;
   auto garbled = [&] {
     ++stats_.malformed;
     if (s.undecodable < 255) ++s.undecodable;
@@ -481,7 +493,7 @@ void SweepCore::OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t 
   ++stats_.responses;
   ++stats_.requests;
   s.finished = true;
-  in_progress_.erase(it);
+  --in_progress_;
   if (hit_) hit_(std::move(hit));
 }
 
@@ -539,12 +551,12 @@ void SweepCore::OnTimer() {
 void SweepCore::GiveUpOn(uint32_t index) {
   Slot& s = slots_[index];
   s.finished = true;
-  in_progress_.erase(s.address);
+  --in_progress_;
   if (silent_) silent_(s.address, s.undecodable);
 }
 
 void SweepCore::MaybeDone() {
-  if (!running_ || next_ < slots_.size() || !in_progress_.empty() || !ready_.empty()) return;
+  if (!running_ || next_ < slots_.size() || in_progress_ > 0 || !ready_.empty()) return;
   running_ = false;
   Close();
   FreeRequests();
@@ -556,7 +568,7 @@ void SweepCore::MaybeDone() {
   slots_.shrink_to_fit();
   deadlines_.clear();
   deadlines_.shrink_to_fit();
-  in_progress_ = {};
+  in_progress_ = 0;
   if (done) done();
 }
 
@@ -564,7 +576,7 @@ void SweepCore::Cancel() {
   if (!running_) return;
   // Addresses not answered yet are neither hits nor silent: the sweep simply ends.
   next_ = slots_.size();
-  in_progress_.clear();
+  in_progress_ = 0;
   ready_.clear();
   for (Slot& s : slots_) s.finished = true;
   std::weak_ptr<SweepCore> weak = weak_from_this();

@@ -6,8 +6,8 @@
 // and the per-address bookkeeping are ours, because net-snmp's request list costs ~6 KB per
 // outstanding request and is walked on every call (NOTES-snmp.md: 406 MB for an unbounded /16).
 //
-// Per address in progress: a 12-byte slot, an entry in the reply index and one in the timeout
-// queue (~60 bytes). At most kMaxAddressesInProgress addresses wait at once; the engine's token
+// Per address: a 12-byte slot (sorted by address: replies find theirs by binary search) and,
+// while it waits, a 16-byte entry in the timeout queue. At most kMaxAddressesInProgress addresses wait at once; the engine's token
 // bucket paces every packet, retries included. All attempts share one timeout, so the timeout
 // queue is a FIFO ordered by deadline and one timer serves it.
 // Not thread-safe: lives on the engine's io_context. Owned by shared_ptr (handlers hold weak refs).
@@ -31,7 +31,7 @@ class SweepCore;
 
 class NetSnmpSweeper : public Sweeper {
  public:
-  // Addresses asked at once; ~60 bytes each, so the bound costs ~4 MB at most.
+  // Addresses waiting for a reply at once (a 16-byte timeout entry each).
   static constexpr size_t kMaxAddressesInProgress = 65536;
 
   NetSnmpSweeper(boost::asio::io_context& io, const EngineOptions& options,

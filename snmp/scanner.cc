@@ -225,46 +225,70 @@ Scanner::~Scanner() {
 
 bool Scanner::running() const { return running_; }
 
-void Scanner::Start(std::vector<std::string> addresses, DoneFn done, ProgressFn progress) {
-  addresses_ = std::move(addresses);
+void Scanner::Begin(size_t count, DoneFn done, ProgressFn progress) {
   next_ = 0;
   result_ = ScanResult{};
-  result_.addresses_scanned = addresses_.size();
+  result_.addresses_scanned = count;
   progress_ = ScanProgress{};
-  progress_.total = addresses_.size();
+  progress_.total = count;
   done_ = std::move(done);
   on_progress_ = std::move(progress);
   finished_.clear();
+  answered_.clear();
   running_ = true;
   cancelled_ = false;
-  answered_.clear();
+}
+
+void Scanner::Start(std::vector<std::string> addresses, DoneFn done, ProgressFn progress) {
+  Begin(addresses.size(), std::move(done), std::move(progress));
   if (options_.credentials.empty()) {
     // Nothing can be asked without a credential; the config layer always supplies one.
-    next_ = addresses_.size();
+    addresses_.clear();
   } else if (Sweeper* sweeper = factory_.sweeper()) {
-    StartSweep(*sweeper);
+    std::vector<uint32_t> keys;
+    keys.reserve(addresses.size());
+    for (const std::string& ip : addresses) keys.push_back(AddressKey(ip));
+    addresses_.clear();
+    StartSweep(*sweeper, std::move(keys));
     return;
+  } else {
+    addresses_ = std::move(addresses);
   }
   Pump();
   MaybeDone();
 }
 
-void Scanner::StartSweep(Sweeper& sweeper) {
+void Scanner::Start(std::vector<uint32_t> addresses, DoneFn done, ProgressFn progress) {
+  Sweeper* sweeper = factory_.sweeper();
+  if (sweeper && !options_.credentials.empty()) {
+    Begin(addresses.size(), std::move(done), std::move(progress));
+    addresses_.clear();
+    StartSweep(*sweeper, std::move(addresses));
+    return;
+  }
+  std::vector<std::string> text;
+  text.reserve(addresses.size());
+  for (uint32_t a : addresses) text.push_back(FormatAddress(a));
+  Start(std::move(text), std::move(done), std::move(progress));
+}
+
+void Scanner::StartSweep(Sweeper& sweeper, std::vector<uint32_t> addresses) {
   sweeping_ = true;
   sweeper_ = &sweeper;
-  next_ = addresses_.size();  // devices come from the sweep's answers, not from the list
   std::vector<SweepTarget> targets;
-  targets.reserve(addresses_.size());
-  for (const std::string& ip : addresses_) {
+  targets.reserve(addresses.size());
+  for (uint32_t address : addresses) {
     SweepTarget t;
-    t.address = AddressKey(ip);
-    if (auto it = remembered_credential_.find(ip); it != remembered_credential_.end()) {
-      t.first_credential = static_cast<uint8_t>(it->second);
+    t.address = address;
+    if (!remembered_credential_.empty()) {
+      if (auto it = remembered_credential_.find(FormatAddress(address));
+          it != remembered_credential_.end()) {
+        t.first_credential = static_cast<uint8_t>(it->second);
+      }
     }
     targets.push_back(t);
   }
-  // The strings are no longer needed: a /16 of them is ~2 MB kept for nothing.
-  addresses_ = {};
+  addresses = {};
   // The sweeper's callbacks may still be queued when the Scanner is destroyed mid-sweep.
   std::weak_ptr<int> alive = alive_;
   sweeper.Start(

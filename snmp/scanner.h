@@ -73,6 +73,8 @@ class Scanner {
   // Starts a sweep of `addresses` (dotted IPv4). `done` runs once, on the sessions' io_context.
   // One sweep at a time: calling Start while a sweep runs is a bug.
   void Start(std::vector<std::string> addresses, DoneFn done, ProgressFn progress = {});
+  // The same for IPv4 addresses in host byte order: a /16 sweep then never holds 65,534 strings.
+  void Start(std::vector<uint32_t> addresses, DoneFn done, ProgressFn progress = {});
   // Stops the sweep: outstanding requests are cancelled and `done` gets what was finished, with
   // `cancelled` set.
   void Cancel();
@@ -83,7 +85,8 @@ class Scanner {
   class Device;
   friend class Device;
 
-  void StartSweep(Sweeper& sweeper);
+  void Begin(size_t count, DoneFn done, ProgressFn progress);
+  void StartSweep(Sweeper& sweeper, std::vector<uint32_t> addresses);
   void OnSweepHit(SweepHit hit);
   void OnSweepSilent(uint32_t address, unsigned undecodable);
   void Pump();

@@ -54,8 +54,8 @@ class Session {
 //
 // A sweep of a /16 is mostly silence: 65,000 addresses that never answer, each costing
 // timeout x (retries + 1). A Session per address would hold a socket and a request record for
-// all of that time; a Sweeper asks every address from one socket and keeps ~40 bytes per address
-// in progress, so thousands can wait at once and memory does not grow with the range.
+// all of that time; a Sweeper asks every address from one socket and keeps ~30 bytes per address,
+// so a whole /16 can wait at once for about 2 MB.
 // Per address it sends the GET of `oids` with each credential in turn (starting with that
 // address's `first_credential`), one packet outstanding at a time, retries included; SNMPv3
 // credentials send an engine-ID discovery probe instead (any SNMPv3 reply proves an agent).
