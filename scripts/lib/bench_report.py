@@ -141,12 +141,16 @@ def main():
         if i == 0:
             print("  ".join("-" * w for w in widths))
 
-    print("\nfleet-agent compared (peer / fleet-agent: above 1 means fleet-agent is faster or leaner)")
+    print("\nfleet-agent compared (peer / fleet-agent: above 1 means fleet-agent is faster or leaner;"
+          "\n braa against fleet-agent-retries0, the same one packet per address)")
     agent = {r["range"]: r for r in rows if r["tool"] == "fleet-agent"}
+    retries0 = {(r["range"], "r0"): r for r in rows if r["tool"] == "fleet-agent-retries0"}
     for r in rows:
         if r["tool"].startswith("fleet-agent") or r["range"] not in agent:
             continue
         a = agent[r["range"]]
+        if r["tool"] == "braa" and (r["range"], "r0") in retries0:
+            a = retries0[(r["range"], "r0")]  # braa retries nothing: compare like with like
         print(f"  {r['range']:>4} vs {r['tool']:<16} wall x{r['wall'] / a['wall']:.1f}  "
               f"CPU x{r['cpu'] / max(a['cpu'], 0.01):.1f}  RSS x{r['rss'] / a['rss']:.1f}"
               + ("" if r["status"] == 0 else f"  (peer exit {r['status']})"))
