@@ -9,7 +9,6 @@
 //     spelling of an "insecure" switch are configuration errors.
 // Address plan: 127.13.0.0/16 (snmpsimd on port 17061 serving tests/data/demo, s_server on 17062).
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -17,7 +16,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <thread>
 
@@ -162,8 +160,8 @@ TEST_F(SecurityTest, ConfigWithSecretsReadableByOthersIsWarnedByCheckConfigAndAt
   EXPECT_EQ(check.exit_code, 0) << check.stderr_text;  // a warning, not an error
   EXPECT_NE(check.stderr_text.find(expected), std::string::npos) << check.stderr_text;
   EXPECT_EQ(check.stdout_text, config_path() + ": configuration is valid\n");
-  EXPECT_EQ(check.stdout_text.find(kCommunity) + check.stderr_text.find(kCommunity),
-            2 * std::string::npos);
+  EXPECT_EQ(check.stdout_text.find(kCommunity), std::string::npos);
+  EXPECT_EQ(check.stderr_text.find(kCommunity), std::string::npos);
 
   // The daemon says it at start, before its first scan (then runs: signals are handled once it
   // logged "started").
