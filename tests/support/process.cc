@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +20,18 @@ extern char** environ;
 
 namespace fleet::test {
 namespace {
+
+std::string Basename(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Where a child's output is kept for the secret scan: "<dir>/<program>.<test pid>.<n>.out|err".
+std::string LogStem(const std::string& program) {
+  static std::atomic<int> n{0};
+  return TestLogDir() + "/" + Basename(program) + "." + std::to_string(getpid()) + "." +
+         std::to_string(++n);
+}
 
 int DecodeStatus(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -37,6 +50,10 @@ std::vector<std::string> BuildEnv(const SpawnOptions& options) {
     }
   }
   for (const auto& [k, v] : options.env) merged[k] = v;
+  // Test tools (the cloud emulator) register the secrets they issue there.
+  if (!TestLogDir().empty() && !merged.count("FLEET_TEST_LOG_DIR")) {
+    merged["FLEET_TEST_LOG_DIR"] = TestLogDir();
+  }
   std::vector<std::string> out;
   out.reserve(merged.size());
   for (const auto& [k, v] : merged) out.push_back(k + "=" + v);
@@ -80,6 +97,31 @@ std::vector<std::string> BuildEnv(const SpawnOptions& options) {
 
 }  // namespace
 
+std::string TestLogDir() {
+  static const std::string dir = [] {
+    const char* env = std::getenv("FLEET_TEST_LOG_DIR");
+    std::string d = env && *env ? env : "";
+#ifdef FLEET_TEST_LOG_DIR_DEFAULT
+    if (d.empty()) d = FLEET_TEST_LOG_DIR_DEFAULT;
+#endif
+    if (!d.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(d, ec);
+      if (ec) d.clear();
+    }
+    return d;
+  }();
+  return dir;
+}
+
+void Process::Reaped() {
+  for (const auto& [from, to] : copy_on_exit_) {
+    std::error_code ec;
+    std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing, ec);
+  }
+  copy_on_exit_.clear();
+}
+
 Process::~Process() {
   if (pid_ > 0 && !exit_code_) Stop();
 }
@@ -87,7 +129,8 @@ Process::~Process() {
 Process::Process(Process&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       exit_code_(std::exchange(other.exit_code_, std::nullopt)),
-      error_(std::move(other.error_)) {}
+      error_(std::move(other.error_)),
+      copy_on_exit_(std::move(other.copy_on_exit_)) {}
 
 Process& Process::operator=(Process&& other) noexcept {
   if (this != &other) {
@@ -95,6 +138,7 @@ Process& Process::operator=(Process&& other) noexcept {
     pid_ = std::exchange(other.pid_, -1);
     exit_code_ = std::exchange(other.exit_code_, std::nullopt);
     error_ = std::move(other.error_);
+    copy_on_exit_ = std::move(other.copy_on_exit_);
   }
   return *this;
 }
@@ -113,8 +157,23 @@ Process Process::Spawn(const SpawnOptions& options) {
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
-  const std::string out = options.stdout_path.empty() ? "/dev/null" : options.stdout_path;
-  const std::string err = options.stderr_path.empty() ? "/dev/null" : options.stderr_path;
+  std::string out = options.stdout_path.empty() ? "/dev/null" : options.stdout_path;
+  std::string err = options.stderr_path.empty() ? "/dev/null" : options.stderr_path;
+  if (!TestLogDir().empty()) {
+    // Output nobody asked for goes straight to the log; output the test reads is copied there
+    // once the child has exited.
+    const std::string stem = LogStem(options.argv[0]);
+    if (options.stdout_path.empty()) {
+      out = stem + ".out";
+    } else {
+      p.copy_on_exit_.emplace_back(options.stdout_path, stem + ".out");
+    }
+    if (options.stderr_path.empty()) {
+      err = stem + ".err";
+    } else {
+      p.copy_on_exit_.emplace_back(options.stderr_path, stem + ".err");
+    }
+  }
 
   int report[2];
   if (pipe2(report, O_CLOEXEC) != 0) {
@@ -147,6 +206,7 @@ Process Process::Spawn(const SpawnOptions& options) {
     int status = 0;
     waitpid(pid, &status, 0);
     p.exit_code_ = DecodeStatus(status);
+    p.Reaped();
   }
   return p;
 }
@@ -157,10 +217,12 @@ bool Process::running() {
   pid_t r = waitpid(pid_, &status, WNOHANG);
   if (r == pid_) {
     exit_code_ = DecodeStatus(status);
+    Reaped();
     return false;
   }
   if (r < 0 && errno == ECHILD) {
     exit_code_ = -1;
+    Reaped();
     return false;
   }
   return true;
@@ -188,6 +250,7 @@ int Process::Stop(std::chrono::milliseconds grace) {
         r = waitpid(pid_, &status, 0);
       } while (r < 0 && errno == EINTR);
       exit_code_ = r == pid_ ? DecodeStatus(status) : -1;
+      Reaped();
     }
   }
   return exit_code_.value_or(-1);

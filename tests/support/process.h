@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fleet::test {
@@ -55,8 +56,11 @@ class Process {
 
  private:
   pid_t pid_ = -1;
+  void Reaped();  // copies the child's output files into the test log (TestLogDir)
+
   std::optional<int> exit_code_;
   std::string error_;
+  std::vector<std::pair<std::string, std::string>> copy_on_exit_;  // output file -> log file
 };
 
 struct CommandResult {
@@ -71,6 +75,12 @@ struct CommandResult {
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          std::chrono::milliseconds timeout = std::chrono::milliseconds(10000),
                          const std::map<std::string, std::string>& env = {});
+
+// The suite's output log (docs/security.md, "Secret scan"): $FLEET_TEST_LOG_DIR, else the build
+// tree's test-logs/ (FLEET_TEST_LOG_DIR_DEFAULT); "" when it cannot be created. Every child's
+// stdout and stderr is kept there as <program>.<test pid>.<n>.out|err, and children inherit
+// FLEET_TEST_LOG_DIR so test tools can register the secrets they issue (secrets/).
+std::string TestLogDir();
 
 // A private temporary directory, removed recursively in the destructor.
 class TempDir {

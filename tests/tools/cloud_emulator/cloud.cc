@@ -3,13 +3,17 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 
@@ -94,6 +98,18 @@ std::string Sha256Hex(std::string_view text) {
     std::abort();
   }
   return Hex(digest.data(), length);
+}
+
+// The test suite's secret scan (docs/security.md, "Secret scan") looks for every token and
+// activation code the emulator issued: with FLEET_TEST_LOG_DIR set (tests/support/process.cc sets
+// it for every child), each one is appended to $FLEET_TEST_LOG_DIR/secrets/emulator.<pid>.
+void RegisterIssuedSecret(const std::string& secret) {
+  const char* dir = std::getenv("FLEET_TEST_LOG_DIR");
+  if (dir == nullptr || *dir == '\0') return;
+  const std::string secrets = std::string(dir) + "/secrets";
+  std::error_code ec;
+  std::filesystem::create_directories(secrets, ec);
+  std::ofstream(secrets + "/emulator." + std::to_string(::getpid()), std::ios::app) << secret << "\n";
 }
 
 // "ABCD-EFGH-JKLM-NPQR": 16 symbols of A-Z and 2-9 (no 0/1, easily misread as O/I).
@@ -352,6 +368,7 @@ HttpResponse Cloud::Activate(const HttpRequest& request) {
   agent.activated_at = Now();
   agent.agent_version = StringMember(*body, "agent_version");
   std::string token = Base64Url(RandomBytes(32));
+  RegisterIssuedSecret(token);
   std::string host = host_it != body->end() && host_it->is_object() ? host_it->dump() : "{}";
 
   if (auto ok = store_.Begin(); !ok) return StoreFailure(ok.error());
@@ -627,6 +644,7 @@ HttpResponse Cloud::Admin(const HttpRequest& request) {
 
   if (path == "/admin/activation-codes" && method == "POST") {
     std::string code = NewActivationCode();
+    RegisterIssuedSecret(code);
     if (auto ok = store_.InsertCode(code, Now()); !ok) return StoreFailure(ok.error());
     log_.info("activation code created");
     return Json(201, {{"code", code}});

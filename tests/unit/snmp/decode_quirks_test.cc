@@ -374,6 +374,33 @@ TEST(Hostile, JunkNeverCrashesAndIsCleaned) {
   for (const auto& s : p.supplies) EXPECT_LE(s.description.size(), 256u);
 }
 
+// A device answering with huge tables makes a bounded record: 256 supplies, 32 alerts, each
+// text 256 bytes (docs/security.md, "Limits"). A table is read up to 2,048 varbinds, so with
+// 1,000 six-column rows the later columns are never reached: still bounded, no supply at all.
+TEST(Hostile, SupplyAlertAndTextLimits) {
+  VarbindMap huge = BasePrinter("Generic printer", "1.3.6.1.4.1.2385.3.1");
+  for (uint32_t i = 1; i <= 1000; ++i) AddSupply(&huge, i, "Toner", 3, 3, 100, 50);
+  Printer flooded = DecodePrinter(Profiles(), huge, "10.0.0.68");
+  EXPECT_TRUE(flooded.error.empty()) << flooded.error;
+  EXPECT_LE(flooded.supplies.size(), 256u);
+
+  VarbindMap m = BasePrinter("Generic printer", "1.3.6.1.4.1.2385.3.1");
+  for (uint32_t i = 1; i <= 300; ++i) {
+    AddSupply(&m, i, "Toner " + std::to_string(i) + std::string(1000, 'x'), 3, 3, 100, 50);
+  }
+  for (uint32_t i = 1; i <= 100; ++i) {
+    m[Oid{1, 3, 6, 1, 2, 1, 43, 18, 1, 1, 2, 1, i}] = Int(3);
+    m[Oid{1, 3, 6, 1, 2, 1, 43, 18, 1, 1, 8, 1, i}] = Str(std::string(1000, 'a'));
+  }
+  Printer p = DecodePrinter(Profiles(), m, "10.0.0.67");
+  EXPECT_TRUE(p.error.empty()) << p.error;
+  ASSERT_EQ(p.supplies.size(), 256u);
+  EXPECT_EQ(p.supplies[0].description.substr(0, 8), "Toner 1x");
+  for (const auto& s : p.supplies) EXPECT_EQ(s.description.size(), 256u);
+  ASSERT_EQ(p.alerts.size(), 32u);
+  EXPECT_EQ(p.alerts[0], "critical: " + std::string(256, 'a'));
+}
+
 TEST(Hostile, EmptyAndExceptionOnlyInput) {
   Printer p = DecodePrinter(Profiles(), {}, "10.0.0.1");
   EXPECT_FALSE(p.is_printer);
