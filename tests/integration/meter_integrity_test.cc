@@ -2,12 +2,13 @@
 // printer simulator (fleet-printer-sim, the demo fleet on 127.14.1.1-10) and the real
 // fleet-cloud-emulator over TLS (127.0.0.1, OS-chosen ports: the test certificate is for
 // 127.0.0.1). The simulator is started once per scan with a different --page-count-offset, so
-// every printer's count rises by exactly 25 and then drops by exactly 40 between scans (its
+// every printer's count rises by exactly 25, drops by exactly 40, then rises by 15 (its
 // README: --counters-backwards lowers the count at every poll, also within one scan, so it
 // cannot give "higher first, lower later" exactly). Asserted: a rise is a normal read; a drop is
 // flagged in --scan-once (JSON page_count_backwards, table PAGES "BACKWARDS"), on the meter read
 // and as a page_count_backwards event the cloud stores (admin API), in `printers list` (METER)
-// and `printers readiness`; a supply whose level jumps up raises supply_replaced. And the daemon
+// and `printers readiness`; the next rise is a normal read of a printer that stays flagged; a
+// supply whose level jumps up raises supply_replaced. And the daemon
 // path: supply_low events and readiness reach the cloud from a scheduled cycle.
 // Addresses: 127.14.0.0/16, UDP ports 17261-17262.
 #include <gtest/gtest.h>
@@ -322,6 +323,22 @@ TEST_F(MeterIntegrityTest, RiseIsNormalDropIsFlaggedEverywhereSupplyReplacementI
   }
   for (const auto& [serial, p] : Listed("readiness")) {
     EXPECT_EQ(p["page_count_backwards"]["current"], base.at(serial) - 15) << p;
+  }
+
+  // Scan 4: the count rises again by 15 (offset 0): a normal read, no new event, and the
+  // printer stays flagged with the drop it had (30 days, docs/operations.md).
+  ASSERT_NO_FATAL_FAILURE(StartSim(kScanPort, 0, RecordingsWithNewKyoceraToner()));
+  auto fourth = ScanUpload(&doc);
+  EXPECT_TRUE(EventsOfType(doc, "page_count_backwards").empty()) << doc["events"].dump();
+  EXPECT_EQ(emulator_->AdminJson("/admin/events?type=page_count_backwards").size(), kPrinters);
+  for (const auto& [serial, count] : base) {
+    EXPECT_EQ(fourth[serial]["lifetime_page_count"], count) << serial;
+    EXPECT_EQ(fourth[serial]["page_count_backwards"]["previous"], count + 25) << fourth[serial];
+    EXPECT_EQ(fourth[serial]["page_count_backwards"]["detected_at"], detected_at);
+    json reads = emulator_->AdminJson("/admin/meter-reads?serial=" + serial);
+    ASSERT_EQ(reads.size(), 4u) << serial << reads.dump();
+    EXPECT_EQ(reads[3]["lifetime_page_count"], count);
+    EXPECT_FALSE(reads[3].contains("flags")) << reads.dump();
   }
 }
 

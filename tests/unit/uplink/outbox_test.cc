@@ -618,16 +618,31 @@ TEST(Outbox, FilesArePrivateWhateverTheUmask) {
   EXPECT_EQ(ModeOf(dir.db() + "-wal"), 0600u);
 }
 
-TEST(Outbox, GarbageFileIsAClearIoError) {
+// Since 83886fb an unreadable file is moved aside (storage::QuarantineIfCorrupt) and a new outbox
+// started, with one notice saying so; the garbage is kept byte for byte for diagnosis.
+TEST(Outbox, GarbageFileIsMovedAsideWithANoticeAndANewOutboxStarts) {
   TempDir dir;
   fs::create_directories(dir.path() + "/state");
-  std::ofstream(dir.db()) << std::string(8192, 'g');
-  auto opened = Outbox::Open(dir.db());
-  ASSERT_FALSE(opened.ok());
-  EXPECT_EQ(opened.error().code, ErrorCode::kIo);
-  EXPECT_EQ(opened.error().message.rfind("outbox DB: open " + dir.db() + ": ", 0), 0u)
-      << opened.error().message;
-  EXPECT_NE(opened.error().message.find("not a database"), std::string::npos) << opened.error().message;
+  const std::string garbage(8192, 'g');
+  std::ofstream(dir.db()) << garbage;
+  std::vector<std::string> notices;
+  auto opened = Outbox::Open(dir.db(), {}, &notices);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].rfind("outbox DB: " + dir.db() + " is unreadable (", 0), 0u) << notices[0];
+  EXPECT_NE(notices[0].find("moved aside to " + dir.db()), std::string::npos) << notices[0];
+  std::vector<std::string> aside;
+  for (const auto& f : fs::directory_iterator(dir.path() + "/state")) {
+    const std::string name = f.path().filename().string();
+    if (name != "outbox.db" && name.rfind("outbox.db", 0) == 0 && !name.ends_with("-wal") &&
+        !name.ends_with("-shm")) {
+      aside.push_back(f.path().string());
+    }
+  }
+  ASSERT_EQ(aside.size(), 1u);
+  std::ifstream in(aside[0]);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), garbage);
+  EXPECT_FALSE(NextOk(**opened));  // a new, empty outbox
 }
 
 TEST(Outbox, NewerSchemaIsRefused) {
