@@ -291,6 +291,29 @@ TEST_F(EmulatorTest, MeterReadsCountOncePerSerialAndCollectedAt) {
   EXPECT_EQ(stats["duplicates_ignored"], 0);
 }
 
+// meter_reads[].flags (docs/uplink-protocol.md): kept with the read and listed as sent; a read
+// without flags lists none; flags that are not an array of strings are a 400.
+TEST_F(EmulatorTest, MeterReadFlagsAreKeptAndListed) {
+  auto [agent_id, token] = e().Activate();
+  json flagged = Read("S1", "2026-11-24T02:00:00.000Z", 40);
+  flagged["flags"] = {"page_count_backwards"};
+  ASSERT_EQ(e().Report(token, MakeReport(agent_id, 1, {Printer("S1", "LaserJet", 40)},
+                                         {Read("S1", "2026-11-24T01:00:00.000Z", 100), flagged}))
+                .status,
+            200);
+  json s1 = e().AdminJson("/admin/meter-reads?serial=S1");
+  ASSERT_EQ(s1.size(), 2u) << s1.dump();
+  EXPECT_EQ(s1[0], Read("S1", "2026-11-24T01:00:00.000Z", 100));
+  EXPECT_EQ(s1[1], flagged);
+  for (const json& bad_flags : {json("page_count_backwards"), json::array({1}), json::array({""})}) {
+    json read = Read("S1", "2026-11-24T03:00:00.000Z", 41);
+    read["flags"] = bad_flags;
+    HttpResult r = e().Report(token, MakeReport(agent_id, 2, {Printer("S1", "LaserJet", 41)}, {read}));
+    EXPECT_EQ(r.status, 400) << bad_flags.dump() << ": " << r.body;
+  }
+  EXPECT_EQ(e().AdminJson("/admin/stats")["meter_reads"], 2);
+}
+
 TEST_F(EmulatorTest, AdminPrintersHoldTheLatestStatePerSerial) {
   auto [agent_id, token] = e().Activate();
   json first = Printer("VNB5K20931", "HP LaserJet M404dn", 21877, "2026-11-24T01:33:25.004Z");

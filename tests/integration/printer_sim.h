@@ -21,11 +21,13 @@ class PrinterSim {
   using Row = std::map<std::string, std::string>;  // ip index recording serial page_count mac faults
 
   // `extra`: fault options etc. (see the simulator's README). ready() says whether it came up.
-  PrinterSim(const std::string& range, int printers, uint16_t port, std::vector<std::string> extra)
+  // `recordings`: a directory or files (the simulator's --recordings), the demo fleet by default.
+  PrinterSim(const std::string& range, int printers, uint16_t port, std::vector<std::string> extra,
+             const std::string& recordings = FLEET_SOURCE_DIR "/tests/data/demo")
       : port_(port) {
     std::vector<std::string> argv{FLEET_SIM_BINARY, "--printers", std::to_string(printers),
                                   "--range", range, "--port", std::to_string(port),
-                                  "--recordings", FLEET_SOURCE_DIR "/tests/data/demo",
+                                  "--recordings", recordings,
                                   "--map", dir_.path() + "/map.tsv"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     SpawnOptions o;

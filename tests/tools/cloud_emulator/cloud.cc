@@ -455,6 +455,16 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
             "meter_reads[] need serial, collected_at and a non-negative lifetime_page_count");
       }
       m.lifetime_page_count = count->get<int64_t>();
+      if (auto flags = read.find("flags"); flags != read.end() && !flags->is_null()) {
+        if (!flags->is_array()) return BadRequest("meter_reads[].flags must be an array of strings");
+        for (const json& f : *flags) {
+          if (!f.is_string() || f.get<std::string>().empty() ||
+              f.get<std::string>().find(',') != std::string::npos) {
+            return BadRequest("meter_reads[].flags must be an array of strings");
+          }
+          m.flags.push_back(f.get<std::string>());
+        }
+      }
       reads.push_back(std::move(m));
     }
   }
@@ -657,10 +667,12 @@ HttpResponse Cloud::Admin(const HttpRequest& request) {
     if (!reads) return StoreFailure(reads.error());
     json list = json::array();
     for (const MeterRead& read : *reads) {
-      list.push_back({{"serial", read.serial},
-                      {"collected_at", read.collected_at},
-                      {"lifetime_page_count", read.lifetime_page_count},
-                      {"unit", read.unit}});
+      json item = {{"serial", read.serial},
+                   {"collected_at", read.collected_at},
+                   {"lifetime_page_count", read.lifetime_page_count},
+                   {"unit", read.unit}};
+      if (!read.flags.empty()) item["flags"] = read.flags;  // as the agent sends them
+      list.push_back(std::move(item));
     }
     return Json(200, list);
   }

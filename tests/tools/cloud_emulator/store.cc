@@ -1,5 +1,6 @@
 #include "tests/tools/cloud_emulator/store.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -21,7 +22,8 @@ CREATE TABLE IF NOT EXISTS printers (
 CREATE INDEX IF NOT EXISTS printers_agent ON printers(agent_id);
 CREATE TABLE IF NOT EXISTS meter_reads (
   serial TEXT NOT NULL, collected_at TEXT NOT NULL, lifetime_page_count INTEGER NOT NULL,
-  unit TEXT NOT NULL DEFAULT '', agent_id TEXT NOT NULL, PRIMARY KEY (serial, collected_at));
+  unit TEXT NOT NULL DEFAULT '', agent_id TEXT NOT NULL, flags TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (serial, collected_at));
 CREATE TABLE IF NOT EXISTS idempotency (
   agent_id TEXT NOT NULL, key TEXT NOT NULL, response TEXT NOT NULL, received_at TEXT NOT NULL,
   PRIMARY KEY (agent_id, key));
@@ -135,6 +137,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
       return MakeError(ErrorCode::kIo, path + ": " + ok.error().message);
     }
   }
+  // A database from before meter-read flags: add the column (an error = it is there already).
+  (void)store->Exec("ALTER TABLE meter_reads ADD COLUMN flags TEXT NOT NULL DEFAULT ''");
   return store;
 }
 
@@ -361,24 +365,33 @@ Result<int64_t> Store::CountHeld(const std::string& agent_id) {
 Result<bool> Store::InsertMeterRead(const MeterRead& read, const std::string& agent_id) {
   Stmt stmt(db_,
             "INSERT OR IGNORE INTO meter_reads(serial, collected_at, lifetime_page_count, unit, "
-            "agent_id) VALUES(?, ?, ?, ?, ?)");
+            "agent_id, flags) VALUES(?, ?, ?, ?, ?, ?)");
+  std::string flags;
+  for (const std::string& f : read.flags) flags += (flags.empty() ? "" : ",") + f;
   stmt.Bind(read.serial).Bind(read.collected_at).Bind(read.lifetime_page_count).Bind(read.unit)
-      .Bind(agent_id);
+      .Bind(agent_id).Bind(flags);
   if (auto ok = RunWrite(db_, stmt, "insert meter read"); !ok) return ok.error();
   return sqlite3_changes(db_) == 1;
 }
 
 Result<std::vector<MeterRead>> Store::MeterReads(const std::optional<std::string>& serial) {
-  const char* sql = serial ? "SELECT serial, collected_at, lifetime_page_count, unit FROM "
+  const char* sql = serial ? "SELECT serial, collected_at, lifetime_page_count, unit, flags FROM "
                              "meter_reads WHERE serial = ? ORDER BY collected_at, serial"
-                           : "SELECT serial, collected_at, lifetime_page_count, unit FROM "
+                           : "SELECT serial, collected_at, lifetime_page_count, unit, flags FROM "
                              "meter_reads ORDER BY collected_at, serial";
   Stmt stmt(db_, sql);
   if (serial) stmt.Bind(*serial);
   std::vector<MeterRead> reads;
   int rc;
   while ((rc = stmt.Step()) == SQLITE_ROW) {
-    reads.push_back({stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Text(3)});
+    MeterRead read{stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Text(3), {}};
+    const std::string flags = stmt.Text(4);
+    for (size_t start = 0; start < flags.size();) {
+      const size_t comma = std::min(flags.find(',', start), flags.size());
+      read.flags.push_back(flags.substr(start, comma - start));
+      start = comma + 1;
+    }
+    reads.push_back(std::move(read));
   }
   if (rc != SQLITE_DONE) return DbError(db_, "list meter reads");
   return reads;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -49,6 +50,7 @@ struct MeterRead {
   std::string collected_at;
   int64_t lifetime_page_count = 0;
   std::string unit;
+  std::vector<std::string> flags;  // meter_reads[].flags as sent ("page_count_backwards")
 };
 
 // An event of a report (docs/uplink-protocol.md, "Events"), kept once per event_id.

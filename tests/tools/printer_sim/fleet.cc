@@ -103,6 +103,12 @@ uint64_t Fleet::CounterValue(uint64_t recorded, const Printer& p, uint32_t poll)
     return (0x100000000ull - 100 + 100ull * poll + p.index % 50) & 0xFFFFFFFFull;
   }
   uint64_t v = recorded + p.index;
+  if (options_.page_count_offset < 0) {
+    const uint64_t down = static_cast<uint64_t>(-options_.page_count_offset);
+    v = v > down ? v - down : 0;
+  } else {
+    v += static_cast<uint64_t>(options_.page_count_offset);
+  }
   if (p.faults & kFaultCountersBackwards) {
     uint64_t back = 10ull * poll;
     v = v > back ? v - back : 0;

@@ -48,6 +48,8 @@ constexpr const char* kUsage = R"(usage: fleet-printer-sim [options]
   --map FILE             write ip, index, recording, serial, page count, mac, faults (TSV)
   --faults-map FILE      write one line per (printer, fault) (TSV)
   --stats                print rates every second (totals are always printed on exit)
+  --page-count-offset N  add N (may be negative; floor 0) to every page counter of every
+                         printer: two runs with different N give a controlled rise or drop
  faults (PCT = percent of printers affected, chosen from --seed):
   --loss PCT  --truncate PCT  --malformed PCT  --wrong-reqid PCT  --duplicate PCT
   --oversize PCT  --late MS [--late-pct PCT (default 100)]
@@ -84,6 +86,18 @@ uint64_t ParseUint(const std::string& opt, const std::string& v, uint64_t max) {
   unsigned long long n = std::strtoull(v.c_str(), &end, 10);
   if (v.empty() || *end || errno || n > max || v[0] == '-') {
     Die(opt + ": expected an integer 0-" + std::to_string(max) + ", got '" + v + "'");
+  }
+  return n;
+}
+
+int64_t ParseInt(const std::string& opt, const std::string& v) {
+  char* end = nullptr;
+  errno = 0;
+  long long n = std::strtoll(v.c_str(), &end, 10);
+  constexpr long long kLimit = 1000000000000LL;  // far beyond any page count
+  if (v.empty() || *end || errno || n < -kLimit || n > kLimit) {
+    Die(opt + ": expected an integer between -" + std::to_string(kLimit) + " and " +
+        std::to_string(kLimit) + ", got '" + v + "'");
   }
   return n;
 }
@@ -189,6 +203,7 @@ int main(int argc, char** argv) {
     else if (a == "--map") map_path = val();
     else if (a == "--faults-map") faults_path = val();
     else if (a == "--stats") stats = true;
+    else if (a == "--page-count-offset") opt.page_count_offset = ParseInt(a, val());
     else if (a == "--loss") fault = 0;
     else if (a == "--truncate") fault = 1;
     else if (a == "--malformed") fault = 2;

@@ -185,6 +185,30 @@ TEST(Fleet, VariesSerialMacAndPageCountPerPrinter) {
   EXPECT_EQ(h.fleet.SerialOf(h.fleet.printers()[2]), "ABC12345-00002");
 }
 
+TEST(Fleet, PageCountOffsetRaisesOrLowersEveryCounterSteadily) {
+  const std::vector<uint32_t> life1 = O("1.3.6.1.2.1.43.10.2.1.4.1.1");
+  const std::vector<uint32_t> life2 = O("1.3.6.1.2.1.43.10.2.1.4.1.2");
+  FleetOptions up;
+  up.page_count_offset = 250;
+  Harness u(up);
+  for (int poll = 0; poll < 3; ++poll) {  // not a fault: the same value at every poll
+    auto r = u.Ask(2, kVersion2c, kGetRequest, {life1, life2});
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].varbinds[0].integer, 1000 + 2 + 250);
+    EXPECT_EQ(r[0].varbinds[1].integer, 50 + 2 + 250);
+  }
+  EXPECT_EQ(u.fleet.PageCountOf(u.fleet.printers()[2], 0), 1252u);  // the map's page_count
+
+  FleetOptions down;
+  down.page_count_offset = -100;
+  Harness d(down);
+  auto r = d.Ask(1, kVersion2c, kGetRequest, {life1, life2});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].varbinds[0].integer, 1000 + 1 - 100);
+  EXPECT_EQ(r[0].varbinds[1].integer, 0);  // 50 + 1 - 100: floor 0
+  EXPECT_EQ(d.fleet.PageCountOf(d.fleet.printers()[1], 0), 901u);
+}
+
 TEST(Fleet, V1AndV2cErrors) {
   Harness h;
   auto r = h.Ask(0, kVersion1, kGetRequest, {O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.1.9.0")});

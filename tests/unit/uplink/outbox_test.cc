@@ -618,30 +618,31 @@ TEST(Outbox, FilesArePrivateWhateverTheUmask) {
   EXPECT_EQ(ModeOf(dir.db() + "-wal"), 0600u);
 }
 
-// A file SQLite cannot read is not a reason to stop delivering: it is moved aside (kept for
-// diagnosis), the caller is told in one sentence naming both files, and a new outbox starts.
-TEST(Outbox, GarbageFileIsQuarantinedAndANewOutboxStarts) {
+// Since 83886fb an unreadable file is moved aside (storage::QuarantineIfCorrupt) and a new outbox
+// started, with one notice saying so; the garbage is kept byte for byte for diagnosis.
+TEST(Outbox, GarbageFileIsMovedAsideWithANoticeAndANewOutboxStarts) {
   TempDir dir;
   fs::create_directories(dir.path() + "/state");
-  std::ofstream(dir.db()) << std::string(8192, 'g');
+  const std::string garbage(8192, 'g');
+  std::ofstream(dir.db()) << garbage;
   std::vector<std::string> notices;
   auto opened = Outbox::Open(dir.db(), {}, &notices);
   ASSERT_TRUE(opened.ok()) << opened.error().message;
-  auto stats = (*opened)->Stats();
-  ASSERT_TRUE(stats.ok());
-  EXPECT_EQ(stats->pending_reports, 0u);
-  EXPECT_EQ(stats->pending_meter_reads, 0u);
   ASSERT_EQ(notices.size(), 1u);
-  EXPECT_NE(notices[0].find(dir.db()), std::string::npos) << notices[0];
-  EXPECT_NE(notices[0].find(".corrupt-"), std::string::npos) << notices[0];
-  size_t aside = 0;
-  for (const auto& e : fs::directory_iterator(fs::path(dir.db()).parent_path())) {
-    if (e.path().filename().string().find(".corrupt-") != std::string::npos) {
-      ++aside;
-      EXPECT_EQ(fs::file_size(e.path()), 8192u);  // the bad file is kept as it was
+  EXPECT_EQ(notices[0].rfind("outbox DB: " + dir.db() + " is unreadable (", 0), 0u) << notices[0];
+  EXPECT_NE(notices[0].find("moved aside to " + dir.db()), std::string::npos) << notices[0];
+  std::vector<std::string> aside;
+  for (const auto& f : fs::directory_iterator(dir.path() + "/state")) {
+    const std::string name = f.path().filename().string();
+    if (name != "outbox.db" && name.rfind("outbox.db", 0) == 0 && !name.ends_with("-wal") &&
+        !name.ends_with("-shm")) {
+      aside.push_back(f.path().string());
     }
   }
-  EXPECT_EQ(aside, 1u);
+  ASSERT_EQ(aside.size(), 1u);
+  std::ifstream in(aside[0]);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), garbage);
+  EXPECT_FALSE(NextOk(**opened));  // a new, empty outbox
 }
 
 TEST(Outbox, NewerSchemaIsRefused) {
@@ -679,6 +680,246 @@ TEST(Outbox, ReadOnlyDirectoryIsAClearIoError) {
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.error().code, ErrorCode::kIo);
   EXPECT_NE(opened.error().message.find("Permission denied"), std::string::npos) << opened.error().message;
+}
+
+
+// --- Schema 2: events and meter-read flags -------------------------------------------------
+
+// The layout the outbox had before schema 2 (git show 83a72b8:uplink/outbox.cc, kMigrations[0]),
+// written by hand as that code left it: auto_vacuum, WAL, user_version 1.
+constexpr char kSchema1[] = R"sql(
+PRAGMA auto_vacuum = INCREMENTAL;
+PRAGMA journal_mode = WAL;
+CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE reports(
+  id INTEGER PRIMARY KEY,
+  agent_id TEXT NOT NULL,
+  sequence INTEGER NOT NULL UNIQUE,
+  idempotency_key TEXT NOT NULL,
+  body TEXT NOT NULL,
+  printers INTEGER NOT NULL,
+  meter_reads INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  quarantined INTEGER NOT NULL DEFAULT 0,
+  reason TEXT);
+CREATE TABLE meter_reads(
+  id INTEGER PRIMARY KEY,
+  printer_key TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  collected_at INTEGER NOT NULL,
+  lifetime_page_count INTEGER NOT NULL,
+  unit TEXT NOT NULL,
+  report_id INTEGER);
+CREATE INDEX meter_reads_by_report ON meter_reads(report_id, collected_at);
+CREATE TABLE printer_states(
+  id INTEGER PRIMARY KEY,
+  printer_key TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  json TEXT NOT NULL,
+  collected_at INTEGER NOT NULL,
+  report_id INTEGER);
+CREATE UNIQUE INDEX printer_states_one_pending ON printer_states(printer_key) WHERE report_id IS NULL;
+CREATE INDEX printer_states_by_report ON printer_states(report_id);
+CREATE TABLE scans(
+  id INTEGER PRIMARY KEY,
+  json TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  report_id INTEGER);
+PRAGMA user_version = 1;
+)sql";
+
+int64_t Ms(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+// Runs SQL on the file directly (the test's own connection); fails the test on an error.
+void Sql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+  const std::string text = message ? message : "";
+  sqlite3_free(message);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << text << "\n" << sql;
+}
+
+int64_t SqlInt(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  int64_t value = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    value = sqlite3_column_int64(stmt, 0);
+  } else {
+    ADD_FAILURE() << sqlite3_errmsg(db) << ": " << sql;
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return value;
+}
+
+ReportEvent SupplyLowEvent(const std::string& serial, Clock::time_point at) {
+  ReportEvent e;
+  e.type = "supply_low";
+  e.serial = serial;
+  e.ip = "10.0.0.7";
+  e.collected_at = FormatRfc3339(at);
+  e.supply_index = 1;
+  e.supply_type = "toner";
+  e.supply_color = "black";
+  e.supply_description = "Black Cartridge HP 89A";
+  e.level_percent = 8;
+  e.previous_level_percent = 61;
+  e.state = "low";
+  e.threshold_percent = 10;
+  return e;
+}
+
+// An outbox written by the schema-1 code (one report sent but not acknowledged, reads and a
+// state still pending) is migrated in place on open: nothing it held is lost or re-keyed, and it
+// takes events and flagged reads from then on.
+TEST(OutboxSchema2, Schema1FileIsMigratedKeepsItsReadsAndTakesEvents) {
+  TempDir dir;
+  fs::create_directories(fs::path(dir.db()).parent_path());
+  ASSERT_NO_FATAL_FAILURE(Sql(dir.db(), kSchema1));
+  const int64_t t_sent = Ms(kT0 - hours(2));
+  const int64_t t_pending = Ms(kT0 - hours(1));
+  const std::string sent_body =
+      R"({"agent_id":"agt_test","sequence":3,"idempotency_key":"agt_test-3","printers":[],)"
+      R"("meter_reads":[{"serial":"OLD1","lifetime_page_count":500}]})";
+  ASSERT_NO_FATAL_FAILURE(Sql(
+      dir.db(),
+      "INSERT INTO meta(k, v) VALUES('next_sequence', '4');"
+      "INSERT INTO reports(id, agent_id, sequence, idempotency_key, body, printers, meter_reads, "
+      "created_at, attempts) VALUES(7, 'agt_test', 3, 'agt_test-3', '" + sent_body + "', 0, 1, " +
+          std::to_string(t_sent) + ", 1);"
+      "INSERT INTO meter_reads(printer_key, serial, collected_at, lifetime_page_count, unit, "
+      "report_id) VALUES('serial:OLD1', 'OLD1', " + std::to_string(t_sent) + ", 500, 'impressions', 7);"
+      "INSERT INTO meter_reads(printer_key, serial, collected_at, lifetime_page_count, unit) VALUES"
+      "('serial:OLD1', 'OLD1', " + std::to_string(t_pending) + ", 540, 'impressions'),"
+      "('mac:00:11:22:33:44:55', '', " + std::to_string(t_pending) + ", 77, 'impressions');"
+      "INSERT INTO printer_states(printer_key, serial, json, collected_at) VALUES('serial:OLD1', "
+      "'OLD1', '{\"serial\":\"OLD1\",\"lifetime_page_count\":540}', " + std::to_string(t_pending) + ");"
+      "INSERT INTO scans(json, started_at) VALUES('{\"started_at\":\"then\"}', " +
+          std::to_string(t_pending) + ");"));
+
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  EXPECT_EQ(SqlInt(dir.db(), "PRAGMA user_version"), 2);
+  EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM pragma_table_info('meter_reads') WHERE name = 'flags'"), 1);
+  EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM events"), 0);
+  // The migrated reads get the empty flag, not NULL.
+  EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM meter_reads WHERE flags = ''"), 3);
+  OutboxStats stats = StatsOk(*outbox);
+  EXPECT_EQ(stats.pending_reports, 1u);
+  EXPECT_EQ(stats.pending_meter_reads, 2u);
+  EXPECT_EQ(stats.pending_states, 1u);
+
+  // The report that was in flight goes again first, byte for byte, same key.
+  auto in_flight = NextOk(*outbox);
+  ASSERT_TRUE(in_flight);
+  EXPECT_EQ(in_flight->id, 7);
+  EXPECT_EQ(in_flight->idempotency_key, "agt_test-3");
+  EXPECT_EQ(in_flight->body, sent_body);
+  ASSERT_TRUE(outbox->Acknowledge(in_flight->id).ok());
+
+  // A new scan with a flagged read and events, on top of what schema 1 left pending.
+  Printer back = MakePrinter("10.0.0.7", "OLD1", 120);
+  back.page_count_regression = PageCountRegression{540, FormatRfc3339(kT0 - hours(1)), 120,
+                                                   FormatRfc3339(kT0)};
+  ScanReport scan = MakeScan(kT0, {back});
+  ReportEvent backwards;
+  backwards.type = "page_count_backwards";
+  backwards.serial = "OLD1";
+  backwards.ip = "10.0.0.7";
+  backwards.collected_at = FormatRfc3339(kT0);
+  backwards.previous_count = 540;
+  backwards.previous_at = FormatRfc3339(kT0 - hours(1));
+  backwards.current_count = 120;
+  scan.events = {backwards, SupplyLowEvent("OLD1", kT0)};
+  AddOk(*outbox, scan);
+  stats = StatsOk(*outbox);
+  EXPECT_EQ(stats.pending_meter_reads, 3u);
+
+  auto next = NextOk(*outbox);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->sequence, 4);  // schema 1's next_sequence carried on
+  EXPECT_EQ(next->idempotency_key, "agt_test-4");
+  EXPECT_EQ(next->meter_reads, 3u);
+  const json body = json::parse(next->body);
+  ASSERT_EQ(body["meter_reads"].size(), 3u) << body.dump();
+  // Oldest first: the two schema-1 reads unflagged and unchanged, then the flagged new one.
+  EXPECT_EQ(body["meter_reads"][0]["serial"], "OLD1");
+  EXPECT_EQ(body["meter_reads"][0]["lifetime_page_count"], 540);
+  EXPECT_EQ(body["meter_reads"][0]["collected_at"], FormatRfc3339(kT0 - hours(1)));
+  EXPECT_FALSE(body["meter_reads"][0].contains("flags"));
+  EXPECT_EQ(body["meter_reads"][1]["serial"], "");
+  EXPECT_EQ(body["meter_reads"][1]["mac"], "00:11:22:33:44:55");
+  EXPECT_EQ(body["meter_reads"][1]["lifetime_page_count"], 77);
+  EXPECT_FALSE(body["meter_reads"][1].contains("flags"));
+  EXPECT_EQ(body["meter_reads"][2]["lifetime_page_count"], 120);
+  EXPECT_EQ(body["meter_reads"][2]["flags"], json::array({"page_count_backwards"}));
+  ASSERT_EQ(body["events"].size(), 2u) << body.dump();
+  EXPECT_EQ(body["events"][0]["event_id"], "OLD1/page_count_backwards/" + FormatRfc3339(kT0));
+  EXPECT_EQ(body["events"][0]["previous_lifetime_page_count"], 540);
+  EXPECT_EQ(body["events"][0]["lifetime_page_count"], 120);
+  EXPECT_EQ(body["events"][1]["event_id"], "OLD1/supply_low/" + FormatRfc3339(kT0) + "/1");
+  EXPECT_EQ(body["events"][1]["level_percent"], 8);
+  EXPECT_EQ(body["events"][1]["threshold_percent"], 10);
+  // The state replaced schema 1's pending one (one per printer).
+  ASSERT_EQ(body["printers"].size(), 1u);
+  EXPECT_EQ(body["printers"][0]["lifetime_page_count"], 120);
+  EXPECT_EQ(body["printers"][0]["page_count_backwards"]["previous"], 540);
+}
+
+// Events travel in exactly one report: the same report (same key, same events) until a 2xx,
+// then they are deleted and never sent again; a later scan's events go in the next report.
+TEST(OutboxSchema2, EventsAreDeliveredOnceAndDeletedAfterAcknowledge) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  ScanReport scan = MakeScan(kT0, {MakePrinter("10.0.0.7", "EV1", 1000)});
+  scan.events = {SupplyLowEvent("EV1", kT0)};
+  AddOk(*outbox, scan);
+  EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM events WHERE report_id IS NULL"), 1);
+
+  auto first = NextOk(*outbox);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(json::parse(first->body)["events"].size(), 1u);
+  EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM events WHERE report_id = " + std::to_string(first->id)), 1);
+  // A scan while the report is unacknowledged (its events wait for the next report).
+  ScanReport later = MakeScan(kT0 + minutes(15), {MakePrinter("10.0.0.7", "EV1", 1010)});
+  later.events = {SupplyLowEvent("EV1", kT0 + minutes(15))};
+  AddOk(*outbox, later);
+  auto retry = NextOk(*outbox);  // a failed send: the same report again
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(retry->id, first->id);
+  EXPECT_EQ(retry->body, first->body);
+
+  ASSERT_TRUE(outbox->Acknowledge(first->id).ok());
+  EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM events WHERE report_id = " + std::to_string(first->id)), 0);
+  EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM events"), 1);  // the later scan's
+
+  auto second = NextOk(*outbox);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->sequence, first->sequence + 1);
+  const json body = json::parse(second->body);
+  ASSERT_EQ(body["events"].size(), 1u) << body.dump();
+  EXPECT_EQ(body["events"][0]["event_id"], "EV1/supply_low/" + FormatRfc3339(kT0 + minutes(15)) + "/1");
+  ASSERT_TRUE(outbox->Acknowledge(second->id).ok());
+  EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM events"), 0);
+  EXPECT_FALSE(NextOk(*outbox));
+
+  // Restart: nothing comes back.
+  outbox.reset();
+  outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  EXPECT_FALSE(NextOk(*outbox));
 }
 
 }  // namespace
