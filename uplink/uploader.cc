@@ -17,16 +17,44 @@ std::string HeaderOr(const HttpResponse& r, const std::string& name, const std::
   return it == r.headers.end() ? dflt : it->second;
 }
 
+// At most `limit` bytes of `text` for one log line: control characters (newlines that would
+// forge log lines, terminal escapes) become '?', and a cut never splits a UTF-8 character.
+std::string LogSafe(const std::string& text, size_t limit) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 1;
+    if (out.size() + len > limit) break;
+    bool valid = i + len <= text.size() && (len == 1 ? c < 0x80 : true);
+    for (size_t k = 1; valid && k < len; ++k) {
+      valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    }
+    if (!valid) {
+      out += '?';
+      ++i;
+    } else if (len == 1) {
+      out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+      ++i;
+    } else {
+      out.append(text, i, len);
+      i += len;
+    }
+  }
+  return out;
+}
+
 // A short, log-safe excerpt of a response body for error messages: the cloud's JSON error when it
-// sent one, never more than 200 bytes.
+// sent one, never more than 200 bytes. A compromised or impostor cloud must not be able to write
+// lines into the agent's log through it.
 std::string Excerpt(const HttpResponse& r) {
   json j = json::parse(r.body, nullptr, false);
   if (j.is_object() && j.contains("error")) {
     std::string out = j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump();
     if (j.contains("message") && j["message"].is_string()) out += ": " + j["message"].get<std::string>();
-    return out.substr(0, 200);
+    return LogSafe(out, 200);
   }
-  return r.body.substr(0, 200);
+  return LogSafe(r.body, 200);
 }
 
 }  // namespace
