@@ -97,8 +97,7 @@ std::string LocalReadiness(const Printer& printer) {
 
 ScanJob::ScanJob(boost::asio::io_context& io, const config::Config& config,
                  const snmp::ProfileSet& profiles)
-    : io_(io),
-      config_(config),
+    : config_(config),
       engine_(std::make_unique<snmp::NetSnmpEngine>(io, EngineOptionsFrom(config))),
       scanner_(std::make_unique<snmp::Scanner>(*engine_, profiles, ScanOptionsFrom(config))) {}
 

@@ -49,7 +49,6 @@ class ScanJob {
   const snmp::EngineStats stats() const { return engine_->stats(); }
 
  private:
-  boost::asio::io_context& io_;
   const config::Config& config_;
   std::unique_ptr<snmp::NetSnmpEngine> engine_;
   std::unique_ptr<snmp::Scanner> scanner_;
