@@ -19,6 +19,8 @@
 
 #include "agent/core/printer.h"
 
+#include "agent/core/policy_rules.h"
+
 namespace fleet::agent {
 
 // The cloud's policy (docs/uplink-protocol.md, "The cloud's word").
@@ -51,8 +53,8 @@ Readiness AssessReadiness(const Printer& printer, const std::string& mps,
                           const std::string& cloud_qualification, const ReadinessPolicy& policy,
                           const std::string& agent_version);
 
-// Exposed for tests: the cloud's matching rules.
-bool ModelPatternMatches(std::string_view pattern, std::string_view text);
-int CompareAgentVersions(std::string_view a, std::string_view b);  // dotted numeric: <0, 0, >0
+// The cloud's matching rules (one implementation with the cloud emulator's).
+using fleet::CompareAgentVersions;
+using fleet::ModelPatternMatches;
 
 }  // namespace fleet::agent

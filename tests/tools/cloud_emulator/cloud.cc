@@ -1,5 +1,7 @@
 #include "tests/tools/cloud_emulator/cloud.h"
 
+#include "agent/core/policy_rules.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -222,46 +224,6 @@ std::optional<int64_t> OptionalCount(const json& object, const char* key, std::s
 }
 
 }  // namespace
-
-bool GlobMatch(std::string_view pattern, std::string_view text) {
-  // Iterative wildcard match with backtracking to the last '*'.
-  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (p < pattern.size() && lower(pattern[p]) == lower(text[t])) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
-int CompareVersions(std::string_view a, std::string_view b) {
-  // Each dot-separated component compares by its leading digits ("1.2.3-rc1" -> 1, 2, 3);
-  // missing components count as 0, so "1.2" == "1.2.0".
-  auto next = [](std::string_view& v) -> int64_t {
-    size_t dot = v.find('.');
-    std::string_view part = v.substr(0, dot);
-    v = dot == std::string_view::npos ? std::string_view() : v.substr(dot + 1);
-    int64_t number = 0;
-    std::from_chars(part.data(), part.data() + part.size(), number);
-    return number;
-  };
-  while (!a.empty() || !b.empty()) {
-    int64_t x = next(a), y = next(b);
-    if (x != y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
 
 HttpResponse Cloud::StoreFailure(const Error& error) {
   store_.Rollback();
@@ -575,8 +537,8 @@ std::string Cloud::Qualification(const PrinterRecord& printer, const std::string
     const json* match = nullptr;
     for (const json& model : models) {
       std::string pattern = model.value("pattern", "");
-      if (GlobMatch(pattern, printer.model) ||
-          GlobMatch(pattern, printer.manufacturer + " " + printer.model)) {
+      if (ModelPatternMatches(pattern, printer.model) ||
+          ModelPatternMatches(pattern, printer.manufacturer + " " + printer.model)) {
         match = &model;
         break;
       }
@@ -592,7 +554,7 @@ std::string Cloud::Qualification(const PrinterRecord& printer, const std::string
   }
   if (!printer.lifetime_page_count) return "Missing lifetime page count";
   std::string min_version = policy.value("min_agent_version", "");
-  if (!min_version.empty() && CompareVersions(agent_version, min_version) < 0) {
+  if (!min_version.empty() && CompareAgentVersions(agent_version, min_version) < 0) {
     return "Associated with an older fleet agent";
   }
   return "Eligible";

@@ -86,8 +86,5 @@ class Cloud {
   Faults faults_;
 };
 
-// Exposed for unit-style checks in tests of the emulator itself.
-bool GlobMatch(std::string_view pattern, std::string_view text);  // '*' only, case-insensitive
-int CompareVersions(std::string_view a, std::string_view b);       // dotted numeric: <0, 0, >0
 
 }  // namespace fleet::emulator
