@@ -314,6 +314,31 @@ TEST_F(EmulatorTest, MeterReadFlagsAreKeptAndListed) {
   EXPECT_EQ(e().AdminJson("/admin/stats")["meter_reads"], 2);
 }
 
+// The agent sends a serial-less printer's reads with `serial: ""` plus its mac or ip
+// (docs/uplink-protocol.md): accepted and kept in the stored report, not counted; with neither
+// it is a 400.
+TEST_F(EmulatorTest, MeterReadWithoutSerialIsKeptInTheReportNotCounted) {
+  auto [agent_id, token] = e().Activate();
+  json by_mac = Read("", "2026-11-24T01:00:00.000Z", 321);
+  by_mac["mac"] = "00:11:22:33:44:55";
+  json by_ip = Read("", "2026-11-24T01:00:00.000Z", 654);
+  by_ip["ip"] = "10.0.0.9";
+  HttpResult r = e().Report(token, MakeReport(agent_id, 1, {Printer("S1", "LaserJet", 7)},
+                                              {by_mac, by_ip, Read("S1", "2026-11-24T01:00:00.000Z", 7)}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(e().AdminJson("/admin/stats")["meter_reads"], 1);
+  EXPECT_EQ(e().AdminJson("/admin/meter-reads").size(), 1u);
+  json stored = e().AdminJson("/admin/reports?limit=1");
+  ASSERT_EQ(stored.size(), 1u);
+  json body = stored[0]["body"].is_string() ? json::parse(stored[0]["body"].get<std::string>())
+                                            : stored[0]["body"];
+  ASSERT_EQ(body["meter_reads"].size(), 3u) << body.dump();
+  EXPECT_EQ(body["meter_reads"][0]["mac"], "00:11:22:33:44:55");
+  HttpResult nobody = e().Report(token, MakeReport(agent_id, 2, {Printer("S1", "LaserJet", 8)},
+                                                   {Read("", "2026-11-24T02:00:00.000Z", 8)}));
+  EXPECT_EQ(nobody.status, 400) << nobody.body;
+}
+
 TEST_F(EmulatorTest, AdminPrintersHoldTheLatestStatePerSerial) {
   auto [agent_id, token] = e().Activate();
   json first = Printer("VNB5K20931", "HP LaserJet M404dn", 21877, "2026-11-24T01:33:25.004Z");

@@ -411,10 +411,14 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
       m.collected_at = StringMember(read, "collected_at");
       m.unit = StringMember(read, "unit");
       auto count = read.find("lifetime_page_count");
-      if (m.serial.empty() || m.collected_at.empty() || count == read.end() ||
+      // A printer without a serial: `serial: ""` plus the mac (or ip) it is keyed by.
+      const bool keyed = !m.serial.empty() || !StringMember(read, "mac").empty() ||
+                         !StringMember(read, "ip").empty();
+      if (!keyed || m.collected_at.empty() || count == read.end() ||
           !count->is_number_integer() || count->get<int64_t>() < 0) {
         return BadRequest(
-            "meter_reads[] need serial, collected_at and a non-negative lifetime_page_count");
+            "meter_reads[] need serial (or mac or ip), collected_at and a non-negative "
+            "lifetime_page_count");
       }
       m.lifetime_page_count = count->get<int64_t>();
       if (auto flags = read.find("flags"); flags != read.end() && !flags->is_null()) {
@@ -427,7 +431,8 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
           m.flags.push_back(f.get<std::string>());
         }
       }
-      reads.push_back(std::move(m));
+      // Like a printer without a serial: kept in the stored report, not counted or listed.
+      if (!m.serial.empty()) reads.push_back(std::move(m));
     }
   }
   std::vector<EventRecord> events;
