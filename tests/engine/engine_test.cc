@@ -877,6 +877,29 @@ TEST_F(EngineTest, SweepKeepsOnePacketOutstandingPerAddress) {
   for (size_t i = 1; i < t.size(); ++i) EXPECT_GE(Ms(t[i] - t[i - 1]), 140) << "packet " << i;
 }
 
+TEST_F(EngineTest, SweepSendsNoRetryAfterALateReply) {
+  // The reply comes 250 ms after the request, past the 100 ms timeout, while the retry waits for
+  // a token (2 packets/s): the address has answered, so the retry must never leave.
+  UdpPeer late("127.2.3.7", 17012, [](int sock, const sockaddr_in& from, const std::string& req,
+                                      int index) {
+    if (index != 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    SendTo(sock, from, MakeResponse(req, false));
+  });
+  ASSERT_TRUE(late.ok());
+  EngineOptions o;
+  o.timeout = 100ms;
+  o.retries = 1;
+  o.rate_limit_pps = 2;
+  auto engine = MakeEngine(o);
+  // 127.2.3.8 (nothing listens) keeps the sweep going until after the retry's token arrives.
+  auto out = RunSweep(io_, *engine->sweeper(), Range("127.2.3.7", 2), 17012, {V2c()});
+  ASSERT_EQ(out.hits.size(), 1u);
+  EXPECT_EQ(out.silent.size(), 1u);
+  EXPECT_EQ(late.count(), 1u);
+  EXPECT_EQ(engine->stats().packets_sent, 3u);  // .7 once, .8 twice
+}
+
 TEST_F(EngineTest, SweepObeysTheRateLimit) {
   UdpPeer sink("127.2.3.6", 17010);
   ASSERT_TRUE(sink.ok());
