@@ -747,21 +747,28 @@ std::vector<SweepTarget> Range(const char* first, uint32_t count, uint8_t first_
   return out;
 }
 
-SweepOutcome RunSweep(boost::asio::io_context& io, Sweeper& sweeper, std::vector<SweepTarget> t,
-                      uint16_t port, std::vector<Credential> credentials,
-                      std::chrono::milliseconds limit = 15s) {
-  SweepOutcome out;
+// Starts a sweep whose callbacks record into `out` (which must outlive the sweep).
+void StartSweep(Sweeper& sweeper, SweepOutcome& out, std::vector<SweepTarget> t, uint16_t port,
+                std::vector<Credential> credentials,
+                std::vector<Oid> oids = {O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.43.5.1.1.17.1")}) {
   sweeper.Start(
-      std::move(t), port, std::move(credentials),
-      {O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.43.5.1.1.17.1")},
-      [&](SweepHit h) { out.hits.push_back(std::move(h)); },
-      [&](uint32_t a, unsigned bad) {
+      std::move(t), port, std::move(credentials), std::move(oids),
+      [&out](SweepHit h) { out.hits.push_back(std::move(h)); },
+      [&out](uint32_t a, unsigned bad) {
         out.silent.push_back(a);
         out.undecodable += bad;
       },
-      [&] { ++out.done; });
+      [&out] { ++out.done; });
   EXPECT_EQ(out.done + out.hits.size() + out.silent.size(), 0u) << "callback ran inline";
-  RunUntil(io, [&] { return out.done > 0; }, limit);
+}
+
+SweepOutcome RunSweep(boost::asio::io_context& io, Sweeper& sweeper, std::vector<SweepTarget> t,
+                      uint16_t port, std::vector<Credential> credentials,
+                      std::vector<Oid> oids = {O("1.3.6.1.2.1.1.1.0"),
+                                               O("1.3.6.1.2.1.43.5.1.1.17.1")}) {
+  SweepOutcome out;
+  StartSweep(sweeper, out, std::move(t), port, std::move(credentials), std::move(oids));
+  RunUntil(io, [&] { return out.done > 0; });
   return out;
 }
 
@@ -805,16 +812,8 @@ TEST_F(EngineTest, SweepV1ErrorStatusIsAHitWithoutIdentification) {
   o.retries = 0;
   auto engine = MakeEngine(o);
   // A v1 agent answers noSuchName for the whole PDU when one OID is missing.
-  SweepOutcome out;
-  engine->sweeper()->Start(
-      Range(kSnmpdIp, 1), kSnmpdPort, {V1()}, {O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.4.1.99999.1.0")},
-      [&](SweepHit h) { out.hits.push_back(std::move(h)); },
-      [&](uint32_t a, unsigned bad) {
-        out.silent.push_back(a);
-        out.undecodable += bad;
-      },
-      [&] { ++out.done; });
-  RunUntil(io_, [&] { return out.done > 0; });
+  auto out = RunSweep(io_, *engine->sweeper(), Range(kSnmpdIp, 1), kSnmpdPort, {V1()},
+                      {O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.4.1.99999.1.0")});
   ASSERT_EQ(out.hits.size(), 1u);
   EXPECT_TRUE(out.hits[0].identification.empty());  // the device is asked again by a Session
   EXPECT_TRUE(out.silent.empty());
@@ -926,14 +925,7 @@ TEST_F(EngineTest, SweepCancelEndsAtOnceWithDone) {
   o.retries = 1;
   auto engine = MakeEngine(o);
   SweepOutcome out;
-  engine->sweeper()->Start(
-      Range("127.2.64.0", 16000), 17011, {V2c()}, {O("1.3.6.1.2.1.1.1.0")},
-      [&](SweepHit h) { out.hits.push_back(std::move(h)); },
-      [&](uint32_t a, unsigned bad) {
-        out.silent.push_back(a);
-        out.undecodable += bad;
-      },
-      [&] { ++out.done; });
+  StartSweep(*engine->sweeper(), out, Range("127.2.64.0", 16000), 17011, {V2c()});
   io_.restart();
   io_.run_for(50ms);
   const auto start = Clock::now();
