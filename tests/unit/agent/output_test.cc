@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "agent/table.h"
+#include "agent/cli/table.h"
 #include "uplink/scan_json.h"
 
 namespace fleet {

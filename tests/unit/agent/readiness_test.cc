@@ -1,5 +1,5 @@
-// MPS Express readiness (agent/readiness.h), supply thresholds and the comparison with the last
-// scan (agent/meter_check.h): table-driven, pure. The state test (page count backwards and supply
+// MPS Express readiness (agent/core/readiness.h), supply thresholds and the comparison with the last
+// scan (agent/core/meter_check.h): table-driven, pure. The state test (page count backwards and supply
 // replacement through a real state.db) is at the end.
 #include <gtest/gtest.h>
 
@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "agent/meter_check.h"
-#include "agent/readiness.h"
+#include "agent/core/meter_check.h"
+#include "agent/core/readiness.h"
 #include "agent/state/state_store.h"
 #include "uplink/scan_json.h"
 

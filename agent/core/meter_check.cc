@@ -1,4 +1,4 @@
-#include "agent/meter_check.h"
+#include "agent/core/meter_check.h"
 
 #include <set>
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "agent/core/scan_report.h"
-#include "agent/meter_check.h"
+#include "agent/core/meter_check.h"
 #include "config/config.h"
 #include "snmp/credential.h"
 #include "snmp/netsnmp_engine.h"
@@ -26,7 +26,7 @@ std::vector<snmp::Credential> ToSnmpCredentials(const config::Config& config);
 snmp::EngineOptions EngineOptionsFrom(const config::Config& config);
 snmp::ScanOptions ScanOptionsFrom(const config::Config& config);
 
-// supplies.* of the config (agent/meter_check.h).
+// supplies.* of the config (agent/core/meter_check.h).
 SupplyThresholds SupplyThresholdsFrom(const config::Config& config);
 
 // The MPS readiness the agent can tell on its own (PRODUCT.md qualification statuses).

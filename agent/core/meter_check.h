@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "agent/core/scan_report.h"
-#include "agent/state/state_store.h"
+#include "agent/core/inventory.h"
 
 namespace fleet::agent {
 

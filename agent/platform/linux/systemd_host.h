@@ -3,7 +3,7 @@
 // each call is a no-op, so the daemon never asks whether it runs under systemd.
 //
 // Signals are not the host's business on Linux: the daemon turns SIGTERM/SIGINT/SIGHUP into its
-// stop and reload paths through asio::signal_set (agent/daemon.h), so this class holds no
+// stop and reload paths through asio::signal_set (agent/daemon/daemon.h), so this class holds no
 // io_context. The watchdog period is read once, at construction (sd_watchdog_enabled: the
 // WATCHDOG_USEC the manager set, and WATCHDOG_PID when set must be this process).
 // Not thread-safe: the daemon's io_context thread.
@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/service_host.h"
+#include "agent/platform/service_host.h"
 
 namespace spdlog {
 class logger;

@@ -21,12 +21,12 @@
 #include <string>
 #include <vector>
 
-#include "agent/cloud.h"
-#include "agent/mps_commands.h"
-#include "agent/daemon.h"
-#include "agent/progress.h"
-#include "agent/scan_job.h"
-#include "agent/table.h"
+#include "agent/daemon/cloud.h"
+#include "agent/cli/mps_commands.h"
+#include "agent/daemon/daemon.h"
+#include "agent/cli/progress.h"
+#include "agent/daemon/scan_job.h"
+#include "agent/cli/table.h"
 #include "config/config.h"
 #include "snmp/profile.h"
 #include "uplink/scan_json.h"
@@ -117,7 +117,7 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
             report->addresses_scanned, report->responding, report->printers.size(),
             stats.packets_sent, report->duration_ms);
 
-  // Local state (agent/mps_commands.h): the inventory keeps every printer it ever read, and the
+  // Local state (agent/cli/mps_commands.h): the inventory keeps every printer it ever read, and the
   // cloud keeps hearing about the ones this scan did not reach (non-communicating).
   auto state = fleet::agent::OpenStateForScan(config, *log);
   const fleet::ScanReport to_upload = fleet::agent::RecordScanInState(
@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
       ->required();
   CLI::App* status = app.add_subcommand(
       "status", "Agent id, cloud reachability, outbox depth and age, last upload");
-  // The MPS protection commands (agent/mps_commands.h). Their --format shares args.format.
+  // The MPS protection commands (agent/cli/mps_commands.h). Their --format shares args.format.
   CLI::App* printers = app.add_subcommand("printers", "The local printer inventory");
   printers->require_subcommand(1);
   CLI::App* printers_list = printers->add_subcommand("list", "List the inventory with MPS state");
@@ -272,6 +272,6 @@ int main(int argc, char** argv) {
   }
   if (args.scan_once) return ScanOnce(*config, args, log);
 
-  // No one-shot flag: the daemon, in the foreground (agent/daemon.h, steps 3..9).
+  // No one-shot flag: the daemon, in the foreground (agent/daemon/daemon.h, steps 3..9).
   return fleet::agent::RunDaemon(args.config_path, std::move(*config), args.profiles_dir, log);
 }

@@ -1,4 +1,4 @@
-#include "agent/scan_schedule.h"
+#include "agent/daemon/scan_schedule.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "agent/systemd_host.h"
+#include "agent/platform/linux/systemd_host.h"
 
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>

@@ -1,6 +1,6 @@
-#include "agent/scan_job.h"
+#include "agent/daemon/scan_job.h"
 
-#include "agent/readiness.h"
+#include "agent/core/readiness.h"
 
 #include <chrono>
 #include <cstdlib>

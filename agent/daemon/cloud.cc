@@ -1,4 +1,4 @@
-#include "agent/cloud.h"
+#include "agent/daemon/cloud.h"
 
 #include <utility>  // before any Asio header
 
@@ -8,8 +8,8 @@
 
 #include <ostream>
 
-#include "agent/readiness.h"
-#include "agent/scan_job.h"
+#include "agent/core/readiness.h"
+#include "agent/daemon/scan_job.h"
 #include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
 #include "uplink/uploader.h"

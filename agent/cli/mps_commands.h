@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "agent/core/scan_report.h"
-#include "agent/meter_check.h"
-#include "agent/readiness.h"
+#include "agent/core/meter_check.h"
+#include "agent/core/readiness.h"
 #include "agent/state/state_store.h"
 #include "config/config.h"
 
@@ -28,7 +28,7 @@ namespace fleet::agent {
 std::string ManagedLabel(const std::string& mps);
 
 // `printers list` as an aligned table, and as a JSON array. READINESS uses the cloud's last
-// word: its policy and each printer's qualification (agent/readiness.h).
+// word: its policy and each printer's qualification (agent/core/readiness.h).
 std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entries,
                                  const ReadinessPolicy& policy = {});
 std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
@@ -60,7 +60,7 @@ int RunDeactivate(const config::Config& config, std::ostream& out, std::ostream&
 // used (a diagnostic scan still works without it).
 std::unique_ptr<state::StateStore> OpenStateForScan(const config::Config& config,
                                                     spdlog::logger& log);
-// Compares `scan` with the values stored before (agent/meter_check.h: supply events, page counts
+// Compares `scan` with the values stored before (agent/core/meter_check.h: supply events, page counts
 // gone backwards, flagged on the printers of `scan`), records it in `state` (when there is one)
 // and returns the report to upload: the scan plus the inventory printers it did not reach, as
 // non-communicating, so the cloud keeps them.

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/windows/windows_service.h"
+#include "agent/platform/windows/windows_service.h"
 
 namespace {
 

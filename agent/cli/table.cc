@@ -1,4 +1,4 @@
-#include "agent/table.h"
+#include "agent/cli/table.h"
 
 #include <algorithm>
 #include <cstdio>

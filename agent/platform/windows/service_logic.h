@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "agent/core/result.h"
-#include "agent/service_host.h"
+#include "agent/platform/service_host.h"
 
 namespace fleet::agent::windows {
 

@@ -1,4 +1,4 @@
-#include "agent/windows/service_logic.h"
+#include "agent/platform/windows/service_logic.h"
 
 #include <cassert>
 #include <cstdio>

@@ -1,6 +1,6 @@
 // The Windows service platform layer: runs the daemon under the Service Control Manager, and
 // installs / removes the service. The counterpart of the systemd host; the daemon sees only
-// ServiceHost and ServiceCallbacks (agent/service_host.h).
+// ServiceHost and ServiceCallbacks (agent/platform/service_host.h).
 //
 // Decisions (which control does what, which status to report, the recovery table, the command
 // line, the DACLs) live in service_logic.h and are unit-tested on Linux; this layer only moves
@@ -22,8 +22,8 @@
 #include <string_view>
 
 #include "agent/core/result.h"
-#include "agent/service_host.h"
-#include "agent/windows/service_logic.h"
+#include "agent/platform/service_host.h"
+#include "agent/platform/windows/service_logic.h"
 
 namespace fleet::agent::windows {
 

@@ -1,4 +1,4 @@
-#include "agent/windows/windows_service.h"
+#include "agent/platform/windows/windows_service.h"
 
 #ifdef _WIN32
 

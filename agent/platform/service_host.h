@@ -1,6 +1,6 @@
 // ServiceHost — what the daemon tells the service manager, and how the service manager's
 // requests reach the daemon. One interface, two platform layers: systemd (sd_notify, signals)
-// in agent/systemd_host.*, the Windows SCM in agent/windows/ (built with mingw-w64).
+// in agent/systemd_host.*, the Windows SCM in agent/platform/windows/ (built with mingw-w64).
 //
 // The daemon calls the notification methods from its io_context thread. A platform layer turns
 // the manager's requests into the two callbacks it was given (stop, reload), posted to that

@@ -42,9 +42,9 @@
 
 #include "agent/core/asio_scheduler.h"
 #include "agent/core/scan_report.h"
-#include "agent/scan_job.h"
-#include "agent/scan_schedule.h"
-#include "agent/service_host.h"
+#include "agent/daemon/scan_job.h"
+#include "agent/daemon/scan_schedule.h"
+#include "agent/platform/service_host.h"
 #include "config/config.h"
 #include "snmp/profile.h"
 #include "uplink/delivery.h"

@@ -1,4 +1,4 @@
-#include "agent/readiness.h"
+#include "agent/core/readiness.h"
 
 #include <cctype>
 #include <charconv>

@@ -1,4 +1,4 @@
-#include "agent/progress.h"
+#include "agent/cli/progress.h"
 
 #include <cstdio>
 #include <string>

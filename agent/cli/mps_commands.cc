@@ -1,4 +1,4 @@
-#include "agent/mps_commands.h"
+#include "agent/cli/mps_commands.h"
 
 #include <utility>  // before any Asio header
 
@@ -13,8 +13,8 @@
 #include <optional>
 #include <ostream>
 
-#include "agent/cloud.h"
-#include "agent/scan_job.h"
+#include "agent/daemon/cloud.h"
+#include "agent/daemon/scan_job.h"
 #include "uplink/identity.h"
 #include "uplink/outbox.h"
 #include "uplink/uploader.h"

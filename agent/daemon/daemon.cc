@@ -1,6 +1,6 @@
-#include "agent/daemon.h"
+#include "agent/daemon/daemon.h"
 
-#include "agent/meter_check.h"
+#include "agent/core/meter_check.h"
 
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
@@ -11,9 +11,9 @@
 #include <csignal>
 #include <cstdio>
 
-#include "agent/cloud.h"
+#include "agent/daemon/cloud.h"
 #include "agent/state/state_store.h"
-#include "agent/systemd_host.h"
+#include "agent/platform/linux/systemd_host.h"
 #include "uplink/identity.h"
 
 namespace fleet::agent {
