@@ -26,6 +26,9 @@
 #include <cstdint>
 
 #include "uplink/proxy.h"
+#ifdef _WIN32
+#include "uplink/windows_trust_store.h"
+#endif
 
 namespace fleet::uplink {
 
@@ -186,8 +189,18 @@ std::shared_ptr<HttpsTransport::Shared> BuildShared(HttpsTransportOptions option
       return fail(ErrorCode::kConfig,
                   "cannot load CA file " + o.ca_file + ": " + OpenSslErrors());
     }
-  } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-    return fail(ErrorCode::kTls, "cannot load the system trust store: " + OpenSslErrors());
+  } else {
+#ifdef _WIN32
+    // The system trust store of Windows is its ROOT certificate store (uplink/windows_trust_store.h).
+    if (std::string problem = LoadWindowsRootStore(ctx); !problem.empty()) {
+      return fail(ErrorCode::kTls, "cannot load the system trust store: " + problem +
+                                       "; set cloud.ca_file to the cloud's CA bundle");
+    }
+#else
+    if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+      return fail(ErrorCode::kTls, "cannot load the system trust store: " + OpenSslErrors());
+    }
+#endif
   }
   if (!o.client_cert.empty()) {
     if (SSL_CTX_use_certificate_chain_file(ctx, o.client_cert.c_str()) != 1) {
