@@ -27,6 +27,9 @@
 #include "agent/cli/progress.h"
 #include "agent/daemon/scan_job.h"
 #include "agent/cli/table.h"
+#ifdef _WIN32
+#include "agent/cli/windows_main.h"
+#endif
 #include "config/config.h"
 #include "snmp/profile.h"
 #include "uplink/scan_json.h"
@@ -50,11 +53,22 @@ struct Args {
   std::string activation_code;
   std::vector<std::string> remove_targets;  // printers remove TARGET...
   std::string task_id;                      // tasks show ID
+  // Windows service modes and the installer's step (agent/cli/windows_main.h).
+  bool install_service = false;
+  bool uninstall_service = false;
+  bool reload_service = false;
+  bool service = false;
+  bool init_config = false;
+  std::string cloud_url;
 };
 
 std::string DefaultProfilesDir() {
   if (const char* env = std::getenv("FLEET_PROFILES_DIR"); env && *env) return env;
+#ifdef _WIN32
+  return fleet::agent::WindowsProfilesDir(FLEET_DEFAULT_PROFILES_DIR);  // beside the exe
+#else
   return FLEET_DEFAULT_PROFILES_DIR;
+#endif
 }
 
 std::optional<fleet::config::Config> LoadOrReport(const std::string& path) {
@@ -213,6 +227,20 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json"}));
   CLI::App* deactivate = app.add_subcommand(
       "deactivate", "Deactivate this agent (refused while it holds MPS printers)");
+#ifdef _WIN32
+  app.add_flag("--install-service", args.install_service,
+               "Register the Windows service fleet-agent (elevated prompt)");
+  app.add_flag("--uninstall-service", args.uninstall_service,
+               "Stop and delete the Windows service; configuration and state stay");
+  app.add_flag("--reload-service", args.reload_service,
+               "Ask the running service to reload its configuration");
+  app.add_flag("--service", args.service, "Run as the Windows service (the SCM starts this)");
+  app.add_flag("--init-config", args.init_config,
+               "Write the example configuration if none exists, then activate (the MSI runs it)");
+  app.add_option("--cloud-url", args.cloud_url, "With --init-config: cloud.url of a new file");
+  app.add_option("--activation-code", args.activation_code,
+                 "With --init-config: activate with this code");
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -224,6 +252,19 @@ int main(int argc, char** argv) {
     std::cout << "fleet-agent " << FLEET_VERSION << "\n";
     return kExitOk;
   }
+#ifdef _WIN32
+  // Windows: %ProgramData%\fleet-agent\agent.yaml unless --config says otherwise.
+  if (args.config_path.empty()) args.config_path = fleet::agent::WindowsDefaultConfigPath();
+  if (args.install_service) return fleet::agent::InstallWindowsService(args.config_path);
+  if (args.uninstall_service) return fleet::agent::UninstallWindowsService();
+  if (args.reload_service) return fleet::agent::ReloadWindowsService();
+  if (args.init_config) {
+    return fleet::agent::InitWindowsConfig(args.config_path, args.cloud_url, args.activation_code);
+  }
+  // The daemon under the SCM: it loads the configuration itself and logs to files and the event
+  // log (nothing reads a service's stderr).
+  if (args.service) return fleet::agent::RunAsWindowsService(args.config_path, args.profiles_dir);
+#endif
   if (args.config_path.empty()) {
     std::cerr << "fleet-agent: --config FILE is required (see fleet-agent --help)\n";
     return kExitUsage;
