@@ -64,7 +64,11 @@ class FlushedRotatingSink final : public spdlog::sinks::base_sink<std::mutex> {
     inner_.flush();
   }
   void flush_() override { inner_.flush(); }
+  // logger::set_pattern hands each sink a formatter: the inner sink is the one that formats.
   void set_pattern_(const std::string& pattern) override { inner_.set_pattern(pattern); }
+  void set_formatter_(std::unique_ptr<spdlog::formatter> formatter) override {
+    inner_.set_formatter(std::move(formatter));
+  }
 
  private:
   spdlog::sinks::rotating_file_sink_st inner_;
