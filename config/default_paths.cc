@@ -1,6 +1,8 @@
 // Default paths of the configuration that depend on the platform.
 #include "config/config.h"
 
+#include "agent/core/platform.h"
+
 #ifdef _WIN32
 #include <shlobj.h>
 #include <windows.h>
@@ -23,7 +25,7 @@ const std::string& DefaultStateDir() {
       base = known;
     }
     CoTaskMemFree(known);
-    return (base / L"fleet-agent" / L"state").u8string();
+    return PathToUtf8(base / L"fleet-agent" / L"state");
   }();
   return dir;
 }

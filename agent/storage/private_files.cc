@@ -1,5 +1,7 @@
 #include "agent/storage/private_files.h"
 
+#include "agent/core/platform.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -20,10 +22,6 @@
 namespace fleet::storage {
 namespace {
 
-Error IoError(const std::string& what, int err) {
-  return MakeError(ErrorCode::kIo, what + ": " + std::strerror(err));
-}
-
 #ifdef _WIN32
 Error WinError(const std::string& what, DWORD err) {
   return MakeError(ErrorCode::kIo, what + ": " + std::system_category().message(static_cast<int>(err)) +
@@ -31,6 +29,10 @@ Error WinError(const std::string& what, DWORD err) {
 }
 
 std::wstring Wide(const std::string& utf8) { return std::filesystem::u8path(utf8).wstring(); }
+#else
+Error IoError(const std::string& what, int err) {
+  return MakeError(ErrorCode::kIo, what + ": " + std::strerror(err));
+}
 #endif
 
 }  // namespace
@@ -66,7 +68,7 @@ Result<void> WriteFileAtomically(const std::string& path, const std::string& con
   const HANDLE h = CreateFileW(temp.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS,
                                FILE_ATTRIBUTE_NORMAL, nullptr);
   if (h == INVALID_HANDLE_VALUE) {
-    return WinError("cannot create a file in " + std::filesystem::u8path(path).parent_path().u8string(),
+    return WinError("cannot create a file in " + PathToUtf8(std::filesystem::u8path(path).parent_path()),
                     GetLastError());
   }
   size_t done = 0;
