@@ -915,8 +915,11 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
     const std::string file_path = Resolve(*file);
     std::FILE* f = std::fopen(file_path.c_str(), "rb");
     if (f == nullptr) {
+      int open_errno = errno;
+      // Windows answers EACCES for a directory; say what it is on every platform.
+      if (std::error_code ec; std::filesystem::is_directory(file_path, ec)) open_errno = EISDIR;
       Error(file_pos, path + "." + file_key,
-            "cannot read " + Quote(file_path) + ": " + std::strerror(errno));
+            "cannot read " + Quote(file_path) + ": " + std::strerror(open_errno));
       bad = true;
       return std::nullopt;
     }

@@ -64,8 +64,8 @@ class StateStoreTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
     return s.ok() ? std::move(s.value()) : nullptr;
   }
-  std::string dir() const { return tmp_.path() + "/state"; }
-  std::string db_path() const { return dir() + "/state.db"; }
+  std::string dir() const { return (std::filesystem::path(tmp_.path()) / "state").string(); }
+  std::string db_path() const { return (std::filesystem::path(dir()) / "state.db").string(); }
 
   std::map<std::string, InventoryEntry> ByKey(StateStore& s) {
     auto list = s.List();
