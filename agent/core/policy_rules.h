@@ -1,5 +1,5 @@
 // The matching rules of the cloud's MPS Express policy, shared by the agent (which predicts the
-// cloud's qualification status, agent/readiness.h) and the cloud emulator (which applies it):
+// cloud's qualification status, agent/core/readiness.h) and the cloud emulator (which applies it):
 // one implementation, so the two cannot drift apart. Pure; thread-safe.
 #pragma once
 

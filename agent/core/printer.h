@@ -72,7 +72,7 @@ struct Printer {
   std::vector<Supply> supplies;
   std::vector<Counter> counters;  // lifetimeCount first, then the profile's counters
 
-  // Set when a scan read a lower lifetime count than the last one stored (agent/meter_check.h);
+  // Set when a scan read a lower lifetime count than the last one stored (agent/core/meter_check.h);
   // kept in the local state so the readiness view keeps showing it.
   std::optional<PageCountRegression> page_count_regression;
 
@@ -87,7 +87,7 @@ struct Printer {
   // Filled by the agent from the cloud's last word (issue 2/6); "none" until then.
   std::string mps = "none";
   std::string readiness;
-  std::string readiness_reason;  // why that status (agent/readiness.h), "" for Eligible
+  std::string readiness_reason;  // why that status (agent/core/readiness.h), "" for Eligible
 
   // Set when the device answered but a later step failed (walk aborted, hostile reply...).
   std::string error;

@@ -20,7 +20,7 @@ struct DeviceError {
 
 // Something the report tells the cloud besides the state: a supply crossing its low threshold
 // (replenishment), a supply replaced, a page count that went backwards. Shapes and rules:
-// docs/uplink-protocol.md, "Events"; raised by agent/meter_check.h.
+// docs/uplink-protocol.md, "Events"; raised by agent/core/meter_check.h.
 struct ReportEvent {
   std::string type;          // supply_low | supply_replaced | page_count_backwards
   std::string serial;        // "" for a printer without one (then mac or ip identify it)
@@ -54,7 +54,7 @@ struct ScanReport {
   std::vector<Printer> non_printers;   // answered SNMP, not printers
   std::vector<DeviceError> errors;     // per-device problems (auth refused, incomplete read)
   std::vector<std::string> warnings;   // scan-level (a host name that did not resolve...)
-  std::vector<ReportEvent> events;     // agent/meter_check.h, against the local state
+  std::vector<ReportEvent> events;     // agent/core/meter_check.h, against the local state
   bool cancelled = false;
 };
 

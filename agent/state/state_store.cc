@@ -295,12 +295,6 @@ std::string TaskStatus(const std::vector<TargetOutcome>& outcomes) {
 
 }  // namespace
 
-std::string InventoryKey(const Printer& printer) {
-  if (!printer.serial.empty()) return printer.serial;
-  if (!printer.mac.empty()) return "mac:" + Lower(printer.mac);
-  return "ip:" + printer.ip;
-}
-
 StateStore::StateStore(sqlite3* db, std::string path, Clock clock)
     : db_(db), path_(std::move(path)), clock_(std::move(clock)) {}
 

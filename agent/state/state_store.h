@@ -1,7 +1,7 @@
 // StateStore — the agent's durable local state: the printer inventory with each printer's MPS
 // state as the cloud last gave it, and the tasks that local commands recorded.
 //
-// It is what lets the agent protect MPS printers locally (PRODUCT.md): a managed or pending
+// It is what lets the agent protect MPS printers locally (docs/domain.md, "Protection"): a managed or pending
 // printer cannot be removed (`printers remove`), the agent cannot be deactivated while it holds
 // one, and a printer that drops out of the search criteria (or goes silent) stays in the
 // inventory as "non-communicating" and keeps being reported to the cloud. Nothing is ever
@@ -28,6 +28,7 @@
 
 #include "agent/core/printer.h"
 #include "agent/core/result.h"
+#include "agent/core/inventory.h"
 #include "agent/core/scan_report.h"
 
 struct sqlite3;
@@ -38,15 +39,6 @@ inline constexpr char kStateFile[] = "state.db";
 // The schema version this build writes; a file with a higher user_version is refused.
 inline constexpr int kStateSchemaVersion = 1;
 
-struct InventoryEntry {
-  std::string key;  // the serial, else "mac:<mac, lower case>", else "ip:<address>"
-  Printer last;     // the last values read (mps/readiness/communication mirror the fields below)
-  std::string first_seen, last_seen;  // RFC 3339; last_seen "" when never read by this agent
-  std::string communication;          // communicating|non-communicating
-  std::string non_communicating_since;  // RFC 3339, with "non-communicating"
-  std::string mps = "none";             // none|pending|managed (the cloud's word)
-  std::string qualification;            // the cloud's qualification status, "" when none given
-};
 
 struct TargetOutcome {
   std::string target;  // as the user typed it
@@ -68,9 +60,6 @@ struct MpsHeld {
   int pending = 0;
   int total() const { return managed + pending; }
 };
-
-// The inventory key of a printer record (see InventoryEntry::key).
-std::string InventoryKey(const Printer& printer);
 
 class StateStore {
  public:

@@ -24,7 +24,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/cloud.h"
+#include "agent/daemon/cloud.h"
 #include "agent/state/state_store.h"
 #include "tests/fuzz/fuzz_support.h"
 #include "uplink/backoff.h"

@@ -39,7 +39,7 @@ constexpr uint16_t kScanPort = 17261;
 constexpr uint16_t kDaemonPort = 17262;
 constexpr char kKyocera[] = "kyocera_ecosys_p3145dn";  // TK-3162 at 5 % in the recording
 
-// 1234567 -> "1,234,567" (agent/table.cc FormatCount).
+// 1234567 -> "1,234,567" (agent/cli/table.cc FormatCount).
 std::string Grouped(int64_t n) {
   std::string digits = std::to_string(n), out;
   for (size_t i = 0; i < digits.size(); ++i) {

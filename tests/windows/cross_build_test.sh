@@ -24,7 +24,7 @@ unset CFLAGS CXXFLAGS LDFLAGS CC CXX
 generator=()
 if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
 
-cmake -S "$root/agent/windows" -B "$build" "${generator[@]}" \
+cmake -S "$root/agent/platform/windows" -B "$build" "${generator[@]}" \
   -DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/mingw-w64-x86_64.cmake" \
   -DCMAKE_BUILD_TYPE=Release -DFLEET_WERROR="$werror" >"$build.configure.log" 2>&1 ||
   { cat "$build.configure.log"; exit 1; }

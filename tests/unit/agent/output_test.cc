@@ -1,10 +1,10 @@
-// Output formats of a scan: the JSON document (PRODUCT.md schema) and the human table.
+// Output formats of a scan: the JSON document (docs/cli.md schema) and the human table.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "agent/table.h"
+#include "agent/cli/table.h"
 #include "uplink/scan_json.h"
 
 namespace fleet {

@@ -1,7 +1,7 @@
 // The daemon's scan schedule in virtual time (ManualScheduler): the first scan soon after start,
 // intervals within the jitter bounds, never two scans at once (an overrun delays the next scan,
 // reported once per run of overruns), and the cloud's interval bounded and applied.
-#include "agent/scan_schedule.h"
+#include "agent/daemon/scan_schedule.h"
 
 #include <gtest/gtest.h>
 

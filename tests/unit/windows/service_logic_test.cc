@@ -1,7 +1,7 @@
 // The Windows service layer's pure logic, tested on Linux: control decisions, the status
 // sequence, WindowsServiceHost with a recording reporter (including the SCM-thread / daemon-thread
 // hand-off), the recovery table, command-line quoting, paths, DACLs, UTF-8 <-> UTF-16.
-#include "agent/windows/service_logic.h"
+#include "agent/platform/windows/service_logic.h"
 
 #include <gtest/gtest.h>
 

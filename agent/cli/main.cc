@@ -1,0 +1,277 @@
+// fleet-agent: the composition root. Numbered start-up steps, one place (STYLE.md "Daemon main"):
+//   1. arguments  2. config  3. printer profiles  4. components  5. signals  6. run  7. exit code.
+// Exit codes (docs/cli.md): 0 success, 1 runtime failure, 2 bad usage or invalid configuration,
+// 3 partial success.
+#include <utility>  // before any Asio header (Boost 1.74 + GCC 12)
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/daemon/cloud.h"
+#include "agent/cli/mps_commands.h"
+#include "agent/daemon/daemon.h"
+#include "agent/cli/progress.h"
+#include "agent/daemon/scan_job.h"
+#include "agent/cli/table.h"
+#include "config/config.h"
+#include "snmp/profile.h"
+#include "uplink/scan_json.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitPartial = 3;
+
+struct Args {
+  std::string config_path;
+  bool version = false;
+  bool check_config = false;
+  bool print_config = false;
+  bool scan_once = false;
+  bool upload = false;
+  std::string format = "table";
+  std::string profiles_dir;
+  std::string activation_code;
+  std::vector<std::string> remove_targets;  // printers remove TARGET...
+  std::string task_id;                      // tasks show ID
+};
+
+std::string DefaultProfilesDir() {
+  if (const char* env = std::getenv("FLEET_PROFILES_DIR"); env && *env) return env;
+  return FLEET_DEFAULT_PROFILES_DIR;
+}
+
+std::optional<fleet::config::Config> LoadOrReport(const std::string& path) {
+  fleet::config::LoadResult loaded = fleet::config::LoadConfigFile(path);
+  if (!loaded.errors.empty()) {
+    for (const auto& e : loaded.errors) std::cerr << e.ToString() << "\n";
+    std::cerr << path << ": " << loaded.errors.size() << " error(s)\n";
+    return std::nullopt;
+  }
+  // Every command, --check-config and the daemon's start say it (secrets others can read).
+  for (const auto& w : loaded.warnings) std::cerr << "fleet-agent: warning: " << w << "\n";
+  return std::move(loaded.config);
+}
+
+int ScanOnce(const fleet::config::Config& config, const Args& args,
+             const std::shared_ptr<spdlog::logger>& log) {
+  // 3. printer profiles
+  auto profiles = fleet::snmp::ProfileSet::LoadFromDirectory(args.profiles_dir);
+  if (!profiles.ok()) {
+    std::cerr << "fleet-agent: cannot load printer profiles from " << args.profiles_dir << ": "
+              << profiles.error().message
+              << "\n  (set --profiles-dir or FLEET_PROFILES_DIR to the profiles directory)\n";
+    return kExitFailure;
+  }
+
+  // 4. components
+  boost::asio::io_context io;
+  fleet::agent::ScanJob job(io, config, *profiles);
+  fleet::agent::ProgressBar bar(isatty(STDERR_FILENO) == 1);
+
+  // 5. signals: the first SIGINT/SIGTERM cancels the sweep and prints what was read so far.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    log->warn("signal={} cancelling the scan", signo);
+    job.Cancel();
+  });
+
+  // 6. run
+  std::optional<fleet::ScanReport> report;
+  job.Start(
+      [&](fleet::ScanReport r) {
+        report = std::move(r);
+        // Sessions may still hold socket waits (SNMPv3 keeps its engine state per session), so
+        // the loop would not run dry by itself: the scan is over, stop it.
+        io.stop();
+      },
+      [&](const fleet::snmp::ScanProgress& p) { bar.Update(p.done, p.total, p.responding, p.printers); });
+  io.run();
+  bar.Finish();
+
+  if (!report) {
+    std::cerr << "fleet-agent: the scan ended without a result\n";
+    return kExitFailure;
+  }
+  for (const auto& w : report->warnings) log->warn("{}", w);
+  for (const auto& e : report->errors) log->warn("printer={} error={} {}", e.ip, e.kind, e.message);
+  const auto stats = job.stats();
+  log->info("scan done addresses={} responding={} printers={} packets_sent={} ms={}",
+            report->addresses_scanned, report->responding, report->printers.size(),
+            stats.packets_sent, report->duration_ms);
+
+  // Local state (agent/cli/mps_commands.h): the inventory keeps every printer it ever read, and the
+  // cloud keeps hearing about the ones this scan did not reach (non-communicating).
+  auto state = fleet::agent::OpenStateForScan(config, *log);
+  const fleet::ScanReport to_upload = fleet::agent::RecordScanInState(
+      state.get(), *report, fleet::agent::SupplyThresholdsFrom(config), *log);
+
+  // The cloud's word: fresh from this upload, else whatever it said last (the diagnostic scan
+  // shows each printer's MPS state and readiness as the cloud last gave them).
+  bool upload_ok = true;
+  std::optional<std::string> cloud_word;
+  if (args.upload && !report->cancelled) {
+    fleet::agent::UploadOutcome up = fleet::agent::UploadScan(config, to_upload, *log);
+    upload_ok = up.ok;
+    cloud_word = up.cloud_word;
+    if (up.ok) {
+      log->info("{}", up.message);
+    } else {
+      std::cerr << "fleet-agent: --upload: " << up.message << "\n";
+    }
+  } else if (std::filesystem::exists(fleet::agent::OutboxPath(config))) {
+    std::vector<std::string> notices;
+    auto outbox = fleet::uplink::Outbox::Open(fleet::agent::OutboxPath(config), {}, &notices);
+    for (const auto& n : notices) log->error("{}", n);
+    if (outbox.ok()) {
+      if (auto word = outbox.value()->LoadCloudWord(); word.ok() && word.value()) {
+        cloud_word = *word.value();
+      }
+    }
+  }
+  if (cloud_word) {
+    fleet::agent::ApplyCloudWord(*cloud_word, *report);
+    fleet::agent::ApplyCloudWordToState(state.get(), *cloud_word, *log);
+  }
+
+  if (args.format == "json") {
+    std::cout << fleet::uplink::ScanReportToJson(*report) << "\n";
+  } else {
+    std::cout << fleet::agent::FormatScanTable(*report);
+  }
+  std::cout.flush();
+
+  // 7. exit code
+  if (report->cancelled) return kExitFailure;
+  if (!upload_ok) return kExitFailure;
+  // A device that refused every credential or could not be read completely is a target that
+  // failed: the inventory is partial, and scripts should notice.
+  if (!report->errors.empty()) return kExitPartial;
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // 1. arguments
+  Args args;
+  args.profiles_dir = DefaultProfilesDir();
+  CLI::App app{"fleet-agent: on-premises printer fleet agent", "fleet-agent"};
+  app.add_flag("--version", args.version, "Print the version and exit");
+  app.add_option("--config", args.config_path, "Configuration file (YAML)");
+  app.add_flag("--check-config", args.check_config, "Validate the configuration and exit");
+  app.add_flag("--print-config", args.print_config,
+               "Print the effective configuration, secrets redacted");
+  app.add_flag("--scan-once", args.scan_once, "Sweep the search criteria once and print printers");
+  app.add_option("--format", args.format, "Output format of --scan-once")
+      ->check(CLI::IsMember({"table", "json"}));
+  app.add_flag("--upload", args.upload, "With --scan-once: send the result to the cloud");
+  app.add_option("--profiles-dir", args.profiles_dir, "Printer profile directory");
+  CLI::App* activate =
+      app.add_subcommand("activate", "Exchange an activation code for this agent's credential");
+  activate->add_option("--code", args.activation_code, "Activation code from the fleet cloud")
+      ->required();
+  CLI::App* status = app.add_subcommand(
+      "status", "Agent id, cloud reachability, outbox depth and age, last upload");
+  // The MPS protection commands (agent/cli/mps_commands.h). Their --format shares args.format.
+  CLI::App* printers = app.add_subcommand("printers", "The local printer inventory");
+  printers->require_subcommand(1);
+  CLI::App* printers_list = printers->add_subcommand("list", "List the inventory with MPS state");
+  printers_list->add_option("--format", args.format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}));
+  CLI::App* printers_readiness = printers->add_subcommand(
+      "readiness",
+      "MPS Express readiness per printer: status, why, and the remedy for each status");
+  printers_readiness->add_option("--format", args.format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}));
+  CLI::App* printers_remove = printers->add_subcommand(
+      "remove", "Remove printers from the inventory (MPS printers are refused)");
+  printers_remove->add_option("TARGET", args.remove_targets, "Serial number or IP address")
+      ->required();
+  CLI::App* tasks = app.add_subcommand("tasks", "Tasks recorded by local commands");
+  tasks->require_subcommand(1);
+  CLI::App* tasks_show = tasks->add_subcommand("show", "Show a task and its per-printer results");
+  tasks_show->add_option("ID", args.task_id, "Task ID")->required();
+  tasks_show->add_option("--format", args.format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}));
+  CLI::App* deactivate = app.add_subcommand(
+      "deactivate", "Deactivate this agent (refused while it holds MPS printers)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+
+  if (args.version) {
+    std::cout << "fleet-agent " << FLEET_VERSION << "\n";
+    return kExitOk;
+  }
+  if (args.config_path.empty()) {
+    std::cerr << "fleet-agent: --config FILE is required (see fleet-agent --help)\n";
+    return kExitUsage;
+  }
+  if (args.upload && !args.scan_once) {
+    std::cerr << "fleet-agent: --upload only goes with --scan-once\n";
+    return kExitUsage;
+  }
+
+  // 2. config
+  auto config = LoadOrReport(args.config_path);
+  if (!config) return kExitUsage;
+  if (args.upload && config->cloud.url.empty()) {
+    std::cerr << "fleet-agent: --upload: cloud.url is not set in " << args.config_path
+              << "; set it to the fleet cloud's https:// URL\n";
+    return kExitUsage;
+  }
+
+  auto log = spdlog::stderr_color_mt("agent");
+  log->set_level(spdlog::level::from_str(config->log.level));
+  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %n: %v");
+
+  if (activate->parsed()) return fleet::agent::RunActivate(*config, args.activation_code, std::cout, *log);
+  if (status->parsed()) return fleet::agent::RunStatus(*config, std::cout, *log);
+  if (printers_list->parsed()) {
+    return fleet::agent::RunPrintersList(*config, args.format, std::cout, std::cerr);
+  }
+  if (printers_readiness->parsed()) {
+    return fleet::agent::RunPrintersReadiness(*config, args.format, std::cout, std::cerr);
+  }
+  if (printers_remove->parsed()) {
+    return fleet::agent::RunPrintersRemove(*config, args.remove_targets, std::cout, std::cerr);
+  }
+  if (tasks_show->parsed()) {
+    return fleet::agent::RunTasksShow(*config, args.task_id, args.format, std::cout, std::cerr);
+  }
+  if (deactivate->parsed()) return fleet::agent::RunDeactivate(*config, std::cout, std::cerr, *log);
+
+  if (args.check_config) {
+    std::cout << args.config_path << ": configuration is valid\n";
+    return kExitOk;
+  }
+  if (args.print_config) {
+    std::cout << fleet::config::PrintConfig(*config);
+    return kExitOk;
+  }
+  if (args.scan_once) return ScanOnce(*config, args, log);
+
+  // No one-shot flag: the daemon, in the foreground (agent/daemon/daemon.h, steps 3..9).
+  return fleet::agent::RunDaemon(args.config_path, std::move(*config), args.profiles_dir, log);
+}

@@ -1,0 +1,492 @@
+#include "agent/cli/mps_commands.h"
+
+#include <utility>  // before any Asio header
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <ostream>
+
+#include "agent/daemon/cloud.h"
+#include "agent/daemon/scan_job.h"
+#include "uplink/identity.h"
+#include "uplink/outbox.h"
+#include "uplink/uploader.h"
+
+namespace fleet::agent {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitPartial = 3;
+
+// Device strings are untrusted bytes: no control characters reach the terminal.
+std::string Printable(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) out.push_back(c >= 0x20 && c != 0x7f ? static_cast<char>(c) : ' ');
+  return out;
+}
+
+size_t Width(const std::string& s) {
+  size_t w = 0;
+  for (unsigned char c : s) w += (c & 0xC0) != 0x80 ? 1 : 0;
+  return w;
+}
+
+std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], Width(row[i]));
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - Width(row[i]) + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+Readiness Assess(const state::InventoryEntry& e, const ReadinessPolicy& policy) {
+  return AssessReadiness(e.last, e.mps, e.qualification, policy, FLEET_VERSION);
+}
+
+// "backwards: 5400 -> 1200 (detected ...)" for a count that went down, else "".
+std::string MeterText(const Printer& p) {
+  if (!p.page_count_regression) return "";
+  const PageCountRegression& r = *p.page_count_regression;
+  return "page count went backwards: " + std::to_string(r.previous) + " -> " +
+         std::to_string(r.current) + " (" + r.detected_at + ")";
+}
+
+json MeterJson(const Printer& p) {
+  if (!p.page_count_regression) return nullptr;
+  const PageCountRegression& r = *p.page_count_regression;
+  return json{{"previous", r.previous},
+              {"previous_at", r.previous_at},
+              {"current", r.current},
+              {"detected_at", r.detected_at}};
+}
+
+// The cloud's last word, kept in the outbox; nullopt when there is none (never uploaded).
+std::optional<std::string> LastCloudWord(const config::Config& config) {
+  if (!std::filesystem::exists(OutboxPath(config))) return std::nullopt;
+  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config));
+  if (!outbox.ok()) return std::nullopt;
+  auto word = outbox.value()->LoadCloudWord();
+  if (!word.ok() || !word.value()) return std::nullopt;
+  return *word.value();
+}
+
+ReadinessPolicy LastPolicy(const config::Config& config) {
+  auto word = LastCloudWord(config);
+  return word ? PolicyFromCloudWord(*word) : ReadinessPolicy{};
+}
+
+std::string StatusText(const std::string& status) {
+  std::string s = status;
+  std::replace(s.begin(), s.end(), '_', ' ');
+  return s;
+}
+
+std::string ResultText(const std::string& result) {
+  return result == "not_found" ? "not found" : result;
+}
+
+std::string Dump(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace); }
+
+std::unique_ptr<state::StateStore> OpenOrReport(const config::Config& config, std::ostream& err) {
+  std::vector<std::string> notices;
+  auto store = state::StateStore::Open(config.agent.state_dir, {}, &notices);
+  for (const auto& n : notices) err << "fleet-agent: " << n << "\n";
+  if (!store.ok()) {
+    err << "fleet-agent: cannot open the local state in " << config.agent.state_dir << ": "
+        << store.error().message << "\n";
+    return nullptr;
+  }
+  return std::move(store.value());
+}
+
+std::string HeldText(int managed, int pending) {
+  const int total = managed + pending;
+  return std::to_string(total) + " MPS Express printer" + (total == 1 ? "" : "s") + " (" +
+         std::to_string(managed) + " managed, " + std::to_string(pending) + " pending)";
+}
+
+// Records the refusal as a task (best effort: the refusal stands whether or not it is recorded).
+void RefuseDeactivation(state::StateStore& store, const std::string& reason, std::ostream& err) {
+  err << "fleet-agent: deactivate: refused: " << reason << "\n";
+  auto task = store.RecordTask("agent.deactivate", "failed",
+                               {state::TargetOutcome{"agent", "", "refused", reason}});
+  if (task.ok()) err << "task " << task->id << ": failed (details: fleet-agent tasks show " << task->id << ")\n";
+}
+
+}  // namespace
+
+std::string ManagedLabel(const std::string& mps) {
+  if (mps == "managed") return "MPS Express";
+  if (mps == "pending") return "Pending MPS Express";
+  return "";
+}
+
+std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entries,
+                                 const ReadinessPolicy& policy) {
+  std::vector<std::vector<std::string>> rows = {{"IP", "SERIAL", "MANUFACTURER", "MODEL", "PAGES",
+                                                 "COMMUNICATION", "LAST SEEN", "MANAGED",
+                                                 "READINESS", "METER"}};
+  for (const auto& e : entries) {
+    const Printer& p = e.last;
+    std::string communication = e.communication;
+    if (!e.non_communicating_since.empty()) communication += " since " + e.non_communicating_since;
+    rows.push_back({Printable(p.ip.empty() ? "-" : p.ip), Printable(p.serial.empty() ? e.key : p.serial),
+                    Printable(p.manufacturer), Printable(p.model),
+                    p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "-",
+                    communication, e.last_seen.empty() ? "never" : e.last_seen, ManagedLabel(e.mps),
+                    Printable(Assess(e, policy).status),
+                    p.page_count_regression ? "BACKWARDS" : ""});
+  }
+  std::string out = Table(rows);
+  out += std::to_string(entries.size()) + " printer(s) in the inventory\n";
+  return out;
+}
+
+std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
+                            const ReadinessPolicy& policy) {
+  json list = json::array();
+  for (const auto& e : entries) {
+    const Printer& p = e.last;
+    list.push_back({{"key", e.key},
+                    {"ip", p.ip},
+                    {"serial", p.serial},
+                    {"manufacturer", p.manufacturer},
+                    {"model", p.model},
+                    {"firmware", p.firmware},
+                    {"lifetime_page_count",
+                     p.lifetime_page_count ? json(*p.lifetime_page_count) : json(nullptr)},
+                    {"mac", p.mac},
+                    {"hostname", p.hostname},
+                    {"communication", e.communication},
+                    {"non_communicating_since", e.non_communicating_since},
+                    {"first_seen", e.first_seen},
+                    {"last_seen", e.last_seen},
+                    {"mps", e.mps},
+                    {"managed", ManagedLabel(e.mps)},
+                    {"readiness", Assess(e, policy).status},
+                    {"page_count_backwards", MeterJson(p)}});
+  }
+  return Dump(list);
+}
+
+std::string FormatReadinessView(const std::vector<state::InventoryEntry>& entries,
+                                const ReadinessPolicy& policy) {
+  std::vector<std::vector<std::string>> rows = {
+      {"IP", "SERIAL", "MODEL", "PAGES", "READINESS", "WHY"}};
+  std::map<std::string, int> by_status;
+  std::vector<std::string> meter_lines;
+  for (const auto& e : entries) {
+    const Printer& p = e.last;
+    const Readiness r = Assess(e, policy);
+    ++by_status[r.status];
+    const std::string serial = Printable(p.serial.empty() ? e.key : p.serial);
+    rows.push_back({Printable(p.ip.empty() ? "-" : p.ip), serial,
+                    Printable(p.model.empty() ? "-" : p.model),
+                    p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "-",
+                    r.status, Printable(r.reason.empty() ? "-" : r.reason)});
+    if (p.page_count_regression) meter_lines.push_back("  " + serial + ": " + MeterText(p));
+  }
+  std::string out = Table(rows);
+  out += std::to_string(by_status["Eligible"]) + " of " + std::to_string(entries.size()) +
+         " printer(s) can be added to MPS Express";
+  if (!policy.known) out += " (no policy from the cloud yet: model and page limits not checked)";
+  out += "\n";
+  bool header = false;
+  for (const std::string& status : ReadinessStatuses()) {
+    auto n = by_status.find(status);
+    if (n == by_status.end()) continue;
+    if (!header) out += "\nWhat to do:\n";
+    header = true;
+    out += "  " + status + " (" + std::to_string(n->second) + "): " +
+           std::string(ReadinessRemedy(status)) + "\n";
+  }
+  if (!meter_lines.empty()) {
+    out += "\nMeter-read integrity (the page count must never go down; a board swap or a reset "
+           "needs a note to the MPS partner before the next bill):\n";
+    for (const auto& line : meter_lines) out += line + "\n";
+  }
+  return out;
+}
+
+std::string ReadinessToJson(const std::vector<state::InventoryEntry>& entries,
+                            const ReadinessPolicy& policy) {
+  json list = json::array();
+  for (const auto& e : entries) {
+    const Printer& p = e.last;
+    const Readiness r = Assess(e, policy);
+    list.push_back({{"key", e.key},
+                    {"ip", p.ip},
+                    {"serial", p.serial},
+                    {"manufacturer", p.manufacturer},
+                    {"model", p.model},
+                    {"lifetime_page_count",
+                     p.lifetime_page_count ? json(*p.lifetime_page_count) : json(nullptr)},
+                    {"mps", e.mps},
+                    {"readiness", r.status},
+                    {"reason", r.reason},
+                    {"remedy", std::string(ReadinessRemedy(r.status))},
+                    {"page_count_backwards", MeterJson(p)}});
+  }
+  return Dump(json{{"policy_known", policy.known}, {"printers", list}});
+}
+
+std::string FormatTask(const state::Task& task) {
+  std::string out = "task " + std::to_string(task.id) + ": " + task.kind + ", created " +
+                    task.created_at + ", " + StatusText(task.status) + "\n";
+  std::vector<std::vector<std::string>> rows = {{"TARGET", "PRINTER", "RESULT", "REASON"}};
+  for (const auto& o : task.outcomes) {
+    rows.push_back({Printable(o.target), o.key.empty() ? "-" : Printable(o.key), ResultText(o.result),
+                    Printable(o.reason)});
+  }
+  return out + Table(rows);
+}
+
+std::string TaskToJson(const state::Task& task) {
+  json outcomes = json::array();
+  for (const auto& o : task.outcomes) {
+    outcomes.push_back({{"target", o.target}, {"key", o.key}, {"result", o.result}, {"reason", o.reason}});
+  }
+  return Dump(json{{"id", task.id},
+                   {"kind", task.kind},
+                   {"created_at", task.created_at},
+                   {"status", task.status},
+                   {"outcomes", outcomes}});
+}
+
+int RunPrintersList(const config::Config& config, const std::string& format, std::ostream& out,
+                    std::ostream& err) {
+  auto store = OpenOrReport(config, err);
+  if (!store) return kExitFailure;
+  auto entries = store->List();
+  if (!entries.ok()) {
+    err << "fleet-agent: printers list: " << entries.error().message << "\n";
+    return kExitFailure;
+  }
+  const ReadinessPolicy policy = LastPolicy(config);
+  out << (format == "json" ? InventoryToJson(*entries, policy) + "\n"
+                           : FormatInventoryTable(*entries, policy));
+  return kExitOk;
+}
+
+int RunPrintersReadiness(const config::Config& config, const std::string& format,
+                         std::ostream& out, std::ostream& err) {
+  auto store = OpenOrReport(config, err);
+  if (!store) return kExitFailure;
+  auto entries = store->List();
+  if (!entries.ok()) {
+    err << "fleet-agent: printers readiness: " << entries.error().message << "\n";
+    return kExitFailure;
+  }
+  const ReadinessPolicy policy = LastPolicy(config);
+  out << (format == "json" ? ReadinessToJson(*entries, policy) + "\n"
+                           : FormatReadinessView(*entries, policy));
+  return kExitOk;
+}
+
+int RunPrintersRemove(const config::Config& config, const std::vector<std::string>& targets,
+                      std::ostream& out, std::ostream& err) {
+  if (targets.empty()) {
+    err << "fleet-agent: printers remove: name at least one printer (serial or IP address)\n";
+    return kExitUsage;
+  }
+  auto store = OpenOrReport(config, err);
+  if (!store) return kExitFailure;
+  auto task = store->RemovePrinters(targets);
+  if (!task.ok()) {
+    err << "fleet-agent: printers remove: " << task.error().message << " (nothing was removed)\n";
+    return kExitFailure;
+  }
+  int removed = 0, refused = 0, not_found = 0;
+  for (const auto& o : task->outcomes) {
+    out << Printable(o.target) << ": " << ResultText(o.result) << ": " << Printable(o.reason) << "\n";
+    removed += o.result == "removed";
+    refused += o.result == "refused";
+    not_found += o.result == "not_found";
+  }
+  out << "task " << task->id << ": " << StatusText(task->status) << " (" << removed << " removed, "
+      << refused << " refused, " << not_found << " not found); details: fleet-agent tasks show "
+      << task->id << "\n";
+  if (removed > 0) {
+    err << "note: a removed printer comes back when a later scan reads it again (its address is "
+           "still in search.include); change the search criteria to keep it out\n";
+  }
+  return removed == static_cast<int>(task->outcomes.size()) ? kExitOk : kExitPartial;
+}
+
+int RunTasksShow(const config::Config& config, const std::string& id_text, const std::string& format,
+                 std::ostream& out, std::ostream& err) {
+  int64_t id = 0;
+  const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  if (ec != std::errc() || end != id_text.data() + id_text.size() || id <= 0) {
+    err << "fleet-agent: tasks show: '" << Printable(id_text) << "' is not a task ID (a positive number)\n";
+    return kExitUsage;
+  }
+  auto store = OpenOrReport(config, err);
+  if (!store) return kExitFailure;
+  auto task = store->GetTask(id);
+  if (!task.ok()) {
+    err << "fleet-agent: tasks show: " << task.error().message << "\n";
+    return kExitFailure;
+  }
+  if (!task->has_value()) {
+    err << "fleet-agent: tasks show: no task " << id << " in " << store->path() << "\n";
+    return kExitFailure;
+  }
+  out << (format == "json" ? TaskToJson(**task) + "\n" : FormatTask(**task));
+  return kExitOk;
+}
+
+int RunDeactivate(const config::Config& config, std::ostream& out, std::ostream& err,
+                  spdlog::logger& log) {
+  // The local word first: it holds offline, and the state is what the cloud last re-asserted.
+  // Without a readable state the agent cannot know it holds nothing: refuse.
+  auto store = OpenOrReport(config, err);
+  if (!store) {
+    err << "fleet-agent: deactivate: refused: the local state cannot be read, so the agent cannot "
+           "tell whether it holds MPS Express printers\n";
+    return kExitFailure;
+  }
+  auto held = store->MpsPrinters();
+  if (!held.ok()) {
+    err << "fleet-agent: deactivate: refused: " << held.error().message << "\n";
+    return kExitFailure;
+  }
+  if (held->total() > 0) {
+    RefuseDeactivation(*store,
+                       "this agent holds " + HeldText(held->managed, held->pending) +
+                           "; enrolled printers cannot be unenrolled locally, so the agent cannot "
+                           "be deactivated",
+                       err);
+    return kExitFailure;
+  }
+
+  if (config.cloud.url.empty()) {
+    err << "fleet-agent: deactivate: cloud.url is not set in " << config.path
+        << "; set it to the fleet cloud's https:// URL\n";
+    return kExitUsage;
+  }
+  std::string why;
+  auto identity = LoadUsableIdentity(config, &why, log);
+  if (!identity) {
+    err << "fleet-agent: deactivate: " << why << "\n";
+    return kExitFailure;
+  }
+  boost::asio::io_context io;
+  auto transport = uplink::HttpsTransport::Create(io, TransportOptionsFrom(config));
+  if (!transport.ok()) {
+    err << "fleet-agent: deactivate: " << transport.error().message << "\n";
+    return kExitUsage;
+  }
+  std::optional<Result<uplink::DeactivateAnswer>> answer;
+  uplink::DeactivateAgent(**transport, uplink::AgentIdentity{identity->agent_id, identity->token},
+                          [&](Result<uplink::DeactivateAnswer> r) { answer = std::move(r); });
+  io.run();
+  if (!answer || !answer->ok()) {
+    err << "fleet-agent: deactivate: the cloud did not deactivate the agent: "
+        << (answer ? std::string(ErrorCodeName(answer->error().code)) + ": " + answer->error().message
+                   : std::string("no answer"))
+        << " (the agent stays activated)\n";
+    return kExitFailure;
+  }
+  if (!answer->value().deactivated) {
+    const int n = answer->value().mps_printers;
+    RefuseDeactivation(*store,
+                       "the cloud says this agent holds " + std::to_string(n) +
+                           " MPS Express printer" + (n == 1 ? "" : "s") +
+                           "; enrolled printers cannot be unenrolled locally, so the agent cannot "
+                           "be deactivated (the next scan upload brings the local state up to date)",
+                       err);
+    return kExitFailure;
+  }
+  if (auto deleted = uplink::DeleteIdentity(config.agent.state_dir); !deleted.ok()) {
+    err << "fleet-agent: deactivate: the cloud deactivated agent " << identity->agent_id
+        << " but the local credential could not be deleted: " << deleted.error().message << "\n";
+    return kExitFailure;
+  }
+  log.info("deactivated agent_id={} cloud={}", identity->agent_id, config.cloud.url);
+  out << "deactivated: agent id " << identity->agent_id << "; the local credential is deleted\n";
+  return kExitOk;
+}
+
+std::unique_ptr<state::StateStore> OpenStateForScan(const config::Config& config,
+                                                    spdlog::logger& log) {
+  std::vector<std::string> notices;
+  auto store = state::StateStore::Open(config.agent.state_dir, {}, &notices);
+  for (const auto& n : notices) log.error("{}", n);
+  if (!store.ok()) {
+    log.warn("local state unavailable, the scan is not recorded in the inventory: {}",
+             store.error().message);
+    return nullptr;
+  }
+  return std::move(store.value());
+}
+
+ScanReport RecordScanInState(state::StateStore* state, ScanReport& scan,
+                             const SupplyThresholds& thresholds, spdlog::logger& log) {
+  if (state == nullptr) return scan;
+  if (auto last = state->List(); last.ok()) {
+    CompareWithLast(scan, *last, thresholds);
+    for (const auto& e : scan.events) {
+      if (e.type == "page_count_backwards") {
+        log.warn("printer={} serial={} page count went backwards: {} -> {} (last read {})", e.ip,
+                 e.serial, e.previous_count, e.current_count, e.previous_at);
+      }
+    }
+  } else {
+    log.warn("cannot compare the scan with the last one: {}", last.error().message);
+  }
+  ScanReport to_upload = scan;
+  if (auto recorded = state->RecordScan(scan); !recorded.ok()) {
+    log.warn("the scan could not be recorded in the local state: {}", recorded.error().message);
+    return to_upload;
+  }
+  auto missing = state->NonCommunicating(scan);
+  if (!missing.ok()) {
+    log.warn("local state: {}", missing.error().message);
+    return to_upload;
+  }
+  for (auto& p : *missing) {
+    log.debug("printer={} serial={} non-communicating since {} mps={}", p.ip, p.serial,
+              p.non_communicating_since, p.mps);
+    to_upload.printers.push_back(std::move(p));
+  }
+  if (!missing->empty()) {
+    log.info("inventory printers not reached by this scan (reported as non-communicating)={}",
+             missing->size());
+  }
+  return to_upload;
+}
+
+void ApplyCloudWordToState(state::StateStore* state, const std::string& cloud_word,
+                           spdlog::logger& log) {
+  if (state == nullptr) return;
+  if (auto applied = state->ApplyCloudWord(cloud_word); !applied.ok()) {
+    log.warn("the cloud's MPS word could not be applied to the local state: {}",
+             applied.error().message);
+  }
+}
+
+}  // namespace fleet::agent

@@ -1,0 +1,73 @@
+// The local commands that protect MPS printers (docs/domain.md, "Protection"): `printers list`, `printers remove`,
+// `tasks show`, `deactivate`, and the --scan-once glue to the local state (record the scan, add
+// the inventory printers it did not reach to the report, apply the cloud's word).
+// Each Run* function returns the process exit code: 0 success, 1 runtime failure (deactivate
+// refused included), 2 bad usage, 3 partial (printers remove with a refused or unknown target).
+// Output goes to the streams given. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/core/scan_report.h"
+#include "agent/core/meter_check.h"
+#include "agent/core/readiness.h"
+#include "agent/state/state_store.h"
+#include "config/config.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace fleet::agent {
+
+// The MANAGED column (docs/domain.md, "MPS states"): "MPS Express", "Pending MPS Express" or "".
+std::string ManagedLabel(const std::string& mps);
+
+// `printers list` as an aligned table, and as a JSON array. READINESS uses the cloud's last
+// word: its policy and each printer's qualification (agent/core/readiness.h).
+std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entries,
+                                 const ReadinessPolicy& policy = {});
+std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
+                            const ReadinessPolicy& policy = {});
+// `printers readiness`: per printer the MPS Express status, why, and what to do about it.
+std::string FormatReadinessView(const std::vector<state::InventoryEntry>& entries,
+                                const ReadinessPolicy& policy);
+std::string ReadinessToJson(const std::vector<state::InventoryEntry>& entries,
+                            const ReadinessPolicy& policy);
+// `tasks show` as text, and as a JSON object.
+std::string FormatTask(const state::Task& task);
+std::string TaskToJson(const state::Task& task);
+
+int RunPrintersList(const config::Config& config, const std::string& format, std::ostream& out,
+                    std::ostream& err);
+int RunPrintersReadiness(const config::Config& config, const std::string& format,
+                         std::ostream& out, std::ostream& err);
+int RunPrintersRemove(const config::Config& config, const std::vector<std::string>& targets,
+                      std::ostream& out, std::ostream& err);
+int RunTasksShow(const config::Config& config, const std::string& id, const std::string& format,
+                 std::ostream& out, std::ostream& err);
+// Refused (exit 1) while the local state says MPS printers are held (this holds offline), and
+// when the cloud answers 409 mps_printers_held; otherwise the cloud deactivates the agent and
+// the local credential is deleted.
+int RunDeactivate(const config::Config& config, std::ostream& out, std::ostream& err,
+                  spdlog::logger& log);
+
+// --scan-once: the state store of agent.state_dir, or nullptr with a warning when it cannot be
+// used (a diagnostic scan still works without it).
+std::unique_ptr<state::StateStore> OpenStateForScan(const config::Config& config,
+                                                    spdlog::logger& log);
+// Compares `scan` with the values stored before (agent/core/meter_check.h: supply events, page counts
+// gone backwards, flagged on the printers of `scan`), records it in `state` (when there is one)
+// and returns the report to upload: the scan plus the inventory printers it did not reach, as
+// non-communicating, so the cloud keeps them.
+ScanReport RecordScanInState(state::StateStore* state, ScanReport& scan,
+                             const SupplyThresholds& thresholds, spdlog::logger& log);
+// The cloud's word into the local state (MPS protection); failures are logged.
+void ApplyCloudWordToState(state::StateStore* state, const std::string& cloud_word,
+                           spdlog::logger& log);
+
+}  // namespace fleet::agent

@@ -1,0 +1,102 @@
+#include "agent/core/meter_check.h"
+
+#include <set>
+
+namespace fleet::agent {
+namespace {
+
+bool IsLow(const std::string& state) { return state == "low" || state == "empty"; }
+
+const Supply* FindSupply(const Printer& p, const Supply& like) {
+  for (const Supply& s : p.supplies) {
+    if (s.index == like.index && s.type == like.type) return &s;
+  }
+  return nullptr;
+}
+
+ReportEvent EventFor(const Printer& p, const std::string& type, const std::string& collected_at) {
+  ReportEvent e;
+  e.type = type;
+  e.serial = p.serial;
+  e.mac = p.mac;
+  e.ip = p.ip;
+  e.collected_at = collected_at;
+  return e;
+}
+
+void FillSupply(ReportEvent& e, const Supply& s) {
+  e.supply_index = s.index;
+  e.supply_type = s.type;
+  e.supply_color = s.color;
+  e.supply_description = s.description;
+  e.receptacle = s.supply_class == 4;
+  e.level_percent = s.level_percent;
+  e.state = s.state;
+}
+
+}  // namespace
+
+int SupplyThresholds::LowFor(const std::string& type) const {
+  auto it = by_type.find(type);
+  return it != by_type.end() ? it->second : low_percent;
+}
+
+void ApplySupplyThresholds(ScanReport& scan, const SupplyThresholds& thresholds) {
+  for (Printer& p : scan.printers) {
+    for (Supply& s : p.supplies) {
+      if (!s.level_percent || s.state == "empty") continue;
+      s.state = *s.level_percent <= thresholds.LowFor(s.type) ? "low" : "ok";
+    }
+  }
+}
+
+void CompareWithLast(ScanReport& scan, const std::vector<state::InventoryEntry>& last,
+                     const SupplyThresholds& thresholds) {
+  std::map<std::string, const state::InventoryEntry*> by_key;
+  for (const auto& e : last) by_key[e.key] = &e;
+  const std::string now = FormatRfc3339(scan.started_at);
+  const std::string shown_since = FormatRfc3339(scan.started_at - kRegressionShownFor);
+
+  for (Printer& p : scan.printers) {
+    if (p.communication != "communicating") continue;
+    auto found = by_key.find(state::InventoryKey(p));
+    const Printer* before = found != by_key.end() ? &found->second->last : nullptr;
+    const std::string before_at = found != by_key.end() ? found->second->last_seen : "";
+
+    // Meter-read integrity.
+    if (before && before->lifetime_page_count && p.lifetime_page_count &&
+        *p.lifetime_page_count < *before->lifetime_page_count) {
+      p.page_count_regression = PageCountRegression{*before->lifetime_page_count, before_at,
+                                                    *p.lifetime_page_count, now};
+      ReportEvent e = EventFor(p, "page_count_backwards", now);
+      e.previous_count = *before->lifetime_page_count;
+      e.previous_at = before_at;
+      e.current_count = *p.lifetime_page_count;
+      scan.events.push_back(std::move(e));
+    } else if (before && before->page_count_regression &&
+               before->page_count_regression->detected_at >= shown_since) {
+      p.page_count_regression = before->page_count_regression;
+    }
+
+    // Supplies: a transition into low/empty, or a level that jumped up (replaced, emptied box).
+    for (const Supply& s : p.supplies) {
+      const Supply* old = before ? FindSupply(*before, s) : nullptr;
+      if (IsLow(s.state) && (!old || old->state != s.state)) {
+        ReportEvent e = EventFor(p, "supply_low", now);
+        FillSupply(e, s);
+        if (old) e.previous_level_percent = old->level_percent;
+        e.threshold_percent = thresholds.LowFor(s.type);
+        scan.events.push_back(std::move(e));
+      }
+      if (old && old->level_percent && s.level_percent &&
+          *s.level_percent - *old->level_percent >= thresholds.replacement_rise_percent) {
+        ReportEvent e = EventFor(p, "supply_replaced", now);
+        FillSupply(e, s);
+        e.previous_level_percent = old->level_percent;
+        scan.events.push_back(std::move(e));
+      }
+    }
+  }
+}
+
+}  // namespace fleet::agent

@@ -1,0 +1,280 @@
+#include "agent/daemon/cloud.h"
+
+#include <utility>  // before any Asio header
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <ostream>
+
+#include "agent/core/readiness.h"
+#include "agent/daemon/scan_job.h"
+#include "agent/storage/sqlite_db.h"
+#include "uplink/identity.h"
+#include "uplink/uploader.h"
+
+namespace fleet::agent {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+std::string Describe(const Error& e) {
+  return std::string(ErrorCodeName(e.code)) + ": " + e.message;
+}
+
+std::string TimeOrNever(const std::optional<std::chrono::system_clock::time_point>& t) {
+  return t ? FormatRfc3339(*t) : std::string("never");
+}
+
+}  // namespace
+
+std::optional<uplink::StoredIdentity> LoadUsableIdentity(const config::Config& config,
+                                                         std::string* why, spdlog::logger& log) {
+  std::vector<std::string> warnings;
+  auto loaded = uplink::LoadIdentity(config.agent.state_dir, &warnings);
+  for (const auto& w : warnings) log.warn("{}", w);
+  if (!loaded.ok()) {
+    *why = "cannot read the agent credential: " + loaded.error().message;
+    return std::nullopt;
+  }
+  if (!loaded.value()) {
+    *why = "this agent is not activated: run fleet-agent --config FILE activate --code CODE";
+    return std::nullopt;
+  }
+  if (loaded.value()->cloud_url != config.cloud.url) {
+    *why = "the stored credential was issued by " + loaded.value()->cloud_url +
+           " but cloud.url is " + config.cloud.url + ": activate again for the new cloud";
+    return std::nullopt;
+  }
+  return std::move(*loaded.value());
+}
+
+uplink::HttpsTransportOptions TransportOptionsFrom(const config::Config& config) {
+  uplink::HttpsTransportOptions o;
+  o.base_url = config.cloud.url;
+  o.ca_file = config.cloud.ca_file;
+  o.pin_sha256 = config.cloud.pin_sha256;
+  o.client_cert = config.cloud.client_cert;
+  o.client_key = config.cloud.client_key;
+  o.proxy = config.cloud.proxy;
+  o.request_timeout = config.cloud.timeout;
+  o.connect_timeout = std::min(config.cloud.timeout, std::chrono::milliseconds(10000));
+  o.handshake_timeout = o.connect_timeout;
+  o.user_agent = std::string("fleet-agent/") + FLEET_VERSION;
+  return o;
+}
+
+uplink::OutboxLimits OutboxLimitsFrom(const config::Config& config) {
+  uplink::OutboxLimits l;
+  l.max_bytes = config.cloud.outbox_max_mb * 1024 * 1024;
+  l.max_age = std::chrono::duration_cast<std::chrono::hours>(config.cloud.outbox_max_age);
+  return l;
+}
+
+std::string OutboxPath(const config::Config& config) {
+  return config.agent.state_dir + "/outbox.db";
+}
+
+int RunActivate(const config::Config& config, const std::string& code, std::ostream& out,
+                spdlog::logger& log) {
+  if (config.cloud.url.empty()) {
+    log.error("activate: cloud.url is not set in {}; set it to the fleet cloud's https:// URL",
+              config.path);
+    return kExitUsage;
+  }
+  if (code.empty()) {
+    log.error("activate: --code is empty");
+    return kExitUsage;
+  }
+  boost::asio::io_context io;
+  auto transport = uplink::HttpsTransport::Create(io, TransportOptionsFrom(config));
+  if (!transport.ok()) {
+    log.error("activate: {}", Describe(transport.error()));
+    return kExitUsage;
+  }
+  std::optional<Result<uplink::AgentIdentity>> result;
+  uplink::Activate(**transport, code, uplink::HostFacts::Current(), FLEET_VERSION,
+                   [&](Result<uplink::AgentIdentity> r) { result = std::move(r); });
+  io.run();
+  if (!result || !result->ok()) {
+    log.error("activate: {}", result ? Describe(result->error()) : "no answer");
+    return kExitFailure;
+  }
+  uplink::StoredIdentity stored;
+  stored.agent_id = result->value().agent_id;
+  stored.token = result->value().token;
+  stored.cloud_url = config.cloud.url;
+  stored.activated_at = FormatRfc3339(std::chrono::system_clock::now());
+  if (auto saved = uplink::SaveIdentity(config.agent.state_dir, stored); !saved.ok()) {
+    log.error("activate: the cloud activated agent {} but its credential could not be stored: {}",
+              stored.agent_id, saved.error().message);
+    return kExitFailure;
+  }
+  log.info("activated agent_id={} cloud={}", stored.agent_id, config.cloud.url);
+  out << "activated: agent id " << stored.agent_id << "\n";
+  return kExitOk;
+}
+
+int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& log) {
+  int rc = kExitOk;
+  std::string why;
+  auto identity = LoadUsableIdentity(config, &why, log);
+  out << "agent version:  " << FLEET_VERSION << "\n";
+  out << "agent id:       " << (identity ? identity->agent_id : "(" + why + ")") << "\n";
+
+  if (config.cloud.url.empty()) {
+    out << "cloud:          not configured (cloud.url is empty)\n";
+  } else if (!identity) {
+    out << "cloud:          " << config.cloud.url << " (not checked: not activated)\n";
+  } else {
+    boost::asio::io_context io;
+    auto transport = uplink::HttpsTransport::Create(io, TransportOptionsFrom(config));
+    if (!transport.ok()) {
+      out << "cloud:          " << config.cloud.url << " unusable: " << Describe(transport.error())
+          << "\n";
+    } else {
+      std::optional<Result<std::string>> check;
+      uplink::CheckAgent(**transport, uplink::AgentIdentity{identity->agent_id, identity->token},
+                         [&](Result<std::string> r) { check = std::move(r); });
+      io.run();
+      if (check && check->ok()) {
+        out << "cloud:          " << config.cloud.url << " reachable, credential accepted\n";
+        json j = json::parse(check->value(), nullptr, false);
+        if (j.is_object() && j.contains("mps_printers")) {
+          out << "MPS printers:   " << j["mps_printers"].dump() << " held by this agent\n";
+        }
+      } else {
+        out << "cloud:          " << config.cloud.url << " NOT reachable: "
+            << (check ? Describe(check->error()) : std::string("no answer")) << "\n";
+      }
+    }
+  }
+
+  std::vector<std::string> notices;
+  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config), &notices);
+  for (const auto& n : notices) log.error("{}", n);
+  // Unreadable databases moved aside (now or earlier) stay listed until someone removes them.
+  for (const auto& name : storage::QuarantinedFiles(config.agent.state_dir)) {
+    out << "set aside:      " << config.agent.state_dir << "/" << name
+        << " (unreadable database moved aside; see docs/operations.md)\n";
+  }
+  if (!outbox.ok()) {
+    out << "outbox:         unreadable: " << outbox.error().message << "\n";
+    return kExitFailure;
+  }
+  auto stats = outbox.value()->Stats();
+  if (!stats.ok()) {
+    out << "outbox:         unreadable: " << stats.error().message << "\n";
+    return kExitFailure;
+  }
+  const auto& s = stats.value();
+  out << "outbox:         " << s.pending_reports << " report(s) waiting, " << s.pending_meter_reads
+      << " meter read(s) and " << s.pending_states << " printer state(s) not yet in a report";
+  if (s.quarantined_reports) out << ", " << s.quarantined_reports << " refused by the cloud";
+  out << "\n";
+  out << "oldest pending: " << TimeOrNever(s.oldest) << "\n";
+  out << "last scan:      " << TimeOrNever(s.last_scan);
+  if (s.last_scan) out << " (" << s.last_scan_printers << " printer(s) read)";
+  out << "\n";
+  out << "last upload:    " << TimeOrNever(s.last_delivery) << "\n";
+  return rc;
+}
+
+UploadOutcome UploadScan(const config::Config& config, const ScanReport& scan,
+                         spdlog::logger& log) {
+  UploadOutcome outcome;
+  std::vector<std::string> notices;
+  auto outbox = uplink::Outbox::Open(OutboxPath(config), OutboxLimitsFrom(config), &notices);
+  for (const auto& n : notices) log.error("{}", n);
+  if (!outbox.ok()) {
+    outcome.message = "cannot open the outbox: " + outbox.error().message;
+    return outcome;
+  }
+  std::vector<std::string> warnings;
+  if (auto added = outbox.value()->AddScan(scan, &warnings); !added.ok()) {
+    outcome.message = "cannot store the scan in the outbox: " + added.error().message;
+    return outcome;
+  }
+  for (const auto& w : warnings) log.warn("{}", w);
+
+  std::string why;
+  auto identity = LoadUsableIdentity(config, &why, log);
+  if (!identity) {
+    outcome.message = why + " (the scan is kept in the outbox)";
+    return outcome;
+  }
+  boost::asio::io_context io;
+  auto transport = uplink::HttpsTransport::Create(io, TransportOptionsFrom(config));
+  if (!transport.ok()) {
+    outcome.message = Describe(transport.error()) + " (the scan is kept in the outbox)";
+    return outcome;
+  }
+  uplink::Uploader uploader(**transport, *outbox.value(),
+                            uplink::AgentIdentity{identity->agent_id, identity->token},
+                            uplink::HostFacts::Current(), FLEET_VERSION);
+  std::optional<uplink::DrainResult> drained;
+  uploader.Drain([&](uplink::DrainResult r) { drained = std::move(r); });
+  io.run();
+  if (!drained) {
+    outcome.message = "the upload ended without a result (the scan is kept in the outbox)";
+    return outcome;
+  }
+  outcome.cloud_word = drained->cloud_word;
+  if (!outcome.cloud_word) {
+    if (auto word = outbox.value()->LoadCloudWord(); word.ok() && word.value()) {
+      outcome.cloud_word = *word.value();
+    }
+  }
+  log.info("upload delivered={} duplicates={} quarantined={} drained={}", drained->delivered,
+           drained->duplicates, drained->quarantined, drained->drained);
+  if (drained->error) {
+    outcome.message = "upload stopped: " + Describe(*drained->error);
+    if (drained->retry_after) {
+      outcome.message += " (the cloud asks to retry after " +
+                         std::to_string(drained->retry_after->count()) + " s)";
+    }
+    outcome.message += "; " + std::to_string(drained->delivered) +
+                       " report(s) delivered, the rest kept in the outbox";
+    return outcome;
+  }
+  outcome.ok = true;
+  outcome.message = std::to_string(drained->delivered) + " report(s) delivered to " +
+                    config.cloud.url;
+  if (drained->quarantined) {
+    outcome.message += "; " + std::to_string(drained->quarantined) +
+                       " refused by the cloud and set aside (see the log)";
+  }
+  return outcome;
+}
+
+void ApplyCloudWord(const std::string& cloud_word_json, ScanReport& scan) {
+  json word = json::parse(cloud_word_json, nullptr, false);
+  if (!word.is_object()) return;
+  const ReadinessPolicy policy = PolicyFromCloudWord(cloud_word_json);
+  const json no_printers = json::object();
+  const json& printers =
+      word.contains("printers") && word["printers"].is_object() ? word["printers"] : no_printers;
+  for (auto& p : scan.printers) {
+    std::string qualification;
+    if (!p.serial.empty() && printers.contains(p.serial) && printers[p.serial].is_object()) {
+      const json& entry = printers[p.serial];
+      // Not json::value(): it throws on a non-string "mps"; a state we cannot read counts as none.
+      auto m = entry.find("mps");
+      const std::string mps = m != entry.end() && m->is_string() ? m->get<std::string>() : "none";
+      if (mps == "none" || mps == "pending" || mps == "managed") p.mps = mps;
+      auto q = entry.find("qualification");
+      if (q != entry.end() && q->is_string()) qualification = q->get<std::string>();
+    }
+    // Every printer, named by the cloud or not: the policy applies to new printers too.
+    const Readiness r = AssessReadiness(p, p.mps, qualification, policy, FLEET_VERSION);
+    p.readiness = r.status;
+    p.readiness_reason = r.reason;
+  }
+}
+
+}  // namespace fleet::agent

@@ -1,0 +1,625 @@
+#include "agent/daemon/daemon.h"
+
+#include "agent/core/meter_check.h"
+
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include "agent/daemon/cloud.h"
+#include "agent/state/state_store.h"
+#ifdef _WIN32
+#include "agent/platform/console_host.h"
+#else
+#include "agent/platform/linux/systemd_host.h"
+#endif
+#include "uplink/identity.h"
+
+namespace fleet::agent {
+namespace {
+
+using std::chrono::milliseconds;
+
+#ifdef SIGHUP
+constexpr int kReloadSignal = SIGHUP;
+#else
+constexpr int kReloadSignal = -1;  // Windows has no SIGHUP: the service reloads on PARAMCHANGE
+#endif
+
+std::string Seconds(milliseconds d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(d.count()) / 1000.0);
+  return buf;
+}
+
+std::string LocalClock(std::chrono::system_clock::time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+  return buf;
+}
+
+std::string Describe(const Error& e) { return std::string(ErrorCodeName(e.code)) + ": " + e.message; }
+
+}  // namespace
+
+struct Daemon::Cycle {
+  // The configuration this scan started with: a reload during the scan does not change it.
+  std::shared_ptr<const config::Config> config;
+  std::unique_ptr<ScanJob> job;
+  uint64_t number = 0;
+};
+
+DaemonLoggers DaemonLoggers::From(const std::shared_ptr<spdlog::logger>& agent) {
+  DaemonLoggers logs;
+  logs.agent = agent;
+  auto clone = [&](const char* name) {
+    auto l = std::make_shared<spdlog::logger>(name, agent->sinks().begin(), agent->sinks().end());
+    l->set_level(agent->level());
+    l->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %n: %v");
+    return l;
+  };
+  logs.scan = clone("scan");
+  logs.uplink = clone("uplink");
+  logs.state = clone("state");
+  return logs;
+}
+
+void DaemonLoggers::SetLevel(const std::string& level) {
+  const auto l = spdlog::level::from_str(level);
+  for (auto* log : {&agent, &scan, &uplink, &state}) {
+    if (*log) (*log)->set_level(l);
+  }
+}
+
+Daemon::Daemon(DaemonOptions options, config::Config config, ServiceHost& host,
+               DaemonLoggers logs)
+    : options_(std::move(options)),
+      host_(host),
+      logs_(std::move(logs)),
+      rng_(std::random_device{}()),
+      config_(std::make_shared<const config::Config>(std::move(config))) {}
+
+Daemon::~Daemon() {
+  // The scan's sessions and the delivery's callbacks touch the loop's objects: gone before it.
+  retired_.clear();
+  cycle_.reset();
+  schedule_.reset();
+  delivery_.reset();
+  transport_.reset();
+}
+
+int Daemon::Run(ServiceCallbacks* callbacks) {
+  logs_.SetLevel(config_->log.level);
+  logs_.agent->info("starting version={} config={} pid={}", FLEET_VERSION, options_.config_path,
+                    static_cast<long>(getpid()));
+
+  // 3. state: the outbox (every report waits here until the cloud has it) and the local state
+  //    (the inventory with each printer's MPS state).
+  if (!OpenState()) return 1;
+
+  // 4. components: printer profiles, the schedule, the uplink (when activated).
+  if (!BuildComponents()) return 1;
+
+  // 5. signals (and the platform layer's requests).
+  if (options_.handle_signals) {
+    signals_.emplace(io_, SIGTERM, SIGINT);
+    if (kReloadSignal > 0) signals_->add(kReloadSignal);
+    WaitForSignal();
+  }
+  if (callbacks) {
+    callbacks->stop = [this] { RequestStop(); };
+    callbacks->reload = [this] { RequestReload(); };
+  }
+
+  // 6. READY=1: configuration loaded, state open, first scan scheduled.
+  schedule_->Start();
+  if (auto period = host_.WatchdogInterval()) {
+    logs_.agent->debug("watchdog period={}", Seconds(*period));
+    ArmWatchdog(*period);
+  }
+  host_.Ready();
+  UpdateStatus();
+  logs_.agent->info("started interval={} first_scan_in={}", Seconds(schedule_->interval()),
+                    Seconds(std::chrono::duration_cast<milliseconds>(
+                        schedule_->next_due().value_or(scheduler_.Now()) - scheduler_.Now())));
+
+  // 7. run, until the stop path (8.) stops the loop.
+  io_.run();
+
+  // 9. exit code: a requested stop is a success, whatever was cut off (the outbox keeps it).
+  retired_.clear();
+  cycle_.reset();
+  logs_.agent->info("stopped");
+  return 0;
+}
+
+void Daemon::RequestStop() {
+  boost::asio::post(io_, [this] { BeginStop("requested"); });
+}
+
+void Daemon::RequestReload() {
+  boost::asio::post(io_, [this] { Reload(); });
+}
+
+bool Daemon::OpenState() {
+  const std::string path = OutboxPath(*config_);
+  std::vector<std::string> notices;
+  auto outbox = uplink::Outbox::Open(path, OutboxLimitsFrom(*config_), &notices);
+  for (const auto& n : notices) logs_.agent->error("{}", n);
+  if (!outbox.ok()) {
+    logs_.agent->error("cannot open the outbox {}: {}", path, outbox.error().message);
+    return false;
+  }
+  outbox_ = std::move(outbox.value());
+  OpenStateStore();
+  // The cloud's last word survives restarts: its scan interval holds from the first cycle.
+  if (auto word = outbox_->LoadCloudWord(); word.ok() && word.value()) {
+    ApplyIntervalFromWord(*word.value());
+  }
+  return true;
+}
+
+void Daemon::OpenStateStore() {
+  if (state_) return;
+  std::vector<std::string> notices;
+  auto opened = state::StateStore::Open(config_->agent.state_dir, {}, &notices);
+  for (const auto& n : notices) logs_.state->error("{}", n);
+  if (!opened.ok()) {
+    // Scanning and reporting go on without it (no meter read is lost); the printers no longer
+    // heard from are not reported until it opens. Tried again at every cycle, logged on change.
+    const std::string problem = "cannot open the local state in " + config_->agent.state_dir +
+                                ": " + opened.error().message +
+                                " (scans go on; non-communicating printers are not reported)";
+    if (problem != state_problem_) logs_.state->error("{}", problem);
+    state_problem_ = problem;
+    return;
+  }
+  state_ = std::move(opened.value());
+  if (!state_problem_.empty()) logs_.state->info("local state open path={}", state_->path());
+  state_problem_.clear();
+}
+
+bool Daemon::BuildComponents() {
+  auto profiles = snmp::ProfileSet::LoadFromDirectory(options_.profiles_dir);
+  if (!profiles.ok()) {
+    logs_.agent->error(
+        "cannot load printer profiles from {}: {} (set --profiles-dir or FLEET_PROFILES_DIR)",
+        options_.profiles_dir, profiles.error().message);
+    return false;
+  }
+  profiles_.emplace(std::move(profiles.value()));
+
+  schedule_ = std::make_unique<ScanSchedule>(
+      scheduler_, [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); },
+      config_->scan.interval, [this] { StartScan(); },
+      [this](uint64_t n) { OnOverrun(n); }, options_.schedule);
+  if (pending_cloud_interval_) schedule_->SetCloudInterval(*pending_cloud_interval_);
+
+  RefreshCloud();
+  return true;
+}
+
+void Daemon::WaitForSignal() {
+  signals_->async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    if (signo == kReloadSignal) {
+      Reload();
+    } else {
+      BeginStop(signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    }
+    WaitForSignal();
+  });
+}
+
+// --- the scan cycle --------------------------------------------------------------------------
+
+void Daemon::StartScan() {
+  // A credential written by `fleet-agent activate` since the last cycle is picked up here.
+  RefreshCloud();
+  auto cycle = std::make_unique<Cycle>();
+  cycle->config = config_;
+  cycle->number = schedule_->scans_started();
+  cycle->job = std::make_unique<ScanJob>(io_, *cycle->config, *profiles_);
+  cycle_ = std::move(cycle);
+  logs_.scan->debug("scan started cycle={} interval={}", cycle_->number,
+                    Seconds(schedule_->interval()));
+  UpdateStatus();
+  cycle_->job->Start([this](ScanReport report) { OnScanDone(std::move(report)); });
+}
+
+void Daemon::OnScanDone(ScanReport report) {
+  // This runs inside the job's own callback: destroy the job later, off its stack.
+  const uint64_t packets = cycle_ ? cycle_->job->stats().packets_sent : 0;
+  const uint64_t number = cycle_ ? cycle_->number : 0;
+  retired_.push_back(std::move(cycle_));
+  boost::asio::post(io_, [this] { retired_.clear(); });
+
+  if (report.cancelled) {
+    logs_.scan->info("scan cancelled cycle={} printers_read={} ms={} (not recorded)", number,
+                     report.printers.size(), report.duration_ms);
+  } else {
+    for (const auto& w : report.warnings) logs_.scan->warn("{}", w);
+    for (const auto& e : report.errors) {
+      logs_.scan->debug("printer={} error={} {}", e.ip, e.kind, e.message);
+    }
+    for (const auto& p : report.printers) {
+      logs_.scan->debug("printer={} serial={} model=\"{}\" pages={} status={}", p.ip, p.serial,
+                        p.model,
+                        p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "none",
+                        p.status);
+    }
+    logs_.scan->info("scan done cycle={} addresses={} responding={} printers={} errors={} "
+                     "packets_sent={} ms={}",
+                     number, report.addresses_scanned, report.responding, report.printers.size(),
+                     report.errors.size(), packets, report.duration_ms);
+    last_printers_ = report.printers.size();
+    have_scanned_ = true;
+    RecordAndQueue(report);
+  }
+
+  schedule_->ScanFinished();
+  if (stopping_) return MaybeFinishStop();
+  RefreshCloud();
+  if (delivery_) delivery_->Kick();
+  UpdateStatus();
+}
+
+void Daemon::RecordAndQueue(ScanReport& report) {
+  OpenStateStore();
+  if (state_) {
+    // Against the values stored before this scan: supply events, page counts gone backwards.
+    if (auto last = state_->List(); last.ok()) {
+      CompareWithLast(report, *last, SupplyThresholdsFrom(*config_));
+    } else {
+      logs_.state->warn("cannot compare the scan with the last one: {}", last.error().message);
+    }
+    if (auto recorded = state_->RecordScan(report); !recorded.ok()) {
+      logs_.state->warn("cannot record the scan in the local state: {}",
+                        recorded.error().message);
+    }
+    // The cloud keeps hearing about printers this scan did not reach (docs/domain.md: a printer
+    // out of the search criteria stays listed as non-communicating).
+    if (auto silent = state_->NonCommunicating(report); silent.ok()) {
+      for (const auto& p : silent.value()) {
+        logs_.state->debug("printer={} serial={} non-communicating mps={}", p.ip, p.serial, p.mps);
+      }
+      if (!silent.value().empty()) {
+        logs_.state->debug("non_communicating={} appended to the report", silent.value().size());
+      }
+      report.printers.insert(report.printers.end(),
+                             std::make_move_iterator(silent.value().begin()),
+                             std::make_move_iterator(silent.value().end()));
+    } else {
+      logs_.state->warn("cannot list non-communicating printers: {}", silent.error().message);
+    }
+  }
+  std::vector<std::string> warnings;
+  if (auto added = outbox_->AddScan(report, &warnings); !added.ok()) {
+    // The reads of this scan are lost; the next scan reads the same counters again.
+    logs_.uplink->error("cannot store the scan in the outbox: {}", added.error().message);
+    return;
+  }
+  for (const auto& w : warnings) logs_.uplink->warn("{}", w);
+}
+
+void Daemon::OnOverrun(uint64_t consecutive) {
+  if (consecutive == 1) {
+    logs_.scan->warn("the next scan came due while the last one was still running; it starts "
+                     "when that one finishes (interval={})",
+                     Seconds(schedule_->interval()));
+  } else {
+    logs_.scan->debug("scan overrun consecutive={}", consecutive);
+  }
+}
+
+// --- the uplink ------------------------------------------------------------------------------
+
+void Daemon::CloudProblem(const std::string& message) {
+  // A state, logged when it changes: the same "not activated" every cycle would drown the log.
+  if (message == cloud_problem_) return;
+  cloud_problem_ = message;
+  if (!message.empty()) logs_.uplink->warn("{}", message);
+}
+
+void Daemon::TearDownCloud() {
+  delivery_.reset();
+  transport_.reset();
+  agent_id_.clear();
+  token_.clear();
+}
+
+void Daemon::RefreshCloud() {
+  if (stopping_) return;
+  const config::Config& config = *config_;
+  if (cloud_rebuild_pending_) {
+    // The uploader's callback is still owed for a report on its way: rebuild when it is done.
+    if (delivery_ && delivery_->status().busy) return;
+    TearDownCloud();
+    cloud_rebuild_pending_ = false;
+  }
+  if (config.cloud.url.empty()) {
+    TearDownCloud();
+    return CloudProblem("cloud.url is not set: reports are kept in the outbox");
+  }
+  std::vector<std::string> warnings;
+  auto loaded = uplink::LoadIdentity(config.agent.state_dir, &warnings);
+  for (const auto& w : warnings) logs_.uplink->warn("{}", w);
+  if (!loaded.ok()) {
+    return CloudProblem("cannot read the agent credential: " + loaded.error().message +
+                        " (reports are kept in the outbox)");
+  }
+  if (!loaded.value()) {
+    return CloudProblem(
+        "not activated: reports are kept in the outbox until `fleet-agent --config " +
+        options_.config_path + " activate --code CODE` stores a credential");
+  }
+  const uplink::StoredIdentity& id = *loaded.value();
+  if (id.cloud_url != config.cloud.url) {
+    return CloudProblem("the stored credential was issued by " + id.cloud_url +
+                        " but cloud.url is " + config.cloud.url +
+                        ": activate again for the new cloud (reports are kept in the outbox)");
+  }
+  if (!transport_) {
+    auto transport = uplink::HttpsTransport::Create(io_, TransportOptionsFrom(config));
+    if (!transport.ok()) {
+      return CloudProblem("cloud transport unusable: " + Describe(transport.error()) +
+                          " (reports are kept in the outbox)");
+    }
+    transport_ = std::move(transport.value());
+  }
+  if (!delivery_) {
+    uplink::DeliveryOptions options;
+    options.drain_rate_per_minute = config.cloud.drain_rate;
+    delivery_ = std::make_unique<uplink::DeliveryLoop>(
+        scheduler_, *transport_, *outbox_, uplink::AgentIdentity{id.agent_id, id.token},
+        uplink::HostFacts::Current(), FLEET_VERSION, options,
+        [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); },
+        [this](const std::string& json) { OnCloudWord(json); },
+        [this](const uplink::DeliveryStatus& s) { OnDeliveryStatus(s); });
+    agent_id_ = id.agent_id;
+    token_ = id.token;
+    agent_invalid_logged_ = false;
+    cloud_problem_.clear();
+    logs_.uplink->info("uplink ready agent_id={} cloud={}", id.agent_id, config.cloud.url);
+    // Reports kept from before (a previous run, the time before activation, a rebuilt transport)
+    // go now rather than at the end of the next scan.
+    delivery_->Kick();
+    return;
+  }
+  if (id.agent_id != agent_id_ || id.token != token_) {
+    agent_id_ = id.agent_id;
+    token_ = id.token;
+    agent_invalid_logged_ = false;
+    cloud_problem_.clear();
+    logs_.uplink->info("new credential picked up agent_id={}", id.agent_id);
+    delivery_->SetIdentity(uplink::AgentIdentity{id.agent_id, id.token});
+  }
+}
+
+void Daemon::ApplyIntervalFromWord(const std::string& json) {
+  const auto word = nlohmann::json::parse(json, nullptr, false);
+  if (!word.is_object()) return;
+  std::optional<int64_t> seconds;
+  if (auto it = word.find("scan_interval_s"); it != word.end() && it->is_number_integer()) {
+    seconds = it->get<int64_t>();
+  }
+  if (!schedule_) {
+    // At start the schedule is built after the state: hand the value over.
+    pending_cloud_interval_ = seconds;
+    if (seconds) logs_.agent->info("scan interval from the cloud's last word: {}s", *seconds);
+    return;
+  }
+  const milliseconds before = schedule_->interval();
+  const milliseconds now = schedule_->SetCloudInterval(seconds);
+  if (now != before) {
+    logs_.agent->info("scan interval={} source={}{}", Seconds(now), seconds ? "cloud" : "config",
+                      seconds && milliseconds(*seconds * 1000) != now ? " (bounded)" : "");
+  }
+}
+
+void Daemon::OnCloudWord(const std::string& json) {
+  // The uploader has saved the word in the outbox already; here it takes effect.
+  ApplyIntervalFromWord(json);
+  OpenStateStore();
+  if (state_) {
+    if (auto applied = state_->ApplyCloudWord(json); !applied.ok()) {
+      logs_.state->warn("cannot apply the cloud's word to the local state: {}",
+                        applied.error().message);
+    }
+  }
+}
+
+void Daemon::OnDeliveryStatus(const uplink::DeliveryStatus& s) {
+  if (s.delivered > delivered_) {
+    logs_.uplink->info("upload delivered={} total={}", s.delivered - delivered_, s.delivered);
+    delivered_ = s.delivered;
+  }
+  if (s.agent_invalid) {
+    if (!agent_invalid_logged_) {
+      agent_invalid_logged_ = true;
+      logs_.uplink->error(
+          "the cloud refused this agent's credential (401): re-activation needed: run "
+          "`fleet-agent --config {} activate --code CODE`; reports are kept in the outbox",
+          options_.config_path);
+    }
+  } else if (!s.busy && s.last_error && s.consecutive_failures > failures_logged_) {
+    // The first failure of an outage at warn, the retries at debug.
+    const auto in = s.next_attempt ? std::chrono::duration_cast<milliseconds>(
+                                         *s.next_attempt - scheduler_.Now())
+                                   : milliseconds(0);
+    if (failures_logged_ == 0) {
+      logs_.uplink->warn("upload failed: {} (retry in {}; reports are kept in the outbox)",
+                         Describe(*s.last_error), Seconds(in));
+    } else {
+      logs_.uplink->debug("upload failed again consecutive={} {} retry_in={}",
+                          s.consecutive_failures, Describe(*s.last_error), Seconds(in));
+    }
+    failures_logged_ = s.consecutive_failures;
+  } else if (!s.busy && s.consecutive_failures == 0 && failures_logged_ > 0) {
+    logs_.uplink->info("upload recovered after {} failed attempt(s)", failures_logged_);
+    failures_logged_ = 0;
+  }
+  if (s.busy) return;
+  if (stopping_) return MaybeFinishStop();
+  if (cloud_rebuild_pending_) {
+    // Not from inside the loop's own callback: it is still on the stack.
+    boost::asio::post(io_, [this] { RefreshCloud(); });
+  }
+  UpdateStatus();
+}
+
+// --- reload and stop -------------------------------------------------------------------------
+
+void Daemon::Reload() {
+  if (stopping_) return;
+  host_.Reloading();
+  config::LoadResult loaded = config::LoadConfigFile(options_.config_path);
+  if (!loaded.errors.empty()) {
+    std::string all;
+    for (const auto& e : loaded.errors) {
+      if (!all.empty()) all += "; ";
+      all += e.ToString();
+    }
+    // One line, every error in it: the operator fixes the file and sends SIGHUP again.
+    logs_.agent->error("reload failed, still running on the previous configuration: {} "
+                       "error(s): {}",
+                       loaded.errors.size(), all);
+    host_.Ready();
+    return;
+  }
+  for (const auto& w : loaded.warnings) logs_.agent->warn("{}", w);
+  config::Config next = std::move(*loaded.config);
+  if (next.agent.state_dir != config_->agent.state_dir) {
+    logs_.agent->warn("agent.state_dir changed to {}: it takes effect at the next start; the "
+                      "daemon keeps using {}",
+                      next.agent.state_dir, config_->agent.state_dir);
+    next.agent.state_dir = config_->agent.state_dir;
+  }
+  config_ = std::make_shared<const config::Config>(std::move(next));
+  logs_.SetLevel(config_->log.level);
+  schedule_->SetConfiguredInterval(config_->scan.interval);
+  cloud_rebuild_pending_ = true;
+  RefreshCloud();
+  logs_.agent->info("reload applied config={} interval={} search_entries={}{}",
+                    options_.config_path, Seconds(schedule_->interval()),
+                    config_->search.include.size(),
+                    cycle_ ? " (the scan in progress finishes on the previous configuration)" : "");
+  UpdateStatus();
+  host_.Ready();
+}
+
+void Daemon::BeginStop(const std::string& why) {
+  if (stopping_) {
+    logs_.agent->debug("already stopping; {} ignored", why);
+    return;
+  }
+  stopping_ = true;
+  host_.Stopping();
+  const bool uploading = delivery_ && delivery_->status().busy;
+  logs_.agent->info("stopping reason={} scan_in_progress={} upload_in_progress={} deadline={}",
+                    why, cycle_ != nullptr, uploading, Seconds(options_.drain_deadline));
+  schedule_->Stop();
+  if (cycle_) cycle_->job->Cancel();
+  if (delivery_) delivery_->Stop();
+
+  drain_timer_.expires_after(options_.drain_deadline);
+  drain_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    if (delivery_ && delivery_->status().busy) {
+      logs_.uplink->warn("a report was still on its way at the stop deadline; it stays in the "
+                         "outbox and goes again (same key) at the next start");
+      if (transport_) transport_->Cancel();
+    }
+    if (cycle_) logs_.scan->warn("the cancelled scan did not end in time");
+    stopped_ = true;
+    io_.stop();
+  });
+  // Whatever is still queued or slow, the loop ends here.
+  stop_timer_.expires_after(options_.stop_deadline);
+  stop_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    logs_.agent->error("stop deadline passed; stopping now");
+    stopped_ = true;
+    io_.stop();
+  });
+  MaybeFinishStop();
+}
+
+void Daemon::MaybeFinishStop() {
+  if (!stopping_ || stopped_) return;
+  if (cycle_) return;  // the cancelled scan reports back first
+  if (delivery_ && delivery_->status().busy) return;
+  stopped_ = true;
+  // Not waiting for the loop to run dry: sessions and timers may hold waits of their own.
+  io_.stop();
+}
+
+// --- the service manager ---------------------------------------------------------------------
+
+void Daemon::ArmWatchdog(milliseconds period) {
+  host_.Watchdog();
+  watchdog_timer_.expires_after(period);
+  watchdog_timer_.async_wait([this, period](const boost::system::error_code& ec) {
+    if (ec) return;
+    ArmWatchdog(period);
+  });
+}
+
+std::string Daemon::StatusLine() {
+  std::string line = "printers " + (have_scanned_ ? std::to_string(last_printers_) : "-");
+  // Depth: reports built and not yet acknowledged, plus one for reads not yet in a report.
+  if (auto stats = outbox_->Stats(); stats.ok()) {
+    const auto& st = stats.value();
+    const uint64_t depth = st.pending_reports +
+                           ((st.pending_meter_reads > 0 || st.pending_states > 0) ? 1 : 0);
+    line += ", outbox depth " + std::to_string(depth);
+  } else {
+    line += ", outbox unreadable";
+  }
+  if (cycle_) {
+    line += ", scan running";
+  } else if (auto due = schedule_->next_due()) {
+    const auto wall = std::chrono::system_clock::now() +
+                      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                          *due - scheduler_.Now());
+    line += ", next scan " + LocalClock(wall);
+  }
+  if (!delivery_) {
+    line += ", not uploading";
+  } else if (delivery_->status().agent_invalid) {
+    line += ", re-activation needed";
+  } else if (delivery_->status().consecutive_failures > 0) {
+    line += ", cloud unreachable";
+  }
+  return line;
+}
+
+void Daemon::UpdateStatus() {
+  if (!outbox_ || !schedule_) return;
+  host_.Status(StatusLine());
+}
+
+int RunDaemon(const std::string& config_path, config::Config config,
+              const std::string& profiles_dir, const std::shared_ptr<spdlog::logger>& agent_log) {
+  DaemonLoggers logs = DaemonLoggers::From(agent_log);
+#ifdef _WIN32
+  ConsoleHost host;  // the foreground run; the service (--service) has its own host
+#else
+  SystemdHost host(logs.agent.get());
+#endif
+  DaemonOptions options;
+  options.config_path = config_path;
+  options.profiles_dir = profiles_dir;
+  Daemon daemon(std::move(options), std::move(config), host, std::move(logs));
+  return daemon.Run();
+}
+
+}  // namespace fleet::agent

@@ -1,0 +1,57 @@
+// The scan job: from a validated Config to a ScanReport. The one code path shared by
+// `--scan-once` and the daemon's scheduled scans (agent/daemon/daemon.cc).
+//
+// Builds the net-snmp engine and the scanner from the config, expands the search criteria
+// (resolving host names now, at scan time), runs the sweep on the caller's io_context and hands
+// back the report. Not thread-safe: everything runs on that io_context's thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/core/scan_report.h"
+#include "agent/core/meter_check.h"
+#include "config/config.h"
+#include "snmp/credential.h"
+#include "snmp/netsnmp_engine.h"
+#include "snmp/profile.h"
+#include "snmp/scanner.h"
+
+namespace fleet::agent {
+
+std::vector<snmp::Credential> ToSnmpCredentials(const config::Config& config);
+snmp::EngineOptions EngineOptionsFrom(const config::Config& config);
+snmp::ScanOptions ScanOptionsFrom(const config::Config& config);
+
+// supplies.* of the config (agent/core/meter_check.h).
+SupplyThresholds SupplyThresholdsFrom(const config::Config& config);
+
+// The MPS readiness the agent can tell on its own (docs/domain.md, "Qualification statuses").
+std::string LocalReadiness(const Printer& printer);
+
+class ScanJob {
+ public:
+  using ProgressFn = snmp::Scanner::ProgressFn;
+  using DoneFn = std::function<void(ScanReport)>;
+
+  ScanJob(boost::asio::io_context& io, const config::Config& config,
+          const snmp::ProfileSet& profiles);
+  ~ScanJob();
+
+  // Expands the search criteria and starts the sweep; `done` runs once on the io_context.
+  void Start(DoneFn done, ProgressFn progress = {},
+             const config::Resolver& resolve = config::ResolveHostName);
+  void Cancel();
+
+  const snmp::EngineStats stats() const { return engine_->stats(); }
+
+ private:
+  const config::Config& config_;
+  std::unique_ptr<snmp::NetSnmpEngine> engine_;
+  std::unique_ptr<snmp::Scanner> scanner_;
+};
+
+}  // namespace fleet::agent
