@@ -9,9 +9,13 @@
 // The loader never stops at the first problem: each check records a ConfigError and moves on,
 // and the list is sorted into file order at the end.
 #include <fcntl.h>
-#include <grp.h>
 #include <sys/stat.h>
+#ifdef _WIN32
+#include <io.h>
+#else
+#include <grp.h>
 #include <unistd.h>
+#endif
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -422,7 +426,7 @@ const std::vector<KeySpec>& KeyTable() {
        .get = [](const Config& c) -> Value { return c.cloud.outbox_max_age; }},
 
       {.section = "agent", .key = "state_dir", .kind = Kind::kString,
-       .default_yaml = "/var/lib/fleet-agent", .check = CheckStateDir,
+       .default_yaml = DefaultStateDir(), .check = CheckStateDir,
        .set = [](Config& c, Value&& v) { c.agent.state_dir = std::get<std::string>(std::move(v)); },
        .get = [](const Config& c) -> Value { return c.agent.state_dir; }, .what = "a directory path"},
 
@@ -506,6 +510,12 @@ std::optional<std::string> CanonicalPrivProtocol(std::string_view text) {
 // users read SNMP credentials. Returns "" or the warning: the file, who can read it, what it
 // holds (key paths, never values) and the fix.
 std::string ExposedSecretFile(int fd, const std::string& file, const std::string& holds) {
+#ifdef _WIN32
+  // NTFS has no modes (the C runtime reports 0644-like bits for every readable file); agent.yaml
+  // is protected by the DACL of %ProgramData%\fleet-agent, which the installer sets.
+  (void)fd, (void)file, (void)holds;
+  return "";
+#else
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return "";
   std::string who;
@@ -529,6 +539,7 @@ std::string ExposedSecretFile(int fd, const std::string& file, const std::string
   return file + " holds secrets (" + holds + ") and is readable by " + who + " (mode " + mode +
          "); run `chmod 600 " + file + "` (for the packaged service: `chown root:fleet-agent " +
          file + "; chmod 640 " + file + "`)";
+#endif
 }
 
 class Loader {
@@ -904,8 +915,11 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
     const std::string file_path = Resolve(*file);
     std::FILE* f = std::fopen(file_path.c_str(), "rb");
     if (f == nullptr) {
+      int open_errno = errno;
+      // Windows answers EACCES for a directory; say what it is on every platform.
+      if (std::error_code ec; std::filesystem::is_directory(file_path, ec)) open_errno = EISDIR;
       Error(file_pos, path + "." + file_key,
-            "cannot read " + Quote(file_path) + ": " + std::strerror(errno));
+            "cannot read " + Quote(file_path) + ": " + std::strerror(open_errno));
       bad = true;
       return std::nullopt;
     }
@@ -1323,7 +1337,11 @@ LoadResult LoadConfigFile(const std::string& path) {
   }
   std::vector<std::string> warnings;
   auto check = [&](const std::string& file, const std::string& holds) {
+#ifdef _WIN32
+    const int fd = ::open(file.c_str(), O_RDONLY);
+#else
     const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+#endif
     if (fd < 0) return;
     if (std::string exposed = ExposedSecretFile(fd, file, holds); !exposed.empty()) {
       warnings.push_back(std::move(exposed));

@@ -45,6 +45,11 @@ struct SearchEntry {
   SourcePos pos;
 };
 
+// agent.state_dir when the file does not set it: /var/lib/fleet-agent (the systemd unit's
+// StateDirectory) on Linux, %ProgramData%\fleet-agent\state on Windows (the directory the
+// installer protects; config/default_paths.cc).
+const std::string& DefaultStateDir();
+
 struct Config {
   std::string path;  // the file it came from
 
@@ -91,7 +96,7 @@ struct Config {
   } cloud;
 
   struct Agent {
-    std::string state_dir = "/var/lib/fleet-agent";
+    std::string state_dir = DefaultStateDir();
   } agent;
 
   struct Log {

@@ -2,10 +2,7 @@
 //
 // Expansion works on intervals and only materialises the final vector, so a /16 include with a
 // /24 exclude costs a handful of map nodes until the end.
-#include <netdb.h>
-#include <sys/socket.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "agent/core/sockets.h"
 
 #include <algorithm>
 #include <cctype>
@@ -272,9 +269,14 @@ std::vector<uint32_t> ResolveHostName(const std::string& host, std::string* erro
   // One socket type, or getaddrinfo returns every address once per type.
   hints.ai_socktype = SOCK_DGRAM;
   addrinfo* result = nullptr;
+  EnsureSocketsInitialised();
   const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &result);
   if (rc != 0) {
+#ifdef _WIN32
+    if (error != nullptr) *error = gai_strerrorA(rc);  // gai_strerror is the wide one with UNICODE
+#else
     if (error != nullptr) *error = gai_strerror(rc);
+#endif
     return {};
   }
   std::set<uint32_t> unique;

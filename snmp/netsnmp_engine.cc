@@ -3,14 +3,16 @@
 
 #include "snmp/netsnmp_engine.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <string.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#ifdef _WIN32
+#include <boost/asio/ip/udp.hpp>
+#else
 #include <boost/asio/posix/stream_descriptor.hpp>
+#endif
 #include <boost/asio/steady_timer.hpp>
 #include <cstdlib>
 #include <deque>
@@ -24,7 +26,9 @@
 
 #include "snmp/netsnmp_convert.h"
 #include "snmp/netsnmp_sweep.h"
+#include "agent/core/platform.h"
 #include "snmp/pacing.h"
+#include "snmp/udp_io.h"
 
 namespace fleet::snmp {
 namespace asio = boost::asio;
@@ -175,6 +179,68 @@ class NetSnmpEngine::Impl : public std::enable_shared_from_this<NetSnmpEngine::I
 };
 
 // ---------------------------------------------------------------------------------------------
+// Waits for a net-snmp socket to become readable on the io_context without owning it: net-snmp
+// opens and closes its sockets, Asio only watches.
+#ifdef _WIN32
+// Windows: Asio watches a duplicate of the socket (the same endpoint, a handle of its own) and
+// closes only the duplicate. Wrapping net-snmp's own socket would need basic_socket::release()
+// to let go of it, which fails under Wine 8 (WSAEOPNOTSUPP: Asio uses
+// FileReplaceCompletionInformation), and Asio would then close net-snmp's socket.
+class SocketWatch {
+ public:
+  explicit SocketWatch(asio::io_context& io) : socket_(io) {}
+
+  void Assign(int sock, boost::system::error_code& ec) {
+    WSAPROTOCOL_INFOW info{};
+    SOCKET duplicate = INVALID_SOCKET;
+    if (WSADuplicateSocketW(static_cast<SOCKET>(sock), GetCurrentProcessId(), &info) == 0) {
+      duplicate = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &info, 0,
+                             WSA_FLAG_OVERLAPPED);
+    }
+    if (duplicate == INVALID_SOCKET) {
+      ec.assign(WSAGetLastError(), boost::asio::error::get_system_category());
+      return;
+    }
+    socket_.assign(asio::ip::udp::v4(), duplicate, ec);
+    if (ec) ::closesocket(duplicate);
+  }
+  template <typename Handler>
+  void AsyncWaitRead(Handler&& handler) {
+    socket_.async_wait(asio::socket_base::wait_read, std::forward<Handler>(handler));
+  }
+  void Close() {
+    boost::system::error_code ec;
+    socket_.close(ec);  // the duplicate only; a pending wait completes with operation_aborted
+  }
+
+ private:
+  asio::ip::udp::socket socket_;
+};
+#else
+// POSIX: the descriptor itself, released (never closed) when net-snmp is done with it.
+class SocketWatch {
+ public:
+  explicit SocketWatch(asio::io_context& io) : descriptor_(io) {}
+
+  void Assign(int sock, boost::system::error_code& ec) { descriptor_.assign(sock, ec); }
+  template <typename Handler>
+  void AsyncWaitRead(Handler&& handler) {
+    descriptor_.async_wait(asio::posix::stream_descriptor::wait_read,
+                           std::forward<Handler>(handler));
+  }
+  void Close() {
+    boost::system::error_code ec;
+    descriptor_.cancel(ec);
+    // The socket belongs to net-snmp: Asio lets go of it, net-snmp closes it.
+    descriptor_.release();
+  }
+
+ private:
+  asio::posix::stream_descriptor descriptor_;
+};
+#endif
+
+// ---------------------------------------------------------------------------------------------
 // One device + one credential. Holds at most one net-snmp single-session (one UDP socket),
 // opened lazily when a packet is about to leave. v1/v2c close it again when the queue is empty,
 // so open descriptors stay bounded by max_in_flight however many Sessions a sweep creates; v3
@@ -272,7 +338,7 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
 
   void* sessp_ = nullptr;
   Magic magic_;
-  asio::posix::stream_descriptor descriptor_;
+  SocketWatch descriptor_;
   bool read_armed_ = false;
   uint64_t open_generation_ = 0;
   asio::steady_timer attempt_timer_;
@@ -406,7 +472,7 @@ Result<void> SessionCore::EnsureOpen() {
         s.securityAuthKeyLen = USM_AUTH_KU_LEN;
         if (!DeriveKu(auth, credential_.auth_passphrase, s.securityAuthKey,
                       &s.securityAuthKeyLen)) {
-          explicit_bzero(s.securityAuthKey, sizeof s.securityAuthKey);
+          SecureZero(s.securityAuthKey, sizeof s.securityAuthKey);
           return MakeError(ErrorCode::kConfig, "cannot derive the SNMPv3 auth key for " +
                                                    credential_.Describe() +
                                                    " (passphrase shorter than 8 characters?)");
@@ -420,8 +486,8 @@ Result<void> SessionCore::EnsureOpen() {
         // RFC 3414: the privacy Ku is derived with the authentication hash.
         if (!DeriveKu(AuthProtocolOid(credential_.auth), credential_.priv_passphrase,
                       s.securityPrivKey, &s.securityPrivKeyLen)) {
-          explicit_bzero(s.securityAuthKey, sizeof s.securityAuthKey);
-          explicit_bzero(s.securityPrivKey, sizeof s.securityPrivKey);
+          SecureZero(s.securityAuthKey, sizeof s.securityAuthKey);
+          SecureZero(s.securityPrivKey, sizeof s.securityPrivKey);
           return MakeError(ErrorCode::kConfig, "cannot derive the SNMPv3 privacy key for " +
                                                    credential_.Describe() +
                                                    " (passphrase shorter than 8 characters?)");
@@ -431,9 +497,9 @@ Result<void> SessionCore::EnsureOpen() {
     }
   }
   sessp_ = snmp_sess_open(&s);
-  explicit_bzero(s.securityAuthKey, sizeof s.securityAuthKey);
-  explicit_bzero(s.securityPrivKey, sizeof s.securityPrivKey);
-  explicit_bzero(community.data(), community.size());
+  SecureZero(s.securityAuthKey, sizeof s.securityAuthKey);
+  SecureZero(s.securityPrivKey, sizeof s.securityPrivKey);
+  SecureZero(community.data(), community.size());
   if (!sessp_) {
     return MakeError(ErrorCode::kIo, "cannot open an SNMP session to " + Where() + ": " +
                                          snmp_api_errstring(s.s_snmp_errno));
@@ -449,8 +515,10 @@ Result<void> SessionCore::EnsureOpen() {
     sessp_ = nullptr;
     return MakeError(ErrorCode::kIo, "SNMP session to " + Where() + " has no socket");
   }
+  // One ICMP port-unreachable must not fail the next read on Windows (udp_io.h).
+  udp::DisableConnectionReset(static_cast<udp::NativeSocket>(t->sock));
   boost::system::error_code ec;
-  descriptor_.assign(t->sock, ec);
+  descriptor_.Assign(t->sock, ec);
   if (ec) {
     snmp_sess_close(sessp_);
     sessp_ = nullptr;
@@ -463,10 +531,7 @@ Result<void> SessionCore::EnsureOpen() {
 
 void SessionCore::CloseNetSnmp() {
   if (!sessp_) return;
-  boost::system::error_code ec;
-  descriptor_.cancel(ec);
-  // The socket belongs to net-snmp: Asio lets go of it, net-snmp closes it.
-  descriptor_.release();
+  descriptor_.Close();
   read_armed_ = false;
   ++open_generation_;
   magic_.core = nullptr;  // anything the library calls while closing is ignored
@@ -534,8 +599,7 @@ void SessionCore::ArmRead() {
   read_armed_ = true;
   std::weak_ptr<SessionCore> weak = weak_from_this();
   const uint64_t gen = open_generation_;
-  descriptor_.async_wait(asio::posix::stream_descriptor::wait_read,
-                         [weak, gen](const boost::system::error_code& ec) {
+  descriptor_.AsyncWaitRead([weak, gen](const boost::system::error_code& ec) {
                            auto self = weak.lock();
                            if (!self || gen != self->open_generation_) return;
                            self->read_armed_ = false;

@@ -3,10 +3,7 @@
 
 #include "snmp/netsnmp_sweep.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -24,7 +21,9 @@
 
 #include "snmp/netsnmp_convert.h"
 #include "snmp/netsnmp_engine.h"
+#include "agent/core/platform.h"
 #include "snmp/pacing.h"
+#include "snmp/udp_io.h"
 
 namespace fleet::snmp {
 namespace asio = boost::asio;
@@ -149,9 +148,7 @@ class SweepCore : public PacketWaiter, public std::enable_shared_from_this<Sweep
   std::deque<uint32_t> ready_;                           // slots due for another packet
   std::deque<Deadline> deadlines_;
 
-  std::vector<mmsghdr> out_msgs_;
-  std::vector<iovec> out_iov_;
-  std::vector<sockaddr_in> out_addr_;
+  std::vector<udp::OutDatagram> out_;
   std::vector<uint32_t> out_slot_;
 
   Sweeper::HitFn hit_;
@@ -219,7 +216,7 @@ bool SweepCore::BuildRequests(const std::vector<Credential>& credentials,
 
 void SweepCore::FreeRequests() {
   for (Request& r : requests_) {
-    if (!r.community.empty()) explicit_bzero(r.community.data(), r.community.size());
+    if (!r.community.empty()) SecureZero(r.community.data(), r.community.size());
     // The session copies nothing on the heap (snmp_sess_init + pointers into `community`).
     r.session.community = nullptr;
     r.session.community_len = 0;
@@ -299,8 +296,9 @@ void SweepCore::Start(std::vector<SweepTarget> targets, uint16_t port,
   }
   // Replies of a thousand printers can arrive within a millisecond; a deep receive queue keeps
   // them until the next Drain (capped by net.core.rmem_max).
-  setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUF, &kSocketBuffer, sizeof kSocketBuffer);
-  setsockopt(socket_.native_handle(), SOL_SOCKET, SO_SNDBUF, &kSocketBuffer, sizeof kSocketBuffer);
+  socket_.set_option(asio::socket_base::receive_buffer_size(kSocketBuffer), ec);
+  socket_.set_option(asio::socket_base::send_buffer_size(kSocketBuffer), ec);
+  udp::DisableConnectionReset(socket_.native_handle());
   // Not inline: the contract says callbacks never run from Start.
   std::weak_ptr<SweepCore> weak = weak_from_this();
   asio::post(io_, [weak, gen = generation_] {
@@ -363,7 +361,8 @@ void SweepCore::Queue(uint32_t index) {
   to.sin_family = AF_INET;
   to.sin_port = htons(port_);
   to.sin_addr.s_addr = htonl(s.address);
-  out_addr_.push_back(to);
+  const Request& r = requests_[CredentialOf(s)];
+  out_.push_back(udp::OutDatagram{r.bytes.data(), r.bytes.size(), to});
   out_slot_.push_back(index);
   deadlines_.push_back(Deadline{Clock::now() + timeout_, index, s.seq});
 }
@@ -371,32 +370,9 @@ void SweepCore::Queue(uint32_t index) {
 void SweepCore::Flush() {
   const size_t n = out_slot_.size();
   if (n == 0) return;
-  out_msgs_.assign(n, mmsghdr{});
-  out_iov_.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    Request& r = requests_[CredentialOf(slots_[out_slot_[i]])];
-    out_iov_[i].iov_base = r.bytes.data();
-    out_iov_[i].iov_len = r.bytes.size();
-    out_msgs_[i].msg_hdr.msg_name = &out_addr_[i];
-    out_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-    out_msgs_[i].msg_hdr.msg_iov = &out_iov_[i];
-    out_msgs_[i].msg_hdr.msg_iovlen = 1;
-  }
-  size_t sent = 0;
-  while (sent < n) {
-    const int rc = sendmmsg(socket_.native_handle(), out_msgs_.data() + sent,
-                            static_cast<unsigned>(n - sent), 0);
-    if (rc > 0) {
-      sent += static_cast<size_t>(rc);
-      continue;
-    }
-    if (rc < 0 && errno == EINTR) continue;
-    // A full send queue or an unroutable address: that packet is lost like any other and its
-    // timeout retries it; skip it so the rest of the batch still leaves.
-    ++sent;
-  }
+  udp::SendBatch(socket_.native_handle(), out_);
   stats_.packets_sent += n;
-  out_addr_.clear();
+  out_.clear();
   out_slot_.clear();
 }
 
@@ -419,27 +395,16 @@ void SweepCore::ArmRead() {
 void SweepCore::Drain() {
   if (!socket_.is_open()) return;
   static thread_local std::vector<std::array<uint8_t, kRecvBuffer>> buffers(kRecvBatch);
-  std::array<mmsghdr, kRecvBatch> msgs{};
-  std::array<iovec, kRecvBatch> iov{};
-  std::array<sockaddr_in, kRecvBatch> from{};
+  std::array<udp::InBuffer, kRecvBatch> in{};
   // Bounded per call so a flood on this socket cannot starve the other handlers.
   for (int round = 0; round < 64 && running_; ++round) {
-    for (size_t i = 0; i < kRecvBatch; ++i) {
-      iov[i] = iovec{buffers[i].data(), kRecvBuffer};
-      msgs[i] = mmsghdr{};
-      msgs[i].msg_hdr.msg_name = &from[i];
-      msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
+    for (size_t i = 0; i < kRecvBatch; ++i) in[i] = udp::InBuffer{buffers[i].data(), kRecvBuffer};
+    const size_t n = udp::ReceiveBatch(socket_.native_handle(), in);
+    if (n == 0) return;
+    for (size_t i = 0; i < n && running_; ++i) {
+      OnDatagram(in[i].from, in[i].data, in[i].size, in[i].truncated);
     }
-    const int n = recvmmsg(socket_.native_handle(), msgs.data(), kRecvBatch, MSG_DONTWAIT, nullptr);
-    if (n <= 0) return;
-    for (int i = 0; i < n && running_; ++i) {
-      const bool truncated = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
-      OnDatagram(from[i], buffers[i].data(), std::min<size_t>(msgs[i].msg_len, kRecvBuffer),
-                 truncated);
-    }
-    if (static_cast<size_t>(n) < kRecvBatch) return;
+    if (n < kRecvBatch) return;
   }
 }
 

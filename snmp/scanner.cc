@@ -1,7 +1,7 @@
 #include "snmp/scanner.h"
 
 #include <algorithm>
-#include <arpa/inet.h>
+#include "agent/core/sockets.h"
 #include <utility>
 
 #include "snmp/decode.h"

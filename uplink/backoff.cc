@@ -1,5 +1,7 @@
 #include "uplink/backoff.h"
 
+#include "agent/core/platform.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -136,7 +138,7 @@ std::optional<int64_t> ParseHttpDate(const std::string& text) {
   }
   if (tm.tm_mon < 0 || tm.tm_mday < 1 || tm.tm_mday > 31 || year < 1900) return std::nullopt;
   tm.tm_year = year - 1900;
-  const std::time_t t = timegm(&tm);
+  const std::time_t t = TimeGm(&tm);
   if (t == static_cast<std::time_t>(-1)) return std::nullopt;
   return static_cast<int64_t>(t);
 }

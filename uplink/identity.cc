@@ -52,48 +52,6 @@ ReadOutcome ReadAll(int fd, std::string* out) {
   }
 }
 
-Result<void> SyncDir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return IoError("cannot open directory " + dir, errno);
-  FdCloser closer{fd};
-  if (::fsync(fd) != 0) return IoError("cannot sync directory " + dir, errno);
-  return {};
-}
-
-// Temporary file in the same directory (mkstemp: mode 0600 whatever the umask), written and
-// fsynced, renamed over `path`, then the directory fsynced so the rename itself is durable.
-Result<void> WriteFileAtomically(const std::string& path, const std::string& content) {
-  const std::filesystem::path target(path);
-  std::string temp = path + ".tmp.XXXXXX";
-  const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
-  if (fd < 0) return IoError("cannot create a file in " + target.parent_path().string(), errno);
-  bool keep = false;
-  struct Cleanup {
-    const std::string& temp;
-    bool& keep;
-    ~Cleanup() {
-      if (!keep) ::unlink(temp.c_str());
-    }
-  } cleanup{temp, keep};
-  {
-    FdCloser closer{fd};
-    if (::fchmod(fd, 0600) != 0) return IoError("cannot set the mode of " + temp, errno);
-    size_t done = 0;
-    while (done < content.size()) {
-      const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return IoError("cannot write " + temp, errno);
-      }
-      done += static_cast<size_t>(n);
-    }
-    if (::fsync(fd) != 0) return IoError("cannot sync " + temp, errno);
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) return IoError("cannot replace " + path, errno);
-  keep = true;
-  return SyncDir(target.parent_path().empty() ? "." : target.parent_path().string());
-}
-
 }  // namespace
 
 Result<void> MakePrivateDirs(const std::string& dir) { return storage::MakePrivateDirs(dir); }
@@ -101,7 +59,11 @@ Result<void> MakePrivateDirs(const std::string& dir) { return storage::MakePriva
 Result<std::optional<StoredIdentity>> LoadIdentity(const std::string& state_dir,
                                                    std::vector<std::string>* warnings) {
   const std::string path = PathIn(state_dir);
+#ifdef _WIN32
+  const int fd = ::open(path.c_str(), O_RDONLY | O_BINARY);
+#else
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+#endif
   if (fd < 0) {
     if (errno == ENOENT) return std::optional<StoredIdentity>();
     return IoError("cannot open " + path, errno);
@@ -115,6 +77,7 @@ Result<std::optional<StoredIdentity>> LoadIdentity(const std::string& state_dir,
                                                 " bytes) to be the agent's credentials; "
                                                 "re-activate with: fleet-agent activate --code CODE");
   }
+#ifndef _WIN32  // NTFS has no modes: the state directory's inherited DACL protects the file
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
@@ -127,6 +90,9 @@ Result<std::optional<StoredIdentity>> LoadIdentity(const std::string& state_dir,
     }
     if (warnings != nullptr) warnings->push_back(std::move(warning));
   }
+#else
+  (void)warnings;
+#endif
   std::string text;
   if (auto read = ReadAll(fd, &text); !read.ok()) {
     return IoError("cannot read " + path, read.error_number);
@@ -164,7 +130,7 @@ Result<void> SaveIdentity(const std::string& state_dir, const StoredIdentity& id
                               {"token", identity.token},
                               {"cloud_url", identity.cloud_url},
                               {"activated_at", identity.activated_at}};
-  return WriteFileAtomically(PathIn(state_dir), doc.dump(2) + "\n");
+  return storage::WriteFileAtomically(PathIn(state_dir), doc.dump(2) + "\n");
 }
 
 Result<void> DeleteIdentity(const std::string& state_dir) {
@@ -173,7 +139,7 @@ Result<void> DeleteIdentity(const std::string& state_dir) {
     if (errno == ENOENT) return {};
     return IoError("cannot remove " + path, errno);
   }
-  return SyncDir(state_dir);
+  return storage::SyncDir(state_dir);
 }
 
 }  // namespace fleet::uplink

@@ -21,10 +21,7 @@
 // committed before stays exactly as it was.
 #include "uplink/outbox.h"
 
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -761,27 +758,6 @@ Result<void> Migrate(sqlite3* db, const std::string& path) {
   return {};
 }
 
-// Creates the file ourselves so its mode is 0600 whatever the umask; SQLite gives the -wal and
-// -shm files the mode of the database file.
-Result<void> CreatePrivateFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd >= 0) {
-    const int rc = ::fchmod(fd, 0600);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0) return MakeError(ErrorCode::kIo, "outbox DB: create " + path + ": " + std::strerror(err));
-    return {};
-  }
-  if (errno != EEXIST) {
-    return MakeError(ErrorCode::kIo, "outbox DB: create " + path + ": " + std::strerror(errno));
-  }
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
-    ::chmod(path.c_str(), 0600);  // best effort: an older file made under a loose umask
-  }
-  return {};
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxLimits limits,
@@ -795,7 +771,9 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxLimi
   auto quarantined = storage::QuarantineIfCorrupt(path, kDbText);
   if (!quarantined.ok()) return quarantined.error();
   if (!quarantined.value().empty() && notices != nullptr) notices->push_back(quarantined.value());
-  FLEET_TRY(CreatePrivateFile(path));
+  if (auto created = storage::CreatePrivateFile(path); !created.ok()) {
+    return MakeError(ErrorCode::kIo, "outbox DB: " + created.error().message);
+  }
 
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, nullptr);

@@ -1,6 +1,6 @@
 #include "uplink/proxy.h"
 
-#include <arpa/inet.h>
+#include "agent/core/sockets.h"
 
 #include <array>
 #include <cctype>

@@ -13,13 +13,23 @@
 
 #include "agent/daemon/cloud.h"
 #include "agent/state/state_store.h"
+#ifdef _WIN32
+#include "agent/platform/console_host.h"
+#else
 #include "agent/platform/linux/systemd_host.h"
+#endif
 #include "uplink/identity.h"
 
 namespace fleet::agent {
 namespace {
 
 using std::chrono::milliseconds;
+
+#ifdef SIGHUP
+constexpr int kReloadSignal = SIGHUP;
+#else
+constexpr int kReloadSignal = -1;  // Windows has no SIGHUP: the service reloads on PARAMCHANGE
+#endif
 
 std::string Seconds(milliseconds d) {
   char buf[32];
@@ -100,7 +110,8 @@ int Daemon::Run(ServiceCallbacks* callbacks) {
 
   // 5. signals (and the platform layer's requests).
   if (options_.handle_signals) {
-    signals_.emplace(io_, SIGTERM, SIGINT, SIGHUP);
+    signals_.emplace(io_, SIGTERM, SIGINT);
+    if (kReloadSignal > 0) signals_->add(kReloadSignal);
     WaitForSignal();
   }
   if (callbacks) {
@@ -199,7 +210,7 @@ bool Daemon::BuildComponents() {
 void Daemon::WaitForSignal() {
   signals_->async_wait([this](const boost::system::error_code& ec, int signo) {
     if (ec) return;
-    if (signo == SIGHUP) {
+    if (signo == kReloadSignal) {
       Reload();
     } else {
       BeginStop(signo == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -274,7 +285,7 @@ void Daemon::RecordAndQueue(ScanReport& report) {
       logs_.state->warn("cannot record the scan in the local state: {}",
                         recorded.error().message);
     }
-    // The cloud keeps hearing about printers this scan did not reach (PRODUCT.md: a printer
+    // The cloud keeps hearing about printers this scan did not reach (docs/domain.md: a printer
     // out of the search criteria stays listed as non-communicating).
     if (auto silent = state_->NonCommunicating(report); silent.ok()) {
       for (const auto& p : silent.value()) {
@@ -599,7 +610,11 @@ void Daemon::UpdateStatus() {
 int RunDaemon(const std::string& config_path, config::Config config,
               const std::string& profiles_dir, const std::shared_ptr<spdlog::logger>& agent_log) {
   DaemonLoggers logs = DaemonLoggers::From(agent_log);
+#ifdef _WIN32
+  ConsoleHost host;  // the foreground run; the service (--service) has its own host
+#else
   SystemdHost host(logs.agent.get());
+#endif
   DaemonOptions options;
   options.config_path = config_path;
   options.profiles_dir = profiles_dir;

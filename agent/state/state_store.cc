@@ -12,10 +12,7 @@
 #include "agent/storage/sqlite_db.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cstring>
@@ -73,10 +70,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-Error IoError(const std::string& what, int err) {
-  return MakeError(ErrorCode::kIo, "state DB: " + what + ": " + std::strerror(err));
-}
-
 const storage::ErrorText kDbText{
     "state DB", "a fleet-agent command or daemon",
     "the printer inventory is unreadable: the next fleet-agent start or command moves the file "
@@ -104,21 +97,6 @@ class Txn : public storage::Txn {
 };
 Result<void> Exec(sqlite3* db, const char* sql, std::string_view op) {
   return storage::Exec(db, sql, op, kDbText);
-}
-
-// Created by us with 0600 so the umask does not decide; SQLite gives its -wal and -shm files the
-// mode of the database file.
-Result<void> CreatePrivateFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd >= 0) {
-    const int rc = ::fchmod(fd, 0600);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0) return IoError("cannot set the mode of " + path, err);
-    return {};
-  }
-  if (errno == EEXIST) return {};
-  return IoError("cannot create " + path, errno);
 }
 
 Result<void> Migrate(sqlite3* db, const std::string& path) {
@@ -332,7 +310,9 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_di
   auto quarantined = storage::QuarantineIfCorrupt(path, kDbText);
   if (!quarantined.ok()) return quarantined.error();
   if (!quarantined.value().empty() && notices != nullptr) notices->push_back(quarantined.value());
-  FLEET_STATE_TRY(CreatePrivateFile(path));
+  if (auto created = storage::CreatePrivateFile(path); !created.ok()) {
+    return MakeError(ErrorCode::kIo, "state DB: " + created.error().message);
+  }
 
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, nullptr);

@@ -2,8 +2,6 @@
 
 #include <errno.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,10 +12,6 @@
 
 namespace fleet::storage {
 namespace {
-
-Error IoError(const std::string& what, int err) {
-  return MakeError(ErrorCode::kIo, what + ": " + std::strerror(err));
-}
 
 constexpr char kCorruptInfix[] = ".corrupt-";
 
@@ -62,46 +56,27 @@ std::string CompactUtcNow() {
 
 }  // namespace
 
-Result<void> MakePrivateDirs(const std::string& dir) {
-  if (dir.empty()) return MakeError(ErrorCode::kIo, "empty directory path");
-  std::vector<std::filesystem::path> missing;
-  for (std::filesystem::path p(dir); !p.empty(); p = p.parent_path()) {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) == 0) {
-      if (!S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kIo, p.string() + " is not a directory");
-      break;
-    }
-    if (errno != ENOENT) return IoError("cannot use " + p.string(), errno);
-    missing.push_back(p);
-    if (p == p.parent_path()) break;
-  }
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
-      return IoError("cannot create directory " + it->string(), errno);
-    }
-    if (::chmod(it->c_str(), 0700) != 0) return IoError("cannot set the mode of " + it->string(), errno);
-  }
-  return {};
-}
-
 Result<std::string> QuarantineIfCorrupt(const std::string& path, const ErrorText& text) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return std::string();
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(path, ec);
+  if (ec || !fs::is_regular_file(st) || fs::file_size(path, ec) == 0 || ec) return std::string();
   const std::string why = CorruptionOf(path);
   if (why.empty()) return std::string();
   std::string aside = path + kCorruptInfix + CompactUtcNow();
-  for (int n = 2; ::access(aside.c_str(), F_OK) == 0; ++n) {
+  for (int n = 2; fs::exists(aside, ec); ++n) {
     aside = path + kCorruptInfix + CompactUtcNow() + "-" + std::to_string(n);
   }
-  if (::rename(path.c_str(), aside.c_str()) != 0) {
-    return IoError(text.name + ": " + path + " is unreadable (" + why + ") and cannot be moved aside to " +
-                       aside + "; move it away by hand",
-                   errno);
+  fs::rename(path, aside, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kIo, text.name + ": " + path + " is unreadable (" + why +
+                                         ") and cannot be moved aside to " + aside +
+                                         "; move it away by hand: " + ec.message());
   }
   // The journal files belong to the bad file: a new database must not replay them.
   for (const char* suffix : {"-wal", "-shm"}) {
     const std::string from = path + suffix;
-    if (::access(from.c_str(), F_OK) == 0) ::rename(from.c_str(), (aside + suffix).c_str());
+    if (fs::exists(from, ec)) fs::rename(from, aside + suffix, ec);
   }
   return text.name + ": " + path + " is unreadable (" + why + "); moved aside to " + aside +
          " and started a new, empty one" +

@@ -10,15 +10,12 @@
 #include <vector>
 
 #include "agent/core/result.h"
+#include "agent/storage/private_files.h"  // MakePrivateDirs, CreatePrivateFile
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace fleet::storage {
-
-// Creates `dir` and any missing parents with mode 0700 whatever the umask: agent.state_dir holds
-// the agent's credential and its databases.
-Result<void> MakePrivateDirs(const std::string& dir);
 
 struct ErrorText {
   std::string name;          // "outbox DB"

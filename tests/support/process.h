@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/files.h"  // TempDir, ReadFile, WriteFile
+
 namespace fleet::test {
 
 struct SpawnOptions {
@@ -81,21 +83,5 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
 // stdout and stderr is kept there as <program>.<test pid>.<n>.out|err, and children inherit
 // FLEET_TEST_LOG_DIR so test tools can register the secrets they issue (secrets/).
 std::string TestLogDir();
-
-// A private temporary directory, removed recursively in the destructor.
-class TempDir {
- public:
-  explicit TempDir(const std::string& prefix = "fleet-test");
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string ReadFile(const std::string& path);
-bool WriteFile(const std::string& path, const std::string& content);
 
 }  // namespace fleet::test

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "config/config.h"
 #include "test_util.h"
 
@@ -418,8 +420,8 @@ TEST(Load, RelativePathsAreRelativeToTheConfigFile) {
       "agent.yaml", "search: {include: [10.0.0.1]}\ncloud: {ca_file: ca.pem}\nagent: {state_dir: state}\n");
   const LoadResult result = LoadConfigFile(path);
   ASSERT_TRUE(result.errors.empty()) << JoinErrors(result.errors);
-  EXPECT_EQ(result.config->cloud.ca_file, dir.path() + "/ca.pem");
-  EXPECT_EQ(result.config->agent.state_dir, dir.path() + "/state");
+  EXPECT_EQ(result.config->cloud.ca_file, (std::filesystem::path(dir.path()) / "ca.pem").string());
+  EXPECT_EQ(result.config->agent.state_dir, (std::filesystem::path(dir.path()) / "state").string());
   EXPECT_EQ(result.config->path, path);
 }
 
@@ -434,8 +436,8 @@ TEST(Load, CloudDeliveryKeys) {
       "        outbox_max_mb: 8, outbox_max_age: 48h}\n"));
   ASSERT_TRUE(result.errors.empty()) << JoinErrors(result.errors);
   const Config::Cloud& cloud = result.config->cloud;
-  EXPECT_EQ(cloud.client_cert, dir.path() + "/client.pem");
-  EXPECT_EQ(cloud.client_key, dir.path() + "/client.key");
+  EXPECT_EQ(cloud.client_cert, (std::filesystem::path(dir.path()) / "client.pem").string());
+  EXPECT_EQ(cloud.client_key, (std::filesystem::path(dir.path()) / "client.key").string());
   EXPECT_EQ(cloud.timeout, milliseconds(5000));
   EXPECT_EQ(cloud.drain_rate, 120);
   EXPECT_EQ(cloud.outbox_max_mb, 8u);

@@ -76,7 +76,7 @@ cloud:
   outbox_max_mb: 64
   outbox_max_age: 720h
 agent:
-  state_dir: /var/lib/fleet-agent
+  state_dir: )" + DefaultStateDir() + R"(
 log:
   level: info
 )");

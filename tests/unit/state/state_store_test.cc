@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 
+#include "agent/storage/private_files.h"
 #include "tests/support/process.h"
 
 namespace fleet::state {
@@ -63,8 +64,8 @@ class StateStoreTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
     return s.ok() ? std::move(s.value()) : nullptr;
   }
-  std::string dir() const { return tmp_.path() + "/state"; }
-  std::string db_path() const { return dir() + "/state.db"; }
+  std::string dir() const { return (std::filesystem::path(tmp_.path()) / "state").string(); }
+  std::string db_path() const { return (std::filesystem::path(dir()) / "state.db").string(); }
 
   std::map<std::string, InventoryEntry> ByKey(StateStore& s) {
     auto list = s.List();
@@ -101,9 +102,13 @@ TEST_F(StateStoreTest, CreatesAPrivateDirectoryAndFile) {
   ASSERT_NE(s, nullptr);
   struct stat st {};
   ASSERT_EQ(stat(dir().c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0700u);
   ASSERT_EQ(stat(db_path().c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  if (storage::kFileModesMatter) {  // Windows: the state directory's DACL, not modes
+    ASSERT_EQ(stat(dir().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u);
+    ASSERT_EQ(stat(db_path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+  }
   EXPECT_EQ(s->path(), db_path());
 
   // WAL journal, schema version 1.

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#ifndef _WIN32
 #include <sys/resource.h>
+#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +18,8 @@
 #include <set>
 
 #include "uplink/scan_json.h"
+#include "tests/support/files.h"
+#include "tests/support/platform_skip.h"
 
 namespace fleet::uplink {
 namespace {
@@ -34,20 +38,16 @@ constexpr char kVersion[] = "0.1.0";
 
 class TempDir {
  public:
-  TempDir() {
-    std::string pattern = fs::temp_directory_path() / "outbox_test.XXXXXX";
-    path_ = ::mkdtemp(pattern.data());
-  }
   ~TempDir() {
+    // A test may have left a read-only directory inside: writable again so it can go.
     std::error_code ignored;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(path_, ignored);
+    fs::permissions(path(), fs::perms::owner_all, fs::perm_options::add, ignored);
   }
-  const std::string& path() const { return path_; }
-  std::string db() const { return path_ + "/state/outbox.db"; }
+  const std::string& path() const { return dir_.path(); }
+  std::string db() const { return path() + "/state/outbox.db"; }
 
  private:
-  std::string path_;
+  test::TempDir dir_{"outbox_test"};
 };
 
 Printer MakePrinter(const std::string& ip, const std::string& serial, std::optional<int64_t> count,
@@ -548,6 +548,9 @@ TEST(Outbox, QuarantinedReportsAreDroppedOnceOlderThanMaxAge) {
 // A write that fails half-way (here: the file size limit, as a full disk would) rolls back:
 // what was committed before is intact and the outbox keeps working once space is back.
 TEST(Outbox, FailedWriteLosesNothingCommitted) {
+#ifdef _WIN32
+  FLEET_POSIX_ONLY("a full disk is simulated with RLIMIT_FSIZE");
+#else
   TempDir dir;
   TestClock clock;
   auto outbox = OpenOk(dir.db(), clock.Limits());
@@ -584,6 +587,7 @@ TEST(Outbox, FailedWriteLosesNothingCommitted) {
   EXPECT_EQ(again->body, first->body);
   AddOk(*outbox, big);
   EXPECT_EQ(StatsOk(*outbox).pending_states, 500u);
+#endif
 }
 
 TEST(Outbox, CloudWordSurvivesRestart) {
@@ -606,6 +610,7 @@ TEST(Outbox, CloudWordSurvivesRestart) {
 }
 
 TEST(Outbox, FilesArePrivateWhateverTheUmask) {
+  FLEET_POSIX_ONLY("file modes and the umask (Windows: the state directory DACL)");
   TempDir dir;
   TestClock clock;
   const mode_t old_umask = ::umask(0);
@@ -671,6 +676,9 @@ TEST(Outbox, DirectoryUnderAFileIsAClearIoError) {
 }
 
 TEST(Outbox, ReadOnlyDirectoryIsAClearIoError) {
+#ifdef _WIN32
+  FLEET_POSIX_ONLY("a read-only directory by mode (NTFS ignores the read-only bit on directories)");
+#else
   if (::geteuid() == 0) GTEST_SKIP() << "root writes into read-only directories";
   TempDir dir;
   const std::string readonly = dir.path() + "/ro";
@@ -680,6 +688,7 @@ TEST(Outbox, ReadOnlyDirectoryIsAClearIoError) {
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.error().code, ErrorCode::kIo);
   EXPECT_NE(opened.error().message.find("Permission denied"), std::string::npos) << opened.error().message;
+#endif
 }
 
 
