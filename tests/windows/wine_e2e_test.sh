@@ -182,7 +182,7 @@ check "--reload-service (PARAMCHANGE): rc $rc" test "$rc" -eq 0
 check "service log: reload applied" wait_log 'reload applied' 20
 rc=0; wine net stop fleet-agent >"$work/net-stop.out" 2>&1 || rc=$?
 check "net stop fleet-agent: rc $rc" test "$rc" -eq 0
-check "service log: stopped" wait_log 'agent.*stopped$' 20
+check "service log: stopped" wait_log 'agent(:|\] \[info\]) stopped' 20
 rc=0; wine msiexec /x "$(W "$msi")" /qn || rc=$?
 check "msiexec /x: rc $rc" test "$rc" -eq 0
 if [ "$fail" != 0 ]; then
