@@ -12,7 +12,7 @@ if(NOT FLEET_WINDOWS_DEPS)
                   ERROR_VARIABLE _fleet_deps_error RESULT_VARIABLE _fleet_deps_rc)
   if(NOT _fleet_deps_rc EQUAL 0)
     message(FATAL_ERROR "No Windows dependencies: ${_fleet_deps_error}\n"
-            "Build them with scripts/windows-deps (about 20 min on 2 cores, once per Debian "
+            "Build them with scripts/windows-deps (10-18 min on 2 cores, once per Debian "
             "version set), or point -DFLEET_WINDOWS_DEPS=<prefix> at an existing build.")
   endif()
   set(FLEET_WINDOWS_DEPS "${_fleet_deps}" CACHE PATH "scripts/windows-deps prefix" FORCE)
@@ -24,6 +24,22 @@ if(NOT EXISTS "${FLEET_WINDOWS_DEPS}/lib/libnetsnmp.a" OR
           "scripts/windows-deps and use the prefix it prints")
 endif()
 get_filename_component(FLEET_WINDOWS_HOST_INCLUDE "${FLEET_WINDOWS_DEPS}/../host-include" ABSOLUTE)
+# A new dependency cache (another Debian upload, another recipe): forget every library, header
+# and package directory found in the old one, or the build would mix the two.
+if(FLEET_WINDOWS_DEPS_USED AND NOT FLEET_WINDOWS_DEPS_USED STREQUAL FLEET_WINDOWS_DEPS)
+  get_filename_component(_fleet_old_key "${FLEET_WINDOWS_DEPS_USED}" DIRECTORY)
+  message(STATUS "Windows dependencies changed from ${FLEET_WINDOWS_DEPS_USED}: "
+                 "looking for every library again")
+  get_cmake_property(_fleet_cache_vars CACHE_VARIABLES)
+  foreach(_fleet_var IN LISTS _fleet_cache_vars)
+    get_property(_fleet_value CACHE "${_fleet_var}" PROPERTY VALUE)
+    string(FIND "${_fleet_value}" "${_fleet_old_key}" _fleet_at)
+    if(NOT _fleet_at EQUAL -1 OR _fleet_var MATCHES "^(__pkg_config_checked_|pkgcfg_lib_)NETSNMP")
+      unset(${_fleet_var} CACHE)
+    endif()
+  endforeach()
+endif()
+set(FLEET_WINDOWS_DEPS_USED "${FLEET_WINDOWS_DEPS}" CACHE INTERNAL "the prefix the cache's finds came from")
 message(STATUS "Windows dependencies: ${FLEET_WINDOWS_DEPS}")
 
 list(APPEND CMAKE_FIND_ROOT_PATH "${FLEET_WINDOWS_DEPS}")

@@ -1,4 +1,4 @@
-// The Windows side of fleet-agent.exe's command line (docs/windows.md): the service modes, the
+// The Windows side of fleet-agent.exe's command line (docs/windows-internals.md): the service modes, the
 // default paths under %ProgramData%\fleet-agent, the logs a service writes (rotating files and the
 // Windows Event Log) and the installer's configuration step. main.cc calls these only under
 // _WIN32; on other platforms this header declares nothing.

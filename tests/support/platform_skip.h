@@ -1,6 +1,6 @@
 // Test cases about POSIX-only behaviour (file modes, the umask, uids, rlimits) in the Windows build,
 // whose tests run under Wine: skipped there with the reason in the test output (gtest prints
-// [  SKIPPED ] and the message). docs/windows.md lists every one of them.
+// [  SKIPPED ] and the message). docs/windows-internals.md lists every one of them.
 #pragma once
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 # Sourced by the Windows test scripts (tests/windows/*_test.sh): a fresh Wine prefix per test file,
-# deleted at the end (docs/windows-internals.md "Tests under Wine").
+# deleted at the end (docs/windows-internals.md "The package and the service under Wine").
 #   wine_prefix_create DIR   fresh prefix (wineboot -i, then wait for the wineserver: msiexec run
 #                            before that rolls back, ../shared/NOTES-windows.md)
 #   wine_cleanup             wineserver -k and delete the prefix (an EXIT trap)

@@ -403,6 +403,7 @@ TEST(StateRoundTrip, RegressionAndCountersSurviveTheStore) {
   ASSERT_EQ(stored.counters.size(), 2u);
   EXPECT_EQ(stored.counters[1].name, "monoCount");
   EXPECT_EQ(stored.counters[1].value, 90);
+  store->reset();  // closed first: Windows cannot remove a directory holding an open database
   std::filesystem::remove_all(dir);
 }
 
