@@ -4,8 +4,10 @@
 
 // windows.h before wincrypt.h; wincrypt.h defines X509_NAME and friends as macros that clash with
 // OpenSSL's types: undefine them before OpenSSL's headers are used below.
+// clang-format off
 #include <windows.h>
 #include <wincrypt.h>
+// clang-format on
 #undef X509_NAME
 #undef X509_EXTENSIONS
 #undef X509_CERT_PAIR

@@ -2,8 +2,9 @@
 // cloud's certificate is checked against the certificates a Windows administrator trusts (the
 // machine's ROOT store, managed with certlm.msc, Group Policy or `certutil -addstore Root`).
 // OpenSSL 3.0 does not read that store itself (its "winstore" came in 3.2), so the certificates
-// are copied into the SSL_CTX's X509_STORE once, when the transport is built (docs/windows-internals.md).
-// Compiled for Windows only; on Linux SSL_CTX_set_default_verify_paths() is the system store.
+// are copied into the SSL_CTX's X509_STORE once, when the transport is built
+// (docs/windows-internals.md). Compiled for Windows only; on Linux
+// SSL_CTX_set_default_verify_paths() is the system store.
 #pragma once
 
 #ifdef _WIN32

@@ -135,7 +135,7 @@ void ReportToEventLog(const std::string& text, bool error) {
   const std::wstring message = wide ? *wide : L"(a message that is not valid UTF-8)";
   LPCWSTR strings[] = {message.c_str()};
   ::ReportEventW(source, error ? EVENTLOG_ERROR_TYPE : EVENTLOG_INFORMATION_TYPE, 0, kEventId,
-               nullptr, 1, 0, strings, nullptr);
+                 nullptr, 1, 0, strings, nullptr);
   DeregisterEventSource(source);
 }
 
@@ -146,8 +146,8 @@ std::shared_ptr<spdlog::logger> WindowsServiceLogger(const std::string& name) {
     fs::create_directories(fs::path(paths->log_dir), ec);
     try {
       // spdlog's file names are narrow (ANSI code page); %ProgramData% is ASCII in practice.
-      sinks.push_back(std::make_shared<FlushedRotatingSink>(
-          U8(fs::path(paths->log_dir) / L"fleet-agent.log")));
+      sinks.push_back(
+          std::make_shared<FlushedRotatingSink>(U8(fs::path(paths->log_dir) / L"fleet-agent.log")));
     } catch (const spdlog::spdlog_ex& e) {
       ReportToEventLog(std::string("cannot open the log file: ") + e.what(), true);
     }
@@ -164,39 +164,39 @@ std::shared_ptr<spdlog::logger> WindowsServiceLogger(const std::string& name) {
 int RunAsWindowsService(const std::string& config_path, const std::string& profiles_dir) {
   win::ServiceOptions service;
   service.name = kWindowsServiceName;
-  auto code = win::RunWindowsService(
-      service, [&](ServiceHost& host, ServiceCallbacks& callbacks) {
-        auto log = WindowsServiceLogger("agent");
-        config::LoadResult loaded = config::LoadConfigFile(config_path);
-        if (!loaded.errors.empty()) {
-          // Each error to the log file and the event log; the SCM records exit code 2.
-          for (const auto& e : loaded.errors) log->error("{}", e.ToString());
-          log->error("{}: {} error(s) in the configuration; the service stops. Fix the file "
-                     "(fleet-agent.exe --check-config shows the same), then start the service",
-                     config_path, loaded.errors.size());
-          return 2;
-        }
-        for (const auto& w : loaded.warnings) log->warn("{}", w);
-        ReportToEventLog(std::string("fleet-agent ") + FLEET_VERSION +
-                             " service starting, configuration " + config_path,
-                         false);
-        DaemonOptions options;
-        options.config_path = config_path;
-        options.profiles_dir = profiles_dir;
-        options.handle_signals = false;  // the SCM's controls arrive through `callbacks`
-        std::optional<config::Config> config = std::move(loaded.config);
-        int rc = 1;
-        {
-          Daemon daemon(std::move(options), std::move(*config), host, DaemonLoggers::From(log));
-          rc = daemon.Run(&callbacks);
-        }
-        ReportToEventLog(rc == 0 ? std::string("fleet-agent service stopped")
-                                 : "fleet-agent service stopped with exit code " +
-                                       std::to_string(rc) + " (see logs\\fleet-agent.log)",
-                         rc != 0);
-        log->flush();
-        return rc;
-      });
+  auto code = win::RunWindowsService(service, [&](ServiceHost& host, ServiceCallbacks& callbacks) {
+    auto log = WindowsServiceLogger("agent");
+    config::LoadResult loaded = config::LoadConfigFile(config_path);
+    if (!loaded.errors.empty()) {
+      // Each error to the log file and the event log; the SCM records exit code 2.
+      for (const auto& e : loaded.errors) log->error("{}", e.ToString());
+      log->error(
+          "{}: {} error(s) in the configuration; the service stops. Fix the file "
+          "(fleet-agent.exe --check-config shows the same), then start the service",
+          config_path, loaded.errors.size());
+      return 2;
+    }
+    for (const auto& w : loaded.warnings) log->warn("{}", w);
+    ReportToEventLog(std::string("fleet-agent ") + FLEET_VERSION +
+                         " service starting, configuration " + config_path,
+                     false);
+    DaemonOptions options;
+    options.config_path = config_path;
+    options.profiles_dir = profiles_dir;
+    options.handle_signals = false;  // the SCM's controls arrive through `callbacks`
+    std::optional<config::Config> config = std::move(loaded.config);
+    int rc = 1;
+    {
+      Daemon daemon(std::move(options), std::move(*config), host, DaemonLoggers::From(log));
+      rc = daemon.Run(&callbacks);
+    }
+    ReportToEventLog(rc == 0 ? std::string("fleet-agent service stopped")
+                             : "fleet-agent service stopped with exit code " + std::to_string(rc) +
+                                   " (see logs\\fleet-agent.log)",
+                     rc != 0);
+    log->flush();
+    return rc;
+  });
   if (!code) {
     std::cerr << "fleet-agent: --service: " << code.error().message
               << " (--service is for the Service Control Manager; start the service with "
@@ -218,15 +218,16 @@ int InstallWindowsService(const std::string& config_path) {
     return 1;
   }
   auto spec = win::DefaultInstallSpec(kWindowsServiceName, L"Fleet agent", *binary, *config);
-  spec.description = L"Finds the printers on the configured networks over SNMP and reports "
-                     L"their counters and supplies to the fleet cloud.";
+  spec.description =
+      L"Finds the printers on the configured networks over SNMP and reports "
+      L"their counters and supplies to the fleet cloud.";
   if (auto r = win::InstallService(spec, *paths); !r) {
     std::cerr << "fleet-agent: --install-service: " << r.error().message << "\n";
     return 1;
   }
   RegisterEventLogSource(*binary);
-  std::cout << "service fleet-agent installed: " << win::Narrow(
-                   win::ServiceCommandLine(spec.binary_path, spec.arguments))
+  std::cout << "service fleet-agent installed: "
+            << win::Narrow(win::ServiceCommandLine(spec.binary_path, spec.arguments))
             << "\nstart it with: sc start fleet-agent\n";
   return 0;
 }
@@ -244,9 +245,9 @@ int UninstallWindowsService() {
 
 int ReloadWindowsService() {
   SC_HANDLE scm = OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT);
-  SC_HANDLE svc =
-      scm ? OpenServiceW(scm, kWindowsServiceName, SERVICE_PAUSE_CONTINUE | SERVICE_QUERY_STATUS)
-          : nullptr;
+  SC_HANDLE svc = scm ? OpenServiceW(scm, kWindowsServiceName,
+                                     SERVICE_PAUSE_CONTINUE | SERVICE_QUERY_STATUS)
+                      : nullptr;
   SERVICE_STATUS status{};
   const bool ok = svc != nullptr && ControlService(svc, SERVICE_CONTROL_PARAMCHANGE, &status);
   const DWORD error = ok ? 0 : GetLastError();

@@ -1,7 +1,7 @@
-// The Windows side of fleet-agent.exe's command line (docs/windows-internals.md): the service modes, the
-// default paths under %ProgramData%\fleet-agent, the logs a service writes (rotating files and the
-// Windows Event Log) and the installer's configuration step. main.cc calls these only under
-// _WIN32; on other platforms this header declares nothing.
+// The Windows side of fleet-agent.exe's command line (docs/windows-internals.md): the service
+// modes, the default paths under %ProgramData%\fleet-agent, the logs a service writes (rotating
+// files and the Windows Event Log) and the installer's configuration step. main.cc calls these only
+// under _WIN32; on other platforms this header declares nothing.
 //
 //   fleet-agent.exe --install-service   [--config PATH]  register the service (elevated prompt)
 //   fleet-agent.exe --uninstall-service                  stop and delete it; data stays

@@ -1,8 +1,11 @@
 // add_root_cert.exe CERT.pem: adds a PEM certificate to the local machine's ROOT store (what
 // `certutil -addstore Root CERT` does on Windows; Wine has no certutil). Used by
 // tests/windows/wine_e2e_test.sh to trust the test CA in a fresh Wine prefix. Exit 0 on success.
+// wincrypt.h needs windows.h first.
+// clang-format off
 #include <windows.h>
 #include <wincrypt.h>
+// clang-format on
 
 #include <cstdio>
 #include <fstream>
@@ -28,8 +31,8 @@ int main(int argc, char** argv) {
   std::vector<BYTE> der(size);
   CryptStringToBinaryA(text.c_str(), 0, CRYPT_STRING_BASE64HEADER, der.data(), &size, nullptr,
                        nullptr);
-  HCERTSTORE store = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
-                                   CERT_SYSTEM_STORE_LOCAL_MACHINE, L"ROOT");
+  HCERTSTORE store = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_LOCAL_MACHINE,
+                                   L"ROOT");
   if (store == nullptr) {
     std::fprintf(stderr, "add_root_cert: cannot open the ROOT store (%lu)\n", GetLastError());
     return 1;
