@@ -19,9 +19,9 @@
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 
+#include "agent/core/platform.h"
 #include "snmp/netsnmp_convert.h"
 #include "snmp/netsnmp_engine.h"
-#include "agent/core/platform.h"
 #include "snmp/pacing.h"
 #include "snmp/udp_io.h"
 

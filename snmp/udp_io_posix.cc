@@ -12,9 +12,13 @@ namespace fleet::snmp::udp {
 void SendBatch(NativeSocket socket, std::span<const OutDatagram> out) {
   const size_t n = out.size();
   if (n == 0) return;
-  std::vector<mmsghdr> msgs(n);
-  std::vector<iovec> iov(n);
-  std::vector<sockaddr_in> to(n);
+  // Reused across calls: a sweep flushes a batch every 64 packets, no allocation each time.
+  static thread_local std::vector<mmsghdr> msgs;
+  static thread_local std::vector<iovec> iov;
+  static thread_local std::vector<sockaddr_in> to;
+  msgs.assign(n, mmsghdr{});
+  iov.resize(n);
+  to.resize(n);
   for (size_t i = 0; i < n; ++i) {
     to[i] = out[i].to;
     iov[i].iov_base = const_cast<uint8_t*>(out[i].data);
