@@ -861,6 +861,73 @@ TEST_F(EngineTest, SweepAcceptsTheRightReplyAfterHostileOnes) {
   EXPECT_EQ(engine->stats().malformed, 3u);
 }
 
+// Issue 12, point 4: one device that reuses the request id it received and answers from other
+// source addresses of the range. Before, every address shared one request id and the device
+// made 4 printers appear where nothing answers; now each address has its own unpredictable id.
+TEST_F(EngineTest, SweepSpoofedRepliesMakeNoPhantomPrinters) {
+  const char* kOthers[] = {"127.2.5.2", "127.2.5.3", "127.2.5.4", "127.2.5.5"};
+  UdpPeer spoofer("127.2.5.1", 17013, [&](int, const sockaddr_in& from, const std::string& req,
+                                          int) {
+    for (const char* ip : kOthers) {
+      int other = socket(AF_INET, SOCK_DGRAM, 0);
+      int one = 1;
+      setsockopt(other, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(17013);  // the port the sweep asked: only the id can give it away
+      inet_pton(AF_INET, ip, &a.sin_addr);
+      bind(other, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      SendTo(other, from, MakeResponse(req, false));
+      close(other);
+    }
+  });
+  ASSERT_TRUE(spoofer.ok());
+  EngineOptions o;
+  o.timeout = 300ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  auto out = RunSweep(io_, *engine->sweeper(), Range("127.2.5.1", 5), 17013, {V2c()});
+  EXPECT_TRUE(out.hits.empty()) << out.hits.size() << " phantom printers";
+  EXPECT_EQ(out.silent.size(), 5u);
+  const EngineStats st = engine->stats();
+  // The spoofer heard all 5 requests and answered each from 4 addresses; the reply that carries
+  // an address's own id (its own request, echoed from there) is the only one that could match,
+  // and the spoofer never sees it unless it is that address.
+  EXPECT_GE(st.forged_replies, 4u);
+  std::vector<std::string> sources = st.forged_sources;
+  std::sort(sources.begin(), sources.end());
+  EXPECT_EQ(sources, (std::vector<std::string>{"127.2.5.2:17013", "127.2.5.3:17013",
+                                               "127.2.5.4:17013", "127.2.5.5:17013"}));
+}
+
+// The ids of one sweep differ per address and are not the ids of the next sweep.
+TEST_F(EngineTest, SweepRequestIdsDifferPerAddressAndPerSweep) {
+  std::mutex mu;
+  std::vector<std::string> ids;
+  auto record = [&](int, const sockaddr_in&, const std::string& req, int) {
+    // SEQUENCE { INTEGER version, OCTET STRING community, PDU { INTEGER request-id ... } }
+    size_t pos = 2;
+    pos += 2 + static_cast<uint8_t>(req[pos + 1]);
+    pos += 2 + static_cast<uint8_t>(req[pos + 1]);
+    pos += 2;
+    std::lock_guard<std::mutex> lock(mu);
+    ids.push_back(req.substr(pos, 2 + static_cast<uint8_t>(req[pos + 1])));
+  };
+  UdpPeer a("127.2.5.10", 17014, record);
+  UdpPeer b("127.2.5.11", 17014, record);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EngineOptions o;
+  o.timeout = 150ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  RunSweep(io_, *engine->sweeper(), Range("127.2.5.10", 2), 17014, {V2c()});
+  RunSweep(io_, *engine->sweeper(), Range("127.2.5.10", 2), 17014, {V2c()});
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(ids.size(), 4u);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end()) << "a request id repeats";
+}
+
 TEST_F(EngineTest, SweepKeepsOnePacketOutstandingPerAddress) {
   UdpPeer sink("127.2.3.5", 17009);  // never answers
   ASSERT_TRUE(sink.ok());
