@@ -695,6 +695,43 @@ UdpPeer::Handler Hostile(bool finally_answer) {
   };
 }
 
+// Issue 12, point 4: a session's request ids are not a counter (net-snmp's own go +1 per
+// request, so one observed request predicts the next). Four GETs to a peer that answers each.
+TEST_F(EngineTest, SessionRequestIdsAreUnpredictable) {
+  std::mutex mu;
+  std::vector<long> ids;
+  UdpPeer peer("127.2.5.20", 17015, [&](int sock, const sockaddr_in& from, const std::string& req,
+                                         int) {
+    size_t pos = 2;
+    pos += 2 + static_cast<uint8_t>(req[pos + 1]);
+    pos += 2 + static_cast<uint8_t>(req[pos + 1]);
+    pos += 2;  // PDU tag and length
+    const size_t len = static_cast<uint8_t>(req[pos + 1]);
+    long id = 0;
+    for (size_t i = 0; i < len; ++i) id = (id << 8) | static_cast<uint8_t>(req[pos + 2 + i]);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ids.push_back(id);
+    }
+    SendTo(sock, from, MakeResponse(req, false));
+  });
+  ASSERT_TRUE(peer.ok());
+  EngineOptions o;
+  o.timeout = 500ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  auto s = engine->Open(Target{"127.2.5.20", 17015}, V2c());
+  for (int i = 0; i < 4; ++i) {
+    auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+    EXPECT_TRUE(r.ok()) << i;
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(ids.size(), 4u);
+  int consecutive = 0;
+  for (size_t i = 1; i < ids.size(); ++i) consecutive += ids[i] - ids[i - 1] == 1 ? 1 : 0;
+  EXPECT_EQ(consecutive, 0) << ids[0] << " " << ids[1] << " " << ids[2] << " " << ids[3];
+}
+
 TEST_F(EngineTest, HostileRepliesAreDroppedAndCounted) {
   UdpPeer peer("127.2.3.1", 17005, Hostile(/*finally_answer=*/false));
   ASSERT_TRUE(peer.ok());
