@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "snmp/netsnmp_engine.h"
+#include "snmp/scanner.h"
 #include "snmp/walk.h"
 #include "tests/support/snmpd_fixture.h"
 
@@ -963,6 +964,39 @@ TEST_F(EngineTest, SweepRequestIdsDifferPerAddressAndPerSweep) {
   ASSERT_EQ(ids.size(), 4u);
   std::sort(ids.begin(), ids.end());
   EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end()) << "a request id repeats";
+}
+
+// Issue 12, point 7: a device that answers every request with a 5,000-byte garbage datagram
+// (more than the sweep's 4 KB buffer: a truncated reply, which proves an agent) answered the
+// sweep, so it must be in the result. Before, it vanished: no printer, no error.
+TEST_F(EngineTest, ScannerReportsADeviceThatAnsweredTheSweepWithOversizeGarbage) {
+  UdpPeer big("127.2.5.30", 17016, [](int sock, const sockaddr_in& from, const std::string&, int) {
+    std::string junk = "\x30\x82\x13\x84";
+    junk += std::string(4996, '\x5a');
+    SendTo(sock, from, junk);
+  });
+  ASSERT_TRUE(big.ok());
+  EngineOptions o;
+  o.timeout = 150ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  auto profiles = ProfileSet::LoadFromYaml({});
+  ASSERT_TRUE(profiles.ok());
+  ScanOptions options;
+  options.port = 17016;
+  options.credentials = {V2c()};
+  Scanner scanner(*engine, profiles.value(), options);
+  std::optional<ScanResult> result;
+  scanner.Start(std::vector<uint32_t>{Ip("127.2.5.30"), Ip("127.2.5.31")},
+                [&](ScanResult r) { result = std::move(r); });
+  RunUntil(io_, [&] { return result.has_value(); }, 10s);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_TRUE(result->devices.empty());
+  ASSERT_EQ(result->issues.size(), 1u);  // .31 is silent: nothing there
+  EXPECT_EQ(result->issues[0].ip, "127.2.5.30");
+  EXPECT_NE(result->issues[0].message.find("answered the sweep, then nothing could be read"),
+            std::string::npos)
+      << result->issues[0].message;
 }
 
 TEST_F(EngineTest, SweepKeepsOnePacketOutstandingPerAddress) {
