@@ -105,9 +105,26 @@ uint32_t IdOf(uint64_t hash) {
   return 0x01000000u + static_cast<uint32_t>(hash % (0x80000000ull - 0x01000000ull));
 }
 
-// msgID of an SNMPv3 message: SEQUENCE { INTEGER 3, SEQUENCE { INTEGER msgID, ... }, ... };
-// nullopt when the header is not that shape.
-std::optional<uint32_t> V3MessageId(const uint8_t* data, size_t size) {
+
+// True for a datagram that is an SNMPv3 message: SEQUENCE { INTEGER 3, ... }. Any SNMPv3 reply
+// from the probed address (normally a usmStatsUnknownEngineIDs report) proves an agent is there;
+// the Session that reads the device does the real discovery and authentication.
+bool LooksLikeV3(const uint8_t* data, size_t size) {
+  if (size < 5 || data[0] != 0x30) return false;
+  size_t pos = 1;
+  if (data[pos] & 0x80) {
+    const size_t n = data[pos] & 0x7f;
+    if (n == 0 || n > 4) return false;
+    pos += 1 + n;
+  } else {
+    ++pos;
+  }
+  return pos + 3 <= size && data[pos] == 0x02 && data[pos + 1] == 0x01 && data[pos + 2] == 0x03;
+}
+
+}  // namespace
+
+std::optional<uint32_t> SnmpV3MessageId(const uint8_t* data, size_t size) {
   size_t pos = 0;
   auto header = [&](uint8_t tag) -> std::optional<size_t> {  // returns content length
     if (pos + 2 > size || data[pos] != tag) return std::nullopt;
@@ -134,24 +151,6 @@ std::optional<uint32_t> V3MessageId(const uint8_t* data, size_t size) {
   if (value > 0x7fffffff) return std::nullopt;
   return static_cast<uint32_t>(value);
 }
-
-// True for a datagram that is an SNMPv3 message: SEQUENCE { INTEGER 3, ... }. Any SNMPv3 reply
-// from the probed address (normally a usmStatsUnknownEngineIDs report) proves an agent is there;
-// the Session that reads the device does the real discovery and authentication.
-bool LooksLikeV3(const uint8_t* data, size_t size) {
-  if (size < 5 || data[0] != 0x30) return false;
-  size_t pos = 1;
-  if (data[pos] & 0x80) {
-    const size_t n = data[pos] & 0x7f;
-    if (n == 0 || n > 4) return false;
-    pos += 1 + n;
-  } else {
-    ++pos;
-  }
-  return pos + 3 <= size && data[pos] == 0x02 && data[pos + 1] == 0x01 && data[pos + 2] == 0x03;
-}
-
-}  // namespace
 
 class SweepCore : public PacketWaiter, public std::enable_shared_from_this<SweepCore> {
  public:
@@ -592,7 +591,7 @@ void SweepCore::OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t 
       return;
     }
     // A report echoes the msgID asked (RFC 3412 7.1): another one was not made for this packet.
-    const std::optional<uint32_t> msg_id = V3MessageId(data, size);
+    const std::optional<uint32_t> msg_id = SnmpV3MessageId(data, size);
     if (msg_id && *msg_id != MsgIdFor(s.address, credential)) {
       garbled();
       Forged(from);
