@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -976,6 +977,14 @@ TEST_F(EngineTest, ScannerReportsADeviceThatAnsweredTheSweepWithOversizeGarbage)
     SendTo(sock, from, junk);
   });
   ASSERT_TRUE(big.ok());
+  // And one whose every answer is 12 KB of nested BER (SEQUENCEs of indefinite length).
+  UdpPeer nested("127.2.5.32", 17016, [](int sock, const sockaddr_in& from, const std::string&,
+                                         int) {
+    std::string junk;
+    while (junk.size() < 12 * 1024) junk += "\x30\x80";
+    SendTo(sock, from, junk);
+  });
+  ASSERT_TRUE(nested.ok());
   EngineOptions o;
   o.timeout = 150ms;
   o.retries = 0;
@@ -987,16 +996,24 @@ TEST_F(EngineTest, ScannerReportsADeviceThatAnsweredTheSweepWithOversizeGarbage)
   options.credentials = {V2c()};
   Scanner scanner(*engine, profiles.value(), options);
   std::optional<ScanResult> result;
-  scanner.Start(std::vector<uint32_t>{Ip("127.2.5.30"), Ip("127.2.5.31")},
+  scanner.Start(std::vector<uint32_t>{Ip("127.2.5.30"), Ip("127.2.5.31"), Ip("127.2.5.32")},
                 [&](ScanResult r) { result = std::move(r); });
   RunUntil(io_, [&] { return result.has_value(); }, 10s);
   ASSERT_TRUE(result.has_value());
   EXPECT_TRUE(result->devices.empty());
-  ASSERT_EQ(result->issues.size(), 1u);  // .31 is silent: nothing there
+  ASSERT_EQ(result->issues.size(), 2u);  // .31 is silent: nothing there
+  std::sort(result->issues.begin(), result->issues.end(),
+            [](const DeviceIssue& a, const DeviceIssue& b) { return a.ip < b.ip; });
   EXPECT_EQ(result->issues[0].ip, "127.2.5.30");
-  EXPECT_NE(result->issues[0].message.find("answered the sweep, then nothing could be read"),
-            std::string::npos)
-      << result->issues[0].message;
+  EXPECT_EQ(result->issues[1].ip, "127.2.5.32");
+  for (const DeviceIssue& issue : result->issues) {
+    // The oversize one via "answered the sweep, then nothing could be read"; the nested one is
+    // never a reply, so the sweep itself reports its undecodable datagrams.
+    EXPECT_TRUE(issue.message.find("answered the sweep, then nothing could be read") !=
+                    std::string::npos ||
+                issue.message.find("no valid reply to our request") != std::string::npos)
+        << issue.ip << ": " << issue.message;
+  }
 }
 
 TEST_F(EngineTest, SweepKeepsOnePacketOutstandingPerAddress) {
