@@ -1198,6 +1198,9 @@ void Loader::CheckSearchSize(const Config& config) {
       return;
     }
   }
+  if (std::string notice = internal::NeverSweptNotice(config.search.include); !notice.empty()) {
+    warnings_.push_back(std::move(notice));
+  }
 }
 
 // Defaults, built by feeding each row's default_yaml through the same parser as the file.

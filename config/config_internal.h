@@ -40,6 +40,16 @@ class IntervalSet {
   uint64_t size_ = 0;
 };
 
+// Adds one literal include entry to `set` without the addresses no printer has: "this network"
+// 0.0.0.0/8, multicast 224.0.0.0/4, reserved 240.0.0.0/4 (with 255.255.255.255), and for a range
+// (A-B) the addresses ending in .0 or .255, the network and broadcast address of the /24s a range
+// spans. A single address, /31 or /32 outside those blocks is taken as written
+// (docs/configuration.md, "Addresses never swept"). Returns how many addresses were left out.
+uint64_t AddSweepable(const SearchEntry& entry, IntervalSet* set);
+
+// The one notice about what AddSweepable leaves out of a whole include list, or "" when nothing.
+std::string NeverSweptNotice(const std::vector<SearchEntry>& include);
+
 // Optimal string alignment distance (Levenshtein plus adjacent transposition), case-insensitive:
 // "timout" -> "timeout" is 1, "prot" -> "port" is 1.
 int EditDistance(std::string_view a, std::string_view b);

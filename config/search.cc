@@ -193,6 +193,14 @@ std::optional<SearchEntry> ParseSearchEntry(std::string_view raw, bool is_exclud
              "' is not an IPv4 address, range (A-B), CIDR block (A/N) or valid host name";
     return std::nullopt;
   }
+  // The resolver reads "0x7f.0x15.0.3", "0x7f000001" or "127.1" as an address (inet_aton's hex,
+  // octal and short forms), so such a "host name" would scan a host nobody wrote down.
+  if (in_addr numeric{}; inet_aton(std::string(text).c_str(), &numeric) != 0) {
+    *error = "'" + std::string(text) +
+             "' is read by the resolver as the address " + FormatIPv4(ntohl(numeric.s_addr)) +
+             " (hex, octal or short form); write it as " + FormatIPv4(ntohl(numeric.s_addr));
+    return std::nullopt;
+  }
   entry.kind = SearchEntry::Kind::kHostName;
   return entry;
 }
@@ -251,6 +259,73 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string_vi
   return best;
 }
 
+namespace {
+
+// Blocks where no printer can live (docs/configuration.md, "Addresses never swept"): "this
+// network" 0.0.0.0/8, multicast 224.0.0.0/4, and reserved 240.0.0.0/4 with the limited
+// broadcast 255.255.255.255. A packet to them asks nobody or everybody.
+constexpr std::pair<uint32_t, uint32_t> kNeverSwept[] = {
+    {0x00000000u, 0x00FFFFFFu}, {0xE0000000u, 0xFFFFFFFFu}};
+
+}  // namespace
+
+uint64_t AddSweepable(const SearchEntry& entry, IntervalSet* set) {
+  const bool skip_subnet_edges = entry.kind == SearchEntry::Kind::kRange;
+  uint64_t skipped = 0;
+  uint64_t lo = entry.first;
+  const uint64_t hi = entry.last;
+  while (lo <= hi) {
+    uint64_t end = hi;
+    bool keep = true;
+    for (const auto& [block_first, block_last] : kNeverSwept) {
+      if (lo >= block_first && lo <= block_last) {
+        end = std::min<uint64_t>(hi, block_last);
+        keep = false;
+        break;
+      }
+      if (block_first > lo) end = std::min<uint64_t>(end, block_first - 1);
+    }
+    if (!keep) {
+      skipped += end - lo + 1;
+    } else if (!skip_subnet_edges) {
+      set->Add(static_cast<uint32_t>(lo), static_cast<uint32_t>(end));
+    } else {
+      // Whole /24s at a time: [x.1, x.254] of every one that [lo, end] touches.
+      for (uint64_t base = lo & ~uint64_t{0xFF}; base <= end; base += 0x100) {
+        const uint64_t a = std::max<uint64_t>(lo, base);
+        const uint64_t b = std::min<uint64_t>(end, base + 0xFF);
+        const uint64_t keep_first = std::max<uint64_t>(a, base + 1);
+        const uint64_t keep_last = std::min<uint64_t>(b, base + 0xFE);
+        if (keep_first <= keep_last) {
+          set->Add(static_cast<uint32_t>(keep_first), static_cast<uint32_t>(keep_last));
+          skipped += (b - a + 1) - (keep_last - keep_first + 1);
+        } else {
+          skipped += b - a + 1;
+        }
+      }
+    }
+    lo = end + 1;
+  }
+  return skipped;
+}
+
+std::string NeverSweptNotice(const std::vector<SearchEntry>& include) {
+  uint64_t skipped = 0;
+  std::string first;
+  IntervalSet scratch;
+  for (const SearchEntry& entry : include) {
+    if (entry.kind == SearchEntry::Kind::kHostName) continue;
+    const uint64_t n = AddSweepable(entry, &scratch);
+    if (n > 0 && skipped == 0) first = entry.text;
+    skipped += n;
+  }
+  if (skipped == 0) return "";
+  return "search.include: " + std::to_string(skipped) +
+         " network, broadcast, multicast or reserved addresses are not swept (first in '" + first +
+         "'); a host whose address ends in .0 or .255 is swept when listed on its own (see "
+         "docs/configuration.md)";
+}
+
 }  // namespace internal
 
 std::string FormatIPv4(uint32_t address) {
@@ -292,13 +367,19 @@ std::vector<uint32_t> ResolveHostName(const std::string& host, std::string* erro
 
 namespace {
 
-// Adds every entry of one list to `set`; host names go through the resolver.
+// Adds every entry of one list to `set`; host names go through the resolver. The literal
+// entries of the include list leave out the addresses no printer has (internal::AddSweepable;
+// the loader gave the one notice about them); host names are taken as resolved.
 void AddEntries(const std::vector<SearchEntry>& entries, std::string_view list_name,
                 const Resolver& resolve, internal::IntervalSet* set,
-                std::vector<std::string>* warnings) {
+                std::vector<std::string>* warnings, bool is_include) {
   for (const SearchEntry& entry : entries) {
     if (entry.kind != SearchEntry::Kind::kHostName) {
-      set->Add(entry.first, entry.last);
+      if (is_include) {
+        internal::AddSweepable(entry, set);
+      } else {
+        set->Add(entry.first, entry.last);
+      }
       continue;
     }
     std::string error;
@@ -320,8 +401,8 @@ ExpandedTargets ExpandSearch(const Config::Search& search, const Resolver& resol
   ExpandedTargets result;
   internal::IntervalSet include;
   internal::IntervalSet exclude;
-  AddEntries(search.include, "search.include", resolve, &include, &result.warnings);
-  AddEntries(search.exclude, "search.exclude", resolve, &exclude, &result.warnings);
+  AddEntries(search.include, "search.include", resolve, &include, &result.warnings, true);
+  AddEntries(search.exclude, "search.exclude", resolve, &exclude, &result.warnings, false);
 
   // Subtract with one pass over both sorted interval lists.
   std::vector<std::pair<uint32_t, uint32_t>> kept;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <utility>
@@ -331,6 +332,18 @@ const char* CounterUnitName(int64_t unit) {
   }
 }
 
+// Why a page count no printer can have is not one (docs/robustness.md, "Implausible page
+// counts"): more than 10^10 pages, or the all-ones value of a 32-bit counter or a 64-bit one
+// (which Value clamps to INT64_MAX). "" for a plausible count.
+constexpr int64_t kMaxPlausiblePages = 10'000'000'000;
+std::string ImplausibleCount(int64_t n) {
+  if (n == INT64_MAX) return "the all-ones value of a 64-bit counter";
+  if (n == 0xFFFFFFFFll) return "the all-ones value of a 32-bit counter";
+  if (n > kMaxPlausiblePages) return "over 10^10 pages";
+  return "";
+}
+constexpr const char* kUnreadableMark = " is implausible (";
+
 PageCount StandardPageCount(const Context& ctx) {
   PageCount out;
   bool any = false;
@@ -342,6 +355,10 @@ PageCount StandardPageCount(const Context& ctx) {
     std::string where = "prtMarkerLifeCount." + std::to_string(suffix[0]) + "." + std::to_string(suffix[1]);
     if (!n || *n < 0) {
       out.problem = where + " is not a non-negative number";
+      return;
+    }
+    if (std::string why = ImplausibleCount(*n); !why.empty()) {
+      out.problem = where + " = " + std::to_string(*n) + kUnreadableMark + why + ")";
       return;
     }
     // Only impressions (7) and sheets (8) are pages; label printers count length or time.
@@ -384,6 +401,11 @@ PageCount ReadCountSource(const FieldSource& src, const Context& ctx) {
     out.problem = Describe(src, "page_count") + " is negative";
     return out;
   }
+  if (std::string why = ImplausibleCount(*n); !why.empty()) {
+    out.problem = Describe(src, "page_count") + " = " + std::to_string(*n) + kUnreadableMark +
+                  why + ")";
+    return out;
+  }
   out.count = n;
   out.unit = src.unit;
   out.source = Describe(src, "page_count");
@@ -413,7 +435,12 @@ void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
     }
     if (!pc.problem.empty()) problems.push_back(pc.problem);
   }
-  std::string reason = "device exposes no lifetime counter (";
+  // A counter that answered with an impossible value is unreadable, not absent.
+  const bool unreadable = std::any_of(problems.begin(), problems.end(), [](const std::string& x) {
+    return x.find(kUnreadableMark) != std::string::npos;
+  });
+  std::string reason =
+      unreadable ? "lifetime counter unreadable (" : "device exposes no lifetime counter (";
   for (size_t i = 0; i < problems.size(); ++i) reason += (i ? "; " : "") + problems[i];
   if (!problems.empty()) reason += ", ";
   if (!profile) reason += "no printer profile matched)";
@@ -445,7 +472,7 @@ void DecodeCounters(const Profile* profile, const Context& ctx, Printer* p) {
           if (!n) n = Number(&v);
         });
       }
-      if (n && *n >= 0) {
+      if (n && *n >= 0 && ImplausibleCount(*n).empty()) {
         p->counters.push_back(Counter{name, *n, Describe(src, name)});
         break;
       }

@@ -23,6 +23,7 @@
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/library/large_fd_set.h>
+#include <openssl/rand.h>
 
 #include "snmp/netsnmp_convert.h"
 #include "snmp/netsnmp_sweep.h"
@@ -382,6 +383,14 @@ void NetSnmpEngine::Impl::AcquireToken(const std::shared_ptr<SessionCore>& core)
 
 // ---------------------------------------------------------------------------------------------
 namespace {
+// A positive 31-bit id from RAND_bytes; `fallback` (net-snmp's own) if the CSPRNG fails.
+long RandomId(long fallback) {
+  uint32_t value = 0;
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof value) != 1) return fallback;
+  value &= 0x7fffffffu;
+  return value == 0 ? fallback : static_cast<long>(value);
+}
+
 int NetSnmpCallback(int op, netsnmp_session* /*session*/, int reqid, netsnmp_pdu* pdu,
                     void* magic) {
   auto* m = static_cast<SessionCore::Magic*>(magic);
@@ -570,6 +579,11 @@ void SessionCore::SendPacket() {
       snmp_add_null_var(pdu, name.data(), name.size());
     }
   }
+  // net-snmp numbers requests with one process-wide counter (next id = last + 1): anyone who
+  // sees one request could answer the next. Unpredictable ids from OpenSSL's CSPRNG instead
+  // (docs/security.md, "Forged sweep replies"); the source check below does the rest.
+  pdu->reqid = RandomId(pdu->reqid);
+  pdu->msgid = RandomId(pdu->msgid);
   int reqid = snmp_sess_async_send(sessp_, pdu, NetSnmpCallback, &magic_);
   if (reqid == 0) {
     int liberr = 0, syserr = 0;

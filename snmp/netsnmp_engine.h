@@ -36,6 +36,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "snmp/session.h"
 
@@ -60,6 +62,10 @@ struct EngineStats {
   uint64_t timeouts = 0;        // requests that failed after all retries
   uint64_t auth_failures = 0;
   uint64_t malformed = 0;       // replies dropped: unparsable, wrong source, wrong request id
+  // Well-formed replies carrying an id that was never sent to their source (a device answering
+  // for other addresses, a replay, a spoofer): counted, never a hit. docs/security.md.
+  uint64_t forged_replies = 0;
+  std::vector<std::string> forged_sources;  // "address:port", each once, at most 64 per sweep
 };
 
 class NetSnmpEngine : public SessionFactory {

@@ -14,10 +14,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <deque>
+#include <optional>
 #include <random>
+#include <string>
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
+#include <openssl/rand.h>
 
 #include "agent/core/platform.h"
 #include "snmp/netsnmp_convert.h"
@@ -36,15 +39,71 @@ constexpr size_t kRecvBatch = 32;
 constexpr size_t kRecvBuffer = 4096;  // identification replies are far smaller; a larger one is
                                       // still a hit, the device is asked again by a Session
 constexpr int kSocketBuffer = 4 << 20;
+constexpr size_t kMaxForgedSourcesLogged = 64;  // per sweep: a flood of sources is one count
 
-// One credential's request, built once per sweep by net-snmp.
+// One credential's request, built once per sweep by net-snmp with placeholder ids that Flush
+// overwrites per address (docs/security.md, "Forged sweep replies").
 struct Request {
   Version version = Version::kV2c;
-  long request_id = 0;
   std::vector<uint8_t> bytes;
+  size_t request_id_at = 0;  // offset of the request-id INTEGER's 4 value bytes
+  size_t msg_id_at = 0;      // v3: offset of msgID's 4 value bytes
   netsnmp_session session;  // for snmp_parse of the replies (version, community)
   std::string community;    // storage `session` points into
 };
+
+// Placeholders: 4-byte INTEGERs, so a real id of the same width patches in place.
+constexpr long kRequestIdMark = 0x5a3c96e1;
+constexpr long kMsgIdMark = 0x4b2d87f0;
+
+// Offset of the value of the INTEGER `02 04 <mark>` in `bytes`, or 0 when absent.
+size_t FindInteger(const std::vector<uint8_t>& bytes, long mark) {
+  const uint8_t pattern[] = {0x02, 0x04, static_cast<uint8_t>(mark >> 24),
+                             static_cast<uint8_t>(mark >> 16), static_cast<uint8_t>(mark >> 8),
+                             static_cast<uint8_t>(mark)};
+  auto it = std::search(bytes.begin(), bytes.end(), std::begin(pattern), std::end(pattern));
+  return it == bytes.end() ? 0 : static_cast<size_t>(it - bytes.begin()) + 2;
+}
+
+void PutId(uint8_t* at, uint32_t id) {
+  at[0] = static_cast<uint8_t>(id >> 24);
+  at[1] = static_cast<uint8_t>(id >> 16);
+  at[2] = static_cast<uint8_t>(id >> 8);
+  at[3] = static_cast<uint8_t>(id);
+}
+
+uint64_t Rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
+
+// SipHash-2-4 of one 64-bit word (Aumasson and Bernstein): a keyed PRF, so each address's id is
+// unpredictable to anyone without the sweep's key and costs no memory per address.
+uint64_t SipHash(const std::array<uint64_t, 2>& key, uint64_t word) {
+  uint64_t v0 = 0x736f6d6570736575ULL ^ key[0];
+  uint64_t v1 = 0x646f72616e646f6dULL ^ key[1];
+  uint64_t v2 = 0x6c7967656e657261ULL ^ key[0];
+  uint64_t v3 = 0x7465646279746573ULL ^ key[1];
+  auto round = [&] {
+    v0 += v1; v1 = Rotl(v1, 13); v1 ^= v0; v0 = Rotl(v0, 32);
+    v2 += v3; v3 = Rotl(v3, 16); v3 ^= v2;
+    v0 += v3; v3 = Rotl(v3, 21); v3 ^= v0;
+    v2 += v1; v1 = Rotl(v1, 17); v1 ^= v2; v2 = Rotl(v2, 32);
+  };
+  const uint64_t last = uint64_t{8} << 56;  // message length 8, no tail bytes
+  for (uint64_t m : {word, last}) {
+    v3 ^= m;
+    round();
+    round();
+    v0 ^= m;
+  }
+  v2 ^= 0xff;
+  for (int i = 0; i < 4; ++i) round();
+  return v0 ^ v1 ^ v2 ^ v3;
+}
+
+// The INTEGER 4-byte range with a clear sign bit and no redundant leading byte.
+uint32_t IdOf(uint64_t hash) {
+  return 0x01000000u + static_cast<uint32_t>(hash % (0x80000000ull - 0x01000000ull));
+}
+
 
 // True for a datagram that is an SNMPv3 message: SEQUENCE { INTEGER 3, ... }. Any SNMPv3 reply
 // from the probed address (normally a usmStatsUnknownEngineIDs report) proves an agent is there;
@@ -63,6 +122,34 @@ bool LooksLikeV3(const uint8_t* data, size_t size) {
 }
 
 }  // namespace
+
+std::optional<uint32_t> SnmpV3MessageId(const uint8_t* data, size_t size) {
+  size_t pos = 0;
+  auto header = [&](uint8_t tag) -> std::optional<size_t> {  // returns content length
+    if (pos + 2 > size || data[pos] != tag) return std::nullopt;
+    ++pos;
+    size_t length = data[pos++];
+    if (length & 0x80) {
+      const size_t n = length & 0x7f;
+      if (n == 0 || n > 4 || pos + n > size) return std::nullopt;
+      length = 0;
+      for (size_t i = 0; i < n; ++i) length = (length << 8) | data[pos++];
+    }
+    if (length > size - pos) return std::nullopt;
+    return length;
+  };
+  if (!header(0x30)) return std::nullopt;
+  const std::optional<size_t> version = header(0x02);
+  if (!version || *version != 1 || data[pos] != 3) return std::nullopt;
+  ++pos;
+  if (!header(0x30)) return std::nullopt;
+  const std::optional<size_t> id = header(0x02);
+  if (!id || *id == 0 || *id > 5) return std::nullopt;
+  uint64_t value = 0;
+  for (size_t i = 0; i < *id; ++i) value = (value << 8) | data[pos + i];
+  if (value > 0x7fffffff) return std::nullopt;
+  return static_cast<uint32_t>(value);
+}
 
 class SweepCore : public PacketWaiter, public std::enable_shared_from_this<SweepCore> {
  public:
@@ -107,6 +194,14 @@ class SweepCore : public PacketWaiter, public std::enable_shared_from_this<Sweep
   };
 
   size_t CredentialOf(const Slot& s) const { return (s.first + s.tried) % requests_.size(); }
+  // The request id (and v3 msgID) of this sweep's packets to `address` with a credential.
+  uint32_t RequestIdFor(uint32_t address, size_t credential) const {
+    return IdOf(SipHash(key_, (uint64_t{address} << 8) | (credential & 0xff)));
+  }
+  uint32_t MsgIdFor(uint32_t address, size_t credential) const {
+    return IdOf(SipHash(key_, (uint64_t{1} << 63) | (uint64_t{address} << 8) | (credential & 0xff)));
+  }
+  void Forged(const sockaddr_in& from);
   bool BuildRequests(const std::vector<Credential>& credentials, const std::vector<Oid>& oids);
   void FreeRequests();
   void Pump();
@@ -148,7 +243,11 @@ class SweepCore : public PacketWaiter, public std::enable_shared_from_this<Sweep
   std::deque<uint32_t> ready_;                           // slots due for another packet
   std::deque<Deadline> deadlines_;
 
+  std::array<uint64_t, 2> key_{};  // per sweep, from RAND_bytes
+  std::vector<uint32_t> forged_from_;  // sources already logged (bounded), sorted
+
   std::vector<udp::OutDatagram> out_;
+  std::vector<uint8_t> out_bytes_;  // the packets of out_, each with its address's ids
   std::vector<uint32_t> out_slot_;
 
   Sweeper::HitFn hit_;
@@ -158,17 +257,17 @@ class SweepCore : public PacketWaiter, public std::enable_shared_from_this<Sweep
 
 bool SweepCore::BuildRequests(const std::vector<Credential>& credentials,
                               const std::vector<Oid>& oids) {
-  std::random_device entropy;
-  std::uniform_int_distribution<long> ids(1, 0x7fffffff);
+  // OpenSSL's CSPRNG (seeded from getrandom): std::random_device's quality is the library's
+  // choice, RAND_bytes fails loudly instead, and no sweep runs without a key.
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key_.data()), sizeof key_) != 1) return false;
   for (const Credential& c : credentials) {
     requests_.emplace_back();
     Request& r = requests_.back();
     r.version = c.version;
-    r.request_id = ids(entropy);
     snmp_sess_init(&r.session);
     netsnmp_pdu* pdu = snmp_pdu_create(SNMP_MSG_GET);
-    pdu->reqid = r.request_id;
-    pdu->msgid = r.request_id;
+    pdu->reqid = kRequestIdMark;
+    pdu->msgid = kMsgIdMark;
     if (c.version == Version::kV3) {
       // RFC 3414 discovery: an unauthenticated, reportable, empty GET with no engine ID.
       r.session.version = SNMP_VERSION_3;
@@ -210,6 +309,9 @@ bool SweepCore::BuildRequests(const std::vector<Credential>& credentials,
     const u_char* begin = out + length - offset;
     r.bytes.assign(begin, begin + offset);
     free(out);
+    r.request_id_at = FindInteger(r.bytes, kRequestIdMark);
+    r.msg_id_at = c.version == Version::kV3 ? FindInteger(r.bytes, kMsgIdMark) : 0;
+    if (r.request_id_at == 0 || (c.version == Version::kV3 && r.msg_id_at == 0)) return false;
   }
   return true;
 }
@@ -222,6 +324,7 @@ void SweepCore::FreeRequests() {
     r.session.community_len = 0;
   }
   requests_.clear();
+  explicit_bzero(key_.data(), sizeof key_);
 }
 
 void SweepCore::Start(std::vector<SweepTarget> targets, uint16_t port,
@@ -235,6 +338,7 @@ void SweepCore::Start(std::vector<SweepTarget> targets, uint16_t port,
   done_ = std::move(done);
   port_ = port;
   slots_.clear();
+  forged_from_.clear();
   slots_.reserve(targets.size());
   for (const SweepTarget& t : targets) {
     Slot s;
@@ -370,6 +474,23 @@ void SweepCore::Queue(uint32_t index) {
 void SweepCore::Flush() {
   const size_t n = out_slot_.size();
   if (n == 0) return;
+  // Each packet is its credential's request with this address's ids written in.
+  size_t total = 0;
+  for (size_t i = 0; i < n; ++i) total += out_[i].size;
+  out_bytes_.resize(total);
+  size_t at = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const Slot& s = slots_[out_slot_[i]];
+    const size_t credential = CredentialOf(s);
+    const Request& r = requests_[credential];
+    uint8_t* packet = out_bytes_.data() + at;
+    std::copy(r.bytes.begin(), r.bytes.end(), packet);
+    PutId(packet + r.request_id_at, RequestIdFor(s.address, credential));
+    if (r.msg_id_at != 0) PutId(packet + r.msg_id_at, MsgIdFor(s.address, credential));
+    out_[i].data = packet;
+    out_[i].size = r.bytes.size();
+    at += r.bytes.size();
+  }
   udp::SendBatch(socket_.native_handle(), out_);
   stats_.packets_sent += n;
   out_.clear();
@@ -420,6 +541,7 @@ void SweepCore::OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t 
     ++stats_.malformed;  // not an address we are asking (or no longer): ignore
     return;
   }
+  const size_t credential = CredentialOf(*it);
   Slot& s = *it;
   auto garbled = [&] {
     ++stats_.malformed;
@@ -429,7 +551,6 @@ void SweepCore::OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t 
     garbled();  // between credentials, nothing of ours is outstanding
     return;
   }
-  const size_t credential = CredentialOf(s);
   Request& r = requests_[credential];
   SweepHit hit;
   hit.address = s.address;
@@ -439,12 +560,20 @@ void SweepCore::OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t 
       garbled();
       return;
     }
+    // A report echoes the msgID asked (RFC 3412 7.1): another one was not made for this packet.
+    const std::optional<uint32_t> msg_id = SnmpV3MessageId(data, size);
+    if (msg_id && *msg_id != MsgIdFor(s.address, credential)) {
+      garbled();
+      Forged(from);
+      return;
+    }
   } else if (!truncated) {
     netsnmp_pdu* pdu = static_cast<netsnmp_pdu*>(calloc(1, sizeof(netsnmp_pdu)));
     const int rc = pdu ? snmp_parse(nullptr, &r.session, pdu, const_cast<uint8_t*>(data), size)
                        : -1;
-    const bool ours = rc == 0 && pdu->command == SNMP_MSG_RESPONSE &&
-                      pdu->reqid == r.request_id && pdu->version == r.session.version;
+    const bool response = rc == 0 && pdu->command == SNMP_MSG_RESPONSE &&
+                          pdu->version == r.session.version;
+    const bool ours = response && pdu->reqid == RequestIdFor(s.address, credential);
     if (ours && pdu->errstat == SNMP_ERR_NOERROR) {
       for (netsnmp_variable_list* v = pdu->variables; v; v = v->next_variable) {
         hit.identification.push_back(ConvertVarbind(*v));
@@ -453,6 +582,7 @@ void SweepCore::OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t 
     if (pdu) snmp_free_pdu(pdu);
     if (!ours) {
       garbled();  // garbage or a wrong request id: keep waiting for the real reply
+      if (response) Forged(from);
       return;
     }
   }
@@ -462,6 +592,20 @@ void SweepCore::OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t 
   s.finished = true;
   --in_progress_;
   if (hit_) hit_(std::move(hit));
+}
+
+// A well-formed response with an id this sweep never sent to its source: a replay, a device
+// answering for others, or a spoofer. Counted every time, logged once per source.
+void SweepCore::Forged(const sockaddr_in& from) {
+  ++stats_.forged_replies;
+  const uint32_t source = ntohl(from.sin_addr.s_addr);
+  auto it = std::lower_bound(forged_from_.begin(), forged_from_.end(), source);
+  if (it != forged_from_.end() && *it == source) return;
+  if (forged_from_.size() >= kMaxForgedSourcesLogged) return;
+  forged_from_.insert(it, source);
+  char text[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &from.sin_addr, text, sizeof text);
+  stats_.forged_sources.push_back(std::string(text) + ":" + std::to_string(ntohs(from.sin_port)));
 }
 
 void SweepCore::ArmTimer() {

@@ -13,7 +13,9 @@
 // Not thread-safe: lives on the engine's io_context. Owned by shared_ptr (handlers hold weak refs).
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "snmp/session.h"
 
@@ -28,6 +30,11 @@ struct EngineStats;
 class TokenBucket;
 
 class SweepCore;
+
+// msgID of an SNMPv3 message: SEQUENCE { INTEGER 3, SEQUENCE { INTEGER msgID, ... }, ... };
+// nullopt when the header is not that shape. Reads only inside [data, data + size) (fuzzed:
+// tests/fuzz/fuzz_snmp_decode.cc).
+std::optional<uint32_t> SnmpV3MessageId(const uint8_t* data, size_t size);
 
 class NetSnmpSweeper : public Sweeper {
  public:

@@ -43,6 +43,7 @@ class Scanner::Device {
   // Continues from a sweep's answer: the credential is known to work, and the identification GET
   // is done unless the sweep could not use its reply (then it is asked again).
   void StartAnswered(size_t credential, std::vector<Varbind> identification) {
+    answered_sweep_ = true;
     first_credential_ = credential;
     if (identification.empty()) {
       TryCredential(0);
@@ -95,6 +96,8 @@ class Scanner::Device {
           Done();
           return;
         }
+        if (!identify_errors_.empty()) identify_errors_ += "; ";
+        identify_errors_ += credentials()[credential_index_].Describe() + ": " + r.error().message;
         TryCredential(attempt + 1);
         return;
       }
@@ -163,6 +166,7 @@ class Scanner::Device {
   bool Tolerate(const Error& error, const std::string& step) {
     if (!read_error_.empty()) read_error_ += "; ";
     read_error_ += step + ": " + error.message;
+    if (error.code == ErrorCode::kTimeout && timed_out_step_.empty()) timed_out_step_ = step;
     if (error.code == ErrorCode::kTimeout || error.code == ErrorCode::kCancelled ||
         error.code == ErrorCode::kAuth || error.code == ErrorCode::kUnreachable) {
       Done();
@@ -180,10 +184,22 @@ class Scanner::Device {
       if (!plan_.candidate && !p.is_printer && p.not_printer_reason.empty()) {
         p.not_printer_reason = plan_.not_printer_reason;
       }
+      // What a timeout kept us from reading is unknown, not absent from the device
+      // (docs/robustness.md, "Timeouts are not facts").
+      if (!timed_out_step_.empty() && !p.lifetime_page_count) {
+        p.page_count_missing_reason = "not read: timeout (" + timed_out_step_ + ")";
+      }
       printer_ = std::move(p);
       if (!read_error_.empty()) {
-        issue_ = DeviceIssue{ip_, ErrorCode::kMalformed, "incomplete read: " + read_error_};
+        issue_ = DeviceIssue{ip_, timed_out_step_.empty() ? ErrorCode::kMalformed : ErrorCode::kTimeout,
+                             "incomplete read: " + read_error_};
       }
+    } else if (answered_sweep_ && auth_errors_.empty()) {
+      // It answered the sweep, then never gave a usable reply: it must not vanish.
+      issue_ = DeviceIssue{ip_, ErrorCode::kMalformed,
+                           "answered the sweep, then nothing could be read: " +
+                               (identify_errors_.empty() ? std::string("no reply")
+                                                         : identify_errors_)};
     } else if (!auth_errors_.empty()) {
       std::string message = "SNMP agent refused every credential: ";
       for (size_t i = 0; i < auth_errors_.size(); ++i) {
@@ -204,7 +220,10 @@ class Scanner::Device {
   VarbindMap collected_;
   CollectionPlan plan_;
   bool responded_ = false;
+  bool answered_sweep_ = false;  // the sweep had a reply from it
   bool done_ = false;
+  std::string timed_out_step_;   // the read step a timeout ended, "" when none did
+  std::string identify_errors_;  // why each credential's identification failed
   std::vector<std::string> auth_errors_;
   std::string read_error_;
   std::optional<Printer> printer_;

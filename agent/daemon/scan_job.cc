@@ -116,7 +116,8 @@ void ScanJob::Start(DoneFn done, ProgressFn progress, const config::Resolver& re
   scanner_->Start(
       std::move(addresses),
       [done = std::move(done), warnings = std::move(targets.warnings), started, t0,
-       thresholds = SupplyThresholdsFrom(config_)](snmp::ScanResult result) mutable {
+       thresholds = SupplyThresholdsFrom(config_),
+       engine = engine_.get()](snmp::ScanResult result) mutable {
         ScanReport report;
         report.agent_version = FLEET_VERSION;
         report.started_at = started;
@@ -127,6 +128,13 @@ void ScanJob::Start(DoneFn done, ProgressFn progress, const config::Resolver& re
         report.responding = result.responding;
         report.cancelled = result.cancelled;
         report.warnings = std::move(warnings);
+        // Once per source (docs/security.md, "Forged sweep replies").
+        const snmp::EngineStats stats = engine->stats();
+        for (const std::string& source : stats.forged_sources) {
+          report.warnings.push_back("forged SNMP replies from " + source +
+                                    " (an id never sent there) were ignored; " +
+                                    std::to_string(stats.forged_replies) + " in this scan");
+        }
         for (auto& device : result.devices) {
           if (device.is_printer) {
             const Readiness r =

@@ -388,8 +388,24 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
         drop.Reset();
       }
     }
-    upsert.Bind(1, key).Bind(2, p.serial).Bind(3, p.ip).Bind(4, p.mac).Bind(5, PrinterToStored(p))
-        .Bind(6, first_seen).Bind(7, seen);
+    // A page count the scan did not get (a timeout: "not read: ...") keeps the last good one
+    // (docs/robustness.md, "Timeouts are not facts").
+    Printer stored = p;
+    if (!p.lifetime_page_count && p.page_count_missing_reason.rfind("not read: ", 0) == 0) {
+      Stmt previous(db_, "SELECT last FROM printers WHERE key = ?");
+      previous.Bind(1, key);
+      auto row = previous.Step(kOp);
+      if (!row.ok()) return row.error();
+      if (*row) {
+        const Printer old = PrinterFromStored(previous.Text(0));
+        stored.lifetime_page_count = old.lifetime_page_count;
+        stored.page_count_unit = old.page_count_unit;
+        stored.page_count_source = old.page_count_source;
+        if (old.lifetime_page_count) stored.page_count_missing_reason.clear();
+      }
+    }
+    upsert.Bind(1, key).Bind(2, p.serial).Bind(3, p.ip).Bind(4, p.mac)
+        .Bind(5, PrinterToStored(stored)).Bind(6, first_seen).Bind(7, seen);
     FLEET_STATE_TRY(upsert.Run(kOp));
     upsert.Reset();
   }

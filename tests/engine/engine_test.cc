@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -21,6 +22,7 @@
 #include <gtest/gtest.h>
 
 #include "snmp/netsnmp_engine.h"
+#include "snmp/scanner.h"
 #include "snmp/walk.h"
 #include "tests/support/snmpd_fixture.h"
 
@@ -695,6 +697,43 @@ UdpPeer::Handler Hostile(bool finally_answer) {
   };
 }
 
+// Issue 12, point 4: a session's request ids are not a counter (net-snmp's own go +1 per
+// request, so one observed request predicts the next). Four GETs to a peer that answers each.
+TEST_F(EngineTest, SessionRequestIdsAreUnpredictable) {
+  std::mutex mu;
+  std::vector<long> ids;
+  UdpPeer peer("127.2.5.20", 17015, [&](int sock, const sockaddr_in& from, const std::string& req,
+                                         int) {
+    size_t pos = 2;
+    pos += 2 + static_cast<uint8_t>(req[pos + 1]);
+    pos += 2 + static_cast<uint8_t>(req[pos + 1]);
+    pos += 2;  // PDU tag and length
+    const size_t len = static_cast<uint8_t>(req[pos + 1]);
+    long id = 0;
+    for (size_t i = 0; i < len; ++i) id = (id << 8) | static_cast<uint8_t>(req[pos + 2 + i]);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ids.push_back(id);
+    }
+    SendTo(sock, from, MakeResponse(req, false));
+  });
+  ASSERT_TRUE(peer.ok());
+  EngineOptions o;
+  o.timeout = 500ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  auto s = engine->Open(Target{"127.2.5.20", 17015}, V2c());
+  for (int i = 0; i < 4; ++i) {
+    auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+    EXPECT_TRUE(r.ok()) << i;
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(ids.size(), 4u);
+  int consecutive = 0;
+  for (size_t i = 1; i < ids.size(); ++i) consecutive += ids[i] - ids[i - 1] == 1 ? 1 : 0;
+  EXPECT_EQ(consecutive, 0) << ids[0] << " " << ids[1] << " " << ids[2] << " " << ids[3];
+}
+
 TEST_F(EngineTest, HostileRepliesAreDroppedAndCounted) {
   UdpPeer peer("127.2.3.1", 17005, Hostile(/*finally_answer=*/false));
   ASSERT_TRUE(peer.ok());
@@ -859,6 +898,122 @@ TEST_F(EngineTest, SweepAcceptsTheRightReplyAfterHostileOnes) {
   ASSERT_EQ(out.hits.size(), 1u);
   EXPECT_EQ(out.hits[0].address, Ip("127.2.3.4"));
   EXPECT_EQ(engine->stats().malformed, 3u);
+}
+
+// Issue 12, point 4: one device that reuses the request id it received and answers from other
+// source addresses of the range. Before, every address shared one request id and the device
+// made 4 printers appear where nothing answers; now each address has its own unpredictable id.
+TEST_F(EngineTest, SweepSpoofedRepliesMakeNoPhantomPrinters) {
+  const char* kOthers[] = {"127.2.5.2", "127.2.5.3", "127.2.5.4", "127.2.5.5"};
+  UdpPeer spoofer("127.2.5.1", 17013, [&](int, const sockaddr_in& from, const std::string& req,
+                                          int) {
+    for (const char* ip : kOthers) {
+      int other = socket(AF_INET, SOCK_DGRAM, 0);
+      int one = 1;
+      setsockopt(other, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(17013);  // the port the sweep asked: only the id can give it away
+      inet_pton(AF_INET, ip, &a.sin_addr);
+      bind(other, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      SendTo(other, from, MakeResponse(req, false));
+      close(other);
+    }
+  });
+  ASSERT_TRUE(spoofer.ok());
+  EngineOptions o;
+  o.timeout = 300ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  auto out = RunSweep(io_, *engine->sweeper(), Range("127.2.5.1", 5), 17013, {V2c()});
+  EXPECT_TRUE(out.hits.empty()) << out.hits.size() << " phantom printers";
+  EXPECT_EQ(out.silent.size(), 5u);
+  const EngineStats st = engine->stats();
+  // The spoofer heard all 5 requests and answered each from 4 addresses; the reply that carries
+  // an address's own id (its own request, echoed from there) is the only one that could match,
+  // and the spoofer never sees it unless it is that address.
+  EXPECT_GE(st.forged_replies, 4u);
+  std::vector<std::string> sources = st.forged_sources;
+  std::sort(sources.begin(), sources.end());
+  EXPECT_EQ(sources, (std::vector<std::string>{"127.2.5.2:17013", "127.2.5.3:17013",
+                                               "127.2.5.4:17013", "127.2.5.5:17013"}));
+}
+
+// The ids of one sweep differ per address and are not the ids of the next sweep.
+TEST_F(EngineTest, SweepRequestIdsDifferPerAddressAndPerSweep) {
+  std::mutex mu;
+  std::vector<std::string> ids;
+  auto record = [&](int, const sockaddr_in&, const std::string& req, int) {
+    // SEQUENCE { INTEGER version, OCTET STRING community, PDU { INTEGER request-id ... } }
+    size_t pos = 2;
+    pos += 2 + static_cast<uint8_t>(req[pos + 1]);
+    pos += 2 + static_cast<uint8_t>(req[pos + 1]);
+    pos += 2;
+    std::lock_guard<std::mutex> lock(mu);
+    ids.push_back(req.substr(pos, 2 + static_cast<uint8_t>(req[pos + 1])));
+  };
+  UdpPeer a("127.2.5.10", 17014, record);
+  UdpPeer b("127.2.5.11", 17014, record);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EngineOptions o;
+  o.timeout = 150ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  RunSweep(io_, *engine->sweeper(), Range("127.2.5.10", 2), 17014, {V2c()});
+  RunSweep(io_, *engine->sweeper(), Range("127.2.5.10", 2), 17014, {V2c()});
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(ids.size(), 4u);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end()) << "a request id repeats";
+}
+
+// Issue 12, point 7: a device that answers every request with a 5,000-byte garbage datagram
+// (more than the sweep's 4 KB buffer: a truncated reply, which proves an agent) answered the
+// sweep, so it must be in the result. Before, it vanished: no printer, no error.
+TEST_F(EngineTest, ScannerReportsADeviceThatAnsweredTheSweepWithOversizeGarbage) {
+  UdpPeer big("127.2.5.30", 17016, [](int sock, const sockaddr_in& from, const std::string&, int) {
+    std::string junk = "\x30\x82\x13\x84";
+    junk += std::string(4996, '\x5a');
+    SendTo(sock, from, junk);
+  });
+  ASSERT_TRUE(big.ok());
+  // And one whose every answer is 12 KB of nested BER (SEQUENCEs of indefinite length).
+  UdpPeer nested("127.2.5.32", 17016, [](int sock, const sockaddr_in& from, const std::string&,
+                                         int) {
+    std::string junk;
+    while (junk.size() < 12 * 1024) junk += "\x30\x80";
+    SendTo(sock, from, junk);
+  });
+  ASSERT_TRUE(nested.ok());
+  EngineOptions o;
+  o.timeout = 150ms;
+  o.retries = 0;
+  auto engine = MakeEngine(o);
+  auto profiles = ProfileSet::LoadFromYaml({});
+  ASSERT_TRUE(profiles.ok());
+  ScanOptions options;
+  options.port = 17016;
+  options.credentials = {V2c()};
+  Scanner scanner(*engine, profiles.value(), options);
+  std::optional<ScanResult> result;
+  scanner.Start(std::vector<uint32_t>{Ip("127.2.5.30"), Ip("127.2.5.31"), Ip("127.2.5.32")},
+                [&](ScanResult r) { result = std::move(r); });
+  RunUntil(io_, [&] { return result.has_value(); }, 10s);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_TRUE(result->devices.empty());
+  ASSERT_EQ(result->issues.size(), 2u);  // .31 is silent: nothing there
+  std::sort(result->issues.begin(), result->issues.end(),
+            [](const DeviceIssue& a, const DeviceIssue& b) { return a.ip < b.ip; });
+  EXPECT_EQ(result->issues[0].ip, "127.2.5.30");
+  EXPECT_EQ(result->issues[1].ip, "127.2.5.32");
+  for (const DeviceIssue& issue : result->issues) {
+    // The oversize one via "answered the sweep, then nothing could be read"; the nested one is
+    // never a reply, so the sweep itself reports its undecodable datagrams.
+    EXPECT_TRUE(issue.message.find("answered the sweep, then nothing could be read") !=
+                    std::string::npos ||
+                issue.message.find("no valid reply to our request") != std::string::npos)
+        << issue.ip << ": " << issue.message;
+  }
 }
 
 TEST_F(EngineTest, SweepKeepsOnePacketOutstandingPerAddress) {

@@ -13,11 +13,13 @@
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "snmp/decode.h"
 #include "snmp/netsnmp_convert.h"
 #include "snmp/netsnmp_engine.h"
+#include "snmp/netsnmp_sweep.h"
 #include "snmp/profile.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -65,6 +67,10 @@ void Decode(const snmp::VarbindMap& map) {
 
 void DecodeDatagram(const uint8_t* data, size_t size) {
   InitNetSnmp();
+  // The sweep reads a v3 reply's msgID itself (snmp/netsnmp_sweep.cc) before anything else.
+  if (std::optional<uint32_t> id = snmp::SnmpV3MessageId(data, size)) {
+    FUZZ_CHECK(*id <= 0x7fffffffu, "msgID out of range");
+  }
   // snmp_parse() takes a mutable buffer; the engine hands it the datagram it received.
   std::vector<u_char> packet(data, data + size);
   netsnmp_session session;

@@ -216,6 +216,26 @@ TEST(FaultSnmpTest, PrinterAnsweringOnlyGarbageIsReportedWithAnError) {
   }
 }
 
+// Issue 12, point 7: a device whose every answer is oversized (a 16,000-byte varbind: more than
+// the sweep's 4 KB buffer, so the sweep sees a truncated reply) answered the sweep and must be
+// listed with an error naming what was wrong. Before, such devices could vanish from the result.
+TEST(FaultSnmpTest, PrinterAnsweringOnlyOversizeRepliesIsReportedWithAnError) {
+  PrinterSim sim("127.11.2.0/24", 3, 16862, {"--oversize", "100", "--seed", "1"});
+  ASSERT_TRUE(sim.ready()) << sim.log();
+  TempDir dir("fleet-fault-oversize");
+  const std::string cfg = Config(dir, "127.11.2.0/24", sim.port(), "  timeout: 200ms\n  retries: 1\n");
+  CommandResult r = RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, 60s);
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.stderr_text;
+  const json scan = ParseScanJson(r);
+  const auto errors = ErrorsByIp(scan);
+  for (const auto& row : sim.rows()) {
+    SCOPED_TRACE(row.at("ip"));
+    const json* p = FindByIp(scan["printers"], row.at("ip"));
+    // Listed with its data, or with an error: never absent.
+    EXPECT_TRUE(p != nullptr || errors.count(row.at("ip"))) << "vanished:\n" << scan.dump();
+  }
+}
+
 // A recording whose supplies table never ends (6,000 rows; a walk is capped at 5,000 varbinds).
 std::string EndlessRecording(const std::string& dir) {
   std::string text = ReadFile(std::string(FLEET_SOURCE_DIR) + "/tests/data/demo/lexmark_ms621.snmprec");

@@ -114,6 +114,10 @@ class FakeSession : public snmp::Session {
       return MakeError(ErrorCode::kTimeout, "no response from " + target_.ip);
     }
     const FakeDevice& d = it->second;
+    if (d.answer_first >= 0 && d.answered >= d.answer_first) {
+      return MakeError(ErrorCode::kTimeout, "no response from " + target_.ip);
+    }
+    ++d.answered;
     if (credential_.version == snmp::Version::kV3) {
       if (credential_.user != d.v3_user) {
         return MakeError(ErrorCode::kAuth, "unknown user name");

@@ -97,6 +97,41 @@ TEST(ParseSearchEntry, BadFormsSayWhatIsWrong) {
   }
 }
 
+// Issue 12, point 9: the resolver reads these as addresses (inet_aton's hex, octal and short
+// forms); before, they passed as host names and the scan swept 127.21.0.3.
+TEST(ParseSearchEntry, NumbersInOtherSpellingsRefused) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"0x7f.0x15.0.3", "'0x7f.0x15.0.3' is read by the resolver as the address 127.21.0.3 (hex, "
+                        "octal or short form); write it as 127.21.0.3"},
+      {"0x7f000001", "as the address 127.0.0.1"},
+      {"0X0A.0.0.1", "as the address 10.0.0.1"},
+      {"0xa.1", "as the address 10.0.0.1"},
+  };
+  for (const auto& [text, fragment] : cases) {
+    SCOPED_TRACE(text);
+    std::string error;
+    EXPECT_FALSE(internal::ParseSearchEntry(text, false, &error).has_value());
+    EXPECT_NE(error.find(fragment), std::string::npos) << error;
+  }
+  // Digits-only spellings were already refused as malformed addresses.
+  for (const char* digits : {"2130706433", "127.1", "0177.0.0.1"}) {
+    std::string error;
+    EXPECT_FALSE(internal::ParseSearchEntry(digits, false, &error).has_value()) << digits;
+  }
+  // Host names that merely start with hex-looking letters stay host names.
+  for (const char* host : {"0xprinter", "deadbeef", "cafe.example.com", "a1.b2"}) {
+    std::string error;
+    const std::optional<SearchEntry> entry = internal::ParseSearchEntry(host, false, &error);
+    ASSERT_TRUE(entry.has_value()) << host << ": " << error;
+    EXPECT_EQ(entry->kind, SearchEntry::Kind::kHostName) << host;
+  }
+  // The loader names the entry and the fix.
+  const LoadResult loaded = LoadConfigString("search:\n  include: [0x7f.0x15.0.3]\n", "t.yaml");
+  ASSERT_FALSE(loaded.errors.empty());
+  EXPECT_NE(JoinErrors(loaded.errors).find("write it as 127.21.0.3"), std::string::npos)
+      << JoinErrors(loaded.errors);
+}
+
 TEST(IntervalSet, MergesOverlapsAndAdjacency) {
   internal::IntervalSet set;
   set.Add(10, 20);
@@ -160,6 +195,49 @@ TEST(ExpandSearch, CidrSizes) {
       ExpandSearch(SearchOf("search: {include: [10.0.0.0/24]}"), FakeResolver({}));
   EXPECT_EQ(FormatIPv4(slash24.addresses.front()), "10.0.0.1");
   EXPECT_EQ(FormatIPv4(slash24.addresses.back()), "10.0.0.254");
+}
+
+// Issue 12, point 9: ranges and CIDR blocks never send to a network, broadcast, multicast or
+// reserved address; one notice says so. Before, all of these were swept.
+TEST(ExpandSearch, NetworkBroadcastMulticastReservedSkipped) {
+  const LoadResult loaded = LoadConfigString("search: {include: [10.0.0.0-10.0.1.255]}", "t");
+  ASSERT_TRUE(loaded.config.has_value()) << JoinErrors(loaded.errors);
+  const ExpandedTargets range = ExpandSearch(loaded.config->search, FakeResolver({}));
+  EXPECT_EQ(range.addresses.size(), 508u);  // 2 x 254: .0 and .255 of both /24s left out
+  EXPECT_EQ(FormatIPv4(range.addresses.front()), "10.0.0.1");
+  EXPECT_EQ(FormatIPv4(range.addresses.back()), "10.0.1.254");
+  EXPECT_EQ(std::count(range.addresses.begin(), range.addresses.end(), Ip("10.0.0.255")), 0);
+  EXPECT_EQ(std::count(range.addresses.begin(), range.addresses.end(), Ip("10.0.1.0")), 0);
+  // One notice, at load time (not once per scan).
+  EXPECT_TRUE(range.warnings.empty());
+  ASSERT_EQ(loaded.warnings.size(), 1u);
+  EXPECT_EQ(loaded.warnings[0],
+            "search.include: 4 network, broadcast, multicast or reserved addresses are not swept "
+            "(first in '10.0.0.0-10.0.1.255'); a host whose address ends in .0 or .255 is swept "
+            "when listed on its own (see docs/configuration.md)");
+
+  const LoadResult special = LoadConfigString(R"(
+search:
+  include: [224.0.0.0/24, 239.1.1.1, 240.0.0.0/30, 255.255.255.255, 0.0.0.0/24, 0.0.0.7,
+            223.255.255.250-224.0.0.3, 10.0.0.255, 10.0.1.0/31, 10.0.2.0/32]
+)", "t");
+  ASSERT_TRUE(special.config.has_value()) << JoinErrors(special.errors);
+  const ExpandedTargets blocks = ExpandSearch(special.config->search, FakeResolver({}));
+  // Only the unicast addresses a person wrote on their own survive, plus the unicast part of
+  // the range that crosses into multicast (without its .255).
+  EXPECT_EQ(Format(blocks.addresses),
+            (std::vector<std::string>{"10.0.0.255", "10.0.1.0", "10.0.1.1", "10.0.2.0",
+                                      "223.255.255.250", "223.255.255.251", "223.255.255.252",
+                                      "223.255.255.253", "223.255.255.254"}));
+  ASSERT_EQ(special.warnings.size(), 1u);
+  EXPECT_NE(special.warnings[0].find("(first in '224.0.0.0/24')"), std::string::npos)
+      << special.warnings[0];
+
+  // A plain /24 and plain addresses give no notice.
+  const LoadResult plain_loaded = LoadConfigString("search: {include: [10.0.0.0/24, 10.0.1.5]}", "t");
+  EXPECT_TRUE(plain_loaded.warnings.empty());
+  const ExpandedTargets plain = ExpandSearch(SearchOf("search: {include: [10.0.0.0/24, 10.0.1.5]}"), FakeResolver({}));
+  EXPECT_EQ(plain.addresses.size(), 255u);
 }
 
 TEST(ExpandSearch, OverlapsDeduplicatedAndSorted) {

@@ -109,6 +109,37 @@ TEST_F(ScannerTest, FindsPrintersSkipsOthersAndReportsRefusals) {
   EXPECT_FALSE(r.cancelled);
 }
 
+// Issue 12, point 7: a device that identifies itself and then stops answering (63 slow devices
+// at once did this). Before, its page count was reported "prtMarkerLifeCount absent", which the
+// cloud reads as a fact about the printer; now it says it was not read, and why.
+TEST_F(ScannerTest, TimeoutAfterIdentificationIsNotReadNotAbsent) {
+  test::FakeDevice slow = AcmePrinter("SLOW000001", 777);
+  slow.answer_first = 2;  // identification GET and Printer-MIB probe, then nothing
+  factory_.Add("127.0.0.20", slow);
+  factory_.Add("127.0.0.21", AcmePrinter("FAST000001", 4242));
+  ScanOptions options;
+  options.credentials = {V2c("public")};
+  Scanner scanner(factory_, *profiles_, options);
+  ScanResult r = Run(scanner, {"127.0.0.20", "127.0.0.21"});
+  ASSERT_EQ(r.devices.size(), 2u);
+  const Printer& p = r.devices[0];
+  EXPECT_EQ(p.ip, "127.0.0.20");
+  EXPECT_TRUE(p.is_printer);
+  EXPECT_EQ(p.serial, "SLOW000001");  // part of the identification GET
+  EXPECT_FALSE(p.lifetime_page_count.has_value());
+  EXPECT_EQ(p.page_count_missing_reason.rfind("not read: timeout (", 0), 0u)
+      << p.page_count_missing_reason;
+  EXPECT_EQ(p.page_count_missing_reason.find("absent"), std::string::npos)
+      << p.page_count_missing_reason;
+  ASSERT_EQ(r.issues.size(), 1u);
+  EXPECT_EQ(r.issues[0].ip, "127.0.0.20");
+  EXPECT_EQ(r.issues[0].code, ErrorCode::kTimeout);
+  EXPECT_NE(r.issues[0].message.find("no response from 127.0.0.20"), std::string::npos)
+      << r.issues[0].message;
+  ASSERT_TRUE(r.devices[1].lifetime_page_count.has_value());
+  EXPECT_EQ(*r.devices[1].lifetime_page_count, 4242);
+}
+
 TEST_F(ScannerTest, TriesCredentialsInOrderAndRemembersTheOneThatWorked) {
   test::FakeDevice d = AcmePrinter("SECRET1", 10);
   d.community = "s3cret";

@@ -12,6 +12,7 @@ Oid O(std::string_view text) { return *ParseOid(text); }
 Value Str(std::string s) { return Value::String(std::move(s)); }
 Value Int(int64_t n) { return Value::Integer(n); }
 Value Counter(int64_t n) { return Value{Value::Type::kCounter32, n, {}, {}}; }
+Value Counter64(int64_t n) { return Value{Value::Type::kCounter64, n, {}, {}}; }
 Value ObjId(std::string_view text) { return Value::ObjectId(O(text)); }
 
 const ProfileSet& Profiles() { return test::ShippedProfiles(); }
@@ -173,6 +174,37 @@ TEST(Quirks, PageCountUnits) {
   EXPECT_FALSE(p.lifetime_page_count);
   EXPECT_NE(p.page_count_missing_reason.find("tenThousandthsOfInches"), std::string::npos)
       << p.page_count_missing_reason;
+}
+
+// Issue 12, point 9: a counter's all-ones value or more than 10^10 pages is no page count.
+// Before, Counter64 2^64-1 (clamped to INT64_MAX) became 9,223,372,036,854,775,807 pages.
+TEST(Quirks, ImplausiblePageCountIsUnreadable) {
+  VarbindMap m = BasePrinter("RICOH Aficio MP C3002 2.20 / RICOH Network Printer C model", "1.3.6.1.4.1.367.1.1");
+  m[O("1.3.6.1.2.1.43.10.2.1.3.1.1")] = Int(7);
+  const std::pair<Value, std::string> cases[] = {
+      {Counter64(INT64_MAX),
+       "prtMarkerLifeCount.1.1 = 9223372036854775807 is implausible (the all-ones value of a "
+       "64-bit counter)"},
+      {Counter(4294967295), "= 4294967295 is implausible (the all-ones value of a 32-bit counter)"},
+      {Counter64(10'000'000'001), "= 10000000001 is implausible (over 10^10 pages)"},
+      {Str("999999999999"), "= 999999999999 is implausible (over 10^10 pages)"},
+  };
+  for (const auto& [value, fragment] : cases) {
+    SCOPED_TRACE(fragment);
+    m[O("1.3.6.1.2.1.43.10.2.1.4.1.1")] = value;
+    const Printer p = DecodePrinter(Profiles(), m, "10.0.0.1");
+    EXPECT_FALSE(p.lifetime_page_count) << *p.lifetime_page_count;
+    EXPECT_EQ(p.page_count_missing_reason.rfind("lifetime counter unreadable (", 0), 0u)
+        << p.page_count_missing_reason;
+    EXPECT_NE(p.page_count_missing_reason.find(fragment), std::string::npos)
+        << p.page_count_missing_reason;
+    for (const auto& c : p.counters) EXPECT_NE(c.name, "lifetimeCount");
+  }
+  // The largest plausible count still reads.
+  m[O("1.3.6.1.2.1.43.10.2.1.4.1.1")] = Counter64(10'000'000'000);
+  const Printer p = DecodePrinter(Profiles(), m, "10.0.0.1");
+  ASSERT_TRUE(p.lifetime_page_count);
+  EXPECT_EQ(*p.lifetime_page_count, 10'000'000'000);
 }
 
 TEST(Quirks, VendorCounterWhenLifeCountAbsent) {

@@ -172,6 +172,26 @@ TEST_F(StateStoreTest, UpsertKeepsFirstSeenAndUpdatesLastSeenAndValues) {
   EXPECT_EQ(e.mps, "none");
 }
 
+// Issue 12, point 7: a page count a timeout kept the scan from reading never replaces the last
+// good one; a device that really has none still records that.
+TEST_F(StateStoreTest, APageCountNotReadForATimeoutKeepsTheLastGoodOne) {
+  auto s = Open();
+  ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.5", "SER1", "M507", 1000)})).ok());
+  Printer timed_out = MakePrinter("10.0.0.5", "SER1", "M507", 0);
+  timed_out.lifetime_page_count.reset();
+  timed_out.page_count_missing_reason = "not read: timeout (walk 1.3.6.1.2.1.43.10.2.1.4)";
+  ASSERT_TRUE(s->RecordScan(Scan(60, {timed_out})).ok());
+  auto entries = ByKey(*s);
+  EXPECT_EQ(entries["SER1"].last.lifetime_page_count, 1000);
+  EXPECT_EQ(entries["SER1"].last_seen, "2026-01-01T01:00:00.000Z");
+
+  Printer gone = timed_out;
+  gone.page_count_missing_reason = "device exposes no lifetime counter (prtMarkerLifeCount absent)";
+  ASSERT_TRUE(s->RecordScan(Scan(120, {gone})).ok());
+  entries = ByKey(*s);
+  EXPECT_FALSE(entries["SER1"].last.lifetime_page_count.has_value());
+}
+
 TEST_F(StateStoreTest, KeysAreSerialElseMacElseIp) {
   auto s = Open();
   ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.1", "SER1", "A"),
