@@ -111,7 +111,7 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
     return kExitFailure;
   }
   for (const auto& w : report->warnings) log->warn("{}", w);
-  for (const auto& e : report->errors) log->warn("printer={} error={} {}", e.ip, e.kind, e.message);
+  for (const auto& e : report->errors) log->warn("printer={} error={} {}", e.ip, e.kind, fleet::LogValue(e.message));
   const auto stats = job.stats();
   log->info("scan done addresses={} responding={} printers={} packets_sent={} ms={}",
             report->addresses_scanned, report->responding, report->printers.size(),
@@ -244,7 +244,7 @@ int main(int argc, char** argv) {
 
   auto log = spdlog::stderr_color_mt("agent");
   log->set_level(spdlog::level::from_str(config->log.level));
-  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %n: %v");
+  fleet::agent::SetAgentLogFormat(*log);
 
   if (activate->parsed()) return fleet::agent::RunActivate(*config, args.activation_code, std::cout, *log);
   if (status->parsed()) return fleet::agent::RunStatus(*config, std::cout, *log);

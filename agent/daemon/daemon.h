@@ -66,6 +66,12 @@ inline constexpr std::chrono::milliseconds kDrainDeadline{5000};
 // Whatever happens, the loop stops this long after a stop request.
 inline constexpr std::chrono::milliseconds kStopDeadline{10000};
 
+// The agent's log line: "<time> <level> <logger>: <message>", where the message is written through
+// fleet::ForTerminal (agent/core/text.h): a value with a newline or a control character cannot
+// start a new line or move the cursor. Values from devices are also wrapped in fleet::LogValue
+// at the call site so they cannot forge a ` key=` field (docs/security.md, "Hostile strings").
+void SetAgentLogFormat(spdlog::logger& log);
+
 // One named logger per module, all writing to the same sinks (stderr; journald adds the unit).
 struct DaemonLoggers {
   std::shared_ptr<spdlog::logger> agent, scan, uplink, state;
