@@ -40,6 +40,10 @@ using internal::ClosestMatch;
 constexpr std::string_view kRedacted = "<redacted>";
 // A secret file holds one community or passphrase; anything bigger is the wrong file.
 constexpr size_t kMaxSecretFileBytes = 4096;
+// A configuration file is a few kilobytes; the limits keep a wrong or hostile file from costing
+// gigabytes of memory (yaml-cpp needs ~60 bytes per byte of a value; docs/security.md).
+constexpr size_t kMaxConfigBytes = 1024 * 1024;
+constexpr size_t kMaxValueBytes = 64 * 1024;
 constexpr size_t kMinUsmPassphrase = 8;  // RFC 3414 section 11.2
 constexpr size_t kMaxUsmUser = 32;       // SnmpAdminString (SIZE(1..32))
 
@@ -279,6 +283,59 @@ std::string CheckPin(std::string& value, const Loader&) {
   }
   return Quote(value) +
          " is not a SHA-256 pin; expected 64 hex digits or 44 base64 characters (32 bytes)";
+}
+
+// What a path that is not a regular file is, for the error message.
+std::string FileKind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  return "not a regular file";
+}
+
+// Opens `file` for reading without blocking (open() of a FIFO waits for a writer) and checks
+// that it is a regular file. Returns the descriptor, or -1 with *error set to
+// "cannot read '<file>': <reason>" or "'<file>' is <kind>, not a regular file".
+int OpenRegularFile(const std::string& file, std::string* error) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    *error = "cannot read " + Quote(file) + ": " + std::strerror(errno);
+    return -1;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    *error = "cannot read " + Quote(file) + ": " + std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  if (S_ISDIR(st.st_mode)) {  // the message the loader has always given for a directory
+    *error = "cannot read " + Quote(file) + ": " + std::strerror(EISDIR);
+    ::close(fd);
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    *error = Quote(file) + " is " + FileKind(st.st_mode) + ", not a regular file";
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Reads at most max_bytes + 1 bytes of fd (one more than allowed, so the caller sees "too big").
+// Returns nullopt with errno set on a read error.
+std::optional<std::string> ReadAtMost(int fd, size_t max_bytes) {
+  std::string content(max_bytes + 1, '\0');
+  size_t n = 0;
+  while (n < content.size()) {
+    const ssize_t got = ::read(fd, content.data() + n, content.size() - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return std::nullopt;
+    if (got == 0) break;
+    n += static_cast<size_t>(got);
+  }
+  content.resize(n);
+  return content;
 }
 
 std::string CheckCaFile(std::string& value, const Loader& loader);
@@ -578,8 +635,10 @@ class Loader {
 std::string CheckCaFile(std::string& value, const Loader& loader) {
   if (value.empty()) return "";  // the system trust store
   value = loader.Resolve(value);
-  std::ifstream in(value);
-  if (!in) return "cannot read " + Quote(value) + ": " + std::strerror(errno);
+  std::string error;
+  const int fd = OpenRegularFile(value, &error);
+  if (fd < 0) return error;
+  ::close(fd);
   return "";
 }
 
@@ -902,29 +961,31 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
     if (!file) return std::nullopt;
     const SourcePos file_pos = fields[file_key].value_pos;
     const std::string file_path = Resolve(*file);
-    std::FILE* f = std::fopen(file_path.c_str(), "rb");
-    if (f == nullptr) {
+    std::string open_error;
+    const int fd = OpenRegularFile(file_path, &open_error);
+    if (fd < 0) {
       Error(file_pos, path + "." + file_key,
-            "cannot read " + Quote(file_path) + ": " + std::strerror(errno));
+            open_error.rfind("cannot read ", 0) == 0
+                ? open_error
+                : open_error + "; expected a file holding only the secret");
       bad = true;
       return std::nullopt;
     }
-    if (std::string exposed = ExposedSecretFile(::fileno(f), file_path, path + "." + file_key);
+    if (std::string exposed = ExposedSecretFile(fd, file_path, path + "." + file_key);
         !exposed.empty()) {
       warnings_.push_back(std::move(exposed));
     }
-    std::string content(kMaxSecretFileBytes + 1, '\0');
-    const size_t n = std::fread(content.data(), 1, content.size(), f);
-    const bool read_error = std::ferror(f) != 0;
+    std::optional<std::string> read = ReadAtMost(fd, kMaxSecretFileBytes);
     const int read_errno = errno;
-    std::fclose(f);
-    if (read_error) {
+    ::close(fd);
+    if (!read) {
       Error(file_pos, path + "." + file_key,
             "cannot read " + Quote(file_path) + ": " + std::strerror(read_errno));
       bad = true;
       return std::nullopt;
     }
-    content.resize(n);
+    std::string content = std::move(*read);
+    const size_t n = content.size();
     if (n > kMaxSecretFileBytes) {
       Error(file_pos, path + "." + file_key,
             Quote(file_path) + " is larger than 4 KiB; expected a file holding only the secret");
@@ -1203,9 +1264,46 @@ const Config& DefaultConfig() {
   return defaults;
 }
 
+// Every scalar (key or value) is at most kMaxValueBytes; an error per oversized one, naming its
+// position and size, never its text (it may be a secret). Returns true when any was too big.
+bool CheckValueSizes(const YAML::Node& node, const std::string& path, Loader* loader) {
+  bool too_big = false;
+  auto check = [&](const YAML::Node& scalar, const std::string& at) {
+    if (scalar.Scalar().size() <= kMaxValueBytes) return;
+    loader->Error(PosOf(scalar, {}), at,
+                  "the value is " + std::to_string(scalar.Scalar().size()) +
+                      " bytes; the limit is 64 KiB (" + std::to_string(kMaxValueBytes) + " bytes)");
+    too_big = true;
+  };
+  if (node.IsScalar()) {
+    check(node, path);
+  } else if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      too_big |= CheckValueSizes(node[i], path + "[" + std::to_string(i) + "]", loader);
+    }
+  } else if (node.IsMap()) {
+    for (const auto& item : node) {
+      if (item.first.IsScalar() && item.first.Scalar().size() > kMaxValueBytes) {
+        check(item.first, path);
+        continue;
+      }
+      const std::string key = item.first.IsScalar() ? item.first.Scalar() : "?";
+      too_big |= CheckValueSizes(item.second, path.empty() ? key : path + "." + key, loader);
+    }
+  }
+  return too_big;
+}
+
 LoadResult Load(const std::string& yaml, const std::string& name, const std::string& base_dir) {
   LoadResult result;
   Loader loader(name, base_dir);
+  if (yaml.size() > kMaxConfigBytes) {
+    loader.Error({}, "", "the configuration is " + std::to_string(yaml.size()) +
+                             " bytes; the limit is 1 MiB (" + std::to_string(kMaxConfigBytes) +
+                             " bytes): is this the right file?");
+    result.errors = std::move(loader.errors());
+    return result;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(yaml);
@@ -1213,6 +1311,10 @@ LoadResult Load(const std::string& yaml, const std::string& name, const std::str
     // yaml-cpp marks are 0-based; editors count from 1.
     const SourcePos pos = e.mark.is_null() ? SourcePos{} : SourcePos{e.mark.line + 1, e.mark.column + 1};
     loader.Error(pos, "", "YAML syntax error: " + e.msg);
+    result.errors = std::move(loader.errors());
+    return result;
+  }
+  if (CheckValueSizes(root, {}, &loader)) {
     result.errors = std::move(loader.errors());
     return result;
   }
@@ -1305,16 +1407,31 @@ std::string ConfigError::ToString() const {
 }
 
 LoadResult LoadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // Not blocking on a FIFO, and never reading more than the limit plus one byte.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
     LoadResult result;
     result.errors.push_back({path, {}, "", std::string("cannot read the file: ") + std::strerror(errno)});
     return result;
   }
-  std::ostringstream content;
-  content << in.rdbuf();
+  struct stat st {};
+  std::optional<std::string> content;
+  std::string problem;
+  if (::fstat(fd, &st) != 0) {
+    problem = std::string("cannot read the file: ") + std::strerror(errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    problem = "is " + FileKind(st.st_mode) + ", not a regular file; expected the YAML configuration";
+  } else if (content = ReadAtMost(fd, kMaxConfigBytes); !content) {
+    problem = std::string("cannot read the file: ") + std::strerror(errno);
+  }
+  ::close(fd);
+  if (!problem.empty()) {
+    LoadResult result;
+    result.errors.push_back({path, {}, "", problem});
+    return result;
+  }
   const fs::path parent = fs::absolute(fs::path(path)).parent_path();
-  LoadResult result = Load(content.str(), path, parent.string());
+  LoadResult result = Load(*content, path, parent.string());
   if (!result.config) return result;
   // The file itself: secrets written in it (or a proxy password) make its mode matter.
   std::vector<std::string> held = result.inline_secrets;
@@ -1323,7 +1440,7 @@ LoadResult LoadConfigFile(const std::string& path) {
   }
   std::vector<std::string> warnings;
   auto check = [&](const std::string& file, const std::string& holds) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return;
     if (std::string exposed = ExposedSecretFile(fd, file, holds); !exposed.empty()) {
       warnings.push_back(std::move(exposed));
