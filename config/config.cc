@@ -28,6 +28,7 @@
 #include <sstream>
 #include <variant>
 
+#include "agent/core/text.h"
 #include "config/config.h"
 #include "config/config_internal.h"
 
@@ -99,12 +100,6 @@ constexpr std::string_view kSecurityLevels[] = {"noAuthNoPriv", "authNoPriv", "a
 constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn",
                                            "error", "critical", "off"};
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string Quote(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 std::string Describe(const YAML::Node& node) {
@@ -159,7 +154,7 @@ std::optional<UrlParts> SplitUrl(const std::string& url) {
   UrlParts parts;
   const size_t scheme_end = url.find("://");
   if (scheme_end == std::string::npos || scheme_end == 0) return std::nullopt;
-  parts.scheme = Lower(url.substr(0, scheme_end));
+  parts.scheme = AsciiLower(url.substr(0, scheme_end));
   std::string authority = url.substr(scheme_end + 3);
   if (const size_t slash = authority.find_first_of("/?#"); slash != std::string::npos) {
     parts.rest = authority.substr(slash);
@@ -220,7 +215,7 @@ std::string CheckProxy(std::string& value, const Loader&) {
 }
 
 std::string CheckLogLevel(std::string& value, const Loader&) {
-  std::string lower = Lower(value);
+  std::string lower = AsciiLower(value);
   if (lower == "warning") lower = "warn";
   for (std::string_view level : kLogLevels) {
     if (lower == level) {
@@ -351,7 +346,7 @@ std::string CheckSupplyThreshold(std::string& value, const Loader&) {
   if (eq == std::string::npos) {
     return "expected TYPE=PERCENT such as drum=5, got " + Quote(value);
   }
-  std::string type = Lower(value.substr(0, eq));
+  std::string type = AsciiLower(value.substr(0, eq));
   while (!type.empty() && type.back() == ' ') type.pop_back();
   std::string number = value.substr(eq + 1);
   while (!number.empty() && number.front() == ' ') number.erase(0, 1);
@@ -904,7 +899,7 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
     }
     return std::nullopt;
   }
-  const std::string version_lower = Lower(*version);
+  const std::string version_lower = AsciiLower(*version);
   if (version_lower == "1" || version_lower == "2c" || version_lower == "3") {
     credential.version = version_lower;
   } else {
@@ -1040,7 +1035,7 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
                         fields.count("priv_passphrase_file");
   if (std::optional<std::string> level = get_string("security_level", &bad)) {
     for (std::string_view candidate : kSecurityLevels) {
-      if (Lower(*level) == Lower(candidate)) credential.security_level = std::string(candidate);
+      if (AsciiLower(*level) == AsciiLower(candidate)) credential.security_level = std::string(candidate);
     }
     if (credential.security_level.empty()) {
       std::string message = "unsupported security_level " + Quote(*level) +
@@ -1298,9 +1293,8 @@ LoadResult Load(const std::string& yaml, const std::string& name, const std::str
   LoadResult result;
   Loader loader(name, base_dir);
   if (yaml.size() > kMaxConfigBytes) {
-    loader.Error({}, "", "the configuration is " + std::to_string(yaml.size()) +
-                             " bytes; the limit is 1 MiB (" + std::to_string(kMaxConfigBytes) +
-                             " bytes): is this the right file?");
+    loader.Error({}, "", "the configuration is larger than the limit of 1 MiB (" +
+                             std::to_string(kMaxConfigBytes) + " bytes); is this the right file?");
     result.errors = std::move(loader.errors());
     return result;
   }

@@ -27,7 +27,7 @@
 // the loggers are borrowed and must outlive the Daemon.
 #pragma once
 
-#include <utility>  // before any Asio header (Boost 1.74 + GCC 12)
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>

@@ -92,11 +92,11 @@ TEST(Limits, OversizedConfigurationIsRefusedNamingTheLimit) {
   const LoadResult result = LoadConfigFile(path);
   ASSERT_EQ(result.errors.size(), 1u) << JoinErrors(result.errors);
   EXPECT_EQ(result.errors[0].ToString(),
-            path + ": the configuration is 1048577 bytes; the limit is 1 MiB (1048576 bytes): is "
-                   "this the right file?");
+            path + ": the configuration is larger than the limit of 1 MiB (1048576 bytes); is this "
+                   "the right file?");
   const LoadResult from_string = LoadConfigString(big, "big.yaml");
   ASSERT_EQ(from_string.errors.size(), 1u);
-  EXPECT_NE(from_string.errors[0].message.find("the limit is 1 MiB"), std::string::npos);
+  EXPECT_NE(from_string.errors[0].message.find("the limit of 1 MiB"), std::string::npos);
 }
 
 TEST(Limits, OversizedValueIsRefusedNamingTheLimitNeverTheValue) {
