@@ -37,6 +37,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using internal::ClosestMatch;
+using internal::ExposedSecretFile;
+using internal::FileKind;
+using internal::OpenRegularFile;
+using internal::ReadAtMost;
 
 constexpr std::string_view kRedacted = "<redacted>";
 // A secret file holds one community or passphrase; anything bigger is the wrong file.
@@ -280,59 +284,6 @@ std::string CheckPin(std::string& value, const Loader&) {
          " is not a SHA-256 pin; expected 64 hex digits or 44 base64 characters (32 bytes)";
 }
 
-// What a path that is not a regular file is, for the error message.
-std::string FileKind(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
-  return "not a regular file";
-}
-
-// Opens `file` for reading without blocking (open() of a FIFO waits for a writer) and checks
-// that it is a regular file. Returns the descriptor, or -1 with *error set to
-// "cannot read '<file>': <reason>" or "'<file>' is <kind>, not a regular file".
-int OpenRegularFile(const std::string& file, std::string* error) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    *error = "cannot read " + Quote(file) + ": " + std::strerror(errno);
-    return -1;
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    *error = "cannot read " + Quote(file) + ": " + std::strerror(errno);
-    ::close(fd);
-    return -1;
-  }
-  if (S_ISDIR(st.st_mode)) {  // the message the loader has always given for a directory
-    *error = "cannot read " + Quote(file) + ": " + std::strerror(EISDIR);
-    ::close(fd);
-    return -1;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    *error = Quote(file) + " is " + FileKind(st.st_mode) + ", not a regular file";
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// Reads at most max_bytes + 1 bytes of fd (one more than allowed, so the caller sees "too big").
-// Returns nullopt with errno set on a read error.
-std::optional<std::string> ReadAtMost(int fd, size_t max_bytes) {
-  std::string content(max_bytes + 1, '\0');
-  size_t n = 0;
-  while (n < content.size()) {
-    const ssize_t got = ::read(fd, content.data() + n, content.size() - n);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return std::nullopt;
-    if (got == 0) break;
-    n += static_cast<size_t>(got);
-  }
-  content.resize(n);
-  return content;
-}
-
 std::string CheckCaFile(std::string& value, const Loader& loader);
 std::string CheckStateDir(std::string& value, const Loader& loader);
 
@@ -552,36 +503,6 @@ std::optional<std::string> CanonicalPrivProtocol(std::string_view text) {
   return std::nullopt;
 }
 
-// A file holding secrets may be read by its owner, and by its group only when that group is
-// `fleet-agent`: the package creates it for the service user alone, and root:fleet-agent 0640 is
-// the packaged layout of /etc/fleet-agent (docs/operations.md). Anything wider lets other local
-// users read SNMP credentials. Returns "" or the warning: the file, who can read it, what it
-// holds (key paths, never values) and the fix.
-std::string ExposedSecretFile(int fd, const std::string& file, const std::string& holds) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return "";
-  std::string who;
-  if (st.st_mode & S_IROTH) {
-    who = "every local user";
-  } else if (st.st_mode & S_IRGRP) {
-    std::string group = std::to_string(st.st_gid);
-    std::vector<char> buffer(16384);
-    struct group entry {};
-    struct group* found = nullptr;
-    if (::getgrgid_r(st.st_gid, &entry, buffer.data(), buffer.size(), &found) == 0 && found) {
-      group = found->gr_name;
-    }
-    if (group == "fleet-agent") return "";
-    who = "group " + group;
-  } else {
-    return "";
-  }
-  char mode[8];
-  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-  return file + " holds secrets (" + holds + ") and is readable by " + who + " (mode " + mode +
-         "); run `chmod 600 " + file + "` (for the packaged service: `chown root:fleet-agent " +
-         file + "; chmod 640 " + file + "`)";
-}
 
 class Loader {
  public:
