@@ -32,6 +32,7 @@
 #include <sstream>
 #include <variant>
 
+#include "agent/core/text.h"
 #include "config/config.h"
 #include "config/config_internal.h"
 
@@ -40,10 +41,18 @@ namespace {
 
 namespace fs = std::filesystem;
 using internal::ClosestMatch;
+using internal::ExposedSecretFile;
+using internal::FileKind;
+using internal::OpenRegularFile;
+using internal::ReadAtMost;
 
 constexpr std::string_view kRedacted = "<redacted>";
 // A secret file holds one community or passphrase; anything bigger is the wrong file.
 constexpr size_t kMaxSecretFileBytes = 4096;
+// A configuration file is a few kilobytes; the limits keep a wrong or hostile file from costing
+// gigabytes of memory (yaml-cpp needs ~60 bytes per byte of a value; docs/security.md).
+constexpr size_t kMaxConfigBytes = 1024 * 1024;
+constexpr size_t kMaxValueBytes = 64 * 1024;
 constexpr size_t kMinUsmPassphrase = 8;  // RFC 3414 section 11.2
 constexpr size_t kMaxUsmUser = 32;       // SnmpAdminString (SIZE(1..32))
 
@@ -99,12 +108,6 @@ constexpr std::string_view kSecurityLevels[] = {"noAuthNoPriv", "authNoPriv", "a
 constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn",
                                            "error", "critical", "off"};
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string Quote(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 std::string Describe(const YAML::Node& node) {
@@ -159,7 +162,7 @@ std::optional<UrlParts> SplitUrl(const std::string& url) {
   UrlParts parts;
   const size_t scheme_end = url.find("://");
   if (scheme_end == std::string::npos || scheme_end == 0) return std::nullopt;
-  parts.scheme = Lower(url.substr(0, scheme_end));
+  parts.scheme = AsciiLower(url.substr(0, scheme_end));
   std::string authority = url.substr(scheme_end + 3);
   if (const size_t slash = authority.find_first_of("/?#"); slash != std::string::npos) {
     parts.rest = authority.substr(slash);
@@ -220,7 +223,7 @@ std::string CheckProxy(std::string& value, const Loader&) {
 }
 
 std::string CheckLogLevel(std::string& value, const Loader&) {
-  std::string lower = Lower(value);
+  std::string lower = AsciiLower(value);
   if (lower == "warning") lower = "warn";
   for (std::string_view level : kLogLevels) {
     if (lower == level) {
@@ -298,7 +301,7 @@ std::string CheckSupplyThreshold(std::string& value, const Loader&) {
   if (eq == std::string::npos) {
     return "expected TYPE=PERCENT such as drum=5, got " + Quote(value);
   }
-  std::string type = Lower(value.substr(0, eq));
+  std::string type = AsciiLower(value.substr(0, eq));
   while (!type.empty() && type.back() == ' ') type.pop_back();
   std::string number = value.substr(eq + 1);
   while (!number.empty() && number.front() == ' ') number.erase(0, 1);
@@ -504,43 +507,6 @@ std::optional<std::string> CanonicalPrivProtocol(std::string_view text) {
   return std::nullopt;
 }
 
-// A file holding secrets may be read by its owner, and by its group only when that group is
-// `fleet-agent`: the package creates it for the service user alone, and root:fleet-agent 0640 is
-// the packaged layout of /etc/fleet-agent (docs/operations.md). Anything wider lets other local
-// users read SNMP credentials. Returns "" or the warning: the file, who can read it, what it
-// holds (key paths, never values) and the fix.
-std::string ExposedSecretFile(int fd, const std::string& file, const std::string& holds) {
-#ifdef _WIN32
-  // NTFS has no modes (the C runtime reports 0644-like bits for every readable file); agent.yaml
-  // is protected by the DACL of %ProgramData%\fleet-agent, which the installer sets.
-  (void)fd, (void)file, (void)holds;
-  return "";
-#else
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return "";
-  std::string who;
-  if (st.st_mode & S_IROTH) {
-    who = "every local user";
-  } else if (st.st_mode & S_IRGRP) {
-    std::string group = std::to_string(st.st_gid);
-    std::vector<char> buffer(16384);
-    struct group entry {};
-    struct group* found = nullptr;
-    if (::getgrgid_r(st.st_gid, &entry, buffer.data(), buffer.size(), &found) == 0 && found) {
-      group = found->gr_name;
-    }
-    if (group == "fleet-agent") return "";
-    who = "group " + group;
-  } else {
-    return "";
-  }
-  char mode[8];
-  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-  return file + " holds secrets (" + holds + ") and is readable by " + who + " (mode " + mode +
-         "); run `chmod 600 " + file + "` (for the packaged service: `chown root:fleet-agent " +
-         file + "; chmod 640 " + file + "`)";
-#endif
-}
 
 class Loader {
  public:
@@ -589,8 +555,10 @@ class Loader {
 std::string CheckCaFile(std::string& value, const Loader& loader) {
   if (value.empty()) return "";  // the system trust store
   value = loader.Resolve(value);
-  std::ifstream in(value);
-  if (!in) return "cannot read " + Quote(value) + ": " + std::strerror(errno);
+  std::string error;
+  const int fd = OpenRegularFile(value, &error);
+  if (fd < 0) return error;
+  ::close(fd);
   return "";
 }
 
@@ -856,7 +824,7 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
     }
     return std::nullopt;
   }
-  const std::string version_lower = Lower(*version);
+  const std::string version_lower = AsciiLower(*version);
   if (version_lower == "1" || version_lower == "2c" || version_lower == "3") {
     credential.version = version_lower;
   } else {
@@ -913,32 +881,31 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
     if (!file) return std::nullopt;
     const SourcePos file_pos = fields[file_key].value_pos;
     const std::string file_path = Resolve(*file);
-    std::FILE* f = std::fopen(file_path.c_str(), "rb");
-    if (f == nullptr) {
-      int open_errno = errno;
-      // Windows answers EACCES for a directory; say what it is on every platform.
-      if (std::error_code ec; std::filesystem::is_directory(file_path, ec)) open_errno = EISDIR;
+    std::string open_error;
+    const int fd = OpenRegularFile(file_path, &open_error);
+    if (fd < 0) {
       Error(file_pos, path + "." + file_key,
-            "cannot read " + Quote(file_path) + ": " + std::strerror(open_errno));
+            open_error.rfind("cannot read ", 0) == 0
+                ? open_error
+                : open_error + "; expected a file holding only the secret");
       bad = true;
       return std::nullopt;
     }
-    if (std::string exposed = ExposedSecretFile(::fileno(f), file_path, path + "." + file_key);
+    if (std::string exposed = ExposedSecretFile(fd, file_path, path + "." + file_key);
         !exposed.empty()) {
       warnings_.push_back(std::move(exposed));
     }
-    std::string content(kMaxSecretFileBytes + 1, '\0');
-    const size_t n = std::fread(content.data(), 1, content.size(), f);
-    const bool read_error = std::ferror(f) != 0;
+    std::optional<std::string> read = ReadAtMost(fd, kMaxSecretFileBytes);
     const int read_errno = errno;
-    std::fclose(f);
-    if (read_error) {
+    ::close(fd);
+    if (!read) {
       Error(file_pos, path + "." + file_key,
             "cannot read " + Quote(file_path) + ": " + std::strerror(read_errno));
       bad = true;
       return std::nullopt;
     }
-    content.resize(n);
+    std::string content = std::move(*read);
+    const size_t n = content.size();
     if (n > kMaxSecretFileBytes) {
       Error(file_pos, path + "." + file_key,
             Quote(file_path) + " is larger than 4 KiB; expected a file holding only the secret");
@@ -993,7 +960,7 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
                         fields.count("priv_passphrase_file");
   if (std::optional<std::string> level = get_string("security_level", &bad)) {
     for (std::string_view candidate : kSecurityLevels) {
-      if (Lower(*level) == Lower(candidate)) credential.security_level = std::string(candidate);
+      if (AsciiLower(*level) == AsciiLower(candidate)) credential.security_level = std::string(candidate);
     }
     if (credential.security_level.empty()) {
       std::string message = "unsupported security_level " + Quote(*level) +
@@ -1220,9 +1187,45 @@ const Config& DefaultConfig() {
   return defaults;
 }
 
+// Every scalar (key or value) is at most kMaxValueBytes; an error per oversized one, naming its
+// position and size, never its text (it may be a secret). Returns true when any was too big.
+bool CheckValueSizes(const YAML::Node& node, const std::string& path, Loader* loader) {
+  bool too_big = false;
+  auto check = [&](const YAML::Node& scalar, const std::string& at) {
+    if (scalar.Scalar().size() <= kMaxValueBytes) return;
+    loader->Error(PosOf(scalar, {}), at,
+                  "the value is " + std::to_string(scalar.Scalar().size()) +
+                      " bytes; the limit is 64 KiB (" + std::to_string(kMaxValueBytes) + " bytes)");
+    too_big = true;
+  };
+  if (node.IsScalar()) {
+    check(node, path);
+  } else if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      too_big |= CheckValueSizes(node[i], path + "[" + std::to_string(i) + "]", loader);
+    }
+  } else if (node.IsMap()) {
+    for (const auto& item : node) {
+      if (item.first.IsScalar() && item.first.Scalar().size() > kMaxValueBytes) {
+        check(item.first, path);
+        continue;
+      }
+      const std::string key = item.first.IsScalar() ? item.first.Scalar() : "?";
+      too_big |= CheckValueSizes(item.second, path.empty() ? key : path + "." + key, loader);
+    }
+  }
+  return too_big;
+}
+
 LoadResult Load(const std::string& yaml, const std::string& name, const std::string& base_dir) {
   LoadResult result;
   Loader loader(name, base_dir);
+  if (yaml.size() > kMaxConfigBytes) {
+    loader.Error({}, "", "the configuration is larger than the limit of 1 MiB (" +
+                             std::to_string(kMaxConfigBytes) + " bytes); is this the right file?");
+    result.errors = std::move(loader.errors());
+    return result;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(yaml);
@@ -1230,6 +1233,10 @@ LoadResult Load(const std::string& yaml, const std::string& name, const std::str
     // yaml-cpp marks are 0-based; editors count from 1.
     const SourcePos pos = e.mark.is_null() ? SourcePos{} : SourcePos{e.mark.line + 1, e.mark.column + 1};
     loader.Error(pos, "", "YAML syntax error: " + e.msg);
+    result.errors = std::move(loader.errors());
+    return result;
+  }
+  if (CheckValueSizes(root, {}, &loader)) {
     result.errors = std::move(loader.errors());
     return result;
   }
@@ -1322,16 +1329,31 @@ std::string ConfigError::ToString() const {
 }
 
 LoadResult LoadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // Not blocking on a FIFO, and never reading more than the limit plus one byte.
+  const int fd = ::open(path.c_str(), kOpenForReading);
+  if (fd < 0) {
     LoadResult result;
     result.errors.push_back({path, {}, "", std::string("cannot read the file: ") + std::strerror(errno)});
     return result;
   }
-  std::ostringstream content;
-  content << in.rdbuf();
+  struct stat st {};
+  std::optional<std::string> content;
+  std::string problem;
+  if (::fstat(fd, &st) != 0) {
+    problem = std::string("cannot read the file: ") + std::strerror(errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    problem = "is " + FileKind(st.st_mode) + ", not a regular file; expected the YAML configuration";
+  } else if (content = ReadAtMost(fd, kMaxConfigBytes); !content) {
+    problem = std::string("cannot read the file: ") + std::strerror(errno);
+  }
+  ::close(fd);
+  if (!problem.empty()) {
+    LoadResult result;
+    result.errors.push_back({path, {}, "", problem});
+    return result;
+  }
   const fs::path parent = fs::absolute(fs::path(path)).parent_path();
-  LoadResult result = Load(content.str(), path, parent.string());
+  LoadResult result = Load(*content, path, parent.string());
   if (!result.config) return result;
   // The file itself: secrets written in it (or a proxy password) make its mode matter.
   std::vector<std::string> held = result.inline_secrets;
@@ -1340,11 +1362,7 @@ LoadResult LoadConfigFile(const std::string& path) {
   }
   std::vector<std::string> warnings;
   auto check = [&](const std::string& file, const std::string& holds) {
-#ifdef _WIN32
-    const int fd = ::open(file.c_str(), O_RDONLY);
-#else
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-#endif
+    const int fd = ::open(file.c_str(), kOpenForReading);
     if (fd < 0) return;
     if (std::string exposed = ExposedSecretFile(fd, file, holds); !exposed.empty()) {
       warnings.push_back(std::move(exposed));

@@ -3,6 +3,8 @@
 // not thread-safe beyond that.
 #pragma once
 
+#include <fcntl.h>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -13,6 +15,15 @@
 #include "config/config.h"
 
 namespace fleet::config::internal {
+
+// open() flags for reading a file the user named: never blocking on a FIFO, not inherited by
+// children. Windows has no FIFOs, and its C runtime knows neither flag (text mode is off instead).
+#ifdef _WIN32
+inline constexpr int kOpenForReading = O_RDONLY | O_BINARY;
+#else
+inline constexpr int kOpenForReading = O_RDONLY | O_NONBLOCK | O_CLOEXEC;
+#endif
+
 
 // Parses one search-criteria entry as written in the file. Include and exclude differ only for
 // CIDR blocks of /30 and wider: an include skips the network and broadcast addresses (nothing
@@ -56,5 +67,24 @@ int EditDistance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word`, or "" when none is close enough to be a plausible typo.
 std::string ClosestMatch(std::string_view word, const std::vector<std::string_view>& candidates);
+
+// --- secret files (config/secret_files.cc) ---
+
+// A file holding secrets may be read by its owner, and by its group only when that group is
+// `fleet-agent`. Returns "" or the warning: the file, who can read it, what it holds (key paths,
+// never values) and the fix.
+std::string ExposedSecretFile(int fd, const std::string& file, const std::string& holds);
+
+// What a path that is not a regular file is ("a FIFO", "a device", ...), for an error message.
+std::string FileKind(unsigned mode);
+
+// Opens `file` for reading without blocking (open() of a FIFO waits for a writer) and checks
+// that it is a regular file. Returns the descriptor, or -1 with *error set to
+// "cannot read '<file>': <reason>" or "'<file>' is <kind>, not a regular file".
+int OpenRegularFile(const std::string& file, std::string* error);
+
+// Reads at most max_bytes + 1 bytes of fd (one more than allowed, so the caller sees "too big").
+// Returns nullopt with errno set on a read error.
+std::optional<std::string> ReadAtMost(int fd, size_t max_bytes);
 
 }  // namespace fleet::config::internal

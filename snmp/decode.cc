@@ -9,6 +9,8 @@
 #include <exception>
 #include <utility>
 
+#include "agent/core/text.h"
+
 namespace fleet::snmp {
 namespace {
 
@@ -121,11 +123,6 @@ std::string FormatMac(const std::string& bytes) {
   return buf;
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool Contains(const std::string& lower_haystack, std::string_view needle) {
   return lower_haystack.find(needle) != std::string::npos;
 }
@@ -200,7 +197,7 @@ std::string DeviceIdValue(const std::string& id, const std::vector<std::string>&
       size_t colon = item.find(':');
       if (colon != std::string::npos) {
         std::string key = SanitizeText(item.substr(0, colon));
-        if (Lower(key) == Lower(wanted)) {
+        if (AsciiLower(key) == AsciiLower(wanted)) {
           std::string value = SanitizeText(item.substr(colon + 1));
           if (!value.empty()) return value;
         }
@@ -515,7 +512,7 @@ std::string SupplyType(int64_t type, const std::string& lower_descr) {
 }
 
 std::string NormaliseColor(const std::string& raw) {
-  std::string c = Lower(SanitizeText(raw, 64));
+  std::string c = AsciiLower(SanitizeText(raw, 64));
   static const char* kColors[] = {"black", "cyan", "magenta", "yellow", "red", "green", "blue"};
   for (const char* name : kColors) {
     if (c == name) return name;
@@ -596,7 +593,7 @@ std::vector<Supply> DecodeSupplies(const Profile* profile, const VarbindMap& map
     raw_descr = UnwrapHpHex(raw_descr);
     if (profile) raw_descr = ApplyTransforms(profile->supply_description, raw_descr);
     s.description = SanitizeText(raw_descr, kMaxText);
-    std::string lower = Lower(s.description);
+    std::string lower = AsciiLower(s.description);
     s.supply_class = static_cast<int>(Number(col(4)).value_or(0));
     int64_t type = Number(col(5)).value_or(0);
     s.type = SupplyType(type, lower);

@@ -1,5 +1,4 @@
-// Boost 1.74 + GCC 12 in C++20: <utility> must come before any Asio header.
-#include <utility>
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include "snmp/netsnmp_engine.h"
 

@@ -8,8 +8,7 @@
 // weak reference); waiters are held weakly and skipped when gone or no longer interested.
 #pragma once
 
-// Boost 1.74 + GCC 12 in C++20: <utility> must come before any Asio header.
-#include <utility>
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>

@@ -9,17 +9,13 @@
 #include <set>
 #include <sstream>
 
+#include "agent/core/text.h"
+
 namespace fleet::snmp {
 namespace {
 
 // The fields a profile may describe; anything else is a typo the loader reports.
 const std::set<std::string> kFields = {"serial", "model", "firmware", "page_count", "mac"};
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
 
@@ -748,9 +744,9 @@ std::string ApplyTransforms(const std::vector<Transform>& transforms, std::strin
         value = UnwrapHpHex(value);
         break;
       case Transform::Kind::kStripPrefix: {
-        std::string lower = Lower(value);
+        std::string lower = AsciiLower(value);
         for (const auto& prefix : t.args) {
-          if (!prefix.empty() && lower.rfind(Lower(prefix), 0) == 0) {
+          if (!prefix.empty() && lower.rfind(AsciiLower(prefix), 0) == 0) {
             value.erase(0, prefix.size());
             break;
           }
@@ -758,9 +754,9 @@ std::string ApplyTransforms(const std::vector<Transform>& transforms, std::strin
         break;
       }
       case Transform::Kind::kStripSuffix: {
-        std::string lower = Lower(value);
+        std::string lower = AsciiLower(value);
         for (const auto& suffix : t.args) {
-          std::string ls = Lower(suffix);
+          std::string ls = AsciiLower(suffix);
           if (!ls.empty() && lower.size() >= ls.size() &&
               lower.compare(lower.size() - ls.size(), ls.size(), ls) == 0) {
             value.resize(value.size() - ls.size());

@@ -1,5 +1,4 @@
-// Boost 1.74 + GCC 12 in C++20: <utility> must come before any Asio header.
-#include <utility>
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include "uplink/https_transport.h"
 
@@ -25,6 +24,7 @@
 #include <cctype>
 #include <cstdint>
 
+#include "agent/core/text.h"
 #include "uplink/proxy.h"
 #ifdef _WIN32
 #include "uplink/windows_trust_store.h"
@@ -38,12 +38,6 @@ namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool IsIpLiteral(const std::string& host) {
   boost::system::error_code ec;
@@ -153,7 +147,7 @@ std::shared_ptr<HttpsTransport::Shared> BuildShared(HttpsTransportOptions option
   }
 
   for (const std::string& pin : o.pin_sha256) {
-    std::string hex = Lower(pin);
+    std::string hex = AsciiLower(pin);
     if (hex.rfind("sha256/", 0) == 0) hex.erase(0, 7);
     bool ok = hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](char c) {
                 return std::isxdigit(static_cast<unsigned char>(c)) != 0;
@@ -294,7 +288,7 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
       if (!ValidHeaderValue(value)) {
         return MakeError(ErrorCode::kInternal, "header " + name + " has an invalid value");
       }
-      std::string lower = Lower(name);
+      std::string lower = AsciiLower(name);
       // Framing is ours: one request per connection, the length from the body.
       if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection") {
         continue;
@@ -513,7 +507,7 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
     HttpResponse response;
     response.status = message.result_int();
     for (const auto& field : message) {
-      std::string name = Lower(std::string_view(field.name_string().data(), field.name_string().size()));
+      std::string name = AsciiLower(std::string_view(field.name_string().data(), field.name_string().size()));
       auto [it, inserted] = response.headers.emplace(name, std::string(field.value()));
       if (!inserted) it->second += ", " + std::string(field.value());  // RFC 9110 5.3
     }

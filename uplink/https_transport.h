@@ -17,8 +17,7 @@
 // kept alive by its pending handlers, so destroying the transport mid-request is safe.
 #pragma once
 
-// Boost 1.74 + GCC 12 in C++20: <utility> must come before any Asio header.
-#include <utility>
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>

@@ -30,6 +30,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "agent/core/text.h"
 #include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
 #include "uplink/scan_json.h"
@@ -107,11 +108,6 @@ Clock::time_point FromMs(int64_t ms) {
   return Clock::time_point(std::chrono::duration_cast<Clock::duration>(milliseconds(ms)));
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string SizeText(uint64_t bytes) {
   if (bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MB";
   return std::to_string(bytes) + " bytes";
@@ -148,7 +144,7 @@ Result<void> Exec(sqlite3* db, const char* sql, std::string_view op) {
 
 std::string PrinterKey(const Printer& p) {
   if (!p.serial.empty()) return "serial:" + p.serial;
-  if (!p.mac.empty()) return "mac:" + Lower(p.mac);
+  if (!p.mac.empty()) return "mac:" + AsciiLower(p.mac);
   return "ip:" + p.ip;
 }
 
@@ -798,7 +794,7 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxLimi
     Stmt wal(db, "PRAGMA journal_mode = WAL");
     auto row = wal.Step(op);
     if (!row.ok()) return row.error();
-    if (!*row || Lower(wal.Text(0)) != "wal") {
+    if (!*row || AsciiLower(wal.Text(0)) != "wal") {
       return MakeError(ErrorCode::kIo, "outbox DB: " + op + ": cannot switch to WAL journal mode (got " +
                                            (*row ? wal.Text(0) : std::string("nothing")) + ")");
     }

@@ -8,14 +8,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "agent/core/text.h"
+
 namespace fleet::uplink {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -24,7 +20,7 @@ std::string_view Trim(std::string_view s) {
 }
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && Lower(s.substr(0, prefix.size())) == prefix;
+  return s.size() >= prefix.size() && AsciiLower(s.substr(0, prefix.size())) == prefix;
 }
 
 int HexValue(char c) {
@@ -93,7 +89,7 @@ bool SplitHostPort(std::string_view authority, std::string& host, std::uint16_t&
     }
     port = static_cast<std::uint16_t>(value);
   }
-  host = Lower(host);
+  host = AsciiLower(host);
   return true;
 }
 
@@ -123,7 +119,7 @@ bool PrefixEqual(const std::array<unsigned char, 16>& a, const std::array<unsign
 
 bool EntryMatches(std::string_view entry, const std::string& host) {
   if (entry == "*") return true;
-  std::string pattern = Lower(entry);
+  std::string pattern = AsciiLower(entry);
   // Strip brackets and a port: "[::1]:443", "host:8080". A bare IPv6 literal has several ':'.
   if (!pattern.empty() && pattern.front() == '[') {
     auto close = pattern.find(']');
@@ -208,7 +204,7 @@ Result<ProxyUrl> ParseProxyUrl(std::string_view url) {
   std::string_view rest = Trim(url);
   auto scheme_end = rest.find("://");
   if (scheme_end != std::string_view::npos) {
-    std::string scheme = Lower(rest.substr(0, scheme_end));
+    std::string scheme = AsciiLower(rest.substr(0, scheme_end));
     if (scheme != "http") {
       return bad("unsupported scheme '" + scheme + "' (expected http://[user:pass@]host:port)");
     }
@@ -266,7 +262,7 @@ std::string BasicProxyAuthorization(const ProxyUrl& proxy) {
 }
 
 bool NoProxyMatches(std::string_view no_proxy, std::string_view host) {
-  std::string target = Lower(Trim(host));
+  std::string target = AsciiLower(Trim(host));
   if (!target.empty() && target.front() == '[' && target.back() == ']') {
     target = target.substr(1, target.size() - 2);
   }

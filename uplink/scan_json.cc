@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/core/text.h"
+
 namespace fleet::uplink {
 namespace {
 
@@ -137,8 +139,9 @@ std::string ScanReportToJson(const ScanReport& report, bool pretty) {
   for (const auto& e : report.events) events.push_back(EventJson(e));
   doc["events"] = std::move(events);
   if (report.cancelled) doc["cancelled"] = true;
-  // Device strings are bytes from the network: replace invalid UTF-8 rather than throw.
-  return doc.dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace);
+  // Device strings are bytes from the network: replace invalid UTF-8 rather than throw, and
+  // escape the controls dump leaves raw (C1, bidi, U+2028/9; docs/security.md).
+  return JsonEscapeInvisible(doc.dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace));
 }
 
 std::string PrinterToJson(const Printer& printer) {

@@ -2,7 +2,7 @@
 //   1. arguments  2. config  3. printer profiles  4. components  5. signals  6. run  7. exit code.
 // Exit codes (docs/cli.md): 0 success, 1 runtime failure, 2 bad usage or invalid configuration,
 // 3 partial success.
-#include <utility>  // before any Asio header (Boost 1.74 + GCC 12)
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
 #include "agent/cli/mps_commands.h"
 #include "agent/daemon/daemon.h"
@@ -125,7 +126,9 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
     return kExitFailure;
   }
   for (const auto& w : report->warnings) log->warn("{}", w);
-  for (const auto& e : report->errors) log->warn("printer={} error={} {}", e.ip, e.kind, e.message);
+  for (const auto& e : report->errors) {
+    log->warn("printer={} error={} {}", e.ip, e.kind, fleet::LogValue(e.message));
+  }
   const auto stats = job.stats();
   log->info("scan done addresses={} responding={} printers={} packets_sent={} ms={}",
             report->addresses_scanned, report->responding, report->printers.size(),
@@ -285,7 +288,7 @@ int main(int argc, char** argv) {
 
   auto log = spdlog::stderr_color_mt("agent");
   log->set_level(spdlog::level::from_str(config->log.level));
-  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %n: %v");
+  fleet::agent::SetAgentLogFormat(*log);
 
   if (activate->parsed()) return fleet::agent::RunActivate(*config, args.activation_code, std::cout, *log);
   if (status->parsed()) return fleet::agent::RunStatus(*config, std::cout, *log);

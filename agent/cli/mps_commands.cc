@@ -1,6 +1,6 @@
 #include "agent/cli/mps_commands.h"
 
-#include <utility>  // before any Asio header
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
@@ -13,6 +13,7 @@
 #include <optional>
 #include <ostream>
 
+#include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
 #include "agent/daemon/scan_job.h"
 #include "uplink/identity.h"
@@ -29,13 +30,8 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitPartial = 3;
 
-// Device strings are untrusted bytes: no control characters reach the terminal.
-std::string Printable(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) out.push_back(c >= 0x20 && c != 0x7f ? static_cast<char>(c) : ' ');
-  return out;
-}
+// Device strings are untrusted bytes: fleet::ForTerminal (agent/core/text.h) escapes them.
+std::string Printable(const std::string& s) { return fleet::ForTerminal(s); }
 
 size_t Width(const std::string& s) {
   size_t w = 0;
@@ -108,7 +104,10 @@ std::string ResultText(const std::string& result) {
   return result == "not_found" ? "not found" : result;
 }
 
-std::string Dump(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace); }
+// nlohmann's dump escapes only C0; JsonEscapeInvisible escapes C1, bidi and the other controls.
+std::string Dump(const json& j) {
+  return fleet::JsonEscapeInvisible(j.dump(2, ' ', false, json::error_handler_t::replace));
+}
 
 std::unique_ptr<state::StateStore> OpenOrReport(const config::Config& config, std::ostream& err) {
   std::vector<std::string> notices;
@@ -452,7 +451,7 @@ ScanReport RecordScanInState(state::StateStore* state, ScanReport& scan,
     for (const auto& e : scan.events) {
       if (e.type == "page_count_backwards") {
         log.warn("printer={} serial={} page count went backwards: {} -> {} (last read {})", e.ip,
-                 e.serial, e.previous_count, e.current_count, e.previous_at);
+                 fleet::LogValue(e.serial), e.previous_count, e.current_count, e.previous_at);
       }
     }
   } else {
@@ -469,7 +468,7 @@ ScanReport RecordScanInState(state::StateStore* state, ScanReport& scan,
     return to_upload;
   }
   for (auto& p : *missing) {
-    log.debug("printer={} serial={} non-communicating since {} mps={}", p.ip, p.serial,
+    log.debug("printer={} serial={} non-communicating since {} mps={}", p.ip, fleet::LogValue(p.serial),
               p.non_communicating_since, p.mps);
     to_upload.printers.push_back(std::move(p));
   }

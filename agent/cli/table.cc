@@ -5,23 +5,14 @@
 #include <string>
 #include <vector>
 
+#include "agent/core/text.h"
+
 namespace fleet::agent {
 namespace {
 
-// Device strings are untrusted bytes: keep printable ASCII and UTF-8 lead/continuation bytes,
-// replace control characters so a hostile sysDescr cannot move the cursor or clear the screen.
-std::string Printable(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (c >= 0x20 && c != 0x7f) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back(' ');
-    }
-  }
-  return out;
-}
+// Device strings are untrusted bytes: fleet::ForTerminal (agent/core/text.h) escapes controls,
+// bidi overrides and invalid UTF-8 so a hostile sysDescr cannot move the cursor or reorder text.
+std::string Printable(const std::string& s) { return fleet::ForTerminal(s); }
 
 // Display width in terminal columns: counts UTF-8 code points (no wide-character tables here).
 size_t Width(const std::string& s) {

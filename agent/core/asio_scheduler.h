@@ -2,7 +2,7 @@
 // Not thread-safe: the io_context's thread only.
 #pragma once
 
-#include <utility>  // before any Asio header (Boost 1.74 + GCC 12)
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -1,5 +1,10 @@
 // Small text helpers every module shares (one copy each; see CONTRIBUTING.md, "One fact, one
 // place"). Pure functions, thread-safe.
+//
+// Device strings (sysName, location, serial, ...) are untrusted bytes. Everything a person reads
+// goes through ForTerminal (table, progress, printers list, tasks show), LogValue (log fields) or
+// JsonEscapeInvisible (JSON output): no character of Unicode categories Cc, Cf, Zl or Zp and no
+// invalid UTF-8 reaches a person unescaped (docs/security.md, "Hostile strings").
 #pragma once
 
 #include <string>
@@ -9,5 +14,24 @@ namespace fleet {
 
 // ASCII lower case; bytes >= 0x80 are left as they are (never locale-dependent).
 std::string AsciiLower(std::string_view text);
+
+// True for a code point of general category Cc, Cf, Zl or Zp (controls, format characters such
+// as the bidi overrides, line and paragraph separators).
+bool IsInvisibleControl(char32_t code_point);
+
+// The text with every invisible control escaped: \n \r \t, \uXXXX (or \UXXXXXXXX above U+FFFF)
+// for other controls, \xNN for each byte that is not valid UTF-8. Printable text, including
+// non-ASCII letters, is unchanged. The result is valid UTF-8 without controls.
+std::string ForTerminal(std::string_view text);
+
+// A log field value: ForTerminal plus \" and \\, in double quotes, so no value can start a new
+// field (` key=`) or a new line.
+std::string LogValue(std::string_view text);
+
+// JSON text (as nlohmann's dump writes it, valid UTF-8) with every Cc/Cf/Zl/Zp character that
+// dump left raw (C1, DEL, bidi controls, U+2028/9, ...) written as \uXXXX (a surrogate pair above
+// U+FFFF). Such characters only occur inside JSON strings, so the document means the same; a
+// document without them is returned byte for byte.
+std::string JsonEscapeInvisible(std::string_view json_text);
 
 }  // namespace fleet

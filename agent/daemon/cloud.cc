@@ -1,6 +1,6 @@
 #include "agent/daemon/cloud.h"
 
-#include <utility>  // before any Asio header
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>

@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
 #include "agent/state/state_store.h"
 #ifdef _WIN32
@@ -57,13 +59,36 @@ struct Daemon::Cycle {
   uint64_t number = 0;
 };
 
+namespace {
+
+// %* in the pattern: the message with controls and invalid UTF-8 escaped.
+class EscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
+              spdlog::memory_buf_t& dest) override {
+    const std::string text = ForTerminal(std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<EscapedMessage>();
+  }
+};
+
+}  // namespace
+
+void SetAgentLogFormat(spdlog::logger& log) {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<EscapedMessage>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %n: %*");
+  log.set_formatter(std::move(formatter));
+}
+
 DaemonLoggers DaemonLoggers::From(const std::shared_ptr<spdlog::logger>& agent) {
   DaemonLoggers logs;
   logs.agent = agent;
   auto clone = [&](const char* name) {
     auto l = std::make_shared<spdlog::logger>(name, agent->sinks().begin(), agent->sinks().end());
     l->set_level(agent->level());
-    l->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %n: %v");
+    SetAgentLogFormat(*l);
     return l;
   };
   logs.scan = clone("scan");
@@ -251,10 +276,10 @@ void Daemon::OnScanDone(ScanReport report) {
       logs_.scan->debug("printer={} error={} {}", e.ip, e.kind, e.message);
     }
     for (const auto& p : report.printers) {
-      logs_.scan->debug("printer={} serial={} model=\"{}\" pages={} status={}", p.ip, p.serial,
-                        p.model,
+      logs_.scan->debug("printer={} serial={} model={} pages={} status={}", p.ip, LogValue(p.serial),
+                        LogValue(p.model),
                         p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "none",
-                        p.status);
+                        LogValue(p.status));
     }
     logs_.scan->info("scan done cycle={} addresses={} responding={} printers={} errors={} "
                      "packets_sent={} ms={}",
@@ -289,7 +314,7 @@ void Daemon::RecordAndQueue(ScanReport& report) {
     // out of the search criteria stays listed as non-communicating).
     if (auto silent = state_->NonCommunicating(report); silent.ok()) {
       for (const auto& p : silent.value()) {
-        logs_.state->debug("printer={} serial={} non-communicating mps={}", p.ip, p.serial, p.mps);
+        logs_.state->debug("printer={} serial={} non-communicating mps={}", p.ip, LogValue(p.serial), p.mps);
       }
       if (!silent.value().empty()) {
         logs_.state->debug("non_communicating={} appended to the report", silent.value().size());

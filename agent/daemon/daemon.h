@@ -27,7 +27,7 @@
 // the loggers are borrowed and must outlive the Daemon.
 #pragma once
 
-#include <utility>  // before any Asio header (Boost 1.74 + GCC 12)
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -65,6 +65,12 @@ namespace fleet::agent {
 inline constexpr std::chrono::milliseconds kDrainDeadline{5000};
 // Whatever happens, the loop stops this long after a stop request.
 inline constexpr std::chrono::milliseconds kStopDeadline{10000};
+
+// The agent's log line: "<time> <level> <logger>: <message>", where the message is written through
+// fleet::ForTerminal (agent/core/text.h): a value with a newline or a control character cannot
+// start a new line or move the cursor. Values from devices are also wrapped in fleet::LogValue
+// at the call site so they cannot forge a ` key=` field (docs/security.md, "Hostile strings").
+void SetAgentLogFormat(spdlog::logger& log);
 
 // One named logger per module, all writing to the same sinks (stderr; journald adds the unit).
 struct DaemonLoggers {

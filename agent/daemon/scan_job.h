@@ -6,6 +6,8 @@
 // back the report. Not thread-safe: everything runs on that io_context's thread.
 #pragma once
 
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
+
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>

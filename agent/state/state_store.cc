@@ -9,6 +9,7 @@
 // Every public operation is one IMMEDIATE transaction: on an error it rolls back.
 #include "agent/state/state_store.h"
 
+#include "agent/core/text.h"
 #include "agent/storage/sqlite_db.h"
 
 #include <errno.h>
@@ -65,10 +66,6 @@ CREATE TABLE task_outcomes(
 };
 static_assert(std::size(kMigrations) == kStateSchemaVersion);
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 const storage::ErrorText kDbText{
     "state DB", "a fleet-agent command or daemon",
@@ -335,7 +332,7 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_di
     Stmt wal(db, "PRAGMA journal_mode = WAL");
     auto row = wal.Step(op);
     if (!row.ok()) return row.error();
-    if (!*row || Lower(wal.Text(0)) != "wal") {
+    if (!*row || AsciiLower(wal.Text(0)) != "wal") {
       return MakeError(ErrorCode::kIo, "state DB: " + op + ": cannot switch to WAL journal mode");
     }
   }
@@ -373,7 +370,7 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
     std::string first_seen = seen;
     if (!p.serial.empty()) {
       std::vector<std::string> folded;
-      find_keyless.Bind(1, Lower(p.mac)).Bind(2, p.ip);
+      find_keyless.Bind(1, AsciiLower(p.mac)).Bind(2, p.ip);
       for (;;) {
         auto row = find_keyless.Step(kOp);
         if (!row.ok()) return row.error();

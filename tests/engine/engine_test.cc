@@ -2,7 +2,7 @@
 //
 // Timing assertions are bounds with generous slack (CI machines are slow and shared), never
 // exact values. Every peer is stopped by PID or closed by the test that made it.
-#include <utility>
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

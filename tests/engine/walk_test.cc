@@ -1,5 +1,5 @@
 // Walk() over a fake Session: subtree ends, exceptions, loops, limits, errors.
-#include <utility>
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>

@@ -8,7 +8,7 @@
 // encoding of fuzz_support.h (first byte skipped), which reaches the decoder's corners faster than
 // BER does. Either way the Printer must satisfy CheckPrinter(): no crash, no exception, bounded
 // printable strings, level_percent in 0..100 or null, states from the documented sets.
-#include <utility>  // before any Asio header (Boost 1.74 + C++20)
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <boost/asio/io_context.hpp>
 #include <cstdint>

@@ -13,7 +13,7 @@
 //     scratch directory removed at exit).
 // Invariants: no crash and no exception escaping (the daemon runs these in Asio handlers); the
 // Drain outcome matches the status; MPS states stay in {none, pending, managed}.
-#include <utility>  // before any Asio header (Boost 1.74 + C++20)
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>

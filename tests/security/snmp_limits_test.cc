@@ -4,7 +4,7 @@
 // (65,507 bytes, the largest UDP payload) the same reply is read whole, so the limit is what
 // refused it. The other limits on what a device can make the agent hold are tested beside their
 // code (docs/security.md, "Limits"). Address plan: 127.13.1.0/24, UDP port 17064.
-#include <utility>  // before any Asio header (Boost 1.74 + C++20)
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <gtest/gtest.h>
 

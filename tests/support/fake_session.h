@@ -7,7 +7,7 @@
 // one-request-per-device rule. Not thread-safe.
 #pragma once
 
-#include <utility>  // before any Asio header
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <boost/asio/io_context.hpp>
 #include <map>

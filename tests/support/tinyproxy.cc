@@ -1,6 +1,6 @@
 #include "tests/support/tinyproxy.h"
 
-#include <utility>  // before any Asio header (Boost 1.74 + GCC 12)
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

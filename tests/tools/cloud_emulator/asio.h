@@ -1,8 +1,8 @@
-// The one place the emulator includes Asio/Beast: Boost 1.74 with GCC 12 in C++20 needs
-// <utility> before any Asio header (STYLE.md).
+// The one place the emulator includes Asio/Beast, after the project's wrapper
+// (agent/core/asio.h: <utility> before any Asio header, STYLE.md).
 #pragma once
 
-#include <utility>
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>

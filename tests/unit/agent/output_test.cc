@@ -1,10 +1,17 @@
 // Output formats of a scan: the JSON document (docs/cli.md schema) and the human table.
 #include <gtest/gtest.h>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "agent/cli/mps_commands.h"
 #include "agent/cli/table.h"
+#include "agent/core/text.h"
+#include "agent/daemon/daemon.h"
 #include "uplink/scan_json.h"
 
 namespace fleet {
@@ -127,4 +134,132 @@ TEST(Table, NoPrintersSaysSo) {
 }
 
 }  // namespace
+}  // namespace fleet
+
+// --- issue 12 point 6: one sanitizer for everything a person reads (docs/security.md) ---------
+
+namespace fleet {
+namespace {
+
+// A device's hostile strings: a C1 CSI, a right-to-left override, a line separator, a bidi
+// isolate, an invalid byte, a soft hyphen and an Arabic letter mark.
+const std::string kC1Csi = "\xC2\x9B";       // U+009B
+const std::string kRlo = "\xE2\x80\xAE";     // U+202E
+const std::string kLsep = "\xE2\x80\xA8";    // U+2028
+const std::string kPsep = "\xE2\x80\xA9";    // U+2029
+const std::string kFsi = "\xE2\x81\xA8";     // U+2068
+const std::string kAlm = "\xD8\x9C";         // U+061C
+const std::string kLrm = "\xE2\x80\x8E";     // U+200E
+const std::string kTag = "\xF3\xA0\x80\x81"; // U+E0001
+const std::string kHostileSerial = "SN" + kC1Csi + "2J" + kRlo + "LIVE" + kLsep + "\xff";
+const std::string kHostileModel = "M" + kFsi + "x" + kAlm + kLrm + kPsep + "\x7f" + kTag;
+
+void ExpectNoInvisible(const std::string& text) {
+  for (const std::string& raw : {kC1Csi, kRlo, kLsep, kPsep, kFsi, kAlm, kLrm, kTag,
+                                 std::string("\xff"), std::string("\x7f"), std::string("\x1b")}) {
+    EXPECT_EQ(text.find(raw), std::string::npos) << "raw control reached the operator: " << text;
+  }
+}
+
+Printer HostilePrinter() {
+  Printer p;
+  p.is_printer = true;
+  p.ip = "127.0.0.9";
+  p.serial = kHostileSerial;
+  p.model = kHostileModel;
+  p.manufacturer = "HP";
+  p.hostname = "host\n2026-12-04T00:00:00.000 error agent: forged " + kRlo;
+  p.location = "floor 3" + kC1Csi + "\" key=evil";
+  p.readiness = "Eligible";
+  return p;
+}
+
+}  // namespace
+
+TEST(Sanitizer, EscapesEveryControlFormatAndSeparatorCharacter) {
+  EXPECT_EQ(ForTerminal("plain \xC3\xA9t\xC3\xA9 text"), "plain \xC3\xA9t\xC3\xA9 text");
+  EXPECT_EQ(ForTerminal("a\nb\tc\x1b[2J"), "a\\nb\\tc\\u001B[2J");
+  EXPECT_EQ(ForTerminal(kC1Csi + kRlo + kLsep + kPsep + kFsi + kAlm + kLrm + "\x7f"),
+            "\\u009B\\u202E\\u2028\\u2029\\u2068\\u061C\\u200E\\u007F");
+  EXPECT_EQ(ForTerminal(kTag), "\\U000E0001");
+  EXPECT_EQ(ForTerminal("x\xff\xC0\x80y\xED\xA0\x80"), "x\\xFF\\xC0\\x80y\\xED\\xA0\\x80");
+  EXPECT_EQ(ForTerminal("\xE2\x80"), "\\xE2\\x80");  // truncated sequence
+  EXPECT_EQ(LogValue("a\" key=b\\c\nd"), "\"a\\\" key=b\\\\c\\nd\"");
+  EXPECT_TRUE(IsInvisibleControl(0x00AD));
+  EXPECT_TRUE(IsInvisibleControl(0xFEFF));
+  EXPECT_FALSE(IsInvisibleControl(U'A'));
+  EXPECT_FALSE(IsInvisibleControl(0x00E9));
+  EXPECT_FALSE(IsInvisibleControl(0x2030));
+}
+
+TEST(Sanitizer, HostileStringsAreEscapedInTheScanTable) {
+  ScanReport r;
+  r.printers = {HostilePrinter()};
+  const std::string table = agent::FormatScanTable(r);
+  ExpectNoInvisible(table);
+  EXPECT_NE(table.find("SN\\u009B2J\\u202ELIVE"), std::string::npos) << table;
+}
+
+TEST(Sanitizer, HostileStringsAreEscapedInTheScanJson) {
+  ScanReport r;
+  r.printers = {HostilePrinter()};
+  const std::string text = uplink::ScanReportToJson(r);
+  ExpectNoInvisible(text);
+  EXPECT_NE(text.find("\\u202e"), std::string::npos) << text;
+  EXPECT_NE(text.find("\\udb40\\udc01"), std::string::npos) << text;
+  const auto j = nlohmann::json::parse(text);
+  // The document still means the same: only the spelling of the characters changed.
+  EXPECT_EQ(j["printers"][0]["model"].get<std::string>(), kHostileModel);
+  EXPECT_EQ(j["printers"][0]["location"].get<std::string>(), HostilePrinter().location);
+  // Ordinary documents are byte for byte what nlohmann writes.
+  const std::string ordinary = uplink::ScanReportToJson(SampleReport());
+  EXPECT_EQ(JsonEscapeInvisible(ordinary), ordinary);
+}
+
+TEST(Sanitizer, HostileStringsAreEscapedInPrintersListAndTasksShow) {
+  state::InventoryEntry e;
+  e.key = kHostileSerial;
+  e.last = HostilePrinter();
+  e.first_seen = e.last_seen = "2026-12-04T00:00:00Z";
+  const std::string table = agent::FormatInventoryTable({e});
+  ExpectNoInvisible(table);
+  EXPECT_NE(table.find("SN\\u009B2J\\u202ELIVE\\u2028\\xFF"), std::string::npos) << table;
+  const std::string json_text = agent::InventoryToJson({e});
+  ExpectNoInvisible(json_text);
+  EXPECT_NE(json_text.find("\\u2028"), std::string::npos) << json_text;
+
+  state::Task task;
+  task.id = 7;
+  task.kind = "printers.remove";
+  task.created_at = "2026-12-04T00:00:00Z";
+  task.status = "completed_with_errors";
+  task.outcomes.push_back({kHostileSerial, kHostileSerial, "not_found", "no printer " + kRlo});
+  const std::string shown = agent::FormatTask(task);
+  ExpectNoInvisible(shown);
+  EXPECT_NE(shown.find("\\u202E"), std::string::npos) << shown;
+  const std::string task_json = agent::TaskToJson(task);
+  ExpectNoInvisible(task_json);
+  EXPECT_EQ(nlohmann::json::parse(task_json)["outcomes"][0]["target"].get<std::string>(),
+            kHostileSerial.substr(0, kHostileSerial.size() - 1) + "\xEF\xBF\xBD");
+}
+
+TEST(Sanitizer, ALogValueCannotForgeAFieldOrALine) {
+  std::ostringstream sink_text;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(sink_text);
+  spdlog::logger log("scan", sink);
+  agent::SetAgentLogFormat(log);
+  const Printer p = HostilePrinter();
+  log.warn("printer={} name={} location={}", p.ip, LogValue(p.hostname), LogValue(p.location));
+  // A message built without LogValue still cannot start a line.
+  log.warn("raw {}", p.hostname);
+  const std::string text = sink_text.str();
+  ExpectNoInvisible(text);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2) << text;
+  EXPECT_NE(text.find("name=\"host\\n2026-12-04T00:00:00.000 error agent: forged \\u202E\" "
+                      "location=\"floor 3\\u009B\\\" key=evil\"\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("raw host\\n2026"), std::string::npos) << text;
+}
+
 }  // namespace fleet

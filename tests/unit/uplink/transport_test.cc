@@ -4,8 +4,7 @@
 // Verification failures are asserted twice: the error names the reason, and the server recorded
 // no request (nothing — above all no Authorization header — left the agent).
 
-// Boost 1.74 + GCC 12 in C++20: <utility> must come before any Asio header.
-#include <utility>
+#include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
