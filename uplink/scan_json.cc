@@ -82,6 +82,12 @@ json EventJson(const ReportEvent& e) {
             {"type", e.type},
             {"serial", e.serial},
             {"collected_at", e.collected_at}};
+  if (e.type == "clock_jump") {
+    j["jump_seconds"] = e.jump_seconds;
+    j["detected_by"] = e.detected_by;
+    if (!e.previous_at.empty()) j["previous_collected_at"] = e.previous_at;
+    return j;
+  }
   if (e.serial.empty()) {
     if (!e.mac.empty()) j["mac"] = e.mac;
     else j["ip"] = e.ip;

@@ -444,42 +444,6 @@ std::unique_ptr<state::StateStore> OpenStateForScan(const config::Config& config
   return std::move(store.value());
 }
 
-ScanReport RecordScanInState(state::StateStore* state, ScanReport& scan,
-                             const SupplyThresholds& thresholds, spdlog::logger& log) {
-  if (state == nullptr) return scan;
-  if (auto last = state->List(); last.ok()) {
-    CompareWithLast(scan, *last, thresholds);
-    for (const auto& e : scan.events) {
-      if (e.type == "page_count_backwards") {
-        log.warn("printer={} serial={} page count went backwards: {} -> {} (last read {})", e.ip,
-                 e.serial, e.previous_count, e.current_count, e.previous_at);
-      }
-    }
-  } else {
-    log.warn("cannot compare the scan with the last one: {}", last.error().message);
-  }
-  ScanReport to_upload = scan;
-  if (auto recorded = state->RecordScan(scan); !recorded.ok()) {
-    log.warn("the scan could not be recorded in the local state: {}", recorded.error().message);
-    return to_upload;
-  }
-  auto missing = state->NonCommunicating(scan);
-  if (!missing.ok()) {
-    log.warn("local state: {}", missing.error().message);
-    return to_upload;
-  }
-  for (auto& p : *missing) {
-    log.debug("printer={} serial={} non-communicating since {} mps={}", p.ip, p.serial,
-              p.non_communicating_since, p.mps);
-    to_upload.printers.push_back(std::move(p));
-  }
-  if (!missing->empty()) {
-    log.info("inventory printers not reached by this scan (reported as non-communicating)={}",
-             missing->size());
-  }
-  return to_upload;
-}
-
 void ApplyCloudWordToState(state::StateStore* state, const std::string& cloud_word,
                            spdlog::logger& log) {
   if (state == nullptr) return;
