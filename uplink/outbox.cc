@@ -150,6 +150,8 @@ Result<void> Exec(sqlite3* db, const char* sql, std::string_view op) {
 }
 
 std::string PrinterKey(const Printer& p) {
+  // A second device claiming a serial (Printer::device_key) keeps its own pending state.
+  if (!p.device_key.empty()) return "serial:" + p.device_key;
   if (!p.serial.empty()) return "serial:" + p.serial;
   if (!p.mac.empty()) return "mac:" + Lower(p.mac);
   return "ip:" + p.ip;

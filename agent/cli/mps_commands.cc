@@ -74,6 +74,17 @@ std::string MeterText(const Printer& p) {
          std::to_string(r.current) + " (" + r.detected_at + ")";
 }
 
+// The METER column of `printers list`: BACKWARDS, SERIAL CONFLICT (with the other addresses).
+std::string MeterMark(const Printer& p) {
+  std::string mark = p.page_count_regression ? "BACKWARDS" : "";
+  if (!p.serial_conflict.empty()) {
+    std::string others;
+    for (const auto& a : p.serial_conflict) others += (others.empty() ? "" : ",") + a;
+    mark += (mark.empty() ? "" : " ") + std::string("SERIAL CONFLICT with ") + Printable(others);
+  }
+  return mark;
+}
+
 json MeterJson(const Printer& p) {
   if (!p.page_count_regression) return nullptr;
   const PageCountRegression& r = *p.page_count_regression;
@@ -158,7 +169,7 @@ std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entri
                     p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "-",
                     communication, e.last_seen.empty() ? "never" : e.last_seen, ManagedLabel(e.mps),
                     Printable(Assess(e, policy).status),
-                    p.page_count_regression ? "BACKWARDS" : ""});
+                    MeterMark(p)});
   }
   std::string out = Table(rows);
   out += std::to_string(entries.size()) + " printer(s) in the inventory\n";
@@ -188,6 +199,7 @@ std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
                     {"managed", ManagedLabel(e.mps)},
                     {"readiness", Assess(e, policy).status},
                     {"page_count_backwards", MeterJson(p)}});
+    if (!p.serial_conflict.empty()) list.back()["serial_conflict"] = p.serial_conflict;
   }
   return Dump(list);
 }

@@ -22,7 +22,8 @@ struct DeviceError {
 // (replenishment), a supply replaced, a page count that went backwards. Shapes and rules:
 // docs/uplink-protocol.md, "Events"; raised by agent/core/meter_check.h.
 struct ReportEvent {
-  std::string type;          // supply_low | supply_replaced | page_count_backwards | clock_jump
+  std::string type;  // supply_low | supply_replaced | page_count_backwards | clock_jump |
+                     // serial_conflict
   std::string serial;        // "" for a printer without one (then mac or ip identify it)
   std::string mac;
   std::string ip;
@@ -42,6 +43,8 @@ struct ReportEvent {
   // clock_jump (agent/daemon/scan_cycle.h): not about a printer (serial, mac, ip empty).
   int64_t jump_seconds = 0;  // + forward, - back
   std::string detected_by;   // steady_clock | last_recorded_scan (then previous_at is that scan)
+  // serial_conflict: every address that claimed `serial` in this scan, the first holder first.
+  std::vector<std::string> addresses;
 
   // Stable across retries and re-reports: "<serial or mac: or ip:>/<type>/<collected_at>[/<index>]".
   std::string EventId() const;

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iterator>
+#include <map>
 #include <utility>
+
+#include "agent/core/text.h"
 
 namespace fleet::agent {
 namespace {
@@ -21,7 +24,76 @@ ReportEvent ClockJump(const ScanReport& scan, seconds jump, std::string detected
   return e;
 }
 
+std::string Address(const Printer& p) {
+  return p.mac.empty() ? p.ip : p.ip + " (mac " + p.mac + ")";
+}
+
+// What tells a second device claiming `serial` apart: its MAC, else its address.
+std::string DeviceKey(const Printer& p) {
+  return p.serial + "@" + (p.mac.empty() ? "ip:" + p.ip : "mac:" + AsciiLower(p.mac));
+}
+
+// The same device seen twice (a printer with two addresses): same MAC, or no MAC and same IP.
+bool SameDevice(const Printer& a, const Printer& b) {
+  if (!a.mac.empty() && !b.mac.empty()) return AsciiLower(a.mac) == AsciiLower(b.mac);
+  return a.ip == b.ip;
+}
+
 }  // namespace
+
+void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::InventoryEntry>& last) {
+  std::map<std::string, const state::InventoryEntry*> stored;
+  for (const auto& e : last) stored[e.key] = &e;
+  std::map<std::string, std::vector<Printer*>> by_serial;
+  for (Printer& p : scan.printers) {
+    if (p.communication == "communicating" && !p.serial.empty()) by_serial[p.serial].push_back(&p);
+  }
+  const std::string now = FormatRfc3339(scan.started_at);
+  for (auto& [serial, claims] : by_serial) {
+    // The serial's first holder: the device its inventory entry was read from, else the first
+    // address that claims it now. A device seen before as a second claimant keeps its own key,
+    // also when it answers alone.
+    auto holder_entry = stored.find(serial);
+    Printer* holder = nullptr;
+    if (holder_entry != stored.end()) {
+      for (Printer* p : claims) {
+        if (SameDevice(*p, holder_entry->second->last)) holder = p;
+      }
+    }
+    std::vector<Printer*> devices;  // one per distinct device, the holder first
+    if (holder) devices.push_back(holder);
+    for (Printer* p : claims) {
+      if (p == holder) continue;
+      bool seen = false;
+      for (const Printer* d : devices) seen = seen || SameDevice(*d, *p);
+      if (!seen) devices.push_back(p);
+    }
+    for (size_t i = 0; i < devices.size(); ++i) {
+      Printer& p = *devices[i];
+      if (i > 0 || (holder == nullptr && stored.count(DeviceKey(p)) > 0)) {
+        p.device_key = DeviceKey(p);
+      }
+    }
+    if (devices.size() < 2) continue;
+    ReportEvent e;
+    e.type = "serial_conflict";
+    e.serial = serial;
+    e.collected_at = now;
+    std::string named;
+    for (Printer* p : devices) {
+      e.addresses.push_back(p->ip);
+      named += (named.empty() ? "" : " and ") + Address(*p);
+      for (const Printer* other : devices) {
+        if (other != p) p->serial_conflict.push_back(other->ip);
+      }
+    }
+    e.ip = devices[0]->ip;
+    scan.events.push_back(std::move(e));
+    scan.warnings.push_back("serial " + serial + " is claimed by " +
+                            std::to_string(devices.size()) + " devices: " + named +
+                            "; both are kept, each with its own reads (serial_conflict)");
+  }
+}
 
 ScanCycle::ScanCycle(spdlog::logger& log, CycleClock clock) : log_(log), clock_(std::move(clock)) {}
 
@@ -70,6 +142,7 @@ ScanReport ScanCycle::Record(state::StateStore* state, ScanReport& scan,
   // Against the values stored before this scan: supply events, page counts gone backwards.
   if (auto last = state->List(); last.ok()) {
     CheckClock(&*last, scan);
+    ResolveSerialConflicts(scan, *last);
     CompareWithLast(scan, *last, thresholds);
     for (const auto& e : scan.events) {
       if (e.type == "page_count_backwards") {

@@ -67,6 +67,15 @@ class ScanCycle {
   std::optional<std::chrono::steady_clock::time_point> last_steady_;
 };
 
+// Two devices claiming one serial (docs/robustness.md, "A serial clone"): identity is the serial
+// plus what corroborates it (the MAC, else the address). Both are kept: the serial's first holder
+// (the device its inventory entry was read from) keeps the serial as its key, every other one
+// gets Printer::device_key; each gets Printer::serial_conflict, and the scan one
+// `serial_conflict` event and one warning naming the serial and every address. A device seen
+// before as a second claimant keeps its own key when it answers alone. Called by Record before
+// the meter check, so no device's count is compared with the other's.
+void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::InventoryEntry>& last);
+
 // The report into the outbox; the outbox's warnings (trimmed events) are logged.
 Result<void> QueueScan(uplink::Outbox& outbox, const ScanReport& report, spdlog::logger& log);
 

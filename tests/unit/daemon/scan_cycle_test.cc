@@ -186,6 +186,95 @@ TEST(ScanCycle, AScanBeforeTheLastRecordedOneIsAClockJump) {
   EXPECT_TRUE(EventsOf(later, "clock_jump").empty());
 }
 
+// Issue 12 point 5: a second device claims the serial of a printer already in the inventory.
+TEST(ScanCycle, TwoDevicesClaimingOneSerialAreBothKept) {
+  Harness h;
+  ScanCycle cycle(*h.log, h.Clock());
+  Printer real = Read("127.0.0.5", "CLONE1", 5000);
+  real.mac = "00:11:22:33:44:55";
+  Printer clone = Read("127.0.0.6", "CLONE1", 1200);
+  clone.mac = "66:77:88:99:AA:BB";
+  ScanReport alone = Scan(kStart, {real});
+  ASSERT_TRUE(cycle.RecordAndQueue(h.state.get(), *h.outbox, alone, SupplyThresholds{}).ok());
+
+  // The clone appears: both kept, a warning naming the serial and both addresses, one event.
+  h.wall += 1h;
+  h.steady += 1h;
+  ScanReport both = Scan(kStart + 1h, {real, clone});
+  both.printers[0].lifetime_page_count = 5010;
+  ASSERT_TRUE(cycle.RecordAndQueue(h.state.get(), *h.outbox, both, SupplyThresholds{}).ok());
+  EXPECT_TRUE(EventsOf(both, "page_count_backwards").empty());
+  EXPECT_FALSE(both.printers[0].page_count_regression.has_value());
+  EXPECT_FALSE(both.printers[1].page_count_regression.has_value());
+  auto conflicts = EventsOf(both, "serial_conflict");
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_EQ(conflicts[0]->serial, "CLONE1");
+  EXPECT_EQ(conflicts[0]->addresses, (std::vector<std::string>{"127.0.0.5", "127.0.0.6"}));
+  ASSERT_EQ(both.warnings.size(), 1u);
+  EXPECT_NE(both.warnings[0].find("serial CLONE1"), std::string::npos) << both.warnings[0];
+  EXPECT_NE(both.warnings[0].find("127.0.0.5"), std::string::npos) << both.warnings[0];
+  EXPECT_NE(both.warnings[0].find("127.0.0.6"), std::string::npos) << both.warnings[0];
+  EXPECT_EQ(both.printers[0].serial_conflict, std::vector<std::string>{"127.0.0.6"});
+  EXPECT_EQ(both.printers[1].serial_conflict, std::vector<std::string>{"127.0.0.5"});
+  const auto j = nlohmann::json::parse(uplink::ReportEventToJson(*conflicts[0]));
+  EXPECT_EQ(j["type"], "serial_conflict");
+  EXPECT_EQ(j["addresses"], nlohmann::json::array({"127.0.0.5", "127.0.0.6"}));
+
+  // Each device has its own entry with its own count; the outbox holds every read.
+  auto list = h.state->List();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].key, "CLONE1");
+  EXPECT_EQ(*(*list)[0].last.lifetime_page_count, 5010);
+  EXPECT_EQ((*list)[1].key, "CLONE1@mac:66:77:88:99:aa:bb");
+  EXPECT_EQ(*(*list)[1].last.lifetime_page_count, 1200);
+  EXPECT_EQ((*list)[1].last.serial_conflict, std::vector<std::string>{"127.0.0.5"});
+  auto stats = h.outbox->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->pending_meter_reads, 3u);
+  EXPECT_EQ(stats->pending_states, 2u);
+
+  // Next cycles: both again, then the clone alone (swapped order): nothing goes backwards.
+  h.wall += 1h;
+  h.steady += 1h;
+  ScanReport again = Scan(kStart + 2h, {clone, real});
+  again.printers[0].lifetime_page_count = 1210;
+  again.printers[1].lifetime_page_count = 5020;
+  cycle.Record(h.state.get(), again, SupplyThresholds{});
+  EXPECT_TRUE(EventsOf(again, "page_count_backwards").empty());
+  EXPECT_EQ(again.printers[0].device_key, "CLONE1@mac:66:77:88:99:aa:bb");
+  EXPECT_EQ(again.printers[1].device_key, "");
+
+  h.wall += 1h;
+  h.steady += 1h;
+  ScanReport clone_alone = Scan(kStart + 3h, {clone});
+  clone_alone.printers[0].lifetime_page_count = 1220;
+  ScanReport queued = cycle.Record(h.state.get(), clone_alone, SupplyThresholds{});
+  EXPECT_TRUE(EventsOf(clone_alone, "page_count_backwards").empty());
+  EXPECT_TRUE(EventsOf(clone_alone, "serial_conflict").empty());
+  ASSERT_EQ(queued.printers.size(), 2u);  // the real one, not reached, reported as such
+  EXPECT_EQ(queued.printers[1].communication, "non-communicating");
+  EXPECT_EQ(*queued.printers[1].lifetime_page_count, 5020);
+  list = h.state->List();
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(*(*list)[0].last.lifetime_page_count, 5020);
+  EXPECT_EQ(*(*list)[1].last.lifetime_page_count, 1220);
+}
+
+// One device answering on two addresses (same MAC) is one device, not a conflict.
+TEST(ScanCycle, OneDeviceOnTwoAddressesIsNoConflict) {
+  Harness h;
+  ScanCycle cycle(*h.log, h.Clock());
+  Printer a = Read("127.0.0.5", "TWOIP", 100);
+  a.mac = "00:11:22:33:44:55";
+  Printer b = a;
+  b.ip = "127.0.0.7";
+  ScanReport scan = Scan(kStart, {a, b});
+  cycle.Record(h.state.get(), scan, SupplyThresholds{});
+  EXPECT_TRUE(EventsOf(scan, "serial_conflict").empty());
+  EXPECT_TRUE(scan.warnings.empty());
+}
+
 TEST(Rfc3339, ParseIsTheInverseOfFormat) {
   const auto t = kStart + 1234ms;
   ASSERT_EQ(ParseRfc3339(FormatRfc3339(t)), t);
