@@ -105,9 +105,10 @@ void ScanCycle::CheckClock(const std::vector<state::InventoryEntry>* last, ScanR
     const auto step = duration_cast<milliseconds>((wall - *last_wall_) - (steady - *last_steady_));
     if (std::abs(step.count()) > duration_cast<milliseconds>(kClockJumpTolerance).count()) {
       const auto jump = duration_cast<seconds>(step);
-      log_.warn("the wall clock stepped {} s {} since the last cycle (the steady clock did not); "
-                "clock_jump reported, the reads are kept as read",
-                std::abs(jump.count()), jump.count() > 0 ? "forward" : "back");
+      log_.warn(
+          "the wall clock stepped {} s {} since the last cycle (the steady clock did not); "
+          "clock_jump reported, the reads are kept as read",
+          std::abs(jump.count()), jump.count() > 0 ? "forward" : "back");
       scan.events.push_back(ClockJump(scan, jump, "steady_clock"));
       reported = true;
     }
@@ -124,9 +125,10 @@ void ScanCycle::CheckClock(const std::vector<state::InventoryEntry>* last, ScanR
   if (!previous) return;
   if (scan.started_at + kClockJumpTolerance < *previous) {
     const auto jump = duration_cast<seconds>(scan.started_at - *previous);
-    log_.warn("this scan starts {} s before the last one recorded ({}): the wall clock went back; "
-              "clock_jump reported, the reads are kept as read",
-              -jump.count(), latest);
+    log_.warn(
+        "this scan starts {} s before the last one recorded ({}): the wall clock went back; "
+        "clock_jump reported, the reads are kept as read",
+        -jump.count(), latest);
     ReportEvent e = ClockJump(scan, jump, "last_recorded_scan");
     e.previous_at = latest;
     scan.events.push_back(std::move(e));

@@ -50,8 +50,7 @@ class ScanCycle {
   // Adds events to `scan` (clock_jump, meter check) and flags its printers; `state` may be null
   // (then only the clock between cycles is checked and nothing is recorded). Failures of the
   // state are logged; the returned report still carries the scan.
-  ScanReport Record(state::StateStore* state, ScanReport& scan,
-                    const SupplyThresholds& thresholds);
+  ScanReport Record(state::StateStore* state, ScanReport& scan, const SupplyThresholds& thresholds);
 
   // Record, then QueueScan. The error is the outbox's (the reads of this scan are then lost; the
   // next scan reads the same counters again).

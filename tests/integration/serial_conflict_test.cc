@@ -24,7 +24,8 @@ constexpr uint16_t kPort = 17271;
 class SerialConflictTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string source = std::string(FLEET_SOURCE_DIR) + "/tests/data/demo/hp_laserjet_m507.snmprec";
+    const std::string source = std::string(FLEET_SOURCE_DIR) +
+                               "/tests/data/demo/hp_laserjet_m507.snmprec";
     std::string text = ReadFile(source);
     ASSERT_NE(text.find("025A3C"), std::string::npos);
     real_rec_ = dir_.path() + "/real.snmprec";
@@ -35,10 +36,15 @@ class SerialConflictTest : public ::testing::Test {
     }
     ASSERT_TRUE(WriteFile(clone_rec_, text));
     config_ = dir_.path() + "/agent.yaml";
-    ASSERT_TRUE(WriteFile(config_, "search:\n  include: [127.14.9.1, 127.14.9.2]\n"
-                                   "snmp:\n  port: " + std::to_string(kPort) + "\n  timeout: 2s\n"
-                                   "agent:\n  state_dir: " + dir_.path() + "/state\n"
-                                   "log:\n  level: info\n"));
+    ASSERT_TRUE(WriteFile(config_,
+                          "search:\n  include: [127.14.9.1, 127.14.9.2]\n"
+                          "snmp:\n  port: " +
+                              std::to_string(kPort) +
+                              "\n  timeout: 2s\n"
+                              "agent:\n  state_dir: " +
+                              dir_.path() +
+                              "/state\n"
+                              "log:\n  level: info\n"));
   }
 
   std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording,

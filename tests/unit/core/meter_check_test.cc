@@ -25,7 +25,8 @@ Printer Read(std::optional<int64_t> pages) {
   return p;
 }
 
-state::InventoryEntry Stored(const Printer& p, const std::string& last_seen = "2024-10-01T00:00:00.000Z") {
+state::InventoryEntry Stored(const Printer& p,
+                             const std::string& last_seen = "2024-10-01T00:00:00.000Z") {
   state::InventoryEntry e;
   e.key = state::InventoryKey(p);
   e.last = p;
@@ -66,14 +67,15 @@ TEST_P(PageCount, FlaggedOnlyWhenBothAreKnownAndItWentDown) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Cases, PageCount,
-    ::testing::Values(CountCase{"equal", 100, 100, false}, CountCase{"rise", 100, 101, false},
-                      CountCase{"down_by_one", 100, 99, true}, CountCase{"to_zero", 100, 0, true},
-                      CountCase{"none_before", std::nullopt, 50, false},
-                      CountCase{"none_now", 100, std::nullopt, false},
-                      CountCase{"neither", std::nullopt, std::nullopt, false}),
-    [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Cases, PageCount,
+                         ::testing::Values(CountCase{"equal", 100, 100, false},
+                                           CountCase{"rise", 100, 101, false},
+                                           CountCase{"down_by_one", 100, 99, true},
+                                           CountCase{"to_zero", 100, 0, true},
+                                           CountCase{"none_before", std::nullopt, 50, false},
+                                           CountCase{"none_now", 100, std::nullopt, false},
+                                           CountCase{"neither", std::nullopt, std::nullopt, false}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 TEST(MeterCheck, APrinterNotReadByThisScanIsNotCompared) {
   Printer silent = Read(10);
@@ -105,8 +107,8 @@ TEST(MeterCheck, AnotherPrinterOrADeviceKeyIsNotTheSamePrinter) {
 
 TEST(MeterCheck, AFlagIsCarriedForThirtyDaysThenDropped) {
   Printer flagged = Read(50);
-  flagged.page_count_regression =
-      PageCountRegression{100, "2024-09-01T00:00:00.000Z", 50, FormatRfc3339(kNow - kRegressionShownFor)};
+  flagged.page_count_regression = PageCountRegression{100, "2024-09-01T00:00:00.000Z", 50,
+                                                      FormatRfc3339(kNow - kRegressionShownFor)};
   ScanReport within = ScanOf(Read(60));
   CompareWithLast(within, {Stored(flagged)}, SupplyThresholds{});
   ASSERT_TRUE(within.printers[0].page_count_regression);

@@ -3,8 +3,8 @@
 #include "agent/daemon/scan_cycle.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/null_sink.h>
+#include <nlohmann/json.hpp>
 
 #include <memory>
 
@@ -61,8 +61,8 @@ struct Harness {
     return CycleClock{[this] { return wall; }, [this] { return steady; }};
   }
   test::TempDir dir{"fleet-scan-cycle"};
-  std::shared_ptr<spdlog::logger> log =
-      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  std::shared_ptr<spdlog::logger> log = std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::null_sink_mt>());
   std::unique_ptr<state::StateStore> state;
   std::unique_ptr<uplink::Outbox> outbox;
   system_clock::time_point wall = kStart;
@@ -72,7 +72,8 @@ struct Harness {
 TEST(ScanCycle, ComparesRecordsQueuesAndKeepsTheSilentPrinters) {
   Harness h;
   ScanCycle cycle(*h.log, h.Clock());
-  ScanReport first = Scan(kStart, {Read("127.0.0.5", "PHB1", 21877), Read("127.0.0.6", "PHB2", 500)});
+  ScanReport first = Scan(kStart,
+                          {Read("127.0.0.5", "PHB1", 21877), Read("127.0.0.6", "PHB2", 500)});
   ASSERT_TRUE(cycle.RecordAndQueue(h.state.get(), *h.outbox, first, SupplyThresholds{}).ok());
   EXPECT_TRUE(first.events.empty());
   auto stats = h.outbox->Stats();
