@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/core/text.h"
+#include "agent/core/inventory.h"
 #include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
 #include "uplink/scan_json.h"
@@ -142,10 +143,11 @@ Result<void> Exec(sqlite3* db, const char* sql, std::string_view op) {
   return storage::Exec(db, sql, op, kDbText);
 }
 
+// The printer's identity is the inventory's (agent/core/inventory.h, one definition); keys of a
+// printer with a serial carry the "serial:" prefix this file has always stored.
 std::string PrinterKey(const Printer& p) {
-  if (!p.serial.empty()) return "serial:" + p.serial;
-  if (!p.mac.empty()) return "mac:" + AsciiLower(p.mac);
-  return "ip:" + p.ip;
+  std::string key = state::InventoryKey(p);
+  return p.serial.empty() ? key : "serial:" + key;
 }
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }

@@ -62,6 +62,7 @@ json PrinterJson(const Printer& p) {
   if (!p.readiness_reason.empty()) j["readiness_reason"] = p.readiness_reason;
   j["profile"] = p.profile;
   if (!p.error.empty()) j["error"] = p.error;
+  if (!p.serial_conflict.empty()) j["serial_conflict"] = p.serial_conflict;
   return j;
 }
 
@@ -84,6 +85,16 @@ json EventJson(const ReportEvent& e) {
             {"type", e.type},
             {"serial", e.serial},
             {"collected_at", e.collected_at}};
+  if (e.type == "serial_conflict") {
+    j["addresses"] = e.addresses;
+    return j;
+  }
+  if (e.type == "clock_jump") {
+    j["jump_seconds"] = e.jump_seconds;
+    j["detected_by"] = e.detected_by;
+    if (!e.previous_at.empty()) j["previous_collected_at"] = e.previous_at;
+    return j;
+  }
   if (e.serial.empty()) {
     if (!e.mac.empty()) j["mac"] = e.mac;
     else j["ip"] = e.ip;

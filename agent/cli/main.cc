@@ -25,6 +25,7 @@
 #include "agent/daemon/cloud.h"
 #include "agent/cli/mps_commands.h"
 #include "agent/daemon/daemon.h"
+#include "agent/daemon/scan_cycle.h"
 #include "agent/cli/progress.h"
 #include "agent/daemon/scan_job.h"
 #include "agent/cli/table.h"
@@ -134,11 +135,13 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
             report->addresses_scanned, report->responding, report->printers.size(),
             stats.packets_sent, report->duration_ms);
 
-  // Local state (agent/cli/mps_commands.h): the inventory keeps every printer it ever read, and the
-  // cloud keeps hearing about the ones this scan did not reach (non-communicating).
+  // The scan cycle the daemon runs too (agent/daemon/scan_cycle.h): the inventory keeps every
+  // printer it ever read, and the cloud keeps hearing about the ones this scan did not reach
+  // (non-communicating); `--upload` queues the report in the outbox (UploadScan).
   auto state = fleet::agent::OpenStateForScan(config, *log);
-  const fleet::ScanReport to_upload = fleet::agent::RecordScanInState(
-      state.get(), *report, fleet::agent::SupplyThresholdsFrom(config), *log);
+  fleet::agent::ScanCycle cycle(*log);
+  const fleet::ScanReport to_upload =
+      cycle.Record(state.get(), *report, fleet::agent::SupplyThresholdsFrom(config));
 
   // The cloud's word: fresh from this upload, else whatever it said last (the diagnostic scan
   // shows each printer's MPS state and readiness as the cloud last gave them).

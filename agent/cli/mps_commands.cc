@@ -70,6 +70,17 @@ std::string MeterText(const Printer& p) {
          std::to_string(r.current) + " (" + r.detected_at + ")";
 }
 
+// The METER column of `printers list`: BACKWARDS, SERIAL CONFLICT (with the other addresses).
+std::string MeterMark(const Printer& p) {
+  std::string mark = p.page_count_regression ? "BACKWARDS" : "";
+  if (!p.serial_conflict.empty()) {
+    std::string others;
+    for (const auto& a : p.serial_conflict) others += (others.empty() ? "" : ",") + a;
+    mark += (mark.empty() ? "" : " ") + std::string("SERIAL CONFLICT with ") + Printable(others);
+  }
+  return mark;
+}
+
 json MeterJson(const Printer& p) {
   if (!p.page_count_regression) return nullptr;
   const PageCountRegression& r = *p.page_count_regression;
@@ -157,7 +168,7 @@ std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entri
                     p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "-",
                     communication, e.last_seen.empty() ? "never" : e.last_seen, ManagedLabel(e.mps),
                     Printable(Assess(e, policy).status),
-                    p.page_count_regression ? "BACKWARDS" : ""});
+                    MeterMark(p)});
   }
   std::string out = Table(rows);
   out += std::to_string(entries.size()) + " printer(s) in the inventory\n";
@@ -187,6 +198,7 @@ std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
                     {"managed", ManagedLabel(e.mps)},
                     {"readiness", Assess(e, policy).status},
                     {"page_count_backwards", MeterJson(p)}});
+    if (!p.serial_conflict.empty()) list.back()["serial_conflict"] = p.serial_conflict;
   }
   return Dump(list);
 }
@@ -441,42 +453,6 @@ std::unique_ptr<state::StateStore> OpenStateForScan(const config::Config& config
     return nullptr;
   }
   return std::move(store.value());
-}
-
-ScanReport RecordScanInState(state::StateStore* state, ScanReport& scan,
-                             const SupplyThresholds& thresholds, spdlog::logger& log) {
-  if (state == nullptr) return scan;
-  if (auto last = state->List(); last.ok()) {
-    CompareWithLast(scan, *last, thresholds);
-    for (const auto& e : scan.events) {
-      if (e.type == "page_count_backwards") {
-        log.warn("printer={} serial={} page count went backwards: {} -> {} (last read {})", e.ip,
-                 fleet::LogValue(e.serial), e.previous_count, e.current_count, e.previous_at);
-      }
-    }
-  } else {
-    log.warn("cannot compare the scan with the last one: {}", last.error().message);
-  }
-  ScanReport to_upload = scan;
-  if (auto recorded = state->RecordScan(scan); !recorded.ok()) {
-    log.warn("the scan could not be recorded in the local state: {}", recorded.error().message);
-    return to_upload;
-  }
-  auto missing = state->NonCommunicating(scan);
-  if (!missing.ok()) {
-    log.warn("local state: {}", missing.error().message);
-    return to_upload;
-  }
-  for (auto& p : *missing) {
-    log.debug("printer={} serial={} non-communicating since {} mps={}", p.ip, fleet::LogValue(p.serial),
-              p.non_communicating_since, p.mps);
-    to_upload.printers.push_back(std::move(p));
-  }
-  if (!missing->empty()) {
-    log.info("inventory printers not reached by this scan (reported as non-communicating)={}",
-             missing->size());
-  }
-  return to_upload;
 }
 
 void ApplyCloudWordToState(state::StateStore* state, const std::string& cloud_word,

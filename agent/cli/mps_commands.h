@@ -60,12 +60,6 @@ int RunDeactivate(const config::Config& config, std::ostream& out, std::ostream&
 // used (a diagnostic scan still works without it).
 std::unique_ptr<state::StateStore> OpenStateForScan(const config::Config& config,
                                                     spdlog::logger& log);
-// Compares `scan` with the values stored before (agent/core/meter_check.h: supply events, page counts
-// gone backwards, flagged on the printers of `scan`), records it in `state` (when there is one)
-// and returns the report to upload: the scan plus the inventory printers it did not reach, as
-// non-communicating, so the cloud keeps them.
-ScanReport RecordScanInState(state::StateStore* state, ScanReport& scan,
-                             const SupplyThresholds& thresholds, spdlog::logger& log);
 // The cloud's word into the local state (MPS protection); failures are logged.
 void ApplyCloudWordToState(state::StateStore* state, const std::string& cloud_word,
                            spdlog::logger& log);

@@ -10,7 +10,8 @@
 namespace fleet::state {
 
 struct InventoryEntry {
-  std::string key;  // the serial, else "mac:<mac, lower case>", else "ip:<address>"
+  std::string key;  // the serial, else "mac:<mac, lower case>", else "ip:<address>";
+                    // Printer::device_key for a second device claiming a serial
   Printer last;     // the last values read (mps/readiness/communication mirror the fields below)
   std::string first_seen, last_seen;  // RFC 3339; last_seen "" when never read by this agent
   std::string communication;          // communicating|non-communicating

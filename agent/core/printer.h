@@ -79,6 +79,13 @@ struct Printer {
   std::string sys_descr;
   std::string sys_object_id;
 
+  // Two devices claiming one serial (agent/daemon/scan_cycle.h, docs/robustness.md): both are
+  // kept. `device_key` is the inventory key of the one that is not the serial's first holder
+  // ("SERIAL@mac:<mac>" or "SERIAL@ip:<address>"; "" otherwise); `serial_conflict` lists the
+  // addresses of the other devices that claimed this serial in the same scan.
+  std::string device_key;
+  std::vector<std::string> serial_conflict;
+
   // "communicating" when this scan read it; "non-communicating" for an inventory printer the
   // scan did not reach (out of the search criteria, or silent), reported so the cloud keeps it.
   std::string communication = "communicating";

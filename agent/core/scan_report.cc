@@ -18,11 +18,33 @@ std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+std::optional<std::chrono::system_clock::time_point> ParseRfc3339(const std::string& text) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0, used = 0;
+  if (text.size() != 24 ||
+      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &year, &month, &day, &hour,
+                  &minute, &second, &millis, &used) != 7 ||
+      used != 24 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
+      second > 60) {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  const std::time_t secs = timegm(&tm);
+  return std::chrono::system_clock::from_time_t(secs) + std::chrono::milliseconds(millis);
+}
+
 }  // namespace fleet
 
 namespace fleet {
 
 std::string ReportEvent::EventId() const {
+  if (type == "clock_jump") return "agent/clock_jump/" + collected_at;
+  if (type == "serial_conflict") return serial + "/serial_conflict/" + collected_at;
   std::string who = !serial.empty() ? serial : !mac.empty() ? "mac:" + mac : "ip:" + ip;
   std::string id = who + "/" + type + "/" + collected_at;
   if (type != "page_count_backwards") id += "/" + std::to_string(supply_index);

@@ -22,7 +22,8 @@ struct DeviceError {
 // (replenishment), a supply replaced, a page count that went backwards. Shapes and rules:
 // docs/uplink-protocol.md, "Events"; raised by agent/core/meter_check.h.
 struct ReportEvent {
-  std::string type;          // supply_low | supply_replaced | page_count_backwards
+  std::string type;  // supply_low | supply_replaced | page_count_backwards | clock_jump |
+                     // serial_conflict
   std::string serial;        // "" for a printer without one (then mac or ip identify it)
   std::string mac;
   std::string ip;
@@ -39,6 +40,11 @@ struct ReportEvent {
   int64_t previous_count = 0;
   std::string previous_at;
   int64_t current_count = 0;
+  // clock_jump (agent/daemon/scan_cycle.h): not about a printer (serial, mac, ip empty).
+  int64_t jump_seconds = 0;  // + forward, - back
+  std::string detected_by;   // steady_clock | last_recorded_scan (then previous_at is that scan)
+  // serial_conflict: every address that claimed `serial` in this scan, the first holder first.
+  std::vector<std::string> addresses;
 
   // Stable across retries and re-reports: "<serial or mac: or ip:>/<type>/<collected_at>[/<index>]".
   std::string EventId() const;
@@ -60,5 +66,7 @@ struct ScanReport {
 
 // RFC 3339 UTC with milliseconds: 2026-11-24T01:33:27.123Z
 std::string FormatRfc3339(std::chrono::system_clock::time_point t);
+// The inverse of FormatRfc3339 (exactly that form); nullopt for anything else.
+std::optional<std::chrono::system_clock::time_point> ParseRfc3339(const std::string& text);
 
 }  // namespace fleet

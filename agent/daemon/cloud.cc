@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "agent/core/readiness.h"
+#include "agent/daemon/scan_cycle.h"
 #include "agent/daemon/scan_job.h"
 #include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
@@ -195,12 +196,10 @@ UploadOutcome UploadScan(const config::Config& config, const ScanReport& scan,
     outcome.message = "cannot open the outbox: " + outbox.error().message;
     return outcome;
   }
-  std::vector<std::string> warnings;
-  if (auto added = outbox.value()->AddScan(scan, &warnings); !added.ok()) {
+  if (auto added = QueueScan(*outbox.value(), scan, log); !added.ok()) {
     outcome.message = "cannot store the scan in the outbox: " + added.error().message;
     return outcome;
   }
-  for (const auto& w : warnings) log.warn("{}", w);
 
   std::string why;
   auto identity = LoadUsableIdentity(config, &why, log);

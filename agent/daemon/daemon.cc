@@ -1,6 +1,5 @@
 #include "agent/daemon/daemon.h"
 
-#include "agent/core/meter_check.h"
 
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
@@ -299,40 +298,13 @@ void Daemon::OnScanDone(ScanReport report) {
 
 void Daemon::RecordAndQueue(ScanReport& report) {
   OpenStateStore();
-  if (state_) {
-    // Against the values stored before this scan: supply events, page counts gone backwards.
-    if (auto last = state_->List(); last.ok()) {
-      CompareWithLast(report, *last, SupplyThresholdsFrom(*config_));
-    } else {
-      logs_.state->warn("cannot compare the scan with the last one: {}", last.error().message);
-    }
-    if (auto recorded = state_->RecordScan(report); !recorded.ok()) {
-      logs_.state->warn("cannot record the scan in the local state: {}",
-                        recorded.error().message);
-    }
-    // The cloud keeps hearing about printers this scan did not reach (docs/domain.md: a printer
-    // out of the search criteria stays listed as non-communicating).
-    if (auto silent = state_->NonCommunicating(report); silent.ok()) {
-      for (const auto& p : silent.value()) {
-        logs_.state->debug("printer={} serial={} non-communicating mps={}", p.ip, LogValue(p.serial), p.mps);
-      }
-      if (!silent.value().empty()) {
-        logs_.state->debug("non_communicating={} appended to the report", silent.value().size());
-      }
-      report.printers.insert(report.printers.end(),
-                             std::make_move_iterator(silent.value().begin()),
-                             std::make_move_iterator(silent.value().end()));
-    } else {
-      logs_.state->warn("cannot list non-communicating printers: {}", silent.error().message);
-    }
-  }
-  std::vector<std::string> warnings;
-  if (auto added = outbox_->AddScan(report, &warnings); !added.ok()) {
+  if (!recorder_) recorder_.emplace(*logs_.state);
+  if (auto queued = recorder_->RecordAndQueue(state_.get(), *outbox_, report,
+                                              SupplyThresholdsFrom(*config_));
+      !queued.ok()) {
     // The reads of this scan are lost; the next scan reads the same counters again.
-    logs_.uplink->error("cannot store the scan in the outbox: {}", added.error().message);
-    return;
+    logs_.uplink->error("cannot store the scan in the outbox: {}", queued.error().message);
   }
-  for (const auto& w : warnings) logs_.uplink->warn("{}", w);
 }
 
 void Daemon::OnOverrun(uint64_t consecutive) {

@@ -42,6 +42,7 @@
 
 #include "agent/core/asio_scheduler.h"
 #include "agent/core/scan_report.h"
+#include "agent/daemon/scan_cycle.h"
 #include "agent/daemon/scan_job.h"
 #include "agent/daemon/scan_schedule.h"
 #include "agent/platform/service_host.h"
@@ -163,6 +164,7 @@ class Daemon {
   std::unique_ptr<Cycle> cycle_;                 // the scan in progress
   std::vector<std::unique_ptr<Cycle>> retired_;  // finished scans, destroyed off their own stack
   std::unique_ptr<ScanSchedule> schedule_;
+  std::optional<ScanCycle> recorder_;  // what happens to a finished scan (agent/daemon/scan_cycle.h)
 
   boost::asio::steady_timer watchdog_timer_{io_};
   boost::asio::steady_timer drain_timer_{io_};

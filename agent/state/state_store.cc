@@ -179,7 +179,10 @@ std::string PrinterToStored(const Printer& p) {
       {"sys_object_id", p.sys_object_id},
       {"error", p.error},
   };
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  json stored = j;
+  if (!p.device_key.empty()) stored["device_key"] = p.device_key;
+  if (!p.serial_conflict.empty()) stored["serial_conflict"] = p.serial_conflict;
+  return stored.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string Str(const json& j, const char* name) {
@@ -211,6 +214,12 @@ Printer PrinterFromStored(const std::string& text) {
   p.page_count_source = Str(j, "page_count_source");
   p.page_count_missing_reason = Str(j, "page_count_missing_reason");
   p.mac = Str(j, "mac");
+  p.device_key = Str(j, "device_key");
+  if (auto it = j.find("serial_conflict"); it != j.end() && it->is_array()) {
+    for (const auto& a : *it) {
+      if (a.is_string()) p.serial_conflict.push_back(a.get<std::string>());
+    }
+  }
   p.hostname = Str(j, "hostname");
   p.location = Str(j, "location");
   p.status = Str(j, "status");

@@ -1,0 +1,194 @@
+#include "agent/daemon/scan_cycle.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <iterator>
+#include <map>
+#include <utility>
+
+#include "agent/core/text.h"
+
+namespace fleet::agent {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+ReportEvent ClockJump(const ScanReport& scan, seconds jump, std::string detected_by) {
+  ReportEvent e;
+  e.type = "clock_jump";
+  e.collected_at = FormatRfc3339(scan.started_at);
+  e.jump_seconds = jump.count();
+  e.detected_by = std::move(detected_by);
+  return e;
+}
+
+std::string Address(const Printer& p) {
+  return p.mac.empty() ? p.ip : p.ip + " (mac " + p.mac + ")";
+}
+
+// What tells a second device claiming `serial` apart: its MAC, else its address.
+std::string DeviceKey(const Printer& p) {
+  return p.serial + "@" + (p.mac.empty() ? "ip:" + p.ip : "mac:" + AsciiLower(p.mac));
+}
+
+// The same device seen twice (a printer with two addresses): same MAC, or no MAC and same IP.
+bool SameDevice(const Printer& a, const Printer& b) {
+  if (!a.mac.empty() && !b.mac.empty()) return AsciiLower(a.mac) == AsciiLower(b.mac);
+  return a.ip == b.ip;
+}
+
+}  // namespace
+
+void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::InventoryEntry>& last) {
+  std::map<std::string, const state::InventoryEntry*> stored;
+  for (const auto& e : last) stored[e.key] = &e;
+  std::map<std::string, std::vector<Printer*>> by_serial;
+  for (Printer& p : scan.printers) {
+    if (p.communication == "communicating" && !p.serial.empty()) by_serial[p.serial].push_back(&p);
+  }
+  const std::string now = FormatRfc3339(scan.started_at);
+  for (auto& [serial, claims] : by_serial) {
+    // The serial's first holder: the device its inventory entry was read from, else the first
+    // address that claims it now. A device seen before as a second claimant keeps its own key,
+    // also when it answers alone.
+    auto holder_entry = stored.find(serial);
+    Printer* holder = nullptr;
+    if (holder_entry != stored.end()) {
+      for (Printer* p : claims) {
+        if (SameDevice(*p, holder_entry->second->last)) holder = p;
+      }
+    }
+    std::vector<Printer*> devices;  // one per distinct device, the holder first
+    if (holder) devices.push_back(holder);
+    for (Printer* p : claims) {
+      if (p == holder) continue;
+      bool seen = false;
+      for (const Printer* d : devices) seen = seen || SameDevice(*d, *p);
+      if (!seen) devices.push_back(p);
+    }
+    for (size_t i = 0; i < devices.size(); ++i) {
+      Printer& p = *devices[i];
+      if (i > 0 || (holder == nullptr && stored.count(DeviceKey(p)) > 0)) {
+        p.device_key = DeviceKey(p);
+      }
+    }
+    if (devices.size() < 2) continue;
+    ReportEvent e;
+    e.type = "serial_conflict";
+    e.serial = serial;
+    e.collected_at = now;
+    std::string named;
+    for (Printer* p : devices) {
+      e.addresses.push_back(p->ip);
+      named += (named.empty() ? "" : " and ") + Address(*p);
+      for (const Printer* other : devices) {
+        if (other != p) p->serial_conflict.push_back(other->ip);
+      }
+    }
+    e.ip = devices[0]->ip;
+    scan.events.push_back(std::move(e));
+    scan.warnings.push_back("serial " + serial + " is claimed by " +
+                            std::to_string(devices.size()) + " devices: " + named +
+                            "; both are kept, each with its own reads (serial_conflict)");
+  }
+}
+
+ScanCycle::ScanCycle(spdlog::logger& log, CycleClock clock) : log_(log), clock_(std::move(clock)) {}
+
+void ScanCycle::CheckClock(const std::vector<state::InventoryEntry>* last, ScanReport& scan) {
+  const auto wall = clock_.wall();
+  const auto steady = clock_.steady();
+  bool reported = false;
+  if (last_wall_ && last_steady_) {
+    const auto step = duration_cast<milliseconds>((wall - *last_wall_) - (steady - *last_steady_));
+    if (std::abs(step.count()) > duration_cast<milliseconds>(kClockJumpTolerance).count()) {
+      const auto jump = duration_cast<seconds>(step);
+      log_.warn(
+          "the wall clock stepped {} s {} since the last cycle (the steady clock did not); "
+          "clock_jump reported, the reads are kept as read",
+          std::abs(jump.count()), jump.count() > 0 ? "forward" : "back");
+      scan.events.push_back(ClockJump(scan, jump, "steady_clock"));
+      reported = true;
+    }
+  }
+  last_wall_ = wall;
+  last_steady_ = steady;
+  if (reported || last == nullptr) return;
+
+  // The last scan recorded (by this process or another, e.g. `--scan-once`): its start is the
+  // latest last_seen in the inventory.
+  std::string latest;
+  for (const auto& entry : *last) latest = std::max(latest, entry.last_seen);
+  const auto previous = ParseRfc3339(latest);
+  if (!previous) return;
+  if (scan.started_at + kClockJumpTolerance < *previous) {
+    const auto jump = duration_cast<seconds>(scan.started_at - *previous);
+    log_.warn(
+        "this scan starts {} s before the last one recorded ({}): the wall clock went back; "
+        "clock_jump reported, the reads are kept as read",
+        -jump.count(), latest);
+    ReportEvent e = ClockJump(scan, jump, "last_recorded_scan");
+    e.previous_at = latest;
+    scan.events.push_back(std::move(e));
+  }
+}
+
+ScanReport ScanCycle::Record(state::StateStore* state, ScanReport& scan,
+                             const SupplyThresholds& thresholds) {
+  if (state == nullptr) {
+    CheckClock(nullptr, scan);
+    return scan;
+  }
+  // Against the values stored before this scan: supply events, page counts gone backwards.
+  if (auto last = state->List(); last.ok()) {
+    CheckClock(&*last, scan);
+    ResolveSerialConflicts(scan, *last);
+    CompareWithLast(scan, *last, thresholds);
+    for (const auto& e : scan.events) {
+      if (e.type == "page_count_backwards") {
+        log_.warn("printer={} serial={} page count went backwards: {} -> {} (last read {})", e.ip,
+                  LogValue(e.serial), e.previous_count, e.current_count, e.previous_at);
+      }
+    }
+  } else {
+    CheckClock(nullptr, scan);
+    log_.warn("cannot compare the scan with the last one: {}", last.error().message);
+  }
+  ScanReport to_upload = scan;
+  if (auto recorded = state->RecordScan(scan); !recorded.ok()) {
+    log_.warn("cannot record the scan in the local state: {}", recorded.error().message);
+  }
+  // The cloud keeps hearing about printers this scan did not reach (docs/domain.md: a printer
+  // out of the search criteria stays listed as non-communicating).
+  auto silent = state->NonCommunicating(scan);
+  if (!silent.ok()) {
+    log_.warn("cannot list non-communicating printers: {}", silent.error().message);
+    return to_upload;
+  }
+  for (auto& p : *silent) {
+    log_.debug("printer={} serial={} non-communicating since {} mps={}", p.ip, LogValue(p.serial),
+               p.non_communicating_since, p.mps);
+    to_upload.printers.push_back(std::move(p));
+  }
+  if (!silent->empty()) {
+    log_.info("inventory printers not reached by this scan (reported as non-communicating)={}",
+              silent->size());
+  }
+  return to_upload;
+}
+
+Result<void> ScanCycle::RecordAndQueue(state::StateStore* state, uplink::Outbox& outbox,
+                                       ScanReport& scan, const SupplyThresholds& thresholds) {
+  return QueueScan(outbox, Record(state, scan, thresholds), log_);
+}
+
+Result<void> QueueScan(uplink::Outbox& outbox, const ScanReport& report, spdlog::logger& log) {
+  std::vector<std::string> warnings;
+  if (auto added = outbox.AddScan(report, &warnings); !added.ok()) return added.error();
+  for (const auto& w : warnings) log.warn("{}", w);
+  return {};
+}
+
+}  // namespace fleet::agent

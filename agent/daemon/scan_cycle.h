@@ -1,0 +1,81 @@
+// One scan cycle: what happens to a finished scan, for the daemon and for `--scan-once`.
+//
+// ScanCycle::Record checks the clock (below), compares the scan with the values the local state
+// held before it (agent/core/meter_check.h: supply events, page counts gone backwards), records
+// it in the state and returns the report to upload: the scan plus the inventory printers it did
+// not reach, as non-communicating, so the cloud keeps hearing about them (docs/domain.md).
+// QueueScan puts that report in the outbox; RecordAndQueue does both (the daemon's cycle; the
+// CLI queues only with `--upload`, agent/daemon/cloud.h UploadScan).
+//
+// The clock (docs/uplink-protocol.md, "Events", clock_jump): between two cycles of one process
+// the wall clock must move as the steady clock does; a difference of more than
+// kClockJumpTolerance is a step. And a scan that starts before the last scan recorded in the
+// state (same tolerance) means the wall clock went back. Either raises one `clock_jump` event in
+// the scan and a warning in the log; the reads themselves are kept as they are.
+//
+// Seams: the clocks (CycleClock), the state store (a real SQLite file in tests) and the outbox
+// (uplink::Outbox, an interface). No network. Not thread-safe: one cycle at a time.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+#include "agent/core/meter_check.h"
+#include "agent/core/result.h"
+#include "agent/core/scan_report.h"
+#include "agent/state/state_store.h"
+#include "uplink/outbox.h"
+
+namespace fleet::agent {
+
+// A clock difference below this is drift or scheduling noise, not a step.
+inline constexpr std::chrono::seconds kClockJumpTolerance{60};
+
+struct CycleClock {
+  std::function<std::chrono::system_clock::time_point()> wall = [] {
+    return std::chrono::system_clock::now();
+  };
+  std::function<std::chrono::steady_clock::time_point()> steady = [] {
+    return std::chrono::steady_clock::now();
+  };
+};
+
+class ScanCycle {
+ public:
+  explicit ScanCycle(spdlog::logger& log, CycleClock clock = {});
+
+  // Adds events to `scan` (clock_jump, meter check) and flags its printers; `state` may be null
+  // (then only the clock between cycles is checked and nothing is recorded). Failures of the
+  // state are logged; the returned report still carries the scan.
+  ScanReport Record(state::StateStore* state, ScanReport& scan, const SupplyThresholds& thresholds);
+
+  // Record, then QueueScan. The error is the outbox's (the reads of this scan are then lost; the
+  // next scan reads the same counters again).
+  Result<void> RecordAndQueue(state::StateStore* state, uplink::Outbox& outbox, ScanReport& scan,
+                              const SupplyThresholds& thresholds);
+
+ private:
+  void CheckClock(const std::vector<state::InventoryEntry>* last, ScanReport& scan);
+
+  spdlog::logger& log_;
+  CycleClock clock_;
+  std::optional<std::chrono::system_clock::time_point> last_wall_;
+  std::optional<std::chrono::steady_clock::time_point> last_steady_;
+};
+
+// Two devices claiming one serial (docs/robustness.md, "A serial clone"): identity is the serial
+// plus what corroborates it (the MAC, else the address). Both are kept: the serial's first holder
+// (the device its inventory entry was read from) keeps the serial as its key, every other one
+// gets Printer::device_key; each gets Printer::serial_conflict, and the scan one
+// `serial_conflict` event and one warning naming the serial and every address. A device seen
+// before as a second claimant keeps its own key when it answers alone. Called by Record before
+// the meter check, so no device's count is compared with the other's.
+void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::InventoryEntry>& last);
+
+// The report into the outbox; the outbox's warnings (trimmed events) are logged.
+Result<void> QueueScan(uplink::Outbox& outbox, const ScanReport& report, spdlog::logger& log);
+
+}  // namespace fleet::agent

@@ -1,0 +1,137 @@
+// Two devices claiming one serial (docs/robustness.md, "A serial clone"), end to end: the real
+// fleet-agent binary against two fleet-printer-sim processes on 127.14.9.1 and 127.14.9.2 (UDP
+// 17271), both serving the same HP recording at index 0 — so both answer serial SERIAL-00000 —
+// the second with another MAC. Asserted: both printers in --scan-once with their own counts, a
+// warning naming the serial and both addresses, a serial_conflict event; a second scan where
+// the clone's count is lower raises no page_count_backwards; `printers list` marks both.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tests/integration/agent_runner.h"
+#include "tests/integration/printer_sim.h"
+
+namespace fleet::test {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr uint16_t kPort = 17271;
+
+class SerialConflictTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string source = std::string(FLEET_SOURCE_DIR) +
+                               "/tests/data/demo/hp_laserjet_m507.snmprec";
+    std::string text = ReadFile(source);
+    ASSERT_NE(text.find("025A3C"), std::string::npos);
+    real_rec_ = dir_.path() + "/real.snmprec";
+    clone_rec_ = dir_.path() + "/clone.snmprec";
+    ASSERT_TRUE(WriteFile(real_rec_, text));
+    for (size_t at = text.find("025A3C"); at != std::string::npos; at = text.find("025A3C", at)) {
+      text.replace(at, 6, "02CC0E");
+    }
+    ASSERT_TRUE(WriteFile(clone_rec_, text));
+    config_ = dir_.path() + "/agent.yaml";
+    ASSERT_TRUE(WriteFile(config_,
+                          "search:\n  include: [127.14.9.1, 127.14.9.2]\n"
+                          "snmp:\n  port: " +
+                              std::to_string(kPort) +
+                              "\n  timeout: 2s\n"
+                              "agent:\n  state_dir: " +
+                              dir_.path() +
+                              "/state\n"
+                              "log:\n  level: info\n"));
+  }
+
+  std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording,
+                                  int64_t offset) {
+    auto sim = std::make_unique<PrinterSim>(
+        ip + "/32", 1, kPort,
+        std::vector<std::string>{"--listen", ip, "--base", ip, "--page-count-offset",
+                                 std::to_string(offset)},
+        recording);
+    EXPECT_TRUE(sim->ready()) << sim->log();
+    return sim;
+  }
+
+  json Scan() {
+    CommandResult r = RunAgent({"--config", config_, "--scan-once", "--format", "json"}, 60s);
+    EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+    json doc = ParseScanJson(r);
+    EXPECT_TRUE(doc.is_object()) << r.stdout_text << r.stderr_text;
+    return doc;
+  }
+
+  static std::vector<json> Events(const json& doc, const std::string& type) {
+    std::vector<json> out;
+    for (const auto& e : doc.value("events", json::array())) {
+      if (e.value("type", "") == type) out.push_back(e);
+    }
+    return out;
+  }
+
+  TempDir dir_{"fleet-serial-conflict"};
+  std::string real_rec_, clone_rec_, config_;
+};
+
+TEST_F(SerialConflictTest, BothKeptWarnedNoFalseBackwards) {
+  auto real = Sim("127.14.9.1", real_rec_, 1000);
+  auto clone = Sim("127.14.9.2", clone_rec_, 0);
+  ASSERT_TRUE(real->ready() && clone->ready());
+  const std::string serial = real->rows().at(0).at("serial");
+  ASSERT_EQ(clone->rows().at(0).at("serial"), serial);
+  ASSERT_NE(clone->rows().at(0).at("mac"), real->rows().at(0).at("mac"));
+  const int64_t real_count = std::stoll(real->rows().at(0).at("page_count"));
+  const int64_t clone_count = std::stoll(clone->rows().at(0).at("page_count"));
+  ASSERT_LT(clone_count, real_count);
+
+  json first = Scan();
+  ASSERT_EQ(first["printers"].size(), 2u) << first.dump();
+  const json* a = FindByIp(first["printers"], "127.14.9.1");
+  const json* b = FindByIp(first["printers"], "127.14.9.2");
+  ASSERT_TRUE(a && b) << first.dump();
+  EXPECT_EQ((*a)["serial"], serial);
+  EXPECT_EQ((*b)["serial"], serial);
+  EXPECT_EQ((*a)["lifetime_page_count"], real_count);
+  EXPECT_EQ((*b)["lifetime_page_count"], clone_count);
+  EXPECT_EQ((*a)["serial_conflict"], json::array({"127.14.9.2"}));
+  EXPECT_EQ((*b)["serial_conflict"], json::array({"127.14.9.1"}));
+  const std::string warnings = first["warnings"].dump();
+  EXPECT_NE(warnings.find("serial " + serial), std::string::npos) << warnings;
+  EXPECT_NE(warnings.find("127.14.9.1"), std::string::npos) << warnings;
+  EXPECT_NE(warnings.find("127.14.9.2"), std::string::npos) << warnings;
+  ASSERT_EQ(Events(first, "serial_conflict").size(), 1u) << first["events"];
+  EXPECT_EQ(Events(first, "serial_conflict")[0]["addresses"],
+            json::array({"127.14.9.1", "127.14.9.2"}));
+  EXPECT_TRUE(Events(first, "page_count_backwards").empty()) << first["events"];
+
+  // Again, both 10 pages on: each compared with its own last read.
+  real->Stop();
+  clone->Stop();
+  real.reset();
+  clone.reset();
+  real = Sim("127.14.9.1", real_rec_, 1010);
+  clone = Sim("127.14.9.2", clone_rec_, 10);
+  json second = Scan();
+  EXPECT_TRUE(Events(second, "page_count_backwards").empty()) << second["events"];
+  for (const auto& p : second["printers"]) {
+    EXPECT_FALSE(p.contains("page_count_backwards") && !p["page_count_backwards"].is_null()) << p;
+  }
+
+  CommandResult list = RunAgent({"--config", config_, "printers", "list"}, 30s);
+  EXPECT_EQ(list.exit_code, 0) << list.stderr_text;
+  EXPECT_NE(list.stdout_text.find("SERIAL CONFLICT with 127.14.9.2"), std::string::npos)
+      << list.stdout_text;
+  EXPECT_NE(list.stdout_text.find("SERIAL CONFLICT with 127.14.9.1"), std::string::npos)
+      << list.stdout_text;
+  EXPECT_EQ(list.stdout_text.find("BACKWARDS"), std::string::npos) << list.stdout_text;
+  real->Stop();
+  clone->Stop();
+}
+
+}  // namespace
+}  // namespace fleet::test
