@@ -459,9 +459,12 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
               agent_id->get<std::string>(), agent.id);
   }
 
-  // A report is known by its key and the digest of its body: an agent whose outbox was reset
-  // reuses keys for new reports, and those are new reports, not duplicates. Every reply echoes
-  // both, so the agent can tell it answers this report (docs/uplink-protocol.md, "Replies").
+  // A report is known by its key within the agent's outbox epoch (absent: ""): an agent whose
+  // outbox was reset starts its sequence again under a new epoch, and those reports are new.
+  // Every reply echoes the key and the digest of the body stored under it, so the agent can tell
+  // that the reply answers its report (docs/uplink-protocol.md, "Replies").
+  std::string epoch = StringMember(report, "outbox_epoch");
+  const std::string stored_key = epoch.empty() ? idempotency_key : idempotency_key + "@" + epoch;
   const std::string digest = "sha256:" + Sha256Hex(request.body);
   auto echo = [&](json word) {
     word["idempotency_key"] = idempotency_key;
@@ -469,19 +472,8 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
     return word;
   };
   if (auto ok = store_.Begin(); !ok) return StoreFailure(ok.error());
-  auto seen = store_.FindIdempotent(agent.id, idempotency_key);
+  auto seen = store_.FindIdempotent(agent.id, stored_key);
   if (!seen) return StoreFailure(seen.error());
-  if (seen->has_value()) {
-    json stored = json::parse(**seen, nullptr, false);
-    if (stored.is_object() && stored.value("report_digest", digest) != digest) {
-      // The key names another report: the agent's outbox was reset. Store this one as new;
-      // the key then stands for its body (InsertIdempotent replaces).
-      log_.warn("report agent={} sequence={} reuses idempotency key {} for a different body; "
-                "stored as a new report",
-                agent.id, sequence->get<int64_t>(), idempotency_key);
-      seen->reset();
-    }
-  }
   if (seen->has_value()) {
     auto ignored = store_.GetSetting("duplicates_ignored");
     if (!ignored) return StoreFailure(ignored.error());
@@ -492,8 +484,7 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
     if (auto ok = store_.Commit(); !ok) return StoreFailure(ok.error());
     json word = json::parse(**seen, nullptr, false);
     if (word.is_discarded() || !word.is_object()) word = json::object();
-    word["duplicate"] = true;
-    word = echo(std::move(word));
+    word["duplicate"] = true;  // the stored word echoes the report stored under the key
     log_.info("duplicate report agent={} sequence={}", agent.id, sequence->get<int64_t>());
     return Json(200, word);
   }
@@ -525,7 +516,7 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
   auto word = Word(agent.id, agent_version);
   if (!word) return StoreFailure(word.error());
   *word = echo(std::move(*word));
-  if (auto ok = store_.InsertIdempotent(agent.id, idempotency_key, word->dump(), received_at);
+  if (auto ok = store_.InsertIdempotent(agent.id, stored_key, word->dump(), received_at);
       !ok) {
     return StoreFailure(ok.error());
   }

@@ -257,8 +257,7 @@ Result<std::optional<std::string>> Store::FindIdempotent(const std::string& agen
 Result<void> Store::InsertIdempotent(const std::string& agent_id, const std::string& key,
                                      const std::string& response, const std::string& now) {
   Stmt stmt(db_,
-            "INSERT OR REPLACE INTO idempotency(agent_id, key, response, received_at) "
-            "VALUES(?, ?, ?, ?)");
+            "INSERT INTO idempotency(agent_id, key, response, received_at) VALUES(?, ?, ?, ?)");
   stmt.Bind(agent_id).Bind(key).Bind(response).Bind(now);
   return RunWrite(db_, stmt, "insert idempotency key");
 }
