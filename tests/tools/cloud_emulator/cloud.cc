@@ -589,6 +589,7 @@ Result<nlohmann::json> Cloud::Word(const std::string& agent_id, const std::strin
     if (!cloud_status) return cloud_status.error();
     map[printer.serial] = {
         {"mps", printer.mps},
+        {"mps_version", printer.mps_version},
         {"qualification", Qualification(printer, agent_version, *policy, *cloud_status)}};
   }
   json word = {{"accepted", true}, {"duplicate", false}, {"printers", map}, {"policy", *policy}};
