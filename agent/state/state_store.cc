@@ -454,11 +454,15 @@ Result<void> StateStore::ApplyCloudWord(const std::string& text) {
   if (!printers->is_object()) {
     return MakeError(ErrorCode::kMalformed, "state DB: the cloud's word: printers is not an object");
   }
+  static const json kNoVersions = json::object();
+  auto versions_it = word.find("mps_versions");
+  const json& versions =
+      versions_it != word.end() && versions_it->is_object() ? *versions_it : kNoVersions;
   const std::string now = FormatRfc3339(Now());
   Txn txn(db_);
   FLEET_STATE_TRY(txn.Begin(kOp));
-  // The cloud versions each printer's word (mps_version, monotonic; absent: 0). A word older than
-  // the one applied last is stale — a replayed or delayed reply — and changes nothing, so a
+  // The cloud versions each printer's word (mps_versions[serial], monotonic; absent: 0). A word
+  // older than the one applied last is stale — a replayed or delayed reply — and changes nothing, so a
   // managed printer is never un-protected by an old "none" (docs/uplink-protocol.md).
   Stmt applied(db_, "SELECT coalesce(max(mps_version), -1) FROM printers WHERE serial = ?1");
   Stmt update(db_,
@@ -475,7 +479,7 @@ Result<void> StateStore::ApplyCloudWord(const std::string& text) {
     const std::string mps = Str(entry, "mps");
     if (mps != "none" && mps != "pending" && mps != "managed") continue;  // a state we do not know
     int64_t version = 0;
-    if (auto v = entry.find("mps_version"); v != entry.end() && !v->is_null()) {
+    if (auto v = versions.find(serial); v != versions.end() && !v->is_null()) {
       if (!v->is_number_integer() || v->get<int64_t>() < 0) continue;  // not a version we can order
       version = v->get<int64_t>();
     }

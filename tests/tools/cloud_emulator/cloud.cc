@@ -584,15 +584,17 @@ Result<nlohmann::json> Cloud::Word(const std::string& agent_id, const std::strin
   auto printers = store_.Printers(agent_id);
   if (!printers) return printers.error();
   json map = json::object();
+  json versions = json::object();  // serial -> version of its MPS state (docs/uplink-protocol.md)
   for (const PrinterRecord& printer : *printers) {
     auto cloud_status = CloudStatus(printer.serial);
     if (!cloud_status) return cloud_status.error();
     map[printer.serial] = {
         {"mps", printer.mps},
-        {"mps_version", printer.mps_version},
         {"qualification", Qualification(printer, agent_version, *policy, *cloud_status)}};
+    versions[printer.serial] = printer.mps_version;
   }
-  json word = {{"accepted", true}, {"duplicate", false}, {"printers", map}, {"policy", *policy}};
+  json word = {{"accepted", true}, {"duplicate", false}, {"printers", map}, {"policy", *policy},
+               {"mps_versions", versions}};
   auto interval = store_.GetSetting("scan_interval_s");
   if (!interval) return interval.error();
   if (interval->has_value() && !(*interval)->empty()) {

@@ -313,22 +313,26 @@ TEST_F(StateStoreTest, AMalformedWordChangesNothing) {
 TEST_F(StateStoreTest, AStaleWordNeverUndoesANewerOne) {
   auto s = Open();
   ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.1", "MGD1", "M507")})).ok());
-  ASSERT_TRUE(s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"managed","mps_version":2}}})").ok());
-  ASSERT_TRUE(s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none","mps_version":1},)"
-                                R"("NEW9":{"mps":"pending","mps_version":1}}})")
+  ASSERT_TRUE(
+      s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"managed"}},"mps_versions":{"MGD1":2}})").ok());
+  ASSERT_TRUE(s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none"},"NEW9":{"mps":"pending"}},)"
+                                R"("mps_versions":{"MGD1":1,"NEW9":1}})")
                   .ok());
   EXPECT_EQ(ByKey(*s)["MGD1"].mps, "managed") << "an older word applied";
   EXPECT_EQ(ByKey(*s)["NEW9"].mps, "pending") << "the same word's other printers still apply";
   ASSERT_TRUE(s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none"}}})").ok());
   EXPECT_EQ(ByKey(*s)["MGD1"].mps, "managed") << "an unversioned word applied over version 2";
-  ASSERT_TRUE(s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none","mps_version":"9"}}})").ok());
+  ASSERT_TRUE(
+      s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none"}},"mps_versions":{"MGD1":"9"}})").ok());
   EXPECT_EQ(ByKey(*s)["MGD1"].mps, "managed") << "a version of the wrong type applied";
   auto refused = s->RemovePrinters({"MGD1"});
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->outcomes[0].result, "refused");
-  ASSERT_TRUE(s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none","mps_version":3}}})").ok());
+  ASSERT_TRUE(
+      s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none"}},"mps_versions":{"MGD1":3}})").ok());
   EXPECT_EQ(ByKey(*s)["MGD1"].mps, "none") << "a newer word applies";
-  ASSERT_TRUE(s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"managed","mps_version":2}}})").ok());
+  ASSERT_TRUE(
+      s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"managed"}},"mps_versions":{"MGD1":2}})").ok());
   EXPECT_EQ(ByKey(*s)["MGD1"].mps, "none") << "and an older one does not bring it back either";
 }
 
