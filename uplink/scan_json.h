@@ -1,5 +1,5 @@
 // JSON serialisation of scan results — the `--scan-once --format json` document (schema in
-// PRODUCT.md) and, later, the printer part of cloud reports. Pure; thread-safe.
+// docs/cli.md) and the printers and events of cloud reports (uplink/outbox.cc). Pure; thread-safe.
 #pragma once
 
 #include <string>

@@ -1,6 +1,6 @@
 // fleet-agent: the composition root. Numbered start-up steps, one place (STYLE.md "Daemon main"):
 //   1. arguments  2. config  3. printer profiles  4. components  5. signals  6. run  7. exit code.
-// Exit codes (PRODUCT.md): 0 success, 1 runtime failure, 2 bad usage or invalid configuration,
+// Exit codes (docs/cli.md): 0 success, 1 runtime failure, 2 bad usage or invalid configuration,
 // 3 partial success.
 #include <utility>  // before any Asio header (Boost 1.74 + GCC 12)
 

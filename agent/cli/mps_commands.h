@@ -1,4 +1,4 @@
-// The local commands that protect MPS printers (PRODUCT.md): `printers list`, `printers remove`,
+// The local commands that protect MPS printers (docs/domain.md, "Protection"): `printers list`, `printers remove`,
 // `tasks show`, `deactivate`, and the --scan-once glue to the local state (record the scan, add
 // the inventory printers it did not reach to the report, apply the cloud's word).
 // Each Run* function returns the process exit code: 0 success, 1 runtime failure (deactivate
@@ -24,7 +24,7 @@ class logger;
 
 namespace fleet::agent {
 
-// The MANAGED column (PRODUCT.md): "MPS Express", "Pending MPS Express" or "".
+// The MANAGED column (docs/domain.md, "MPS states"): "MPS Express", "Pending MPS Express" or "".
 std::string ManagedLabel(const std::string& mps);
 
 // `printers list` as an aligned table, and as a JSON array. READINESS uses the cloud's last

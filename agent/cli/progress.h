@@ -1,4 +1,4 @@
-// A one-line progress bar on stderr, drawn only when stderr is a terminal (PRODUCT.md: progress
+// A one-line progress bar on stderr, drawn only when stderr is a terminal (docs/cli.md: progress
 // goes to stderr, and only when it is a TTY). Redraws at most 10 times a second.
 // Not thread-safe.
 #pragma once

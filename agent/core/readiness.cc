@@ -15,7 +15,7 @@ struct StatusRow {
   const char* remedy;
 };
 
-// PRODUCT.md, "Domain rules": the qualification statuses and what to do about each.
+// docs/domain.md, "Qualification statuses": the statuses and what to do about each.
 constexpr StatusRow kStatuses[] = {
     {"Eligible", "can be added to MPS Express"},
     {"Printer already managed", "already enrolled in MPS Express; nothing to do"},

@@ -1,4 +1,4 @@
-// MPS Express readiness: which qualification status (PRODUCT.md table) a printer gets, why, and
+// MPS Express readiness: which qualification status (docs/domain.md table) a printer gets, why, and
 // what the administrator does about it — before anyone opens the portal.
 //
 // Pure functions over a Printer, the cloud's last word (MPS state, qualification, policy) and the
@@ -42,9 +42,9 @@ struct Readiness {
   std::string reason;  // why, for the operator ("" for Eligible)
 };
 
-// Every qualification status of PRODUCT.md, in its table's order.
+// Every qualification status of docs/domain.md, in its table's order.
 const std::vector<std::string>& ReadinessStatuses();
-// The remedy text of a status (PRODUCT.md), "" for an unknown one.
+// The remedy text of a status (docs/domain.md), "" for an unknown one.
 std::string_view ReadinessRemedy(std::string_view status);
 
 // `mps`: the cloud's MPS state (none|pending|managed); `cloud_qualification`: the status the

@@ -274,7 +274,7 @@ void Daemon::RecordAndQueue(ScanReport& report) {
       logs_.state->warn("cannot record the scan in the local state: {}",
                         recorded.error().message);
     }
-    // The cloud keeps hearing about printers this scan did not reach (PRODUCT.md: a printer
+    // The cloud keeps hearing about printers this scan did not reach (docs/domain.md: a printer
     // out of the search criteria stays listed as non-communicating).
     if (auto silent = state_->NonCommunicating(report); silent.ok()) {
       for (const auto& p : silent.value()) {

@@ -1,5 +1,5 @@
 // The scan job: from a validated Config to a ScanReport. The one code path shared by
-// `--scan-once` and (with issue 3) the daemon's scheduled scans.
+// `--scan-once` and the daemon's scheduled scans (agent/daemon/daemon.cc).
 //
 // Builds the net-snmp engine and the scanner from the config, expands the search criteria
 // (resolving host names now, at scan time), runs the sweep on the caller's io_context and hands
@@ -29,7 +29,7 @@ snmp::ScanOptions ScanOptionsFrom(const config::Config& config);
 // supplies.* of the config (agent/core/meter_check.h).
 SupplyThresholds SupplyThresholdsFrom(const config::Config& config);
 
-// The MPS readiness the agent can tell on its own (PRODUCT.md qualification statuses).
+// The MPS readiness the agent can tell on its own (docs/domain.md, "Qualification statuses").
 std::string LocalReadiness(const Printer& printer);
 
 class ScanJob {

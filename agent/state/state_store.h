@@ -1,7 +1,7 @@
 // StateStore — the agent's durable local state: the printer inventory with each printer's MPS
 // state as the cloud last gave it, and the tasks that local commands recorded.
 //
-// It is what lets the agent protect MPS printers locally (PRODUCT.md): a managed or pending
+// It is what lets the agent protect MPS printers locally (docs/domain.md, "Protection"): a managed or pending
 // printer cannot be removed (`printers remove`), the agent cannot be deactivated while it holds
 // one, and a printer that drops out of the search criteria (or goes silent) stays in the
 // inventory as "non-communicating" and keeps being reported to the cloud. Nothing is ever

@@ -128,7 +128,7 @@ TEST_F(DemoPrintersTest, SnmpV1ReadsTheSameInventory) {
   }
 }
 
-// Progress goes to stderr, and only when stderr is a terminal (PRODUCT.md). `script` gives the
+// Progress goes to stderr, and only when stderr is a terminal (docs/cli.md). `script` gives the
 // binary a pseudo-terminal.
 TEST_F(DemoPrintersTest, ProgressBarOnlyOnATerminal) {
   TempDir tmp("fleet-demo-tty");

@@ -3,7 +3,7 @@
 // 127.12.0.0/16 (port 16961), and the real fleet-cloud-emulator over TLS whose admin API sets
 // every status the cloud decides (managed, pending, enrollment failed, no delivery contact) and
 // the policy the agent checks locally (models, page limits, minimum agent version). Every one of
-// PRODUCT.md's nine qualification statuses is asserted in --scan-once JSON, `printers list` and
+// docs/domain.md's nine qualification statuses is asserted in --scan-once JSON, `printers list` and
 // `printers readiness`, with the remedy text; the report's supply events reach the cloud.
 #include <gtest/gtest.h>
 

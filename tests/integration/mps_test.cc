@@ -132,7 +132,7 @@ TEST_F(MpsTest, EnrolledPrintersAreListedAndProtectedFromRemoveAndDeactivate) {
   ASSERT_EQ(stat((state_dir() + "/state.db").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 
-  // The listing: the MANAGED column as PRODUCT.md names it.
+  // The listing: the MANAGED column as docs/domain.md names it.
   auto inventory = Inventory();
   ASSERT_EQ(inventory.size(), kPrinters);
   EXPECT_EQ(inventory[kManaged]["managed"], "MPS Express");

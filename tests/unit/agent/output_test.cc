@@ -1,4 +1,4 @@
-// Output formats of a scan: the JSON document (PRODUCT.md schema) and the human table.
+// Output formats of a scan: the JSON document (docs/cli.md schema) and the human table.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
-// MPS Express readiness (agent/core/readiness.h), supply thresholds and the comparison with the last
-// scan (agent/core/meter_check.h): table-driven, pure. The state test (page count backwards and supply
+// MPS Express readiness (agent/core/readiness.h, docs/domain.md "Readiness"), supply thresholds and
+// the comparison with the last scan (agent/core/meter_check.h): table-driven, pure. The state test (page count backwards and supply
 // replacement through a real state.db) is at the end.
 #include <gtest/gtest.h>
 
@@ -109,8 +109,126 @@ INSTANTIATE_TEST_SUITE_P(
                q = "Model not supported";
                pol = ReadinessPolicy{};
              },
-             "Model not supported", "cloud"}),
+             "Model not supported", "cloud"},
+        // Below: the edges of each rule (docs/domain.md, "Readiness").
+        Case{"no_policy_no_cloud_word_is_eligible",
+             [](Printer&, std::string&, std::string&, ReadinessPolicy& pol, std::string& v) {
+               pol = ReadinessPolicy{};
+               v = "0.0.1";  // no minimum without a policy
+             },
+             "Eligible", ""},
+        Case{"no_policy_still_sees_a_missing_count",
+             [](Printer& p, std::string&, std::string&, ReadinessPolicy& pol, std::string&) {
+               pol = ReadinessPolicy{};
+               p.lifetime_page_count.reset();
+               p.page_count_missing_reason = "vendor counter not answered";
+             },
+             "Missing lifetime page count", "vendor counter not answered"},
+        Case{"a_policy_without_models_supports_every_model",
+             [](Printer& p, std::string&, std::string&, ReadinessPolicy& pol, std::string&) {
+               pol.models.clear();
+               p.manufacturer = "Acme";
+               p.model = "Nobody Knows 1";
+             },
+             "Eligible", ""},
+        Case{"a_pattern_without_a_limit_has_none",
+             [](Printer& p, std::string&, std::string&, ReadinessPolicy&, std::string&) {
+               p.manufacturer = "Kyocera";
+               p.model = "ECOSYS P3145dn";
+               p.lifetime_page_count = 900000000;
+             },
+             "Eligible", ""},
+        Case{"exactly_at_the_limit_is_not_over",
+             [](Printer& p, std::string&, std::string&, ReadinessPolicy&, std::string&) {
+               p.lifetime_page_count = 500000;
+             },
+             "Eligible", ""},
+        Case{"one_page_over_the_limit",
+             [](Printer& p, std::string&, std::string&, ReadinessPolicy&, std::string&) {
+               p.lifetime_page_count = 500001;
+             },
+             "Lifetime page count exceeds maximum", "500001 is over 500000"},
+        Case{"unsupported_model_comes_before_a_missing_count",
+             [](Printer& p, std::string&, std::string&, ReadinessPolicy&, std::string&) {
+               p.manufacturer = "Acme";
+               p.model = "Jet 1";
+               p.lifetime_page_count.reset();
+             },
+             "Model not supported", "Acme Jet 1"},
+        Case{"a_missing_count_comes_before_an_older_agent",
+             [](Printer& p, std::string&, std::string&, ReadinessPolicy&, std::string& v) {
+               p.lifetime_page_count.reset();
+               v = "0.0.9";
+             },
+             "Missing lifetime page count", ""},
+        Case{"never_read_printer_says_so",
+             [](Printer& p, std::string&, std::string&, ReadinessPolicy&, std::string&) {
+               p.lifetime_page_count.reset();
+               p.page_count_missing_reason.clear();
+               p.communication = "non-communicating";
+             },
+             "Missing lifetime page count", "never read by this agent"},
+        Case{"same_version_as_the_minimum_is_not_older",
+             [](Printer&, std::string&, std::string&, ReadinessPolicy& pol, std::string& v) {
+               pol.min_agent_version = "0.10.0";
+               v = "0.10.0";
+             },
+             "Eligible", ""},
+        Case{"versions_compare_numerically",
+             [](Printer&, std::string&, std::string&, ReadinessPolicy& pol, std::string& v) {
+               pol.min_agent_version = "0.10.0";
+               v = "0.9.9";
+             },
+             "Associated with an older fleet agent", "0.9.9 is below the cloud's minimum 0.10.0"},
+        Case{"pending_wins_over_a_cloud_failure",
+             [](Printer&, std::string& m, std::string& q, ReadinessPolicy&, std::string&) {
+               m = "pending";
+               q = "Enrollment failed";
+             },
+             "Pending management", "cloud"},
+        Case{"without_a_policy_an_unknown_cloud_status_is_ignored",
+             [](Printer&, std::string&, std::string& q, ReadinessPolicy& pol, std::string&) {
+               pol = ReadinessPolicy{};
+               q = "Something new";
+             },
+             "Eligible", ""}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// The statuses in the order of the table in docs/domain.md, "Qualification statuses".
+TEST(Readiness, StatusesInTheDocumentedOrder) {
+  EXPECT_EQ(ReadinessStatuses(),
+            (std::vector<std::string>{"Eligible", "Printer already managed", "Pending management",
+                                      "Enrollment failed", "Model not supported",
+                                      "Lifetime page count exceeds maximum",
+                                      "Missing lifetime page count", "No supplies delivery contact",
+                                      "Associated with an older fleet agent"}));
+  EXPECT_NE(ReadinessRemedy("Enrollment failed").find("contact technical support"),
+            std::string::npos);
+  EXPECT_NE(ReadinessRemedy("Associated with an older fleet agent").find("upgrade the agent"),
+            std::string::npos);
+}
+
+TEST(Readiness, PolicyFromCloudWordKeepsOnlyUsableModels) {
+  const ReadinessPolicy policy = PolicyFromCloudWord(R"({"policy": {
+      "min_agent_version": "1.2.0",
+      "models": [{"pattern": "LaserJet*", "max_lifetime_pages": 1000},
+                 {"pattern": ""}, "not an object", {"max_lifetime_pages": 5},
+                 {"pattern": "Kyocera *", "max_lifetime_pages": "many"}]}})");
+  EXPECT_TRUE(policy.known);
+  EXPECT_EQ(policy.min_agent_version, "1.2.0");
+  ASSERT_EQ(policy.models.size(), 2u);
+  EXPECT_EQ(policy.models[0].pattern, "LaserJet*");
+  EXPECT_EQ(policy.models[0].max_lifetime_pages, 1000);
+  EXPECT_EQ(policy.models[1].pattern, "Kyocera *");
+  EXPECT_EQ(policy.models[1].max_lifetime_pages, 0);  // not a number: no limit
+
+  // A policy that is not an object is no policy; an empty object is a policy with no rules.
+  EXPECT_FALSE(PolicyFromCloudWord(R"({"policy": "soon"})").known);
+  const ReadinessPolicy empty = PolicyFromCloudWord(R"({"policy": {}})");
+  EXPECT_TRUE(empty.known);
+  EXPECT_TRUE(empty.min_agent_version.empty());
+  EXPECT_TRUE(empty.models.empty());
+}
 
 TEST(Readiness, EveryProductStatusHasARemedy) {
   ASSERT_EQ(ReadinessStatuses().size(), 9u);
