@@ -24,9 +24,9 @@ inline constexpr char kReplyIdempotencyKey[] = "idempotency_key";
 inline constexpr char kReplyReportDigest[] = "report_digest";
 
 struct Reply {
-  bool duplicate = false;        // the cloud already held this report; the word is current
-  std::string idempotency_key;   // echo of the report's key; empty when the cloud sent none
-  std::string report_digest;     // echo: SHA-256 (hex) of the report body the cloud received
+  bool duplicate = false;       // the cloud already held this report; the word is current
+  std::string idempotency_key;  // echo of the report's key; empty when the cloud sent none
+  std::string report_digest;    // echo: SHA-256 (hex) of the report body the cloud received
 };
 
 // "sha256:" + lower-case hex SHA-256 of a report body, exactly as sent.

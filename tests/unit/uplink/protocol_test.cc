@@ -16,10 +16,9 @@ TEST(ProtocolReply, UnknownFieldsAreIgnoredAndMissingOrNullOnesDefaulted) {
 }
 
 TEST(ProtocolReply, AWrongTypeIsMalformedAndNamesTheField) {
-  for (const auto& [body, field] :
-       {std::pair{R"({"duplicate":"yes"})", "\"duplicate\""},
-        std::pair{R"({"idempotency_key":7})", "\"idempotency_key\""},
-        std::pair{R"({"report_digest":{}})", "\"report_digest\""}}) {
+  for (const auto& [body, field] : {std::pair{R"({"duplicate":"yes"})", "\"duplicate\""},
+                                    std::pair{R"({"idempotency_key":7})", "\"idempotency_key\""},
+                                    std::pair{R"({"report_digest":{}})", "\"report_digest\""}}) {
     auto r = DecodeReply(body);
     ASSERT_FALSE(r.ok()) << body;
     EXPECT_EQ(r.error().code, ErrorCode::kMalformed);
