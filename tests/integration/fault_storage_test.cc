@@ -499,6 +499,20 @@ TEST_F(FaultStorageTest, AfterAnOutboxQuarantineEveryLaterScanReachesTheCloudOnc
     EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
   }
   EXPECT_EQ(ExpectEachReadOnce(ReadsInCloud(*e)), 6u) << "every scan after the quarantine, once";
+  // The first report of the new outbox says that a quarantine happened, once; every report
+  // carries its outbox's epoch, and the new outbox has a new one.
+  std::vector<std::string> resets;
+  std::set<std::string> epochs;
+  for (const auto& entry : e->AdminJson("/admin/reports?limit=100")) {
+    json body = entry.contains("body") ? entry["body"] : entry;
+    if (body.is_string()) body = json::parse(body.get<std::string>(), nullptr, false);
+    ASSERT_TRUE(body.is_object());
+    epochs.insert(body.value("outbox_epoch", ""));
+    if (body.contains("outbox_reset")) resets.push_back(body["outbox_reset"].value("reason", ""));
+  }
+  EXPECT_EQ(resets, std::vector<std::string>{"quarantined"});
+  EXPECT_EQ(epochs.size(), 2u);
+  EXPECT_EQ(epochs.count(""), 0u);
   CommandResult status = Agent({"--config", cfg, "status"});
   EXPECT_NE(status.stdout_text.find("0 report(s) waiting, 0 meter read(s)"), std::string::npos)
       << status.stdout_text;
