@@ -21,6 +21,7 @@
 // committed before stays exactly as it was.
 #include "uplink/outbox.h"
 
+#include <openssl/rand.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -597,6 +598,28 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   if (!highest.ok()) return highest.error();
   sequence = std::max(sequence, *highest + 1);
 
+  // The outbox epoch: random, made with the first report of a new outbox (a first start, or
+  // after a damaged file was set aside). Sequences restart with a new outbox; the epoch keeps a
+  // new report from being taken for an old one with the same key (docs/uplink-protocol.md).
+  auto epoch = GetMeta("outbox_epoch");
+  if (!epoch.ok()) return epoch.error();
+  if (!*epoch || (*epoch)->empty()) {
+    unsigned char random[16];
+    if (RAND_bytes(random, sizeof random) != 1) {
+      return MakeError(ErrorCode::kInternal, "outbox: no random bytes for the outbox epoch");
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned char b : random) {
+      hex += kHex[b >> 4];
+      hex += kHex[b & 0xf];
+    }
+    FLEET_TRY(SetMeta("outbox_epoch", hex));
+    *epoch = hex;
+  }
+  auto reset = GetMeta("reset_note");
+  if (!reset.ok()) return reset.error();
+
   PendingReport report;
   report.sequence = sequence;
   report.idempotency_key = identity.agent_id + "-" + std::to_string(sequence);
@@ -606,12 +629,18 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
                {"agent_version", agent_version},
                {"sequence", sequence},
                {"idempotency_key", report.idempotency_key},
+               {"outbox_epoch", **epoch},
                {"sent_at", FormatRfc3339(now)},
                {"host", {{"hostname", host.hostname}, {"os", host.os}, {"arch", host.arch}}}};
   if (scan_id) body["scan"] = std::move(scan);
   body["printers"] = std::move(printers);
   body["meter_reads"] = std::move(reads);
   if (!events.empty()) body["events"] = std::move(events);
+  if (*reset && !(*reset)->empty()) {
+    // The first report of an outbox that replaced a damaged one says so, once.
+    body["outbox_reset"] = {{"reason", "quarantined"}, {"detail", **reset}};
+    FLEET_TRY(SetMeta("reset_note", ""));
+  }
   report.body = Dump(body);
 
   {
@@ -803,6 +832,12 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxLimi
   }
   FLEET_TRY(Exec(db, "PRAGMA synchronous = FULL", op));
   FLEET_TRY(Migrate(db, path));
+  if (!quarantined.value().empty()) {
+    Stmt note(db, "INSERT INTO meta(k, v) VALUES('reset_note', ?) "
+                  "ON CONFLICT(k) DO UPDATE SET v = excluded.v");
+    note.Bind(1, quarantined.value());
+    FLEET_TRY(note.Run(op));
+  }
 
   guard.db = nullptr;
   return std::unique_ptr<Outbox>(new SqliteOutbox(db, std::move(limits)));

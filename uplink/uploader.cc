@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "uplink/backoff.h"
+#include "uplink/protocol/reply.h"
 
 namespace fleet::uplink {
 namespace {
@@ -95,13 +96,27 @@ void Uploader::SendNext() {
   request.body = report.body;
   const int64_t id = report.id;
   const int64_t sequence = report.sequence;
-  transport_.Send(std::move(request), [this, id, sequence](Result<HttpResponse> r) {
+  transport_.Send(std::move(request), [this, id, sequence, key = report.idempotency_key,
+                                       body = report.body](Result<HttpResponse> r) {
     if (!r.ok()) {
       result_.error = r.error();
       return Finish();
     }
     const HttpResponse& response = r.value();
     if (response.status >= 200 && response.status < 300) {
+      // Only a reply that answers this report is a delivery: after an outbox reset the same
+      // key may name an older, different report at the cloud, whose stored reply would
+      // otherwise be taken as this one's (docs/uplink-protocol.md, "Replies").
+      auto reply = protocol::DecodeReply(response.body);
+      Result<void> answers =
+          reply.ok() ? protocol::AnswersReport(reply.value(), key, body) : Result<void>(reply.error());
+      if (!answers.ok()) {
+        result_.error = MakeError(ErrorCode::kMalformed,
+                                  "report " + std::to_string(sequence) + " (" + LogSafe(key, 80) +
+                                      ") not delivered: " + answers.error().message +
+                                      "; it stays in the outbox and is sent again");
+        return Finish();
+      }
       if (auto ack = outbox_.Acknowledge(id); !ack.ok()) {
         // Delivered but not forgotten: the next attempt resends the same key and the cloud
         // answers "duplicate"; nothing is lost or counted twice.
@@ -109,14 +124,7 @@ void Uploader::SendNext() {
         return Finish();
       }
       ++result_.delivered;
-      json word = json::parse(response.body, nullptr, false);
-      // Not json::value(): it throws on a non-boolean "duplicate", out of an Asio handler.
-      if (word.is_object()) {
-        auto duplicate = word.find("duplicate");
-        if (duplicate != word.end() && duplicate->is_boolean() && duplicate->get<bool>()) {
-          ++result_.duplicates;
-        }
-      }
+      if (reply.value().duplicate) ++result_.duplicates;
       result_.cloud_word = response.body;
       if (auto saved = outbox_.SaveCloudWord(response.body); !saved.ok()) {
         result_.error = saved.error();

@@ -34,6 +34,7 @@
 #endif
 #include "config/config.h"
 #include "snmp/profile.h"
+#include "uplink/identity.h"
 #include "uplink/scan_json.h"
 
 namespace {
@@ -53,6 +54,7 @@ struct Args {
   std::string format = "table";
   std::string profiles_dir;
   std::string activation_code;
+  bool force_activate = false;
   std::vector<std::string> remove_targets;  // printers remove TARGET...
   std::string task_id;                      // tasks show ID
   // Windows service modes and the installer's step (agent/cli/windows_main.h).
@@ -208,6 +210,8 @@ int main(int argc, char** argv) {
       app.add_subcommand("activate", "Exchange an activation code for this agent's credential");
   activate->add_option("--code", args.activation_code, "Activation code from the fleet cloud")
       ->required();
+  activate->add_flag("--force", args.force_activate,
+                     "Already activated: deactivate the current identity at the cloud first");
   CLI::App* status = app.add_subcommand(
       "status", "Agent id, cloud reachability, outbox depth and age, last upload");
   // The MPS protection commands (agent/cli/mps_commands.h). Their --format shares args.format.
@@ -293,7 +297,18 @@ int main(int argc, char** argv) {
   log->set_level(spdlog::level::from_str(config->log.level));
   fleet::agent::SetAgentLogFormat(*log);
 
-  if (activate->parsed()) return fleet::agent::RunActivate(*config, args.activation_code, std::cout, *log);
+  if (activate->parsed()) {
+    if (args.force_activate) {
+      std::vector<std::string> warnings;
+      auto stored = fleet::uplink::LoadIdentity(config->agent.state_dir, &warnings);
+      if (stored.ok() && stored.value() && stored.value()->cloud_url == config->cloud.url) {
+        const int rc = fleet::agent::RunDeactivate(*config, std::cout, std::cerr, *log);
+        if (rc != 0) return rc;
+      }
+    }
+    return fleet::agent::RunActivate(*config, args.activation_code, args.force_activate, std::cout,
+                                     *log);
+  }
   if (status->parsed()) return fleet::agent::RunStatus(*config, std::cout, *log);
   if (printers_list->parsed()) {
     return fleet::agent::RunPrintersList(*config, args.format, std::cout, std::cerr);

@@ -81,8 +81,8 @@ std::string OutboxPath(const config::Config& config) {
   return config.agent.state_dir + "/outbox.db";
 }
 
-int RunActivate(const config::Config& config, const std::string& code, std::ostream& out,
-                spdlog::logger& log) {
+int RunActivate(const config::Config& config, const std::string& code, bool force,
+                std::ostream& out, spdlog::logger& log) {
   if (config.cloud.url.empty()) {
     log.error("activate: cloud.url is not set in {}; set it to the fleet cloud's https:// URL",
               config.path);
@@ -97,6 +97,35 @@ int RunActivate(const config::Config& config, const std::string& code, std::ostr
   if (!transport.ok()) {
     log.error("activate: {}", Describe(transport.error()));
     return kExitUsage;
+  }
+  // Already activated with this cloud: activating again would leave the old agent id active
+  // at the cloud with no credential left to deactivate it. Refused, unless the cloud says the
+  // old credential is no longer accepted (revoked: activating again is how to recover), or
+  // `force` (the caller deactivated the old identity first). docs/cli.md, "activate".
+  std::vector<std::string> warnings;
+  auto stored_before = uplink::LoadIdentity(config.agent.state_dir, &warnings);
+  if (!force && stored_before.ok() && stored_before.value() &&
+      stored_before.value()->cloud_url == config.cloud.url) {
+    const uplink::StoredIdentity& old = *stored_before.value();
+    std::optional<Result<std::string>> check;
+    uplink::CheckAgent(**transport, uplink::AgentIdentity{old.agent_id, old.token},
+                       [&](Result<std::string> r) { check = std::move(r); });
+    io.run();
+    io.restart();
+    const bool revoked = check && !check->ok() && check->error().code == ErrorCode::kAuth;
+    if (!revoked) {
+      log.error("activate: refused: this agent is already activated as {} with {}{}; to replace "
+                "it, deactivate first (fleet-agent deactivate) then activate, or run activate "
+                "--force, which deactivates {} at the cloud first",
+                old.agent_id, config.cloud.url,
+                check && check->ok()
+                    ? ""
+                    : " (the cloud could not confirm whether it is still active: " +
+                          (check ? Describe(check->error()) : std::string("no answer")) + ")",
+                old.agent_id);
+      return kExitFailure;
+    }
+    log.info("activate: the cloud no longer accepts agent {}: activating again", old.agent_id);
   }
   std::optional<Result<uplink::AgentIdentity>> result;
   uplink::Activate(**transport, code, uplink::HostFacts::Current(), FLEET_VERSION,

@@ -31,9 +31,11 @@ std::string OutboxPath(const config::Config& config);
 std::optional<uplink::StoredIdentity> LoadUsableIdentity(const config::Config& config,
                                                          std::string* why, spdlog::logger& log);
 
-// `fleet-agent activate --code CODE`. Returns the process exit code.
-int RunActivate(const config::Config& config, const std::string& code, std::ostream& out,
-                spdlog::logger& log);
+// `fleet-agent activate --code CODE [--force]`. Returns the process exit code. An agent already
+// activated with this cloud, whose credential the cloud still accepts (or cannot confirm), is
+// refused (1) unless `force`: the caller has deactivated the old identity first.
+int RunActivate(const config::Config& config, const std::string& code, bool force,
+                std::ostream& out, spdlog::logger& log);
 
 // `fleet-agent status`. Returns the process exit code (0 even when the cloud is unreachable:
 // status reports, it does not judge; 1 when local state cannot be read).

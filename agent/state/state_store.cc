@@ -63,6 +63,11 @@ CREATE TABLE task_outcomes(
   reason TEXT NOT NULL,
   PRIMARY KEY(task_id, position));
 )sql",
+    // 1 -> 2: the cloud's version of each printer's MPS word (docs/uplink-protocol.md, "MPS
+    // versions"); 0 for a word that carried none.
+    R"sql(
+ALTER TABLE printers ADD COLUMN mps_version INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 static_assert(std::size(kMigrations) == kStateSchemaVersion);
 
@@ -451,30 +456,53 @@ Result<void> StateStore::ApplyCloudWord(const std::string& text) {
   if (!printers->is_object()) {
     return MakeError(ErrorCode::kMalformed, "state DB: the cloud's word: printers is not an object");
   }
+  static const json kNoVersions = json::object();
+  auto versions_it = word.find("mps_versions");
+  const json& versions =
+      versions_it != word.end() && versions_it->is_object() ? *versions_it : kNoVersions;
   const std::string now = FormatRfc3339(Now());
   Txn txn(db_);
   FLEET_STATE_TRY(txn.Begin(kOp));
-  Stmt update(db_, "UPDATE printers SET mps = ?1, qualification = ?2 WHERE serial = ?3");
+  // The cloud versions each printer's word (mps_versions[serial], monotonic; absent: 0). A word
+  // older than the one applied last is stale — a replayed or delayed reply — and changes nothing, so a
+  // managed printer is never un-protected by an old "none" (docs/uplink-protocol.md).
+  Stmt applied(db_, "SELECT coalesce(max(mps_version), -1) FROM printers WHERE serial = ?1");
+  Stmt update(db_,
+              "UPDATE printers SET mps = ?1, qualification = ?2, mps_version = ?4"
+              " WHERE serial = ?3 AND mps_version <= ?4");
   Stmt insert(db_,
               "INSERT INTO printers(key, serial, ip, mac, last, first_seen, last_seen, communication,"
-              " non_communicating_since, mps, qualification)"
-              " VALUES(?1, ?1, '', '', ?2, ?3, '', 'non-communicating', ?3, ?4, ?5)"
-              " ON CONFLICT(key) DO UPDATE SET mps = excluded.mps, qualification = excluded.qualification");
+              " non_communicating_since, mps, qualification, mps_version)"
+              " VALUES(?1, ?1, '', '', ?2, ?3, '', 'non-communicating', ?3, ?4, ?5, ?6)"
+              " ON CONFLICT(key) DO UPDATE SET mps = excluded.mps, qualification = excluded.qualification,"
+              " mps_version = excluded.mps_version WHERE mps_version <= excluded.mps_version");
   for (const auto& [serial, entry] : printers->items()) {
     if (serial.empty() || !entry.is_object()) continue;
     const std::string mps = Str(entry, "mps");
     if (mps != "none" && mps != "pending" && mps != "managed") continue;  // a state we do not know
+    int64_t version = 0;
+    if (auto v = versions.find(serial); v != versions.end() && !v->is_null()) {
+      if (!v->is_number_integer() || v->get<int64_t>() < 0) continue;  // not a version we can order
+      version = v->get<int64_t>();
+    }
     const std::string qualification = Str(entry, "qualification");
-    update.Bind(1, mps).Bind(2, qualification).Bind(3, serial);
+    applied.Bind(1, serial);
+    auto row = applied.Step(kOp);
+    if (!row.ok()) return row.error();
+    const int64_t stored = *row ? applied.Int(0) : -1;
+    applied.Reset();
+    if (stored > version) continue;  // stale
+    update.Bind(1, mps).Bind(2, qualification).Bind(3, serial).Bind(4, version);
     FLEET_STATE_TRY(update.Run(kOp));
     update.Reset();
-    if (sqlite3_changes(db_) > 0 || mps == "none") continue;
+    if (stored >= 0 || mps == "none") continue;
     // Protected by the cloud but not in the inventory (removed after a local edit, or a state
     // directory that was reset): it must be protected here too.
     Printer p;
     p.serial = serial;
     p.is_printer = true;
-    insert.Bind(1, serial).Bind(2, PrinterToStored(p)).Bind(3, now).Bind(4, mps).Bind(5, qualification);
+    insert.Bind(1, serial).Bind(2, PrinterToStored(p)).Bind(3, now).Bind(4, mps).Bind(5, qualification)
+        .Bind(6, version);
     FLEET_STATE_TRY(insert.Run(kOp));
     insert.Reset();
   }

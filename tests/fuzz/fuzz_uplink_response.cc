@@ -2,7 +2,10 @@
 //
 // Input: one byte choosing the HTTP status (kStatuses[byte % 12]: '0' 200, '1' 201, '4' 400,
 // '5' 401, '6' 403, '8' 409, '9' 429, ':' 500, ';' 503 ...), then the Retry-After header value up to
-// the first '\n' (no '\n': no header, the rest is the body), then the body. The answer is fed to
+// the first '\n' (no '\n': no header, the rest is the body), then the body. In the body, @KEY@
+// and @DIGEST@ become the idempotency key and the digest of the report that was sent, so the
+// fuzzer reaches replies that answer the report as well as replies that do not. The answer is fed to
+//   - uplink::protocol::DecodeReply (the typed reply, its versioning rules);
 //   - uplink::Uploader::Drain (through a fake Transport and an in-memory Outbox holding one
 //     report): status handling, the cloud's word, the error excerpt, Retry-After;
 //   - uplink::Activate, uplink::CheckAgent and uplink::DeactivateAgent (the other requests the
@@ -12,7 +15,8 @@
 //     state::StateStore::ApplyCloudWord (the word applied to the local inventory, SQLite in a
 //     scratch directory removed at exit).
 // Invariants: no crash and no exception escaping (the daemon runs these in Asio handlers); the
-// Drain outcome matches the status; MPS states stay in {none, pending, managed}.
+// Drain outcome matches the status, and a 2xx is a delivery exactly when the reply decodes and
+// echoes this report's key and digest; MPS states stay in {none, pending, managed}.
 #include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <boost/asio/io_context.hpp>
@@ -29,6 +33,7 @@
 #include "tests/fuzz/fuzz_support.h"
 #include "uplink/backoff.h"
 #include "uplink/outbox.h"
+#include "uplink/protocol/reply.h"
 #include "uplink/transport.h"
 #include "uplink/uploader.h"
 
@@ -37,16 +42,30 @@ namespace {
 using namespace fleet;
 namespace asio = boost::asio;
 
+constexpr char kKey[] = "5f0c4d2e-0000-4000-8000-000000000007";
+constexpr char kBody[] = R"({"sequence":7,"outbox_epoch":"00112233445566778899aabbccddeeff"})";
+
 constexpr int kStatuses[] = {200, 201, 202, 204, 400, 401, 403, 404, 409, 429, 500, 503};
 
 // Answers every request with the fuzzed response, on the io_context (never inline: the
 // Transport contract).
+void Replace(std::string& text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
 class FakeTransport final : public uplink::Transport {
  public:
   FakeTransport(asio::io_context& io, uplink::HttpResponse response)
       : io_(io), response_(std::move(response)) {}
-  void Send(uplink::HttpRequest, uplink::ResponseCallback done) override {
-    asio::post(io_, [this, done = std::move(done)] { done(response_); });
+  void Send(uplink::HttpRequest request, uplink::ResponseCallback done) override {
+    uplink::HttpResponse response = response_;
+    for (const auto& [name, value] : request.headers) {
+      if (name == "Idempotency-Key") Replace(response.body, "@KEY@", value);
+    }
+    Replace(response.body, "@DIGEST@", uplink::protocol::ReportDigest(request.body));
+    asio::post(io_, [done = std::move(done), response = std::move(response)] { done(response); });
   }
   void Cancel() override {}
 
@@ -66,8 +85,8 @@ class FakeOutbox final : public uplink::Outbox {
     uplink::PendingReport r;
     r.id = 1;
     r.sequence = 7;
-    r.idempotency_key = "5f0c4d2e-0000-4000-8000-000000000007";
-    r.body = "{}";
+    r.idempotency_key = kKey;
+    r.body = kBody;
     return std::optional<uplink::PendingReport>(r);
   }
   Result<void> Acknowledge(int64_t) override {
@@ -170,8 +189,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(result.has_value(), "Drain never finished");
     const int s = response.status;
     if (s >= 200 && s < 300) {
-      FUZZ_CHECK(result->delivered == 1 && outbox.acknowledged == 1, "a 2xx not acknowledged");
-      FUZZ_CHECK(result->cloud_word == response.body && outbox.word == response.body, "word not kept");
+      std::string sent = response.body;
+      Replace(sent, "@KEY@", kKey);
+      Replace(sent, "@DIGEST@", uplink::protocol::ReportDigest(kBody));
+      auto reply = uplink::protocol::DecodeReply(sent);
+      if (!reply.ok()) FUZZ_CHECK(reply.error().code == ErrorCode::kMalformed, reply.error().message);
+      const bool answers =
+          reply.ok() && uplink::protocol::AnswersReport(reply.value(), kKey, kBody).ok();
+      if (answers) {
+        FUZZ_CHECK(result->delivered == 1 && outbox.acknowledged == 1, "an answering 2xx not acknowledged");
+        FUZZ_CHECK(result->cloud_word == sent && outbox.word == sent, "word not kept");
+      } else {
+        FUZZ_CHECK(result->delivered == 0 && outbox.acknowledged == 0, "a reply to another report acknowledged");
+        FUZZ_CHECK(result->error.has_value() && result->error->code == ErrorCode::kMalformed,
+                   "a reply to another report without a kMalformed error");
+        FUZZ_CHECK(!result->cloud_word && outbox.word.empty(), "the word of another report kept");
+      }
     } else if (s == 400) {
       FUZZ_CHECK(result->quarantined == 1 && outbox.quarantined == 1, "a 400 not quarantined");
     } else {

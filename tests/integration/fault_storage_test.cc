@@ -477,5 +477,46 @@ TEST_F(FaultStorageTest, KillNineAtRandomPointsLosesNothingCountsNothingTwice) {
             << " duplicates_ignored=" << stats.value("duplicates_ignored", 0) << "\n";
 }
 
+// Issue 12 point 1: the outbox is quarantined (garbage) after three delivered scans, and the new
+// outbox starts its sequence again at 1 under the same agent id. The cloud knows a report by its
+// key and the digest of its body, and the agent takes a reply only when it echoes both: each of
+// the three scans after the quarantine reaches the cloud. On the old code the cloud answered
+// "duplicate" with the stored replies of the old reports 1-3, and the agent took them as
+// deliveries: 9 reads lost, every run exiting 0.
+TEST_F(FaultStorageTest, AfterAnOutboxQuarantineEveryLaterScanReachesTheCloudOnce) {
+  auto e = StartEmulator();
+  const std::string state = dir_.path() + "/state";
+  const std::string cfg = Config(e->url(), state);
+  Activate(*e, cfg);
+  for (int i = 0; i < 3; ++i) {
+    CommandResult r = Agent({"--config", cfg, "--scan-once", "--upload"});
+    ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  }
+  ASSERT_EQ(ExpectEachReadOnce(ReadsInCloud(*e)), 3u);
+  Garble(state + "/outbox.db");
+  for (int i = 0; i < 3; ++i) {
+    CommandResult r = Agent({"--config", cfg, "--scan-once", "--upload"});
+    EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  }
+  EXPECT_EQ(ExpectEachReadOnce(ReadsInCloud(*e)), 6u) << "every scan after the quarantine, once";
+  // The first report of the new outbox says that a quarantine happened, once; every report
+  // carries its outbox's epoch, and the new outbox has a new one.
+  std::vector<std::string> resets;
+  std::set<std::string> epochs;
+  for (const auto& entry : e->AdminJson("/admin/reports?limit=100")) {
+    json body = entry.contains("body") ? entry["body"] : entry;
+    if (body.is_string()) body = json::parse(body.get<std::string>(), nullptr, false);
+    ASSERT_TRUE(body.is_object());
+    epochs.insert(body.value("outbox_epoch", ""));
+    if (body.contains("outbox_reset")) resets.push_back(body["outbox_reset"].value("reason", ""));
+  }
+  EXPECT_EQ(resets, std::vector<std::string>{"quarantined"});
+  EXPECT_EQ(epochs.size(), 2u);
+  EXPECT_EQ(epochs.count(""), 0u);
+  CommandResult status = Agent({"--config", cfg, "status"});
+  EXPECT_NE(status.stdout_text.find("0 report(s) waiting, 0 meter read(s)"), std::string::npos)
+      << status.stdout_text;
+}
+
 }  // namespace
 }  // namespace fleet::test

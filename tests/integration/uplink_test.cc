@@ -337,6 +337,40 @@ TEST_F(UplinkTest, AnInvalidatedAgentIsToldToReactivateAndKeepsItsReads) {
   EXPECT_EQ(e->AdminJson("/admin/stats")["meter_reads"], 2 * kPrinters);
 }
 
+// Issue 12 point 9: `activate` on an activated agent silently replaced its credential, leaving
+// the old agent id active at the cloud with no way to deactivate it. Now it refuses and says how;
+// `--force` deactivates the old identity at the cloud first. (Activating again after the cloud
+// revoked the credential keeps working: AnInvalidatedAgentIsToldToReactivateAndKeepsItsReads.)
+TEST_F(UplinkTest, ActivateOnAnActivatedAgentRefusesUnlessForcedWhichDeactivatesTheOldIdentity) {
+  auto e = StartEmulator();
+  const std::string cfg = Config(e->url());
+  Activate(*e, cfg);
+  const std::string first = json::parse(ReadFile(state_dir() + "/credentials.json"))["agent_id"];
+  const std::string code = e->NewActivationCode();
+  Secrets().insert(code);
+  CommandResult again = Agent({"--config", cfg, "activate", "--code", code});
+  EXPECT_EQ(again.exit_code, 1) << again.stderr_text;
+  EXPECT_NE(again.stderr_text.find("already activated as " + first), std::string::npos)
+      << again.stderr_text;
+  EXPECT_NE(again.stderr_text.find("--force"), std::string::npos) << again.stderr_text;
+  EXPECT_EQ(json::parse(ReadFile(state_dir() + "/credentials.json"))["agent_id"], first);
+  EXPECT_EQ(e->AdminJson("/admin/stats")["agents"], 1) << "the code was spent";
+
+  CommandResult forced = Agent({"--config", cfg, "activate", "--code", code, "--force"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.stderr_text;
+  const std::string second = json::parse(ReadFile(state_dir() + "/credentials.json"))["agent_id"];
+  EXPECT_NE(second, first);
+  int found = 0;
+  for (const auto& agent : e->AdminJson("/admin/agents")) {
+    if (agent.value("agent_id", "") != first) continue;
+    ++found;
+    EXPECT_TRUE(agent.value("deactivated", false)) << "the old identity is still active: " << agent.dump();
+  }
+  EXPECT_EQ(found, 1);
+  CommandResult up = Agent({"--config", cfg, "--scan-once", "--upload"});
+  EXPECT_EQ(up.exit_code, 0) << up.stderr_text;
+}
+
 // Through a real HTTP CONNECT proxy (tinyproxy on loopback): without authentication, with Basic
 // authentication, with wrong credentials (refused, the password never shown), and from
 // HTTPS_PROXY when cloud.proxy is empty.

@@ -459,8 +459,20 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
               agent_id->get<std::string>(), agent.id);
   }
 
+  // A report is known by its key within the agent's outbox epoch (absent: ""): an agent whose
+  // outbox was reset starts its sequence again under a new epoch, and those reports are new.
+  // Every reply echoes the key and the digest of the body stored under it, so the agent can tell
+  // that the reply answers its report (docs/uplink-protocol.md, "Replies").
+  std::string epoch = StringMember(report, "outbox_epoch");
+  const std::string stored_key = epoch.empty() ? idempotency_key : idempotency_key + "@" + epoch;
+  const std::string digest = "sha256:" + Sha256Hex(request.body);
+  auto echo = [&](json word) {
+    word["idempotency_key"] = idempotency_key;
+    word["report_digest"] = digest;
+    return word;
+  };
   if (auto ok = store_.Begin(); !ok) return StoreFailure(ok.error());
-  auto seen = store_.FindIdempotent(agent.id, idempotency_key);
+  auto seen = store_.FindIdempotent(agent.id, stored_key);
   if (!seen) return StoreFailure(seen.error());
   if (seen->has_value()) {
     auto ignored = store_.GetSetting("duplicates_ignored");
@@ -472,7 +484,7 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
     if (auto ok = store_.Commit(); !ok) return StoreFailure(ok.error());
     json word = json::parse(**seen, nullptr, false);
     if (word.is_discarded() || !word.is_object()) word = json::object();
-    word["duplicate"] = true;
+    word["duplicate"] = true;  // the stored word echoes the report stored under the key
     log_.info("duplicate report agent={} sequence={}", agent.id, sequence->get<int64_t>());
     return Json(200, word);
   }
@@ -503,7 +515,8 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
   }
   auto word = Word(agent.id, agent_version);
   if (!word) return StoreFailure(word.error());
-  if (auto ok = store_.InsertIdempotent(agent.id, idempotency_key, word->dump(), received_at);
+  *word = echo(std::move(*word));
+  if (auto ok = store_.InsertIdempotent(agent.id, stored_key, word->dump(), received_at);
       !ok) {
     return StoreFailure(ok.error());
   }
@@ -571,14 +584,17 @@ Result<nlohmann::json> Cloud::Word(const std::string& agent_id, const std::strin
   auto printers = store_.Printers(agent_id);
   if (!printers) return printers.error();
   json map = json::object();
+  json versions = json::object();  // serial -> version of its MPS state (docs/uplink-protocol.md)
   for (const PrinterRecord& printer : *printers) {
     auto cloud_status = CloudStatus(printer.serial);
     if (!cloud_status) return cloud_status.error();
     map[printer.serial] = {
         {"mps", printer.mps},
         {"qualification", Qualification(printer, agent_version, *policy, *cloud_status)}};
+    versions[printer.serial] = printer.mps_version;
   }
-  json word = {{"accepted", true}, {"duplicate", false}, {"printers", map}, {"policy", *policy}};
+  json word = {{"accepted", true}, {"duplicate", false}, {"printers", map}, {"policy", *policy},
+               {"mps_versions", versions}};
   auto interval = store_.GetSetting("scan_interval_s");
   if (!interval) return interval.error();
   if (interval->has_value() && !(*interval)->empty()) {

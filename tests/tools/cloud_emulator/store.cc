@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS printers (
   serial TEXT PRIMARY KEY, agent_id TEXT NOT NULL, model TEXT NOT NULL DEFAULT '',
   manufacturer TEXT NOT NULL DEFAULT '', firmware TEXT NOT NULL DEFAULT '',
   lifetime_page_count INTEGER, communication TEXT NOT NULL DEFAULT '', ip TEXT NOT NULL DEFAULT '',
-  last_seen TEXT NOT NULL DEFAULT '', mps TEXT NOT NULL DEFAULT 'none', data TEXT NOT NULL DEFAULT '{}');
+  last_seen TEXT NOT NULL DEFAULT '', mps TEXT NOT NULL DEFAULT 'none', data TEXT NOT NULL DEFAULT '{}',
+  mps_version INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS printers_agent ON printers(agent_id);
 CREATE TABLE IF NOT EXISTS meter_reads (
   serial TEXT NOT NULL, collected_at TEXT NOT NULL, lifetime_page_count INTEGER NOT NULL,
@@ -320,10 +321,10 @@ Result<void> Store::UpsertPrinter(const PrinterRecord& p) {
 Result<std::vector<PrinterRecord>> Store::Printers(const std::optional<std::string>& agent_id) {
   const char* sql =
       agent_id ? "SELECT serial, agent_id, model, manufacturer, firmware, lifetime_page_count, "
-                 "communication, ip, last_seen, mps, data FROM printers WHERE agent_id = ? "
+                 "communication, ip, last_seen, mps, data, mps_version FROM printers WHERE agent_id = ? "
                  "ORDER BY serial"
                : "SELECT serial, agent_id, model, manufacturer, firmware, lifetime_page_count, "
-                 "communication, ip, last_seen, mps, data FROM printers ORDER BY serial";
+                 "communication, ip, last_seen, mps, data, mps_version FROM printers ORDER BY serial";
   Stmt stmt(db_, sql);
   if (agent_id) stmt.Bind(*agent_id);
   std::vector<PrinterRecord> printers;
@@ -341,6 +342,7 @@ Result<std::vector<PrinterRecord>> Store::Printers(const std::optional<std::stri
     p.last_seen = stmt.Text(8);
     p.mps = stmt.Text(9);
     p.data = ParseStored(stmt.Text(10));
+    p.mps_version = stmt.Int(11);
     printers.push_back(std::move(p));
   }
   if (rc != SQLITE_DONE) return DbError(db_, "list printers");
@@ -348,7 +350,8 @@ Result<std::vector<PrinterRecord>> Store::Printers(const std::optional<std::stri
 }
 
 Result<bool> Store::SetMps(const std::string& serial, const std::string& state) {
-  Stmt stmt(db_, "UPDATE printers SET mps = ? WHERE serial = ?");
+  // Every change of the word bumps the printer's version: agents apply only newer words.
+  Stmt stmt(db_, "UPDATE printers SET mps = ?, mps_version = mps_version + 1 WHERE serial = ?");
   stmt.Bind(state).Bind(serial);
   if (auto ok = RunWrite(db_, stmt, "set mps"); !ok) return ok.error();
   return sqlite3_changes(db_) == 1;

@@ -42,6 +42,7 @@ struct PrinterRecord {
   std::string ip;
   std::string last_seen;
   std::string mps = "none";
+  int64_t mps_version = 0;  // bumped by every SetMps (docs/uplink-protocol.md, "MPS versions")
   nlohmann::json data;  // the whole printer object of the last report
 };
 

@@ -332,6 +332,35 @@ TEST_F(StateStoreTest, AMalformedWordChangesNothing) {
   EXPECT_EQ(entries["PND2"].mps, "pending");
 }
 
+// Issue 12 point 2: the cloud versions each printer's word. A stale word (a replayed or delayed
+// reply, an old word saved before a reset) must not un-protect a printer the cloud has since
+// marked managed; a newer word applies; a word without a version cannot undo a versioned one.
+TEST_F(StateStoreTest, AStaleWordNeverUndoesANewerOne) {
+  auto s = Open();
+  ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.1", "MGD1", "M507")})).ok());
+  ASSERT_TRUE(
+      s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"managed"}},"mps_versions":{"MGD1":2}})").ok());
+  ASSERT_TRUE(s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none"},"NEW9":{"mps":"pending"}},)"
+                                R"("mps_versions":{"MGD1":1,"NEW9":1}})")
+                  .ok());
+  EXPECT_EQ(ByKey(*s)["MGD1"].mps, "managed") << "an older word applied";
+  EXPECT_EQ(ByKey(*s)["NEW9"].mps, "pending") << "the same word's other printers still apply";
+  ASSERT_TRUE(s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none"}}})").ok());
+  EXPECT_EQ(ByKey(*s)["MGD1"].mps, "managed") << "an unversioned word applied over version 2";
+  ASSERT_TRUE(
+      s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none"}},"mps_versions":{"MGD1":"9"}})").ok());
+  EXPECT_EQ(ByKey(*s)["MGD1"].mps, "managed") << "a version of the wrong type applied";
+  auto refused = s->RemovePrinters({"MGD1"});
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->outcomes[0].result, "refused");
+  ASSERT_TRUE(
+      s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none"}},"mps_versions":{"MGD1":3}})").ok());
+  EXPECT_EQ(ByKey(*s)["MGD1"].mps, "none") << "a newer word applies";
+  ASSERT_TRUE(
+      s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"managed"}},"mps_versions":{"MGD1":2}})").ok());
+  EXPECT_EQ(ByKey(*s)["MGD1"].mps, "none") << "and an older one does not bring it back either";
+}
+
 TEST_F(StateStoreTest, RemoveRefusesManagedAndPendingRemovesUnmanagedAndRecordsATask) {
   auto s = Open();
   ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.1", "MGD1", "LaserJet M507"),

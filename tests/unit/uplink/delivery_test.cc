@@ -8,6 +8,7 @@
 #include <deque>
 
 #include "tests/support/process.h"
+#include "uplink/protocol/reply.h"
 
 namespace fleet::uplink {
 namespace {
@@ -29,9 +30,12 @@ class ScriptedTransport : public Transport {
       if (script_.empty()) return done(MakeError(ErrorCode::kUnreachable, "connection refused"));
       HttpResponse r = std::move(script_.front());
       script_.pop_front();
+      if (r.status >= 200 && r.status < 300 && echo_) r.body = Echo(requests_.back().request, r.body);
       done(std::move(r));
     });
   }
+  // Whether 2xx replies echo the report's key and digest, as the cloud does (default).
+  void set_echo(bool echo) { echo_ = echo; }
   void Cancel() override { timer_->Cancel(); }
 
   struct Sent {
@@ -46,6 +50,17 @@ class ScriptedTransport : public Transport {
   std::deque<HttpResponse> script_;
   std::vector<Sent> requests_;
   milliseconds latency_{10};
+  bool echo_ = true;
+
+  static std::string Echo(const HttpRequest& request, const std::string& word) {
+    protocol::Reply reply;
+    if (auto scripted = protocol::DecodeReply(word); scripted.ok()) reply = scripted.value();
+    for (const auto& [name, value] : request.headers) {
+      if (name == "Idempotency-Key") reply.idempotency_key = value;
+    }
+    reply.report_digest = protocol::ReportDigest(request.body);
+    return protocol::EncodeReply(reply, word);
+  }
 };
 
 ScanReport Scan(int n, int64_t pages) {
@@ -202,6 +217,40 @@ TEST_F(DeliveryTest, An401StopsUntilReactivation) {
     if (name == "Authorization") new_token = value == "Bearer tok-new";
   }
   EXPECT_TRUE(new_token);
+}
+
+// Issue 12 point 1: after an outbox reset the agent reuses a key, and a cloud that knew the key
+// would replay the reply it stored for the old, different report. Such a reply (or one that
+// echoes nothing) is not a delivery: the report stays, the word is not applied, and the error
+// says why. A reply that answers the report then delivers it.
+TEST_F(DeliveryTest, AReplyThatAnswersAnotherReportIsNotADelivery) {
+  AddScans(2);
+  transport_.set_echo(false);
+  transport_.Push(200, R"({"accepted":true,"duplicate":true,"idempotency_key":"agt_1-1",)"
+                       R"("report_digest":"sha256:0000","printers":{"SER0-0":{"mps":"none"}}})");
+  transport_.Push(200, R"({"accepted":true,"printers":{}})");
+  auto loop = Loop();
+  loop->Kick();
+  scheduler_.Advance(milliseconds(100));
+  EXPECT_EQ(loop->status().delivered, 0u);
+  EXPECT_EQ(Pending(), 2u);
+  EXPECT_EQ(words_, 0) << "the word of a reply to another report must not be applied";
+  ASSERT_TRUE(loop->status().last_error.has_value());
+  EXPECT_NE(loop->status().last_error->message.find("report_digest differs"), std::string::npos)
+      << loop->status().last_error->message;
+  scheduler_.Advance(milliseconds(2100));  // the retry meets a reply that echoes nothing
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(Pending(), 2u);
+  ASSERT_TRUE(loop->status().last_error.has_value());
+  EXPECT_NE(loop->status().last_error->message.find("does not echo"), std::string::npos)
+      << loop->status().last_error->message;
+  transport_.set_echo(true);
+  transport_.Push(200);
+  transport_.Push(200);
+  scheduler_.Advance(seconds(3600));
+  EXPECT_EQ(Pending(), 0u);
+  EXPECT_EQ(loop->status().delivered, 2u);
+  EXPECT_EQ(words_, 2) << "the probe after the outage, then the paced drain";
 }
 
 TEST_F(DeliveryTest, StopCancelsScheduledRetries) {
