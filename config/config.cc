@@ -586,7 +586,7 @@ void Loader::ParseValue(const KeySpec& spec, const YAML::Node& node, SourcePos k
         Error(pos, path, "expected " + ExpectedText(spec) + ", got " + Describe(node));
         return;
       }
-      const std::string text = node.Scalar();
+      const std::string& text = node.Scalar();
       const std::optional<int64_t> value = IsQuoted(node) ? std::nullopt : ParseInteger(text);
       if (!value) {
         std::string message = "expected " + ExpectedText(spec) + ", got " + Quote(text);
@@ -606,7 +606,7 @@ void Loader::ParseValue(const KeySpec& spec, const YAML::Node& node, SourcePos k
         Error(pos, path, "expected " + ExpectedText(spec) + ", got " + Describe(node));
         return;
       }
-      const std::string text = node.Scalar();
+      const std::string& text = node.Scalar();
       const std::optional<std::chrono::milliseconds> value = ParseDuration(text);
       if (!value) {
         if (ParseInteger(text) && text.front() != '-' && text.front() != '+') {

@@ -30,7 +30,7 @@ inline constexpr int kOpenForReading = O_RDONLY | O_NONBLOCK | O_CLOEXEC;
 // answers SNMP there, and a directed broadcast can make every host on the subnet reply), an
 // exclude covers the whole block, because excluding more than asked is harmless.
 // On failure returns nullopt and sets *error to what is wrong and what is expected.
-std::optional<SearchEntry> ParseSearchEntry(std::string_view text, bool is_exclude,
+std::optional<SearchEntry> ParseSearchEntry(std::string_view raw, bool is_exclude,
                                             std::string* error);
 
 // RFC 1123 host-name syntax (letters, digits, hyphens; labels of 1..63; 253 in total).

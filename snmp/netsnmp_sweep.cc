@@ -164,9 +164,9 @@ class SweepCore : public PacketWaiter, public std::enable_shared_from_this<Sweep
 
   ~SweepCore() override { FreeRequests(); }
 
-  void Start(std::vector<SweepTarget> targets, uint16_t port, std::vector<Credential> credentials,
-             std::vector<Oid> oids, Sweeper::HitFn hit, Sweeper::SilentFn silent,
-             Sweeper::DoneFn done);
+  void Start(const std::vector<SweepTarget>& targets, uint16_t port,
+             const std::vector<Credential>& credentials, const std::vector<Oid>& oids,
+             Sweeper::HitFn hit, Sweeper::SilentFn silent, Sweeper::DoneFn done);
   void Cancel();
 
   void OnToken() override {
@@ -326,8 +326,8 @@ void SweepCore::FreeRequests() {
   explicit_bzero(key_.data(), sizeof key_);
 }
 
-void SweepCore::Start(std::vector<SweepTarget> targets, uint16_t port,
-                      std::vector<Credential> credentials, std::vector<Oid> oids,
+void SweepCore::Start(const std::vector<SweepTarget>& targets, uint16_t port,
+                      const std::vector<Credential>& credentials, const std::vector<Oid>& oids,
                       Sweeper::HitFn hit, Sweeper::SilentFn silent, Sweeper::DoneFn done) {
   Close();
   ++generation_;

@@ -165,7 +165,7 @@ class SqliteOutbox final : public Outbox {
   Result<void> Acknowledge(int64_t report_id) override;
   Result<void> Quarantine(int64_t report_id, const std::string& reason) override;
   Result<OutboxStats> Stats() override;
-  Result<void> SaveCloudWord(const std::string& json) override;
+  Result<void> SaveCloudWord(const std::string& word) override;
   Result<std::optional<std::string>> LoadCloudWord() override;
 
  private:

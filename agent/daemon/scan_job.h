@@ -48,7 +48,7 @@ class ScanJob {
              const config::Resolver& resolve = config::ResolveHostName);
   void Cancel();
 
-  const snmp::EngineStats stats() const { return engine_->stats(); }
+  snmp::EngineStats stats() const { return engine_->stats(); }
 
  private:
   const config::Config& config_;

@@ -91,7 +91,7 @@ class StateStore {
   // inventory is recorded when the cloud says pending or managed (the cloud is the authority on
   // what must be protected); an unknown serial with "none" is not, so a printer removed locally
   // stays removed. Serials the word does not mention keep their state. Errors: kMalformed.
-  Result<void> ApplyCloudWord(const std::string& json);
+  Result<void> ApplyCloudWord(const std::string& text);
 
   // The whole inventory, ordered by key.
   Result<std::vector<InventoryEntry>> List();

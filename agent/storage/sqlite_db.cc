@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <ranges>
 #include <vector>
 
 namespace fleet::storage {

@@ -119,7 +119,7 @@ std::vector<std::pair<std::string, VarbindMap>> Devices() {
     m[O("1.3.6.1.2.1.1.6.0")] = Value{Value::Type::kNoSuchObject, 0, {}, {}};
     m[O("1.3.6.1.2.1.43.5.1.1.17.1")] = ObjId("1.3.6.1.4.1.253");
     m[O("1.3.6.1.2.1.43.10.2.1.4.1.1")] = Num(Value::Type::kCounter64, INT64_MAX);
-    m[O("1.3.6.1.4.1.253.8.53.3.2.1.3.1")] = Value{Value::Type::kOpaque, 0, "\x9f\x78\x04\x3f\x80\x00\x00", {}};
+    m[O("1.3.6.1.4.1.253.8.53.3.2.1.3.1")] = Value{Value::Type::kOpaque, 0, std::string("\x9f\x78\x04\x3f\x80\x00\x00", 7), {}};
     Supply(m, 1, "Cyan\n41 42", 3, 3, 1, INT64_MAX, 99);
     Supply(m, 2, "", 3, 3, INT64_MIN, -4, -1);
     Supply(m, 4294967295u, std::string(300, '\xe2'), 21, 4, 0, 5, 0);
@@ -128,7 +128,7 @@ std::vector<std::pair<std::string, VarbindMap>> Devices() {
       m[Oid{1, 3, 6, 1, 2, 1, 43, 18, 1, 1, 7, 1, row}] = Int(1100 + row);
     }
     m[O("1.3.6.1.2.1.25.3.2.1.5.1")] = Int(5);
-    m[O("1.3.6.1.2.1.4.20.1.1.10.0.0.5")] = Value{Value::Type::kIpAddress, 0, "\x0a\x00\x00\x05", {}};
+    m[O("1.3.6.1.2.1.4.20.1.1.10.0.0.5")] = Value{Value::Type::kIpAddress, 0, std::string("\x0a\x00\x00\x05", 4), {}};
     out.emplace_back("hostile", m);
   }
   return out;

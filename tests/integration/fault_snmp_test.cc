@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 
 std::string Config(const TempDir& dir, const std::string& range, uint16_t port,
                    const std::string& snmp_extra) {
-  const std::string path = dir.path() + "/agent.yaml";
+  std::string path = dir.path() + "/agent.yaml";
   WriteFile(path, "search:\n  include: [" + range + "]\n"
                   "snmp:\n  port: " + std::to_string(port) + "\n  rate_limit_pps: 0\n" + snmp_extra +
                   "agent:\n  state_dir: " + dir.path() + "/state\n");

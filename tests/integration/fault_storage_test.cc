@@ -63,13 +63,7 @@ class FaultStorageTest : public ::testing::Test {
   }
 
   std::unique_ptr<CloudEmulator> StartEmulator() {
-    EmulatorOptions o;
-    o.pki_dir = pki_->path();
-    o.db = dir_.path() + "/cloud.db";
-    o.work_dir = dir_.path();
-    auto e = std::make_unique<CloudEmulator>(o);
-    EXPECT_TRUE(e->ready()) << e->log();
-    return e;
+    return StartCloudEmulator(EmulatorIn(pki_->path(), dir_.path()));
   }
 
   std::string Config(const std::string& url, const std::string& state_dir,

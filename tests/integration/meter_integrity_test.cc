@@ -70,11 +70,7 @@ class MeterIntegrityTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_TRUE(pki_error_.empty()) << pki_error_;
-    EmulatorOptions o;
-    o.pki_dir = pki_->path();
-    o.db = dir_.path() + "/cloud.db";
-    o.work_dir = dir_.path();
-    emulator_ = std::make_unique<CloudEmulator>(o);
+    emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_->path(), dir_.path()));
     ASSERT_TRUE(emulator_->ready()) << emulator_->log();
   }
 
@@ -127,17 +123,7 @@ class MeterIntegrityTest : public ::testing::Test {
   }
 
   // --scan-once --upload --format json: printers by serial, the whole document in *doc.
-  std::map<std::string, json> ScanUpload(json* doc) {
-    CommandResult r = RunAgent({"--config", config_, "--scan-once", "--upload", "--format", "json"});
-    EXPECT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
-    *doc = json::parse(r.stdout_text, nullptr, false);
-    EXPECT_TRUE(doc->is_object()) << r.stdout_text;
-    std::map<std::string, json> out;
-    if (doc->is_object()) {
-      for (const auto& p : (*doc)["printers"]) out[p.value("serial", "")] = p;
-    }
-    return out;
-  }
+  std::map<std::string, json> ScanUpload(json* doc) { return ScanUploadBySerial(config_, doc); }
 
   static std::vector<json> EventsOfType(const json& doc, const std::string& type) {
     std::vector<json> out;
@@ -148,16 +134,7 @@ class MeterIntegrityTest : public ::testing::Test {
   }
 
   std::map<std::string, json> Listed(const std::string& command) {
-    CommandResult r = RunAgent({"--config", config_, "printers", command, "--format", "json"});
-    EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
-    json j = json::parse(r.stdout_text, nullptr, false);
-    const json& list = j.is_object() ? j["printers"] : j;
-    EXPECT_TRUE(list.is_array()) << r.stdout_text;
-    std::map<std::string, json> out;
-    if (list.is_array()) {
-      for (const auto& p : list) out[p.value("serial", "")] = p;
-    }
-    return out;
+    return ListedBySerial(config_, command);
   }
 
   // A copy of the demo recordings in which Kyocera's toner (prtMarkerSuppliesLevel.1.1) is full:

@@ -58,11 +58,7 @@ class MpsReadinessTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(pki_error_.empty()) << pki_error_;
     ASSERT_NE(server_, nullptr) << "snmpsimd did not start: " << server_error_;
-    EmulatorOptions o;
-    o.pki_dir = pki_->path();
-    o.db = dir_.path() + "/cloud.db";
-    o.work_dir = dir_.path();
-    emulator_ = std::make_unique<CloudEmulator>(o);
+    emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_->path(), dir_.path()));
     ASSERT_TRUE(emulator_->ready()) << emulator_->log();
     config_ = dir_.path() + "/agent.yaml";
     WriteFile(config_, "search:\n  include: [127.12.0.1-20]\n"
@@ -78,29 +74,11 @@ class MpsReadinessTest : public ::testing::Test {
 
   // --scan-once --upload --format json: printers by serial (the cloud's fresh word applied).
   std::map<std::string, json> ScanUpload(json* doc = nullptr) {
-    CommandResult r = Agent({"--config", config_, "--scan-once", "--upload", "--format", "json"});
-    EXPECT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
-    json j = json::parse(r.stdout_text, nullptr, false);
-    EXPECT_TRUE(j.is_object()) << r.stdout_text;
-    std::map<std::string, json> out;
-    if (j.is_object()) {
-      for (const auto& p : j["printers"]) out[p.value("serial", "")] = p;
-      if (doc) *doc = j;
-    }
-    return out;
+    return ScanUploadBySerial(config_, doc);
   }
 
   std::map<std::string, json> Listed(const std::string& command) {
-    CommandResult r = Agent({"--config", config_, "printers", command, "--format", "json"});
-    EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
-    json j = json::parse(r.stdout_text, nullptr, false);
-    const json& list = j.is_object() ? j["printers"] : j;
-    EXPECT_TRUE(list.is_array()) << r.stdout_text;
-    std::map<std::string, json> out;
-    if (list.is_array()) {
-      for (const auto& p : list) out[p.value("serial", "")] = p;
-    }
-    return out;
+    return ListedBySerial(config_, command);
   }
 
   void Put(const std::string& path, const std::string& body) {

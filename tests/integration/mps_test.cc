@@ -44,11 +44,7 @@ class MpsTest : public CloudSuite<MpsTest> {
     ASSERT_EQ(server_->addresses().at("hp_laserjet_m507.snmprec"), kManagedIp);
     ASSERT_EQ(server_->addresses().at("canon_iradv_dx_c3826.snmprec"), kPendingIp);
     ASSERT_EQ(server_->addresses().at("kyocera_ecosys_p3145dn.snmprec"), kFreeIp);
-    EmulatorOptions o;
-    o.pki_dir = pki_->path();
-    o.db = dir_.path() + "/cloud.db";
-    o.work_dir = dir_.path();
-    emulator_ = std::make_unique<CloudEmulator>(o);
+    emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_->path(), dir_.path()));
     ASSERT_TRUE(emulator_->ready()) << emulator_->log();
     config_ = Config("127.8.0.1-10", "agent.yaml");
   }

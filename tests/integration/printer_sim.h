@@ -13,12 +13,13 @@
 #include <vector>
 
 #include "tests/support/process.h"
+#include "tests/tools/printer_sim/sim_map.h"
 
 namespace fleet::test {
 
 class PrinterSim {
  public:
-  using Row = std::map<std::string, std::string>;  // ip index recording serial page_count mac faults
+  using Row = SimMapRow;  // ip index recording serial page_count mac faults
 
   // `extra`: fault options etc. (see the simulator's README). ready() says whether it came up.
   // `recordings`: a directory or files (the simulator's --recordings), the demo fleet by default.
@@ -43,17 +44,7 @@ class PrinterSim {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
     if (!ready_) return;
-    std::istringstream in(ReadFile(dir_.path() + "/map.tsv"));
-    std::string line, cell;
-    std::vector<std::string> header;
-    std::getline(in, line);
-    for (std::istringstream h(line); std::getline(h, cell, '\t');) header.push_back(cell);
-    while (std::getline(in, line)) {
-      Row row;
-      std::istringstream l(line);
-      for (size_t i = 0; i < header.size() && std::getline(l, cell, '\t'); ++i) row[header[i]] = cell;
-      rows_.push_back(row);
-    }
+    rows_ = ParseSimMap(ReadFile(dir_.path() + "/map.tsv"));
   }
 
   bool ready() const { return ready_; }

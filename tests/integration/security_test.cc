@@ -69,13 +69,7 @@ class SecurityTest : public CloudSuite<SecurityTest> {
   void SetUp() override { CheckEnvironment(); }
 
   std::unique_ptr<CloudEmulator> StartEmulator() {
-    EmulatorOptions o;
-    o.pki_dir = pki_->path();
-    o.db = dir_.path() + "/cloud.db";
-    o.work_dir = dir_.path();
-    auto e = std::make_unique<CloudEmulator>(o);
-    EXPECT_TRUE(e->ready()) << e->log();
-    return e;
+    return StartCloudEmulator(EmulatorIn(pki_->path(), dir_.path()));
   }
 
   std::string ConfigText(const std::string& url, const std::string& cloud_extra = "") const {

@@ -77,7 +77,7 @@ std::string ServableCopy(const std::string& file, const std::string& dir) {
     out += std::regex_replace(line, kSingleArcOid, "$1$2.0") + "\n";
   }
   std::filesystem::create_directories(dir + "/recordings");
-  const std::string path = dir + "/recordings/" + file;
+  std::string path = dir + "/recordings/" + file;
   WriteFile(path, out);
   return path;
 }

@@ -49,15 +49,11 @@ class UplinkTest : public CloudSuite<UplinkTest> {
   }
 
   std::unique_ptr<CloudEmulator> StartEmulator(const std::string& cert = "server") {
-    EmulatorOptions o;
-    o.pki_dir = pki_->path();
+    EmulatorOptions o = EmulatorIn(pki_->path(), dir_.path());
     o.cert = cert + ".pem";
     o.key = cert + ".key";
     o.db = dir_.path() + "/cloud-" + cert + ".db";
-    o.work_dir = dir_.path();
-    auto e = std::make_unique<CloudEmulator>(o);
-    EXPECT_TRUE(e->ready()) << e->log();
-    return e;
+    return StartCloudEmulator(std::move(o));
   }
 
   // An agent configuration for this test's state directory; `cloud_extra` adds cloud.* lines.

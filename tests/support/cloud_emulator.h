@@ -5,11 +5,13 @@
 // FLEET_SOURCE_DIR). Not thread-safe.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <regex>
 #include <string>
@@ -114,7 +116,8 @@ class CloudEmulator {
 
  private:
   HttpResult Curl(const std::string& method, const std::string& url, const std::string& body,
-                  const std::vector<std::string>& headers, const std::vector<std::string>& args) {
+                  const std::vector<std::string>& headers,
+                  const std::vector<std::string>& args) const {
     static std::atomic<int> call = 0;
     const std::string stem = options_.work_dir + "/curl-" + std::to_string(++call);
     std::vector<std::string> argv = {"curl", "-sS", "--noproxy", "*", "--max-time", "20",
@@ -149,5 +152,22 @@ class CloudEmulator {
   int https_port_ = 0;
   int admin_port_ = 0;
 };
+
+// The options most tests use: the test PKI's server certificate from `pki_dir`, the emulator's
+// database (cloud.db) and logs in the test's own directory `dir`.
+inline EmulatorOptions EmulatorIn(const std::string& pki_dir, const std::string& dir) {
+  EmulatorOptions o;
+  o.pki_dir = pki_dir;
+  o.db = dir + "/cloud.db";
+  o.work_dir = dir;
+  return o;
+}
+
+// Starts an emulator; the test fails (and goes on) when it does not come up, with its log.
+inline std::unique_ptr<CloudEmulator> StartCloudEmulator(EmulatorOptions options) {
+  auto e = std::make_unique<CloudEmulator>(std::move(options));
+  EXPECT_TRUE(e->ready()) << e->log();
+  return e;
+}
 
 }  // namespace fleet::test

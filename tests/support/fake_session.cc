@@ -15,7 +15,7 @@ class FakeSession : public snmp::Session {
   ~FakeSession() override { *alive_ = false; }
 
   void Get(std::vector<snmp::Oid> oids, snmp::VarbindsCallback done) override {
-    Queue([this, oids = std::move(oids)](const FakeDevice& d) {
+    Queue([oids = std::move(oids)](const FakeDevice& d) {
       std::vector<snmp::Varbind> out;
       for (const auto& oid : oids) {
         auto it = d.varbinds.find(oid);
@@ -28,7 +28,7 @@ class FakeSession : public snmp::Session {
   }
 
   void GetNext(std::vector<snmp::Oid> oids, snmp::VarbindsCallback done) override {
-    Queue([this, oids = std::move(oids)](const FakeDevice& d) {
+    Queue([oids = std::move(oids)](const FakeDevice& d) {
       std::vector<snmp::Varbind> out;
       for (const auto& oid : oids) out.push_back(Next(d, oid));
       return out;
@@ -37,7 +37,7 @@ class FakeSession : public snmp::Session {
 
   void GetBulk(std::vector<snmp::Oid> oids, int non_repeaters, int max_repetitions,
                snmp::VarbindsCallback done) override {
-    Queue([this, oids = std::move(oids), non_repeaters, max_repetitions](const FakeDevice& d) {
+    Queue([oids = std::move(oids), non_repeaters, max_repetitions](const FakeDevice& d) {
       std::vector<snmp::Varbind> out;
       const size_t nr = static_cast<size_t>(std::max(0, non_repeaters));
       for (size_t i = 0; i < oids.size() && i < nr; ++i) out.push_back(Next(d, oids[i]));

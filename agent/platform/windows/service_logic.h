@@ -330,10 +330,10 @@ ErrorCode ErrorCodeForWin32(uint32_t win32_error);
 // Strict conversions: invalid UTF-8 (overlong, surrogate, > U+10FFFF, truncated) or a lone UTF-16
 // surrogate is an error naming the byte / unit offset, never silently replaced, because these
 // carry paths and names that must round-trip.
-Result<std::u16string> Utf8ToUtf16(std::string_view utf8);
-Result<std::string> Utf16ToUtf8(std::u16string_view utf16);
+Result<std::u16string> Utf8ToUtf16(std::string_view in);
+Result<std::string> Utf16ToUtf8(std::u16string_view in);
 
 // For log lines only: like Utf16ToUtf8 but a lone surrogate becomes U+FFFD.
-std::string Utf16ToUtf8Lossy(std::u16string_view utf16);
+std::string Utf16ToUtf8Lossy(std::u16string_view in);
 
 }  // namespace fleet::agent::windows

@@ -191,7 +191,8 @@ int main(int argc, char** argv) {
     if (a == "-h" || a == "--help") {
       std::cout << kUsage;
       return 0;
-    } else if (a == "--listen") listen = val();
+    }
+    if (a == "--listen") listen = val();
     else if (a == "--port") port = ParseUint(a, val(), 65535);
     else if (a == "--printers") opt.printers = static_cast<uint32_t>(ParseUint(a, val(), 16777216));
     else if (a == "--base") base = val();

@@ -13,11 +13,12 @@
 
 #include "ber.h"
 #include "tests/support/process.h"
+#include "tests/tools/printer_sim/sim_map.h"
 
 namespace fleet::test {
 namespace {
 
-using Row = std::map<std::string, std::string>;
+using Row = SimMapRow;
 
 struct Sim {
   TempDir dir{"printer-sim"};
@@ -41,18 +42,8 @@ struct Sim {
     }
     EXPECT_NE(ReadFile(dir.path() + "/out").find("ready port=" + port), std::string::npos)
         << ReadFile(dir.path() + "/err");
-    std::istringstream in(ReadFile(dir.path() + "/map.tsv"));
-    std::string line, cell;
-    std::vector<std::string> header;
-    std::getline(in, line);
-    for (std::istringstream h(line); std::getline(h, cell, '\t');) header.push_back(cell);
-    while (std::getline(in, line)) {
-      Row row;
-      std::istringstream l(line);
-      for (size_t i = 0; i < header.size() && std::getline(l, cell, '\t'); ++i) row[header[i]] = cell;
-      rows.push_back(row);
-      by_ip[row["ip"]] = row;
-    }
+    rows = ParseSimMap(ReadFile(dir.path() + "/map.tsv"));
+    for (Row row : rows) by_ip[row["ip"]] = row;
   }
   std::string Target(const std::string& ip) const { return ip + ":" + port; }
   // The printer that has exactly this fault and no other.

@@ -148,8 +148,9 @@ struct Harness {
     EXPECT_EQ(Fleet::Build(o, std::move(recs), fleet), "");
   }
   // Sends one request to printer `i`; returns the decoded responses (none when silent).
-  std::vector<Response> Ask(uint32_t i, int version, uint8_t type, std::vector<std::vector<uint32_t>> oids,
-                            int32_t nr = 0, int32_t mr = 0, std::string community = "public") {
+  std::vector<Response> Ask(uint32_t i, int version, uint8_t type,
+                            const std::vector<std::vector<uint32_t>>& oids, int32_t nr = 0,
+                            int32_t mr = 0, const std::string& community = "public") {
     std::string wire;
     EncodeRequest(wire, version, community, type, 42, oids, nr, mr);
     std::vector<Send> out;

@@ -28,7 +28,7 @@ std::string Joined(const std::vector<std::string>& lines) {
 
 std::string WriteWithMode(const TempDir& dir, const std::string& name, const std::string& content,
                           mode_t mode) {
-  const std::string path = dir.Write(name, content);
+  std::string path = dir.Write(name, content);
   EXPECT_EQ(::chmod(path.c_str(), mode), 0);
   return path;
 }

@@ -21,6 +21,8 @@ TEST_P(ModelPattern, Matches) {
       << "pattern '" << c.pattern << "' text '" << c.text << "'";
 }
 
+// One case a line: a table.
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     Table, ModelPattern,
     ::testing::Values(
@@ -52,6 +54,7 @@ INSTANTIATE_TEST_SUITE_P(
         PatternCase{"M50?", "M50?", true},
         PatternCase{"M5.7", "M507", false},
         PatternCase{"[M507]", "[m507]", true}));
+// clang-format on
 
 struct VersionCase {
   const char* a;
@@ -70,6 +73,8 @@ TEST_P(AgentVersion, Compares) {
   EXPECT_EQ(Sign(CompareAgentVersions(c.b, c.a)), -c.sign) << c.b << " vs " << c.a;
 }
 
+// One case a line: a table.
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     Table, AgentVersion,
     ::testing::Values(
@@ -89,6 +94,7 @@ INSTANTIATE_TEST_SUITE_P(
         // An empty version is 0: below any released version.
         VersionCase{"", "0.0.0", 0},
         VersionCase{"", "0.1.0", -1}));
+// clang-format on
 
 }  // namespace
 }  // namespace fleet

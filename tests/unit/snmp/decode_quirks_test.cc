@@ -18,7 +18,7 @@ Value ObjId(std::string_view text) { return Value::ObjectId(O(text)); }
 const ProfileSet& Profiles() { return test::ShippedProfiles(); }
 
 // A minimal Printer-MIB device: hrDeviceType printer, one marker, no supplies.
-VarbindMap BasePrinter(std::string sys_descr, std::string sys_object_id) {
+VarbindMap BasePrinter(std::string sys_descr, const std::string& sys_object_id) {
   VarbindMap m;
   m[O("1.3.6.1.2.1.1.1.0")] = Str(std::move(sys_descr));
   m[O("1.3.6.1.2.1.1.2.0")] = ObjId(sys_object_id);
@@ -374,7 +374,7 @@ TEST(Quirks, PlanIsNarrowAndIncludesVendorOids) {
 
 TEST(Hostile, JunkNeverCrashesAndIsCleaned) {
   VarbindMap m = BasePrinter(std::string(100000, 'A') + "\xff\xfe\x01", "1.3.6.1.4.1.2385.3.1");
-  m[O("1.3.6.1.2.1.1.5.0")] = Str(std::string("na\0me\x1b[31m\xc3\xa9\xed\xa0\x80", 16));
+  m[O("1.3.6.1.2.1.1.5.0")] = Str(std::string("na\0me\x1b[31m\xc3\xa9\xed\xa0\x80\0", 16));
   m[O("1.3.6.1.2.1.43.5.1.1.17.1")] = Value::Integer(-5);             // wrong type
   m[O("1.3.6.1.2.1.43.10.2.1.4.1.1")] = Str("not a number");          // wrong type
   m[O("1.3.6.1.2.1.43.10.2.1.4.1.2")] = Int(-42);                     // negative counter

@@ -445,6 +445,7 @@ TEST(Outbox, SizeBoundTrimsTheOldestReadsNeverTheLatestStates) {
   std::vector<std::string> warnings;
   for (int scan = 0; scan < kScans; ++scan) {
     std::vector<Printer> printers;
+    printers.reserve(kPrinters);
     for (int i = 0; i < kPrinters; ++i) {
       printers.push_back(MakePrinter("10.0.0." + std::to_string(i + 1), "SN" + std::to_string(i),
                                      scan * 1000 + i));
@@ -560,6 +561,7 @@ TEST(Outbox, FailedWriteLosesNothingCommitted) {
   ASSERT_TRUE(first);
 
   std::vector<Printer> many;
+  many.reserve(500);
   for (int i = 0; i < 500; ++i) many.push_back(MakePrinter("10.0.1.1", "BIG" + std::to_string(i), i));
   const ScanReport big = MakeScan(kT0 + hours(1), many);
   struct stat wal {};
