@@ -56,9 +56,9 @@ constexpr size_t kMaxValueBytes = 64 * 1024;
 constexpr size_t kMinUsmPassphrase = 8;  // RFC 3414 section 11.2
 constexpr size_t kMaxUsmUser = 32;       // SnmpAdminString (SIZE(1..32))
 
-using Value = std::variant<int64_t, std::chrono::milliseconds, std::string,
-                           std::vector<std::string>, std::vector<SearchEntry>,
-                           std::vector<SnmpCredential>>;
+using Value =
+    std::variant<int64_t, std::chrono::milliseconds, std::string, std::vector<std::string>,
+                 std::vector<SearchEntry>, std::vector<SnmpCredential>>;
 
 enum class Kind { kInteger, kDuration, kString, kStringList, kSearchList, kCredentialList };
 
@@ -105,7 +105,7 @@ constexpr CredentialField kCredentialFields[] = {
 };
 
 constexpr std::string_view kSecurityLevels[] = {"noAuthNoPriv", "authNoPriv", "authPriv"};
-constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn",
+constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
                                            "error", "critical", "off"};
 
 std::string Quote(std::string_view text) { return "'" + std::string(text) + "'"; }
@@ -231,7 +231,8 @@ std::string CheckLogLevel(std::string& value, const Loader&) {
       return "";
     }
   }
-  std::string message = "unknown log level " + Quote(value) + "; expected " + JoinChoices(kLogLevels);
+  std::string message = "unknown log level " + Quote(value) + "; expected " +
+                        JoinChoices(kLogLevels);
   const std::string guess = ClosestMatch(value, {std::begin(kLogLevels), std::end(kLogLevels)});
   if (!guess.empty()) message += "; did you mean " + Quote(guess) + "?";
   return message;
@@ -293,9 +294,9 @@ std::string CheckStateDir(std::string& value, const Loader& loader);
 
 // supplies.low_threshold_by_type entries: "TYPE=PERCENT" with a supply type the decoder
 // produces (docs/printer-profiles.md, "Supplies") and 0..100; stored as "type=N".
-constexpr std::string_view kSupplyTypes[] = {"toner", "ink", "drum", "waste", "fuser", "transfer",
-                                             "developer", "staples", "ribbon", "cleaner", "kit",
-                                             "other", "unknown"};
+constexpr std::string_view kSupplyTypes[] = {
+    "toner",   "ink",    "drum",    "waste", "fuser", "transfer", "developer",
+    "staples", "ribbon", "cleaner", "kit",   "other", "unknown"};
 std::string CheckSupplyThreshold(std::string& value, const Loader&) {
   const size_t eq = value.find('=');
   if (eq == std::string::npos) {
@@ -306,14 +307,17 @@ std::string CheckSupplyThreshold(std::string& value, const Loader&) {
   std::string number = value.substr(eq + 1);
   while (!number.empty() && number.front() == ' ') number.erase(0, 1);
   if (std::find(std::begin(kSupplyTypes), std::end(kSupplyTypes), type) == std::end(kSupplyTypes)) {
-    std::string message = "unknown supply type " + Quote(type) + "; expected " + JoinChoices(kSupplyTypes);
-    const std::string guess = ClosestMatch(type, {std::begin(kSupplyTypes), std::end(kSupplyTypes)});
+    std::string message = "unknown supply type " + Quote(type) + "; expected " +
+                          JoinChoices(kSupplyTypes);
+    const std::string guess = ClosestMatch(type,
+                                           {std::begin(kSupplyTypes), std::end(kSupplyTypes)});
     if (!guess.empty()) message += "; did you mean " + Quote(guess) + "?";
     return message;
   }
   const std::optional<int64_t> percent = ParseInteger(number);
   if (!percent || *percent < 0 || *percent > 100) {
-    return "the threshold of " + Quote(type) + " must be a whole percentage 0-100, got " + Quote(number);
+    return "the threshold of " + Quote(type) + " must be a whole percentage 0-100, got " +
+           Quote(number);
   }
   value = type + "=" + std::to_string(*percent);
   return "";
@@ -322,121 +326,261 @@ std::string CheckSupplyThreshold(std::string& value, const Loader&) {
 // The table. Order here is the order of PrintConfig() and of docs/configuration.md.
 const std::vector<KeySpec>& KeyTable() {
   static const std::vector<KeySpec> table = {
-      {.section = "search", .key = "include", .kind = Kind::kSearchList, .default_yaml = "",
-       .set = [](Config& c, Value&& v) { c.search.include = std::get<std::vector<SearchEntry>>(std::move(v)); },
+      {.section = "search",
+       .key = "include",
+       .kind = Kind::kSearchList,
+       .default_yaml = "",
+       .set =
+           [](Config& c, Value&& v) {
+             c.search.include = std::get<std::vector<SearchEntry>>(std::move(v));
+           },
        .get = [](const Config& c) -> Value { return c.search.include; }},
-      {.section = "search", .key = "exclude", .kind = Kind::kSearchList, .default_yaml = "[]",
-       .set = [](Config& c, Value&& v) { c.search.exclude = std::get<std::vector<SearchEntry>>(std::move(v)); },
+      {.section = "search",
+       .key = "exclude",
+       .kind = Kind::kSearchList,
+       .default_yaml = "[]",
+       .set =
+           [](Config& c, Value&& v) {
+             c.search.exclude = std::get<std::vector<SearchEntry>>(std::move(v));
+           },
        .get = [](const Config& c) -> Value { return c.search.exclude; }},
-      {.section = "search", .key = "max_addresses", .kind = Kind::kInteger, .default_yaml = "65536",
-       .min = 1, .max = 16777216,
-       .set = [](Config& c, Value&& v) { c.search.max_addresses = static_cast<uint64_t>(std::get<int64_t>(v)); },
-       .get = [](const Config& c) -> Value { return static_cast<int64_t>(c.search.max_addresses); }},
+      {.section = "search",
+       .key = "max_addresses",
+       .kind = Kind::kInteger,
+       .default_yaml = "65536",
+       .min = 1,
+       .max = 16777216,
+       .set =
+           [](Config& c, Value&& v) {
+             c.search.max_addresses = static_cast<uint64_t>(std::get<int64_t>(v));
+           },
+       .get = [](const Config& c) -> Value {
+         return static_cast<int64_t>(c.search.max_addresses);
+       }},
 
-      {.section = "snmp", .key = "port", .kind = Kind::kInteger, .default_yaml = "161",
-       .min = 1, .max = 65535,
-       .set = [](Config& c, Value&& v) { c.snmp.port = static_cast<uint16_t>(std::get<int64_t>(v)); },
+      {.section = "snmp",
+       .key = "port",
+       .kind = Kind::kInteger,
+       .default_yaml = "161",
+       .min = 1,
+       .max = 65535,
+       .set = [](Config& c,
+                 Value&& v) { c.snmp.port = static_cast<uint16_t>(std::get<int64_t>(v)); },
        .get = [](const Config& c) -> Value { return int64_t{c.snmp.port}; }},
       // 10 ms is below any real printer's answer time but lets tests use loopback simulators;
       // above a minute a retry is pointless.
-      {.section = "snmp", .key = "timeout", .kind = Kind::kDuration, .default_yaml = "1s",
-       .min = 10, .max = 60 * 1000,
+      {.section = "snmp",
+       .key = "timeout",
+       .kind = Kind::kDuration,
+       .default_yaml = "1s",
+       .min = 10,
+       .max = 60 * 1000,
        .set = [](Config& c, Value&& v) { c.snmp.timeout = std::get<std::chrono::milliseconds>(v); },
        .get = [](const Config& c) -> Value { return c.snmp.timeout; }},
-      {.section = "snmp", .key = "retries", .kind = Kind::kInteger, .default_yaml = "1",
-       .min = 0, .max = 10,
+      {.section = "snmp",
+       .key = "retries",
+       .kind = Kind::kInteger,
+       .default_yaml = "1",
+       .min = 0,
+       .max = 10,
        .set = [](Config& c, Value&& v) { c.snmp.retries = static_cast<int>(std::get<int64_t>(v)); },
        .get = [](const Config& c) -> Value { return int64_t{c.snmp.retries}; }},
-      {.section = "snmp", .key = "rate_limit_pps", .kind = Kind::kInteger, .default_yaml = "2000",
-       .min = 0, .max = 100000,
-       .set = [](Config& c, Value&& v) { c.snmp.rate_limit_pps = static_cast<int>(std::get<int64_t>(v)); },
+      {.section = "snmp",
+       .key = "rate_limit_pps",
+       .kind = Kind::kInteger,
+       .default_yaml = "2000",
+       .min = 0,
+       .max = 100000,
+       .set = [](Config& c,
+                 Value&& v) { c.snmp.rate_limit_pps = static_cast<int>(std::get<int64_t>(v)); },
        .get = [](const Config& c) -> Value { return int64_t{c.snmp.rate_limit_pps}; }},
-      {.section = "snmp", .key = "max_in_flight", .kind = Kind::kInteger, .default_yaml = "256",
-       .min = 1, .max = 65536,
-       .set = [](Config& c, Value&& v) { c.snmp.max_in_flight = static_cast<int>(std::get<int64_t>(v)); },
+      {.section = "snmp",
+       .key = "max_in_flight",
+       .kind = Kind::kInteger,
+       .default_yaml = "256",
+       .min = 1,
+       .max = 65536,
+       .set = [](Config& c,
+                 Value&& v) { c.snmp.max_in_flight = static_cast<int>(std::get<int64_t>(v)); },
        .get = [](const Config& c) -> Value { return int64_t{c.snmp.max_in_flight}; }},
       // Printer SNMP stacks are fragile: big GETBULK answers overflow their buffers (seen on
       // older embedded stacks), so the bound is deliberately low.
-      {.section = "snmp", .key = "max_repetitions", .kind = Kind::kInteger, .default_yaml = "10",
-       .min = 1, .max = 100,
-       .set = [](Config& c, Value&& v) { c.snmp.max_repetitions = static_cast<int>(std::get<int64_t>(v)); },
+      {.section = "snmp",
+       .key = "max_repetitions",
+       .kind = Kind::kInteger,
+       .default_yaml = "10",
+       .min = 1,
+       .max = 100,
+       .set = [](Config& c,
+                 Value&& v) { c.snmp.max_repetitions = static_cast<int>(std::get<int64_t>(v)); },
        .get = [](const Config& c) -> Value { return int64_t{c.snmp.max_repetitions}; }},
-      {.section = "snmp", .key = "credentials", .kind = Kind::kCredentialList,
+      {.section = "snmp",
+       .key = "credentials",
+       .kind = Kind::kCredentialList,
        .default_yaml = "[{version: 2c, community: public}]",
-       .set = [](Config& c, Value&& v) { c.snmp.credentials = std::get<std::vector<SnmpCredential>>(std::move(v)); },
+       .set =
+           [](Config& c, Value&& v) {
+             c.snmp.credentials = std::get<std::vector<SnmpCredential>>(std::move(v));
+           },
        .get = [](const Config& c) -> Value { return c.snmp.credentials; }},
 
-      {.section = "scan", .key = "interval", .kind = Kind::kDuration, .default_yaml = "1h",
-       .min = 10 * 1000, .max = 7 * 24 * 3600 * 1000LL,
-       .set = [](Config& c, Value&& v) { c.scan.interval = std::get<std::chrono::milliseconds>(v); },
+      {.section = "scan",
+       .key = "interval",
+       .kind = Kind::kDuration,
+       .default_yaml = "1h",
+       .min = 10 * 1000,
+       .max = 7 * 24 * 3600 * 1000LL,
+       .set = [](Config& c,
+                 Value&& v) { c.scan.interval = std::get<std::chrono::milliseconds>(v); },
        .get = [](const Config& c) -> Value { return c.scan.interval; }},
 
-      {.section = "supplies", .key = "low_threshold_percent", .kind = Kind::kInteger,
-       .default_yaml = "10", .min = 0, .max = 100,
-       .set = [](Config& c, Value&& v) { c.supplies.low_threshold_percent = static_cast<int>(std::get<int64_t>(v)); },
+      {.section = "supplies",
+       .key = "low_threshold_percent",
+       .kind = Kind::kInteger,
+       .default_yaml = "10",
+       .min = 0,
+       .max = 100,
+       .set =
+           [](Config& c, Value&& v) {
+             c.supplies.low_threshold_percent = static_cast<int>(std::get<int64_t>(v));
+           },
        .get = [](const Config& c) -> Value { return int64_t{c.supplies.low_threshold_percent}; }},
-      {.section = "supplies", .key = "low_threshold_by_type", .kind = Kind::kStringList,
-       .default_yaml = "[]", .check = CheckSupplyThreshold,
-       .set = [](Config& c, Value&& v) { c.supplies.low_threshold_by_type = std::get<std::vector<std::string>>(std::move(v)); },
+      {.section = "supplies",
+       .key = "low_threshold_by_type",
+       .kind = Kind::kStringList,
+       .default_yaml = "[]",
+       .check = CheckSupplyThreshold,
+       .set =
+           [](Config& c, Value&& v) {
+             c.supplies.low_threshold_by_type = std::get<std::vector<std::string>>(std::move(v));
+           },
        .get = [](const Config& c) -> Value { return c.supplies.low_threshold_by_type; },
        .what = "TYPE=PERCENT entries (e.g. drum=5)"},
-      {.section = "supplies", .key = "replacement_rise_percent", .kind = Kind::kInteger,
-       .default_yaml = "30", .min = 1, .max = 100,
-       .set = [](Config& c, Value&& v) { c.supplies.replacement_rise_percent = static_cast<int>(std::get<int64_t>(v)); },
-       .get = [](const Config& c) -> Value { return int64_t{c.supplies.replacement_rise_percent}; }},
+      {.section = "supplies",
+       .key = "replacement_rise_percent",
+       .kind = Kind::kInteger,
+       .default_yaml = "30",
+       .min = 1,
+       .max = 100,
+       .set =
+           [](Config& c, Value&& v) {
+             c.supplies.replacement_rise_percent = static_cast<int>(std::get<int64_t>(v));
+           },
+       .get = [](const Config& c) -> Value {
+         return int64_t{c.supplies.replacement_rise_percent};
+       }},
 
-      {.section = "cloud", .key = "url", .kind = Kind::kString, .default_yaml = "\"\"",
+      {.section = "cloud",
+       .key = "url",
+       .kind = Kind::kString,
+       .default_yaml = "\"\"",
        .check = CheckCloudUrl,
        .set = [](Config& c, Value&& v) { c.cloud.url = std::get<std::string>(std::move(v)); },
-       .get = [](const Config& c) -> Value { return c.cloud.url; }, .what = "an https:// URL"},
-      {.section = "cloud", .key = "ca_file", .kind = Kind::kString, .default_yaml = "\"\"",
+       .get = [](const Config& c) -> Value { return c.cloud.url; },
+       .what = "an https:// URL"},
+      {.section = "cloud",
+       .key = "ca_file",
+       .kind = Kind::kString,
+       .default_yaml = "\"\"",
        .check = CheckCaFile,
        .set = [](Config& c, Value&& v) { c.cloud.ca_file = std::get<std::string>(std::move(v)); },
-       .get = [](const Config& c) -> Value { return c.cloud.ca_file; }, .what = "a file path"},
-      {.section = "cloud", .key = "pin_sha256", .kind = Kind::kStringList, .default_yaml = "[]",
+       .get = [](const Config& c) -> Value { return c.cloud.ca_file; },
+       .what = "a file path"},
+      {.section = "cloud",
+       .key = "pin_sha256",
+       .kind = Kind::kStringList,
+       .default_yaml = "[]",
        .check = CheckPin,
-       .set = [](Config& c, Value&& v) { c.cloud.pin_sha256 = std::get<std::vector<std::string>>(std::move(v)); },
+       .set =
+           [](Config& c, Value&& v) {
+             c.cloud.pin_sha256 = std::get<std::vector<std::string>>(std::move(v));
+           },
        .get = [](const Config& c) -> Value { return c.cloud.pin_sha256; },
        .what = "SHA-256 pins (64 hex digits or 44 base64 characters)"},
-      {.section = "cloud", .key = "proxy", .kind = Kind::kString, .default_yaml = "\"\"",
-       .check = CheckProxy, .redact = [](const std::string& v) { return RedactUrlPassword(v); },
+      {.section = "cloud",
+       .key = "proxy",
+       .kind = Kind::kString,
+       .default_yaml = "\"\"",
+       .check = CheckProxy,
+       .redact = [](const std::string& v) { return RedactUrlPassword(v); },
        .set = [](Config& c, Value&& v) { c.cloud.proxy = std::get<std::string>(std::move(v)); },
-       .get = [](const Config& c) -> Value { return c.cloud.proxy; }, .what = "a proxy URL"},
-      {.section = "cloud", .key = "client_cert", .kind = Kind::kString, .default_yaml = "\"\"",
+       .get = [](const Config& c) -> Value { return c.cloud.proxy; },
+       .what = "a proxy URL"},
+      {.section = "cloud",
+       .key = "client_cert",
+       .kind = Kind::kString,
+       .default_yaml = "\"\"",
        .check = CheckCaFile,
-       .set = [](Config& c, Value&& v) { c.cloud.client_cert = std::get<std::string>(std::move(v)); },
-       .get = [](const Config& c) -> Value { return c.cloud.client_cert; }, .what = "a file path"},
-      {.section = "cloud", .key = "client_key", .kind = Kind::kString, .default_yaml = "\"\"",
+       .set = [](Config& c,
+                 Value&& v) { c.cloud.client_cert = std::get<std::string>(std::move(v)); },
+       .get = [](const Config& c) -> Value { return c.cloud.client_cert; },
+       .what = "a file path"},
+      {.section = "cloud",
+       .key = "client_key",
+       .kind = Kind::kString,
+       .default_yaml = "\"\"",
        .check = CheckCaFile,
-       .set = [](Config& c, Value&& v) { c.cloud.client_key = std::get<std::string>(std::move(v)); },
-       .get = [](const Config& c) -> Value { return c.cloud.client_key; }, .what = "a file path"},
+       .set = [](Config& c,
+                 Value&& v) { c.cloud.client_key = std::get<std::string>(std::move(v)); },
+       .get = [](const Config& c) -> Value { return c.cloud.client_key; },
+       .what = "a file path"},
       // One whole exchange (connect, TLS, request, answer); below 1 s a slow proxy always fails.
-      {.section = "cloud", .key = "timeout", .kind = Kind::kDuration, .default_yaml = "30s",
-       .min = 1000, .max = 5 * 60 * 1000,
-       .set = [](Config& c, Value&& v) { c.cloud.timeout = std::get<std::chrono::milliseconds>(v); },
+      {.section = "cloud",
+       .key = "timeout",
+       .kind = Kind::kDuration,
+       .default_yaml = "30s",
+       .min = 1000,
+       .max = 5 * 60 * 1000,
+       .set = [](Config& c,
+                 Value&& v) { c.cloud.timeout = std::get<std::chrono::milliseconds>(v); },
        .get = [](const Config& c) -> Value { return c.cloud.timeout; }},
-      {.section = "cloud", .key = "drain_rate", .kind = Kind::kInteger, .default_yaml = "30",
-       .min = 1, .max = 6000,
-       .set = [](Config& c, Value&& v) { c.cloud.drain_rate = static_cast<int>(std::get<int64_t>(v)); },
+      {.section = "cloud",
+       .key = "drain_rate",
+       .kind = Kind::kInteger,
+       .default_yaml = "30",
+       .min = 1,
+       .max = 6000,
+       .set = [](Config& c,
+                 Value&& v) { c.cloud.drain_rate = static_cast<int>(std::get<int64_t>(v)); },
        .get = [](const Config& c) -> Value { return int64_t{c.cloud.drain_rate}; }},
-      {.section = "cloud", .key = "outbox_max_mb", .kind = Kind::kInteger, .default_yaml = "64",
-       .min = 1, .max = 10240,
-       .set = [](Config& c, Value&& v) { c.cloud.outbox_max_mb = static_cast<uint64_t>(std::get<int64_t>(v)); },
+      {.section = "cloud",
+       .key = "outbox_max_mb",
+       .kind = Kind::kInteger,
+       .default_yaml = "64",
+       .min = 1,
+       .max = 10240,
+       .set =
+           [](Config& c, Value&& v) {
+             c.cloud.outbox_max_mb = static_cast<uint64_t>(std::get<int64_t>(v));
+           },
        .get = [](const Config& c) -> Value { return static_cast<int64_t>(c.cloud.outbox_max_mb); }},
-      {.section = "cloud", .key = "outbox_max_age", .kind = Kind::kDuration, .default_yaml = "720h",
-       .min = 3600 * 1000LL, .max = 8760 * 3600 * 1000LL,
-       .set = [](Config& c, Value&& v) { c.cloud.outbox_max_age = std::get<std::chrono::milliseconds>(v); },
+      {.section = "cloud",
+       .key = "outbox_max_age",
+       .kind = Kind::kDuration,
+       .default_yaml = "720h",
+       .min = 3600 * 1000LL,
+       .max = 8760 * 3600 * 1000LL,
+       .set = [](Config& c,
+                 Value&& v) { c.cloud.outbox_max_age = std::get<std::chrono::milliseconds>(v); },
        .get = [](const Config& c) -> Value { return c.cloud.outbox_max_age; }},
 
-      {.section = "agent", .key = "state_dir", .kind = Kind::kString,
-       .default_yaml = DefaultStateDir(), .check = CheckStateDir,
+      {.section = "agent",
+       .key = "state_dir",
+       .kind = Kind::kString,
+       .default_yaml = DefaultStateDir(),
+       .check = CheckStateDir,
        .set = [](Config& c, Value&& v) { c.agent.state_dir = std::get<std::string>(std::move(v)); },
-       .get = [](const Config& c) -> Value { return c.agent.state_dir; }, .what = "a directory path"},
+       .get = [](const Config& c) -> Value { return c.agent.state_dir; },
+       .what = "a directory path"},
 
-      {.section = "log", .key = "level", .kind = Kind::kString, .default_yaml = "info",
+      {.section = "log",
+       .key = "level",
+       .kind = Kind::kString,
+       .default_yaml = "info",
        .check = CheckLogLevel,
        .set = [](Config& c, Value&& v) { c.log.level = std::get<std::string>(std::move(v)); },
-       .get = [](const Config& c) -> Value { return c.log.level; }, .what = "a log level"},
+       .get = [](const Config& c) -> Value { return c.log.level; },
+       .what = "a log level"},
   };
   return table;
 }
@@ -507,7 +651,6 @@ std::optional<std::string> CanonicalPrivProtocol(std::string_view text) {
   return std::nullopt;
 }
 
-
 class Loader {
  public:
   Loader(std::string file, std::string base_dir)
@@ -569,11 +712,11 @@ std::string CheckStateDir(std::string& value, const Loader& loader) {
 }
 
 std::optional<std::string> Loader::ParseString(const YAML::Node& node, SourcePos key_pos,
-                                               const std::string& path,
-                                               std::string_view expected) {
+                                               const std::string& path, std::string_view expected) {
   if (node.IsScalar()) return node.Scalar();
   // Never quote a non-scalar value back: it may hold a secret that was merely mis-indented.
-  Error(PosOf(node, key_pos), path, "expected " + std::string(expected) + ", got " + Describe(node));
+  Error(PosOf(node, key_pos), path,
+        "expected " + std::string(expected) + ", got " + Describe(node));
   return std::nullopt;
 }
 
@@ -590,12 +733,14 @@ void Loader::ParseValue(const KeySpec& spec, const YAML::Node& node, SourcePos k
       const std::optional<int64_t> value = IsQuoted(node) ? std::nullopt : ParseInteger(text);
       if (!value) {
         std::string message = "expected " + ExpectedText(spec) + ", got " + Quote(text);
-        if (IsQuoted(node) && ParseInteger(text)) message += " (a quoted string; remove the quotes)";
+        if (IsQuoted(node) && ParseInteger(text))
+          message += " (a quoted string; remove the quotes)";
         Error(pos, path, message);
         return;
       }
       if (*value < spec.min || *value > spec.max) {
-        Error(pos, path, std::to_string(*value) + " is out of range; expected " + ExpectedText(spec));
+        Error(pos, path,
+              std::to_string(*value) + " is out of range; expected " + ExpectedText(spec));
         return;
       }
       spec.set(*config, *value);
@@ -610,8 +755,9 @@ void Loader::ParseValue(const KeySpec& spec, const YAML::Node& node, SourcePos k
       const std::optional<std::chrono::milliseconds> value = ParseDuration(text);
       if (!value) {
         if (ParseInteger(text) && text.front() != '-' && text.front() != '+') {
-          Error(pos, path, Quote(text) + " has no unit; write " + Quote(text + "s") +
-                               " for seconds (units: ms, s, m, h)");
+          Error(pos, path,
+                Quote(text) + " has no unit; write " + Quote(text + "s") +
+                    " for seconds (units: ms, s, m, h)");
         } else {
           Error(pos, path, Quote(text) + " is not a duration; expected " + ExpectedText(spec));
         }
@@ -626,8 +772,9 @@ void Loader::ParseValue(const KeySpec& spec, const YAML::Node& node, SourcePos k
     }
     case Kind::kString: {
       // An empty value ("url:") means the same as "": the key's "none" value, if it has one.
-      std::optional<std::string> value =
-          node.IsNull() ? std::optional<std::string>("") : ParseString(node, key_pos, path, ExpectedText(spec));
+      std::optional<std::string> value = node.IsNull()
+                                             ? std::optional<std::string>("")
+                                             : ParseString(node, key_pos, path, ExpectedText(spec));
       if (!value) return;
       if (spec.check != nullptr) {
         if (std::string message = spec.check(*value, *this); !message.empty()) {
@@ -647,8 +794,7 @@ void Loader::ParseValue(const KeySpec& spec, const YAML::Node& node, SourcePos k
       bool ok = true;
       for (size_t i = 0; i < node.size(); ++i) {
         const std::string item_path = path + "[" + std::to_string(i) + "]";
-        std::optional<std::string> value =
-            ParseString(node[i], pos, item_path, "a string");
+        std::optional<std::string> value = ParseString(node[i], pos, item_path, "a string");
         if (!value) {
           ok = false;
           continue;
@@ -685,8 +831,10 @@ std::vector<SearchEntry> Loader::ParseSearchList(const KeySpec& spec, const YAML
   const SourcePos pos = PosOf(node, key_pos);
   const bool is_include = spec.key == "include";
   if (node.IsScalar()) {
-    Error(pos, path, "expected a list, got a single value; write each entry on its own line as "
-                     "'- " + node.Scalar() + "'");
+    Error(pos, path,
+          "expected a list, got a single value; write each entry on its own line as "
+          "'- " +
+              node.Scalar() + "'");
     return entries;
   }
   if (!node.IsNull() && !node.IsSequence()) {
@@ -702,12 +850,13 @@ std::vector<SearchEntry> Loader::ParseSearchList(const KeySpec& spec, const YAML
     const YAML::Node item = node[i];
     const SourcePos item_pos = PosOf(item, pos);
     if (!item.IsScalar()) {
-      Error(item_pos, item_path, "expected an address, range, CIDR block or host name, got " +
-                                     Describe(item));
+      Error(item_pos, item_path,
+            "expected an address, range, CIDR block or host name, got " + Describe(item));
       continue;
     }
     std::string message;
-    std::optional<SearchEntry> entry = internal::ParseSearchEntry(item.Scalar(), !is_include, &message);
+    std::optional<SearchEntry> entry = internal::ParseSearchEntry(item.Scalar(), !is_include,
+                                                                  &message);
     if (!entry) {
       Error(item_pos, item_path, message);
       continue;
@@ -724,18 +873,20 @@ std::vector<SnmpCredential> Loader::ParseCredentials(const YAML::Node& node, Sou
   std::vector<SnmpCredential> credentials;
   const SourcePos pos = PosOf(node, key_pos);
   if (!node.IsSequence()) {
-    Error(pos, path, "expected a list of credentials (each a mapping with version: 1, 2c or 3), got " +
-                         Describe(node));
+    Error(pos, path,
+          "expected a list of credentials (each a mapping with version: 1, 2c or 3), got " +
+              Describe(node));
     return credentials;
   }
   if (node.size() == 0) {
-    Error(pos, path, "at least one credential required; remove the key to use the default "
-                     "(version 2c, community 'public')");
+    Error(pos, path,
+          "at least one credential required; remove the key to use the default "
+          "(version 2c, community 'public')");
     return credentials;
   }
   for (size_t i = 0; i < node.size(); ++i) {
-    std::optional<SnmpCredential> credential =
-        ParseCredential(node[i], path + "[" + std::to_string(i) + "]");
+    std::optional<SnmpCredential> credential = ParseCredential(
+        node[i], path + "[" + std::to_string(i) + "]");
     if (credential) credentials.push_back(std::move(*credential));
   }
   return credentials;
@@ -745,8 +896,8 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
                                                       const std::string& path) {
   const SourcePos pos = PosOf(node);
   if (!node.IsMap()) {
-    Error(pos, path, "expected a mapping with version and community (or v3 user, ...), got " +
-                         Describe(node));
+    Error(pos, path,
+          "expected a mapping with version and community (or v3 user, ...), got " + Describe(node));
     return std::nullopt;
   }
   struct Field {
@@ -803,9 +954,9 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
     if (!it->second.value.IsScalar()) {
       // Describe the node kind only: the value may be a secret.
       Error(it->second.value_pos, key_path,
-            (it->second.value.IsNull() ? "no value; expected " + std::string(expected)
-                                       : "expected " + std::string(expected) + ", got " +
-                                             Describe(it->second.value)));
+            (it->second.value.IsNull()
+                 ? "no value; expected " + std::string(expected)
+                 : "expected " + std::string(expected) + ", got " + Describe(it->second.value)));
       *bad = true;
       return std::nullopt;
     }
@@ -913,7 +1064,8 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
       return std::nullopt;
     }
     // Editors and `echo` add a final newline; it is never part of the secret.
-    while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) content.pop_back();
+    while (!content.empty() && (content.back() == '\n' || content.back() == '\r'))
+      content.pop_back();
     if (content.empty()) {
       Error(file_pos, path + "." + file_key, Quote(file_path) + " is empty");
       bad = true;
@@ -960,13 +1112,14 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
                         fields.count("priv_passphrase_file");
   if (std::optional<std::string> level = get_string("security_level", &bad)) {
     for (std::string_view candidate : kSecurityLevels) {
-      if (AsciiLower(*level) == AsciiLower(candidate)) credential.security_level = std::string(candidate);
+      if (AsciiLower(*level) == AsciiLower(candidate))
+        credential.security_level = std::string(candidate);
     }
     if (credential.security_level.empty()) {
       std::string message = "unsupported security_level " + Quote(*level) +
                             "; expected noAuthNoPriv, authNoPriv or authPriv";
-      const std::string guess =
-          ClosestMatch(*level, {std::begin(kSecurityLevels), std::end(kSecurityLevels)});
+      const std::string guess = ClosestMatch(
+          *level, {std::begin(kSecurityLevels), std::end(kSecurityLevels)});
       if (!guess.empty()) message += "; did you mean " + Quote(guess) + "?";
       Error(fields["security_level"].value_pos, path + ".security_level", message);
       return std::nullopt;
@@ -1016,7 +1169,8 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
     bool present = false;
     if (std::optional<std::string> passphrase = get_secret(passphrase_key, &present)) {
       if (passphrase->size() < kMinUsmPassphrase) {
-        const std::string key = fields.count(passphrase_key) ? passphrase_key : passphrase_key + "_file";
+        const std::string key = fields.count(passphrase_key) ? passphrase_key
+                                                             : passphrase_key + "_file";
         Error(fields[key].value_pos, path + "." + key,
               "shorter than 8 characters; SNMPv3 (USM) requires at least 8");
         bad = true;
@@ -1032,8 +1186,9 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
   parse_half("auth", needs_auth, &CanonicalAuthProtocol,
              "MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512", &credential.auth_protocol,
              &credential.auth_passphrase);
-  parse_half("priv", needs_priv, &CanonicalPrivProtocol, "DES, AES-128 (or AES), AES-192 or AES-256",
-             &credential.priv_protocol, &credential.priv_passphrase);
+  parse_half("priv", needs_priv, &CanonicalPrivProtocol,
+             "DES, AES-128 (or AES), AES-192 or AES-256", &credential.priv_protocol,
+             &credential.priv_passphrase);
 
   if (std::optional<std::string> context = get_string("context", &bad)) {
     credential.context = *context;
@@ -1070,8 +1225,9 @@ void Loader::Walk(const YAML::Node& root, Config* config) {
           if (spec.key == section) guess = std::string(spec.section) + "." + std::string(spec.key);
         }
       }
-      message += guess.empty() ? "; expected one of: search, snmp, scan, supplies, cloud, agent, log"
-                               : "; did you mean " + Quote(guess) + "?";
+      message += guess.empty()
+                     ? "; expected one of: search, snmp, scan, supplies, cloud, agent, log"
+                     : "; did you mean " + Quote(guess) + "?";
       Error(section_pos, section, message);
       continue;
     }
@@ -1086,7 +1242,8 @@ void Loader::Walk(const YAML::Node& root, Config* config) {
     if (body.IsNull()) continue;  // "snmp:" with everything commented out: all defaults
     if (!body.IsMap()) {
       Error(PosOf(body, section_pos), section,
-            "expected a mapping of keys (" + JoinChoices(KeysOf(section)) + "), got " + Describe(body));
+            "expected a mapping of keys (" + JoinChoices(KeysOf(section)) + "), got " +
+                Describe(body));
       continue;
     }
     for (const auto& item : body) {
@@ -1114,7 +1271,8 @@ void Loader::Walk(const YAML::Node& root, Config* config) {
         continue;
       }
       if (auto it = seen_keys.find(spec); it != seen_keys.end()) {
-        Error(key_pos, path, "duplicate key; first given on line " + std::to_string(it->second.line));
+        Error(key_pos, path,
+              "duplicate key; first given on line " + std::to_string(it->second.line));
         continue;
       }
       seen_keys[spec] = key_pos;
@@ -1137,7 +1295,8 @@ void Loader::Walk(const YAML::Node& root, Config* config) {
     const bool has_cert = !config->cloud.client_cert.empty();
     const KeySpec* given = nullptr;
     for (const KeySpec& spec : KeyTable()) {
-      if (spec.section == "cloud" && spec.key == (has_cert ? "client_cert" : "client_key")) given = &spec;
+      if (spec.section == "cloud" && spec.key == (has_cert ? "client_cert" : "client_key"))
+        given = &spec;
     }
     auto it = given != nullptr ? seen_keys.find(given) : seen_keys.end();
     const SourcePos pos = it != seen_keys.end() ? it->second : SourcePos{1, 1};
@@ -1221,8 +1380,9 @@ LoadResult Load(const std::string& yaml, const std::string& name, const std::str
   LoadResult result;
   Loader loader(name, base_dir);
   if (yaml.size() > kMaxConfigBytes) {
-    loader.Error({}, "", "the configuration is larger than the limit of 1 MiB (" +
-                             std::to_string(kMaxConfigBytes) + " bytes); is this the right file?");
+    loader.Error({}, "",
+                 "the configuration is larger than the limit of 1 MiB (" +
+                     std::to_string(kMaxConfigBytes) + " bytes); is this the right file?");
     result.errors = std::move(loader.errors());
     return result;
   }
@@ -1231,7 +1391,8 @@ LoadResult Load(const std::string& yaml, const std::string& name, const std::str
     root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
     // yaml-cpp marks are 0-based; editors count from 1.
-    const SourcePos pos = e.mark.is_null() ? SourcePos{} : SourcePos{e.mark.line + 1, e.mark.column + 1};
+    const SourcePos pos = e.mark.is_null() ? SourcePos{}
+                                           : SourcePos{e.mark.line + 1, e.mark.column + 1};
     loader.Error(pos, "", "YAML syntax error: " + e.msg);
     result.errors = std::move(loader.errors());
     return result;
@@ -1330,10 +1491,11 @@ std::string ConfigError::ToString() const {
 
 LoadResult LoadConfigFile(const std::string& path) {
   // Not blocking on a FIFO, and never reading more than the limit plus one byte.
-  const int fd = ::open(path.c_str(), kOpenForReading);
+  const int fd = ::open(path.c_str(), internal::kOpenForReading);
   if (fd < 0) {
     LoadResult result;
-    result.errors.push_back({path, {}, "", std::string("cannot read the file: ") + std::strerror(errno)});
+    result.errors.push_back(
+        {path, {}, "", std::string("cannot read the file: ") + std::strerror(errno)});
     return result;
   }
   struct stat st {};
@@ -1342,7 +1504,8 @@ LoadResult LoadConfigFile(const std::string& path) {
   if (::fstat(fd, &st) != 0) {
     problem = std::string("cannot read the file: ") + std::strerror(errno);
   } else if (!S_ISREG(st.st_mode)) {
-    problem = "is " + FileKind(st.st_mode) + ", not a regular file; expected the YAML configuration";
+    problem = "is " + FileKind(st.st_mode) +
+              ", not a regular file; expected the YAML configuration";
   } else if (content = ReadAtMost(fd, kMaxConfigBytes); !content) {
     problem = std::string("cannot read the file: ") + std::strerror(errno);
   }
@@ -1362,7 +1525,7 @@ LoadResult LoadConfigFile(const std::string& path) {
   }
   std::vector<std::string> warnings;
   auto check = [&](const std::string& file, const std::string& holds) {
-    const int fd = ::open(file.c_str(), kOpenForReading);
+    const int fd = ::open(file.c_str(), internal::kOpenForReading);
     if (fd < 0) return;
     if (std::string exposed = ExposedSecretFile(fd, file, holds); !exposed.empty()) {
       warnings.push_back(std::move(exposed));
@@ -1374,7 +1537,8 @@ LoadResult LoadConfigFile(const std::string& path) {
     for (const std::string& key : held) holds += (holds.empty() ? "" : ", ") + key;
     check(path, holds);
   }
-  if (!result.config->cloud.client_key.empty()) check(result.config->cloud.client_key, "cloud.client_key");
+  if (!result.config->cloud.client_key.empty())
+    check(result.config->cloud.client_key, "cloud.client_key");
   warnings.insert(warnings.end(), result.warnings.begin(), result.warnings.end());
   result.warnings = std::move(warnings);
   return result;

@@ -86,11 +86,11 @@ struct Config {
     std::string url;
     std::string ca_file;
     std::vector<std::string> pin_sha256;
-    std::string proxy;  // may hold a password: redacted when printed
+    std::string proxy;        // may hold a password: redacted when printed
     std::string client_cert;  // PEM client certificate path ("" = none); with client_key
     std::string client_key;   // PEM private key path ("" = none); with client_cert
     std::chrono::milliseconds timeout{30 * 1000};  // one whole HTTPS exchange
-    int drain_rate = 30;                            // reports per minute after an outage
+    int drain_rate = 30;                           // reports per minute after an outage
     uint64_t outbox_max_mb = 64;
     std::chrono::milliseconds outbox_max_age{std::chrono::hours(720)};
   } cloud;

@@ -24,7 +24,6 @@ inline constexpr int kOpenForReading = O_RDONLY | O_BINARY;
 inline constexpr int kOpenForReading = O_RDONLY | O_NONBLOCK | O_CLOEXEC;
 #endif
 
-
 // Parses one search-criteria entry as written in the file. Include and exclude differ only for
 // CIDR blocks of /30 and wider: an include skips the network and broadcast addresses (nothing
 // answers SNMP there, and a directed broadcast can make every host on the subnet reply), an

@@ -24,9 +24,8 @@ bool IsDigits(std::string_view text) {
 // True when the text can only be meant as a dotted-quad address (digits and dots only), so a
 // malformed one gets an address error instead of "not a valid host name".
 bool LooksLikeIPv4(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
-           return std::isdigit(c) || c == '.';
-         });
+  return !text.empty() && std::all_of(text.begin(), text.end(),
+                                      [](unsigned char c) { return std::isdigit(c) || c == '.'; });
 }
 
 std::string_view Trim(std::string_view text) {
@@ -76,9 +75,7 @@ std::optional<uint32_t> ParseIPv4Detailed(std::string_view text, std::string* er
   return value;
 }
 
-uint32_t PrefixMask(int prefix) {
-  return prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
-}
+uint32_t PrefixMask(int prefix) { return prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix); }
 
 }  // namespace
 
@@ -115,7 +112,8 @@ std::optional<SearchEntry> ParseSearchEntry(std::string_view raw, bool is_exclud
     const std::optional<uint32_t> base = ParseIPv4Detailed(Trim(text.substr(0, slash)), error);
     if (!base) return std::nullopt;
     const std::string_view prefix_text = Trim(text.substr(slash + 1));
-    if (!IsDigits(prefix_text) || prefix_text.size() > 2 || std::stoi(std::string(prefix_text)) > 32) {
+    if (!IsDigits(prefix_text) || prefix_text.size() > 2 ||
+        std::stoi(std::string(prefix_text)) > 32) {
       *error = "CIDR prefix '" + std::string(prefix_text) + "' is invalid; expected /0 to /32";
       return std::nullopt;
     }
@@ -138,8 +136,8 @@ std::optional<SearchEntry> ParseSearchEntry(std::string_view raw, bool is_exclud
   }
 
   // A dash is a range only when the left side is an address: host names contain dashes too.
-  if (const size_t dash = text.find('-'); dash != std::string_view::npos &&
-                                          LooksLikeIPv4(Trim(text.substr(0, dash)))) {
+  if (const size_t dash = text.find('-');
+      dash != std::string_view::npos && LooksLikeIPv4(Trim(text.substr(0, dash)))) {
     const std::optional<uint32_t> first = ParseIPv4Detailed(Trim(text.substr(0, dash)), error);
     if (!first) return std::nullopt;
     const std::string_view end_text = Trim(text.substr(dash + 1));
@@ -196,9 +194,9 @@ std::optional<SearchEntry> ParseSearchEntry(std::string_view raw, bool is_exclud
   // The resolver reads "0x7f.0x15.0.3", "0x7f000001" or "127.1" as an address (inet_aton's hex,
   // octal and short forms), so such a "host name" would scan a host nobody wrote down.
   if (in_addr numeric{}; inet_aton(std::string(text).c_str(), &numeric) != 0) {
-    *error = "'" + std::string(text) +
-             "' is read by the resolver as the address " + FormatIPv4(ntohl(numeric.s_addr)) +
-             " (hex, octal or short form); write it as " + FormatIPv4(ntohl(numeric.s_addr));
+    *error = "'" + std::string(text) + "' is read by the resolver as the address " +
+             FormatIPv4(ntohl(numeric.s_addr)) + " (hex, octal or short form); write it as " +
+             FormatIPv4(ntohl(numeric.s_addr));
     return std::nullopt;
   }
   entry.kind = SearchEntry::Kind::kHostName;
@@ -225,7 +223,9 @@ void IntervalSet::Add(uint32_t first, uint32_t last) {
 }
 
 int EditDistance(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
   const size_t n = a.size();
   const size_t m = b.size();
   std::vector<std::vector<int>> d(n + 1, std::vector<int>(m + 1));
@@ -264,8 +264,8 @@ namespace {
 // Blocks where no printer can live (docs/configuration.md, "Addresses never swept"): "this
 // network" 0.0.0.0/8, multicast 224.0.0.0/4, and reserved 240.0.0.0/4 with the limited
 // broadcast 255.255.255.255. A packet to them asks nobody or everybody.
-constexpr std::pair<uint32_t, uint32_t> kNeverSwept[] = {
-    {0x00000000u, 0x00FFFFFFu}, {0xE0000000u, 0xFFFFFFFFu}};
+constexpr std::pair<uint32_t, uint32_t> kNeverSwept[] = {{0x00000000u, 0x00FFFFFFu},
+                                                         {0xE0000000u, 0xFFFFFFFFu}};
 
 }  // namespace
 
@@ -417,7 +417,10 @@ ExpandedTargets ExpandSearch(const Config::Search& search, const Resolver& resol
     while (lo <= hi && cur != ex_end && cur->first <= hi) {
       if (cur->first > lo) kept.emplace_back(lo, cur->first - 1);
       lo = uint64_t{cur->second} + 1;
-      if (cur->second <= hi) ++cur; else break;
+      if (cur->second <= hi)
+        ++cur;
+      else
+        break;
     }
     if (lo <= hi) kept.emplace_back(lo, hi);
   }
@@ -429,9 +432,8 @@ ExpandedTargets ExpandSearch(const Config::Search& search, const Resolver& resol
   if (total > search.max_addresses) {
     result.warnings.push_back("search: " + std::to_string(total) +
                               " addresses exceed search.max_addresses (" +
-                              std::to_string(search.max_addresses) +
-                              "); only the lowest " + std::to_string(search.max_addresses) +
-                              " are scanned");
+                              std::to_string(search.max_addresses) + "); only the lowest " +
+                              std::to_string(search.max_addresses) + " are scanned");
     budget = search.max_addresses;
   }
   result.addresses.reserve(budget);

@@ -38,9 +38,7 @@ std::string Credential::Describe() const {
   }
   std::string out = "v3 user=" + user;
   switch (level) {
-    case SecurityLevel::kNoAuthNoPriv:
-      out += " noAuthNoPriv";
-      break;
+    case SecurityLevel::kNoAuthNoPriv: out += " noAuthNoPriv"; break;
     case SecurityLevel::kAuthNoPriv:
       out += " authNoPriv ";
       out += AuthName(auth);

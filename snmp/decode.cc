@@ -62,7 +62,8 @@ const Value* Find(const VarbindMap& map, const Oid& oid) {
 template <typename Fn>
 void ForEachUnder(const VarbindMap& map, const Oid& root, Fn fn) {
   size_t n = 0;
-  for (auto it = map.upper_bound(root); it != map.end() && OidStartsWith(it->first, root, false); ++it) {
+  for (auto it = map.upper_bound(root); it != map.end() && OidStartsWith(it->first, root, false);
+       ++it) {
     if (it->second.IsException()) continue;
     if (++n > kMaxRows * 8) break;
     Oid suffix(it->first.begin() + static_cast<std::ptrdiff_t>(root.size()), it->first.end());
@@ -74,10 +75,8 @@ void ForEachUnder(const VarbindMap& map, const Oid& root, Fn fn) {
 std::string RawString(const Value& v) {
   switch (v.type) {
     case Value::Type::kOctetString:
-    case Value::Type::kOpaque:
-      return v.bytes.substr(0, 4096);
-    case Value::Type::kOid:
-      return FormatOid(v.oid);
+    case Value::Type::kOpaque: return v.bytes.substr(0, 4096);
+    case Value::Type::kOid: return FormatOid(v.oid);
     case Value::Type::kIpAddress: {
       if (v.bytes.size() != 4) return "";
       std::string out;
@@ -87,12 +86,13 @@ std::string RawString(const Value& v) {
       }
       return out;
     }
-    default:
-      return v.IsNumber() ? std::to_string(v.number) : std::string();
+    default: return v.IsNumber() ? std::to_string(v.number) : std::string();
   }
 }
 
-std::string Text(const Value* v) { return v ? SanitizeText(RawString(*v), kMaxText) : std::string(); }
+std::string Text(const Value* v) {
+  return v ? SanitizeText(RawString(*v), kMaxText) : std::string();
+}
 
 // Numbers from any integer type; a decimal string is accepted too (some vendor counters are
 // DisplayStrings). Nullopt for anything else.
@@ -116,10 +116,10 @@ std::string FormatMac(const std::string& bytes) {
   if (bytes.size() != 6) return "";
   if (std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; })) return "";
   char buf[18];
-  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", static_cast<unsigned char>(bytes[0]),
-                static_cast<unsigned char>(bytes[1]), static_cast<unsigned char>(bytes[2]),
-                static_cast<unsigned char>(bytes[3]), static_cast<unsigned char>(bytes[4]),
-                static_cast<unsigned char>(bytes[5]));
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x",
+                static_cast<unsigned char>(bytes[0]), static_cast<unsigned char>(bytes[1]),
+                static_cast<unsigned char>(bytes[2]), static_cast<unsigned char>(bytes[3]),
+                static_cast<unsigned char>(bytes[4]), static_cast<unsigned char>(bytes[5]));
   return buf;
 }
 
@@ -139,7 +139,8 @@ struct Classification {
 uint32_t PrinterDeviceIndex(const VarbindMap& map) {
   uint32_t index = 0;
   ForEachUnder(map, kHrDeviceType, [&](const Oid& suffix, const Value& v) {
-    if (index == 0 && suffix.size() == 1 && v.type == Value::Type::kOid && v.oid == kHrDevicePrinter) {
+    if (index == 0 && suffix.size() == 1 && v.type == Value::Type::kOid &&
+        v.oid == kHrDevicePrinter) {
       index = suffix[0];
     }
   });
@@ -157,7 +158,8 @@ Classification Classify(const ProfileSet& profiles, const VarbindMap& map) {
     return c;
   }
   bool printer_mib = false;
-  for (auto it = map.upper_bound(kPrinterMib); it != map.end() && OidStartsWith(it->first, kPrinterMib, false); ++it) {
+  for (auto it = map.upper_bound(kPrinterMib);
+       it != map.end() && OidStartsWith(it->first, kPrinterMib, false); ++it) {
     if (!it->second.IsException()) {
       printer_mib = true;
       break;
@@ -170,9 +172,11 @@ Classification Classify(const ProfileSet& profiles, const VarbindMap& map) {
   bool product = c.match.profile && (c.match.by_product_oid || c.match.by_sys_descr);
   c.candidate = printer_mib || hr_printer || product;
   if (!c.candidate) {
-    c.reason = "no Printer-MIB (1.3.6.1.2.1.43), hrDeviceType is not hrDevicePrinter, and sysObjectID '" +
-               FormatOid(sys_object_id) + "' / sysDescr match no printer profile";
-    if (c.match.profile) c.reason += " (vendor '" + c.match.profile->manufacturer + "' recognised by enterprise only)";
+    c.reason =
+        "no Printer-MIB (1.3.6.1.2.1.43), hrDeviceType is not hrDevicePrinter, and sysObjectID '" +
+        FormatOid(sys_object_id) + "' / sysDescr match no printer profile";
+    if (c.match.profile)
+      c.reason += " (vendor '" + c.match.profile->manufacturer + "' recognised by enterprise only)";
   }
   return c;
 }
@@ -248,14 +252,16 @@ std::string ReadTextSource(const FieldSource& src, const std::string& field, con
     case FieldSource::Kind::kGet: {
       const Value* v = Find(ctx.map, src.oid);
       if (!v) return "";
-      if (field == "mac" && v->type == Value::Type::kOctetString && v->bytes.size() == 6) return FormatMac(v->bytes);
+      if (field == "mac" && v->type == Value::Type::kOctetString && v->bytes.size() == 6)
+        return FormatMac(v->bytes);
       raw = RawString(*v);
       break;
     }
     case FieldSource::Kind::kWalk: {
       std::string found;
       ForEachUnder(ctx.map, src.oid, [&](const Oid&, const Value& v) {
-        if (found.empty()) found = SanitizeText(ApplyTransforms(src.transforms, RawString(v)), kMaxText);
+        if (found.empty())
+          found = SanitizeText(ApplyTransforms(src.transforms, RawString(v)), kMaxText);
       });
       return found;
     }
@@ -268,9 +274,7 @@ std::string ReadTextSource(const FieldSource& src, const std::string& field, con
       raw = DeviceIdValue(SanitizeText(RawString(*v), 1024), src.keys);
       break;
     }
-    case FieldSource::Kind::kStandard:
-      raw = StandardText(field, ctx);
-      break;
+    case FieldSource::Kind::kStandard: raw = StandardText(field, ctx); break;
   }
   if (raw.empty()) return "";
   return SanitizeText(ApplyTransforms(src.transforms, std::move(raw)), kMaxText);
@@ -349,7 +353,8 @@ PageCount StandardPageCount(const Context& ctx) {
     any = true;
     auto n = Number(&v);
     auto unit = Number(Find(ctx.map, Append(kPrtMarkerCounterUnit, {suffix[0], suffix[1]})));
-    std::string where = "prtMarkerLifeCount." + std::to_string(suffix[0]) + "." + std::to_string(suffix[1]);
+    std::string where = "prtMarkerLifeCount." + std::to_string(suffix[0]) + "." +
+                        std::to_string(suffix[1]);
     if (!n || *n < 0) {
       out.problem = where + " is not a non-negative number";
       return;
@@ -360,12 +365,14 @@ PageCount StandardPageCount(const Context& ctx) {
     }
     // Only impressions (7) and sheets (8) are pages; label printers count length or time.
     if (unit && *unit != 7 && *unit != 8) {
-      out.problem = where + " counts " + std::string(CounterUnitName(*unit)) + " (prtMarkerCounterUnit " +
-                    std::to_string(*unit) + "), not pages";
+      out.problem = where + " counts " + std::string(CounterUnitName(*unit)) +
+                    " (prtMarkerCounterUnit " + std::to_string(*unit) + "), not pages";
       return;
     }
     out.count = n;
-    out.unit = !unit ? PageCountUnit::kUnknown : *unit == 7 ? PageCountUnit::kImpressions : PageCountUnit::kSheets;
+    out.unit = !unit        ? PageCountUnit::kUnknown
+               : *unit == 7 ? PageCountUnit::kImpressions
+                            : PageCountUnit::kSheets;
     out.source = where;
   });
   if (!any) out.problem = "prtMarkerLifeCount absent";
@@ -399,8 +406,8 @@ PageCount ReadCountSource(const FieldSource& src, const Context& ctx) {
     return out;
   }
   if (std::string why = ImplausibleCount(*n); !why.empty()) {
-    out.problem = Describe(src, "page_count") + " = " + std::to_string(*n) + kUnreadableMark +
-                  why + ")";
+    out.problem = Describe(src, "page_count") + " = " + std::to_string(*n) + kUnreadableMark + why +
+                  ")";
     return out;
   }
   out.count = n;
@@ -436,13 +443,16 @@ void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
   const bool unreadable = std::any_of(problems.begin(), problems.end(), [](const std::string& x) {
     return x.find(kUnreadableMark) != std::string::npos;
   });
-  std::string reason =
-      unreadable ? "lifetime counter unreadable (" : "device exposes no lifetime counter (";
+  std::string reason = unreadable ? "lifetime counter unreadable ("
+                                  : "device exposes no lifetime counter (";
   for (size_t i = 0; i < problems.size(); ++i) reason += (i ? "; " : "") + problems[i];
   if (!problems.empty()) reason += ", ";
-  if (!profile) reason += "no printer profile matched)";
-  else if (vendor_listed) reason += "vendor counters of profile '" + profile->name + "' not answered)";
-  else reason += "no vendor counter in profile '" + profile->name + "')";
+  if (!profile)
+    reason += "no printer profile matched)";
+  else if (vendor_listed)
+    reason += "vendor counters of profile '" + profile->name + "' not answered)";
+  else
+    reason += "no vendor counter in profile '" + profile->name + "')";
   if (!note.empty()) reason += "; " + note;
   p->page_count_missing_reason = reason;
 }
@@ -481,25 +491,53 @@ void DecodeCounters(const Profile* profile, const Context& ctx, Printer* p) {
 
 std::string SupplyType(int64_t type, const std::string& lower_descr) {
   switch (type) {
-    case 3: case 21: case 35: return "toner";           // toner, tonerCartridge, matteToner
-    case 4: case 8: case 14: case 24: case 26: return "waste";  // waste toner/ink/wax/water/paper
-    case 5: case 6: case 36: return "ink";               // ink, inkCartridge, matteInk
-    case 7: case 13: return "ribbon";                    // inkRibbon, ribbonWax
-    case 9: return "drum";                               // opc
+    case 3:
+    case 21:
+    case 35: return "toner";  // toner, tonerCartridge, matteToner
+    case 4:
+    case 8:
+    case 14:
+    case 24:
+    case 26: return "waste";  // waste toner/ink/wax/water/paper
+    case 5:
+    case 6:
+    case 36: return "ink";  // ink, inkCartridge, matteInk
+    case 7:
+    case 13: return "ribbon";  // inkRibbon, ribbonWax
+    case 9: return "drum";     // opc
     case 10: return "developer";
-    case 11: case 15: case 17: case 19: case 22: return "fuser";  // fuserOil, fuser, wick, pad, oiler
-    case 18: return "cleaner";                           // cleanerUnit
-    case 20: return "transfer";                          // transferUnit
-    case 29: case 32: return "staples";                  // stitchingWire, staples
+    case 11:
+    case 15:
+    case 17:
+    case 19:
+    case 22: return "fuser";     // fuserOil, fuser, wick, pad, oiler
+    case 18: return "cleaner";   // cleanerUnit
+    case 20: return "transfer";  // transferUnit
+    case 29:
+    case 32: return "staples";  // stitchingWire, staples
     default: break;
   }
   // other(1), unknown(2) or no type column at all (xerox, konica): fall back to the description.
-  struct Keyword { std::string_view word; const char* type; };
+  struct Keyword {
+    std::string_view word;
+    const char* type;
+  };
   static const Keyword kKeywords[] = {
-      {"waste", "waste"}, {"toner", "toner"}, {"ink", "ink"}, {"drum", "drum"},
-      {"photoconductor", "drum"}, {"imaging unit", "drum"}, {"developer", "developer"},
-      {"fuser", "fuser"}, {"fusing", "fuser"}, {"transfer", "transfer"}, {"belt", "transfer"},
-      {"staple", "staples"}, {"ribbon", "ribbon"}, {"kit", "kit"}, {"clean", "cleaner"},
+      {"waste", "waste"},
+      {"toner", "toner"},
+      {"ink", "ink"},
+      {"drum", "drum"},
+      {"photoconductor", "drum"},
+      {"imaging unit", "drum"},
+      {"developer", "developer"},
+      {"fuser", "fuser"},
+      {"fusing", "fuser"},
+      {"transfer", "transfer"},
+      {"belt", "transfer"},
+      {"staple", "staples"},
+      {"ribbon", "ribbon"},
+      {"kit", "kit"},
+      {"clean", "cleaner"},
       // Without a type column, a plain "cartridge" is a toner cartridge (jetdirect: "Black
       // Cartridge HP CF410A"; canonprinter_lbp: "Canon Cartridge 719/719H"). Checked last so
       // "Drum Cartridge" / "Ink Cartridge" win.
@@ -531,8 +569,8 @@ std::string ColorFromDescription(const std::string& lower_descr) {
 void Level(Supply* s) {
   const int64_t level = s->raw_level, max = s->raw_max;
   if (level == -3) {
-    // RFC 3805 "some remaining": the device knows it is not empty, nothing more. LibreNMS shows 50%,
-    // which would look like a real reading to an MPS partner; we report no number.
+    // RFC 3805 "some remaining": the device knows it is not empty, nothing more. LibreNMS shows
+    // 50%, which would look like a real reading to an MPS partner; we report no number.
     s->state = "some_remaining";
     return;
   }
@@ -600,7 +638,8 @@ std::vector<Supply> DecodeSupplies(const Profile* profile, const VarbindMap& map
     if (s.supply_class == 4 && s.type != "waste" && Contains(lower, "waste")) s.type = "waste";
     auto colorant = Number(col(3));
     if (colorant && *colorant > 0) {
-      s.color = NormaliseColor(Text(Find(map, Append(kPrtColorantValue, {key.first, static_cast<uint32_t>(*colorant)}))));
+      s.color = NormaliseColor(Text(
+          Find(map, Append(kPrtColorantValue, {key.first, static_cast<uint32_t>(*colorant)}))));
     }
     if (s.color.empty()) s.color = ColorFromDescription(lower);
     s.raw_level = Number(col(9)).value_or(-2);
@@ -665,7 +704,9 @@ void DecodeStatus(const VarbindMap& map, uint32_t device, Printer* p) {
       const char* name = code ? AlertCodeText(*code) : nullptr;
       text = name ? name : code ? "alert code " + std::to_string(*code) : "unspecified alert";
     }
-    std::string sev = severity == 3 ? "critical" : (severity == 4 || severity == 5) ? "warning" : "info";
+    std::string sev = severity == 3                      ? "critical"
+                      : (severity == 4 || severity == 5) ? "warning"
+                                                         : "info";
     p->alerts.push_back(sev + ": " + text);
     if (sev == "critical" && first_critical.empty()) first_critical = text;
     if (sev == "warning" && first_warning.empty()) first_warning = text;
@@ -674,9 +715,12 @@ void DecodeStatus(const VarbindMap& map, uint32_t device, Printer* p) {
   auto dev_status = Number(Find(map, Append(kHrDeviceStatus, {device})));
   auto prt_status = Number(Find(map, Append(kHrPrinterStatus, {device})));
   std::string base;
-  if (dev_status && *dev_status == 5) base = "down";
-  else if (dev_status && *dev_status == 4) base = "testing";
-  else if (dev_status && *dev_status == 3) base = "warning";
+  if (dev_status && *dev_status == 5)
+    base = "down";
+  else if (dev_status && *dev_status == 4)
+    base = "testing";
+  else if (dev_status && *dev_status == 3)
+    base = "warning";
   else if (prt_status) {
     switch (*prt_status) {
       case 1: base = "other"; break;
@@ -700,7 +744,8 @@ Printer DecodeUnsafe(const ProfileSet& profiles, const VarbindMap& collected, st
   Printer p;
   p.ip = std::string(ip);
   const Value* oid_value = Find(collected, kSysObjectId);
-  if (oid_value && oid_value->type == Value::Type::kOid) p.sys_object_id = FormatOid(oid_value->oid);
+  if (oid_value && oid_value->type == Value::Type::kOid)
+    p.sys_object_id = FormatOid(oid_value->oid);
   p.sys_descr = Text(Find(collected, kSysDescr));
   p.hostname = Text(Find(collected, kSysName));
   p.location = Text(Find(collected, kSysLocation));
@@ -757,15 +802,17 @@ CollectionPlan PlanCollection(const ProfileSet& profiles, const VarbindMap& iden
     if (c.match.profile) plan.profile = c.match.profile->name;
     if (!plan.candidate) return plan;
     // Narrow walks: fragile printer agents answer thousands of OIDs under the full trees.
-    plan.walk = {kHrDeviceType, kHrDeviceDescr, kHrDeviceStatus, kHrPrinterStatus, kIfType, kIfPhysAddress};
+    plan.walk = {kHrDeviceType,    kHrDeviceDescr, kHrDeviceStatus,
+                 kHrPrinterStatus, kIfType,        kIfPhysAddress};
     bool printer_mib = false;
     for (auto it = identification.upper_bound(kPrinterMib);
          it != identification.end() && OidStartsWith(it->first, kPrinterMib, false); ++it) {
       if (!it->second.IsException()) printer_mib = true;
     }
     if (printer_mib) {
-      for (const Oid& oid : {kPrtGeneralEntry, kPrtMarkerEntry, kPrtSuppliesEntry, kPrtColorantEntry,
-                             kPrtAlertSeverity, kPrtAlertCode, kPrtAlertDescription}) {
+      for (const Oid& oid :
+           {kPrtGeneralEntry, kPrtMarkerEntry, kPrtSuppliesEntry, kPrtColorantEntry,
+            kPrtAlertSeverity, kPrtAlertCode, kPrtAlertDescription}) {
         plan.walk.push_back(oid);
       }
     }
@@ -780,7 +827,8 @@ CollectionPlan PlanCollection(const ProfileSet& profiles, const VarbindMap& iden
   return plan;
 }
 
-Printer DecodePrinter(const ProfileSet& profiles, const VarbindMap& collected, std::string_view ip) {
+Printer DecodePrinter(const ProfileSet& profiles, const VarbindMap& collected,
+                      std::string_view ip) {
   try {
     return DecodeUnsafe(profiles, collected, ip);
   } catch (const std::exception& e) {

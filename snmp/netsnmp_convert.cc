@@ -52,18 +52,10 @@ Value ConvertValue(const netsnmp_variable_list* v) {
       }
       break;
     }
-    case ASN_NULL:
-      out.type = Value::Type::kNull;
-      break;
-    case SNMP_NOSUCHOBJECT:
-      out.type = Value::Type::kNoSuchObject;
-      break;
-    case SNMP_NOSUCHINSTANCE:
-      out.type = Value::Type::kNoSuchInstance;
-      break;
-    case SNMP_ENDOFMIBVIEW:
-      out.type = Value::Type::kEndOfMibView;
-      break;
+    case ASN_NULL: out.type = Value::Type::kNull; break;
+    case SNMP_NOSUCHOBJECT: out.type = Value::Type::kNoSuchObject; break;
+    case SNMP_NOSUCHINSTANCE: out.type = Value::Type::kNoSuchInstance; break;
+    case SNMP_ENDOFMIBVIEW: out.type = Value::Type::kEndOfMibView; break;
     default:
       // ASN_OPAQUE and anything net-snmp decoded into an opaque sub-type (float, double, I64...)
       // is handed up as raw bytes.

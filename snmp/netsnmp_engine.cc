@@ -19,14 +19,14 @@
 #include <optional>
 
 // net-snmp last: its headers define macros (e.g. `free`-adjacent helpers) we keep away from ours.
+#include <net-snmp/library/large_fd_set.h>
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
-#include <net-snmp/library/large_fd_set.h>
 #include <openssl/rand.h>
 
+#include "agent/core/platform.h"
 #include "snmp/netsnmp_convert.h"
 #include "snmp/netsnmp_sweep.h"
-#include "agent/core/platform.h"
 #include "snmp/pacing.h"
 #include "snmp/udp_io.h"
 
@@ -98,11 +98,9 @@ struct UsmProtocol {
 
 UsmProtocol AuthProtocolOid(AuthProtocol protocol) {
   switch (protocol) {
-    case AuthProtocol::kMD5:
-      return {usmHMACMD5AuthProtocol, OID_LENGTH(usmHMACMD5AuthProtocol)};
+    case AuthProtocol::kMD5: return {usmHMACMD5AuthProtocol, OID_LENGTH(usmHMACMD5AuthProtocol)};
     case AuthProtocol::kNone:  // config validation requires one; SHA-1 is the default
-    case AuthProtocol::kSHA1:
-      break;
+    case AuthProtocol::kSHA1: break;
     case AuthProtocol::kSHA224:
       return {usmHMAC128SHA224AuthProtocol, OID_LENGTH(usmHMAC128SHA224AuthProtocol)};
     case AuthProtocol::kSHA256:
@@ -117,17 +115,13 @@ UsmProtocol AuthProtocolOid(AuthProtocol protocol) {
 
 UsmProtocol PrivProtocolOid(PrivProtocol protocol) {
   switch (protocol) {
-    case PrivProtocol::kDES:
-      return {usmDESPrivProtocol, OID_LENGTH(usmDESPrivProtocol)};
+    case PrivProtocol::kDES: return {usmDESPrivProtocol, OID_LENGTH(usmDESPrivProtocol)};
     case PrivProtocol::kNone:  // config validation requires one; AES-128 is the default
-    case PrivProtocol::kAES128:
-      break;
+    case PrivProtocol::kAES128: break;
     // 5.9.3 is built with NETSNMP_DRAFT_BLUMENTHAL_AES_04: these are the Blumenthal draft OIDs,
     // the ones snmpd's `createUser ... AES-192/AES-256` interoperates with.
-    case PrivProtocol::kAES192:
-      return {usmAES192PrivProtocol, OID_LENGTH(usmAES192PrivProtocol)};
-    case PrivProtocol::kAES256:
-      return {usmAES256PrivProtocol, OID_LENGTH(usmAES256PrivProtocol)};
+    case PrivProtocol::kAES192: return {usmAES192PrivProtocol, OID_LENGTH(usmAES192PrivProtocol)};
+    case PrivProtocol::kAES256: return {usmAES256PrivProtocol, OID_LENGTH(usmAES256PrivProtocol)};
   }
   return {usmAESPrivProtocol, OID_LENGTH(usmAESPrivProtocol)};
 }
@@ -290,11 +284,11 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
  private:
   struct Request {
     Kind kind = Kind::kGet;
-    std::vector<Oid> oids;          // what the next packet asks for
+    std::vector<Oid> oids;  // what the next packet asks for
     int non_repeaters = 0;
     int max_repetitions = 0;
     VarbindsCallback done;
-    int attempts = 0;               // packets sent for the current PDU (1 + retries at most)
+    int attempts = 0;  // packets sent for the current PDU (1 + retries at most)
     // v1 noSuchName handling: original OID list and which positions the agent rejected.
     std::vector<Oid> original;
     std::vector<size_t> positions;  // positions[i] = index in `original` of oids[i]
@@ -310,7 +304,7 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
     std::vector<Varbind> varbinds;
     size_t bytes = 0;
     int report_type = 0;
-    std::string engine_id;          // from a discovery report
+    std::string engine_id;  // from a discovery report
   };
 
   void Pump();
@@ -343,9 +337,9 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
   uint64_t open_generation_ = 0;
   asio::steady_timer attempt_timer_;
   uint64_t attempt_id_ = 0;
-  std::vector<int> reqids_;         // every packet of the active request (late replies count)
-  bool probing_ = false;            // v3: the packet in flight is an engine-ID discovery probe
-  bool engine_known_ = false;       // v3: discovery done on the open net-snmp session
+  std::vector<int> reqids_;           // every packet of the active request (late replies count)
+  bool probing_ = false;              // v3: the packet in flight is an engine-ID discovery probe
+  bool engine_known_ = false;         // v3: discovery done on the open net-snmp session
   bool authenticated_reply_ = false;  // v3: an authenticated (and decrypted) reply was seen
   bool callback_seen_ = false;
   Outcome outcome_;
@@ -398,8 +392,8 @@ int NetSnmpCallback(int op, netsnmp_session* /*session*/, int reqid, netsnmp_pdu
 }
 }  // namespace
 
-void SessionCore::Enqueue(Kind kind, std::vector<Oid> oids, int non_repeaters,
-                          int max_repetitions, VarbindsCallback done) {
+void SessionCore::Enqueue(Kind kind, std::vector<Oid> oids, int non_repeaters, int max_repetitions,
+                          VarbindsCallback done) {
   if (kind == Kind::kGetBulk && credential_.version == Version::kV1) {
     return Deliver(std::move(done),
                    MakeError(ErrorCode::kInternal, "GETBULK is not available in SNMPv1"));
@@ -613,12 +607,12 @@ void SessionCore::ArmRead() {
   std::weak_ptr<SessionCore> weak = weak_from_this();
   const uint64_t gen = open_generation_;
   descriptor_.AsyncWaitRead([weak, gen](const boost::system::error_code& ec) {
-                           auto self = weak.lock();
-                           if (!self || gen != self->open_generation_) return;
-                           self->read_armed_ = false;
-                           if (ec) return;
-                           self->OnReadable();
-                         });
+    auto self = weak.lock();
+    if (!self || gen != self->open_generation_) return;
+    self->read_armed_ = false;
+    if (ec) return;
+    self->OnReadable();
+  });
 }
 
 void SessionCore::OnReadable() {
@@ -654,8 +648,8 @@ int SessionCore::OnLibraryEvent(int op, int reqid, netsnmp_pdu* pdu) {
   // already matched them to our request by msgID, so they are ours whatever their request id.
   const bool v3_report = busy && pdu && op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE &&
                          pdu->version == SNMP_VERSION_3 && pdu->command == SNMP_MSG_REPORT;
-  const bool ours =
-      busy && (v3_report || std::find(reqids_.begin(), reqids_.end(), reqid) != reqids_.end());
+  const bool ours = busy && (v3_report ||
+                             std::find(reqids_.begin(), reqids_.end(), reqid) != reqids_.end());
   // Only the latest packet's expiry means anything: earlier ones were retried already.
   const bool current = ours && !reqids_.empty() && reqid == reqids_.back();
   switch (op) {
@@ -725,8 +719,7 @@ int SessionCore::OnLibraryEvent(int op, int reqid, netsnmp_pdu* pdu) {
     case NETSNMP_CALLBACK_OP_SEC_ERROR:
       if (ours) outcome_.kind = OutcomeKind::kSecError;
       return 1;
-    default:
-      return 1;
+    default: return 1;
   }
 }
 
@@ -736,17 +729,15 @@ void SessionCore::ProcessOutcome() {
   outcome_ = Outcome{};
   Request& r = *active_;
   switch (o.kind) {
-    case OutcomeKind::kNone:
-      return;
-    case OutcomeKind::kAttemptTimeout:
-      return AttemptFailed();
+    case OutcomeKind::kNone: return;
+    case OutcomeKind::kAttemptTimeout: return AttemptFailed();
     case OutcomeKind::kSendFailed:
       return Complete(MakeError(ErrorCode::kUnreachable, "sending to " + Where() + " failed"));
     case OutcomeKind::kSecError:
       ++engine_->stats().auth_failures;
       return Complete(MakeError(
-          ErrorCode::kAuth, "SNMPv3 authentication failed (wrong user or passphrase?): " +
-                                Where() + " sent a reply that failed security checks (" +
+          ErrorCode::kAuth, "SNMPv3 authentication failed (wrong user or passphrase?): " + Where() +
+                                " sent a reply that failed security checks (" +
                                 credential_.Describe() + ")"));
     case OutcomeKind::kReport: {
       ++engine_->stats().responses;
@@ -765,8 +756,8 @@ void SessionCore::ProcessOutcome() {
           s->contextEngineIDLen = o.engine_id.size();
         }
         if (create_user_from_session(s) != SNMPERR_SUCCESS) {
-          return Complete(MakeError(ErrorCode::kInternal,
-                                    "net-snmp could not set up USM user for " + Where()));
+          return Complete(
+              MakeError(ErrorCode::kInternal, "net-snmp could not set up USM user for " + Where()));
         }
         engine_known_ = true;
         attempt_timer_.cancel();
@@ -779,21 +770,19 @@ void SessionCore::ProcessOutcome() {
       }
       ++engine_->stats().auth_failures;
       return Complete(MakeError(
-          ErrorCode::kAuth, "SNMPv3 authentication failed (wrong user or passphrase?): " +
-                                Where() + " reported " + ReportName(o.report_type) + " for " +
+          ErrorCode::kAuth, "SNMPv3 authentication failed (wrong user or passphrase?): " + Where() +
+                                " reported " + ReportName(o.report_type) + " for " +
                                 credential_.Describe()));
     }
-    case OutcomeKind::kResponse:
-      break;
+    case OutcomeKind::kResponse: break;
   }
   ++engine_->stats().responses;
   authenticated_reply_ = true;
   if (o.bytes > engine_->options().max_response_bytes) {
-    return Complete(MakeError(ErrorCode::kLimit,
-                              "reply from " + Where() + " carries " + std::to_string(o.bytes) +
-                                  " bytes, over the " +
-                                  std::to_string(engine_->options().max_response_bytes) +
-                                  "-byte limit"));
+    return Complete(MakeError(
+        ErrorCode::kLimit,
+        "reply from " + Where() + " carries " + std::to_string(o.bytes) + " bytes, over the " +
+            std::to_string(engine_->options().max_response_bytes) + "-byte limit"));
   }
   if (o.errstat != SNMP_ERR_NOERROR) {
     const size_t idx = static_cast<size_t>(o.errindex);
@@ -830,8 +819,8 @@ void SessionCore::ProcessOutcome() {
     }
     ErrorCode code = o.errstat == SNMP_ERR_TOOBIG ? ErrorCode::kLimit : ErrorCode::kMalformed;
     return Complete(MakeError(code, Where() + " answered " + ErrStatName(o.errstat) +
-                                        " (error-status " + std::to_string(o.errstat) +
-                                        ", index " + std::to_string(o.errindex) + ")"));
+                                        " (error-status " + std::to_string(o.errstat) + ", index " +
+                                        std::to_string(o.errindex) + ")"));
   }
   Complete(std::move(o.varbinds));
 }
@@ -845,8 +834,7 @@ void SessionCore::AttemptFailed() {
   }
   ++engine_->stats().timeouts;
   const long ms = static_cast<long>(engine_->options().timeout.count());
-  if (credential_.version == Version::kV3 && engine_known_ && !probing_ &&
-      !authenticated_reply_) {
+  if (credential_.version == Version::kV3 && engine_known_ && !probing_ && !authenticated_reply_) {
     // The agent answered discovery, so it is alive, but dropped every authenticated request.
     // A wrong privacy passphrase (or protocol) does exactly this: the agent cannot decrypt the
     // scoped PDU and net-snmp's snmpd sends no report for it. Say so instead of "no answer".
@@ -854,7 +842,8 @@ void SessionCore::AttemptFailed() {
     Complete(MakeError(ErrorCode::kAuth,
                        "SNMPv3 agent at " + Where() +
                            " answered engine discovery but not the encrypted request (wrong "
-                           "privacy passphrase or protocol?) for " + credential_.Describe()));
+                           "privacy passphrase or protocol?) for " +
+                           credential_.Describe()));
     return;
   }
   Complete(MakeError(ErrorCode::kTimeout,
@@ -885,8 +874,8 @@ void SessionCore::Complete(Result<std::vector<Varbind>> result) {
     for (size_t i = 0; i < merged.size(); ++i) {
       if (filled[i]) continue;
       merged[i].oid = r.original[i];
-      merged[i].value.type =
-          r.kind == Kind::kGetNext ? Value::Type::kEndOfMibView : Value::Type::kNoSuchObject;
+      merged[i].value.type = r.kind == Kind::kGetNext ? Value::Type::kEndOfMibView
+                                                      : Value::Type::kNoSuchObject;
     }
     result = std::move(merged);
   }
@@ -973,8 +962,7 @@ NetSnmpEngine::~NetSnmpEngine() = default;
 Sweeper* NetSnmpEngine::sweeper() { return sweeper_.get(); }
 
 std::unique_ptr<Session> NetSnmpEngine::Open(const Target& target, const Credential& credential) {
-  return std::make_unique<NetSnmpSession>(
-      std::make_shared<SessionCore>(impl_, target, credential));
+  return std::make_unique<NetSnmpSession>(std::make_shared<SessionCore>(impl_, target, credential));
 }
 
 EngineStats NetSnmpEngine::stats() const { return impl_->stats(); }

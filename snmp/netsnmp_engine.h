@@ -56,12 +56,12 @@ struct EngineOptions {
 };
 
 struct EngineStats {
-  uint64_t requests = 0;        // requests completed (any outcome)
-  uint64_t packets_sent = 0;    // retries included
+  uint64_t requests = 0;      // requests completed (any outcome)
+  uint64_t packets_sent = 0;  // retries included
   uint64_t responses = 0;
-  uint64_t timeouts = 0;        // requests that failed after all retries
+  uint64_t timeouts = 0;  // requests that failed after all retries
   uint64_t auth_failures = 0;
-  uint64_t malformed = 0;       // replies dropped: unparsable, wrong source, wrong request id
+  uint64_t malformed = 0;  // replies dropped: unparsable, wrong source, wrong request id
   // Well-formed replies carrying an id that was never sent to their source (a device answering
   // for other addresses, a replay, a spoofer): counted, never a hit. docs/security.md.
   uint64_t forged_replies = 0;

@@ -47,8 +47,8 @@ struct Request {
   std::vector<uint8_t> bytes;
   size_t request_id_at = 0;  // offset of the request-id INTEGER's 4 value bytes
   size_t msg_id_at = 0;      // v3: offset of msgID's 4 value bytes
-  netsnmp_session session;  // for snmp_parse of the replies (version, community)
-  std::string community;    // storage `session` points into
+  netsnmp_session session;   // for snmp_parse of the replies (version, community)
+  std::string community;     // storage `session` points into
 };
 
 // Placeholders: 4-byte INTEGERs, so a real id of the same width patches in place.
@@ -57,8 +57,11 @@ constexpr long kMsgIdMark = 0x4b2d87f0;
 
 // Offset of the value of the INTEGER `02 04 <mark>` in `bytes`, or 0 when absent.
 size_t FindInteger(const std::vector<uint8_t>& bytes, long mark) {
-  const uint8_t pattern[] = {0x02, 0x04, static_cast<uint8_t>(mark >> 24),
-                             static_cast<uint8_t>(mark >> 16), static_cast<uint8_t>(mark >> 8),
+  const uint8_t pattern[] = {0x02,
+                             0x04,
+                             static_cast<uint8_t>(mark >> 24),
+                             static_cast<uint8_t>(mark >> 16),
+                             static_cast<uint8_t>(mark >> 8),
                              static_cast<uint8_t>(mark)};
   auto it = std::search(bytes.begin(), bytes.end(), std::begin(pattern), std::end(pattern));
   return it == bytes.end() ? 0 : static_cast<size_t>(it - bytes.begin()) + 2;
@@ -81,10 +84,20 @@ uint64_t SipHash(const std::array<uint64_t, 2>& key, uint64_t word) {
   uint64_t v2 = 0x6c7967656e657261ULL ^ key[0];
   uint64_t v3 = 0x7465646279746573ULL ^ key[1];
   auto round = [&] {
-    v0 += v1; v1 = Rotl(v1, 13); v1 ^= v0; v0 = Rotl(v0, 32);
-    v2 += v3; v3 = Rotl(v3, 16); v3 ^= v2;
-    v0 += v3; v3 = Rotl(v3, 21); v3 ^= v0;
-    v2 += v1; v1 = Rotl(v1, 17); v1 ^= v2; v2 = Rotl(v2, 32);
+    v0 += v1;
+    v1 = Rotl(v1, 13);
+    v1 ^= v0;
+    v0 = Rotl(v0, 32);
+    v2 += v3;
+    v3 = Rotl(v3, 16);
+    v3 ^= v2;
+    v0 += v3;
+    v3 = Rotl(v3, 21);
+    v3 ^= v0;
+    v2 += v1;
+    v1 = Rotl(v1, 17);
+    v1 ^= v2;
+    v2 = Rotl(v2, 32);
   };
   const uint64_t last = uint64_t{8} << 56;  // message length 8, no tail bytes
   for (uint64_t m : {word, last}) {
@@ -102,7 +115,6 @@ uint64_t SipHash(const std::array<uint64_t, 2>& key, uint64_t word) {
 uint32_t IdOf(uint64_t hash) {
   return 0x01000000u + static_cast<uint32_t>(hash % (0x80000000ull - 0x01000000ull));
 }
-
 
 // True for a datagram that is an SNMPv3 message: SEQUENCE { INTEGER 3, ... }. Any SNMPv3 reply
 // from the probed address (normally a usmStatsUnknownEngineIDs report) proves an agent is there;
@@ -180,11 +192,11 @@ class SweepCore : public PacketWaiter, public std::enable_shared_from_this<Sweep
   struct Slot {
     uint32_t address = 0;
     uint8_t first = 0;
-    uint8_t tried = 0;  // credentials given up on
-    uint8_t sends = 0;  // packets sent with the current credential
+    uint8_t tried = 0;        // credentials given up on
+    uint8_t sends = 0;        // packets sent with the current credential
     uint8_t undecodable = 0;  // datagrams from it that were no reply of ours (saturates)
     bool finished = false;
-    uint32_t seq = 0;   // bumps on every send; stale timeout entries carry an older one
+    uint32_t seq = 0;  // bumps on every send; stale timeout entries carry an older one
   };
   struct Deadline {
     Clock::time_point at;
@@ -198,7 +210,8 @@ class SweepCore : public PacketWaiter, public std::enable_shared_from_this<Sweep
     return IdOf(SipHash(key_, (uint64_t{address} << 8) | (credential & 0xff)));
   }
   uint32_t MsgIdFor(uint32_t address, size_t credential) const {
-    return IdOf(SipHash(key_, (uint64_t{1} << 63) | (uint64_t{address} << 8) | (credential & 0xff)));
+    return IdOf(
+        SipHash(key_, (uint64_t{1} << 63) | (uint64_t{address} << 8) | (credential & 0xff)));
   }
   void Forged(const sockaddr_in& from);
   bool BuildRequests(const std::vector<Credential>& credentials, const std::vector<Oid>& oids);
@@ -238,11 +251,11 @@ class SweepCore : public PacketWaiter, public std::enable_shared_from_this<Sweep
   std::vector<Slot> slots_;
   size_t next_ = 0;
   // Slots are sorted by address, so a reply finds its slot by binary search: no index to keep.
-  size_t in_progress_ = 0;  // slots started and not finished
-  std::deque<uint32_t> ready_;                           // slots due for another packet
+  size_t in_progress_ = 0;      // slots started and not finished
+  std::deque<uint32_t> ready_;  // slots due for another packet
   std::deque<Deadline> deadlines_;
 
-  std::array<uint64_t, 2> key_{};  // per sweep, from RAND_bytes
+  std::array<uint64_t, 2> key_{};      // per sweep, from RAND_bytes
   std::vector<uint32_t> forged_from_;  // sources already logged (bounded), sorted
 
   std::vector<udp::OutDatagram> out_;
@@ -422,8 +435,8 @@ void SweepCore::Pump() {
     // first attempt still counts), while sending the whole range's first attempts early lets the
     // retries fill the bucket to the end instead of trickling out after a half-idle last second
     // (a /16 at 10,000 pps: 16.2 s with retries first, 15.8 s like this).
-    const bool fresh =
-        next_ < slots_.size() && in_progress_ < NetSnmpSweeper::kMaxAddressesInProgress;
+    const bool fresh = next_ < slots_.size() &&
+                       in_progress_ < NetSnmpSweeper::kMaxAddressesInProgress;
     if (!fresh && ready_.empty()) break;
     const bool retry = !fresh;
     if (granted_) {

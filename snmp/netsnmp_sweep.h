@@ -7,10 +7,10 @@
 // outstanding request and is walked on every call (NOTES-snmp.md: 406 MB for an unbounded /16).
 //
 // Per address: a 12-byte slot (sorted by address: replies find theirs by binary search) and,
-// while it waits, a 16-byte entry in the timeout queue. At most kMaxAddressesInProgress addresses wait at once; the engine's token
-// bucket paces every packet, retries included. All attempts share one timeout, so the timeout
-// queue is a FIFO ordered by deadline and one timer serves it.
-// Not thread-safe: lives on the engine's io_context. Owned by shared_ptr (handlers hold weak refs).
+// while it waits, a 16-byte entry in the timeout queue. At most kMaxAddressesInProgress addresses
+// wait at once; the engine's token bucket paces every packet, retries included. All attempts share
+// one timeout, so the timeout queue is a FIFO ordered by deadline and one timer serves it. Not
+// thread-safe: lives on the engine's io_context. Owned by shared_ptr (handlers hold weak refs).
 #pragma once
 
 #include <cstdint>

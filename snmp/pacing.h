@@ -22,16 +22,15 @@ namespace fleet::snmp {
 class PacketWaiter {
  public:
   virtual ~PacketWaiter() = default;
-  virtual void OnToken() = 0;              // one packet may leave now
-  virtual bool wants_token() const = 0;    // false: cancelled meanwhile, skip
+  virtual void OnToken() = 0;            // one packet may leave now
+  virtual bool wants_token() const = 0;  // false: cancelled meanwhile, skip
 };
 
 class TokenBucket : public std::enable_shared_from_this<TokenBucket> {
  public:
   using Clock = std::chrono::steady_clock;
 
-  TokenBucket(boost::asio::io_context& io, int rate_limit_pps)
-      : rate_(rate_limit_pps), pacer_(io) {
+  TokenBucket(boost::asio::io_context& io, int rate_limit_pps) : rate_(rate_limit_pps), pacer_(io) {
     burst_ = std::max(1.0, rate_ / 20.0);
     tokens_ = burst_;
     last_refill_ = Clock::now();

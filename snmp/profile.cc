@@ -17,7 +17,9 @@ namespace {
 // The fields a profile may describe; anything else is a typo the loader reports.
 const std::set<std::string> kFields = {"serial", "model", "firmware", "page_count", "mac"};
 
-bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+bool IsBlank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
 
 std::string Trim(std::string s) {
   size_t b = 0;
@@ -83,7 +85,8 @@ void CheckKeys(const Ctx& ctx, const YAML::Node& map, const std::string& path,
   }
 }
 
-std::optional<std::string> ScalarAt(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+std::optional<std::string> ScalarAt(const Ctx& ctx, const YAML::Node& node,
+                                    const std::string& path) {
   if (!node.IsScalar()) {
     ctx.Error(node, path, "expected a string");
     return std::nullopt;
@@ -113,7 +116,8 @@ std::optional<Pattern> PatternAt(const Ctx& ctx, const YAML::Node& node, const s
   }
 }
 
-std::vector<std::string> StringList(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+std::vector<std::string> StringList(const Ctx& ctx, const YAML::Node& node,
+                                    const std::string& path) {
   std::vector<std::string> out;
   if (node.IsScalar()) {
     out.push_back(node.Scalar());
@@ -127,7 +131,8 @@ std::vector<std::string> StringList(const Ctx& ctx, const YAML::Node& node, cons
   return out;
 }
 
-std::vector<Transform> ParseTransforms(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+std::vector<Transform> ParseTransforms(const Ctx& ctx, const YAML::Node& node,
+                                       const std::string& path) {
   std::vector<Transform> out;
   if (!node.IsSequence()) {
     ctx.Error(node, path, "expected a list of transforms");
@@ -158,7 +163,8 @@ std::vector<Transform> ParseTransforms(const Ctx& ctx, const YAML::Node& node, c
       const YAML::Node arg = t.begin()->second;
       if (name == "strip_prefix" || name == "strip_suffix") {
         Transform tr;
-        tr.kind = name == "strip_prefix" ? Transform::Kind::kStripPrefix : Transform::Kind::kStripSuffix;
+        tr.kind = name == "strip_prefix" ? Transform::Kind::kStripPrefix
+                                         : Transform::Kind::kStripSuffix;
         tr.args = StringList(ctx, arg, p + "." + name);
         out.push_back(std::move(tr));
       } else if (name == "regex") {
@@ -175,8 +181,8 @@ std::vector<Transform> ParseTransforms(const Ctx& ctx, const YAML::Node& node, c
   return out;
 }
 
-std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node, const std::string& path,
-                                       const std::string& field) {
+std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
+                                       const std::string& path, const std::string& field) {
   FieldSource src;
   src.where = ctx.file + ": " + path;
   if (node.IsScalar() && node.Scalar() == "standard") {
@@ -184,7 +190,8 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node, c
     return src;
   }
   if (!node.IsMap()) {
-    ctx.Error(node, path, "a source is 'standard' or a map with one of get/walk/text/device_id/standard");
+    ctx.Error(node, path,
+              "a source is 'standard' or a map with one of get/walk/text/device_id/standard");
     return std::nullopt;
   }
   CheckKeys(ctx, node, path,
@@ -205,7 +212,8 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node, c
     src.kind = FieldSource::Kind::kText;
     if (auto in = ScalarAt(ctx, node["text"], path + ".text")) {
       if (*in != "sys_descr" && *in != "hr_device_descr") {
-        ctx.Error(node["text"], path + ".text", "unknown input '" + *in + "' (expected sys_descr or hr_device_descr)");
+        ctx.Error(node["text"], path + ".text",
+                  "unknown input '" + *in + "' (expected sys_descr or hr_device_descr)");
       }
       src.input = *in;
     }
@@ -244,10 +252,15 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node, c
     if (field != "page_count") {
       ctx.Error(node["unit"], path + ".unit", "unit only applies to page_count sources");
     } else if (auto u = ScalarAt(ctx, node["unit"], path + ".unit")) {
-      if (*u == "impressions") src.unit = PageCountUnit::kImpressions;
-      else if (*u == "sheets") src.unit = PageCountUnit::kSheets;
-      else if (*u == "unknown") src.unit = PageCountUnit::kUnknown;
-      else ctx.Error(node["unit"], path + ".unit", "unknown unit '" + *u + "' (expected impressions, sheets or unknown)");
+      if (*u == "impressions")
+        src.unit = PageCountUnit::kImpressions;
+      else if (*u == "sheets")
+        src.unit = PageCountUnit::kSheets;
+      else if (*u == "unknown")
+        src.unit = PageCountUnit::kUnknown;
+      else
+        ctx.Error(node["unit"], path + ".unit",
+                  "unknown unit '" + *u + "' (expected impressions, sheets or unknown)");
     }
   }
   return src;
@@ -263,8 +276,10 @@ FieldRule ParseField(const Ctx& ctx, const YAML::Node& node, const std::string& 
   CheckKeys(ctx, node, path, {"prefer", "sources", "note"});
   if (node["prefer"]) {
     auto p = ScalarAt(ctx, node["prefer"], path + ".prefer");
-    if (p && *p == "vendor") rule.prefer_vendor = true;
-    else if (p && *p != "standard") ctx.Error(node["prefer"], path + ".prefer", "expected vendor or standard");
+    if (p && *p == "vendor")
+      rule.prefer_vendor = true;
+    else if (p && *p != "standard")
+      ctx.Error(node["prefer"], path + ".prefer", "expected vendor or standard");
   }
   if (node["note"]) {
     if (auto n = ScalarAt(ctx, node["note"], path + ".note")) rule.note = *n;
@@ -287,8 +302,10 @@ FieldRule ParseField(const Ctx& ctx, const YAML::Node& node, const std::string& 
     FieldSource standard;
     standard.kind = FieldSource::Kind::kStandard;
     standard.where = ctx.file + ": " + path + " (implicit standard)";
-    if (rule.prefer_vendor) rule.sources.push_back(standard);
-    else rule.sources.insert(rule.sources.begin(), standard);
+    if (rule.prefer_vendor)
+      rule.sources.push_back(standard);
+    else
+      rule.sources.insert(rule.sources.begin(), standard);
   }
   return rule;
 }
@@ -312,14 +329,15 @@ struct Parsed {
   bool has_supplies = false;
 };
 
-std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node,
+                                   const std::string& path) {
   if (!node.IsMap()) {
     ctx.Error(node, path, "a profile is a map");
     return std::nullopt;
   }
   CheckKeys(ctx, node, path,
-            {"name", "manufacturer", "extends", "priority", "printer", "not_printer_reason", "match",
-             "fields", "supplies", "counters"});
+            {"name", "manufacturer", "extends", "priority", "printer", "not_printer_reason",
+             "match", "fields", "supplies", "counters"});
   Parsed out;
   Profile& p = out.profile;
   p.file = ctx.file;
@@ -364,16 +382,20 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node, const
   } else if (!match.IsMap()) {
     ctx.Error(match, base + ".match", "expected a map");
   } else {
-    CheckKeys(ctx, match, base + ".match", {"sys_object_id", "vendor_oid", "sys_descr", "require_all"});
-    if (match["sys_object_id"]) p.match.sys_object_id = OidList(ctx, match["sys_object_id"], base + ".match.sys_object_id");
-    if (match["vendor_oid"]) p.match.vendor_oid = OidList(ctx, match["vendor_oid"], base + ".match.vendor_oid");
+    CheckKeys(ctx, match, base + ".match",
+              {"sys_object_id", "vendor_oid", "sys_descr", "require_all"});
+    if (match["sys_object_id"])
+      p.match.sys_object_id = OidList(ctx, match["sys_object_id"], base + ".match.sys_object_id");
+    if (match["vendor_oid"])
+      p.match.vendor_oid = OidList(ctx, match["vendor_oid"], base + ".match.vendor_oid");
     if (match["sys_descr"]) {
       const YAML::Node& d = match["sys_descr"];
       if (!d.IsSequence()) {
         ctx.Error(d, base + ".match.sys_descr", "expected a list of regexes");
       } else {
         for (size_t i = 0; i < d.size(); ++i) {
-          if (auto pat = PatternAt(ctx, d[i], base + ".match.sys_descr[" + std::to_string(i) + "]")) {
+          if (auto pat = PatternAt(ctx, d[i],
+                                   base + ".match.sys_descr[" + std::to_string(i) + "]")) {
             p.match.sys_descr.push_back(*pat);
           }
         }
@@ -387,7 +409,8 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node, const
       }
     }
     if (p.match.sys_object_id.empty() && p.match.vendor_oid.empty() && p.match.sys_descr.empty()) {
-      ctx.Error(match, base + ".match", "needs at least one sys_object_id, vendor_oid or sys_descr rule");
+      ctx.Error(match, base + ".match",
+                "needs at least one sys_object_id, vendor_oid or sys_descr rule");
     }
   }
   if (node["fields"]) {
@@ -451,7 +474,8 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node, const
     } else {
       CheckKeys(ctx, s, base + ".supplies", {"description_transforms"});
       if (s["description_transforms"]) {
-        p.supply_description = ParseTransforms(ctx, s["description_transforms"], base + ".supplies.description_transforms");
+        p.supply_description = ParseTransforms(ctx, s["description_transforms"],
+                                               base + ".supplies.description_transforms");
         out.has_supplies = true;
       }
     }
@@ -467,7 +491,8 @@ void ParseDocument(const std::string& file, const std::string& text, Problems* p
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     std::ostringstream msg;
-    msg << file << ':' << e.mark.line + 1 << ':' << e.mark.column + 1 << ": YAML syntax error: " << e.msg;
+    msg << file << ':' << e.mark.line + 1 << ':' << e.mark.column + 1
+        << ": YAML syntax error: " << e.msg;
     problems->AddRaw(msg.str());
     return;
   } catch (const YAML::Exception& e) {
@@ -522,11 +547,13 @@ Result<std::vector<Profile>> Build(std::vector<Parsed> parsed, Problems* problem
     while (!base_name.empty()) {
       auto it = by_name.find(base_name);
       if (it == by_name.end()) {
-        problems->AddRaw(p.file + ": profile '" + p.name + "': extends unknown profile '" + base_name + "'");
+        problems->AddRaw(p.file + ": profile '" + p.name + "': extends unknown profile '" +
+                         base_name + "'");
         break;
       }
       if (!seen.insert(base_name).second) {
-        problems->AddRaw(p.file + ": profile '" + p.name + "': extends cycle through '" + base_name + "'");
+        problems->AddRaw(p.file + ": profile '" + p.name + "': extends cycle through '" +
+                         base_name + "'");
         break;
       }
       const Parsed& base = parsed[it->second];
@@ -543,11 +570,13 @@ Result<std::vector<Profile>> Build(std::vector<Parsed> parsed, Problems* problem
       base_name = base.profile.extends;
     }
     if (!has_manufacturer) {
-      problems->AddRaw(p.file + ": profile '" + p.name + "': missing manufacturer (own or inherited)");
+      problems->AddRaw(p.file + ": profile '" + p.name +
+                       "': missing manufacturer (own or inherited)");
     }
     for (const auto& [field, rule] : p.fields) {
       for (const auto& src : rule.sources) {
-        if (src.kind == FieldSource::Kind::kGet || src.kind == FieldSource::Kind::kDeviceId) AddUnique(&p.get, src.oid);
+        if (src.kind == FieldSource::Kind::kGet || src.kind == FieldSource::Kind::kDeviceId)
+          AddUnique(&p.get, src.oid);
         if (src.kind == FieldSource::Kind::kWalk) AddUnique(&p.walk, src.oid);
       }
     }
@@ -587,7 +616,8 @@ Result<ProfileSet> ProfileSet::LoadFromDirectory(const std::string& directory) {
     const fs::path& path = it->path();
     if (path.extension() == ".yaml" && it->is_regular_file(ec)) files.push_back(path);
   }
-  if (ec) return MakeError(ErrorCode::kIo, directory + ": cannot list printer profiles: " + ec.message());
+  if (ec)
+    return MakeError(ErrorCode::kIo, directory + ": cannot list printer profiles: " + ec.message());
   // Sorted so that load order (and so the tie-break between equal matches) is stable.
   std::sort(files.begin(), files.end());
   std::map<std::string, std::string> documents;
@@ -601,7 +631,8 @@ Result<ProfileSet> ProfileSet::LoadFromDirectory(const std::string& directory) {
     }
     documents[path.string()] = text.str();
   }
-  if (files.empty()) return MakeError(ErrorCode::kConfig, directory + ": no *.yaml printer profiles found");
+  if (files.empty())
+    return MakeError(ErrorCode::kConfig, directory + ": no *.yaml printer profiles found");
   if (!problems.empty()) return MakeError(ErrorCode::kIo, problems.Joined());
   return LoadFromYaml(documents);
 }
@@ -611,10 +642,12 @@ ProfileMatch ProfileSet::Match(const Oid& sys_object_id, std::string_view sys_de
   for (const Profile& p : profiles_) {
     size_t product_len = 0, vendor_len = 0;
     for (const Oid& prefix : p.match.sys_object_id) {
-      if (!sys_object_id.empty() && OidStartsWith(sys_object_id, prefix)) product_len = std::max(product_len, prefix.size());
+      if (!sys_object_id.empty() && OidStartsWith(sys_object_id, prefix))
+        product_len = std::max(product_len, prefix.size());
     }
     for (const Oid& prefix : p.match.vendor_oid) {
-      if (!sys_object_id.empty() && OidStartsWith(sys_object_id, prefix)) vendor_len = std::max(vendor_len, prefix.size());
+      if (!sys_object_id.empty() && OidStartsWith(sys_object_id, prefix))
+        vendor_len = std::max(vendor_len, prefix.size());
     }
     bool descr = false;
     for (const Pattern& pat : p.match.sys_descr) {
@@ -686,8 +719,10 @@ std::string SanitizeText(std::string_view value, size_t max_bytes) {
   while (i < value.size() && out.size() < max_bytes) {
     unsigned char c = static_cast<unsigned char>(value[i]);
     if (c < 0x80) {
-      if (c == '\t' || c == '\n' || c == '\r') out.push_back(' ');
-      else if (c >= 0x20 && c != 0x7f) out.push_back(static_cast<char>(c));
+      if (c == '\t' || c == '\n' || c == '\r')
+        out.push_back(' ');
+      else if (c >= 0x20 && c != 0x7f)
+        out.push_back(static_cast<char>(c));
       ++i;
       continue;
     }
@@ -700,7 +735,8 @@ std::string SanitizeText(std::string_view value, size_t max_bytes) {
     }
     if (ok && len == 3) {
       unsigned char c1 = static_cast<unsigned char>(value[i + 1]);
-      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) ok = false;  // overlong / surrogate
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0))
+        ok = false;  // overlong / surrogate
     }
     if (ok && len == 4) {
       unsigned char c1 = static_cast<unsigned char>(value[i + 1]);
@@ -734,15 +770,11 @@ std::optional<std::string> RegexCapture(const std::regex& re, std::string_view t
 std::string ApplyTransforms(const std::vector<Transform>& transforms, std::string value) {
   for (const Transform& t : transforms) {
     switch (t.kind) {
-      case Transform::Kind::kTrim:
-        value = Trim(std::move(value));
-        break;
+      case Transform::Kind::kTrim: value = Trim(std::move(value)); break;
       case Transform::Kind::kHpPmlPrefix:
         if (value.size() >= 2 && value[0] == '\x01' && value[1] == '\x15') value.erase(0, 2);
         break;
-      case Transform::Kind::kHpHexUnwrap:
-        value = UnwrapHpHex(value);
-        break;
+      case Transform::Kind::kHpHexUnwrap: value = UnwrapHpHex(value); break;
       case Transform::Kind::kStripPrefix: {
         std::string lower = AsciiLower(value);
         for (const auto& prefix : t.args) {

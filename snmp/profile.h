@@ -5,8 +5,8 @@
 // a vendor OID to GET, a vendor subtree to walk, a regex over sysDescr / hrDeviceDescr, a key of an
 // IEEE-1284 device-ID string, or the standard-MIB reading. Each source declares transforms that
 // undo vendor wrapping (HP's 01 15 prefix and hex-wrapped strings, "Firmware Ver." prefixes...).
-// The standard MIB knowledge (RFC 3805 / 2790 / MIB-II) stays in decode.cc; docs/printer-profiles.md
-// documents the file format and the resolution order.
+// The standard MIB knowledge (RFC 3805 / 2790 / MIB-II) stays in decode.cc;
+// docs/printer-profiles.md documents the file format and the resolution order.
 //
 // Thread-safety: a ProfileSet is immutable after LoadFromDirectory/LoadFromYaml and may be shared
 // by any number of threads. Profiles own all their data (compiled regexes included).
@@ -59,12 +59,12 @@ struct FieldSource {
     kStandard,  // the standard-MIB reading of the same field (decode.cc)
   };
   Kind kind = Kind::kStandard;
-  Oid oid;                          // kGet, kWalk, kDeviceId
-  std::string input;                // kText: sys_descr | hr_device_descr
-  std::vector<std::string> keys;    // kDeviceId: MDL, MODEL... (first present wins)
+  Oid oid;                        // kGet, kWalk, kDeviceId
+  std::string input;              // kText: sys_descr | hr_device_descr
+  std::vector<std::string> keys;  // kDeviceId: MDL, MODEL... (first present wins)
   std::vector<Transform> transforms;
   PageCountUnit unit = PageCountUnit::kUnknown;  // page_count sources only
-  std::string where;                // "file: fields.serial.sources[0]" for diagnostics
+  std::string where;                             // "file: fields.serial.sources[0]" for diagnostics
 };
 
 struct FieldRule {
@@ -77,34 +77,34 @@ struct FieldRule {
 };
 
 struct MatchRules {
-  std::vector<Oid> sys_object_id;   // printer product prefixes: a match makes a printer candidate
-  std::vector<Oid> vendor_oid;      // enterprise prefixes: name the vendor, prove nothing more
-  std::vector<Pattern> sys_descr;   // any regex (search) over sysDescr
-  bool require_all = false;         // true: an OID rule AND a sysDescr rule must both match
+  std::vector<Oid> sys_object_id;  // printer product prefixes: a match makes a printer candidate
+  std::vector<Oid> vendor_oid;     // enterprise prefixes: name the vendor, prove nothing more
+  std::vector<Pattern> sys_descr;  // any regex (search) over sysDescr
+  bool require_all = false;        // true: an OID rule AND a sysDescr rule must both match
 };
 
 struct Profile {
   std::string name;
-  std::string file;                 // the YAML file it came from
+  std::string file;  // the YAML file it came from
   std::string manufacturer;
-  std::string extends;              // base profile name ("" for none)
+  std::string extends;  // base profile name ("" for none)
   int priority = 0;
-  bool printer = true;              // false: a device family that is not a printer (scanners)
+  bool printer = true;  // false: a device family that is not a printer (scanners)
   std::string not_printer_reason;
   MatchRules match;
-  std::map<std::string, FieldRule> fields;  // serial, model, firmware, page_count, mac
+  std::map<std::string, FieldRule> fields;    // serial, model, firmware, page_count, mac
   std::vector<Transform> supply_description;  // extra cleaning of supply descriptions
   // Usage counters beyond the lifetime count: counter name (CounterNames()) -> sources to try
   // in order (get or walk only); inherited per name through `extends`.
   std::map<std::string, std::vector<FieldSource>> counters;
-  std::vector<Oid> get;             // derived: every OID a kGet/kDeviceId source needs
-  std::vector<Oid> walk;            // derived: every subtree a kWalk source needs
+  std::vector<Oid> get;   // derived: every OID a kGet/kDeviceId source needs
+  std::vector<Oid> walk;  // derived: every subtree a kWalk source needs
 };
 
 // How well a profile matched one device (higher is better); nullopt: no match.
 struct ProfileMatch {
   const Profile* profile = nullptr;
-  bool by_product_oid = false;      // matched a sys_object_id (printer product) prefix
+  bool by_product_oid = false;  // matched a sys_object_id (printer product) prefix
   bool by_sys_descr = false;
   int score = 0;
 };

@@ -1,8 +1,8 @@
 #include "snmp/scanner.h"
 
 #include <algorithm>
-#include "agent/core/sockets.h"
 #include <utility>
+#include "agent/core/sockets.h"
 
 #include "snmp/decode.h"
 
@@ -191,15 +191,16 @@ class Scanner::Device {
       }
       printer_ = std::move(p);
       if (!read_error_.empty()) {
-        issue_ = DeviceIssue{ip_, timed_out_step_.empty() ? ErrorCode::kMalformed : ErrorCode::kTimeout,
+        issue_ = DeviceIssue{ip_,
+                             timed_out_step_.empty() ? ErrorCode::kMalformed : ErrorCode::kTimeout,
                              "incomplete read: " + read_error_};
       }
     } else if (answered_sweep_ && auth_errors_.empty()) {
       // It answered the sweep, then never gave a usable reply: it must not vanish.
-      issue_ = DeviceIssue{ip_, ErrorCode::kMalformed,
-                           "answered the sweep, then nothing could be read: " +
-                               (identify_errors_.empty() ? std::string("no reply")
-                                                         : identify_errors_)};
+      issue_ = DeviceIssue{
+          ip_, ErrorCode::kMalformed,
+          "answered the sweep, then nothing could be read: " +
+              (identify_errors_.empty() ? std::string("no reply") : identify_errors_)};
     } else if (!auth_errors_.empty()) {
       std::string message = "SNMP agent refused every credential: ";
       for (size_t i = 0; i < auth_errors_.size(); ++i) {
@@ -337,12 +338,11 @@ void Scanner::OnSweepSilent(uint32_t address, unsigned undecodable) {
   if (undecodable > 0) {
     // Something answers there, but never with a usable reply: broken or hostile. Silence would
     // hide it; the administrator should look.
-    result_.issues.push_back(DeviceIssue{
-        FormatAddress(address), ErrorCode::kMalformed,
-        "answered only with datagrams that are no valid reply to our request (" +
-            std::to_string(undecodable) +
-            (undecodable >= 255 ? "+" : "") +
-            " undecodable or with a wrong request id); nothing read"});
+    result_.issues.push_back(
+        DeviceIssue{FormatAddress(address), ErrorCode::kMalformed,
+                    "answered only with datagrams that are no valid reply to our request (" +
+                        std::to_string(undecodable) + (undecodable >= 255 ? "+" : "") +
+                        " undecodable or with a wrong request id); nothing read"});
   }
   ++progress_.done;
   if (on_progress_) on_progress_(progress_);

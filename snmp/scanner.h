@@ -34,8 +34,8 @@ struct ScanOptions {
   uint16_t port = 161;
   std::vector<Credential> credentials;  // tried in order; must not be empty
   WalkLimits walk;
-  size_t max_devices = 256;             // addresses worked on at once
-  size_t max_oids_per_get = 16;         // vendor scalar GETs are split into PDUs of this size
+  size_t max_devices = 256;      // addresses worked on at once
+  size_t max_oids_per_get = 16;  // vendor scalar GETs are split into PDUs of this size
 };
 
 // A device that answered SNMP but could not be read, or whose credentials were all refused.
@@ -54,8 +54,8 @@ struct ScanProgress {
 
 struct ScanResult {
   size_t addresses_scanned = 0;
-  size_t responding = 0;          // answered SNMP with some credential
-  std::vector<Printer> devices;   // every responding device, ordered by address; is_printer says
+  size_t responding = 0;            // answered SNMP with some credential
+  std::vector<Printer> devices;     // every responding device, ordered by address; is_printer says
   std::vector<DeviceIssue> issues;  // auth failures and read errors, ordered by address
   bool cancelled = false;
 };
@@ -105,7 +105,7 @@ class Scanner {
   std::deque<SweepHit> answered_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // expires with the Scanner
   std::map<const Device*, std::unique_ptr<Device>> active_;
-  std::vector<std::unique_ptr<Device>> finished_;  // destroyed once their callbacks returned
+  std::vector<std::unique_ptr<Device>> finished_;        // destroyed once their callbacks returned
   std::map<std::string, size_t> remembered_credential_;  // ip -> index into options_.credentials
   ScanResult result_;
   ScanProgress progress_;

@@ -71,7 +71,7 @@ struct SweepTarget {
 
 struct SweepHit {
   uint32_t address = 0;
-  size_t credential = 0;              // index into the sweep's credentials
+  size_t credential = 0;                // index into the sweep's credentials
   std::vector<Varbind> identification;  // the GET's answer; empty when the device must be
                                         // asked again (SNMPv3, error-status, oversized reply)
 };

@@ -29,12 +29,12 @@ bool OidStartsWith(const Oid& oid, const Oid& root, bool or_equal = true);
 struct Value {
   enum class Type {
     kNull,
-    kInteger,      // INTEGER / Integer32 (signed)
+    kInteger,  // INTEGER / Integer32 (signed)
     kOctetString,
     kOid,
     kIpAddress,
     kCounter32,
-    kGauge32,      // also Unsigned32
+    kGauge32,  // also Unsigned32
     kTimeTicks,
     kCounter64,
     kOpaque,
@@ -44,7 +44,7 @@ struct Value {
     kEndOfMibView,
   };
   Type type = Type::kNull;
-  int64_t number = 0;   // Counter64 values above INT64_MAX are clamped; printers never get there
+  int64_t number = 0;  // Counter64 values above INT64_MAX are clamped; printers never get there
   std::string bytes;
   Oid oid;
 

@@ -44,9 +44,9 @@ class Walker : public std::enable_shared_from_this<Walker> {
       }
       bytes_ += vb.value.bytes.size() + vb.value.oid.size() * sizeof(uint32_t);
       if (out_.size() + 1 > limits_.max_varbinds) {
-        return Finish(MakeError(ErrorCode::kLimit,
-                                "walk of " + FormatOid(root_) + " exceeded " +
-                                    std::to_string(limits_.max_varbinds) + " varbinds"));
+        return Finish(MakeError(ErrorCode::kLimit, "walk of " + FormatOid(root_) + " exceeded " +
+                                                       std::to_string(limits_.max_varbinds) +
+                                                       " varbinds"));
       }
       if (bytes_ > limits_.max_bytes) {
         return Finish(MakeError(ErrorCode::kLimit,
@@ -77,8 +77,7 @@ class Walker : public std::enable_shared_from_this<Walker> {
 }  // namespace
 
 void Walk(Session& session, Oid root, WalkLimits limits, VarbindsCallback done) {
-  auto walker =
-      std::make_shared<Walker>(session, std::move(root), limits, std::move(done));
+  auto walker = std::make_shared<Walker>(session, std::move(root), limits, std::move(done));
   walker->Next();
 }
 

@@ -26,8 +26,9 @@ milliseconds Backoff::NextDelay(std::optional<seconds> retry_after) {
   // base * 2^attempt, computed in double so a long outage cannot overflow; 2^62 is far past
   // any cap.
   const double exponent = std::min(attempts_, 62);
-  const double ceiling =
-      std::min(static_cast<double>(cap_.count()), static_cast<double>(base_.count()) * std::ldexp(1.0, static_cast<int>(exponent)));
+  const double ceiling = std::min(
+      static_cast<double>(cap_.count()),
+      static_cast<double>(base_.count()) * std::ldexp(1.0, static_cast<int>(exponent)));
   double r = uniform01_ ? uniform01_() : 0.0;
   if (!(r >= 0.0)) r = 0.0;  // also NaN
   if (r > 1.0) r = 1.0;
@@ -69,7 +70,8 @@ bool AllDigits(std::string_view s) {
 // Parses "HH:MM:SS" into tm.
 bool ParseClock(const std::string& text, std::tm* tm) {
   if (text.size() != 8 || text[2] != ':' || text[5] != ':') return false;
-  if (!AllDigits(text.substr(0, 2)) || !AllDigits(text.substr(3, 2)) || !AllDigits(text.substr(6, 2))) {
+  if (!AllDigits(text.substr(0, 2)) || !AllDigits(text.substr(3, 2)) ||
+      !AllDigits(text.substr(6, 2))) {
     return false;
   }
   tm->tm_hour = std::stoi(text.substr(0, 2));
@@ -98,9 +100,11 @@ std::optional<int64_t> ParseHttpDate(const std::string& text) {
   const std::vector<std::string> w = Words(text);
   std::tm tm{};
   int year = 0;
-  if (w.size() == 6 && w[0].size() == 4 && w[0].back() == ',' && IsDayName(w[0].substr(0, 3), false)) {
+  if (w.size() == 6 && w[0].size() == 4 && w[0].back() == ',' &&
+      IsDayName(w[0].substr(0, 3), false)) {
     // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-    if (w[1].size() != 2 || !AllDigits(w[1]) || w[3].size() != 4 || !AllDigits(w[3]) || w[5] != "GMT") {
+    if (w[1].size() != 2 || !AllDigits(w[1]) || w[3].size() != 4 || !AllDigits(w[3]) ||
+        w[5] != "GMT") {
       return std::nullopt;
     }
     tm.tm_mday = std::stoi(w[1]);
@@ -126,7 +130,8 @@ std::optional<int64_t> ParseHttpDate(const std::string& text) {
     if (year > now_tm.tm_year + 1900 + 50) year -= 100;
   } else if (w.size() == 5 && IsDayName(w[0], false)) {
     // asctime: Sun Nov  6 08:49:37 1994
-    if (w[2].empty() || w[2].size() > 2 || !AllDigits(w[2]) || w[4].size() != 4 || !AllDigits(w[4])) {
+    if (w[2].empty() || w[2].size() > 2 || !AllDigits(w[2]) || w[4].size() != 4 ||
+        !AllDigits(w[4])) {
       return std::nullopt;
     }
     tm.tm_mon = MonthIndex(w[1]);
@@ -164,8 +169,7 @@ std::optional<seconds> ParseRetryAfter(const std::string& header,
   }
   const std::optional<int64_t> at = ParseHttpDate(text);
   if (!at) return std::nullopt;
-  const int64_t now_s =
-      std::chrono::duration_cast<seconds>(now.time_since_epoch()).count();
+  const int64_t now_s = std::chrono::duration_cast<seconds>(now.time_since_epoch()).count();
   return seconds(std::max<int64_t>(0, *at - now_s));
 }
 

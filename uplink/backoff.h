@@ -26,7 +26,8 @@ class Backoff {
                    std::chrono::milliseconds cap = std::chrono::minutes(15));
 
   // The delay before the next attempt after a failure; counts the failure.
-  std::chrono::milliseconds NextDelay(std::optional<std::chrono::seconds> retry_after = std::nullopt);
+  std::chrono::milliseconds NextDelay(
+      std::optional<std::chrono::seconds> retry_after = std::nullopt);
   // After a success.
   void Reset() { attempts_ = 0; }
   // Failures since the last Reset().
@@ -61,8 +62,8 @@ class DrainLimiter {
   std::chrono::milliseconds TimeUntilNext(Clock::time_point now) const;
 
  private:
-  std::chrono::nanoseconds interval_;   // one report's worth of time
-  std::chrono::nanoseconds tolerance_;  // (burst - 1) * interval_
+  std::chrono::nanoseconds interval_;     // one report's worth of time
+  std::chrono::nanoseconds tolerance_;    // (burst - 1) * interval_
   std::optional<Clock::time_point> tat_;  // theoretical arrival time of the next report
 };
 

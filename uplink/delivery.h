@@ -29,13 +29,13 @@ struct DeliveryOptions {
 };
 
 struct DeliveryStatus {
-  bool busy = false;                 // a report is on its way
-  bool agent_invalid = false;        // 401: waiting for re-activation
-  bool paced = false;                // draining at the capped rate after an outage
+  bool busy = false;           // a report is on its way
+  bool agent_invalid = false;  // 401: waiting for re-activation
+  bool paced = false;          // draining at the capped rate after an outage
   int consecutive_failures = 0;
   std::optional<Error> last_error;
   std::optional<Scheduler::TimePoint> next_attempt;  // when a retry or paced send is due
-  uint64_t delivered = 0;            // reports acknowledged since start
+  uint64_t delivered = 0;                            // reports acknowledged since start
 };
 
 class DeliveryLoop {

@@ -52,9 +52,11 @@ HostFacts HostFacts::Current() {
   wchar_t name[256] = {};
   DWORD size = 256;
   if (GetComputerNameExW(ComputerNameDnsHostname, name, &size)) {
-    const int n = WideCharToMultiByte(CP_UTF8, 0, name, static_cast<int>(size), nullptr, 0, nullptr, nullptr);
+    const int n = WideCharToMultiByte(CP_UTF8, 0, name, static_cast<int>(size), nullptr, 0, nullptr,
+                                      nullptr);
     facts.hostname.resize(static_cast<size_t>(n));
-    WideCharToMultiByte(CP_UTF8, 0, name, static_cast<int>(size), facts.hostname.data(), n, nullptr, nullptr);
+    WideCharToMultiByte(CP_UTF8, 0, name, static_cast<int>(size), facts.hostname.data(), n, nullptr,
+                        nullptr);
   }
   SYSTEM_INFO info{};
   GetNativeSystemInfo(&info);

@@ -95,8 +95,8 @@ bool ValidHeaderName(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name) {
     auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7F || std::string_view("()<>@,;:\\\"/[]?={}").find(c) !=
-                                      std::string_view::npos) {
+    if (u <= 0x20 || u >= 0x7F ||
+        std::string_view("()<>@,;:\\\"/[]?={}").find(c) != std::string_view::npos) {
       return false;
     }
   }
@@ -140,8 +140,8 @@ std::shared_ptr<HttpsTransport::Shared> BuildShared(HttpsTransportOptions option
   shared->host_is_ip = IsIpLiteral(shared->base.host);
   shared->host_header = Authority(shared->base.host, shared->base.port);
   if (shared->base.port == 443) shared->host_header.resize(shared->host_header.size() - 4);
-  shared->user_agent =
-      o.user_agent.empty() ? std::string("fleet-agent/") + FLEET_VERSION : o.user_agent;
+  shared->user_agent = o.user_agent.empty() ? std::string("fleet-agent/") + FLEET_VERSION
+                                            : o.user_agent;
   if (!ValidHeaderValue(shared->user_agent)) {
     return fail(ErrorCode::kConfig, "user agent contains a line break");
   }
@@ -180,12 +180,12 @@ std::shared_ptr<HttpsTransport::Shared> BuildShared(HttpsTransportOptions option
   if (!o.ca_file.empty()) {
     // Only this CA: the system store is deliberately not loaded as well.
     if (SSL_CTX_load_verify_locations(ctx, o.ca_file.c_str(), nullptr) != 1) {
-      return fail(ErrorCode::kConfig,
-                  "cannot load CA file " + o.ca_file + ": " + OpenSslErrors());
+      return fail(ErrorCode::kConfig, "cannot load CA file " + o.ca_file + ": " + OpenSslErrors());
     }
   } else {
 #ifdef _WIN32
-    // The system trust store of Windows is its ROOT certificate store (uplink/windows_trust_store.h).
+    // The system trust store of Windows is its ROOT certificate store
+    // (uplink/windows_trust_store.h).
     if (std::string problem = LoadWindowsRootStore(ctx); !problem.empty()) {
       return fail(ErrorCode::kTls, "cannot load the system trust store: " + problem +
                                        "; set cloud.ca_file to the cloud's CA bundle");
@@ -198,8 +198,8 @@ std::shared_ptr<HttpsTransport::Shared> BuildShared(HttpsTransportOptions option
   }
   if (!o.client_cert.empty()) {
     if (SSL_CTX_use_certificate_chain_file(ctx, o.client_cert.c_str()) != 1) {
-      return fail(ErrorCode::kConfig, "cannot load client certificate " + o.client_cert + ": " +
-                                          OpenSslErrors());
+      return fail(ErrorCode::kConfig,
+                  "cannot load client certificate " + o.client_cert + ": " + OpenSslErrors());
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, o.client_key.c_str(), SSL_FILETYPE_PEM) != 1) {
       if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
@@ -208,8 +208,8 @@ std::shared_ptr<HttpsTransport::Shared> BuildShared(HttpsTransportOptions option
                                             " does not match client certificate " + o.client_cert);
       }
       // The key file's content never goes into the message, only its path.
-      return fail(ErrorCode::kConfig, "cannot load client key " + o.client_key + ": " +
-                                          OpenSslErrors());
+      return fail(ErrorCode::kConfig,
+                  "cannot load client key " + o.client_key + ": " + OpenSslErrors());
     }
     if (SSL_CTX_check_private_key(ctx) != 1) {
       ERR_clear_error();
@@ -263,9 +263,9 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
  private:
   Result<void> BuildRequest() {
     const std::string& target = request_.target.empty() ? std::string("/") : request_.target;
-    if (target.front() != '/' ||
-        std::any_of(target.begin(), target.end(),
-                    [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F; })) {
+    if (target.front() != '/' || std::any_of(target.begin(), target.end(), [](char c) {
+          return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F;
+        })) {
       return MakeError(ErrorCode::kInternal, "invalid request target");
     }
     http::verb verb = http::string_to_verb(request_.method);
@@ -309,9 +309,9 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
     if (finished_) return;
     if (ec) {
       if (timed_out_) return Fail(StepTimeout());
-      return Fail(MakeError(ErrorCode::kUnreachable, "cannot resolve " +
-                                                         std::string(shared_->proxy ? "proxy " : "") +
-                                                         connect_host_ + ": " + ec.message()));
+      return Fail(MakeError(ErrorCode::kUnreachable,
+                            "cannot resolve " + std::string(shared_->proxy ? "proxy " : "") +
+                                connect_host_ + ": " + ec.message()));
     }
     beast::get_lowest_layer(stream_).async_connect(
         results, [self = shared_from_this()](const boost::system::error_code& ec,
@@ -359,8 +359,9 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
     connect_parser_->skip(true);
     connect_parser_->header_limit(kMaxResponseHeader);
     http::async_read(beast::get_lowest_layer(stream_), buffer_, *connect_parser_,
-                     [self = shared_from_this()](const boost::system::error_code& ec,
-                                                 std::size_t) { self->OnConnectAnswered(ec); });
+                     [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                       self->OnConnectAnswered(ec);
+                     });
   }
 
   void OnConnectAnswered(const boost::system::error_code& ec) {
@@ -380,13 +381,12 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
         what += shared_->proxy->has_credentials ? " (proxy authentication failed)"
                                                 : " (proxy authentication required)";
       }
-      return Fail(MakeError(ErrorCode::kUnreachable, peer_ + " refused CONNECT to " +
-                                                         target_authority_ + ": " + what));
+      return Fail(MakeError(ErrorCode::kUnreachable,
+                            peer_ + " refused CONNECT to " + target_authority_ + ": " + what));
     }
     if (buffer_.size() != 0) {
       // The server speaks only after our ClientHello; bytes here came from the proxy.
-      return Fail(MakeError(ErrorCode::kMalformed,
-                            peer_ + " sent data after its CONNECT answer"));
+      return Fail(MakeError(ErrorCode::kMalformed, peer_ + " sent data after its CONNECT answer"));
     }
     Handshake();
   }
@@ -493,8 +493,9 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
       return Fail(ClassifyIoError(http::error::body_limit, "reading the response from"));
     }
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](const boost::system::error_code& ec,
-                                                 std::size_t) { self->OnRead(ec); });
+                     [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                       self->OnRead(ec);
+                     });
   }
 
   void OnRead(const boost::system::error_code& ec) {
@@ -507,7 +508,8 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
     HttpResponse response;
     response.status = message.result_int();
     for (const auto& field : message) {
-      std::string name = AsciiLower(std::string_view(field.name_string().data(), field.name_string().size()));
+      std::string name = AsciiLower(
+          std::string_view(field.name_string().data(), field.name_string().size()));
       auto [it, inserted] = response.headers.emplace(name, std::string(field.value()));
       if (!inserted) it->second += ", " + std::string(field.value());  // RFC 9110 5.3
     }
@@ -532,8 +534,7 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
                                               std::to_string(kMaxResponseHeader) + " bytes");
     }
     if (ec.category() == make_error_code(http::error::bad_method).category() &&
-        ec != http::error::end_of_stream &&
-        ec != http::error::partial_message) {
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
       return MakeError(ErrorCode::kMalformed,
                        "malformed HTTP response from " + server + ": " + ec.message());
     }
@@ -549,8 +550,8 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
   }
 
   Error StepTimeout() const {
-    return MakeError(ErrorCode::kTimeout, step_ + " timed out after " +
-                                              std::to_string(step_timeout_.count()) + " ms");
+    return MakeError(ErrorCode::kTimeout,
+                     step_ + " timed out after " + std::to_string(step_timeout_.count()) + " ms");
   }
 
   // One deadline at a time; its expiry closes the socket (Boost 1.74 has no per-operation

@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-
 namespace fleet::uplink {
 namespace {
 
@@ -73,9 +72,10 @@ Result<std::optional<StoredIdentity>> LoadIdentity(const std::string& state_dir,
   if (::fstat(fd, &st) != 0) return IoError("cannot stat " + path, errno);
   if (!S_ISREG(st.st_mode)) return MakeError(ErrorCode::kIo, path + " is not a regular file");
   if (st.st_size > kMaxCredentialsBytes) {
-    return MakeError(ErrorCode::kMalformed, path + " is too large (" + std::to_string(st.st_size) +
-                                                " bytes) to be the agent's credentials; "
-                                                "re-activate with: fleet-agent activate --code CODE");
+    return MakeError(ErrorCode::kMalformed,
+                     path + " is too large (" + std::to_string(st.st_size) +
+                         " bytes) to be the agent's credentials; "
+                         "re-activate with: fleet-agent activate --code CODE");
   }
 #ifndef _WIN32  // NTFS has no modes: the state directory's inherited DACL protects the file
   if ((st.st_mode & 077) != 0) {
@@ -83,8 +83,9 @@ Result<std::optional<StoredIdentity>> LoadIdentity(const std::string& state_dir,
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     std::string warning = path + " was readable by other users (mode " + mode + ")";
     if (::fchmod(fd, 0600) == 0) {
-      warning += "; its mode is now 0600. If others could log in, revoke the agent in the cloud "
-                 "and re-activate";
+      warning +=
+          "; its mode is now 0600. If others could log in, revoke the agent in the cloud "
+          "and re-activate";
     } else {
       warning += "; could not change it to 0600: " + std::string(std::strerror(errno));
     }
@@ -101,9 +102,9 @@ Result<std::optional<StoredIdentity>> LoadIdentity(const std::string& state_dir,
   // Never let a parser message through: nlohmann quotes the bytes it choked on, which may be
   // the token.
   const auto malformed = [&path](const std::string& what) {
-    return MakeError(ErrorCode::kMalformed,
-                     path + " is corrupt (" + what +
-                         "); re-activate with: fleet-agent activate --code CODE");
+    return MakeError(
+        ErrorCode::kMalformed,
+        path + " is corrupt (" + what + "); re-activate with: fleet-agent activate --code CODE");
   };
   const nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return malformed("not valid JSON");

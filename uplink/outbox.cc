@@ -31,8 +31,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "agent/core/text.h"
 #include "agent/core/inventory.h"
+#include "agent/core/text.h"
 #include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
 #include "uplink/scan_json.h"
@@ -221,10 +221,10 @@ Result<uint64_t> SqliteOutbox::UsedBytes() {
 }
 
 Result<void> SqliteOutbox::DeleteReport(int64_t report_id, std::string_view op) {
-  for (const char* sql : {"DELETE FROM meter_reads WHERE report_id = ?",
-                          "DELETE FROM events WHERE report_id = ?",
-                          "DELETE FROM printer_states WHERE report_id = ?",
-                          "DELETE FROM scans WHERE report_id = ?", "DELETE FROM reports WHERE id = ?"}) {
+  for (const char* sql :
+       {"DELETE FROM meter_reads WHERE report_id = ?", "DELETE FROM events WHERE report_id = ?",
+        "DELETE FROM printer_states WHERE report_id = ?", "DELETE FROM scans WHERE report_id = ?",
+        "DELETE FROM reports WHERE id = ?"}) {
     Stmt stmt(db_, sql);
     stmt.Bind(1, report_id);
     FLEET_TRY(stmt.Run(op));
@@ -239,7 +239,9 @@ Result<void> SqliteOutbox::DeleteReport(int64_t report_id, std::string_view op) 
 Result<void> SqliteOutbox::ReleaseForeignReports(const std::string& agent_id) {
   std::vector<int64_t> ids;
   {
-    Stmt stmt(db_, "SELECT id FROM reports WHERE quarantined = 0 AND agent_id != ? ORDER BY sequence DESC");
+    Stmt stmt(
+        db_,
+        "SELECT id FROM reports WHERE quarantined = 0 AND agent_id != ? ORDER BY sequence DESC");
     stmt.Bind(1, agent_id);
     for (;;) {
       auto row = stmt.Step("release reports of a previous identity");
@@ -249,15 +251,15 @@ Result<void> SqliteOutbox::ReleaseForeignReports(const std::string& agent_id) {
     }
   }
   for (int64_t id : ids) {
-    for (const char* sql :
-         {"DELETE FROM printer_states WHERE report_id = ?1 AND printer_key IN "
-          "(SELECT printer_key FROM printer_states WHERE report_id IS NULL)",
-          "UPDATE printer_states SET report_id = NULL WHERE report_id = ?1",
-          "DELETE FROM scans WHERE report_id = ?1 AND EXISTS (SELECT 1 FROM scans WHERE report_id IS NULL)",
-          "UPDATE scans SET report_id = NULL WHERE report_id = ?1",
-          "UPDATE meter_reads SET report_id = NULL WHERE report_id = ?1",
-          "UPDATE events SET report_id = NULL WHERE report_id = ?1",
-          "DELETE FROM reports WHERE id = ?1"}) {
+    for (const char* sql : {"DELETE FROM printer_states WHERE report_id = ?1 AND printer_key IN "
+                            "(SELECT printer_key FROM printer_states WHERE report_id IS NULL)",
+                            "UPDATE printer_states SET report_id = NULL WHERE report_id = ?1",
+                            "DELETE FROM scans WHERE report_id = ?1 AND EXISTS (SELECT 1 FROM "
+                            "scans WHERE report_id IS NULL)",
+                            "UPDATE scans SET report_id = NULL WHERE report_id = ?1",
+                            "UPDATE meter_reads SET report_id = NULL WHERE report_id = ?1",
+                            "UPDATE events SET report_id = NULL WHERE report_id = ?1",
+                            "DELETE FROM reports WHERE id = ?1"}) {
       Stmt stmt(db_, sql);
       stmt.Bind(1, id);
       FLEET_TRY(stmt.Run("release reports of a previous identity"));
@@ -275,11 +277,13 @@ Result<void> SqliteOutbox::AddScan(const ScanReport& scan, std::vector<std::stri
   Txn txn(db_);
   FLEET_TRY(txn.Begin(kOp));
   Stmt drop_state(db_, "DELETE FROM printer_states WHERE printer_key = ? AND report_id IS NULL");
-  Stmt add_state(db_,
-                 "INSERT INTO printer_states(printer_key, serial, json, collected_at) VALUES(?, ?, ?, ?)");
-  Stmt add_read(db_,
-                "INSERT INTO meter_reads(printer_key, serial, collected_at, lifetime_page_count, unit, "
-                "flags) VALUES(?, ?, ?, ?, ?, ?)");
+  Stmt add_state(
+      db_,
+      "INSERT INTO printer_states(printer_key, serial, json, collected_at) VALUES(?, ?, ?, ?)");
+  Stmt add_read(
+      db_,
+      "INSERT INTO meter_reads(printer_key, serial, collected_at, lifetime_page_count, unit, "
+      "flags) VALUES(?, ?, ?, ?, ?, ?)");
   for (const Printer& p : scan.printers) {
     const std::string key = PrinterKey(p);
     json state = {{"collected_at", collected_at}};
@@ -287,7 +291,8 @@ Result<void> SqliteOutbox::AddScan(const ScanReport& scan, std::vector<std::stri
     const json fields = json::parse(PrinterToJson(p));
     for (const auto& [name, value] : fields.items()) state[name] = value;
     state["communication"] = p.communication;
-    if (!p.non_communicating_since.empty()) state["non_communicating_since"] = p.non_communicating_since;
+    if (!p.non_communicating_since.empty())
+      state["non_communicating_since"] = p.non_communicating_since;
 
     // A newer state replaces the pending one; a state inside an unacknowledged report stays
     // with it (the unique index covers pending rows only).
@@ -302,9 +307,12 @@ Result<void> SqliteOutbox::AddScan(const ScanReport& scan, std::vector<std::stri
     // count was read before and is already a meter read.
     if (p.lifetime_page_count && p.communication == "communicating") {
       // A count below the last one stored is flagged on the read itself, never passed as normal.
-      const bool backwards =
-          p.page_count_regression && p.page_count_regression->detected_at == collected_at;
-      add_read.Bind(1, key).Bind(2, p.serial).Bind(3, collected_ms).Bind(4, *p.lifetime_page_count)
+      const bool backwards = p.page_count_regression &&
+                             p.page_count_regression->detected_at == collected_at;
+      add_read.Bind(1, key)
+          .Bind(2, p.serial)
+          .Bind(3, collected_ms)
+          .Bind(4, *p.lifetime_page_count)
           .Bind(5, std::string(PageCountUnitName(p.page_count_unit)))
           .Bind(6, std::string(backwards ? "page_count_backwards" : ""));
       FLEET_TRY(add_read.Run(kOp));
@@ -330,12 +338,11 @@ Result<void> SqliteOutbox::AddScan(const ScanReport& scan, std::vector<std::stri
   add_scan.Bind(1, Dump(summary)).Bind(2, collected_ms);
   FLEET_TRY(add_scan.Run(kOp));
   // For `fleet-agent status`: when the agent last scanned, whatever became of the report.
-  const json last_scan = {{"started_at", ToMs(scan.started_at)},
-                          {"printers", static_cast<uint64_t>(std::count_if(
-                                           scan.printers.begin(), scan.printers.end(),
-                                           [](const Printer& p) {
-                                             return p.communication == "communicating";
-                                           }))}};
+  const json last_scan = {
+      {"started_at", ToMs(scan.started_at)},
+      {"printers", static_cast<uint64_t>(std::count_if(
+                       scan.printers.begin(), scan.printers.end(),
+                       [](const Printer& p) { return p.communication == "communicating"; }))}};
   FLEET_TRY(SetMeta("last_scan", Dump(last_scan)));
 
   std::vector<std::string> trim_warnings;
@@ -437,13 +444,15 @@ Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>*
     if (dropped > 0) {
       warnings->push_back("outbox over " + SizeText(limits_.max_bytes) + ": dropped " +
                           std::to_string(dropped) + " oldest meter reads (from " +
-                          FormatRfc3339(FromMs(*first)) + " to " + FormatRfc3339(FromMs(last)) + ")");
+                          FormatRfc3339(FromMs(*first)) + " to " + FormatRfc3339(FromMs(last)) +
+                          ")");
     }
     while (*used > limits_.max_bytes) {
       const int64_t before = quarantined_dropped;
-      FLEET_TRY(drop_quarantined(
-          "SELECT id FROM reports WHERE quarantined = 1 AND created_at < ? ORDER BY sequence LIMIT 1",
-          INT64_MAX, &quarantined_dropped));
+      FLEET_TRY(
+          drop_quarantined("SELECT id FROM reports WHERE quarantined = 1 AND created_at < ? ORDER "
+                           "BY sequence LIMIT 1",
+                           INT64_MAX, &quarantined_dropped));
       if (quarantined_dropped == before) break;
       used = UsedBytes();
       if (!used.ok()) return used.error();
@@ -503,11 +512,12 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   constexpr std::string_view kOp = "build report";
   const Clock::time_point now = Now();
 
-  const auto parse_stored = [](const std::string& text, const char* what, int64_t id) -> Result<json> {
+  const auto parse_stored = [](const std::string& text, const char* what,
+                               int64_t id) -> Result<json> {
     json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) {
-      return MakeError(ErrorCode::kIo, "outbox DB: build report: stored " + std::string(what) + " " +
-                                           std::to_string(id) + " is not JSON");
+      return MakeError(ErrorCode::kIo, "outbox DB: build report: stored " + std::string(what) +
+                                           " " + std::to_string(id) + " is not JSON");
     }
     return j;
   };
@@ -549,7 +559,8 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
       const std::string key = stmt.Text(1);
       if (key.rfind("mac:", 0) == 0) read["mac"] = key.substr(4);
       if (key.rfind("ip:", 0) == 0) read["ip"] = key.substr(3);
-      if (const std::string flags = stmt.Text(6); !flags.empty()) read["flags"] = json::array({flags});
+      if (const std::string flags = stmt.Text(6); !flags.empty())
+        read["flags"] = json::array({flags});
       reads.push_back(std::move(read));
     }
   }
@@ -557,8 +568,9 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   std::vector<int64_t> event_ids;
   json events = json::array();
   {
-    Stmt stmt(db_,
-              "SELECT id, json FROM events WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?");
+    Stmt stmt(
+        db_,
+        "SELECT id, json FROM events WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?");
     stmt.Bind(1, static_cast<int64_t>(std::max<size_t>(1, limits_.max_reads_per_report)));
     for (;;) {
       auto row = stmt.Step(kOp);
@@ -644,16 +656,22 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   report.body = Dump(body);
 
   {
-    Stmt insert(db_,
-                "INSERT INTO reports(agent_id, sequence, idempotency_key, body, printers, meter_reads, "
-                "created_at, attempts) VALUES(?, ?, ?, ?, ?, ?, ?, 1)");
-    insert.Bind(1, identity.agent_id).Bind(2, sequence).Bind(3, report.idempotency_key)
-        .Bind(4, report.body).Bind(5, static_cast<int64_t>(report.printers))
-        .Bind(6, static_cast<int64_t>(report.meter_reads)).Bind(7, ToMs(now));
+    Stmt insert(
+        db_,
+        "INSERT INTO reports(agent_id, sequence, idempotency_key, body, printers, meter_reads, "
+        "created_at, attempts) VALUES(?, ?, ?, ?, ?, ?, ?, 1)");
+    insert.Bind(1, identity.agent_id)
+        .Bind(2, sequence)
+        .Bind(3, report.idempotency_key)
+        .Bind(4, report.body)
+        .Bind(5, static_cast<int64_t>(report.printers))
+        .Bind(6, static_cast<int64_t>(report.meter_reads))
+        .Bind(7, ToMs(now));
     FLEET_TRY(insert.Run(kOp));
     report.id = sqlite3_last_insert_rowid(db_);
   }
-  const auto attach = [this, &report, kOp](const char* sql, const std::vector<int64_t>& ids) -> Result<void> {
+  const auto attach = [this, &report, kOp](const char* sql,
+                                           const std::vector<int64_t>& ids) -> Result<void> {
     Stmt stmt(db_, sql);
     for (int64_t id : ids) {
       stmt.Bind(1, report.id).Bind(2, id);
@@ -680,8 +698,8 @@ Result<void> SqliteOutbox::Acknowledge(int64_t report_id) {
     auto row = exists.Step(kOp);
     if (!row.ok()) return row.error();
     if (!*row) {
-      return MakeError(ErrorCode::kNotFound,
-                       "outbox: no report " + std::to_string(report_id) + " (already acknowledged?)");
+      return MakeError(ErrorCode::kNotFound, "outbox: no report " + std::to_string(report_id) +
+                                                 " (already acknowledged?)");
     }
   }
   FLEET_TRY(DeleteReport(report_id, kOp));
@@ -718,16 +736,22 @@ Result<OutboxStats> SqliteOutbox::Stats() {
     return {};
   };
   FLEET_TRY(count("SELECT count(*) FROM reports WHERE quarantined = 0", &stats.pending_reports));
-  FLEET_TRY(count("SELECT count(*) FROM reports WHERE quarantined = 1", &stats.quarantined_reports));
-  FLEET_TRY(count("SELECT count(*) FROM meter_reads WHERE report_id IS NULL", &stats.pending_meter_reads));
-  FLEET_TRY(count("SELECT count(*) FROM printer_states WHERE report_id IS NULL", &stats.pending_states));
+  FLEET_TRY(
+      count("SELECT count(*) FROM reports WHERE quarantined = 1", &stats.quarantined_reports));
+  FLEET_TRY(count("SELECT count(*) FROM meter_reads WHERE report_id IS NULL",
+                  &stats.pending_meter_reads));
+  FLEET_TRY(
+      count("SELECT count(*) FROM printer_states WHERE report_id IS NULL", &stats.pending_states));
   {
     Stmt stmt(db_,
               "WITH live(id) AS (SELECT id FROM reports WHERE quarantined = 0) "
               "SELECT min(t) FROM ("
-              " SELECT min(collected_at) AS t FROM meter_reads WHERE report_id IS NULL OR report_id IN live"
-              " UNION ALL SELECT min(collected_at) FROM printer_states WHERE report_id IS NULL OR report_id IN live"
-              " UNION ALL SELECT min(started_at) FROM scans WHERE report_id IS NULL OR report_id IN live)");
+              " SELECT min(collected_at) AS t FROM meter_reads WHERE report_id IS NULL OR "
+              "report_id IN live"
+              " UNION ALL SELECT min(collected_at) FROM printer_states WHERE report_id IS NULL OR "
+              "report_id IN live"
+              " UNION ALL SELECT min(started_at) FROM scans WHERE report_id IS NULL OR report_id "
+              "IN live)");
     FLEET_TRY(stmt.Step(kOp));
     if (!stmt.IsNull(0)) stats.oldest = FromMs(stmt.Int(0));
   }
@@ -770,7 +794,8 @@ Result<void> Migrate(sqlite3* db, const std::string& path) {
     version = *row ? stmt.Int(0) : 0;
   }
   if (version > kSchemaVersion) {
-    return MakeError(ErrorCode::kIo, "outbox DB: " + op + ": written by a newer fleet-agent (schema " +
+    return MakeError(ErrorCode::kIo, "outbox DB: " + op +
+                                         ": written by a newer fleet-agent (schema " +
                                          std::to_string(version) + ", this one knows up to " +
                                          std::to_string(kSchemaVersion) + ")");
   }
@@ -803,7 +828,8 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxLimi
   }
 
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+                                 nullptr);
   if (rc != SQLITE_OK) {
     Error error = DbError(db, rc, "open " + path);
     sqlite3_close_v2(db);
@@ -826,15 +852,17 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxLimi
     auto row = wal.Step(op);
     if (!row.ok()) return row.error();
     if (!*row || AsciiLower(wal.Text(0)) != "wal") {
-      return MakeError(ErrorCode::kIo, "outbox DB: " + op + ": cannot switch to WAL journal mode (got " +
+      return MakeError(ErrorCode::kIo, "outbox DB: " + op +
+                                           ": cannot switch to WAL journal mode (got " +
                                            (*row ? wal.Text(0) : std::string("nothing")) + ")");
     }
   }
   FLEET_TRY(Exec(db, "PRAGMA synchronous = FULL", op));
   FLEET_TRY(Migrate(db, path));
   if (!quarantined.value().empty()) {
-    Stmt note(db, "INSERT INTO meta(k, v) VALUES('reset_note', ?) "
-                  "ON CONFLICT(k) DO UPDATE SET v = excluded.v");
+    Stmt note(db,
+              "INSERT INTO meta(k, v) VALUES('reset_note', ?) "
+              "ON CONFLICT(k) DO UPDATE SET v = excluded.v");
     note.Bind(1, quarantined.value());
     FLEET_TRY(note.Run(op));
   }

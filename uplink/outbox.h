@@ -26,8 +26,8 @@ namespace fleet::uplink {
 struct OutboxLimits {
   uint64_t max_bytes = 64ull * 1024 * 1024;
   std::chrono::hours max_age{24 * 30};
-  size_t max_printers_per_report = 500;   // a report never grows past this many printers
-  size_t max_reads_per_report = 5000;     // ... or this many meter reads
+  size_t max_printers_per_report = 500;  // a report never grows past this many printers
+  size_t max_reads_per_report = 5000;    // ... or this many meter reads
   // The outbox's clock (trimming by age, sent_at, last_delivery); nullptr = system_clock::now.
   std::function<std::chrono::system_clock::time_point()> clock;
 };
@@ -54,14 +54,14 @@ struct PendingReport {
 };
 
 struct OutboxStats {
-  uint64_t pending_reports = 0;     // built, not yet acknowledged (quarantined ones excluded)
-  uint64_t quarantined_reports = 0; // refused by the cloud for good, kept for diagnosis
-  uint64_t pending_meter_reads = 0; // not yet in a report
-  uint64_t pending_states = 0;      // printers whose state is not yet in a report
+  uint64_t pending_reports = 0;      // built, not yet acknowledged (quarantined ones excluded)
+  uint64_t quarantined_reports = 0;  // refused by the cloud for good, kept for diagnosis
+  uint64_t pending_meter_reads = 0;  // not yet in a report
+  uint64_t pending_states = 0;       // printers whose state is not yet in a report
   std::optional<std::chrono::system_clock::time_point> oldest;  // oldest thing not yet delivered
   std::optional<std::chrono::system_clock::time_point> last_delivery;
   std::optional<std::chrono::system_clock::time_point> last_scan;  // the last AddScan's start
-  uint64_t last_scan_printers = 0;  // printers that scan read
+  uint64_t last_scan_printers = 0;                                 // printers that scan read
   uint64_t bytes = 0;
 };
 

@@ -125,8 +125,7 @@ bool EntryMatches(std::string_view entry, const std::string& host) {
     auto close = pattern.find(']');
     if (close == std::string::npos) return false;
     pattern = pattern.substr(1, close - 1);
-  } else if (pattern.find(':') != std::string::npos &&
-             pattern.find(':') == pattern.rfind(':')) {
+  } else if (pattern.find(':') != std::string::npos && pattern.find(':') == pattern.rfind(':')) {
     pattern = pattern.substr(0, pattern.find(':'));
   }
   if (pattern.empty()) return false;
@@ -179,7 +178,8 @@ Result<BaseUrl> ParseBaseUrl(std::string_view url) {
   };
   if (!StartsWithNoCase(url, "https://")) return bad("expected https://host[:port][/prefix]");
   std::string_view rest = url.substr(8);
-  if (rest.find_first_of("?#") != std::string_view::npos) return bad("no query or fragment allowed");
+  if (rest.find_first_of("?#") != std::string_view::npos)
+    return bad("no query or fragment allowed");
   auto slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   if (authority.find('@') != std::string_view::npos) return bad("no user info allowed");
@@ -231,7 +231,8 @@ Result<ProxyUrl> ParseProxyUrl(std::string_view url) {
     if (rest.substr(slash) != "/") return bad("a proxy URL has no path");
     rest = rest.substr(0, slash);
   }
-  if (rest.find_first_of("?#") != std::string_view::npos) return bad("no query or fragment allowed");
+  if (rest.find_first_of("?#") != std::string_view::npos)
+    return bad("no query or fragment allowed");
   if (!SplitHostPort(rest, out.host, out.port)) return bad("bad host or port");
   return out;
 }
@@ -244,7 +245,8 @@ std::string BasicProxyAuthorization(const ProxyUrl& proxy) {
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
     unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];

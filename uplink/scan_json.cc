@@ -11,12 +11,8 @@ using json = nlohmann::ordered_json;
 
 json SupplyJson(const Supply& s) {
   json j = {
-      {"index", s.index},
-      {"description", s.description},
-      {"type", s.type},
-      {"color", s.color},
-      {"level_percent", nullptr},
-      {"state", s.state},
+      {"index", s.index}, {"description", s.description}, {"type", s.type},
+      {"color", s.color}, {"level_percent", nullptr},     {"state", s.state},
   };
   if (s.level_percent) j["level_percent"] = *s.level_percent;
   return j;
@@ -24,15 +20,9 @@ json SupplyJson(const Supply& s) {
 
 json PrinterJson(const Printer& p) {
   json j = {
-      {"ip", p.ip},
-      {"serial", p.serial},
-      {"manufacturer", p.manufacturer},
-      {"model", p.model},
-      {"firmware", p.firmware},
-      {"lifetime_page_count", nullptr},
-      {"mac", p.mac},
-      {"hostname", p.hostname},
-      {"location", p.location},
+      {"ip", p.ip},         {"serial", p.serial},     {"manufacturer", p.manufacturer},
+      {"model", p.model},   {"firmware", p.firmware}, {"lifetime_page_count", nullptr},
+      {"mac", p.mac},       {"hostname", p.hostname}, {"location", p.location},
       {"status", p.status},
   };
   if (p.lifetime_page_count) {
@@ -96,8 +86,10 @@ json EventJson(const ReportEvent& e) {
     return j;
   }
   if (e.serial.empty()) {
-    if (!e.mac.empty()) j["mac"] = e.mac;
-    else j["ip"] = e.ip;
+    if (!e.mac.empty())
+      j["mac"] = e.mac;
+    else
+      j["ip"] = e.ip;
   }
   if (e.type == "page_count_backwards") {
     j["previous_lifetime_page_count"] = e.previous_count;
@@ -111,8 +103,8 @@ json EventJson(const ReportEvent& e) {
                  {"description", e.supply_description},
                  {"receptacle", e.receptacle}};
   j["level_percent"] = e.level_percent ? json(*e.level_percent) : json(nullptr);
-  j["previous_level_percent"] =
-      e.previous_level_percent ? json(*e.previous_level_percent) : json(nullptr);
+  j["previous_level_percent"] = e.previous_level_percent ? json(*e.previous_level_percent)
+                                                         : json(nullptr);
   if (e.type == "supply_low") {
     j["state"] = e.state;
     j["threshold_percent"] = e.threshold_percent;

@@ -25,7 +25,11 @@ std::string LogSafe(const std::string& text, size_t limit) {
   size_t i = 0;
   while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
-    const size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 1;
+    const size_t len = c < 0x80           ? 1
+                       : (c >> 5) == 0x6  ? 2
+                       : (c >> 4) == 0xe  ? 3
+                       : (c >> 3) == 0x1e ? 4
+                                          : 1;
     if (out.size() + len > limit) break;
     bool valid = i + len <= text.size() && (len == 1 ? c < 0x80 : true);
     for (size_t k = 1; valid && k < len; ++k) {
@@ -52,7 +56,8 @@ std::string Excerpt(const HttpResponse& r) {
   json j = json::parse(r.body, nullptr, false);
   if (j.is_object() && j.contains("error")) {
     std::string out = j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump();
-    if (j.contains("message") && j["message"].is_string()) out += ": " + j["message"].get<std::string>();
+    if (j.contains("message") && j["message"].is_string())
+      out += ": " + j["message"].get<std::string>();
     return LogSafe(out, 200);
   }
   return LogSafe(r.body, 200);
@@ -108,8 +113,8 @@ void Uploader::SendNext() {
       // key may name an older, different report at the cloud, whose stored reply would
       // otherwise be taken as this one's (docs/uplink-protocol.md, "Replies").
       auto reply = protocol::DecodeReply(response.body);
-      Result<void> answers =
-          reply.ok() ? protocol::AnswersReport(reply.value(), key, body) : Result<void>(reply.error());
+      Result<void> answers = reply.ok() ? protocol::AnswersReport(reply.value(), key, body)
+                                        : Result<void>(reply.error());
       if (!answers.ok()) {
         result_.error = MakeError(ErrorCode::kMalformed,
                                   "report " + std::to_string(sequence) + " (" + LogSafe(key, 80) +
@@ -167,8 +172,7 @@ void Uploader::Finish() {
 }
 
 void Activate(Transport& transport, const std::string& code, const HostFacts& host,
-              const std::string& agent_version,
-              std::function<void(Result<AgentIdentity>)> done) {
+              const std::string& agent_version, std::function<void(Result<AgentIdentity>)> done) {
   HttpRequest request;
   request.method = "POST";
   request.target = "/api/v1/activate";
@@ -180,14 +184,13 @@ void Activate(Transport& transport, const std::string& code, const HostFacts& ho
     if (!r.ok()) return done(r.error());
     const HttpResponse& response = r.value();
     if (response.status == 403) {
-      return done(MakeError(ErrorCode::kAuth,
-                            "the cloud refused the activation code (" + Excerpt(response) +
-                                "): ask for a new code"));
+      return done(MakeError(ErrorCode::kAuth, "the cloud refused the activation code (" +
+                                                  Excerpt(response) + "): ask for a new code"));
     }
     if (response.status != 200 && response.status != 201) {
-      return done(MakeError(ErrorCode::kHttpStatus, "activation: HTTP " +
-                                                        std::to_string(response.status) + " " +
-                                                        Excerpt(response)));
+      return done(MakeError(
+          ErrorCode::kHttpStatus,
+          "activation: HTTP " + std::to_string(response.status) + " " + Excerpt(response)));
     }
     json j = json::parse(response.body, nullptr, false);
     if (!j.is_object() || !j.contains("agent_id") || !j["agent_id"].is_string() ||

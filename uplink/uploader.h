@@ -21,14 +21,14 @@
 namespace fleet::uplink {
 
 struct DrainResult {
-  int delivered = 0;       // reports acknowledged (2xx), duplicates included
-  int duplicates = 0;      // of those, answered "duplicate": true
-  int quarantined = 0;     // refused for good (400)
-  bool drained = false;    // nothing left to send
+  int delivered = 0;           // reports acknowledged (2xx), duplicates included
+  int duplicates = 0;          // of those, answered "duplicate": true
+  int quarantined = 0;         // refused for good (400)
+  bool drained = false;        // nothing left to send
   bool agent_invalid = false;  // 401: re-activation needed
   std::optional<Error> error;  // why it stopped early
   std::optional<std::chrono::seconds> retry_after;  // from a 429/503
-  std::optional<std::string> cloud_word;  // body of the last 2xx
+  std::optional<std::string> cloud_word;            // body of the last 2xx
 };
 
 class Uploader {
@@ -56,8 +56,7 @@ class Uploader {
 // Exchanges an activation code for the agent's identity (POST /api/v1/activate).
 // Errors: kAuth for a refused code (403), kHttpStatus for other statuses, transport errors.
 void Activate(Transport& transport, const std::string& code, const HostFacts& host,
-              const std::string& agent_version,
-              std::function<void(Result<AgentIdentity>)> done);
+              const std::string& agent_version, std::function<void(Result<AgentIdentity>)> done);
 
 // GET /api/v1/agent: is the cloud reachable and the credential accepted? The body on success.
 void CheckAgent(Transport& transport, const AgentIdentity& identity,

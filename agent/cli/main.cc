@@ -4,13 +4,13 @@
 // 3 partial success.
 #include "agent/core/asio.h"  // first: <utility> before any Asio header
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -21,14 +21,14 @@
 #include <string>
 #include <vector>
 
+#include "agent/cli/mps_commands.h"
+#include "agent/cli/progress.h"
+#include "agent/cli/table.h"
 #include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
-#include "agent/cli/mps_commands.h"
 #include "agent/daemon/daemon.h"
 #include "agent/daemon/scan_cycle.h"
-#include "agent/cli/progress.h"
 #include "agent/daemon/scan_job.h"
-#include "agent/cli/table.h"
 #ifdef _WIN32
 #include "agent/cli/windows_main.h"
 #endif
@@ -120,7 +120,9 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
         // the loop would not run dry by itself: the scan is over, stop it.
         io.stop();
       },
-      [&](const fleet::snmp::ScanProgress& p) { bar.Update(p.done, p.total, p.responding, p.printers); });
+      [&](const fleet::snmp::ScanProgress& p) {
+        bar.Update(p.done, p.total, p.responding, p.printers);
+      });
   io.run();
   bar.Finish();
 
@@ -142,8 +144,8 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   // (non-communicating); `--upload` queues the report in the outbox (UploadScan).
   auto state = fleet::agent::OpenStateForScan(config, *log);
   fleet::agent::ScanCycle cycle(*log);
-  const fleet::ScanReport to_upload =
-      cycle.Record(state.get(), *report, fleet::agent::SupplyThresholdsFrom(config));
+  const fleet::ScanReport to_upload = cycle.Record(state.get(), *report,
+                                                   fleet::agent::SupplyThresholdsFrom(config));
 
   // The cloud's word: fresh from this upload, else whatever it said last (the diagnostic scan
   // shows each printer's MPS state and readiness as the cloud last gave them).
@@ -206,8 +208,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json"}));
   app.add_flag("--upload", args.upload, "With --scan-once: send the result to the cloud");
   app.add_option("--profiles-dir", args.profiles_dir, "Printer profile directory");
-  CLI::App* activate =
-      app.add_subcommand("activate", "Exchange an activation code for this agent's credential");
+  CLI::App* activate = app.add_subcommand(
+      "activate", "Exchange an activation code for this agent's credential");
   activate->add_option("--code", args.activation_code, "Activation code from the fleet cloud")
       ->required();
   activate->add_flag("--force", args.force_activate,

@@ -2,9 +2,9 @@
 
 #include "agent/core/asio.h"  // first: <utility> before any Asio header
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
@@ -143,7 +143,8 @@ void RefuseDeactivation(state::StateStore& store, const std::string& reason, std
   err << "fleet-agent: deactivate: refused: " << reason << "\n";
   auto task = store.RecordTask("agent.deactivate", "failed",
                                {state::TargetOutcome{"agent", "", "refused", reason}});
-  if (task.ok()) err << "task " << task->id << ": failed (details: fleet-agent tasks show " << task->id << ")\n";
+  if (task.ok())
+    err << "task " << task->id << ": failed (details: fleet-agent tasks show " << task->id << ")\n";
 }
 
 }  // namespace
@@ -163,12 +164,12 @@ std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entri
     const Printer& p = e.last;
     std::string communication = e.communication;
     if (!e.non_communicating_since.empty()) communication += " since " + e.non_communicating_since;
-    rows.push_back({Printable(p.ip.empty() ? "-" : p.ip), Printable(p.serial.empty() ? e.key : p.serial),
-                    Printable(p.manufacturer), Printable(p.model),
+    rows.push_back({Printable(p.ip.empty() ? "-" : p.ip),
+                    Printable(p.serial.empty() ? e.key : p.serial), Printable(p.manufacturer),
+                    Printable(p.model),
                     p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "-",
                     communication, e.last_seen.empty() ? "never" : e.last_seen, ManagedLabel(e.mps),
-                    Printable(Assess(e, policy).status),
-                    MeterMark(p)});
+                    Printable(Assess(e, policy).status), MeterMark(p)});
   }
   std::string out = Table(rows);
   out += std::to_string(entries.size()) + " printer(s) in the inventory\n";
@@ -216,8 +217,8 @@ std::string FormatReadinessView(const std::vector<state::InventoryEntry>& entrie
     const std::string serial = Printable(p.serial.empty() ? e.key : p.serial);
     rows.push_back({Printable(p.ip.empty() ? "-" : p.ip), serial,
                     Printable(p.model.empty() ? "-" : p.model),
-                    p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "-",
-                    r.status, Printable(r.reason.empty() ? "-" : r.reason)});
+                    p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "-", r.status,
+                    Printable(r.reason.empty() ? "-" : r.reason)});
     if (p.page_count_regression) meter_lines.push_back("  " + serial + ": " + MeterText(p));
   }
   std::string out = Table(rows);
@@ -231,12 +232,13 @@ std::string FormatReadinessView(const std::vector<state::InventoryEntry>& entrie
     if (n == by_status.end()) continue;
     if (!header) out += "\nWhat to do:\n";
     header = true;
-    out += "  " + status + " (" + std::to_string(n->second) + "): " +
-           std::string(ReadinessRemedy(status)) + "\n";
+    out += "  " + status + " (" + std::to_string(n->second) +
+           "): " + std::string(ReadinessRemedy(status)) + "\n";
   }
   if (!meter_lines.empty()) {
-    out += "\nMeter-read integrity (the page count must never go down; a board swap or a reset "
-           "needs a note to the MPS partner before the next bill):\n";
+    out +=
+        "\nMeter-read integrity (the page count must never go down; a board swap or a reset "
+        "needs a note to the MPS partner before the next bill):\n";
     for (const auto& line : meter_lines) out += line + "\n";
   }
   return out;
@@ -269,8 +271,8 @@ std::string FormatTask(const state::Task& task) {
                     task.created_at + ", " + StatusText(task.status) + "\n";
   std::vector<std::vector<std::string>> rows = {{"TARGET", "PRINTER", "RESULT", "REASON"}};
   for (const auto& o : task.outcomes) {
-    rows.push_back({Printable(o.target), o.key.empty() ? "-" : Printable(o.key), ResultText(o.result),
-                    Printable(o.reason)});
+    rows.push_back({Printable(o.target), o.key.empty() ? "-" : Printable(o.key),
+                    ResultText(o.result), Printable(o.reason)});
   }
   return out + Table(rows);
 }
@@ -278,7 +280,8 @@ std::string FormatTask(const state::Task& task) {
 std::string TaskToJson(const state::Task& task) {
   json outcomes = json::array();
   for (const auto& o : task.outcomes) {
-    outcomes.push_back({{"target", o.target}, {"key", o.key}, {"result", o.result}, {"reason", o.reason}});
+    outcomes.push_back(
+        {{"target", o.target}, {"key", o.key}, {"result", o.result}, {"reason", o.reason}});
   }
   return Dump(json{{"id", task.id},
                    {"kind", task.kind},
@@ -302,8 +305,8 @@ int RunPrintersList(const config::Config& config, const std::string& format, std
   return kExitOk;
 }
 
-int RunPrintersReadiness(const config::Config& config, const std::string& format,
-                         std::ostream& out, std::ostream& err) {
+int RunPrintersReadiness(const config::Config& config, const std::string& format, std::ostream& out,
+                         std::ostream& err) {
   auto store = OpenOrReport(config, err);
   if (!store) return kExitFailure;
   auto entries = store->List();
@@ -332,7 +335,8 @@ int RunPrintersRemove(const config::Config& config, const std::vector<std::strin
   }
   int removed = 0, refused = 0, not_found = 0;
   for (const auto& o : task->outcomes) {
-    out << Printable(o.target) << ": " << ResultText(o.result) << ": " << Printable(o.reason) << "\n";
+    out << Printable(o.target) << ": " << ResultText(o.result) << ": " << Printable(o.reason)
+        << "\n";
     removed += o.result == "removed";
     refused += o.result == "refused";
     not_found += o.result == "not_found";
@@ -347,12 +351,13 @@ int RunPrintersRemove(const config::Config& config, const std::vector<std::strin
   return removed == static_cast<int>(task->outcomes.size()) ? kExitOk : kExitPartial;
 }
 
-int RunTasksShow(const config::Config& config, const std::string& id_text, const std::string& format,
-                 std::ostream& out, std::ostream& err) {
+int RunTasksShow(const config::Config& config, const std::string& id_text,
+                 const std::string& format, std::ostream& out, std::ostream& err) {
   int64_t id = 0;
   const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
   if (ec != std::errc() || end != id_text.data() + id_text.size() || id <= 0) {
-    err << "fleet-agent: tasks show: '" << Printable(id_text) << "' is not a task ID (a positive number)\n";
+    err << "fleet-agent: tasks show: '" << Printable(id_text)
+        << "' is not a task ID (a positive number)\n";
     return kExitUsage;
   }
   auto store = OpenOrReport(config, err);
@@ -417,19 +422,21 @@ int RunDeactivate(const config::Config& config, std::ostream& out, std::ostream&
   io.run();
   if (!answer || !answer->ok()) {
     err << "fleet-agent: deactivate: the cloud did not deactivate the agent: "
-        << (answer ? std::string(ErrorCodeName(answer->error().code)) + ": " + answer->error().message
-                   : std::string("no answer"))
+        << (answer
+                ? std::string(ErrorCodeName(answer->error().code)) + ": " + answer->error().message
+                : std::string("no answer"))
         << " (the agent stays activated)\n";
     return kExitFailure;
   }
   if (!answer->value().deactivated) {
     const int n = answer->value().mps_printers;
-    RefuseDeactivation(*store,
-                       "the cloud says this agent holds " + std::to_string(n) +
-                           " MPS Express printer" + (n == 1 ? "" : "s") +
-                           "; enrolled printers cannot be unenrolled locally, so the agent cannot "
-                           "be deactivated (the next scan upload brings the local state up to date)",
-                       err);
+    RefuseDeactivation(
+        *store,
+        "the cloud says this agent holds " + std::to_string(n) + " MPS Express printer" +
+            (n == 1 ? "" : "s") +
+            "; enrolled printers cannot be unenrolled locally, so the agent cannot "
+            "be deactivated (the next scan upload brings the local state up to date)",
+        err);
     return kExitFailure;
   }
   if (auto deleted = uplink::DeleteIdentity(config.agent.state_dir); !deleted.ok()) {

@@ -1,7 +1,7 @@
-// The local commands that protect MPS printers (docs/domain.md, "Protection"): `printers list`, `printers remove`,
-// `tasks show`, `deactivate`, and the --scan-once glue to the local state (record the scan, add
-// the inventory printers it did not reach to the report, apply the cloud's word).
-// Each Run* function returns the process exit code: 0 success, 1 runtime failure (deactivate
+// The local commands that protect MPS printers (docs/domain.md, "Protection"): `printers list`,
+// `printers remove`, `tasks show`, `deactivate`, and the --scan-once glue to the local state
+// (record the scan, add the inventory printers it did not reach to the report, apply the cloud's
+// word). Each Run* function returns the process exit code: 0 success, 1 runtime failure (deactivate
 // refused included), 2 bad usage, 3 partial (printers remove with a refused or unknown target).
 // Output goes to the streams given. Not thread-safe.
 #pragma once
@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/scan_report.h"
 #include "agent/core/meter_check.h"
 #include "agent/core/readiness.h"
+#include "agent/core/scan_report.h"
 #include "agent/state/state_store.h"
 #include "config/config.h"
 
@@ -44,8 +44,8 @@ std::string TaskToJson(const state::Task& task);
 
 int RunPrintersList(const config::Config& config, const std::string& format, std::ostream& out,
                     std::ostream& err);
-int RunPrintersReadiness(const config::Config& config, const std::string& format,
-                         std::ostream& out, std::ostream& err);
+int RunPrintersReadiness(const config::Config& config, const std::string& format, std::ostream& out,
+                         std::ostream& err);
 int RunPrintersRemove(const config::Config& config, const std::vector<std::string>& targets,
                       std::ostream& out, std::ostream& err);
 int RunTasksShow(const config::Config& config, const std::string& id, const std::string& format,

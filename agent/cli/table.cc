@@ -97,8 +97,9 @@ std::string SupplySummary(const Printer& printer) {
 
 std::string FormatScanTable(const ScanReport& report) {
   std::string out;
-  const std::vector<std::string> header = {"IP",    "MANUFACTURER", "MODEL", "SERIAL", "FIRMWARE",
-                                           "PAGES", "STATUS",       "SUPPLIES", "READINESS"};
+  const std::vector<std::string> header = {"IP",     "MANUFACTURER", "MODEL",
+                                           "SERIAL", "FIRMWARE",     "PAGES",
+                                           "STATUS", "SUPPLIES",     "READINESS"};
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : report.printers) {
     std::string pages = p.lifetime_page_count ? FormatCount(*p.lifetime_page_count) : "missing";

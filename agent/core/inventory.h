@@ -13,8 +13,8 @@ struct InventoryEntry {
   std::string key;  // the serial, else "mac:<mac, lower case>", else "ip:<address>";
                     // Printer::device_key for a second device claiming a serial
   Printer last;     // the last values read (mps/readiness/communication mirror the fields below)
-  std::string first_seen, last_seen;  // RFC 3339; last_seen "" when never read by this agent
-  std::string communication;          // communicating|non-communicating
+  std::string first_seen, last_seen;    // RFC 3339; last_seen "" when never read by this agent
+  std::string communication;            // communicating|non-communicating
   std::string non_communicating_since;  // RFC 3339, with "non-communicating"
   std::string mps = "none";             // none|pending|managed (the cloud's word)
   std::string qualification;            // the cloud's qualification status, "" when none given

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/scan_report.h"
 #include "agent/core/inventory.h"
+#include "agent/core/scan_report.h"
 
 namespace fleet::agent {
 
@@ -27,9 +27,9 @@ namespace fleet::agent {
 inline constexpr std::chrono::hours kRegressionShownFor{24 * 30};
 
 struct SupplyThresholds {
-  int low_percent = 10;                 // supplies.low_threshold_percent
-  std::map<std::string, int> by_type;   // supplies.low_threshold_by_type ("drum" -> 5)
-  int replacement_rise_percent = 30;    // supplies.replacement_rise_percent
+  int low_percent = 10;                // supplies.low_threshold_percent
+  std::map<std::string, int> by_type;  // supplies.low_threshold_by_type ("drum" -> 5)
+  int replacement_rise_percent = 30;   // supplies.replacement_rise_percent
   int LowFor(const std::string& type) const;
 };
 

@@ -17,11 +17,10 @@ namespace fleet {
 
 const std::vector<std::string>& CounterNames() {
   static const std::vector<std::string> kNames = {
-      "lifetimeCount",      "monoCount",          "colorCount",
-      "printCount",         "monoPrintSideCount", "colorPrintSideCount",
-      "copyCount",          "monoCopySideCount",  "colorCopySideCount",
-      "duplexCount",        "scanCount",          "monoScanCount",
-      "colorScanCount",     "flatbedScanCount",   "adfScanCount"};
+      "lifetimeCount",      "monoCount",           "colorCount",  "printCount",
+      "monoPrintSideCount", "colorPrintSideCount", "copyCount",   "monoCopySideCount",
+      "colorCopySideCount", "duplexCount",         "scanCount",   "monoScanCount",
+      "colorScanCount",     "flatbedScanCount",    "adfScanCount"};
   return kNames;
 }
 

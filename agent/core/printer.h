@@ -13,16 +13,16 @@ namespace fleet {
 
 // One row of prtMarkerSuppliesTable, normalised.
 struct Supply {
-  int index = 0;                 // prtMarkerSuppliesIndex (the last OID arc)
-  std::string description;       // prtMarkerSuppliesDescription, cleaned of vendor wrapping
-  std::string type;              // toner|ink|drum|waste|fuser|transfer|developer|staples|kit|other|unknown
-  std::string color;             // cyan|magenta|yellow|black|... or "" when not coloured
+  int index = 0;            // prtMarkerSuppliesIndex (the last OID arc)
+  std::string description;  // prtMarkerSuppliesDescription, cleaned of vendor wrapping
+  std::string type;   // toner|ink|drum|waste|fuser|transfer|developer|staples|kit|other|unknown
+  std::string color;  // cyan|magenta|yellow|black|... or "" when not coloured
   std::optional<int> level_percent;  // 0..100, nullopt when the device cannot say
-  std::string state;             // ok|low|empty|unknown|some_remaining
+  std::string state;                 // ok|low|empty|unknown|some_remaining
   // Raw values as the device gave them, kept for diagnosis (RFC 3805 special values included).
   int64_t raw_level = 0;
   int64_t raw_max = 0;
-  int supply_class = 0;          // prtMarkerSuppliesClass: 3 consumed, 4 receptacle (waste)
+  int supply_class = 0;  // prtMarkerSuppliesClass: 3 consumed, 4 receptacle (waste)
 };
 
 enum class PageCountUnit { kUnknown, kImpressions, kSheets };
@@ -43,17 +43,17 @@ const std::vector<std::string>& CounterNames();
 // A lifetime page count lower than the one this agent last stored for the same printer (board
 // swap, counter reset): flagged, never silently accepted (docs/uplink-protocol.md, "Events").
 struct PageCountRegression {
-  int64_t previous = 0;          // the count stored before
-  std::string previous_at;       // RFC 3339: when that count was read
-  int64_t current = 0;           // the lower count read
-  std::string detected_at;       // RFC 3339: the scan that read it
+  int64_t previous = 0;     // the count stored before
+  std::string previous_at;  // RFC 3339: when that count was read
+  int64_t current = 0;      // the lower count read
+  std::string detected_at;  // RFC 3339: the scan that read it
 };
 
 struct Printer {
   std::string ip;
-  bool is_printer = false;       // false: the address answered SNMP but is not a printer
+  bool is_printer = false;         // false: the address answered SNMP but is not a printer
   std::string not_printer_reason;  // why it was not taken for a printer (is_printer == false)
-  std::string profile;           // name of the printer profile that matched ("" = standard only)
+  std::string profile;             // name of the printer profile that matched ("" = standard only)
 
   std::string serial;
   std::string manufacturer;
@@ -64,16 +64,16 @@ struct Printer {
   std::string page_count_source;          // OID or field the count came from
   std::string page_count_missing_reason;  // set when lifetime_page_count is empty
 
-  std::string mac;               // aa:bb:cc:dd:ee:ff
-  std::string hostname;          // sysName
-  std::string location;          // sysLocation
-  std::string status;            // idle|printing|warmup|warning|down|testing|other|unknown
+  std::string mac;                  // aa:bb:cc:dd:ee:ff
+  std::string hostname;             // sysName
+  std::string location;             // sysLocation
+  std::string status;               // idle|printing|warmup|warning|down|testing|other|unknown
   std::vector<std::string> alerts;  // short summary of prtAlertTable rows
   std::vector<Supply> supplies;
   std::vector<Counter> counters;  // lifetimeCount first, then the profile's counters
 
-  // Set when a scan read a lower lifetime count than the last one stored (agent/core/meter_check.h);
-  // kept in the local state so the readiness view keeps showing it.
+  // Set when a scan read a lower lifetime count than the last one stored
+  // (agent/core/meter_check.h); kept in the local state so the readiness view keeps showing it.
   std::optional<PageCountRegression> page_count_regression;
 
   std::string sys_descr;

@@ -84,7 +84,8 @@ std::string_view ReadinessRemedy(std::string_view status) {
 Readiness AssessReadiness(const Printer& p, const std::string& mps,
                           const std::string& cloud_qualification, const ReadinessPolicy& policy,
                           const std::string& agent_version) {
-  if (mps == "managed") return {"Printer already managed", "enrolled in MPS Express (the cloud's word)"};
+  if (mps == "managed")
+    return {"Printer already managed", "enrolled in MPS Express (the cloud's word)"};
   if (mps == "pending") return {"Pending management", "enrollment requested (the cloud's word)"};
   if (cloud_qualification == "Enrollment failed" ||
       cloud_qualification == "No supplies delivery contact") {
@@ -101,7 +102,8 @@ Readiness AssessReadiness(const Printer& p, const std::string& mps,
     }
     if (!match) {
       return {"Model not supported",
-              "model '" + (p.model.empty() ? std::string("(unknown)") : p.manufacturer + " " + p.model) +
+              "model '" +
+                  (p.model.empty() ? std::string("(unknown)") : p.manufacturer + " " + p.model) +
                   "' matches none of the cloud's " + std::to_string(policy.models.size()) +
                   " supported model pattern(s)"};
     }
@@ -124,15 +126,14 @@ Readiness AssessReadiness(const Printer& p, const std::string& mps,
   if (*p.lifetime_page_count == 0) {
     // A used printer never counts 0; the program treats it as no count (a reset or an
     // unimplemented counter, seen on replaced formatter boards).
-    return {"Missing lifetime page count",
-            "the device reports a lifetime page count of 0 (" + p.page_count_source +
-                "): reset or not implemented"};
+    return {"Missing lifetime page count", "the device reports a lifetime page count of 0 (" +
+                                               p.page_count_source + "): reset or not implemented"};
   }
   if (policy.known && !policy.min_agent_version.empty() &&
       CompareAgentVersions(agent_version, policy.min_agent_version) < 0) {
-    return {"Associated with an older fleet agent",
-            "agent version " + agent_version + " is below the cloud's minimum " +
-                policy.min_agent_version};
+    return {"Associated with an older fleet agent", "agent version " + agent_version +
+                                                        " is below the cloud's minimum " +
+                                                        policy.min_agent_version};
   }
   if (!policy.known && !cloud_qualification.empty() && cloud_qualification != "Eligible" &&
       !ReadinessRemedy(cloud_qualification).empty()) {

@@ -3,7 +3,8 @@
 //
 // Pure functions over a Printer, the cloud's last word (MPS state, qualification, policy) and the
 // agent's version; no I/O. Precedence (docs/operations.md, "MPS Express readiness"):
-//   1. the cloud's MPS state: managed -> "Printer already managed", pending -> "Pending management";
+//   1. the cloud's MPS state: managed -> "Printer already managed", pending -> "Pending
+//   management";
 //   2. what only the cloud knows: "Enrollment failed", "No supplies delivery contact";
 //   3. what the agent derives with the cloud's policy, in the cloud's own order: "Model not
 //      supported", "Lifetime page count exceeds maximum", "Missing lifetime page count",
@@ -28,10 +29,10 @@ struct ReadinessPolicy {
   bool known = false;  // false: the cloud never sent one (no word yet, or an older cloud)
   std::string min_agent_version;
   struct Model {
-    std::string pattern;            // '*' matches any run of characters, case-insensitive
-    int64_t max_lifetime_pages = 0; // 0: no limit
+    std::string pattern;             // '*' matches any run of characters, case-insensitive
+    int64_t max_lifetime_pages = 0;  // 0: no limit
   };
-  std::vector<Model> models;        // empty: every model is supported
+  std::vector<Model> models;  // empty: every model is supported
 };
 
 // The policy of a cloud word (JSON text); known == false when it has none or does not parse.

@@ -1,7 +1,7 @@
 #include "agent/core/scan_report.h"
 
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 
 namespace fleet {
 

@@ -22,20 +22,20 @@ struct DeviceError {
 // (replenishment), a supply replaced, a page count that went backwards. Shapes and rules:
 // docs/uplink-protocol.md, "Events"; raised by agent/core/meter_check.h.
 struct ReportEvent {
-  std::string type;  // supply_low | supply_replaced | page_count_backwards | clock_jump |
-                     // serial_conflict
-  std::string serial;        // "" for a printer without one (then mac or ip identify it)
+  std::string type;    // supply_low | supply_replaced | page_count_backwards | clock_jump |
+                       // serial_conflict
+  std::string serial;  // "" for a printer without one (then mac or ip identify it)
   std::string mac;
   std::string ip;
   std::string collected_at;  // RFC 3339, the scan's start
   // Supply events.
   int supply_index = 0;
   std::string supply_type, supply_color, supply_description;
-  bool receptacle = false;   // prtMarkerSuppliesClass 4 (waste): the level is the space left
+  bool receptacle = false;  // prtMarkerSuppliesClass 4 (waste): the level is the space left
   std::optional<int> level_percent;
   std::optional<int> previous_level_percent;
-  std::string state;         // supply state now (low|empty for supply_low)
-  int threshold_percent = 0; // supply_low: the threshold that applied
+  std::string state;          // supply state now (low|empty for supply_low)
+  int threshold_percent = 0;  // supply_low: the threshold that applied
   // page_count_backwards.
   int64_t previous_count = 0;
   std::string previous_at;
@@ -46,7 +46,8 @@ struct ReportEvent {
   // serial_conflict: every address that claimed `serial` in this scan, the first holder first.
   std::vector<std::string> addresses;
 
-  // Stable across retries and re-reports: "<serial or mac: or ip:>/<type>/<collected_at>[/<index>]".
+  // Stable across retries and re-reports: "<serial or mac: or
+  // ip:>/<type>/<collected_at>[/<index>]".
   std::string EventId() const;
 };
 
@@ -56,11 +57,11 @@ struct ScanReport {
   int64_t duration_ms = 0;
   uint64_t addresses_scanned = 0;
   uint64_t responding = 0;
-  std::vector<Printer> printers;       // is_printer == true, ordered by address
-  std::vector<Printer> non_printers;   // answered SNMP, not printers
-  std::vector<DeviceError> errors;     // per-device problems (auth refused, incomplete read)
-  std::vector<std::string> warnings;   // scan-level (a host name that did not resolve...)
-  std::vector<ReportEvent> events;     // agent/core/meter_check.h, against the local state
+  std::vector<Printer> printers;      // is_printer == true, ordered by address
+  std::vector<Printer> non_printers;  // answered SNMP, not printers
+  std::vector<DeviceError> errors;    // per-device problems (auth refused, incomplete read)
+  std::vector<std::string> warnings;  // scan-level (a host name that did not resolve...)
+  std::vector<ReportEvent> events;    // agent/core/meter_check.h, against the local state
   bool cancelled = false;
 };
 

@@ -2,9 +2,9 @@
 
 #include "agent/core/asio.h"  // first: <utility> before any Asio header
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include <ostream>
 
@@ -114,15 +114,16 @@ int RunActivate(const config::Config& config, const std::string& code, bool forc
     io.restart();
     const bool revoked = check && !check->ok() && check->error().code == ErrorCode::kAuth;
     if (!revoked) {
-      log.error("activate: refused: this agent is already activated as {} with {}{}; to replace "
-                "it, deactivate first (fleet-agent deactivate) then activate, or run activate "
-                "--force, which deactivates {} at the cloud first",
-                old.agent_id, config.cloud.url,
-                check && check->ok()
-                    ? ""
-                    : " (the cloud could not confirm whether it is still active: " +
-                          (check ? Describe(check->error()) : std::string("no answer")) + ")",
-                old.agent_id);
+      log.error(
+          "activate: refused: this agent is already activated as {} with {}{}; to replace "
+          "it, deactivate first (fleet-agent deactivate) then activate, or run activate "
+          "--force, which deactivates {} at the cloud first",
+          old.agent_id, config.cloud.url,
+          check && check->ok()
+              ? ""
+              : " (the cloud could not confirm whether it is still active: " +
+                    (check ? Describe(check->error()) : std::string("no answer")) + ")",
+          old.agent_id);
       return kExitFailure;
     }
     log.info("activate: the cloud no longer accepts agent {}: activating again", old.agent_id);
@@ -179,8 +180,9 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
           out << "MPS printers:   " << j["mps_printers"].dump() << " held by this agent\n";
         }
       } else {
-        out << "cloud:          " << config.cloud.url << " NOT reachable: "
-            << (check ? Describe(check->error()) : std::string("no answer")) << "\n";
+        out << "cloud:          " << config.cloud.url
+            << " NOT reachable: " << (check ? Describe(check->error()) : std::string("no answer"))
+            << "\n";
       }
     }
   }
@@ -285,8 +287,9 @@ void ApplyCloudWord(const std::string& cloud_word_json, ScanReport& scan) {
   if (!word.is_object()) return;
   const ReadinessPolicy policy = PolicyFromCloudWord(cloud_word_json);
   const json no_printers = json::object();
-  const json& printers =
-      word.contains("printers") && word["printers"].is_object() ? word["printers"] : no_printers;
+  const json& printers = word.contains("printers") && word["printers"].is_object()
+                             ? word["printers"]
+                             : no_printers;
   for (auto& p : scan.printers) {
     std::string qualification;
     if (!p.serial.empty() && printers.contains(p.serial) && printers[p.serial].is_object()) {

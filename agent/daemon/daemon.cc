@@ -1,12 +1,11 @@
 #include "agent/daemon/daemon.h"
 
-
-#include <boost/asio/post.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 #include <time.h>
 #include <unistd.h>
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -47,7 +46,9 @@ std::string LocalClock(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-std::string Describe(const Error& e) { return std::string(ErrorCodeName(e.code)) + ": " + e.message; }
+std::string Describe(const Error& e) {
+  return std::string(ErrorCodeName(e.code)) + ": " + e.message;
+}
 
 }  // namespace
 
@@ -103,8 +104,7 @@ void DaemonLoggers::SetLevel(const std::string& level) {
   }
 }
 
-Daemon::Daemon(DaemonOptions options, config::Config config, ServiceHost& host,
-               DaemonLoggers logs)
+Daemon::Daemon(DaemonOptions options, config::Config config, ServiceHost& host, DaemonLoggers logs)
     : options_(std::move(options)),
       host_(host),
       logs_(std::move(logs)),
@@ -223,8 +223,8 @@ bool Daemon::BuildComponents() {
 
   schedule_ = std::make_unique<ScanSchedule>(
       scheduler_, [this] { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); },
-      config_->scan.interval, [this] { StartScan(); },
-      [this](uint64_t n) { OnOverrun(n); }, options_.schedule);
+      config_->scan.interval, [this] { StartScan(); }, [this](uint64_t n) { OnOverrun(n); },
+      options_.schedule);
   if (pending_cloud_interval_) schedule_->SetCloudInterval(*pending_cloud_interval_);
 
   RefreshCloud();
@@ -275,15 +275,16 @@ void Daemon::OnScanDone(ScanReport report) {
       logs_.scan->debug("printer={} error={} {}", e.ip, e.kind, e.message);
     }
     for (const auto& p : report.printers) {
-      logs_.scan->debug("printer={} serial={} model={} pages={} status={}", p.ip, LogValue(p.serial),
-                        LogValue(p.model),
+      logs_.scan->debug("printer={} serial={} model={} pages={} status={}", p.ip,
+                        LogValue(p.serial), LogValue(p.model),
                         p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "none",
                         LogValue(p.status));
     }
-    logs_.scan->info("scan done cycle={} addresses={} responding={} printers={} errors={} "
-                     "packets_sent={} ms={}",
-                     number, report.addresses_scanned, report.responding, report.printers.size(),
-                     report.errors.size(), packets, report.duration_ms);
+    logs_.scan->info(
+        "scan done cycle={} addresses={} responding={} printers={} errors={} "
+        "packets_sent={} ms={}",
+        number, report.addresses_scanned, report.responding, report.printers.size(),
+        report.errors.size(), packets, report.duration_ms);
     last_printers_ = report.printers.size();
     have_scanned_ = true;
     RecordAndQueue(report);
@@ -309,9 +310,10 @@ void Daemon::RecordAndQueue(ScanReport& report) {
 
 void Daemon::OnOverrun(uint64_t consecutive) {
   if (consecutive == 1) {
-    logs_.scan->warn("the next scan came due while the last one was still running; it starts "
-                     "when that one finishes (interval={})",
-                     Seconds(schedule_->interval()));
+    logs_.scan->warn(
+        "the next scan came due while the last one was still running; it starts "
+        "when that one finishes (interval={})",
+        Seconds(schedule_->interval()));
   } else {
     logs_.scan->debug("scan overrun consecutive={}", consecutive);
   }
@@ -449,8 +451,8 @@ void Daemon::OnDeliveryStatus(const uplink::DeliveryStatus& s) {
     }
   } else if (!s.busy && s.last_error && s.consecutive_failures > failures_logged_) {
     // The first failure of an outage at warn, the retries at debug.
-    const auto in = s.next_attempt ? std::chrono::duration_cast<milliseconds>(
-                                         *s.next_attempt - scheduler_.Now())
+    const auto in = s.next_attempt ? std::chrono::duration_cast<milliseconds>(*s.next_attempt -
+                                                                              scheduler_.Now())
                                    : milliseconds(0);
     if (failures_logged_ == 0) {
       logs_.uplink->warn("upload failed: {} (retry in {}; reports are kept in the outbox)",
@@ -486,18 +488,20 @@ void Daemon::Reload() {
       all += e.ToString();
     }
     // One line, every error in it: the operator fixes the file and sends SIGHUP again.
-    logs_.agent->error("reload failed, still running on the previous configuration: {} "
-                       "error(s): {}",
-                       loaded.errors.size(), all);
+    logs_.agent->error(
+        "reload failed, still running on the previous configuration: {} "
+        "error(s): {}",
+        loaded.errors.size(), all);
     host_.Ready();
     return;
   }
   for (const auto& w : loaded.warnings) logs_.agent->warn("{}", w);
   config::Config next = std::move(*loaded.config);
   if (next.agent.state_dir != config_->agent.state_dir) {
-    logs_.agent->warn("agent.state_dir changed to {}: it takes effect at the next start; the "
-                      "daemon keeps using {}",
-                      next.agent.state_dir, config_->agent.state_dir);
+    logs_.agent->warn(
+        "agent.state_dir changed to {}: it takes effect at the next start; the "
+        "daemon keeps using {}",
+        next.agent.state_dir, config_->agent.state_dir);
     next.agent.state_dir = config_->agent.state_dir;
   }
   config_ = std::make_shared<const config::Config>(std::move(next));
@@ -521,8 +525,8 @@ void Daemon::BeginStop(const std::string& why) {
   stopping_ = true;
   host_.Stopping();
   const bool uploading = delivery_ && delivery_->status().busy;
-  logs_.agent->info("stopping reason={} scan_in_progress={} upload_in_progress={} deadline={}",
-                    why, cycle_ != nullptr, uploading, Seconds(options_.drain_deadline));
+  logs_.agent->info("stopping reason={} scan_in_progress={} upload_in_progress={} deadline={}", why,
+                    cycle_ != nullptr, uploading, Seconds(options_.drain_deadline));
   schedule_->Stop();
   if (cycle_) cycle_->job->Cancel();
   if (delivery_) delivery_->Stop();
@@ -531,8 +535,9 @@ void Daemon::BeginStop(const std::string& why) {
   drain_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
     if (delivery_ && delivery_->status().busy) {
-      logs_.uplink->warn("a report was still on its way at the stop deadline; it stays in the "
-                         "outbox and goes again (same key) at the next start");
+      logs_.uplink->warn(
+          "a report was still on its way at the stop deadline; it stays in the "
+          "outbox and goes again (same key) at the next start");
       if (transport_) transport_->Cancel();
     }
     if (cycle_) logs_.scan->warn("the cancelled scan did not end in time");

@@ -164,7 +164,8 @@ class Daemon {
   std::unique_ptr<Cycle> cycle_;                 // the scan in progress
   std::vector<std::unique_ptr<Cycle>> retired_;  // finished scans, destroyed off their own stack
   std::unique_ptr<ScanSchedule> schedule_;
-  std::optional<ScanCycle> recorder_;  // what happens to a finished scan (agent/daemon/scan_cycle.h)
+  std::optional<ScanCycle>
+      recorder_;  // what happens to a finished scan (agent/daemon/scan_cycle.h)
 
   boost::asio::steady_timer watchdog_timer_{io_};
   boost::asio::steady_timer drain_timer_{io_};

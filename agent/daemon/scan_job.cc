@@ -137,8 +137,8 @@ void ScanJob::Start(DoneFn done, ProgressFn progress, const config::Resolver& re
         }
         for (auto& device : result.devices) {
           if (device.is_printer) {
-            const Readiness r =
-                AssessReadiness(device, device.mps, "", ReadinessPolicy{}, FLEET_VERSION);
+            const Readiness r = AssessReadiness(device, device.mps, "", ReadinessPolicy{},
+                                                FLEET_VERSION);
             device.readiness = r.status;
             device.readiness_reason = r.reason;
             report.printers.push_back(std::move(device));

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/scan_report.h"
 #include "agent/core/meter_check.h"
+#include "agent/core/scan_report.h"
 #include "config/config.h"
 #include "snmp/credential.h"
 #include "snmp/netsnmp_engine.h"

@@ -28,8 +28,8 @@ milliseconds ScanSchedule::interval() const { return cloud_ ? *cloud_ : configur
 milliseconds ScanSchedule::Jittered() const {
   const double u = std::clamp(uniform01_(), 0.0, 1.0);
   const double factor = 1.0 + options_.jitter * (2.0 * u - 1.0);
-  return milliseconds(static_cast<int64_t>(std::llround(static_cast<double>(interval().count()) *
-                                                        factor)));
+  return milliseconds(
+      static_cast<int64_t>(std::llround(static_cast<double>(interval().count()) * factor)));
 }
 
 void ScanSchedule::Start() {
@@ -52,8 +52,8 @@ void ScanSchedule::Stop() {
 void ScanSchedule::ArmAt(Scheduler::TimePoint when) {
   next_due_ = when;
   const auto now = scheduler_.Now();
-  const milliseconds delay =
-      when > now ? std::chrono::duration_cast<milliseconds>(when - now) : milliseconds(0);
+  const milliseconds delay = when > now ? std::chrono::duration_cast<milliseconds>(when - now)
+                                        : milliseconds(0);
   timer_->Start(delay, [this] { OnDue(); });
 }
 

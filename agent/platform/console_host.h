@@ -13,7 +13,9 @@ class ConsoleHost final : public ServiceHost {
   void Ready() override {}
   void Status(const std::string&) override {}
   void Watchdog() override {}
-  std::optional<std::chrono::milliseconds> WatchdogInterval() const override { return std::nullopt; }
+  std::optional<std::chrono::milliseconds> WatchdogInterval() const override {
+    return std::nullopt;
+  }
   void Reloading() override {}
   void Stopping() override {}
 };

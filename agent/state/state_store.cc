@@ -71,7 +71,6 @@ ALTER TABLE printers ADD COLUMN mps_version INTEGER NOT NULL DEFAULT 0;
 };
 static_assert(std::size(kMigrations) == kStateSchemaVersion);
 
-
 const storage::ErrorText kDbText{
     "state DB", "a fleet-agent command or daemon",
     "the printer inventory is unreadable: the next fleet-agent start or command moves the file "
@@ -118,11 +117,13 @@ Result<void> Migrate(sqlite3* db, const std::string& path) {
                          "(the file is left untouched)");
   }
   for (; version < kStateSchemaVersion; ++version) {
-    const std::string step = "migrate " + path + " to schema version " + std::to_string(version + 1);
+    const std::string step = "migrate " + path + " to schema version " +
+                             std::to_string(version + 1);
     Txn txn(db);
     FLEET_STATE_TRY(txn.Begin(step));
     FLEET_STATE_TRY(Exec(db, kMigrations[version], step));
-    FLEET_STATE_TRY(Exec(db, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str(), step));
+    FLEET_STATE_TRY(
+        Exec(db, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str(), step));
     FLEET_STATE_TRY(txn.Commit(step));
   }
   return {};
@@ -206,7 +207,8 @@ Printer PrinterFromStored(const std::string& text) {
   const json j = json::parse(text, nullptr, false);
   if (!j.is_object()) return p;
   p.ip = Str(j, "ip");
-  p.is_printer = !j.contains("is_printer") || !j["is_printer"].is_boolean() || j["is_printer"].get<bool>();
+  p.is_printer = !j.contains("is_printer") || !j["is_printer"].is_boolean() ||
+                 j["is_printer"].get<bool>();
   p.profile = Str(j, "profile");
   p.serial = Str(j, "serial");
   p.manufacturer = Str(j, "manufacturer");
@@ -326,7 +328,8 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_di
   }
 
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+                                 nullptr);
   if (rc != SQLITE_OK) {
     Error error = DbError(db, rc, "open " + path);
     sqlite3_close_v2(db);
@@ -364,18 +367,20 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
 
   // A printer first recorded without a serial (keyed by MAC or IP) that now shows one is the
   // same device: its entry is folded into the serial's, keeping its first_seen.
-  Stmt find_keyless(db_,
-                    "SELECT key, first_seen FROM printers WHERE serial = '' AND "
-                    "(key = 'mac:' || ?1 OR (key = 'ip:' || ?2 AND (mac = '' OR lower(mac) = ?1)))");
+  Stmt find_keyless(
+      db_,
+      "SELECT key, first_seen FROM printers WHERE serial = '' AND "
+      "(key = 'mac:' || ?1 OR (key = 'ip:' || ?2 AND (mac = '' OR lower(mac) = ?1)))");
   Stmt drop(db_, "DELETE FROM printers WHERE key = ?");
-  Stmt upsert(db_,
-              "INSERT INTO printers(key, serial, ip, mac, last, first_seen, last_seen, communication,"
-              " non_communicating_since) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'communicating', '')"
-              " ON CONFLICT(key) DO UPDATE SET serial = excluded.serial, ip = excluded.ip,"
-              " mac = excluded.mac, last = excluded.last, last_seen = excluded.last_seen,"
-              " communication = 'communicating', non_communicating_since = '',"
-              " first_seen = CASE WHEN printers.first_seen = '' THEN excluded.first_seen"
-              " ELSE printers.first_seen END");
+  Stmt upsert(
+      db_,
+      "INSERT INTO printers(key, serial, ip, mac, last, first_seen, last_seen, communication,"
+      " non_communicating_since) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'communicating', '')"
+      " ON CONFLICT(key) DO UPDATE SET serial = excluded.serial, ip = excluded.ip,"
+      " mac = excluded.mac, last = excluded.last, last_seen = excluded.last_seen,"
+      " communication = 'communicating', non_communicating_since = '',"
+      " first_seen = CASE WHEN printers.first_seen = '' THEN excluded.first_seen"
+      " ELSE printers.first_seen END");
   std::set<std::string> read;
   for (const Printer& p : scan.printers) {
     if (p.communication != "communicating") continue;
@@ -390,7 +395,8 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
         if (!row.ok()) return row.error();
         if (!*row) break;
         folded.push_back(find_keyless.Text(0));
-        if (const std::string f = find_keyless.Text(1); !f.empty() && f < first_seen) first_seen = f;
+        if (const std::string f = find_keyless.Text(1); !f.empty() && f < first_seen)
+          first_seen = f;
       }
       find_keyless.Reset();
       for (const auto& k : folded) {
@@ -415,8 +421,13 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
         if (old.lifetime_page_count) stored.page_count_missing_reason.clear();
       }
     }
-    upsert.Bind(1, key).Bind(2, p.serial).Bind(3, p.ip).Bind(4, p.mac)
-        .Bind(5, PrinterToStored(stored)).Bind(6, first_seen).Bind(7, seen);
+    upsert.Bind(1, key)
+        .Bind(2, p.serial)
+        .Bind(3, p.ip)
+        .Bind(4, p.mac)
+        .Bind(5, PrinterToStored(stored))
+        .Bind(6, first_seen)
+        .Bind(7, seen);
     FLEET_STATE_TRY(upsert.Run(kOp));
     upsert.Reset();
   }
@@ -454,28 +465,30 @@ Result<void> StateStore::ApplyCloudWord(const std::string& text) {
   auto printers = word.find("printers");
   if (printers == word.end()) return {};
   if (!printers->is_object()) {
-    return MakeError(ErrorCode::kMalformed, "state DB: the cloud's word: printers is not an object");
+    return MakeError(ErrorCode::kMalformed,
+                     "state DB: the cloud's word: printers is not an object");
   }
   static const json kNoVersions = json::object();
   auto versions_it = word.find("mps_versions");
-  const json& versions =
-      versions_it != word.end() && versions_it->is_object() ? *versions_it : kNoVersions;
+  const json& versions = versions_it != word.end() && versions_it->is_object() ? *versions_it
+                                                                               : kNoVersions;
   const std::string now = FormatRfc3339(Now());
   Txn txn(db_);
   FLEET_STATE_TRY(txn.Begin(kOp));
   // The cloud versions each printer's word (mps_versions[serial], monotonic; absent: 0). A word
-  // older than the one applied last is stale — a replayed or delayed reply — and changes nothing, so a
-  // managed printer is never un-protected by an old "none" (docs/uplink-protocol.md).
+  // older than the one applied last is stale — a replayed or delayed reply — and changes nothing,
+  // so a managed printer is never un-protected by an old "none" (docs/uplink-protocol.md).
   Stmt applied(db_, "SELECT coalesce(max(mps_version), -1) FROM printers WHERE serial = ?1");
   Stmt update(db_,
               "UPDATE printers SET mps = ?1, qualification = ?2, mps_version = ?4"
               " WHERE serial = ?3 AND mps_version <= ?4");
-  Stmt insert(db_,
-              "INSERT INTO printers(key, serial, ip, mac, last, first_seen, last_seen, communication,"
-              " non_communicating_since, mps, qualification, mps_version)"
-              " VALUES(?1, ?1, '', '', ?2, ?3, '', 'non-communicating', ?3, ?4, ?5, ?6)"
-              " ON CONFLICT(key) DO UPDATE SET mps = excluded.mps, qualification = excluded.qualification,"
-              " mps_version = excluded.mps_version WHERE mps_version <= excluded.mps_version");
+  Stmt insert(
+      db_,
+      "INSERT INTO printers(key, serial, ip, mac, last, first_seen, last_seen, communication,"
+      " non_communicating_since, mps, qualification, mps_version)"
+      " VALUES(?1, ?1, '', '', ?2, ?3, '', 'non-communicating', ?3, ?4, ?5, ?6)"
+      " ON CONFLICT(key) DO UPDATE SET mps = excluded.mps, qualification = excluded.qualification,"
+      " mps_version = excluded.mps_version WHERE mps_version <= excluded.mps_version");
   for (const auto& [serial, entry] : printers->items()) {
     if (serial.empty() || !entry.is_object()) continue;
     const std::string mps = Str(entry, "mps");
@@ -501,7 +514,11 @@ Result<void> StateStore::ApplyCloudWord(const std::string& text) {
     Printer p;
     p.serial = serial;
     p.is_printer = true;
-    insert.Bind(1, serial).Bind(2, PrinterToStored(p)).Bind(3, now).Bind(4, mps).Bind(5, qualification)
+    insert.Bind(1, serial)
+        .Bind(2, PrinterToStored(p))
+        .Bind(3, now)
+        .Bind(4, mps)
+        .Bind(5, qualification)
         .Bind(6, version);
     FLEET_STATE_TRY(insert.Run(kOp));
     insert.Reset();
@@ -534,8 +551,8 @@ Result<std::vector<Printer>> StateStore::NonCommunicating(const ScanReport& scan
     if (read.count(e.key)) continue;
     Printer p = std::move(e.last);
     p.communication = "non-communicating";
-    p.non_communicating_since =
-        e.non_communicating_since.empty() ? FormatRfc3339(scan.started_at) : e.non_communicating_since;
+    p.non_communicating_since = e.non_communicating_since.empty() ? FormatRfc3339(scan.started_at)
+                                                                  : e.non_communicating_since;
     out.push_back(std::move(p));
   }
   return out;
@@ -558,8 +575,12 @@ Result<Task> StateStore::InsertTask(const std::string& kind, const std::string& 
                    " VALUES(?, ?, ?, ?, ?, ?)");
   int64_t position = 0;
   for (const auto& o : outcomes) {
-    add_outcome.Bind(1, task.id).Bind(2, position++).Bind(3, o.target).Bind(4, o.key)
-        .Bind(5, o.result).Bind(6, o.reason);
+    add_outcome.Bind(1, task.id)
+        .Bind(2, position++)
+        .Bind(3, o.target)
+        .Bind(4, o.key)
+        .Bind(5, o.result)
+        .Bind(6, o.reason);
     FLEET_STATE_TRY(add_outcome.Run(kOp));
     add_outcome.Reset();
   }
@@ -580,12 +601,15 @@ Result<Task> StateStore::RemovePrinters(const std::vector<std::string>& targets)
   constexpr std::string_view kOp = "remove printers";
   Txn txn(db_);
   FLEET_STATE_TRY(txn.Begin(kOp));
-  const std::string by_serial = std::string("SELECT ") + kEntryColumns + " FROM printers WHERE serial = ?1 AND serial != '' LIMIT 1";
+  const std::string by_serial = std::string("SELECT ") + kEntryColumns +
+                                " FROM printers WHERE serial = ?1 AND serial != '' LIMIT 1";
   // Two entries may share an IP (a printer replaced by another one): the one seen last is the
   // one at that address now.
-  const std::string by_ip = std::string("SELECT ") + kEntryColumns +
-                            " FROM printers WHERE ip = ?1 AND ip != '' ORDER BY last_seen DESC, key LIMIT 1";
-  const std::string by_key = std::string("SELECT ") + kEntryColumns + " FROM printers WHERE key = ?1";
+  const std::string by_ip =
+      std::string("SELECT ") + kEntryColumns +
+      " FROM printers WHERE ip = ?1 AND ip != '' ORDER BY last_seen DESC, key LIMIT 1";
+  const std::string by_key = std::string("SELECT ") + kEntryColumns +
+                             " FROM printers WHERE key = ?1";
   Stmt drop(db_, "DELETE FROM printers WHERE key = ?");
 
   std::vector<TargetOutcome> outcomes;
@@ -645,21 +669,24 @@ Result<std::optional<Task>> StateStore::GetTask(int64_t id) {
   task.kind = head.Text(1);
   task.created_at = head.Text(2);
   task.status = head.Text(3);
-  Stmt items(db_,
-             "SELECT target, key, result, reason FROM task_outcomes WHERE task_id = ? ORDER BY position");
+  Stmt items(
+      db_,
+      "SELECT target, key, result, reason FROM task_outcomes WHERE task_id = ? ORDER BY position");
   items.Bind(1, id);
   for (;;) {
     auto item = items.Step(kOp);
     if (!item.ok()) return item.error();
     if (!*item) break;
-    task.outcomes.push_back(TargetOutcome{items.Text(0), items.Text(1), items.Text(2), items.Text(3)});
+    task.outcomes.push_back(
+        TargetOutcome{items.Text(0), items.Text(1), items.Text(2), items.Text(3)});
   }
   return std::optional<Task>(std::move(task));
 }
 
 Result<MpsHeld> StateStore::MpsPrinters() {
-  Stmt stmt(db_,
-            "SELECT coalesce(sum(mps = 'managed'), 0), coalesce(sum(mps = 'pending'), 0) FROM printers");
+  Stmt stmt(
+      db_,
+      "SELECT coalesce(sum(mps = 'managed'), 0), coalesce(sum(mps = 'pending'), 0) FROM printers");
   auto row = stmt.Step("count MPS printers");
   if (!row.ok()) return row.error();
   MpsHeld held;

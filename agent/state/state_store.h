@@ -1,9 +1,9 @@
 // StateStore — the agent's durable local state: the printer inventory with each printer's MPS
 // state as the cloud last gave it, and the tasks that local commands recorded.
 //
-// It is what lets the agent protect MPS printers locally (docs/domain.md, "Protection"): a managed or pending
-// printer cannot be removed (`printers remove`), the agent cannot be deactivated while it holds
-// one, and a printer that drops out of the search criteria (or goes silent) stays in the
+// It is what lets the agent protect MPS printers locally (docs/domain.md, "Protection"): a managed
+// or pending printer cannot be removed (`printers remove`), the agent cannot be deactivated while
+// it holds one, and a printer that drops out of the search criteria (or goes silent) stays in the
 // inventory as "non-communicating" and keeps being reported to the cloud. Nothing is ever
 // deleted by a scan; only `printers remove` deletes, and only unmanaged printers.
 //
@@ -26,9 +26,9 @@
 #include <string>
 #include <vector>
 
+#include "agent/core/inventory.h"
 #include "agent/core/printer.h"
 #include "agent/core/result.h"
-#include "agent/core/inventory.h"
 #include "agent/core/scan_report.h"
 
 struct sqlite3;
@@ -38,7 +38,6 @@ namespace fleet::state {
 inline constexpr char kStateFile[] = "state.db";
 // The schema version this build writes; a file with a higher user_version is refused.
 inline constexpr int kStateSchemaVersion = 2;
-
 
 struct TargetOutcome {
   std::string target;  // as the user typed it

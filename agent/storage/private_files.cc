@@ -14,7 +14,6 @@
 #ifdef _WIN32
 #include <windows.h>
 
-
 #else
 #include <unistd.h>
 #endif
@@ -24,7 +23,8 @@ namespace {
 
 #ifdef _WIN32
 Error WinError(const std::string& what, DWORD err) {
-  return MakeError(ErrorCode::kIo, what + ": " + std::system_category().message(static_cast<int>(err)) +
+  return MakeError(ErrorCode::kIo, what + ": " +
+                                       std::system_category().message(static_cast<int>(err)) +
                                        " (" + std::to_string(err) + ")");
 }
 
@@ -68,8 +68,9 @@ Result<void> WriteFileAtomically(const std::string& path, const std::string& con
   const HANDLE h = CreateFileW(temp.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS,
                                FILE_ATTRIBUTE_NORMAL, nullptr);
   if (h == INVALID_HANDLE_VALUE) {
-    return WinError("cannot create a file in " + PathToUtf8(std::filesystem::u8path(path).parent_path()),
-                    GetLastError());
+    return WinError(
+        "cannot create a file in " + PathToUtf8(std::filesystem::u8path(path).parent_path()),
+        GetLastError());
   }
   size_t done = 0;
   DWORD err = 0;
@@ -104,7 +105,8 @@ Result<void> MakePrivateDirs(const std::string& dir) {
   for (std::filesystem::path p(dir); !p.empty(); p = p.parent_path()) {
     struct stat st {};
     if (::stat(p.c_str(), &st) == 0) {
-      if (!S_ISDIR(st.st_mode)) return MakeError(ErrorCode::kIo, p.string() + " is not a directory");
+      if (!S_ISDIR(st.st_mode))
+        return MakeError(ErrorCode::kIo, p.string() + " is not a directory");
       break;
     }
     if (errno != ENOENT) return IoError("cannot use " + p.string(), errno);
@@ -115,7 +117,8 @@ Result<void> MakePrivateDirs(const std::string& dir) {
     if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
       return IoError("cannot create directory " + it->string(), errno);
     }
-    if (::chmod(it->c_str(), 0700) != 0) return IoError("cannot set the mode of " + it->string(), errno);
+    if (::chmod(it->c_str(), 0700) != 0)
+      return IoError("cannot set the mode of " + it->string(), errno);
   }
   return {};
 }

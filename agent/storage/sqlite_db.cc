@@ -23,7 +23,8 @@ bool IsCorruptCode(int rc) { return (rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) 
 std::string CorruptionOf(const std::string& path) {
   sqlite3* db = nullptr;
   std::string why;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+                           nullptr);
   if (rc == SQLITE_OK) {
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, 5000);
@@ -48,7 +49,7 @@ std::string CorruptionOf(const std::string& path) {
 // 20261124T101500Z
 std::string CompactUtcNow() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm {};
+  std::tm tm{};
   gmtime_r(&now, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
@@ -100,13 +101,15 @@ std::vector<std::string> QuarantinedFiles(const std::string& dir) {
 Error DbError(sqlite3* db, int rc, std::string_view op, const ErrorText& text) {
   std::string message = text.name + ": " + std::string(op) + ": ";
   // A full disk met while creating the -shm or -wal file comes back as an I/O error.
-  const bool no_space = db != nullptr && (rc & 0xff) == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC;
+  const bool no_space = db != nullptr && (rc & 0xff) == SQLITE_IOERR &&
+                        sqlite3_system_errno(db) == ENOSPC;
   switch (no_space ? SQLITE_FULL : rc & 0xff) {
     case SQLITE_FULL: {
       // Name the directory: the operator must know which file system to free space on.
       const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
-      const std::string dir =
-          file != nullptr && *file ? std::filesystem::path(file).parent_path().string() : "";
+      const std::string dir = file != nullptr && *file
+                                  ? std::filesystem::path(file).parent_path().string()
+                                  : "";
       message += "disk full: free space on the file system of agent.state_dir" +
                  (dir.empty() ? std::string() : " (" + dir + ")") +
                  "; nothing already stored was lost";

@@ -18,9 +18,9 @@ struct sqlite3_stmt;
 namespace fleet::storage {
 
 struct ErrorText {
-  std::string name;          // "outbox DB"
-  std::string busy_hint;     // after "locked by another process"
-  std::string corrupt_hint;  // what to do with an unreadable file
+  std::string name;               // "outbox DB"
+  std::string busy_hint;          // after "locked by another process"
+  std::string corrupt_hint;       // what to do with an unreadable file
   std::string quarantine_effect;  // what a new, empty file means for the operator
 };
 

@@ -83,22 +83,28 @@ json Printer(const std::string& serial, const std::string& model, std::optional<
 }
 
 json Read(const std::string& serial, const std::string& at, int64_t count) {
-  return {{"serial", serial}, {"collected_at", at}, {"lifetime_page_count", count},
+  return {{"serial", serial},
+          {"collected_at", at},
+          {"lifetime_page_count", count},
           {"unit", "impressions"}};
 }
 
 json MakeReport(const std::string& agent_id, int64_t sequence, json printers,
                 json meter_reads = json::array(), const std::string& version = "0.1.0") {
-  return {{"agent_id", agent_id},
-          {"agent_version", version},
-          {"sequence", sequence},
-          {"idempotency_key", agent_id + "-" + std::to_string(sequence)},
-          {"sent_at", "2026-11-24T01:33:27.123Z"},
-          {"host", {{"hostname", "print-srv-01"}, {"os", "Debian GNU/Linux 12"}, {"arch", "x86_64"}}},
-          {"scan", {{"started_at", "2026-11-24T01:33:25.000Z"}, {"duration_ms", 2042},
-                    {"addresses_scanned", 254}, {"responding", 12}}},
-          {"printers", std::move(printers)},
-          {"meter_reads", std::move(meter_reads)}};
+  return {
+      {"agent_id", agent_id},
+      {"agent_version", version},
+      {"sequence", sequence},
+      {"idempotency_key", agent_id + "-" + std::to_string(sequence)},
+      {"sent_at", "2026-11-24T01:33:27.123Z"},
+      {"host", {{"hostname", "print-srv-01"}, {"os", "Debian GNU/Linux 12"}, {"arch", "x86_64"}}},
+      {"scan",
+       {{"started_at", "2026-11-24T01:33:25.000Z"},
+        {"duration_ms", 2042},
+        {"addresses_scanned", 254},
+        {"responding", 12}}},
+      {"printers", std::move(printers)},
+      {"meter_reads", std::move(meter_reads)}};
 }
 
 class EmulatorTest : public ::testing::Test {
@@ -261,12 +267,12 @@ TEST_F(EmulatorTest, UnknownMissingOrRevokedTokenIs401AgentInvalid) {
 
 TEST_F(EmulatorTest, MeterReadsCountOncePerSerialAndCollectedAt) {
   auto [agent_id, token] = e().Activate();
-  ASSERT_EQ(e().Report(token, MakeReport(agent_id, 1,
-                                         {Printer("S1", "LaserJet", 100),
-                                          Printer("S2", "LaserJet", 7000)},
-                                         {Read("S1", "2026-11-24T01:00:00.000Z", 100),
-                                          Read("S1", "2026-11-24T02:00:00.000Z", 150),
-                                          Read("S2", "2026-11-24T01:00:00.000Z", 7000)}))
+  ASSERT_EQ(e().Report(token,
+                       MakeReport(agent_id, 1,
+                                  {Printer("S1", "LaserJet", 100), Printer("S2", "LaserJet", 7000)},
+                                  {Read("S1", "2026-11-24T01:00:00.000Z", 100),
+                                   Read("S1", "2026-11-24T02:00:00.000Z", 150),
+                                   Read("S2", "2026-11-24T01:00:00.000Z", 7000)}))
                 .status,
             200);
   // A different report repeating one read (the agent resent an event) and adding one.
@@ -305,10 +311,12 @@ TEST_F(EmulatorTest, MeterReadFlagsAreKeptAndListed) {
   ASSERT_EQ(s1.size(), 2u) << s1.dump();
   EXPECT_EQ(s1[0], Read("S1", "2026-11-24T01:00:00.000Z", 100));
   EXPECT_EQ(s1[1], flagged);
-  for (const json& bad_flags : {json("page_count_backwards"), json::array({1}), json::array({""})}) {
+  for (const json& bad_flags :
+       {json("page_count_backwards"), json::array({1}), json::array({""})}) {
     json read = Read("S1", "2026-11-24T03:00:00.000Z", 41);
     read["flags"] = bad_flags;
-    HttpResult r = e().Report(token, MakeReport(agent_id, 2, {Printer("S1", "LaserJet", 41)}, {read}));
+    HttpResult r = e().Report(token,
+                              MakeReport(agent_id, 2, {Printer("S1", "LaserJet", 41)}, {read}));
     EXPECT_EQ(r.status, 400) << bad_flags.dump() << ": " << r.body;
   }
   EXPECT_EQ(e().AdminJson("/admin/stats")["meter_reads"], 2);
@@ -323,8 +331,9 @@ TEST_F(EmulatorTest, MeterReadWithoutSerialIsKeptInTheReportNotCounted) {
   by_mac["mac"] = "00:11:22:33:44:55";
   json by_ip = Read("", "2026-11-24T01:00:00.000Z", 654);
   by_ip["ip"] = "10.0.0.9";
-  HttpResult r = e().Report(token, MakeReport(agent_id, 1, {Printer("S1", "LaserJet", 7)},
-                                              {by_mac, by_ip, Read("S1", "2026-11-24T01:00:00.000Z", 7)}));
+  HttpResult r = e().Report(token,
+                            MakeReport(agent_id, 1, {Printer("S1", "LaserJet", 7)},
+                                       {by_mac, by_ip, Read("S1", "2026-11-24T01:00:00.000Z", 7)}));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(e().AdminJson("/admin/stats")["meter_reads"], 1);
   EXPECT_EQ(e().AdminJson("/admin/meter-reads").size(), 1u);
@@ -346,9 +355,9 @@ TEST_F(EmulatorTest, AdminPrintersHoldTheLatestStatePerSerial) {
   json later = Printer("VNB5K20931", "HP LaserJet M404dn", 22000, "2026-11-24T02:33:25.004Z");
   later["communication"] = "non-communicating";
   later["firmware"] = "2410000_000001";
-  ASSERT_EQ(e().Report(token, MakeReport(agent_id, 2, {later, Printer("X9", "Brother", {})}))
-                .status,
-            200);
+  ASSERT_EQ(
+      e().Report(token, MakeReport(agent_id, 2, {later, Printer("X9", "Brother", {})})).status,
+      200);
   json printers = e().AdminJson("/admin/printers");
   ASSERT_EQ(printers.size(), 2u) << printers.dump();
   json p = printers[0];
@@ -403,11 +412,12 @@ TEST_F(EmulatorTest, OnePrinterStaysWithOneAgentUntilThatAgentLosesIt) {
 
 TEST_F(EmulatorTest, MpsStateSetByAdminShowsInTheNextAnswerForEveryPrinterOfTheAgent) {
   auto [agent_id, token] = e().Activate();
-  ASSERT_EQ(e().Report(token, MakeReport(agent_id, 1,
-                                         {Printer("S1", "LaserJet", 1), Printer("S2", "LaserJet", 2),
-                                          Printer("S3", "LaserJet", 3)}))
-                .status,
-            200);
+  ASSERT_EQ(
+      e().Report(token, MakeReport(agent_id, 1,
+                                   {Printer("S1", "LaserJet", 1), Printer("S2", "LaserJet", 2),
+                                    Printer("S3", "LaserJet", 3)}))
+          .status,
+      200);
   EXPECT_EQ(e().Admin("PUT", "/admin/printers/S1/mps", R"({"state":"managed"})").status, 200);
   EXPECT_EQ(e().Admin("PUT", "/admin/printers/S2/mps", R"({"state":"pending"})").status, 200);
   EXPECT_EQ(e().Admin("PUT", "/admin/printers/NOPE/mps", R"({"state":"managed"})").status, 404);
@@ -418,7 +428,8 @@ TEST_F(EmulatorTest, MpsStateSetByAdminShowsInTheNextAnswerForEveryPrinterOfTheA
   ASSERT_EQ(r.status, 200) << r.body;
   json printers = r.Json()["printers"];
   EXPECT_EQ(printers.size(), 3u);
-  EXPECT_EQ(printers["S1"], json({{"mps", "managed"}, {"qualification", "Printer already managed"}}));
+  EXPECT_EQ(printers["S1"],
+            json({{"mps", "managed"}, {"qualification", "Printer already managed"}}));
   EXPECT_EQ(printers["S2"], json({{"mps", "pending"}, {"qualification", "Pending management"}}));
   EXPECT_EQ(printers["S3"], json({{"mps", "none"}, {"qualification", "Eligible"}}));
   // A report never overrides the cloud's MPS state.
@@ -429,11 +440,13 @@ TEST_F(EmulatorTest, MpsStateSetByAdminShowsInTheNextAnswerForEveryPrinterOfTheA
 }
 
 TEST_F(EmulatorTest, PolicyDrivesQualificationStatusesAndScanInterval) {
-  HttpResult set = e().Admin("PUT", "/admin/policy", json{
-      {"min_agent_version", "0.2.0"},
-      {"models", {{{"pattern", "laserjet*"}, {"max_lifetime_pages", 1000}},
-                  {{"pattern", "*Color*"}}}},
-      {"scan_interval_s", 600}}.dump());
+  HttpResult set = e().Admin(
+      "PUT", "/admin/policy",
+      json{{"min_agent_version", "0.2.0"},
+           {"models",
+            {{{"pattern", "laserjet*"}, {"max_lifetime_pages", 1000}}, {{"pattern", "*Color*"}}}},
+           {"scan_interval_s", 600}}
+          .dump());
   ASSERT_EQ(set.status, 200) << set.body;
   EXPECT_EQ(e().Admin("PUT", "/admin/policy", R"({"models":[{"max_lifetime_pages":5}]})").status,
             400);
@@ -495,8 +508,8 @@ TEST_F(EmulatorTest, MalformedReportsAre400AndStoreNothing) {
     EXPECT_EQ(r.status, 400) << name << ": " << r.body;
     EXPECT_EQ(r.Json().value("error", ""), "bad_request") << name;
   }
-  for (const std::string& text : {std::string("{\"agent_id\": "), std::string("[1,2]"),
-                                  std::string("\xff\xfe")}) {
+  for (const std::string& text :
+       {std::string("{\"agent_id\": "), std::string("[1,2]"), std::string("\xff\xfe")}) {
     HttpResult r = e().Api("POST", "/api/v1/reports", text, {"Authorization: Bearer " + token});
     EXPECT_EQ(r.status, 400) << text;
   }
@@ -523,8 +536,8 @@ TEST_F(EmulatorTest, FaultHttp500And429StoreNothing) {
             200);
   HttpResult r429 = e().Report(token, report);
   EXPECT_EQ(r429.status, 429);
-  EXPECT_TRUE(std::regex_search(r429.headers, std::regex("(^|\r\n)Retry-After: 7\r\n",
-                                                         std::regex::icase)))
+  EXPECT_TRUE(
+      std::regex_search(r429.headers, std::regex("(^|\r\n)Retry-After: 7\r\n", std::regex::icase)))
       << r429.headers;
   // Only reports are affected.
   HttpResult info = e().Api("GET", "/api/v1/agent", "", {"Authorization: Bearer " + token});
@@ -596,10 +609,11 @@ TEST_F(EmulatorTest, FaultSlowStoresFirstSoARetryAfterATimeoutIsADuplicate) {
 
 TEST_F(EmulatorTest, DeactivateRefusedWhileHoldingMpsPrintersThenAllowed) {
   auto [agent_id, token] = e().Activate();
-  ASSERT_EQ(e().Report(token, MakeReport(agent_id, 1,
-                                         {Printer("S1", "LaserJet", 1), Printer("S2", "LaserJet", 2)}))
-                .status,
-            200);
+  ASSERT_EQ(
+      e().Report(token, MakeReport(agent_id, 1,
+                                   {Printer("S1", "LaserJet", 1), Printer("S2", "LaserJet", 2)}))
+          .status,
+      200);
   ASSERT_EQ(e().Admin("PUT", "/admin/printers/S1/mps", R"({"state":"managed"})").status, 200);
   ASSERT_EQ(e().Admin("PUT", "/admin/printers/S2/mps", R"({"state":"pending"})").status, 200);
   std::vector<std::string> auth = {"Authorization: Bearer " + token};
@@ -629,9 +643,10 @@ TEST_F(EmulatorTest, RestartWithTheSameDatabaseKeepsEverything) {
                            {Read("S1", "2026-11-24T01:00:00.000Z", 10)});
   ASSERT_EQ(e().Report(token, report).status, 200);
   ASSERT_EQ(e().Admin("PUT", "/admin/printers/S1/mps", R"({"state":"managed"})").status, 200);
-  ASSERT_EQ(e().Admin("PUT", "/admin/policy", R"({"min_agent_version":"0.1.0","scan_interval_s":900})")
-                .status,
-            200);
+  ASSERT_EQ(
+      e().Admin("PUT", "/admin/policy", R"({"min_agent_version":"0.1.0","scan_interval_s":900})")
+          .status,
+      200);
   json stats_before = e().AdminJson("/admin/stats");
   EXPECT_EQ(e().Stop(), 0);  // SIGTERM: clean exit
 
@@ -669,16 +684,17 @@ TEST_F(EmulatorTest, TooLargeBodyIs413AndMalformedHttpIs400) {
            " && printf 'NOT HTTP AT ALL\\r\\n\\r\\n' >&3 && cat <&3"});
   EXPECT_NE(garbage.stdout_text.find("HTTP/1.1 400 Bad Request"), std::string::npos)
       << garbage.stdout_text << garbage.stderr_text;
-  EXPECT_EQ(e().Api("GET", "/api/v1/reports", "", {"Authorization: Bearer " + token}).status,
-            405);
+  EXPECT_EQ(e().Api("GET", "/api/v1/reports", "", {"Authorization: Bearer " + token}).status, 405);
   EXPECT_EQ(e().Api("GET", "/api/v1/nothing").status, 404);
   EXPECT_EQ(e().Admin("GET", "/admin/reports?limit=zero").status, 400);
 }
 
 TEST_F(EmulatorTest, TlsBelow12IsRefused) {
-  HttpResult tls12 = e().Api("POST", "/api/v1/activate", "{}", {}, {"--tlsv1.2", "--tls-max", "1.2"});
+  HttpResult tls12 = e().Api("POST", "/api/v1/activate", "{}", {},
+                             {"--tlsv1.2", "--tls-max", "1.2"});
   EXPECT_EQ(tls12.status, 400) << tls12.curl_error;
-  HttpResult tls11 = e().Api("POST", "/api/v1/activate", "{}", {}, {"--tlsv1.0", "--tls-max", "1.1"});
+  HttpResult tls11 = e().Api("POST", "/api/v1/activate", "{}", {},
+                             {"--tlsv1.0", "--tls-max", "1.1"});
   EXPECT_EQ(tls11.status, 0);
   EXPECT_NE(tls11.curl_exit, 0);
 }
@@ -692,8 +708,9 @@ TEST_F(EmulatorTest, ClientCaRequiresAClientCertificateFromThatCa) {
   EXPECT_EQ(without.status, 0);
   EXPECT_NE(without.curl_exit, 0);
   // A certificate from an unrelated CA (the other CA's server certificate) is refused too.
-  HttpResult foreign = e().Api("POST", "/api/v1/activate", body, {},
-                               {"--cert", Pki("other-server.pem"), "--key", Pki("other-server.key")});
+  HttpResult foreign = e().Api(
+      "POST", "/api/v1/activate", body, {},
+      {"--cert", Pki("other-server.pem"), "--key", Pki("other-server.key")});
   EXPECT_EQ(foreign.status, 0);
   HttpResult with = e().Api("POST", "/api/v1/activate", body, {},
                             {"--cert", Pki("client.pem"), "--key", Pki("client.key")});
@@ -704,8 +721,7 @@ TEST_F(EmulatorTest, ClientCaRequiresAClientCertificateFromThatCa) {
 TEST(EmulatorStartup, RefusesANonLoopbackAdminAddressAndBadArguments) {
   TempDir dir("fleet-emulator-args");
   CommandResult r = RunCommand({FLEET_EMULATOR_BINARY, "--listen", "127.0.0.1:0", "--cert", "x",
-                                "--key", "y", "--db", dir.path() + "/db", "--admin",
-                                "0.0.0.0:0"});
+                                "--key", "y", "--db", dir.path() + "/db", "--admin", "0.0.0.0:0"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.stderr_text.find("loopback"), std::string::npos) << r.stderr_text;
   EXPECT_EQ(r.stdout_text, "");

@@ -59,7 +59,8 @@ VarbindsResult Await(boost::asio::io_context& io,
     out.emplace(std::move(r));
   });
   EXPECT_FALSE(out) << "callback ran inline";
-  RunUntil(io, [&] { return out.has_value(); }, limit);
+  RunUntil(
+      io, [&] { return out.has_value(); }, limit);
   EXPECT_EQ(calls, 1);
   if (!out) return MakeError(ErrorCode::kInternal, "test: no callback in time");
   return std::move(*out);
@@ -100,8 +101,8 @@ std::string StringAt(const std::vector<Varbind>& vbs, size_t i) {
 // handler (which runs on the peer's thread and may send anything from any socket it likes).
 class UdpPeer {
  public:
-  using Handler = std::function<void(int sock, const sockaddr_in& from, const std::string& data,
-                                     int index)>;
+  using Handler =
+      std::function<void(int sock, const sockaddr_in& from, const std::string& data, int index)>;
   UdpPeer(const std::string& ip, uint16_t port, Handler handler = nullptr)
       : handler_(std::move(handler)) {
     sock_ = socket(AF_INET, SOCK_DGRAM, 0);
@@ -158,11 +159,11 @@ class UdpPeer {
 std::string MakeResponse(const std::string& request, bool bump_reqid) {
   std::string r = request;
   // SEQUENCE { INTEGER version, OCTET STRING community, PDU }
-  size_t pos = 2;                                  // skip 30 LL
-  pos += 2 + static_cast<uint8_t>(r[pos + 1]);     // version
-  pos += 2 + static_cast<uint8_t>(r[pos + 1]);     // community
+  size_t pos = 2;                               // skip 30 LL
+  pos += 2 + static_cast<uint8_t>(r[pos + 1]);  // version
+  pos += 2 + static_cast<uint8_t>(r[pos + 1]);  // community
   r[pos] = static_cast<char>(0xA2);
-  size_t reqid = pos + 2;                          // 02 LL <reqid bytes>
+  size_t reqid = pos + 2;  // 02 LL <reqid bytes>
   size_t len = static_cast<uint8_t>(r[reqid + 1]);
   if (bump_reqid) r[reqid + 1 + len] = static_cast<char>(r[reqid + 1 + len] ^ 0x5a);
   return r;
@@ -206,7 +207,9 @@ class EngineTest : public ::testing::Test {
   }
   void SetUp() override {
     // scripts/install-deps installs snmpd: a missing one is a failure, not a skip.
-    if (!snmpd_) GTEST_FAIL() << "snmpd did not start (is /usr/sbin/snmpd installed? run scripts/install-deps)";
+    if (!snmpd_)
+      GTEST_FAIL()
+          << "snmpd did not start (is /usr/sbin/snmpd installed? run scripts/install-deps)";
   }
 
   std::unique_ptr<NetSnmpEngine> MakeEngine(EngineOptions o = {}) {
@@ -226,8 +229,8 @@ TEST_F(EngineTest, V2cGetReturnsExactValues) {
   auto s = engine->Open(SnmpdTarget(), V2c());
   auto r = Await(io_, [&](auto cb) {
     s->Get({O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.1.6.0"), O("1.3.6.1.2.1.43.5.1.1.17.1"),
-            O("1.3.6.1.2.1.25.3.2.1.2.1"), O("1.3.6.1.2.1.43.10.2.1.4.1.1"),
-            O("1.3.6.1.2.1.1.3.0"), O("1.3.6.1.2.1.1.99.0")},
+            O("1.3.6.1.2.1.25.3.2.1.2.1"), O("1.3.6.1.2.1.43.10.2.1.4.1.1"), O("1.3.6.1.2.1.1.3.0"),
+            O("1.3.6.1.2.1.1.99.0")},
            cb);
   });
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -388,8 +391,7 @@ TEST_F(EngineTest, V3OtherProtocols) {
           "legacy-priv-pass")},
       {V3("strong", AuthProtocol::kSHA512, "strong-auth-pass", PrivProtocol::kAES256,
           "strong-priv-pass")},
-      {V3("mid", AuthProtocol::kSHA224, "mid-auth-pass", PrivProtocol::kAES192,
-          "mid-priv-pass")},
+      {V3("mid", AuthProtocol::kSHA224, "mid-auth-pass", PrivProtocol::kAES192, "mid-priv-pass")},
       {V3("authonly", AuthProtocol::kSHA1, "authonly-pass", PrivProtocol::kNone, "")},
   };
   for (const auto& c : cases) {
@@ -411,8 +413,8 @@ TEST_F(EngineTest, V3WalkWithGetBulk) {
 }
 
 // Bound for a failing v3 request: discovery + (retries + 1) attempts, plus slack.
-void ExpectBoundedAuthFailure(const VarbindsResult& r, double elapsed_ms,
-                              const EngineOptions& o, const char* secret) {
+void ExpectBoundedAuthFailure(const VarbindsResult& r, double elapsed_ms, const EngineOptions& o,
+                              const char* secret) {
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.error().code == ErrorCode::kAuth || r.error().code == ErrorCode::kTimeout)
       << ErrorCodeName(r.error().code) << ": " << r.error().message;
@@ -436,8 +438,7 @@ TEST_F(EngineTest, V3WrongAuthPassphraseIsAuthError) {
   EXPECT_NE(r.error().message.find("authentication failed (wrong user or passphrase?)"),
             std::string::npos)
       << r.error().message;
-  EXPECT_NE(r.error().message.find("usmStatsWrongDigests"), std::string::npos)
-      << r.error().message;
+  EXPECT_NE(r.error().message.find("usmStatsWrongDigests"), std::string::npos) << r.error().message;
   EXPECT_EQ(engine->stats().auth_failures, 1u);
   std::printf("[ info ] wrong auth passphrase -> %s in %.1f ms\n", r.error().message.c_str(), ms);
 }
@@ -483,9 +484,9 @@ TEST_F(EngineTest, V3SilentTargetTimesOutWithoutBlocking) {
   o.timeout = 300ms;
   o.retries = 1;
   auto engine = MakeEngine(o);
-  auto s = engine->Open(Target{"127.2.9.10", 16161},
-                        V3("ops", AuthProtocol::kSHA256, "ops-auth-pass", PrivProtocol::kAES128,
-                           "ops-priv-pass"));
+  auto s = engine->Open(
+      Target{"127.2.9.10", 16161},
+      V3("ops", AuthProtocol::kSHA256, "ops-auth-pass", PrivProtocol::kAES128, "ops-priv-pass"));
   // Queuing the request must not block (no synchronous discovery in the calling thread).
   std::optional<VarbindsResult> out;
   auto t0 = Clock::now();
@@ -594,11 +595,12 @@ TEST_F(EngineTest, RateLimitSpreadsPackets) {
     sessions.push_back(engine->Open(Target{"127.2.1.3", 17003}, V2c()));
     sessions.back()->Get({O("1.3.6.1.2.1.1.5.0")}, [](VarbindsResult) {});
   }
-  RunUntil(io_, [&] { return sink.count() >= 100; }, 5s);
+  RunUntil(
+      io_, [&] { return sink.count() >= 100; }, 5s);
   auto t = sink.arrivals();
   ASSERT_EQ(t.size(), 100u);
   const double spread = Ms(t.back() - t.front());
-  EXPECT_GE(spread, 400);   // 100 packets at 200/s minus a 10-packet burst: ~450 ms
+  EXPECT_GE(spread, 400);  // 100 packets at 200/s minus a 10-packet burst: ~450 ms
   EXPECT_LT(spread, 1500);
   // No 100 ms window carries much more than 20 + burst packets.
   for (size_t i = 0; i < t.size(); ++i) {
@@ -626,11 +628,13 @@ TEST_F(EngineTest, CancelFailsEverythingWithCancelled) {
       codes.push_back(r.ok() ? ErrorCode::kInternal : r.error().code);
     });
   }
-  RunUntil(io_, [&] { return sink.count() >= 1; }, 2s);
+  RunUntil(
+      io_, [&] { return sink.count() >= 1; }, 2s);
   s->Cancel();
   EXPECT_TRUE(codes.empty()) << "Cancel() must post, not call inline";
   auto start = Clock::now();
-  RunUntil(io_, [&] { return codes.size() == 4; }, 2s);
+  RunUntil(
+      io_, [&] { return codes.size() == 4; }, 2s);
   ASSERT_EQ(codes.size(), 4u);
   for (auto c : codes) EXPECT_EQ(c, ErrorCode::kCancelled);
   EXPECT_LT(Ms(Clock::now() - start), 500);
@@ -638,10 +642,12 @@ TEST_F(EngineTest, CancelFailsEverythingWithCancelled) {
   std::optional<VarbindsResult> after;
   EngineOptions fast;
   s->Get({O("1.3.6.1.2.1.1.5.0")}, [&](VarbindsResult r) { after.emplace(std::move(r)); });
-  RunUntil(io_, [&] { return sink.count() >= 2; }, 2s);
+  RunUntil(
+      io_, [&] { return sink.count() >= 2; }, 2s);
   EXPECT_EQ(sink.count(), 2u);
   s.reset();  // destroy with that one outstanding
-  RunUntil(io_, [&] { return after.has_value(); }, 2s);
+  RunUntil(
+      io_, [&] { return after.has_value(); }, 2s);
   ASSERT_TRUE(after);
   EXPECT_EQ(after->error().code, ErrorCode::kCancelled);
 }
@@ -702,21 +708,22 @@ UdpPeer::Handler Hostile(bool finally_answer) {
 TEST_F(EngineTest, SessionRequestIdsAreUnpredictable) {
   std::mutex mu;
   std::vector<long> ids;
-  UdpPeer peer("127.2.5.20", 17015, [&](int sock, const sockaddr_in& from, const std::string& req,
-                                         int) {
-    size_t pos = 2;
-    pos += 2 + static_cast<uint8_t>(req[pos + 1]);
-    pos += 2 + static_cast<uint8_t>(req[pos + 1]);
-    pos += 2;  // PDU tag and length
-    const size_t len = static_cast<uint8_t>(req[pos + 1]);
-    long id = 0;
-    for (size_t i = 0; i < len; ++i) id = (id << 8) | static_cast<uint8_t>(req[pos + 2 + i]);
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      ids.push_back(id);
-    }
-    SendTo(sock, from, MakeResponse(req, false));
-  });
+  UdpPeer peer("127.2.5.20", 17015,
+               [&](int sock, const sockaddr_in& from, const std::string& req, int) {
+                 size_t pos = 2;
+                 pos += 2 + static_cast<uint8_t>(req[pos + 1]);
+                 pos += 2 + static_cast<uint8_t>(req[pos + 1]);
+                 pos += 2;  // PDU tag and length
+                 const size_t len = static_cast<uint8_t>(req[pos + 1]);
+                 long id = 0;
+                 for (size_t i = 0; i < len; ++i)
+                   id = (id << 8) | static_cast<uint8_t>(req[pos + 2 + i]);
+                 {
+                   std::lock_guard<std::mutex> lock(mu);
+                   ids.push_back(id);
+                 }
+                 SendTo(sock, from, MakeResponse(req, false));
+               });
   ASSERT_TRUE(peer.ok());
   EngineOptions o;
   o.timeout = 500ms;
@@ -863,9 +870,9 @@ TEST_F(EngineTest, SweepV3FindsTheAgentByEngineDiscovery) {
   o.timeout = 300ms;
   o.retries = 0;
   auto engine = MakeEngine(o);
-  auto out = RunSweep(io_, *engine->sweeper(), Range(kSnmpdIp, 2), kSnmpdPort,
-                      {V3("ops", AuthProtocol::kSHA256, "ops-auth-pass", PrivProtocol::kAES128,
-                          "ops-priv-pass")});
+  auto out = RunSweep(
+      io_, *engine->sweeper(), Range(kSnmpdIp, 2), kSnmpdPort,
+      {V3("ops", AuthProtocol::kSHA256, "ops-auth-pass", PrivProtocol::kAES128, "ops-priv-pass")});
   ASSERT_EQ(out.hits.size(), 1u);
   EXPECT_EQ(out.hits[0].address, Ip(kSnmpdIp));
   EXPECT_TRUE(out.hits[0].identification.empty());
@@ -905,21 +912,21 @@ TEST_F(EngineTest, SweepAcceptsTheRightReplyAfterHostileOnes) {
 // made 4 printers appear where nothing answers; now each address has its own unpredictable id.
 TEST_F(EngineTest, SweepSpoofedRepliesMakeNoPhantomPrinters) {
   const char* kOthers[] = {"127.2.5.2", "127.2.5.3", "127.2.5.4", "127.2.5.5"};
-  UdpPeer spoofer("127.2.5.1", 17013, [&](int, const sockaddr_in& from, const std::string& req,
-                                          int) {
-    for (const char* ip : kOthers) {
-      int other = socket(AF_INET, SOCK_DGRAM, 0);
-      int one = 1;
-      setsockopt(other, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_port = htons(17013);  // the port the sweep asked: only the id can give it away
-      inet_pton(AF_INET, ip, &a.sin_addr);
-      bind(other, reinterpret_cast<sockaddr*>(&a), sizeof a);
-      SendTo(other, from, MakeResponse(req, false));
-      close(other);
-    }
-  });
+  UdpPeer spoofer(
+      "127.2.5.1", 17013, [&](int, const sockaddr_in& from, const std::string& req, int) {
+        for (const char* ip : kOthers) {
+          int other = socket(AF_INET, SOCK_DGRAM, 0);
+          int one = 1;
+          setsockopt(other, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+          sockaddr_in a{};
+          a.sin_family = AF_INET;
+          a.sin_port = htons(17013);  // the port the sweep asked: only the id can give it away
+          inet_pton(AF_INET, ip, &a.sin_addr);
+          bind(other, reinterpret_cast<sockaddr*>(&a), sizeof a);
+          SendTo(other, from, MakeResponse(req, false));
+          close(other);
+        }
+      });
   ASSERT_TRUE(spoofer.ok());
   EngineOptions o;
   o.timeout = 300ms;
@@ -978,12 +985,12 @@ TEST_F(EngineTest, ScannerReportsADeviceThatAnsweredTheSweepWithOversizeGarbage)
   });
   ASSERT_TRUE(big.ok());
   // And one whose every answer is 12 KB of nested BER (SEQUENCEs of indefinite length).
-  UdpPeer nested("127.2.5.32", 17016, [](int sock, const sockaddr_in& from, const std::string&,
-                                         int) {
-    std::string junk;
-    while (junk.size() < 12 * 1024) junk += "\x30\x80";
-    SendTo(sock, from, junk);
-  });
+  UdpPeer nested("127.2.5.32", 17016,
+                 [](int sock, const sockaddr_in& from, const std::string&, int) {
+                   std::string junk;
+                   while (junk.size() < 12 * 1024) junk += "\x30\x80";
+                   SendTo(sock, from, junk);
+                 });
   ASSERT_TRUE(nested.ok());
   EngineOptions o;
   o.timeout = 150ms;
@@ -998,7 +1005,8 @@ TEST_F(EngineTest, ScannerReportsADeviceThatAnsweredTheSweepWithOversizeGarbage)
   std::optional<ScanResult> result;
   scanner.Start(std::vector<uint32_t>{Ip("127.2.5.30"), Ip("127.2.5.31"), Ip("127.2.5.32")},
                 [&](ScanResult r) { result = std::move(r); });
-  RunUntil(io_, [&] { return result.has_value(); }, 10s);
+  RunUntil(
+      io_, [&] { return result.has_value(); }, 10s);
   ASSERT_TRUE(result.has_value());
   EXPECT_TRUE(result->devices.empty());
   ASSERT_EQ(result->issues.size(), 2u);  // .31 is silent: nothing there
@@ -1023,8 +1031,7 @@ TEST_F(EngineTest, SweepKeepsOnePacketOutstandingPerAddress) {
   o.timeout = 150ms;
   o.retries = 2;
   auto engine = MakeEngine(o);
-  auto out = RunSweep(io_, *engine->sweeper(), Range("127.2.3.5", 1), 17009,
-                      {V2c("a"), V2c("b")});
+  auto out = RunSweep(io_, *engine->sweeper(), Range("127.2.3.5", 1), 17009, {V2c("a"), V2c("b")});
   EXPECT_EQ(out.silent.size(), 1u);
   auto t = sink.arrivals();
   ASSERT_EQ(t.size(), 6u);  // 2 credentials x (1 + 2 retries), strictly one after the other
@@ -1034,12 +1041,12 @@ TEST_F(EngineTest, SweepKeepsOnePacketOutstandingPerAddress) {
 TEST_F(EngineTest, SweepSendsNoRetryAfterALateReply) {
   // The reply comes 250 ms after the request, past the 100 ms timeout, while the retry waits for
   // a token (2 packets/s): the address has answered, so the retry must never leave.
-  UdpPeer late("127.2.3.7", 17012, [](int sock, const sockaddr_in& from, const std::string& req,
-                                      int index) {
-    if (index != 0) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    SendTo(sock, from, MakeResponse(req, false));
-  });
+  UdpPeer late("127.2.3.7", 17012,
+               [](int sock, const sockaddr_in& from, const std::string& req, int index) {
+                 if (index != 0) return;
+                 std::this_thread::sleep_for(std::chrono::milliseconds(250));
+                 SendTo(sock, from, MakeResponse(req, false));
+               });
   ASSERT_TRUE(late.ok());
   EngineOptions o;
   o.timeout = 100ms;
@@ -1085,7 +1092,8 @@ TEST_F(EngineTest, SweepCancelEndsAtOnceWithDone) {
   io_.run_for(50ms);
   const auto start = Clock::now();
   engine->sweeper()->Cancel();
-  RunUntil(io_, [&] { return out.done > 0; }, 5s);
+  RunUntil(
+      io_, [&] { return out.done > 0; }, 5s);
   EXPECT_EQ(out.done, 1);
   EXPECT_LT(Ms(Clock::now() - start), 500);
   EXPECT_TRUE(out.hits.empty());

@@ -200,7 +200,8 @@ TEST(WalkTest, ByteLimit) {
   boost::asio::io_context io;
   FakeSession s(io, Version::kV2c);
   for (int i = 1; i <= 100; ++i) {
-    s.tree[Oid{1, 3, 6, 1, 2, 1, 43, static_cast<uint32_t>(i)}] = Value::String(std::string(1000, 'x'));
+    s.tree[Oid{1, 3, 6, 1, 2, 1, 43, static_cast<uint32_t>(i)}] = Value::String(
+        std::string(1000, 'x'));
   }
   WalkLimits limits;
   limits.max_bytes = 10 * 1000 + 500;

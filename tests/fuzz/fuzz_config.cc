@@ -35,8 +35,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(loaded.errors.empty(), Errors(loaded));
   const std::string printed = PrintConfig(*loaded.config);
   const LoadResult again = LoadConfigString(printed, "printed.yaml");
-  FUZZ_CHECK(again.config.has_value(), "printed config does not load:\n" + printed + "\n" + Errors(again));
+  FUZZ_CHECK(again.config.has_value(),
+             "printed config does not load:\n" + printed + "\n" + Errors(again));
   const std::string reprinted = PrintConfig(*again.config);
-  FUZZ_CHECK(reprinted == printed, "print is not a fixed point:\n" + printed + "\n---\n" + reprinted);
+  FUZZ_CHECK(reprinted == printed,
+             "print is not a fixed point:\n" + printed + "\n---\n" + reprinted);
   return 0;
 }

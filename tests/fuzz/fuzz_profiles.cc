@@ -24,7 +24,8 @@ const snmp::VarbindMap& Device() {
   static const snmp::VarbindMap* map = [] {
     auto* m = new snmp::VarbindMap;
     auto o = [](std::string_view text) { return *snmp::ParseOid(text); };
-    (*m)[o("1.3.6.1.2.1.1.1.0")] = Value::String("HP ETHERNET MULTI-ENVIRONMENT,SN:CNB1234567,FN:XY");
+    (*m)[o("1.3.6.1.2.1.1.1.0")] = Value::String(
+        "HP ETHERNET MULTI-ENVIRONMENT,SN:CNB1234567,FN:XY");
     (*m)[o("1.3.6.1.2.1.1.2.0")] = Value::ObjectId(o("1.3.6.1.4.1.11.2.3.9.1"));
     (*m)[o("1.3.6.1.2.1.1.5.0")] = Value::String("printer-2f");
     (*m)[o("1.3.6.1.2.1.25.3.2.1.2.1")] = Value::ObjectId(o("1.3.6.1.2.1.25.3.1.5"));
@@ -40,8 +41,10 @@ const snmp::VarbindMap& Device() {
     (*m)[o("1.3.6.1.2.1.43.11.1.1.9.1.2")] = Value::Integer(-3);
     (*m)[o("1.3.6.1.2.1.43.18.1.1.2.1.1")] = Value::Integer(4);
     (*m)[o("1.3.6.1.2.1.43.18.1.1.7.1.1")] = Value::Integer(1104);
-    (*m)[o("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0")] = Value::String(std::string("\x01\x15VNCRC48198", 12));
-    (*m)[o("1.3.6.1.4.1.11.2.3.9.1.1.7.0")] = Value::String("MFG:HP;MDL:HP LaserJet MFP M130nw;CMD:PCL;");
+    (*m)[o("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0")] = Value::String(
+        std::string("\x01\x15VNCRC48198", 12));
+    (*m)[o("1.3.6.1.4.1.11.2.3.9.1.1.7.0")] = Value::String(
+        "MFG:HP;MDL:HP LaserJet MFP M130nw;CMD:PCL;");
     (*m)[o("1.3.6.1.4.1.1.1.0")] = Value::String("Firmware Ver. 1.02 [00:11:22:33:44:55]");
     (*m)[o("1.3.6.1.4.1.1.2.0")] = Value::Integer(9876);
     return m;
@@ -59,7 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const snmp::ProfileSet& profiles = loaded.value();
-  for (const snmp::Profile& p : profiles.profiles()) FUZZ_CHECK(!p.name.empty(), "a profile without a name");
+  for (const snmp::Profile& p : profiles.profiles())
+    FUZZ_CHECK(!p.name.empty(), "a profile without a name");
   snmp::CollectionPlan plan = snmp::PlanCollection(profiles, Device());
   FUZZ_CHECK(plan.not_printer_reason.rfind("decoder failure", 0) != 0, plan.not_printer_reason);
   fuzz::CheckPrinter(snmp::DecodePrinter(profiles, Device(), "192.0.2.7"));

@@ -4,8 +4,8 @@
 // every decoded Printer must satisfy whatever the device sent.
 //
 // The varbind encoding, record after record until the input ends:
-//   OID   := root:u8 count:u8 arc:varint{count % 32}   root 0 = no prefix, else kRoots[(root-1) % n]
-//   VALUE := type:u8 (% 13, Value::Type order) then
+//   OID   := root:u8 count:u8 arc:varint{count % 32}   root 0 = no prefix, else kRoots[(root-1) %
+//   n] VALUE := type:u8 (% 13, Value::Type order) then
 //            numbers: zigzag varint; octet string, opaque, IP address: len:varint bytes{len};
 //            OID: an OID as above; null and the exceptions: nothing
 // Truncated input ends the map; nothing is ever rejected. make_seeds.cc writes the seeds with
@@ -43,27 +43,27 @@ using snmp::VarbindMap;
 // The subtrees the decoder reads, so that a one-byte mutation lands on an OID that matters.
 inline const std::vector<Oid>& Roots() {
   static const std::vector<Oid> roots = {
-      {1, 3, 6, 1, 2, 1, 1},                  // system
-      {1, 3, 6, 1, 2, 1, 2, 2, 1},            // ifEntry
-      {1, 3, 6, 1, 2, 1, 25, 3, 2, 1},        // hrDeviceEntry
-      {1, 3, 6, 1, 2, 1, 25, 3, 5, 1},        // hrPrinterEntry
-      {1, 3, 6, 1, 2, 1, 25, 3, 1},           // hrDeviceTypes (values of hrDeviceType)
-      {1, 3, 6, 1, 2, 1, 43, 5, 1, 1},        // prtGeneralEntry
-      {1, 3, 6, 1, 2, 1, 43, 10, 2, 1},       // prtMarkerEntry
-      {1, 3, 6, 1, 2, 1, 43, 11, 1, 1},       // prtMarkerSuppliesEntry
-      {1, 3, 6, 1, 2, 1, 43, 12, 1, 1},       // prtMarkerColorantEntry
-      {1, 3, 6, 1, 2, 1, 43, 18, 1, 1},       // prtAlertEntry
-      {1, 3, 6, 1, 2, 1, 43},                 // Printer-MIB
-      {1, 3, 6, 1, 4, 1},                     // enterprises
-      {1, 3, 6, 1, 4, 1, 11, 2, 3, 9},        // HP JetDirect / PML
-      {1, 3, 6, 1, 4, 1, 2435},               // Brother
-      {1, 3, 6, 1, 4, 1, 1602},               // Canon
-      {1, 3, 6, 1, 4, 1, 253},                // Xerox
-      {1, 3, 6, 1, 4, 1, 367},                // Ricoh
-      {1, 3, 6, 1, 4, 1, 1347},               // Kyocera
-      {1, 3, 6, 1, 4, 1, 18334},              // Konica Minolta
-      {1, 3, 6, 1, 4, 1, 641},                // Lexmark
-      {1, 3, 6, 1, 4, 1, 1248},               // Epson
+      {1, 3, 6, 1, 2, 1, 1},             // system
+      {1, 3, 6, 1, 2, 1, 2, 2, 1},       // ifEntry
+      {1, 3, 6, 1, 2, 1, 25, 3, 2, 1},   // hrDeviceEntry
+      {1, 3, 6, 1, 2, 1, 25, 3, 5, 1},   // hrPrinterEntry
+      {1, 3, 6, 1, 2, 1, 25, 3, 1},      // hrDeviceTypes (values of hrDeviceType)
+      {1, 3, 6, 1, 2, 1, 43, 5, 1, 1},   // prtGeneralEntry
+      {1, 3, 6, 1, 2, 1, 43, 10, 2, 1},  // prtMarkerEntry
+      {1, 3, 6, 1, 2, 1, 43, 11, 1, 1},  // prtMarkerSuppliesEntry
+      {1, 3, 6, 1, 2, 1, 43, 12, 1, 1},  // prtMarkerColorantEntry
+      {1, 3, 6, 1, 2, 1, 43, 18, 1, 1},  // prtAlertEntry
+      {1, 3, 6, 1, 2, 1, 43},            // Printer-MIB
+      {1, 3, 6, 1, 4, 1},                // enterprises
+      {1, 3, 6, 1, 4, 1, 11, 2, 3, 9},   // HP JetDirect / PML
+      {1, 3, 6, 1, 4, 1, 2435},          // Brother
+      {1, 3, 6, 1, 4, 1, 1602},          // Canon
+      {1, 3, 6, 1, 4, 1, 253},           // Xerox
+      {1, 3, 6, 1, 4, 1, 367},           // Ricoh
+      {1, 3, 6, 1, 4, 1, 1347},          // Kyocera
+      {1, 3, 6, 1, 4, 1, 18334},         // Konica Minolta
+      {1, 3, 6, 1, 4, 1, 641},           // Lexmark
+      {1, 3, 6, 1, 4, 1, 1248},          // Epson
   };
   return roots;
 }
@@ -100,7 +100,8 @@ inline Oid ReadOid(Reader& r) {
   const uint8_t root = r.U8();
   if (root != 0) oid = Roots()[(root - 1u) % Roots().size()];
   const unsigned count = r.U8() % 32u;
-  for (unsigned i = 0; i < count && !r.empty(); ++i) oid.push_back(static_cast<uint32_t>(r.Varint()));
+  for (unsigned i = 0; i < count && !r.empty(); ++i)
+    oid.push_back(static_cast<uint32_t>(r.Varint()));
   return oid;
 }
 
@@ -119,14 +120,9 @@ inline Value ReadValue(Reader& r) {
     }
     case Value::Type::kOctetString:
     case Value::Type::kOpaque:
-    case Value::Type::kIpAddress:
-      v.bytes = r.Bytes(r.Varint());
-      break;
-    case Value::Type::kOid:
-      v.oid = ReadOid(r);
-      break;
-    default:
-      break;
+    case Value::Type::kIpAddress: v.bytes = r.Bytes(r.Varint()); break;
+    case Value::Type::kOid: v.oid = ReadOid(r); break;
+    default: break;
   }
   return v;
 }
@@ -143,7 +139,8 @@ inline VarbindMap DecodeVarbinds(const uint8_t* data, size_t size, size_t max_va
   return map;
 }
 
-// --- the encoder (seed generation) ----------------------------------------------------------------
+// --- the encoder (seed generation)
+// ----------------------------------------------------------------
 
 inline void PutVarint(std::string& out, uint64_t v) {
   do {
@@ -175,7 +172,8 @@ inline std::string EncodeVarbinds(const VarbindMap& map) {
     PutOid(out, oid);
     out.push_back(static_cast<char>(v.type));
     if (v.IsNumber()) {
-      PutVarint(out, (static_cast<uint64_t>(v.number) << 1) ^ static_cast<uint64_t>(v.number >> 63));
+      PutVarint(out,
+                (static_cast<uint64_t>(v.number) << 1) ^ static_cast<uint64_t>(v.number >> 63));
     } else if (v.type == Value::Type::kOctetString || v.type == Value::Type::kOpaque ||
                v.type == Value::Type::kIpAddress) {
       PutVarint(out, v.bytes.size());
@@ -187,13 +185,16 @@ inline std::string EncodeVarbinds(const VarbindMap& map) {
   return out;
 }
 
-// --- invariants of a decoded Printer --------------------------------------------------------------
+// --- invariants of a decoded Printer
+// --------------------------------------------------------------
 
 // Text a device sent reaches the table, the JSON and the logs only as bounded, printable UTF-8.
 inline void CheckText(std::string_view field, const std::string& s, size_t max_bytes) {
-  FUZZ_CHECK(s.size() <= max_bytes, std::string(field) + " is " + std::to_string(s.size()) + " bytes");
+  FUZZ_CHECK(s.size() <= max_bytes,
+             std::string(field) + " is " + std::to_string(s.size()) + " bytes");
   for (unsigned char c : s) {
-    FUZZ_CHECK(c >= 0x20 && c != 0x7f, std::string(field) + " holds control byte " + std::to_string(c));
+    FUZZ_CHECK(c >= 0x20 && c != 0x7f,
+               std::string(field) + " holds control byte " + std::to_string(c));
   }
 }
 
@@ -224,8 +225,8 @@ inline void CheckPrinter(const Printer& p) {
   }
   FUZZ_CHECK(p.alerts.size() <= 32, "alerts: " + std::to_string(p.alerts.size()));
   for (const std::string& a : p.alerts) CheckText("alert", a, 300);
-  static const std::set<std::string> kStatus = {"idle",    "printing", "warmup", "warning",
-                                                "down",    "testing",  "other",  "unknown"};
+  static const std::set<std::string> kStatus = {"idle", "printing", "warmup", "warning",
+                                                "down", "testing",  "other",  "unknown"};
   const std::string base = p.status.substr(0, p.status.find(':'));
   FUZZ_CHECK(kStatus.count(base) == 1, "status '" + p.status + "'");
   CheckText("status", p.status, 300);

@@ -1,10 +1,11 @@
 // Fuzz target: everything the agent parses from the cloud's HTTP answers.
 //
 // Input: one byte choosing the HTTP status (kStatuses[byte % 12]: '0' 200, '1' 201, '4' 400,
-// '5' 401, '6' 403, '8' 409, '9' 429, ':' 500, ';' 503 ...), then the Retry-After header value up to
-// the first '\n' (no '\n': no header, the rest is the body), then the body. In the body, @KEY@
+// '5' 401, '6' 403, '8' 409, '9' 429, ':' 500, ';' 503 ...), then the Retry-After header value up
+// to the first '\n' (no '\n': no header, the rest is the body), then the body. In the body, @KEY@
 // and @DIGEST@ become the idempotency key and the digest of the report that was sent, so the
-// fuzzer reaches replies that answer the report as well as replies that do not. The answer is fed to
+// fuzzer reaches replies that answer the report as well as replies that do not. The answer is fed
+// to
 //   - uplink::protocol::DecodeReply (the typed reply, its versioning rules);
 //   - uplink::Uploader::Drain (through a fake Transport and an in-memory Outbox holding one
 //     report): status handling, the cloud's word, the error excerpt, Retry-After;
@@ -104,7 +105,9 @@ class FakeOutbox final : public uplink::Outbox {
     word = json;
     return {};
   }
-  Result<std::optional<std::string>> LoadCloudWord() override { return std::optional<std::string>(word); }
+  Result<std::optional<std::string>> LoadCloudWord() override {
+    return std::optional<std::string>(word);
+  }
 
   int acknowledged = 0;
   int quarantined = 0;
@@ -172,7 +175,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   response.body = rest;
 
   // Retry-After, against a fixed "now" so the answer is reproducible.
-  const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1767225600));  // 2026-01-01
+  const auto now = std::chrono::system_clock::time_point(
+      std::chrono::seconds(1767225600));  // 2026-01-01
   const auto wait = uplink::ParseRetryAfter(retry_after, now);
   if (wait) FUZZ_CHECK(wait->count() >= 0, "negative Retry-After");
 
@@ -180,8 +184,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FakeTransport transport(io, response);
   {
     FakeOutbox outbox;
-    uplink::Uploader uploader(transport, outbox, {"agent-1", "token-secret-123"}, {"host", "linux", "x86_64"},
-                              "0.1.0");
+    uplink::Uploader uploader(transport, outbox, {"agent-1", "token-secret-123"},
+                              {"host", "linux", "x86_64"}, "0.1.0");
     std::optional<uplink::DrainResult> result;
     uploader.Drain([&](uplink::DrainResult r) { result = std::move(r); }, 1);
     io.run();
@@ -193,14 +197,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Replace(sent, "@KEY@", kKey);
       Replace(sent, "@DIGEST@", uplink::protocol::ReportDigest(kBody));
       auto reply = uplink::protocol::DecodeReply(sent);
-      if (!reply.ok()) FUZZ_CHECK(reply.error().code == ErrorCode::kMalformed, reply.error().message);
-      const bool answers =
-          reply.ok() && uplink::protocol::AnswersReport(reply.value(), kKey, kBody).ok();
+      if (!reply.ok())
+        FUZZ_CHECK(reply.error().code == ErrorCode::kMalformed, reply.error().message);
+      const bool answers = reply.ok() &&
+                           uplink::protocol::AnswersReport(reply.value(), kKey, kBody).ok();
       if (answers) {
-        FUZZ_CHECK(result->delivered == 1 && outbox.acknowledged == 1, "an answering 2xx not acknowledged");
+        FUZZ_CHECK(result->delivered == 1 && outbox.acknowledged == 1,
+                   "an answering 2xx not acknowledged");
         FUZZ_CHECK(result->cloud_word == sent && outbox.word == sent, "word not kept");
       } else {
-        FUZZ_CHECK(result->delivered == 0 && outbox.acknowledged == 0, "a reply to another report acknowledged");
+        FUZZ_CHECK(result->delivered == 0 && outbox.acknowledged == 0,
+                   "a reply to another report acknowledged");
         FUZZ_CHECK(result->error.has_value() && result->error->code == ErrorCode::kMalformed,
                    "a reply to another report without a kMalformed error");
         FUZZ_CHECK(!result->cloud_word && outbox.word.empty(), "the word of another report kept");
@@ -213,7 +220,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FUZZ_CHECK(result->agent_invalid == (s == 401), "agent_invalid");
       // Our token never reaches an error (unless the cloud itself echoed it in the body).
       if (response.body.find("token-secret-123") == std::string::npos) {
-        FUZZ_CHECK(result->error->message.find("token-secret-123") == std::string::npos, "token in error");
+        FUZZ_CHECK(result->error->message.find("token-secret-123") == std::string::npos,
+                   "token in error");
       }
       // The body excerpt is capped at 200 bytes; the rest of the message is ours.
       FUZZ_CHECK(result->error->message.size() < 400, result->error->message);
@@ -227,8 +235,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uplink::CheckAgent(transport, {"agent-1", "token-secret-123"},
                        [&](Result<std::string> r) { checked = std::move(r); });
     std::optional<Result<uplink::DeactivateAnswer>> deactivated;
-    uplink::DeactivateAgent(transport, {"agent-1", "token-secret-123"},
-                            [&](Result<uplink::DeactivateAnswer> r) { deactivated = std::move(r); });
+    uplink::DeactivateAgent(
+        transport, {"agent-1", "token-secret-123"},
+        [&](Result<uplink::DeactivateAnswer> r) { deactivated = std::move(r); });
     io.run();
     io.restart();
     FUZZ_CHECK(activated.has_value() && checked.has_value() && deactivated.has_value(),

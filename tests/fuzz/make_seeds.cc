@@ -4,7 +4,8 @@
 //   map_<device>.bin            'S' + the structured encoding of fuzz_support.h.
 // Synthetic on purpose: the real recordings in ../shared/printers must not be copied into the
 // repository. Run by hand when the seeds change:
-//   cmake --build build/dev --target fuzz_make_seeds && build/dev/tests/fuzz/fuzz_make_seeds tests/fuzz/corpus/fuzz_snmp_decode
+//   cmake --build build/dev --target fuzz_make_seeds && build/dev/tests/fuzz/fuzz_make_seeds
+//   tests/fuzz/corpus/fuzz_snmp_decode
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -32,8 +33,8 @@ Value Int(int64_t n) { return Value::Integer(n); }
 Value Num(Value::Type t, int64_t n) { return Value{t, n, {}, {}}; }
 Value ObjId(const char* text) { return Value::ObjectId(O(text)); }
 
-void Supply(VarbindMap& m, uint32_t index, std::string descr, int64_t type, int64_t cls, int64_t max,
-            int64_t level, int64_t colorant) {
+void Supply(VarbindMap& m, uint32_t index, std::string descr, int64_t type, int64_t cls,
+            int64_t max, int64_t level, int64_t colorant) {
   auto col = [&](uint32_t c) {
     Oid o = O("1.3.6.1.2.1.43.11.1.1");
     o.insert(o.end(), {c, 1, index});
@@ -69,21 +70,26 @@ std::vector<std::pair<std::string, VarbindMap>> Devices() {
   std::vector<std::pair<std::string, VarbindMap>> out;
   {
     VarbindMap m;
-    Printer(m, "HP ETHERNET MULTI-ENVIRONMENT,ROM none,JETDIRECT,JD153,EEPROM JSI24090012,SN:VNCRC48198",
-            "1.3.6.1.4.1.11.2.3.9.1", "HP LaserJet MFP M130nw");
+    Printer(
+        m,
+        "HP ETHERNET MULTI-ENVIRONMENT,ROM none,JETDIRECT,JD153,EEPROM JSI24090012,SN:VNCRC48198",
+        "1.3.6.1.4.1.11.2.3.9.1", "HP LaserJet MFP M130nw");
     m[O("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0")] = Str(std::string("\x01\x15VNCRC48198", 12));
-    m[O("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.2.0")] = Str(std::string("\x01\x15HP LaserJet MF\n50 20 4D 31 33 30 6E 77 ", 41));
-    m[O("1.3.6.1.4.1.11.2.3.9.1.1.7.0")] = Str("MFG:HP;MDL:HP LaserJet MFP M129-M134;CMD:PCL,PJL;CLS:PRINTER;");
+    m[O("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.2.0")] = Str(
+        std::string("\x01\x15HP LaserJet MF\n50 20 4D 31 33 30 6E 77 ", 41));
+    m[O("1.3.6.1.4.1.11.2.3.9.1.1.7.0")] = Str(
+        "MFG:HP;MDL:HP LaserJet MFP M129-M134;CMD:PCL,PJL;CLS:PRINTER;");
     Supply(m, 1, "Black Cartridge 17A HP CF217A", 3, 3, 100, 42, 1);
-    Supply(m, 3, "Magenta Cartridg\n65 20 38 32 37 41 20 48 50 20 43 46 33 30 33 41 \n00 ", 21, 3, 100, 100, 0);
+    Supply(m, 3, "Magenta Cartridg\n65 20 38 32 37 41 20 48 50 20 43 46 33 30 33 41 \n00 ", 21, 3,
+           100, 100, 0);
     m[O("1.3.6.1.2.1.43.18.1.1.2.1.1")] = Int(4);
     m[O("1.3.6.1.2.1.43.18.1.1.7.1.1")] = Int(1104);
     out.emplace_back("hp", m);
   }
   {
     VarbindMap m;
-    Printer(m, "Brother NC-6800h, Firmware Ver.1.01  (08.12.04),MID 8C5-B99,FID 2", "1.3.6.1.4.1.2435.2.3.9.1",
-            "Brother HL-5370DW series");
+    Printer(m, "Brother NC-6800h, Firmware Ver.1.01  (08.12.04),MID 8C5-B99,FID 2",
+            "1.3.6.1.4.1.2435.2.3.9.1", "Brother HL-5370DW series");
     m[O("1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.1.0")] = Str("E71234K5N123456");
     Supply(m, 1, "Toner Cartridge", 3, 3, -2, 0, 1);
     Supply(m, 2, "Drum Unit", 9, 3, 25000, -3, 0);
@@ -114,12 +120,14 @@ std::vector<std::pair<std::string, VarbindMap>> Devices() {
   }
   {
     VarbindMap m;  // hostile: control bytes, invalid UTF-8, extremes, exceptions, wrong types
-    Printer(m, "Xerox WorkCentre\x1b[2J\x07\xff\xfe\xc3(", "1.3.6.1.4.1.253.8.62.1", std::string(600, 'A').c_str());
+    Printer(m, "Xerox WorkCentre\x1b[2J\x07\xff\xfe\xc3(", "1.3.6.1.4.1.253.8.62.1",
+            std::string(600, 'A').c_str());
     m[O("1.3.6.1.2.1.1.5.0")] = Str(std::string("evil\0name\r\n\t", 12));
     m[O("1.3.6.1.2.1.1.6.0")] = Value{Value::Type::kNoSuchObject, 0, {}, {}};
     m[O("1.3.6.1.2.1.43.5.1.1.17.1")] = ObjId("1.3.6.1.4.1.253");
     m[O("1.3.6.1.2.1.43.10.2.1.4.1.1")] = Num(Value::Type::kCounter64, INT64_MAX);
-    m[O("1.3.6.1.4.1.253.8.53.3.2.1.3.1")] = Value{Value::Type::kOpaque, 0, std::string("\x9f\x78\x04\x3f\x80\x00\x00", 7), {}};
+    m[O("1.3.6.1.4.1.253.8.53.3.2.1.3.1")] = Value{
+        Value::Type::kOpaque, 0, std::string("\x9f\x78\x04\x3f\x80\x00\x00", 7), {}};
     Supply(m, 1, "Cyan\n41 42", 3, 3, 1, INT64_MAX, 99);
     Supply(m, 2, "", 3, 3, INT64_MIN, -4, -1);
     Supply(m, 4294967295u, std::string(300, '\xe2'), 21, 4, 0, 5, 0);
@@ -128,7 +136,8 @@ std::vector<std::pair<std::string, VarbindMap>> Devices() {
       m[Oid{1, 3, 6, 1, 2, 1, 43, 18, 1, 1, 7, 1, row}] = Int(1100 + row);
     }
     m[O("1.3.6.1.2.1.25.3.2.1.5.1")] = Int(5);
-    m[O("1.3.6.1.2.1.4.20.1.1.10.0.0.5")] = Value{Value::Type::kIpAddress, 0, std::string("\x0a\x00\x00\x05", 4), {}};
+    m[O("1.3.6.1.2.1.4.20.1.1.10.0.0.5")] = Value{
+        Value::Type::kIpAddress, 0, std::string("\x0a\x00\x00\x05", 4), {}};
     out.emplace_back("hostile", m);
   }
   return out;
@@ -167,9 +176,15 @@ void AddVariable(netsnmp_pdu* pdu, const Oid& name, const Value& v, bool v1) {
       break;
     }
     case Value::Type::kNull: add(ASN_NULL, nullptr, 0); break;
-    case Value::Type::kNoSuchObject: if (!v1) add(SNMP_NOSUCHOBJECT, nullptr, 0); break;
-    case Value::Type::kNoSuchInstance: if (!v1) add(SNMP_NOSUCHINSTANCE, nullptr, 0); break;
-    case Value::Type::kEndOfMibView: if (!v1) add(SNMP_ENDOFMIBVIEW, nullptr, 0); break;
+    case Value::Type::kNoSuchObject:
+      if (!v1) add(SNMP_NOSUCHOBJECT, nullptr, 0);
+      break;
+    case Value::Type::kNoSuchInstance:
+      if (!v1) add(SNMP_NOSUCHINSTANCE, nullptr, 0);
+      break;
+    case Value::Type::kEndOfMibView:
+      if (!v1) add(SNMP_ENDOFMIBVIEW, nullptr, 0);
+      break;
   }
 }
 
@@ -227,7 +242,8 @@ int main(int argc, char** argv) {
     if (oid.size() <= 9 || oid[6] == 1) ident[oid] = value;
   }
   Write(dir + "/ber_hp_ident_v1.bin", Ber(ident, SNMP_VERSION_1, 0));
-  Write(dir + "/ber_nosuchname_v1.bin", Ber({{O("1.3.6.1.2.1.43.5.1.1.17.1"), Value{}}}, SNMP_VERSION_1, 2));
+  Write(dir + "/ber_nosuchname_v1.bin",
+        Ber({{O("1.3.6.1.2.1.43.5.1.1.17.1"), Value{}}}, SNMP_VERSION_1, 2));
   Write(dir + "/map_empty.bin", "S");
   return 0;
 }

@@ -30,7 +30,8 @@ TEST(Cli, MissingConfigIsAUsageError) {
 TEST(Cli, BadFormatIsAUsageError) {
   TempDir dir;
   WriteFile(dir.path() + "/a.yaml", "search:\n  include: [127.0.0.1]\n");
-  CommandResult r = RunAgent({"--config", dir.path() + "/a.yaml", "--scan-once", "--format", "xml"});
+  CommandResult r = RunAgent(
+      {"--config", dir.path() + "/a.yaml", "--scan-once", "--format", "xml"});
   EXPECT_EQ(r.exit_code, 2);
 }
 
@@ -56,22 +57,23 @@ TEST(Cli, CheckConfigListsEveryMistakeWithLineAndColumn) {
   TempDir dir;
   const std::string path = dir.path() + "/bad.yaml";
   WriteFile(path,
-            "search:\n"                        // 1
-            "  include:\n"                     // 2
-            "    - 10.0.0.300\n"               // 3  bad address
-            "    - 10.0.0.50-10\n"             // 4  reversed short range
-            "snmp:\n"                          // 5
-            "  timout: 2s\n"                   // 6  unknown key (did you mean timeout?)
-            "  retries: many\n"                // 7  wrong type
-            "  credentials:\n"                 // 8
-            "    - version: 4\n"               // 9  unsupported version
-            "scan:\n"                          // 10
-            "  interval: 10\n");               // 11 duration without unit
+            "search:\n"             // 1
+            "  include:\n"          // 2
+            "    - 10.0.0.300\n"    // 3  bad address
+            "    - 10.0.0.50-10\n"  // 4  reversed short range
+            "snmp:\n"               // 5
+            "  timout: 2s\n"        // 6  unknown key (did you mean timeout?)
+            "  retries: many\n"     // 7  wrong type
+            "  credentials:\n"      // 8
+            "    - version: 4\n"    // 9  unsupported version
+            "scan:\n"               // 10
+            "  interval: 10\n");    // 11 duration without unit
   CommandResult r = RunAgent({"--config", path, "--check-config"});
   EXPECT_EQ(r.exit_code, 2);
   const std::string out = r.stdout_text + r.stderr_text;
   for (const std::string line : {":3:", ":4:", ":6:", ":7:", ":9:", ":11:"}) {
-    EXPECT_NE(out.find(path + line), std::string::npos) << "no error at line " << line << "\n" << out;
+    EXPECT_NE(out.find(path + line), std::string::npos) << "no error at line " << line << "\n"
+                                                        << out;
   }
   EXPECT_NE(out.find("timeout"), std::string::npos) << "expected a did-you-mean\n" << out;
 }
@@ -82,9 +84,9 @@ TEST(Cli, MalformedYamlIsReportedWithPosition) {
   WriteFile(path, "search:\n  include: [10.0.0.1\nsnmp: {\n");
   CommandResult r = RunAgent({"--config", path, "--check-config"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(std::regex_search(r.stdout_text + r.stderr_text,
-                                std::regex(std::regex_replace(path, std::regex("[.]"), "\\.") +
-                                           ":[0-9]+:[0-9]+:")))
+  EXPECT_TRUE(std::regex_search(
+      r.stdout_text + r.stderr_text,
+      std::regex(std::regex_replace(path, std::regex("[.]"), "\\.") + ":[0-9]+:[0-9]+:")))
       << r.stderr_text;
 }
 
@@ -105,7 +107,8 @@ TEST(Cli, PrintConfigRedactsSecrets) {
             "      auth_protocol: SHA-256\n"
             "      auth_passphrase: auth-passphrase-2\n"
             "      priv_protocol: AES-128\n"
-            "      priv_passphrase_file: " + dir.path() + "/priv.txt\n");
+            "      priv_passphrase_file: " +
+                dir.path() + "/priv.txt\n");
   CommandResult r = RunAgent({"--config", path, "--print-config"});
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
   const std::string out = r.stdout_text + r.stderr_text;
@@ -132,7 +135,8 @@ TEST(Cli, SilentRangeFinishesInAboutTimeoutTimesAttempts) {
             "  retries: 1\n"
             "  rate_limit_pps: 0\n"
             "agent:\n"
-            "  state_dir: " + dir.path() + "/state\n");
+            "  state_dir: " +
+                dir.path() + "/state\n");
   CommandResult r = RunAgent({"--config", path, "--scan-once", "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
   nlohmann::json j = ParseScanJson(r);

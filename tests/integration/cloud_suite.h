@@ -23,7 +23,8 @@ class CloudSuite : public ::testing::Test {
     pki_error_ = MakeTestPki(pki_->path());
     std::string error;
     server_ = RecordingServer::Start({std::string(FLEET_SOURCE_DIR) + "/tests/data/demo"}, base,
-                                     port, &error).release();
+                                     port, &error)
+                  .release();
     if (!server_) server_error_ = error;
   }
   static void StopEnvironment() {

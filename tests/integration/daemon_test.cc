@@ -11,12 +11,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <atomic>
+#include <fstream>
 #include <functional>
 #include <mutex>
-#include <thread>
 #include <sstream>
+#include <thread>
 
 #include "tests/integration/agent_runner.h"
 #include "tests/integration/cloud_suite.h"
@@ -151,11 +151,16 @@ class DaemonTest : public CloudSuite<DaemonTest> {
   std::string ConfigText(const std::string& url, const std::string& include,
                          const std::string& interval, const std::string& snmp_extra = "",
                          const std::string& level = "info", const std::string& timeout = "2s") {
-    std::string text = "search:\n  include: [" + include + "]\n"  // lines 1-2
-                       "snmp:\n  port: " + std::to_string(kPort) + "\n"  // lines 3-4
-                       "  timeout: " + timeout + "\n" + snmp_extra +  // line 5, then 6...
+    std::string text = "search:\n  include: [" + include +
+                       "]\n"  // lines 1-2
+                       "snmp:\n  port: " +
+                       std::to_string(kPort) +
+                       "\n"  // lines 3-4
+                       "  timeout: " +
+                       timeout + "\n" + snmp_extra +  // line 5, then 6...
                        "scan:\n  interval: " + interval + "\n";
-    if (!url.empty()) text += "cloud:\n  url: " + url + "\n  ca_file: " + pki_->path() + "/ca.pem\n";
+    if (!url.empty())
+      text += "cloud:\n  url: " + url + "\n  ca_file: " + pki_->path() + "/ca.pem\n";
     text += "agent:\n  state_dir: " + state_dir() + "\nlog:\n  level: " + level + "\n";
     return text;
   }
@@ -202,7 +207,6 @@ class DaemonTest : public CloudSuite<DaemonTest> {
   TempDir dir_{"fleet-daemon-test"};
 };
 
-
 // Cycles on the cloud's interval, a bad and a good SIGHUP, SIGTERM; the notify protocol
 // throughout.
 TEST_F(DaemonTest, ScheduledCyclesReloadsAndStopWithNotifications) {
@@ -229,7 +233,8 @@ TEST_F(DaemonTest, ScheduledCyclesReloadsAndStopWithNotifications) {
   EXPECT_EQ(Communicating(LastReport(*e)), kPrinters);
   EXPECT_NE(Log().find("scan interval=10.0s source=cloud"), std::string::npos) << Log();
   EXPECT_NE(Log().find("scan done cycle=2 addresses=10 responding=10 printers=8"),
-            std::string::npos) << Log();
+            std::string::npos)
+      << Log();
   EXPECT_NE(Log().find("upload delivered="), std::string::npos) << Log();
 
   // (4) STATUS and WATCHDOG (period 2 s, pinged every 1 s).
@@ -244,8 +249,8 @@ TEST_F(DaemonTest, ScheduledCyclesReloadsAndStopWithNotifications) {
   EXPECT_GE(notify.Count("WATCHDOG=1"), 8u) << notify.All();
 
   // (2) a bad reload: the running configuration stays, one error line names file and line.
-  ASSERT_TRUE(WriteFile(config_path(), ConfigText(e->url(), "127.9.0.1-10", "20s",
-                                                  "  retries: lots\n")));
+  ASSERT_TRUE(
+      WriteFile(config_path(), ConfigText(e->url(), "127.9.0.1-10", "20s", "  retries: lots\n")));
   const int before_bad = Reports(*e);
   ASSERT_EQ(kill(daemon.pid(), SIGHUP), 0);
   ASSERT_TRUE(notify.WaitFor("RELOADING=1", 1, 5s)) << notify.All();
@@ -254,7 +259,7 @@ TEST_F(DaemonTest, ScheduledCyclesReloadsAndStopWithNotifications) {
   ASSERT_TRUE(WaitUntil([&] { return Log().find("reload failed") != std::string::npos; }, 5s));
   EXPECT_EQ(CountLines(Log(), "reload failed"), 1u) << Log();
   EXPECT_EQ(CountLines(Log(), config_path() + ":6:"), 1u) << "FILE:LINE:COL in the error\n"
-                                                           << Log();
+                                                          << Log();
   EXPECT_TRUE(daemon.running());
   ASSERT_TRUE(WaitUntil([&] { return Reports(*e) > before_bad; }, 15s)) << Log();
   EXPECT_EQ(Communicating(LastReport(*e)), kPrinters) << "still on the old search range";
@@ -277,8 +282,7 @@ TEST_F(DaemonTest, ScheduledCyclesReloadsAndStopWithNotifications) {
       << Log();
   // A scan may have been running during the reload (it finishes on the old range): wait for one
   // that started after it.
-  ASSERT_TRUE(WaitUntil([&] { return Communicating(LastReport(*e)) == expected; }, 25s))
-      << Log();
+  ASSERT_TRUE(WaitUntil([&] { return Communicating(LastReport(*e)) == expected; }, 25s)) << Log();
   // The printers no longer covered stay in the report, non-communicating (local state).
   EXPECT_EQ(LastReport(*e)["printers"].size(), kPrinters) << LastReport(*e).dump(1);
   EXPECT_EQ(CountLines(Log(), "reload failed"), 1u);

@@ -30,11 +30,15 @@ class DemoPrintersTest : public ::testing::Test {
     TempDir* tmp = new TempDir("fleet-demo-test");
     const std::string cfg = tmp->path() + "/agent.yaml";
     // The range is wider than the ten devices: the silent rest must not disturb anything.
-    WriteFile(cfg, "search:\n  include: [127.6.0.0/27]\n"
-                   "snmp:\n  port: " + std::to_string(kPort) + "\n  timeout: 2s\n  retries: 1\n"
-                   "agent:\n  state_dir: " + tmp->path() + "/state\n");
-    run_ = new CommandResult(RunAgent({"--config", cfg, "--scan-once", "--format", "json"},
-                                      std::chrono::seconds(120)));
+    WriteFile(cfg,
+              "search:\n  include: [127.6.0.0/27]\n"
+              "snmp:\n  port: " +
+                  std::to_string(kPort) +
+                  "\n  timeout: 2s\n  retries: 1\n"
+                  "agent:\n  state_dir: " +
+                  tmp->path() + "/state\n");
+    run_ = new CommandResult(
+        RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, std::chrono::seconds(120)));
     scan_ = new nlohmann::json(ParseScanJson(*run_));
     delete tmp;
   }
@@ -84,8 +88,8 @@ TEST_F(DemoPrintersTest, EveryDeviceMatchesExpected) {
     }
     const nlohmann::json* got = FindByIp((*scan_)["printers"], ip);
     ASSERT_NE(got, nullptr) << "printer not found at " << ip;
-    for (const char* field : {"manufacturer", "model", "serial", "firmware", "mac", "hostname",
-                              "location"}) {
+    for (const char* field :
+         {"manufacturer", "model", "serial", "firmware", "mac", "hostname", "location"}) {
       EXPECT_EQ((*got)[field], want[field]) << field;
     }
     EXPECT_EQ((*got)["lifetime_page_count"], want["lifetime_page_count"]);
@@ -97,7 +101,8 @@ TEST_F(DemoPrintersTest, EveryDeviceMatchesExpected) {
     ASSERT_EQ(gs.size(), ws.size()) << gs.dump(1);
     for (size_t i = 0; i < ws.size(); ++i) {
       SCOPED_TRACE("supply " + std::to_string(ws[i]["index"].get<int>()));
-      for (const char* field : {"index", "description", "type", "color", "level_percent", "state"}) {
+      for (const char* field :
+           {"index", "description", "type", "color", "level_percent", "state"}) {
         EXPECT_EQ(gs[i][field], ws[i][field]) << field;
       }
     }
@@ -108,10 +113,14 @@ TEST_F(DemoPrintersTest, EveryDeviceMatchesExpected) {
 TEST_F(DemoPrintersTest, SnmpV1ReadsTheSameInventory) {
   TempDir tmp("fleet-demo-v1");
   const std::string cfg = tmp.path() + "/agent.yaml";
-  WriteFile(cfg, "search:\n  include: [127.6.0.1-10]\n"
-                 "snmp:\n  port: " + std::to_string(kPort) + "\n  timeout: 2s\n  retries: 1\n"
-                 "  credentials:\n    - version: 1\n      community: public\n"
-                 "agent:\n  state_dir: " + tmp.path() + "/state\n");
+  WriteFile(cfg,
+            "search:\n  include: [127.6.0.1-10]\n"
+            "snmp:\n  port: " +
+                std::to_string(kPort) +
+                "\n  timeout: 2s\n  retries: 1\n"
+                "  credentials:\n    - version: 1\n      community: public\n"
+                "agent:\n  state_dir: " +
+                tmp.path() + "/state\n");
   CommandResult r = RunAgent({"--config", cfg, "--scan-once", "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
   nlohmann::json v1 = ParseScanJson(r);
@@ -133,9 +142,12 @@ TEST_F(DemoPrintersTest, SnmpV1ReadsTheSameInventory) {
 TEST_F(DemoPrintersTest, ProgressBarOnlyOnATerminal) {
   TempDir tmp("fleet-demo-tty");
   const std::string cfg = tmp.path() + "/agent.yaml";
-  WriteFile(cfg, "search:\n  include: [127.6.0.1-10]\n"
-                 "snmp:\n  port: " + std::to_string(kPort) + "\n"
-                 "log:\n  level: warn\n");
+  WriteFile(cfg,
+            "search:\n  include: [127.6.0.1-10]\n"
+            "snmp:\n  port: " +
+                std::to_string(kPort) +
+                "\n"
+                "log:\n  level: warn\n");
   // Not a terminal: stderr carries no progress.
   CommandResult plain = RunAgent({"--config", cfg, "--scan-once"});
   ASSERT_EQ(plain.exit_code, 0) << plain.stderr_text;
@@ -143,7 +155,8 @@ TEST_F(DemoPrintersTest, ProgressBarOnlyOnATerminal) {
   EXPECT_NE(plain.stdout_text.find("8 printer(s)"), std::string::npos) << plain.stdout_text;
   // A terminal: the bar is drawn (and cleared before the table).
   const std::string command = std::string(AgentBinary()) + " --config " + cfg + " --scan-once";
-  CommandResult tty = RunCommand({"script", "-qefc", command, "/dev/null"}, std::chrono::seconds(60));
+  CommandResult tty = RunCommand({"script", "-qefc", command, "/dev/null"},
+                                 std::chrono::seconds(60));
   ASSERT_EQ(tty.exit_code, 0) << tty.stdout_text << tty.stderr_text;
   EXPECT_NE(tty.stdout_text.find("10/10 addresses"), std::string::npos) << tty.stdout_text;
   EXPECT_NE(tty.stdout_text.find("8 printer(s)"), std::string::npos) << tty.stdout_text;

@@ -21,9 +21,11 @@ using namespace std::chrono_literals;
 std::string Config(const TempDir& dir, const std::string& range, uint16_t port,
                    const std::string& snmp_extra) {
   std::string path = dir.path() + "/agent.yaml";
-  WriteFile(path, "search:\n  include: [" + range + "]\n"
-                  "snmp:\n  port: " + std::to_string(port) + "\n  rate_limit_pps: 0\n" + snmp_extra +
-                  "agent:\n  state_dir: " + dir.path() + "/state\n");
+  WriteFile(path, "search:\n  include: [" + range +
+                      "]\n"
+                      "snmp:\n  port: " +
+                      std::to_string(port) + "\n  rate_limit_pps: 0\n" + snmp_extra +
+                      "agent:\n  state_dir: " + dir.path() + "/state\n");
   return path;
 }
 
@@ -109,16 +111,35 @@ bool Has(const std::vector<std::string>& faults, const std::string& f) {
 // error and never with made-up data; every other printer exactly as in the map.
 TEST(FaultSnmpTest, HostileAnswersHurtOnlyThatPrinter) {
   PrinterSim sim("127.11.2.0/24", 60, 16862,
-                 {"--seed", "3", "--truncate", "8", "--malformed", "8", "--wrong-reqid", "8",
-                  "--duplicate", "8", "--late", "300", "--late-pct", "8", "--oversize", "8",
-                  "--wrap-counters", "8", "--counters-backwards", "8"});
+                 {"--seed",
+                  "3",
+                  "--truncate",
+                  "8",
+                  "--malformed",
+                  "8",
+                  "--wrong-reqid",
+                  "8",
+                  "--duplicate",
+                  "8",
+                  "--late",
+                  "300",
+                  "--late-pct",
+                  "8",
+                  "--oversize",
+                  "8",
+                  "--wrap-counters",
+                  "8",
+                  "--counters-backwards",
+                  "8"});
   ASSERT_TRUE(sim.ready()) << sim.log();
   TempDir dir("fleet-fault-hostile");
-  const std::string cfg = Config(dir, "127.11.2.0/24", sim.port(), "  timeout: 200ms\n  retries: 1\n");
+  const std::string cfg = Config(dir, "127.11.2.0/24", sim.port(),
+                                 "  timeout: 200ms\n  retries: 1\n");
   std::vector<json> scans;
   for (int i = 0; i < 2; ++i) {
     CommandResult r = RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, 120s);
-    ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 3) << "exit " << r.exit_code << "\n" << r.stderr_text;
+    ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 3) << "exit " << r.exit_code << "\n"
+                                                      << r.stderr_text;
     scans.push_back(ParseScanJson(r));
     ASSERT_TRUE(scans.back().is_object()) << r.stdout_text;
   }
@@ -206,13 +227,15 @@ TEST(FaultSnmpTest, PrinterAnsweringOnlyGarbageIsReportedWithAnError) {
   PrinterSim sim("127.11.2.0/24", 3, 16862, {"--malformed", "100", "--seed", "1"});
   ASSERT_TRUE(sim.ready()) << sim.log();
   TempDir dir("fleet-fault-garbage");
-  const std::string cfg = Config(dir, "127.11.2.0/24", sim.port(), "  timeout: 200ms\n  retries: 1\n");
+  const std::string cfg = Config(dir, "127.11.2.0/24", sim.port(),
+                                 "  timeout: 200ms\n  retries: 1\n");
   CommandResult r = RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, 60s);
   ASSERT_EQ(r.exit_code, 3) << r.stderr_text;
   const auto errors = ErrorsByIp(ParseScanJson(r));
   for (const auto& row : sim.rows()) {
     ASSERT_TRUE(errors.count(row.at("ip"))) << row.at("ip") << " not reported";
-    EXPECT_NE(errors.at(row.at("ip")).find("malformed"), std::string::npos) << errors.at(row.at("ip"));
+    EXPECT_NE(errors.at(row.at("ip")).find("malformed"), std::string::npos)
+        << errors.at(row.at("ip"));
   }
 }
 
@@ -223,7 +246,8 @@ TEST(FaultSnmpTest, PrinterAnsweringOnlyOversizeRepliesIsReportedWithAnError) {
   PrinterSim sim("127.11.2.0/24", 3, 16862, {"--oversize", "100", "--seed", "1"});
   ASSERT_TRUE(sim.ready()) << sim.log();
   TempDir dir("fleet-fault-oversize");
-  const std::string cfg = Config(dir, "127.11.2.0/24", sim.port(), "  timeout: 200ms\n  retries: 1\n");
+  const std::string cfg = Config(dir, "127.11.2.0/24", sim.port(),
+                                 "  timeout: 200ms\n  retries: 1\n");
   CommandResult r = RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, 60s);
   ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.stderr_text;
   const json scan = ParseScanJson(r);
@@ -238,7 +262,8 @@ TEST(FaultSnmpTest, PrinterAnsweringOnlyOversizeRepliesIsReportedWithAnError) {
 
 // A recording whose supplies table never ends (6,000 rows; a walk is capped at 5,000 varbinds).
 std::string EndlessRecording(const std::string& dir) {
-  std::string text = ReadFile(std::string(FLEET_SOURCE_DIR) + "/tests/data/demo/lexmark_ms621.snmprec");
+  std::string text = ReadFile(std::string(FLEET_SOURCE_DIR) +
+                              "/tests/data/demo/lexmark_ms621.snmprec");
   std::ofstream out(dir + "/zz_endless_table.snmprec");
   std::istringstream in(text);
   std::string line;
@@ -262,11 +287,12 @@ TEST(FaultSnmpTest, OidLoopsAndEndlessWalksAreBounded) {
   TempDir rec("fleet-fault-endless");
   const std::string endless = EndlessRecording(rec.path());
   PrinterSim sim("127.11.3.0/24", 44, 16863,
-                 {"--recordings", endless, "--seed", "5", "--oid-loop", "15", "--stop-mid-walk", "15",
-                  "--stop-after", "8"});
+                 {"--recordings", endless, "--seed", "5", "--oid-loop", "15", "--stop-mid-walk",
+                  "15", "--stop-after", "8"});
   ASSERT_TRUE(sim.ready()) << sim.log();
   TempDir dir("fleet-fault-loops");
-  const std::string cfg = Config(dir, "127.11.3.0/24", sim.port(), "  timeout: 200ms\n  retries: 1\n");
+  const std::string cfg = Config(dir, "127.11.3.0/24", sim.port(),
+                                 "  timeout: 200ms\n  retries: 1\n");
   CommandResult r = RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, 60s);
   ASSERT_FALSE(r.timed_out);
   // Bound: 64 printers in parallel; a stopped one costs at most (1 + retries) x timeout per

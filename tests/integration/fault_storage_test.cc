@@ -33,7 +33,8 @@ namespace fs = std::filesystem;
 
 constexpr char kRange[] = "127.11.10.0/24";
 constexpr uint16_t kSimPort = 16864;
-constexpr int kSimPrinters = 12;  // 10 recordings: 8 printers + switch + server, then 2 more printers
+constexpr int kSimPrinters =
+    12;  // 10 recordings: 8 printers + switch + server, then 2 more printers
 
 // (serial, collected_at) of every meter read the cloud holds, and how many reads the stored
 // (non-duplicate) reports carried in all.
@@ -69,12 +70,20 @@ class FaultStorageTest : public ::testing::Test {
   std::string Config(const std::string& url, const std::string& state_dir,
                      const std::string& cloud_timeout = "2s") {
     const std::string path = dir_.path() + "/agent.yaml";
-    WriteFile(path, std::string("search:\n  include: [") + kRange + "]\n"
-                    "snmp:\n  port: " + std::to_string(kSimPort) + "\n  timeout: 500ms\n  retries: 1\n"
-                    "  rate_limit_pps: 0\n"
-                    "cloud:\n  url: " + url + "\n  ca_file: " + pki_->path() + "/ca.pem\n"
-                    "  timeout: " + cloud_timeout + "\n"
-                    "agent:\n  state_dir: " + state_dir + "\n");
+    WriteFile(path, std::string("search:\n  include: [") + kRange +
+                        "]\n"
+                        "snmp:\n  port: " +
+                        std::to_string(kSimPort) +
+                        "\n  timeout: 500ms\n  retries: 1\n"
+                        "  rate_limit_pps: 0\n"
+                        "cloud:\n  url: " +
+                        url + "\n  ca_file: " + pki_->path() +
+                        "/ca.pem\n"
+                        "  timeout: " +
+                        cloud_timeout +
+                        "\n"
+                        "agent:\n  state_dir: " +
+                        state_dir + "\n");
     return path;
   }
 
@@ -151,8 +160,8 @@ std::set<std::pair<std::string, int64_t>> OutboxReads(const std::string& path) {
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_busy_timeout(db, 5000);
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT serial, collected_at FROM meter_reads", -1, &stmt, nullptr) ==
-        SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, "SELECT serial, collected_at FROM meter_reads", -1, &stmt,
+                           nullptr) == SQLITE_OK) {
       while (sqlite3_step(stmt) == SQLITE_ROW) {
         out.insert({reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)),
                     sqlite3_column_int64(stmt, 1)});
@@ -167,7 +176,7 @@ std::set<std::pair<std::string, int64_t>> OutboxReads(const std::string& path) {
 // The agent's RFC 3339 form of a time in ms (FormatRfc3339).
 std::string Rfc3339(int64_t ms) {
   const std::time_t s = ms / 1000;
-  std::tm tm {};
+  std::tm tm{};
   gmtime_r(&s, &tm);
   char buf[40];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -221,7 +230,8 @@ TEST_F(FaultStorageTest, CloudOutageAcrossManyCyclesLosesNothingCountsNothingTwi
 // A tmpfs of `size` mounted on `dir` in a private mount namespace of this test process (the
 // agent it starts inherits it). "" on success, else why it cannot be done here.
 std::string MountSmallFilesystem(const std::string& dir, const std::string& size) {
-  if (::unshare(CLONE_NEWNS) != 0) return std::string("unshare(CLONE_NEWNS): ") + std::strerror(errno);
+  if (::unshare(CLONE_NEWNS) != 0)
+    return std::string("unshare(CLONE_NEWNS): ") + std::strerror(errno);
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     return std::string("mount --make-rprivate /: ") + std::strerror(errno);
   }
@@ -253,8 +263,9 @@ TEST_F(FaultStorageTest, DiskFullIsReportedNothingCorruptedRecoversWhenSpaceRetu
   const std::string mnt = dir_.path() + "/small-fs";
   fs::create_directories(mnt);
   const std::string why = MountSmallFilesystem(mnt, "3m");
-  if (!why.empty()) GTEST_SKIP() << "cannot mount a small file system here (" << why
-                                 << "): needs root and mount namespaces";
+  if (!why.empty())
+    GTEST_SKIP() << "cannot mount a small file system here (" << why
+                 << "): needs root and mount namespaces";
   struct Unmount {
     std::string dir;
     ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
@@ -278,7 +289,8 @@ TEST_F(FaultStorageTest, DiskFullIsReportedNothingCorruptedRecoversWhenSpaceRetu
     EXPECT_EQ(full.exit_code, 1) << full.stderr_text;
     EXPECT_NE(full.stderr_text.find("disk full"), std::string::npos) << full.stderr_text;
     EXPECT_NE(full.stderr_text.find("free space"), std::string::npos) << full.stderr_text;
-    EXPECT_NE(full.stderr_text.find(state), std::string::npos) << "the path is not named: " << full.stderr_text;
+    EXPECT_NE(full.stderr_text.find(state), std::string::npos)
+        << "the path is not named: " << full.stderr_text;
     if (i == 0) std::cout << "disk full: " << full.stderr_text;
   }
   CommandResult status_full = Agent({"--config", cfg, "status"});
@@ -339,7 +351,8 @@ TEST_F(FaultStorageTest, CorruptDatabasesAreQuarantinedRebuiltAndReported) {
     ++round_no;
     // Something in both databases: the inventory, and reports waiting for a cloud that is down.
     ASSERT_TRUE(e->SetFault("http_503"));
-    for (int i = 0; i < 3; ++i) ASSERT_EQ(Agent({"--config", cfg, "--scan-once", "--upload"}).exit_code, 1);
+    for (int i = 0; i < 3; ++i)
+      ASSERT_EQ(Agent({"--config", cfg, "--scan-once", "--upload"}).exit_code, 1);
     ASSERT_EQ(Integrity(state + "/state.db"), "ok");
     round.state_db(state + "/state.db");
     round.outbox_db(state + "/outbox.db");
@@ -350,17 +363,21 @@ TEST_F(FaultStorageTest, CorruptDatabasesAreQuarantinedRebuiltAndReported) {
     CommandResult status = Agent({"--config", cfg, "status"});
     EXPECT_EQ(status.exit_code, 0) << status.stdout_text << status.stderr_text;
     EXPECT_NE(status.stderr_text.find("outbox DB: " + state + "/outbox.db is unreadable"),
-              std::string::npos) << status.stderr_text;
+              std::string::npos)
+        << status.stderr_text;
     EXPECT_NE(status.stdout_text.find("set aside:      " + state + "/outbox.db.corrupt-"),
-              std::string::npos) << status.stdout_text;
+              std::string::npos)
+        << status.stdout_text;
 
     // The next scan moves state.db aside, rebuilds the inventory and uploads.
     ASSERT_TRUE(e->SetFault("none"));
     CommandResult scan = Agent({"--config", cfg, "--scan-once", "--upload", "--format", "json"});
     EXPECT_EQ(scan.exit_code, 0) << scan.stderr_text;
-    EXPECT_NE(scan.stderr_text.find("state DB: " + state + "/state.db is unreadable"), std::string::npos)
+    EXPECT_NE(scan.stderr_text.find("state DB: " + state + "/state.db is unreadable"),
+              std::string::npos)
         << scan.stderr_text;
-    EXPECT_NE(scan.stderr_text.find("moved aside to " + state + "/state.db.corrupt-"), std::string::npos)
+    EXPECT_NE(scan.stderr_text.find("moved aside to " + state + "/state.db.corrupt-"),
+              std::string::npos)
         << scan.stderr_text;
     if (round_no == 1) std::cout << "corrupt database: " << scan.stderr_text;
     EXPECT_EQ(Integrity(state + "/state.db"), "ok");
@@ -368,19 +385,23 @@ TEST_F(FaultStorageTest, CorruptDatabasesAreQuarantinedRebuiltAndReported) {
     CommandResult list = Agent({"--config", cfg, "printers", "list", "--format", "json"});
     EXPECT_EQ(list.exit_code, 0) << list.stderr_text;
     json inventory = json::parse(list.stdout_text, nullptr, false);
-    const json& entries = inventory.is_array() ? inventory : inventory.value("printers", json::array());
+    const json& entries = inventory.is_array() ? inventory
+                                               : inventory.value("printers", json::array());
     EXPECT_EQ(entries.size(), sim_->printers()) << list.stdout_text;
 
     size_t aside = 0;
     for (const auto& entry : fs::directory_iterator(state)) {
       const std::string name = entry.path().filename().string();
-      if (name.find(".corrupt-") == std::string::npos || name.ends_with("-wal") || name.ends_with("-shm")) continue;
+      if (name.find(".corrupt-") == std::string::npos || name.ends_with("-wal") ||
+          name.ends_with("-shm"))
+        continue;
       EXPECT_TRUE(std::regex_match(name, aside_name)) << name;
       ++aside;
     }
     EXPECT_EQ(aside, 2 * round_no);
     CommandResult after = Agent({"--config", cfg, "status"});
-    EXPECT_EQ(after.stderr_text.find("unreadable"), std::string::npos) << "quarantined twice: " << after.stderr_text;
+    EXPECT_EQ(after.stderr_text.find("unreadable"), std::string::npos)
+        << "quarantined twice: " << after.stderr_text;
     EXPECT_NE(after.stdout_text.find("/state.db.corrupt-"), std::string::npos) << after.stdout_text;
     EXPECT_NE(after.stdout_text.find("0 report(s) waiting, 0 meter read(s)"), std::string::npos)
         << after.stdout_text;
@@ -402,7 +423,8 @@ TEST_F(FaultStorageTest, KillNineAtRandomPointsLosesNothingCountsNothingTwice) {
   const std::string cfg = Config(e->url(), state);
   Activate(*e, cfg);
   uint64_t seed = std::random_device{}();
-  if (const char* env = std::getenv("FLEET_KILL_SEED"); env && *env) seed = std::strtoull(env, nullptr, 10);
+  if (const char* env = std::getenv("FLEET_KILL_SEED"); env && *env)
+    seed = std::strtoull(env, nullptr, 10);
   std::cout << "kill -9: seed=" << seed << " (replay with FLEET_KILL_SEED=" << seed << ")\n";
   std::mt19937_64 rng(seed);
 
@@ -461,7 +483,8 @@ TEST_F(FaultStorageTest, KillNineAtRandomPointsLosesNothingCountsNothingTwice) {
   for (const auto& [serial, ms] : seen_locally) {
     if (c.reads.count({serial, Rfc3339(ms)}) != 1) {
       ++missing;
-      ADD_FAILURE() << "stored locally, not in the cloud exactly once: " << serial << " " << Rfc3339(ms);
+      ADD_FAILURE() << "stored locally, not in the cloud exactly once: " << serial << " "
+                    << Rfc3339(ms);
     }
   }
   EXPECT_EQ(missing, 0u);

@@ -33,7 +33,7 @@ using namespace std::chrono_literals;
 
 constexpr char kRange[] = "127.14.1.0/28";  // 10 printers at 127.14.1.1-10 (k = 1)
 constexpr char kInclude[] = "127.14.1.1-10";
-constexpr int kDevices = 10;                // tests/data/demo: 8 printers, a switch, a server
+constexpr int kDevices = 10;  // tests/data/demo: 8 printers, a switch, a server
 constexpr size_t kPrinters = 8;
 constexpr uint16_t kScanPort = 17261;
 constexpr uint16_t kDaemonPort = 17262;
@@ -50,8 +50,8 @@ std::string Grouped(int64_t n) {
 }
 
 bool WaitUntil(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;
-       std::this_thread::sleep_for(100ms)) {
+  for (auto end = std::chrono::steady_clock::now() + timeout;
+       std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(100ms)) {
     if (cond()) return true;
   }
   return cond();
@@ -79,12 +79,20 @@ class MeterIntegrityTest : public ::testing::Test {
     ASSERT_TRUE(WriteFile(config_, std::string("search:\n  include: [") + kInclude + "]\n" +
                                        "snmp:\n  port: " + std::to_string(port) +
                                        "\n  timeout: 2s\n"
-                                       "scan:\n  interval: " + interval + "\n"
+                                       "scan:\n  interval: " +
+                                       interval +
+                                       "\n"
                                        "supplies:\n  low_threshold_percent: 10\n"
                                        "  replacement_rise_percent: 30\n"
-                                       "cloud:\n  url: " + emulator_->url() + "\n"
-                                       "  ca_file: " + pki_->path() + "/ca.pem\n"
-                                       "agent:\n  state_dir: " + dir_.path() + "/state\n"
+                                       "cloud:\n  url: " +
+                                       emulator_->url() +
+                                       "\n"
+                                       "  ca_file: " +
+                                       pki_->path() +
+                                       "/ca.pem\n"
+                                       "agent:\n  state_dir: " +
+                                       dir_.path() +
+                                       "/state\n"
                                        "log:\n  level: info\n"));
   }
 
@@ -99,10 +107,9 @@ class MeterIntegrityTest : public ::testing::Test {
   void StartSim(uint16_t port, int64_t offset, const std::string& recordings) {
     if (sim_) sim_->Stop();
     sim_.reset();
-    sim_ = std::make_unique<PrinterSim>(kRange, kDevices, port,
-                                        std::vector<std::string>{"--page-count-offset",
-                                                                 std::to_string(offset)},
-                                        recordings);
+    sim_ = std::make_unique<PrinterSim>(
+        kRange, kDevices, port,
+        std::vector<std::string>{"--page-count-offset", std::to_string(offset)}, recordings);
     ASSERT_TRUE(sim_->ready()) << sim_->log();
     ASSERT_EQ(sim_->printers(), kPrinters) << sim_->log();
   }
@@ -142,14 +149,16 @@ class MeterIntegrityTest : public ::testing::Test {
   std::string RecordingsWithNewKyoceraToner() {
     const std::string out = dir_.path() + "/recordings";
     fs::create_directories(out);
-    for (const auto& f : fs::directory_iterator(std::string(FLEET_SOURCE_DIR) + "/tests/data/demo")) {
+    for (const auto& f :
+         fs::directory_iterator(std::string(FLEET_SOURCE_DIR) + "/tests/data/demo")) {
       if (f.path().extension() != ".snmprec") continue;
       std::string text = ReadFile(f.path().string());
       if (f.path().stem() == kKyocera) {
         const std::string from = "1.3.6.1.2.1.43.11.1.1.9.1.1|2|5\n";
         const size_t at = text.find(from);
         EXPECT_NE(at, std::string::npos) << "the Kyocera recording changed";
-        if (at != std::string::npos) text.replace(at, from.size(), "1.3.6.1.2.1.43.11.1.1.9.1.1|2|100\n");
+        if (at != std::string::npos)
+          text.replace(at, from.size(), "1.3.6.1.2.1.43.11.1.1.9.1.1|2|100\n");
       }
       EXPECT_TRUE(WriteFile(out + "/" + f.path().filename().string(), text));
     }
@@ -267,7 +276,8 @@ TEST_F(MeterIntegrityTest, RiseIsNormalDropIsFlaggedEverywhereSupplyReplacementI
     EXPECT_NE(table.stdout_text.find(Grouped(count - 15) + " (BACKWARDS from " +
                                      Grouped(count + 25) + ")"),
               std::string::npos)
-        << serial << "\n" << table.stdout_text;
+        << serial << "\n"
+        << table.stdout_text;
   }
 
   // printers list: METER column and JSON; printers readiness: the integrity section and JSON.
@@ -292,11 +302,12 @@ TEST_F(MeterIntegrityTest, RiseIsNormalDropIsFlaggedEverywhereSupplyReplacementI
   ASSERT_EQ(view.exit_code, 0) << view.stderr_text;
   EXPECT_NE(view.stdout_text.find("Meter-read integrity"), std::string::npos) << view.stdout_text;
   for (const auto& [serial, count] : base) {
-    EXPECT_NE(view.stdout_text.find("  " + serial + ": page count went backwards: " +
-                                    std::to_string(count + 25) + " -> " +
-                                    std::to_string(count - 15)),
+    EXPECT_NE(view.stdout_text.find("  " + serial +
+                                    ": page count went backwards: " + std::to_string(count + 25) +
+                                    " -> " + std::to_string(count - 15)),
               std::string::npos)
-        << serial << "\n" << view.stdout_text;
+        << serial << "\n"
+        << view.stdout_text;
   }
   for (const auto& [serial, p] : Listed("readiness")) {
     EXPECT_EQ(p["page_count_backwards"]["current"], base.at(serial) - 15) << p;
@@ -324,7 +335,8 @@ TEST_F(MeterIntegrityTest, RiseIsNormalDropIsFlaggedEverywhereSupplyReplacementI
 TEST_F(MeterIntegrityTest, DaemonCycleSendsSupplyLowEventsAndReadiness) {
   WriteConfig(kDaemonPort);
   Activate();
-  ASSERT_NO_FATAL_FAILURE(StartSim(kDaemonPort, 0, std::string(FLEET_SOURCE_DIR) + "/tests/data/demo"));
+  ASSERT_NO_FATAL_FAILURE(
+      StartSim(kDaemonPort, 0, std::string(FLEET_SOURCE_DIR) + "/tests/data/demo"));
   SpawnOptions spawn;
   spawn.argv = {AgentBinary(), "--config", config_};
   spawn.stdout_path = dir_.path() + "/daemon.out";
@@ -334,8 +346,8 @@ TEST_F(MeterIntegrityTest, DaemonCycleSendsSupplyLowEventsAndReadiness) {
   const auto log = [&] { return ReadFile(spawn.stderr_path); };
 
   // The first cycle starts 1-3 s after start; one report carries the printers and the events.
-  ASSERT_TRUE(WaitUntil([&] { return emulator_->AdminJson("/admin/stats").value("reports_received", 0) >= 1; },
-                        30s))
+  ASSERT_TRUE(WaitUntil(
+      [&] { return emulator_->AdminJson("/admin/stats").value("reports_received", 0) >= 1; }, 30s))
       << log();
   json reports = emulator_->AdminJson("/admin/reports?limit=1");
   ASSERT_EQ(reports.size(), 1u);
@@ -370,7 +382,8 @@ TEST_F(MeterIntegrityTest, DaemonCycleSendsSupplyLowEventsAndReadiness) {
     EXPECT_LE(e["level_percent"].get<int>(), 10) << e;
   }
   EXPECT_EQ(events_by_serial, low_by_serial);
-  const json kyocera_low = emulator_->AdminJson("/admin/events?type=supply_low&serial=" + SerialOf(kKyocera));
+  const json kyocera_low = emulator_->AdminJson("/admin/events?type=supply_low&serial=" +
+                                                SerialOf(kKyocera));
   ASSERT_EQ(kyocera_low.size(), 1u);
   EXPECT_EQ(kyocera_low[0]["level_percent"], 5);
   EXPECT_EQ(kyocera_low[0]["supply"]["description"], "TK-3162");

@@ -27,14 +27,14 @@ constexpr char kBase[] = "127.12.0.1";
 constexpr uint16_t kPort = 16961;
 
 // Demo serials (tests/data/demo/expected.json).
-constexpr char kHpM507[] = "PHBJQ41207";     // -> managed
-constexpr char kCanon[] = "3HW04517";        // -> pending
+constexpr char kHpM507[] = "PHBJQ41207";        // -> managed
+constexpr char kCanon[] = "3HW04517";           // -> pending
 constexpr char kBrother[] = "E79214K1N274455";  // -> Enrollment failed (cloud)
-constexpr char kLexmark[] = "4614281M22CX";  // -> No supplies delivery contact (cloud)
-constexpr char kRicoh[] = "3109R840172";     // -> Model not supported (no pattern)
-constexpr char kKyocera[] = "VWE3Y48213";    // 131774 pages -> over a 100000 limit
-constexpr char kHpM479[] = "VNB5K20931";     // -> Eligible
-constexpr char kXerox[] = "3390512874";      // -> Eligible, then an older agent
+constexpr char kLexmark[] = "4614281M22CX";     // -> No supplies delivery contact (cloud)
+constexpr char kRicoh[] = "3109R840172";        // -> Model not supported (no pattern)
+constexpr char kKyocera[] = "VWE3Y48213";       // 131774 pages -> over a 100000 limit
+constexpr char kHpM479[] = "VNB5K20931";        // -> Eligible
+constexpr char kXerox[] = "3390512874";         // -> Eligible, then an older agent
 
 class MpsReadinessTest : public ::testing::Test {
  protected:
@@ -61,13 +61,22 @@ class MpsReadinessTest : public ::testing::Test {
     emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_->path(), dir_.path()));
     ASSERT_TRUE(emulator_->ready()) << emulator_->log();
     config_ = dir_.path() + "/agent.yaml";
-    WriteFile(config_, "search:\n  include: [127.12.0.1-20]\n"
-                       "snmp:\n  port: " + std::to_string(kPort) + "\n  timeout: 2s\n"
-                       "supplies:\n  low_threshold_percent: 10\n"
-                       "cloud:\n  url: " + emulator_->url() + "\n"
-                       "  ca_file: " + pki_->path() + "/ca.pem\n"
-                       "agent:\n  state_dir: " + dir_.path() + "/state\n"
-                       "log:\n  level: info\n");
+    WriteFile(config_,
+              "search:\n  include: [127.12.0.1-20]\n"
+              "snmp:\n  port: " +
+                  std::to_string(kPort) +
+                  "\n  timeout: 2s\n"
+                  "supplies:\n  low_threshold_percent: 10\n"
+                  "cloud:\n  url: " +
+                  emulator_->url() +
+                  "\n"
+                  "  ca_file: " +
+                  pki_->path() +
+                  "/ca.pem\n"
+                  "agent:\n  state_dir: " +
+                  dir_.path() +
+                  "/state\n"
+                  "log:\n  level: info\n");
   }
 
   CommandResult Agent(const std::vector<std::string>& args) { return RunAgent(args, 120s); }
@@ -108,13 +117,20 @@ TEST_F(MpsReadinessTest, EveryQualificationStatusFromTheCloudsPolicyAndWord) {
 
   Put(std::string("/admin/printers/") + kHpM507 + "/mps", R"({"state":"managed"})");
   Put(std::string("/admin/printers/") + kCanon + "/mps", R"({"state":"pending"})");
-  Put(std::string("/admin/printers/") + kBrother + "/qualification", R"({"status":"Enrollment failed"})");
+  Put(std::string("/admin/printers/") + kBrother + "/qualification",
+      R"({"status":"Enrollment failed"})");
   Put(std::string("/admin/printers/") + kLexmark + "/qualification",
       R"({"status":"No supplies delivery contact"})");
-  EXPECT_EQ(emulator_->Admin("PUT", "/admin/printers/NOPE/qualification",
-                             R"({"status":"Enrollment failed"})").status, 404);
-  EXPECT_EQ(emulator_->Admin("PUT", std::string("/admin/printers/") + kLexmark + "/qualification",
-                             R"({"status":"Eligible"})").status, 400);
+  EXPECT_EQ(
+      emulator_
+          ->Admin("PUT", "/admin/printers/NOPE/qualification", R"({"status":"Enrollment failed"})")
+          .status,
+      404);
+  EXPECT_EQ(emulator_
+                ->Admin("PUT", std::string("/admin/printers/") + kLexmark + "/qualification",
+                        R"({"status":"Eligible"})")
+                .status,
+            400);
   Put("/admin/policy", R"({"min_agent_version": "0.1.0", "models": [
         {"pattern": "*LaserJet*"}, {"pattern": "Canon *"}, {"pattern": "Brother *"},
         {"pattern": "Lexmark *"}, {"pattern": "Kyocera *", "max_lifetime_pages": 100000},
@@ -142,9 +158,11 @@ TEST_F(MpsReadinessTest, EveryQualificationStatusFromTheCloudsPolicyAndWord) {
     }
   }
   EXPECT_NE(scan[kRicoh].value("readiness_reason", "").find("matches none of the cloud's 7"),
-            std::string::npos) << scan[kRicoh];
+            std::string::npos)
+      << scan[kRicoh];
   EXPECT_NE(scan[kKyocera].value("readiness_reason", "").find("131774 is over 100000"),
-            std::string::npos) << scan[kKyocera];
+            std::string::npos)
+      << scan[kKyocera];
 
   // konica.snmprec has no serial either: it is keyed "" here.
   const bool konica = std::filesystem::exists(konica_);
@@ -155,7 +173,8 @@ TEST_F(MpsReadinessTest, EveryQualificationStatusFromTheCloudsPolicyAndWord) {
     EXPECT_EQ(scan[konica_serial]["readiness"], "Missing lifetime page count");
     // Why: the decoder's reason (no prtMarkerLifeCount, Konica's vendor counter not answered).
     EXPECT_NE(scan[konica_serial].value("readiness_reason", "").find("prtMarkerLifeCount absent"),
-              std::string::npos) << scan[konica_serial];
+              std::string::npos)
+        << scan[konica_serial];
   } else {
     std::cerr << "note: " << SharedPrintersMissingMessage()
               << " - 'Missing lifetime page count' is not checked end to end\n";
@@ -173,15 +192,18 @@ TEST_F(MpsReadinessTest, EveryQualificationStatusFromTheCloudsPolicyAndWord) {
             "the vendor back end could not register the printer; contact technical support");
   if (konica) {
     EXPECT_EQ(readiness[konica_serial]["readiness"], "Missing lifetime page count");
-    EXPECT_NE(readiness[konica_serial].value("remedy", "").find(
-                  "update the agent or the printer firmware, or unenroll and re-enroll"),
+    EXPECT_NE(readiness[konica_serial]
+                  .value("remedy", "")
+                  .find("update the agent or the printer firmware, or unenroll and re-enroll"),
               std::string::npos);
   }
   CommandResult table = Agent({"--config", config_, "printers", "readiness"});
   ASSERT_EQ(table.exit_code, 0) << table.stderr_text;
-  EXPECT_NE(table.stdout_text.find("2 of "), std::string::npos) << table.stdout_text;  // M479, Xerox
+  EXPECT_NE(table.stdout_text.find("2 of "), std::string::npos)
+      << table.stdout_text;  // M479, Xerox
   EXPECT_NE(table.stdout_text.find("What to do:"), std::string::npos);
-  EXPECT_NE(table.stdout_text.find("  Model not supported (1): "), std::string::npos) << table.stdout_text;
+  EXPECT_NE(table.stdout_text.find("  Model not supported (1): "), std::string::npos)
+      << table.stdout_text;
   CommandResult list_table = Agent({"--config", config_, "printers", "list"});
   ASSERT_EQ(list_table.exit_code, 0) << list_table.stderr_text;
   const std::string header = list_table.stdout_text.substr(0, list_table.stdout_text.find('\n'));
@@ -199,8 +221,9 @@ TEST_F(MpsReadinessTest, EveryQualificationStatusFromTheCloudsPolicyAndWord) {
             std::string::npos);
   EXPECT_EQ(later[kHpM507]["readiness"], "Printer already managed");  // precedence
   EXPECT_EQ(later[kBrother]["readiness"], "Enrollment failed");
-  EXPECT_EQ(Listed("readiness")[kXerox]["remedy"],
-            "the agent that manages the printer is below the required version; upgrade the agent first");
+  EXPECT_EQ(
+      Listed("readiness")[kXerox]["remedy"],
+      "the agent that manages the printer is below the required version; upgrade the agent first");
   // Clearing a cloud status.
   Put(std::string("/admin/printers/") + kBrother + "/qualification", R"({"status":null})");
   EXPECT_EQ(ScanUpload()[kBrother]["readiness"], "Associated with an older fleet agent");

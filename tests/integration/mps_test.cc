@@ -6,10 +6,10 @@
 // cloud keeps hearing about it), and a hand-edited state.db (corrected at the next exchange).
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <map>
 #include <regex>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "tests/integration/agent_runner.h"
 #include "tests/integration/cloud_suite.h"
@@ -25,11 +25,11 @@ using namespace std::chrono_literals;
 constexpr char kBase[] = "127.8.0.1";
 constexpr uint16_t kPort = 16561;
 // tests/data/demo in file-name order from kBase: .2 Canon, .4 HP M507, .5 Kyocera.
-constexpr char kManaged[] = "PHBJQ41207";   // HP LaserJet M507 at 127.8.0.4
+constexpr char kManaged[] = "PHBJQ41207";  // HP LaserJet M507 at 127.8.0.4
 constexpr char kManagedIp[] = "127.8.0.4";
-constexpr char kPending[] = "3HW04517";     // Canon iR-ADV DX C3826 at 127.8.0.2
+constexpr char kPending[] = "3HW04517";  // Canon iR-ADV DX C3826 at 127.8.0.2
 constexpr char kPendingIp[] = "127.8.0.2";
-constexpr char kFree[] = "VWE3Y48213";      // Kyocera ECOSYS P3145dn at 127.8.0.5
+constexpr char kFree[] = "VWE3Y48213";  // Kyocera ECOSYS P3145dn at 127.8.0.5
 constexpr char kFreeIp[] = "127.8.0.5";
 constexpr size_t kPrinters = 8;
 
@@ -51,12 +51,21 @@ class MpsTest : public CloudSuite<MpsTest> {
 
   std::string Config(const std::string& include, const std::string& name) {
     const std::string path = dir_.path() + "/" + name;
-    WriteFile(path, "search:\n  include: [" + include + "]\n"
-                    "snmp:\n  port: " + std::to_string(kPort) + "\n  timeout: 2s\n"
-                    "cloud:\n  url: " + emulator_->url() + "\n"
-                    "  ca_file: " + pki_->path() + "/ca.pem\n"
-                    "agent:\n  state_dir: " + state_dir() + "\n"
-                    "log:\n  level: debug\n");
+    WriteFile(path, "search:\n  include: [" + include +
+                        "]\n"
+                        "snmp:\n  port: " +
+                        std::to_string(kPort) +
+                        "\n  timeout: 2s\n"
+                        "cloud:\n  url: " +
+                        emulator_->url() +
+                        "\n"
+                        "  ca_file: " +
+                        pki_->path() +
+                        "/ca.pem\n"
+                        "agent:\n  state_dir: " +
+                        state_dir() +
+                        "\n"
+                        "log:\n  level: debug\n");
     return path;
   }
   std::string state_dir() const { return dir_.path() + "/state"; }
@@ -79,10 +88,16 @@ class MpsTest : public CloudSuite<MpsTest> {
   void EnrollTwo() {
     ASSERT_NO_FATAL_FAILURE(Activate());
     ASSERT_NO_FATAL_FAILURE(ScanUpload(config_));
-    ASSERT_EQ(emulator_->Admin("PUT", std::string("/admin/printers/") + kManaged + "/mps",
-                               R"({"state":"managed"})").status, 200);
-    ASSERT_EQ(emulator_->Admin("PUT", std::string("/admin/printers/") + kPending + "/mps",
-                               R"({"state":"pending"})").status, 200);
+    ASSERT_EQ(emulator_
+                  ->Admin("PUT", std::string("/admin/printers/") + kManaged + "/mps",
+                          R"({"state":"managed"})")
+                  .status,
+              200);
+    ASSERT_EQ(emulator_
+                  ->Admin("PUT", std::string("/admin/printers/") + kPending + "/mps",
+                          R"({"state":"pending"})")
+                  .status,
+              200);
     ASSERT_NO_FATAL_FAILURE(ScanUpload(config_));
   }
 
@@ -110,7 +125,6 @@ class MpsTest : public CloudSuite<MpsTest> {
   std::unique_ptr<CloudEmulator> emulator_;
   std::string config_;
 };
-
 
 // The line of a table that mentions `needle`.
 std::string LineWith(const std::string& text, const std::string& needle) {
@@ -152,11 +166,12 @@ TEST_F(MpsTest, EnrolledPrintersAreListedAndProtectedFromRemoveAndDeactivate) {
       << table.stdout_text;
 
   // A mixed remove: managed by serial, pending by IP, unmanaged by IP, unknown. Partial: exit 3.
-  CommandResult removed = Agent({"--config", config_, "printers", "remove", kManaged, kPendingIp,
-                                 kFreeIp, "NOSUCH123"});
+  CommandResult removed = Agent(
+      {"--config", config_, "printers", "remove", kManaged, kPendingIp, kFreeIp, "NOSUCH123"});
   EXPECT_EQ(removed.exit_code, 3) << removed.stdout_text << removed.stderr_text;
   EXPECT_NE(removed.stdout_text.find(
-                std::string(kManaged) + ": refused: printer PHBJQ41207 (LaserJet M507 at 127.8.0.4) "
+                std::string(kManaged) +
+                ": refused: printer PHBJQ41207 (LaserJet M507 at 127.8.0.4) "
                 "is enrolled in MPS Express; enrolled printers cannot be removed locally\n"),
             std::string::npos)
       << removed.stdout_text;
@@ -165,25 +180,34 @@ TEST_F(MpsTest, EnrolledPrintersAreListedAndProtectedFromRemoveAndDeactivate) {
                 "MPS Express enrollment"),
             std::string::npos)
       << removed.stdout_text;
-  EXPECT_NE(removed.stdout_text.find("127.8.0.5: removed: printer VWE3Y48213 (ECOSYS P3145dn at 127.8.0.5)"),
+  EXPECT_NE(removed.stdout_text.find(
+                "127.8.0.5: removed: printer VWE3Y48213 (ECOSYS P3145dn at 127.8.0.5)"),
             std::string::npos)
       << removed.stdout_text;
-  EXPECT_NE(removed.stdout_text.find("NOSUCH123: not found:"), std::string::npos) << removed.stdout_text;
+  EXPECT_NE(removed.stdout_text.find("NOSUCH123: not found:"), std::string::npos)
+      << removed.stdout_text;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(removed.stdout_text, m,
-                                std::regex(R"(task (\d+): completed with errors \(1 removed, 2 refused, 1 not found\))")))
+  ASSERT_TRUE(std::regex_search(
+      removed.stdout_text, m,
+      std::regex(R"(task (\d+): completed with errors \(1 removed, 2 refused, 1 not found\))")))
       << removed.stdout_text;
   const std::string task_id = m[1];
 
   CommandResult shown = Agent({"--config", config_, "tasks", "show", task_id});
   ASSERT_EQ(shown.exit_code, 0) << shown.stderr_text;
   EXPECT_NE(shown.stdout_text.find("printers.remove"), std::string::npos) << shown.stdout_text;
-  EXPECT_NE(shown.stdout_text.find("completed with errors"), std::string::npos) << shown.stdout_text;
-  EXPECT_NE(LineWith(shown.stdout_text, kManaged).find("refused"), std::string::npos) << shown.stdout_text;
-  EXPECT_NE(LineWith(shown.stdout_text, kPendingIp).find("refused"), std::string::npos) << shown.stdout_text;
-  EXPECT_NE(LineWith(shown.stdout_text, kFreeIp).find("removed"), std::string::npos) << shown.stdout_text;
-  EXPECT_NE(LineWith(shown.stdout_text, "NOSUCH123").find("not found"), std::string::npos) << shown.stdout_text;
-  CommandResult shown_json = Agent({"--config", config_, "tasks", "show", task_id, "--format", "json"});
+  EXPECT_NE(shown.stdout_text.find("completed with errors"), std::string::npos)
+      << shown.stdout_text;
+  EXPECT_NE(LineWith(shown.stdout_text, kManaged).find("refused"), std::string::npos)
+      << shown.stdout_text;
+  EXPECT_NE(LineWith(shown.stdout_text, kPendingIp).find("refused"), std::string::npos)
+      << shown.stdout_text;
+  EXPECT_NE(LineWith(shown.stdout_text, kFreeIp).find("removed"), std::string::npos)
+      << shown.stdout_text;
+  EXPECT_NE(LineWith(shown.stdout_text, "NOSUCH123").find("not found"), std::string::npos)
+      << shown.stdout_text;
+  CommandResult shown_json = Agent(
+      {"--config", config_, "tasks", "show", task_id, "--format", "json"});
   ASSERT_EQ(shown_json.exit_code, 0) << shown_json.stderr_text;
   json task = json::parse(shown_json.stdout_text, nullptr, false);
   ASSERT_TRUE(task.is_object()) << shown_json.stdout_text;
@@ -231,7 +255,8 @@ TEST_F(MpsTest, ASearchCriteriaChangeKeepsTheManagedPrinterAsNonCommunicating) {
   EXPECT_EQ(inventory[kManaged]["managed"], "MPS Express");
   EXPECT_EQ(inventory[kPending]["communication"], "communicating");
   CommandResult table = Agent({"--config", narrowed, "printers", "list"});
-  EXPECT_NE(LineWith(table.stdout_text, kManaged).find("non-communicating since"), std::string::npos)
+  EXPECT_NE(LineWith(table.stdout_text, kManaged).find("non-communicating since"),
+            std::string::npos)
       << table.stdout_text;
 
   // What reached the cloud: the managed printer, non-communicating, with its last values.
@@ -269,8 +294,8 @@ TEST_F(MpsTest, ASearchCriteriaChangeKeepsTheManagedPrinterAsNonCommunicating) {
 TEST_F(MpsTest, AHandEditedStateIsCorrectedAtTheNextExchange) {
   ASSERT_NO_FATAL_FAILURE(EnrollTwo());
   const std::string db = state_dir() + "/state.db";
-  CommandResult edit = RunCommand({"sqlite3", db, "UPDATE printers SET mps = 'none', qualification = ''"},
-                                  30s);
+  CommandResult edit = RunCommand(
+      {"sqlite3", db, "UPDATE printers SET mps = 'none', qualification = ''"}, 30s);
   ASSERT_EQ(edit.exit_code, 0) << edit.stderr_text;
   auto inventory = Inventory();
   EXPECT_EQ(inventory[kManaged]["mps"], "none") << "the edit took effect locally";
@@ -279,7 +304,8 @@ TEST_F(MpsTest, AHandEditedStateIsCorrectedAtTheNextExchange) {
   // The cloud is the authority: it refuses the deactivation the tampered state would allow.
   CommandResult deactivate = Agent({"--config", config_, "deactivate"});
   EXPECT_EQ(deactivate.exit_code, 1) << deactivate.stderr_text;
-  EXPECT_NE(deactivate.stderr_text.find("refused: the cloud says this agent holds 2 MPS Express printers"),
+  EXPECT_NE(deactivate.stderr_text.find(
+                "refused: the cloud says this agent holds 2 MPS Express printers"),
             std::string::npos)
       << deactivate.stderr_text;
 
@@ -311,7 +337,8 @@ TEST_F(MpsTest, AnAgentWithoutMpsPrintersIsDeactivatedAndForgetsItsCredential) {
   // Unmanaged printers may be removed: exit 0.
   CommandResult removed = Agent({"--config", config_, "printers", "remove", kFree});
   EXPECT_EQ(removed.exit_code, 0) << removed.stdout_text << removed.stderr_text;
-  EXPECT_NE(removed.stdout_text.find(": completed (1 removed, 0 refused, 0 not found)"), std::string::npos)
+  EXPECT_NE(removed.stdout_text.find(": completed (1 removed, 0 refused, 0 not found)"),
+            std::string::npos)
       << removed.stdout_text;
 }
 

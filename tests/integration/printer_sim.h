@@ -26,10 +26,17 @@ class PrinterSim {
   PrinterSim(const std::string& range, int printers, uint16_t port, std::vector<std::string> extra,
              const std::string& recordings = FLEET_SOURCE_DIR "/tests/data/demo")
       : port_(port) {
-    std::vector<std::string> argv{FLEET_SIM_BINARY, "--printers", std::to_string(printers),
-                                  "--range", range, "--port", std::to_string(port),
-                                  "--recordings", recordings,
-                                  "--map", dir_.path() + "/map.tsv"};
+    std::vector<std::string> argv{FLEET_SIM_BINARY,
+                                  "--printers",
+                                  std::to_string(printers),
+                                  "--range",
+                                  range,
+                                  "--port",
+                                  std::to_string(port),
+                                  "--recordings",
+                                  recordings,
+                                  "--map",
+                                  dir_.path() + "/map.tsv"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     SpawnOptions o;
     o.argv = argv;
@@ -48,7 +55,9 @@ class PrinterSim {
   }
 
   bool ready() const { return ready_; }
-  std::string log() const { return ReadFile(dir_.path() + "/out") + ReadFile(dir_.path() + "/err"); }
+  std::string log() const {
+    return ReadFile(dir_.path() + "/out") + ReadFile(dir_.path() + "/err");
+  }
   const std::vector<Row>& rows() const { return rows_; }
   const Row* Find(const std::string& ip) const {
     for (const auto& r : rows_) {

@@ -28,8 +28,14 @@ class RecordingServer {
     // snmpsimd drops to nobody when run as root: it must be able to reach its data directory.
     ::chmod(server->dir_.path().c_str(), 0755);
     std::vector<std::string> argv{std::string(FLEET_SOURCE_DIR) + "/scripts/lib/serve-recordings",
-                                  "--workdir", server->workdir_, "--base", base, "--port",
-                                  std::to_string(port), "--timeout", "120"};
+                                  "--workdir",
+                                  server->workdir_,
+                                  "--base",
+                                  base,
+                                  "--port",
+                                  std::to_string(port),
+                                  "--timeout",
+                                  "120"};
     argv.insert(argv.end(), sources.begin(), sources.end());
     CommandResult r = RunCommand(argv, std::chrono::seconds(180));
     if (r.exit_code != 0) {

@@ -73,9 +73,12 @@ class SecurityTest : public CloudSuite<SecurityTest> {
   }
 
   std::string ConfigText(const std::string& url, const std::string& cloud_extra = "") const {
-    std::string text = "search:\n  include: [127.13.0.1-10]\n"
-                       "snmp:\n  port: " + std::to_string(kSnmpPort) + "\n  timeout: 2s\n"
-                       "scan:\n  interval: 20s\n";
+    std::string text =
+        "search:\n  include: [127.13.0.1-10]\n"
+        "snmp:\n  port: " +
+        std::to_string(kSnmpPort) +
+        "\n  timeout: 2s\n"
+        "scan:\n  interval: 20s\n";
     if (!url.empty()) {
       text += "cloud:\n  url: " + url + "\n  ca_file: " + pki_->path() + "/ca.pem\n" +
               "  timeout: 5s\n" + cloud_extra;
@@ -113,8 +116,8 @@ TEST_F(SecurityTest, StateDirectoryAndEveryFileArePrivateUnderAnOpenUmask) {
   Process daemon = StartDaemon();
   ASSERT_GT(daemon.pid(), 0) << daemon.error();
   // A scan recorded (state.db), a report queued and delivered (outbox.db).
-  ASSERT_TRUE(WaitUntil([&] { return e->AdminJson("/admin/stats").value("reports_received", 0) >= 1; },
-                        90s))
+  ASSERT_TRUE(WaitUntil(
+      [&] { return e->AdminJson("/admin/stats").value("reports_received", 0) >= 1; }, 90s))
       << ReadFile(dir_.path() + "/daemon.err");
 
   std::map<std::string, std::string> modes;
@@ -139,16 +142,23 @@ TEST_F(SecurityTest, StateDirectoryAndEveryFileArePrivateUnderAnOpenUmask) {
 }
 
 TEST_F(SecurityTest, ConfigWithSecretsReadableByOthersIsWarnedByCheckConfigAndAtStart) {
-  const std::string text = "search:\n  include: [127.13.0.1-3]\n"
-                           "snmp:\n  port: " + std::to_string(kSnmpPort) + "\n  timeout: 1s\n"
-                           "  credentials:\n    - {version: 2c, community: " + kCommunity + "}\n"
-                           "scan:\n  interval: 1h\n"
-                           "agent:\n  state_dir: " + state_dir() + "\n";
+  const std::string text =
+      "search:\n  include: [127.13.0.1-3]\n"
+      "snmp:\n  port: " +
+      std::to_string(kSnmpPort) +
+      "\n  timeout: 1s\n"
+      "  credentials:\n    - {version: 2c, community: " +
+      kCommunity +
+      "}\n"
+      "scan:\n  interval: 1h\n"
+      "agent:\n  state_dir: " +
+      state_dir() + "\n";
   ASSERT_TRUE(WriteFile(config_path(), text));
   ASSERT_EQ(::chmod(config_path().c_str(), 0644), 0);
   const std::string expected = "fleet-agent: warning: " + config_path() +
                                " holds secrets (snmp.credentials[0].community) and is readable by "
-                               "every local user (mode 0644); run `chmod 600 " + config_path() + "`";
+                               "every local user (mode 0644); run `chmod 600 " +
+                               config_path() + "`";
 
   CommandResult check = RunAgent({"--config", config_path(), "--check-config"}, 30s);
   EXPECT_EQ(check.exit_code, 0) << check.stderr_text;  // a warning, not an error
@@ -162,7 +172,8 @@ TEST_F(SecurityTest, ConfigWithSecretsReadableByOthersIsWarnedByCheckConfigAndAt
   Process daemon = StartDaemon();
   ASSERT_GT(daemon.pid(), 0) << daemon.error();
   const std::string log = dir_.path() + "/daemon.err";
-  EXPECT_TRUE(WaitUntil([&] { return ReadFile(log).find(" agent: started ") != std::string::npos; }, 30s))
+  EXPECT_TRUE(
+      WaitUntil([&] { return ReadFile(log).find(" agent: started ") != std::string::npos; }, 30s))
       << ReadFile(log);
   EXPECT_EQ(ReadFile(log).rfind(expected, 0), 0u) << ReadFile(log);
   EXPECT_EQ(daemon.Stop(20s), 0);
@@ -181,17 +192,25 @@ TEST_F(SecurityTest, TlsBelow12IsRefusedByARealServer) {
   for (const std::string version : {"tls1", "tls1_1"}) {
     SCOPED_TRACE(version);
     SpawnOptions spawn;
-    spawn.argv = {"openssl", "s_server", "-accept",
+    spawn.argv = {"openssl",
+                  "s_server",
+                  "-accept",
                   std::string(kTlsServer) + ":" + std::to_string(kTlsPort),
-                  "-cert", pki_->path() + "/server.pem", "-key", pki_->path() + "/server.key",
-                  "-" + version, "-cipher", "DEFAULT:@SECLEVEL=0", "-www"};
+                  "-cert",
+                  pki_->path() + "/server.pem",
+                  "-key",
+                  pki_->path() + "/server.key",
+                  "-" + version,
+                  "-cipher",
+                  "DEFAULT:@SECLEVEL=0",
+                  "-www"};
     spawn.env = {{"OPENSSL_CONF", "/dev/null"}};  // Debian's default refuses < TLS 1.2 itself
     spawn.stdout_path = dir_.path() + "/s_server-" + version + ".out";
     spawn.stderr_path = dir_.path() + "/s_server-" + version + ".err";
     Process server = Process::Spawn(spawn);
     ASSERT_GT(server.pid(), 0) << server.error();
-    ASSERT_TRUE(WaitUntil([&] { return ReadFile(spawn.stdout_path).find("ACCEPT") != std::string::npos; },
-                          10s));
+    ASSERT_TRUE(WaitUntil(
+        [&] { return ReadFile(spawn.stdout_path).find("ACCEPT") != std::string::npos; }, 10s));
 
     // The server really speaks the old version.
     CommandResult probe = RunCommand(
@@ -206,7 +225,8 @@ TEST_F(SecurityTest, TlsBelow12IsRefusedByARealServer) {
     const std::string url = "https://" + std::string(kTlsServer) + ":" + std::to_string(kTlsPort);
     ASSERT_TRUE(WriteFile(config_path(), ConfigText(url)));
     ASSERT_EQ(::chmod(config_path().c_str(), 0600), 0);
-    CommandResult r = RunAgent({"--config", config_path(), "activate", "--code", "SECR-ETCO-DE12"}, 60s);
+    CommandResult r = RunAgent({"--config", config_path(), "activate", "--code", "SECR-ETCO-DE12"},
+                               60s);
     EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
     EXPECT_NE(r.stderr_text.find("tls"), std::string::npos) << r.stderr_text;
     EXPECT_NE(r.stderr_text.find("protocol version"), std::string::npos) << r.stderr_text;
@@ -224,9 +244,11 @@ TEST_F(SecurityTest, PlaintextCloudAndDisabledVerificationAreConfigErrors) {
   const Case cases[] = {
       {"  url: http://127.13.0.1:17063\n", "cloud.url: expected an https:// URL"},
       {"  url: HTTP://127.13.0.1:17063\n", "cloud.url: expected an https:// URL"},
-      {"  url: https://127.13.0.1:17063\n  insecure: true\n", "cloud.insecure: unknown key 'insecure'"},
+      {"  url: https://127.13.0.1:17063\n  insecure: true\n",
+       "cloud.insecure: unknown key 'insecure'"},
       {"  url: https://127.13.0.1:17063\n  verify: false\n", "cloud.verify: unknown key 'verify'"},
-      {"  url: https://127.13.0.1:17063\n  tls_verify: false\n", "cloud.tls_verify: unknown key 'tls_verify'"},
+      {"  url: https://127.13.0.1:17063\n  tls_verify: false\n",
+       "cloud.tls_verify: unknown key 'tls_verify'"},
       {"  url: https://127.13.0.1:17063\n  insecure_skip_verify: true\n",
        "cloud.insecure_skip_verify: unknown key 'insecure_skip_verify'"},
       {"  url: https://127.13.0.1:17063\n  min_tls_version: \"1.0\"\n",

@@ -101,12 +101,16 @@ class SharedPrintersTest : public ::testing::Test {
     std::string range = "127.1.0.1-" + last.substr(last.rfind('.') + 1);
     // snmpsimd answers about a thousand requests a second in all: a generous timeout keeps
     // slow answers from being taken for silence.
-    WriteFile(cfg, "search:\n  include: [" + range + "]\n"
-                   "snmp:\n  port: " + std::to_string(kPort) + "\n  timeout: 5s\n  retries: 1\n"
-                   "  max_in_flight: 16\n"
-                   "agent:\n  state_dir: " + dir_->path() + "/state\n");
-    run_ = new CommandResult(RunAgent({"--config", cfg, "--scan-once", "--format", "json"},
-                                      std::chrono::seconds(300)));
+    WriteFile(cfg, "search:\n  include: [" + range +
+                       "]\n"
+                       "snmp:\n  port: " +
+                       std::to_string(kPort) +
+                       "\n  timeout: 5s\n  retries: 1\n"
+                       "  max_in_flight: 16\n"
+                       "agent:\n  state_dir: " +
+                       dir_->path() + "/state\n");
+    run_ = new CommandResult(
+        RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, std::chrono::seconds(300)));
     scan_ = new nlohmann::json(ParseScanJson(*run_));
   }
   static void TearDownTestSuite() {
@@ -173,7 +177,8 @@ TEST_F(SharedPrintersTest, NetworkPathEqualsInProcessReplay) {
   ASSERT_TRUE(profiles.ok()) << profiles.error().message;
   for (const auto& file : *files_) {
     SCOPED_TRACE(file);
-    std::vector<std::string> skipped;  // okilan_9450g has one corrupt line, skipped as in decode_test
+    std::vector<std::string>
+        skipped;  // okilan_9450g has one corrupt line, skipped as in decode_test
     auto device = LoadSnmprec(SharedPrintersDir() + "/" + file, &skipped);
     ASSERT_TRUE(device.ok());
     const std::string& ip = server_->addresses().at(file);

@@ -19,8 +19,8 @@ class SnmpV3Test : public ::testing::Test {
     config.address = kAddress;
     config.port = kPort;
     config.communities = {};  // v3 only: nothing answers a community
-    config.users.push_back(SnmpdUser{"fleet-ops", "priv", "SHA-256", "auth-pass-4242",
-                                     "AES", "priv-pass-4242"});
+    config.users.push_back(
+        SnmpdUser{"fleet-ops", "priv", "SHA-256", "auth-pass-4242", "AES", "priv-pass-4242"});
     config.sys_descr = "HP ETHERNET MULTI-ENVIRONMENT,ROM none,JETDIRECT,JD153,EEPROM JSI24090012";
     config.sys_name = "v3-printer";
     config.sys_location = "Floor 3";
@@ -40,17 +40,18 @@ class SnmpV3Test : public ::testing::Test {
     delete snmpd_;
     snmpd_ = nullptr;
   }
-  void SetUp() override {
-    ASSERT_NE(snmpd_, nullptr) << "snmpd did not start: " << start_error_;
-  }
+  void SetUp() override { ASSERT_NE(snmpd_, nullptr) << "snmpd did not start: " << start_error_; }
 
   std::string WriteConfig(const std::string& credential_yaml) {
     const std::string path = dir_.path() + "/agent.yaml";
-    WriteFile(path, "search:\n  include: [" + std::string(kAddress) + "]\n"
-                    "snmp:\n  port: " + std::to_string(kPort) + "\n"
-                    "  timeout: 1s\n  retries: 1\n"
-                    "  credentials:\n" + credential_yaml +
-                    "agent:\n  state_dir: " + dir_.path() + "/state\n");
+    WriteFile(path, "search:\n  include: [" + std::string(kAddress) +
+                        "]\n"
+                        "snmp:\n  port: " +
+                        std::to_string(kPort) +
+                        "\n"
+                        "  timeout: 1s\n  retries: 1\n"
+                        "  credentials:\n" +
+                        credential_yaml + "agent:\n  state_dir: " + dir_.path() + "/state\n");
     return path;
   }
 
@@ -72,7 +73,8 @@ const char kGoodUser[] =
     "      priv_passphrase: priv-pass-4242\n";
 
 TEST_F(SnmpV3Test, AuthPrivSha256Aes128ReadsThePrinter) {
-  CommandResult r = RunAgent({"--config", WriteConfig(kGoodUser), "--scan-once", "--format", "json"});
+  CommandResult r = RunAgent(
+      {"--config", WriteConfig(kGoodUser), "--scan-once", "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
   nlohmann::json j = ParseScanJson(r);
   ASSERT_TRUE(j.is_object()) << r.stdout_text;
@@ -124,7 +126,8 @@ TEST_F(SnmpV3Test, WrongPrivPassphraseEndsWithoutAPrinterInBoundedTime) {
   ASSERT_EQ(j["errors"].size(), 1u) << j.dump(2);
   EXPECT_EQ(j["errors"][0]["kind"], "auth");
   EXPECT_NE(j["errors"][0]["message"].get<std::string>().find("privacy passphrase"),
-            std::string::npos) << j.dump(2);
+            std::string::npos)
+      << j.dump(2);
   EXPECT_EQ((r.stdout_text + r.stderr_text).find("wrong-priv-999"), std::string::npos);
   EXPECT_LE(r.elapsed.count(), 6000) << "took " << r.elapsed.count() << " ms";
   std::printf("wrong v3 priv passphrase: error after %lld ms\n",
@@ -147,7 +150,8 @@ TEST_F(SnmpV3Test, UnknownUserIsAnAuthenticationError) {
 TEST_F(SnmpV3Test, FallsBackToTheNextCredential) {
   const std::string wrong_then_right =
       "    - version: 2c\n"
-      "      community: public\n" + std::string(kGoodUser);
+      "      community: public\n" +
+      std::string(kGoodUser);
   CommandResult r = RunAgent(
       {"--config", WriteConfig(wrong_then_right), "--scan-once", "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;

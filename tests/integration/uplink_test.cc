@@ -6,8 +6,8 @@
 // output at any log level.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <unistd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <set>
@@ -60,12 +60,18 @@ class UplinkTest : public CloudSuite<UplinkTest> {
   std::string Config(const std::string& url, const std::string& cloud_extra = "",
                      const std::string& name = "agent.yaml") {
     const std::string path = dir_.path() + "/" + name;
-    WriteFile(path, "search:\n  include: [127.7.0.1-10]\n"
-                    "snmp:\n  port: " + std::to_string(kPort) + "\n  timeout: 2s\n"
-                    "cloud:\n  url: " + url + "\n"
-                    "  ca_file: " + pki_->path() + "/ca.pem\n" + cloud_extra +
-                    "agent:\n  state_dir: " + state_dir() + "\n"
-                    "log:\n  level: trace\n");
+    WriteFile(path,
+              "search:\n  include: [127.7.0.1-10]\n"
+              "snmp:\n  port: " +
+                  std::to_string(kPort) +
+                  "\n  timeout: 2s\n"
+                  "cloud:\n  url: " +
+                  url +
+                  "\n"
+                  "  ca_file: " +
+                  pki_->path() + "/ca.pem\n" + cloud_extra + "agent:\n  state_dir: " + state_dir() +
+                  "\n"
+                  "log:\n  level: trace\n");
     return path;
   }
   std::string state_dir() const { return dir_.path() + "/state"; }
@@ -95,7 +101,6 @@ class UplinkTest : public CloudSuite<UplinkTest> {
 
   TempDir dir_{"fleet-uplink-test"};
 };
-
 
 TEST_F(UplinkTest, ActivationThenAReportWithTheAgentVersionAndEveryPrinterField) {
   auto e = StartEmulator();
@@ -130,7 +135,8 @@ TEST_F(UplinkTest, ActivationThenAReportWithTheAgentVersionAndEveryPrinterField)
     const json* sent = FindByIp(report["printers"], shown["ip"]);
     ASSERT_NE(sent, nullptr) << shown["ip"];
     for (const auto& [key, value] : shown.items()) {
-      if (key == "mps" || key == "readiness" || key == "readiness_reason") continue;  // the cloud's word
+      if (key == "mps" || key == "readiness" || key == "readiness_reason")
+        continue;  // the cloud's word
       EXPECT_TRUE(sent->contains(key)) << shown["ip"] << " lacks " << key;
       if (sent->contains(key)) {
         EXPECT_EQ((*sent)[key], value) << shown["ip"] << " " << key;
@@ -152,9 +158,12 @@ TEST_F(UplinkTest, ActivationThenAReportWithTheAgentVersionAndEveryPrinterField)
   EXPECT_EQ(status.exit_code, 0) << status.stderr_text;
   EXPECT_NE(status.stdout_text.find("reachable, credential accepted"), std::string::npos)
       << status.stdout_text;
-  EXPECT_NE(status.stdout_text.find("0 report(s) waiting"), std::string::npos) << status.stdout_text;
-  EXPECT_NE(status.stdout_text.find("(8 printer(s) read)"), std::string::npos) << status.stdout_text;
-  EXPECT_EQ(status.stdout_text.find("last upload:    never"), std::string::npos) << status.stdout_text;
+  EXPECT_NE(status.stdout_text.find("0 report(s) waiting"), std::string::npos)
+      << status.stdout_text;
+  EXPECT_NE(status.stdout_text.find("(8 printer(s) read)"), std::string::npos)
+      << status.stdout_text;
+  EXPECT_EQ(status.stdout_text.find("last upload:    never"), std::string::npos)
+      << status.stdout_text;
 }
 
 TEST_F(UplinkTest, TheCloudsWordReachesTheScanOutput) {
@@ -162,7 +171,8 @@ TEST_F(UplinkTest, TheCloudsWordReachesTheScanOutput) {
   const std::string cfg = Config(e->url());
   Activate(*e, cfg);
   ASSERT_EQ(Agent({"--config", cfg, "--scan-once", "--upload"}).exit_code, 0);
-  ASSERT_EQ(e->Admin("PUT", "/admin/printers/PHBJQ41207/mps", R"({"state":"managed"})").status, 200);
+  ASSERT_EQ(e->Admin("PUT", "/admin/printers/PHBJQ41207/mps", R"({"state":"managed"})").status,
+            200);
   ASSERT_EQ(e->Admin("PUT", "/admin/printers/3HW04517/mps", R"({"state":"pending"})").status, 200);
   CommandResult r = Agent({"--config", cfg, "--scan-once", "--upload", "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
@@ -270,9 +280,9 @@ TEST_F(UplinkTest, KillNineMidUploadLosesNothingAndCountsNothingTwice) {
 // report). There is no configuration key that turns verification off.
 TEST_F(UplinkTest, EveryTlsFailureIsRefusedBeforeAnythingIsSent) {
   struct Case {
-    std::string cert;        // what the emulator serves
-    std::string cloud_extra; // agent configuration
-    std::string reason;      // in the agent's error
+    std::string cert;         // what the emulator serves
+    std::string cloud_extra;  // agent configuration
+    std::string reason;       // in the agent's error
   };
   const std::string wrong_pin(64, 'a');
   const std::vector<Case> cases = {
@@ -307,8 +317,8 @@ TEST_F(UplinkTest, EveryTlsFailureIsRefusedBeforeAnythingIsSent) {
 
   // No switch to turn verification off: such a key is an error, not a silent downgrade.
   const std::string insecure = dir_.path() + "/insecure.yaml";
-  WriteFile(insecure, "search:\n  include: [127.7.0.1]\ncloud:\n  url: " + e->url() +
-                          "\n  insecure: true\n");
+  WriteFile(insecure,
+            "search:\n  include: [127.7.0.1]\ncloud:\n  url: " + e->url() + "\n  insecure: true\n");
   EXPECT_EQ(Agent({"--config", insecure, "--check-config"}).exit_code, 2);
 }
 
@@ -324,8 +334,10 @@ TEST_F(UplinkTest, AnInvalidatedAgentIsToldToReactivateAndKeepsItsReads) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.stderr_text.find("re-activate"), std::string::npos) << r.stderr_text;
   CommandResult status = Agent({"--config", cfg, "status"});
-  EXPECT_NE(status.stdout_text.find("re-activation needed"), std::string::npos) << status.stdout_text;
-  EXPECT_NE(status.stdout_text.find("1 report(s) waiting"), std::string::npos) << status.stdout_text;
+  EXPECT_NE(status.stdout_text.find("re-activation needed"), std::string::npos)
+      << status.stdout_text;
+  EXPECT_NE(status.stdout_text.find("1 report(s) waiting"), std::string::npos)
+      << status.stdout_text;
   // Activated again: the kept report goes out.
   Activate(*e, cfg);
   CommandResult after = Agent({"--config", cfg, "--scan-once", "--upload"});
@@ -360,7 +372,8 @@ TEST_F(UplinkTest, ActivateOnAnActivatedAgentRefusesUnlessForcedWhichDeactivates
   for (const auto& agent : e->AdminJson("/admin/agents")) {
     if (agent.value("agent_id", "") != first) continue;
     ++found;
-    EXPECT_TRUE(agent.value("deactivated", false)) << "the old identity is still active: " << agent.dump();
+    EXPECT_TRUE(agent.value("deactivated", false))
+        << "the old identity is still active: " << agent.dump();
   }
   EXPECT_EQ(found, 1);
   CommandResult up = Agent({"--config", cfg, "--scan-once", "--upload"});
@@ -371,7 +384,8 @@ TEST_F(UplinkTest, ActivateOnAnActivatedAgentRefusesUnlessForcedWhichDeactivates
 // authentication, with wrong credentials (refused, the password never shown), and from
 // HTTPS_PROXY when cloud.proxy is empty.
 TEST_F(UplinkTest, UploadThroughARealProxyWithAndWithoutAuthentication) {
-  if (access("/usr/bin/tinyproxy", X_OK) != 0) GTEST_FAIL() << "tinyproxy missing: run scripts/install-deps";
+  if (access("/usr/bin/tinyproxy", X_OK) != 0)
+    GTEST_FAIL() << "tinyproxy missing: run scripts/install-deps";
   auto e = StartEmulator();
   const std::string connect = "CONNECT 127.0.0.1:" + std::to_string(e->https_port());
 
@@ -390,8 +404,8 @@ TEST_F(UplinkTest, UploadThroughARealProxyWithAndWithoutAuthentication) {
   Secrets().insert(password);
   TempDir auth_dir("fleet-proxy-auth");
   Tinyproxy guarded;
-  ASSERT_TRUE(guarded.Start(auth_dir.path(), static_cast<uint16_t>(e->https_port()), "fleet",
-                            password));
+  ASSERT_TRUE(
+      guarded.Start(auth_dir.path(), static_cast<uint16_t>(e->https_port()), "fleet", password));
   const std::string good = Config(e->url(), "  proxy: " + guarded.Url("fleet:" + password) + "\n",
                                   "proxy-auth.yaml");
   r = Agent({"--config", good, "--scan-once", "--upload"});
@@ -414,8 +428,9 @@ TEST_F(UplinkTest, UploadThroughARealProxyWithAndWithoutAuthentication) {
                                     120s, {{"HTTPS_PROXY", guarded.Url("fleet:" + password)}});
   AllOutput().push_back(viaenv.stdout_text + viaenv.stderr_text);
   EXPECT_EQ(viaenv.exit_code, 0) << viaenv.stderr_text;
-  EXPECT_EQ(e->AdminJson("/admin/stats")["meter_reads"], 4 * kPrinters) << "the failed upload's "
-      "scan and this one, each read once";
+  EXPECT_EQ(e->AdminJson("/admin/stats")["meter_reads"], 4 * kPrinters)
+      << "the failed upload's "
+         "scan and this one, each read once";
 }
 
 // Runs last (declaration order): nothing any run printed, at log level trace, holds a secret.
@@ -425,8 +440,8 @@ TEST_F(UplinkTest, ZzNoSecretInAnyOutput) {
   for (const auto& secret : Secrets()) {
     if (secret.empty()) continue;
     for (const auto& out : AllOutput()) {
-      EXPECT_EQ(out.find(secret), std::string::npos) << "secret leaked: " << secret.substr(0, 4)
-                                                     << "...";
+      EXPECT_EQ(out.find(secret), std::string::npos)
+          << "secret leaked: " << secret.substr(0, 4) << "...";
     }
   }
 }

@@ -32,10 +32,21 @@ class SnmpLimitsTest : public ::testing::Test {
   static void SetUpTestSuite() {
     sim_dir_ = new test::TempDir("fleet-snmp-limits");
     test::SpawnOptions spawn;
-    spawn.argv = {FLEET_PRINTER_SIM, "--listen", "127.13.1.1", "--range", "127.13.1.0/24",
-                  "--base", kPrinter, "--port", std::to_string(kPort), "--printers", "1",
-                  "--recordings", std::string(FLEET_SOURCE_DIR) + "/tests/data/demo",
-                  "--oversize", "100"};
+    spawn.argv = {FLEET_PRINTER_SIM,
+                  "--listen",
+                  "127.13.1.1",
+                  "--range",
+                  "127.13.1.0/24",
+                  "--base",
+                  kPrinter,
+                  "--port",
+                  std::to_string(kPort),
+                  "--printers",
+                  "1",
+                  "--recordings",
+                  std::string(FLEET_SOURCE_DIR) + "/tests/data/demo",
+                  "--oversize",
+                  "100"};
     spawn.stdout_path = sim_dir_->path() + "/sim.out";
     spawn.stderr_path = sim_dir_->path() + "/sim.err";
     sim_ = new test::Process(test::Process::Spawn(spawn));
@@ -43,7 +54,8 @@ class SnmpLimitsTest : public ::testing::Test {
       if (test::ReadFile(spawn.stdout_path).find("ready port=") != std::string::npos) return;
       if (!sim_->running()) break;
     }
-    sim_error_ = "fleet-printer-sim did not start: " + sim_->error() + test::ReadFile(spawn.stderr_path);
+    sim_error_ = "fleet-printer-sim did not start: " + sim_->error() +
+                 test::ReadFile(spawn.stderr_path);
   }
   static void TearDownTestSuite() {
     delete sim_;
@@ -65,7 +77,8 @@ class SnmpLimitsTest : public ::testing::Test {
     credential.community = "public";
     auto session = engine.Open(Target{kPrinter, kPort}, credential);
     std::optional<VarbindsResult> out;
-    session->Get({*ParseOid("1.3.6.1.2.1.1.1.0")}, [&](VarbindsResult r) { out.emplace(std::move(r)); });
+    session->Get({*ParseOid("1.3.6.1.2.1.1.1.0")},
+                 [&](VarbindsResult r) { out.emplace(std::move(r)); });
     for (auto end = Clock::now() + 15s; !out && Clock::now() < end;) io.run_one_for(20ms);
     if (!out) return MakeError(ErrorCode::kInternal, "test: no callback in 15 s");
     return std::move(*out);
@@ -82,7 +95,8 @@ TEST_F(SnmpLimitsTest, ReplyOverTheSizeLimitIsRefused) {
   EXPECT_EQ(r.error().code, ErrorCode::kLimit) << r.error().message;
   EXPECT_NE(r.error().message.find("reply from " + std::string(kPrinter)), std::string::npos)
       << r.error().message;
-  EXPECT_NE(r.error().message.find("over the 8000-byte limit"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("over the 8000-byte limit"), std::string::npos)
+      << r.error().message;
 }
 
 TEST_F(SnmpLimitsTest, SameReplyWithinTheDefaultLimitIsReadWhole) {

@@ -40,21 +40,21 @@ struct HttpResult {
 };
 
 struct EmulatorOptions {
-  std::string pki_dir;                 // from MakeTestPki
-  std::string cert = "server.pem";     // file names inside pki_dir
+  std::string pki_dir;              // from MakeTestPki
+  std::string cert = "server.pem";  // file names inside pki_dir
   std::string key = "server.key";
-  std::string client_ca;               // "" = no client certificates asked for
-  std::string db;                      // SQLite file
-  std::string work_dir;                // logs and curl scratch files
+  std::string client_ca;  // "" = no client certificates asked for
+  std::string db;         // SQLite file
+  std::string work_dir;   // logs and curl scratch files
 };
 
 class CloudEmulator {
  public:
   explicit CloudEmulator(EmulatorOptions options) : options_(std::move(options)) {
     SpawnOptions spawn;
-    spawn.argv = {FLEET_EMULATOR_BINARY, "--listen", "127.0.0.1:0",
-                  "--cert", Pki(options_.cert), "--key", Pki(options_.key),
-                  "--db", options_.db, "--admin", "127.0.0.1:0"};
+    spawn.argv = {FLEET_EMULATOR_BINARY, "--listen", "127.0.0.1:0",     "--cert",
+                  Pki(options_.cert),    "--key",    Pki(options_.key), "--db",
+                  options_.db,           "--admin",  "127.0.0.1:0"};
     if (!options_.client_ca.empty()) {
       spawn.argv.insert(spawn.argv.end(), {"--client-ca", Pki(options_.client_ca)});
     }
@@ -109,8 +109,9 @@ class CloudEmulator {
   }
   bool SetFault(const std::string& mode, int retry_after_s = 0, int delay_ms = 0) {
     return Admin("PUT", "/admin/faults",
-                 nlohmann::json{{"mode", mode}, {"retry_after_s", retry_after_s},
-                                {"delay_ms", delay_ms}}.dump())
+                 nlohmann::json{
+                     {"mode", mode}, {"retry_after_s", retry_after_s}, {"delay_ms", delay_ms}}
+                     .dump())
                .status == 200;
   }
 
@@ -120,9 +121,9 @@ class CloudEmulator {
                   const std::vector<std::string>& args) const {
     static std::atomic<int> call = 0;
     const std::string stem = options_.work_dir + "/curl-" + std::to_string(++call);
-    std::vector<std::string> argv = {"curl", "-sS", "--noproxy", "*", "--max-time", "20",
-                                     "-X", method, "-o", stem + ".body", "-D", stem + ".headers",
-                                     "-w", "%{http_code}"};
+    std::vector<std::string> argv = {
+        "curl", "-sS", "--noproxy",    "*",  "--max-time",      "20", "-X",
+        method, "-o",  stem + ".body", "-D", stem + ".headers", "-w", "%{http_code}"};
     argv.insert(argv.end(), args.begin(), args.end());
     for (const auto& h : headers) {
       argv.push_back("-H");

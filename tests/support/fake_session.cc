@@ -1,7 +1,7 @@
 #include "tests/support/fake_session.h"
 
-#include <boost/asio/post.hpp>
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <deque>
 #include <functional>
 
@@ -10,53 +10,59 @@ namespace fleet::test {
 class FakeSession : public snmp::Session {
  public:
   FakeSession(FakeSessionFactory& factory, snmp::Target target, snmp::Credential credential)
-      : factory_(factory), target_(std::move(target)), credential_(std::move(credential)),
+      : factory_(factory),
+        target_(std::move(target)),
+        credential_(std::move(credential)),
         alive_(std::make_shared<bool>(true)) {}
   ~FakeSession() override { *alive_ = false; }
 
   void Get(std::vector<snmp::Oid> oids, snmp::VarbindsCallback done) override {
-    Queue([oids = std::move(oids)](const FakeDevice& d) {
-      std::vector<snmp::Varbind> out;
-      for (const auto& oid : oids) {
-        auto it = d.varbinds.find(oid);
-        snmp::Value v;
-        v.type = snmp::Value::Type::kNoSuchObject;
-        out.push_back({oid, it == d.varbinds.end() ? v : it->second});
-      }
-      return out;
-    }, std::move(done));
+    Queue(
+        [oids = std::move(oids)](const FakeDevice& d) {
+          std::vector<snmp::Varbind> out;
+          for (const auto& oid : oids) {
+            auto it = d.varbinds.find(oid);
+            snmp::Value v;
+            v.type = snmp::Value::Type::kNoSuchObject;
+            out.push_back({oid, it == d.varbinds.end() ? v : it->second});
+          }
+          return out;
+        },
+        std::move(done));
   }
 
   void GetNext(std::vector<snmp::Oid> oids, snmp::VarbindsCallback done) override {
-    Queue([oids = std::move(oids)](const FakeDevice& d) {
-      std::vector<snmp::Varbind> out;
-      for (const auto& oid : oids) out.push_back(Next(d, oid));
-      return out;
-    }, std::move(done));
+    Queue(
+        [oids = std::move(oids)](const FakeDevice& d) {
+          std::vector<snmp::Varbind> out;
+          for (const auto& oid : oids) out.push_back(Next(d, oid));
+          return out;
+        },
+        std::move(done));
   }
 
   void GetBulk(std::vector<snmp::Oid> oids, int non_repeaters, int max_repetitions,
                snmp::VarbindsCallback done) override {
-    Queue([oids = std::move(oids), non_repeaters, max_repetitions](const FakeDevice& d) {
-      std::vector<snmp::Varbind> out;
-      const size_t nr = static_cast<size_t>(std::max(0, non_repeaters));
-      for (size_t i = 0; i < oids.size() && i < nr; ++i) out.push_back(Next(d, oids[i]));
-      std::vector<snmp::Oid> cursor(oids.begin() + static_cast<std::ptrdiff_t>(std::min(nr, oids.size())),
-                                    oids.end());
-      for (int r = 0; r < max_repetitions && !cursor.empty(); ++r) {
-        for (auto& c : cursor) {
-          snmp::Varbind vb = Next(d, c);
-          c = vb.oid;
-          out.push_back(std::move(vb));
-        }
-      }
-      return out;
-    }, std::move(done));
+    Queue(
+        [oids = std::move(oids), non_repeaters, max_repetitions](const FakeDevice& d) {
+          std::vector<snmp::Varbind> out;
+          const size_t nr = static_cast<size_t>(std::max(0, non_repeaters));
+          for (size_t i = 0; i < oids.size() && i < nr; ++i) out.push_back(Next(d, oids[i]));
+          std::vector<snmp::Oid> cursor(
+              oids.begin() + static_cast<std::ptrdiff_t>(std::min(nr, oids.size())), oids.end());
+          for (int r = 0; r < max_repetitions && !cursor.empty(); ++r) {
+            for (auto& c : cursor) {
+              snmp::Varbind vb = Next(d, c);
+              c = vb.oid;
+              out.push_back(std::move(vb));
+            }
+          }
+          return out;
+        },
+        std::move(done));
   }
 
-  void Cancel() override {
-    cancelled_ = true;
-  }
+  void Cancel() override { cancelled_ = true; }
 
   const snmp::Target& target() const override { return target_; }
   snmp::Version version() const override { return credential_.version; }
@@ -86,8 +92,8 @@ class FakeSession : public snmp::Session {
     ++outstanding_;
     factory_.max_outstanding_ = std::max(factory_.max_outstanding_, outstanding_);
     ++factory_.outstanding_total_;
-    factory_.max_outstanding_total_ =
-        std::max(factory_.max_outstanding_total_, factory_.outstanding_total_);
+    factory_.max_outstanding_total_ = std::max(factory_.max_outstanding_total_,
+                                               factory_.outstanding_total_);
     auto item = std::move(queue_.front());
     queue_.pop_front();
     // The factory outlives every session; `this` may not, hence `alive`.

@@ -22,7 +22,7 @@ struct FakeDevice {
   snmp::VarbindMap varbinds;
   bool silent = false;
   std::string community = "public";  // v1/v2c: any other community times out
-  std::string v3_user;                // v3: any other user gets kAuth
+  std::string v3_user;               // v3: any other user gets kAuth
   int answer_first = -1;  // >= 0: answers that many requests, then times out (a slow device)
   mutable int answered = 0;
 };

@@ -1,5 +1,5 @@
-// Test cases about POSIX-only behaviour (file modes, the umask, uids, rlimits) in the Windows build,
-// whose tests run under Wine: skipped there with the reason in the test output (gtest prints
+// Test cases about POSIX-only behaviour (file modes, the umask, uids, rlimits) in the Windows
+// build, whose tests run under Wine: skipped there with the reason in the test output (gtest prints
 // [  SKIPPED ] and the message). docs/windows-internals.md lists every one of them.
 #pragma once
 

@@ -1,8 +1,8 @@
 #include "tests/support/process.h"
 
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -283,6 +283,5 @@ CommandResult RunCommand(const std::vector<std::string>& argv, std::chrono::mill
   result.stderr_text = ReadFile(options.stderr_path);
   return result;
 }
-
 
 }  // namespace fleet::test

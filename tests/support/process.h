@@ -23,10 +23,10 @@ struct SpawnOptions {
   std::vector<std::string> argv;  // argv[0] is the program path (looked up in PATH if no '/')
   // Extra environment entries, added to (or overriding) the parent's environment.
   std::map<std::string, std::string> env;
-  bool clear_env = false;       // start from an empty environment instead of the parent's
-  std::string stdout_path;      // empty: /dev/null
-  std::string stderr_path;      // empty: /dev/null
-  std::string working_dir;      // empty: inherit
+  bool clear_env = false;   // start from an empty environment instead of the parent's
+  std::string stdout_path;  // empty: /dev/null
+  std::string stderr_path;  // empty: /dev/null
+  std::string working_dir;  // empty: inherit
   // SIGKILL the child if the test process dies (a crash or an abort skips the RAII guard).
   // Linux PR_SET_PDEATHSIG: tied to the spawning thread, so spawn from a long-lived thread.
   bool kill_with_parent = true;
@@ -47,7 +47,7 @@ class Process {
   static Process Spawn(const SpawnOptions& options);
 
   pid_t pid() const { return pid_; }
-  bool running();                         // reaps the child when it has exited
+  bool running();  // reaps the child when it has exited
   const std::string& error() const { return error_; }
 
   // Waits up to `timeout` for the child to exit; returns its exit code (128 + signal when it
@@ -66,8 +66,8 @@ class Process {
 };
 
 struct CommandResult {
-  int exit_code = -1;           // 128 + signal when killed; -1 when it could not start
-  bool timed_out = false;       // killed because it overran the timeout
+  int exit_code = -1;      // 128 + signal when killed; -1 when it could not start
+  bool timed_out = false;  // killed because it overran the timeout
   std::string stdout_text;
   std::string stderr_text;
   std::chrono::milliseconds elapsed{0};

@@ -24,26 +24,42 @@ struct Override {
 const std::map<std::string, std::map<std::string, Override>>& Overrides() {
   static const std::map<std::string, std::map<std::string, Override>> table = {
       {"brother_hl5370dw.snmprec",
-       {{"model", {"HL-5370DW", "LibreNMS keeps brmDNSPrinterName's ' series [mac]' tail; the product is HL-5370DW"}}}},
+       {{"model",
+         {"HL-5370DW",
+          "LibreNMS keeps brmDNSPrinterName's ' series [mac]' tail; the product is HL-5370DW"}}}},
       {"dell-laser_s5830dn.snmprec",
-       {{"model", {"S5830dn", "models never repeat the manufacturer (reported separately as Dell)"}}}},
-      {"epson.snmprec", {{"model", {"WF-C5790BA", "manufacturer prefix 'EPSON ' dropped from hrDeviceDescr"}}}},
+       {{"model",
+         {"S5830dn", "models never repeat the manufacturer (reported separately as Dell)"}}}},
+      {"epson.snmprec",
+       {{"model", {"WF-C5790BA", "manufacturer prefix 'EPSON ' dropped from hrDeviceDescr"}}}},
       {"epson-scanner_ds-860.snmprec",
-       {{"firmware", {std::nullopt, "the scanner's firmware OID is not collected for a non-printer"}}}},
+       {{"firmware",
+         {std::nullopt, "the scanner's firmware OID is not collected for a non-printer"}}}},
       {"gestetner.snmprec",
-       {{"model", {"MPC2500/DSc525", "manufacturer prefix 'Gestetner ' dropped (the Ricoh OID repeats the brand)"}}}},
+       {{"model",
+         {"MPC2500/DSc525",
+          "manufacturer prefix 'Gestetner ' dropped (the Ricoh OID repeats the brand)"}}}},
       {"jetdirect.snmprec",
-       {{"serial", {"AAA0A00000", "JetDirect reports the serial only in sysDescr 'SN:' (anonymised in this "
-                                  "recording, but it is the device's answer); LibreNMS does not read it"}}}},
+       {{"serial",
+         {"AAA0A00000",
+          "JetDirect reports the serial only in sysDescr 'SN:' (anonymised in this "
+          "recording, but it is the device's answer); LibreNMS does not read it"}}}},
       {"jetdirect_m252dw.snmprec",
-       {{"serial", {"VNB3J99999", "same: serial from sysDescr 'SN:' (anonymised by the contributor)"}}}},
+       {{"serial",
+         {"VNB3J99999", "same: serial from sysDescr 'SN:' (anonymised by the contributor)"}}}},
       {"jetdirect_m130nw.snmprec",
-       {{"model", {"LaserJet MFP M130nw", "LibreNMS takes the 1284 MDL, a driver family (M129-M134); "
-                                          "hrDeviceDescr, PML model-name and sysDescr PID all say M130nw"}}}},
-      {"konica_2.snmprec", {{"model", {"bizhub 25e", "manufacturer prefix 'Konica Minolta ' dropped"}}}},
-      {"sharp.snmprec", {{"model", {"MX-3570N", "manufacturer prefix 'SHARP ' dropped from hrDeviceDescr"}}}},
+       {{"model",
+         {"LaserJet MFP M130nw",
+          "LibreNMS takes the 1284 MDL, a driver family (M129-M134); "
+          "hrDeviceDescr, PML model-name and sysDescr PID all say M130nw"}}}},
+      {"konica_2.snmprec",
+       {{"model", {"bizhub 25e", "manufacturer prefix 'Konica Minolta ' dropped"}}}},
+      {"sharp.snmprec",
+       {{"model", {"MX-3570N", "manufacturer prefix 'SHARP ' dropped from hrDeviceDescr"}}}},
       {"xerox.snmprec",
-       {{"firmware", {"100.002.057.09608", "system software version 'SS ...' from sysDescr; LibreNMS has none"}}}},
+       {{"firmware",
+         {"100.002.057.09608",
+          "system software version 'SS ...' from sysDescr; LibreNMS has none"}}}},
       {"xerox_apeosport.snmprec",
        {{"model", {"ApeosPort-VI C4471", "from sysDescr; LibreNMS has none"}},
         {"firmware", {"1.0.217", "controller (ESS) version from sysDescr; LibreNMS has none"}}}},
@@ -75,16 +91,26 @@ const std::map<std::string, std::string> kCounterByOid = {
 
 // Manufacturer of every non-stub recording (expected.json has a free-text vendor only).
 const std::map<std::string, std::string> kManufacturer = {
-    {"brother.snmprec", "Brother"},          {"brother_hl5370dw.snmprec", "Brother"},
-    {"canonprinter_lbp.snmprec", "Canon"},   {"dell-laser_s5830dn.snmprec", "Dell"},
-    {"epson-scanner_ds-860.snmprec", "Epson"}, {"epson.snmprec", "Epson"},
-    {"fujifilmprinter_c7580.snmprec", "Fujifilm"}, {"gestetner.snmprec", "Gestetner"},
-    {"jetdirect.snmprec", "HP"},             {"jetdirect_m130nw.snmprec", "HP"},
-    {"jetdirect_m252dw.snmprec", "HP"},      {"jetdirect_m880.snmprec", "HP"},
-    {"konica.snmprec", "Konica Minolta"},    {"konica_2.snmprec", "Konica Minolta"},
-    {"kyocera.snmprec", "Kyocera"},          {"okilan_9450g.snmprec", "OKI"},
-    {"ricoh_mpc3002.snmprec", "Ricoh"},      {"sharp.snmprec", "Sharp"},
-    {"xerox.snmprec", "Xerox"},              {"xerox_apeosport.snmprec", "Fuji Xerox"},
+    {"brother.snmprec", "Brother"},
+    {"brother_hl5370dw.snmprec", "Brother"},
+    {"canonprinter_lbp.snmprec", "Canon"},
+    {"dell-laser_s5830dn.snmprec", "Dell"},
+    {"epson-scanner_ds-860.snmprec", "Epson"},
+    {"epson.snmprec", "Epson"},
+    {"fujifilmprinter_c7580.snmprec", "Fujifilm"},
+    {"gestetner.snmprec", "Gestetner"},
+    {"jetdirect.snmprec", "HP"},
+    {"jetdirect_m130nw.snmprec", "HP"},
+    {"jetdirect_m252dw.snmprec", "HP"},
+    {"jetdirect_m880.snmprec", "HP"},
+    {"konica.snmprec", "Konica Minolta"},
+    {"konica_2.snmprec", "Konica Minolta"},
+    {"kyocera.snmprec", "Kyocera"},
+    {"okilan_9450g.snmprec", "OKI"},
+    {"ricoh_mpc3002.snmprec", "Ricoh"},
+    {"sharp.snmprec", "Sharp"},
+    {"xerox.snmprec", "Xerox"},
+    {"xerox_apeosport.snmprec", "Fuji Xerox"},
     {"zebra.snmprec", "Zebra"},
 };
 
@@ -248,8 +274,8 @@ std::optional<ExpectedPrinter> SharedExpectation(const std::string& file, std::s
   const json& exp = Expected()[file];
   want.manufacturer = maker->second;
   want.is_printer = file != "epson-scanner_ds-860.snmprec";  // a scanner, not a printer
-  const auto overrides =
-      Overrides().count(file) ? Overrides().at(file) : std::map<std::string, Override>{};
+  const auto overrides = Overrides().count(file) ? Overrides().at(file)
+                                                 : std::map<std::string, Override>{};
   auto field = [&](const std::string& name) -> Field {
     if (auto it = overrides.find(name); it != overrides.end()) return it->second.value;
     return AsField(At(exp, name));
@@ -272,7 +298,8 @@ std::optional<ExpectedPrinter> SharedExpectation(const std::string& file, std::s
   return want;
 }
 
-void ExpectPrinterMatches(const ExpectedPrinter& want, const Printer& got, bool check_raw_supplies) {
+void ExpectPrinterMatches(const ExpectedPrinter& want, const Printer& got,
+                          bool check_raw_supplies) {
   SCOPED_TRACE(want.file);
   EXPECT_EQ(got.is_printer, want.is_printer) << got.not_printer_reason;
   EXPECT_EQ(got.manufacturer, want.manufacturer);

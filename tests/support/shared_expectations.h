@@ -34,13 +34,13 @@ struct ExpectedSupply {
 
 struct ExpectedPrinter {
   std::string file;
-  bool stub = false;        // sysDescr/sysObjectID only: recognition, no readings
+  bool stub = false;  // sysDescr/sysObjectID only: recognition, no readings
   bool is_printer = true;
   std::string manufacturer;
-  std::optional<std::string> serial;    // nullopt: nothing may be reported
+  std::optional<std::string> serial;  // nullopt: nothing may be reported
   std::optional<std::string> model;
   std::optional<std::string> firmware;
-  std::optional<int64_t> page_count;    // nullopt: none, with a missing reason
+  std::optional<int64_t> page_count;  // nullopt: none, with a missing reason
   bool check_supplies = false;
   std::vector<ExpectedSupply> supplies;
   // Every counter the agent must report, by our name (lifetimeCount = page_count, the rest from

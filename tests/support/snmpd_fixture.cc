@@ -66,7 +66,8 @@ std::unique_ptr<SnmpdFixture> SnmpdFixture::Start(const SnmpdConfig& config, std
     conf << "createUser " << u.name;
     if (!u.auth_protocol.empty()) {
       conf << " " << u.auth_protocol << " " << Quote(u.auth_passphrase);
-      if (!u.priv_protocol.empty()) conf << " " << u.priv_protocol << " " << Quote(u.priv_passphrase);
+      if (!u.priv_protocol.empty())
+        conf << " " << u.priv_protocol << " " << Quote(u.priv_passphrase);
     }
     conf << "\n";
     conf << "rouser " << u.name << " " << u.level << "\n";
@@ -87,8 +88,8 @@ std::unique_ptr<SnmpdFixture> SnmpdFixture::Start(const SnmpdConfig& config, std
   SpawnOptions spawn;
   // -f foreground, -C no default config files, -Lo log to stdout, -p pid file in the temp dir.
   // The listening address comes from the conf (agentaddress) so no argument follows.
-  spawn.argv = {"/usr/sbin/snmpd", "-f", "-C", "-c", conf_path, "-Lo", "-p", dir + "/snmpd.pid",
-                "-M", dir + "/tools", "-m", ""};
+  spawn.argv = {"/usr/sbin/snmpd",  "-f", "-C",           "-c", conf_path, "-Lo", "-p",
+                dir + "/snmpd.pid", "-M", dir + "/tools", "-m", ""};
   spawn.env = {{"SNMP_PERSISTENT_DIR", dir + "/persist"},
                {"SNMPCONFPATH", dir},
                {"MIBS", ""},

@@ -19,10 +19,10 @@ namespace fleet::test {
 
 struct SnmpdUser {
   std::string name;
-  std::string level = "priv";  // rouser level: noauth, auth or priv
-  std::string auth_protocol;       // snmpd spelling: MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512
-  std::string auth_passphrase;     // >= 8 characters
-  std::string priv_protocol;       // DES, AES (=AES-128), AES-192, AES-256
+  std::string level = "priv";   // rouser level: noauth, auth or priv
+  std::string auth_protocol;    // snmpd spelling: MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512
+  std::string auth_passphrase;  // >= 8 characters
+  std::string priv_protocol;    // DES, AES (=AES-128), AES-192, AES-256
   std::string priv_passphrase;
 };
 
@@ -30,7 +30,7 @@ struct SnmpdConfig {
   std::string address = "127.2.0.1";
   uint16_t port = 16161;
   std::vector<std::string> communities{"public"};  // read-only, v1 and v2c
-  std::vector<SnmpdUser> users;                     // v3 USM, read-only
+  std::vector<SnmpdUser> users;                    // v3 USM, read-only
   std::string sys_descr = "Fleet Test Printer";
   std::string sys_location = "Test Lab";
   std::string sys_contact = "ops@example.test";
@@ -52,7 +52,7 @@ class SnmpdFixture {
   uint16_t port() const { return config_.port; }
   std::string endpoint() const;  // "udp:127.2.0.1:16161", as the net-snmp tools want it
   pid_t pid() const { return process_.pid(); }
-  std::string log() const;       // snmpd's stdout + stderr so far
+  std::string log() const;  // snmpd's stdout + stderr so far
   // Environment for net-snmp command-line tools that keeps them off ~/.snmp and /var/lib/snmp.
   std::map<std::string, std::string> ToolEnv() const;
   void Stop();

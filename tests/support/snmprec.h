@@ -18,8 +18,10 @@ namespace fleet::test {
 // whose value does not parse is left out and described there instead (okilan_9450g.snmprec has a
 // corrupted Counter32 "6git3159"; snmpsim cannot serve that OID either), so one bad line does not
 // hide the rest of a real recording. Structural errors (no "|", bad OID) always fail.
-Result<snmp::VarbindMap> ParseSnmprec(std::string_view text, std::vector<std::string>* skipped = nullptr);
+Result<snmp::VarbindMap> ParseSnmprec(std::string_view text,
+                                      std::vector<std::string>* skipped = nullptr);
 // Reads and parses a file; errors name the file.
-Result<snmp::VarbindMap> LoadSnmprec(const std::string& path, std::vector<std::string>* skipped = nullptr);
+Result<snmp::VarbindMap> LoadSnmprec(const std::string& path,
+                                     std::vector<std::string>* skipped = nullptr);
 
 }  // namespace fleet::test

@@ -18,8 +18,8 @@ std::uint16_t FreeLoopbackPort() {
   return acceptor.local_endpoint().port();  // closed when the acceptor goes
 }
 
-bool Tinyproxy::Start(const std::string& dir, std::uint16_t connect_port,
-                      const std::string& user, const std::string& password) {
+bool Tinyproxy::Start(const std::string& dir, std::uint16_t connect_port, const std::string& user,
+                      const std::string& password) {
   log_path_ = dir + "/tinyproxy.log";
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = FreeLoopbackPort();

@@ -22,8 +22,8 @@ class Tinyproxy {
   std::string Log() const { return ReadFile(log_path_); }
   // http://[userinfo@]127.0.0.1:PORT
   std::string Url(const std::string& userinfo = "") const {
-    return "http://" + (userinfo.empty() ? "" : userinfo + "@") + "127.0.0.1:" +
-           std::to_string(port_);
+    return "http://" + (userinfo.empty() ? "" : userinfo + "@") +
+           "127.0.0.1:" + std::to_string(port_);
   }
 
  private:

@@ -97,8 +97,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Read() {
     parser_.body_limit(64 * 1024 * 1024);
     http::async_read(stream_, buffer_, parser_,
-                     [self = shared_from_this()](const boost::system::error_code& ec,
-                                                 std::size_t) {
+                     [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                        if (ec) return;
                        self->Record();
                        self->Delay();
@@ -144,15 +143,14 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.keep_alive(false);
     response_.prepare_payload();
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(10));
-    http::async_write(stream_, response_,
-                      [self = shared_from_this()](const boost::system::error_code& ec,
-                                                  std::size_t) {
-                        if (ec) return;
-                        self->stream_.async_shutdown(
-                            [self](const boost::system::error_code&) {
-                              beast::get_lowest_layer(self->stream_).close();
-                            });
-                      });
+    http::async_write(
+        stream_, response_,
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+          if (ec) return;
+          self->stream_.async_shutdown([self](const boost::system::error_code&) {
+            beast::get_lowest_layer(self->stream_).close();
+          });
+        });
   }
 
   TlsTestServer::Impl& server_;

@@ -33,8 +33,7 @@ void SystemdHost::Notify(const std::string& state) {
   if (rc < 0 && !warned_ && log_) {
     // Once: a manager that cannot be told will not start listening by being told again.
     warned_ = true;
-    log_->warn("sd_notify failed: {} (service manager notifications are lost)",
-               std::strerror(-rc));
+    log_->warn("sd_notify failed: {} (service manager notifications are lost)", std::strerror(-rc));
   }
 }
 

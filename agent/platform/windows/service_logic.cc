@@ -11,13 +11,11 @@ namespace fleet::agent::windows {
 
 ControlDecision DecideControl(uint32_t control, Phase phase) {
   switch (control) {
-    case kControlInterrogate:
-      return {ControlAction::kNone, kNoError};
+    case kControlInterrogate: return {ControlAction::kNone, kNoError};
     case kControlStop:
     case kControlShutdown:
       switch (phase) {
-        case Phase::kRunning:
-          return {ControlAction::kStop, kNoError};
+        case Phase::kRunning: return {ControlAction::kStop, kNoError};
         case Phase::kStopping:
         case Phase::kStopped:
           // The stop path is already under way; a second request (STOP then SHUTDOWN when the
@@ -32,8 +30,7 @@ ControlDecision DecideControl(uint32_t control, Phase phase) {
     case kControlParamChange:
       if (phase == Phase::kRunning) return {ControlAction::kReload, kNoError};
       return {ControlAction::kNone, kErrorServiceCannotAcceptCtrl};
-    default:
-      break;
+    default: break;
   }
   return {ControlAction::kNone, kErrorCallNotImplemented};
 }
@@ -60,7 +57,8 @@ namespace {
 
 uint32_t ClampMs(std::chrono::milliseconds ms) {
   if (ms.count() <= 0) return 0;
-  if (ms.count() > std::numeric_limits<uint32_t>::max()) return std::numeric_limits<uint32_t>::max();
+  if (ms.count() > std::numeric_limits<uint32_t>::max())
+    return std::numeric_limits<uint32_t>::max();
   return static_cast<uint32_t>(ms.count());
 }
 
@@ -170,7 +168,8 @@ Result<void> ValidateServiceName(std::wstring_view name) {
     if (c == L'/' || c == L'\\') {
       return MakeError(ErrorCode::kConfig, "service name must not contain '/' or '\\'");
     }
-    if (c < 0x20) return MakeError(ErrorCode::kConfig, "service name must not contain control characters");
+    if (c < 0x20)
+      return MakeError(ErrorCode::kConfig, "service name must not contain control characters");
   }
   return {};
 }
@@ -376,13 +375,10 @@ std::wstring WritableDirSddl(std::wstring_view service_sid) {
 
 ErrorCode ErrorCodeForWin32(uint32_t win32_error) {
   switch (win32_error) {
-    case kErrorServiceDoesNotExist:
-      return ErrorCode::kNotFound;
+    case kErrorServiceDoesNotExist: return ErrorCode::kNotFound;
     case kErrorServiceExists:
-    case kErrorServiceMarkedForDelete:
-      return ErrorCode::kConfig;
-    default:
-      return ErrorCode::kIo;
+    case kErrorServiceMarkedForDelete: return ErrorCode::kConfig;
+    default: return ErrorCode::kIo;
   }
 }
 

@@ -268,16 +268,18 @@ class WindowsServiceHost final : public ServiceHost {
   uint32_t HandleControl(uint32_t control);
 
   // ServiceHost
-  void Ready() override;                            // RUNNING, accepting stop/shutdown/paramchange
-  void Status(const std::string& line) override;    // kept (status_line()) and sent to `debug`
+  void Ready() override;                          // RUNNING, accepting stop/shutdown/paramchange
+  void Status(const std::string& line) override;  // kept (status_line()) and sent to `debug`
   // The SCM has no watchdog: a hung service stays "running" until someone looks. Recovery
   // actions cover a process that dies or stops with an error, not one that hangs, so the daemon's
   // own loop-stall detection (if any) must exit non-zero to get a restart.
   void Watchdog() override {}
-  std::optional<std::chrono::milliseconds> WatchdogInterval() const override { return std::nullopt; }
-  void Reloading() override;                        // stays RUNNING (see StatusTracker)
-  void Stopping() override;                         // STOP_PENDING; each call advances the check
-                                                    // point, so a long drain may call it again
+  std::optional<std::chrono::milliseconds> WatchdogInterval() const override {
+    return std::nullopt;
+  }
+  void Reloading() override;  // stays RUNNING (see StatusTracker)
+  void Stopping() override;   // STOP_PENDING; each call advances the check
+                              // point, so a long drain may call it again
 
   std::string status_line() const;
   Phase phase() const;

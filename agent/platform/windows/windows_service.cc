@@ -143,8 +143,8 @@ void WINAPI ServiceMain(DWORD /*argc*/, LPWSTR* /*argv*/) {
       },
       DebugLine);
 
-  run.status_handle =
-      RegisterServiceCtrlHandlerExW(run.options->name.c_str(), ControlHandler, &*run.host);
+  run.status_handle = RegisterServiceCtrlHandlerExW(run.options->name.c_str(), ControlHandler,
+                                                    &*run.host);
   if (run.status_handle == nullptr) {
     // Nothing can be reported without the handle; the SCM sees the start time out.
     run.error = Win32Failure("RegisterServiceCtrlHandlerExW", GetLastError());
@@ -249,7 +249,8 @@ Result<std::wstring> ServiceSidString(std::wstring_view service_name) {
   DWORD domain_size = 0;
   SID_NAME_USE use;
   LookupAccountNameW(nullptr, account.c_str(), nullptr, &sid_size, nullptr, &domain_size, &use);
-  if (sid_size == 0) return Win32Failure("LookupAccountNameW(" + Narrow(account) + ")", GetLastError());
+  if (sid_size == 0)
+    return Win32Failure("LookupAccountNameW(" + Narrow(account) + ")", GetLastError());
   std::vector<unsigned char> sid(sid_size);
   std::wstring domain(domain_size, L'\0');
   if (!LookupAccountNameW(nullptr, account.c_str(), sid.data(), &sid_size, domain.data(),

@@ -111,7 +111,8 @@ void RegisterIssuedSecret(const std::string& secret) {
   const std::string secrets = std::string(dir) + "/secrets";
   std::error_code ec;
   std::filesystem::create_directories(secrets, ec);
-  std::ofstream(secrets + "/emulator." + std::to_string(::getpid()), std::ios::app) << secret << "\n";
+  std::ofstream(secrets + "/emulator." + std::to_string(::getpid()), std::ios::app)
+      << secret << "\n";
 }
 
 // "ABCD-EFGH-JKLM-NPQR": 16 symbols of A-Z and 2-9 (no 0/1, easily misread as O/I).
@@ -160,7 +161,8 @@ std::optional<std::string> BearerToken(std::string_view header) {
 std::string PercentDecode(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
         std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
       out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
       i += 2;
@@ -414,15 +416,16 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
       // A printer without a serial: `serial: ""` plus the mac (or ip) it is keyed by.
       const bool keyed = !m.serial.empty() || !StringMember(read, "mac").empty() ||
                          !StringMember(read, "ip").empty();
-      if (!keyed || m.collected_at.empty() || count == read.end() ||
-          !count->is_number_integer() || count->get<int64_t>() < 0) {
+      if (!keyed || m.collected_at.empty() || count == read.end() || !count->is_number_integer() ||
+          count->get<int64_t>() < 0) {
         return BadRequest(
             "meter_reads[] need serial (or mac or ip), collected_at and a non-negative "
             "lifetime_page_count");
       }
       m.lifetime_page_count = count->get<int64_t>();
       if (auto flags = read.find("flags"); flags != read.end() && !flags->is_null()) {
-        if (!flags->is_array()) return BadRequest("meter_reads[].flags must be an array of strings");
+        if (!flags->is_array())
+          return BadRequest("meter_reads[].flags must be an array of strings");
         for (const json& f : *flags) {
           if (!f.is_string() || f.get<std::string>().empty() ||
               f.get<std::string>().find(',') != std::string::npos) {
@@ -516,15 +519,15 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
   auto word = Word(agent.id, agent_version);
   if (!word) return StoreFailure(word.error());
   *word = echo(std::move(*word));
-  if (auto ok = store_.InsertIdempotent(agent.id, stored_key, word->dump(), received_at);
-      !ok) {
+  if (auto ok = store_.InsertIdempotent(agent.id, stored_key, word->dump(), received_at); !ok) {
     return StoreFailure(ok.error());
   }
   if (auto ok = store_.Commit(); !ok) return StoreFailure(ok.error());
-  log_.info("report stored agent={} sequence={} printers={} meter_reads={} new_meter_reads={} "
-            "events={} new_events={}",
-            agent.id, sequence->get<int64_t>(), records.size(), reads.size(), new_reads,
-            events.size(), new_events);
+  log_.info(
+      "report stored agent={} sequence={} printers={} meter_reads={} new_meter_reads={} "
+      "events={} new_events={}",
+      agent.id, sequence->get<int64_t>(), records.size(), reads.size(), new_reads, events.size(),
+      new_events);
   return Json(200, *word);
 }
 
@@ -593,7 +596,10 @@ Result<nlohmann::json> Cloud::Word(const std::string& agent_id, const std::strin
         {"qualification", Qualification(printer, agent_version, *policy, *cloud_status)}};
     versions[printer.serial] = printer.mps_version;
   }
-  json word = {{"accepted", true}, {"duplicate", false}, {"printers", map}, {"policy", *policy},
+  json word = {{"accepted", true},
+               {"duplicate", false},
+               {"printers", map},
+               {"policy", *policy},
                {"mps_versions", versions}};
   auto interval = store_.GetSetting("scan_interval_s");
   if (!interval) return interval.error();
@@ -701,7 +707,8 @@ HttpResponse Cloud::Admin(const HttpRequest& request) {
   constexpr std::string_view kPrinters = "/admin/printers/";
   constexpr std::string_view kQualification = "/qualification";
   if (path.size() > kPrinters.size() + kQualification.size() && path.rfind(kPrinters, 0) == 0 &&
-      path.compare(path.size() - kQualification.size(), kQualification.size(), kQualification) == 0) {
+      path.compare(path.size() - kQualification.size(), kQualification.size(), kQualification) ==
+          0) {
     if (method != "PUT") return ErrorResponse(405, "method_not_allowed");
     std::string serial = PercentDecode(std::string_view(path).substr(
         kPrinters.size(), path.size() - kPrinters.size() - kQualification.size()));

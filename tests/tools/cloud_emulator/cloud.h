@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/tools/cloud_emulator/store.h"
 
@@ -85,6 +85,5 @@ class Cloud {
   spdlog::logger& log_;
   Faults faults_;
 };
-
 
 }  // namespace fleet::emulator

@@ -9,9 +9,9 @@
 #include <memory>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "tests/tools/cloud_emulator/asio.h"
 #include "tests/tools/cloud_emulator/cloud.h"
@@ -74,11 +74,9 @@ int main(int argc, char** argv) {
       ->required();
   app.add_option("--cert", cert, "server certificate chain (PEM)")->required();
   app.add_option("--key", key, "server private key (PEM)")->required();
-  app.add_option("--client-ca", client_ca,
-                 "require a client certificate issued by this CA (PEM)");
+  app.add_option("--client-ca", client_ca, "require a client certificate issued by this CA (PEM)");
   app.add_option("--db", db, "SQLite database (created when absent)")->required();
-  app.add_option("--admin", admin, "admin HTTP address, loopback only (port 0: any)")
-      ->required();
+  app.add_option("--admin", admin, "admin HTTP address, loopback only (port 0: any)")->required();
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
   app.footer(kFooter);
   try {
@@ -147,9 +145,9 @@ int main(int argc, char** argv) {
   // destroyed (with every pending connection) first.
   asio::io_context io(1);
   fleet::emulator::Server https(
-      io, {"https", https_endpoint, &tls,
-           [&cloud](const fleet::emulator::HttpRequest& r) { return cloud.HandleApi(r); },
-           log.get()});
+      io,
+      {"https", https_endpoint, &tls,
+       [&cloud](const fleet::emulator::HttpRequest& r) { return cloud.HandleApi(r); }, log.get()});
   fleet::emulator::Server admin_server(
       io, {"admin", admin_endpoint, nullptr,
            [&cloud](const fleet::emulator::HttpRequest& r) { return cloud.HandleAdmin(r); },

@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 constexpr uint64_t kMaxBodyBytes = 16 * 1024 * 1024;  // larger bodies: 413
 constexpr uint32_t kMaxHeaderBytes = 64 * 1024;
 constexpr auto kHandshakeTimeout = 10s;
-constexpr auto kReadTimeout = 30s;   // per request, headers and body together
+constexpr auto kReadTimeout = 30s;  // per request, headers and body together
 constexpr auto kWriteTimeout = 30s;
 
 std::string ToString(beast::string_view text) { return std::string(text.data(), text.size()); }
@@ -138,8 +138,8 @@ asio::awaitable<bool> Serve(Stream& stream, std::shared_ptr<const ServerOptions>
                                  message.keep_alive());
     for (const auto& [name, value] : answer.headers) response.set(name, value);
     bool written = co_await WriteResponse(stream, response);
-    log.info("{} {} {} status={} ms={} peer={}", options->name, request.method, path,
-             answer.status, elapsed_ms(), peer);
+    log.info("{} {} {} status={} ms={} peer={}", options->name, request.method, path, answer.status,
+             elapsed_ms(), peer);
     if (!written || !response.keep_alive()) co_return true;
   }
 }
@@ -176,8 +176,8 @@ asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor,
   auto executor = co_await asio::this_coro::executor;
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket =
-        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket = co_await acceptor.async_accept(
+        asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) {
       // Out of descriptors and the like: pause instead of spinning.

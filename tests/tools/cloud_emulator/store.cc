@@ -181,7 +181,10 @@ Result<void> Store::InsertAgent(const AgentRecord& agent, const std::string& tok
   Stmt stmt(db_,
             "INSERT INTO agents(id, token_sha256, activated_at, agent_version, host) "
             "VALUES(?, ?, ?, ?, ?)");
-  stmt.Bind(agent.id).Bind(token_sha256).Bind(agent.activated_at).Bind(agent.agent_version)
+  stmt.Bind(agent.id)
+      .Bind(token_sha256)
+      .Bind(agent.activated_at)
+      .Bind(agent.agent_version)
       .Bind(host_json);
   return RunWrite(db_, stmt, "insert agent");
 }
@@ -311,19 +314,27 @@ Result<void> Store::UpsertPrinter(const PrinterRecord& p) {
             " (printers.communication != 'communicating' OR "
             "  printers.last_seen < strftime('%Y-%m-%dT%H:%M:%SZ', excluded.last_seen, "
             "'-24 hours')))");
-  stmt.Bind(p.serial).Bind(p.agent_id).Bind(p.model).Bind(p.manufacturer).Bind(p.firmware)
-      .Bind(p.lifetime_page_count).Bind(p.communication).Bind(p.ip).Bind(p.last_seen)
+  stmt.Bind(p.serial)
+      .Bind(p.agent_id)
+      .Bind(p.model)
+      .Bind(p.manufacturer)
+      .Bind(p.firmware)
+      .Bind(p.lifetime_page_count)
+      .Bind(p.communication)
+      .Bind(p.ip)
+      .Bind(p.last_seen)
       .Bind(p.data.dump());
   return RunWrite(db_, stmt, "upsert printer");
 }
 
 Result<std::vector<PrinterRecord>> Store::Printers(const std::optional<std::string>& agent_id) {
   const char* sql =
-      agent_id ? "SELECT serial, agent_id, model, manufacturer, firmware, lifetime_page_count, "
-                 "communication, ip, last_seen, mps, data, mps_version FROM printers WHERE agent_id = ? "
-                 "ORDER BY serial"
-               : "SELECT serial, agent_id, model, manufacturer, firmware, lifetime_page_count, "
-                 "communication, ip, last_seen, mps, data, mps_version FROM printers ORDER BY serial";
+      agent_id
+          ? "SELECT serial, agent_id, model, manufacturer, firmware, lifetime_page_count, "
+            "communication, ip, last_seen, mps, data, mps_version FROM printers WHERE agent_id = ? "
+            "ORDER BY serial"
+          : "SELECT serial, agent_id, model, manufacturer, firmware, lifetime_page_count, "
+            "communication, ip, last_seen, mps, data, mps_version FROM printers ORDER BY serial";
   Stmt stmt(db_, sql);
   if (agent_id) stmt.Bind(*agent_id);
   std::vector<PrinterRecord> printers;
@@ -370,8 +381,12 @@ Result<bool> Store::InsertMeterRead(const MeterRead& read, const std::string& ag
             "agent_id, flags) VALUES(?, ?, ?, ?, ?, ?)");
   std::string flags;
   for (const std::string& f : read.flags) flags += (flags.empty() ? "" : ",") + f;
-  stmt.Bind(read.serial).Bind(read.collected_at).Bind(read.lifetime_page_count).Bind(read.unit)
-      .Bind(agent_id).Bind(flags);
+  stmt.Bind(read.serial)
+      .Bind(read.collected_at)
+      .Bind(read.lifetime_page_count)
+      .Bind(read.unit)
+      .Bind(agent_id)
+      .Bind(flags);
   if (auto ok = RunWrite(db_, stmt, "insert meter read"); !ok) return ok.error();
   return sqlite3_changes(db_) == 1;
 }
@@ -420,8 +435,12 @@ Result<bool> Store::InsertEvent(const EventRecord& event, const std::string& age
   Stmt stmt(db_,
             "INSERT OR IGNORE INTO events(event_id, type, serial, collected_at, agent_id, body) "
             "VALUES(?, ?, ?, ?, ?, ?)");
-  stmt.Bind(event.event_id).Bind(event.type).Bind(event.serial).Bind(event.collected_at)
-      .Bind(agent_id).Bind(event.body.dump());
+  stmt.Bind(event.event_id)
+      .Bind(event.type)
+      .Bind(event.serial)
+      .Bind(event.collected_at)
+      .Bind(agent_id)
+      .Bind(event.body.dump());
   if (auto ok = RunWrite(db_, stmt, "insert event"); !ok) return ok.error();
   return sqlite3_changes(db_) == 1;
 }

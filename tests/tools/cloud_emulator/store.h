@@ -12,8 +12,8 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -43,7 +43,7 @@ struct PrinterRecord {
   std::string last_seen;
   std::string mps = "none";
   int64_t mps_version = 0;  // bumped by every SetMps (docs/uplink-protocol.md, "MPS versions")
-  nlohmann::json data;  // the whole printer object of the last report
+  nlohmann::json data;      // the whole printer object of the last report
 };
 
 struct MeterRead {

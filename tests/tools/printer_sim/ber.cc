@@ -201,7 +201,8 @@ void AppendTlv(std::string& out, uint8_t tag, std::string_view content) {
 void AppendIntegerTlv(std::string& out, uint8_t tag, int64_t value) {
   char buf[8];
   int n = 8;
-  for (int i = 7; i >= 0; --i) buf[i] = static_cast<char>((static_cast<uint64_t>(value) >> (8 * (7 - i))) & 0xFF);
+  for (int i = 7; i >= 0; --i)
+    buf[i] = static_cast<char>((static_cast<uint64_t>(value) >> (8 * (7 - i))) & 0xFF);
   int start = 0;
   // Drop redundant leading 0x00 / 0xFF bytes while the sign bit stays the same.
   while (start < 7 && ((buf[start] == 0 && !(buf[start + 1] & 0x80)) ||

@@ -68,13 +68,13 @@ std::string OidToText(std::span<const uint32_t> arcs);
 // --- decoding ------------------------------------------------------------------------------------
 
 struct Request {
-  int version = 0;                 // kVersion1 or kVersion2c
-  std::string_view community;      // points into the datagram
-  uint8_t pdu_type = 0;            // kGetRequest, kGetNextRequest, kGetBulkRequest, ...
+  int version = 0;             // kVersion1 or kVersion2c
+  std::string_view community;  // points into the datagram
+  uint8_t pdu_type = 0;        // kGetRequest, kGetNextRequest, kGetBulkRequest, ...
   int32_t request_id = 0;
-  int32_t non_repeaters = 0;       // GETBULK only (error-status field of the PDU)
-  int32_t max_repetitions = 0;     // GETBULK only (error-index field)
-  std::vector<Oid> oids;           // requested names; the values (NULL) are ignored
+  int32_t non_repeaters = 0;    // GETBULK only (error-status field of the PDU)
+  int32_t max_repetitions = 0;  // GETBULK only (error-index field)
+  std::vector<Oid> oids;        // requested names; the values (NULL) are ignored
 };
 
 // Decodes an SNMP v1/v2c message. Returns false (and leaves `out` partly filled) on anything
@@ -105,8 +105,8 @@ void EncodeResponse(std::string& out, int version, std::string_view community, i
 struct VarBind {
   std::vector<uint32_t> oid;
   uint8_t type = 0;
-  std::string raw;       // value content bytes as sent
-  int64_t integer = 0;   // for INTEGER and the unsigned application types
+  std::string raw;      // value content bytes as sent
+  int64_t integer = 0;  // for INTEGER and the unsigned application types
 };
 struct Response {
   int version = 0;

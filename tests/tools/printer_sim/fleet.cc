@@ -16,8 +16,8 @@ uint64_t SplitMix(uint64_t x) {
 double Unit(uint64_t h) { return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0); }
 
 constexpr const char* kFaultNames[kFaultCount] = {
-    "loss",      "truncate",      "malformed",          "wrong-reqid", "duplicate",    "late",
-    "oversize",  "wrap-counters", "counters-backwards", "oid-loop",    "stop-mid-walk"};
+    "loss",     "truncate",      "malformed",          "wrong-reqid", "duplicate",    "late",
+    "oversize", "wrap-counters", "counters-backwards", "oid-loop",    "stop-mid-walk"};
 
 // Faults drawn per request (the others hold for every request of an affected printer).
 constexpr uint16_t kPerRequestFaults = kFaultLoss | kFaultTruncate | kFaultMalformed |
@@ -57,8 +57,9 @@ std::string Fleet::Build(FleetOptions options, std::vector<Recording> recordings
   }
   uint64_t room = static_cast<uint64_t>(options.range_last) - options.base + 1;
   if (options.printers > room) {
-    return std::to_string(options.printers) + " printers do not fit between --base and the end of --range (" +
-           std::to_string(room) + " addresses)";
+    return std::to_string(options.printers) +
+           " printers do not fit between --base and the end of --range (" + std::to_string(room) +
+           " addresses)";
   }
   uint64_t step = std::max<uint64_t>(1, room / options.printers);
   out.options_ = options;
@@ -185,8 +186,7 @@ void Fleet::AppendVarbind(const Recording& rec, const Entry& e, const Printer& p
       AppendTlv(vb, kOctetString, mac);
       break;
     }
-    case SlotKind::kNone:
-      break;
+    case SlotKind::kNone: break;
   }
   AppendTlv(out, kSequence, vb);
 }
@@ -336,8 +336,9 @@ void Fleet::Handle(uint32_t addr, std::span<const uint8_t> datagram, std::vector
   auto encode = [&](std::string_view list) {
     payload.clear();
     EncodeResponse(payload, req.version, req.community,
-                   Hits(pr, 3) ? static_cast<int32_t>(static_cast<uint32_t>(req.request_id) ^ 0x00C0FFEEu)
-                               : req.request_id,
+                   Hits(pr, 3)
+                       ? static_cast<int32_t>(static_cast<uint32_t>(req.request_id) ^ 0x00C0FFEEu)
+                       : req.request_id,
                    error_status, error_index, list);
   };
   auto echo_request = [&]() {
@@ -360,9 +361,10 @@ void Fleet::Handle(uint32_t addr, std::span<const uint8_t> datagram, std::vector
     encode(vbs);
     if (payload.size() > options_.max_size) {
       size_t keep = ends.size();
-      size_t min_keep = req.pdu_type == kGetBulkRequest
-                            ? std::min<size_t>(static_cast<size_t>(req.non_repeaters), req.oids.size()) + 1
-                            : ends.size() + 1;
+      size_t min_keep =
+          req.pdu_type == kGetBulkRequest
+              ? std::min<size_t>(static_cast<size_t>(req.non_repeaters), req.oids.size()) + 1
+              : ends.size() + 1;
       while (payload.size() > options_.max_size && keep > min_keep) {
         size_t excess = payload.size() - options_.max_size;
         size_t target = ends[keep - 1] > excess ? ends[keep - 1] - excess : 0;

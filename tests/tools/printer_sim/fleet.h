@@ -37,33 +37,33 @@ const char* FaultName(int bit);  // "loss", "truncate", ... for bit index 0..kFa
 
 struct FleetOptions {
   uint32_t printers = 1;
-  uint32_t base = 0;          // host order; first printer address
-  uint32_t range_first = 0;   // host order, inclusive
+  uint32_t base = 0;         // host order; first printer address
+  uint32_t range_first = 0;  // host order, inclusive
   uint32_t range_last = 0;
   std::string community = "public";
-  size_t max_size = 1472;     // larger responses get tooBig (GETBULK: fewer repetitions)
+  size_t max_size = 1472;  // larger responses get tooBig (GETBULK: fewer repetitions)
   uint64_t seed = 1;
   // Percent of printers that get each fault (index = bit of Fault).
   double fault_pct[kFaultCount] = {};
   // Percent of an affected printer's requests the fault hits (loss, truncate, malformed,
   // wrong-reqid, duplicate, late, oversize).
   double fault_rate = 100;
-  uint32_t delay_ms = 0;      // every response, plus a uniform 0..jitter_ms
+  uint32_t delay_ms = 0;  // every response, plus a uniform 0..jitter_ms
   uint32_t jitter_ms = 0;
-  uint32_t late_ms = 3000;    // when the late duplicate goes out
-  uint32_t stop_after = 20;   // stop-mid-walk: requests answered before falling silent
+  uint32_t late_ms = 3000;   // when the late duplicate goes out
+  uint32_t stop_after = 20;  // stop-mid-walk: requests answered before falling silent
   // Added to every page counter of every printer (floor 0), so two runs with different offsets
   // show the same printers with a higher or lower count (meter-read tests). Not a fault.
   int64_t page_count_offset = 0;
 };
 
 struct Printer {
-  uint32_t addr = 0;        // host order
-  uint32_t index = 0;       // 0-based, over the whole fleet
+  uint32_t addr = 0;   // host order
+  uint32_t index = 0;  // 0-based, over the whole fleet
   uint16_t recording = 0;
   uint16_t faults = 0;
-  uint32_t requests = 0;    // requests accepted so far (community ok)
-  uint32_t polls = 0;       // requests that read a page counter
+  uint32_t requests = 0;  // requests accepted so far (community ok)
+  uint32_t polls = 0;     // requests that read a page counter
 };
 
 // One datagram to send, `delay_ms` from now.
@@ -74,12 +74,12 @@ struct Send {
 
 struct Counters {
   uint64_t received = 0;
-  uint64_t answered = 0;       // requests that produced at least one datagram
-  uint64_t datagrams = 0;      // datagrams handed back (duplicates, late ones included)
-  uint64_t unassigned = 0;     // silent: no printer on that address
-  uint64_t bad_request = 0;    // not decodable / unsupported PDU
+  uint64_t answered = 0;     // requests that produced at least one datagram
+  uint64_t datagrams = 0;    // datagrams handed back (duplicates, late ones included)
+  uint64_t unassigned = 0;   // silent: no printer on that address
+  uint64_t bad_request = 0;  // not decodable / unsupported PDU
   uint64_t bad_community = 0;
-  uint64_t fault_drops = 0;    // loss and stop-mid-walk
+  uint64_t fault_drops = 0;  // loss and stop-mid-walk
   uint64_t too_big = 0;
 };
 
@@ -106,8 +106,8 @@ class Fleet {
   void WriteFaultsMap(std::ostream& os) const;
 
   // The identity the printer shows (for the map and tests).
-  std::string SerialOf(const Printer& p) const;            // primary serial, "" if none
-  std::string MacOf(const Printer& p) const;               // aa:bb:.., "" if none
+  std::string SerialOf(const Printer& p) const;  // primary serial, "" if none
+  std::string MacOf(const Printer& p) const;     // aa:bb:.., "" if none
   std::optional<uint64_t> PageCountOf(const Printer& p, uint32_t poll) const;
   static std::string SerialSuffix(uint32_t index);
 

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -76,7 +76,8 @@ bool ParseAddr(const std::string& s, uint32_t& out) {
 double ParsePct(const std::string& opt, const std::string& v) {
   char* end = nullptr;
   double d = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end || d < 0 || d > 100) Die(opt + ": expected a percentage 0-100, got '" + v + "'");
+  if (v.empty() || *end || d < 0 || d > 100)
+    Die(opt + ": expected a percentage 0-100, got '" + v + "'");
   return d;
 }
 
@@ -108,7 +109,8 @@ std::vector<std::string> ExpandRecordings(const std::vector<std::string>& args) 
     size_t start = 0;
     while (start <= arg.size()) {
       size_t comma = arg.find(',', start);
-      std::string item = arg.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      std::string item = arg.substr(start,
+                                    comma == std::string::npos ? std::string::npos : comma - start);
       start = comma == std::string::npos ? arg.size() + 1 : comma + 1;
       if (item.empty()) continue;
       std::error_code ec;
@@ -139,7 +141,9 @@ struct Pending {
   std::string payload;
   sockaddr_in peer;
   in_addr source;
-  bool operator>(const Pending& o) const { return due_ns != o.due_ns ? due_ns > o.due_ns : seq > o.seq; }
+  bool operator>(const Pending& o) const {
+    return due_ns != o.due_ns ? due_ns > o.due_ns : seq > o.seq;
+  }
 };
 
 struct Totals {
@@ -148,7 +152,9 @@ struct Totals {
 };
 
 void PrintStats(const char* what, const Totals& now, const Totals& before, double seconds) {
-  auto rate = [&](uint64_t a, uint64_t b) { return seconds > 0 ? static_cast<double>(a - b) / seconds : 0.0; };
+  auto rate = [&](uint64_t a, uint64_t b) {
+    return seconds > 0 ? static_cast<double>(a - b) / seconds : 0.0;
+  };
   uint64_t drops = now.c.unassigned + now.c.bad_request + now.c.bad_community + now.c.fault_drops;
   uint64_t drops_before = before.c.unassigned + before.c.bad_request + before.c.bad_community +
                           before.c.fault_drops;
@@ -158,10 +164,13 @@ void PrintStats(const char* what, const Totals& now, const Totals& before, doubl
       "fault_drops=%llu too_big=%llu send_errors=%llu\n",
       what, rate(now.c.received, before.c.received), rate(now.c.answered, before.c.answered),
       rate(drops, drops_before), static_cast<unsigned long long>(now.c.received),
-      static_cast<unsigned long long>(now.c.answered), static_cast<unsigned long long>(now.c.datagrams),
-      static_cast<unsigned long long>(now.c.unassigned), static_cast<unsigned long long>(now.c.bad_request),
+      static_cast<unsigned long long>(now.c.answered),
+      static_cast<unsigned long long>(now.c.datagrams),
+      static_cast<unsigned long long>(now.c.unassigned),
+      static_cast<unsigned long long>(now.c.bad_request),
       static_cast<unsigned long long>(now.c.bad_community),
-      static_cast<unsigned long long>(now.c.fault_drops), static_cast<unsigned long long>(now.c.too_big),
+      static_cast<unsigned long long>(now.c.fault_drops),
+      static_cast<unsigned long long>(now.c.too_big),
       static_cast<unsigned long long>(now.send_errors));
   std::fflush(stdout);
 }
@@ -192,38 +201,67 @@ int main(int argc, char** argv) {
       std::cout << kUsage;
       return 0;
     }
-    if (a == "--listen") listen = val();
-    else if (a == "--port") port = ParseUint(a, val(), 65535);
-    else if (a == "--printers") opt.printers = static_cast<uint32_t>(ParseUint(a, val(), 16777216));
-    else if (a == "--base") base = val();
-    else if (a == "--range") range = val();
-    else if (a == "--recordings") recording_args.push_back(val());
-    else if (a == "--community") opt.community = val();
-    else if (a == "--max-size") opt.max_size = ParseUint(a, val(), 65507);
-    else if (a == "--seed") opt.seed = ParseUint(a, val(), UINT64_MAX);
-    else if (a == "--map") map_path = val();
-    else if (a == "--faults-map") faults_path = val();
-    else if (a == "--stats") stats = true;
-    else if (a == "--page-count-offset") opt.page_count_offset = ParseInt(a, val());
-    else if (a == "--loss") fault = 0;
-    else if (a == "--truncate") fault = 1;
-    else if (a == "--malformed") fault = 2;
-    else if (a == "--wrong-reqid") fault = 3;
-    else if (a == "--duplicate") fault = 4;
-    else if (a == "--oversize") fault = 6;
-    else if (a == "--wrap-counters") fault = 7;
-    else if (a == "--counters-backwards") fault = 8;
-    else if (a == "--oid-loop") fault = 9;
-    else if (a == "--stop-mid-walk") fault = 10;
+    if (a == "--listen")
+      listen = val();
+    else if (a == "--port")
+      port = ParseUint(a, val(), 65535);
+    else if (a == "--printers")
+      opt.printers = static_cast<uint32_t>(ParseUint(a, val(), 16777216));
+    else if (a == "--base")
+      base = val();
+    else if (a == "--range")
+      range = val();
+    else if (a == "--recordings")
+      recording_args.push_back(val());
+    else if (a == "--community")
+      opt.community = val();
+    else if (a == "--max-size")
+      opt.max_size = ParseUint(a, val(), 65507);
+    else if (a == "--seed")
+      opt.seed = ParseUint(a, val(), UINT64_MAX);
+    else if (a == "--map")
+      map_path = val();
+    else if (a == "--faults-map")
+      faults_path = val();
+    else if (a == "--stats")
+      stats = true;
+    else if (a == "--page-count-offset")
+      opt.page_count_offset = ParseInt(a, val());
+    else if (a == "--loss")
+      fault = 0;
+    else if (a == "--truncate")
+      fault = 1;
+    else if (a == "--malformed")
+      fault = 2;
+    else if (a == "--wrong-reqid")
+      fault = 3;
+    else if (a == "--duplicate")
+      fault = 4;
+    else if (a == "--oversize")
+      fault = 6;
+    else if (a == "--wrap-counters")
+      fault = 7;
+    else if (a == "--counters-backwards")
+      fault = 8;
+    else if (a == "--oid-loop")
+      fault = 9;
+    else if (a == "--stop-mid-walk")
+      fault = 10;
     else if (a == "--late") {
       opt.late_ms = static_cast<uint32_t>(ParseUint(a, val(), 600000));
       late_given = true;
-    } else if (a == "--late-pct") late_pct = ParsePct(a, val());
-    else if (a == "--stop-after") opt.stop_after = static_cast<uint32_t>(ParseUint(a, val(), UINT32_MAX));
-    else if (a == "--fault-rate") opt.fault_rate = ParsePct(a, val());
-    else if (a == "--delay") opt.delay_ms = static_cast<uint32_t>(ParseUint(a, val(), 600000));
-    else if (a == "--jitter") opt.jitter_ms = static_cast<uint32_t>(ParseUint(a, val(), 600000));
-    else Die("unknown option '" + a + "' (see --help)");
+    } else if (a == "--late-pct")
+      late_pct = ParsePct(a, val());
+    else if (a == "--stop-after")
+      opt.stop_after = static_cast<uint32_t>(ParseUint(a, val(), UINT32_MAX));
+    else if (a == "--fault-rate")
+      opt.fault_rate = ParsePct(a, val());
+    else if (a == "--delay")
+      opt.delay_ms = static_cast<uint32_t>(ParseUint(a, val(), 600000));
+    else if (a == "--jitter")
+      opt.jitter_ms = static_cast<uint32_t>(ParseUint(a, val(), 600000));
+    else
+      Die("unknown option '" + a + "' (see --help)");
     if (fault >= 0) opt.fault_pct[fault] = ParsePct(a, val());
   }
   if (late_given) opt.fault_pct[5] = late_pct;
@@ -231,7 +269,8 @@ int main(int argc, char** argv) {
     size_t slash = range.find('/');
     uint32_t net = 0;
     uint64_t bits = 32;
-    if (!ParseAddr(range.substr(0, slash), net)) Die("--range: expected A.B.C.D/BITS, got '" + range + "'");
+    if (!ParseAddr(range.substr(0, slash), net))
+      Die("--range: expected A.B.C.D/BITS, got '" + range + "'");
     if (slash != std::string::npos) bits = ParseUint("--range", range.substr(slash + 1), 32);
     uint32_t mask = bits == 0 ? 0 : ~0u << (32 - bits);
     opt.range_first = net & mask;
@@ -243,7 +282,8 @@ int main(int argc, char** argv) {
     }
   }
   opt.base = opt.range_first;
-  if (!base.empty() && !ParseAddr(base, opt.base)) Die("--base: expected an IPv4 address, got '" + base + "'");
+  if (!base.empty() && !ParseAddr(base, opt.base))
+    Die("--base: expected an IPv4 address, got '" + base + "'");
 
   // 2. Recordings.
   std::vector<fleet::sim::Recording> recordings;
@@ -281,7 +321,8 @@ int main(int argc, char** argv) {
   sockaddr_in local{};
   local.sin_family = AF_INET;
   local.sin_port = htons(static_cast<uint16_t>(port));
-  if (inet_pton(AF_INET, listen.c_str(), &local.sin_addr) != 1) Die("--listen: bad address '" + listen + "'");
+  if (inet_pton(AF_INET, listen.c_str(), &local.sin_addr) != 1)
+    Die("--listen: bad address '" + listen + "'");
   if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
     Die("bind " + listen + ":" + std::to_string(port) + ": " + std::strerror(errno));
   }
@@ -295,8 +336,8 @@ int main(int argc, char** argv) {
   int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) Die(std::string("signalfd: ") + std::strerror(errno));
 
-  std::printf("fleet-printer-sim: ready port=%u printers=%zu recordings=%zu\n", ntohs(local.sin_port),
-              fleet.printers().size(), fleet.recordings().size());
+  std::printf("fleet-printer-sim: ready port=%u printers=%zu recordings=%zu\n",
+              ntohs(local.sin_port), fleet.printers().size(), fleet.recordings().size());
   std::fflush(stdout);
 
   // 5. Serve.
@@ -359,9 +400,13 @@ int main(int argc, char** argv) {
   bool running = true;
   while (running) {
     int64_t now = NowNs();
-    int timeout_ms = stats ? static_cast<int>(std::max<int64_t>(0, (last_ns + 1'000'000'000 - now) / 1'000'000)) : 1000;
+    int timeout_ms = stats ? static_cast<int>(
+                                 std::max<int64_t>(0, (last_ns + 1'000'000'000 - now) / 1'000'000))
+                           : 1000;
     if (!delayed.empty()) {
-      timeout_ms = std::min<int>(timeout_ms, static_cast<int>(std::max<int64_t>(0, (delayed.top().due_ns - now + 999'999) / 1'000'000)));
+      timeout_ms = std::min<int>(timeout_ms,
+                                 static_cast<int>(std::max<int64_t>(
+                                     0, (delayed.top().due_ns - now + 999'999) / 1'000'000)));
     }
     pollfd pfds[2] = {{fd, POLLIN, 0}, {sfd, POLLIN, 0}};
     int pr = poll(pfds, 2, timeout_ms);
@@ -388,7 +433,8 @@ int main(int argc, char** argv) {
         for (int i = 0; i < n; ++i) {
           in_addr dst{};
           bool have_dst = false;
-          for (cmsghdr* cm = CMSG_FIRSTHDR(&rx[i].msg_hdr); cm; cm = CMSG_NXTHDR(&rx[i].msg_hdr, cm)) {
+          for (cmsghdr* cm = CMSG_FIRSTHDR(&rx[i].msg_hdr); cm;
+               cm = CMSG_NXTHDR(&rx[i].msg_hdr, cm)) {
             if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
               in_pktinfo info;
               std::memcpy(&info, CMSG_DATA(cm), sizeof info);
@@ -399,20 +445,22 @@ int main(int argc, char** argv) {
           if (!have_dst) continue;
           size_t before = sends.size();
           fleet.Handle(ntohl(dst.s_addr),
-                       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bufs[i].data()), rx[i].msg_len),
+                       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bufs[i].data()),
+                                                rx[i].msg_len),
                        sends, totals.c);
           for (size_t k = before; k < sends.size(); ++k) {
             if (sends[k].delay_ms == 0) {
               outs.push_back({rx_peer[i], dst, k});
             } else {
-              delayed.push({NowNs() + int64_t{sends[k].delay_ms} * 1'000'000, seq++, std::move(sends[k].payload),
-                            rx_peer[i], dst});
+              delayed.push({NowNs() + int64_t{sends[k].delay_ms} * 1'000'000, seq++,
+                            std::move(sends[k].payload), rx_peer[i], dst});
             }
           }
         }
         if (!outs.empty()) {
           send_batch(
-              outs.size(), [&](size_t i) -> const std::string& { return sends[outs[i].send_index].payload; },
+              outs.size(),
+              [&](size_t i) -> const std::string& { return sends[outs[i].send_index].payload; },
               [&](size_t i) -> const sockaddr_in& { return outs[i].peer; },
               [&](size_t i) { return outs[i].source; });
         }
@@ -428,11 +476,13 @@ int main(int argc, char** argv) {
       }
       send_batch(
           due.size(), [&](size_t i) -> const std::string& { return due[i].payload; },
-          [&](size_t i) -> const sockaddr_in& { return due[i].peer; }, [&](size_t i) { return due[i].source; });
+          [&](size_t i) -> const sockaddr_in& { return due[i].peer; },
+          [&](size_t i) { return due[i].source; });
     }
     if (stats && now - last_ns >= 1'000'000'000) {
       char what[32];
-      std::snprintf(what, sizeof what, "t=%llds", static_cast<long long>((now - start_ns) / 1'000'000'000));
+      std::snprintf(what, sizeof what, "t=%llds",
+                    static_cast<long long>((now - start_ns) / 1'000'000'000));
       PrintStats(what, totals, last, static_cast<double>(now - last_ns) / 1e9);
       last = totals;
       last_ns = now;

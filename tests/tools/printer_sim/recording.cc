@@ -70,8 +70,8 @@ std::string CleanSerial(std::string_view raw) {
 struct Parsed {
   std::vector<uint32_t> oid;
   uint8_t type;
-  std::string content;   // value content bytes (kNone encoding) for strings/OIDs/IPs
-  int64_t number = 0;    // integer-typed values
+  std::string content;  // value content bytes (kNone encoding) for strings/OIDs/IPs
+  int64_t number = 0;   // integer-typed values
   size_t line;
 };
 
@@ -93,12 +93,12 @@ const std::vector<std::vector<uint32_t>>& SerialOids() {
 
 const std::vector<std::vector<uint32_t>>& PageCountOids() {
   static const std::vector<std::vector<uint32_t>> oids = {
-      O("1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.5.0"),    // HP PML total-engine-page-count
-      O("1.3.6.1.4.1.1602.1.11.1.3.1.4.101"),       // Canon "Total 1"
-      O("1.3.6.1.4.1.18334.1.1.1.5.7.2.1.1.0"),     // Konica total
-      O("1.3.6.1.4.1.1347.42.3.1.1.1.1.1"),         // Kyocera total printed
-      O("1.3.6.1.4.1.367.3.2.1.2.19.1.0"),          // Ricoh engine total
-      O("1.3.6.1.4.1.253.8.53.13.2.1.6.1.20.1"),    // Xerox total impressions
+      O("1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.5.0"),  // HP PML total-engine-page-count
+      O("1.3.6.1.4.1.1602.1.11.1.3.1.4.101"),     // Canon "Total 1"
+      O("1.3.6.1.4.1.18334.1.1.1.5.7.2.1.1.0"),   // Konica total
+      O("1.3.6.1.4.1.1347.42.3.1.1.1.1.1"),       // Kyocera total printed
+      O("1.3.6.1.4.1.367.3.2.1.2.19.1.0"),        // Ricoh engine total
+      O("1.3.6.1.4.1.253.8.53.13.2.1.6.1.20.1"),  // Xerox total impressions
   };
   return oids;
 }
@@ -110,10 +110,9 @@ long Recording::Find(std::span<const uint32_t> oid) const {
 }
 
 size_t Recording::Successor(std::span<const uint32_t> oid) const {
-  auto it = std::upper_bound(entries.begin(), entries.end(), oid,
-                             [this](std::span<const uint32_t> o, const Entry& e) {
-                               return CompareOid(o, Oid(e)) < 0;
-                             });
+  auto it = std::upper_bound(
+      entries.begin(), entries.end(), oid,
+      [this](std::span<const uint32_t> o, const Entry& e) { return CompareOid(o, Oid(e)) < 0; });
   return static_cast<size_t>(it - entries.begin());
 }
 
@@ -222,16 +221,16 @@ std::optional<Recording> ParseRecording(std::string_view name, std::string_view 
   Recording rec;
   rec.name = name;
   auto find_row = [&](std::span<const uint32_t> oid) -> const Parsed* {
-    auto it = std::lower_bound(unique.begin(), unique.end(), oid,
-                               [](const Parsed& p, std::span<const uint32_t> o) {
-                                 return CompareOid(p.oid, o) < 0;
-                               });
+    auto it = std::lower_bound(
+        unique.begin(), unique.end(), oid,
+        [](const Parsed& p, std::span<const uint32_t> o) { return CompareOid(p.oid, o) < 0; });
     return it != unique.end() && CompareOid(it->oid, oid) == 0 ? &*it : nullptr;
   };
   auto add_serial = [&](std::string_view raw) {
     std::string s = CleanSerial(raw);
     // Short values would match unrelated strings everywhere; real serials are longer.
-    if (s.size() >= 4 && std::find(rec.serials.begin(), rec.serials.end(), s) == rec.serials.end()) {
+    if (s.size() >= 4 &&
+        std::find(rec.serials.begin(), rec.serials.end(), s) == rec.serials.end()) {
       rec.serials.push_back(s);
     }
   };
@@ -246,7 +245,8 @@ std::optional<Recording> ParseRecording(std::string_view name, std::string_view 
     size_t at = r->content.find("SN:");
     if (at != std::string::npos) {
       size_t end = r->content.find_first_of(",; ", at + 3);
-      add_serial(std::string_view(r->content).substr(at + 3, end == std::string::npos ? end : end - at - 3));
+      add_serial(std::string_view(r->content)
+                     .substr(at + 3, end == std::string::npos ? end : end - at - 3));
     }
   }
   for (const auto& r : unique) {
@@ -317,7 +317,8 @@ std::optional<Recording> ParseRecording(std::string_view name, std::string_view 
   return rec;
 }
 
-std::optional<Recording> LoadRecording(const std::string& path, std::vector<std::string>& warnings) {
+std::optional<Recording> LoadRecording(const std::string& path,
+                                       std::vector<std::string>& warnings) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     warnings.push_back(path + ": cannot read");

@@ -24,29 +24,31 @@ enum class SlotKind : uint8_t {
 };
 
 struct Entry {
-  uint32_t arc_off = 0;   // into Recording::arcs
+  uint32_t arc_off = 0;  // into Recording::arcs
   uint32_t arc_len = 0;
-  uint8_t type = 0;       // BER tag of the value
+  uint8_t type = 0;  // BER tag of the value
   SlotKind slot = SlotKind::kNone;
-  uint32_t ber_off = 0;   // into Recording::ber: the whole varbind (kNone) or the OID TLV (slots)
+  uint32_t ber_off = 0;  // into Recording::ber: the whole varbind (kNone) or the OID TLV (slots)
   uint32_t ber_len = 0;
   uint32_t slot_index = 0;  // into Recording::slot_raw / slot_number
 };
 
 struct Recording {
-  std::string name;                 // file name without directory and extension
-  std::vector<Entry> entries;       // sorted by OID, unique
+  std::string name;            // file name without directory and extension
+  std::vector<Entry> entries;  // sorted by OID, unique
   std::vector<uint32_t> arcs;
   std::string ber;
-  std::vector<std::string> slot_raw;       // kSerial / kMac: the recorded bytes
-  std::vector<uint64_t> slot_number;       // kCounter: the recorded value
+  std::vector<std::string> slot_raw;  // kSerial / kMac: the recorded bytes
+  std::vector<uint64_t> slot_number;  // kCounter: the recorded value
 
   // What the recording says about the device, before per-printer variation.
-  std::vector<std::string> serials;  // every distinct serial found; [0] is the primary
+  std::vector<std::string> serials;    // every distinct serial found; [0] is the primary
   std::optional<uint64_t> page_count;  // primary page count (prtMarkerLifeCount first)
-  std::string mac;                   // 6 bytes, or empty
+  std::string mac;                     // 6 bytes, or empty
 
-  std::span<const uint32_t> Oid(const Entry& e) const { return {arcs.data() + e.arc_off, e.arc_len}; }
+  std::span<const uint32_t> Oid(const Entry& e) const {
+    return {arcs.data() + e.arc_off, e.arc_len};
+  }
   // Index of the entry with exactly this OID, or -1.
   long Find(std::span<const uint32_t> oid) const;
   // Index of the first entry after `oid`, or entries.size().

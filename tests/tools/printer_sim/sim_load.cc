@@ -7,8 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -46,16 +46,25 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) Die(a + ": needs a value");
       return argv[++i];
     };
-    if (a == "--map") map_path = val();
-    else if (a == "--port") port = std::atoi(val().c_str());
-    else if (a == "--duration") duration = std::atof(val().c_str());
-    else if (a == "--window") window = static_cast<size_t>(std::atol(val().c_str()));
-    else if (a == "--timeout") timeout = std::atof(val().c_str());
-    else if (a == "--community") community = val();
-    else if (a == "--oid") oid_text = val();
-    else if (a == "--v1") version = kVersion1;
-    else Die("usage: sim_load --map FILE [--port P] [--duration S] [--window N] [--timeout S] "
-             "[--oid OID] [--community C] [--v1]");
+    if (a == "--map")
+      map_path = val();
+    else if (a == "--port")
+      port = std::atoi(val().c_str());
+    else if (a == "--duration")
+      duration = std::atof(val().c_str());
+    else if (a == "--window")
+      window = static_cast<size_t>(std::atol(val().c_str()));
+    else if (a == "--timeout")
+      timeout = std::atof(val().c_str());
+    else if (a == "--community")
+      community = val();
+    else if (a == "--oid")
+      oid_text = val();
+    else if (a == "--v1")
+      version = kVersion1;
+    else
+      Die("usage: sim_load --map FILE [--port P] [--duration S] [--window N] [--timeout S] "
+          "[--oid OID] [--community C] [--v1]");
   }
   std::vector<sockaddr_in> targets;
   {
@@ -67,7 +76,8 @@ int main(int argc, char** argv) {
       sockaddr_in sa{};
       sa.sin_family = AF_INET;
       sa.sin_port = htons(static_cast<uint16_t>(port));
-      if (inet_pton(AF_INET, line.substr(0, line.find('\t')).c_str(), &sa.sin_addr) == 1) targets.push_back(sa);
+      if (inet_pton(AF_INET, line.substr(0, line.find('\t')).c_str(), &sa.sin_addr) == 1)
+        targets.push_back(sa);
     }
   }
   if (targets.empty()) Die("no addresses in the map");
@@ -150,7 +160,8 @@ int main(int argc, char** argv) {
       int n = recvmmsg(fd, rx.data(), kBatch, MSG_DONTWAIT, nullptr);
       if (n <= 0) break;
       for (int i = 0; i < n; ++i) {
-        if (!DecodeResponse({reinterpret_cast<const uint8_t*>(rbuf[i].data()), rx[i].msg_len}, resp) ||
+        if (!DecodeResponse({reinterpret_cast<const uint8_t*>(rbuf[i].data()), rx[i].msg_len},
+                            resp) ||
             resp.request_id <= 0) {
           ++stray;
           continue;
@@ -163,7 +174,8 @@ int main(int argc, char** argv) {
         sent_at[slot] = 0;
         --inflight;
         ++answered;
-        if (resp.error_status == 0 && resp.varbinds.size() == 1 && resp.varbinds[0].type < 0x80) ++ok;
+        if (resp.error_status == 0 && resp.varbinds.size() == 1 && resp.varbinds[0].type < 0x80)
+          ++ok;
       }
       if (n < kBatch) break;
     }
@@ -180,12 +192,13 @@ int main(int argc, char** argv) {
     }
   }
   double secs = std::min(Now(), end) - start;
-  std::printf("sim_load: targets=%zu window=%zu seconds=%.2f sent=%llu answered=%llu ok=%llu lost=%llu "
-              "stray=%llu answers/s=%.0f\n",
-              targets.size(), window, secs, static_cast<unsigned long long>(sent),
-              static_cast<unsigned long long>(answered), static_cast<unsigned long long>(ok),
-              static_cast<unsigned long long>(lost), static_cast<unsigned long long>(stray),
-              secs > 0 ? static_cast<double>(answered) / secs : 0.0);
+  std::printf(
+      "sim_load: targets=%zu window=%zu seconds=%.2f sent=%llu answered=%llu ok=%llu lost=%llu "
+      "stray=%llu answers/s=%.0f\n",
+      targets.size(), window, secs, static_cast<unsigned long long>(sent),
+      static_cast<unsigned long long>(answered), static_cast<unsigned long long>(ok),
+      static_cast<unsigned long long>(lost), static_cast<unsigned long long>(stray),
+      secs > 0 ? static_cast<double>(answered) / secs : 0.0);
   close(fd);
   return answered > 0 ? 0 : 1;
 }

@@ -24,20 +24,27 @@ struct Sim {
   TempDir dir{"printer-sim"};
   Process proc;
   std::string port;
-  std::map<std::string, Row> by_ip;   // the --map file
+  std::map<std::string, Row> by_ip;  // the --map file
   std::vector<Row> rows;
 
   Sim(std::string p, std::vector<std::string> extra) : port(std::move(p)) {
-    std::vector<std::string> argv{FLEET_SIM_BINARY, "--port", port, "--recordings",
-                                  FLEET_SOURCE_DIR "/tests/data/demo", "--map", dir.path() + "/map.tsv",
-                                  "--faults-map", dir.path() + "/faults.tsv"};
+    std::vector<std::string> argv{FLEET_SIM_BINARY,
+                                  "--port",
+                                  port,
+                                  "--recordings",
+                                  FLEET_SOURCE_DIR "/tests/data/demo",
+                                  "--map",
+                                  dir.path() + "/map.tsv",
+                                  "--faults-map",
+                                  dir.path() + "/faults.tsv"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     SpawnOptions o;
     o.argv = argv;
     o.stdout_path = dir.path() + "/out";
     o.stderr_path = dir.path() + "/err";
     proc = Process::Spawn(o);
-    for (int i = 0; i < 100 && ReadFile(dir.path() + "/out").find("ready") == std::string::npos; ++i) {
+    for (int i = 0; i < 100 && ReadFile(dir.path() + "/out").find("ready") == std::string::npos;
+         ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     EXPECT_NE(ReadFile(dir.path() + "/out").find("ready port=" + port), std::string::npos)
@@ -50,7 +57,8 @@ struct Sim {
   // With `marker`, one whose recording has prtMarkerLifeCount (hp_laserjet_m507 has only PML).
   std::string OnlyFault(const std::string& fault, bool marker = false) const {
     for (const auto& r : rows) {
-      if (marker && (r.at("page_count").empty() || r.at("recording") == "hp_laserjet_m507")) continue;
+      if (marker && (r.at("page_count").empty() || r.at("recording") == "hp_laserjet_m507"))
+        continue;
       if (r.at("faults") == fault) return r.at("ip");
     }
     return "";
@@ -58,14 +66,17 @@ struct Sim {
 };
 
 CommandResult Snmp(std::vector<std::string> argv, double timeout_s = 0.5) {
-  std::vector<std::string> full{argv[0], "-c", "public", "-t", std::to_string(timeout_s), "-r", "0", "-On", "-Oq", "-Ot", "-Oe"};
+  std::vector<std::string> full{argv[0], "-c", "public", "-t",  std::to_string(timeout_s),
+                                "-r",    "0",  "-On",    "-Oq", "-Ot",
+                                "-Oe"};
   full.insert(full.end(), argv.begin() + 1, argv.end());
   return RunCommand(full, std::chrono::seconds(20));
 }
 
 std::map<std::string, std::string> ReadSnmprec(const std::string& name) {
   std::map<std::string, std::string> out;
-  std::istringstream in(ReadFile(std::string(FLEET_SOURCE_DIR "/tests/data/demo/") + name + ".snmprec"));
+  std::istringstream in(
+      ReadFile(std::string(FLEET_SOURCE_DIR "/tests/data/demo/") + name + ".snmprec"));
   std::string line;
   while (std::getline(in, line)) {
     size_t a = line.find('|'), b = line.find('|', a + 1);
@@ -81,18 +92,45 @@ std::map<std::string, std::string> ReadSnmprec(const std::string& name) {
 
 const std::set<std::string> kVendorCounters = {
     ".1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.5.0", ".1.3.6.1.4.1.1602.1.11.1.3.1.4.101",
-    ".1.3.6.1.4.1.18334.1.1.1.5.7.2.1.1.0", ".1.3.6.1.4.1.1347.42.3.1.1.1.1.1",
-    ".1.3.6.1.4.1.367.3.2.1.2.19.1.0", ".1.3.6.1.4.1.253.8.53.13.2.1.6.1.20.1"};
+    ".1.3.6.1.4.1.18334.1.1.1.5.7.2.1.1.0",  ".1.3.6.1.4.1.1347.42.3.1.1.1.1.1",
+    ".1.3.6.1.4.1.367.3.2.1.2.19.1.0",       ".1.3.6.1.4.1.253.8.53.13.2.1.6.1.20.1"};
 
 class SimTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     main_ = new Sim("16761", {"--printers", "20", "--range", "127.10.0.0/24"});
-    faulty_ = new Sim("16762", {"--printers", "600", "--range", "127.10.8.0/21", "--seed", "7",
-                                "--loss", "12", "--truncate", "12", "--malformed", "12", "--wrong-reqid", "12",
-                                "--duplicate", "12", "--late", "600", "--late-pct", "12", "--oversize", "12",
-                                "--wrap-counters", "12", "--counters-backwards", "12", "--oid-loop", "12",
-                                "--stop-mid-walk", "12", "--stop-after", "5"});
+    faulty_ = new Sim("16762", {"--printers",
+                                "600",
+                                "--range",
+                                "127.10.8.0/21",
+                                "--seed",
+                                "7",
+                                "--loss",
+                                "12",
+                                "--truncate",
+                                "12",
+                                "--malformed",
+                                "12",
+                                "--wrong-reqid",
+                                "12",
+                                "--duplicate",
+                                "12",
+                                "--late",
+                                "600",
+                                "--late-pct",
+                                "12",
+                                "--oversize",
+                                "12",
+                                "--wrap-counters",
+                                "12",
+                                "--counters-backwards",
+                                "12",
+                                "--oid-loop",
+                                "12",
+                                "--stop-mid-walk",
+                                "12",
+                                "--stop-after",
+                                "5"});
   }
   static void TearDownTestSuite() {
     delete main_;
@@ -152,33 +190,40 @@ TEST_F(SimTest, GetShowsPerPrinterSerialAndV1NoSuchName) {
   // Printers 2 and 12 use the same recording and differ in serial and page count.
   for (size_t i : {2u, 12u}) {
     const Row& row = main_->rows[i];
-    CommandResult r = Snmp({"snmpget", "-v2c", main_->Target(row.at("ip")), "1.3.6.1.2.1.43.5.1.1.17.1",
-                            "1.3.6.1.2.1.43.10.2.1.4.1.1"});
+    CommandResult r = Snmp({"snmpget", "-v2c", main_->Target(row.at("ip")),
+                            "1.3.6.1.2.1.43.5.1.1.17.1", "1.3.6.1.2.1.43.10.2.1.4.1.1"});
     EXPECT_EQ(r.stdout_text, ".1.3.6.1.2.1.43.5.1.1.17.1 \"" + row.at("serial") +
                                  "\"\n.1.3.6.1.2.1.43.10.2.1.4.1.1 " + row.at("page_count") + "\n");
   }
   EXPECT_NE(main_->rows[2].at("serial"), main_->rows[12].at("serial"));
   std::string ip = main_->rows[0].at("ip");
-  CommandResult v1 = Snmp({"snmpget", "-v1", main_->Target(ip), "1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.99.0"});
+  CommandResult v1 = Snmp(
+      {"snmpget", "-v1", main_->Target(ip), "1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.99.0"});
   EXPECT_NE(v1.stderr_text.find("(noSuchName)"), std::string::npos) << v1.stderr_text;
   EXPECT_NE(v1.stderr_text.find("1.3.6.1.2.1.1.99.0"), std::string::npos) << v1.stderr_text;
   CommandResult v1walk = Snmp({"snmpwalk", "-v1", main_->Target(ip), "1.3.6.1.2.1.1"});
   EXPECT_EQ(v1walk.exit_code, 0);
-  EXPECT_NE(v1walk.stdout_text.find(".1.3.6.1.2.1.1.7.0 72"), std::string::npos) << v1walk.stdout_text;
+  EXPECT_NE(v1walk.stdout_text.find(".1.3.6.1.2.1.1.7.0 72"), std::string::npos)
+      << v1walk.stdout_text;
 }
 
 TEST_F(SimTest, V2cExceptionsBulkRepetitionsAndTooBig) {
   std::string t = main_->Target(main_->rows[1].at("ip"));
-  CommandResult r = Snmp({"snmpget", "-v2c", t, "1.3.6.1.2.1.1.99.0", "1.3.6.1.2.1.43.10.2.1.4.1.77",
-                          "1.3.6.1.2.1.200.1.0"});
-  EXPECT_NE(r.stdout_text.find(".1.3.6.1.2.1.43.10.2.1.4.1.77 No Such Instance"), std::string::npos) << r.stdout_text;
-  EXPECT_NE(r.stdout_text.find(".1.3.6.1.2.1.200.1.0 No Such Object"), std::string::npos) << r.stdout_text;
+  CommandResult r = Snmp({"snmpget", "-v2c", t, "1.3.6.1.2.1.1.99.0",
+                          "1.3.6.1.2.1.43.10.2.1.4.1.77", "1.3.6.1.2.1.200.1.0"});
+  EXPECT_NE(r.stdout_text.find(".1.3.6.1.2.1.43.10.2.1.4.1.77 No Such Instance"), std::string::npos)
+      << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find(".1.3.6.1.2.1.200.1.0 No Such Object"), std::string::npos)
+      << r.stdout_text;
   r = Snmp({"snmpgetnext", "-v2c", t, "1.3.6.1.9"});
-  EXPECT_NE(r.stdout_text.find("No more variables left in this MIB View"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("No more variables left in this MIB View"), std::string::npos)
+      << r.stdout_text;
   r = Snmp({"snmpbulkget", "-v2c", "-Cn1", "-Cr4", t, "1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1"});
   EXPECT_EQ(r.stdout_text,
-            ".1.3.6.1.2.1.1.6.0 \"Legal department, 2nd floor\"\n.1.3.6.1.2.1.1.1.0 \"Canon iR-ADV DX C3826  /P\"\n"
-            ".1.3.6.1.2.1.1.2.0 .1.3.6.1.4.1.1602.4.7\n.1.3.6.1.2.1.1.3.0 12204470\n.1.3.6.1.2.1.1.4.0 \"Facilities\"\n");
+            ".1.3.6.1.2.1.1.6.0 \"Legal department, 2nd floor\"\n.1.3.6.1.2.1.1.1.0 \"Canon iR-ADV "
+            "DX C3826  /P\"\n"
+            ".1.3.6.1.2.1.1.2.0 .1.3.6.1.4.1.1602.4.7\n.1.3.6.1.2.1.1.3.0 "
+            "12204470\n.1.3.6.1.2.1.1.4.0 \"Facilities\"\n");
   // 60 repetitions of a wide table do not fit in 1472 bytes: the answer is cut, not refused.
   r = Snmp({"snmpbulkget", "-v2c", "-Cr60", t, "1.3.6.1.2.1.43.11.1.1.6"});
   size_t n = std::count(r.stdout_text.begin(), r.stdout_text.end(), '\n');
@@ -192,7 +237,8 @@ TEST_F(SimTest, V2cExceptionsBulkRepetitionsAndTooBig) {
 
 TEST_F(SimTest, SilentForUnassignedAddressesAndWrongCommunity) {
   ASSERT_EQ(main_->by_ip.count("127.10.0.2"), 0u);
-  CommandResult r = Snmp({"snmpget", "-v2c", main_->Target("127.10.0.2"), "1.3.6.1.2.1.1.1.0"}, 0.3);
+  CommandResult r = Snmp({"snmpget", "-v2c", main_->Target("127.10.0.2"), "1.3.6.1.2.1.1.1.0"},
+                         0.3);
   EXPECT_NE(r.stderr_text.find("Timeout"), std::string::npos);
   r = RunCommand({"snmpget", "-v2c", "-c", "private", "-t", "0.3", "-r", "0",
                   main_->Target(main_->rows[0].at("ip")), "1.3.6.1.2.1.1.1.0"});
@@ -228,8 +274,8 @@ TEST_F(SimTest, EachFaultIsObservable) {
     std::string ip = s.OnlyFault(counter_fault, true);
     CommandResult a = Snmp({"snmpget", "-v2c", "-Ov", s.Target(ip), "1.3.6.1.2.1.43.10.2.1.4.1.1"});
     CommandResult b = Snmp({"snmpget", "-v2c", "-Ov", s.Target(ip), "1.3.6.1.2.1.43.10.2.1.4.1.1"});
-    SCOPED_TRACE(std::string(counter_fault) + " " + ip + " a=" + a.stdout_text + a.stderr_text + " b=" + b.stdout_text +
-                 " map=" + s.by_ip[ip].at("page_count"));
+    SCOPED_TRACE(std::string(counter_fault) + " " + ip + " a=" + a.stdout_text + a.stderr_text +
+                 " b=" + b.stdout_text + " map=" + s.by_ip[ip].at("page_count"));
     ASSERT_FALSE(a.stdout_text.empty());
     ASSERT_FALSE(b.stdout_text.empty());
     EXPECT_EQ(std::stoull(a.stdout_text), std::stoull(s.by_ip[ip].at("page_count")));
@@ -247,9 +293,11 @@ TEST_F(SimTest, EachFaultIsObservable) {
 }
 
 TEST_F(SimTest, DelayAndJitter) {
-  Sim slow("16763", {"--printers", "2", "--range", "127.10.2.0/24", "--delay", "400", "--jitter", "100"});
+  Sim slow("16763",
+           {"--printers", "2", "--range", "127.10.2.0/24", "--delay", "400", "--jitter", "100"});
   std::string t = slow.Target(slow.rows[0].at("ip"));
-  EXPECT_NE(Snmp({"snmpget", "-v2c", t, "1.3.6.1.2.1.1.5.0"}, 0.2).stderr_text.find("Timeout"), std::string::npos);
+  EXPECT_NE(Snmp({"snmpget", "-v2c", t, "1.3.6.1.2.1.1.5.0"}, 0.2).stderr_text.find("Timeout"),
+            std::string::npos);
   CommandResult ok = Snmp({"snmpget", "-v2c", t, "1.3.6.1.2.1.1.5.0"}, 2);
   EXPECT_EQ(ok.exit_code, 0);
   EXPECT_GE(ok.elapsed.count(), 400);
@@ -260,10 +308,13 @@ TEST_F(SimTest, DelayAndJitter) {
 TEST_F(SimTest, AgentReadsVariedIdentities) {
   Sim s("16764", {"--printers", "50", "--range", "127.10.1.0/24"});
   std::string cfg = s.dir.path() + "/agent.yaml";
-  WriteFile(cfg, "search:\n  include: [127.10.1.0/24]\nsnmp:\n  port: 16764\n  timeout: 300ms\n  retries: 0\n"
-                 "  rate_limit_pps: 0\n");
-  CommandResult r = RunCommand({FLEET_AGENT_BINARY, "--config", cfg, "--scan-once", "--format", "json"},
-                               std::chrono::seconds(60));
+  WriteFile(
+      cfg,
+      "search:\n  include: [127.10.1.0/24]\nsnmp:\n  port: 16764\n  timeout: 300ms\n  retries: 0\n"
+      "  rate_limit_pps: 0\n");
+  CommandResult r = RunCommand(
+      {FLEET_AGENT_BINARY, "--config", cfg, "--scan-once", "--format", "json"},
+      std::chrono::seconds(60));
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
   auto j = nlohmann::json::parse(r.stdout_text, nullptr, false);
   ASSERT_TRUE(j.is_object());

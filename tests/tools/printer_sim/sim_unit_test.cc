@@ -22,7 +22,12 @@ TEST(Ber, RequestRoundTrip) {
     int32_t nr, mr;
   } cases[] = {
       {kVersion1, kGetRequest, 1, {O("1.3.6.1.2.1.1.1.0")}, 0, 0},
-      {kVersion2c, kGetNextRequest, -5, {O("1.3.6.1.2.1.1"), O("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0")}, 0, 0},
+      {kVersion2c,
+       kGetNextRequest,
+       -5,
+       {O("1.3.6.1.2.1.1"), O("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0")},
+       0,
+       0},
       {kVersion2c, kGetBulkRequest, INT32_MAX, {O("1.3"), O("2.999.4294967295.128.16384")}, 1, 25},
       {kVersion2c, kGetRequest, INT32_MIN, {}, 0, 0},
   };
@@ -53,9 +58,14 @@ TEST(Ber, IntegerEncodings) {
   struct Case {
     int64_t v;
     const char* hex;
-  } cases[] = {{0, "020100"},       {127, "02017f"},         {128, "02020080"},
-               {-1, "0201ff"},      {-128, "020180"},        {-129, "0202ff7f"},
-               {INT32_MAX, "02047fffffff"}, {INT32_MIN, "020480000000"}};
+  } cases[] = {{0, "020100"},
+               {127, "02017f"},
+               {128, "02020080"},
+               {-1, "0201ff"},
+               {-128, "020180"},
+               {-129, "0202ff7f"},
+               {INT32_MAX, "02047fffffff"},
+               {INT32_MIN, "020480000000"}};
   for (const auto& c : cases) {
     std::string out;
     AppendIntegerTlv(out, kInteger, c.v);
@@ -154,12 +164,13 @@ struct Harness {
     std::string wire;
     EncodeRequest(wire, version, community, type, 42, oids, nr, mr);
     std::vector<Send> out;
-    fleet.Handle(fleet.printers()[i].addr, {reinterpret_cast<const uint8_t*>(wire.data()), wire.size()}, out,
-                 counters);
+    fleet.Handle(fleet.printers()[i].addr,
+                 {reinterpret_cast<const uint8_t*>(wire.data()), wire.size()}, out, counters);
     std::vector<Response> rs;
     for (auto& s : out) {
       Response r;
-      if (DecodeResponse({reinterpret_cast<const uint8_t*>(s.payload.data()), s.payload.size()}, r)) {
+      if (DecodeResponse({reinterpret_cast<const uint8_t*>(s.payload.data()), s.payload.size()},
+                         r)) {
         rs.push_back(r);
       } else {
         Response bad;
@@ -173,16 +184,19 @@ struct Harness {
 
 TEST(Fleet, VariesSerialMacAndPageCountPerPrinter) {
   Harness h;
-  auto r = h.Ask(2, kVersion2c, kGetRequest,
-                 {O("1.3.6.1.2.1.43.5.1.1.17.1"), O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.2.2.1.6.1"),
-                  O("1.3.6.1.2.1.43.10.2.1.4.1.1"), O("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0")});
+  auto r = h.Ask(
+      2, kVersion2c, kGetRequest,
+      {O("1.3.6.1.2.1.43.5.1.1.17.1"), O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.2.2.1.6.1"),
+       O("1.3.6.1.2.1.43.10.2.1.4.1.1"), O("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0")});
   ASSERT_EQ(r.size(), 1u);
   ASSERT_EQ(r[0].varbinds.size(), 5u);
   EXPECT_EQ(r[0].varbinds[0].raw, "ABC12345-00002");
   EXPECT_EQ(r[0].varbinds[1].raw, "ACME LaserBox SN:ABC12345-00002,FN:xy");
   EXPECT_EQ(r[0].varbinds[2].raw, std::string("\x02\x5a\x3c\x00\x00\x02", 6));
   EXPECT_EQ(r[0].varbinds[3].integer, 1002);
-  EXPECT_EQ(r[0].varbinds[4].raw, std::string("\x01\x15" "ABC12345-00002\x00", 17));
+  EXPECT_EQ(r[0].varbinds[4].raw, std::string("\x01\x15"
+                                              "ABC12345-00002\x00",
+                                              17));
   EXPECT_EQ(h.fleet.SerialOf(h.fleet.printers()[2]), "ABC12345-00002");
 }
 
@@ -241,7 +255,8 @@ TEST(Fleet, V1AndV2cErrors) {
 
 TEST(Fleet, GetBulkRepetitionsAndTooBig) {
   Harness h;
-  auto r = h.Ask(0, kVersion2c, kGetBulkRequest, {O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.43")}, 1, 3);
+  auto r = h.Ask(0, kVersion2c, kGetBulkRequest, {O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.43")}, 1,
+                 3);
   ASSERT_EQ(r[0].varbinds.size(), 4u);
   EXPECT_EQ(OidToText(r[0].varbinds[0].oid), "1.3.6.1.2.1.1.3.0");
   EXPECT_EQ(OidToText(r[0].varbinds[1].oid), "1.3.6.1.2.1.43.5.1.1.17.1");
@@ -258,7 +273,8 @@ TEST(Fleet, GetBulkRepetitionsAndTooBig) {
   EXPECT_EQ(r[0].error_status, 0);
   EXPECT_GT(r[0].varbinds.size(), 0u);
   EXPECT_LT(r[0].varbinds.size(), 11u);
-  r = s.Ask(0, kVersion2c, kGetRequest, {O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.1.1.0")});
+  r = s.Ask(0, kVersion2c, kGetRequest,
+            {O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.2.1.1.1.0")});
   EXPECT_EQ(r[0].error_status, kTooBig);
   EXPECT_TRUE(r[0].varbinds.empty());
 }
@@ -273,7 +289,9 @@ TEST(Fleet, FaultsAreDeterministicAndObservable) {
     EXPECT_EQ(a.fleet.printers()[i].faults, b.fleet.printers()[i].faults);
     bool lossy = a.fleet.printers()[i].faults & kFaultLoss;
     affected += lossy;
-    EXPECT_EQ(a.Ask(static_cast<uint32_t>(i), kVersion2c, kGetRequest, {O("1.3.6.1.2.1.1.5.0")}).empty(), lossy);
+    EXPECT_EQ(
+        a.Ask(static_cast<uint32_t>(i), kVersion2c, kGetRequest, {O("1.3.6.1.2.1.1.5.0")}).empty(),
+        lossy);
   }
   EXPECT_GT(affected, 40);
   EXPECT_LT(affected, 80);

@@ -64,8 +64,9 @@ TEST(ScanJson, FollowsTheProductSchema) {
   EXPECT_EQ(j["responding"], 3);
   ASSERT_EQ(j["printers"].size(), 2u);
   const auto& a = j["printers"][0];
-  for (const char* key : {"ip", "serial", "manufacturer", "model", "firmware", "lifetime_page_count",
-                          "mac", "hostname", "location", "status", "supplies", "mps", "readiness"}) {
+  for (const char* key :
+       {"ip", "serial", "manufacturer", "model", "firmware", "lifetime_page_count", "mac",
+        "hostname", "location", "status", "supplies", "mps", "readiness"}) {
     EXPECT_TRUE(a.contains(key)) << key;
   }
   EXPECT_EQ(a["lifetime_page_count"], 21877);
@@ -123,7 +124,8 @@ TEST(Table, ColumnsAlignAndHostileBytesAreNeutralised) {
   EXPECT_NE(table.find("Other SNMP devices"), std::string::npos);
   EXPECT_NE(table.find("10.0.0.30  auth: SNMPv3 authentication failed"), std::string::npos);
   EXPECT_NE(table.find("2 printer(s), 1 other device(s); 254 address(es) scanned, 3 responding"),
-            std::string::npos) << table;
+            std::string::npos)
+      << table;
 }
 
 TEST(Table, NoPrintersSaysSo) {
@@ -143,14 +145,14 @@ namespace {
 
 // A device's hostile strings: a C1 CSI, a right-to-left override, a line separator, a bidi
 // isolate, an invalid byte, a soft hyphen and an Arabic letter mark.
-const std::string kC1Csi = "\xC2\x9B";       // U+009B
-const std::string kRlo = "\xE2\x80\xAE";     // U+202E
-const std::string kLsep = "\xE2\x80\xA8";    // U+2028
-const std::string kPsep = "\xE2\x80\xA9";    // U+2029
-const std::string kFsi = "\xE2\x81\xA8";     // U+2068
-const std::string kAlm = "\xD8\x9C";         // U+061C
-const std::string kLrm = "\xE2\x80\x8E";     // U+200E
-const std::string kTag = "\xF3\xA0\x80\x81"; // U+E0001
+const std::string kC1Csi = "\xC2\x9B";        // U+009B
+const std::string kRlo = "\xE2\x80\xAE";      // U+202E
+const std::string kLsep = "\xE2\x80\xA8";     // U+2028
+const std::string kPsep = "\xE2\x80\xA9";     // U+2029
+const std::string kFsi = "\xE2\x81\xA8";      // U+2068
+const std::string kAlm = "\xD8\x9C";          // U+061C
+const std::string kLrm = "\xE2\x80\x8E";      // U+200E
+const std::string kTag = "\xF3\xA0\x80\x81";  // U+E0001
 const std::string kHostileSerial = "SN" + kC1Csi + "2J" + kRlo + "LIVE" + kLsep + "\xff";
 const std::string kHostileModel = "M" + kFsi + "x" + kAlm + kLrm + kPsep + "\x7f" + kTag;
 

@@ -43,8 +43,10 @@ TEST(Limits, SecretFileThatIsAFifoIsRefusedWithoutBlocking) {
   TempDir dir;
   const std::string fifo = MakeFifo(dir, "community.fifo");
   const LoadResult result = WithoutBlocking(fifo, [&] {
-    return LoadConfigString(std::string(kSearch) + "snmp:\n  credentials:\n"
-                                "    - {version: 2c, community_file: " + fifo + "}\n",
+    return LoadConfigString(std::string(kSearch) +
+                                "snmp:\n  credentials:\n"
+                                "    - {version: 2c, community_file: " +
+                                fifo + "}\n",
                             "t.yaml");
   });
   ASSERT_EQ(result.errors.size(), 1u) << JoinErrors(result.errors);
@@ -56,7 +58,8 @@ TEST(Limits, SecretFileThatIsAFifoIsRefusedWithoutBlocking) {
 TEST(Limits, SecretFileThatIsADeviceIsRefused) {
   // /dev/zero never ends: today's code reads 4 KiB of it and says "larger than 4 KiB".
   const LoadResult result = LoadConfigString(
-      std::string(kSearch) + "snmp:\n  credentials:\n    - {version: 2c, community_file: /dev/zero}\n",
+      std::string(kSearch) +
+          "snmp:\n  credentials:\n    - {version: 2c, community_file: /dev/zero}\n",
       "t.yaml");
   ASSERT_EQ(result.errors.size(), 1u) << JoinErrors(result.errors);
   EXPECT_EQ(result.errors[0].message,
@@ -92,8 +95,9 @@ TEST(Limits, OversizedConfigurationIsRefusedNamingTheLimit) {
   const LoadResult result = LoadConfigFile(path);
   ASSERT_EQ(result.errors.size(), 1u) << JoinErrors(result.errors);
   EXPECT_EQ(result.errors[0].ToString(),
-            path + ": the configuration is larger than the limit of 1 MiB (1048576 bytes); is this "
-                   "the right file?");
+            path +
+                ": the configuration is larger than the limit of 1 MiB (1048576 bytes); is this "
+                "the right file?");
   const LoadResult from_string = LoadConfigString(big, "big.yaml");
   ASSERT_EQ(from_string.errors.size(), 1u);
   EXPECT_NE(from_string.errors[0].message.find("the limit of 1 MiB"), std::string::npos);
@@ -101,14 +105,15 @@ TEST(Limits, OversizedConfigurationIsRefusedNamingTheLimit) {
 
 TEST(Limits, OversizedValueIsRefusedNamingTheLimitNeverTheValue) {
   const std::string value(100 * 1024, 'A');
-  const LoadResult result =
-      LoadConfigString(std::string(kSearch) + "agent:\n  state_dir: " + value + "\n", "t.yaml");
+  const LoadResult result = LoadConfigString(
+      std::string(kSearch) + "agent:\n  state_dir: " + value + "\n", "t.yaml");
   ASSERT_EQ(result.errors.size(), 1u) << JoinErrors(result.errors).substr(0, 500);
-  EXPECT_EQ(result.errors[0].ToString(),
-            "t.yaml:3:14: agent.state_dir: the value is 102400 bytes; the limit is 64 KiB (65536 bytes)");
+  EXPECT_EQ(
+      result.errors[0].ToString(),
+      "t.yaml:3:14: agent.state_dir: the value is 102400 bytes; the limit is 64 KiB (65536 bytes)");
   // In a list, too (a search entry).
-  const LoadResult in_list =
-      LoadConfigString("search: {include: [127.0.0.1, " + value + "]}\n", "t.yaml");
+  const LoadResult in_list = LoadConfigString("search: {include: [127.0.0.1, " + value + "]}\n",
+                                              "t.yaml");
   ASSERT_EQ(in_list.errors.size(), 1u) << JoinErrors(in_list.errors).substr(0, 500);
   EXPECT_EQ(in_list.errors[0].ToString(),
             "t.yaml:1:31: search.include[1]: the value is 102400 bytes; the limit is 64 KiB "

@@ -58,7 +58,8 @@ agent:
   state_dir: /srv/fleet
 log:
   level: DEBUG
-)", "full.yaml");
+)",
+                                             "full.yaml");
   ASSERT_TRUE(result.errors.empty()) << JoinErrors(result.errors);
   ASSERT_TRUE(result.config.has_value());
   const Config& c = *result.config;
@@ -135,8 +136,8 @@ TEST(Load, DefaultsFilledAndMatchTheHeader) {
 }
 
 TEST(Load, EmptySectionsMeanDefaults) {
-  const LoadResult result =
-      LoadConfigString("search:\n  include: [h1]\n  exclude:\nsnmp:\ncloud:\n  url:\n", "t.yaml");
+  const LoadResult result = LoadConfigString(
+      "search:\n  include: [h1]\n  exclude:\nsnmp:\ncloud:\n  url:\n", "t.yaml");
   ASSERT_TRUE(result.errors.empty()) << JoinErrors(result.errors);
   EXPECT_EQ(result.config->cloud.url, "");
 }
@@ -160,16 +161,20 @@ TEST(Load, VersionSpellings) {
 
 TEST(Load, ProtocolAliases) {
   const std::pair<std::string, std::string> auth[] = {
-      {"md5", "MD5"}, {"SHA", "SHA"}, {"SHA1", "SHA"}, {"sha-224", "SHA-224"},
+      {"md5", "MD5"},         {"SHA", "SHA"},        {"SHA1", "SHA"},       {"sha-224", "SHA-224"},
       {"SHA-256", "SHA-256"}, {"SHA384", "SHA-384"}, {"SHA-512", "SHA-512"}};
-  const std::pair<std::string, std::string> priv[] = {
-      {"DES", "DES"}, {"AES", "AES-128"}, {"aes128", "AES-128"}, {"AES-192", "AES-192"},
-      {"AES-256", "AES-256"}};
+  const std::pair<std::string, std::string> priv[] = {{"DES", "DES"},
+                                                      {"AES", "AES-128"},
+                                                      {"aes128", "AES-128"},
+                                                      {"AES-192", "AES-192"},
+                                                      {"AES-256", "AES-256"}};
   for (const auto& [a, canonical_auth] : auth) {
     for (const auto& [p, canonical_priv] : priv) {
       const LoadResult result = LoadConfigString(
-          std::string(kMinimal) + "snmp:\n  credentials:\n    - {version: 3, user: u, "
-              "auth_protocol: " + a + ", auth_passphrase: 12345678, priv_protocol: " + p +
+          std::string(kMinimal) +
+              "snmp:\n  credentials:\n    - {version: 3, user: u, "
+              "auth_protocol: " +
+              a + ", auth_passphrase: 12345678, priv_protocol: " + p +
               ", priv_passphrase: 87654321}\n",
           "t.yaml");
       ASSERT_TRUE(result.errors.empty()) << JoinErrors(result.errors);
@@ -193,12 +198,13 @@ struct BadCase {
 TEST(Load, EachMistakeReportedWithPositionPathAndMessage) {
   const std::string inc = "search:\n  include: [10.0.0.1]\n";  // lines 1-2
   const BadCase cases[] = {
-      {"yaml syntax", "search:\n  include: [10.0.0.1\nsnmp:\n", "3:5: ",
-       "YAML syntax error: end of sequence flow not found"},
-      {"yaml bad indentation", "search:\n  include:\n    - 10.0.0.1\n   bad: x\n", "4:",
-       "YAML syntax error"},
+      {"yaml syntax", "search:\n  include: [10.0.0.1\nsnmp:\n",
+       "3:5: ", "YAML syntax error: end of sequence flow not found"},
+      {"yaml bad indentation", "search:\n  include:\n    - 10.0.0.1\n   bad: x\n",
+       "4:", "YAML syntax error"},
       {"root not a map", "- 10.0.0.1\n", "1:1: ", "expected a mapping of sections"},
-      {"unknown section", inc + "snpm:\n  port: 161\n", "3:1: snpm", "unknown section 'snpm'; did you mean 'snmp'?"},
+      {"unknown section", inc + "snpm:\n  port: 161\n", "3:1: snpm",
+       "unknown section 'snpm'; did you mean 'snmp'?"},
       {"top-level key", inc + "port: 161\n", "3:1: port", "did you mean 'snmp.port'?"},
       {"unknown key", inc + "snmp:\n  timout: 2s\n", "4:3: snmp.timout",
        "unknown key 'timout'; did you mean 'timeout'?"},
@@ -209,7 +215,8 @@ TEST(Load, EachMistakeReportedWithPositionPathAndMessage) {
       {"duplicate key", inc + "snmp:\n  port: 1\n  port: 2\n", "5:3: snmp.port",
        "duplicate key; first given on line 4"},
       {"section not a map", inc + "snmp: 161\n", "3:7: snmp", "expected a mapping of keys"},
-      {"missing include", "snmp:\n  port: 161\n", "1:1: search.include", "missing; expected a list"},
+      {"missing include", "snmp:\n  port: 161\n", "1:1: search.include",
+       "missing; expected a list"},
       {"misspelt include", "search:\n  inclued: [10.0.0.1]\n", "2:3: search.inclued",
        "unknown key 'inclued'; did you mean 'include'?"},
       {"empty include", "search:\n  include: []\n", "2:12: search.include", "at least one entry"},
@@ -217,10 +224,10 @@ TEST(Load, EachMistakeReportedWithPositionPathAndMessage) {
        "expected a list of addresses, ranges, CIDR blocks or host names, got a mapping"},
       {"include is a string", "search:\n  include: 10.0.0.1\n", "2:12: search.include",
        "expected a list, got a single value; write each entry on its own line as '- 10.0.0.1'"},
-      {"bad ip", "search:\n  include:\n    - 10.0.0.1\n    - 10.0.300.1\n", "4:7: search.include[1]",
-       "octet 300 in '10.0.300.1' is out of range; expected 0-255"},
-      {"range end before start", "search:\n  include: [10.0.0.9-10.0.0.1]\n", "2:13: search.include[0]",
-       "range end 10.0.0.1 is before start 10.0.0.9"},
+      {"bad ip", "search:\n  include:\n    - 10.0.0.1\n    - 10.0.300.1\n",
+       "4:7: search.include[1]", "octet 300 in '10.0.300.1' is out of range; expected 0-255"},
+      {"range end before start", "search:\n  include: [10.0.0.9-10.0.0.1]\n",
+       "2:13: search.include[0]", "range end 10.0.0.1 is before start 10.0.0.9"},
       {"short range backwards", "search:\n  include: [10.0.0.10-5]\n", "2:13: search.include[0]",
        "range end 5 is below the start's last octet 10"},
       {"cidr prefix", "search:\n  include: [10.0.0.0/40]\n", "2:13: search.include[0]",
@@ -259,10 +266,10 @@ TEST(Load, EachMistakeReportedWithPositionPathAndMessage) {
        "'soon' is not a duration; expected a duration"},
       {"interval too short", inc + "scan:\n  interval: 1s\n", "4:13: scan.interval",
        "expected a duration from 10s to 168h"},
-      {"credentials a map", inc + "snmp:\n  credentials:\n    version: 2c\n", "5:5: snmp.credentials",
-       "expected a list of credentials"},
-      {"credential a string", inc + "snmp:\n  credentials:\n    - public\n", "5:7: snmp.credentials[0]",
-       "expected a mapping with version"},
+      {"credentials a map", inc + "snmp:\n  credentials:\n    version: 2c\n",
+       "5:5: snmp.credentials", "expected a list of credentials"},
+      {"credential a string", inc + "snmp:\n  credentials:\n    - public\n",
+       "5:7: snmp.credentials[0]", "expected a mapping with version"},
       {"version 4", inc + "snmp:\n  credentials:\n    - version: 4\n      community: x\n",
        "5:16: snmp.credentials[0].version", "unsupported SNMP version '4'; expected 1, 2c or 3"},
       {"version 2", inc + "snmp:\n  credentials:\n    - {version: 2, community: x}\n",
@@ -272,43 +279,69 @@ TEST(Load, EachMistakeReportedWithPositionPathAndMessage) {
       {"community missing", inc + "snmp:\n  credentials:\n    - version: 2c\n",
        "5:7: snmp.credentials[0].community",
        "missing; community or community_file required for version 2c"},
-      {"community and file", inc + "snmp:\n  credentials:\n    - version: 1\n      community: x\n      community_file: /f\n",
-       "7:7: snmp.credentials[0].community_file", "give either community or community_file, not both"},
-      {"unknown credential key", inc + "snmp:\n  credentials:\n    - version: 2c\n      comunity: x\n",
+      {"community and file",
+       inc + "snmp:\n  credentials:\n    - version: 1\n      community: x\n      community_file: "
+             "/f\n",
+       "7:7: snmp.credentials[0].community_file",
+       "give either community or community_file, not both"},
+      {"unknown credential key",
+       inc + "snmp:\n  credentials:\n    - version: 2c\n      comunity: x\n",
        "6:7: snmp.credentials[0].comunity", "unknown key 'comunity'; did you mean 'community'?"},
       {"v3 key on v2c", inc + "snmp:\n  credentials:\n    - {version: 2c, community: x, user: u}\n",
        "5:35: snmp.credentials[0].user", "applies only to version 3; remove it or set version: 3"},
-      {"community on v3", inc + "snmp:\n  credentials:\n    - {version: 3, user: u, community: x}\n",
+      {"community on v3",
+       inc + "snmp:\n  credentials:\n    - {version: 3, user: u, community: x}\n",
        "5:29: snmp.credentials[0].community", "applies only to versions 1 and 2c"},
       {"v3 user missing", inc + "snmp:\n  credentials:\n    - version: 3\n",
        "5:7: snmp.credentials[0].user", "missing; version 3 needs a user name"},
       {"v3 misspelt user", inc + "snmp:\n  credentials:\n    - {version: 3, usr: u}\n",
        "5:20: snmp.credentials[0].usr", "unknown key 'usr'; did you mean 'user'?"},
-      {"v3 user too long", inc + "snmp:\n  credentials:\n    - {version: 3, user: " + std::string(33, 'u') + "}\n",
+      {"v3 user too long",
+       inc + "snmp:\n  credentials:\n    - {version: 3, user: " + std::string(33, 'u') + "}\n",
        "5:26: snmp.credentials[0].user", "must be 1 to 32 characters"},
-      {"bad security level", inc + "snmp:\n  credentials:\n    - {version: 3, user: u, security_level: authpriv2}\n",
+      {"bad security level",
+       inc + "snmp:\n  credentials:\n    - {version: 3, user: u, security_level: authpriv2}\n",
        "5:45: snmp.credentials[0].security_level", "did you mean 'authPriv'?"},
-      {"auth protocol missing", inc + "snmp:\n  credentials:\n    - {version: 3, user: u, security_level: authNoPriv, auth_passphrase: 12345678}\n",
+      {"auth protocol missing",
+       inc + "snmp:\n  credentials:\n    - {version: 3, user: u, security_level: authNoPriv, "
+             "auth_passphrase: 12345678}\n",
        "5:7: snmp.credentials[0].auth_protocol",
-       "missing; security_level authNoPriv needs one of MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512"},
-      {"auth passphrase missing", inc + "snmp:\n  credentials:\n    - {version: 3, user: u, security_level: authNoPriv, auth_protocol: SHA}\n",
+       "missing; security_level authNoPriv needs one of MD5, SHA, SHA-224, SHA-256, SHA-384 or "
+       "SHA-512"},
+      {"auth passphrase missing",
+       inc + "snmp:\n  credentials:\n    - {version: 3, user: u, security_level: authNoPriv, "
+             "auth_protocol: SHA}\n",
        "5:7: snmp.credentials[0].auth_passphrase", "needs auth_passphrase or auth_passphrase_file"},
-      {"bad auth protocol", inc + "snmp:\n  credentials:\n    - {version: 3, user: u, auth_protocol: SHA-3, auth_passphrase: 12345678}\n",
-       "5:44: snmp.credentials[0].auth_protocol", "unsupported auth_protocol 'SHA-3'; expected MD5, SHA"},
-      {"bad priv protocol", inc + "snmp:\n  credentials:\n    - {version: 3, user: u, auth_protocol: SHA, auth_passphrase: 12345678, priv_protocol: 3DES, priv_passphrase: 12345678}\n",
-       "5:91: snmp.credentials[0].priv_protocol", "unsupported priv_protocol '3DES'; expected DES, AES-128"},
-      {"priv missing for authPriv", inc + "snmp:\n  credentials:\n    - {version: 3, user: u, security_level: authPriv, auth_protocol: SHA, auth_passphrase: 12345678, priv_passphrase: 12345678}\n",
-       "5:7: snmp.credentials[0].priv_protocol", "missing; security_level authPriv needs one of DES"},
-      {"priv with authNoPriv", inc + "snmp:\n  credentials:\n    - {version: 3, user: u, security_level: authNoPriv, auth_protocol: SHA, auth_passphrase: 12345678, priv_protocol: AES}\n",
+      {"bad auth protocol",
+       inc + "snmp:\n  credentials:\n    - {version: 3, user: u, auth_protocol: SHA-3, "
+             "auth_passphrase: 12345678}\n",
+       "5:44: snmp.credentials[0].auth_protocol",
+       "unsupported auth_protocol 'SHA-3'; expected MD5, SHA"},
+      {"bad priv protocol",
+       inc + "snmp:\n  credentials:\n    - {version: 3, user: u, auth_protocol: SHA, "
+             "auth_passphrase: 12345678, priv_protocol: 3DES, priv_passphrase: 12345678}\n",
+       "5:91: snmp.credentials[0].priv_protocol",
+       "unsupported priv_protocol '3DES'; expected DES, AES-128"},
+      {"priv missing for authPriv",
+       inc + "snmp:\n  credentials:\n    - {version: 3, user: u, security_level: authPriv, "
+             "auth_protocol: SHA, auth_passphrase: 12345678, priv_passphrase: 12345678}\n",
+       "5:7: snmp.credentials[0].priv_protocol",
+       "missing; security_level authPriv needs one of DES"},
+      {"priv with authNoPriv",
+       inc + "snmp:\n  credentials:\n    - {version: 3, user: u, security_level: authNoPriv, "
+             "auth_protocol: SHA, auth_passphrase: 12345678, priv_protocol: AES}\n",
        "5:104: snmp.credentials[0].priv_protocol", "not used with security_level authNoPriv"},
-      {"short passphrase", inc + "snmp:\n  credentials:\n    - {version: 3, user: u, auth_protocol: SHA, auth_passphrase: short}\n",
-       "5:66: snmp.credentials[0].auth_passphrase", "shorter than 8 characters; SNMPv3 (USM) requires at least 8"},
+      {"short passphrase",
+       inc + "snmp:\n  credentials:\n    - {version: 3, user: u, auth_protocol: SHA, "
+             "auth_passphrase: short}\n",
+       "5:66: snmp.credentials[0].auth_passphrase",
+       "shorter than 8 characters; SNMPv3 (USM) requires at least 8"},
       {"empty credentials", inc + "snmp:\n  credentials: []\n", "4:16: snmp.credentials",
        "at least one credential required"},
       {"cloud url http", inc + "cloud:\n  url: http://fleet.example.com\n", "4:8: cloud.url",
        "expected an https:// URL"},
-      {"cloud url userinfo", inc + "cloud:\n  url: https://u:p@fleet.example.com\n", "4:8: cloud.url",
-       "credentials in the URL are not allowed"},
+      {"cloud url userinfo", inc + "cloud:\n  url: https://u:p@fleet.example.com\n",
+       "4:8: cloud.url", "credentials in the URL are not allowed"},
       {"bad pin", inc + "cloud:\n  pin_sha256: [abcd]\n", "4:16: cloud.pin_sha256[0]",
        "'abcd' is not a SHA-256 pin; expected 64 hex digits or 44 base64 characters"},
       {"pin not list", inc + "cloud:\n  pin_sha256: {a: b}\n", "4:15: cloud.pin_sha256",
@@ -319,7 +352,8 @@ TEST(Load, EachMistakeReportedWithPositionPathAndMessage) {
        "port must be 1-65535"},
       {"ca file missing", inc + "cloud:\n  ca_file: /nonexistent/ca.pem\n", "4:12: cloud.ca_file",
        "cannot read '/nonexistent/ca.pem': No such file or directory"},
-      {"empty state dir", inc + "agent:\n  state_dir: \"\"\n", "4:14: agent.state_dir", "must not be empty"},
+      {"empty state dir", inc + "agent:\n  state_dir: \"\"\n", "4:14: agent.state_dir",
+       "must not be empty"},
       {"log level", inc + "log:\n  level: verbose\n", "4:10: log.level",
        "unknown log level 'verbose'; expected trace, debug, info, warn, error, critical or off"},
       {"log level typo", inc + "log:\n  level: inf\n", "4:10: log.level", "did you mean 'info'?"},
@@ -355,7 +389,8 @@ scan:
   interval: 1x
 logg:
   level: info
-)", "multi.yaml");
+)",
+                                             "multi.yaml");
   EXPECT_FALSE(result.config.has_value());
   std::vector<std::string> lines;
   for (const ConfigError& e : result.errors) lines.push_back(e.ToString());
@@ -382,15 +417,25 @@ logg:
 
 TEST(Load, ErrorsNeverContainSecrets) {
   const std::string secret = "TopSecretValue42";
-  const std::string yaml = "search:\n  include: [10.0.0.1]\nsnmp:\n  credentials:\n"
-                           "    - version: 2c\n      community: [" + secret + "]\n"
-                           "    - version: 3\n      user: u\n      auth_protocol: SHA\n"
-                           "      auth_passphrase: {x: " + secret + "}\n"
-                           "    - version: 3\n      user: u\n      auth_protocol: SHA\n"
-                           "      auth_passphrase: Top\n"
-                           "    - version: 2c\n      community: " + secret + "\n      bogus: 1\n"
-                           "cloud:\n  proxy: ftp://user:" + secret + "@proxy\n"
-                           "  url: https://user:" + secret + "@fleet\n";
+  const std::string yaml =
+      "search:\n  include: [10.0.0.1]\nsnmp:\n  credentials:\n"
+      "    - version: 2c\n      community: [" +
+      secret +
+      "]\n"
+      "    - version: 3\n      user: u\n      auth_protocol: SHA\n"
+      "      auth_passphrase: {x: " +
+      secret +
+      "}\n"
+      "    - version: 3\n      user: u\n      auth_protocol: SHA\n"
+      "      auth_passphrase: Top\n"
+      "    - version: 2c\n      community: " +
+      secret +
+      "\n      bogus: 1\n"
+      "cloud:\n  proxy: ftp://user:" +
+      secret +
+      "@proxy\n"
+      "  url: https://user:" +
+      secret + "@fleet\n";
   const LoadResult result = LoadConfigString(yaml, "s.yaml");
   ASSERT_EQ(result.errors.size(), 6u) << JoinErrors(result.errors);
   for (const ConfigError& e : result.errors) {
@@ -417,7 +462,8 @@ TEST(Load, RelativePathsAreRelativeToTheConfigFile) {
   testing::TempDir dir;
   dir.Write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
   const std::string path = dir.Write(
-      "agent.yaml", "search: {include: [10.0.0.1]}\ncloud: {ca_file: ca.pem}\nagent: {state_dir: state}\n");
+      "agent.yaml",
+      "search: {include: [10.0.0.1]}\ncloud: {ca_file: ca.pem}\nagent: {state_dir: state}\n");
   const LoadResult result = LoadConfigFile(path);
   ASSERT_TRUE(result.errors.empty()) << JoinErrors(result.errors);
   EXPECT_EQ(result.config->cloud.ca_file, (std::filesystem::path(dir.path()) / "ca.pem").string());
@@ -450,11 +496,11 @@ TEST(Load, CloudDeliveryKeys) {
   EXPECT_EQ(defaults.config->cloud.outbox_max_mb, 64u);
   EXPECT_EQ(defaults.config->cloud.outbox_max_age, std::chrono::hours(720));
 
-  const LoadResult bad = LoadConfigFile(dir.Write(
-      "bad.yaml",
-      "search: {include: [10.0.0.1]}\n"
-      "cloud:\n  client_cert: client.pem\n  timeout: 500ms\n  drain_rate: 0\n"
-      "  outbox_max_mb: 20000\n  outbox_max_age: 30m\n"));
+  const LoadResult bad = LoadConfigFile(
+      dir.Write("bad.yaml",
+                "search: {include: [10.0.0.1]}\n"
+                "cloud:\n  client_cert: client.pem\n  timeout: 500ms\n  drain_rate: 0\n"
+                "  outbox_max_mb: 20000\n  outbox_max_age: 30m\n"));
   ASSERT_EQ(bad.errors.size(), 5u) << JoinErrors(bad.errors);
   EXPECT_EQ(bad.errors[0].key_path, "cloud.client_key");
   EXPECT_EQ(bad.errors[0].pos.line, 3);
@@ -483,7 +529,8 @@ supplies:
   low_threshold_percent: 15
   low_threshold_by_type: ["Drum = 5", "waste=20"]
   replacement_rise_percent: 40
-)", "s.yaml");
+)",
+                                          "s.yaml");
   ASSERT_TRUE(set.errors.empty()) << testing::JoinErrors(set.errors);
   EXPECT_EQ(set.config->supplies.low_threshold_percent, 15);
   EXPECT_EQ(set.config->supplies.low_threshold_by_type,
@@ -496,15 +543,15 @@ supplies:
   low_threshold_percent: 101
   low_threshold_by_type: [tonner=5, drum=150, drum]
   replacement_rise_percent: 0
-)", "b.yaml");
+)",
+                                          "b.yaml");
   const std::string e = testing::JoinErrors(bad.errors);
   EXPECT_EQ(bad.errors.size(), 5u) << e;
-  for (const char* want : {"b.yaml:4:26: supplies.low_threshold_percent:",
-                           "supplies.low_threshold_by_type[0]: unknown supply type 'tonner'",
-                           "did you mean 'toner'?",
-                           "the threshold of 'drum' must be a whole percentage 0-100, got '150'",
-                           "expected TYPE=PERCENT such as drum=5, got 'drum'",
-                           "supplies.replacement_rise_percent:"}) {
+  for (const char* want :
+       {"b.yaml:4:26: supplies.low_threshold_percent:",
+        "supplies.low_threshold_by_type[0]: unknown supply type 'tonner'", "did you mean 'toner'?",
+        "the threshold of 'drum' must be a whole percentage 0-100, got '150'",
+        "expected TYPE=PERCENT such as drum=5, got 'drum'", "supplies.replacement_rise_percent:"}) {
     EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
   }
 }

@@ -35,9 +35,11 @@ std::string WriteWithMode(const TempDir& dir, const std::string& name, const std
 
 std::string InlineSecrets() {
   return "search: {include: [10.0.0.1]}\nsnmp:\n  credentials:\n"
-         "    - {version: 2c, community: " + std::string(kCommunity) + "}\n"
-         "    - {version: 3, user: u, auth_protocol: SHA, auth_passphrase: " + kPassphrase +
-         ", priv_protocol: AES, priv_passphrase: " + kPassphrase + "}\n";
+         "    - {version: 2c, community: " +
+         std::string(kCommunity) +
+         "}\n"
+         "    - {version: 3, user: u, auth_protocol: SHA, auth_passphrase: " +
+         kPassphrase + ", priv_protocol: AES, priv_passphrase: " + kPassphrase + "}\n";
 }
 
 TEST(ConfigPermissions, WorldReadableFileWithInlineSecretsIsWarnedWithTheFix) {
@@ -77,12 +79,14 @@ TEST(ConfigPermissions, GroupReadableFileIsWarnedUnlessTheGroupIsFleetAgent) {
 
 TEST(ConfigPermissions, PrivateFileOrNoInlineSecretIsNotWarned) {
   TempDir dir;
-  const std::string secret = WriteWithMode(dir, "community.txt", std::string(kCommunity) + "\n", 0600);
+  const std::string secret = WriteWithMode(dir, "community.txt", std::string(kCommunity) + "\n",
+                                           0600);
   const std::string private_inline = WriteWithMode(dir, "private.yaml", InlineSecrets(), 0600);
   const std::string readable_no_secret = WriteWithMode(
       dir, "public.yaml",
       "search: {include: [10.0.0.1]}\nsnmp:\n  credentials:\n"
-      "    - {version: 2c, community_file: " + secret + "}\n",
+      "    - {version: 2c, community_file: " +
+          secret + "}\n",
       0644);
   for (const std::string& path : {private_inline, readable_no_secret}) {
     const LoadResult result = LoadConfigFile(path);
@@ -93,19 +97,22 @@ TEST(ConfigPermissions, PrivateFileOrNoInlineSecretIsNotWarned) {
 
 TEST(ConfigPermissions, ReadableSecretFileAndProxyPasswordAreWarned) {
   TempDir dir;
-  const std::string secret = WriteWithMode(dir, "community.txt", std::string(kCommunity) + "\n", 0604);
+  const std::string secret = WriteWithMode(dir, "community.txt", std::string(kCommunity) + "\n",
+                                           0604);
   const std::string path = WriteWithMode(
       dir, "agent.yaml",
       "search: {include: [10.0.0.1]}\nsnmp:\n  credentials:\n"
       "    - {version: 2c, community_file: community.txt}\n"
-      "cloud:\n  url: https://fleet.example.com\n  proxy: http://u:" + std::string(kPassphrase) +
-          "@127.0.0.1:3128\n",
+      "cloud:\n  url: https://fleet.example.com\n  proxy: http://u:" +
+          std::string(kPassphrase) + "@127.0.0.1:3128\n",
       0664);
   const LoadResult result = LoadConfigFile(path);
   ASSERT_TRUE(result.errors.empty()) << JoinErrors(result.errors);
   ASSERT_EQ(result.warnings.size(), 2u) << Joined(result.warnings);
-  EXPECT_EQ(result.warnings[0].rfind(path + " holds secrets (cloud.proxy password) and is readable by "
-                                            "every local user (mode 0664); run `chmod 600 " + path + "`",
+  EXPECT_EQ(result.warnings[0].rfind(path +
+                                         " holds secrets (cloud.proxy password) and is readable by "
+                                         "every local user (mode 0664); run `chmod 600 " +
+                                         path + "`",
                                      0),
             0u)
       << result.warnings[0];

@@ -77,7 +77,8 @@ TEST(ParseSearchEntry, BadFormsSayWhatIsWrong) {
       {"10.0.0", "'10.0.0' is not an IPv4 address; expected four numbers 0-255"},
       {"010.0.0.1", "leading zero"},
       {"10.0.0.10-10.0.0.1", "range end 10.0.0.1 is before start 10.0.0.10"},
-      {"10.0.0.10-5", "range end 5 is below the start's last octet 10; expected a number from 10 to 255"},
+      {"10.0.0.10-5",
+       "range end 5 is below the start's last octet 10; expected a number from 10 to 255"},
       {"10.0.0.10-300", "range end octet 300 is out of range"},
       {"10.0.0.1-10.0.0.300", "octet 300"},
       {"10.0.0.1-foo", "range end 'foo' is not an IPv4 address"},
@@ -101,8 +102,9 @@ TEST(ParseSearchEntry, BadFormsSayWhatIsWrong) {
 // forms); before, they passed as host names and the scan swept 127.21.0.3.
 TEST(ParseSearchEntry, NumbersInOtherSpellingsRefused) {
   const std::pair<std::string, std::string> cases[] = {
-      {"0x7f.0x15.0.3", "'0x7f.0x15.0.3' is read by the resolver as the address 127.21.0.3 (hex, "
-                        "octal or short form); write it as 127.21.0.3"},
+      {"0x7f.0x15.0.3",
+       "'0x7f.0x15.0.3' is read by the resolver as the address 127.21.0.3 (hex, "
+       "octal or short form); write it as 127.21.0.3"},
       {"0x7f000001", "as the address 127.0.0.1"},
       {"0X0A.0.0.1", "as the address 10.0.0.1"},
       {"0xa.1", "as the address 10.0.0.1"},
@@ -179,20 +181,20 @@ search:
   EXPECT_TRUE(targets.warnings.empty());
   EXPECT_EQ(Format(targets.addresses),
             (std::vector<std::string>{"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.9", "10.0.1.10",
-                                      "10.0.1.11", "10.0.1.12", "10.0.2.1", "10.0.2.2",
-                                      "10.0.3.0", "10.0.3.1", "10.0.4.4"}));
+                                      "10.0.1.11", "10.0.1.12", "10.0.2.1", "10.0.2.2", "10.0.3.0",
+                                      "10.0.3.1", "10.0.4.4"}));
 }
 
 TEST(ExpandSearch, CidrSizes) {
   const std::pair<std::string, size_t> cases[] = {
       {"10.0.0.0/24", 254}, {"10.0.0.0/16", 65534}, {"10.0.0.0/31", 2}, {"10.0.0.0/32", 1}};
   for (const auto& [cidr, count] : cases) {
-    const ExpandedTargets targets =
-        ExpandSearch(SearchOf("search: {include: [" + cidr + "]}"), FakeResolver({}));
+    const ExpandedTargets targets = ExpandSearch(SearchOf("search: {include: [" + cidr + "]}"),
+                                                 FakeResolver({}));
     ASSERT_EQ(targets.addresses.size(), count) << cidr;
   }
-  const ExpandedTargets slash24 =
-      ExpandSearch(SearchOf("search: {include: [10.0.0.0/24]}"), FakeResolver({}));
+  const ExpandedTargets slash24 = ExpandSearch(SearchOf("search: {include: [10.0.0.0/24]}"),
+                                               FakeResolver({}));
   EXPECT_EQ(FormatIPv4(slash24.addresses.front()), "10.0.0.1");
   EXPECT_EQ(FormatIPv4(slash24.addresses.back()), "10.0.0.254");
 }
@@ -220,7 +222,8 @@ TEST(ExpandSearch, NetworkBroadcastMulticastReservedSkipped) {
 search:
   include: [224.0.0.0/24, 239.1.1.1, 240.0.0.0/30, 255.255.255.255, 0.0.0.0/24, 0.0.0.7,
             223.255.255.250-224.0.0.3, 10.0.0.255, 10.0.1.0/31, 10.0.2.0/32]
-)", "t");
+)",
+                                              "t");
   ASSERT_TRUE(special.config.has_value()) << JoinErrors(special.errors);
   const ExpandedTargets blocks = ExpandSearch(special.config->search, FakeResolver({}));
   // Only the unicast addresses a person wrote on their own survive, plus the unicast part of
@@ -234,9 +237,11 @@ search:
       << special.warnings[0];
 
   // A plain /24 and plain addresses give no notice.
-  const LoadResult plain_loaded = LoadConfigString("search: {include: [10.0.0.0/24, 10.0.1.5]}", "t");
+  const LoadResult plain_loaded = LoadConfigString("search: {include: [10.0.0.0/24, 10.0.1.5]}",
+                                                   "t");
   EXPECT_TRUE(plain_loaded.warnings.empty());
-  const ExpandedTargets plain = ExpandSearch(SearchOf("search: {include: [10.0.0.0/24, 10.0.1.5]}"), FakeResolver({}));
+  const ExpandedTargets plain = ExpandSearch(SearchOf("search: {include: [10.0.0.0/24, 10.0.1.5]}"),
+                                             FakeResolver({}));
   EXPECT_EQ(plain.addresses.size(), 255u);
 }
 
@@ -244,7 +249,8 @@ TEST(ExpandSearch, OverlapsDeduplicatedAndSorted) {
   const ExpandedTargets targets = ExpandSearch(SearchOf(R"(
 search:
   include: [10.0.0.5-10, 10.0.0.1-10.0.0.7, 10.0.0.6, 10.0.0.8-12]
-)"), FakeResolver({}));
+)"),
+                                               FakeResolver({}));
   EXPECT_EQ(Format(targets.addresses),
             (std::vector<std::string>{"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5",
                                       "10.0.0.6", "10.0.0.7", "10.0.0.8", "10.0.0.9", "10.0.0.10",
@@ -252,23 +258,26 @@ search:
 }
 
 TEST(ExpandSearch, ExcludesSubtracted) {
-  const ExpandedTargets targets = ExpandSearch(SearchOf(R"(
+  const ExpandedTargets targets = ExpandSearch(
+      SearchOf(R"(
 search:
   include: [10.0.0.0/28, 10.0.1.1-3]
   exclude: [10.0.0.2, 10.0.0.4-6, 10.0.0.8/30, 10.0.1.0/24, 10.9.9.9, excluded-host]
-)"), FakeResolver({{"excluded-host", {Ip("10.0.0.14")}}}));
+)"),
+      FakeResolver({{"excluded-host", {Ip("10.0.0.14")}}}));
   EXPECT_TRUE(targets.warnings.empty());
-  EXPECT_EQ(Format(targets.addresses),
-            (std::vector<std::string>{"10.0.0.1", "10.0.0.3", "10.0.0.7", "10.0.0.12",
-                                      "10.0.0.13"}));
+  EXPECT_EQ(Format(targets.addresses), (std::vector<std::string>{"10.0.0.1", "10.0.0.3", "10.0.0.7",
+                                                                 "10.0.0.12", "10.0.0.13"}));
 }
 
 TEST(ExpandSearch, HostNamesResolvedFailuresWarned) {
-  const ExpandedTargets targets = ExpandSearch(SearchOf(R"(
+  const ExpandedTargets targets = ExpandSearch(
+      SearchOf(R"(
 search:
   include: [printer-a, 10.0.0.1, ghost.example.com]
   exclude: [gone]
-)"), FakeResolver({{"printer-a", {Ip("10.0.0.20"), Ip("10.0.0.1")}}}));
+)"),
+      FakeResolver({{"printer-a", {Ip("10.0.0.20"), Ip("10.0.0.1")}}}));
   EXPECT_EQ(Format(targets.addresses), (std::vector<std::string>{"10.0.0.1", "10.0.0.20"}));
   EXPECT_EQ(targets.warnings,
             (std::vector<std::string>{
@@ -299,7 +308,8 @@ search:
   max_addresses: 16777216
   include: [10.0.0.0/8, 10.0.0.0/9]
   exclude: [10.0.0.0/9]
-)"), FakeResolver({}));
+)"),
+                                               FakeResolver({}));
   EXPECT_EQ(targets.addresses.size(), (1u << 23) - 1);
   EXPECT_EQ(FormatIPv4(targets.addresses.front()), "10.128.0.0");
 }
@@ -313,7 +323,8 @@ TEST(MaxAddresses, ErrorNamesTheEntryThatPassesTheLimit) {
     - 10.0.1.1-40
     - 10.0.1.41-50
   exclude: [10.0.0.0/24]
-)", "max.yaml");
+)",
+                                             "max.yaml");
   ASSERT_EQ(result.errors.size(), 1u) << JoinErrors(result.errors);
   // 254 + 0 (overlap) + 40 = 294; the fourth entry brings it to 304.
   EXPECT_EQ(result.errors[0].ToString(),
@@ -323,7 +334,8 @@ TEST(MaxAddresses, ErrorNamesTheEntryThatPassesTheLimit) {
 }
 
 TEST(MaxAddresses, DefaultLimitRejectsSlash8) {
-  const LoadResult result = LoadConfigString("search:\n  include: [10.0.0.0/16, 10.0.0.0/8]\n", "t");
+  const LoadResult result = LoadConfigString("search:\n  include: [10.0.0.0/16, 10.0.0.0/8]\n",
+                                             "t");
   ASSERT_EQ(result.errors.size(), 1u) << JoinErrors(result.errors);
   EXPECT_EQ(result.errors[0].key_path, "search.include[1]");
   EXPECT_NE(result.errors[0].message.find("'10.0.0.0/8' brings the search to 16777214 addresses"),
@@ -331,8 +343,8 @@ TEST(MaxAddresses, DefaultLimitRejectsSlash8) {
 }
 
 TEST(MaxAddresses, CheckedEvenWhenAnotherEntryIsBad) {
-  const LoadResult result =
-      LoadConfigString("search:\n  include:\n    - 10.0.0.300\n    - 0.0.0.0/0\n", "t.yaml");
+  const LoadResult result = LoadConfigString(
+      "search:\n  include:\n    - 10.0.0.300\n    - 0.0.0.0/0\n", "t.yaml");
   ASSERT_EQ(result.errors.size(), 2u) << JoinErrors(result.errors);
   EXPECT_EQ(result.errors[0].key_path, "search.include[0]");
   EXPECT_EQ(result.errors[1].key_path, "search.include[1]");

@@ -26,9 +26,11 @@ TEST(Secrets, ReadFromFilesTrailingNewlineStripped) {
   const std::string priv = dir.Write("priv.txt", "priv-from-file");
   const LoadResult result = LoadConfigString(
       "search: {include: [10.0.0.1]}\nsnmp:\n  credentials:\n"
-      "    - {version: 2c, community_file: " + community + "}\n"
-      "    - {version: 3, user: u, auth_protocol: SHA, auth_passphrase_file: " + auth +
-          ", priv_protocol: AES, priv_passphrase_file: " + priv + "}\n",
+      "    - {version: 2c, community_file: " +
+          community +
+          "}\n"
+          "    - {version: 3, user: u, auth_protocol: SHA, auth_passphrase_file: " +
+          auth + ", priv_protocol: AES, priv_passphrase_file: " + priv + "}\n",
       "t.yaml");
   ASSERT_TRUE(result.errors.empty()) << JoinErrors(result.errors);
   EXPECT_EQ(result.config->snmp.credentials[0].community, "from-file-community");
@@ -39,8 +41,8 @@ TEST(Secrets, ReadFromFilesTrailingNewlineStripped) {
 TEST(Secrets, RelativeFileResolvedAgainstConfigDirectory) {
   TempDir dir;
   dir.Write("community.txt", "relative-secret\n");
-  const std::string path =
-      dir.Write("agent.yaml", WithCredential("{version: 1, community_file: community.txt}"));
+  const std::string path = dir.Write("agent.yaml",
+                                     WithCredential("{version: 1, community_file: community.txt}"));
   const LoadResult result = LoadConfigFile(path);
   ASSERT_TRUE(result.errors.empty()) << JoinErrors(result.errors);
   EXPECT_EQ(result.config->snmp.credentials[0].community, "relative-secret");
@@ -91,8 +93,8 @@ TEST(Secrets, UnreadableFileIsAnError) {
   TempDir dir;
   const std::string file = dir.Write("locked.txt", "locked-secret\n");
   chmod(file.c_str(), 0);
-  const LoadResult result =
-      LoadConfigString(WithCredential("{version: 2c, community_file: " + file + "}"), "t.yaml");
+  const LoadResult result = LoadConfigString(
+      WithCredential("{version: 2c, community_file: " + file + "}"), "t.yaml");
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_NE(result.errors[0].message.find("cannot read '" + file + "': Permission denied"),
             std::string::npos)

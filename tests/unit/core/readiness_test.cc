@@ -1,6 +1,6 @@
 // MPS Express readiness (agent/core/readiness.h, docs/domain.md "Readiness"), supply thresholds and
-// the comparison with the last scan (agent/core/meter_check.h): table-driven, pure. The state test (page count backwards and supply
-// replacement through a real state.db) is at the end.
+// the comparison with the last scan (agent/core/meter_check.h): table-driven, pure. The state test
+// (page count backwards and supply replacement through a real state.db) is at the end.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -57,7 +57,8 @@ TEST_P(Readiness, StatusAndReason) {
 INSTANTIATE_TEST_SUITE_P(
     Table, Readiness,
     ::testing::Values(
-        Case{"eligible", [](Printer&, std::string&, std::string&, ReadinessPolicy&, std::string&) {},
+        Case{"eligible",
+             [](Printer&, std::string&, std::string&, ReadinessPolicy&, std::string&) {},
              "Eligible", ""},
         Case{"managed_wins_over_everything",
              [](Printer& p, std::string& m, std::string&, ReadinessPolicy&, std::string&) {
@@ -65,10 +66,15 @@ INSTANTIATE_TEST_SUITE_P(
                p.lifetime_page_count.reset();
              },
              "Printer already managed", "cloud"},
-        Case{"pending", [](Printer&, std::string& m, std::string&, ReadinessPolicy&, std::string&) { m = "pending"; },
+        Case{"pending",
+             [](Printer&, std::string& m, std::string&, ReadinessPolicy&, std::string&) {
+               m = "pending";
+             },
              "Pending management", "enrollment"},
         Case{"enrollment_failed_only_the_cloud_knows",
-             [](Printer&, std::string&, std::string& q, ReadinessPolicy&, std::string&) { q = "Enrollment failed"; },
+             [](Printer&, std::string&, std::string& q, ReadinessPolicy&, std::string&) {
+               q = "Enrollment failed";
+             },
              "Enrollment failed", "cloud"},
         Case{"no_delivery_contact",
              [](Printer&, std::string&, std::string& q, ReadinessPolicy&, std::string&) {
@@ -76,7 +82,10 @@ INSTANTIATE_TEST_SUITE_P(
              },
              "No supplies delivery contact", "cloud"},
         Case{"model_not_supported",
-             [](Printer& p, std::string&, std::string&, ReadinessPolicy&, std::string&) { p.model = "ECOSYS P3145dn"; p.manufacturer = "Brother"; },
+             [](Printer& p, std::string&, std::string&, ReadinessPolicy&, std::string&) {
+               p.model = "ECOSYS P3145dn";
+               p.manufacturer = "Brother";
+             },
              "Model not supported", "matches none of the cloud's 2"},
         Case{"manufacturer_and_model_pattern",
              [](Printer& p, std::string&, std::string&, ReadinessPolicy&, std::string&) {
@@ -85,19 +94,26 @@ INSTANTIATE_TEST_SUITE_P(
              },
              "Eligible", ""},
         Case{"over_the_limit",
-             [](Printer& p, std::string&, std::string&, ReadinessPolicy&, std::string&) { p.lifetime_page_count = 500001; },
+             [](Printer& p, std::string&, std::string&, ReadinessPolicy&, std::string&) {
+               p.lifetime_page_count = 500001;
+             },
              "Lifetime page count exceeds maximum", "500001 is over 500000"},
         Case{"missing_with_the_decoder_reason",
              [](Printer& p, std::string&, std::string&, ReadinessPolicy&, std::string&) {
                p.lifetime_page_count.reset();
-               p.page_count_missing_reason = "device exposes no lifetime counter (prtMarkerLifeCount absent)";
+               p.page_count_missing_reason =
+                   "device exposes no lifetime counter (prtMarkerLifeCount absent)";
              },
              "Missing lifetime page count", "prtMarkerLifeCount absent"},
         Case{"zero_counts_as_missing",
-             [](Printer& p, std::string&, std::string&, ReadinessPolicy&, std::string&) { p.lifetime_page_count = 0; },
+             [](Printer& p, std::string&, std::string&, ReadinessPolicy&, std::string&) {
+               p.lifetime_page_count = 0;
+             },
              "Missing lifetime page count", "lifetime page count of 0"},
         Case{"older_agent",
-             [](Printer&, std::string&, std::string&, ReadinessPolicy&, std::string& v) { v = "0.0.9"; },
+             [](Printer&, std::string&, std::string&, ReadinessPolicy&, std::string& v) {
+               v = "0.0.9";
+             },
              "Associated with an older fleet agent", "0.0.9 is below the cloud's minimum 0.1.0"},
         Case{"local_facts_beat_a_stale_cloud_status",
              [](Printer&, std::string&, std::string& q, ReadinessPolicy&, std::string&) {
@@ -233,7 +249,8 @@ TEST(Readiness, PolicyFromCloudWordKeepsOnlyUsableModels) {
 TEST(Readiness, EveryProductStatusHasARemedy) {
   ASSERT_EQ(ReadinessStatuses().size(), 9u);
   for (const auto& s : ReadinessStatuses()) EXPECT_FALSE(ReadinessRemedy(s).empty()) << s;
-  EXPECT_NE(ReadinessRemedy("Missing lifetime page count").find("update the agent or the printer firmware"),
+  EXPECT_NE(ReadinessRemedy("Missing lifetime page count")
+                .find("update the agent or the printer firmware"),
             std::string::npos);
   EXPECT_TRUE(ReadinessRemedy("Bogus").empty());
   EXPECT_FALSE(PolicyFromCloudWord("not json").known);
@@ -256,7 +273,8 @@ TEST(SupplyThresholds, PerTypeOverridesAndEmptyStays) {
   ScanReport scan;
   Printer p = Sample();
   p.supplies = {MakeSupply(1, "toner", 15, "ok"), MakeSupply(2, "drum", 8, "low"),
-                MakeSupply(3, "waste", 0, "empty", 4), MakeSupply(4, "toner", std::nullopt, "some_remaining"),
+                MakeSupply(3, "waste", 0, "empty", 4),
+                MakeSupply(4, "toner", std::nullopt, "some_remaining"),
                 MakeSupply(5, "fuser", 20, "ok")};
   scan.printers.push_back(p);
   SupplyThresholds t;
@@ -303,9 +321,9 @@ TEST(CompareWithLast, SupplyLowReplacedAndPageCountBackwards) {
   std::map<std::string, int> types;
   for (const auto& e : scan.events) ++types[e.type + "/" + std::to_string(e.supply_index)];
   EXPECT_EQ(types, (std::map<std::string, int>{{"page_count_backwards/0", 1},
-                                                {"supply_low/1", 1},        // toner crossed 10%
-                                                {"supply_replaced/2", 1},   // drum 5 -> 97
-                                                {"supply_low/3", 1}}));     // waste almost full
+                                               {"supply_low/1", 1},       // toner crossed 10%
+                                               {"supply_replaced/2", 1},  // drum 5 -> 97
+                                               {"supply_low/3", 1}}));    // waste almost full
   for (const auto& e : scan.events) {
     const auto j = nlohmann::json::parse(uplink::ReportEventToJson(e));
     EXPECT_EQ(j["serial"], "PHB1");
@@ -331,7 +349,8 @@ TEST(CompareWithLast, SupplyLowReplacedAndPageCountBackwards) {
   later.lifetime_page_count = 1250;
   later.page_count_regression.reset();
   next.printers.push_back(later);
-  CompareWithLast(next, {Entry(scan.printers[0], FormatRfc3339(scan.started_at))}, SupplyThresholds{});
+  CompareWithLast(next, {Entry(scan.printers[0], FormatRfc3339(scan.started_at))},
+                  SupplyThresholds{});
   EXPECT_TRUE(next.events.empty());
   ASSERT_TRUE(next.printers[0].page_count_regression.has_value());
   EXPECT_EQ(next.printers[0].page_count_regression->previous, 21877);

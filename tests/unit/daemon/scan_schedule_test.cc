@@ -40,8 +40,8 @@ struct Harness {
     const auto end = clock.Now() + total;
     while (clock.Now() < end) {
       const size_t before = starts.size();
-      const auto step = std::min(clock.NextDue(), std::chrono::duration_cast<milliseconds>(
-                                                      end - clock.Now()));
+      const auto step = std::min(clock.NextDue(),
+                                 std::chrono::duration_cast<milliseconds>(end - clock.Now()));
       clock.Advance(step);
       if (starts.size() > before && clock.Now() < end) {
         clock.Advance(scan_time);
@@ -163,15 +163,15 @@ TEST(ScanScheduleTest, TheCloudsIntervalIsBoundedAndTakesEffectFromTheLastStart)
     milliseconds expect;
   };
   const std::vector<Case> cases = {
-      {1, 10s},                        // below the floor
+      {1, 10s},  // below the floor
       {0, 10s},
       {-5, 10s},
       {10, 10s},
       {3600, 1h},
-      {168 * 3600, 168h},              // the ceiling itself
-      {168 * 3600 + 1, 168h},          // above it
-      {INT64_MAX, 168h},               // hostile: no overflow
-      {std::nullopt, 1h},              // the cloud stopped saying: back to the configuration
+      {168 * 3600, 168h},      // the ceiling itself
+      {168 * 3600 + 1, 168h},  // above it
+      {INT64_MAX, 168h},       // hostile: no overflow
+      {std::nullopt, 1h},      // the cloud stopped saying: back to the configuration
   };
   for (const auto& c : cases) {
     EXPECT_EQ(h.schedule->SetCloudInterval(c.seconds), c.expect)
@@ -199,7 +199,7 @@ TEST(ScanScheduleTest, AShorterIntervalAfterReloadCountsFromTheLastStart) {
   h.schedule->Start();
   h.clock.Advance(2s);
   h.Finish();
-  h.clock.Advance(100s);  // at 102 s
+  h.clock.Advance(100s);                   // at 102 s
   h.schedule->SetConfiguredInterval(30s);  // 2 + 30 is already past: due now
   h.clock.Advance(0ms);
   ASSERT_EQ(h.starts.size(), 2u);

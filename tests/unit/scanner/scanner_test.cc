@@ -88,7 +88,8 @@ TEST_F(ScannerTest, FindsPrintersSkipsOthersAndReportsRefusals) {
   options.credentials.push_back(wrong_user);
   Scanner scanner(factory_, *profiles_, options);
 
-  ScanResult r = Run(scanner, {"127.0.0.14", "127.0.0.12", "127.0.0.11", "127.0.0.10", "127.0.0.99"});
+  ScanResult r = Run(scanner,
+                     {"127.0.0.14", "127.0.0.12", "127.0.0.11", "127.0.0.10", "127.0.0.99"});
   EXPECT_EQ(r.addresses_scanned, 5u);
   EXPECT_EQ(r.responding, 2u);
   ASSERT_EQ(r.devices.size(), 2u);
@@ -203,11 +204,12 @@ TEST_F(ScannerTest, CancelEndsTheSweepWithWhatWasRead) {
   Scanner scanner(factory_, *profiles_, options);
   std::optional<ScanResult> out;
   size_t seen = 0;
-  scanner.Start(addresses, [&](ScanResult r) { out = std::move(r); },
-                [&](const ScanProgress& p) {
-                  seen = p.done;
-                  if (p.done == 5) scanner.Cancel();
-                });
+  scanner.Start(
+      addresses, [&](ScanResult r) { out = std::move(r); },
+      [&](const ScanProgress& p) {
+        seen = p.done;
+        if (p.done == 5) scanner.Cancel();
+      });
   io_.run();
   ASSERT_TRUE(out.has_value());
   EXPECT_TRUE(out->cancelled);

@@ -27,8 +27,8 @@ VarbindMap BasePrinter(std::string sys_descr, const std::string& sys_object_id) 
   return m;
 }
 
-void AddSupply(VarbindMap* m, uint32_t index, std::string descr, int64_t type, int64_t cls, int64_t max,
-               int64_t level, int64_t colorant = 0) {
+void AddSupply(VarbindMap* m, uint32_t index, std::string descr, int64_t type, int64_t cls,
+               int64_t max, int64_t level, int64_t colorant = 0) {
   Oid base = O("1.3.6.1.2.1.43.11.1.1");
   auto col = [&](uint32_t c) {
     Oid o = base;
@@ -56,10 +56,11 @@ TEST(Quirks, HpPmlPrefixOnSerial) {
 TEST(Quirks, HpHexWrapOnModelAndSupply) {
   // jetdirect_m130nw model-name: 01 15 + 14 chars, newline, then hex of the rest.
   VarbindMap m = BasePrinter("HP ETHERNET MULTI-ENVIRONMENT", "1.3.6.1.4.1.11.2.3.9.1");
-  m[O("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.2.0")] =
-      Str(std::string("\x01\x15HP LaserJet MF\n50 20 4D 31 33 30 6E 77 ", 41));
+  m[O("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.2.0")] = Str(
+      std::string("\x01\x15HP LaserJet MF\n50 20 4D 31 33 30 6E 77 ", 41));
   // jetdirect_m880 supply: 16 chars, newline, two lines of hex ending in 00.
-  AddSupply(&m, 3, "Magenta Cartridg\n65 20 38 32 37 41 20 48 50 20 43 46 33 30 33 41 \n00 ", 21, 3, 100, 100);
+  AddSupply(&m, 3, "Magenta Cartridg\n65 20 38 32 37 41 20 48 50 20 43 46 33 30 33 41 \n00 ", 21, 3,
+            100, 100);
   Printer p = DecodePrinter(Profiles(), m, "10.0.0.1");
   EXPECT_EQ(p.model, "LaserJet MFP M130nw");
   ASSERT_EQ(p.supplies.size(), 1u);
@@ -71,7 +72,8 @@ TEST(Quirks, HpHexWrapOnModelAndSupply) {
 TEST(Quirks, UnwrapLeavesOrdinaryStringsAlone) {
   EXPECT_EQ(UnwrapHpHex("Black Toner"), "Black Toner");
   EXPECT_EQ(UnwrapHpHex("Line one\nnot hex at all"), "Line one\nnot hex at all");
-  EXPECT_EQ(UnwrapHpHex("a very long first line here\n41 42"), "a very long first line here\n41 42");
+  EXPECT_EQ(UnwrapHpHex("a very long first line here\n41 42"),
+            "a very long first line here\n41 42");
   EXPECT_EQ(UnwrapHpHex("Short\n41 42 00 43"), "ShortAB");
 }
 
@@ -99,8 +101,8 @@ TEST_P(SupplyLevels, FollowRfc3805SpecialValues) {
 INSTANTIATE_TEST_SUITE_P(
     Table, SupplyLevels,
     ::testing::Values(LevelCase{"normal", 55, 100, 3, 55, "ok"},
-                      LevelCase{"scaled", 11501, 12000, 3, 96, "ok"},   // brother drum
-                      LevelCase{"low", 8, 100, 3, 8, "low"},            // konica_2 toner
+                      LevelCase{"scaled", 11501, 12000, 3, 96, "ok"},  // brother drum
+                      LevelCase{"low", 8, 100, 3, 8, "low"},           // konica_2 toner
                       LevelCase{"low_edge", 10, 100, 3, 10, "low"},
                       LevelCase{"empty", 0, 100, 3, 0, "empty"},
                       LevelCase{"over_max", 120, 100, 3, 100, "ok"},
@@ -116,9 +118,9 @@ INSTANTIATE_TEST_SUITE_P(
                       LevelCase{"waste_empty_box", 100, 100, 4, 100, "ok"},      // ricoh waste
                       LevelCase{"waste_full", 0, 100, 4, 0, "empty"},            // no space left
                       LevelCase{"waste_some_space", -3, 100, 4, std::nullopt, "some_remaining"},
-                      LevelCase{"rounds_half_up", 1, 200, 3, 1, "low"},           // 0.5% -> 1
-                      LevelCase{"rounds_to_nearest", 2, 3, 3, 67, "ok"},          // 66.7% -> 67
-                      LevelCase{"tiny_not_zero", 1, 1000, 3, 0, "low"},           // 0.1%: 0, yet not empty
+                      LevelCase{"rounds_half_up", 1, 200, 3, 1, "low"},   // 0.5% -> 1
+                      LevelCase{"rounds_to_nearest", 2, 3, 3, 67, "ok"},  // 66.7% -> 67
+                      LevelCase{"tiny_not_zero", 1, 1000, 3, 0, "low"},   // 0.1%: 0, yet not empty
                       LevelCase{"garbage_negative", -99, 100, 3, std::nullopt, "unknown"}),
     [](const auto& info) { return std::string(info.param.name); });
 
@@ -157,7 +159,8 @@ TEST(Quirks, ColorantValuesThatNameNoColour) {
 }
 
 TEST(Quirks, PageCountUnits) {
-  VarbindMap m = BasePrinter("RICOH Aficio MP C3002 2.20 / RICOH Network Printer C model", "1.3.6.1.4.1.367.1.1");
+  VarbindMap m = BasePrinter("RICOH Aficio MP C3002 2.20 / RICOH Network Printer C model",
+                             "1.3.6.1.4.1.367.1.1");
   m[O("1.3.6.1.2.1.43.10.2.1.3.1.1")] = Int(8);  // sheets (ricoh_mpc3002)
   m[O("1.3.6.1.2.1.43.10.2.1.4.1.1")] = Counter(271871);
   Printer p = DecodePrinter(Profiles(), m, "10.0.0.1");
@@ -179,7 +182,8 @@ TEST(Quirks, PageCountUnits) {
 // Issue 12, point 9: a counter's all-ones value or more than 10^10 pages is no page count.
 // Before, Counter64 2^64-1 (clamped to INT64_MAX) became 9,223,372,036,854,775,807 pages.
 TEST(Quirks, ImplausiblePageCountIsUnreadable) {
-  VarbindMap m = BasePrinter("RICOH Aficio MP C3002 2.20 / RICOH Network Printer C model", "1.3.6.1.4.1.367.1.1");
+  VarbindMap m = BasePrinter("RICOH Aficio MP C3002 2.20 / RICOH Network Printer C model",
+                             "1.3.6.1.4.1.367.1.1");
   m[O("1.3.6.1.2.1.43.10.2.1.3.1.1")] = Int(7);
   const std::pair<Value, std::string> cases[] = {
       {Counter64(INT64_MAX),
@@ -228,9 +232,10 @@ TEST(Quirks, MissingPageCountHasReason) {
   VarbindMap m = BasePrinter("Konica Minolta bizhub 25e", "1.3.6.1.4.1.18334.1.1.1.2.1.10008.1.1");
   Printer p = DecodePrinter(Profiles(), m, "10.0.0.1");
   EXPECT_FALSE(p.lifetime_page_count);
-  EXPECT_EQ(p.page_count_missing_reason,
-            "device exposes no lifetime counter (prtMarkerLifeCount absent, vendor counters of profile "
-            "'konica-minolta' not answered)");
+  EXPECT_EQ(
+      p.page_count_missing_reason,
+      "device exposes no lifetime counter (prtMarkerLifeCount absent, vendor counters of profile "
+      "'konica-minolta' not answered)");
 }
 
 TEST(Quirks, SerialOnlyInVendorSubtree) {
@@ -239,13 +244,14 @@ TEST(Quirks, SerialOnlyInVendorSubtree) {
     const char* oid;
     const char* serial_oid;
   };
-  for (const Case& c : {Case{"KYOCERA Document Solutions Printing System", "1.3.6.1.4.1.1347.41",
-                             "1.3.6.1.4.1.1347.43.5.1.1.28.1"},
-                        Case{"Brother NC-6800h, Firmware Ver.1.01", "1.3.6.1.4.1.2435.2.3.9.1",
-                             "1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.1.0"},
-                        Case{"RICOH MP 3053 1.09 / RICOH Network Printer C model", "1.3.6.1.4.1.367.1.1",
-                             "1.3.6.1.4.1.367.3.2.1.2.1.4.0"},
-                        Case{"ZebraNet Wired PS", "1.3.6.1.4.1.683.6.0", "1.3.6.1.4.1.683.1.5.0"}}) {
+  for (const Case& c :
+       {Case{"KYOCERA Document Solutions Printing System", "1.3.6.1.4.1.1347.41",
+             "1.3.6.1.4.1.1347.43.5.1.1.28.1"},
+        Case{"Brother NC-6800h, Firmware Ver.1.01", "1.3.6.1.4.1.2435.2.3.9.1",
+             "1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.1.0"},
+        Case{"RICOH MP 3053 1.09 / RICOH Network Printer C model", "1.3.6.1.4.1.367.1.1",
+             "1.3.6.1.4.1.367.3.2.1.2.1.4.0"},
+        Case{"ZebraNet Wired PS", "1.3.6.1.4.1.683.6.0", "1.3.6.1.4.1.683.1.5.0"}}) {
     VarbindMap m;
     m[O("1.3.6.1.2.1.1.1.0")] = Str(c.descr);
     m[O("1.3.6.1.2.1.1.2.0")] = ObjId(c.oid);
@@ -255,18 +261,21 @@ TEST(Quirks, SerialOnlyInVendorSubtree) {
     EXPECT_EQ(p.serial, "SER123") << c.descr;
     // The scanner must plan to GET it.
     CollectionPlan plan = PlanCollection(Profiles(), m);
-    EXPECT_NE(std::find(plan.get.begin(), plan.get.end(), O(c.serial_oid)), plan.get.end()) << c.descr;
+    EXPECT_NE(std::find(plan.get.begin(), plan.get.end(), O(c.serial_oid)), plan.get.end())
+        << c.descr;
   }
 }
 
 TEST(Quirks, SerialOnlyInSysDescr) {
   VarbindMap hp;
-  hp[O("1.3.6.1.2.1.1.1.0")] = Str("HP ETHERNET MULTI-ENVIRONMENT,SN:VNCRC48198,FN:4Q817L4,SVCID:31339,PID:x");
+  hp[O("1.3.6.1.2.1.1.1.0")] = Str(
+      "HP ETHERNET MULTI-ENVIRONMENT,SN:VNCRC48198,FN:4Q817L4,SVCID:31339,PID:x");
   hp[O("1.3.6.1.2.1.1.2.0")] = ObjId("1.3.6.1.4.1.11.2.3.9.1");
   EXPECT_EQ(DecodePrinter(Profiles(), hp, "").serial, "VNCRC48198");
 
   VarbindMap samsung;
-  samsung[O("1.3.6.1.2.1.1.1.0")] = Str("Samsung CLX-3170 Series;V1.00.01.64 Sep-27-2010;S/N Z7ABCD123");
+  samsung[O("1.3.6.1.2.1.1.1.0")] = Str(
+      "Samsung CLX-3170 Series;V1.00.01.64 Sep-27-2010;S/N Z7ABCD123");
   Printer p = DecodePrinter(Profiles(), samsung, "");
   EXPECT_EQ(p.serial, "Z7ABCD123");
   EXPECT_EQ(p.model, "CLX-3170");
@@ -275,11 +284,13 @@ TEST(Quirks, SerialOnlyInSysDescr) {
 
 TEST(Quirks, StandardSerialBeatsVendorUnlessPreferred) {
   // Ricoh prefers the vendor serial (prefer: vendor); Lexmark keeps the standard one first.
-  VarbindMap m = BasePrinter("RICOH MP 3053 1.09 / RICOH Network Printer C model", "1.3.6.1.4.1.367.1.1");
+  VarbindMap m = BasePrinter("RICOH MP 3053 1.09 / RICOH Network Printer C model",
+                             "1.3.6.1.4.1.367.1.1");
   m[O("1.3.6.1.2.1.43.5.1.1.17.1")] = Str("STANDARD");
   m[O("1.3.6.1.4.1.367.3.2.1.2.1.4.0")] = Str("VENDOR");
   EXPECT_EQ(DecodePrinter(Profiles(), m, "").serial, "VENDOR");
-  VarbindMap l = BasePrinter("Lexmark T640 version NS.NP.N219 kernel", "1.3.6.1.4.1.641.1.71106749");
+  VarbindMap l = BasePrinter("Lexmark T640 version NS.NP.N219 kernel",
+                             "1.3.6.1.4.1.641.1.71106749");
   l[O("1.3.6.1.2.1.43.5.1.1.17.1")] = Str("STANDARD");
   l[O("1.3.6.1.4.1.641.2.1.2.1.6.1")] = Str("VENDOR");
   EXPECT_EQ(DecodePrinter(Profiles(), l, "").serial, "STANDARD");
@@ -293,7 +304,7 @@ TEST(Quirks, MacStatusAlertsHostnameLocation) {
   m[O("1.3.6.1.2.1.2.2.1.6.1")] = Str(std::string("\x00\x00\x00\x00\x00\x00", 6));
   m[O("1.3.6.1.2.1.2.2.1.3.2")] = Int(71);  // wifi
   m[O("1.3.6.1.2.1.2.2.1.6.2")] = Str(std::string("\x02\x11\x22\x33\x44\x55", 6));
-  m[O("1.3.6.1.2.1.2.2.1.3.3")] = Int(6);   // ethernet
+  m[O("1.3.6.1.2.1.2.2.1.3.3")] = Int(6);  // ethernet
   m[O("1.3.6.1.2.1.2.2.1.6.3")] = Str(std::string("\x00\x26\x73\x54\xe2\x6a", 6));
   m[O("1.3.6.1.2.1.25.3.2.1.5.1")] = Int(3);  // hrDeviceStatus warning
   m[O("1.3.6.1.2.1.25.3.5.1.1.1")] = Int(3);  // idle
@@ -375,19 +386,19 @@ TEST(Quirks, PlanIsNarrowAndIncludesVendorOids) {
 TEST(Hostile, JunkNeverCrashesAndIsCleaned) {
   VarbindMap m = BasePrinter(std::string(100000, 'A') + "\xff\xfe\x01", "1.3.6.1.4.1.2385.3.1");
   m[O("1.3.6.1.2.1.1.5.0")] = Str(std::string("na\0me\x1b[31m\xc3\xa9\xed\xa0\x80\0", 16));
-  m[O("1.3.6.1.2.1.43.5.1.1.17.1")] = Value::Integer(-5);             // wrong type
-  m[O("1.3.6.1.2.1.43.10.2.1.4.1.1")] = Str("not a number");          // wrong type
-  m[O("1.3.6.1.2.1.43.10.2.1.4.1.2")] = Int(-42);                     // negative counter
-  m[O("1.3.6.1.2.1.25.3.2.1.3.1")] = Value::ObjectId(O("1.2.3"));     // wrong type
-  m[O("1.3.6.1.2.1.2.2.1.6.1")] = Str("\x01\x02");                    // short MAC
-  m[O("1.3.6.1.2.1.43.11.1.1.9.1.1")] = Str("x");                     // level as string
+  m[O("1.3.6.1.2.1.43.5.1.1.17.1")] = Value::Integer(-5);          // wrong type
+  m[O("1.3.6.1.2.1.43.10.2.1.4.1.1")] = Str("not a number");       // wrong type
+  m[O("1.3.6.1.2.1.43.10.2.1.4.1.2")] = Int(-42);                  // negative counter
+  m[O("1.3.6.1.2.1.25.3.2.1.3.1")] = Value::ObjectId(O("1.2.3"));  // wrong type
+  m[O("1.3.6.1.2.1.2.2.1.6.1")] = Str("\x01\x02");                 // short MAC
+  m[O("1.3.6.1.2.1.43.11.1.1.9.1.1")] = Str("x");                  // level as string
   m[O("1.3.6.1.2.1.43.11.1.1.8.1.1")] = Int(INT64_MIN);
   m[O("1.3.6.1.2.1.43.11.1.1.6.1.2")] = Str(std::string(5000, '\n'));
   m[O("1.3.6.1.2.1.43.11.1.1.9.1.2")] = Int(INT64_MAX);
   m[O("1.3.6.1.2.1.43.11.1.1.8.1.2")] = Int(1);
-  m[O("1.3.6.1.2.1.43.11.1.1.3.1.2")] = Int(INT64_MAX);               // colorant index overflow
+  m[O("1.3.6.1.2.1.43.11.1.1.3.1.2")] = Int(INT64_MAX);  // colorant index overflow
   m[O("1.3.6.1.2.1.43.18.1.1.2.1.1")] = Str("sev");
-  for (uint32_t i = 0; i < 2000; ++i) {                                // alert storm
+  for (uint32_t i = 0; i < 2000; ++i) {  // alert storm
     m[Oid{1, 3, 6, 1, 2, 1, 43, 18, 1, 1, 8, 1, i + 10}] = Str("x");
     m[Oid{1, 3, 6, 1, 2, 1, 43, 18, 1, 1, 2, 1, i + 10}] = Int(4);
   }
@@ -438,7 +449,8 @@ TEST(Hostile, EmptyAndExceptionOnlyInput) {
   EXPECT_FALSE(p.is_printer);
   EXPECT_TRUE(p.error.empty());
   VarbindMap ex;
-  for (const Oid& oid : IdentificationOids()) ex[oid] = Value{Value::Type::kNoSuchObject, 0, {}, {}};
+  for (const Oid& oid : IdentificationOids())
+    ex[oid] = Value{Value::Type::kNoSuchObject, 0, {}, {}};
   ex[O("1.3.6.1.2.1.43.5.1.1.17.1")] = Value{Value::Type::kEndOfMibView, 0, {}, {}};
   EXPECT_FALSE(PlanCollection(Profiles(), ex).candidate);
   EXPECT_FALSE(DecodePrinter(Profiles(), ex, "").is_printer);

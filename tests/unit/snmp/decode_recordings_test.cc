@@ -26,7 +26,8 @@ Printer Decode(const std::string& file, std::vector<std::string>* skipped = null
   auto device = LoadSnmprec(SharedPrintersDir() + "/" + file, skipped);
   EXPECT_TRUE(device.ok()) << (device.ok() ? "" : device.error().message);
   if (!device.ok()) return {};
-  return snmp::DecodePrinter(ShippedProfiles(), ReplayCollection(ShippedProfiles(), *device), "192.0.2.1");
+  return snmp::DecodePrinter(ShippedProfiles(), ReplayCollection(ShippedProfiles(), *device),
+                             "192.0.2.1");
 }
 
 TEST(Recordings, DirectoryPresent) {
@@ -96,7 +97,8 @@ TEST(Recordings, SpotChecks) {
 
   Printer scanner = Decode("epson-scanner_ds-860.snmprec");
   EXPECT_FALSE(scanner.is_printer);
-  EXPECT_NE(scanner.not_printer_reason.find("scan"), std::string::npos) << scanner.not_printer_reason;
+  EXPECT_NE(scanner.not_printer_reason.find("scan"), std::string::npos)
+      << scanner.not_printer_reason;
   EXPECT_EQ(scanner.model, "DS-860");
 
   Printer konica = Decode("konica.snmprec");

@@ -13,10 +13,14 @@ namespace {
 
 TEST(Profiles, ShippedProfilesLoadAndCoverEveryVendor) {
   const ProfileSet& set = test::ShippedProfiles();
-  for (const char* name : {"hp", "lexmark", "dell", "toshiba-lexmark", "xerox", "fujifilm", "fuji-xerox", "ricoh",
-                           "savin", "lanier", "gestetner", "nrg", "rex-rotary", "kyocera", "utax", "triumph-adler",
-                           "canon", "brother", "konica-minolta", "develop", "sharp", "epson", "epson-scanner", "oki",
-                           "samsung", "zebra", "zebranet", "toshiba-tec", "tsc"}) {
+  for (const char* name : {"hp",         "lexmark",  "dell",           "toshiba-lexmark",
+                           "xerox",      "fujifilm", "fuji-xerox",     "ricoh",
+                           "savin",      "lanier",   "gestetner",      "nrg",
+                           "rex-rotary", "kyocera",  "utax",           "triumph-adler",
+                           "canon",      "brother",  "konica-minolta", "develop",
+                           "sharp",      "epson",    "epson-scanner",  "oki",
+                           "samsung",    "zebra",    "zebranet",       "toshiba-tec",
+                           "tsc"}) {
     EXPECT_NE(set.Find(name), nullptr) << name;
   }
   // extends: Dell inherits Lexmark's serial rule, overrides model/firmware.
@@ -27,7 +31,8 @@ TEST(Profiles, ShippedProfilesLoadAndCoverEveryVendor) {
   const Profile* savin = set.Find("savin");
   ASSERT_NE(savin, nullptr);
   EXPECT_EQ(savin->manufacturer, "Savin");
-  EXPECT_EQ(savin->fields.at("serial").sources.front().kind, FieldSource::Kind::kGet);  // prefer: vendor
+  EXPECT_EQ(savin->fields.at("serial").sources.front().kind,
+            FieldSource::Kind::kGet);  // prefer: vendor
 }
 
 TEST(Profiles, MatchPrefersSysDescrAndLongerPrefixes) {
@@ -36,13 +41,18 @@ TEST(Profiles, MatchPrefersSysDescrAndLongerPrefixes) {
     ProfileMatch m = set.Match(oid.empty() ? Oid{} : *ParseOid(oid), descr);
     return m.profile ? m.profile->name : std::string("(none)");
   };
-  EXPECT_EQ(name("1.3.6.1.4.1.1347.41", "HP ETHERNET MULTI-ENVIRONMENT,ROM J.sp.00"), "hp");  // jetdirect_1
+  EXPECT_EQ(name("1.3.6.1.4.1.1347.41", "HP ETHERNET MULTI-ENVIRONMENT,ROM J.sp.00"),
+            "hp");  // jetdirect_1
   EXPECT_EQ(name("1.3.6.1.4.1.1347.41", "KYOCERA Document Solutions Printing System"), "kyocera");
-  EXPECT_EQ(name("1.3.6.1.4.1.641.2.71107164", "TOSHIBA e-STUDIO305CS version NH63"), "toshiba-lexmark");
+  EXPECT_EQ(name("1.3.6.1.4.1.641.2.71107164", "TOSHIBA e-STUDIO305CS version NH63"),
+            "toshiba-lexmark");
   EXPECT_EQ(name("1.3.6.1.4.1.1129.2.3.58.2", "TOSHIBA e-STUDIO2505AC"), "toshiba-tec");
   EXPECT_EQ(name("1.3.6.1.4.1.367.1.1", "SAVIN MP C4503 1.18 / SAVIN Network Printer"), "savin");
-  EXPECT_EQ(name("1.3.6.1.4.1.297.1.11.93.1.32.4.1.1", "FUJI XEROX DocuPrint CM305 df"), "fuji-xerox");
-  EXPECT_EQ(name("1.3.6.1.4.1.1248.1.1.2.1.3.22", "EPSON 10/100/1000 Ethernet USB Ext. Scan Server"), "epson-scanner");
+  EXPECT_EQ(name("1.3.6.1.4.1.297.1.11.93.1.32.4.1.1", "FUJI XEROX DocuPrint CM305 df"),
+            "fuji-xerox");
+  EXPECT_EQ(
+      name("1.3.6.1.4.1.1248.1.1.2.1.3.22", "EPSON 10/100/1000 Ethernet USB Ext. Scan Server"),
+      "epson-scanner");
   EXPECT_EQ(name("1.3.6.1.4.1.1248.1.1.2.1.3.5", "EPSON Built-in"), "epson");
   EXPECT_EQ(name("", "SHARP MX-2614N"), "sharp");
   EXPECT_EQ(name("1.3.6.1.4.1.8072.3.2.10", "Linux"), "(none)");
@@ -57,7 +67,10 @@ TEST(Profiles, TransformsApplyInOrder) {
   EXPECT_EQ(ApplyTransforms(t, "Brother HL-5370DW series [001ba90ba752]"), "HL-5370DW");
   std::vector<Transform> pml = {Transform{Transform::Kind::kHpHexUnwrap, {}, {}},
                                 Transform{Transform::Kind::kHpPmlPrefix, {}, {}}};
-  EXPECT_EQ(ApplyTransforms(pml, std::string("\x01\x15" "20201023", 10)), "20201023");
+  EXPECT_EQ(ApplyTransforms(pml, std::string("\x01\x15"
+                                             "20201023",
+                                             10)),
+            "20201023");
   std::vector<Transform> spaces = {Transform{Transform::Kind::kCollapseSpaces, {}, {}}};
   EXPECT_EQ(ApplyTransforms(spaces, " ineo   280 "), "ineo 280");
 }
@@ -136,9 +149,13 @@ TEST_F(ProfileFiles, BadOidUnknownTransformBadRegexAllReported) {
 )");
   std::string e = LoadError();
   EXPECT_NE(e.find("bad.yaml:5:"), std::string::npos) << e;
-  EXPECT_NE(e.find("profiles[0](bad).match.sys_object_id[0]: '1.3.6.one' is not a numeric OID"), std::string::npos) << e;
+  EXPECT_NE(e.find("profiles[0](bad).match.sys_object_id[0]: '1.3.6.one' is not a numeric OID"),
+            std::string::npos)
+      << e;
   EXPECT_NE(e.find("profiles[0](bad).match.sys_descr[0]: bad regex"), std::string::npos) << e;
-  EXPECT_NE(e.find("fields.model.sources[0].transforms[0]: unknown transform 'uppercase'"), std::string::npos) << e;
+  EXPECT_NE(e.find("fields.model.sources[0].transforms[0]: unknown transform 'uppercase'"),
+            std::string::npos)
+      << e;
   EXPECT_NE(e.find("fields.colour: unknown field"), std::string::npos) << e;
 }
 
@@ -168,17 +185,14 @@ TEST_F(ProfileFiles, StructuralMistakes) {
 )");
   Write("c.yaml", "profiles:\n  - name: a\n    manufacturer: A\n    match: {sys_descr: ['^A']}\n");
   std::string e = LoadError();
-  for (const char* want : {"a.yaml: profile 'a': extends unknown profile 'nowhere'",
-                           "fields.serial.prefer: expected vendor or standard",
-                           "exactly one of get, walk, text, device_id, standard",
-                           "unknown input 'sys_name'",
-                           "a device_id source needs a key",
-                           "unit only applies to page_count sources",
-                           "profiles[1](b).match: needs at least one",
-                           "printer: false needs a not_printer_reason",
-                           "profiles[1].typo_key: unknown key",
-                           "profile 'b': missing manufacturer",
-                           "profile 'a' is already defined in"}) {
+  for (const char* want :
+       {"a.yaml: profile 'a': extends unknown profile 'nowhere'",
+        "fields.serial.prefer: expected vendor or standard",
+        "exactly one of get, walk, text, device_id, standard", "unknown input 'sys_name'",
+        "a device_id source needs a key", "unit only applies to page_count sources",
+        "profiles[1](b).match: needs at least one", "printer: false needs a not_printer_reason",
+        "profiles[1].typo_key: unknown key", "profile 'b': missing manufacturer",
+        "profile 'a' is already defined in"}) {
     EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
   }
 }
@@ -196,11 +210,11 @@ TEST_F(ProfileFiles, CountersNeedKnownNamesAndOidSources) {
       scanCount: {get: 1.3.6.1.4.1.9.4.0}
 )");
   std::string e = LoadError();
-  for (const char* want : {"a.yaml:7:7: profiles[0](a).counters.colourCount: unknown counter",
-                           "counters.lifetimeCount: unknown counter",
-                           "lifetimeCount comes from fields.page_count",
-                           "counters.duplexCount[0]: a counter source is get: OID or walk: OID",
-                           "counters.scanCount: expected a list of sources"}) {
+  for (const char* want :
+       {"a.yaml:7:7: profiles[0](a).counters.colourCount: unknown counter",
+        "counters.lifetimeCount: unknown counter", "lifetimeCount comes from fields.page_count",
+        "counters.duplexCount[0]: a counter source is get: OID or walk: OID",
+        "counters.scanCount: expected a list of sources"}) {
     EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
   }
 }
@@ -227,8 +241,10 @@ TEST_F(ProfileFiles, CountersAreInheritedAndCollected) {
   EXPECT_EQ(FormatOid(child->counters.at("monoCount")[0].oid), "1.3.6.1.4.1.9.2.0");  // own
   EXPECT_EQ(FormatOid(child->counters.at("scanCount")[0].oid), "1.3.6.1.4.1.9.5");    // base's
   // The scanner fetches what the counters need: GET the scalars, walk the subtrees.
-  EXPECT_NE(std::find(child->get.begin(), child->get.end(), *ParseOid("1.3.6.1.4.1.9.2.0")), child->get.end());
-  EXPECT_NE(std::find(child->walk.begin(), child->walk.end(), *ParseOid("1.3.6.1.4.1.9.5")), child->walk.end());
+  EXPECT_NE(std::find(child->get.begin(), child->get.end(), *ParseOid("1.3.6.1.4.1.9.2.0")),
+            child->get.end());
+  EXPECT_NE(std::find(child->walk.begin(), child->walk.end(), *ParseOid("1.3.6.1.4.1.9.5")),
+            child->walk.end());
 }
 
 TEST_F(ProfileFiles, EmptyOrMissingDirectory) {

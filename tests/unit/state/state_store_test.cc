@@ -208,8 +208,10 @@ TEST_F(StateStoreTest, KeysAreSerialElseMacElseIp) {
 
 TEST_F(StateStoreTest, AKeylessEntryIsFoldedIntoItsSerialKeepingFirstSeen) {
   auto s = Open();
-  ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.2", "", "B", 1, "aa:bb:cc:00:11:22")})).ok());
-  ASSERT_TRUE(s->RecordScan(Scan(30, {MakePrinter("10.0.0.2", "SER9", "B", 1, "AA:BB:CC:00:11:22")})).ok());
+  ASSERT_TRUE(
+      s->RecordScan(Scan(0, {MakePrinter("10.0.0.2", "", "B", 1, "aa:bb:cc:00:11:22")})).ok());
+  ASSERT_TRUE(
+      s->RecordScan(Scan(30, {MakePrinter("10.0.0.2", "SER9", "B", 1, "AA:BB:CC:00:11:22")})).ok());
   auto entries = ByKey(*s);
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries["SER9"].first_seen, "2026-01-01T00:00:00.000Z");
@@ -254,7 +256,9 @@ TEST_F(StateStoreTest, APrinterNotInAScanBecomesNonCommunicatingSinceThatScanThe
 
 TEST_F(StateStoreTest, ACancelledScanMarksNothingNonCommunicating) {
   auto s = Open();
-  ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.1", "A1", "x"), MakePrinter("10.0.0.2", "B2", "y")})).ok());
+  ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.1", "A1", "x"),
+                                     MakePrinter("10.0.0.2", "B2", "y")}))
+                  .ok());
   ScanReport cancelled = Scan(10, {MakePrinter("10.0.0.1", "A1", "x")});
   cancelled.cancelled = true;
   ASSERT_TRUE(s->RecordScan(cancelled).ok());
@@ -312,7 +316,8 @@ TEST_F(StateStoreTest, UnknownSerialsInTheWordAreRecordedOnlyWhenProtected) {
   auto s = Open();
   ASSERT_TRUE(s->ApplyCloudWord(kWord).ok());
   auto entries = ByKey(*s);
-  ASSERT_EQ(entries.size(), 2u) << "FREE3 (none) is not recorded: a locally removed printer stays removed";
+  ASSERT_EQ(entries.size(), 2u)
+      << "FREE3 (none) is not recorded: a locally removed printer stays removed";
   EXPECT_EQ(entries["MGD1"].mps, "managed");
   EXPECT_EQ(entries["MGD1"].communication, "non-communicating");
   EXPECT_EQ(entries["MGD1"].last.serial, "MGD1");
@@ -339,7 +344,8 @@ TEST_F(StateStoreTest, AStaleWordNeverUndoesANewerOne) {
   auto s = Open();
   ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.1", "MGD1", "M507")})).ok());
   ASSERT_TRUE(
-      s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"managed"}},"mps_versions":{"MGD1":2}})").ok());
+      s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"managed"}},"mps_versions":{"MGD1":2}})")
+          .ok());
   ASSERT_TRUE(s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none"},"NEW9":{"mps":"pending"}},)"
                                 R"("mps_versions":{"MGD1":1,"NEW9":1}})")
                   .ok());
@@ -348,7 +354,8 @@ TEST_F(StateStoreTest, AStaleWordNeverUndoesANewerOne) {
   ASSERT_TRUE(s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none"}}})").ok());
   EXPECT_EQ(ByKey(*s)["MGD1"].mps, "managed") << "an unversioned word applied over version 2";
   ASSERT_TRUE(
-      s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none"}},"mps_versions":{"MGD1":"9"}})").ok());
+      s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none"}},"mps_versions":{"MGD1":"9"}})")
+          .ok());
   EXPECT_EQ(ByKey(*s)["MGD1"].mps, "managed") << "a version of the wrong type applied";
   auto refused = s->RemovePrinters({"MGD1"});
   ASSERT_TRUE(refused.ok());
@@ -357,7 +364,8 @@ TEST_F(StateStoreTest, AStaleWordNeverUndoesANewerOne) {
       s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"none"}},"mps_versions":{"MGD1":3}})").ok());
   EXPECT_EQ(ByKey(*s)["MGD1"].mps, "none") << "a newer word applies";
   ASSERT_TRUE(
-      s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"managed"}},"mps_versions":{"MGD1":2}})").ok());
+      s->ApplyCloudWord(R"({"printers":{"MGD1":{"mps":"managed"}},"mps_versions":{"MGD1":2}})")
+          .ok());
   EXPECT_EQ(ByKey(*s)["MGD1"].mps, "none") << "and an older one does not bring it back either";
 }
 
@@ -422,9 +430,10 @@ TEST_F(StateStoreTest, RemoveRefusesManagedAndPendingRemovesUnmanagedAndRecordsA
 
 TEST_F(StateStoreTest, TaskStatusIsCompletedOrFailed) {
   auto s = Open();
-  ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.3", "FREE3", "MS621"),
-                                     MakePrinter("10.0.0.4", "", "noserial", 1, "aa:aa:aa:aa:aa:aa")}))
-                  .ok());
+  ASSERT_TRUE(
+      s->RecordScan(Scan(0, {MakePrinter("10.0.0.3", "FREE3", "MS621"),
+                             MakePrinter("10.0.0.4", "", "noserial", 1, "aa:aa:aa:aa:aa:aa")}))
+          .ok());
   auto all = s->RemovePrinters({"FREE3", "mac:aa:aa:aa:aa:aa:aa"});
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->status, "completed");
@@ -450,7 +459,9 @@ TEST_F(StateStoreTest, MpsCountAndRecordedTask) {
   auto zero = s->MpsPrinters();
   ASSERT_TRUE(zero.ok());
   EXPECT_EQ(zero->total(), 0);
-  ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.1", "MGD1", "x"), MakePrinter("10.0.0.3", "FREE3", "y")})).ok());
+  ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.1", "MGD1", "x"),
+                                     MakePrinter("10.0.0.3", "FREE3", "y")}))
+                  .ok());
   ASSERT_TRUE(s->ApplyCloudWord(kWord).ok());
   auto held = s->MpsPrinters();
   ASSERT_TRUE(held.ok());
@@ -460,8 +471,9 @@ TEST_F(StateStoreTest, MpsCountAndRecordedTask) {
   ASSERT_TRUE(count.ok());
   EXPECT_EQ(*count, 2);
 
-  auto task = s->RecordTask("agent.deactivate", "failed",
-                            {TargetOutcome{"agent", "", "refused", "holds 2 MPS Express printers"}});
+  auto task = s->RecordTask(
+      "agent.deactivate", "failed",
+      {TargetOutcome{"agent", "", "refused", "holds 2 MPS Express printers"}});
   ASSERT_TRUE(task.ok());
   auto read = s->GetTask(task->id);
   ASSERT_TRUE(read.ok() && read->has_value());

@@ -24,8 +24,8 @@ TEST(Backoff, ZeroRandomGivesZeroDelayAtEveryAttempt) {
 TEST(Backoff, UpperBoundDoublesFromTwoSecondsUntilFifteenMinutes) {
   Backoff backoff = Fixed(0.999);
   // floor(0.999 * min(900000, 2000 * 2^n)) ms
-  const int64_t expected[] = {1998, 3996, 7992, 15984, 31968, 63936, 127872, 255744, 511488,
-                              899100, 899100, 899100};
+  const int64_t expected[] = {1998,   3996,   7992,   15984,  31968,  63936,
+                              127872, 255744, 511488, 899100, 899100, 899100};
   for (int64_t value : expected) EXPECT_EQ(backoff.NextDelay(), milliseconds(value));
   EXPECT_EQ(backoff.attempts(), 12);
 }
@@ -104,8 +104,8 @@ TEST(ParseRetryAfter, MalformedDates) {
   const auto now = std::chrono::system_clock::from_time_t(kExample);
   for (const char* text : {"Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 UTC",
                            "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 6 Nov 1994 08:49:37 GMT",
-                           "Funday, 06-Nov-94 08:49:37 GMT", "Sun Nov 6 08:49 1994",
-                           "tomorrow", "Sun, 00 Nov 1994 08:49:37 GMT"}) {
+                           "Funday, 06-Nov-94 08:49:37 GMT", "Sun Nov 6 08:49 1994", "tomorrow",
+                           "Sun, 00 Nov 1994 08:49:37 GMT"}) {
     EXPECT_EQ(ParseRetryAfter(text, now), std::nullopt) << text;
   }
 }

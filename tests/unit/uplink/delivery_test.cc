@@ -30,7 +30,8 @@ class ScriptedTransport : public Transport {
       if (script_.empty()) return done(MakeError(ErrorCode::kUnreachable, "connection refused"));
       HttpResponse r = std::move(script_.front());
       script_.pop_front();
-      if (r.status >= 200 && r.status < 300 && echo_) r.body = Echo(requests_.back().request, r.body);
+      if (r.status >= 200 && r.status < 300 && echo_)
+        r.body = Echo(requests_.back().request, r.body);
       done(std::move(r));
     });
   }
@@ -99,9 +100,9 @@ class DeliveryTest : public ::testing::Test {
   std::unique_ptr<DeliveryLoop> Loop(int per_minute = 30, double rng = 0.999) {
     DeliveryOptions o;
     o.drain_rate_per_minute = per_minute;
-    return std::make_unique<DeliveryLoop>(scheduler_, transport_, *outbox_, identity_, host_,
-                                          "0.1.0", o, [rng] { return rng; },
-                                          [this](const std::string&) { ++words_; });
+    return std::make_unique<DeliveryLoop>(
+        scheduler_, transport_, *outbox_, identity_, host_, "0.1.0", o, [rng] { return rng; },
+        [this](const std::string&) { ++words_; });
   }
   double SecondsAt(size_t request) const {
     return std::chrono::duration<double>(transport_.requests().at(request).at -

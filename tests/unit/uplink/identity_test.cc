@@ -46,9 +46,7 @@ std::string Read(const std::string& path) {
   return s.str();
 }
 
-void Write(const std::string& path, const std::string& content) {
-  std::ofstream(path) << content;
-}
+void Write(const std::string& path, const std::string& content) { std::ofstream(path) << content; }
 
 TEST(Identity, MissingFileIsNotActivated) {
   TempDir dir;
@@ -107,7 +105,8 @@ TEST(Identity, ReplaceIsAtomicAndLeavesNoTemporaryFiles) {
   EXPECT_EQ((*loaded)->agent_id, "agt_second");
   EXPECT_EQ((*loaded)->token, "second-token");
   std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir.path())) names.push_back(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    names.push_back(entry.path().filename().string());
   EXPECT_EQ(names, std::vector<std::string>{"credentials.json"});
   if (storage::kFileModesMatter) {
     EXPECT_EQ(ModeOf((fs::path(dir.path()) / "credentials.json").string()), 0600u);

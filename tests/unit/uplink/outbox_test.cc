@@ -17,9 +17,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "uplink/scan_json.h"
 #include "tests/support/files.h"
 #include "tests/support/platform_skip.h"
+#include "uplink/scan_json.h"
 
 namespace fleet::uplink {
 namespace {
@@ -238,7 +238,8 @@ TEST(Outbox, TwoScansBeforeSendingKeepEveryReadButOneStatePerSerial) {
   TestClock clock;
   auto outbox = OpenOk(dir.db(), clock.Limits());
   ASSERT_TRUE(outbox);
-  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.5", "A1", 100), MakePrinter("10.0.0.6", "B2", 500)}));
+  AddOk(*outbox,
+        MakeScan(kT0, {MakePrinter("10.0.0.5", "A1", 100), MakePrinter("10.0.0.6", "B2", 500)}));
   Printer moved = MakePrinter("10.0.0.50", "A1", 150);  // new address, same printer
   moved.status = "printing";
   AddOk(*outbox, MakeScan(kT0 + hours(1), {moved, MakePrinter("10.0.0.6", "B2", 520)}));
@@ -318,7 +319,8 @@ TEST(Outbox, RestartBetweenNextReportAndAcknowledgeReturnsTheSameReport) {
   for (int64_t expected : {2, 3}) {
     auto outbox = OpenOk(dir.db(), clock.Limits());
     ASSERT_TRUE(outbox);
-    AddOk(*outbox, MakeScan(kT0 + hours(expected), {MakePrinter("10.0.0.5", "A1", 100 + expected)}));
+    AddOk(*outbox,
+          MakeScan(kT0 + hours(expected), {MakePrinter("10.0.0.5", "A1", 100 + expected)}));
     auto next = NextOk(*outbox);
     ASSERT_TRUE(next);
     EXPECT_EQ(next->sequence, expected);
@@ -341,7 +343,8 @@ TEST(Outbox, QuarantinedReportIsSkippedAndItsRowsAreNotResent) {
   auto next = NextOk(*outbox);
   ASSERT_TRUE(next);
   EXPECT_EQ(next->sequence, 2);
-  EXPECT_EQ(Reads(json::parse(next->body)), (std::vector<std::pair<std::string, int64_t>>{{"A1", 120}}));
+  EXPECT_EQ(Reads(json::parse(next->body)),
+            (std::vector<std::pair<std::string, int64_t>>{{"A1", 120}}));
   const OutboxStats stats = StatsOk(*outbox);
   EXPECT_EQ(stats.pending_reports, 1u);
   EXPECT_EQ(stats.quarantined_reports, 1u);
@@ -381,9 +384,10 @@ TEST(Outbox, PrinterWithoutSerialIsKeyedByMacThenIp) {
   ASSERT_TRUE(outbox);
   for (int i = 0; i < 2; ++i) {
     // The MAC is written in different case by different scans: still one printer.
-    AddOk(*outbox, MakeScan(kT0 + hours(i), {MakePrinter("10.0.0.8", "", 10 + i,
-                                                         i == 0 ? "AA:BB:CC:00:11:22" : "aa:bb:cc:00:11:22"),
-                                             MakePrinter("10.0.0.9", "", 20 + i)}));
+    AddOk(*outbox,
+          MakeScan(kT0 + hours(i), {MakePrinter("10.0.0.8", "", 10 + i,
+                                                i == 0 ? "AA:BB:CC:00:11:22" : "aa:bb:cc:00:11:22"),
+                                    MakePrinter("10.0.0.9", "", 20 + i)}));
   }
   EXPECT_EQ(StatsOk(*outbox).pending_states, 2u);
   auto report = NextOk(*outbox);
@@ -408,7 +412,8 @@ TEST(Outbox, OldReadsAreTrimmedByAgeWithAWarningStatesKept) {
   auto outbox = OpenOk(dir.db(), clock.Limits());  // max_age 720h
   ASSERT_TRUE(outbox);
   const auto printers = [](int64_t base) {
-    return std::vector<Printer>{MakePrinter("10.0.0.1", "A", base), MakePrinter("10.0.0.2", "B", base + 1)};
+    return std::vector<Printer>{MakePrinter("10.0.0.1", "A", base),
+                                MakePrinter("10.0.0.2", "B", base + 1)};
   };
   AddOk(*outbox, MakeScan(kT0, printers(100)));
   *clock.now = kT0 + hours(24 * 20);
@@ -423,7 +428,8 @@ TEST(Outbox, OldReadsAreTrimmedByAgeWithAWarningStatesKept) {
   auto report = NextOk(*outbox);
   ASSERT_TRUE(report);
   const json body = json::parse(report->body);
-  EXPECT_EQ(Reads(body), (std::vector<std::pair<std::string, int64_t>>{{"A", 200}, {"B", 201}, {"A", 300}}));
+  EXPECT_EQ(Reads(body),
+            (std::vector<std::pair<std::string, int64_t>>{{"A", 200}, {"B", 201}, {"A", 300}}));
   // B was not seen in the last scan; its latest state (day 20) is never trimmed.
   ASSERT_EQ(body["printers"].size(), 2u);
   std::set<std::string> serials;
@@ -455,7 +461,8 @@ TEST(Outbox, SizeBoundTrimsTheOldestReadsNeverTheLatestStates) {
   }
   ASSERT_FALSE(warnings.empty());
   EXPECT_EQ(warnings[0].rfind("outbox over 131072 bytes: dropped ", 0), 0u) << warnings[0];
-  EXPECT_NE(warnings[0].find("oldest meter reads (from 2026-11-24T01:00:00.000Z to "), std::string::npos)
+  EXPECT_NE(warnings[0].find("oldest meter reads (from 2026-11-24T01:00:00.000Z to "),
+            std::string::npos)
       << warnings[0];
   for (const auto& w : warnings) EXPECT_EQ(w.find("still over"), std::string::npos) << w;
 
@@ -539,11 +546,13 @@ TEST(Outbox, QuarantinedReportsAreDroppedOnceOlderThanMaxAge) {
   EXPECT_EQ(StatsOk(*outbox).quarantined_reports, 1u);
   *clock.now = kT0 + hours(24 * 31);
   AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 7)}), &warnings);
-  EXPECT_EQ(warnings, std::vector<std::string>{"outbox: dropped 1 quarantined report(s) kept for diagnosis"});
+  EXPECT_EQ(warnings,
+            std::vector<std::string>{"outbox: dropped 1 quarantined report(s) kept for diagnosis"});
   EXPECT_EQ(StatsOk(*outbox).quarantined_reports, 0u);
   auto next = NextOk(*outbox);
   ASSERT_TRUE(next);
-  EXPECT_EQ(Reads(json::parse(next->body)), (std::vector<std::pair<std::string, int64_t>>{{"A", 6}, {"A", 7}}));
+  EXPECT_EQ(Reads(json::parse(next->body)),
+            (std::vector<std::pair<std::string, int64_t>>{{"A", 6}, {"A", 7}}));
 }
 
 // A write that fails half-way (here: the file size limit, as a full disk would) rolls back:
@@ -562,7 +571,8 @@ TEST(Outbox, FailedWriteLosesNothingCommitted) {
 
   std::vector<Printer> many;
   many.reserve(500);
-  for (int i = 0; i < 500; ++i) many.push_back(MakePrinter("10.0.1.1", "BIG" + std::to_string(i), i));
+  for (int i = 0; i < 500; ++i)
+    many.push_back(MakePrinter("10.0.1.1", "BIG" + std::to_string(i), i));
   const ScanReport big = MakeScan(kT0 + hours(1), many);
   struct stat wal {};
   ASSERT_EQ(::stat((dir.db() + "-wal").c_str(), &wal), 0);
@@ -579,7 +589,8 @@ TEST(Outbox, FailedWriteLosesNothingCommitted) {
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().code, ErrorCode::kIo);
   EXPECT_EQ(failed.error().message.rfind("outbox DB: add scan: ", 0), 0u) << failed.error().message;
-  EXPECT_NE(failed.error().message.find("disk I/O error"), std::string::npos) << failed.error().message;
+  EXPECT_NE(failed.error().message.find("disk I/O error"), std::string::npos)
+      << failed.error().message;
 
   const OutboxStats stats = StatsOk(*outbox);
   EXPECT_EQ(stats.pending_states, 0u);
@@ -689,10 +700,10 @@ TEST(Outbox, ReadOnlyDirectoryIsAClearIoError) {
   auto opened = Outbox::Open(readonly + "/outbox.db");
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.error().code, ErrorCode::kIo);
-  EXPECT_NE(opened.error().message.find("Permission denied"), std::string::npos) << opened.error().message;
+  EXPECT_NE(opened.error().message.find("Permission denied"), std::string::npos)
+      << opened.error().message;
 #endif
 }
-
 
 // --- Schema 2: events and meter-read flags -------------------------------------------------
 
@@ -805,23 +816,36 @@ TEST(OutboxSchema2, Schema1FileIsMigratedKeepsItsReadsAndTakesEvents) {
       dir.db(),
       "INSERT INTO meta(k, v) VALUES('next_sequence', '4');"
       "INSERT INTO reports(id, agent_id, sequence, idempotency_key, body, printers, meter_reads, "
-      "created_at, attempts) VALUES(7, 'agt_test', 3, 'agt_test-3', '" + sent_body + "', 0, 1, " +
-          std::to_string(t_sent) + ", 1);"
-      "INSERT INTO meter_reads(printer_key, serial, collected_at, lifetime_page_count, unit, "
-      "report_id) VALUES('serial:OLD1', 'OLD1', " + std::to_string(t_sent) + ", 500, 'impressions', 7);"
-      "INSERT INTO meter_reads(printer_key, serial, collected_at, lifetime_page_count, unit) VALUES"
-      "('serial:OLD1', 'OLD1', " + std::to_string(t_pending) + ", 540, 'impressions'),"
-      "('mac:00:11:22:33:44:55', '', " + std::to_string(t_pending) + ", 77, 'impressions');"
-      "INSERT INTO printer_states(printer_key, serial, json, collected_at) VALUES('serial:OLD1', "
-      "'OLD1', '{\"serial\":\"OLD1\",\"lifetime_page_count\":540}', " + std::to_string(t_pending) + ");"
-      "INSERT INTO scans(json, started_at) VALUES('{\"started_at\":\"then\"}', " +
+      "created_at, attempts) VALUES(7, 'agt_test', 3, 'agt_test-3', '" +
+          sent_body + "', 0, 1, " + std::to_string(t_sent) +
+          ", 1);"
+          "INSERT INTO meter_reads(printer_key, serial, collected_at, lifetime_page_count, unit, "
+          "report_id) VALUES('serial:OLD1', 'OLD1', " +
+          std::to_string(t_sent) +
+          ", 500, 'impressions', 7);"
+          "INSERT INTO meter_reads(printer_key, serial, collected_at, lifetime_page_count, unit) "
+          "VALUES"
+          "('serial:OLD1', 'OLD1', " +
+          std::to_string(t_pending) +
+          ", 540, 'impressions'),"
+          "('mac:00:11:22:33:44:55', '', " +
+          std::to_string(t_pending) +
+          ", 77, 'impressions');"
+          "INSERT INTO printer_states(printer_key, serial, json, collected_at) "
+          "VALUES('serial:OLD1', "
+          "'OLD1', '{\"serial\":\"OLD1\",\"lifetime_page_count\":540}', " +
+          std::to_string(t_pending) +
+          ");"
+          "INSERT INTO scans(json, started_at) VALUES('{\"started_at\":\"then\"}', " +
           std::to_string(t_pending) + ");"));
 
   TestClock clock;
   auto outbox = OpenOk(dir.db(), clock.Limits());
   ASSERT_TRUE(outbox);
   EXPECT_EQ(SqlInt(dir.db(), "PRAGMA user_version"), 2);
-  EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM pragma_table_info('meter_reads') WHERE name = 'flags'"), 1);
+  EXPECT_EQ(SqlInt(dir.db(),
+                   "SELECT count(*) FROM pragma_table_info('meter_reads') WHERE name = 'flags'"),
+            1);
   EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM events"), 0);
   // The migrated reads get the empty flag, not NULL.
   EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM meter_reads WHERE flags = ''"), 3);
@@ -902,7 +926,9 @@ TEST(OutboxSchema2, EventsAreDeliveredOnceAndDeletedAfterAcknowledge) {
   auto first = NextOk(*outbox);
   ASSERT_TRUE(first);
   EXPECT_EQ(json::parse(first->body)["events"].size(), 1u);
-  EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM events WHERE report_id = " + std::to_string(first->id)), 1);
+  EXPECT_EQ(SqlInt(dir.db(),
+                   "SELECT count(*) FROM events WHERE report_id = " + std::to_string(first->id)),
+            1);
   // A scan while the report is unacknowledged (its events wait for the next report).
   ScanReport later = MakeScan(kT0 + minutes(15), {MakePrinter("10.0.0.7", "EV1", 1010)});
   later.events = {SupplyLowEvent("EV1", kT0 + minutes(15))};
@@ -913,7 +939,9 @@ TEST(OutboxSchema2, EventsAreDeliveredOnceAndDeletedAfterAcknowledge) {
   EXPECT_EQ(retry->body, first->body);
 
   ASSERT_TRUE(outbox->Acknowledge(first->id).ok());
-  EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM events WHERE report_id = " + std::to_string(first->id)), 0);
+  EXPECT_EQ(SqlInt(dir.db(),
+                   "SELECT count(*) FROM events WHERE report_id = " + std::to_string(first->id)),
+            0);
   EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM events"), 1);  // the later scan's
 
   auto second = NextOk(*outbox);
@@ -921,7 +949,8 @@ TEST(OutboxSchema2, EventsAreDeliveredOnceAndDeletedAfterAcknowledge) {
   EXPECT_EQ(second->sequence, first->sequence + 1);
   const json body = json::parse(second->body);
   ASSERT_EQ(body["events"].size(), 1u) << body.dump();
-  EXPECT_EQ(body["events"][0]["event_id"], "EV1/supply_low/" + FormatRfc3339(kT0 + minutes(15)) + "/1");
+  EXPECT_EQ(body["events"][0]["event_id"],
+            "EV1/supply_low/" + FormatRfc3339(kT0 + minutes(15)) + "/1");
   ASSERT_TRUE(outbox->Acknowledge(second->id).ok());
   EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM events"), 0);
   EXPECT_FALSE(NextOk(*outbox));

@@ -196,10 +196,10 @@ TEST(ParseBaseUrl, ValidAndInvalid) {
   EXPECT_EQ(c->port, 9);
   EXPECT_EQ(c->prefix, "");
 
-  for (const char* bad : {"http://cloud.example.com", "cloud.example.com", "https://",
-                          "https://:443", "https://host:0", "https://host:70000",
-                          "https://user:pw@host", "https://host/x?y", "https://host/#f",
-                          "https://ho st/"}) {
+  for (const char* bad :
+       {"http://cloud.example.com", "cloud.example.com", "https://", "https://:443",
+        "https://host:0", "https://host:70000", "https://user:pw@host", "https://host/x?y",
+        "https://host/#f", "https://ho st/"}) {
     SCOPED_TRACE(bad);
     auto parsed = ParseBaseUrl(bad);
     ASSERT_FALSE(parsed.ok());

@@ -31,8 +31,8 @@ namespace {
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 using test::CannedResponse;
-using test::TlsTestServer;
 using test::Tinyproxy;
+using test::TlsTestServer;
 using test::TlsTestServerOptions;
 
 const char kToken[] = "tok_3f9a7c1e5b2d4f6a8c0e";
@@ -110,8 +110,8 @@ class TransportTest : public ::testing::Test {
     transport.Send(std::move(request), [&](Result<HttpResponse> result) {
       outcome.calls++;
       outcome.result.emplace(std::move(result));
-      outcome.elapsed = std::chrono::duration_cast<milliseconds>(
-          std::chrono::steady_clock::now() - start);
+      outcome.elapsed = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start);
     });
     EXPECT_EQ(outcome.calls, 0) << "callback ran inline";
     io_.restart();
@@ -147,7 +147,8 @@ class TransportTest : public ::testing::Test {
 TEST_F(TransportTest, GetRoundTripWithPrefixAndHeaders) {
   TlsTestServer server(ServerWith("server"));
   ASSERT_EQ(server.error(), "");
-  server.SetResponse({200, {{"X-Custom-Thing", "v1"}, {"Content-Type", "application/json"}},
+  server.SetResponse({200,
+                      {{"X-Custom-Thing", "v1"}, {"Content-Type", "application/json"}},
                       R"({"agent_id":"agt_1"})"});
   auto options = OptionsFor(server);
   options.base_url += "/fleet/";
@@ -223,12 +224,11 @@ TEST_F(TransportTest, DnsNameWithSniAndHostNameCheck) {
 struct VerifyCase {
   std::string cert;  // server certificate
   std::string host;
-  std::string ca;    // client trust ("" = system store)
+  std::string ca;  // client trust ("" = system store)
   std::string reason;
 };
 
-class VerifyFailureTest : public TransportTest,
-                          public ::testing::WithParamInterface<VerifyCase> {};
+class VerifyFailureTest : public TransportTest, public ::testing::WithParamInterface<VerifyCase> {};
 
 TEST_P(VerifyFailureTest, RefusedWithReasonAndNothingSent) {
   const VerifyCase& c = GetParam();
@@ -351,8 +351,7 @@ TEST_F(TransportTest, ClosedPortIsUnreachableQuickly) {
   ASSERT_FALSE(outcome.result->ok());
   EXPECT_EQ(outcome.result->error().code, ErrorCode::kUnreachable)
       << outcome.result->error().message;
-  EXPECT_NE(outcome.result->error().message.find("cannot connect to 127.0.0.1:"),
-            std::string::npos)
+  EXPECT_NE(outcome.result->error().message.find("cannot connect to 127.0.0.1:"), std::string::npos)
       << outcome.result->error().message;
   EXPECT_LT(outcome.elapsed, milliseconds(2000));
 }
@@ -562,14 +561,13 @@ TEST_F(TransportTest, ConfigErrorsReportedBySendAndCreate) {
 class ProxyTest : public TransportTest {
  protected:
   void SetUp() override {
-    if (access("/usr/bin/tinyproxy", X_OK) != 0) GTEST_FAIL() << "tinyproxy missing: run scripts/install-deps";
+    if (access("/usr/bin/tinyproxy", X_OK) != 0)
+      GTEST_FAIL() << "tinyproxy missing: run scripts/install-deps";
     server_ = std::make_unique<TlsTestServer>(ServerWith("server"));
     ASSERT_EQ(server_->error(), "");
     server_->SetResponse({200, {{"X-Via-Test", "1"}}, "through"});
   }
-  std::string ConnectLine() const {
-    return "CONNECT 127.0.0.1:" + std::to_string(server_->port());
-  }
+  std::string ConnectLine() const { return "CONNECT 127.0.0.1:" + std::to_string(server_->port()); }
 
   test::TempDir dir_{"fleet-tinyproxy"};
   std::unique_ptr<TlsTestServer> server_;
@@ -619,8 +617,7 @@ TEST_F(ProxyTest, BasicAuthWrongCredentials) {
   EXPECT_TRUE(error.message.find("HTTP 407") != std::string::npos ||
               error.message.find("HTTP 401") != std::string::npos)
       << error.message;
-  EXPECT_NE(error.message.find("proxy authentication failed"), std::string::npos)
-      << error.message;
+  EXPECT_NE(error.message.find("proxy authentication failed"), std::string::npos) << error.message;
   EXPECT_EQ(error.message.find("wrongpass123"), std::string::npos) << error.message;
   ExpectNoSecret(error);
   EXPECT_TRUE(server_->requests().empty());
@@ -683,7 +680,8 @@ TEST_F(ProxyTest, EnvironmentProxyHonouredUnlessDisabled) {
 
 TEST_F(ProxyTest, NoProxyBypassesEnvironmentProxy) {
   // The environment's proxy is a closed port: only a bypass can succeed.
-  setenv("https_proxy", ("http://127.0.0.1:" + std::to_string(test::FreeLoopbackPort())).c_str(), 1);
+  setenv("https_proxy", ("http://127.0.0.1:" + std::to_string(test::FreeLoopbackPort())).c_str(),
+         1);
   {
     HttpsTransport transport(io_, OptionsFor(*server_));
     auto outcome = SendAndWait(transport, Get());

@@ -36,8 +36,8 @@ std::string ActivationError(const std::string& body, int status = 500) {
 }
 
 TEST(UploaderExcerpt, ControlCharactersCannotForgeLogLines) {
-  const std::string message =
-      ActivationError("oops\n2026-11-24T00:00:00.000 info agent: forged line\r\x1b[31mred\x7f");
+  const std::string message = ActivationError(
+      "oops\n2026-11-24T00:00:00.000 info agent: forged line\r\x1b[31mred\x7f");
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   EXPECT_EQ(message.find('\r'), std::string::npos) << message;
   EXPECT_EQ(message.find('\x1b'), std::string::npos) << message;
@@ -48,8 +48,8 @@ TEST(UploaderExcerpt, ControlCharactersCannotForgeLogLines) {
 }
 
 TEST(UploaderExcerpt, JsonErrorMessageIsCleanedToo) {
-  const std::string message =
-      ActivationError(R"({"error":"bad\nthing","message":"line\u001b[2J"})", 403);
+  const std::string message = ActivationError(R"({"error":"bad\nthing","message":"line\u001b[2J"})",
+                                              403);
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   EXPECT_EQ(message.find('\x1b'), std::string::npos) << message;
   EXPECT_NE(message.find("bad?thing: line?[2J"), std::string::npos) << message;

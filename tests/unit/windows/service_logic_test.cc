@@ -136,9 +136,9 @@ TEST(StatusTracker, WaitHintsAreClamped) {
 class HostTest : public ::testing::Test {
  protected:
   HostTest()
-      : host_(StatusTiming{10s, 30s},
-              [this](const StatusReport& r) { reports_.push_back(r); },
-              [this](const std::string& line) { debug_.push_back(line); }) {}
+      : host_(
+            StatusTiming{10s, 30s}, [this](const StatusReport& r) { reports_.push_back(r); },
+            [this](const std::string& line) { debug_.push_back(line); }) {}
 
   void Start() {
     host_.ReportStartPending();
@@ -327,10 +327,10 @@ TEST(CommandLine, QuoteArgument) {
       {L"a b", L"\"a b\""},
       {L"tab\there", L"\"tab\there\""},
       {L"say \"hi\"", L"\"say \\\"hi\\\"\""},
-      {L"C:\\dir\\", L"C:\\dir\\"},                    // no quotes needed: backslashes literal
-      {L"C:\\my dir\\", L"\"C:\\my dir\\\\\""},        // trailing backslash doubled before quote
-      {L"a\\\\\"b", L"\"a\\\\\\\\\\\"b\""},            // a\\"b -> "a\\\\\"b"
-      {L"C:\\a\\b c", L"\"C:\\a\\b c\""},             // inner backslashes untouched
+      {L"C:\\dir\\", L"C:\\dir\\"},              // no quotes needed: backslashes literal
+      {L"C:\\my dir\\", L"\"C:\\my dir\\\\\""},  // trailing backslash doubled before quote
+      {L"a\\\\\"b", L"\"a\\\\\\\\\\\"b\""},      // a\\"b -> "a\\\\\"b"
+      {L"C:\\a\\b c", L"\"C:\\a\\b c\""},        // inner backslashes untouched
   };
   for (const auto& [in, want] : cases) EXPECT_EQ(QuoteArgument(in), want);
 }
@@ -367,20 +367,26 @@ std::vector<std::wstring> ParseArguments(std::wstring_view s) {
 }
 
 TEST(CommandLine, QuotingRoundTrips) {
-  const std::vector<std::wstring> args = {
-      L"--config", L"C:\\Program Files\\x\\", L"", L"a\"b", L"\\\\server\\share\\agent.yaml",
-      L"tail\\\\", L"\"", L"\\\"", L"plain"};
+  const std::vector<std::wstring> args = {L"--config",
+                                          L"C:\\Program Files\\x\\",
+                                          L"",
+                                          L"a\"b",
+                                          L"\\\\server\\share\\agent.yaml",
+                                          L"tail\\\\",
+                                          L"\"",
+                                          L"\\\"",
+                                          L"plain"};
   std::wstring line;
   for (const auto& a : args) line += L" " + QuoteArgument(a);
   EXPECT_EQ(ParseArguments(line), args);
 }
 
 TEST(CommandLine, ServiceCommandLineQuotesTheBinaryAlways) {
-  EXPECT_EQ(ServiceCommandLine(L"C:\\Program Files\\fleet-agent\\fleet-agent.exe",
-                               {L"--service", L"--config",
-                                L"C:\\ProgramData\\fleet-agent\\agent.yaml"}),
-            L"\"C:\\Program Files\\fleet-agent\\fleet-agent.exe\" --service --config "
-            L"C:\\ProgramData\\fleet-agent\\agent.yaml");
+  EXPECT_EQ(
+      ServiceCommandLine(L"C:\\Program Files\\fleet-agent\\fleet-agent.exe",
+                         {L"--service", L"--config", L"C:\\ProgramData\\fleet-agent\\agent.yaml"}),
+      L"\"C:\\Program Files\\fleet-agent\\fleet-agent.exe\" --service --config "
+      L"C:\\ProgramData\\fleet-agent\\agent.yaml");
   EXPECT_EQ(ServiceCommandLine(L"C:\\agent.exe", {}), L"\"C:\\agent.exe\"");
   EXPECT_EQ(ServiceCommandLine(L"C:\\a b\\agent.exe", {L"--config", L"D:\\my cfg\\a.yaml"}),
             L"\"C:\\a b\\agent.exe\" --config \"D:\\my cfg\\a.yaml\"");
@@ -450,10 +456,12 @@ TEST(Utf, ValidRoundTrips) {
   const std::pair<std::string, std::u16string> cases[] = {
       {"", u""},
       {"agent.yaml", u"agent.yaml"},
-      {"Dr\xC3\xBC" "cker", u"Dr\u00FCcker"},                     // ü
-      {"\xE2\x82\xAC 5", u"\u20AC 5"},                            // €
-      {"\xF0\x9F\x96\xA8", u"\U0001F5A8"},                         // printer emoji: a pair
-      {"\xEF\xBF\xBF\xF4\x8F\xBF\xBF", u"\uFFFF\U0010FFFF"},       // the ends of the ranges
+      {"Dr\xC3\xBC"
+       "cker",
+       u"Dr\u00FCcker"},                                      // ü
+      {"\xE2\x82\xAC 5", u"\u20AC 5"},                        // €
+      {"\xF0\x9F\x96\xA8", u"\U0001F5A8"},                    // printer emoji: a pair
+      {"\xEF\xBF\xBF\xF4\x8F\xBF\xBF", u"\uFFFF\U0010FFFF"},  // the ends of the ranges
   };
   for (const auto& [utf8, utf16] : cases) {
     auto wide = Utf8ToUtf16(utf8);
@@ -467,14 +475,14 @@ TEST(Utf, ValidRoundTrips) {
 
 TEST(Utf, InvalidUtf8NamesTheByte) {
   const std::pair<std::string, std::string> cases[] = {
-      {"\xC0\x80", "byte 0"},              // overlong NUL
-      {"a\xE0\x80\x80", "byte 1"},          // overlong
-      {"\xED\xA0\x80", "byte 0"},          // encoded surrogate
-      {"\xF4\x90\x80\x80", "byte 0"},      // above U+10FFFF
-      {"ab\xE2\x82", "byte 2"},             // truncated
-      {"\x80", "byte 0"},                  // lone continuation
-      {"ok\xFF", "byte 2"},                 // never valid
-      {"\xE2\x28\xA1", "byte 0"},          // bad continuation
+      {"\xC0\x80", "byte 0"},          // overlong NUL
+      {"a\xE0\x80\x80", "byte 1"},     // overlong
+      {"\xED\xA0\x80", "byte 0"},      // encoded surrogate
+      {"\xF4\x90\x80\x80", "byte 0"},  // above U+10FFFF
+      {"ab\xE2\x82", "byte 2"},        // truncated
+      {"\x80", "byte 0"},              // lone continuation
+      {"ok\xFF", "byte 2"},            // never valid
+      {"\xE2\x28\xA1", "byte 0"},      // bad continuation
   };
   for (const auto& [utf8, where] : cases) {
     auto wide = Utf8ToUtf16(utf8);
