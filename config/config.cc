@@ -1347,33 +1347,67 @@ const Config& DefaultConfig() {
 }
 
 // Every scalar (key or value) is at most kMaxValueBytes; an error per oversized one, naming its
-// position and size, never its text (it may be a secret). Returns true when any was too big.
-bool CheckValueSizes(const YAML::Node& node, const std::string& path, Loader* loader) {
-  bool too_big = false;
-  auto check = [&](const YAML::Node& scalar, const std::string& at) {
-    if (scalar.Scalar().size() <= kMaxValueBytes) return;
-    loader->Error(PosOf(scalar, {}), at,
-                  "the value is " + std::to_string(scalar.Scalar().size()) +
-                      " bytes; the limit is 64 KiB (" + std::to_string(kMaxValueBytes) + " bytes)");
-    too_big = true;
-  };
-  if (node.IsScalar()) {
-    check(node, path);
-  } else if (node.IsSequence()) {
-    for (size_t i = 0; i < node.size(); ++i) {
-      too_big |= CheckValueSizes(node[i], path + "[" + std::to_string(i) + "]", loader);
+// position and size, never its text (it may be a secret). YAML aliases make the document a graph:
+// an alias inside its own anchor is a cycle, and aliases of aliases repeat a node exponentially
+// often, so the walk is bounded in depth and in nodes visited (a real configuration has a few
+// levels and a few thousand values). Returns true when anything was too big.
+constexpr int kMaxNesting = 64;
+constexpr size_t kMaxNodesVisited = 200'000;
+
+struct SizeWalk {
+  Loader* loader;
+  size_t visited = 0;
+  bool stopped = false;
+
+  bool Check(const YAML::Node& node, const std::string& path, int depth) {
+    if (stopped) return true;
+    if (++visited > kMaxNodesVisited) {
+      loader->Error(PosOf(node, {}), path,
+                    "the configuration expands to more than " + std::to_string(kMaxNodesVisited) +
+                        " values (aliases that repeat each other?); write it out plainly");
+      stopped = true;
+      return true;
     }
-  } else if (node.IsMap()) {
-    for (const auto& item : node) {
-      if (item.first.IsScalar() && item.first.Scalar().size() > kMaxValueBytes) {
-        check(item.first, path);
-        continue;
+    if (depth > kMaxNesting) {
+      loader->Error(PosOf(node, {}), path,
+                    "nested deeper than " + std::to_string(kMaxNesting) +
+                        " levels (an alias inside its own anchor?); write it out plainly");
+      stopped = true;
+      return true;
+    }
+    bool too_big = false;
+    auto check = [&](const YAML::Node& scalar, const std::string& at) {
+      if (scalar.Scalar().size() <= kMaxValueBytes) return;
+      loader->Error(PosOf(scalar, {}), at,
+                    "the value is " + std::to_string(scalar.Scalar().size()) +
+                        " bytes; the limit is 64 KiB (" + std::to_string(kMaxValueBytes) +
+                        " bytes)");
+      too_big = true;
+    };
+    if (node.IsScalar()) {
+      check(node, path);
+    } else if (node.IsSequence()) {
+      for (size_t i = 0; i < node.size() && !stopped; ++i) {
+        too_big |= Check(node[i], path + "[" + std::to_string(i) + "]", depth + 1);
       }
-      const std::string key = item.first.IsScalar() ? item.first.Scalar() : "?";
-      too_big |= CheckValueSizes(item.second, path.empty() ? key : path + "." + key, loader);
+    } else if (node.IsMap()) {
+      for (const auto& item : node) {
+        if (stopped) break;
+        if (item.first.IsScalar() && item.first.Scalar().size() > kMaxValueBytes) {
+          check(item.first, path);
+          continue;
+        }
+        const std::string key = item.first.IsScalar() ? item.first.Scalar() : "?";
+        too_big |= Check(item.second, path.empty() ? key : path + "." + key, depth + 1);
+      }
     }
+    return too_big || stopped;
   }
-  return too_big;
+};
+
+bool CheckValueSizes(const YAML::Node& node, const std::string& path, Loader* loader) {
+  SizeWalk walk{loader};
+  return walk.Check(node, path, 0);
 }
 
 LoadResult Load(const std::string& yaml, const std::string& name, const std::string& base_dir) {

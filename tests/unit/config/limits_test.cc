@@ -120,5 +120,29 @@ TEST(Limits, OversizedValueIsRefusedNamingTheLimitNeverTheValue) {
             "(65536 bytes)");
 }
 
+// An alias inside its own anchor makes a cycle: the loader recursed until the stack overflowed
+// (found by fuzz_replay_config on corpus/fuzz_config/yaml_quirks.yaml).
+TEST(Limits, AnAliasInsideItsOwnAnchorIsAnErrorNotACrash) {
+  const LoadResult result = LoadConfigString("search: &a\n  include: [*a, 10.0.0.1]\n", "t.yaml");
+  ASSERT_FALSE(result.config);
+  EXPECT_NE(JoinErrors(result.errors).find("nested deeper than 64 levels"), std::string::npos)
+      << JoinErrors(result.errors);
+}
+
+// Aliases of aliases ("billion laughs"): 2^30 values from a few lines, refused after a bound.
+TEST(Limits, AliasesThatRepeatEachOtherAreBounded) {
+  std::string yaml = "x0: &a0 [v, v]\n";
+  for (int i = 1; i <= 30; ++i) {
+    yaml += "x" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) +
+            ", *a" + std::to_string(i - 1) + "]\n";
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const LoadResult result = LoadConfigString(yaml, "t.yaml");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+  ASSERT_FALSE(result.config);
+  EXPECT_NE(JoinErrors(result.errors).find("expands to more than 200000 values"), std::string::npos)
+      << JoinErrors(result.errors);
+}
+
 }  // namespace
 }  // namespace fleet::config
