@@ -193,10 +193,10 @@ std::optional<SearchEntry> ParseSearchEntry(std::string_view raw, bool is_exclud
   }
   // The resolver reads "0x7f.0x15.0.3", "0x7f000001" or "127.1" as an address (inet_aton's hex,
   // octal and short forms), so such a "host name" would scan a host nobody wrote down.
-  if (in_addr numeric{}; inet_aton(std::string(text).c_str(), &numeric) != 0) {
+  if (uint32_t numeric = 0; ResolverReadsAsIPv4(std::string(text).c_str(), &numeric)) {
     *error = "'" + std::string(text) + "' is read by the resolver as the address " +
-             FormatIPv4(ntohl(numeric.s_addr)) + " (hex, octal or short form); write it as " +
-             FormatIPv4(ntohl(numeric.s_addr));
+             FormatIPv4(numeric) + " (hex, octal or short form); write it as " +
+             FormatIPv4(numeric);
     return std::nullopt;
   }
   entry.kind = SearchEntry::Kind::kHostName;

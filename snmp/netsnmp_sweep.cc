@@ -336,7 +336,7 @@ void SweepCore::FreeRequests() {
     r.session.community_len = 0;
   }
   requests_.clear();
-  explicit_bzero(key_.data(), sizeof key_);
+  SecureZero(key_.data(), sizeof key_);
 }
 
 void SweepCore::Start(const std::vector<SweepTarget>& targets, uint16_t port,
@@ -585,7 +585,8 @@ void SweepCore::OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t 
                        : -1;
     const bool response = rc == 0 && pdu->command == SNMP_MSG_RESPONSE &&
                           pdu->version == r.session.version;
-    const bool ours = response && pdu->reqid == RequestIdFor(s.address, credential);
+    const bool ours = response &&
+                      pdu->reqid == static_cast<long>(RequestIdFor(s.address, credential));
     if (ours && pdu->errstat == SNMP_ERR_NOERROR) {
       for (netsnmp_variable_list* v = pdu->variables; v; v = v->next_variable) {
         hit.identification.push_back(ConvertVarbind(*v));

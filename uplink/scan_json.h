@@ -7,6 +7,12 @@
 #include "agent/core/printer.h"
 #include "agent/core/scan_report.h"
 
+// <windows.h> defines ReportEvent as a macro (ReportEventA/W, the event log API), which would
+// rename the ReportEvent type in any file that includes both (spdlog and Asio include it).
+#ifdef ReportEvent
+#undef ReportEvent
+#endif
+
 namespace fleet::uplink {
 
 // One JSON object, pretty-printed with 2-space indent when `pretty`.

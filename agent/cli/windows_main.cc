@@ -314,7 +314,7 @@ int InitWindowsConfig(const std::string& config_path, const std::string& cloud_u
   auto log = spdlog::stderr_color_mt("agent");
   log->set_pattern(kLogPattern);
   std::optional<config::Config> config = std::move(loaded.config);
-  return RunActivate(*config, activation_code, std::cout, *log);
+  return RunActivate(*config, activation_code, /*force=*/false, std::cout, *log);
 }
 
 }  // namespace fleet::agent

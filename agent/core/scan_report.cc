@@ -1,5 +1,7 @@
 #include "agent/core/scan_report.h"
 
+#include "agent/core/platform.h"
+
 #include <cstdio>
 #include <ctime>
 
@@ -34,7 +36,7 @@ std::optional<std::chrono::system_clock::time_point> ParseRfc3339(const std::str
   tm.tm_hour = hour;
   tm.tm_min = minute;
   tm.tm_sec = second;
-  const std::time_t secs = timegm(&tm);
+  const std::time_t secs = TimeGm(&tm);
   return std::chrono::system_clock::from_time_t(secs) + std::chrono::milliseconds(millis);
 }
 

@@ -10,6 +10,12 @@
 
 #include "agent/core/printer.h"
 
+// <windows.h> defines ReportEvent as a macro (ReportEventA/W, the event log API), which would
+// rename the ReportEvent type in any file that includes both (spdlog and Asio include it).
+#ifdef ReportEvent
+#undef ReportEvent
+#endif
+
 namespace fleet {
 
 struct DeviceError {

@@ -15,4 +15,20 @@ bool EnsureSocketsInitialised() {
 #endif
 }
 
+bool ResolverReadsAsIPv4(const char* text, uint32_t* address) {
+#ifdef _WIN32
+  // inet_addr answers INADDR_NONE for what it cannot read, and for 255.255.255.255 in any
+  // spelling; that one address is never swept anyway (config/search.cc).
+  const unsigned long numeric = inet_addr(text);
+  if (numeric == INADDR_NONE) return false;
+  *address = ntohl(numeric);
+  return true;
+#else
+  in_addr numeric{};
+  if (inet_aton(text, &numeric) == 0) return false;
+  *address = ntohl(numeric.s_addr);
+  return true;
+#endif
+}
+
 }  // namespace fleet

@@ -4,6 +4,8 @@
 // <sys/socket.h>, so the platform choice is made in one place.
 #pragma once
 
+#include <cstdint>
+
 #ifdef _WIN32
 #include <winsock2.h>
 #include <ws2tcpip.h>
@@ -20,5 +22,10 @@ namespace fleet {
 // does it for its own sockets, but a name lookup outside Asio (config/search.cc) may come first.
 // Idempotent and thread-safe; a no-op on POSIX. Returns false if Winsock cannot start.
 bool EnsureSocketsInitialised();
+
+// Whether the platform's resolver reads `text` as an IPv4 address in some spelling (hex, octal,
+// a single integer, "127.1"): inet_aton on POSIX, inet_addr on Windows (which getaddrinfo
+// follows there). Sets *address (host byte order) when it does.
+bool ResolverReadsAsIPv4(const char* text, uint32_t* address);
 
 }  // namespace fleet
