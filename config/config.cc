@@ -142,7 +142,7 @@ std::string JoinChoices(std::span<const std::string_view> choices) {
 }
 
 std::optional<int64_t> ParseInteger(const std::string& text) {
-  size_t i = text.size() > 0 && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  size_t i = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
   if (i == text.size() || text.size() - i > 15) return std::nullopt;
   for (size_t j = i; j < text.size(); ++j) {
     if (!std::isdigit(static_cast<unsigned char>(text[j]))) return std::nullopt;

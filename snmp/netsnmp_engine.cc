@@ -251,7 +251,7 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
     inet_pton(AF_INET, target_.ip.c_str(), &target_addr_);
   }
 
-  ~SessionCore() { CloseNetSnmp(); }
+  ~SessionCore() override { CloseNetSnmp(); }
 
   const Target& target() const { return target_; }
   Version version() const { return credential_.version; }

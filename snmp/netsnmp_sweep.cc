@@ -729,8 +729,8 @@ NetSnmpSweeper::~NetSnmpSweeper() = default;
 void NetSnmpSweeper::Start(std::vector<SweepTarget> targets, uint16_t port,
                            std::vector<Credential> credentials, std::vector<Oid> oids, HitFn hit,
                            SilentFn silent, DoneFn done) {
-  core_->Start(std::move(targets), port, std::move(credentials), std::move(oids), std::move(hit),
-               std::move(silent), std::move(done));
+  core_->Start(targets, port, credentials, oids, std::move(hit), std::move(silent),
+               std::move(done));
 }
 
 void NetSnmpSweeper::Cancel() { core_->Cancel(); }

@@ -42,7 +42,7 @@ class Scanner::Device {
   void Start() { TryCredential(0); }
   // Continues from a sweep's answer: the credential is known to work, and the identification GET
   // is done unless the sweep could not use its reply (then it is asked again).
-  void StartAnswered(size_t credential, std::vector<Varbind> identification) {
+  void StartAnswered(size_t credential, const std::vector<Varbind>& identification) {
     answered_sweep_ = true;
     first_credential_ = credential;
     if (identification.empty()) {
@@ -364,7 +364,7 @@ void Scanner::Pump() {
     auto device = std::make_unique<Device>(*this, FormatAddress(hit.address), 0);
     Device* raw = device.get();
     active_.emplace(raw, std::move(device));
-    raw->StartAnswered(hit.credential, std::move(hit.identification));
+    raw->StartAnswered(hit.credential, hit.identification);
   }
   while (!cancelled_ && active_.size() < options_.max_devices && next_ < addresses_.size()) {
     const std::string& ip = addresses_[next_++];

@@ -20,7 +20,7 @@ void ProgressBar::Update(size_t done, size_t total, size_t responding, size_t pr
   drawn_ = true;
 }
 
-void ProgressBar::Finish() {
+void ProgressBar::Finish() const {
   if (!enabled_ || !drawn_) return;
   std::fprintf(stderr, "\r\033[K");
   std::fflush(stderr);

@@ -13,7 +13,7 @@ class ProgressBar {
   explicit ProgressBar(bool enabled) : enabled_(enabled) {}
   void Update(size_t done, size_t total, size_t responding, size_t printers);
   // Clears the bar so the result starts on a clean line.
-  void Finish();
+  void Finish() const;
 
  private:
   bool enabled_;

@@ -27,13 +27,13 @@ std::string Truncate(const std::string& s, size_t max) {
   if (Width(s) <= max) return s;
   std::string out;
   size_t w = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
     if ((c & 0xC0) != 0x80) {
       if (w + 1 >= max) break;
       ++w;
     }
-    out.push_back(s[i]);
+    out.push_back(ch);
   }
   return out + "~";
 }
@@ -56,9 +56,10 @@ std::string FormatCount(int64_t n) {
   std::string digits = std::to_string(n);
   std::string out;
   int count = 0;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    if (count && count % 3 == 0 && *it != '-') out.push_back(',');
-    out.push_back(*it);
+  std::reverse(digits.begin(), digits.end());
+  for (const char digit : digits) {
+    if (count && count % 3 == 0 && digit != '-') out.push_back(',');
+    out.push_back(digit);
     ++count;
   }
   std::reverse(out.begin(), out.end());

@@ -113,12 +113,13 @@ Result<void> MakePrivateDirs(const std::string& dir) {
     missing.push_back(p);
     if (p == p.parent_path()) break;
   }
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
-      return IoError("cannot create directory " + it->string(), errno);
+  std::reverse(missing.begin(), missing.end());  // outermost first
+  for (const std::filesystem::path& dir : missing) {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return IoError("cannot create directory " + dir.string(), errno);
     }
-    if (::chmod(it->c_str(), 0700) != 0)
-      return IoError("cannot set the mode of " + it->string(), errno);
+    if (::chmod(dir.c_str(), 0700) != 0)
+      return IoError("cannot set the mode of " + dir.string(), errno);
   }
   return {};
 }

@@ -582,7 +582,8 @@ TEST_F(EmulatorTest, FaultSlowStoresFirstSoARetryAfterATimeoutIsADuplicate) {
   json report = MakeReport(agent_id, 1, {Printer("S1", "LaserJet", 1)});
   ASSERT_EQ(e().Admin("PUT", "/admin/faults", R"({"mode":"slow","delay_ms":1500})").status, 200);
   HttpResult slow;
-  std::thread client([&] { slow = e().Report(token, report); });
+  // By copy: clang 14 cannot capture a structured binding by reference.
+  std::thread client([&, token = token] { slow = e().Report(token, report); });
   // One thread, many connections: the admin side answers while the report waits.
   std::this_thread::sleep_for(300ms);
   HttpResult meanwhile = e().Admin("GET", "/admin/stats");

@@ -533,7 +533,7 @@ TEST_F(EngineTest, OneOutstandingRequestPerSession) {
   auto s = engine->Open(Target{"127.2.1.1", 17001}, V2c());
   int done = 0, timeouts = 0;
   for (int i = 0; i < 10; ++i) {
-    s->Get({O("1.3.6.1.2.1.1.5.0")}, [&](VarbindsResult r) {
+    s->Get({O("1.3.6.1.2.1.1.5.0")}, [&](const VarbindsResult& r) {
       ++done;
       if (!r.ok() && r.error().code == ErrorCode::kTimeout) ++timeouts;
     });
@@ -561,7 +561,7 @@ TEST_F(EngineTest, MaxInFlightIsGlobal) {
   int done = 0;
   for (int i = 0; i < 50; ++i) {
     sessions.push_back(engine->Open(Target{"127.2.1.2", 17002}, V2c()));
-    sessions.back()->Get({O("1.3.6.1.2.1.1.5.0")}, [&](VarbindsResult) { ++done; });
+    sessions.back()->Get({O("1.3.6.1.2.1.1.5.0")}, [&](const VarbindsResult&) { ++done; });
   }
   const auto start = Clock::now();
   RunUntil(io_, [&] { return done == 50; });
@@ -593,7 +593,7 @@ TEST_F(EngineTest, RateLimitSpreadsPackets) {
   std::vector<std::unique_ptr<Session>> sessions;
   for (int i = 0; i < 100; ++i) {
     sessions.push_back(engine->Open(Target{"127.2.1.3", 17003}, V2c()));
-    sessions.back()->Get({O("1.3.6.1.2.1.1.5.0")}, [](VarbindsResult) {});
+    sessions.back()->Get({O("1.3.6.1.2.1.1.5.0")}, [](const VarbindsResult&) {});
   }
   RunUntil(
       io_, [&] { return sink.count() >= 100; }, 5s);
@@ -624,7 +624,7 @@ TEST_F(EngineTest, CancelFailsEverythingWithCancelled) {
   auto s = engine->Open(Target{"127.2.1.4", 17004}, V2c());
   std::vector<ErrorCode> codes;
   for (int i = 0; i < 4; ++i) {
-    s->Get({O("1.3.6.1.2.1.1.5.0")}, [&](VarbindsResult r) {
+    s->Get({O("1.3.6.1.2.1.1.5.0")}, [&](const VarbindsResult& r) {
       codes.push_back(r.ok() ? ErrorCode::kInternal : r.error().code);
     });
   }
@@ -640,7 +640,6 @@ TEST_F(EngineTest, CancelFailsEverythingWithCancelled) {
   EXPECT_LT(Ms(Clock::now() - start), 500);
   // The session still works after Cancel(): a new request is sent and times out normally.
   std::optional<VarbindsResult> after;
-  EngineOptions fast;
   s->Get({O("1.3.6.1.2.1.1.5.0")}, [&](VarbindsResult r) { after.emplace(std::move(r)); });
   RunUntil(
       io_, [&] { return sink.count() >= 2; }, 2s);
@@ -665,9 +664,9 @@ TEST_F(EngineTest, DestroyingSessionsMidRequestIsSafe) {
     auto b = engine->Open(Target{"127.2.9.11", 16161}, V2c());
     auto c = engine->Open(SnmpdTarget(), V3("ops", AuthProtocol::kSHA256, "ops-auth-pass",
                                             PrivProtocol::kAES128, "ops-priv-pass"));
-    Walk(*a, O("1.3.6.1.2.1"), WalkLimits{}, [&](VarbindsResult) { ++calls; });
-    b->Get({O("1.3.6.1.2.1.1.5.0")}, [&](VarbindsResult) { ++calls; });
-    c->Get({O("1.3.6.1.2.1.1.5.0")}, [&](VarbindsResult) { ++calls; });
+    Walk(*a, O("1.3.6.1.2.1"), WalkLimits{}, [&](const VarbindsResult&) { ++calls; });
+    b->Get({O("1.3.6.1.2.1.1.5.0")}, [&](const VarbindsResult&) { ++calls; });
+    c->Get({O("1.3.6.1.2.1.1.5.0")}, [&](const VarbindsResult&) { ++calls; });
     io_.restart();
     io_.run_for(15ms);
   }
@@ -689,13 +688,13 @@ TEST_F(EngineTest, DestroyingSessionsMidRequestIsSafe) {
 UdpPeer::Handler Hostile(bool finally_answer) {
   return [finally_answer](int sock, const sockaddr_in& from, const std::string& req, int index) {
     if (index != 0) return;
-    SendTo(sock, from, std::string("\x30\x82\xff\xff garbage \x00\x01", 16));
+    SendTo(sock, from, std::string("\x30\x82\xff\xff garbage \x00\x01\x00", 16));
     SendTo(sock, from, MakeResponse(req, /*bump_reqid=*/true));
     int other = socket(AF_INET, SOCK_DGRAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     inet_pton(AF_INET, "127.2.3.99", &a.sin_addr);
-    bind(other, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    EXPECT_EQ(bind(other, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
     SendTo(other, from, MakeResponse(req, false));
     close(other);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -922,7 +921,7 @@ TEST_F(EngineTest, SweepSpoofedRepliesMakeNoPhantomPrinters) {
           a.sin_family = AF_INET;
           a.sin_port = htons(17013);  // the port the sweep asked: only the id can give it away
           inet_pton(AF_INET, ip, &a.sin_addr);
-          bind(other, reinterpret_cast<sockaddr*>(&a), sizeof a);
+          EXPECT_EQ(bind(other, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
           SendTo(other, from, MakeResponse(req, false));
           close(other);
         }

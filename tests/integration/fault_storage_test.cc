@@ -69,7 +69,7 @@ class FaultStorageTest : public ::testing::Test {
 
   std::string Config(const std::string& url, const std::string& state_dir,
                      const std::string& cloud_timeout = "2s") {
-    const std::string path = dir_.path() + "/agent.yaml";
+    std::string path = dir_.path() + "/agent.yaml";
     WriteFile(path, std::string("search:\n  include: [") + kRange +
                         "]\n"
                         "snmp:\n  port: " +
@@ -244,7 +244,7 @@ std::string MountSmallFilesystem(const std::string& dir, const std::string& size
 
 // Fills the file system of `dir` to the last byte; returns the filler's path.
 std::string FillUp(const std::string& dir) {
-  const std::string path = dir + "/filler";
+  std::string path = dir + "/filler";
   FILE* f = std::fopen(path.c_str(), "w");
   if (f == nullptr) return path;
   std::setvbuf(f, nullptr, _IONBF, 0);

@@ -147,7 +147,7 @@ class MeterIntegrityTest : public ::testing::Test {
   // A copy of the demo recordings in which Kyocera's toner (prtMarkerSuppliesLevel.1.1) is full:
   // a new cartridge since the recording's 5 %.
   std::string RecordingsWithNewKyoceraToner() {
-    const std::string out = dir_.path() + "/recordings";
+    std::string out = dir_.path() + "/recordings";
     fs::create_directories(out);
     for (const auto& f :
          fs::directory_iterator(std::string(FLEET_SOURCE_DIR) + "/tests/data/demo")) {

@@ -50,7 +50,7 @@ class MpsTest : public CloudSuite<MpsTest> {
   }
 
   std::string Config(const std::string& include, const std::string& name) {
-    const std::string path = dir_.path() + "/" + name;
+    std::string path = dir_.path() + "/" + name;
     WriteFile(path, "search:\n  include: [" + include +
                         "]\n"
                         "snmp:\n  port: " +

@@ -43,7 +43,7 @@ class SnmpV3Test : public ::testing::Test {
   void SetUp() override { ASSERT_NE(snmpd_, nullptr) << "snmpd did not start: " << start_error_; }
 
   std::string WriteConfig(const std::string& credential_yaml) {
-    const std::string path = dir_.path() + "/agent.yaml";
+    std::string path = dir_.path() + "/agent.yaml";
     WriteFile(path, "search:\n  include: [" + std::string(kAddress) +
                         "]\n"
                         "snmp:\n  port: " +

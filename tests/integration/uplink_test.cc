@@ -59,7 +59,7 @@ class UplinkTest : public CloudSuite<UplinkTest> {
   // An agent configuration for this test's state directory; `cloud_extra` adds cloud.* lines.
   std::string Config(const std::string& url, const std::string& cloud_extra = "",
                      const std::string& name = "agent.yaml") {
-    const std::string path = dir_.path() + "/" + name;
+    std::string path = dir_.path() + "/" + name;
     WriteFile(path,
               "search:\n  include: [127.7.0.1-10]\n"
               "snmp:\n  port: " +

@@ -81,7 +81,7 @@ class FakeSession : public snmp::Session {
   }
 
   void Queue(Responder responder, snmp::VarbindsCallback done) {
-    queue_.push_back({std::move(responder), std::move(done)});
+    queue_.emplace_back(std::move(responder), std::move(done));
     if (!busy_) SendNext();
   }
 

@@ -16,8 +16,6 @@
 #include <thread>
 #include <utility>
 
-extern char** environ;
-
 namespace fleet::test {
 namespace {
 
@@ -152,9 +150,11 @@ Process Process::Spawn(const SpawnOptions& options) {
   // Everything the child needs is prepared before fork (no allocation after it).
   std::vector<std::string> env_strings = BuildEnv(options);
   std::vector<char*> argv;
+  argv.reserve(options.argv.size() + 1);
   for (const auto& a : options.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
   std::string out = options.stdout_path.empty() ? "/dev/null" : options.stdout_path;

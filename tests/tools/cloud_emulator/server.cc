@@ -187,7 +187,7 @@ asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor,
       continue;
     }
     auto log = options->log;
-    auto done = [log](std::exception_ptr error) {
+    auto done = [log](const std::exception_ptr& error) {
       if (!error) return;
       try {
         std::rethrow_exception(error);
@@ -229,7 +229,7 @@ tcp::endpoint Server::local_endpoint() const {
 
 void Server::Start() {
   auto log = options_->log;
-  asio::co_spawn(io_, AcceptLoop(acceptor_, options_), [log](std::exception_ptr error) {
+  asio::co_spawn(io_, AcceptLoop(acceptor_, options_), [log](const std::exception_ptr& error) {
     if (!error) return;
     try {
       std::rethrow_exception(error);

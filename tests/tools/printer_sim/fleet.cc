@@ -48,7 +48,8 @@ std::string Fleet::SerialSuffix(uint32_t index) {
   return buf;
 }
 
-std::string Fleet::Build(FleetOptions options, std::vector<Recording> recordings, Fleet& out) {
+std::string Fleet::Build(const FleetOptions& options, std::vector<Recording> recordings,
+                         Fleet& out) {
   if (recordings.empty()) return "no recordings";
   if (recordings.size() > 65535) return "too many recordings";
   if (options.printers == 0) return "--printers must be at least 1";

@@ -88,7 +88,8 @@ class Fleet {
   // Takes ownership of the recordings (at least one). Printers are placed every
   // k-th address from `base`, k = max(1, (range_last - base + 1) / printers), printer i using
   // recording i mod R. Fails (empty error string otherwise) when they do not fit.
-  static std::string Build(FleetOptions options, std::vector<Recording> recordings, Fleet& out);
+  static std::string Build(const FleetOptions& options, std::vector<Recording> recordings,
+                           Fleet& out);
 
   const std::vector<Printer>& printers() const { return printers_; }
   const std::vector<Recording>& recordings() const { return recordings_; }

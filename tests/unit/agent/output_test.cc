@@ -145,12 +145,14 @@ namespace {
 
 // A device's hostile strings: a C1 CSI, a right-to-left override, a line separator, a bidi
 // isolate, an invalid byte, a soft hyphen and an Arabic letter mark.
-const std::string kC1Csi = "\xC2\x9B";        // U+009B
-const std::string kRlo = "\xE2\x80\xAE";      // U+202E
-const std::string kLsep = "\xE2\x80\xA8";     // U+2028
-const std::string kPsep = "\xE2\x80\xA9";     // U+2029
-const std::string kFsi = "\xE2\x81\xA8";      // U+2068
-const std::string kAlm = "\xD8\x9C";          // U+061C
+const std::string kC1Csi = "\xC2\x9B";  // U+009B
+const std::string kRlo =
+    "\xE2\x80\xAE";  // NOLINT(misc-misleading-bidirectional): U+202E, the input
+const std::string kLsep = "\xE2\x80\xA8";  // U+2028
+const std::string kPsep = "\xE2\x80\xA9";  // U+2029
+const std::string kFsi =
+    "\xE2\x81\xA8";                   // NOLINT(misc-misleading-bidirectional): U+2068, the input
+const std::string kAlm = "\xD8\x9C";  // U+061C
 const std::string kLrm = "\xE2\x80\x8E";      // U+200E
 const std::string kTag = "\xF3\xA0\x80\x81";  // U+E0001
 const std::string kHostileSerial = "SN" + kC1Csi + "2J" + kRlo + "LIVE" + kLsep + "\xff";

@@ -32,7 +32,7 @@ LoadResult WithoutBlocking(const std::string& fifo, std::function<LoadResult()> 
 }
 
 std::string MakeFifo(const TempDir& dir, const std::string& name) {
-  const std::string path = dir.path() + "/" + name;
+  std::string path = dir.path() + "/" + name;
   EXPECT_EQ(::mkfifo(path.c_str(), 0600), 0);
   return path;
 }

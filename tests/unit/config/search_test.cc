@@ -168,6 +168,7 @@ Config::Search SearchOf(const std::string& yaml) {
 
 std::vector<std::string> Format(const std::vector<uint32_t>& addresses) {
   std::vector<std::string> out;
+  out.reserve(addresses.size());
   for (uint32_t a : addresses) out.push_back(FormatIPv4(a));
   return out;
 }

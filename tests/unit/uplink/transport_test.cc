@@ -30,7 +30,6 @@ namespace {
 
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
-using test::CannedResponse;
 using test::Tinyproxy;
 using test::TlsTestServer;
 using test::TlsTestServerOptions;
@@ -457,7 +456,7 @@ TEST_F(TransportTest, CancelRightAfterSend) {
   HttpsTransport transport(io_, OptionsFor(server));
   int calls = 0;
   std::optional<Error> error;
-  transport.Send(Get(), [&](Result<HttpResponse> result) {
+  transport.Send(Get(), [&](const Result<HttpResponse>& result) {
     calls++;
     if (!result.ok()) error = result.error();
   });
@@ -480,7 +479,7 @@ TEST_F(TransportTest, DestroyingTransportInFlightIsSafe) {
   std::optional<Error> error;
   {
     auto transport = std::make_unique<HttpsTransport>(io_, OptionsFor(server));
-    transport->Send(Get(), [&](Result<HttpResponse> result) {
+    transport->Send(Get(), [&](const Result<HttpResponse>& result) {
       calls++;
       if (!result.ok()) error = result.error();
     });
@@ -506,7 +505,7 @@ TEST_F(TransportTest, ConcurrentRequestsEachGetTheirAnswer) {
   int ok = 0;
   for (int i = 0; i < 3; ++i) {
     transport.Send(Get("/api/v1/agent?i=" + std::to_string(i)),
-                   [&](Result<HttpResponse> result) { ok += result.ok() ? 1 : 0; });
+                   [&](const Result<HttpResponse>& result) { ok += result.ok() ? 1 : 0; });
   }
   io_.restart();
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);

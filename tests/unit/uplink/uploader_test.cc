@@ -62,7 +62,7 @@ TEST(UploaderExcerpt, AtMost200BytesAndNeverHalfAUtf8Character) {
   body += std::string(50, 'b');
   const std::string message = ActivationError(body);
   EXPECT_NE(message.find(std::string(199, 'a')), std::string::npos);
-  EXPECT_EQ(message.find("\xc3"), std::string::npos) << "half a character in: " << message;
+  EXPECT_EQ(message.find('\xc3'), std::string::npos) << "half a character in: " << message;
   EXPECT_EQ(message.find('b'), std::string::npos);
   // A valid multi-byte character inside the limit is kept as it is.
   EXPECT_NE(ActivationError("caf\xc3\xa9 ferm\xc3\xa9").find("caf\xc3\xa9 ferm\xc3\xa9"),
