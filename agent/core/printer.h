@@ -23,6 +23,8 @@ struct Supply {
   int64_t raw_level = 0;
   int64_t raw_max = 0;
   int supply_class = 0;  // prtMarkerSuppliesClass: 3 consumed, 4 receptacle (waste)
+
+  bool operator==(const Supply&) const = default;
 };
 
 enum class PageCountUnit { kUnknown, kImpressions, kSheets };
@@ -35,6 +37,8 @@ struct Counter {
   std::string name;
   int64_t value = 0;
   std::string source;  // the OID it was read from ("prtMarkerLifeCount.1.1" for lifetimeCount)
+
+  bool operator==(const Counter&) const = default;
 };
 
 // The counter names a profile may use, in the order they are printed.
@@ -47,6 +51,8 @@ struct PageCountRegression {
   std::string previous_at;  // RFC 3339: when that count was read
   int64_t current = 0;      // the lower count read
   std::string detected_at;  // RFC 3339: the scan that read it
+
+  bool operator==(const PageCountRegression&) const = default;
 };
 
 struct Printer {
@@ -98,6 +104,9 @@ struct Printer {
 
   // Set when the device answered but a later step failed (walk aborted, hostile reply...).
   std::string error;
+
+  // Field for field (the codec's round trip, agent/core/printer_json.h, is tested with it).
+  bool operator==(const Printer&) const = default;
 };
 
 std::string_view PageCountUnitName(PageCountUnit unit);
