@@ -21,14 +21,13 @@
 #include <set>
 
 #include "tests/integration/agent_runner.h"
+#include "tests/integration/cloud_suite.h"
 #include "tests/integration/printer_sim.h"
 #include "tests/support/cloud_emulator.h"
 
 namespace fleet::test {
 namespace {
 
-using nlohmann::json;
-using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 constexpr char kRange[] = "127.11.10.0/24";
@@ -69,32 +68,19 @@ class FaultStorageTest : public ::testing::Test {
 
   std::string Config(const std::string& url, const std::string& state_dir,
                      const std::string& cloud_timeout = "2s") {
-    std::string path = dir_.path() + "/agent.yaml";
-    WriteFile(path, std::string("search:\n  include: [") + kRange +
-                        "]\n"
-                        "snmp:\n  port: " +
-                        std::to_string(kSimPort) +
-                        "\n  timeout: 500ms\n  retries: 1\n"
-                        "  rate_limit_pps: 0\n"
-                        "cloud:\n  url: " +
-                        url + "\n  ca_file: " + pki_->path() +
-                        "/ca.pem\n"
-                        "  timeout: " +
-                        cloud_timeout +
-                        "\n"
-                        "agent:\n  state_dir: " +
-                        state_dir + "\n");
-    return path;
+    return WriteAgentYaml(dir_.path() + "/agent.yaml",
+                          {.include = kRange,
+                           .snmp_port = kSimPort,
+                           .snmp_extra = "  timeout: 500ms\n  retries: 1\n  rate_limit_pps: 0\n",
+                           .cloud_url = url,
+                           .ca_file = pki_->path() + "/ca.pem",
+                           .cloud_extra = "  timeout: " + cloud_timeout + "\n",
+                           .state_dir = state_dir});
   }
 
   static CommandResult Agent(const std::vector<std::string>& args) { return RunAgent(args, 60s); }
 
-  static void Activate(CloudEmulator& e, const std::string& cfg) {
-    const std::string code = e.NewActivationCode();
-    ASSERT_FALSE(code.empty());
-    CommandResult r = Agent({"--config", cfg, "activate", "--code", code});
-    ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
-  }
+  static void Activate(CloudEmulator& e, const std::string& cfg) { ActivateAgent(e, cfg); }
 
   static CloudReads ReadsInCloud(CloudEmulator& e) {
     CloudReads out;

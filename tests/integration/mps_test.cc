@@ -19,9 +19,6 @@
 namespace fleet::test {
 namespace {
 
-using nlohmann::json;
-using namespace std::chrono_literals;
-
 constexpr char kBase[] = "127.8.0.1";
 constexpr uint16_t kPort = 16561;
 // tests/data/demo in file-name order from kBase: .2 Canon, .4 HP M507, .5 Kyocera.
@@ -33,13 +30,10 @@ constexpr char kFree[] = "VWE3Y48213";  // Kyocera ECOSYS P3145dn at 127.8.0.5
 constexpr char kFreeIp[] = "127.8.0.5";
 constexpr size_t kPrinters = 8;
 
-class MpsTest : public CloudSuite<MpsTest> {
+class MpsTest : public CloudSuite<MpsTest, kBase, kPort> {
  protected:
-  static void SetUpTestSuite() { StartEnvironment(kBase, kPort); }
-  static void TearDownTestSuite() { StopEnvironment(); }
-
   void SetUp() override {
-    CheckEnvironment();
+    CloudSuite::SetUp();
     if (HasFatalFailure()) return;
     ASSERT_EQ(server_->addresses().at("hp_laserjet_m507.snmprec"), kManagedIp);
     ASSERT_EQ(server_->addresses().at("canon_iradv_dx_c3826.snmprec"), kPendingIp);
@@ -50,34 +44,19 @@ class MpsTest : public CloudSuite<MpsTest> {
   }
 
   std::string Config(const std::string& include, const std::string& name) {
-    std::string path = dir_.path() + "/" + name;
-    WriteFile(path, "search:\n  include: [" + include +
-                        "]\n"
-                        "snmp:\n  port: " +
-                        std::to_string(kPort) +
-                        "\n  timeout: 2s\n"
-                        "cloud:\n  url: " +
-                        emulator_->url() +
-                        "\n"
-                        "  ca_file: " +
-                        pki_->path() +
-                        "/ca.pem\n"
-                        "agent:\n  state_dir: " +
-                        state_dir() +
-                        "\n"
-                        "log:\n  level: debug\n");
-    return path;
+    return WriteAgentYaml(dir_.path() + "/" + name, {.include = include,
+                                                     .snmp_port = kPort,
+                                                     .snmp_extra = "  timeout: 2s\n",
+                                                     .cloud_url = emulator_->url(),
+                                                     .ca_file = pki_->path() + "/ca.pem",
+                                                     .state_dir = state_dir(),
+                                                     .log_level = "debug"});
   }
   std::string state_dir() const { return dir_.path() + "/state"; }
 
   CommandResult Agent(const std::vector<std::string>& args) { return RunAgent(args, 120s); }
 
-  void Activate() {
-    const std::string code = emulator_->NewActivationCode();
-    ASSERT_FALSE(code.empty());
-    CommandResult r = Agent({"--config", config_, "activate", "--code", code});
-    ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
-  }
+  void Activate() { ActivateAgent(*emulator_, config_); }
 
   void ScanUpload(const std::string& config) {
     CommandResult r = Agent({"--config", config, "--scan-once", "--upload"});

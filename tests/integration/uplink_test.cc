@@ -21,9 +21,6 @@
 namespace fleet::test {
 namespace {
 
-using nlohmann::json;
-using namespace std::chrono_literals;
-
 constexpr char kBase[] = "127.7.0.1";
 constexpr uint16_t kPort = 16461;
 constexpr size_t kPrinters = 8;  // tests/data/demo: 8 printers, a switch and a server
@@ -38,16 +35,8 @@ std::set<std::string>& Secrets() {
   return secrets;
 }
 
-class UplinkTest : public CloudSuite<UplinkTest> {
+class UplinkTest : public CloudSuite<UplinkTest, kBase, kPort> {
  protected:
-  static void SetUpTestSuite() { StartEnvironment(kBase, kPort); }
-  static void TearDownTestSuite() { StopEnvironment(); }
-
-  void SetUp() override {
-    CheckEnvironment();
-    if (HasFatalFailure()) return;
-  }
-
   std::unique_ptr<CloudEmulator> StartEmulator(const std::string& cert = "server") {
     EmulatorOptions o = EmulatorIn(pki_->path(), dir_.path());
     o.cert = cert + ".pem";
@@ -59,22 +48,26 @@ class UplinkTest : public CloudSuite<UplinkTest> {
   // An agent configuration for this test's state directory; `cloud_extra` adds cloud.* lines.
   std::string Config(const std::string& url, const std::string& cloud_extra = "",
                      const std::string& name = "agent.yaml") {
-    std::string path = dir_.path() + "/" + name;
-    WriteFile(path,
-              "search:\n  include: [127.7.0.1-10]\n"
-              "snmp:\n  port: " +
-                  std::to_string(kPort) +
-                  "\n  timeout: 2s\n"
-                  "cloud:\n  url: " +
-                  url +
-                  "\n"
-                  "  ca_file: " +
-                  pki_->path() + "/ca.pem\n" + cloud_extra + "agent:\n  state_dir: " + state_dir() +
-                  "\n"
-                  "log:\n  level: trace\n");
-    return path;
+    return WriteAgentYaml(dir_.path() + "/" + name, {.include = "127.7.0.1-10",
+                                                     .snmp_port = kPort,
+                                                     .snmp_extra = "  timeout: 2s\n",
+                                                     .cloud_url = url,
+                                                     .ca_file = pki_->path() + "/ca.pem",
+                                                     .cloud_extra = cloud_extra,
+                                                     .state_dir = state_dir(),
+                                                     .log_level = "trace"});
   }
   std::string state_dir() const { return dir_.path() + "/state"; }
+
+  // A cloud emulator and an agent activated against it; the agent's config (Config with
+  // `cloud_extra`) in *cfg.
+  std::unique_ptr<CloudEmulator> ActivatedCloud(std::string* cfg,
+                                                const std::string& cloud_extra = "") {
+    auto e = StartEmulator();
+    *cfg = Config(e->url(), cloud_extra);
+    Activate(*e, *cfg);
+    return e;
+  }
 
   CommandResult Agent(const std::vector<std::string>& args) {
     CommandResult r = RunAgent(args, 120s);
@@ -84,11 +77,12 @@ class UplinkTest : public CloudSuite<UplinkTest> {
 
   // Activates the agent of `config` against `e`; the token joins the secrets to look for.
   void Activate(CloudEmulator& e, const std::string& config) {
-    const std::string code = e.NewActivationCode();
-    ASSERT_FALSE(code.empty());
+    std::string code;
+    CommandResult r;
+    ActivateAgent(e, config, &code, &r);
     Secrets().insert(code);
-    CommandResult r = Agent({"--config", config, "activate", "--code", code});
-    ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+    AllOutput().push_back(r.stdout_text + r.stderr_text);
+    if (HasFatalFailure()) return;
     ASSERT_NE(r.stdout_text.find("activated: agent id agt_"), std::string::npos) << r.stdout_text;
     json creds = json::parse(ReadFile(state_dir() + "/credentials.json"), nullptr, false);
     ASSERT_TRUE(creds.is_object());
@@ -103,9 +97,8 @@ class UplinkTest : public CloudSuite<UplinkTest> {
 };
 
 TEST_F(UplinkTest, ActivationThenAReportWithTheAgentVersionAndEveryPrinterField) {
-  auto e = StartEmulator();
-  const std::string cfg = Config(e->url());
-  Activate(*e, cfg);
+  std::string cfg;
+  auto e = ActivatedCloud(&cfg);
 
   struct stat st {};
   ASSERT_EQ(stat(state_dir().c_str(), &st), 0);
@@ -167,9 +160,8 @@ TEST_F(UplinkTest, ActivationThenAReportWithTheAgentVersionAndEveryPrinterField)
 }
 
 TEST_F(UplinkTest, TheCloudsWordReachesTheScanOutput) {
-  auto e = StartEmulator();
-  const std::string cfg = Config(e->url());
-  Activate(*e, cfg);
+  std::string cfg;
+  auto e = ActivatedCloud(&cfg);
   ASSERT_EQ(Agent({"--config", cfg, "--scan-once", "--upload"}).exit_code, 0);
   ASSERT_EQ(e->Admin("PUT", "/admin/printers/PHBJQ41207/mps", R"({"state":"managed"})").status,
             200);
@@ -199,9 +191,8 @@ TEST_F(UplinkTest, TheCloudsWordReachesTheScanOutput) {
 // the emulator counts each exactly once (the slow one was stored, then resent with the same
 // idempotency key and recognised as a duplicate).
 TEST_F(UplinkTest, AFailingCloudLosesNoMeterReadAndCountsEachOnce) {
-  auto e = StartEmulator();
-  const std::string cfg = Config(e->url(), "  timeout: 1s\n");
-  Activate(*e, cfg);
+  std::string cfg;
+  auto e = ActivatedCloud(&cfg, "  timeout: 1s\n");
 
   struct Fault {
     std::string mode;
@@ -243,9 +234,8 @@ TEST_F(UplinkTest, AFailingCloudLosesNoMeterReadAndCountsEachOnce) {
 // kill -9 while the cloud holds the report (stored, answer delayed): on restart the same report
 // goes again, the cloud recognises its key, and nothing is lost or counted twice.
 TEST_F(UplinkTest, KillNineMidUploadLosesNothingAndCountsNothingTwice) {
-  auto e = StartEmulator();
-  const std::string cfg = Config(e->url(), "  timeout: 30s\n");
-  Activate(*e, cfg);
+  std::string cfg;
+  auto e = ActivatedCloud(&cfg, "  timeout: 30s\n");
   ASSERT_TRUE(e->SetFault("slow", 0, 20000));
 
   SpawnOptions spawn;
@@ -323,9 +313,8 @@ TEST_F(UplinkTest, EveryTlsFailureIsRefusedBeforeAnythingIsSent) {
 }
 
 TEST_F(UplinkTest, AnInvalidatedAgentIsToldToReactivateAndKeepsItsReads) {
-  auto e = StartEmulator();
-  const std::string cfg = Config(e->url());
-  Activate(*e, cfg);
+  std::string cfg;
+  auto e = ActivatedCloud(&cfg);
   // A token the cloud never issued stands for a revoked agent.
   json creds = json::parse(ReadFile(state_dir() + "/credentials.json"));
   creds["token"] = "revoked-token-0000000000000000000000000000";
@@ -350,9 +339,8 @@ TEST_F(UplinkTest, AnInvalidatedAgentIsToldToReactivateAndKeepsItsReads) {
 // `--force` deactivates the old identity at the cloud first. (Activating again after the cloud
 // revoked the credential keeps working: AnInvalidatedAgentIsToldToReactivateAndKeepsItsReads.)
 TEST_F(UplinkTest, ActivateOnAnActivatedAgentRefusesUnlessForcedWhichDeactivatesTheOldIdentity) {
-  auto e = StartEmulator();
-  const std::string cfg = Config(e->url());
-  Activate(*e, cfg);
+  std::string cfg;
+  auto e = ActivatedCloud(&cfg);
   const std::string first = json::parse(ReadFile(state_dir() + "/credentials.json"))["agent_id"];
   const std::string code = e->NewActivationCode();
   Secrets().insert(code);
