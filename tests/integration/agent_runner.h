@@ -69,6 +69,17 @@ inline CommandResult RunAgent(const std::vector<std::string>& args,
   return RunCommand(argv, timeout);
 }
 
+// `text` (a command's output) contains `part`; the whole text in the failure message.
+inline void ExpectContains(const std::string& text, const std::string& part) {
+  EXPECT_NE(text.find(part), std::string::npos) << text;
+}
+
+// `fleet-agent --config CONFIG --scan-once --format json`, with a deadline.
+inline CommandResult ScanOnceJson(const std::string& config,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(120)) {
+  return RunAgent({"--config", config, "--scan-once", "--format", "json"}, timeout);
+}
+
 // Parses the scan JSON; on failure returns a null json and the test should fail on it.
 inline nlohmann::json ParseScanJson(const CommandResult& r) {
   return nlohmann::json::parse(r.stdout_text, nullptr, /*allow_exceptions=*/false);

@@ -61,8 +61,8 @@ inline void ActivateAgent(CloudEmulator& cloud, const std::string& config,
   const std::string fresh = cloud.NewActivationCode();
   if (code) *code = fresh;
   ASSERT_FALSE(fresh.empty());
-  CommandResult r =
-      RunAgent({"--config", config, "activate", "--code", fresh}, std::chrono::seconds(60));
+  CommandResult r = RunAgent({"--config", config, "activate", "--code", fresh},
+                             std::chrono::seconds(60));
   if (run) *run = r;
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
 }

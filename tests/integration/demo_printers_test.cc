@@ -34,8 +34,7 @@ class DemoPrintersTest : public ::testing::Test {
                          .snmp_port = kPort,
                          .snmp_extra = "  timeout: 2s\n  retries: 1\n",
                          .state_dir = tmp->path() + "/state"});
-    run_ = new CommandResult(
-        RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, std::chrono::seconds(120)));
+    run_ = new CommandResult(ScanOnceJson(cfg, std::chrono::seconds(120)));
     scan_ = new nlohmann::json(ParseScanJson(*run_));
     delete tmp;
   }

@@ -114,6 +114,11 @@ std::string LineWith(const std::string& text, const std::string& needle) {
   return "";
 }
 
+// The line of `text` that mentions `needle` contains `part`.
+void ExpectLineHas(const std::string& text, const std::string& needle, const std::string& part) {
+  EXPECT_NE(LineWith(text, needle).find(part), std::string::npos) << text;
+}
+
 TEST_F(MpsTest, EnrolledPrintersAreListedAndProtectedFromRemoveAndDeactivate) {
   ASSERT_NO_FATAL_FAILURE(EnrollTwo());
 
@@ -137,10 +142,8 @@ TEST_F(MpsTest, EnrolledPrintersAreListedAndProtectedFromRemoveAndDeactivate) {
   const std::string header = LineWith(table.stdout_text, "SERIAL");
   EXPECT_EQ(std::regex_replace(header, std::regex(" +"), " "),
             "IP SERIAL MANUFACTURER MODEL PAGES COMMUNICATION LAST SEEN MANAGED READINESS METER");
-  EXPECT_NE(LineWith(table.stdout_text, kManaged).find(" MPS Express "), std::string::npos)
-      << table.stdout_text;
-  EXPECT_NE(LineWith(table.stdout_text, kPending).find(" Pending MPS Express "), std::string::npos)
-      << table.stdout_text;
+  ExpectLineHas(table.stdout_text, kManaged, " MPS Express ");
+  ExpectLineHas(table.stdout_text, kPending, " Pending MPS Express ");
   EXPECT_EQ(LineWith(table.stdout_text, kFree).find("MPS Express"), std::string::npos)
       << table.stdout_text;
 
@@ -177,14 +180,10 @@ TEST_F(MpsTest, EnrolledPrintersAreListedAndProtectedFromRemoveAndDeactivate) {
   EXPECT_NE(shown.stdout_text.find("printers.remove"), std::string::npos) << shown.stdout_text;
   EXPECT_NE(shown.stdout_text.find("completed with errors"), std::string::npos)
       << shown.stdout_text;
-  EXPECT_NE(LineWith(shown.stdout_text, kManaged).find("refused"), std::string::npos)
-      << shown.stdout_text;
-  EXPECT_NE(LineWith(shown.stdout_text, kPendingIp).find("refused"), std::string::npos)
-      << shown.stdout_text;
-  EXPECT_NE(LineWith(shown.stdout_text, kFreeIp).find("removed"), std::string::npos)
-      << shown.stdout_text;
-  EXPECT_NE(LineWith(shown.stdout_text, "NOSUCH123").find("not found"), std::string::npos)
-      << shown.stdout_text;
+  ExpectLineHas(shown.stdout_text, kManaged, "refused");
+  ExpectLineHas(shown.stdout_text, kPendingIp, "refused");
+  ExpectLineHas(shown.stdout_text, kFreeIp, "removed");
+  ExpectLineHas(shown.stdout_text, "NOSUCH123", "not found");
   CommandResult shown_json = Agent(
       {"--config", config_, "tasks", "show", task_id, "--format", "json"});
   ASSERT_EQ(shown_json.exit_code, 0) << shown_json.stderr_text;
@@ -234,9 +233,7 @@ TEST_F(MpsTest, ASearchCriteriaChangeKeepsTheManagedPrinterAsNonCommunicating) {
   EXPECT_EQ(inventory[kManaged]["managed"], "MPS Express");
   EXPECT_EQ(inventory[kPending]["communication"], "communicating");
   CommandResult table = Agent({"--config", narrowed, "printers", "list"});
-  EXPECT_NE(LineWith(table.stdout_text, kManaged).find("non-communicating since"),
-            std::string::npos)
-      << table.stdout_text;
+  ExpectLineHas(table.stdout_text, kManaged, "non-communicating since");
 
   // What reached the cloud: the managed printer, non-communicating, with its last values.
   json cloud = CloudPrinter(kManaged);

@@ -32,12 +32,11 @@ class SerialConflictTest : public ::testing::Test {
       text.replace(at, 6, "02CC0E");
     }
     ASSERT_TRUE(WriteFile(clone_rec_, text));
-    config_ = WriteAgentYaml(dir_.path() + "/agent.yaml",
-                             {.include = "127.14.9.1, 127.14.9.2",
-                              .snmp_port = kPort,
-                              .snmp_extra = "  timeout: 2s\n",
-                              .state_dir = dir_.path() + "/state",
-                              .log_level = "info"});
+    config_ = WriteAgentYaml(dir_.path() + "/agent.yaml", {.include = "127.14.9.1, 127.14.9.2",
+                                                           .snmp_port = kPort,
+                                                           .snmp_extra = "  timeout: 2s\n",
+                                                           .state_dir = dir_.path() + "/state",
+                                                           .log_level = "info"});
   }
 
   std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording,

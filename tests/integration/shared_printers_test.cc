@@ -105,8 +105,7 @@ class SharedPrintersTest : public ::testing::Test {
                          .snmp_port = kPort,
                          .snmp_extra = "  timeout: 5s\n  retries: 1\n  max_in_flight: 16\n",
                          .state_dir = dir_->path() + "/state"});
-    run_ = new CommandResult(
-        RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, std::chrono::seconds(300)));
+    run_ = new CommandResult(ScanOnceJson(cfg, std::chrono::seconds(300)));
     scan_ = new nlohmann::json(ParseScanJson(*run_));
   }
   static void TearDownTestSuite() {

@@ -92,8 +92,8 @@ TEST_F(SnmpV3Test, AuthPrivSha256Aes128ReadsThePrinter) {
 
 // A scan with kGoodUser's `from` replaced by `to`, which snmpd refuses: a partial result
 // (exit 3) with no printer and one error, of kind auth; the run in *r and its JSON in *j.
-void ScanRefused(SnmpV3Test& test, const std::string& from, const std::string& to,
-                 CommandResult* r, json* j) {
+void ScanRefused(SnmpV3Test& test, const std::string& from, const std::string& to, CommandResult* r,
+                 json* j) {
   std::string cred = kGoodUser;
   cred.replace(cred.find(from), from.size(), to);
   *r = RunAgent({"--config", test.WriteConfig(cred), "--scan-once", "--format", "json"}, 30s);

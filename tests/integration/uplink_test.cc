@@ -149,10 +149,8 @@ TEST_F(UplinkTest, ActivationThenAReportWithTheAgentVersionAndEveryPrinterField)
 
   CommandResult status = Agent({"--config", cfg, "status"});
   EXPECT_EQ(status.exit_code, 0) << status.stderr_text;
-  EXPECT_NE(status.stdout_text.find("reachable, credential accepted"), std::string::npos)
-      << status.stdout_text;
-  EXPECT_NE(status.stdout_text.find("0 report(s) waiting"), std::string::npos)
-      << status.stdout_text;
+  ExpectContains(status.stdout_text, "reachable, credential accepted");
+  ExpectContains(status.stdout_text, "0 report(s) waiting");
   EXPECT_NE(status.stdout_text.find("(8 printer(s) read)"), std::string::npos)
       << status.stdout_text;
   EXPECT_EQ(status.stdout_text.find("last upload:    never"), std::string::npos)
@@ -182,8 +180,7 @@ TEST_F(UplinkTest, TheCloudsWordReachesTheScanOutput) {
   }
   // A later scan without --upload shows what the cloud said last.
   CommandResult offline = Agent({"--config", cfg, "--scan-once"});
-  EXPECT_NE(offline.stdout_text.find("Printer already managed"), std::string::npos)
-      << offline.stdout_text;
+  ExpectContains(offline.stdout_text, "Printer already managed");
 }
 
 // 500s, a 429 with Retry-After, a reset connection and an answer too slow for the agent's
@@ -208,8 +205,8 @@ TEST_F(UplinkTest, AFailingCloudLosesNoMeterReadAndCountsEachOnce) {
     ASSERT_TRUE(e->SetFault(f.mode, f.retry_after_s, f.delay_ms));
     CommandResult r = Agent({"--config", cfg, "--scan-once", "--upload"});
     EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
-    EXPECT_NE(r.stderr_text.find(f.expect), std::string::npos) << r.stderr_text;
-    EXPECT_NE(r.stderr_text.find("kept in the outbox"), std::string::npos) << r.stderr_text;
+    ExpectContains(r.stderr_text, f.expect);
+    ExpectContains(r.stderr_text, "kept in the outbox");
   }
   std::this_thread::sleep_for(2s);  // let the slow answer finish on the emulator's side
   ASSERT_TRUE(e->SetFault("none"));
@@ -227,8 +224,7 @@ TEST_F(UplinkTest, AFailingCloudLosesNoMeterReadAndCountsEachOnce) {
   EXPECT_EQ(times.size(), scans) << "each scan's read once, none twice";
 
   CommandResult status = Agent({"--config", cfg, "status"});
-  EXPECT_NE(status.stdout_text.find("0 report(s) waiting, 0 meter read(s)"), std::string::npos)
-      << status.stdout_text;
+  ExpectContains(status.stdout_text, "0 report(s) waiting, 0 meter read(s)");
 }
 
 // kill -9 while the cloud holds the report (stored, answer delayed): on restart the same report
@@ -289,7 +285,7 @@ TEST_F(UplinkTest, EveryTlsFailureIsRefusedBeforeAnythingIsSent) {
     Secrets().insert(code);
     CommandResult r = Agent({"--config", cfg, "activate", "--code", code});
     EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
-    EXPECT_NE(r.stderr_text.find(c.reason), std::string::npos) << r.stderr_text;
+    ExpectContains(r.stderr_text, c.reason);
     EXPECT_EQ(e->AdminJson("/admin/stats")["agents"], 0) << "an activation got through";
     EXPECT_EQ(e->log().find("/api/v1/activate"), std::string::npos) << e->log();
   }
@@ -302,7 +298,7 @@ TEST_F(UplinkTest, EveryTlsFailureIsRefusedBeforeAnythingIsSent) {
   const std::string bad = Config(e->url(), "  pin_sha256: [" + wrong_pin + "]\n", "mispinned.yaml");
   CommandResult up = Agent({"--config", bad, "--scan-once", "--upload"});
   EXPECT_EQ(up.exit_code, 1);
-  EXPECT_NE(up.stderr_text.find("pin mismatch"), std::string::npos) << up.stderr_text;
+  ExpectContains(up.stderr_text, "pin mismatch");
   EXPECT_EQ(e->AdminJson("/admin/stats")["reports_received"], 0);
 
   // No switch to turn verification off: such a key is an error, not a silent downgrade.
@@ -321,12 +317,10 @@ TEST_F(UplinkTest, AnInvalidatedAgentIsToldToReactivateAndKeepsItsReads) {
   WriteFile(state_dir() + "/credentials.json", creds.dump());
   CommandResult r = Agent({"--config", cfg, "--scan-once", "--upload"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.stderr_text.find("re-activate"), std::string::npos) << r.stderr_text;
+  ExpectContains(r.stderr_text, "re-activate");
   CommandResult status = Agent({"--config", cfg, "status"});
-  EXPECT_NE(status.stdout_text.find("re-activation needed"), std::string::npos)
-      << status.stdout_text;
-  EXPECT_NE(status.stdout_text.find("1 report(s) waiting"), std::string::npos)
-      << status.stdout_text;
+  ExpectContains(status.stdout_text, "re-activation needed");
+  ExpectContains(status.stdout_text, "1 report(s) waiting");
   // Activated again: the kept report goes out.
   Activate(*e, cfg);
   CommandResult after = Agent({"--config", cfg, "--scan-once", "--upload"});
@@ -346,9 +340,8 @@ TEST_F(UplinkTest, ActivateOnAnActivatedAgentRefusesUnlessForcedWhichDeactivates
   Secrets().insert(code);
   CommandResult again = Agent({"--config", cfg, "activate", "--code", code});
   EXPECT_EQ(again.exit_code, 1) << again.stderr_text;
-  EXPECT_NE(again.stderr_text.find("already activated as " + first), std::string::npos)
-      << again.stderr_text;
-  EXPECT_NE(again.stderr_text.find("--force"), std::string::npos) << again.stderr_text;
+  ExpectContains(again.stderr_text, "already activated as " + first);
+  ExpectContains(again.stderr_text, "--force");
   EXPECT_EQ(json::parse(ReadFile(state_dir() + "/credentials.json"))["agent_id"], first);
   EXPECT_EQ(e->AdminJson("/admin/stats")["agents"], 1) << "the code was spent";
 
@@ -407,7 +400,7 @@ TEST_F(UplinkTest, UploadThroughARealProxyWithAndWithoutAuthentication) {
       e->url(), "  proxy: " + guarded.Url("fleet:" + wrong_password) + "\n", "proxy-bad.yaml");
   r = Agent({"--config", bad, "--scan-once", "--upload"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.stderr_text.find("proxy authentication"), std::string::npos) << r.stderr_text;
+  ExpectContains(r.stderr_text, "proxy authentication");
   EXPECT_EQ(e->AdminJson("/admin/stats")["meter_reads"], 2 * kPrinters);
 
   // HTTPS_PROXY from the environment when the configuration names no proxy.
