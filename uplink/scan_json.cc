@@ -17,8 +17,8 @@ json PrinterJson(const Printer& p) { return PrinterOutputView(EncodePrinterJson(
 // have named it, e.g. an Epson scanner) and why it was not taken for a printer.
 json NonPrinterJson(const Printer& p) {
   const json full = EncodePrinterJson(p);
-  json j = SelectJsonFields(full, {"ip", "manufacturer", "model", "serial", "firmware",
-                                   "sys_descr", "sys_object_id", "hostname"});
+  json j = SelectJsonFields(full, {"ip", "manufacturer", "model", "serial", "firmware", "sys_descr",
+                                   "sys_object_id", "hostname"});
   j["reason"] = full.value("not_printer_reason", "");
   return j;
 }
