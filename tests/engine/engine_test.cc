@@ -449,7 +449,9 @@ VarbindsResult EngineTest::RefusedV3Get(const char* user, const char* auth_pass,
       SnmpdTarget(), V3(user, AuthProtocol::kSHA256, auth_pass, PrivProtocol::kAES128, priv_pass));
   auto r = TimedGetSysName(io_, *s, ms);
   ExpectBoundedAuthFailure(r, *ms, o, secret);
-  if (!r.ok()) EXPECT_EQ(r.error().code, ErrorCode::kAuth) << r.error().message;
+  if (!r.ok()) {
+    EXPECT_EQ(r.error().code, ErrorCode::kAuth) << r.error().message;
+  }
   if (auth_failures) *auth_failures = engine->stats().auth_failures;
   return r;
 }
