@@ -22,12 +22,12 @@
 #include <vector>
 
 #include "agent/cli/mps_commands.h"
-#include "agent/daemon/removals.h"
 #include "agent/cli/progress.h"
 #include "agent/cli/table.h"
 #include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
 #include "agent/daemon/daemon.h"
+#include "agent/daemon/removals.h"
 #include "agent/daemon/scan_cycle.h"
 #include "agent/daemon/scan_job.h"
 #ifdef _WIN32

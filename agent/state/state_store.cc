@@ -725,8 +725,9 @@ Result<Task> StateStore::RemovePrinters(const std::vector<std::string>& targets,
       if (confirmed) {
         o.reason += " (confirmed by the cloud)";
       } else if (serial.empty() && authority.kind != Kind::kLocal) {
-        o.reason += " (not confirmed by the cloud, which tracks printers by serial number: "
-                    "this one has none)";
+        o.reason +=
+            " (not confirmed by the cloud, which tracks printers by serial number: "
+            "this one has none)";
       } else if (!authority.note.empty()) {
         o.reason += " (not confirmed by the cloud: " + authority.note + ")";
       }
@@ -736,8 +737,7 @@ Result<Task> StateStore::RemovePrinters(const std::vector<std::string>& targets,
     } else {
       o.result = "queued";
       o.reason = "printer " + Describe(entry) +
-                 " will be removed once the cloud confirms it is unmanaged (" + not_confirmed +
-                 ")";
+                 " will be removed once the cloud confirms it is unmanaged (" + not_confirmed + ")";
       queued.emplace_back(outcomes.size(), std::move(entry));
     }
     outcomes.push_back(std::move(o));
@@ -787,8 +787,8 @@ Result<std::vector<QueuedRemoval>> StateStore::QueuedRemovals() {
     auto row = stmt.Step("list queued removals");
     if (!row.ok()) return row.error();
     if (!*row) break;
-    out.push_back(QueuedRemoval{stmt.Text(0), stmt.Text(1), stmt.Text(2), stmt.Int(3),
-                                stmt.Int(4)});
+    out.push_back(
+        QueuedRemoval{stmt.Text(0), stmt.Text(1), stmt.Text(2), stmt.Int(3), stmt.Int(4)});
   }
   return out;
 }
@@ -815,13 +815,14 @@ Result<std::vector<TargetOutcome>> StateStore::ResolveQueuedRemovals(
     }
   }
   Stmt done(db_, "DELETE FROM removal_requests WHERE task_id = ? AND position = ?");
-  Stmt outcome(db_,
-               "UPDATE task_outcomes SET result = ?, reason = ? WHERE task_id = ? AND position = ?");
+  Stmt outcome(
+      db_, "UPDATE task_outcomes SET result = ?, reason = ? WHERE task_id = ? AND position = ?");
   Stmt drop(db_, "DELETE FROM printers WHERE key = ?");
   std::vector<TargetOutcome> decided;
   std::set<int64_t> tasks;
   for (const Request& r : requests) {
-    Stmt find(db_, (std::string("SELECT ") + kEntryColumns + " FROM printers WHERE key = ?").c_str());
+    Stmt find(db_,
+              (std::string("SELECT ") + kEntryColumns + " FROM printers WHERE key = ?").c_str());
     find.Bind(1, r.key);
     auto row = find.Step(kOp);
     if (!row.ok()) return row.error();
@@ -843,7 +844,8 @@ Result<std::vector<TargetOutcome>> StateStore::ResolveQueuedRemovals(
       entry->mps = v->second.mps;
       if (entry->mps == "none") {
         o.result = "removed";
-        o.reason = "printer " + Describe(*entry) + " removed from the inventory (confirmed by the cloud)";
+        o.reason = "printer " + Describe(*entry) +
+                   " removed from the inventory (confirmed by the cloud)";
         drop.Bind(1, r.key);
         FLEET_STATE_TRY(drop.Run(kOp));
         drop.Reset();

@@ -83,10 +83,11 @@ std::unique_ptr<state::StateStore> Inventory(const std::string& dir) {
     scan.printers.push_back(p);
   }
   FUZZ_CHECK(opened.value()->RecordScan(scan).ok(), "recording the seed scan");
-  FUZZ_CHECK(opened.value()
-                 ->ApplyCloudWord(R"({"printers":{"X1":{"mps":"managed"}},"mps_versions":{"X1":3}})")
-                 .ok(),
-             "the seed word");
+  FUZZ_CHECK(
+      opened.value()
+          ->ApplyCloudWord(R"({"printers":{"X1":{"mps":"managed"}},"mps_versions":{"X1":3}})")
+          .ok(),
+      "the seed word");
   return std::move(opened.value());
 }
 

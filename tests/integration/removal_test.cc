@@ -27,8 +27,8 @@ using namespace std::chrono_literals;
 constexpr char kBase[] = "127.19.0.1";
 constexpr uint16_t kPort = 17961;
 // tests/data/demo in file-name order from kBase: .2 Canon, .4 HP M507, .5 Kyocera.
-constexpr char kCanon[] = "3HW04517";  // Canon iR-ADV DX C3826 at 127.19.0.2
-constexpr char kHp[] = "PHBJQ41207";   // HP LaserJet M507 at 127.19.0.4
+constexpr char kCanon[] = "3HW04517";   // Canon iR-ADV DX C3826 at 127.19.0.2
+constexpr char kHp[] = "PHBJQ41207";    // HP LaserJet M507 at 127.19.0.4
 constexpr char kFree[] = "VWE3Y48213";  // Kyocera ECOSYS P3145dn at 127.19.0.5
 
 class RemovalTest : public CloudSuite<RemovalTest> {
@@ -42,16 +42,17 @@ class RemovalTest : public CloudSuite<RemovalTest> {
     ASSERT_EQ(server_->addresses().at("kyocera_ecosys_p3145dn.snmprec"), "127.19.0.5");
     StartEmulator(0);
     ASSERT_TRUE(emulator_->ready()) << emulator_->log();
-    WriteFile(config_, "search:\n  include: [127.19.0.1-10]\n"
-                       "snmp:\n  port: " +
-                           std::to_string(kPort) +
-                           "\n  timeout: 2s\n"
-                           "scan:\n  interval: 1h\n"
-                           "cloud:\n  url: " +
-                           emulator_->url() + "\n  ca_file: " + pki_->path() +
-                           "/ca.pem\n"
-                           "agent:\n  state_dir: " +
-                           dir_.path() + "/state\nlog:\n  level: debug\n");
+    WriteFile(config_,
+              "search:\n  include: [127.19.0.1-10]\n"
+              "snmp:\n  port: " +
+                  std::to_string(kPort) +
+                  "\n  timeout: 2s\n"
+                  "scan:\n  interval: 1h\n"
+                  "cloud:\n  url: " +
+                  emulator_->url() + "\n  ca_file: " + pki_->path() +
+                  "/ca.pem\n"
+                  "agent:\n  state_dir: " +
+                  dir_.path() + "/state\nlog:\n  level: debug\n");
   }
 
   // The same database (and, when `port` is given, the same URL) as the emulator before.
@@ -86,11 +87,10 @@ class RemovalTest : public CloudSuite<RemovalTest> {
   }
 
   void SetMps(const std::string& serial, const std::string& state) {
-    ASSERT_EQ(emulator_
-                  ->Admin("PUT", "/admin/printers/" + serial + "/mps",
-                          json{{"state", state}}.dump())
-                  .status,
-              200);
+    ASSERT_EQ(
+        emulator_->Admin("PUT", "/admin/printers/" + serial + "/mps", json{{"state", state}}.dump())
+            .status,
+        200);
   }
 
   std::map<std::string, json> Inventory() { return ListedBySerial(config_, "list"); }
@@ -289,11 +289,13 @@ TEST_F(RemovalTest, ACloudThatSaysManagedDropsTheQueuedRequestAndKeepsThePrinter
   EXPECT_EQ(shown["status"], "failed") << shown.dump();
   ASSERT_EQ(shown["outcomes"].size(), 1u) << shown.dump();
   EXPECT_EQ(shown["outcomes"][0]["result"], "refused");
-  EXPECT_NE(shown["outcomes"][0].value("reason", "").find(
-                "the cloud says (MPS version 1): printer VWE3Y48213 (ECOSYS P3145dn at "
+  EXPECT_NE(
+      shown["outcomes"][0]
+          .value("reason", "")
+          .find("the cloud says (MPS version 1): printer VWE3Y48213 (ECOSYS P3145dn at "
                 "127.19.0.5) is enrolled in MPS Express; the queued removal is dropped and the "
                 "printer kept"),
-            std::string::npos)
+      std::string::npos)
       << shown.dump();
   auto inventory = Inventory();
   ASSERT_TRUE(inventory.count(kFree));

@@ -54,9 +54,9 @@ class CloudEmulator {
   explicit CloudEmulator(EmulatorOptions options) : options_(std::move(options)) {
     SpawnOptions spawn;
     const std::string listen = "127.0.0.1:" + std::to_string(options_.https_port);
-    spawn.argv = {FLEET_EMULATOR_BINARY, "--listen", listen,            "--cert",
-                  Pki(options_.cert),    "--key",    Pki(options_.key), "--db",
-                  options_.db,           "--admin",  "127.0.0.1:0"};
+    spawn.argv = {
+        FLEET_EMULATOR_BINARY, "--listen", listen,      "--cert",  Pki(options_.cert), "--key",
+        Pki(options_.key),     "--db",     options_.db, "--admin", "127.0.0.1:0"};
     if (!options_.client_ca.empty()) {
       spawn.argv.insert(spawn.argv.end(), {"--client-ca", Pki(options_.client_ca)});
     }

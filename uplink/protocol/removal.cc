@@ -2,8 +2,8 @@
 
 #include <openssl/rand.h>
 
-#include <nlohmann/json.hpp>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <set>
 
 namespace fleet::uplink::protocol {
@@ -100,9 +100,8 @@ Result<RemovalRequest> DecodeRemovalRequest(std::string_view body) {
 std::string EncodeRemovalAnswer(const RemovalAnswer& answer) {
   json printers = json::array();
   for (const auto& v : answer.printers) {
-    printers.push_back({{kRemovalSerial, v.serial},
-                        {kRemovalMps, v.mps},
-                        {kRemovalMpsVersion, v.mps_version}});
+    printers.push_back(
+        {{kRemovalSerial, v.serial}, {kRemovalMps, v.mps}, {kRemovalMpsVersion, v.mps_version}});
   }
   return json{{kRemovalRequestId, answer.request_id}, {kRemovalPrinters, printers}}.dump(
       -1, ' ', false, json::error_handler_t::replace);

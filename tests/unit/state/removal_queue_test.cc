@@ -73,10 +73,9 @@ class RemovalQueueTest : public ::testing::Test {
 };
 
 TEST_F(RemovalQueueTest, CandidatesAreTheTargetsWithASerialAndTheirHeldVersion) {
-  ASSERT_TRUE(store_
-                  ->ApplyCloudWord(
-                      R"({"printers":{"FREE2":{"mps":"none"}},"mps_versions":{"FREE2":4}})")
-                  .ok());
+  ASSERT_TRUE(
+      store_->ApplyCloudWord(R"({"printers":{"FREE2":{"mps":"none"}},"mps_versions":{"FREE2":4}})")
+          .ok());
   auto c = store_->RemovalCandidates({"FREE1", "10.0.0.2", "10.0.0.3", "NOSUCH", "FREE1"});
   ASSERT_TRUE(c.ok());
   ASSERT_EQ(c->size(), 2u);
@@ -87,8 +86,8 @@ TEST_F(RemovalQueueTest, CandidatesAreTheTargetsWithASerialAndTheirHeldVersion) 
 }
 
 TEST_F(RemovalQueueTest, TheCloudsVerdictDecidesAndIsAppliedLocally) {
-  auto task = store_->RemovePrinters(
-      {"FREE1", "FREE2"}, Cloud({{"FREE1", {"none", 0}}, {"FREE2", {"managed", 1}}}));
+  auto task = store_->RemovePrinters({"FREE1", "FREE2"},
+                                     Cloud({{"FREE1", {"none", 0}}, {"FREE2", {"managed", 1}}}));
   ASSERT_TRUE(task.ok()) << task.error().message;
   EXPECT_EQ(task->outcomes[0].result, "removed");
   EXPECT_NE(task->outcomes[0].reason.find("(confirmed by the cloud)"), std::string::npos);
@@ -99,18 +98,16 @@ TEST_F(RemovalQueueTest, TheCloudsVerdictDecidesAndIsAppliedLocally) {
   EXPECT_FALSE(Has("FREE1"));
   EXPECT_EQ(Mps("FREE2"), "managed") << "the verdict is the cloud's word: applied";
   // The verdict's version is held: an older word cannot undo it.
-  ASSERT_TRUE(store_
-                  ->ApplyCloudWord(
-                      R"({"printers":{"FREE2":{"mps":"none"}},"mps_versions":{"FREE2":0}})")
-                  .ok());
+  ASSERT_TRUE(
+      store_->ApplyCloudWord(R"({"printers":{"FREE2":{"mps":"none"}},"mps_versions":{"FREE2":0}})")
+          .ok());
   EXPECT_EQ(Mps("FREE2"), "managed");
 }
 
 TEST_F(RemovalQueueTest, AStaleVerdictConfirmsNothingAndQueues) {
-  ASSERT_TRUE(store_
-                  ->ApplyCloudWord(
-                      R"({"printers":{"FREE1":{"mps":"none"}},"mps_versions":{"FREE1":5}})")
-                  .ok());
+  ASSERT_TRUE(
+      store_->ApplyCloudWord(R"({"printers":{"FREE1":{"mps":"none"}},"mps_versions":{"FREE1":5}})")
+          .ok());
   // A replayed answer from before the state changed twice: version 3 < 5.
   auto task = store_->RemovePrinters({"FREE1"}, Cloud({{"FREE1", {"none", 3}}}));
   ASSERT_TRUE(task.ok());
@@ -174,10 +171,10 @@ TEST_F(RemovalQueueTest, QueuedRemovalsAreResolvedByTheNextVerdicts) {
   EXPECT_EQ(store_->GetTask(task->id).value()->status, "pending");
 
   // The cloud enrolled FREE2 meanwhile (version 2); a stale verdict first changes nothing.
-  ASSERT_TRUE(store_
-                  ->ApplyCloudWord(
-                      R"({"printers":{"FREE2":{"mps":"managed"}},"mps_versions":{"FREE2":2}})")
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->ApplyCloudWord(R"({"printers":{"FREE2":{"mps":"managed"}},"mps_versions":{"FREE2":2}})")
+          .ok());
   auto stale = store_->ResolveQueuedRemovals({{"FREE2", {"none", 1}}});
   ASSERT_TRUE(stale.ok());
   EXPECT_TRUE(stale->empty());
@@ -198,10 +195,10 @@ TEST_F(RemovalQueueTest, QueuedRemovalsAreResolvedByTheNextVerdicts) {
 }
 
 TEST_F(RemovalQueueTest, ALocallyManagedPrinterIsRefusedWhenTheCloudCannotBeAsked) {
-  ASSERT_TRUE(store_
-                  ->ApplyCloudWord(
-                      R"({"printers":{"FREE1":{"mps":"managed"}},"mps_versions":{"FREE1":1}})")
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->ApplyCloudWord(R"({"printers":{"FREE1":{"mps":"managed"}},"mps_versions":{"FREE1":1}})")
+          .ok());
   auto task = store_->RemovePrinters({"FREE1"}, Queued("unreachable"));
   ASSERT_TRUE(task.ok());
   EXPECT_EQ(task->outcomes[0].result, "refused");
