@@ -5,6 +5,7 @@
 #  1. SNMPv3 against net-snmp's snmpd on 127.79.0.1 posing as a printer: authPriv SHA-256/AES
 #     with both passphrases in files (absolute paths; the Windows copy written with CRLF as
 #     Notepad does), authPriv SHA/AES with a relative `*_file` path (`secrets\x.txt` under Wine),
+#     passphrase files with a UTF-8 BOM (Notepad, PowerShell 5.1) and in UTF-16 (a clear error),
 #     authNoPriv; then a wrong authentication passphrase, a wrong privacy passphrase and an
 #     unknown user: exit 3, no printer, an "auth" error, as on Linux;
 #  2. the cloud emulator over TLS (cloud.ca_file = the test CA) through tinyproxy with Basic
@@ -164,6 +165,14 @@ printf 'priv-pass-4242\n' >"$work/linux/secrets/ops-priv.txt"
 printf 'auth-pass-4242\r\n' >"$work/win/secrets/ops-auth.txt"   # Notepad's line end
 printf 'priv-pass-4242\r\n' >"$work/win/secrets/ops-priv.txt"
 printf 'sha-auth-7777\n' | tee "$work/linux/secrets/sha-auth.txt" >"$work/win/secrets/sha-auth.txt"
+# Notepad's "UTF-8 with BOM" / PowerShell 5.1's `Out-File -Encoding utf8`, and PowerShell 5.1's
+# `"..." > file` (UTF-16LE): the same bytes for both binaries.
+for side in linux win; do
+  printf '\xef\xbb\xbfauth-pass-4242\r\n' >"$work/$side/secrets/bom-auth.txt"
+  printf '\xef\xbb\xbfpriv-pass-4242\r\n' >"$work/$side/secrets/bom-priv.txt"
+  printf '\xff\xfe' >"$work/$side/secrets/utf16-auth.txt"
+  printf 'auth-pass-4242\r\n' | iconv -f UTF-8 -t UTF-16LE >>"$work/$side/secrets/utf16-auth.txt"
+done
 chmod 600 "$work"/*/secrets/*
 for side in linux win; do
   files="    - version: 3
@@ -196,6 +205,8 @@ for side in linux win; do
       priv_passphrase: priv-pass-4242
 "
   cfg $side v3-files "$files"
+  cfg $side v3-bom "${files//ops-/bom-}"
+  cfg $side v3-utf16 "${files/ops-auth/utf16-auth}"
   cfg $side v3-relative "$relative"
   cfg $side v3-authnopriv "$authnopriv"
   cfg $side v3-inline "$inline"
@@ -203,13 +214,17 @@ for side in linux win; do
   cfg $side v3-wrong-priv "${inline/priv-pass-4242/wrong-priv-999}"
   cfg $side v3-unknown-user "${inline/fleet-ops/nobody-99}"
 done
-for name in v3-files v3-relative v3-authnopriv; do
+for name in v3-files v3-bom v3-relative v3-authnopriv; do
   run_both "$name" "$name" --scan-once --format json
   check "$name: rc 0" test "$wrc" -eq 0
   check "$name: the printer read under Wine (V3SERIAL42, 98765 pages, HP, v3-printer, Floor 3)" \
     json_is "$name" win 'len(d["printers"]) == 1 and d["printers"][0]["serial"] == "V3SERIAL42" and d["printers"][0]["lifetime_page_count"] == 98765 and d["printers"][0]["manufacturer"] == "HP" and d["printers"][0]["hostname"] == "v3-printer" and d["printers"][0]["location"] == "Floor 3"'
   check "$name: the same JSON fields and values as Linux" same_json "$name"
 done
+run_both v3-utf16 v3-utf16 --check-config
+check "v3-utf16: a UTF-16 passphrase file is a configuration error (rc 2)" test "$wrc" -eq 2
+check "v3-utf16: the error names the file's encoding and the fix on both" \
+  both_have v3-utf16 err "is UTF-16; save it as UTF-8"
 for name in v3-wrong-auth v3-wrong-priv v3-unknown-user; do
   run_both "$name" "$name" --scan-once --format json
   check "$name: rc 3 (a refused credential is a partial result)" test "$wrc" -eq 3
@@ -389,11 +404,14 @@ check "after-deactivate: nothing delivered" test "$(stat_of reports_received)" -
 echo "cloud part: $((SECONDS - cloud_start)) s"
 
 # --- no secret in any output -----------------------------------------------------------------
+# The outputs, and any log the exe wrote into the prefix (%ProgramData%\fleet-agent\logs).
+logs=("$work/out")
+[ -d "$WINEPREFIX/drive_c/ProgramData/fleet-agent" ] && logs+=("$WINEPREFIX/drive_c/ProgramData/fleet-agent")
 leaks=0
 for s in "${secrets[@]}"; do
   [ -n "$s" ] || continue
-  if grep -rlF -- "$s" "$work/out" >/dev/null; then
-    echo "  secret ${s:0:4}... in: $(grep -rlF -- "$s" "$work/out" | xargs -n1 basename | tr '\n' ' ')"
+  if grep -rlF -- "$s" "${logs[@]}" >/dev/null; then
+    echo "  secret ${s:0:4}... in: $(grep -rlF -- "$s" "${logs[@]}" | xargs -n1 basename | tr '\n' ' ')"
     leaks=1
   fi
 done
