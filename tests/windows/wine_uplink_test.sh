@@ -348,6 +348,9 @@ check "proxy-wrong-password: 'proxy authentication' in the error on both" \
   both_have proxy-wrong-password err "proxy authentication"
 check "proxy-wrong-password: the same error text on both" same_error proxy-wrong-password
 check "proxy-wrong-password: nothing delivered" test "$(stat_of reports_received)" -eq "$r1"
+run_both proxy-print-config proxy --print-config
+check "proxy-print-config: the proxy password shown as <redacted> on both" \
+  both_have proxy-print-config out "http://fleet:<redacted>@127.0.0.1:$proxy_port"
 env_both=(HTTPS_PROXY="http://fleet:pr0xy-pw-4711@127.0.0.1:$proxy_port")
 c3=$(connects)
 run_both proxy-from-env proxy-env --scan-once --upload --format json
