@@ -22,8 +22,12 @@ std::string V3WithFiles(const std::string& auth_file, const std::string& priv_fi
 
 TEST(SecretEncoding, Utf8ByteOrderMarkIsNotPartOfTheSecret) {
   TempDir dir;
-  const std::string auth = dir.Write("auth.txt", "\xEF\xBB\xBF" "auth-from-notepad\r\n");
-  const std::string priv = dir.Write("priv.txt", "\xEF\xBB\xBF" "priv-from-pwsh");
+  const std::string auth = dir.Write("auth.txt",
+                                     "\xEF\xBB\xBF"
+                                     "auth-from-notepad\r\n");
+  const std::string priv = dir.Write("priv.txt",
+                                     "\xEF\xBB\xBF"
+                                     "priv-from-pwsh");
   const LoadResult result = LoadConfigString(V3WithFiles(auth, priv), "t.yaml");
   ASSERT_TRUE(result.errors.empty()) << JoinErrors(result.errors);
   EXPECT_EQ(result.config->snmp.credentials[0].auth_passphrase, "auth-from-notepad");
