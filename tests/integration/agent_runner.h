@@ -69,6 +69,18 @@ inline CommandResult RunAgent(const std::vector<std::string>& args,
   return RunCommand(argv, timeout);
 }
 
+// The daemon: `fleet-agent --config CONFIG` in the foreground, with `env`, its stdout in
+// DIR/daemon.out and its stderr (the log) in DIR/daemon.err.
+inline Process StartAgentDaemon(const std::string& config, const std::string& dir,
+                                const std::map<std::string, std::string>& env = {}) {
+  SpawnOptions spawn;
+  spawn.argv = {AgentBinary(), "--config", config};
+  spawn.env = env;
+  spawn.stdout_path = dir + "/daemon.out";
+  spawn.stderr_path = dir + "/daemon.err";
+  return Process::Spawn(spawn);
+}
+
 // `text` (a command's output) contains `part`; the whole text in the failure message.
 inline void ExpectContains(const std::string& text, const std::string& part) {
   EXPECT_NE(text.find(part), std::string::npos) << text;

@@ -160,12 +160,7 @@ class DaemonTest : public CloudSuite<DaemonTest, kBase, kPort> {
   void Activate(CloudEmulator& e) { ActivateAgent(e, config_path()); }
 
   Process StartDaemon(const std::map<std::string, std::string>& env = {}) {
-    SpawnOptions spawn;
-    spawn.argv = {AgentBinary(), "--config", config_path()};
-    spawn.env = env;
-    spawn.stdout_path = dir_.path() + "/daemon.out";
-    spawn.stderr_path = log_path();
-    return Process::Spawn(spawn);
+    return StartAgentDaemon(config_path(), dir_.path(), env);  // the log: log_path()
   }
 
   // Printers the report read (not the ones it carries as non-communicating).

@@ -323,13 +323,9 @@ TEST_F(MeterIntegrityTest, DaemonCycleSendsSupplyLowEventsAndReadiness) {
   Activate();
   ASSERT_NO_FATAL_FAILURE(
       StartSim(kDaemonPort, 0, std::string(FLEET_SOURCE_DIR) + "/tests/data/demo"));
-  SpawnOptions spawn;
-  spawn.argv = {AgentBinary(), "--config", config_};
-  spawn.stdout_path = dir_.path() + "/daemon.out";
-  spawn.stderr_path = dir_.path() + "/daemon.err";
-  Process daemon = Process::Spawn(spawn);
+  Process daemon = StartAgentDaemon(config_, dir_.path());
   ASSERT_GT(daemon.pid(), 0) << daemon.error();
-  const auto log = [&] { return ReadFile(spawn.stderr_path); };
+  const auto log = [&] { return ReadFile(dir_.path() + "/daemon.err"); };
 
   // The first cycle starts 1-3 s after start; one report carries the printers and the events.
   ASSERT_TRUE(WaitUntil(

@@ -80,13 +80,7 @@ class SecurityTest : public CloudSuite<SecurityTest, kBase, kSnmpPort> {
   std::string config_path() const { return dir_.path() + "/agent.yaml"; }
   std::string state_dir() const { return dir_.path() + "/state"; }
 
-  Process StartDaemon() {
-    SpawnOptions spawn;
-    spawn.argv = {AgentBinary(), "--config", config_path()};
-    spawn.stdout_path = dir_.path() + "/daemon.out";
-    spawn.stderr_path = dir_.path() + "/daemon.err";
-    return Process::Spawn(spawn);
-  }
+  Process StartDaemon() { return StartAgentDaemon(config_path(), dir_.path()); }
 
   TempDir dir_{"fleet-security-test"};
 };
