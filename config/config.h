@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "agent/core/url.h"
+
 namespace fleet::config {
 
 struct SourcePos {
@@ -156,8 +158,9 @@ std::optional<uint32_t> ParseIPv4(const std::string& text);
 std::string FormatDuration(std::chrono::milliseconds duration);
 
 // A URL with any password in its userinfo replaced by "<redacted>"
-// ("http://u:pw@proxy:3128" -> "http://u:<redacted>@proxy:3128"). For logging cloud.proxy.
-std::string RedactUrlPassword(const std::string& url);
+// ("http://u:pw@proxy:3128" -> "http://u:<redacted>@proxy:3128"). For logging cloud.proxy. It
+// lives with the URL grammar (agent/core/url.h).
+using ::fleet::RedactUrlPassword;
 
 // Every key the loader knows, as dotted paths in file order ("search.include", ...,
 // "snmp.credentials[].community", ...). Lets tests check that the docs name every key.

@@ -92,16 +92,4 @@ std::string PrintConfig(const Config& config) {
   return std::string(out.c_str()) + "\n";
 }
 
-std::string RedactUrlPassword(const std::string& url) {
-  const size_t scheme_end = url.find("://");
-  const size_t authority_start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
-  size_t authority_end = url.find_first_of("/?#", authority_start);
-  if (authority_end == std::string::npos) authority_end = url.size();
-  const size_t at = url.rfind('@', authority_end - 1);
-  if (at == std::string::npos || at < authority_start) return url;
-  const size_t colon = url.find(':', authority_start);
-  if (colon == std::string::npos || colon > at) return url;  // user name only, no password
-  return url.substr(0, colon + 1) + std::string(internal::kRedacted) + url.substr(at);
-}
-
 }  // namespace fleet::config

@@ -12,6 +12,7 @@
 #include <cctype>
 
 #include "agent/core/text.h"
+#include "agent/core/url.h"
 #include "config/config_internal.h"
 #include "config/loader.h"
 
@@ -27,76 +28,20 @@ constexpr std::string_view kSupplyTypes[] = {
     "toner",   "ink",    "drum",    "waste", "fuser", "transfer", "developer",
     "staples", "ribbon", "cleaner", "kit",   "other", "unknown"};
 
-// "scheme://[user[:password]@]host[:port][/path]" split just enough to validate and redact.
-struct UrlParts {
-  std::string scheme;
-  std::string userinfo;
-  std::string host;
-  std::string port;
-  std::string rest;
-};
-std::optional<UrlParts> SplitUrl(const std::string& url) {
-  UrlParts parts;
-  const size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos || scheme_end == 0) return std::nullopt;
-  parts.scheme = AsciiLower(url.substr(0, scheme_end));
-  std::string authority = url.substr(scheme_end + 3);
-  if (const size_t slash = authority.find_first_of("/?#"); slash != std::string::npos) {
-    parts.rest = authority.substr(slash);
-    authority.resize(slash);
-  }
-  if (const size_t at = authority.rfind('@'); at != std::string::npos) {
-    parts.userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
-  }
-  if (!authority.empty() && authority.front() == '[') {  // [IPv6]:port
-    const size_t close = authority.find(']');
-    if (close == std::string::npos) return std::nullopt;
-    parts.host = authority.substr(0, close + 1);
-    authority = authority.substr(close + 1);
-    if (!authority.empty() && authority.front() != ':') return std::nullopt;
-    if (!authority.empty()) parts.port = authority.substr(1);
-  } else if (const size_t colon = authority.rfind(':'); colon != std::string::npos) {
-    parts.host = authority.substr(0, colon);
-    parts.port = authority.substr(colon + 1);
-  } else {
-    parts.host = authority;
-  }
-  for (char c : url) {
-    if (std::isspace(static_cast<unsigned char>(c))) return std::nullopt;
-  }
-  return parts;
-}
-
-bool ValidPort(const std::string& port) {
-  const std::optional<int64_t> value = ParseInteger(port);
-  return value && *value >= 1 && *value <= 65535 && port.front() != '+' && port.front() != '-';
-}
-
 }  // namespace
 
+// cloud.url and cloud.proxy: the URL grammar the transport uses (agent/core/url.h), so the check
+// accepts exactly what works at run time.
 std::string CheckCloudUrl(std::string& value, const Loader&) {
   if (value.empty()) return "";  // no cloud: scan-only use
-  const std::optional<UrlParts> url = SplitUrl(value);
-  if (!url || url->scheme != "https" || url->host.empty()) {
-    return "expected an https:// URL such as https://fleet.example.com (or \"\" for no cloud)";
-  }
-  if (!url->userinfo.empty()) {
-    return "credentials in the URL are not allowed; the agent authenticates with its "
-           "activation credentials";
-  }
-  if (!url->port.empty() && !ValidPort(url->port)) return "port must be 1-65535";
-  return "";
+  const Result<Url> url = ParseUrl(value, UrlRole::kCloud);
+  return url.ok() ? "" : url.error().message;
 }
 
 std::string CheckProxy(std::string& value, const Loader&) {
-  if (value.empty()) return "";
-  const std::optional<UrlParts> url = SplitUrl(value);
-  if (!url || (url->scheme != "http" && url->scheme != "https") || url->host.empty()) {
-    return "expected http://[user:password@]host:port (or \"\" for a direct connection)";
-  }
-  if (!url->port.empty() && !ValidPort(url->port)) return "port must be 1-65535";
-  return "";
+  if (value.empty()) return "";  // a direct connection
+  const Result<Url> url = ParseUrl(value, UrlRole::kProxy);
+  return url.ok() ? "" : url.error().message;
 }
 
 std::string CheckLogLevel(std::string& value, const Loader&) {
