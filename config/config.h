@@ -1,11 +1,11 @@
 // Config: the agent's typed, validated configuration, loaded from YAML.
 //
 // LoadConfigFile() reads the file once, checks every key against the one key table
-// (config/keys.cc; config/loader.h maps the files), and returns either a Config or the complete list of errors, each with its
-// FILE:LINE:COL and key path. Secrets (SNMP communities, v3 passphrases) may be inline or come
-// from `*_file` keys; they are read at load time and never appear in PrintConfig() output or any
-// error message. Value types; not thread-safe; the daemon owns the current Config and swaps it
-// whole on reload.
+// (config/keys.cc; config/loader.h maps the files), and returns either a Config or the complete
+// list of errors, each with its FILE:LINE:COL and key path. Secrets (SNMP communities, v3
+// passphrases) may be inline or come from `*_file` keys; they are read at load time and never
+// appear in PrintConfig() output or any error message. Value types; not thread-safe; the daemon
+// owns the current Config and swaps it whole on reload.
 #pragma once
 
 #include <chrono>

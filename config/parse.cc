@@ -267,6 +267,20 @@ std::string UnknownName(std::string_view what, const std::string& name,
                         : "; did you mean " + Quote(guess) + "?");
 }
 
+// Records where `name` is first given; given again, it is an error naming the first line.
+template <typename Map>
+bool FirstTime(Map& seen, const typename Map::key_type& name, SourcePos pos,
+               const std::string& path, std::string_view what, Loader* loader) {
+  if (auto it = seen.find(name); it != seen.end()) {
+    loader->Error(pos, path,
+                  "duplicate " + std::string(what) + "; first given on line " +
+                      std::to_string(it->second.line));
+    return false;
+  }
+  seen[name] = pos;
+  return true;
+}
+
 }  // namespace
 
 void Loader::Walk(const YAML::Node& root, Config* config) {
@@ -295,12 +309,7 @@ void Loader::Walk(const YAML::Node& root, Config* config) {
                         "search, snmp, scan, supplies, cloud, agent, log", &close));
       continue;
     }
-    if (auto it = seen_sections.find(section); it != seen_sections.end()) {
-      Error(section_pos, section,
-            "duplicate section; first given on line " + std::to_string(it->second.line));
-      continue;
-    }
-    seen_sections[section] = section_pos;
+    if (!FirstTime(seen_sections, section, section_pos, section, "section", this)) continue;
 
     const YAML::Node& body = section_item.second;
     if (body.IsNull()) continue;  // "snmp:" with everything commented out: all defaults
@@ -326,12 +335,7 @@ void Loader::Walk(const YAML::Node& root, Config* config) {
         if (!close.empty()) guessed_keys.insert(section + "." + close);
         continue;
       }
-      if (auto it = seen_keys.find(spec); it != seen_keys.end()) {
-        Error(key_pos, path,
-              "duplicate key; first given on line " + std::to_string(it->second.line));
-        continue;
-      }
-      seen_keys[spec] = key_pos;
+      if (!FirstTime(seen_keys, spec, key_pos, path, "key", this)) continue;
       ParseValue(*spec, item.second, key_pos, path, config);
     }
   }

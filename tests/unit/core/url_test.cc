@@ -53,7 +53,7 @@ TEST(ParseUrl, ReadsEveryPart) {
     EXPECT_EQ(url->scheme, c.scheme);
     EXPECT_EQ(url->username, c.user);
     EXPECT_EQ(url->password, c.password);
-    EXPECT_EQ(url->has_credentials, std::string(c.user) != "");
+    EXPECT_EQ(url->has_credentials, !std::string(c.user).empty());
     EXPECT_EQ(url->host, c.host);
     EXPECT_EQ(url->port, c.port);
     EXPECT_EQ(url->path, c.path);
