@@ -499,6 +499,10 @@ std::optional<std::string> Loader::ReadSecretFile(const std::string& file, Sourc
           Quote(file_path) + " is larger than 4 KiB; expected a file holding only the secret");
     return std::nullopt;
   }
+  if (std::string problem = SecretFileEncodingProblem(&content); !problem.empty()) {
+    Error(file_pos, key_path, Quote(file_path) + " " + problem);
+    return std::nullopt;
+  }
   // Editors and `echo` add a final newline; it is never part of the secret.
   while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) content.pop_back();
   if (content.empty()) {
