@@ -104,27 +104,58 @@ std::string ProtocolKey(std::string_view text) {
   return key;
 }
 
-std::optional<std::string> CanonicalAuthProtocol(std::string_view text) {
-  const std::string key = ProtocolKey(text);
-  if (key == "MD5") return "MD5";
-  if (key == "SHA" || key == "SHA1") return "SHA";
-  if (key == "SHA224") return "SHA-224";
-  if (key == "SHA256") return "SHA-256";
-  if (key == "SHA384") return "SHA-384";
-  if (key == "SHA512") return "SHA-512";
-  return std::nullopt;
-}
+// The spellings of one protocol family, after ProtocolKey: what people write -> the canonical
+// name stored and printed.
+struct Alias {
+  std::string_view key;
+  std::string_view name;
+};
+constexpr Alias kAuthProtocols[] = {
+    {"MD5", "MD5"},        {"SHA", "SHA"},        {"SHA1", "SHA"},      {"SHA224", "SHA-224"},
+    {"SHA256", "SHA-256"}, {"SHA384", "SHA-384"}, {"SHA512", "SHA-512"}};
+constexpr Alias kPrivProtocols[] = {{"DES", "DES"},
+                                    {"AES", "AES-128"},
+                                    {"AES128", "AES-128"},
+                                    {"AES192", "AES-192"},
+                                    {"AES256", "AES-256"}};
 
-std::optional<std::string> CanonicalPrivProtocol(std::string_view text) {
+template <const auto& kAliases>
+std::optional<std::string> CanonicalProtocol(std::string_view text) {
   const std::string key = ProtocolKey(text);
-  if (key == "DES") return "DES";
-  if (key == "AES" || key == "AES128") return "AES-128";
-  if (key == "AES192") return "AES-192";
-  if (key == "AES256") return "AES-256";
+  for (const Alias& alias : kAliases) {
+    if (alias.key == key) return std::string(alias.name);
+  }
   return std::nullopt;
 }
 
 std::string StrongestLevel(const GivenKeys& given);
+
+// The auth and priv halves of v3 are alike: a protocol and a passphrase, required by the level.
+constexpr CredentialField Protocol(std::string_view name, When when,
+                                   std::string SnmpCredential::*member,
+                                   std::optional<std::string> (*canonical)(std::string_view),
+                                   std::string_view choices) {
+  return {.name = name,
+          .read = Read::kChoice,
+          .when = when,
+          .required = true,
+          .member = member,
+          .canonical = canonical,
+          .choices = choices,
+          .missing = "security_level {level} needs one of {choices}"};
+}
+
+constexpr CredentialField Passphrase(std::string_view name, When when,
+                                     std::string SnmpCredential::*member) {
+  return {.name = name,
+          .read = Read::kSecret,
+          .when = when,
+          .required = true,
+          .member = member,
+          .missing = "security_level {level} needs {name} or {name}_file",
+          .min_size = kMinUsmPassphrase,
+          .size_error = "shorter than 8 characters; SNMPv3 (USM) requires at least 8"};
+}
 
 const CredentialField kFields[] = {
     {.name = "version",
@@ -162,38 +193,12 @@ const CredentialField kFields[] = {
      .choices = "noAuthNoPriv, authNoPriv or authPriv",
      .hint = SecurityLevelHint,
      .when_absent = StrongestLevel},
-    {.name = "auth_protocol",
-     .read = Read::kChoice,
-     .when = When::kV3Auth,
-     .required = true,
-     .member = &SnmpCredential::auth_protocol,
-     .canonical = CanonicalAuthProtocol,
-     .choices = "MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512",
-     .missing = "security_level {level} needs one of {choices}"},
-    {.name = "auth_passphrase",
-     .read = Read::kSecret,
-     .when = When::kV3Auth,
-     .required = true,
-     .member = &SnmpCredential::auth_passphrase,
-     .missing = "security_level {level} needs auth_passphrase or auth_passphrase_file",
-     .min_size = kMinUsmPassphrase,
-     .size_error = "shorter than 8 characters; SNMPv3 (USM) requires at least 8"},
-    {.name = "priv_protocol",
-     .read = Read::kChoice,
-     .when = When::kV3Priv,
-     .required = true,
-     .member = &SnmpCredential::priv_protocol,
-     .canonical = CanonicalPrivProtocol,
-     .choices = "DES, AES-128 (or AES), AES-192 or AES-256",
-     .missing = "security_level {level} needs one of {choices}"},
-    {.name = "priv_passphrase",
-     .read = Read::kSecret,
-     .when = When::kV3Priv,
-     .required = true,
-     .member = &SnmpCredential::priv_passphrase,
-     .missing = "security_level {level} needs priv_passphrase or priv_passphrase_file",
-     .min_size = kMinUsmPassphrase,
-     .size_error = "shorter than 8 characters; SNMPv3 (USM) requires at least 8"},
+    Protocol("auth_protocol", When::kV3Auth, &SnmpCredential::auth_protocol,
+             CanonicalProtocol<kAuthProtocols>, "MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512"),
+    Passphrase("auth_passphrase", When::kV3Auth, &SnmpCredential::auth_passphrase),
+    Protocol("priv_protocol", When::kV3Priv, &SnmpCredential::priv_protocol,
+             CanonicalProtocol<kPrivProtocols>, "DES, AES-128 (or AES), AES-192 or AES-256"),
+    Passphrase("priv_passphrase", When::kV3Priv, &SnmpCredential::priv_passphrase),
     {.name = "context", .when = When::kV3, .member = &SnmpCredential::context},
 };
 
@@ -229,10 +234,13 @@ std::string Fill(std::string_view text, const SnmpCredential& credential,
   const std::pair<std::string_view, std::string_view> slots[] = {
       {"{version}", credential.version},
       {"{level}", credential.security_level},
-      {"{choices}", field.choices}};
+      {"{choices}", field.choices},
+      {"{name}", field.name}};
   for (const auto& [slot, value] : slots) {
-    if (const size_t at = out.find(slot); at != std::string::npos)
+    for (size_t at = out.find(slot); at != std::string::npos;
+         at = out.find(slot, at + value.size())) {
       out.replace(at, slot.size(), value);
+    }
   }
   return out;
 }
