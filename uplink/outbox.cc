@@ -120,7 +120,7 @@ std::string AgeText(std::chrono::hours age) { return std::to_string(age.count())
 const storage::ErrorText kDbText{
     "outbox DB", "is a second fleet-agent running?",
     "the next fleet-agent start or command moves the file aside and starts a new, empty outbox",
-    "reports and meter reads not yet delivered stay in the moved file and are not sent"};
+    "what can still be read from it is recovered into the new outbox and sent"};
 
 Error DbError(sqlite3* db, int rc, std::string_view op) {
   return storage::DbError(db, rc, op, kDbText);
@@ -153,22 +153,74 @@ std::string PrinterKey(const Printer& p) {
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// Opens (creating, setting aside a damaged file and recovering from it, migrating) the file.
+Result<sqlite3*> OpenFile(const std::string& path, const OutboxLimits& limits,
+                          std::vector<std::string>* notices);
+
 class SqliteOutbox final : public Outbox {
  public:
-  SqliteOutbox(sqlite3* db, OutboxLimits limits) : db_(db), limits_(std::move(limits)) {}
+  SqliteOutbox(sqlite3* db, std::string path, OutboxLimits limits)
+      : db_(db), path_(std::move(path)), limits_(std::move(limits)) {}
   ~SqliteOutbox() override { sqlite3_close_v2(db_); }
 
-  Result<void> AddScan(const ScanReport& scan, std::vector<std::string>* warnings) override;
+  // Each operation heals a file damaged under it (Healing) and runs once more.
+  Result<void> AddScan(const ScanReport& scan, std::vector<std::string>* warnings) override {
+    auto added = Healing([&] { return DoAddScan(scan, warnings); });
+    if (warnings != nullptr) {
+      for (auto& n : healed_notices_) warnings->push_back(std::move(n));
+      healed_notices_.clear();
+    }
+    return added;
+  }
   Result<std::optional<PendingReport>> NextReport(const AgentIdentity& identity,
                                                   const HostFacts& host,
-                                                  const std::string& agent_version) override;
-  Result<void> Acknowledge(int64_t report_id) override;
-  Result<void> Quarantine(int64_t report_id, const std::string& reason) override;
-  Result<OutboxStats> Stats() override;
-  Result<void> SaveCloudWord(const std::string& word) override;
-  Result<std::optional<std::string>> LoadCloudWord() override;
+                                                  const std::string& agent_version) override {
+    return Healing([&] { return DoNextReport(identity, host, agent_version); });
+  }
+  Result<void> Acknowledge(int64_t report_id) override {
+    return Healing([&] { return DoAcknowledge(report_id); });
+  }
+  Result<void> Quarantine(int64_t report_id, const std::string& reason) override {
+    return Healing([&] { return DoQuarantine(report_id, reason); });
+  }
+  Result<OutboxStats> Stats() override {
+    return Healing([&] { return DoStats(); });
+  }
+  Result<void> SaveCloudWord(const std::string& word) override {
+    return Healing([&] { return DoSaveCloudWord(word); });
+  }
+  Result<std::optional<std::string>> LoadCloudWord() override {
+    return Healing([&] { return GetMeta("cloud_word"); });
+  }
 
  private:
+  // The file was overwritten or damaged while this connection had it open (the header is no
+  // longer SQLite's, or SQLite says it is corrupt): close it without a checkpoint (which would
+  // write into the damaged file and delete the WAL a recovery reads), open the path again —
+  // which sets the file aside and recovers what it can (OpenFile) — and run the operation once
+  // more against the new file. The notice goes out with the next AddScan's warnings.
+  template <class Op>
+  auto Healing(Op op) -> decltype(op()) {
+    if (db_ == nullptr || !storage::HeaderLooksValid(db_)) {
+      if (auto healed = Heal(); !healed.ok()) return healed.error();
+      return op();
+    }
+    auto result = op();
+    if (result.ok() || !storage::IsCorruptError(result.error(), kDbText)) return result;
+    if (auto healed = Heal(); !healed.ok()) return result;
+    return op();
+  }
+  Result<void> Heal();
+
+  Result<void> DoAddScan(const ScanReport& scan, std::vector<std::string>* warnings);
+  Result<std::optional<PendingReport>> DoNextReport(const AgentIdentity& identity,
+                                                    const HostFacts& host,
+                                                    const std::string& agent_version);
+  Result<void> DoAcknowledge(int64_t report_id);
+  Result<void> DoQuarantine(int64_t report_id, const std::string& reason);
+  Result<OutboxStats> DoStats();
+  Result<void> DoSaveCloudWord(const std::string& word);
+
   Clock::time_point Now() const { return limits_.clock ? limits_.clock() : Clock::now(); }
 
   Result<std::optional<std::string>> GetMeta(const std::string& key);
@@ -183,8 +235,31 @@ class SqliteOutbox final : public Outbox {
                                                    const std::string& agent_version);
 
   sqlite3* db_;
+  std::string path_;
   OutboxLimits limits_;
+  std::vector<std::string> healed_notices_;
 };
+
+Result<void> SqliteOutbox::Heal() {
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  sqlite3_close_v2(db_);
+  db_ = nullptr;
+  std::vector<std::string> notices;
+  auto reopened = OpenFile(path_, limits_, &notices);
+  if (!reopened.ok()) {
+    // Nothing open: every later call fails with this error until the file can be opened.
+    db_ = nullptr;
+    return reopened.error();
+  }
+  db_ = reopened.value();
+  for (auto& n : notices) healed_notices_.push_back(std::move(n));
+  // Nothing set aside: every page SQLite needs was still in the WAL. Writing them into the file
+  // makes its header SQLite's again (else every operation would come here).
+  if (!storage::HeaderLooksValid(db_)) {
+    FLEET_TRY(Exec(db_, "PRAGMA wal_checkpoint(TRUNCATE)", "rewrite " + path_));
+  }
+  return {};
+}
 
 Result<std::optional<std::string>> SqliteOutbox::GetMeta(const std::string& key) {
   Stmt stmt(db_, "SELECT v FROM meta WHERE k = ?");
@@ -268,7 +343,7 @@ Result<void> SqliteOutbox::ReleaseForeignReports(const std::string& agent_id) {
   return {};
 }
 
-Result<void> SqliteOutbox::AddScan(const ScanReport& scan, std::vector<std::string>* warnings) {
+Result<void> SqliteOutbox::DoAddScan(const ScanReport& scan, std::vector<std::string>* warnings) {
   constexpr std::string_view kOp = "add scan";
   const Clock::time_point now = Now();
   const int64_t collected_ms = ToMs(scan.started_at);
@@ -470,7 +545,7 @@ Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>*
   return {};
 }
 
-Result<std::optional<PendingReport>> SqliteOutbox::NextReport(const AgentIdentity& identity,
+Result<std::optional<PendingReport>> SqliteOutbox::DoNextReport(const AgentIdentity& identity,
                                                               const HostFacts& host,
                                                               const std::string& agent_version) {
   constexpr std::string_view kOp = "next report";
@@ -653,6 +728,17 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
     body["outbox_reset"] = {{"reason", "quarantined"}, {"detail", **reset}};
     FLEET_TRY(SetMeta("reset_note", ""));
   }
+  // ... and carries the outbox_quarantined event (RecoverFromSetAside): not a row of the events
+  // table, so that a new, empty outbox has nothing to send until it has something to say.
+  auto reset_event = GetMeta("reset_event");
+  if (!reset_event.ok()) return reset_event.error();
+  if (*reset_event && !(*reset_event)->empty()) {
+    if (json event = json::parse(**reset_event, nullptr, false); event.is_object()) {
+      if (!body.contains("events")) body["events"] = json::array();
+      body["events"].push_back(std::move(event));
+    }
+    FLEET_TRY(SetMeta("reset_event", ""));
+  }
   report.body = Dump(body);
 
   {
@@ -688,7 +774,7 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   return std::optional<PendingReport>(std::move(report));
 }
 
-Result<void> SqliteOutbox::Acknowledge(int64_t report_id) {
+Result<void> SqliteOutbox::DoAcknowledge(int64_t report_id) {
   constexpr std::string_view kOp = "acknowledge";
   Txn txn(db_);
   FLEET_TRY(txn.Begin(kOp));
@@ -707,7 +793,7 @@ Result<void> SqliteOutbox::Acknowledge(int64_t report_id) {
   return txn.Commit(kOp);
 }
 
-Result<void> SqliteOutbox::Quarantine(int64_t report_id, const std::string& reason) {
+Result<void> SqliteOutbox::DoQuarantine(int64_t report_id, const std::string& reason) {
   constexpr std::string_view kOp = "quarantine";
   Txn txn(db_);
   FLEET_TRY(txn.Begin(kOp));
@@ -720,7 +806,7 @@ Result<void> SqliteOutbox::Quarantine(int64_t report_id, const std::string& reas
   return txn.Commit(kOp);
 }
 
-Result<OutboxStats> SqliteOutbox::Stats() {
+Result<OutboxStats> SqliteOutbox::DoStats() {
   constexpr std::string_view kOp = "stats";
   // One read transaction, so the numbers agree with each other.
   FLEET_TRY(Exec(db_, "BEGIN", kOp));
@@ -758,6 +844,9 @@ Result<OutboxStats> SqliteOutbox::Stats() {
   auto last = GetMeta("last_delivery");
   if (!last.ok()) return last.error();
   if (*last) stats.last_delivery = FromMs(std::strtoll((*last)->c_str(), nullptr, 10));
+  auto reset = GetMeta("last_reset");
+  if (!reset.ok()) return reset.error();
+  if (*reset) stats.last_reset = **reset;
   auto scan = GetMeta("last_scan");
   if (!scan.ok()) return scan.error();
   if (*scan) {
@@ -775,14 +864,13 @@ Result<OutboxStats> SqliteOutbox::Stats() {
   return stats;
 }
 
-Result<void> SqliteOutbox::SaveCloudWord(const std::string& word) {
+Result<void> SqliteOutbox::DoSaveCloudWord(const std::string& word) {
   Txn txn(db_);
   FLEET_TRY(txn.Begin("save cloud word"));
   FLEET_TRY(SetMeta("cloud_word", word));
   return txn.Commit("save cloud word");
 }
 
-Result<std::optional<std::string>> SqliteOutbox::LoadCloudWord() { return GetMeta("cloud_word"); }
 
 Result<void> Migrate(sqlite3* db, const std::string& path) {
   const std::string op = "open " + path;
@@ -810,19 +898,149 @@ Result<void> Migrate(sqlite3* db, const std::string& path) {
   return {};
 }
 
-}  // namespace
+// What a set-aside outbox still holds, copied into the new, empty one (`db`, just migrated):
+// reports built but not acknowledged keep their key and body (the outbox epoch inside it too),
+// so that one the cloud already stored is answered as a duplicate and counted once
+// (docs/uplink-protocol.md, "Replies"); rows not yet in a report become pending rows of the new
+// outbox and travel under its new epoch. Row ids are kept, so a report and its rows stay
+// together. Best effort, table by table: a table SQLite cannot read from the damaged file is
+// named in the notice. Reports refused by the cloud (400) are not copied. Then the new outbox
+// records the reset: the notice (with what was recovered and what was lost) for `status`
+// (meta last_reset), for the first report's `outbox_reset`, and as an `outbox_quarantined`
+// event. Returns the notice.
+Result<std::string> RecoverFromSetAside(sqlite3* db, const storage::SetAside& aside,
+                                        Clock::time_point now) {
+  const std::string op = "recover from " + aside.aside;
+  std::vector<std::string> unreadable;
+  bool attached = false;
+  {
+    Stmt attach(db, "ATTACH DATABASE ? AS aside");
+    attach.Bind(1, aside.aside);
+    attached = attach.Run(op).ok();
+  }
+  int64_t aside_version = 0;
+  if (attached) {
+    Stmt version(db, "PRAGMA aside.user_version");
+    auto row = version.Step(op);
+    if (row.ok() && *row) aside_version = version.Int(0);
+  }
+  const char* flags = aside_version >= 2 ? "flags" : "''";
+  const std::string live = "(SELECT id FROM main.reports)";
+  const std::string copies[][2] = {
+      {"reports",
+       "INSERT INTO main.reports(id, agent_id, sequence, idempotency_key, body, printers, "
+       "meter_reads, created_at, attempts) SELECT id, agent_id, sequence, idempotency_key, body, "
+       "printers, meter_reads, created_at, attempts FROM aside.reports NOT INDEXED WHERE quarantined = 0"},
+      {"meter_reads",
+       "INSERT INTO main.meter_reads(id, printer_key, serial, collected_at, lifetime_page_count, "
+       "unit, report_id, flags) SELECT id, printer_key, serial, collected_at, "
+       "lifetime_page_count, unit, report_id, " +
+           std::string(flags) + " FROM aside.meter_reads NOT INDEXED WHERE report_id IS NULL OR report_id IN " +
+           live},
+      {"printer_states",
+       "INSERT INTO main.printer_states(id, printer_key, serial, json, collected_at, report_id) "
+       "SELECT id, printer_key, serial, json, collected_at, report_id FROM aside.printer_states NOT INDEXED "
+       "WHERE report_id IS NULL OR report_id IN " +
+           live},
+      {"events",
+       aside_version >= 2 ? "INSERT INTO main.events(id, json, collected_at, report_id) SELECT id, "
+                            "json, collected_at, report_id FROM aside.events NOT INDEXED WHERE report_id IS "
+                            "NULL OR report_id IN " +
+                                live
+                          : std::string()},
+      {"scans",
+       "INSERT INTO main.scans(id, json, started_at, report_id) SELECT id, json, started_at, "
+       "report_id FROM aside.scans NOT INDEXED WHERE report_id IS NULL OR report_id IN " +
+           live},
+      {"meta",
+       "INSERT INTO main.meta(k, v) SELECT k, v FROM aside.meta NOT INDEXED WHERE k IN ('cloud_word', "
+       "'last_delivery', 'last_scan', 'next_sequence')"},
+  };
+  for (const auto& [table, sql] : copies) {
+    if (sql.empty()) continue;
+    if (!attached) {
+      unreadable.push_back(table);
+      continue;
+    }
+    // Each table in its own transaction: a read error in one loses that table only.
+    Txn txn(db);
+    auto copied = txn.Begin(op);
+    if (copied.ok()) copied = Exec(db, sql.c_str(), op);
+    if (copied.ok()) copied = txn.Commit(op);
+    if (!copied.ok()) unreadable.push_back(table);
+  }
+  if (attached) {
+    // Leave the set-aside file as it was found, WAL included.
+    sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    sqlite3_exec(db, "DETACH DATABASE aside", nullptr, nullptr, nullptr);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
+  }
 
-Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxLimits limits,
-                                             std::vector<std::string>* notices) {
+  const auto count = [db, &op](const char* sql) -> Result<int64_t> {
+    Stmt stmt(db, sql);
+    auto row = stmt.Step(op);
+    if (!row.ok()) return row.error();
+    return *row ? stmt.Int(0) : int64_t{0};
+  };
+  auto reports = count("SELECT count(*) FROM reports");
+  if (!reports.ok()) return reports.error();
+  auto reads = count("SELECT count(*) FROM meter_reads");
+  if (!reads.ok()) return reads.error();
+
+  std::string lost;
+  if (aside.cause == "damaged_wal") {
+    lost = aside.lost_transactions > 0
+               ? std::to_string(aside.lost_transactions) +
+                     " committed transaction(s) in the damaged part of the -wal (scans stored or "
+                     "reports built; how many meter reads they held is unknown)"
+               : "every transaction in the -wal (how many meter reads they held is unknown)";
+  } else {
+    lost = "what the damaged pages held (an unknown number of meter reads)";
+  }
+  if (!unreadable.empty()) {
+    std::string names;
+    for (const auto& t : unreadable) names += (names.empty() ? "" : ", ") + t;
+    lost += "; unreadable in the moved file: " + names;
+  }
+  const std::string notice = aside.notice + "; recovered from it: " + std::to_string(*reports) +
+                             " report(s) not yet acknowledged and " + std::to_string(*reads) +
+                             " meter read(s); lost: " + lost;
+
+  const std::string at = FormatRfc3339(now);
+  json event = {{"event_id", "agent/outbox_quarantined/" + at},
+                {"type", "outbox_quarantined"},
+                {"serial", ""},
+                {"collected_at", at},
+                {"cause", aside.cause},
+                {"recovered_reports", *reports},
+                {"recovered_meter_reads", *reads},
+                {"lost", lost},
+                {"detail", notice}};
+  if (aside.cause == "damaged_wal" && aside.lost_transactions >= 0)
+    event["lost_transactions"] = aside.lost_transactions;
+  Txn txn(db);
+  FLEET_TRY(txn.Begin(op));
+  for (const auto& [key, value] : {std::pair<const char*, std::string>{"reset_note", notice},
+                                   {"last_reset", notice},
+                                   {"reset_event", Dump(event)}}) {
+    Stmt note(db, "INSERT INTO meta(k, v) VALUES(?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v");
+    note.Bind(1, std::string(key)).Bind(2, value);
+    FLEET_TRY(note.Run(op));
+  }
+  FLEET_TRY(txn.Commit(op));
+  return notice;
+}
+
+Result<sqlite3*> OpenFile(const std::string& path, const OutboxLimits& limits,
+                          std::vector<std::string>* notices) {
   const fs::path parent = fs::path(path).parent_path();
   if (!parent.empty()) {
     if (auto made = MakePrivateDirs(parent.string()); !made.ok()) {
       return MakeError(ErrorCode::kIo, "outbox DB: open " + path + ": " + made.error().message);
     }
   }
-  auto quarantined = storage::QuarantineIfCorrupt(path, kDbText);
+  auto quarantined = storage::QuarantineIfDamaged(path, kDbText);
   if (!quarantined.ok()) return quarantined.error();
-  if (!quarantined.value().empty() && notices != nullptr) notices->push_back(quarantined.value());
   if (auto created = storage::CreatePrivateFile(path); !created.ok()) {
     return MakeError(ErrorCode::kIo, "outbox DB: " + created.error().message);
   }
@@ -859,16 +1077,24 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxLimi
   }
   FLEET_TRY(Exec(db, "PRAGMA synchronous = FULL", op));
   FLEET_TRY(Migrate(db, path));
-  if (!quarantined.value().empty()) {
-    Stmt note(db,
-              "INSERT INTO meta(k, v) VALUES('reset_note', ?) "
-              "ON CONFLICT(k) DO UPDATE SET v = excluded.v");
-    note.Bind(1, quarantined.value());
-    FLEET_TRY(note.Run(op));
+  if (const storage::SetAside& aside = quarantined.value(); !aside.aside.empty()) {
+    const Clock::time_point now = limits.clock ? limits.clock() : Clock::now();
+    auto notice = RecoverFromSetAside(db, aside, now);
+    if (!notice.ok()) return notice.error();
+    if (notices != nullptr) notices->push_back(notice.value());
   }
 
   guard.db = nullptr;
-  return std::unique_ptr<Outbox>(new SqliteOutbox(db, std::move(limits)));
+  return db;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxLimits limits,
+                                             std::vector<std::string>* notices) {
+  auto db = OpenFile(path, limits, notices);
+  if (!db.ok()) return db.error();
+  return std::unique_ptr<Outbox>(new SqliteOutbox(db.value(), path, std::move(limits)));
 }
 
 }  // namespace fleet::uplink

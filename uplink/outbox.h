@@ -63,13 +63,21 @@ struct OutboxStats {
   std::optional<std::chrono::system_clock::time_point> last_scan;  // the last AddScan's start
   uint64_t last_scan_printers = 0;                                 // printers that scan read
   uint64_t bytes = 0;
+  // The last time a damaged file was set aside: the notice, with what was recovered from it and
+  // what was lost ("" when never). Kept for `status` until the next reset.
+  std::string last_reset;
 };
 
 class Outbox {
  public:
   // Creates the database (and state_dir with mode 0700, file 0600) when missing. A file SQLite
-  // cannot read is moved aside first (storage::QuarantineIfCorrupt) and a new one started; the
-  // sentence to log about it goes to *notices.
+  // cannot read, or whose -wal is damaged, is moved aside first (storage::QuarantineIfDamaged), a
+  // new one started, and what the moved file still holds recovered into it (reports not yet
+  // acknowledged keep their key and body; pending rows go into the next report); the sentence to
+  // log about it goes to *notices, and the next report carries an `outbox_quarantined` event.
+  // A file damaged while open (overwritten, or SQLite finds it corrupt) is handled the same way
+  // by the operation that meets it, which then runs again; AddScan returns the notice among its
+  // warnings.
   static Result<std::unique_ptr<Outbox>> Open(const std::string& path, OutboxLimits limits = {},
                                               std::vector<std::string>* notices = nullptr);
   virtual ~Outbox() = default;
