@@ -115,7 +115,6 @@ std::string SizeText(uint64_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-std::string AgeText(std::chrono::hours age) { return std::to_string(age.count()) + "h"; }
 
 const storage::ErrorText kDbText{
     "outbox DB", "is a second fleet-agent running?",
@@ -429,42 +428,42 @@ Result<void> SqliteOutbox::DoAddScan(const ScanReport& scan, std::vector<std::st
   return {};
 }
 
-// Bounds (docs/uplink-protocol.md, rule 3), in this order:
-//  1. pending meter reads older than max_age, then quarantined reports older than max_age;
-//  2. while over max_bytes: the oldest pending meter reads, then the oldest quarantined reports.
+// Bounds (docs/uplink-protocol.md, rule 3), by count and size, never by the wall clock (a read
+// seconds old must not go as "too old" because the clock stepped), in this order:
+//  1. the meter reads and events of all but the newest max_scans scans (a scan is one
+//     collected_at; "newest" is the order they were stored in, not their time);
+//  2. while over max_bytes: the oldest stored pending meter reads, then the oldest quarantined
+//     reports.
 // Never touched: printer states (pending ones are already one per printer, the latest) and
 // reports that may still be delivered, with everything they carry.
-Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>* warnings) {
+Result<void> SqliteOutbox::Trim(Clock::time_point /*now*/, std::vector<std::string>* warnings) {
   constexpr std::string_view kOp = "trim";
-  const int64_t cutoff = ToMs(now - limits_.max_age);
+  const auto max_scans = static_cast<int64_t>(std::max<size_t>(1, limits_.max_scans));
 
-  {
-    Stmt old(db_,
-             "SELECT count(*), min(collected_at), max(collected_at) FROM meter_reads "
-             "WHERE report_id IS NULL AND collected_at < ?");
-    old.Bind(1, cutoff);
-    FLEET_TRY(old.Step(kOp));
-    if (const int64_t count = old.Int(0); count > 0) {
-      Stmt drop(db_, "DELETE FROM meter_reads WHERE report_id IS NULL AND collected_at < ?");
-      drop.Bind(1, cutoff);
+  for (const char* table : {"meter_reads", "events"}) {
+    // The collected_at of every pending scan but the newest max_scans.
+    const std::string old_scans = std::string("SELECT collected_at FROM ") + table +
+                                  " WHERE report_id IS NULL GROUP BY collected_at "
+                                  "ORDER BY max(id) DESC LIMIT -1 OFFSET ?1";
+    const std::string span_sql = std::string("SELECT count(*), count(DISTINCT collected_at), "
+                                             "min(collected_at), max(collected_at) FROM ") +
+                                 table + " WHERE report_id IS NULL AND collected_at IN (" +
+                                 old_scans + ")";
+    Stmt span(db_, span_sql.c_str());
+    span.Bind(1, max_scans);
+    FLEET_TRY(span.Step(kOp));
+    if (const int64_t count = span.Int(0); count > 0) {
+      const std::string drop_sql = std::string("DELETE FROM ") + table +
+                                   " WHERE report_id IS NULL AND collected_at IN (" + old_scans +
+                                   ")";
+      Stmt drop(db_, drop_sql.c_str());
+      drop.Bind(1, max_scans);
       FLEET_TRY(drop.Run(kOp));
-      warnings->push_back("outbox holds meter reads older than " + AgeText(limits_.max_age) +
-                          ": dropped " + std::to_string(count) + " (from " +
-                          FormatRfc3339(FromMs(old.Int(1))) + " to " +
-                          FormatRfc3339(FromMs(old.Int(2))) + ")");
-    }
-  }
-
-  {
-    Stmt old(db_, "SELECT count(*) FROM events WHERE report_id IS NULL AND collected_at < ?");
-    old.Bind(1, cutoff);
-    FLEET_TRY(old.Step(kOp));
-    if (const int64_t count = old.Int(0); count > 0) {
-      Stmt drop(db_, "DELETE FROM events WHERE report_id IS NULL AND collected_at < ?");
-      drop.Bind(1, cutoff);
-      FLEET_TRY(drop.Run(kOp));
-      warnings->push_back("outbox holds events older than " + AgeText(limits_.max_age) +
-                          ": dropped " + std::to_string(count));
+      warnings->push_back(
+          "outbox holds the " + std::string(table == std::string("events") ? "events" : "meter reads") +
+          " of more than " + std::to_string(max_scans) + " scans: dropped " +
+          std::to_string(count) + " of the oldest " + std::to_string(span.Int(1)) + " scan(s) (from " +
+          FormatRfc3339(FromMs(span.Int(2))) + " to " + FormatRfc3339(FromMs(span.Int(3))) + ")");
     }
   }
 
@@ -484,9 +483,6 @@ Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>*
     return {};
   };
   int64_t quarantined_dropped = 0;
-  FLEET_TRY(drop_quarantined(
-      "SELECT id FROM reports WHERE quarantined = 1 AND created_at < ? ORDER BY sequence", cutoff,
-      &quarantined_dropped));
 
   auto used = UsedBytes();
   if (!used.ok()) return used.error();
@@ -502,7 +498,7 @@ Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>*
       const int64_t batch = std::min(*pending, std::max<int64_t>(64, *pending / 16));
       Stmt span(db_,
                 "SELECT count(*), min(collected_at), max(collected_at) FROM (SELECT collected_at "
-                "FROM meter_reads WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?)");
+                "FROM meter_reads WHERE report_id IS NULL ORDER BY id LIMIT ?)");
       span.Bind(1, batch);
       FLEET_TRY(span.Step(kOp));
       dropped += span.Int(0);
@@ -510,7 +506,7 @@ Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>*
       last = span.Int(2);
       Stmt drop(db_,
                 "DELETE FROM meter_reads WHERE id IN (SELECT id FROM meter_reads "
-                "WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?)");
+                "WHERE report_id IS NULL ORDER BY id LIMIT ?)");
       drop.Bind(1, batch);
       FLEET_TRY(drop.Run(kOp));
       used = UsedBytes();
@@ -524,10 +520,9 @@ Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>*
     }
     while (*used > limits_.max_bytes) {
       const int64_t before = quarantined_dropped;
-      FLEET_TRY(
-          drop_quarantined("SELECT id FROM reports WHERE quarantined = 1 AND created_at < ? ORDER "
-                           "BY sequence LIMIT 1",
-                           INT64_MAX, &quarantined_dropped));
+      FLEET_TRY(drop_quarantined(
+          "SELECT id FROM reports WHERE quarantined = 1 AND id < ? ORDER BY sequence LIMIT 1",
+          INT64_MAX, &quarantined_dropped));
       if (quarantined_dropped == before) break;
       used = UsedBytes();
       if (!used.ok()) return used.error();

@@ -6,8 +6,8 @@
 // key, JSON body — and commits it BEFORE it is handed out; Acknowledge() deletes it after a 2xx.
 // A crash anywhere in between leaves the same report (same key) to be sent again, and the cloud
 // deduplicates by key: every read counted exactly once. WAL journal, synchronous=FULL.
-// Bounded by size and age: the oldest meter-read events are trimmed first (with a warning), the
-// latest state of a printer never. Not thread-safe: one owner, one thread.
+// Bounded by size and by a number of scans, never by the wall clock: the oldest meter-read events
+// are trimmed first (with a warning), the latest state of a printer never. Not thread-safe: one owner, one thread.
 #pragma once
 
 #include <chrono>
@@ -25,10 +25,13 @@ namespace fleet::uplink {
 
 struct OutboxLimits {
   uint64_t max_bytes = 64ull * 1024 * 1024;
-  std::chrono::hours max_age{24 * 30};
+  // The meter reads and events of at most this many scans are kept (counted in scans, never by
+  // the wall clock: a clock step drops nothing); the daemon sets it to cloud.outbox_max_age /
+  // scan.interval (docs/configuration.md).
+  size_t max_scans = 720;
   size_t max_printers_per_report = 500;  // a report never grows past this many printers
   size_t max_reads_per_report = 5000;    // ... or this many meter reads
-  // The outbox's clock (trimming by age, sent_at, last_delivery); nullptr = system_clock::now.
+  // The outbox's clock (sent_at, last_delivery, created_at); nullptr = system_clock::now.
   std::function<std::chrono::system_clock::time_point()> clock;
 };
 

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <ostream>
 
 #include "agent/core/readiness.h"
@@ -73,7 +74,11 @@ uplink::HttpsTransportOptions TransportOptionsFrom(const config::Config& config)
 uplink::OutboxLimits OutboxLimitsFrom(const config::Config& config) {
   uplink::OutboxLimits l;
   l.max_bytes = config.cloud.outbox_max_mb * 1024 * 1024;
-  l.max_age = std::chrono::duration_cast<std::chrono::hours>(config.cloud.outbox_max_age);
+  // outbox_max_age counted in scans of the configured interval: retention never looks at the
+  // wall clock (docs/configuration.md, cloud.outbox_max_age).
+  l.max_scans = static_cast<size_t>(
+      std::max<int64_t>(1, config.cloud.outbox_max_age / std::max(config.scan.interval,
+                                                                  std::chrono::milliseconds(1))));
   return l;
 }
 
@@ -209,6 +214,8 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
       << " meter read(s) and " << s.pending_states << " printer state(s) not yet in a report";
   if (s.quarantined_reports) out << ", " << s.quarantined_reports << " refused by the cloud";
   out << "\n";
+  // A damaged outbox set aside (a corrupt file, a damaged -wal): what was recovered and lost.
+  if (!s.last_reset.empty()) out << "outbox reset:   " << s.last_reset << "\n";
   out << "oldest pending: " << TimeOrNever(s.oldest) << "\n";
   out << "last scan:      " << TimeOrNever(s.last_scan);
   if (s.last_scan) out << " (" << s.last_scan_printers << " printer(s) read)";

@@ -407,10 +407,15 @@ TEST(Outbox, PrinterWithoutSerialIsKeyedByMacThenIp) {
   EXPECT_EQ(body["meter_reads"][3]["lifetime_page_count"], 21);
 }
 
-TEST(Outbox, OldReadsAreTrimmedByAgeWithAWarningStatesKept) {
+// Retention is by count and size, never by the wall clock (issue 12, point 8): this test asserted
+// until now that reads older than max_age (720h) were dropped by age; now the reads of more than
+// max_scans scans are, the oldest stored first, whatever their times say.
+TEST(Outbox, ReadsOfMoreThanMaxScansAreTrimmedWithAWarningStatesKept) {
   TempDir dir;
   TestClock clock;
-  auto outbox = OpenOk(dir.db(), clock.Limits());  // max_age 720h
+  OutboxLimits limits;
+  limits.max_scans = 2;
+  auto outbox = OpenOk(dir.db(), clock.Limits(limits));
   ASSERT_TRUE(outbox);
   const auto printers = [](int64_t base) {
     return std::vector<Printer>{MakePrinter("10.0.0.1", "A", base),
@@ -424,8 +429,8 @@ TEST(Outbox, OldReadsAreTrimmedByAgeWithAWarningStatesKept) {
   AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 300)}), &warnings);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(warnings[0],
-            "outbox holds meter reads older than 720h: dropped 2 (from 2026-11-24T01:00:00.000Z to "
-            "2026-11-24T01:00:00.000Z)");
+            "outbox holds the meter reads of more than 2 scans: dropped 2 of the oldest 1 scan(s) "
+            "(from 2026-11-24T01:00:00.000Z to 2026-11-24T01:00:00.000Z)");
   auto report = NextOk(*outbox);
   ASSERT_TRUE(report);
   const json body = json::parse(report->body);
@@ -438,12 +443,49 @@ TEST(Outbox, OldReadsAreTrimmedByAgeWithAWarningStatesKept) {
   EXPECT_EQ(serials, (std::set<std::string>{"A", "B"}));
 }
 
+// Before: a +40-day step of the outbox's clock dropped every read as "older than 720h", though
+// each was seconds old. Now nothing goes; and a step back does not make the newest reads the
+// "oldest" ones either.
+TEST(Outbox, AFortyDayClockStepDropsNothing) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());  // the defaults
+  ASSERT_TRUE(outbox);
+  std::vector<std::string> warnings;
+  for (int i = 0; i < 3; ++i) {
+    *clock.now = kT0 + minutes(i);
+    AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 10 + i)}), &warnings);
+  }
+  *clock.now = kT0 + hours(24 * 40);  // the clock steps 40 days forward
+  AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 13)}), &warnings);
+  EXPECT_TRUE(warnings.empty()) << warnings[0];
+  EXPECT_EQ(StatsOk(*outbox).pending_meter_reads, 4u);
+
+  // With a count bound of 4, a scan stamped before all the others (the clock stepped back) is
+  // the newest: the first one stored goes.
+  OutboxLimits four;
+  four.max_scans = 4;
+  outbox.reset();
+  outbox = OpenOk(dir.db(), clock.Limits(four));
+  ASSERT_TRUE(outbox);
+  *clock.now = kT0 - hours(24 * 40);
+  AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 14)}), &warnings);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("dropped 1 of the oldest 1 scan(s) (from 2026-11-24T01:00:00.000Z"),
+            std::string::npos)
+      << warnings[0];
+  auto report = NextOk(*outbox);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(Reads(json::parse(report->body)),
+            (std::vector<std::pair<std::string, int64_t>>{{"A", 14}, {"A", 11}, {"A", 12}, {"A", 13}}));
+}
+
 TEST(Outbox, SizeBoundTrimsTheOldestReadsNeverTheLatestStates) {
   TempDir dir;
   TestClock clock;
   OutboxLimits limits;
   limits.max_bytes = 128 * 1024;
-  limits.max_age = hours(24 * 365);
+  limits.max_scans = 100000;
   limits.max_reads_per_report = 100000;
   auto outbox = OpenOk(dir.db(), clock.Limits(limits));
   ASSERT_TRUE(outbox);
@@ -531,29 +573,25 @@ TEST(Outbox, ReactivationRebuildsUnsentReportsUnderTheNewIdentity) {
   EXPECT_EQ(StatsOk(*outbox).pending_reports, 1u);
 }
 
-TEST(Outbox, QuarantinedReportsAreDroppedOnceOlderThanMaxAge) {
+// Until now quarantined reports were dropped once older than max_age (720h) by the clock; now
+// only the size bound drops them (issue 12, point 8: never by the wall clock alone).
+TEST(Outbox, QuarantinedReportsAreNotDroppedByTheClock) {
   TempDir dir;
   TestClock clock;
-  auto outbox = OpenOk(dir.db(), clock.Limits());  // max_age 720h
+  auto outbox = OpenOk(dir.db(), clock.Limits());
   ASSERT_TRUE(outbox);
   AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.1", "A", 5)}));
   auto bad = NextOk(*outbox);
   ASSERT_TRUE(bad);
   ASSERT_TRUE(outbox->Quarantine(bad->id, "HTTP 400").ok());
-  *clock.now = kT0 + hours(24 * 29);
-  std::vector<std::string> warnings;
-  AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 6)}), &warnings);
-  EXPECT_TRUE(warnings.empty());
-  EXPECT_EQ(StatsOk(*outbox).quarantined_reports, 1u);
   *clock.now = kT0 + hours(24 * 31);
+  std::vector<std::string> warnings;
   AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 7)}), &warnings);
-  EXPECT_EQ(warnings,
-            std::vector<std::string>{"outbox: dropped 1 quarantined report(s) kept for diagnosis"});
-  EXPECT_EQ(StatsOk(*outbox).quarantined_reports, 0u);
+  EXPECT_TRUE(warnings.empty()) << warnings[0];
+  EXPECT_EQ(StatsOk(*outbox).quarantined_reports, 1u);
   auto next = NextOk(*outbox);
   ASSERT_TRUE(next);
-  EXPECT_EQ(Reads(json::parse(next->body)),
-            (std::vector<std::pair<std::string, int64_t>>{{"A", 6}, {"A", 7}}));
+  EXPECT_EQ(Reads(json::parse(next->body)), (std::vector<std::pair<std::string, int64_t>>{{"A", 7}}));
 }
 
 // A write that fails half-way (here: the file size limit, as a full disk would) rolls back:
