@@ -92,6 +92,22 @@ class FaultStorageTest : public ::testing::Test {
 
   static CommandResult Agent(const std::vector<std::string>& args) { return RunAgent(args, 60s); }
 
+  // An activated agent whose daemon scans every 10 s (the shortest scan.interval).
+  std::string DaemonConfig(CloudEmulator& e, const std::string& state_dir) {
+    const std::string cfg = Config(e.url(), state_dir);
+    std::ofstream(cfg, std::ios::app) << "scan:\n  interval: 10s\n";
+    Activate(e, cfg);
+    return cfg;
+  }
+  std::string DaemonLog() const { return dir_.path() + "/daemon.err"; }
+  Process StartDaemon(const std::string& cfg) const {
+    SpawnOptions o;
+    o.argv = {AgentBinary(), "--config", cfg};
+    o.stdout_path = dir_.path() + "/daemon.out";
+    o.stderr_path = DaemonLog();
+    return Process::Spawn(o);
+  }
+
   static void Activate(CloudEmulator& e, const std::string& cfg) {
     const std::string code = e.NewActivationCode();
     ASSERT_FALSE(code.empty());
@@ -458,7 +474,7 @@ TEST_F(FaultStorageTest, KillNineAtRandomPointsLosesNothingCountsNothingTwice) {
     if (was_running && *code == 128 + SIGKILL) {
       ++killed;
     } else {
-      EXPECT_TRUE(*code == 0 || *code == 1) << "exit " << *code << ": " << ReadFile(o.stderr_path);
+      EXPECT_TRUE(*code == 0 || *code == 1) << "exit " << *code << ": " << ReadFile(DaemonLog());
       ++finished;
     }
     points.push_back(std::to_string(at.count()) + (slow ? "s" : ""));
@@ -579,17 +595,9 @@ size_t ScansInCloud(const CloudReads& c) {
 TEST_F(FaultStorageTest, ADamagedWalAfterAKillIsDetectedAndStatusAndTheNextReportSaySo) {
   auto e = StartEmulator();
   const std::string state = dir_.path() + "/state";
-  const std::string cfg = Config(e->url(), state);
-  {
-    std::ofstream(cfg, std::ios::app) << "scan:\n  interval: 10s\n";
-  }
-  Activate(*e, cfg);
+  const std::string cfg = DaemonConfig(*e, state);
   ASSERT_TRUE(e->SetFault("http_500"));
-  SpawnOptions o;
-  o.argv = {AgentBinary(), "--config", cfg};
-  o.stdout_path = dir_.path() + "/daemon.out";
-  o.stderr_path = dir_.path() + "/daemon.err";
-  Process daemon = Process::Spawn(o);
+  Process daemon = StartDaemon(cfg);
   ASSERT_GT(daemon.pid(), 0) << daemon.error();
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (OutboxReads(state + "/outbox.db").size() < 2 * sim_->printers() &&
@@ -597,7 +605,7 @@ TEST_F(FaultStorageTest, ADamagedWalAfterAKillIsDetectedAndStatusAndTheNextRepor
     std::this_thread::sleep_for(200ms);
   }
   ASSERT_EQ(OutboxReads(state + "/outbox.db").size(), 2 * sim_->printers())
-      << ReadFile(o.stderr_path);
+      << ReadFile(DaemonLog());
   ::kill(daemon.pid(), SIGKILL);
   ASSERT_TRUE(daemon.Wait(10s).has_value());
   const std::string wal = state + "/outbox.db-wal";
@@ -643,16 +651,8 @@ TEST_F(FaultStorageTest, ADamagedWalAfterAKillIsDetectedAndStatusAndTheNextRepor
 TEST_F(FaultStorageTest, ADaemonWhoseOutboxIsDamagedMidLifeDeliversEveryScanOnce) {
   auto e = StartEmulator();
   const std::string state = dir_.path() + "/state";
-  const std::string cfg = Config(e->url(), state);
-  {
-    std::ofstream(cfg, std::ios::app) << "scan:\n  interval: 10s\n";
-  }
-  Activate(*e, cfg);
-  SpawnOptions o;
-  o.argv = {AgentBinary(), "--config", cfg};
-  o.stdout_path = dir_.path() + "/daemon.out";
-  o.stderr_path = dir_.path() + "/daemon.err";
-  Process daemon = Process::Spawn(o);
+  const std::string cfg = DaemonConfig(*e, state);
+  Process daemon = StartDaemon(cfg);
   ASSERT_GT(daemon.pid(), 0) << daemon.error();
   const auto wait_for_scans = [&](size_t n) {
     const auto deadline = std::chrono::steady_clock::now() + 90s;
@@ -661,14 +661,14 @@ TEST_F(FaultStorageTest, ADaemonWhoseOutboxIsDamagedMidLifeDeliversEveryScanOnce
     }
     return ScansInCloud(ReadsInCloud(*e));
   };
-  ASSERT_EQ(wait_for_scans(2), 2u) << ReadFile(o.stderr_path);
+  ASSERT_EQ(wait_for_scans(2), 2u) << ReadFile(DaemonLog());
   Checkpoint(state + "/outbox.db");
   Garble(state + "/outbox.db");
-  const size_t before = ScansDone(ReadFile(o.stderr_path));
-  ASSERT_GE(wait_for_scans(before + 3), before + 3) << ReadFile(o.stderr_path);
+  const size_t before = ScansDone(ReadFile(DaemonLog()));
+  ASSERT_GE(wait_for_scans(before + 3), before + 3) << ReadFile(DaemonLog());
   ASSERT_EQ(::kill(daemon.pid(), SIGTERM), 0);
   ASSERT_TRUE(daemon.Wait(20s).has_value());
-  const std::string log = ReadFile(o.stderr_path);
+  const std::string log = ReadFile(DaemonLog());
   EXPECT_NE(log.find("moved aside to " + state + "/outbox.db.corrupt-"), std::string::npos) << log;
   EXPECT_EQ(log.find("cannot store the scan in the outbox"), std::string::npos) << log;
   // Every scan the daemon took, once.
