@@ -46,7 +46,6 @@ using Clock = std::chrono::system_clock;
 using std::chrono::milliseconds;
 
 constexpr int kSchemaVersion = 2;
-constexpr int kBusyTimeoutMs = 5000;
 constexpr size_t kMaxReasonBytes = 2000;
 constexpr uint64_t kMiB = 1024 * 1024;
 
@@ -121,27 +120,16 @@ const storage::ErrorText kDbText{
     "the next fleet-agent start or command moves the file aside and starts a new, empty outbox",
     "what can still be read from it is recovered into the new outbox and sent"};
 
-Error DbError(sqlite3* db, int rc, std::string_view op) {
-  return storage::DbError(db, rc, op, kDbText);
-}
-
 #define FLEET_TRY(expr)                                \
   do {                                                 \
     if (auto _r = (expr); !_r.ok()) return _r.error(); \
   } while (0)
 
 // The shared helpers, bound to this database's error texts.
-class Stmt : public storage::Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : storage::Stmt(db, sql, kDbText) {}
-};
-class Txn : public storage::Txn {
- public:
-  explicit Txn(sqlite3* db) : storage::Txn(db, kDbText) {}
-};
-Result<void> Exec(sqlite3* db, const char* sql, std::string_view op) {
-  return storage::Exec(db, sql, op, kDbText);
-}
+using Db = storage::Bound<kDbText>;
+using Stmt = Db::Stmt;
+using Txn = Db::Txn;
+constexpr auto* Exec = &Db::Exec;
 
 // The printer's identity is the inventory's (agent/core/inventory.h, one definition); keys of a
 // printer with a serial carry the "serial:" prefix this file has always stored.
@@ -1040,37 +1028,11 @@ Result<sqlite3*> OpenFile(const std::string& path, const OutboxLimits& limits,
     return MakeError(ErrorCode::kIo, "outbox DB: " + created.error().message);
   }
 
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
-                                 nullptr);
-  if (rc != SQLITE_OK) {
-    Error error = DbError(db, rc, "open " + path);
-    sqlite3_close_v2(db);
-    return error;
-  }
-  struct CloseOnError {
-    sqlite3* db;
-    ~CloseOnError() {
-      if (db != nullptr) sqlite3_close_v2(db);
-    }
-  } guard{db};
-  sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
-
-  const std::string op = "open " + path;
   // auto_vacuum only takes effect on a new, empty file (before the first table).
-  FLEET_TRY(Exec(db, "PRAGMA auto_vacuum = INCREMENTAL", op));
-  {
-    Stmt wal(db, "PRAGMA journal_mode = WAL");
-    auto row = wal.Step(op);
-    if (!row.ok()) return row.error();
-    if (!*row || AsciiLower(wal.Text(0)) != "wal") {
-      return MakeError(ErrorCode::kIo, "outbox DB: " + op +
-                                           ": cannot switch to WAL journal mode (got " +
-                                           (*row ? wal.Text(0) : std::string("nothing")) + ")");
-    }
-  }
-  FLEET_TRY(Exec(db, "PRAGMA synchronous = FULL", op));
+  auto opened = storage::OpenWal(path, kDbText, "PRAGMA auto_vacuum = INCREMENTAL");
+  if (!opened.ok()) return opened.error();
+  storage::DbHandle handle = std::move(opened.value());
+  sqlite3* db = handle.get();
   FLEET_TRY(Migrate(db, path));
   if (const storage::SetAside& aside = quarantined.value(); !aside.aside.empty()) {
     const Clock::time_point now = limits.clock ? limits.clock() : Clock::now();
@@ -1079,8 +1041,7 @@ Result<sqlite3*> OpenFile(const std::string& path, const OutboxLimits& limits,
     if (notices != nullptr) notices->push_back(notice.value());
   }
 
-  guard.db = nullptr;
-  return db;
+  return handle.release();
 }
 
 }  // namespace

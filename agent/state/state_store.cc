@@ -29,7 +29,6 @@ namespace {
 using json = nlohmann::json;
 using TimePoint = std::chrono::system_clock::time_point;
 
-constexpr int kBusyTimeoutMs = 5000;
 
 // kMigrations[v] takes a file from user_version v to v + 1. Append only; never edit a step
 // that has shipped.
@@ -78,27 +77,16 @@ const storage::ErrorText kDbText{
     "the inventory is rebuilt by the next scans; the cloud re-asserts each printer's MPS state "
     "at the next exchange; recorded tasks stay in the moved file"};
 
-Error DbError(sqlite3* db, int rc, std::string_view op) {
-  return storage::DbError(db, rc, op, kDbText);
-}
-
 #define FLEET_STATE_TRY(expr)                          \
   do {                                                 \
     if (auto _r = (expr); !_r.ok()) return _r.error(); \
   } while (0)
 
 // The shared helpers, bound to this database's error texts.
-class Stmt : public storage::Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : storage::Stmt(db, sql, kDbText) {}
-};
-class Txn : public storage::Txn {
- public:
-  explicit Txn(sqlite3* db) : storage::Txn(db, kDbText) {}
-};
-Result<void> Exec(sqlite3* db, const char* sql, std::string_view op) {
-  return storage::Exec(db, sql, op, kDbText);
-}
+using Db = storage::Bound<kDbText>;
+using Stmt = Db::Stmt;
+using Txn = Db::Txn;
+constexpr auto* Exec = &Db::Exec;
 
 Result<void> Migrate(sqlite3* db, const std::string& path) {
   int version = 0;
@@ -327,36 +315,12 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_di
     return MakeError(ErrorCode::kIo, "state DB: " + created.error().message);
   }
 
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
-                                 nullptr);
-  if (rc != SQLITE_OK) {
-    Error error = DbError(db, rc, "open " + path);
-    sqlite3_close_v2(db);
-    return error;
-  }
-  struct CloseOnError {
-    sqlite3* db;
-    ~CloseOnError() {
-      if (db != nullptr) sqlite3_close_v2(db);
-    }
-  } guard{db};
-  sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
-
-  const std::string op = "open " + path;
-  {
-    Stmt wal(db, "PRAGMA journal_mode = WAL");
-    auto row = wal.Step(op);
-    if (!row.ok()) return row.error();
-    if (!*row || AsciiLower(wal.Text(0)) != "wal") {
-      return MakeError(ErrorCode::kIo, "state DB: " + op + ": cannot switch to WAL journal mode");
-    }
-  }
-  FLEET_STATE_TRY(Exec(db, "PRAGMA synchronous = FULL", op));
+  auto opened = storage::OpenWal(path, kDbText);
+  if (!opened.ok()) return opened.error();
+  storage::DbHandle handle = std::move(opened.value());
+  sqlite3* db = handle.get();
   FLEET_STATE_TRY(Migrate(db, path));
-  guard.db = nullptr;
-  return std::unique_ptr<StateStore>(new StateStore(db, path, std::move(clock)));
+  return std::unique_ptr<StateStore>(new StateStore(handle.release(), path, std::move(clock)));
 }
 
 Result<void> StateStore::RecordScan(const ScanReport& scan) {

@@ -12,6 +12,8 @@
 #include <ranges>
 #include <vector>
 
+#include "agent/core/text.h"
+
 namespace fleet::storage {
 namespace {
 
@@ -349,6 +351,37 @@ std::string Stmt::Text(int col) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
   return text != nullptr ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
                          : std::string();
+}
+
+void CloseDb::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+
+Result<DbHandle> OpenWal(const std::string& path, const ErrorText& text, const char* first_sql) {
+  constexpr int kBusyTimeoutMs = 5000;
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+                                 nullptr);
+  DbHandle handle(raw);
+  if (rc != SQLITE_OK) return DbError(raw, rc, "open " + path, text);
+  sqlite3* db = handle.get();
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+
+  const std::string op = "open " + path;
+  if (first_sql != nullptr) {
+    if (auto r = Exec(db, first_sql, op, text); !r.ok()) return r.error();
+  }
+  {
+    Stmt wal(db, "PRAGMA journal_mode = WAL", text);
+    auto row = wal.Step(op);
+    if (!row.ok()) return row.error();
+    if (!*row || AsciiLower(wal.Text(0)) != "wal") {
+      return MakeError(ErrorCode::kIo, text.name + ": " + op +
+                                           ": cannot switch to WAL journal mode (got " +
+                                           (*row ? wal.Text(0) : std::string("nothing")) + ")");
+    }
+  }
+  if (auto r = Exec(db, "PRAGMA synchronous = FULL", op, text); !r.ok()) return r.error();
+  return handle;
 }
 
 Txn::~Txn() {

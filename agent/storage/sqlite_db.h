@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -119,6 +120,37 @@ class Txn {
   sqlite3* db_;
   const ErrorText& text_;
   bool active_ = false;
+};
+
+// Opens `path` (an existing file, possibly empty) for its one owner: extended result codes, a
+// busy timeout of 5 s, `first_sql` (pragmas that must run before anything else, such as
+// auto_vacuum, which only takes effect on an empty file; nullptr for none), the WAL journal and
+// synchronous=FULL.
+struct CloseDb {
+  void operator()(sqlite3* db) const;
+};
+using DbHandle = std::unique_ptr<sqlite3, CloseDb>;  // closes on scope exit unless released
+Result<DbHandle> OpenWal(const std::string& path, const ErrorText& text,
+                         const char* first_sql = nullptr);
+
+// Stmt, Txn, Exec and DbError bound to one database's texts, so that its code says
+// `Stmt stmt(db, sql)`: `using Db = storage::Bound<kDbText>;` then `using Stmt = Db::Stmt;` ...
+template <const ErrorText& kText>
+struct Bound {
+  class Stmt : public storage::Stmt {
+   public:
+    Stmt(sqlite3* db, const char* sql) : storage::Stmt(db, sql, kText) {}
+  };
+  class Txn : public storage::Txn {
+   public:
+    explicit Txn(sqlite3* db) : storage::Txn(db, kText) {}
+  };
+  static Result<void> Exec(sqlite3* db, const char* sql, std::string_view op) {
+    return storage::Exec(db, sql, op, kText);
+  }
+  static Error DbError(sqlite3* db, int rc, std::string_view op) {
+    return storage::DbError(db, rc, op, kText);
+  }
 };
 
 }  // namespace fleet::storage
