@@ -114,16 +114,10 @@ std::string SizeText(uint64_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-
 const storage::ErrorText kDbText{
     "outbox DB", "is a second fleet-agent running?",
     "the next fleet-agent start or command moves the file aside and starts a new, empty outbox",
     "what can still be read from it is recovered into the new outbox and sent"};
-
-#define FLEET_TRY(expr)                                \
-  do {                                                 \
-    if (auto _r = (expr); !_r.ok()) return _r.error(); \
-  } while (0)
 
 // The shared helpers, bound to this database's error texts.
 using Db = storage::Bound<kDbText>;
@@ -433,8 +427,9 @@ Result<void> SqliteOutbox::Trim(Clock::time_point /*now*/, std::vector<std::stri
     const std::string old_scans = std::string("SELECT collected_at FROM ") + table +
                                   " WHERE report_id IS NULL GROUP BY collected_at "
                                   "ORDER BY max(id) DESC LIMIT -1 OFFSET ?1";
-    const std::string span_sql = std::string("SELECT count(*), count(DISTINCT collected_at), "
-                                             "min(collected_at), max(collected_at) FROM ") +
+    const std::string span_sql = std::string(
+                                     "SELECT count(*), count(DISTINCT collected_at), "
+                                     "min(collected_at), max(collected_at) FROM ") +
                                  table + " WHERE report_id IS NULL AND collected_at IN (" +
                                  old_scans + ")";
     Stmt span(db_, span_sql.c_str());
@@ -447,11 +442,12 @@ Result<void> SqliteOutbox::Trim(Clock::time_point /*now*/, std::vector<std::stri
       Stmt drop(db_, drop_sql.c_str());
       drop.Bind(1, max_scans);
       FLEET_TRY(drop.Run(kOp));
-      warnings->push_back(
-          "outbox holds the " + std::string(table == std::string("events") ? "events" : "meter reads") +
-          " of more than " + std::to_string(max_scans) + " scans: dropped " +
-          std::to_string(count) + " of the oldest " + std::to_string(span.Int(1)) + " scan(s) (from " +
-          FormatRfc3339(FromMs(span.Int(2))) + " to " + FormatRfc3339(FromMs(span.Int(3))) + ")");
+      warnings->push_back("outbox holds the " +
+                          std::string(table == std::string("events") ? "events" : "meter reads") +
+                          " of more than " + std::to_string(max_scans) + " scans: dropped " +
+                          std::to_string(count) + " of the oldest " + std::to_string(span.Int(1)) +
+                          " scan(s) (from " + FormatRfc3339(FromMs(span.Int(2))) + " to " +
+                          FormatRfc3339(FromMs(span.Int(3))) + ")");
     }
   }
 
@@ -529,8 +525,8 @@ Result<void> SqliteOutbox::Trim(Clock::time_point /*now*/, std::vector<std::stri
 }
 
 Result<std::optional<PendingReport>> SqliteOutbox::DoNextReport(const AgentIdentity& identity,
-                                                              const HostFacts& host,
-                                                              const std::string& agent_version) {
+                                                                const HostFacts& host,
+                                                                const std::string& agent_version) {
   constexpr std::string_view kOp = "next report";
   Txn txn(db_);
   FLEET_TRY(txn.Begin(kOp));
@@ -854,7 +850,6 @@ Result<void> SqliteOutbox::DoSaveCloudWord(const std::string& word) {
   return txn.Commit("save cloud word");
 }
 
-
 Result<void> Migrate(sqlite3* db, const std::string& path) {
   const std::string op = "open " + path;
   int64_t version = 0;
@@ -913,30 +908,34 @@ Result<std::string> RecoverFromSetAside(sqlite3* db, const storage::SetAside& as
       {"reports",
        "INSERT INTO main.reports(id, agent_id, sequence, idempotency_key, body, printers, "
        "meter_reads, created_at, attempts) SELECT id, agent_id, sequence, idempotency_key, body, "
-       "printers, meter_reads, created_at, attempts FROM aside.reports NOT INDEXED WHERE quarantined = 0"},
+       "printers, meter_reads, created_at, attempts FROM aside.reports NOT INDEXED WHERE "
+       "quarantined = 0"},
       {"meter_reads",
        "INSERT INTO main.meter_reads(id, printer_key, serial, collected_at, lifetime_page_count, "
        "unit, report_id, flags) SELECT id, printer_key, serial, collected_at, "
        "lifetime_page_count, unit, report_id, " +
-           std::string(flags) + " FROM aside.meter_reads NOT INDEXED WHERE report_id IS NULL OR report_id IN " +
-           live},
+           std::string(flags) +
+           " FROM aside.meter_reads NOT INDEXED WHERE report_id IS NULL OR report_id IN " + live},
       {"printer_states",
        "INSERT INTO main.printer_states(id, printer_key, serial, json, collected_at, report_id) "
-       "SELECT id, printer_key, serial, json, collected_at, report_id FROM aside.printer_states NOT INDEXED "
+       "SELECT id, printer_key, serial, json, collected_at, report_id FROM aside.printer_states "
+       "NOT INDEXED "
        "WHERE report_id IS NULL OR report_id IN " +
            live},
       {"events",
-       aside_version >= 2 ? "INSERT INTO main.events(id, json, collected_at, report_id) SELECT id, "
-                            "json, collected_at, report_id FROM aside.events NOT INDEXED WHERE report_id IS "
-                            "NULL OR report_id IN " +
-                                live
-                          : std::string()},
+       aside_version >= 2
+           ? "INSERT INTO main.events(id, json, collected_at, report_id) SELECT id, "
+             "json, collected_at, report_id FROM aside.events NOT INDEXED WHERE report_id IS "
+             "NULL OR report_id IN " +
+                 live
+           : std::string()},
       {"scans",
        "INSERT INTO main.scans(id, json, started_at, report_id) SELECT id, json, started_at, "
        "report_id FROM aside.scans NOT INDEXED WHERE report_id IS NULL OR report_id IN " +
            live},
       {"meta",
-       "INSERT INTO main.meta(k, v) SELECT k, v FROM aside.meta NOT INDEXED WHERE k IN ('cloud_word', "
+       "INSERT INTO main.meta(k, v) SELECT k, v FROM aside.meta NOT INDEXED WHERE k IN "
+       "('cloud_word', "
        "'last_delivery', 'last_scan', 'next_sequence')"},
   };
   for (const auto& [table, sql] : copies) {
@@ -1006,7 +1005,8 @@ Result<std::string> RecoverFromSetAside(sqlite3* db, const storage::SetAside& as
   for (const auto& [key, value] : {std::pair<const char*, std::string>{"reset_note", notice},
                                    {"last_reset", notice},
                                    {"reset_event", Dump(event)}}) {
-    Stmt note(db, "INSERT INTO meta(k, v) VALUES(?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v");
+    Stmt note(db,
+              "INSERT INTO meta(k, v) VALUES(?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v");
     note.Bind(1, std::string(key)).Bind(2, value);
     FLEET_TRY(note.Run(op));
   }

@@ -7,7 +7,8 @@
 // A crash anywhere in between leaves the same report (same key) to be sent again, and the cloud
 // deduplicates by key: every read counted exactly once. WAL journal, synchronous=FULL.
 // Bounded by size and by a number of scans, never by the wall clock: the oldest meter-read events
-// are trimmed first (with a warning), the latest state of a printer never. Not thread-safe: one owner, one thread.
+// are trimmed first (with a warning), the latest state of a printer never. Not thread-safe: one
+// owner, one thread.
 #pragma once
 
 #include <chrono>

@@ -76,9 +76,9 @@ uplink::OutboxLimits OutboxLimitsFrom(const config::Config& config) {
   l.max_bytes = config.cloud.outbox_max_mb * 1024 * 1024;
   // outbox_max_age counted in scans of the configured interval: retention never looks at the
   // wall clock (docs/configuration.md, cloud.outbox_max_age).
-  l.max_scans = static_cast<size_t>(
-      std::max<int64_t>(1, config.cloud.outbox_max_age / std::max(config.scan.interval,
-                                                                  std::chrono::milliseconds(1))));
+  l.max_scans = static_cast<size_t>(std::max<int64_t>(
+      1,
+      config.cloud.outbox_max_age / std::max(config.scan.interval, std::chrono::milliseconds(1))));
   return l;
 }
 

@@ -29,7 +29,6 @@ namespace {
 using json = nlohmann::json;
 using TimePoint = std::chrono::system_clock::time_point;
 
-
 // kMigrations[v] takes a file from user_version v to v + 1. Append only; never edit a step
 // that has shipped.
 constexpr const char* kMigrations[] = {
@@ -77,11 +76,6 @@ const storage::ErrorText kDbText{
     "the inventory is rebuilt by the next scans; the cloud re-asserts each printer's MPS state "
     "at the next exchange; recorded tasks stay in the moved file"};
 
-#define FLEET_STATE_TRY(expr)                          \
-  do {                                                 \
-    if (auto _r = (expr); !_r.ok()) return _r.error(); \
-  } while (0)
-
 // The shared helpers, bound to this database's error texts.
 using Db = storage::Bound<kDbText>;
 using Stmt = Db::Stmt;
@@ -108,11 +102,10 @@ Result<void> Migrate(sqlite3* db, const std::string& path) {
     const std::string step = "migrate " + path + " to schema version " +
                              std::to_string(version + 1);
     Txn txn(db);
-    FLEET_STATE_TRY(txn.Begin(step));
-    FLEET_STATE_TRY(Exec(db, kMigrations[version], step));
-    FLEET_STATE_TRY(
-        Exec(db, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str(), step));
-    FLEET_STATE_TRY(txn.Commit(step));
+    FLEET_TRY(txn.Begin(step));
+    FLEET_TRY(Exec(db, kMigrations[version], step));
+    FLEET_TRY(Exec(db, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str(), step));
+    FLEET_TRY(txn.Commit(step));
   }
   return {};
 }
@@ -306,7 +299,7 @@ TimePoint StateStore::Now() const { return clock_ ? clock_() : std::chrono::syst
 Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_dir, Clock clock,
                                                      std::vector<std::string>* notices) {
   if (state_dir.empty()) return MakeError(ErrorCode::kIo, "state DB: agent.state_dir is empty");
-  FLEET_STATE_TRY(storage::MakePrivateDirs(state_dir));
+  FLEET_TRY(storage::MakePrivateDirs(state_dir));
   const std::string path = (std::filesystem::path(state_dir) / kStateFile).string();
   auto quarantined = storage::QuarantineIfCorrupt(path, kDbText);
   if (!quarantined.ok()) return quarantined.error();
@@ -319,7 +312,7 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_di
   if (!opened.ok()) return opened.error();
   storage::DbHandle handle = std::move(opened.value());
   sqlite3* db = handle.get();
-  FLEET_STATE_TRY(Migrate(db, path));
+  FLEET_TRY(Migrate(db, path));
   return std::unique_ptr<StateStore>(new StateStore(handle.release(), path, std::move(clock)));
 }
 
@@ -327,7 +320,7 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
   constexpr std::string_view kOp = "record scan";
   const std::string seen = FormatRfc3339(scan.started_at);
   Txn txn(db_);
-  FLEET_STATE_TRY(txn.Begin(kOp));
+  FLEET_TRY(txn.Begin(kOp));
 
   // A printer first recorded without a serial (keyed by MAC or IP) that now shows one is the
   // same device: its entry is folded into the serial's, keeping its first_seen.
@@ -365,7 +358,7 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
       find_keyless.Reset();
       for (const auto& k : folded) {
         drop.Bind(1, k);
-        FLEET_STATE_TRY(drop.Run(kOp));
+        FLEET_TRY(drop.Run(kOp));
         drop.Reset();
       }
     }
@@ -392,7 +385,7 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
         .Bind(5, PrinterToStored(stored))
         .Bind(6, first_seen)
         .Bind(7, seen);
-    FLEET_STATE_TRY(upsert.Run(kOp));
+    FLEET_TRY(upsert.Run(kOp));
     upsert.Reset();
   }
 
@@ -413,7 +406,7 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
               " WHERE key = ?");
     for (const auto& k : missing) {
       mark.Bind(1, seen).Bind(2, k);
-      FLEET_STATE_TRY(mark.Run(kOp));
+      FLEET_TRY(mark.Run(kOp));
       mark.Reset();
     }
   }
@@ -438,7 +431,7 @@ Result<void> StateStore::ApplyCloudWord(const std::string& text) {
                                                                                : kNoVersions;
   const std::string now = FormatRfc3339(Now());
   Txn txn(db_);
-  FLEET_STATE_TRY(txn.Begin(kOp));
+  FLEET_TRY(txn.Begin(kOp));
   // The cloud versions each printer's word (mps_versions[serial], monotonic; absent: 0). A word
   // older than the one applied last is stale — a replayed or delayed reply — and changes nothing,
   // so a managed printer is never un-protected by an old "none" (docs/uplink-protocol.md).
@@ -470,7 +463,7 @@ Result<void> StateStore::ApplyCloudWord(const std::string& text) {
     applied.Reset();
     if (stored > version) continue;  // stale
     update.Bind(1, mps).Bind(2, qualification).Bind(3, serial).Bind(4, version);
-    FLEET_STATE_TRY(update.Run(kOp));
+    FLEET_TRY(update.Run(kOp));
     update.Reset();
     if (stored >= 0 || mps == "none") continue;
     // Protected by the cloud but not in the inventory (removed after a local edit, or a state
@@ -484,7 +477,7 @@ Result<void> StateStore::ApplyCloudWord(const std::string& text) {
         .Bind(4, mps)
         .Bind(5, qualification)
         .Bind(6, version);
-    FLEET_STATE_TRY(insert.Run(kOp));
+    FLEET_TRY(insert.Run(kOp));
     insert.Reset();
   }
   return txn.Commit(kOp);
@@ -532,7 +525,7 @@ Result<Task> StateStore::InsertTask(const std::string& kind, const std::string& 
   task.outcomes = outcomes;
   Stmt add(db_, "INSERT INTO tasks(kind, created_at, status) VALUES(?, ?, ?)");
   add.Bind(1, kind).Bind(2, task.created_at).Bind(3, status);
-  FLEET_STATE_TRY(add.Run(kOp));
+  FLEET_TRY(add.Run(kOp));
   task.id = sqlite3_last_insert_rowid(db_);
   Stmt add_outcome(db_,
                    "INSERT INTO task_outcomes(task_id, position, target, key, result, reason)"
@@ -545,7 +538,7 @@ Result<Task> StateStore::InsertTask(const std::string& kind, const std::string& 
         .Bind(4, o.key)
         .Bind(5, o.result)
         .Bind(6, o.reason);
-    FLEET_STATE_TRY(add_outcome.Run(kOp));
+    FLEET_TRY(add_outcome.Run(kOp));
     add_outcome.Reset();
   }
   return task;
@@ -554,17 +547,17 @@ Result<Task> StateStore::InsertTask(const std::string& kind, const std::string& 
 Result<Task> StateStore::RecordTask(const std::string& kind, const std::string& status,
                                     const std::vector<TargetOutcome>& outcomes) {
   Txn txn(db_);
-  FLEET_STATE_TRY(txn.Begin("record task"));
+  FLEET_TRY(txn.Begin("record task"));
   auto task = InsertTask(kind, status, outcomes);
   if (!task.ok()) return task.error();
-  FLEET_STATE_TRY(txn.Commit("record task"));
+  FLEET_TRY(txn.Commit("record task"));
   return task;
 }
 
 Result<Task> StateStore::RemovePrinters(const std::vector<std::string>& targets) {
   constexpr std::string_view kOp = "remove printers";
   Txn txn(db_);
-  FLEET_STATE_TRY(txn.Begin(kOp));
+  FLEET_TRY(txn.Begin(kOp));
   const std::string by_serial = std::string("SELECT ") + kEntryColumns +
                                 " FROM printers WHERE serial = ?1 AND serial != '' LIMIT 1";
   // Two entries may share an IP (a printer replaced by another one): the one seen last is the
@@ -610,14 +603,14 @@ Result<Task> StateStore::RemovePrinters(const std::vector<std::string>& targets)
       o.result = "removed";
       o.reason = "printer " + Describe(*entry) + " removed from the inventory";
       drop.Bind(1, entry->key);
-      FLEET_STATE_TRY(drop.Run(kOp));
+      FLEET_TRY(drop.Run(kOp));
       drop.Reset();
     }
     outcomes.push_back(std::move(o));
   }
   auto task = InsertTask("printers.remove", TaskStatus(outcomes), outcomes);
   if (!task.ok()) return task.error();
-  FLEET_STATE_TRY(txn.Commit(kOp));
+  FLEET_TRY(txn.Commit(kOp));
   return task;
 }
 

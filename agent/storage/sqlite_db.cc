@@ -152,7 +152,8 @@ std::string WalDamageOf(const std::string& wal_path, int64_t* lost_transactions)
   int64_t frames = 0;
   int64_t bad_frame = 0;  // 1-based; 0: none yet
   int64_t lost = 0;
-  while (in.read(reinterpret_cast<char*>(frame.data()), static_cast<std::streamsize>(frame.size()))) {
+  while (
+      in.read(reinterpret_cast<char*>(frame.data()), static_cast<std::streamsize>(frame.size()))) {
     ++frames;
     // A frame of another generation (left over from before the WAL was restarted) ends the log.
     if (std::memcmp(frame.data() + 8, header + 16, 8) != 0) break;

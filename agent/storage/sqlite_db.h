@@ -16,6 +16,12 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
+// Returns from the enclosing function with the error of a Result-returning expression.
+#define FLEET_TRY(expr)                                \
+  do {                                                 \
+    if (auto _r = (expr); !_r.ok()) return _r.error(); \
+  } while (0)
+
 namespace fleet::storage {
 
 struct ErrorText {

@@ -476,8 +476,8 @@ TEST(Outbox, AFortyDayClockStepDropsNothing) {
       << warnings[0];
   auto report = NextOk(*outbox);
   ASSERT_TRUE(report);
-  EXPECT_EQ(Reads(json::parse(report->body)),
-            (std::vector<std::pair<std::string, int64_t>>{{"A", 14}, {"A", 11}, {"A", 12}, {"A", 13}}));
+  EXPECT_EQ(Reads(json::parse(report->body)), (std::vector<std::pair<std::string, int64_t>>{
+                                                  {"A", 14}, {"A", 11}, {"A", 12}, {"A", 13}}));
 }
 
 TEST(Outbox, SizeBoundTrimsTheOldestReadsNeverTheLatestStates) {
@@ -591,7 +591,8 @@ TEST(Outbox, QuarantinedReportsAreNotDroppedByTheClock) {
   EXPECT_EQ(StatsOk(*outbox).quarantined_reports, 1u);
   auto next = NextOk(*outbox);
   ASSERT_TRUE(next);
-  EXPECT_EQ(Reads(json::parse(next->body)), (std::vector<std::pair<std::string, int64_t>>{{"A", 7}}));
+  EXPECT_EQ(Reads(json::parse(next->body)),
+            (std::vector<std::pair<std::string, int64_t>>{{"A", 7}}));
 }
 
 // A write that fails half-way (here: the file size limit, as a full disk would) rolls back:
@@ -1159,9 +1160,10 @@ TEST(OutboxRecovery, UnacknowledgedReportsAndPendingReadsOfACorruptOutboxAreReco
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &raw), SQLITE_OK);
   // Point an index at garbage: the tables stay readable, quick_check fails.
-  ASSERT_EQ(sqlite3_exec(raw, "PRAGMA writable_schema = ON; "
-                              "UPDATE sqlite_schema SET rootpage = 2 WHERE name = "
-                              "'meter_reads_by_report'; PRAGMA writable_schema = OFF;",
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "PRAGMA writable_schema = ON; "
+                         "UPDATE sqlite_schema SET rootpage = 2 WHERE name = "
+                         "'meter_reads_by_report'; PRAGMA writable_schema = OFF;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(raw);
