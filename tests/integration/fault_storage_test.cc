@@ -94,7 +94,7 @@ class FaultStorageTest : public ::testing::Test {
 
   // An activated agent whose daemon scans every 10 s (the shortest scan.interval).
   std::string DaemonConfig(CloudEmulator& e, const std::string& state_dir) {
-    const std::string cfg = Config(e.url(), state_dir);
+    std::string cfg = Config(e.url(), state_dir);
     std::ofstream(cfg, std::ios::app) << "scan:\n  interval: 10s\n";
     Activate(e, cfg);
     return cfg;
