@@ -225,7 +225,10 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
   out << "last upload:    " << TimeOrNever(s.last_delivery) << "\n";
   // Removals that wait for the cloud's confirmation (docs/cli.md, "printers remove").
   if (std::filesystem::exists(config.agent.state_dir + "/" + state::kStateFile)) {
-    auto store = state::StateStore::Open(config.agent.state_dir);
+    // A damaged state.db is set aside here too: say so, as every other opener does.
+    std::vector<std::string> state_notices;
+    auto store = state::StateStore::Open(config.agent.state_dir, {}, &state_notices);
+    for (const auto& n : state_notices) log.error("{}", n);
     auto queued = store.ok() ? store.value()->QueuedRemovals()
                              : Result<std::vector<state::QueuedRemoval>>(store.error());
     if (!queued.ok()) {
