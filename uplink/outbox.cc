@@ -1,21 +1,6 @@
-// SqliteOutbox: the Outbox of outbox.h in one SQLite file.
-//
-// Schema (version 1, PRAGMA user_version; Migrate() brings older files forward, one step per
-// version, each step in its own transaction):
-//   meta(k PRIMARY KEY, v)            next_sequence, last_delivery (ms), cloud_word
-//   reports(id, agent_id, sequence UNIQUE, idempotency_key, body, printers, meter_reads,
-//           created_at, attempts, quarantined, reason)
-//   meter_reads(id, printer_key, serial, collected_at, lifetime_page_count, unit, report_id)
-//   printer_states(id, printer_key, serial, json, collected_at, report_id)
-//                                      at most ONE row per printer_key with report_id NULL
-//   scans(id, json, started_at, report_id)   at most one with report_id NULL (the latest)
-//   events(id, json, collected_at, report_id)            (schema 2; meter_reads.flags too)
-// Times are milliseconds since the Unix epoch. A row with report_id NULL is pending; a row with
-// a report_id travels with that report until Acknowledge() deletes both.
-//
-// Printer keys: "serial:<serial>", else "mac:<mac>", else "ip:<address>". A printer without a
-// serial still gets its meter reads; the read carries `serial: ""` plus the `mac` (or `ip`) it
-// is keyed by, the same member names as in its printers[] object.
+// SqliteOutbox: the Outbox of outbox.h on the SQLite file of uplink/outbox_file.h (schema,
+// opening, recovery). This file is the queue: what a scan adds, what the next report carries,
+// retention (Trim), acknowledgement, and healing a file damaged under it.
 //
 // Every public operation is one IMMEDIATE transaction: on any error it rolls back, so what was
 // committed before stays exactly as it was.
@@ -25,124 +10,36 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "agent/core/inventory.h"
-#include "agent/core/text.h"
 #include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
+#include "uplink/outbox_file.h"
 #include "uplink/scan_json.h"
 
 namespace fleet::uplink {
 namespace {
 
-namespace fs = std::filesystem;
-using json = nlohmann::ordered_json;
-using Clock = std::chrono::system_clock;
-using std::chrono::milliseconds;
-
-constexpr int kSchemaVersion = 2;
-constexpr int kBusyTimeoutMs = 5000;
 constexpr size_t kMaxReasonBytes = 2000;
 constexpr uint64_t kMiB = 1024 * 1024;
-
-// Migrations[v] takes a file from user_version v to v + 1.
-constexpr const char* kMigrations[] = {
-    R"sql(
-CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
-CREATE TABLE reports(
-  id INTEGER PRIMARY KEY,
-  agent_id TEXT NOT NULL,
-  sequence INTEGER NOT NULL UNIQUE,
-  idempotency_key TEXT NOT NULL,
-  body TEXT NOT NULL,
-  printers INTEGER NOT NULL,
-  meter_reads INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  quarantined INTEGER NOT NULL DEFAULT 0,
-  reason TEXT);
-CREATE TABLE meter_reads(
-  id INTEGER PRIMARY KEY,
-  printer_key TEXT NOT NULL,
-  serial TEXT NOT NULL,
-  collected_at INTEGER NOT NULL,
-  lifetime_page_count INTEGER NOT NULL,
-  unit TEXT NOT NULL,
-  report_id INTEGER);
-CREATE INDEX meter_reads_by_report ON meter_reads(report_id, collected_at);
-CREATE TABLE printer_states(
-  id INTEGER PRIMARY KEY,
-  printer_key TEXT NOT NULL,
-  serial TEXT NOT NULL,
-  json TEXT NOT NULL,
-  collected_at INTEGER NOT NULL,
-  report_id INTEGER);
-CREATE UNIQUE INDEX printer_states_one_pending ON printer_states(printer_key) WHERE report_id IS NULL;
-CREATE INDEX printer_states_by_report ON printer_states(report_id);
-CREATE TABLE scans(
-  id INTEGER PRIMARY KEY,
-  json TEXT NOT NULL,
-  started_at INTEGER NOT NULL,
-  report_id INTEGER);
-)sql",
-    // 2: report events (supply_low, supply_replaced, page_count_backwards) and meter-read flags.
-    R"sql(
-ALTER TABLE meter_reads ADD COLUMN flags TEXT NOT NULL DEFAULT '';
-CREATE TABLE events(
-  id INTEGER PRIMARY KEY,
-  json TEXT NOT NULL,
-  collected_at INTEGER NOT NULL,
-  report_id INTEGER);
-CREATE INDEX events_by_report ON events(report_id, collected_at);
-)sql",
-};
-static_assert(std::size(kMigrations) == kSchemaVersion);
-
-int64_t ToMs(Clock::time_point t) {
-  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
-}
-Clock::time_point FromMs(int64_t ms) {
-  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(milliseconds(ms)));
-}
 
 std::string SizeText(uint64_t bytes) {
   if (bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MB";
   return std::to_string(bytes) + " bytes";
 }
 
-std::string AgeText(std::chrono::hours age) { return std::to_string(age.count()) + "h"; }
-
-const storage::ErrorText kDbText{
-    "outbox DB", "is a second fleet-agent running?",
-    "the next fleet-agent start or command moves the file aside and starts a new, empty outbox",
-    "reports and meter reads not yet delivered stay in the moved file and are not sent"};
-
-Error DbError(sqlite3* db, int rc, std::string_view op) {
-  return storage::DbError(db, rc, op, kDbText);
-}
-
-#define FLEET_TRY(expr)                                \
-  do {                                                 \
-    if (auto _r = (expr); !_r.ok()) return _r.error(); \
-  } while (0)
-
-// The shared helpers, bound to this database's error texts.
-class Stmt : public storage::Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : storage::Stmt(db, sql, kDbText) {}
-};
-class Txn : public storage::Txn {
- public:
-  explicit Txn(sqlite3* db) : storage::Txn(db, kDbText) {}
-};
-Result<void> Exec(sqlite3* db, const char* sql, std::string_view op) {
-  return storage::Exec(db, sql, op, kDbText);
-}
+using outbox_file::Clock;
+using outbox_file::Dump;
+using outbox_file::Exec;
+using outbox_file::FromMs;
+using outbox_file::json;
+using outbox_file::kDbText;
+using outbox_file::OpenFile;
+using outbox_file::Stmt;
+using outbox_file::ToMs;
+using outbox_file::Txn;
 
 // The printer's identity is the inventory's (agent/core/inventory.h, one definition); keys of a
 // printer with a serial carry the "serial:" prefix this file has always stored.
@@ -151,24 +48,70 @@ std::string PrinterKey(const Printer& p) {
   return p.serial.empty() ? key : "serial:" + key;
 }
 
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 class SqliteOutbox final : public Outbox {
  public:
-  SqliteOutbox(sqlite3* db, OutboxLimits limits) : db_(db), limits_(std::move(limits)) {}
+  SqliteOutbox(sqlite3* db, std::string path, OutboxLimits limits)
+      : db_(db), path_(std::move(path)), limits_(std::move(limits)) {}
   ~SqliteOutbox() override { sqlite3_close_v2(db_); }
 
-  Result<void> AddScan(const ScanReport& scan, std::vector<std::string>* warnings) override;
+  // Each operation heals a file damaged under it (Healing) and runs once more.
+  Result<void> AddScan(const ScanReport& scan, std::vector<std::string>* warnings) override {
+    auto added = Healing([&] { return DoAddScan(scan, warnings); });
+    if (warnings != nullptr) {
+      for (auto& n : healed_notices_) warnings->push_back(std::move(n));
+      healed_notices_.clear();
+    }
+    return added;
+  }
   Result<std::optional<PendingReport>> NextReport(const AgentIdentity& identity,
                                                   const HostFacts& host,
-                                                  const std::string& agent_version) override;
-  Result<void> Acknowledge(int64_t report_id) override;
-  Result<void> Quarantine(int64_t report_id, const std::string& reason) override;
-  Result<OutboxStats> Stats() override;
-  Result<void> SaveCloudWord(const std::string& word) override;
-  Result<std::optional<std::string>> LoadCloudWord() override;
+                                                  const std::string& agent_version) override {
+    return Healing([&] { return DoNextReport(identity, host, agent_version); });
+  }
+  Result<void> Acknowledge(int64_t report_id) override {
+    return Healing([&] { return DoAcknowledge(report_id); });
+  }
+  Result<void> Quarantine(int64_t report_id, const std::string& reason) override {
+    return Healing([&] { return DoQuarantine(report_id, reason); });
+  }
+  Result<OutboxStats> Stats() override {
+    return Healing([&] { return DoStats(); });
+  }
+  Result<void> SaveCloudWord(const std::string& word) override {
+    return Healing([&] { return DoSaveCloudWord(word); });
+  }
+  Result<std::optional<std::string>> LoadCloudWord() override {
+    return Healing([&] { return GetMeta("cloud_word"); });
+  }
 
  private:
+  // The file was overwritten or damaged while this connection had it open (the header is no
+  // longer SQLite's, or SQLite says it is corrupt): close it without a checkpoint (which would
+  // write into the damaged file and delete the WAL a recovery reads), open the path again —
+  // which sets the file aside and recovers what it can (OpenFile) — and run the operation once
+  // more against the new file. The notice goes out with the next AddScan's warnings.
+  template <class Op>
+  auto Healing(Op op) -> decltype(op()) {
+    if (db_ == nullptr || !storage::HeaderLooksValid(db_)) {
+      if (auto healed = Heal(); !healed.ok()) return healed.error();
+      return op();
+    }
+    auto result = op();
+    if (result.ok() || !storage::IsCorruptError(result.error(), kDbText)) return result;
+    if (auto healed = Heal(); !healed.ok()) return result;
+    return op();
+  }
+  Result<void> Heal();
+
+  Result<void> DoAddScan(const ScanReport& scan, std::vector<std::string>* warnings);
+  Result<std::optional<PendingReport>> DoNextReport(const AgentIdentity& identity,
+                                                    const HostFacts& host,
+                                                    const std::string& agent_version);
+  Result<void> DoAcknowledge(int64_t report_id);
+  Result<void> DoQuarantine(int64_t report_id, const std::string& reason);
+  Result<OutboxStats> DoStats();
+  Result<void> DoSaveCloudWord(const std::string& word);
+
   Clock::time_point Now() const { return limits_.clock ? limits_.clock() : Clock::now(); }
 
   Result<std::optional<std::string>> GetMeta(const std::string& key);
@@ -183,8 +126,31 @@ class SqliteOutbox final : public Outbox {
                                                    const std::string& agent_version);
 
   sqlite3* db_;
+  std::string path_;
   OutboxLimits limits_;
+  std::vector<std::string> healed_notices_;
 };
+
+Result<void> SqliteOutbox::Heal() {
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  sqlite3_close_v2(db_);
+  db_ = nullptr;
+  std::vector<std::string> notices;
+  auto reopened = OpenFile(path_, limits_, &notices);
+  if (!reopened.ok()) {
+    // Nothing open: every later call fails with this error until the file can be opened.
+    db_ = nullptr;
+    return reopened.error();
+  }
+  db_ = reopened.value();
+  for (auto& n : notices) healed_notices_.push_back(std::move(n));
+  // Nothing set aside: every page SQLite needs was still in the WAL. Writing them into the file
+  // makes its header SQLite's again (else every operation would come here).
+  if (!storage::HeaderLooksValid(db_)) {
+    FLEET_TRY(Exec(db_, "PRAGMA wal_checkpoint(TRUNCATE)", "rewrite " + path_));
+  }
+  return {};
+}
 
 Result<std::optional<std::string>> SqliteOutbox::GetMeta(const std::string& key) {
   Stmt stmt(db_, "SELECT v FROM meta WHERE k = ?");
@@ -268,7 +234,7 @@ Result<void> SqliteOutbox::ReleaseForeignReports(const std::string& agent_id) {
   return {};
 }
 
-Result<void> SqliteOutbox::AddScan(const ScanReport& scan, std::vector<std::string>* warnings) {
+Result<void> SqliteOutbox::DoAddScan(const ScanReport& scan, std::vector<std::string>* warnings) {
   constexpr std::string_view kOp = "add scan";
   const Clock::time_point now = Now();
   const int64_t collected_ms = ToMs(scan.started_at);
@@ -354,42 +320,44 @@ Result<void> SqliteOutbox::AddScan(const ScanReport& scan, std::vector<std::stri
   return {};
 }
 
-// Bounds (docs/uplink-protocol.md, rule 3), in this order:
-//  1. pending meter reads older than max_age, then quarantined reports older than max_age;
-//  2. while over max_bytes: the oldest pending meter reads, then the oldest quarantined reports.
+// Bounds (docs/uplink-protocol.md, rule 3), by count and size, never by the wall clock (a read
+// seconds old must not go as "too old" because the clock stepped), in this order:
+//  1. the meter reads and events of all but the newest max_scans scans (a scan is one
+//     collected_at; "newest" is the order they were stored in, not their time);
+//  2. while over max_bytes: the oldest stored pending meter reads, then the oldest quarantined
+//     reports.
 // Never touched: printer states (pending ones are already one per printer, the latest) and
 // reports that may still be delivered, with everything they carry.
-Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>* warnings) {
+Result<void> SqliteOutbox::Trim(Clock::time_point /*now*/, std::vector<std::string>* warnings) {
   constexpr std::string_view kOp = "trim";
-  const int64_t cutoff = ToMs(now - limits_.max_age);
+  const auto max_scans = static_cast<int64_t>(std::max<size_t>(1, limits_.max_scans));
 
-  {
-    Stmt old(db_,
-             "SELECT count(*), min(collected_at), max(collected_at) FROM meter_reads "
-             "WHERE report_id IS NULL AND collected_at < ?");
-    old.Bind(1, cutoff);
-    FLEET_TRY(old.Step(kOp));
-    if (const int64_t count = old.Int(0); count > 0) {
-      Stmt drop(db_, "DELETE FROM meter_reads WHERE report_id IS NULL AND collected_at < ?");
-      drop.Bind(1, cutoff);
+  for (const char* table : {"meter_reads", "events"}) {
+    // The collected_at of every pending scan but the newest max_scans.
+    const std::string old_scans = std::string("SELECT collected_at FROM ") + table +
+                                  " WHERE report_id IS NULL GROUP BY collected_at "
+                                  "ORDER BY max(id) DESC LIMIT -1 OFFSET ?1";
+    const std::string span_sql = std::string(
+                                     "SELECT count(*), count(DISTINCT collected_at), "
+                                     "min(collected_at), max(collected_at) FROM ") +
+                                 table + " WHERE report_id IS NULL AND collected_at IN (" +
+                                 old_scans + ")";
+    Stmt span(db_, span_sql.c_str());
+    span.Bind(1, max_scans);
+    FLEET_TRY(span.Step(kOp));
+    if (const int64_t count = span.Int(0); count > 0) {
+      const std::string drop_sql = std::string("DELETE FROM ") + table +
+                                   " WHERE report_id IS NULL AND collected_at IN (" + old_scans +
+                                   ")";
+      Stmt drop(db_, drop_sql.c_str());
+      drop.Bind(1, max_scans);
       FLEET_TRY(drop.Run(kOp));
-      warnings->push_back("outbox holds meter reads older than " + AgeText(limits_.max_age) +
-                          ": dropped " + std::to_string(count) + " (from " +
-                          FormatRfc3339(FromMs(old.Int(1))) + " to " +
-                          FormatRfc3339(FromMs(old.Int(2))) + ")");
-    }
-  }
-
-  {
-    Stmt old(db_, "SELECT count(*) FROM events WHERE report_id IS NULL AND collected_at < ?");
-    old.Bind(1, cutoff);
-    FLEET_TRY(old.Step(kOp));
-    if (const int64_t count = old.Int(0); count > 0) {
-      Stmt drop(db_, "DELETE FROM events WHERE report_id IS NULL AND collected_at < ?");
-      drop.Bind(1, cutoff);
-      FLEET_TRY(drop.Run(kOp));
-      warnings->push_back("outbox holds events older than " + AgeText(limits_.max_age) +
-                          ": dropped " + std::to_string(count));
+      warnings->push_back("outbox holds the " +
+                          std::string(table == std::string("events") ? "events" : "meter reads") +
+                          " of more than " + std::to_string(max_scans) + " scans: dropped " +
+                          std::to_string(count) + " of the oldest " + std::to_string(span.Int(1)) +
+                          " scan(s) (from " + FormatRfc3339(FromMs(span.Int(2))) + " to " +
+                          FormatRfc3339(FromMs(span.Int(3))) + ")");
     }
   }
 
@@ -409,9 +377,6 @@ Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>*
     return {};
   };
   int64_t quarantined_dropped = 0;
-  FLEET_TRY(drop_quarantined(
-      "SELECT id FROM reports WHERE quarantined = 1 AND created_at < ? ORDER BY sequence", cutoff,
-      &quarantined_dropped));
 
   auto used = UsedBytes();
   if (!used.ok()) return used.error();
@@ -427,7 +392,7 @@ Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>*
       const int64_t batch = std::min(*pending, std::max<int64_t>(64, *pending / 16));
       Stmt span(db_,
                 "SELECT count(*), min(collected_at), max(collected_at) FROM (SELECT collected_at "
-                "FROM meter_reads WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?)");
+                "FROM meter_reads WHERE report_id IS NULL ORDER BY id LIMIT ?)");
       span.Bind(1, batch);
       FLEET_TRY(span.Step(kOp));
       dropped += span.Int(0);
@@ -435,7 +400,7 @@ Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>*
       last = span.Int(2);
       Stmt drop(db_,
                 "DELETE FROM meter_reads WHERE id IN (SELECT id FROM meter_reads "
-                "WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?)");
+                "WHERE report_id IS NULL ORDER BY id LIMIT ?)");
       drop.Bind(1, batch);
       FLEET_TRY(drop.Run(kOp));
       used = UsedBytes();
@@ -449,10 +414,9 @@ Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>*
     }
     while (*used > limits_.max_bytes) {
       const int64_t before = quarantined_dropped;
-      FLEET_TRY(
-          drop_quarantined("SELECT id FROM reports WHERE quarantined = 1 AND created_at < ? ORDER "
-                           "BY sequence LIMIT 1",
-                           INT64_MAX, &quarantined_dropped));
+      FLEET_TRY(drop_quarantined(
+          "SELECT id FROM reports WHERE quarantined = 1 AND id < ? ORDER BY sequence LIMIT 1",
+          INT64_MAX, &quarantined_dropped));
       if (quarantined_dropped == before) break;
       used = UsedBytes();
       if (!used.ok()) return used.error();
@@ -470,9 +434,9 @@ Result<void> SqliteOutbox::Trim(Clock::time_point now, std::vector<std::string>*
   return {};
 }
 
-Result<std::optional<PendingReport>> SqliteOutbox::NextReport(const AgentIdentity& identity,
-                                                              const HostFacts& host,
-                                                              const std::string& agent_version) {
+Result<std::optional<PendingReport>> SqliteOutbox::DoNextReport(const AgentIdentity& identity,
+                                                                const HostFacts& host,
+                                                                const std::string& agent_version) {
   constexpr std::string_view kOp = "next report";
   Txn txn(db_);
   FLEET_TRY(txn.Begin(kOp));
@@ -653,6 +617,17 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
     body["outbox_reset"] = {{"reason", "quarantined"}, {"detail", **reset}};
     FLEET_TRY(SetMeta("reset_note", ""));
   }
+  // ... and carries the outbox_quarantined event (RecoverFromSetAside): not a row of the events
+  // table, so that a new, empty outbox has nothing to send until it has something to say.
+  auto reset_event = GetMeta("reset_event");
+  if (!reset_event.ok()) return reset_event.error();
+  if (*reset_event && !(*reset_event)->empty()) {
+    if (json event = json::parse(**reset_event, nullptr, false); event.is_object()) {
+      if (!body.contains("events")) body["events"] = json::array();
+      body["events"].push_back(std::move(event));
+    }
+    FLEET_TRY(SetMeta("reset_event", ""));
+  }
   report.body = Dump(body);
 
   {
@@ -688,7 +663,7 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   return std::optional<PendingReport>(std::move(report));
 }
 
-Result<void> SqliteOutbox::Acknowledge(int64_t report_id) {
+Result<void> SqliteOutbox::DoAcknowledge(int64_t report_id) {
   constexpr std::string_view kOp = "acknowledge";
   Txn txn(db_);
   FLEET_TRY(txn.Begin(kOp));
@@ -707,7 +682,7 @@ Result<void> SqliteOutbox::Acknowledge(int64_t report_id) {
   return txn.Commit(kOp);
 }
 
-Result<void> SqliteOutbox::Quarantine(int64_t report_id, const std::string& reason) {
+Result<void> SqliteOutbox::DoQuarantine(int64_t report_id, const std::string& reason) {
   constexpr std::string_view kOp = "quarantine";
   Txn txn(db_);
   FLEET_TRY(txn.Begin(kOp));
@@ -720,7 +695,7 @@ Result<void> SqliteOutbox::Quarantine(int64_t report_id, const std::string& reas
   return txn.Commit(kOp);
 }
 
-Result<OutboxStats> SqliteOutbox::Stats() {
+Result<OutboxStats> SqliteOutbox::DoStats() {
   constexpr std::string_view kOp = "stats";
   // One read transaction, so the numbers agree with each other.
   FLEET_TRY(Exec(db_, "BEGIN", kOp));
@@ -758,6 +733,9 @@ Result<OutboxStats> SqliteOutbox::Stats() {
   auto last = GetMeta("last_delivery");
   if (!last.ok()) return last.error();
   if (*last) stats.last_delivery = FromMs(std::strtoll((*last)->c_str(), nullptr, 10));
+  auto reset = GetMeta("last_reset");
+  if (!reset.ok()) return reset.error();
+  if (*reset) stats.last_reset = **reset;
   auto scan = GetMeta("last_scan");
   if (!scan.ok()) return scan.error();
   if (*scan) {
@@ -775,100 +753,20 @@ Result<OutboxStats> SqliteOutbox::Stats() {
   return stats;
 }
 
-Result<void> SqliteOutbox::SaveCloudWord(const std::string& word) {
+Result<void> SqliteOutbox::DoSaveCloudWord(const std::string& word) {
   Txn txn(db_);
   FLEET_TRY(txn.Begin("save cloud word"));
   FLEET_TRY(SetMeta("cloud_word", word));
   return txn.Commit("save cloud word");
 }
 
-Result<std::optional<std::string>> SqliteOutbox::LoadCloudWord() { return GetMeta("cloud_word"); }
-
-Result<void> Migrate(sqlite3* db, const std::string& path) {
-  const std::string op = "open " + path;
-  int64_t version = 0;
-  {
-    Stmt stmt(db, "PRAGMA user_version");
-    auto row = stmt.Step(op);
-    if (!row.ok()) return row.error();
-    version = *row ? stmt.Int(0) : 0;
-  }
-  if (version > kSchemaVersion) {
-    return MakeError(ErrorCode::kIo, "outbox DB: " + op +
-                                         ": written by a newer fleet-agent (schema " +
-                                         std::to_string(version) + ", this one knows up to " +
-                                         std::to_string(kSchemaVersion) + ")");
-  }
-  for (; version < kSchemaVersion; ++version) {
-    const std::string step = "migrate " + path + " to schema " + std::to_string(version + 1);
-    Txn txn(db);
-    FLEET_TRY(txn.Begin(step));
-    FLEET_TRY(Exec(db, kMigrations[version], step));
-    FLEET_TRY(Exec(db, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str(), step));
-    FLEET_TRY(txn.Commit(step));
-  }
-  return {};
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxLimits limits,
                                              std::vector<std::string>* notices) {
-  const fs::path parent = fs::path(path).parent_path();
-  if (!parent.empty()) {
-    if (auto made = MakePrivateDirs(parent.string()); !made.ok()) {
-      return MakeError(ErrorCode::kIo, "outbox DB: open " + path + ": " + made.error().message);
-    }
-  }
-  auto quarantined = storage::QuarantineIfCorrupt(path, kDbText);
-  if (!quarantined.ok()) return quarantined.error();
-  if (!quarantined.value().empty() && notices != nullptr) notices->push_back(quarantined.value());
-  if (auto created = storage::CreatePrivateFile(path); !created.ok()) {
-    return MakeError(ErrorCode::kIo, "outbox DB: " + created.error().message);
-  }
-
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
-                                 nullptr);
-  if (rc != SQLITE_OK) {
-    Error error = DbError(db, rc, "open " + path);
-    sqlite3_close_v2(db);
-    return error;
-  }
-  struct CloseOnError {
-    sqlite3* db;
-    ~CloseOnError() {
-      if (db != nullptr) sqlite3_close_v2(db);
-    }
-  } guard{db};
-  sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
-
-  const std::string op = "open " + path;
-  // auto_vacuum only takes effect on a new, empty file (before the first table).
-  FLEET_TRY(Exec(db, "PRAGMA auto_vacuum = INCREMENTAL", op));
-  {
-    Stmt wal(db, "PRAGMA journal_mode = WAL");
-    auto row = wal.Step(op);
-    if (!row.ok()) return row.error();
-    if (!*row || AsciiLower(wal.Text(0)) != "wal") {
-      return MakeError(ErrorCode::kIo, "outbox DB: " + op +
-                                           ": cannot switch to WAL journal mode (got " +
-                                           (*row ? wal.Text(0) : std::string("nothing")) + ")");
-    }
-  }
-  FLEET_TRY(Exec(db, "PRAGMA synchronous = FULL", op));
-  FLEET_TRY(Migrate(db, path));
-  if (!quarantined.value().empty()) {
-    Stmt note(db,
-              "INSERT INTO meta(k, v) VALUES('reset_note', ?) "
-              "ON CONFLICT(k) DO UPDATE SET v = excluded.v");
-    note.Bind(1, quarantined.value());
-    FLEET_TRY(note.Run(op));
-  }
-
-  guard.db = nullptr;
-  return std::unique_ptr<Outbox>(new SqliteOutbox(db, std::move(limits)));
+  auto db = OpenFile(path, limits, notices);
+  if (!db.ok()) return db.error();
+  return std::unique_ptr<Outbox>(new SqliteOutbox(db.value(), path, std::move(limits)));
 }
 
 }  // namespace fleet::uplink

@@ -6,8 +6,9 @@
 // key, JSON body — and commits it BEFORE it is handed out; Acknowledge() deletes it after a 2xx.
 // A crash anywhere in between leaves the same report (same key) to be sent again, and the cloud
 // deduplicates by key: every read counted exactly once. WAL journal, synchronous=FULL.
-// Bounded by size and age: the oldest meter-read events are trimmed first (with a warning), the
-// latest state of a printer never. Not thread-safe: one owner, one thread.
+// Bounded by size and by a number of scans, never by the wall clock: the oldest meter-read events
+// are trimmed first (with a warning), the latest state of a printer never. Not thread-safe: one
+// owner, one thread.
 #pragma once
 
 #include <chrono>
@@ -25,10 +26,13 @@ namespace fleet::uplink {
 
 struct OutboxLimits {
   uint64_t max_bytes = 64ull * 1024 * 1024;
-  std::chrono::hours max_age{24 * 30};
+  // The meter reads and events of at most this many scans are kept (counted in scans, never by
+  // the wall clock: a clock step drops nothing); the daemon sets it to cloud.outbox_max_age /
+  // scan.interval (docs/configuration.md).
+  size_t max_scans = 720;
   size_t max_printers_per_report = 500;  // a report never grows past this many printers
   size_t max_reads_per_report = 5000;    // ... or this many meter reads
-  // The outbox's clock (trimming by age, sent_at, last_delivery); nullptr = system_clock::now.
+  // The outbox's clock (sent_at, last_delivery, created_at); nullptr = system_clock::now.
   std::function<std::chrono::system_clock::time_point()> clock;
 };
 
@@ -63,13 +67,21 @@ struct OutboxStats {
   std::optional<std::chrono::system_clock::time_point> last_scan;  // the last AddScan's start
   uint64_t last_scan_printers = 0;                                 // printers that scan read
   uint64_t bytes = 0;
+  // The last time a damaged file was set aside: the notice, with what was recovered from it and
+  // what was lost ("" when never). Kept for `status` until the next reset.
+  std::string last_reset;
 };
 
 class Outbox {
  public:
   // Creates the database (and state_dir with mode 0700, file 0600) when missing. A file SQLite
-  // cannot read is moved aside first (storage::QuarantineIfCorrupt) and a new one started; the
-  // sentence to log about it goes to *notices.
+  // cannot read, or whose -wal is damaged, is moved aside first (storage::QuarantineIfDamaged), a
+  // new one started, and what the moved file still holds recovered into it (reports not yet
+  // acknowledged keep their key and body; pending rows go into the next report); the sentence to
+  // log about it goes to *notices, and the next report carries an `outbox_quarantined` event.
+  // A file damaged while open (overwritten, or SQLite finds it corrupt) is handled the same way
+  // by the operation that meets it, which then runs again; AddScan returns the notice among its
+  // warnings.
   static Result<std::unique_ptr<Outbox>> Open(const std::string& path, OutboxLimits limits = {},
                                               std::vector<std::string>* notices = nullptr);
   virtual ~Outbox() = default;

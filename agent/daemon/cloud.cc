@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <ostream>
 
@@ -75,7 +76,11 @@ uplink::HttpsTransportOptions TransportOptionsFrom(const config::Config& config)
 uplink::OutboxLimits OutboxLimitsFrom(const config::Config& config) {
   uplink::OutboxLimits l;
   l.max_bytes = config.cloud.outbox_max_mb * 1024 * 1024;
-  l.max_age = std::chrono::duration_cast<std::chrono::hours>(config.cloud.outbox_max_age);
+  // outbox_max_age counted in scans of the configured interval: retention never looks at the
+  // wall clock (docs/configuration.md, cloud.outbox_max_age).
+  l.max_scans = static_cast<size_t>(std::max<int64_t>(
+      1,
+      config.cloud.outbox_max_age / std::max(config.scan.interval, std::chrono::milliseconds(1))));
   return l;
 }
 
@@ -211,6 +216,8 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
       << " meter read(s) and " << s.pending_states << " printer state(s) not yet in a report";
   if (s.quarantined_reports) out << ", " << s.quarantined_reports << " refused by the cloud";
   out << "\n";
+  // A damaged outbox set aside (a corrupt file, a damaged -wal): what was recovered and lost.
+  if (!s.last_reset.empty()) out << "outbox reset:   " << s.last_reset << "\n";
   out << "oldest pending: " << TimeOrNever(s.oldest) << "\n";
   out << "last scan:      " << TimeOrNever(s.last_scan);
   if (s.last_scan) out << " (" << s.last_scan_printers << " printer(s) read)";
@@ -218,7 +225,10 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
   out << "last upload:    " << TimeOrNever(s.last_delivery) << "\n";
   // Removals that wait for the cloud's confirmation (docs/cli.md, "printers remove").
   if (std::filesystem::exists(config.agent.state_dir + "/" + state::kStateFile)) {
-    auto store = state::StateStore::Open(config.agent.state_dir);
+    // A damaged state.db is set aside here too: say so, as every other opener does.
+    std::vector<std::string> state_notices;
+    auto store = state::StateStore::Open(config.agent.state_dir, {}, &state_notices);
+    for (const auto& n : state_notices) log.error("{}", n);
     auto queued = store.ok() ? store.value()->QueuedRemovals()
                              : Result<std::vector<state::QueuedRemoval>>(store.error());
     if (!queued.ok()) {

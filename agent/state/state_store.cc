@@ -31,8 +31,6 @@ namespace {
 using json = nlohmann::json;
 using TimePoint = std::chrono::system_clock::time_point;
 
-constexpr int kBusyTimeoutMs = 5000;
-
 // kMigrations[v] takes a file from user_version v to v + 1. Append only; never edit a step
 // that has shipped.
 constexpr const char* kMigrations[] = {
@@ -91,27 +89,11 @@ const storage::ErrorText kDbText{
     "the inventory is rebuilt by the next scans; the cloud re-asserts each printer's MPS state "
     "at the next exchange; recorded tasks stay in the moved file"};
 
-Error DbError(sqlite3* db, int rc, std::string_view op) {
-  return storage::DbError(db, rc, op, kDbText);
-}
-
-#define FLEET_STATE_TRY(expr)                          \
-  do {                                                 \
-    if (auto _r = (expr); !_r.ok()) return _r.error(); \
-  } while (0)
-
 // The shared helpers, bound to this database's error texts.
-class Stmt : public storage::Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : storage::Stmt(db, sql, kDbText) {}
-};
-class Txn : public storage::Txn {
- public:
-  explicit Txn(sqlite3* db) : storage::Txn(db, kDbText) {}
-};
-Result<void> Exec(sqlite3* db, const char* sql, std::string_view op) {
-  return storage::Exec(db, sql, op, kDbText);
-}
+using Db = storage::Bound<kDbText>;
+using Stmt = Db::Stmt;
+using Txn = Db::Txn;
+constexpr auto* Exec = &Db::Exec;
 
 Result<void> Migrate(sqlite3* db, const std::string& path) {
   int version = 0;
@@ -133,11 +115,10 @@ Result<void> Migrate(sqlite3* db, const std::string& path) {
     const std::string step = "migrate " + path + " to schema version " +
                              std::to_string(version + 1);
     Txn txn(db);
-    FLEET_STATE_TRY(txn.Begin(step));
-    FLEET_STATE_TRY(Exec(db, kMigrations[version], step));
-    FLEET_STATE_TRY(
-        Exec(db, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str(), step));
-    FLEET_STATE_TRY(txn.Commit(step));
+    FLEET_TRY(txn.Begin(step));
+    FLEET_TRY(Exec(db, kMigrations[version], step));
+    FLEET_TRY(Exec(db, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str(), step));
+    FLEET_TRY(txn.Commit(step));
   }
   return {};
 }
@@ -256,7 +237,7 @@ TimePoint StateStore::Now() const { return clock_ ? clock_() : std::chrono::syst
 Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_dir, Clock clock,
                                                      std::vector<std::string>* notices) {
   if (state_dir.empty()) return MakeError(ErrorCode::kIo, "state DB: agent.state_dir is empty");
-  FLEET_STATE_TRY(storage::MakePrivateDirs(state_dir));
+  FLEET_TRY(storage::MakePrivateDirs(state_dir));
   const std::string path = (std::filesystem::path(state_dir) / kStateFile).string();
   auto quarantined = storage::QuarantineIfCorrupt(path, kDbText);
   if (!quarantined.ok()) return quarantined.error();
@@ -265,43 +246,19 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_di
     return MakeError(ErrorCode::kIo, "state DB: " + created.error().message);
   }
 
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
-                                 nullptr);
-  if (rc != SQLITE_OK) {
-    Error error = DbError(db, rc, "open " + path);
-    sqlite3_close_v2(db);
-    return error;
-  }
-  struct CloseOnError {
-    sqlite3* db;
-    ~CloseOnError() {
-      if (db != nullptr) sqlite3_close_v2(db);
-    }
-  } guard{db};
-  sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
-
-  const std::string op = "open " + path;
-  {
-    Stmt wal(db, "PRAGMA journal_mode = WAL");
-    auto row = wal.Step(op);
-    if (!row.ok()) return row.error();
-    if (!*row || AsciiLower(wal.Text(0)) != "wal") {
-      return MakeError(ErrorCode::kIo, "state DB: " + op + ": cannot switch to WAL journal mode");
-    }
-  }
-  FLEET_STATE_TRY(Exec(db, "PRAGMA synchronous = FULL", op));
-  FLEET_STATE_TRY(Migrate(db, path));
-  guard.db = nullptr;
-  return std::unique_ptr<StateStore>(new StateStore(db, path, std::move(clock)));
+  auto opened = storage::OpenWal(path, kDbText);
+  if (!opened.ok()) return opened.error();
+  storage::DbHandle handle = std::move(opened.value());
+  sqlite3* db = handle.get();
+  FLEET_TRY(Migrate(db, path));
+  return std::unique_ptr<StateStore>(new StateStore(handle.release(), path, std::move(clock)));
 }
 
 Result<void> StateStore::RecordScan(const ScanReport& scan) {
   constexpr std::string_view kOp = "record scan";
   const std::string seen = FormatRfc3339(scan.started_at);
   Txn txn(db_);
-  FLEET_STATE_TRY(txn.Begin(kOp));
+  FLEET_TRY(txn.Begin(kOp));
 
   // A printer first recorded without a serial (keyed by MAC or IP) that now shows one is the
   // same device: its entry is folded into the serial's, keeping its first_seen.
@@ -339,7 +296,7 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
       find_keyless.Reset();
       for (const auto& k : folded) {
         drop.Bind(1, k);
-        FLEET_STATE_TRY(drop.Run(kOp));
+        FLEET_TRY(drop.Run(kOp));
         drop.Reset();
       }
     }
@@ -366,7 +323,7 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
         .Bind(5, PrinterToStored(stored))
         .Bind(6, first_seen)
         .Bind(7, seen);
-    FLEET_STATE_TRY(upsert.Run(kOp));
+    FLEET_TRY(upsert.Run(kOp));
     upsert.Reset();
   }
 
@@ -387,7 +344,7 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
               " WHERE key = ?");
     for (const auto& k : missing) {
       mark.Bind(1, seen).Bind(2, k);
-      FLEET_STATE_TRY(mark.Run(kOp));
+      FLEET_TRY(mark.Run(kOp));
       mark.Reset();
     }
   }
@@ -412,7 +369,7 @@ Result<void> StateStore::ApplyCloudWord(const std::string& text) {
                                                                                : kNoVersions;
   const std::string now = FormatRfc3339(Now());
   Txn txn(db_);
-  FLEET_STATE_TRY(txn.Begin(kOp));
+  FLEET_TRY(txn.Begin(kOp));
   // The cloud versions each printer's word (mps_versions[serial], monotonic; absent: 0). A word
   // older than the one applied last is stale — a replayed or delayed reply — and changes nothing,
   // so a managed printer is never un-protected by an old "none" (docs/uplink-protocol.md).
@@ -444,7 +401,7 @@ Result<void> StateStore::ApplyCloudWord(const std::string& text) {
     applied.Reset();
     if (stored > version) continue;  // stale
     update.Bind(1, mps).Bind(2, qualification).Bind(3, serial).Bind(4, version);
-    FLEET_STATE_TRY(update.Run(kOp));
+    FLEET_TRY(update.Run(kOp));
     update.Reset();
     if (stored >= 0 || mps == "none") continue;
     // Protected by the cloud but not in the inventory (removed after a local edit, or a state
@@ -458,7 +415,7 @@ Result<void> StateStore::ApplyCloudWord(const std::string& text) {
         .Bind(4, mps)
         .Bind(5, qualification)
         .Bind(6, version);
-    FLEET_STATE_TRY(insert.Run(kOp));
+    FLEET_TRY(insert.Run(kOp));
     insert.Reset();
   }
   return txn.Commit(kOp);
@@ -506,7 +463,7 @@ Result<Task> StateStore::InsertTask(const std::string& kind, const std::string& 
   task.outcomes = outcomes;
   Stmt add(db_, "INSERT INTO tasks(kind, created_at, status) VALUES(?, ?, ?)");
   add.Bind(1, kind).Bind(2, task.created_at).Bind(3, status);
-  FLEET_STATE_TRY(add.Run(kOp));
+  FLEET_TRY(add.Run(kOp));
   task.id = sqlite3_last_insert_rowid(db_);
   Stmt add_outcome(db_,
                    "INSERT INTO task_outcomes(task_id, position, target, key, result, reason)"
@@ -519,7 +476,7 @@ Result<Task> StateStore::InsertTask(const std::string& kind, const std::string& 
         .Bind(4, o.key)
         .Bind(5, o.result)
         .Bind(6, o.reason);
-    FLEET_STATE_TRY(add_outcome.Run(kOp));
+    FLEET_TRY(add_outcome.Run(kOp));
     add_outcome.Reset();
   }
   return task;
@@ -528,10 +485,10 @@ Result<Task> StateStore::InsertTask(const std::string& kind, const std::string& 
 Result<Task> StateStore::RecordTask(const std::string& kind, const std::string& status,
                                     const std::vector<TargetOutcome>& outcomes) {
   Txn txn(db_);
-  FLEET_STATE_TRY(txn.Begin("record task"));
+  FLEET_TRY(txn.Begin("record task"));
   auto task = InsertTask(kind, status, outcomes);
   if (!task.ok()) return task.error();
-  FLEET_STATE_TRY(txn.Commit("record task"));
+  FLEET_TRY(txn.Commit("record task"));
   return task;
 }
 
@@ -540,7 +497,7 @@ Result<Task> StateStore::RemovePrinters(const std::vector<std::string>& targets,
   constexpr std::string_view kOp = "remove printers";
   using Kind = RemovalAuthority::Kind;
   Txn txn(db_);
-  FLEET_STATE_TRY(txn.Begin(kOp));
+  FLEET_TRY(txn.Begin(kOp));
   Stmt drop(db_, "DELETE FROM printers WHERE key = ?");
 
   std::vector<TargetOutcome> outcomes;
@@ -576,7 +533,7 @@ Result<Task> StateStore::RemovePrinters(const std::vector<std::string>& targets,
       } else if (!IsMpsState(v->second.mps)) {
         not_confirmed = "the cloud answered an MPS state this agent does not know";
       } else {
-        FLEET_STATE_TRY(ApplyVerdict(db_, serial, v->second, kOp));
+        FLEET_TRY(ApplyVerdict(db_, serial, v->second, kOp));
         if (v->second.mps != entry.mps) {
           cloud_says = "the cloud says (MPS version " + std::to_string(v->second.version) +
                        "; the agent had not been told yet): ";
@@ -607,7 +564,7 @@ Result<Task> StateStore::RemovePrinters(const std::vector<std::string>& targets,
         o.reason += " (not confirmed by the cloud: " + authority.note + ")";
       }
       drop.Bind(1, entry.key);
-      FLEET_STATE_TRY(drop.Run(kOp));
+      FLEET_TRY(drop.Run(kOp));
       drop.Reset();
     } else {
       o.result = "queued";
@@ -628,10 +585,10 @@ Result<Task> StateStore::RemovePrinters(const std::vector<std::string>& targets,
         .Bind(3, entry.key)
         .Bind(4, entry.last.serial)
         .Bind(5, task->created_at);
-    FLEET_STATE_TRY(queue.Run(kOp));
+    FLEET_TRY(queue.Run(kOp));
     queue.Reset();
   }
-  FLEET_STATE_TRY(txn.Commit(kOp));
+  FLEET_TRY(txn.Commit(kOp));
   return task;
 }
 
@@ -672,7 +629,7 @@ Result<std::vector<TargetOutcome>> StateStore::ResolveQueuedRemovals(
     const std::map<std::string, CloudMps>& verdicts) {
   constexpr std::string_view kOp = "resolve queued removals";
   Txn txn(db_);
-  FLEET_STATE_TRY(txn.Begin(kOp));
+  FLEET_TRY(txn.Begin(kOp));
   struct Request {
     int64_t task_id, position;
     std::string key, serial;
@@ -715,14 +672,14 @@ Result<std::vector<TargetOutcome>> StateStore::ResolveQueuedRemovals(
       auto held = HeldVersion(db_, r.key, kOp);
       if (!held.ok()) return held.error();
       if (v->second.version < *held) continue;  // stale: a newer word was applied since
-      FLEET_STATE_TRY(ApplyVerdict(db_, r.serial, v->second, kOp));
+      FLEET_TRY(ApplyVerdict(db_, r.serial, v->second, kOp));
       entry->mps = v->second.mps;
       if (entry->mps == "none") {
         o.result = "removed";
         o.reason = "printer " + Describe(*entry) +
                    " removed from the inventory (confirmed by the cloud)";
         drop.Bind(1, r.key);
-        FLEET_STATE_TRY(drop.Run(kOp));
+        FLEET_TRY(drop.Run(kOp));
         drop.Reset();
       } else {
         o.result = "refused";
@@ -734,10 +691,10 @@ Result<std::vector<TargetOutcome>> StateStore::ResolveQueuedRemovals(
       }
     }
     done.Bind(1, r.task_id).Bind(2, r.position);
-    FLEET_STATE_TRY(done.Run(kOp));
+    FLEET_TRY(done.Run(kOp));
     done.Reset();
     outcome.Bind(1, o.result).Bind(2, o.reason).Bind(3, r.task_id).Bind(4, r.position);
-    FLEET_STATE_TRY(outcome.Run(kOp));
+    FLEET_TRY(outcome.Run(kOp));
     outcome.Reset();
     tasks.insert(r.task_id);
     decided.push_back(std::move(o));
@@ -758,10 +715,10 @@ Result<std::vector<TargetOutcome>> StateStore::ResolveQueuedRemovals(
     }
     results.Reset();
     status.Bind(1, TaskStatus(outcomes)).Bind(2, id);
-    FLEET_STATE_TRY(status.Run(kOp));
+    FLEET_TRY(status.Run(kOp));
     status.Reset();
   }
-  FLEET_STATE_TRY(txn.Commit(kOp));
+  FLEET_TRY(txn.Commit(kOp));
   return decided;
 }
 

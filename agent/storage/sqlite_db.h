@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,12 @@
 
 struct sqlite3;
 struct sqlite3_stmt;
+
+// Returns from the enclosing function with the error of a Result-returning expression.
+#define FLEET_TRY(expr)                                \
+  do {                                                 \
+    if (auto _r = (expr); !_r.ok()) return _r.error(); \
+  } while (0)
 
 namespace fleet::storage {
 
@@ -39,7 +46,41 @@ Result<void> Exec(sqlite3* db, const char* sql, std::string_view op, const Error
 // (locked, disk full, permissions) quarantines nothing and returns "": the caller's own open
 // reports it, since moving a healthy file aside would lose what it holds. The error is for a
 // file that is corrupt but cannot be renamed.
+//
+// A damaged `-wal` counts as unreadable too (docs/robustness.md, "A damaged -wal after a crash"):
+// SQLite silently stops at the first WAL frame whose checksum fails and drops every transaction
+// committed after it. So before anything opens the file, and only when no other connection has
+// it open (a live writer's WAL is not judged), the WAL's header and frame checksums are checked
+// (the format of sqlite.org/fileformat2.html#walformat); a frame that fails while a commit of
+// the same WAL generation lies at or after it means committed transactions would be lost, and
+// the database is set aside with its WAL, as a corrupt one is.
 Result<std::string> QuarantineIfCorrupt(const std::string& path, const ErrorText& text);
+
+// What QuarantineIfDamaged did: nothing (aside empty), or the file set aside.
+struct SetAside {
+  std::string notice;  // the sentence to log; "" when nothing was set aside
+  std::string aside;   // the path the file was moved to (its -wal and -shm beside it)
+  std::string cause;   // "corrupt_database" | "damaged_wal"
+  // For a damaged WAL: the committed transactions that SQLite would have dropped (-1: unknown).
+  int64_t lost_transactions = -1;
+};
+// QuarantineIfCorrupt, saying where the file went (for recovering what it still holds).
+Result<SetAside> QuarantineIfDamaged(const std::string& path, const ErrorText& text);
+
+// The WAL at `wal_path` checked against its checksums: "" when it is absent, empty, or every
+// committed transaction in it is readable; else why not, and *lost_transactions (if not null)
+// is the number of commits SQLite would drop. Pure file reading: call it only while no
+// connection uses the database (QuarantineIfDamaged does).
+std::string WalDamageOf(const std::string& wal_path, int64_t* lost_transactions = nullptr);
+
+// Whether `error` (from DbError with `text`) says the file is unreadable (SQLITE_CORRUPT,
+// SQLITE_NOTADB): the owner closes it and opens again, which sets it aside.
+bool IsCorruptError(const Error& error, const ErrorText& text);
+
+// The first bytes of the open database file, read through SQLite's own file handle (opening
+// the file again would drop this process's locks on it): false when the file is not empty and
+// does not start with SQLite's header string (overwritten under a running owner).
+bool HeaderLooksValid(sqlite3* db);
 
 // What QuarantineIfCorrupt set aside in `dir` (file names without -wal/-shm, sorted), for
 // `status`.
@@ -85,6 +126,37 @@ class Txn {
   sqlite3* db_;
   const ErrorText& text_;
   bool active_ = false;
+};
+
+// Opens `path` (an existing file, possibly empty) for its one owner: extended result codes, a
+// busy timeout of 5 s, `first_sql` (pragmas that must run before anything else, such as
+// auto_vacuum, which only takes effect on an empty file; nullptr for none), the WAL journal and
+// synchronous=FULL.
+struct CloseDb {
+  void operator()(sqlite3* db) const;
+};
+using DbHandle = std::unique_ptr<sqlite3, CloseDb>;  // closes on scope exit unless released
+Result<DbHandle> OpenWal(const std::string& path, const ErrorText& text,
+                         const char* first_sql = nullptr);
+
+// Stmt, Txn, Exec and DbError bound to one database's texts, so that its code says
+// `Stmt stmt(db, sql)`: `using Db = storage::Bound<kDbText>;` then `using Stmt = Db::Stmt;` ...
+template <const ErrorText& kText>
+struct Bound {
+  class Stmt : public storage::Stmt {
+   public:
+    Stmt(sqlite3* db, const char* sql) : storage::Stmt(db, sql, kText) {}
+  };
+  class Txn : public storage::Txn {
+   public:
+    explicit Txn(sqlite3* db) : storage::Txn(db, kText) {}
+  };
+  static Result<void> Exec(sqlite3* db, const char* sql, std::string_view op) {
+    return storage::Exec(db, sql, op, kText);
+  }
+  static Error DbError(sqlite3* db, int rc, std::string_view op) {
+    return storage::DbError(db, rc, op, kText);
+  }
 };
 
 }  // namespace fleet::storage

@@ -12,13 +12,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "tests/integration/agent_runner.h"
 #include "tests/integration/cloud_suite.h"
@@ -79,6 +82,16 @@ class FaultStorageTest : public ::testing::Test {
   }
 
   static CommandResult Agent(const std::vector<std::string>& args) { return RunAgent(args, 60s); }
+
+  // An activated agent whose daemon scans every 10 s (the shortest scan.interval).
+  std::string DaemonConfig(CloudEmulator& e, const std::string& state_dir) {
+    std::string cfg = Config(e.url(), state_dir);
+    std::ofstream(cfg, std::ios::app) << "scan:\n  interval: 10s\n";
+    Activate(e, cfg);
+    return cfg;
+  }
+  std::string DaemonLog() const { return dir_.path() + "/daemon.err"; }
+  Process StartDaemon(const std::string& cfg) const { return StartAgentDaemon(cfg, dir_.path()); }
 
   static void Activate(CloudEmulator& e, const std::string& cfg) { ActivateAgent(e, cfg); }
 
@@ -349,12 +362,15 @@ TEST_F(FaultStorageTest, CorruptDatabasesAreQuarantinedRebuiltAndReported) {
     ExpectContains(status.stderr_text, "outbox DB: " + state + "/outbox.db is unreadable");
     ExpectContains(status.stdout_text, "set aside:      " + state + "/outbox.db.corrupt-");
 
-    // The next scan moves state.db aside, rebuilds the inventory and uploads.
+    // The next scan rebuilds the inventory and uploads.
     ASSERT_TRUE(e->SetFault("none"));
     CommandResult scan = Agent({"--config", cfg, "--scan-once", "--upload", "--format", "json"});
     EXPECT_EQ(scan.exit_code, 0) << scan.stderr_text;
-    ExpectContains(scan.stderr_text, "state DB: " + state + "/state.db is unreadable");
-    ExpectContains(scan.stderr_text, "moved aside to " + state + "/state.db.corrupt-");
+    // Since `status` lists queued removals it opens state.db as well: whichever opens it first
+    // sets it aside and says so.
+    const std::string both = status.stderr_text + scan.stderr_text;
+    ExpectContains(both, "state DB: " + state + "/state.db is unreadable");
+    ExpectContains(both, "moved aside to " + state + "/state.db.corrupt-");
     if (round_no == 1) std::cout << "corrupt database: " << scan.stderr_text;
     EXPECT_EQ(Integrity(state + "/state.db"), "ok");
     EXPECT_EQ(Integrity(state + "/outbox.db"), "ok");
@@ -430,7 +446,7 @@ TEST_F(FaultStorageTest, KillNineAtRandomPointsLosesNothingCountsNothingTwice) {
     if (was_running && *code == 128 + SIGKILL) {
       ++killed;
     } else {
-      EXPECT_TRUE(*code == 0 || *code == 1) << "exit " << *code << ": " << ReadFile(o.stderr_path);
+      EXPECT_TRUE(*code == 0 || *code == 1) << "exit " << *code << ": " << ReadFile(DaemonLog());
       ++finished;
     }
     points.push_back(std::to_string(at.count()) + (slow ? "s" : ""));
@@ -506,6 +522,137 @@ TEST_F(FaultStorageTest, AfterAnOutboxQuarantineEveryLaterScanReachesTheCloudOnc
   EXPECT_EQ(epochs.count(""), 0u);
   CommandResult status = Agent({"--config", cfg, "status"});
   ExpectContains(status.stdout_text, "0 report(s) waiting, 0 meter read(s)");
+}
+
+// Checkpoints the outbox's WAL into its file (what SQLite does every 1000 pages), alongside a
+// running agent: then the file holds everything, and damage to it is damage to stored data.
+void Checkpoint(const std::string& path) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  EXPECT_EQ(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close_v2(db);
+}
+
+// Scans the daemon finished, by its log ("scan done cycle=N").
+size_t ScansDone(const std::string& log) {
+  size_t n = 0;
+  for (size_t at = log.find("scan done cycle="); at != std::string::npos;
+       at = log.find("scan done cycle=", at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// The fewest reads the cloud holds for one serial (the scans it holds in full).
+size_t ScansInCloud(const CloudReads& c) {
+  std::map<std::string, size_t> per_serial;
+  for (const auto& [serial, at] : c.reads) ++per_serial[serial];
+  size_t fewest = SIZE_MAX;
+  for (const auto& [serial, n] : per_serial) fewest = std::min(fewest, n);
+  return per_serial.empty() ? 0 : fewest;
+}
+
+// Issue 12 point 8: a daemon stores two scans while the cloud is down and is killed (-9); one
+// byte of the outbox's -wal is then flipped in its last frame. Before: the next command opened
+// the outbox, SQLite silently stopped at the bad frame and dropped the last transaction (a
+// stored scan, or the report built from it), `status` said nothing and no report told the cloud.
+// Now: the first command (`status`) detects it, sets the database and its -wal aside, recovers
+// what the readable part holds, and says so; the next report carries the outbox_quarantined
+// event; every read that reaches the cloud is there once.
+TEST_F(FaultStorageTest, ADamagedWalAfterAKillIsDetectedAndStatusAndTheNextReportSaySo) {
+  auto e = StartEmulator();
+  const std::string state = dir_.path() + "/state";
+  const std::string cfg = DaemonConfig(*e, state);
+  ASSERT_TRUE(e->SetFault("http_500"));
+  Process daemon = StartDaemon(cfg);
+  ASSERT_GT(daemon.pid(), 0) << daemon.error();
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (OutboxReads(state + "/outbox.db").size() < 2 * sim_->printers() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_EQ(OutboxReads(state + "/outbox.db").size(), 2 * sim_->printers())
+      << ReadFile(DaemonLog());
+  ::kill(daemon.pid(), SIGKILL);
+  ASSERT_TRUE(daemon.Wait(10s).has_value());
+  const std::string wal = state + "/outbox.db-wal";
+  ASSERT_GT(fs::file_size(wal), 4096u) << "the kill left no WAL";
+  {
+    std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(-100, std::ios::end);
+    const char c = static_cast<char>(f.get());
+    f.seekp(-100, std::ios::end);
+    f.put(static_cast<char>(c ^ 0x20));
+  }
+
+  CommandResult status = Agent({"--config", cfg, "status"});
+  EXPECT_NE(status.stderr_text.find(wal + " is damaged (frame "), std::string::npos)
+      << status.stderr_text;
+  EXPECT_NE(status.stdout_text.find("set aside:      " + state + "/outbox.db.corrupt-"),
+            std::string::npos)
+      << status.stdout_text;
+  EXPECT_NE(status.stdout_text.find("outbox reset:   outbox DB: " + wal + " is damaged"),
+            std::string::npos)
+      << status.stdout_text;
+  EXPECT_NE(status.stdout_text.find("committed transaction(s) in the damaged part of the -wal"),
+            std::string::npos)
+      << status.stdout_text;
+
+  ASSERT_TRUE(e->SetFault("none"));
+  CommandResult r = Agent({"--config", cfg, "--scan-once", "--upload"});
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  const json events = e->AdminJson("/admin/events?type=outbox_quarantined");
+  ASSERT_EQ(events.size(), 1u) << events.dump();
+  EXPECT_EQ(events[0].value("cause", ""), "damaged_wal");
+  EXPECT_GE(events[0].value("lost_transactions", 0), 1);
+  const size_t scans = ExpectEachReadOnce(ReadsInCloud(*e));
+  EXPECT_GE(scans, 2u) << "the scan-once and at least the first stored scan";
+}
+
+// Issue 12 point 1, daemon mode: a running daemon delivers two scans, then its outbox is damaged
+// under it (the file checkpointed, then overwritten with garbage). Before: every later cycle
+// failed with "cannot store the scan in the outbox: ... file is not a database" until a restart,
+// and those scans were lost. Now: the next operation sets the file aside, starts a new outbox
+// (new epoch) and goes on; every scan the daemon took, before and after, is in the cloud once,
+// and the cloud has the outbox_quarantined event.
+TEST_F(FaultStorageTest, ADaemonWhoseOutboxIsDamagedMidLifeDeliversEveryScanOnce) {
+  auto e = StartEmulator();
+  const std::string state = dir_.path() + "/state";
+  const std::string cfg = DaemonConfig(*e, state);
+  Process daemon = StartDaemon(cfg);
+  ASSERT_GT(daemon.pid(), 0) << daemon.error();
+  const auto wait_for_scans = [&](size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + 90s;
+    while (ScansInCloud(ReadsInCloud(*e)) < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(200ms);
+    }
+    return ScansInCloud(ReadsInCloud(*e));
+  };
+  ASSERT_EQ(wait_for_scans(2), 2u) << ReadFile(DaemonLog());
+  Checkpoint(state + "/outbox.db");
+  Garble(state + "/outbox.db");
+  const size_t before = ScansDone(ReadFile(DaemonLog()));
+  ASSERT_GE(wait_for_scans(before + 3), before + 3) << ReadFile(DaemonLog());
+  ASSERT_EQ(::kill(daemon.pid(), SIGTERM), 0);
+  ASSERT_TRUE(daemon.Wait(20s).has_value());
+  const std::string log = ReadFile(DaemonLog());
+  EXPECT_NE(log.find("moved aside to " + state + "/outbox.db.corrupt-"), std::string::npos) << log;
+  EXPECT_EQ(log.find("cannot store the scan in the outbox"), std::string::npos) << log;
+  // Every scan the daemon took, once.
+  EXPECT_EQ(ExpectEachReadOnce(ReadsInCloud(*e)), ScansDone(log)) << log;
+  const json events = e->AdminJson("/admin/events?type=outbox_quarantined");
+  ASSERT_EQ(events.size(), 1u) << events.dump();
+  EXPECT_EQ(events[0].value("cause", ""), "corrupt_database");
+  std::set<std::string> epochs;
+  for (const auto& entry : e->AdminJson("/admin/reports?limit=100")) {
+    json body = entry.contains("body") ? entry["body"] : entry;
+    if (body.is_string()) body = json::parse(body.get<std::string>(), nullptr, false);
+    epochs.insert(body.value("outbox_epoch", ""));
+  }
+  EXPECT_EQ(epochs.size(), 2u);
 }
 
 }  // namespace

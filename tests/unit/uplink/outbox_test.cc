@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -406,10 +407,15 @@ TEST(Outbox, PrinterWithoutSerialIsKeyedByMacThenIp) {
   EXPECT_EQ(body["meter_reads"][3]["lifetime_page_count"], 21);
 }
 
-TEST(Outbox, OldReadsAreTrimmedByAgeWithAWarningStatesKept) {
+// Retention is by count and size, never by the wall clock (issue 12, point 8): this test asserted
+// until now that reads older than max_age (720h) were dropped by age; now the reads of more than
+// max_scans scans are, the oldest stored first, whatever their times say.
+TEST(Outbox, ReadsOfMoreThanMaxScansAreTrimmedWithAWarningStatesKept) {
   TempDir dir;
   TestClock clock;
-  auto outbox = OpenOk(dir.db(), clock.Limits());  // max_age 720h
+  OutboxLimits limits;
+  limits.max_scans = 2;
+  auto outbox = OpenOk(dir.db(), clock.Limits(limits));
   ASSERT_TRUE(outbox);
   const auto printers = [](int64_t base) {
     return std::vector<Printer>{MakePrinter("10.0.0.1", "A", base),
@@ -423,8 +429,8 @@ TEST(Outbox, OldReadsAreTrimmedByAgeWithAWarningStatesKept) {
   AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 300)}), &warnings);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(warnings[0],
-            "outbox holds meter reads older than 720h: dropped 2 (from 2026-11-24T01:00:00.000Z to "
-            "2026-11-24T01:00:00.000Z)");
+            "outbox holds the meter reads of more than 2 scans: dropped 2 of the oldest 1 scan(s) "
+            "(from 2026-11-24T01:00:00.000Z to 2026-11-24T01:00:00.000Z)");
   auto report = NextOk(*outbox);
   ASSERT_TRUE(report);
   const json body = json::parse(report->body);
@@ -437,12 +443,49 @@ TEST(Outbox, OldReadsAreTrimmedByAgeWithAWarningStatesKept) {
   EXPECT_EQ(serials, (std::set<std::string>{"A", "B"}));
 }
 
+// Before: a +40-day step of the outbox's clock dropped every read as "older than 720h", though
+// each was seconds old. Now nothing goes; and a step back does not make the newest reads the
+// "oldest" ones either.
+TEST(Outbox, AFortyDayClockStepDropsNothing) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());  // the defaults
+  ASSERT_TRUE(outbox);
+  std::vector<std::string> warnings;
+  for (int i = 0; i < 3; ++i) {
+    *clock.now = kT0 + minutes(i);
+    AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 10 + i)}), &warnings);
+  }
+  *clock.now = kT0 + hours(24 * 40);  // the clock steps 40 days forward
+  AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 13)}), &warnings);
+  EXPECT_TRUE(warnings.empty()) << warnings[0];
+  EXPECT_EQ(StatsOk(*outbox).pending_meter_reads, 4u);
+
+  // With a count bound of 4, a scan stamped before all the others (the clock stepped back) is
+  // the newest: the first one stored goes.
+  OutboxLimits four;
+  four.max_scans = 4;
+  outbox.reset();
+  outbox = OpenOk(dir.db(), clock.Limits(four));
+  ASSERT_TRUE(outbox);
+  *clock.now = kT0 - hours(24 * 40);
+  AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 14)}), &warnings);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("dropped 1 of the oldest 1 scan(s) (from 2026-11-24T01:00:00.000Z"),
+            std::string::npos)
+      << warnings[0];
+  auto report = NextOk(*outbox);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(Reads(json::parse(report->body)), (std::vector<std::pair<std::string, int64_t>>{
+                                                  {"A", 14}, {"A", 11}, {"A", 12}, {"A", 13}}));
+}
+
 TEST(Outbox, SizeBoundTrimsTheOldestReadsNeverTheLatestStates) {
   TempDir dir;
   TestClock clock;
   OutboxLimits limits;
   limits.max_bytes = 128 * 1024;
-  limits.max_age = hours(24 * 365);
+  limits.max_scans = 100000;
   limits.max_reads_per_report = 100000;
   auto outbox = OpenOk(dir.db(), clock.Limits(limits));
   ASSERT_TRUE(outbox);
@@ -530,29 +573,26 @@ TEST(Outbox, ReactivationRebuildsUnsentReportsUnderTheNewIdentity) {
   EXPECT_EQ(StatsOk(*outbox).pending_reports, 1u);
 }
 
-TEST(Outbox, QuarantinedReportsAreDroppedOnceOlderThanMaxAge) {
+// Until now quarantined reports were dropped once older than max_age (720h) by the clock; now
+// only the size bound drops them (issue 12, point 8: never by the wall clock alone).
+TEST(Outbox, QuarantinedReportsAreNotDroppedByTheClock) {
   TempDir dir;
   TestClock clock;
-  auto outbox = OpenOk(dir.db(), clock.Limits());  // max_age 720h
+  auto outbox = OpenOk(dir.db(), clock.Limits());
   ASSERT_TRUE(outbox);
   AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.1", "A", 5)}));
   auto bad = NextOk(*outbox);
   ASSERT_TRUE(bad);
   ASSERT_TRUE(outbox->Quarantine(bad->id, "HTTP 400").ok());
-  *clock.now = kT0 + hours(24 * 29);
-  std::vector<std::string> warnings;
-  AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 6)}), &warnings);
-  EXPECT_TRUE(warnings.empty());
-  EXPECT_EQ(StatsOk(*outbox).quarantined_reports, 1u);
   *clock.now = kT0 + hours(24 * 31);
+  std::vector<std::string> warnings;
   AddOk(*outbox, MakeScan(*clock.now, {MakePrinter("10.0.0.1", "A", 7)}), &warnings);
-  EXPECT_EQ(warnings,
-            std::vector<std::string>{"outbox: dropped 1 quarantined report(s) kept for diagnosis"});
-  EXPECT_EQ(StatsOk(*outbox).quarantined_reports, 0u);
+  EXPECT_TRUE(warnings.empty()) << warnings[0];
+  EXPECT_EQ(StatsOk(*outbox).quarantined_reports, 1u);
   auto next = NextOk(*outbox);
   ASSERT_TRUE(next);
   EXPECT_EQ(Reads(json::parse(next->body)),
-            (std::vector<std::pair<std::string, int64_t>>{{"A", 6}, {"A", 7}}));
+            (std::vector<std::pair<std::string, int64_t>>{{"A", 7}}));
 }
 
 // A write that fails half-way (here: the file size limit, as a full disk would) rolls back:
@@ -960,6 +1000,228 @@ TEST(OutboxSchema2, EventsAreDeliveredOnceAndDeletedAfterAcknowledge) {
   outbox = OpenOk(dir.db(), clock.Limits());
   ASSERT_TRUE(outbox);
   EXPECT_FALSE(NextOk(*outbox));
+}
+
+// ---- A damaged -wal after a crash, and what a set-aside outbox still holds (issue 12, points 8
+// and 1; docs/robustness.md, "A damaged -wal after a crash").
+
+// The files of `db` as a crash would leave them: the database and its -wal copied while the
+// outbox is open (nothing checkpointed), into `to`.
+void CopyAsCrashed(const std::string& db, const std::string& to) {
+  fs::create_directories(fs::path(to).parent_path());
+  fs::copy_file(db, to, fs::copy_options::overwrite_existing);
+  fs::copy_file(db + "-wal", to + "-wal", fs::copy_options::overwrite_existing);
+}
+
+void FlipByte(const std::string& path, std::streamoff from_end) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(-from_end, std::ios::end);
+  char c = 0;
+  f.get(c);
+  f.seekp(-from_end, std::ios::end);
+  f.put(static_cast<char>(c ^ 0x20));
+}
+
+std::vector<std::string> AsideFiles(const std::string& dir) {
+  std::vector<std::string> aside;
+  for (const auto& f : fs::directory_iterator(dir)) {
+    const std::string name = f.path().filename().string();
+    if (name.find(".corrupt-") != std::string::npos) aside.push_back(name);
+  }
+  std::sort(aside.begin(), aside.end());
+  return aside;
+}
+
+json EventOfType(const json& body, const std::string& type) {
+  for (const auto& e : body.value("events", json::array())) {
+    if (e["type"] == type) return e;
+  }
+  return json();
+}
+
+// Before: SQLite stopped at the flipped frame and dropped the second scan without a word; the
+// outbox opened with one scan's reads and `status` said nothing.
+TEST(OutboxWal, ADamagedWalIsSetAsideAndTheNextReportSaysWhatWasLost) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.1", "A", 5), MakePrinter("10.0.0.2", "B", 6)}));
+  AddOk(*outbox, MakeScan(kT0 + hours(1),
+                          {MakePrinter("10.0.0.1", "A", 7), MakePrinter("10.0.0.2", "B", 8)}));
+  const std::string crashed = dir.path() + "/crashed/outbox.db";
+  CopyAsCrashed(dir.db(), crashed);
+  outbox.reset();
+  FlipByte(crashed + "-wal", 100);  // inside the last frame: the second scan's commit
+  const uintmax_t wal_size = fs::file_size(crashed + "-wal");
+
+  std::vector<std::string> notices;
+  auto reopened = Outbox::Open(crashed, clock.Limits(), &notices);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].rfind("outbox DB: " + crashed + "-wal is damaged (frame ", 0), 0u)
+      << notices[0];
+  EXPECT_NE(notices[0].find("fails its checksum; SQLite would drop the 1 committed transaction "
+                            "from there on); moved the database and its -wal aside to " +
+                            crashed + ".corrupt-"),
+            std::string::npos)
+      << notices[0];
+  EXPECT_NE(notices[0].find("recovered from it: 0 report(s) not yet acknowledged and 2 meter "
+                            "read(s); lost: 1 committed transaction(s) in the damaged part"),
+            std::string::npos)
+      << notices[0];
+  // The database and its damaged -wal are kept for diagnosis.
+  const std::vector<std::string> aside = AsideFiles(dir.path() + "/crashed");
+  ASSERT_GE(aside.size(), 2u);
+  const auto wal = std::find_if(aside.begin(), aside.end(),
+                                [](const std::string& name) { return name.ends_with("-wal"); });
+  ASSERT_NE(wal, aside.end());
+  EXPECT_EQ(fs::file_size(dir.path() + "/crashed/" + *wal), wal_size);
+
+  // `status` reads this.
+  EXPECT_EQ(StatsOk(**reopened).last_reset, notices[0]);
+  auto report = NextOk(**reopened);
+  ASSERT_TRUE(report);
+  const json body = json::parse(report->body);
+  // What the readable part held is sent: the first scan's reads.
+  EXPECT_EQ(Reads(body), (std::vector<std::pair<std::string, int64_t>>{{"A", 5}, {"B", 6}}));
+  ASSERT_TRUE(body.contains("outbox_reset"));
+  EXPECT_EQ(body["outbox_reset"]["detail"], notices[0]);
+  const json event = EventOfType(body, "outbox_quarantined");
+  ASSERT_TRUE(event.is_object()) << body.dump();
+  EXPECT_EQ(event["cause"], "damaged_wal");
+  EXPECT_EQ(event["lost_transactions"], 1);
+  EXPECT_EQ(event["recovered_meter_reads"], 2);
+  EXPECT_EQ(event["serial"], "");
+}
+
+// A WAL cut in the middle of a frame (a write torn by the crash, never committed) loses nothing
+// that was committed: not a damage, nothing set aside.
+TEST(OutboxWal, ATornLastFrameIsNotADamage) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.1", "A", 5)}));
+  const std::string crashed = dir.path() + "/crashed/outbox.db";
+  CopyAsCrashed(dir.db(), crashed);
+  outbox.reset();
+  {
+    // Half a frame more: a header and a few bytes of a page that never finished.
+    std::ofstream wal(crashed + "-wal", std::ios::app | std::ios::binary);
+    wal << std::string(100, '\x01');
+  }
+  std::vector<std::string> notices;
+  auto reopened = Outbox::Open(crashed, clock.Limits(), &notices);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  EXPECT_TRUE(notices.empty()) << notices[0];
+  EXPECT_TRUE(AsideFiles(dir.path() + "/crashed").empty());
+  EXPECT_EQ(StatsOk(**reopened).pending_meter_reads, 1u);
+}
+
+// A live outbox's WAL is never judged: a second opener (`status` while the daemon runs) sees the
+// other connection and leaves the file alone.
+TEST(OutboxWal, AnOutboxInUseIsNotJudged) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.1", "A", 5)}));
+  AddOk(*outbox, MakeScan(kT0 + hours(1), {MakePrinter("10.0.0.1", "A", 6)}));
+  std::vector<std::string> notices;
+  auto second = Outbox::Open(dir.db(), clock.Limits(), &notices);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_TRUE(notices.empty());
+  EXPECT_EQ(StatsOk(**second).pending_meter_reads, 2u);
+  EXPECT_TRUE(AsideFiles(dir.path() + "/state").empty());
+}
+
+// Point 1: a report built (maybe sent) before the damage keeps its key and body, so the cloud
+// answers it as a duplicate if it has it; reads not yet in a report go out in the next one.
+// Before: the new outbox started empty and the moved file's reads were never sent.
+TEST(OutboxRecovery, UnacknowledgedReportsAndPendingReadsOfACorruptOutboxAreRecovered) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.1", "A", 5)}));
+  auto sent = NextOk(*outbox);
+  ASSERT_TRUE(sent);
+  AddOk(*outbox, MakeScan(kT0 + hours(1), {MakePrinter("10.0.0.1", "A", 6)}));
+  outbox.reset();
+  {
+    // Damage a page the recovery does not need: the free tail of the file. A quick_check that
+    // fails is what sets a database aside.
+    std::fstream f(dir.db(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(0, std::ios::end);
+    f << std::string(4096 * 2, '\xff');
+    // and say so in the header: the page count no longer matches the size
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.db().c_str(), &raw), SQLITE_OK);
+  // Point an index at garbage: the tables stay readable, quick_check fails.
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "PRAGMA writable_schema = ON; "
+                         "UPDATE sqlite_schema SET rootpage = 2 WHERE name = "
+                         "'meter_reads_by_report'; PRAGMA writable_schema = OFF;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+
+  std::vector<std::string> notices;
+  auto reopened = Outbox::Open(dir.db(), clock.Limits(), &notices);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_NE(notices[0].find("recovered from it: 1 report(s) not yet acknowledged and 2 meter "
+                            "read(s)"),
+            std::string::npos)
+      << notices[0];
+  auto again = NextOk(**reopened);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->idempotency_key, sent->idempotency_key);
+  EXPECT_EQ(again->body, sent->body);  // byte for byte: the cloud's digest matches
+  ASSERT_TRUE((*reopened)->Acknowledge(again->id).ok());
+  auto next = NextOk(**reopened);
+  ASSERT_TRUE(next);
+  const json body = json::parse(next->body);
+  EXPECT_EQ(Reads(body), (std::vector<std::pair<std::string, int64_t>>{{"A", 6}}));
+  EXPECT_NE(body["outbox_epoch"], json::parse(sent->body)["outbox_epoch"]);
+  EXPECT_EQ(EventOfType(body, "outbox_quarantined")["recovered_reports"], 1);
+  EXPECT_TRUE(body.contains("outbox_reset"));
+}
+
+// A file overwritten while the outbox has it open (a running daemon) is set aside by the next
+// operation, which then succeeds on a new outbox. Before: every AddScan failed with "file is not
+// a database" until the process was restarted, and each scan's reads were lost.
+TEST(OutboxRecovery, AFileOverwrittenUnderARunningOutboxIsSetAsideAndTheScanKept) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.1", "A", 5)}));
+  auto report = NextOk(*outbox);
+  ASSERT_TRUE(report);
+  ASSERT_TRUE(outbox->Acknowledge(report->id).ok());
+  {
+    // What the outbox holds is in the file (a checkpoint ran), then the file is overwritten.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.db().c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  std::ofstream(dir.db(), std::ios::trunc) << std::string(8192, 'g');
+  std::vector<std::string> warnings;
+  AddOk(*outbox, MakeScan(kT0 + hours(1), {MakePrinter("10.0.0.1", "A", 6)}), &warnings);
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_NE(warnings[0].find("moved aside to " + dir.db() + ".corrupt-"), std::string::npos)
+      << warnings[0];
+  auto next = NextOk(*outbox);
+  ASSERT_TRUE(next);
+  const json body = json::parse(next->body);
+  EXPECT_EQ(Reads(body), (std::vector<std::pair<std::string, int64_t>>{{"A", 6}}));
+  EXPECT_EQ(EventOfType(body, "outbox_quarantined")["cause"], "corrupt_database");
+  EXPECT_FALSE(AsideFiles(dir.path() + "/state").empty());
 }
 
 }  // namespace
