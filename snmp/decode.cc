@@ -322,7 +322,8 @@ struct PageCount {
   std::optional<int64_t> count;
   PageCountUnit unit = PageCountUnit::kUnknown;
   std::string source;
-  std::string problem;  // why a source that exists was not usable
+  std::string problem;      // why a source that exists was not usable
+  bool unreadable = false;  // it answered with an impossible value or a malformed blob
 };
 
 const char* CounterUnitName(int64_t unit) {
@@ -367,6 +368,7 @@ PageCount StandardPageCount(const Context& ctx) {
     }
     if (std::string why = ImplausibleCount(*n); !why.empty()) {
       out.problem = where + " = " + std::to_string(*n) + kUnreadableMark + why + ")";
+      out.unreadable = true;
       return;
     }
     // Only impressions (7) and sheets (8) are pages; label printers count length or time.
@@ -418,6 +420,7 @@ PageCount ReadCountSource(const FieldSource& src, const Context& ctx,
     n = ReadBlobRecord(v->bytes, src.record, &problem);
     if (!problem.empty()) {
       out.problem = Describe(src, field) + ": " + problem;
+      out.unreadable = true;
       return out;
     }
   } else {
@@ -432,6 +435,7 @@ PageCount ReadCountSource(const FieldSource& src, const Context& ctx,
   }
   if (std::string why = ImplausibleCount(*n); !why.empty()) {
     out.problem = Describe(src, field) + " = " + std::to_string(*n) + kUnreadableMark + why + ")";
+    out.unreadable = true;
     return out;
   }
   if (*n == 0 && src.zero_means_absent) return out;
@@ -453,6 +457,8 @@ void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
   }
   std::vector<std::string> problems;
   bool vendor_listed = false;
+  // A counter that answered with an impossible value or a malformed blob is unreadable, not absent.
+  bool unreadable = false;
   for (const FieldSource& src : sources) {
     if (src.kind != FieldSource::Kind::kStandard) vendor_listed = true;
     PageCount pc = ReadCountSource(src, ctx);
@@ -463,11 +469,8 @@ void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
       return;
     }
     if (!pc.problem.empty()) problems.push_back(pc.problem);
+    unreadable = unreadable || pc.unreadable;
   }
-  // A counter that answered with an impossible value is unreadable, not absent.
-  const bool unreadable = std::any_of(problems.begin(), problems.end(), [](const std::string& x) {
-    return x.find(kUnreadableMark) != std::string::npos;
-  });
   std::string reason = unreadable ? "lifetime counter unreadable ("
                                   : "device exposes no lifetime counter (";
   for (size_t i = 0; i < problems.size(); ++i) reason += (i ? "; " : "") + problems[i];

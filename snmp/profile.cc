@@ -259,7 +259,8 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
     src.kind = FieldSource::Kind::kBlob;
     if (auto oid = OidAt(ctx, node["blob"], path + ".blob")) src.oid = *oid;
     if (field != "counter" && field != "page_count") {
-      ctx.Error(node["blob"], path + ".blob", "a blob source only applies to counters and page_count");
+      ctx.Error(node["blob"], path + ".blob",
+                "a blob source only applies to counters and page_count");
     }
     if (!node["record"]) {
       ctx.Error(node, path, "a blob source needs a record (the record id, e.g. 0x00)");

@@ -64,7 +64,7 @@ struct FieldSource {
   std::string input;              // kText: sys_descr | hr_device_descr
   std::vector<std::string> keys;  // kDeviceId: MDL, MODEL... (first present wins)
   std::vector<Transform> transforms;
-  int record = -1;                // kBlob: the record id (0..254) to read
+  int record = -1;  // kBlob: the record id (0..254) to read
   // A zero from this source is "the model lacks the function", not a reading (a mono model's
   // colour field); counters only.
   bool zero_means_absent = false;

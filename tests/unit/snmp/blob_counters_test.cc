@@ -46,14 +46,17 @@ TEST(BlobRecord, HostileBlobsAreMalformedNeverHalfRead) {
     std::string problem;
   } cases[] = {
       {Bytes({0x00, 0x01, 0x04, 0x00, 0x00}), "counter blob is truncated (no 0xFF end)"},
-      {Bytes({0x00, 0x01, 0x04, 0x00, 0x00, 0x00, 0x05}), "counter blob is truncated (no 0xFF end)"},
+      {Bytes({0x00, 0x01, 0x04, 0x00, 0x00, 0x00, 0x05}),
+       "counter blob is truncated (no 0xFF end)"},
       {Bytes({0x00, 0x01}), "counter blob is truncated (no 0xFF end)"},
       {Bytes({0x00, 0x01, 0x08, 0, 0, 0, 0, 0, 0, 0, 5, 0xff}),
        "counter blob record at byte 0 is not (id, 01, length 1..4)"},
-      {Bytes({0x00, 0x01, 0x00, 0xff}), "counter blob record at byte 0 is not (id, 01, length 1..4)"},
+      {Bytes({0x00, 0x01, 0x00, 0xff}),
+       "counter blob record at byte 0 is not (id, 01, length 1..4)"},
       {Bytes({0x00, 0x02, 0x04, 0, 0, 0, 5, 0xff}),
        "counter blob record at byte 0 is not (id, 01, length 1..4)"},
-      {Bytes({0x00, 0x01, 0x04, 0, 0, 0, 5, 0xff, 0x00}), "counter blob has 1 bytes after its 0xFF end"},
+      {Bytes({0x00, 0x01, 0x04, 0, 0, 0, 5, 0xff, 0x00}),
+       "counter blob has 1 bytes after its 0xFF end"},
       {std::string(65536, '\0'), "counter blob of 65536 bytes (over 4096)"},
       // 1024 well-formed records (01 01 01 01) and no end: the whole blob is distrusted.
       {std::string(4096, '\x01'), "counter blob is truncated (no 0xFF end)"},
@@ -66,8 +69,8 @@ TEST(BlobRecord, HostileBlobsAreMalformedNeverHalfRead) {
     EXPECT_EQ(problem, c.problem);
   }
   // Every prefix of a good blob: no crash, never a value from a cut blob.
-  const std::string good = Bytes({0x00, 0x01, 0x04, 0x00, 0x00, 0x06, 0x4b, 0x02, 0x01, 0x04,
-                                  0x00, 0x00, 0x03, 0x86, 0xff});
+  const std::string good = Bytes(
+      {0x00, 0x01, 0x04, 0x00, 0x00, 0x06, 0x4b, 0x02, 0x01, 0x04, 0x00, 0x00, 0x03, 0x86, 0xff});
   for (size_t n = 1; n < good.size(); ++n) {
     std::string problem;
     EXPECT_EQ(ReadBlobRecord(good.substr(0, n), 0x00, &problem), std::nullopt) << n;
@@ -94,8 +97,7 @@ TEST(BlobProfile, LoaderChecksBlobSources) {
                    "page_count"),
             std::string::npos)
       << m;
-  EXPECT_NE(m.find("counters.totalCount[0]: a blob source needs a record"), std::string::npos)
-      << m;
+  EXPECT_NE(m.find("counters.totalCount[0]: a blob source needs a record"), std::string::npos) << m;
   EXPECT_NE(m.find("counters.monoCount[0].record: '0x1ff' is not a record id"), std::string::npos)
       << m;
   EXPECT_NE(m.find("counters.colorCount[0].record: record only applies to a blob source"),
@@ -124,8 +126,8 @@ TEST(BlobDecode, BrotherCountersAndTheZeroColourOfAMonoBoard) {
   // Colour 0 on a board that fills the colour record though it prints mono: not a reading.
   Printer p = DecodePrinter(
       test::ShippedProfiles(),
-      Brother(Bytes({0x00, 0x01, 0x04, 0, 0, 0x01, 0x00, 0x01, 0x01, 0x04, 0, 0, 0x01, 0x00, 0x02,
-                     0x01, 0x04, 0, 0, 0, 0, 0xff})),
+      Brother(Bytes({0x00, 0x01, 0x04, 0,    0,    0x01, 0x00, 0x01, 0x01, 0x04, 0,
+                     0,    0x01, 0x00, 0x02, 0x01, 0x04, 0,    0,    0,    0,    0xff})),
       "10.0.0.1");
   EXPECT_EQ(p.profile, "brother");
   EXPECT_EQ(Counters(p), (std::map<std::string, int64_t>{
@@ -149,6 +151,8 @@ TEST(BlobDecode, MalformedBlobIsUnreadableWithTheReason) {
             "end)");
   // Without prtMarkerLifeCount the page count falls back to the blob, and says why it has none.
   EXPECT_FALSE(p.lifetime_page_count);
+  EXPECT_EQ(p.page_count_missing_reason.rfind("lifetime counter unreadable (", 0), 0u)
+      << p.page_count_missing_reason;
   EXPECT_NE(p.page_count_missing_reason.find("counter blob is truncated"), std::string::npos)
       << p.page_count_missing_reason;
 }

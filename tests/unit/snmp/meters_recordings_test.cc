@@ -53,8 +53,9 @@ std::string RecordingPath(const std::string& file) {
 TEST(MetersRecordings, EveryExpectedCounterAndNoOther) {
   std::ifstream in(MetersDir() + "/expected-meters.json");
   if (!in) {
-    GTEST_SKIP() << "billing-meter recordings not found at " << MetersDir()
-                 << "; set FLEET_SHARED_METERS to the printers-meters/ directory of the shared data";
+    GTEST_SKIP()
+        << "billing-meter recordings not found at " << MetersDir()
+        << "; set FLEET_SHARED_METERS to the printers-meters/ directory of the shared data";
   }
   const nlohmann::json expected = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   ASSERT_TRUE(expected.is_object()) << MetersDir() << "/expected-meters.json does not parse";
@@ -81,8 +82,7 @@ TEST(MetersRecordings, EveryExpectedCounterAndNoOther) {
       const bool gap = kNotYetDecoded.count({file, name}) > 0;
       if (match) {
         ++row.matched;
-        EXPECT_FALSE(gap) << name << " now decodes (" << want
-                          << "): remove it from kNotYetDecoded";
+        EXPECT_FALSE(gap) << name << " now decodes (" << want << "): remove it from kNotYetDecoded";
       } else {
         row.missing += (row.missing.empty() ? "" : " ") + name + "=" + std::to_string(want) +
                        (it == got.end() ? "(none)" : "(got " + std::to_string(it->second) + ")");
@@ -90,8 +90,7 @@ TEST(MetersRecordings, EveryExpectedCounterAndNoOther) {
           still_missing.insert({file, name});
         else
           ADD_FAILURE() << name << ": expected " << want << ", decoded "
-                        << (it == got.end() ? std::string("nothing")
-                                            : std::to_string(it->second));
+                        << (it == got.end() ? std::string("nothing") : std::to_string(it->second));
       }
     }
     for (const auto& [name, value] : got) {

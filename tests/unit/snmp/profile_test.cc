@@ -213,7 +213,8 @@ TEST_F(ProfileFiles, CountersNeedKnownNamesAndOidSources) {
   for (const char* want :
        {"a.yaml:7:7: profiles[0](a).counters.colourCount: unknown counter",
         "counters.lifetimeCount: unknown counter", "lifetimeCount comes from fields.page_count",
-        "counters.duplexCount[0]: a counter source is get: OID, walk: OID or blob: OID with record: ID",
+        "counters.duplexCount[0]: a counter source is get: OID, walk: OID or blob: OID with "
+        "record: ID",
         "counters.scanCount: expected a list of sources"}) {
     EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
   }
