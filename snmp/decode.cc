@@ -275,6 +275,7 @@ std::string ReadTextSource(const FieldSource& src, const std::string& field, con
       break;
     }
     case FieldSource::Kind::kStandard: raw = StandardText(field, ctx); break;
+    case FieldSource::Kind::kBlob: return "";  // counters only (the loader enforces it)
   }
   if (raw.empty()) return "";
   return SanitizeText(ApplyTransforms(src.transforms, std::move(raw)), kMaxText);
@@ -292,6 +293,11 @@ std::string Describe(const FieldSource& src, const std::string& field) {
     case FieldSource::Kind::kText: return src.input;
     case FieldSource::Kind::kDeviceId: return FormatOid(src.oid) + " (IEEE-1284 device ID)";
     case FieldSource::Kind::kStandard: return "standard " + field;
+    case FieldSource::Kind::kBlob: {
+      char id[8];
+      std::snprintf(id, sizeof id, "%02x", static_cast<unsigned>(src.record & 0xff));
+      return FormatOid(src.oid) + " record " + id;
+    }
   }
   return "";
 }
@@ -316,7 +322,8 @@ struct PageCount {
   std::optional<int64_t> count;
   PageCountUnit unit = PageCountUnit::kUnknown;
   std::string source;
-  std::string problem;  // why a source that exists was not usable
+  std::string problem;      // why a source that exists was not usable
+  bool unreadable = false;  // it answered with an impossible value or a malformed blob
 };
 
 const char* CounterUnitName(int64_t unit) {
@@ -361,6 +368,7 @@ PageCount StandardPageCount(const Context& ctx) {
     }
     if (std::string why = ImplausibleCount(*n); !why.empty()) {
       out.problem = where + " = " + std::to_string(*n) + kUnreadableMark + why + ")";
+      out.unreadable = true;
       return;
     }
     // Only impressions (7) and sheets (8) are pages; label printers count length or time.
@@ -379,12 +387,22 @@ PageCount StandardPageCount(const Context& ctx) {
   return out;
 }
 
-PageCount ReadCountSource(const FieldSource& src, const Context& ctx) {
+// One count from one source, for the page count and the counters alike. `field` names it in
+// problems; `strict` (counters) takes only SNMP numbers: a counter OID answering a string is
+// unreadable, while page_count sources may read digits out of a string through transforms.
+PageCount ReadCountSource(const FieldSource& src, const Context& ctx,
+                          const std::string& field = "page_count", bool strict = false) {
   PageCount out;
   if (src.kind == FieldSource::Kind::kStandard) return StandardPageCount(ctx);
   std::optional<int64_t> n;
   if (src.kind == FieldSource::Kind::kGet) {
     const Value* v = Find(ctx.map, src.oid);
+    if (v && strict && !v->IsNumber()) {
+      if (v->type == Value::Type::kOctetString) {
+        out.problem = Describe(src, field) + " answers a string, not a number";
+      }
+      return out;  // noSuchObject and kin: absent, not unreadable
+    }
     if (v && src.transforms.empty()) {
       n = Number(v);
     } else if (v) {
@@ -393,26 +411,37 @@ PageCount ReadCountSource(const FieldSource& src, const Context& ctx) {
     }
   } else if (src.kind == FieldSource::Kind::kWalk) {
     ForEachUnder(ctx.map, src.oid, [&](const Oid&, const Value& v) {
-      if (!n) n = Number(&v);
+      if (!n) n = strict && !v.IsNumber() ? std::nullopt : Number(&v);
     });
+  } else if (src.kind == FieldSource::Kind::kBlob) {
+    const Value* v = Find(ctx.map, src.oid);
+    if (!v || v->type != Value::Type::kOctetString) return out;
+    std::string problem;
+    n = ReadBlobRecord(v->bytes, src.record, &problem);
+    if (!problem.empty()) {
+      out.problem = Describe(src, field) + ": " + problem;
+      out.unreadable = true;
+      return out;
+    }
   } else {
-    std::string text = ReadTextSource(src, "page_count", ctx);
+    std::string text = ReadTextSource(src, field, ctx);
     Value value = Value::String(text);
     n = Number(&value);
   }
   if (!n) return out;
   if (*n < 0) {
-    out.problem = Describe(src, "page_count") + " is negative";
+    out.problem = Describe(src, field) + " is negative";
     return out;
   }
   if (std::string why = ImplausibleCount(*n); !why.empty()) {
-    out.problem = Describe(src, "page_count") + " = " + std::to_string(*n) + kUnreadableMark + why +
-                  ")";
+    out.problem = Describe(src, field) + " = " + std::to_string(*n) + kUnreadableMark + why + ")";
+    out.unreadable = true;
     return out;
   }
+  if (*n == 0 && src.zero_means_absent) return out;
   out.count = n;
   out.unit = src.unit;
-  out.source = Describe(src, "page_count");
+  out.source = Describe(src, field);
   return out;
 }
 
@@ -428,6 +457,8 @@ void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
   }
   std::vector<std::string> problems;
   bool vendor_listed = false;
+  // A counter that answered with an impossible value or a malformed blob is unreadable, not absent.
+  bool unreadable = false;
   for (const FieldSource& src : sources) {
     if (src.kind != FieldSource::Kind::kStandard) vendor_listed = true;
     PageCount pc = ReadCountSource(src, ctx);
@@ -438,11 +469,8 @@ void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
       return;
     }
     if (!pc.problem.empty()) problems.push_back(pc.problem);
+    unreadable = unreadable || pc.unreadable;
   }
-  // A counter that answered with an impossible value is unreadable, not absent.
-  const bool unreadable = std::any_of(problems.begin(), problems.end(), [](const std::string& x) {
-    return x.find(kUnreadableMark) != std::string::npos;
-  });
   std::string reason = unreadable ? "lifetime counter unreadable ("
                                   : "device exposes no lifetime counter (";
   for (size_t i = 0; i < problems.size(); ++i) reason += (i ? "; " : "") + problems[i];
@@ -460,8 +488,9 @@ void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
 // ---- counters --------------------------------------------------------------------------------
 
 // lifetimeCount is the resolved page count; every other counter comes from the profile's
-// `counters` (docs/printer-profiles.md). A counter the device does not answer, or answers with
-// something that is not a non-negative number, is left out: no counter beats a wrong one.
+// `counters` (docs/printer-profiles.md). A counter the device does not answer is left out; one it
+// answers with something that is not a count (a string, a negative or implausible number, a
+// malformed blob) is listed as unreadable with the reason: no counter beats a wrong one.
 void DecodeCounters(const Profile* profile, const Context& ctx, Printer* p) {
   if (p->lifetime_page_count) {
     p->counters.push_back(Counter{"lifetimeCount", *p->lifetime_page_count, p->page_count_source});
@@ -470,20 +499,21 @@ void DecodeCounters(const Profile* profile, const Context& ctx, Printer* p) {
   for (const std::string& name : CounterNames()) {
     auto it = profile->counters.find(name);
     if (it == profile->counters.end()) continue;
+    std::vector<std::string> problems;
+    bool read = false;
     for (const FieldSource& src : it->second) {
-      std::optional<int64_t> n;
-      if (src.kind == FieldSource::Kind::kGet) {
-        n = Number(Find(ctx.map, src.oid));
-      } else if (src.kind == FieldSource::Kind::kWalk) {
-        ForEachUnder(ctx.map, src.oid, [&](const Oid&, const Value& v) {
-          if (!n) n = Number(&v);
-        });
-      }
-      if (n && *n >= 0 && ImplausibleCount(*n).empty()) {
-        p->counters.push_back(Counter{name, *n, Describe(src, name)});
+      PageCount pc = ReadCountSource(src, ctx, name, /*strict=*/true);
+      if (pc.count) {
+        p->counters.push_back(Counter{name, *pc.count, pc.source});
+        read = true;
         break;
       }
+      if (!pc.problem.empty()) problems.push_back(pc.problem);
     }
+    if (read || problems.empty()) continue;
+    std::string reason;
+    for (const std::string& problem : problems) reason += (reason.empty() ? "" : "; ") + problem;
+    p->unreadable_counters.push_back(UnreadableCounter{name, reason});
   }
 }
 

@@ -57,12 +57,17 @@ struct FieldSource {
     kText,      // a regex over an identification string (`input`)
     kDeviceId,  // key `key` of an IEEE-1284 device-ID string at `oid` ("MFG:..;MDL:..;")
     kStandard,  // the standard-MIB reading of the same field (decode.cc)
+    kBlob,      // one record of a binary counter blob at `oid` (GET): see ReadBlobRecord
   };
   Kind kind = Kind::kStandard;
   Oid oid;                        // kGet, kWalk, kDeviceId
   std::string input;              // kText: sys_descr | hr_device_descr
   std::vector<std::string> keys;  // kDeviceId: MDL, MODEL... (first present wins)
   std::vector<Transform> transforms;
+  int record = -1;  // kBlob: the record id (0..254) to read
+  // A zero from this source is "the model lacks the function", not a reading (a mono model's
+  // colour field); counters only.
+  bool zero_means_absent = false;
   PageCountUnit unit = PageCountUnit::kUnknown;  // page_count sources only
   std::string where;                             // "file: fields.serial.sources[0]" for diagnostics
 };
@@ -125,6 +130,14 @@ class ProfileSet {
  private:
   std::vector<Profile> profiles_;
 };
+
+// The value of record `id` in a binary counter blob: records of (id, 0x01, length 1..4, length
+// bytes of big-endian unsigned value) ended by one 0xFF byte (Brother's brInfoCounter and its
+// maintenance blobs, docs/printer-profiles.md "Binary counter blobs"). nullopt with *problem empty:
+// the blob is well formed and lacks the record; nullopt with *problem set: the blob is malformed
+// (truncated record, other type byte, a length of 0 or over 4, no 0xFF end, more than 4096 bytes)
+// and no record of it is trusted. Never throws; linear in the blob's size.
+std::optional<int64_t> ReadBlobRecord(std::string_view blob, int id, std::string* problem);
 
 // Applies `transforms` in order to `value` (raw bytes in, bytes out). Never throws.
 std::string ApplyTransforms(const std::vector<Transform>& transforms, std::string value);

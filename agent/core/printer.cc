@@ -17,10 +17,13 @@ namespace fleet {
 
 const std::vector<std::string>& CounterNames() {
   static const std::vector<std::string> kNames = {
-      "lifetimeCount",      "monoCount",           "colorCount",  "printCount",
-      "monoPrintSideCount", "colorPrintSideCount", "copyCount",   "monoCopySideCount",
-      "colorCopySideCount", "duplexCount",         "scanCount",   "monoScanCount",
-      "colorScanCount",     "flatbedScanCount",    "adfScanCount"};
+      "lifetimeCount",       "totalCount",       "monoCount",
+      "colorCount",          "printCount",       "monoPrintSideCount",
+      "colorPrintSideCount", "copyCount",        "monoCopySideCount",
+      "colorCopySideCount",  "faxCount",         "duplexCount",
+      "largeCount",          "monoLargeCount",   "colorLargeCount",
+      "scanCount",           "monoScanCount",    "colorScanCount",
+      "totalScanCount",      "flatbedScanCount", "adfScanCount"};
   return kNames;
 }
 

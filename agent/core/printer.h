@@ -30,15 +30,27 @@ struct Supply {
 enum class PageCountUnit { kUnknown, kImpressions, kSheets };
 
 // A usage counter beyond the lifetime count, named like the cloud's counter fields
-// (docs/printer-profiles.md, "Counters"): lifetimeCount, monoCount, colorCount, printCount,
-// monoPrintSideCount, colorPrintSideCount, copyCount, monoCopySideCount, colorCopySideCount,
-// duplexCount, scanCount, monoScanCount, colorScanCount, flatbedScanCount, adfScanCount.
+// (docs/printer-profiles.md, "Counters"): lifetimeCount (the Printer-MIB count), totalCount (the
+// vendor MIB's own total), monoCount, colorCount, printCount, monoPrintSideCount,
+// colorPrintSideCount, copyCount, monoCopySideCount, colorCopySideCount, faxCount, duplexCount,
+// largeCount, monoLargeCount, colorLargeCount, scanCount, monoScanCount, colorScanCount,
+// totalScanCount, flatbedScanCount, adfScanCount.
 struct Counter {
   std::string name;
   int64_t value = 0;
   std::string source;  // the OID it was read from ("prtMarkerLifeCount.1.1" for lifetimeCount)
 
   bool operator==(const Counter&) const = default;
+};
+
+// A counter the device answered with something that is not a count (a string, a negative or an
+// implausible number, a malformed blob): reported with the reason instead of a value, so a bad
+// answer never stands in for a reading (docs/printer-profiles.md, "Counters").
+struct UnreadableCounter {
+  std::string name;
+  std::string reason;
+
+  bool operator==(const UnreadableCounter&) const = default;
 };
 
 // The counter names a profile may use, in the order they are printed.
@@ -79,6 +91,7 @@ struct Printer {
   std::vector<std::string> alerts{};  // short summary of prtAlertTable rows
   std::vector<Supply> supplies{};
   std::vector<Counter> counters{};  // lifetimeCount first, then the profile's counters
+  std::vector<UnreadableCounter> unreadable_counters{};  // answered, but not with a count
 
   // Set when a scan read a lower lifetime count than the last one stored
   // (agent/core/meter_check.h); kept in the local state so the readiness view keeps showing it.

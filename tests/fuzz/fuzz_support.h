@@ -230,6 +230,15 @@ inline void CheckPrinter(const Printer& p) {
   const std::string base = p.status.substr(0, p.status.find(':'));
   FUZZ_CHECK(kStatus.count(base) == 1, "status '" + p.status + "'");
   CheckText("status", p.status, 300);
+  // Counters (docs/printer-profiles.md): counts no printer can have are unreadable, never values.
+  for (const Counter& c : p.counters) {
+    FUZZ_CHECK(c.value >= 0 && c.value <= 10'000'000'000,
+               "counter " + c.name + " = " + std::to_string(c.value));
+  }
+  for (const UnreadableCounter& u : p.unreadable_counters) {
+    FUZZ_CHECK(!u.reason.empty(), "unreadable counter " + u.name + " without a reason");
+    FUZZ_CHECK(u.reason.size() <= 1024, "unreadable counter reason too long");
+  }
 }
 
 }  // namespace fleet::fuzz

@@ -91,10 +91,19 @@ std::vector<std::pair<std::string, VarbindMap>> Devices() {
     Printer(m, "Brother NC-6800h, Firmware Ver.1.01  (08.12.04),MID 8C5-B99,FID 2",
             "1.3.6.1.4.1.2435.2.3.9.1", "Brother HL-5370DW series");
     m[O("1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.1.0")] = Str("E71234K5N123456");
+    // brInfoCounter as bieniu_brother_dcp-l3550cdw sends it: total, mono, colour, duplex, FF.
+    m[O("1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.10.0")] = Str(
+        std::string("\x00\x01\x04\x00\x00\x06\x4b\x01\x01\x04\x00\x00\x02\xc5"
+                    "\x02\x01\x04\x00\x00\x03\x86\x06\x01\x04\x00\x00\x02\x1a\xff",
+                    29));
     Supply(m, 1, "Toner Cartridge", 3, 3, -2, 0, 1);
     Supply(m, 2, "Drum Unit", 9, 3, 25000, -3, 0);
     Supply(m, 3, "Waste Toner Box", 4, 4, -2, 100, 0);
     out.emplace_back("brother", m);
+    // The same board with a cut counter blob (a record without its end): unreadable, no crash.
+    m[O("1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.10.0")] = Str(
+        std::string("\x00\x01\x04\x00\x00\x06\x4b\x01\x01\x04\x00", 11));
+    out.emplace_back("brother_cut_blob", m);
   }
   {
     VarbindMap m;

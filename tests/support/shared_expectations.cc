@@ -71,6 +71,7 @@ const std::map<std::string, std::map<std::string, Override>>& Overrides() {
 // (docs/printer-profiles.md, "Counters"). A LibreNMS counter missing here is one the agent does
 // not report: jam counts, Sharp's document-filing and "other" counts, Zebra's printed length.
 const std::map<std::string, std::string> kCounterByOid = {
+    {".1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.5.0", "totalCount"},
     {".1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.6.0", "monoCount"},
     {".1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.22.0", "duplexCount"},
     {".1.3.6.1.4.1.11.2.3.9.4.2.1.2.2.1.74.0", "flatbedScanCount"},

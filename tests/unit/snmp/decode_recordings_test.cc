@@ -139,11 +139,12 @@ TEST(Recordings, CountersWithTheirSources) {
   auto hp = CountersOf(Decode("jetdirect_m130nw.snmprec"));
   const std::string pml = "1.3.6.1.4.1.11.2.3.9.4.2.1.";
   EXPECT_EQ(hp["lifetimeCount"], P(15232, "prtMarkerLifeCount.1.1"));
+  EXPECT_EQ(hp["totalCount"], P(15232, pml + "4.1.2.5.0"));
   EXPECT_EQ(hp["monoCount"], P(15232, pml + "4.1.2.6.0"));
   EXPECT_EQ(hp["duplexCount"], P(0, pml + "4.1.2.22.0"));
   EXPECT_EQ(hp["flatbedScanCount"], P(1190, pml + "2.2.1.74.0"));
   EXPECT_EQ(hp.count("colorCount"), 0u);  // a mono printer: PML total-color-page-count absent
-  EXPECT_EQ(hp.size(), 4u);
+  EXPECT_EQ(hp.size(), 5u);
 
   // Printer-MIB only: the lifetime count is the one counter.
   auto ricoh = CountersOf(Decode("ricoh_mpc3002.snmprec"));

@@ -213,11 +213,12 @@ TEST_F(ProfileFiles, CountersNeedKnownNamesAndOidSources) {
       duplexCount: [{text: sys_descr, regex: 'x'}]
       scanCount: {get: 1.3.6.1.4.1.9.4.0}
 )");
-  ExpectLoadErrorNames({"a.yaml:7:7: profiles[0](a).counters.colourCount: unknown counter",
-                        "counters.lifetimeCount: unknown counter",
-                        "lifetimeCount comes from fields.page_count",
-                        "counters.duplexCount[0]: a counter source is get: OID or walk: OID",
-                        "counters.scanCount: expected a list of sources"});
+  ExpectLoadErrorNames(
+      {"a.yaml:7:7: profiles[0](a).counters.colourCount: unknown counter",
+       "counters.lifetimeCount: unknown counter", "lifetimeCount comes from fields.page_count",
+       "counters.duplexCount[0]: a counter source is get: OID, walk: OID or blob: OID "
+       "with record: ID",
+       "counters.scanCount: expected a list of sources"});
 }
 
 TEST_F(ProfileFiles, CountersAreInheritedAndCollected) {
