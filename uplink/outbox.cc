@@ -559,6 +559,12 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
       const std::string key = stmt.Text(1);
       if (key.rfind("mac:", 0) == 0) read["mac"] = key.substr(4);
       if (key.rfind("ip:", 0) == 0) read["ip"] = key.substr(3);
+      // The second and later devices claiming one serial in one scan (agent/core/inventory.h:
+      // "serial:SERIAL@mac:<mac>" or "@ip:<address>") name their device, so that the cloud keeps
+      // each device's read (docs/uplink-protocol.md, "meter_reads[].device").
+      if (const std::string holder = "serial:" + stmt.Text(2) + "@";
+          key.size() > holder.size() && key.rfind(holder, 0) == 0)
+        read["device"] = key.substr(holder.size());
       if (const std::string flags = stmt.Text(6); !flags.empty())
         read["flags"] = json::array({flags});
       reads.push_back(std::move(read));

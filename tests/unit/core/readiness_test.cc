@@ -11,10 +11,14 @@
 #include "agent/core/meter_check.h"
 #include "agent/core/readiness.h"
 #include "agent/state/state_store.h"
+#include "uplink/protocol/word.h"
 #include "uplink/scan_json.h"
 
 namespace fleet::agent {
 namespace {
+
+// The policy is decoded with the cloud's word (uplink/protocol/word.h).
+using uplink::protocol::PolicyFromCloudWord;
 
 Printer Sample() {
   Printer p;
