@@ -283,8 +283,8 @@ UploadOutcome UploadScan(const config::Config& config, const ScanReport& scan,
   return outcome;
 }
 
-void ApplyCloudWord(const std::string& cloud_word_json, ScanReport& scan,
-                    state::StateStore* state, spdlog::logger* log) {
+void ApplyCloudWord(const std::string& cloud_word_json, ScanReport& scan, state::StateStore* state,
+                    spdlog::logger* log) {
   auto decoded = uplink::protocol::DecodeCloudWord(cloud_word_json);
   if (!decoded.ok()) {
     if (log != nullptr) log->warn("the cloud's word is not applied: {}", decoded.error().message);

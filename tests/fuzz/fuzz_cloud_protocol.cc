@@ -1,7 +1,7 @@
-// Fuzz target: every decoder of the typed cloud protocol (uplink/protocol/, docs/uplink-protocol.md)
-// on the same bytes — the cloud's word and reply, the activation request and answer, the agent
-// resource, the deactivation answer and the error body. The first one sees what the agent reads
-// from the network; the emulator's request decoders see what agents send.
+// Fuzz target: every decoder of the typed cloud protocol (uplink/protocol/,
+// docs/uplink-protocol.md) on the same bytes — the cloud's word and reply, the activation request
+// and answer, the agent resource, the deactivation answer and the error body. The first one sees
+// what the agent reads from the network; the emulator's request decoders see what agents send.
 //
 // Invariants: no crash and no exception; a failure is kMalformed; whatever decodes, encoded and
 // decoded again, gives the same value (the encoder writes what the decoder reads, nothing is

@@ -42,15 +42,16 @@ class MpsVersionsTest : public CloudSuite<MpsVersionsTest> {
     emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_->path(), dir_.path()));
     ASSERT_TRUE(emulator_->ready()) << emulator_->log();
     config_ = dir_.path() + "/agent.yaml";
-    ASSERT_TRUE(WriteFile(config_, "search:\n  include: [127.21.0.1-10]\n"
-                                   "snmp:\n  port: " +
-                                       std::to_string(kPort) +
-                                       "\n  timeout: 2s\n"
-                                       "cloud:\n  url: " +
-                                       emulator_->url() + "\n  ca_file: " + pki_->path() +
-                                       "/ca.pem\n"
-                                       "agent:\n  state_dir: " +
-                                       state_dir() + "\nlog:\n  level: debug\n"));
+    ASSERT_TRUE(WriteFile(config_,
+                          "search:\n  include: [127.21.0.1-10]\n"
+                          "snmp:\n  port: " +
+                              std::to_string(kPort) +
+                              "\n  timeout: 2s\n"
+                              "cloud:\n  url: " +
+                              emulator_->url() + "\n  ca_file: " + pki_->path() +
+                              "/ca.pem\n"
+                              "agent:\n  state_dir: " +
+                              state_dir() + "\nlog:\n  level: debug\n"));
   }
 
   std::string state_dir() const { return dir_.path() + "/state"; }
@@ -78,11 +79,10 @@ class MpsVersionsTest : public CloudSuite<MpsVersionsTest> {
   }
 
   void SetMps(const std::string& serial, const std::string& state) {
-    ASSERT_EQ(emulator_
-                  ->Admin("PUT", "/admin/printers/" + serial + "/mps",
-                          json{{"state", state}}.dump())
-                  .status,
-              200);
+    ASSERT_EQ(
+        emulator_->Admin("PUT", "/admin/printers/" + serial + "/mps", json{{"state", state}}.dump())
+            .status,
+        200);
   }
 
   // The local inventory's MPS state of `serial` (`printers list --format json`).
@@ -135,7 +135,8 @@ TEST_F(MpsVersionsTest, AnOutboxResetKeepsTheManagedPrinterProtected) {
   EXPECT_EQ(Scan(/*upload=*/true)["mps"], "managed");
   ASSERT_NO_FATAL_FAILURE(ExpectRemoveRefused("after the cloud's word"));
 
-  for (const char* suffix : {"-wal", "-shm"}) std::remove((state_dir() + "/outbox.db" + suffix).c_str());
+  for (const char* suffix : {"-wal", "-shm"})
+    std::remove((state_dir() + "/outbox.db" + suffix).c_str());
   ASSERT_TRUE(WriteFile(state_dir() + "/outbox.db", std::string(8192, 'x')));
   ASSERT_NO_FATAL_FAILURE(ExpectRemoveRefused("after the outbox was damaged"));
   const json after_reset = Scan(/*upload=*/true);

@@ -74,8 +74,8 @@ class SerialConflictTest : public ::testing::Test {
   }
 
   json Scan() {
-    CommandResult r = RunAgent(
-        {"--config", config_, "--scan-once", "--upload", "--format", "json"}, 60s);
+    CommandResult r = RunAgent({"--config", config_, "--scan-once", "--upload", "--format", "json"},
+                               60s);
     EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
     json doc = ParseScanJson(r);
     EXPECT_TRUE(doc.is_object()) << r.stdout_text << r.stderr_text;

@@ -43,9 +43,9 @@ Result<ActivationRequest> DecodeActivationRequest(std::string_view body) {
   auto host = j.find(kActivationHost);
   if (host == j.end() || host->is_null()) return request;
   if (!host->is_object()) return codec::Malformed(kRequest, kActivationHost, "an object");
-  for (auto [field, out] : {std::pair{"hostname", &request.host.hostname},
-                            std::pair{"os", &request.host.os},
-                            std::pair{"arch", &request.host.arch}}) {
+  for (auto [field, out] :
+       {std::pair{"hostname", &request.host.hostname}, std::pair{"os", &request.host.os},
+        std::pair{"arch", &request.host.arch}}) {
     if (auto ok = codec::OptionalString(*host, field, kRequest, out); !ok.ok()) return ok.error();
   }
   return request;

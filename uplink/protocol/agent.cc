@@ -25,8 +25,8 @@ Result<AgentInfo> DecodeAgentInfo(std::string_view body) {
   if (!parsed.ok()) return parsed.error();
   const Json& j = parsed.value();
   AgentInfo info;
-  for (auto [field, out] : {std::pair{kAgentId, &info.agent_id},
-                            std::pair{kAgentActivatedAt, &info.activated_at}}) {
+  for (auto [field, out] :
+       {std::pair{kAgentId, &info.agent_id}, std::pair{kAgentActivatedAt, &info.activated_at}}) {
     if (auto ok = codec::OptionalString(j, field, kInfo, out); !ok.ok()) return ok.error();
   }
   if (auto ok = codec::OptionalCount(j, kAgentMpsPrinters, kInfo, &info.mps_printers); !ok.ok()) {
@@ -73,8 +73,7 @@ Result<CloudError> DecodeCloudError(std::string_view body) {
     if (auto ok = codec::OptionalString(j, field, kError, out); !ok.ok()) return ok.error();
   }
   if (error.error.empty()) return codec::Malformed(kError, kErrorCode, "a non-empty string");
-  if (auto ok = codec::OptionalCount(j, kAgentMpsPrinters, kError, &error.mps_printers);
-      !ok.ok()) {
+  if (auto ok = codec::OptionalCount(j, kAgentMpsPrinters, kError, &error.mps_printers); !ok.ok()) {
     return ok.error();
   }
   return error;

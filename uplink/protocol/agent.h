@@ -27,7 +27,7 @@ inline constexpr char kErrorMpsPrintersHeld[] = "mps_printers_held";
 struct AgentInfo {
   std::string agent_id;
   std::string activated_at;
-  std::optional<int64_t> mps_printers;       // managed + pending held by this agent
+  std::optional<int64_t> mps_printers;        // managed + pending held by this agent
   std::optional<std::string> last_report_at;  // null: never reported
 };
 std::string EncodeAgentInfo(const AgentInfo& info);

@@ -59,7 +59,9 @@ Result<Reply> DecodeReply(std::string_view body) {
   return reply;
 }
 
-std::string EncodeReply(const Reply& reply) { return EncodeReply(reply, EncodeCloudWord(reply.word)); }
+std::string EncodeReply(const Reply& reply) {
+  return EncodeReply(reply, EncodeCloudWord(reply.word));
+}
 
 std::string EncodeReply(const Reply& reply, std::string_view word_json) {
   json j = word_json.empty() ? json::object() : json::parse(word_json, nullptr, false);

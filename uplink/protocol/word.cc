@@ -61,8 +61,7 @@ Result<CloudWord> DecodeCloudWord(std::string_view body) {
   if (versions_it != j.end() && !versions_it->is_null() && !versions_it->is_object()) {
     return Malformed(kMessage, kWordMpsVersions, "an object (serial -> version)");
   }
-  const Json& versions =
-      versions_it != j.end() && versions_it->is_object() ? *versions_it : kNone;
+  const Json& versions = versions_it != j.end() && versions_it->is_object() ? *versions_it : kNone;
   auto printers = j.find(kWordPrinters);
   if (printers == j.end() || printers->is_null()) return word;
   if (!printers->is_object()) return Malformed(kMessage, kWordPrinters, "an object (by serial)");

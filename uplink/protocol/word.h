@@ -42,9 +42,9 @@ inline constexpr char kWordScanInterval[] = "scan_interval_s";
 
 // One printer in the word, by serial.
 struct PrinterWord {
-  std::string mps = "none";    // none | pending | managed
-  std::string qualification;   // the cloud's qualification status; "" when it gave none
-  int64_t version = 0;         // mps_versions[serial]; 0 when absent
+  std::string mps = "none";   // none | pending | managed
+  std::string qualification;  // the cloud's qualification status; "" when it gave none
+  int64_t version = 0;        // mps_versions[serial]; 0 when absent
 };
 
 struct CloudWord {

@@ -61,8 +61,9 @@ HttpResponse Encoded(int status, std::string body) {
 }
 
 HttpResponse ErrorResponse(int status, std::string_view error, std::string_view message = {}) {
-  return Encoded(status, protocol::EncodeCloudError(
-                             {.error = std::string(error), .message = std::string(message), .mps_printers = {}}));
+  return Encoded(status, protocol::EncodeCloudError({.error = std::string(error),
+                                                     .message = std::string(message),
+                                                     .mps_printers = {}}));
 }
 
 HttpResponse BadRequest(std::string_view message) {
@@ -343,8 +344,8 @@ HttpResponse Cloud::Activate(const HttpRequest& request) {
   if (auto it = sent.find("host"); it != sent.end() && it->is_object()) host = it->dump();
 
   if (auto ok = store_.Begin(); !ok) return StoreFailure(ok.error());
-  auto consumed =
-      store_.ConsumeCode(NormalizeCode(activation->activation_code), agent.id, agent.activated_at);
+  auto consumed = store_.ConsumeCode(NormalizeCode(activation->activation_code), agent.id,
+                                     agent.activated_at);
   if (!consumed) return StoreFailure(consumed.error());
   if (!*consumed) {
     store_.Rollback();
@@ -521,10 +522,11 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
   }
   auto word = Word(agent.id, agent_version);
   if (!word) return StoreFailure(word.error());
-  const std::string reply = protocol::EncodeReply({.duplicate = false,
-                                                   .idempotency_key = idempotency_key,
-                                                   .report_digest = protocol::ReportDigest(request.body),
-                                                   .word = std::move(*word)});
+  const std::string reply = protocol::EncodeReply(
+      {.duplicate = false,
+       .idempotency_key = idempotency_key,
+       .report_digest = protocol::ReportDigest(request.body),
+       .word = std::move(*word)});
   if (auto ok = store_.InsertIdempotent(agent.id, stored_key, reply, received_at); !ok) {
     return StoreFailure(ok.error());
   }
@@ -625,8 +627,9 @@ HttpResponse Cloud::Deactivate(const AgentRecord& agent) {
   if (!held) return StoreFailure(held.error());
   if (*held > 0) {
     log_.info("deactivation refused agent={} mps_printers={}", agent.id, *held);
-    return Encoded(409, protocol::EncodeCloudError(
-                            {.error = protocol::kErrorMpsPrintersHeld, .message = "", .mps_printers = *held}));
+    return Encoded(
+        409, protocol::EncodeCloudError(
+                 {.error = protocol::kErrorMpsPrintersHeld, .message = "", .mps_printers = *held}));
   }
   if (auto ok = store_.SetAgentFlag(agent.id, "deactivated"); !ok) {
     return StoreFailure(ok.error());

@@ -409,10 +409,11 @@ Result<bool> Store::InsertMeterRead(const MeterRead& read, const std::string& ag
 }
 
 Result<std::vector<MeterRead>> Store::MeterReads(const std::optional<std::string>& serial) {
-  const char* sql = serial ? "SELECT serial, collected_at, lifetime_page_count, unit, flags, device "
-                             "FROM meter_reads WHERE serial = ? ORDER BY collected_at, serial, device"
-                           : "SELECT serial, collected_at, lifetime_page_count, unit, flags, device "
-                             "FROM meter_reads ORDER BY collected_at, serial, device";
+  const char* sql = serial
+                        ? "SELECT serial, collected_at, lifetime_page_count, unit, flags, device "
+                          "FROM meter_reads WHERE serial = ? ORDER BY collected_at, serial, device"
+                        : "SELECT serial, collected_at, lifetime_page_count, unit, flags, device "
+                          "FROM meter_reads ORDER BY collected_at, serial, device";
   Stmt stmt(db_, sql);
   if (serial) stmt.Bind(*serial);
   std::vector<MeterRead> reads;

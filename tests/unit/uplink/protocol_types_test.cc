@@ -88,12 +88,11 @@ TEST(ProtocolWord, MissingOptionalMembersTakeTheirDefaultsAndUnknownOnesAreIgnor
 }
 
 TEST(ProtocolWord, AWrongTypeNamesTheMember) {
-  for (const auto& [body, field] :
-       {std::pair{R"({"printers": []})", "printers"},
-        std::pair{R"({"mps_versions": [1]})", "mps_versions"},
-        std::pair{R"({"scan_interval_s": "soon"})", "scan_interval_s"},
-        std::pair{R"({"scan_interval_s": -5})", "scan_interval_s"},
-        std::pair{R"({"accepted": "yes"})", "accepted"}}) {
+  for (const auto& [body, field] : {std::pair{R"({"printers": []})", "printers"},
+                                    std::pair{R"({"mps_versions": [1]})", "mps_versions"},
+                                    std::pair{R"({"scan_interval_s": "soon"})", "scan_interval_s"},
+                                    std::pair{R"({"scan_interval_s": -5})", "scan_interval_s"},
+                                    std::pair{R"({"accepted": "yes"})", "accepted"}}) {
     ExpectMalformedNaming(DecodeCloudWord(body), field, body);
   }
   for (const char* body : {"", "[]", "not json", "null"}) {
@@ -132,7 +131,9 @@ TEST(ProtocolReply, TheWordDecodesWithTheReplyAndAMalformedWordIsAMalformedReply
   EXPECT_EQ(reply->word.printers.at("VNB5K20931").version, 4);
   ExpectMalformedNaming(DecodeReply(R"({"idempotency_key": "k", "printers": "S1"})"), "printers",
                         "printers as a string");
-  Reply typed{.duplicate = true, .idempotency_key = "k-1", .report_digest = ReportDigest("{}"),
+  Reply typed{.duplicate = true,
+              .idempotency_key = "k-1",
+              .report_digest = ReportDigest("{}"),
               .word = *DecodeCloudWord(kDocumentedWord)};
   auto back = DecodeReply(EncodeReply(typed));
   ASSERT_TRUE(back.ok());
@@ -172,8 +173,8 @@ TEST(ProtocolActivation, TheDocumentedRequestAndAnswerRoundTrip) {
 }
 
 TEST(ProtocolActivation, MissingOrWrongMembersAreNamedAndTheTokenNeverQuoted) {
-  ExpectMalformedNaming(DecodeActivationRequest(R"({"agent_version": "0.1.0"})"),
-                        "activation_code", "no code");
+  ExpectMalformedNaming(DecodeActivationRequest(R"({"agent_version": "0.1.0"})"), "activation_code",
+                        "no code");
   ExpectMalformedNaming(DecodeActivationRequest(R"({"activation_code": "C", "host": 5})"), "host",
                         "host 5");
   ExpectMalformedNaming(DecodeActivationRequest(R"({"activation_code": "C", "host": {"os": 1}})"),
@@ -211,8 +212,8 @@ TEST(ProtocolAgent, AgentInfoDeactivationAndErrorBodies) {
   EXPECT_EQ(held->error, kErrorMpsPrintersHeld);
   EXPECT_EQ(held->mps_printers, 3);
   EXPECT_EQ(held->message, "");
-  auto error_back = DecodeCloudError(
-      EncodeCloudError({.error = "bad_request", .message = "body must be a JSON object", .mps_printers = {}}));
+  auto error_back = DecodeCloudError(EncodeCloudError(
+      {.error = "bad_request", .message = "body must be a JSON object", .mps_printers = {}}));
   ASSERT_TRUE(error_back.ok());
   EXPECT_EQ(error_back->message, "body must be a JSON object");
   EXPECT_FALSE(error_back->mps_printers);
