@@ -1,6 +1,7 @@
 // Fuzz target: every decoder of the typed cloud protocol (uplink/protocol/,
 // docs/uplink-protocol.md) on the same bytes — the cloud's word and reply, the activation request
-// and answer, the agent resource, the deactivation answer and the error body. The first one sees
+// and answer, the agent resource, the deactivation answer, the error body and a report's meter
+// read. The first one sees
 // what the agent reads from the network; the emulator's request decoders see what agents send.
 //
 // Invariants: no crash and no exception; a failure is kMalformed; whatever decodes, encoded and
@@ -14,6 +15,7 @@
 #include "tests/fuzz/fuzz_support.h"
 #include "uplink/protocol/activation.h"
 #include "uplink/protocol/agent.h"
+#include "uplink/protocol/meter_read.h"
 #include "uplink/protocol/reply.h"
 #include "uplink/protocol/word.h"
 
@@ -139,6 +141,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(again.ok() && again->error == error->error && again->message == error->message &&
                    again->mps_printers == error->mps_printers,
                "error body changed by a round trip");
+  }
+  auto read = protocol::DecodeMeterRead(body);
+  CheckFailure(read);
+  if (read.ok()) {
+    FUZZ_CHECK(read->lifetime_page_count >= 0 && !read->collected_at.empty(), "a read accepted");
+    FUZZ_CHECK(!read->serial.empty() || !read->mac.empty() || !read->ip.empty(), "an unkeyed read");
+    auto again = protocol::DecodeMeterRead(protocol::EncodeMeterRead(*read));
+    FUZZ_CHECK(
+        again.ok() && again->serial == read->serial && again->collected_at == read->collected_at &&
+            again->lifetime_page_count == read->lifetime_page_count && again->unit == read->unit &&
+            again->flags == read->flags && again->mac == read->mac && again->ip == read->ip &&
+            again->device == read->device,
+        "meter read changed by a round trip");
   }
   return 0;
 }

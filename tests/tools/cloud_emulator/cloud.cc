@@ -3,6 +3,7 @@
 #include "agent/core/policy_rules.h"
 #include "uplink/protocol/activation.h"
 #include "uplink/protocol/agent.h"
+#include "uplink/protocol/meter_read.h"
 #include "uplink/protocol/reply.h"
 #include "uplink/protocol/word.h"
 
@@ -416,32 +417,21 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
   if (meter_reads && meter_reads->is_array()) {
     for (const json& read : *meter_reads) {
       if (!read.is_object()) return BadRequest("meter_reads[] must hold objects");
+      // The protocol's decoder (uplink/protocol/meter_read.h), the agent's encoder's twin.
+      auto decoded = protocol::DecodeMeterRead(read.dump());
+      if (!decoded.ok()) return BadRequest("meter_reads[]: " + decoded.error().message);
       MeterRead m;
-      m.serial = StringMember(read, "serial");
-      m.collected_at = StringMember(read, "collected_at");
-      m.unit = StringMember(read, "unit");
-      m.device = StringMember(read, "device");  // two devices, one serial: both reads are kept
-      auto count = read.find("lifetime_page_count");
-      // A printer without a serial: `serial: ""` plus the mac (or ip) it is keyed by.
-      const bool keyed = !m.serial.empty() || !StringMember(read, "mac").empty() ||
-                         !StringMember(read, "ip").empty();
-      if (!keyed || m.collected_at.empty() || count == read.end() || !count->is_number_integer() ||
-          count->get<int64_t>() < 0) {
-        return BadRequest(
-            "meter_reads[] need serial (or mac or ip), collected_at and a non-negative "
-            "lifetime_page_count");
-      }
-      m.lifetime_page_count = count->get<int64_t>();
-      if (auto flags = read.find("flags"); flags != read.end() && !flags->is_null()) {
-        if (!flags->is_array())
-          return BadRequest("meter_reads[].flags must be an array of strings");
-        for (const json& f : *flags) {
-          if (!f.is_string() || f.get<std::string>().empty() ||
-              f.get<std::string>().find(',') != std::string::npos) {
-            return BadRequest("meter_reads[].flags must be an array of strings");
-          }
-          m.flags.push_back(f.get<std::string>());
+      m.serial = decoded->serial;
+      m.collected_at = decoded->collected_at;
+      m.unit = decoded->unit;
+      m.device = decoded->device;  // two devices, one serial: both reads are kept
+      m.lifetime_page_count = decoded->lifetime_page_count;
+      for (const std::string& f : decoded->flags) {
+        // Stored comma-separated (store.cc).
+        if (f.find(',') != std::string::npos) {
+          return BadRequest("meter_reads[].flags must be an array of strings without commas");
         }
+        m.flags.push_back(f);
       }
       // Like a printer without a serial: kept in the stored report, not counted or listed.
       if (!m.serial.empty()) reads.push_back(std::move(m));

@@ -9,6 +9,7 @@
 
 #include "uplink/protocol/activation.h"
 #include "uplink/protocol/agent.h"
+#include "uplink/protocol/meter_read.h"
 #include "uplink/protocol/reply.h"
 #include "uplink/protocol/word.h"
 
@@ -220,6 +221,59 @@ TEST(ProtocolAgent, AgentInfoDeactivationAndErrorBodies) {
   ExpectMalformedNaming(DecodeCloudError(R"({"message": "no code"})"), "error", "no error");
   ExpectMalformedNaming(DecodeCloudError(R"({"error": "x", "mps_printers": -1})"), "mps_printers",
                         "negative");
+}
+
+TEST(ProtocolMeterRead, TheDeviceIsPartOfTheReadAndRoundTrips) {
+  // docs/uplink-protocol.md, meter_reads[] and meter_reads[].device.
+  auto read = DecodeMeterRead(
+      R"({ "serial": "VNB5K20931", "collected_at": "2026-11-24T01:33:25.004Z",
+      "lifetime_page_count": 21877, "unit": "impressions", "device": "mac:00:1b:a9:12:34:56",
+      "flags": ["page_count_backwards"], "future": 1 })");
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->serial, "VNB5K20931");
+  EXPECT_EQ(read->lifetime_page_count, 21877);
+  EXPECT_EQ(read->device, "mac:00:1b:a9:12:34:56");
+  EXPECT_EQ(read->flags, std::vector<std::string>{"page_count_backwards"});
+  const std::string text = EncodeMeterRead(*read);
+  EXPECT_EQ(text,
+            R"({"serial":"VNB5K20931","collected_at":"2026-11-24T01:33:25.004Z",)"
+            R"("lifetime_page_count":21877,"unit":"impressions","device":"mac:00:1b:a9:12:34:56",)"
+            R"("flags":["page_count_backwards"]})");
+  auto back = DecodeMeterRead(text);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(EncodeMeterRead(*back), text);
+  // The first holder's read, and a read without flags, carry neither member.
+  const std::string plain = EncodeMeterRead({.serial = "S",
+                                             .collected_at = "2026-11-24T01:33:25.004Z",
+                                             .lifetime_page_count = 1,
+                                             .unit = "impressions",
+                                             .flags = {},
+                                             .mac = "",
+                                             .ip = "",
+                                             .device = ""});
+  EXPECT_EQ(plain.find("device"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("flags"), std::string::npos) << plain;
+  EXPECT_EQ(DecodeMeterRead(plain)->device, "");
+}
+
+TEST(ProtocolMeterRead, WhatIdentifiesOrCountsIsRequired) {
+  ExpectMalformedNaming(DecodeMeterRead(R"({"serial": "S", "lifetime_page_count": 1})"),
+                        "collected_at", "no time");
+  ExpectMalformedNaming(DecodeMeterRead(R"({"serial": "S", "collected_at": "t"})"),
+                        "lifetime_page_count", "no count");
+  ExpectMalformedNaming(
+      DecodeMeterRead(R"({"serial": "S", "collected_at": "t", "lifetime_page_count": -1})"),
+      "lifetime_page_count", "negative");
+  ExpectMalformedNaming(DecodeMeterRead(R"({"collected_at": "t", "lifetime_page_count": 1})"),
+                        "serial", "no key");
+  ExpectMalformedNaming(
+      DecodeMeterRead(R"({"serial": "S", "collected_at": "t", "lifetime_page_count": 1,
+                          "device": 7})"),
+      "device", "device 7");
+  auto by_mac = DecodeMeterRead(R"({"serial": "", "mac": "aa:bb", "collected_at": "t",
+                                    "lifetime_page_count": 1})");
+  ASSERT_TRUE(by_mac.ok()) << by_mac.error().message;
+  EXPECT_EQ(by_mac->mac, "aa:bb");
 }
 
 }  // namespace
