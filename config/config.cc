@@ -45,6 +45,7 @@ using internal::ExposedSecretFile;
 using internal::FileKind;
 using internal::OpenRegularFile;
 using internal::ReadAtMost;
+using internal::SecretFileEncodingProblem;
 
 constexpr std::string_view kRedacted = "<redacted>";
 // A secret file holds one community or passphrase; anything bigger is the wrong file.
@@ -1060,6 +1061,11 @@ std::optional<SnmpCredential> Loader::ParseCredential(const YAML::Node& node,
     if (n > kMaxSecretFileBytes) {
       Error(file_pos, path + "." + file_key,
             Quote(file_path) + " is larger than 4 KiB; expected a file holding only the secret");
+      bad = true;
+      return std::nullopt;
+    }
+    if (std::string problem = SecretFileEncodingProblem(&content); !problem.empty()) {
+      Error(file_pos, path + "." + file_key, Quote(file_path) + " " + problem);
       bad = true;
       return std::nullopt;
     }

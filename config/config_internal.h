@@ -86,4 +86,9 @@ int OpenRegularFile(const std::string& file, std::string* error);
 // Returns nullopt with errno set on a read error.
 std::optional<std::string> ReadAtMost(int fd, size_t max_bytes);
 
+// The encodings Windows tools give a secret file (docs/windows.md, "Configure"): drops a leading
+// UTF-8 byte order mark from *content; returns "" or, for UTF-16, the problem and the fix (to
+// follow "'<file>' ").
+std::string SecretFileEncodingProblem(std::string* content);
+
 }  // namespace fleet::config::internal

@@ -126,4 +126,20 @@ std::optional<std::string> ReadAtMost(int fd, size_t max_bytes) {
   return content;
 }
 
+// Notepad's "UTF-8 with BOM" and Windows PowerShell 5.1's `Out-File -Encoding utf8` start the
+// file with EF BB BF, which is never part of a secret: kept, it made every SNMPv3 passphrase from
+// such a file "wrong". PowerShell 5.1's `>` and plain `Out-File` write UTF-16LE with FF FE; its
+// bytes are not the secret the printer knows, and the loader called it "more than one line".
+std::string SecretFileEncodingProblem(std::string* content) {
+  if (content->rfind("\xEF\xBB\xBF", 0) == 0) {
+    content->erase(0, 3);
+    return "";
+  }
+  if (content->rfind("\xFF\xFE", 0) == 0 || content->rfind("\xFE\xFF", 0) == 0) {
+    return "is UTF-16; save it as UTF-8 (PowerShell 5.1: Set-Content FILE VALUE -Encoding ascii; "
+           "Notepad: Save As, Encoding UTF-8)";
+  }
+  return "";
+}
+
 }  // namespace fleet::config::internal

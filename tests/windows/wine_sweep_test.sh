@@ -5,7 +5,8 @@
 # the serial and page count the simulator's map says (issue: "a /20 with 100 simulated printers
 # under Wine finds all of them"). The Windows sweep sends one sendto per datagram (snmp/udp_io).
 # Then the local commands on the inventory that scan left, by fleet-agent.exe and by the Linux
-# binary on the same simulated printers: --check-config, --print-config, status, printers list,
+# binary on the same simulated printers: --version, --print-config (the same text but for the
+# state directory), --check-config, status, printers list,
 # printers readiness, printers remove, tasks show: the same exit codes and the same JSON.
 #   wine_sweep_test.sh ROOT WORKDIR EXE SIMULATOR LINUX_AGENT
 # Skipped (77), with the reason, without the exe, wine or the simulator. Addresses: 127.66.0.0/20.
@@ -112,12 +113,24 @@ sys.exit(0 if a is not None and a == b else 1)
 PY
   then
     echo "ok: $*: exit code $wrc, the same JSON"
+  elif [ "${text_same:-}" ]; then
+    # Text: the same lines once CRLF and the two state directories' spellings are set aside.
+    if diff <(tr -d '\r' <"$work/win.$n" | grep -v "$text_same") \
+        <(grep -v "$text_same" "$work/linux.$n") >"$work/diff.$n"; then
+      echo "ok: $*: exit code $wrc, the same text"
+    else
+      echo "FAIL: $*: the text differs:"; cat "$work/diff.$n"; fail=1
+    fi
   elif [ "${json_only:-}" ]; then
     echo "FAIL: $*: the JSON differs (win.$n, linux.$n in $work)"; fail=1
   else
     echo "ok: $*: exit code $wrc (text output)"
   fi
 }
+text_same='^\s*state_dir:'
+compare --version
+compare --print-config
+unset text_same
 compare --check-config
 compare status
 json_only=1
