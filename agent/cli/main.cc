@@ -27,6 +27,7 @@
 #include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
 #include "agent/daemon/daemon.h"
+#include "agent/daemon/removals.h"
 #include "agent/daemon/scan_cycle.h"
 #include "agent/daemon/scan_job.h"
 #ifdef _WIN32
@@ -157,6 +158,8 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
     cloud_word = up.cloud_word;
     if (up.ok) {
       log->info("{}", up.message);
+      // The removals queued while the cloud could not be asked go with this exchange.
+      fleet::agent::SendQueuedRemovalsNow(config, state.get(), *log);
     } else {
       std::cerr << "fleet-agent: --upload: " << up.message << "\n";
     }
@@ -316,7 +319,8 @@ int main(int argc, char** argv) {
     return fleet::agent::RunPrintersReadiness(*config, args.format, std::cout, std::cerr);
   }
   if (printers_remove->parsed()) {
-    return fleet::agent::RunPrintersRemove(*config, args.remove_targets, std::cout, std::cerr);
+    return fleet::agent::RunPrintersRemove(*config, args.remove_targets, std::cout, std::cerr,
+                                           *log);
   }
   if (tasks_show->parsed()) {
     return fleet::agent::RunTasksShow(*config, args.task_id, args.format, std::cout, std::cerr);

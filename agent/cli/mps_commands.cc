@@ -15,6 +15,7 @@
 
 #include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
+#include "agent/daemon/removals.h"
 #include "agent/daemon/scan_job.h"
 #include "uplink/identity.h"
 #include "uplink/outbox.h"
@@ -30,6 +31,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitPartial = 3;
+constexpr int kExitQueued = 4;  // printers remove: some removals wait for the cloud's confirmation
 
 // Device strings are untrusted bytes: fleet::ForTerminal (agent/core/text.h) escapes them.
 std::string Printable(const std::string& s) { return fleet::ForTerminal(s); }
@@ -157,7 +159,8 @@ std::string ManagedLabel(const std::string& mps) {
 }
 
 std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entries,
-                                 const ReadinessPolicy& policy) {
+                                 const ReadinessPolicy& policy,
+                                 const std::vector<state::QueuedRemoval>& queued) {
   std::vector<std::vector<std::string>> rows = {{"IP", "SERIAL", "MANUFACTURER", "MODEL", "PAGES",
                                                  "COMMUNICATION", "LAST SEEN", "MANAGED",
                                                  "READINESS", "METER"}};
@@ -174,11 +177,16 @@ std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entri
   }
   std::string out = Table(rows);
   out += std::to_string(entries.size()) + " printer(s) in the inventory\n";
+  for (const auto& q : queued) {
+    out += "removal queued: " + Printable(q.serial) + " since " + q.requested_at +
+           ", until the cloud confirms it is unmanaged (task " + std::to_string(q.task_id) + ")\n";
+  }
   return out;
 }
 
 std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
-                            const ReadinessPolicy& policy) {
+                            const ReadinessPolicy& policy,
+                            const std::vector<state::QueuedRemoval>& queued) {
   json list = json::array();
   for (const auto& e : entries) {
     const Printer& p = e.last;
@@ -201,6 +209,11 @@ std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
                     {"readiness", Assess(e, policy).status},
                     {"page_count_backwards", MeterJson(p)}});
     if (!p.serial_conflict.empty()) list.back()["serial_conflict"] = p.serial_conflict;
+    for (const auto& q : queued) {
+      if (q.key != e.key) continue;
+      list.back()["removal_queued"] = {{"requested_at", q.requested_at}, {"task", q.task_id}};
+      break;
+    }
   }
   return Dump(list);
 }
@@ -301,8 +314,13 @@ int RunPrintersList(const config::Config& config, const std::string& format, std
     return kExitFailure;
   }
   const ReadinessPolicy policy = LastPolicy(config);
-  out << (format == "json" ? InventoryToJson(*entries, policy) + "\n"
-                           : FormatInventoryTable(*entries, policy));
+  auto queued = store->QueuedRemovals();
+  if (!queued.ok()) {
+    err << "fleet-agent: printers list: " << queued.error().message << "\n";
+    return kExitFailure;
+  }
+  out << (format == "json" ? InventoryToJson(*entries, policy, *queued) + "\n"
+                           : FormatInventoryTable(*entries, policy, *queued));
   return kExitOk;
 }
 
@@ -322,7 +340,7 @@ int RunPrintersReadiness(const config::Config& config, const std::string& format
 }
 
 int RunPrintersRemove(const config::Config& config, const std::vector<std::string>& targets,
-                      std::ostream& out, std::ostream& err) {
+                      std::ostream& out, std::ostream& err, spdlog::logger& log) {
   if (targets.empty()) {
     err << "fleet-agent: printers remove: name at least one printer (serial or IP address)\n";
     return kExitUsage;
@@ -338,27 +356,38 @@ int RunPrintersRemove(const config::Config& config, const std::vector<std::strin
           << applied.error().message << "\n";
     }
   }
-  auto task = store->RemovePrinters(targets);
+  // The cloud is the authority (docs/security.md, "Removal races the cloud"): asked first, and
+  // what it cannot confirm now is queued, not removed.
+  const state::RemovalAuthority authority = AskCloudForRemoval(config, *store, targets, log);
+  auto task = store->RemovePrinters(targets, authority);
   if (!task.ok()) {
     err << "fleet-agent: printers remove: " << task.error().message << " (nothing was removed)\n";
     return kExitFailure;
   }
-  int removed = 0, refused = 0, not_found = 0;
+  int removed = 0, refused = 0, not_found = 0, queued = 0;
   for (const auto& o : task->outcomes) {
     out << Printable(o.target) << ": " << ResultText(o.result) << ": " << Printable(o.reason)
         << "\n";
     removed += o.result == "removed";
     refused += o.result == "refused";
     not_found += o.result == "not_found";
+    queued += o.result == "queued";
   }
   out << "task " << task->id << ": " << StatusText(task->status) << " (" << removed << " removed, "
-      << refused << " refused, " << not_found << " not found); details: fleet-agent tasks show "
-      << task->id << "\n";
+      << refused << " refused, " << not_found << " not found";
+  if (queued > 0) out << ", " << queued << " queued";
+  out << "); details: fleet-agent tasks show " << task->id << "\n";
+  if (queued > 0) {
+    err << "note: " << queued << " removal(s) queued: the printer stays in the inventory until the "
+        << "cloud confirms it is unmanaged (the daemon's next exchange with the cloud, or "
+           "--scan-once --upload, asks again)\n";
+  }
   if (removed > 0) {
     err << "note: a removed printer comes back when a later scan reads it again (its address is "
            "still in search.include); change the search criteria to keep it out\n";
   }
-  return removed == static_cast<int>(task->outcomes.size()) ? kExitOk : kExitPartial;
+  if (refused > 0 || not_found > 0) return kExitPartial;
+  return queued > 0 ? kExitQueued : kExitOk;
 }
 
 int RunTasksShow(const config::Config& config, const std::string& id_text,

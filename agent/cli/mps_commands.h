@@ -3,6 +3,8 @@
 // (record the scan, add the inventory printers it did not reach to the report, apply the cloud's
 // word). Each Run* function returns the process exit code: 0 success, 1 runtime failure (deactivate
 // refused included), 2 bad usage, 3 partial (printers remove with a refused or unknown target).
+// `printers remove` exits 4 when every target was removed or queued and some were queued: the
+// cloud could not confirm them (docs/cli.md, "Exit codes").
 // Output goes to the streams given. Not thread-safe.
 #pragma once
 
@@ -30,9 +32,12 @@ std::string ManagedLabel(const std::string& mps);
 // `printers list` as an aligned table, and as a JSON array. READINESS uses the cloud's last
 // word: its policy and each printer's qualification (agent/core/readiness.h).
 std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entries,
-                                 const ReadinessPolicy& policy = {});
+                                 const ReadinessPolicy& policy = {},
+                                 const std::vector<state::QueuedRemoval>& queued = {});
+// `queued`: the removals waiting for the cloud, shown per printer ("removal_queued").
 std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
-                            const ReadinessPolicy& policy = {});
+                            const ReadinessPolicy& policy = {},
+                            const std::vector<state::QueuedRemoval>& queued = {});
 // `printers readiness`: per printer the MPS Express status, why, and what to do about it.
 std::string FormatReadinessView(const std::vector<state::InventoryEntry>& entries,
                                 const ReadinessPolicy& policy);
@@ -46,8 +51,9 @@ int RunPrintersList(const config::Config& config, const std::string& format, std
                     std::ostream& err);
 int RunPrintersReadiness(const config::Config& config, const std::string& format, std::ostream& out,
                          std::ostream& err);
+// Asks the cloud first (agent/daemon/removals.h); what it cannot confirm is queued.
 int RunPrintersRemove(const config::Config& config, const std::vector<std::string>& targets,
-                      std::ostream& out, std::ostream& err);
+                      std::ostream& out, std::ostream& err, spdlog::logger& log);
 int RunTasksShow(const config::Config& config, const std::string& id, const std::string& format,
                  std::ostream& out, std::ostream& err);
 // Refused (exit 1) while the local state says MPS printers are held (this holds offline), and

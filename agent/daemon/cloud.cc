@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 
+#include <filesystem>
 #include <map>
 #include <ostream>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "agent/core/readiness.h"
 #include "agent/daemon/scan_cycle.h"
 #include "agent/daemon/scan_job.h"
+#include "agent/state/state_store.h"
 #include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
 #include "uplink/protocol/agent.h"
@@ -215,6 +217,19 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
   if (s.last_scan) out << " (" << s.last_scan_printers << " printer(s) read)";
   out << "\n";
   out << "last upload:    " << TimeOrNever(s.last_delivery) << "\n";
+  // Removals that wait for the cloud's confirmation (docs/cli.md, "printers remove").
+  if (std::filesystem::exists(config.agent.state_dir + "/" + state::kStateFile)) {
+    auto store = state::StateStore::Open(config.agent.state_dir);
+    auto queued = store.ok() ? store.value()->QueuedRemovals()
+                             : Result<std::vector<state::QueuedRemoval>>(store.error());
+    if (!queued.ok()) {
+      out << "removals:       unreadable: " << queued.error().message << "\n";
+    } else if (!queued->empty()) {
+      out << "removals:       " << queued->size()
+          << " queued until the cloud confirms the printer is unmanaged (oldest "
+          << queued->front().requested_at << ")\n";
+    }
+  }
   return rc;
 }
 

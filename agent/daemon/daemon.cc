@@ -11,6 +11,7 @@
 
 #include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
+#include "agent/daemon/removals.h"
 #include "agent/state/state_store.h"
 #ifdef _WIN32
 #include "agent/platform/console_host.h"
@@ -437,6 +438,12 @@ void Daemon::OnCloudWord(const std::string& json) {
     if (auto applied = state_->ApplyCloudWord(json); !applied.ok()) {
       logs_.state->warn("cannot apply the cloud's word to the local state: {}",
                         applied.error().message);
+    }
+    // The cloud answered: the removals queued while it could not be asked go now
+    // (agent/daemon/removals.h).
+    if (transport_) {
+      if (!removals_) removals_ = std::make_unique<RemovalSender>(*state_, *logs_.state);
+      removals_->Send(*transport_, uplink::AgentIdentity{agent_id_, token_});
     }
   }
 }

@@ -62,6 +62,8 @@ class StateStore;
 
 namespace fleet::agent {
 
+class RemovalSender;
+
 // A report on its way gets this long after a stop request before the transport is cancelled.
 inline constexpr std::chrono::milliseconds kDrainDeadline{5000};
 // Whatever happens, the loop stops this long after a stop request.
@@ -154,6 +156,7 @@ class Daemon {
   std::optional<snmp::ProfileSet> profiles_;
   std::unique_ptr<state::StateStore> state_;  // null while it cannot be opened (retried per cycle)
   std::string state_problem_;                 // the last one logged
+  std::unique_ptr<RemovalSender> removals_;   // queued removals, sent after each exchange
   std::unique_ptr<uplink::Outbox> outbox_;
   // Delivery holds references to the transport and the outbox: declared after them.
   std::unique_ptr<uplink::HttpsTransport> transport_;

@@ -5,6 +5,7 @@
 //            first_seen, last_seen, communication, non_communicating_since, mps, qualification)
 //   tasks(id, kind, created_at, status)
 //   task_outcomes(task_id, position, target, key, result, reason)
+//   removal_requests(task_id, position, key, serial, requested_at)   (version 3)
 // Times are RFC 3339 UTC text with milliseconds (FormatRfc3339), so they sort as text.
 // Every public operation is one IMMEDIATE transaction: on an error it rolls back.
 #include "agent/state/state_store.h"
@@ -67,6 +68,17 @@ CREATE TABLE task_outcomes(
     // versions"); 0 for a word that carried none.
     R"sql(
 ALTER TABLE printers ADD COLUMN mps_version INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 2 -> 3: removals waiting for the cloud's confirmation (docs/cli.md, "printers remove"), one
+    // row per task outcome that queued one.
+    R"sql(
+CREATE TABLE removal_requests(
+  task_id INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  PRIMARY KEY(task_id, position));
 )sql",
 };
 static_assert(std::size(kMigrations) == kStateSchemaVersion);
@@ -290,6 +302,53 @@ InventoryEntry EntryFromRow(const Stmt& row) {
   return e;
 }
 
+bool IsMpsState(const std::string& mps) {
+  return mps == "none" || mps == "pending" || mps == "managed";
+}
+
+// The printer the target names: by serial, then by last IP, then by key.
+Result<std::optional<InventoryEntry>> FindTarget(sqlite3* db, const std::string& target,
+                                                 std::string_view op) {
+  const std::string by_serial = std::string("SELECT ") + kEntryColumns +
+                                " FROM printers WHERE serial = ?1 AND serial != '' LIMIT 1";
+  // Two entries may share an IP (a printer replaced by another one): the one seen last is the
+  // one at that address now.
+  const std::string by_ip =
+      std::string("SELECT ") + kEntryColumns +
+      " FROM printers WHERE ip = ?1 AND ip != '' ORDER BY last_seen DESC, key LIMIT 1";
+  const std::string by_key = std::string("SELECT ") + kEntryColumns +
+                             " FROM printers WHERE key = ?1";
+  for (const std::string* sql : {&by_serial, &by_ip, &by_key}) {
+    Stmt find(db, sql->c_str());
+    find.Bind(1, target);
+    auto row = find.Step(op);
+    if (!row.ok()) return row.error();
+    if (*row) return std::optional<InventoryEntry>(EntryFromRow(find));
+  }
+  return std::optional<InventoryEntry>();
+}
+
+// The version of the MPS state held for a printer (docs/uplink-protocol.md, "mps_versions").
+Result<int64_t> HeldVersion(sqlite3* db, const std::string& key, std::string_view op) {
+  Stmt stmt(db, "SELECT mps_version FROM printers WHERE key = ?");
+  stmt.Bind(1, key);
+  auto row = stmt.Step(op);
+  if (!row.ok()) return row.error();
+  return *row ? stmt.Int(0) : int64_t{0};
+}
+
+// A removal verdict's MPS state into every entry of the serial, unless older than the one held
+// (the same rule as ApplyCloudWord). The qualification the cloud gave goes with a changed state.
+Result<void> ApplyVerdict(sqlite3* db, const std::string& serial, const CloudMps& verdict,
+                          std::string_view op) {
+  if (!IsMpsState(verdict.mps)) return {};
+  Stmt update(db,
+              "UPDATE printers SET qualification = CASE WHEN mps = ?1 THEN qualification ELSE ''"
+              " END, mps = ?1, mps_version = ?2 WHERE serial = ?3 AND mps_version <= ?2");
+  update.Bind(1, verdict.mps).Bind(2, verdict.version).Bind(3, serial);
+  return update.Run(op);
+}
+
 // "PHBJQ41207 (LaserJet M507 at 10.0.0.5)", with what is known.
 std::string Describe(const InventoryEntry& e) {
   std::string name = e.last.serial.empty() ? e.key : e.last.serial;
@@ -300,7 +359,11 @@ std::string Describe(const InventoryEntry& e) {
 
 std::string TaskStatus(const std::vector<TargetOutcome>& outcomes) {
   size_t removed = 0;
-  for (const auto& o : outcomes) removed += o.result == "removed" ? 1 : 0;
+  for (const auto& o : outcomes) {
+    removed += o.result == "removed" ? 1 : 0;
+    // Not finished while a removal waits for the cloud.
+    if (o.result == "queued") return "pending";
+  }
   if (removed == outcomes.size()) return "completed";
   if (removed == 0) return "failed";
   return "completed_with_errors";
@@ -587,64 +650,234 @@ Result<Task> StateStore::RecordTask(const std::string& kind, const std::string& 
   return task;
 }
 
-Result<Task> StateStore::RemovePrinters(const std::vector<std::string>& targets) {
+Result<Task> StateStore::RemovePrinters(const std::vector<std::string>& targets,
+                                        const RemovalAuthority& authority) {
   constexpr std::string_view kOp = "remove printers";
+  using Kind = RemovalAuthority::Kind;
   Txn txn(db_);
   FLEET_STATE_TRY(txn.Begin(kOp));
-  const std::string by_serial = std::string("SELECT ") + kEntryColumns +
-                                " FROM printers WHERE serial = ?1 AND serial != '' LIMIT 1";
-  // Two entries may share an IP (a printer replaced by another one): the one seen last is the
-  // one at that address now.
-  const std::string by_ip =
-      std::string("SELECT ") + kEntryColumns +
-      " FROM printers WHERE ip = ?1 AND ip != '' ORDER BY last_seen DESC, key LIMIT 1";
-  const std::string by_key = std::string("SELECT ") + kEntryColumns +
-                             " FROM printers WHERE key = ?1";
   Stmt drop(db_, "DELETE FROM printers WHERE key = ?");
 
   std::vector<TargetOutcome> outcomes;
+  std::vector<std::pair<size_t, InventoryEntry>> queued;  // outcome position, printer
   for (const std::string& target : targets) {
     TargetOutcome o;
     o.target = target;
-    std::optional<InventoryEntry> entry;
-    for (const std::string* sql : {&by_serial, &by_ip, &by_key}) {
-      Stmt find(db_, sql->c_str());
-      find.Bind(1, target);
-      auto row = find.Step(kOp);
-      if (!row.ok()) return row.error();
-      if (*row) {
-        entry = EntryFromRow(find);
-        break;
-      }
-    }
-    if (!entry) {
+    auto found = FindTarget(db_, target, kOp);
+    if (!found.ok()) return found.error();
+    if (!*found) {
       o.result = "not_found";
       o.reason = "no printer in the inventory has this serial, IP address or key";
-    } else if (entry->mps == "managed") {
-      o.key = entry->key;
+      outcomes.push_back(std::move(o));
+      continue;
+    }
+    InventoryEntry entry = std::move(**found);
+    o.key = entry.key;
+    const std::string& serial = entry.last.serial;
+    bool confirmed = false;
+    std::string cloud_says;  // set when the cloud's verdict changed the state held
+    std::string not_confirmed = authority.note;
+    if (!serial.empty() && authority.kind == Kind::kCloud) {
+      auto held = HeldVersion(db_, entry.key, kOp);
+      if (!held.ok()) return held.error();
+      auto v = authority.verdicts.find(serial);
+      if (v == authority.verdicts.end()) {
+        not_confirmed = "the cloud's answer did not name it";
+      } else if (v->second.version < *held) {
+        // A delayed or replayed verdict: the agent already applied a newer word.
+        not_confirmed = "the cloud's answer (MPS version " + std::to_string(v->second.version) +
+                        ") is older than the state the agent holds (version " +
+                        std::to_string(*held) + ")";
+      } else if (!IsMpsState(v->second.mps)) {
+        not_confirmed = "the cloud answered an MPS state this agent does not know";
+      } else {
+        FLEET_STATE_TRY(ApplyVerdict(db_, serial, v->second, kOp));
+        if (v->second.mps != entry.mps) {
+          cloud_says = "the cloud says (MPS version " + std::to_string(v->second.version) +
+                       "; the agent had not been told yet): ";
+        }
+        entry.mps = v->second.mps;
+        confirmed = entry.mps == "none";
+      }
+    }
+    if (entry.mps == "managed") {
       o.result = "refused";
-      o.reason = "printer " + Describe(*entry) +
+      o.reason = cloud_says + "printer " + Describe(entry) +
                  " is enrolled in MPS Express; enrolled printers cannot be removed locally";
-    } else if (entry->mps == "pending") {
-      o.key = entry->key;
+    } else if (entry.mps == "pending") {
       o.result = "refused";
-      o.reason = "printer " + Describe(*entry) +
+      o.reason = cloud_says + "printer " + Describe(entry) +
                  " has a pending MPS Express enrollment; printers with a pending enrollment "
                  "cannot be removed locally";
-    } else {
-      o.key = entry->key;
+    } else if (serial.empty() || authority.kind == Kind::kLocal || confirmed) {
       o.result = "removed";
-      o.reason = "printer " + Describe(*entry) + " removed from the inventory";
-      drop.Bind(1, entry->key);
+      o.reason = "printer " + Describe(entry) + " removed from the inventory";
+      if (confirmed) {
+        o.reason += " (confirmed by the cloud)";
+      } else if (serial.empty() && authority.kind != Kind::kLocal) {
+        o.reason +=
+            " (not confirmed by the cloud, which tracks printers by serial number: "
+            "this one has none)";
+      } else if (!authority.note.empty()) {
+        o.reason += " (not confirmed by the cloud: " + authority.note + ")";
+      }
+      drop.Bind(1, entry.key);
       FLEET_STATE_TRY(drop.Run(kOp));
       drop.Reset();
+    } else {
+      o.result = "queued";
+      o.reason = "printer " + Describe(entry) +
+                 " will be removed once the cloud confirms it is unmanaged (" + not_confirmed + ")";
+      queued.emplace_back(outcomes.size(), std::move(entry));
     }
     outcomes.push_back(std::move(o));
   }
   auto task = InsertTask("printers.remove", TaskStatus(outcomes), outcomes);
   if (!task.ok()) return task.error();
+  Stmt queue(db_,
+             "INSERT INTO removal_requests(task_id, position, key, serial, requested_at)"
+             " VALUES(?, ?, ?, ?, ?)");
+  for (const auto& [position, entry] : queued) {
+    queue.Bind(1, task->id)
+        .Bind(2, static_cast<int64_t>(position))
+        .Bind(3, entry.key)
+        .Bind(4, entry.last.serial)
+        .Bind(5, task->created_at);
+    FLEET_STATE_TRY(queue.Run(kOp));
+    queue.Reset();
+  }
   FLEET_STATE_TRY(txn.Commit(kOp));
   return task;
+}
+
+Result<std::vector<RemovalCandidate>> StateStore::RemovalCandidates(
+    const std::vector<std::string>& targets) {
+  constexpr std::string_view kOp = "find printers to remove";
+  std::vector<RemovalCandidate> out;
+  std::set<std::string> seen;
+  for (const std::string& target : targets) {
+    auto found = FindTarget(db_, target, kOp);
+    if (!found.ok()) return found.error();
+    if (!*found || (*found)->last.serial.empty()) continue;
+    if (!seen.insert((*found)->last.serial).second) continue;
+    auto held = HeldVersion(db_, (*found)->key, kOp);
+    if (!held.ok()) return held.error();
+    out.push_back(RemovalCandidate{(*found)->last.serial, *held});
+  }
+  return out;
+}
+
+Result<std::vector<QueuedRemoval>> StateStore::QueuedRemovals() {
+  Stmt stmt(db_,
+            "SELECT r.key, r.serial, r.requested_at, r.task_id, coalesce(p.mps_version, 0)"
+            " FROM removal_requests r LEFT JOIN printers p ON p.key = r.key"
+            " ORDER BY r.requested_at, r.task_id, r.position");
+  std::vector<QueuedRemoval> out;
+  for (;;) {
+    auto row = stmt.Step("list queued removals");
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    out.push_back(
+        QueuedRemoval{stmt.Text(0), stmt.Text(1), stmt.Text(2), stmt.Int(3), stmt.Int(4)});
+  }
+  return out;
+}
+
+Result<std::vector<TargetOutcome>> StateStore::ResolveQueuedRemovals(
+    const std::map<std::string, CloudMps>& verdicts) {
+  constexpr std::string_view kOp = "resolve queued removals";
+  Txn txn(db_);
+  FLEET_STATE_TRY(txn.Begin(kOp));
+  struct Request {
+    int64_t task_id, position;
+    std::string key, serial;
+  };
+  std::vector<Request> requests;
+  {
+    Stmt all(db_,
+             "SELECT task_id, position, key, serial FROM removal_requests"
+             " ORDER BY requested_at, task_id, position");
+    for (;;) {
+      auto row = all.Step(kOp);
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      requests.push_back(Request{all.Int(0), all.Int(1), all.Text(2), all.Text(3)});
+    }
+  }
+  Stmt done(db_, "DELETE FROM removal_requests WHERE task_id = ? AND position = ?");
+  Stmt outcome(
+      db_, "UPDATE task_outcomes SET result = ?, reason = ? WHERE task_id = ? AND position = ?");
+  Stmt drop(db_, "DELETE FROM printers WHERE key = ?");
+  std::vector<TargetOutcome> decided;
+  std::set<int64_t> tasks;
+  for (const Request& r : requests) {
+    Stmt find(db_,
+              (std::string("SELECT ") + kEntryColumns + " FROM printers WHERE key = ?").c_str());
+    find.Bind(1, r.key);
+    auto row = find.Step(kOp);
+    if (!row.ok()) return row.error();
+    std::optional<InventoryEntry> entry;
+    if (*row) entry = EntryFromRow(find);
+    TargetOutcome o;
+    o.target = r.serial;
+    o.key = r.key;
+    if (!entry) {
+      o.result = "removed";
+      o.reason = "printer " + r.key + " is no longer in the inventory";
+    } else {
+      auto v = verdicts.find(r.serial);
+      if (v == verdicts.end() || !IsMpsState(v->second.mps)) continue;  // still waiting
+      auto held = HeldVersion(db_, r.key, kOp);
+      if (!held.ok()) return held.error();
+      if (v->second.version < *held) continue;  // stale: a newer word was applied since
+      FLEET_STATE_TRY(ApplyVerdict(db_, r.serial, v->second, kOp));
+      entry->mps = v->second.mps;
+      if (entry->mps == "none") {
+        o.result = "removed";
+        o.reason = "printer " + Describe(*entry) +
+                   " removed from the inventory (confirmed by the cloud)";
+        drop.Bind(1, r.key);
+        FLEET_STATE_TRY(drop.Run(kOp));
+        drop.Reset();
+      } else {
+        o.result = "refused";
+        o.reason = "the cloud says (MPS version " + std::to_string(v->second.version) +
+                   "): printer " + Describe(*entry) +
+                   (entry->mps == "managed" ? " is enrolled in MPS Express"
+                                            : " has a pending MPS Express enrollment") +
+                   "; the queued removal is dropped and the printer kept";
+      }
+    }
+    done.Bind(1, r.task_id).Bind(2, r.position);
+    FLEET_STATE_TRY(done.Run(kOp));
+    done.Reset();
+    outcome.Bind(1, o.result).Bind(2, o.reason).Bind(3, r.task_id).Bind(4, r.position);
+    FLEET_STATE_TRY(outcome.Run(kOp));
+    outcome.Reset();
+    tasks.insert(r.task_id);
+    decided.push_back(std::move(o));
+  }
+  // Each task touched gets the status of its outcomes now.
+  Stmt results(db_, "SELECT result FROM task_outcomes WHERE task_id = ? ORDER BY position");
+  Stmt status(db_, "UPDATE tasks SET status = ? WHERE id = ?");
+  for (int64_t id : tasks) {
+    std::vector<TargetOutcome> outcomes;
+    results.Bind(1, id);
+    for (;;) {
+      auto row = results.Step(kOp);
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      TargetOutcome o;
+      o.result = results.Text(0);
+      outcomes.push_back(std::move(o));
+    }
+    results.Reset();
+    status.Bind(1, TaskStatus(outcomes)).Bind(2, id);
+    FLEET_STATE_TRY(status.Run(kOp));
+    status.Reset();
+  }
+  FLEET_STATE_TRY(txn.Commit(kOp));
+  return decided;
 }
 
 Result<std::optional<Task>> StateStore::GetTask(int64_t id) {

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,12 +39,12 @@ namespace fleet::state {
 
 inline constexpr char kStateFile[] = "state.db";
 // The schema version this build writes; a file with a higher user_version is refused.
-inline constexpr int kStateSchemaVersion = 2;
+inline constexpr int kStateSchemaVersion = 3;
 
 struct TargetOutcome {
   std::string target;  // as the user typed it
   std::string key;     // the inventory key it matched ("" when not found)
-  std::string result;  // removed|refused|not_found
+  std::string result;  // removed|refused|not_found|queued
   std::string reason;  // for refused and not_found: a sentence for the operator
 };
 
@@ -51,7 +52,7 @@ struct Task {
   int64_t id = 0;
   std::string kind;  // printers.remove | agent.deactivate
   std::string created_at;
-  std::string status;  // completed|completed_with_errors|failed
+  std::string status;  // completed|completed_with_errors|failed|pending (a removal queued)
   std::vector<TargetOutcome> outcomes;
 };
 
@@ -59,6 +60,39 @@ struct MpsHeld {
   int managed = 0;
   int pending = 0;
   int total() const { return managed + pending; }
+};
+
+// The cloud's word on one printer in a removal answer: its MPS state and that state's version.
+struct CloudMps {
+  std::string mps;  // none|pending|managed; anything else confirms nothing
+  int64_t version = 0;
+};
+
+// Who decides a `printers remove` (docs/cli.md, "printers remove"; docs/security.md, "Removal
+// races the cloud"): the cloud answered (kCloud, its verdicts by serial), the cloud was asked and
+// did not answer (kQueued: the removals wait for its confirmation), or there is no cloud to ask
+// (kLocal: cloud.url unset or the agent not activated; the local MPS state decides, as before).
+struct RemovalAuthority {
+  enum class Kind { kLocal, kCloud, kQueued };
+  Kind kind = Kind::kLocal;
+  std::string note;  // kLocal: why the cloud was not asked; kQueued: why it did not answer
+  std::map<std::string, CloudMps> verdicts;  // kCloud
+};
+
+// A printer to ask the cloud about before removing it: its serial and the version of the MPS
+// state the agent holds for it.
+struct RemovalCandidate {
+  std::string serial;
+  int64_t mps_version = 0;
+};
+
+// A removal waiting for the cloud's confirmation.
+struct QueuedRemoval {
+  std::string key;
+  std::string serial;
+  std::string requested_at;  // RFC 3339
+  int64_t task_id = 0;
+  int64_t mps_version = 0;  // of the printer's MPS state now
 };
 
 class StateStore {
@@ -108,8 +142,25 @@ class StateStore {
   // recently seen printer at that IP), then by inventory key. Managed and pending printers are
   // refused with a reason naming the printer and its state; unmanaged ones are removed; unknown
   // targets are not_found. Records a task with every outcome, in one transaction, and returns it.
-  // Status: completed (all removed), failed (none removed), else completed_with_errors.
-  Result<Task> RemovePrinters(const std::vector<std::string>& targets);
+  // Status: completed (all removed), failed (none removed), pending (some queued, none refused or
+  // not found), else completed_with_errors.
+  // `authority` (kCloud): each verdict is applied to the printer's MPS state first, when its
+  // version is not older than the one held (a stale verdict changes nothing and confirms
+  // nothing); a printer with a serial is removed only on a current "none" verdict, else queued
+  // (kQueued: every unmanaged printer with a serial is queued). A printer without a serial is
+  // removed on the local rules (the cloud tracks printers by serial).
+  Result<Task> RemovePrinters(const std::vector<std::string>& targets,
+                              const RemovalAuthority& authority = {});
+  // The printers `targets` match that have a serial (what RemovePrinters would ask the cloud).
+  Result<std::vector<RemovalCandidate>> RemovalCandidates(const std::vector<std::string>& targets);
+  // The removals waiting for the cloud, oldest first.
+  Result<std::vector<QueuedRemoval>> QueuedRemovals();
+  // The cloud's verdicts on queued removals (the daemon's next exchange): a current "none"
+  // removes the printer, "managed"/"pending" drops the request and keeps the printer (its MPS
+  // state applied); a stale or unknown verdict, or none at all, keeps the request. The task of
+  // each request gets the final outcome. Returns the outcomes decided now (for the log).
+  Result<std::vector<TargetOutcome>> ResolveQueuedRemovals(
+      const std::map<std::string, CloudMps>& verdicts);
 
   Result<std::optional<Task>> GetTask(int64_t id);
 

@@ -46,15 +46,17 @@ struct EmulatorOptions {
   std::string client_ca;  // "" = no client certificates asked for
   std::string db;         // SQLite file
   std::string work_dir;   // logs and curl scratch files
+  int https_port = 0;     // 0: the OS picks; a fixed one restarts an emulator at the same URL
 };
 
 class CloudEmulator {
  public:
   explicit CloudEmulator(EmulatorOptions options) : options_(std::move(options)) {
     SpawnOptions spawn;
-    spawn.argv = {FLEET_EMULATOR_BINARY, "--listen", "127.0.0.1:0",     "--cert",
-                  Pki(options_.cert),    "--key",    Pki(options_.key), "--db",
-                  options_.db,           "--admin",  "127.0.0.1:0"};
+    const std::string listen = "127.0.0.1:" + std::to_string(options_.https_port);
+    spawn.argv = {
+        FLEET_EMULATOR_BINARY, "--listen", listen,      "--cert",  Pki(options_.cert), "--key",
+        Pki(options_.key),     "--db",     options_.db, "--admin", "127.0.0.1:0"};
     if (!options_.client_ca.empty()) {
       spawn.argv.insert(spawn.argv.end(), {"--client-ca", Pki(options_.client_ca)});
     }

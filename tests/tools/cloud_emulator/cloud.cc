@@ -280,18 +280,20 @@ HttpResponse Cloud::Api(const HttpRequest& request) {
     if (request.method != "POST") return ErrorResponse(405, "method_not_allowed");
     return Activate(request);
   }
-  if (route != "reports" && route != "agent" && route != "agent/deactivate") {
+  if (route != "reports" && route != "agent" && route != "agent/deactivate" &&
+      route != "printers/removals") {
     return ErrorResponse(404, "not_found");
   }
   bool is_report = route == "reports";
-  if ((is_report || route == "agent/deactivate") && request.method != "POST") {
+  const bool is_removal = route == "printers/removals";
+  if ((is_report || is_removal || route == "agent/deactivate") && request.method != "POST") {
     return ErrorResponse(405, "method_not_allowed");
   }
   if (route == "agent" && request.method != "GET") return ErrorResponse(405, "method_not_allowed");
 
   // Faults stand for trouble in front of the cloud (a proxy, an overloaded node): they hit the
   // request before authentication, and store nothing.
-  if (is_report && faults_.mode != "none" && faults_.mode != "slow") {
+  if ((is_report || is_removal) && faults_.mode != "none" && faults_.mode != "slow") {
     std::string mode = faults_.mode;
     if (faults_.remaining > 0 && --faults_.remaining == 0) faults_.mode = "none";
     if (mode == "reset") {
@@ -317,6 +319,7 @@ HttpResponse Cloud::Api(const HttpRequest& request) {
   }
   if (route == "agent") return AgentInfo(**agent);
   if (route == "agent/deactivate") return Deactivate(**agent);
+  if (is_removal) return Removals(request, **agent);
 
   // "slow" stores first and answers late, so that a client giving up meanwhile sends the same
   // report again and meets the duplicate path.
@@ -626,6 +629,34 @@ HttpResponse Cloud::Deactivate(const AgentRecord& agent) {
   }
   log_.info("agent deactivated agent={}", agent.id);
   return Encoded(200, protocol::EncodeDeactivation({.deactivated = true}));
+}
+
+HttpResponse Cloud::Removals(const HttpRequest& request, const AgentRecord& agent) {
+  std::optional<json> body = ParseObject(request.body);
+  if (!body) return BadRequest("body must be a JSON object");
+  const std::string request_id = StringMember(*body, "request_id");
+  if (request_id.empty()) return BadRequest("request_id must be a non-empty string");
+  auto asked = body->find("printers");
+  if (asked == body->end() || !asked->is_array()) return BadRequest("printers must be an array");
+  auto printers = store_.Printers(std::nullopt);
+  if (!printers) return StoreFailure(printers.error());
+  std::map<std::string, const PrinterRecord*> by_serial;
+  for (const PrinterRecord& p : *printers) by_serial[p.serial] = &p;
+  json answers = json::array();
+  int refused = 0;
+  for (const json& entry : *asked) {
+    const std::string serial = entry.is_object() ? StringMember(entry, "serial") : "";
+    if (serial.empty()) return BadRequest("printers[].serial must be a non-empty string");
+    // A printer the cloud never heard of cannot be enrolled: unmanaged, version 0.
+    auto found = by_serial.find(serial);
+    const std::string mps = found == by_serial.end() ? "none" : found->second->mps;
+    const int64_t version = found == by_serial.end() ? 0 : found->second->mps_version;
+    refused += mps != "none" ? 1 : 0;
+    answers.push_back({{"serial", serial}, {"mps", mps}, {"mps_version", version}});
+  }
+  log_.info("removal request agent={} request_id={} printers={} refused={}", agent.id, request_id,
+            answers.size(), refused);
+  return Json(200, {{"request_id", request_id}, {"printers", answers}});
 }
 
 // ---------------------------------------------------------------------------------------------

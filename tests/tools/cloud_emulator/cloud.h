@@ -61,6 +61,8 @@ class Cloud {
   HttpResponse Report(const HttpRequest& request, const AgentRecord& agent);
   HttpResponse AgentInfo(const AgentRecord& agent);
   HttpResponse Deactivate(const AgentRecord& agent);
+  // POST /api/v1/printers/removals: per serial asked, its MPS state and version.
+  HttpResponse Removals(const HttpRequest& request, const AgentRecord& agent);
 
   // The cloud's word for one agent: every printer it holds with MPS state and qualification,
   // the policy and the scan interval.
