@@ -1,11 +1,11 @@
 // Config: the agent's typed, validated configuration, loaded from YAML.
 //
-// LoadConfigFile() reads the file once, checks every key against the one defaults table
-// (config.cc), and returns either a Config or the complete list of errors, each with its
-// FILE:LINE:COL and key path. Secrets (SNMP communities, v3 passphrases) may be inline or come
-// from `*_file` keys; they are read at load time and never appear in PrintConfig() output or any
-// error message. Value types; not thread-safe; the daemon owns the current Config and swaps it
-// whole on reload.
+// LoadConfigFile() reads the file once, checks every key against the one key table
+// (config/keys.cc; config/loader.h maps the files), and returns either a Config or the complete
+// list of errors, each with its FILE:LINE:COL and key path. Secrets (SNMP communities, v3
+// passphrases) may be inline or come from `*_file` keys; they are read at load time and never
+// appear in PrintConfig() output or any error message. Value types; not thread-safe; the daemon
+// owns the current Config and swaps it whole on reload.
 #pragma once
 
 #include <chrono>
@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "agent/core/url.h"
 
 namespace fleet::config {
 
@@ -156,8 +158,9 @@ std::optional<uint32_t> ParseIPv4(const std::string& text);
 std::string FormatDuration(std::chrono::milliseconds duration);
 
 // A URL with any password in its userinfo replaced by "<redacted>"
-// ("http://u:pw@proxy:3128" -> "http://u:<redacted>@proxy:3128"). For logging cloud.proxy.
-std::string RedactUrlPassword(const std::string& url);
+// ("http://u:pw@proxy:3128" -> "http://u:<redacted>@proxy:3128"). For logging cloud.proxy. It
+// lives with the URL grammar (agent/core/url.h).
+using ::fleet::RedactUrlPassword;
 
 // Every key the loader knows, as dotted paths in file order ("search.include", ...,
 // "snmp.credentials[].community", ...). Lets tests check that the docs name every key.

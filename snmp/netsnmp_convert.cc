@@ -1,6 +1,7 @@
 #include "snmp/netsnmp_convert.h"
 
 #include <cstdint>
+#include <string>
 
 // net-snmp last: its headers define macros we keep away from ours (as in netsnmp_engine.cc).
 #include <net-snmp/net-snmp-config.h>
@@ -9,69 +10,60 @@
 namespace fleet::snmp {
 namespace {
 
-Value ConvertValue(const netsnmp_variable_list* v) {
-  Value out;
-  switch (v->type) {
-    case ASN_INTEGER:
-      out.type = Value::Type::kInteger;
-      out.number = v->val.integer ? static_cast<int32_t>(*v->val.integer) : 0;
-      break;
-    case ASN_OCTET_STR:
-      out.type = Value::Type::kOctetString;
-      if (v->val.string) out.bytes.assign(reinterpret_cast<const char*>(v->val.string), v->val_len);
-      break;
-    case ASN_OBJECT_ID:
-      out.type = Value::Type::kOid;
-      if (v->val.objid) {
-        size_t n = v->val_len / sizeof(oid);
-        for (size_t i = 0; i < n; ++i) out.oid.push_back(static_cast<uint32_t>(v->val.objid[i]));
-      }
-      break;
-    case ASN_IPADDRESS:
-      out.type = Value::Type::kIpAddress;
-      if (v->val.string) out.bytes.assign(reinterpret_cast<const char*>(v->val.string), v->val_len);
-      break;
-    case ASN_COUNTER:
-      out.type = Value::Type::kCounter32;
-      out.number = v->val.integer ? static_cast<uint32_t>(*v->val.integer) : 0;
-      break;
-    case ASN_GAUGE:  // also Unsigned32
-      out.type = Value::Type::kGauge32;
-      out.number = v->val.integer ? static_cast<uint32_t>(*v->val.integer) : 0;
-      break;
-    case ASN_TIMETICKS:
-      out.type = Value::Type::kTimeTicks;
-      out.number = v->val.integer ? static_cast<uint32_t>(*v->val.integer) : 0;
-      break;
-    case ASN_COUNTER64: {
-      out.type = Value::Type::kCounter64;
-      if (v->val.counter64) {
-        uint64_t n = (static_cast<uint64_t>(v->val.counter64->high & 0xffffffffUL) << 32) |
+// The value's bytes (strings, IP addresses, opaque data); empty when net-snmp holds none.
+std::string Bytes(const netsnmp_variable_list* v) {
+  if (!v->val.string || v->val_len == 0) return {};
+  return std::string(reinterpret_cast<const char*>(v->val.string), v->val_len);
+}
+
+// An INTEGER (signed) or a 32-bit unsigned type (Counter32, Gauge32, TimeTicks); 0 when missing.
+int64_t Signed32(const netsnmp_variable_list* v) {
+  return v->val.integer ? static_cast<int32_t>(*v->val.integer) : 0;
+}
+int64_t Unsigned32(const netsnmp_variable_list* v) {
+  return v->val.integer ? static_cast<uint32_t>(*v->val.integer) : 0;
+}
+
+// Counter64, capped at INT64_MAX.
+int64_t Counter64(const netsnmp_variable_list* v) {
+  if (!v->val.counter64) return 0;
+  const uint64_t n = (static_cast<uint64_t>(v->val.counter64->high & 0xffffffffUL) << 32) |
                      (v->val.counter64->low & 0xffffffffUL);
-        out.number = n > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(n);
-      }
-      break;
-    }
-    case ASN_NULL: out.type = Value::Type::kNull; break;
-    case SNMP_NOSUCHOBJECT: out.type = Value::Type::kNoSuchObject; break;
-    case SNMP_NOSUCHINSTANCE: out.type = Value::Type::kNoSuchInstance; break;
-    case SNMP_ENDOFMIBVIEW: out.type = Value::Type::kEndOfMibView; break;
-    default:
-      // ASN_OPAQUE and anything net-snmp decoded into an opaque sub-type (float, double, I64...)
-      // is handed up as raw bytes.
-      out.type = Value::Type::kOpaque;
-      if (v->val.string && v->val_len) {
-        out.bytes.assign(reinterpret_cast<const char*>(v->val.string), v->val_len);
-      }
-      break;
-  }
-  return out;
+  return n > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(n);
 }
 
 Oid ConvertOid(const oid* name, size_t len) {
   Oid out;
   out.reserve(len);
   for (size_t i = 0; i < len; ++i) out.push_back(static_cast<uint32_t>(name[i]));
+  return out;
+}
+
+Value ConvertValue(const netsnmp_variable_list* v) {
+  using Type = Value::Type;
+  Value out;
+  switch (v->type) {
+    case ASN_INTEGER: out = Value{Type::kInteger, Signed32(v), {}, {}}; break;
+    case ASN_OCTET_STR: out = Value{Type::kOctetString, 0, Bytes(v), {}}; break;
+    case ASN_OBJECT_ID:
+      out.type = Type::kOid;
+      if (v->val.objid) out.oid = ConvertOid(v->val.objid, v->val_len / sizeof(oid));
+      break;
+    case ASN_IPADDRESS: out = Value{Type::kIpAddress, 0, Bytes(v), {}}; break;
+    case ASN_COUNTER: out = Value{Type::kCounter32, Unsigned32(v), {}, {}}; break;
+    case ASN_GAUGE: out = Value{Type::kGauge32, Unsigned32(v), {}, {}}; break;  // also Unsigned32
+    case ASN_TIMETICKS: out = Value{Type::kTimeTicks, Unsigned32(v), {}, {}}; break;
+    case ASN_COUNTER64: out = Value{Type::kCounter64, Counter64(v), {}, {}}; break;
+    case ASN_NULL: out.type = Type::kNull; break;
+    case SNMP_NOSUCHOBJECT: out.type = Type::kNoSuchObject; break;
+    case SNMP_NOSUCHINSTANCE: out.type = Type::kNoSuchInstance; break;
+    case SNMP_ENDOFMIBVIEW: out.type = Type::kEndOfMibView; break;
+    default:
+      // ASN_OPAQUE and anything net-snmp decoded into an opaque sub-type (float, double, I64...)
+      // is handed up as raw bytes.
+      out = Value{Type::kOpaque, 0, Bytes(v), {}};
+      break;
+  }
   return out;
 }
 

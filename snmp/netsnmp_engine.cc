@@ -317,6 +317,20 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
   void ProcessOutcome();
   void AttemptFailed();
   void Complete(Result<std::vector<Varbind>> result);
+  // From now on a late answer to an attempt made so far is dropped.
+  void ForgetAttempts() {
+    attempt_timer_.cancel();
+    ++attempt_id_;
+    reqids_.clear();
+  }
+  // The active request `r` goes again from its first attempt, after a token like any attempt
+  // (the engine known after discovery, an OID a v1 agent rejected, fewer repetitions).
+  void Resend(Request& r) {
+    ForgetAttempts();
+    r.attempts = 0;
+    state_ = State::kWaitToken;
+    engine_->AcquireToken(shared_from_this());
+  }
   void Deliver(VarbindsCallback done, Result<std::vector<Varbind>> result);
   std::string Where() const { return target_.ip + ":" + std::to_string(target_.port); }
 
@@ -760,12 +774,7 @@ void SessionCore::ProcessOutcome() {
               MakeError(ErrorCode::kInternal, "net-snmp could not set up USM user for " + Where()));
         }
         engine_known_ = true;
-        attempt_timer_.cancel();
-        ++attempt_id_;
-        reqids_.clear();
-        r.attempts = 0;
-        state_ = State::kWaitToken;
-        engine_->AcquireToken(shared_from_this());
+        Resend(r);
         return;
       }
       ++engine_->stats().auth_failures;
@@ -799,22 +808,12 @@ void SessionCore::ProcessOutcome() {
       r.oids.erase(r.oids.begin() + static_cast<long>(idx - 1));
       r.positions.erase(r.positions.begin() + static_cast<long>(idx - 1));
       if (r.oids.empty()) return Complete(std::vector<Varbind>{});
-      attempt_timer_.cancel();
-      ++attempt_id_;
-      reqids_.clear();
-      r.attempts = 0;
-      state_ = State::kWaitToken;
-      engine_->AcquireToken(shared_from_this());
+      Resend(r);
       return;
     }
     if (o.errstat == SNMP_ERR_TOOBIG && r.kind == Kind::kGetBulk && r.max_repetitions > 1) {
       r.max_repetitions = std::max(1, r.max_repetitions / 2);
-      attempt_timer_.cancel();
-      ++attempt_id_;
-      reqids_.clear();
-      r.attempts = 0;
-      state_ = State::kWaitToken;
-      engine_->AcquireToken(shared_from_this());
+      Resend(r);
       return;
     }
     ErrorCode code = o.errstat == SNMP_ERR_TOOBIG ? ErrorCode::kLimit : ErrorCode::kMalformed;
@@ -856,9 +855,7 @@ void SessionCore::Complete(Result<std::vector<Varbind>> result) {
   if (!active_) return;
   Request r = std::move(*active_);
   active_.reset();
-  attempt_timer_.cancel();
-  ++attempt_id_;
-  reqids_.clear();
+  ForgetAttempts();
   probing_ = false;
   state_ = State::kIdle;
   ++engine_->stats().requests;

@@ -72,6 +72,18 @@ struct Ctx {
   }
 };
 
+// Calls each(item, item_path) for every item of the list `node` at `path` ("path[i]"); when
+// `node` is not a list, an error saying it expected `what` instead.
+template <typename Each>
+void ForEachItem(const Ctx& ctx, const YAML::Node& node, const std::string& path, const char* what,
+                 Each each) {
+  if (!node.IsSequence()) {
+    ctx.Error(node, path, std::string("expected a list of ") + what);
+    return;
+  }
+  for (size_t i = 0; i < node.size(); ++i) each(node[i], path + "[" + std::to_string(i) + "]");
+}
+
 void CheckKeys(const Ctx& ctx, const YAML::Node& map, const std::string& path,
                const std::set<std::string>& allowed) {
   for (const auto& kv : map) {
@@ -286,17 +298,13 @@ FieldRule ParseField(const Ctx& ctx, const YAML::Node& node, const std::string& 
   }
   bool explicit_standard = false;
   if (node["sources"]) {
-    const YAML::Node& s = node["sources"];
-    if (!s.IsSequence()) {
-      ctx.Error(s, path + ".sources", "expected a list of sources");
-    } else {
-      for (size_t i = 0; i < s.size(); ++i) {
-        auto src = ParseSource(ctx, s[i], path + ".sources[" + std::to_string(i) + "]", field);
-        if (!src) continue;
-        if (src->kind == FieldSource::Kind::kStandard) explicit_standard = true;
-        rule.sources.push_back(std::move(*src));
-      }
-    }
+    ForEachItem(ctx, node["sources"], path + ".sources", "sources",
+                [&](const YAML::Node& item, const std::string& item_path) {
+                  auto src = ParseSource(ctx, item, item_path, field);
+                  if (!src) return;
+                  if (src->kind == FieldSource::Kind::kStandard) explicit_standard = true;
+                  rule.sources.push_back(std::move(*src));
+                });
   }
   if (!explicit_standard) {
     FieldSource standard;
@@ -312,13 +320,9 @@ FieldRule ParseField(const Ctx& ctx, const YAML::Node& node, const std::string& 
 
 std::vector<Oid> OidList(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
   std::vector<Oid> out;
-  if (!node.IsSequence()) {
-    ctx.Error(node, path, "expected a list of OIDs");
-    return out;
-  }
-  for (size_t i = 0; i < node.size(); ++i) {
-    if (auto oid = OidAt(ctx, node[i], path + "[" + std::to_string(i) + "]")) out.push_back(*oid);
-  }
+  ForEachItem(ctx, node, path, "OIDs", [&](const YAML::Node& item, const std::string& item_path) {
+    if (auto oid = OidAt(ctx, item, item_path)) out.push_back(*oid);
+  });
   return out;
 }
 
@@ -389,17 +393,12 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node,
     if (match["vendor_oid"])
       p.match.vendor_oid = OidList(ctx, match["vendor_oid"], base + ".match.vendor_oid");
     if (match["sys_descr"]) {
-      const YAML::Node& d = match["sys_descr"];
-      if (!d.IsSequence()) {
-        ctx.Error(d, base + ".match.sys_descr", "expected a list of regexes");
-      } else {
-        for (size_t i = 0; i < d.size(); ++i) {
-          if (auto pat = PatternAt(ctx, d[i],
-                                   base + ".match.sys_descr[" + std::to_string(i) + "]")) {
-            p.match.sys_descr.push_back(*pat);
-          }
-        }
-      }
+      ForEachItem(ctx, match["sys_descr"], base + ".match.sys_descr", "regexes",
+                  [&](const YAML::Node& item, const std::string& item_path) {
+                    if (auto pat = PatternAt(ctx, item, item_path)) {
+                      p.match.sys_descr.push_back(*pat);
+                    }
+                  });
     }
     if (match["require_all"]) {
       try {

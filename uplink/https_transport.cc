@@ -306,25 +306,23 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
   }
 
   void OnResolved(const boost::system::error_code& ec, const tcp::resolver::results_type& results) {
-    if (finished_) return;
-    if (ec) {
-      if (timed_out_) return Fail(StepTimeout());
-      return Fail(MakeError(ErrorCode::kUnreachable,
-                            "cannot resolve " + std::string(shared_->proxy ? "proxy " : "") +
-                                connect_host_ + ": " + ec.message()));
-    }
+    if (!StepOk(ec, [&] {
+          return MakeError(ErrorCode::kUnreachable,
+                           "cannot resolve " + std::string(shared_->proxy ? "proxy " : "") +
+                               connect_host_ + ": " + ec.message());
+        }))
+      return;
     beast::get_lowest_layer(stream_).async_connect(
         results, [self = shared_from_this()](const boost::system::error_code& ec,
                                              const tcp::endpoint&) { self->OnConnected(ec); });
   }
 
   void OnConnected(const boost::system::error_code& ec) {
-    if (finished_) return;
-    if (ec) {
-      if (timed_out_) return Fail(StepTimeout());
-      return Fail(
-          MakeError(ErrorCode::kUnreachable, "cannot connect to " + peer_ + ": " + ec.message()));
-    }
+    if (!StepOk(ec, [&] {
+          return MakeError(ErrorCode::kUnreachable,
+                           "cannot connect to " + peer_ + ": " + ec.message());
+        }))
+      return;
     if (shared_->proxy) return SendConnect();
     Handshake();
   }
@@ -348,12 +346,11 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
   }
 
   void OnConnectSent(const boost::system::error_code& ec) {
-    if (finished_) return;
-    if (ec) {
-      if (timed_out_) return Fail(StepTimeout());
-      return Fail(MakeError(ErrorCode::kUnreachable,
-                            "sending CONNECT to " + peer_ + " failed: " + ec.message()));
-    }
+    if (!StepOk(ec, [&] {
+          return MakeError(ErrorCode::kUnreachable,
+                           "sending CONNECT to " + peer_ + " failed: " + ec.message());
+        }))
+      return;
     connect_parser_.emplace();
     // A CONNECT answer has no body we care about (RFC 9110 9.3.6); a refusal's HTML is skipped.
     connect_parser_->skip(true);
@@ -365,12 +362,11 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
   }
 
   void OnConnectAnswered(const boost::system::error_code& ec) {
-    if (finished_) return;
-    if (ec) {
-      if (timed_out_) return Fail(StepTimeout());
-      return Fail(MakeError(ErrorCode::kUnreachable,
-                            "no answer from " + peer_ + " to CONNECT: " + ec.message()));
-    }
+    if (!StepOk(ec, [&] {
+          return MakeError(ErrorCode::kUnreachable,
+                           "no answer from " + peer_ + " to CONNECT: " + ec.message());
+        }))
+      return;
     const auto& answer = connect_parser_->get();
     int status = answer.result_int();
     if (status / 100 != 2) {
@@ -467,11 +463,7 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
   }
 
   void OnWritten(const boost::system::error_code& ec) {
-    if (finished_) return;
-    if (ec) {
-      if (timed_out_) return Fail(StepTimeout());
-      return Fail(ClassifyIoError(ec, "sending the request to"));
-    }
+    if (!StepOk(ec, [&] { return ClassifyIoError(ec, "sending the request to"); })) return;
     parser_.emplace();
     parser_->header_limit(kMaxResponseHeader);
     parser_->body_limit(shared_->options.max_response_body);
@@ -481,11 +473,7 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
   }
 
   void OnHeader(const boost::system::error_code& ec) {
-    if (finished_) return;
-    if (ec) {
-      if (timed_out_) return Fail(StepTimeout());
-      return Fail(ClassifyIoError(ec, "reading the response from"));
-    }
+    if (!StepOk(ec, [&] { return ClassifyIoError(ec, "reading the response from"); })) return;
     // Boost 1.74's parser does not apply body_limit to a Content-Length body (it does to chunked
     // and to-EOF bodies), so a declared length is checked here, before the body is read.
     auto length = parser_->content_length();
@@ -499,11 +487,7 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
   }
 
   void OnRead(const boost::system::error_code& ec) {
-    if (finished_) return;
-    if (ec) {
-      if (timed_out_) return Fail(StepTimeout());
-      return Fail(ClassifyIoError(ec, "reading the response from"));
-    }
+    if (!StepOk(ec, [&] { return ClassifyIoError(ec, "reading the response from"); })) return;
     auto message = parser_->release();
     HttpResponse response;
     response.status = message.result_int();
@@ -572,6 +556,21 @@ class HttpsTransport::Operation : public std::enable_shared_from_this<Operation>
   void Fail(Error error) {
     Finish(std::move(error));
     CloseNow();
+  }
+
+  // Where a step's completion handler starts: false when the operation has already ended or the
+  // step failed, which is then reported (the step's timeout when the deadline fired it, else what
+  // `failure` makes of `ec`); true to carry on.
+  template <typename MakeFailure>
+  bool StepOk(const boost::system::error_code& ec, MakeFailure failure) {
+    if (finished_) return false;
+    if (!ec) return true;
+    if (timed_out_) {
+      Fail(StepTimeout());
+    } else {
+      Fail(failure());
+    }
+    return false;
   }
 
   void Finish(Result<HttpResponse> result) {

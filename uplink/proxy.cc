@@ -19,80 +19,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && AsciiLower(s.substr(0, prefix.size())) == prefix;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    int hi = HexValue(s[i + 1]);
-    int lo = HexValue(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
-}
-
-// "host[:port]" or "[v6][:port]" -> host (no brackets) and port; `port` keeps its default when
-// absent. False for an empty host, a bad port or stray brackets.
-bool SplitHostPort(std::string_view authority, std::string& host, std::uint16_t& port) {
-  std::string_view port_text;
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) return false;
-    host = std::string(authority.substr(1, close - 1));
-    std::string_view rest = authority.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') return false;
-      port_text = rest.substr(1);
-      if (port_text.empty()) return false;
-    }
-    in6_addr addr{};
-    if (inet_pton(AF_INET6, host.c_str(), &addr) != 1) return false;
-  } else {
-    auto colon = authority.rfind(':');
-    if (colon != std::string_view::npos) {
-      if (authority.find(':') != colon) return false;  // a bare IPv6 literal needs brackets
-      port_text = authority.substr(colon + 1);
-      if (port_text.empty()) return false;
-      authority = authority.substr(0, colon);
-    }
-    host = std::string(authority);
-    for (char c : host) {
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')) {
-        return false;
-      }
-    }
-  }
-  if (host.empty()) return false;
-  if (!port_text.empty()) {
-    unsigned value = 0;
-    auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-    if (ec != std::errc() || ptr != port_text.data() + port_text.size() || value == 0 ||
-        value > 65535) {
-      return false;
-    }
-    port = static_cast<std::uint16_t>(value);
-  }
-  host = AsciiLower(host);
-  return true;
-}
-
 // An address as 4 or 16 bytes; nullopt for a name.
 std::optional<std::array<unsigned char, 16>> ParseIp(const std::string& text, int& bits) {
   std::array<unsigned char, 16> bytes{};
@@ -172,69 +98,23 @@ std::string EnvOr(const char* lower, const char* upper) {
 }  // namespace
 
 Result<BaseUrl> ParseBaseUrl(std::string_view url) {
-  auto bad = [&](const std::string& why) {
-    return MakeError(ErrorCode::kConfig,
-                     "invalid cloud URL '" + RedactUrlPassword(url) + "': " + why);
-  };
-  if (!StartsWithNoCase(url, "https://")) return bad("expected https://host[:port][/prefix]");
-  std::string_view rest = url.substr(8);
-  if (rest.find_first_of("?#") != std::string_view::npos)
-    return bad("no query or fragment allowed");
-  auto slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  if (authority.find('@') != std::string_view::npos) return bad("no user info allowed");
-  BaseUrl out;
-  if (!SplitHostPort(authority, out.host, out.port)) return bad("bad host or port");
-  if (slash != std::string_view::npos) {
-    std::string prefix(rest.substr(slash));
-    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-    for (char c : prefix) {
-      if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return bad("bad path");
-    }
-    out.prefix = prefix;
+  Result<Url> parsed = ParseUrl(url, UrlRole::kCloud);
+  if (!parsed.ok()) {
+    return MakeError(ErrorCode::kConfig, "invalid cloud URL: " + parsed.error().message);
   }
+  BaseUrl out{parsed->host, parsed->port, parsed->path};
+  while (!out.prefix.empty() && out.prefix.back() == '/') out.prefix.pop_back();
   return out;
 }
 
 Result<ProxyUrl> ParseProxyUrl(std::string_view url) {
-  auto bad = [&](const std::string& why) {
-    return MakeError(ErrorCode::kConfig,
-                     "invalid proxy URL '" + RedactUrlPassword(url) + "': " + why);
-  };
-  std::string_view rest = Trim(url);
-  auto scheme_end = rest.find("://");
-  if (scheme_end != std::string_view::npos) {
-    std::string scheme = AsciiLower(rest.substr(0, scheme_end));
-    if (scheme != "http") {
-      return bad("unsupported scheme '" + scheme + "' (expected http://[user:pass@]host:port)");
-    }
-    rest = rest.substr(scheme_end + 3);
+  Result<Url> parsed = ParseUrl(url, UrlRole::kProxy);
+  if (!parsed.ok()) {
+    return MakeError(ErrorCode::kConfig, "invalid proxy URL: " + parsed.error().message);
   }
-  ProxyUrl out;
-  // The last '@' ends the user info: a password may hold '/', '?' or '#' unencoded.
-  auto at = rest.rfind('@');
-  if (at != std::string_view::npos) {
-    std::string_view userinfo = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-    auto colon = userinfo.find(':');
-    auto user = PercentDecode(userinfo.substr(0, colon));
-    std::optional<std::string> pass = std::string();
-    if (colon != std::string_view::npos) pass = PercentDecode(userinfo.substr(colon + 1));
-    if (!user || !pass) return bad("bad percent-encoding in the user info");
-    if (user->empty()) return bad("empty user name");
-    out.has_credentials = true;
-    out.username = std::move(*user);
-    out.password = std::move(*pass);
-  }
-  auto slash = rest.find('/');
-  if (slash != std::string_view::npos) {
-    if (rest.substr(slash) != "/") return bad("a proxy URL has no path");
-    rest = rest.substr(0, slash);
-  }
-  if (rest.find_first_of("?#") != std::string_view::npos)
-    return bad("no query or fragment allowed");
-  if (!SplitHostPort(rest, out.host, out.port)) return bad("bad host or port");
-  return out;
+  Url& proxy = parsed.value();
+  return ProxyUrl{std::move(proxy.host), proxy.port, proxy.has_credentials,
+                  std::move(proxy.username), std::move(proxy.password)};
 }
 
 std::string BasicProxyAuthorization(const ProxyUrl& proxy) {
@@ -302,20 +182,6 @@ Result<std::optional<ProxyUrl>> SelectProxy(const std::string& explicit_proxy, b
     return error;
   }
   return std::optional<ProxyUrl>(std::move(parsed).value());
-}
-
-std::string RedactUrlPassword(std::string_view url) {
-  std::string out(url);
-  auto scheme = out.find("://");
-  std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
-  // The last '@' anywhere, not only before the first '/': a careless password may hold a '/'
-  // and over-redacting a path in an error message costs nothing.
-  auto at = out.rfind('@');
-  if (at == std::string::npos || at < start) return out;
-  auto colon = out.find(':', start);
-  if (colon == std::string::npos || colon > at) return out;
-  out.replace(colon + 1, at - colon - 1, "***");
-  return out;
 }
 
 }  // namespace fleet::uplink

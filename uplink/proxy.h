@@ -1,9 +1,10 @@
 // URL handling for the HTTPS transport: the cloud's base URL, the HTTP CONNECT proxy URL, the
 // NO_PROXY matcher and the choice between an explicit proxy and the environment's.
 //
-// Pure functions, no I/O (the environment is read by the caller and passed in), so the rules are
-// table-tested in tests/unit/uplink/proxy_test.cc. Error messages never contain a password: a URL
-// quoted in one goes through RedactUrlPassword first. Thread-safe (no state).
+// The URL grammar itself is agent/core/url.h, the one that --check-config uses too; this file
+// turns its Url into what the transport needs. Pure functions, no I/O (the environment is read by
+// the caller and passed in), so the rules are table-tested in tests/unit/uplink/proxy_test.cc.
+// Error messages never contain the URL (it may hold a password). Thread-safe (no state).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "agent/core/result.h"
+#include "agent/core/url.h"
 
 namespace fleet::uplink {
 
@@ -22,8 +24,8 @@ struct BaseUrl {
   std::string prefix;  // "" or "/something" without a trailing '/'
 };
 
-// kConfig when the scheme is not https, the host is empty, the port is not 1..65535, or the URL
-// carries user info, a query or a fragment.
+// ParseUrl(url, UrlRole::kCloud): kConfig when the scheme is not https, the host is empty or
+// refused, the port is not 1..65535, or the URL carries user info, a query or a fragment.
 Result<BaseUrl> ParseBaseUrl(std::string_view url);
 
 // `http://[user[:password]@]host[:port][/]`; the scheme may be omitted (curl does the same).
@@ -36,8 +38,9 @@ struct ProxyUrl {
   std::string password;
 };
 
-// kConfig for another scheme (https:// proxies are not supported: the tunnel to the proxy would
-// itself need TLS), an empty host, a bad port, a path other than "/", or bad percent-encoding.
+// ParseUrl(url, UrlRole::kProxy): kConfig for another scheme (https:// proxies are not
+// supported: the tunnel to the proxy would itself need TLS), an empty or refused host, a bad
+// port, a path other than "/", or bad percent-encoding.
 Result<ProxyUrl> ParseProxyUrl(std::string_view url);
 
 // The value of a `Proxy-Authorization` header for `proxy`'s credentials: "Basic base64(u:p)".
@@ -65,8 +68,5 @@ ProxyEnvironment ReadProxyEnvironment();  // reads the process environment (gete
 Result<std::optional<ProxyUrl>> SelectProxy(const std::string& explicit_proxy, bool use_environment,
                                             const ProxyEnvironment& environment,
                                             std::string_view target_host);
-
-// `scheme://user:password@host...` -> `scheme://user:***@host...`; other strings unchanged.
-std::string RedactUrlPassword(std::string_view url);
 
 }  // namespace fleet::uplink

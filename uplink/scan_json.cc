@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/core/printer_json.h"
 #include "agent/core/text.h"
 
 namespace fleet::uplink {
@@ -9,65 +10,17 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-json SupplyJson(const Supply& s) {
-  json j = {
-      {"index", s.index}, {"description", s.description}, {"type", s.type},
-      {"color", s.color}, {"level_percent", nullptr},     {"state", s.state},
-  };
-  if (s.level_percent) j["level_percent"] = *s.level_percent;
-  return j;
-}
-
-json PrinterJson(const Printer& p) {
-  json j = {
-      {"ip", p.ip},         {"serial", p.serial},     {"manufacturer", p.manufacturer},
-      {"model", p.model},   {"firmware", p.firmware}, {"lifetime_page_count", nullptr},
-      {"mac", p.mac},       {"hostname", p.hostname}, {"location", p.location},
-      {"status", p.status},
-  };
-  if (p.lifetime_page_count) {
-    j["lifetime_page_count"] = *p.lifetime_page_count;
-    j["page_count_unit"] = PageCountUnitName(p.page_count_unit);
-  } else {
-    j["page_count_missing_reason"] = p.page_count_missing_reason;
-  }
-  json supplies = json::array();
-  for (const auto& s : p.supplies) supplies.push_back(SupplyJson(s));
-  j["supplies"] = std::move(supplies);
-  json counters = json::object();
-  for (const auto& c : p.counters) counters[c.name] = c.value;
-  j["counters"] = std::move(counters);
-  if (p.page_count_regression) {
-    const PageCountRegression& r = *p.page_count_regression;
-    j["page_count_backwards"] = {{"previous", r.previous},
-                                 {"previous_at", r.previous_at},
-                                 {"current", r.current},
-                                 {"detected_at", r.detected_at}};
-  }
-  j["alerts"] = p.alerts;
-  j["communication"] = p.communication;
-  if (!p.non_communicating_since.empty()) j["non_communicating_since"] = p.non_communicating_since;
-  j["mps"] = p.mps;
-  j["readiness"] = p.readiness;
-  if (!p.readiness_reason.empty()) j["readiness_reason"] = p.readiness_reason;
-  j["profile"] = p.profile;
-  if (!p.error.empty()) j["error"] = p.error;
-  if (!p.serial_conflict.empty()) j["serial_conflict"] = p.serial_conflict;
-  return j;
-}
+// The output's printer is a view of the one Printer encoding (agent/core/printer_json.h).
+json PrinterJson(const Printer& p) { return PrinterOutputView(EncodePrinterJson(p)); }
 
 // A device that answered SNMP but is not a printer: what it is (a vendor profile may still
 // have named it, e.g. an Epson scanner) and why it was not taken for a printer.
 json NonPrinterJson(const Printer& p) {
-  return json{{"ip", p.ip},
-              {"manufacturer", p.manufacturer},
-              {"model", p.model},
-              {"serial", p.serial},
-              {"firmware", p.firmware},
-              {"sys_descr", p.sys_descr},
-              {"sys_object_id", p.sys_object_id},
-              {"hostname", p.hostname},
-              {"reason", p.not_printer_reason}};
+  const json full = EncodePrinterJson(p);
+  json j = SelectJsonFields(full, {"ip", "manufacturer", "model", "serial", "firmware", "sys_descr",
+                                   "sys_object_id", "hostname"});
+  j["reason"] = full.value("not_printer_reason", "");
+  return j;
 }
 
 json EventJson(const ReportEvent& e) {

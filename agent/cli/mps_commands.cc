@@ -13,6 +13,7 @@
 #include <optional>
 #include <ostream>
 
+#include "agent/core/printer_json.h"
 #include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
 #include "agent/daemon/removals.h"
@@ -84,14 +85,17 @@ std::string MeterMark(const Printer& p) {
   return mark;
 }
 
-json MeterJson(const Printer& p) {
-  if (!p.page_count_regression) return nullptr;
-  const PageCountRegression& r = *p.page_count_regression;
-  return json{{"previous", r.previous},
-              {"previous_at", r.previous_at},
-              {"current", r.current},
-              {"detected_at", r.detected_at}};
+// `printers list` and `printers readiness` select their printer fields from the one Printer
+// encoding (agent/core/printer_json.h), after the inventory key.
+json EntryJson(const state::InventoryEntry& e, const json& full,
+               std::initializer_list<std::string_view> names) {
+  json j = {{"key", e.key}};
+  j.update(SelectJsonFields(full, names));
+  return j;
 }
+
+// The flag of a count gone backwards, null when there is none.
+json BackwardsFlag(const json& full) { return full.value("page_count_backwards", json(nullptr)); }
 
 // The cloud's last word, kept in the outbox; nullopt when there is none (never uploaded).
 std::optional<std::string> LastCloudWord(const config::Config& config) {
@@ -189,26 +193,20 @@ std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
                             const std::vector<state::QueuedRemoval>& queued) {
   json list = json::array();
   for (const auto& e : entries) {
-    const Printer& p = e.last;
-    list.push_back({{"key", e.key},
-                    {"ip", p.ip},
-                    {"serial", p.serial},
-                    {"manufacturer", p.manufacturer},
-                    {"model", p.model},
-                    {"firmware", p.firmware},
-                    {"lifetime_page_count",
-                     p.lifetime_page_count ? json(*p.lifetime_page_count) : json(nullptr)},
-                    {"mac", p.mac},
-                    {"hostname", p.hostname},
-                    {"communication", e.communication},
-                    {"non_communicating_since", e.non_communicating_since},
-                    {"first_seen", e.first_seen},
-                    {"last_seen", e.last_seen},
-                    {"mps", e.mps},
-                    {"managed", ManagedLabel(e.mps)},
-                    {"readiness", Assess(e, policy).status},
-                    {"page_count_backwards", MeterJson(p)}});
-    if (!p.serial_conflict.empty()) list.back()["serial_conflict"] = p.serial_conflict;
+    const json full = EncodePrinterJson(e.last);
+    json item = EntryJson(e, full,
+                          {"ip", "serial", "manufacturer", "model", "firmware",
+                           "lifetime_page_count", "mac", "hostname"});
+    item.update({{"communication", e.communication},
+                 {"non_communicating_since", e.non_communicating_since},
+                 {"first_seen", e.first_seen},
+                 {"last_seen", e.last_seen},
+                 {"mps", e.mps},
+                 {"managed", ManagedLabel(e.mps)},
+                 {"readiness", Assess(e, policy).status},
+                 {"page_count_backwards", BackwardsFlag(full)}});
+    item.update(SelectJsonFields(full, {"serial_conflict"}));
+    list.push_back(std::move(item));
     for (const auto& q : queued) {
       if (q.key != e.key) continue;
       list.back()["removal_queued"] = {{"requested_at", q.requested_at}, {"task", q.task_id}};
@@ -262,20 +260,16 @@ std::string ReadinessToJson(const std::vector<state::InventoryEntry>& entries,
                             const ReadinessPolicy& policy) {
   json list = json::array();
   for (const auto& e : entries) {
-    const Printer& p = e.last;
     const Readiness r = Assess(e, policy);
-    list.push_back({{"key", e.key},
-                    {"ip", p.ip},
-                    {"serial", p.serial},
-                    {"manufacturer", p.manufacturer},
-                    {"model", p.model},
-                    {"lifetime_page_count",
-                     p.lifetime_page_count ? json(*p.lifetime_page_count) : json(nullptr)},
-                    {"mps", e.mps},
-                    {"readiness", r.status},
-                    {"reason", r.reason},
-                    {"remedy", std::string(ReadinessRemedy(r.status))},
-                    {"page_count_backwards", MeterJson(p)}});
+    const json full = EncodePrinterJson(e.last);
+    json item = EntryJson(e, full,
+                          {"ip", "serial", "manufacturer", "model", "lifetime_page_count"});
+    item.update({{"mps", e.mps},
+                 {"readiness", r.status},
+                 {"reason", r.reason},
+                 {"remedy", std::string(ReadinessRemedy(r.status))},
+                 {"page_count_backwards", BackwardsFlag(full)}});
+    list.push_back(std::move(item));
   }
   return Dump(json{{"policy_known", policy.known}, {"printers", list}});
 }

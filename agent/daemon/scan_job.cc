@@ -4,68 +4,69 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <initializer_list>
+#include <string_view>
 #include <utility>
 
 namespace fleet::agent {
 namespace {
 
-snmp::AuthProtocol AuthFrom(const std::string& name) {
-  if (name == "MD5") return snmp::AuthProtocol::kMD5;
-  if (name == "SHA" || name == "SHA-1") return snmp::AuthProtocol::kSHA1;
-  if (name == "SHA-224") return snmp::AuthProtocol::kSHA224;
-  if (name == "SHA-256") return snmp::AuthProtocol::kSHA256;
-  if (name == "SHA-384") return snmp::AuthProtocol::kSHA384;
-  if (name == "SHA-512") return snmp::AuthProtocol::kSHA512;
-  return snmp::AuthProtocol::kNone;
+// The configuration's names (validated by config/, docs/configuration.md) of each SNMP setting.
+template <typename Enum>
+using Names = std::initializer_list<std::pair<std::string_view, Enum>>;
+
+// The value `name` stands for in `names`; `otherwise` for a name not listed (the default).
+template <typename Enum>
+Enum Named(Names<Enum> names, std::string_view name, Enum otherwise) {
+  for (const auto& [n, value] : names) {
+    if (n == name) return value;
+  }
+  return otherwise;
 }
 
-snmp::PrivProtocol PrivFrom(const std::string& name) {
-  if (name == "DES") return snmp::PrivProtocol::kDES;
-  if (name == "AES" || name == "AES-128") return snmp::PrivProtocol::kAES128;
-  if (name == "AES-192") return snmp::PrivProtocol::kAES192;
-  if (name == "AES-256") return snmp::PrivProtocol::kAES256;
-  return snmp::PrivProtocol::kNone;
-}
+using snmp::AuthProtocol;
+using snmp::PrivProtocol;
+using snmp::SecurityLevel;
+using snmp::Version;
+
+const Names<Version> kVersions = {{"1", Version::kV1}, {"3", Version::kV3}};
+const Names<SecurityLevel> kLevels = {{"authPriv", SecurityLevel::kAuthPriv},
+                                      {"authNoPriv", SecurityLevel::kAuthNoPriv}};
+const Names<AuthProtocol> kAuthProtocols = {
+    {"MD5", AuthProtocol::kMD5},        {"SHA", AuthProtocol::kSHA1},
+    {"SHA-1", AuthProtocol::kSHA1},     {"SHA-224", AuthProtocol::kSHA224},
+    {"SHA-256", AuthProtocol::kSHA256}, {"SHA-384", AuthProtocol::kSHA384},
+    {"SHA-512", AuthProtocol::kSHA512}};
+const Names<PrivProtocol> kPrivProtocols = {{"DES", PrivProtocol::kDES},
+                                            {"AES", PrivProtocol::kAES128},
+                                            {"AES-128", PrivProtocol::kAES128},
+                                            {"AES-192", PrivProtocol::kAES192},
+                                            {"AES-256", PrivProtocol::kAES256}};
 
 }  // namespace
 
 std::vector<snmp::Credential> ToSnmpCredentials(const config::Config& config) {
   std::vector<snmp::Credential> out;
   for (const auto& c : config.snmp.credentials) {
-    snmp::Credential cred;
-    if (c.version == "1") {
-      cred.version = snmp::Version::kV1;
-    } else if (c.version == "3") {
-      cred.version = snmp::Version::kV3;
-    } else {
-      cred.version = snmp::Version::kV2c;
-    }
-    cred.community = c.community;
-    cred.user = c.user;
-    if (c.security_level == "authPriv") {
-      cred.level = snmp::SecurityLevel::kAuthPriv;
-    } else if (c.security_level == "authNoPriv") {
-      cred.level = snmp::SecurityLevel::kAuthNoPriv;
-    } else {
-      cred.level = snmp::SecurityLevel::kNoAuthNoPriv;
-    }
-    cred.auth = AuthFrom(c.auth_protocol);
-    cred.auth_passphrase = c.auth_passphrase;
-    cred.priv = PrivFrom(c.priv_protocol);
-    cred.priv_passphrase = c.priv_passphrase;
-    cred.context = c.context;
-    out.push_back(std::move(cred));
+    out.push_back(
+        snmp::Credential{.version = Named(kVersions, c.version, Version::kV2c),
+                         .community = c.community,
+                         .user = c.user,
+                         .level = Named(kLevels, c.security_level, SecurityLevel::kNoAuthNoPriv),
+                         .auth = Named(kAuthProtocols, c.auth_protocol, AuthProtocol::kNone),
+                         .auth_passphrase = c.auth_passphrase,
+                         .priv = Named(kPrivProtocols, c.priv_protocol, PrivProtocol::kNone),
+                         .priv_passphrase = c.priv_passphrase,
+                         .context = c.context});
   }
   return out;
 }
 
 snmp::EngineOptions EngineOptionsFrom(const config::Config& config) {
-  snmp::EngineOptions o;
-  o.timeout = config.snmp.timeout;
-  o.retries = config.snmp.retries;
-  o.max_in_flight = config.snmp.max_in_flight;
-  o.rate_limit_pps = config.snmp.rate_limit_pps;
-  return o;
+  return {.timeout = config.snmp.timeout,
+          .retries = config.snmp.retries,
+          .max_in_flight = config.snmp.max_in_flight,
+          .rate_limit_pps = config.snmp.rate_limit_pps};
 }
 
 snmp::ScanOptions ScanOptionsFrom(const config::Config& config) {

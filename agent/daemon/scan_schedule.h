@@ -33,7 +33,7 @@ struct ScanScheduleOptions {
 
 class ScanSchedule {
  public:
-  // The bounds on any interval, the configured one (config.cc checks it) and the cloud's.
+  // The bounds on any interval, the configured one (config/keys.cc bounds it) and the cloud's.
   static constexpr std::chrono::milliseconds kMinInterval{10 * 1000};
   static constexpr std::chrono::milliseconds kMaxInterval{168LL * 3600 * 1000};
 

@@ -10,6 +10,7 @@
 // Every public operation is one IMMEDIATE transaction: on an error it rolls back.
 #include "agent/state/state_store.h"
 
+#include "agent/core/printer_json.h"
 #include "agent/core/text.h"
 #include "agent/storage/sqlite_db.h"
 
@@ -143,143 +144,17 @@ Result<void> Migrate(sqlite3* db, const std::string& path) {
 
 // --- The Printer record as stored in printers.last -------------------------------------------
 
-PageCountUnit UnitFromName(const std::string& name) {
-  if (name == PageCountUnitName(PageCountUnit::kImpressions)) return PageCountUnit::kImpressions;
-  if (name == PageCountUnitName(PageCountUnit::kSheets)) return PageCountUnit::kSheets;
-  return PageCountUnit::kUnknown;
+// printers.last holds the stored view of the one Printer encoding (agent/core/printer_json.h).
+std::string PrinterToStored(const Printer& p) {
+  return PrinterStoredView(EncodePrinterJson(p))
+      .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-std::string PrinterToStored(const Printer& p) {
-  json supplies = json::array();
-  for (const Supply& s : p.supplies) {
-    supplies.push_back({{"index", s.index},
-                        {"description", s.description},
-                        {"type", s.type},
-                        {"color", s.color},
-                        {"level_percent", s.level_percent ? json(*s.level_percent) : json(nullptr)},
-                        {"state", s.state},
-                        {"raw_level", s.raw_level},
-                        {"raw_max", s.raw_max},
-                        {"supply_class", s.supply_class}});
-  }
-  json counters = json::array();
-  for (const Counter& c : p.counters) {
-    counters.push_back({{"name", c.name}, {"value", c.value}, {"source", c.source}});
-  }
-  json regression = nullptr;
-  if (p.page_count_regression) {
-    regression = {{"previous", p.page_count_regression->previous},
-                  {"previous_at", p.page_count_regression->previous_at},
-                  {"current", p.page_count_regression->current},
-                  {"detected_at", p.page_count_regression->detected_at}};
-  }
-  const json j = {
-      {"ip", p.ip},
-      {"is_printer", p.is_printer},
-      {"profile", p.profile},
-      {"serial", p.serial},
-      {"manufacturer", p.manufacturer},
-      {"model", p.model},
-      {"firmware", p.firmware},
-      {"lifetime_page_count", p.lifetime_page_count ? json(*p.lifetime_page_count) : json(nullptr)},
-      {"page_count_unit", std::string(PageCountUnitName(p.page_count_unit))},
-      {"page_count_source", p.page_count_source},
-      {"page_count_missing_reason", p.page_count_missing_reason},
-      {"mac", p.mac},
-      {"hostname", p.hostname},
-      {"location", p.location},
-      {"status", p.status},
-      {"alerts", p.alerts},
-      {"supplies", supplies},
-      {"counters", counters},
-      {"page_count_regression", regression},
-      {"sys_descr", p.sys_descr},
-      {"sys_object_id", p.sys_object_id},
-      {"error", p.error},
-  };
-  json stored = j;
-  if (!p.device_key.empty()) stored["device_key"] = p.device_key;
-  if (!p.serial_conflict.empty()) stored["serial_conflict"] = p.serial_conflict;
-  return stored.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+Printer PrinterFromStored(const std::string& text) { return DecodePrinterJsonText(text); }
 
 std::string Str(const json& j, const char* name) {
   auto it = j.find(name);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-int64_t Int(const json& j, const char* name, int64_t fallback = 0) {
-  auto it = j.find(name);
-  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
-}
-
-// Lenient: a row edited by hand (or cut short) still yields what it holds.
-Printer PrinterFromStored(const std::string& text) {
-  Printer p;
-  const json j = json::parse(text, nullptr, false);
-  if (!j.is_object()) return p;
-  p.ip = Str(j, "ip");
-  p.is_printer = !j.contains("is_printer") || !j["is_printer"].is_boolean() ||
-                 j["is_printer"].get<bool>();
-  p.profile = Str(j, "profile");
-  p.serial = Str(j, "serial");
-  p.manufacturer = Str(j, "manufacturer");
-  p.model = Str(j, "model");
-  p.firmware = Str(j, "firmware");
-  if (auto it = j.find("lifetime_page_count"); it != j.end() && it->is_number_integer()) {
-    p.lifetime_page_count = it->get<int64_t>();
-  }
-  p.page_count_unit = UnitFromName(Str(j, "page_count_unit"));
-  p.page_count_source = Str(j, "page_count_source");
-  p.page_count_missing_reason = Str(j, "page_count_missing_reason");
-  p.mac = Str(j, "mac");
-  p.device_key = Str(j, "device_key");
-  if (auto it = j.find("serial_conflict"); it != j.end() && it->is_array()) {
-    for (const auto& a : *it) {
-      if (a.is_string()) p.serial_conflict.push_back(a.get<std::string>());
-    }
-  }
-  p.hostname = Str(j, "hostname");
-  p.location = Str(j, "location");
-  p.status = Str(j, "status");
-  if (auto it = j.find("alerts"); it != j.end() && it->is_array()) {
-    for (const auto& a : *it) {
-      if (a.is_string()) p.alerts.push_back(a.get<std::string>());
-    }
-  }
-  if (auto it = j.find("supplies"); it != j.end() && it->is_array()) {
-    for (const auto& s : *it) {
-      if (!s.is_object()) continue;
-      Supply supply;
-      supply.index = static_cast<int>(Int(s, "index"));
-      supply.description = Str(s, "description");
-      supply.type = Str(s, "type");
-      supply.color = Str(s, "color");
-      if (auto l = s.find("level_percent"); l != s.end() && l->is_number_integer()) {
-        supply.level_percent = static_cast<int>(l->get<int64_t>());
-      }
-      supply.state = Str(s, "state");
-      supply.raw_level = Int(s, "raw_level");
-      supply.raw_max = Int(s, "raw_max");
-      supply.supply_class = static_cast<int>(Int(s, "supply_class"));
-      p.supplies.push_back(std::move(supply));
-    }
-  }
-  if (auto it = j.find("counters"); it != j.end() && it->is_array()) {
-    for (const auto& c : *it) {
-      if (c.is_object() && !Str(c, "name").empty()) {
-        p.counters.push_back(Counter{Str(c, "name"), Int(c, "value"), Str(c, "source")});
-      }
-    }
-  }
-  if (auto it = j.find("page_count_regression"); it != j.end() && it->is_object()) {
-    p.page_count_regression = PageCountRegression{Int(*it, "previous"), Str(*it, "previous_at"),
-                                                  Int(*it, "current"), Str(*it, "detected_at")};
-  }
-  p.sys_descr = Str(j, "sys_descr");
-  p.sys_object_id = Str(j, "sys_object_id");
-  p.error = Str(j, "error");
-  return p;
 }
 
 constexpr const char* kEntryColumns =

@@ -66,6 +66,14 @@ VarbindsResult Await(boost::asio::io_context& io,
   return std::move(*out);
 }
 
+// A GET of sysName.0 through `s`, awaited; how long it took in *ms.
+VarbindsResult TimedGetSysName(boost::asio::io_context& io, Session& s, double* ms) {
+  const auto start = Clock::now();
+  auto r = Await(io, [&](auto cb) { s.Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  *ms = Ms(Clock::now() - start);
+  return r;
+}
+
 Credential V2c(const std::string& community = "public") {
   Credential c;
   c.version = Version::kV2c;
@@ -217,6 +225,18 @@ class EngineTest : public ::testing::Test {
   }
   Target SnmpdTarget() { return Target{kSnmpdIp, kSnmpdPort}; }
 
+  // A GET of sysName.0 from the SNMPv2c agent at `target`, awaited.
+  VarbindsResult GetSysName(NetSnmpEngine& engine, const Target& target) {
+    auto s = engine.Open(target, V2c());
+    return Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  }
+
+  // A GET of sysName.0 as SNMPv3 `user` (SHA-256, AES-128) that snmpd refuses, with a 500 ms
+  // timeout and one retry: an auth error within ExpectBoundedAuthFailure's bound, without
+  // `secret` in it. How long it took in *ms; the engine's auth failures in *auth_failures.
+  VarbindsResult RefusedV3Get(const char* user, const char* auth_pass, const char* priv_pass,
+                              const char* secret, double* ms, uint64_t* auth_failures = nullptr);
+
   static test::SnmpdFixture* snmpd_;
   boost::asio::io_context io_;
 };
@@ -344,10 +364,7 @@ TEST_F(EngineTest, WalkV1AndV2cAgree) {
 }
 
 TEST_F(EngineTest, WrongCommunityTimesOut) {
-  EngineOptions o;
-  o.timeout = 200ms;
-  o.retries = 1;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 200ms, .retries = 1});
   auto s = engine->Open(SnmpdTarget(), V2c("not-the-community"));
   auto start = Clock::now();
   auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
@@ -423,67 +440,55 @@ void ExpectBoundedAuthFailure(const VarbindsResult& r, double elapsed_ms, const 
   EXPECT_LT(elapsed_ms, bound);
 }
 
-TEST_F(EngineTest, V3WrongAuthPassphraseIsAuthError) {
-  EngineOptions o;
-  o.timeout = 500ms;
-  o.retries = 1;
+VarbindsResult EngineTest::RefusedV3Get(const char* user, const char* auth_pass,
+                                        const char* priv_pass, const char* secret, double* ms,
+                                        uint64_t* auth_failures) {
+  const EngineOptions o{.timeout = 500ms, .retries = 1};
   auto engine = MakeEngine(o);
-  auto s = engine->Open(SnmpdTarget(), V3("victim", AuthProtocol::kSHA256, "WRONG-auth-pass",
-                                          PrivProtocol::kAES128, "victim-priv-pass"));
-  auto start = Clock::now();
-  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
-  const double ms = Ms(Clock::now() - start);
-  ExpectBoundedAuthFailure(r, ms, o, "WRONG-auth-pass");
-  EXPECT_EQ(r.error().code, ErrorCode::kAuth) << r.error().message;
+  auto s = engine->Open(
+      SnmpdTarget(), V3(user, AuthProtocol::kSHA256, auth_pass, PrivProtocol::kAES128, priv_pass));
+  auto r = TimedGetSysName(io_, *s, ms);
+  ExpectBoundedAuthFailure(r, *ms, o, secret);
+  if (!r.ok()) {
+    EXPECT_EQ(r.error().code, ErrorCode::kAuth) << r.error().message;
+  }
+  if (auth_failures) *auth_failures = engine->stats().auth_failures;
+  return r;
+}
+
+TEST_F(EngineTest, V3WrongAuthPassphraseIsAuthError) {
+  double ms = 0;
+  uint64_t auth_failures = 0;
+  auto r = RefusedV3Get("victim", "WRONG-auth-pass", "victim-priv-pass", "WRONG-auth-pass", &ms,
+                        &auth_failures);
   EXPECT_NE(r.error().message.find("authentication failed (wrong user or passphrase?)"),
             std::string::npos)
       << r.error().message;
   EXPECT_NE(r.error().message.find("usmStatsWrongDigests"), std::string::npos) << r.error().message;
-  EXPECT_EQ(engine->stats().auth_failures, 1u);
+  EXPECT_EQ(auth_failures, 1u);
   std::printf("[ info ] wrong auth passphrase -> %s in %.1f ms\n", r.error().message.c_str(), ms);
 }
 
+// snmpd sends no report when it cannot decrypt; discovery proved the agent alive, so the engine
+// names the likely cause instead of reporting a plain timeout.
 TEST_F(EngineTest, V3WrongPrivPassphraseEndsInBoundedTime) {
-  EngineOptions o;
-  o.timeout = 500ms;
-  o.retries = 1;
-  auto engine = MakeEngine(o);
-  auto s = engine->Open(SnmpdTarget(), V3("victim2", AuthProtocol::kSHA256, "victim2-auth-pass",
-                                          PrivProtocol::kAES128, "WRONG-priv-pass"));
-  auto start = Clock::now();
-  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
-  const double ms = Ms(Clock::now() - start);
-  ExpectBoundedAuthFailure(r, ms, o, "WRONG-priv-pass");
-  // snmpd sends no report when it cannot decrypt; discovery proved the agent alive, so the
-  // engine names the likely cause instead of reporting a plain timeout.
-  EXPECT_EQ(r.error().code, ErrorCode::kAuth) << r.error().message;
+  double ms = 0;
+  auto r = RefusedV3Get("victim2", "victim2-auth-pass", "WRONG-priv-pass", "WRONG-priv-pass", &ms);
   EXPECT_NE(r.error().message.find("privacy passphrase"), std::string::npos) << r.error().message;
   std::printf("[ info ] wrong priv passphrase -> %s: %s in %.1f ms\n",
               std::string(ErrorCodeName(r.error().code)).c_str(), r.error().message.c_str(), ms);
 }
 
 TEST_F(EngineTest, V3UnknownUserIsAuthError) {
-  EngineOptions o;
-  o.timeout = 500ms;
-  o.retries = 1;
-  auto engine = MakeEngine(o);
-  auto s = engine->Open(SnmpdTarget(), V3("nobody", AuthProtocol::kSHA256, "nobody-auth-pass",
-                                          PrivProtocol::kAES128, "nobody-priv-pass"));
-  auto start = Clock::now();
-  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
-  const double ms = Ms(Clock::now() - start);
-  ExpectBoundedAuthFailure(r, ms, o, "nobody-auth-pass");
-  EXPECT_EQ(r.error().code, ErrorCode::kAuth) << r.error().message;
+  double ms = 0;
+  auto r = RefusedV3Get("nobody", "nobody-auth-pass", "nobody-priv-pass", "nobody-auth-pass", &ms);
   EXPECT_NE(r.error().message.find("usmStatsUnknownUserNames"), std::string::npos)
       << r.error().message;
   std::printf("[ info ] unknown user -> %s in %.1f ms\n", r.error().message.c_str(), ms);
 }
 
 TEST_F(EngineTest, V3SilentTargetTimesOutWithoutBlocking) {
-  EngineOptions o;
-  o.timeout = 300ms;
-  o.retries = 1;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 300ms, .retries = 1});
   auto s = engine->Open(
       Target{"127.2.9.10", 16161},
       V3("ops", AuthProtocol::kSHA256, "ops-auth-pass", PrivProtocol::kAES128, "ops-priv-pass"));
@@ -504,14 +509,10 @@ TEST_F(EngineTest, V3SilentTargetTimesOutWithoutBlocking) {
 // --- timeouts and limits against silent peers ----------------------------------------------
 
 TEST_F(EngineTest, SilentAddressTimesOutAfterRetries) {
-  EngineOptions o;
-  o.timeout = 300ms;
-  o.retries = 1;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 300ms, .retries = 1});
   auto s = engine->Open(Target{"127.2.9.9", 16161}, V2c());
-  auto start = Clock::now();
-  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
-  const double ms = Ms(Clock::now() - start);
+  double ms = 0;
+  auto r = TimedGetSysName(io_, *s, &ms);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kTimeout);
   EXPECT_GE(ms, 580);
@@ -526,10 +527,7 @@ TEST_F(EngineTest, SilentAddressTimesOutAfterRetries) {
 TEST_F(EngineTest, OneOutstandingRequestPerSession) {
   UdpPeer sink("127.2.1.1", 17001);
   ASSERT_TRUE(sink.ok());
-  EngineOptions o;
-  o.timeout = 100ms;
-  o.retries = 0;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 100ms, .retries = 0});
   auto s = engine->Open(Target{"127.2.1.1", 17001}, V2c());
   int done = 0, timeouts = 0;
   for (int i = 0; i < 10; ++i) {
@@ -552,11 +550,7 @@ TEST_F(EngineTest, OneOutstandingRequestPerSession) {
 TEST_F(EngineTest, MaxInFlightIsGlobal) {
   UdpPeer sink("127.2.1.2", 17002);
   ASSERT_TRUE(sink.ok());
-  EngineOptions o;
-  o.timeout = 400ms;
-  o.retries = 0;
-  o.max_in_flight = 8;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 400ms, .retries = 0, .max_in_flight = 8});
   std::vector<std::unique_ptr<Session>> sessions;
   int done = 0;
   for (int i = 0; i < 50; ++i) {
@@ -584,12 +578,8 @@ TEST_F(EngineTest, MaxInFlightIsGlobal) {
 TEST_F(EngineTest, RateLimitSpreadsPackets) {
   UdpPeer sink("127.2.1.3", 17003);
   ASSERT_TRUE(sink.ok());
-  EngineOptions o;
-  o.timeout = 2000ms;
-  o.retries = 0;
-  o.rate_limit_pps = 200;
-  o.max_in_flight = 1000;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine(
+      {.timeout = 2000ms, .retries = 0, .max_in_flight = 1000, .rate_limit_pps = 200});
   std::vector<std::unique_ptr<Session>> sessions;
   for (int i = 0; i < 100; ++i) {
     sessions.push_back(engine->Open(Target{"127.2.1.3", 17003}, V2c()));
@@ -652,11 +642,7 @@ TEST_F(EngineTest, CancelFailsEverythingWithCancelled) {
 }
 
 TEST_F(EngineTest, DestroyingSessionsMidRequestIsSafe) {
-  EngineOptions o;
-  o.timeout = 200ms;
-  o.retries = 1;
-  o.max_in_flight = 2;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 200ms, .retries = 1, .max_in_flight = 2});
   int calls = 0;
   {
     // Real traffic in flight to snmpd, a walk half done, and queued requests waiting for slots.
@@ -724,10 +710,7 @@ TEST_F(EngineTest, SessionRequestIdsAreUnpredictable) {
                  SendTo(sock, from, MakeResponse(req, false));
                });
   ASSERT_TRUE(peer.ok());
-  EngineOptions o;
-  o.timeout = 500ms;
-  o.retries = 0;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 500ms, .retries = 0});
   auto s = engine->Open(Target{"127.2.5.20", 17015}, V2c());
   for (int i = 0; i < 4; ++i) {
     auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
@@ -743,12 +726,8 @@ TEST_F(EngineTest, SessionRequestIdsAreUnpredictable) {
 TEST_F(EngineTest, HostileRepliesAreDroppedAndCounted) {
   UdpPeer peer("127.2.3.1", 17005, Hostile(/*finally_answer=*/false));
   ASSERT_TRUE(peer.ok());
-  EngineOptions o;
-  o.timeout = 500ms;
-  o.retries = 0;
-  auto engine = MakeEngine(o);
-  auto s = engine->Open(Target{"127.2.3.1", 17005}, V2c());
-  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  auto engine = MakeEngine({.timeout = 500ms, .retries = 0});
+  auto r = GetSysName(*engine, Target{"127.2.3.1", 17005});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kTimeout);
   EXPECT_EQ(engine->stats().malformed, 3u);
@@ -758,12 +737,8 @@ TEST_F(EngineTest, HostileRepliesAreDroppedAndCounted) {
 TEST_F(EngineTest, RightReplyAfterHostileOnesIsAccepted) {
   UdpPeer peer("127.2.3.2", 17006, Hostile(/*finally_answer=*/true));
   ASSERT_TRUE(peer.ok());
-  EngineOptions o;
-  o.timeout = 1000ms;
-  o.retries = 0;
-  auto engine = MakeEngine(o);
-  auto s = engine->Open(Target{"127.2.3.2", 17006}, V2c());
-  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  auto engine = MakeEngine({.timeout = 1000ms, .retries = 0});
+  auto r = GetSysName(*engine, Target{"127.2.3.2", 17006});
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->size(), 1u);
   EXPECT_EQ(FormatOid((*r)[0].oid), "1.3.6.1.2.1.1.5.0");
@@ -818,10 +793,7 @@ SweepOutcome RunSweep(boost::asio::io_context& io, Sweeper& sweeper, std::vector
 }
 
 TEST_F(EngineTest, SweepFindsTheAgentWithTheCredentialThatWorks) {
-  EngineOptions o;
-  o.timeout = 200ms;
-  o.retries = 1;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 200ms, .retries = 1});
   // 127.2.0.1 is snmpd; the 63 addresses after it are silent. "wrong" is ignored by snmpd.
   auto out = RunSweep(io_, *engine->sweeper(), Range(kSnmpdIp, 64), kSnmpdPort,
                       {V2c("wrong"), V2c("public")});
@@ -840,10 +812,7 @@ TEST_F(EngineTest, SweepFindsTheAgentWithTheCredentialThatWorks) {
 }
 
 TEST_F(EngineTest, SweepStartsWithTheRememberedCredential) {
-  EngineOptions o;
-  o.timeout = 200ms;
-  o.retries = 1;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 200ms, .retries = 1});
   auto out = RunSweep(io_, *engine->sweeper(), Range(kSnmpdIp, 1, /*first_credential=*/1),
                       kSnmpdPort, {V2c("wrong"), V2c("public")});
   ASSERT_EQ(out.hits.size(), 1u);
@@ -852,10 +821,7 @@ TEST_F(EngineTest, SweepStartsWithTheRememberedCredential) {
 }
 
 TEST_F(EngineTest, SweepV1ErrorStatusIsAHitWithoutIdentification) {
-  EngineOptions o;
-  o.timeout = 300ms;
-  o.retries = 0;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 300ms, .retries = 0});
   // A v1 agent answers noSuchName for the whole PDU when one OID is missing.
   auto out = RunSweep(io_, *engine->sweeper(), Range(kSnmpdIp, 1), kSnmpdPort, {V1()},
                       {O("1.3.6.1.2.1.1.1.0"), O("1.3.6.1.4.1.99999.1.0")});
@@ -865,10 +831,7 @@ TEST_F(EngineTest, SweepV1ErrorStatusIsAHitWithoutIdentification) {
 }
 
 TEST_F(EngineTest, SweepV3FindsTheAgentByEngineDiscovery) {
-  EngineOptions o;
-  o.timeout = 300ms;
-  o.retries = 0;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 300ms, .retries = 0});
   auto out = RunSweep(
       io_, *engine->sweeper(), Range(kSnmpdIp, 2), kSnmpdPort,
       {V3("ops", AuthProtocol::kSHA256, "ops-auth-pass", PrivProtocol::kAES128, "ops-priv-pass")});
@@ -881,10 +844,7 @@ TEST_F(EngineTest, SweepV3FindsTheAgentByEngineDiscovery) {
 TEST_F(EngineTest, SweepDropsHostileRepliesAndCountsThem) {
   UdpPeer liar("127.2.3.3", 17007, Hostile(/*finally_answer=*/false));
   ASSERT_TRUE(liar.ok());
-  EngineOptions o;
-  o.timeout = 400ms;
-  o.retries = 0;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 400ms, .retries = 0});
   auto out = RunSweep(io_, *engine->sweeper(), Range("127.2.3.3", 1), 17007, {V2c()});
   EXPECT_TRUE(out.hits.empty());
   EXPECT_EQ(out.silent.size(), 1u);
@@ -896,10 +856,7 @@ TEST_F(EngineTest, SweepDropsHostileRepliesAndCountsThem) {
 TEST_F(EngineTest, SweepAcceptsTheRightReplyAfterHostileOnes) {
   UdpPeer peer("127.2.3.4", 17008, Hostile(/*finally_answer=*/true));
   ASSERT_TRUE(peer.ok());
-  EngineOptions o;
-  o.timeout = 1000ms;
-  o.retries = 0;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 1000ms, .retries = 0});
   auto out = RunSweep(io_, *engine->sweeper(), Range("127.2.3.4", 1), 17008, {V2c()});
   ASSERT_EQ(out.hits.size(), 1u);
   EXPECT_EQ(out.hits[0].address, Ip("127.2.3.4"));
@@ -927,10 +884,7 @@ TEST_F(EngineTest, SweepSpoofedRepliesMakeNoPhantomPrinters) {
         }
       });
   ASSERT_TRUE(spoofer.ok());
-  EngineOptions o;
-  o.timeout = 300ms;
-  o.retries = 0;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 300ms, .retries = 0});
   auto out = RunSweep(io_, *engine->sweeper(), Range("127.2.5.1", 5), 17013, {V2c()});
   EXPECT_TRUE(out.hits.empty()) << out.hits.size() << " phantom printers";
   EXPECT_EQ(out.silent.size(), 5u);
@@ -961,10 +915,7 @@ TEST_F(EngineTest, SweepRequestIdsDifferPerAddressAndPerSweep) {
   UdpPeer a("127.2.5.10", 17014, record);
   UdpPeer b("127.2.5.11", 17014, record);
   ASSERT_TRUE(a.ok() && b.ok());
-  EngineOptions o;
-  o.timeout = 150ms;
-  o.retries = 0;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 150ms, .retries = 0});
   RunSweep(io_, *engine->sweeper(), Range("127.2.5.10", 2), 17014, {V2c()});
   RunSweep(io_, *engine->sweeper(), Range("127.2.5.10", 2), 17014, {V2c()});
   std::lock_guard<std::mutex> lock(mu);
@@ -991,10 +942,7 @@ TEST_F(EngineTest, ScannerReportsADeviceThatAnsweredTheSweepWithOversizeGarbage)
                    SendTo(sock, from, junk);
                  });
   ASSERT_TRUE(nested.ok());
-  EngineOptions o;
-  o.timeout = 150ms;
-  o.retries = 0;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 150ms, .retries = 0});
   auto profiles = ProfileSet::LoadFromYaml({});
   ASSERT_TRUE(profiles.ok());
   ScanOptions options;
@@ -1026,10 +974,7 @@ TEST_F(EngineTest, ScannerReportsADeviceThatAnsweredTheSweepWithOversizeGarbage)
 TEST_F(EngineTest, SweepKeepsOnePacketOutstandingPerAddress) {
   UdpPeer sink("127.2.3.5", 17009);  // never answers
   ASSERT_TRUE(sink.ok());
-  EngineOptions o;
-  o.timeout = 150ms;
-  o.retries = 2;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 150ms, .retries = 2});
   auto out = RunSweep(io_, *engine->sweeper(), Range("127.2.3.5", 1), 17009, {V2c("a"), V2c("b")});
   EXPECT_EQ(out.silent.size(), 1u);
   auto t = sink.arrivals();
@@ -1047,11 +992,7 @@ TEST_F(EngineTest, SweepSendsNoRetryAfterALateReply) {
                  SendTo(sock, from, MakeResponse(req, false));
                });
   ASSERT_TRUE(late.ok());
-  EngineOptions o;
-  o.timeout = 100ms;
-  o.retries = 1;
-  o.rate_limit_pps = 2;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 100ms, .retries = 1, .rate_limit_pps = 2});
   // 127.2.3.8 (nothing listens) keeps the sweep going until after the retry's token arrives.
   auto out = RunSweep(io_, *engine->sweeper(), Range("127.2.3.7", 2), 17012, {V2c()});
   ASSERT_EQ(out.hits.size(), 1u);
@@ -1063,11 +1004,7 @@ TEST_F(EngineTest, SweepSendsNoRetryAfterALateReply) {
 TEST_F(EngineTest, SweepObeysTheRateLimit) {
   UdpPeer sink("127.2.3.6", 17010);
   ASSERT_TRUE(sink.ok());
-  EngineOptions o;
-  o.timeout = 100ms;
-  o.retries = 0;
-  o.rate_limit_pps = 1000;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 100ms, .retries = 0, .rate_limit_pps = 1000});
   // 300 credentials for one address would be odd; 300 addresses on one port works: only
   // 127.2.3.6 listens, so count what the engine sent instead.
   const auto start = Clock::now();
@@ -1081,10 +1018,7 @@ TEST_F(EngineTest, SweepObeysTheRateLimit) {
 }
 
 TEST_F(EngineTest, SweepCancelEndsAtOnceWithDone) {
-  EngineOptions o;
-  o.timeout = 2000ms;
-  o.retries = 1;
-  auto engine = MakeEngine(o);
+  auto engine = MakeEngine({.timeout = 2000ms, .retries = 1});
   SweepOutcome out;
   StartSweep(*engine->sweeper(), out, Range("127.2.64.0", 16000), 17011, {V2c()});
   io_.restart();

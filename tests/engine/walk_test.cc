@@ -105,9 +105,7 @@ TEST(WalkTest, V2cWalkReturnsExactlyTheSubtreeInOrder) {
   s.tree[O("1.3.6.1.2.1.1.1.0")] = Value::String("before");
   FillTable(s, "1.3.6.1.2.1.43.11.1.1.9.1", 25);
   s.tree[O("1.3.6.1.2.1.43.12.1.1.1.1")] = Value::String("after");
-  WalkLimits limits;
-  limits.max_repetitions = 10;
-  auto run = RunWalk(io, s, "1.3.6.1.2.1.43.11.1.1.9", limits);
+  auto run = RunWalk(io, s, "1.3.6.1.2.1.43.11.1.1.9", {.max_repetitions = 10});
   ASSERT_EQ(run.calls, 1);
   ASSERT_TRUE(run.result->ok()) << run.result->error().message;
   const auto& vbs = run.result->value();
@@ -132,24 +130,27 @@ TEST(WalkTest, V1UsesGetNextAndStopsAtEndOfMib) {
   EXPECT_EQ(s.getbulk_calls, 0);
 }
 
-TEST(WalkTest, EmptySubtreeIsEmptySuccess) {
+// A walk of the Printer-MIB over a v2c session that `setup` prepares ends at once, with success
+// and no row.
+void ExpectEmptyWalk(const std::function<void(FakeSession&)>& setup) {
   boost::asio::io_context io;
   FakeSession s(io, Version::kV2c);
-  s.tree[O("1.3.6.1.2.1.1.1.0")] = Value::String("x");
+  setup(s);
   auto run = RunWalk(io, s, "1.3.6.1.2.1.43");
   ASSERT_TRUE(run.result->ok());
   EXPECT_TRUE(run.result->value().empty());
 }
 
+TEST(WalkTest, EmptySubtreeIsEmptySuccess) {
+  ExpectEmptyWalk([](FakeSession& s) { s.tree[O("1.3.6.1.2.1.1.1.0")] = Value::String("x"); });
+}
+
 TEST(WalkTest, StopsAtNoSuchObject) {
-  boost::asio::io_context io;
-  FakeSession s(io, Version::kV2c);
-  s.override_reply = [](const Oid& from, int) {
-    return std::vector<Varbind>{{from, Value{Value::Type::kNoSuchObject, 0, {}, {}}}};
-  };
-  auto run = RunWalk(io, s, "1.3.6.1.2.1.43");
-  ASSERT_TRUE(run.result->ok());
-  EXPECT_TRUE(run.result->value().empty());
+  ExpectEmptyWalk([](FakeSession& s) {
+    s.override_reply = [](const Oid& from, int) {
+      return std::vector<Varbind>{{from, Value{Value::Type::kNoSuchObject, 0, {}, {}}}};
+    };
+  });
 }
 
 TEST(WalkTest, LoopingAgentIsMalformed) {
@@ -186,10 +187,7 @@ TEST(WalkTest, HugeTableHitsVarbindLimit) {
   boost::asio::io_context io;
   FakeSession s(io, Version::kV2c);
   FillTable(s, "1.3.6.1.2.1.43.11.1.1.6.1", 20000);
-  WalkLimits limits;
-  limits.max_varbinds = 5000;
-  limits.max_repetitions = 50;
-  auto run = RunWalk(io, s, "1.3.6.1.2.1.43", limits);
+  auto run = RunWalk(io, s, "1.3.6.1.2.1.43", {.max_varbinds = 5000, .max_repetitions = 50});
   ASSERT_FALSE(run.result->ok());
   EXPECT_EQ(run.result->error().code, ErrorCode::kLimit);
   EXPECT_NE(run.result->error().message.find("5000 varbinds"), std::string::npos);
@@ -203,9 +201,7 @@ TEST(WalkTest, ByteLimit) {
     s.tree[Oid{1, 3, 6, 1, 2, 1, 43, static_cast<uint32_t>(i)}] = Value::String(
         std::string(1000, 'x'));
   }
-  WalkLimits limits;
-  limits.max_bytes = 10 * 1000 + 500;
-  auto run = RunWalk(io, s, "1.3.6.1.2.1.43", limits);
+  auto run = RunWalk(io, s, "1.3.6.1.2.1.43", {.max_bytes = 10 * 1000 + 500});
   ASSERT_FALSE(run.result->ok());
   EXPECT_EQ(run.result->error().code, ErrorCode::kLimit);
   EXPECT_NE(run.result->error().message.find("bytes"), std::string::npos);
@@ -215,9 +211,7 @@ TEST(WalkTest, WithinLimitsSucceedsExactlyAtTheLimit) {
   boost::asio::io_context io;
   FakeSession s(io, Version::kV2c);
   FillTable(s, "1.3.6.1.2.1.43.1", 100);
-  WalkLimits limits;
-  limits.max_varbinds = 100;
-  auto run = RunWalk(io, s, "1.3.6.1.2.1.43", limits);
+  auto run = RunWalk(io, s, "1.3.6.1.2.1.43", {.max_varbinds = 100});
   ASSERT_TRUE(run.result->ok());
   EXPECT_EQ(run.result->value().size(), 100u);
 }

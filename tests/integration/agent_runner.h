@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -14,13 +15,81 @@
 
 namespace fleet::test {
 
+// The JSON type and the duration literals every integration test uses.
+using nlohmann::json;
+using namespace std::chrono_literals;
+
 inline const char* AgentBinary() { return FLEET_AGENT_BINARY; }
+
+// The agent.yaml of a test (docs/configuration.md). Each section is written only when set; the
+// *_extra strings are further lines of that section, verbatim ("  timeout: 2s\n"), and `extra`
+// whole sections more. Written with designated initializers, in this order.
+struct AgentYaml {
+  std::string include{};  // search.include, the items inside the brackets
+  uint16_t snmp_port = 0;
+  std::string snmp_extra{};
+  std::string interval{};  // scan.interval
+  std::string extra{};
+  std::string cloud_url{};
+  std::string ca_file{};
+  std::string cloud_extra{};
+  std::string state_dir{};
+  std::string log_level{};
+};
+
+inline std::string AgentYamlText(const AgentYaml& y) {
+  std::string text = "search:\n  include: [" + y.include + "]\n";
+  if (y.snmp_port != 0 || !y.snmp_extra.empty()) {
+    text += "snmp:\n";
+    if (y.snmp_port != 0) text += "  port: " + std::to_string(y.snmp_port) + "\n";
+    text += y.snmp_extra;
+  }
+  if (!y.interval.empty()) text += "scan:\n  interval: " + y.interval + "\n";
+  text += y.extra;
+  if (!y.cloud_url.empty()) {
+    text += "cloud:\n  url: " + y.cloud_url + "\n";
+    if (!y.ca_file.empty()) text += "  ca_file: " + y.ca_file + "\n";
+    text += y.cloud_extra;
+  }
+  if (!y.state_dir.empty()) text += "agent:\n  state_dir: " + y.state_dir + "\n";
+  if (!y.log_level.empty()) text += "log:\n  level: " + y.log_level + "\n";
+  return text;
+}
+
+// Writes AgentYamlText(y) to `path`; returns `path`.
+inline std::string WriteAgentYaml(const std::string& path, const AgentYaml& y) {
+  EXPECT_TRUE(WriteFile(path, AgentYamlText(y))) << path;
+  return path;
+}
 
 inline CommandResult RunAgent(const std::vector<std::string>& args,
                               std::chrono::milliseconds timeout = std::chrono::seconds(120)) {
   std::vector<std::string> argv{AgentBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv, timeout);
+}
+
+// The daemon: `fleet-agent --config CONFIG` in the foreground, with `env`, its stdout in
+// DIR/daemon.out and its stderr (the log) in DIR/daemon.err.
+inline Process StartAgentDaemon(const std::string& config, const std::string& dir,
+                                const std::map<std::string, std::string>& env = {}) {
+  SpawnOptions spawn;
+  spawn.argv = {AgentBinary(), "--config", config};
+  spawn.env = env;
+  spawn.stdout_path = dir + "/daemon.out";
+  spawn.stderr_path = dir + "/daemon.err";
+  return Process::Spawn(spawn);
+}
+
+// `text` (a command's output) contains `part`; the whole text in the failure message.
+inline void ExpectContains(const std::string& text, const std::string& part) {
+  EXPECT_NE(text.find(part), std::string::npos) << text;
+}
+
+// `fleet-agent --config CONFIG --scan-once --format json`, with a deadline.
+inline CommandResult ScanOnceJson(const std::string& config,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(120)) {
+  return RunAgent({"--config", config, "--scan-once", "--format", "json"}, timeout);
 }
 
 // Parses the scan JSON; on failure returns a null json and the test should fail on it.

@@ -126,17 +126,10 @@ TEST(Cli, PrintConfigRedactsSecrets) {
 TEST(Cli, SilentRangeFinishesInAboutTimeoutTimesAttempts) {
   TempDir dir;
   const std::string path = dir.path() + "/silent.yaml";
-  WriteFile(path,
-            "search:\n"
-            "  include: [127.4.0.0/24]\n"
-            "snmp:\n"
-            "  port: 16999\n"
-            "  timeout: 500ms\n"
-            "  retries: 1\n"
-            "  rate_limit_pps: 0\n"
-            "agent:\n"
-            "  state_dir: " +
-                dir.path() + "/state\n");
+  WriteAgentYaml(path, {.include = "127.4.0.0/24",
+                        .snmp_port = 16999,
+                        .snmp_extra = "  timeout: 500ms\n  retries: 1\n  rate_limit_pps: 0\n",
+                        .state_dir = dir.path() + "/state"});
   CommandResult r = RunAgent({"--config", path, "--scan-once", "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
   nlohmann::json j = ParseScanJson(r);

@@ -26,8 +26,6 @@
 namespace fleet::test {
 namespace {
 
-using nlohmann::json;
-using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 constexpr char kBase[] = "127.9.0.1";
@@ -135,15 +133,8 @@ size_t CountLines(const std::string& text, const std::string& needle) {
   return n;
 }
 
-class DaemonTest : public CloudSuite<DaemonTest> {
+class DaemonTest : public CloudSuite<DaemonTest, kBase, kPort> {
  protected:
-  static void SetUpTestSuite() { StartEnvironment(kBase, kPort); }
-  static void TearDownTestSuite() { StopEnvironment(); }
-  void SetUp() override {
-    CheckEnvironment();
-    if (HasFatalFailure()) return;
-  }
-
   std::unique_ptr<CloudEmulator> StartEmulator() {
     return StartCloudEmulator(EmulatorIn(pki_->path(), dir_.path()));
   }
@@ -151,38 +142,25 @@ class DaemonTest : public CloudSuite<DaemonTest> {
   std::string ConfigText(const std::string& url, const std::string& include,
                          const std::string& interval, const std::string& snmp_extra = "",
                          const std::string& level = "info", const std::string& timeout = "2s") {
-    std::string text = "search:\n  include: [" + include +
-                       "]\n"  // lines 1-2
-                       "snmp:\n  port: " +
-                       std::to_string(kPort) +
-                       "\n"  // lines 3-4
-                       "  timeout: " +
-                       timeout + "\n" + snmp_extra +  // line 5, then 6...
-                       "scan:\n  interval: " + interval + "\n";
-    if (!url.empty())
-      text += "cloud:\n  url: " + url + "\n  ca_file: " + pki_->path() + "/ca.pem\n";
-    text += "agent:\n  state_dir: " + state_dir() + "\nlog:\n  level: " + level + "\n";
-    return text;
+    // Lines 1-2 search, 3-4 snmp and its port, 5 the timeout, then 6... snmp_extra.
+    return AgentYamlText({.include = include,
+                          .snmp_port = kPort,
+                          .snmp_extra = "  timeout: " + timeout + "\n" + snmp_extra,
+                          .interval = interval,
+                          .cloud_url = url,
+                          .ca_file = pki_->path() + "/ca.pem",
+                          .state_dir = state_dir(),
+                          .log_level = level});
   }
   std::string config_path() const { return dir_.path() + "/agent.yaml"; }
   std::string state_dir() const { return dir_.path() + "/state"; }
   std::string log_path() const { return dir_.path() + "/daemon.err"; }
   std::string Log() const { return ReadFile(log_path()); }
 
-  void Activate(CloudEmulator& e) {
-    const std::string code = e.NewActivationCode();
-    ASSERT_FALSE(code.empty());
-    CommandResult r = RunAgent({"--config", config_path(), "activate", "--code", code}, 60s);
-    ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
-  }
+  void Activate(CloudEmulator& e) { ActivateAgent(e, config_path()); }
 
   Process StartDaemon(const std::map<std::string, std::string>& env = {}) {
-    SpawnOptions spawn;
-    spawn.argv = {AgentBinary(), "--config", config_path()};
-    spawn.env = env;
-    spawn.stdout_path = dir_.path() + "/daemon.out";
-    spawn.stderr_path = log_path();
-    return Process::Spawn(spawn);
+    return StartAgentDaemon(config_path(), dir_.path(), env);  // the log: log_path()
   }
 
   // Printers the report read (not the ones it carries as non-communicating).

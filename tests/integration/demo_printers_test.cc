@@ -30,15 +30,11 @@ class DemoPrintersTest : public ::testing::Test {
     TempDir* tmp = new TempDir("fleet-demo-test");
     const std::string cfg = tmp->path() + "/agent.yaml";
     // The range is wider than the ten devices: the silent rest must not disturb anything.
-    WriteFile(cfg,
-              "search:\n  include: [127.6.0.0/27]\n"
-              "snmp:\n  port: " +
-                  std::to_string(kPort) +
-                  "\n  timeout: 2s\n  retries: 1\n"
-                  "agent:\n  state_dir: " +
-                  tmp->path() + "/state\n");
-    run_ = new CommandResult(
-        RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, std::chrono::seconds(120)));
+    WriteAgentYaml(cfg, {.include = "127.6.0.0/27",
+                         .snmp_port = kPort,
+                         .snmp_extra = "  timeout: 2s\n  retries: 1\n",
+                         .state_dir = tmp->path() + "/state"});
+    run_ = new CommandResult(ScanOnceJson(cfg, std::chrono::seconds(120)));
     scan_ = new nlohmann::json(ParseScanJson(*run_));
     delete tmp;
   }
@@ -113,14 +109,11 @@ TEST_F(DemoPrintersTest, EveryDeviceMatchesExpected) {
 TEST_F(DemoPrintersTest, SnmpV1ReadsTheSameInventory) {
   TempDir tmp("fleet-demo-v1");
   const std::string cfg = tmp.path() + "/agent.yaml";
-  WriteFile(cfg,
-            "search:\n  include: [127.6.0.1-10]\n"
-            "snmp:\n  port: " +
-                std::to_string(kPort) +
-                "\n  timeout: 2s\n  retries: 1\n"
-                "  credentials:\n    - version: 1\n      community: public\n"
-                "agent:\n  state_dir: " +
-                tmp.path() + "/state\n");
+  WriteAgentYaml(cfg, {.include = "127.6.0.1-10",
+                       .snmp_port = kPort,
+                       .snmp_extra = "  timeout: 2s\n  retries: 1\n"
+                                     "  credentials:\n    - version: 1\n      community: public\n",
+                       .state_dir = tmp.path() + "/state"});
   CommandResult r = RunAgent({"--config", cfg, "--scan-once", "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
   nlohmann::json v1 = ParseScanJson(r);
@@ -142,12 +135,7 @@ TEST_F(DemoPrintersTest, SnmpV1ReadsTheSameInventory) {
 TEST_F(DemoPrintersTest, ProgressBarOnlyOnATerminal) {
   TempDir tmp("fleet-demo-tty");
   const std::string cfg = tmp.path() + "/agent.yaml";
-  WriteFile(cfg,
-            "search:\n  include: [127.6.0.1-10]\n"
-            "snmp:\n  port: " +
-                std::to_string(kPort) +
-                "\n"
-                "log:\n  level: warn\n");
+  WriteAgentYaml(cfg, {.include = "127.6.0.1-10", .snmp_port = kPort, .log_level = "warn"});
   // Not a terminal: stderr carries no progress.
   CommandResult plain = RunAgent({"--config", cfg, "--scan-once"});
   ASSERT_EQ(plain.exit_code, 0) << plain.stderr_text;

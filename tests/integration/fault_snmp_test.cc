@@ -15,18 +15,13 @@
 namespace fleet::test {
 namespace {
 
-using nlohmann::json;
-using namespace std::chrono_literals;
-
 std::string Config(const TempDir& dir, const std::string& range, uint16_t port,
                    const std::string& snmp_extra) {
-  std::string path = dir.path() + "/agent.yaml";
-  WriteFile(path, "search:\n  include: [" + range +
-                      "]\n"
-                      "snmp:\n  port: " +
-                      std::to_string(port) + "\n  rate_limit_pps: 0\n" + snmp_extra +
-                      "agent:\n  state_dir: " + dir.path() + "/state\n");
-  return path;
+  return WriteAgentYaml(dir.path() + "/agent.yaml",
+                        {.include = range,
+                         .snmp_port = port,
+                         .snmp_extra = "  rate_limit_pps: 0\n" + snmp_extra,
+                         .state_dir = dir.path() + "/state"});
 }
 
 // Errors of the scan JSON by IP.
@@ -223,16 +218,26 @@ TEST(FaultSnmpTest, HostileAnswersHurtOnlyThatPrinter) {
 // A printer that answers every request, but only with undecodable BER or a wrong request-id,
 // is a device on the network that the operator should hear about: it must be listed in the
 // scan's errors (kind malformed), not vanish as if nothing were there.
-TEST(FaultSnmpTest, PrinterAnsweringOnlyGarbageIsReportedWithAnError) {
-  PrinterSim sim("127.11.2.0/24", 3, 16862, {"--malformed", "100", "--seed", "1"});
+// Three simulated printers on 127.11.2.0/24 that answer every request with `fault` (a
+// fleet-printer-sim option, at 100 %), scanned once: the simulator's rows and the run.
+void ScanFaultyPrinters(const std::string& fault, const std::string& dir_name,
+                        std::vector<PrinterSim::Row>* rows, CommandResult* r) {
+  PrinterSim sim("127.11.2.0/24", 3, 16862, {fault, "100", "--seed", "1"});
   ASSERT_TRUE(sim.ready()) << sim.log();
-  TempDir dir("fleet-fault-garbage");
+  *rows = sim.rows();
+  TempDir dir(dir_name);
   const std::string cfg = Config(dir, "127.11.2.0/24", sim.port(),
                                  "  timeout: 200ms\n  retries: 1\n");
-  CommandResult r = RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, 60s);
+  *r = RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, 60s);
+}
+
+TEST(FaultSnmpTest, PrinterAnsweringOnlyGarbageIsReportedWithAnError) {
+  std::vector<PrinterSim::Row> rows;
+  CommandResult r;
+  ASSERT_NO_FATAL_FAILURE(ScanFaultyPrinters("--malformed", "fleet-fault-garbage", &rows, &r));
   ASSERT_EQ(r.exit_code, 3) << r.stderr_text;
   const auto errors = ErrorsByIp(ParseScanJson(r));
-  for (const auto& row : sim.rows()) {
+  for (const auto& row : rows) {
     ASSERT_TRUE(errors.count(row.at("ip"))) << row.at("ip") << " not reported";
     EXPECT_NE(errors.at(row.at("ip")).find("malformed"), std::string::npos)
         << errors.at(row.at("ip"));
@@ -243,16 +248,13 @@ TEST(FaultSnmpTest, PrinterAnsweringOnlyGarbageIsReportedWithAnError) {
 // the sweep's 4 KB buffer, so the sweep sees a truncated reply) answered the sweep and must be
 // listed with an error naming what was wrong. Before, such devices could vanish from the result.
 TEST(FaultSnmpTest, PrinterAnsweringOnlyOversizeRepliesIsReportedWithAnError) {
-  PrinterSim sim("127.11.2.0/24", 3, 16862, {"--oversize", "100", "--seed", "1"});
-  ASSERT_TRUE(sim.ready()) << sim.log();
-  TempDir dir("fleet-fault-oversize");
-  const std::string cfg = Config(dir, "127.11.2.0/24", sim.port(),
-                                 "  timeout: 200ms\n  retries: 1\n");
-  CommandResult r = RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, 60s);
+  std::vector<PrinterSim::Row> rows;
+  CommandResult r;
+  ASSERT_NO_FATAL_FAILURE(ScanFaultyPrinters("--oversize", "fleet-fault-oversize", &rows, &r));
   ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.stderr_text;
   const json scan = ParseScanJson(r);
   const auto errors = ErrorsByIp(scan);
-  for (const auto& row : sim.rows()) {
+  for (const auto& row : rows) {
     SCOPED_TRACE(row.at("ip"));
     const json* p = FindByIp(scan["printers"], row.at("ip"));
     // Listed with its data, or with an error: never absent.

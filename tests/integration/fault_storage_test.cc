@@ -21,14 +21,13 @@
 #include <set>
 
 #include "tests/integration/agent_runner.h"
+#include "tests/integration/cloud_suite.h"
 #include "tests/integration/printer_sim.h"
 #include "tests/support/cloud_emulator.h"
 
 namespace fleet::test {
 namespace {
 
-using nlohmann::json;
-using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 constexpr char kRange[] = "127.11.10.0/24";
@@ -69,32 +68,19 @@ class FaultStorageTest : public ::testing::Test {
 
   std::string Config(const std::string& url, const std::string& state_dir,
                      const std::string& cloud_timeout = "2s") {
-    std::string path = dir_.path() + "/agent.yaml";
-    WriteFile(path, std::string("search:\n  include: [") + kRange +
-                        "]\n"
-                        "snmp:\n  port: " +
-                        std::to_string(kSimPort) +
-                        "\n  timeout: 500ms\n  retries: 1\n"
-                        "  rate_limit_pps: 0\n"
-                        "cloud:\n  url: " +
-                        url + "\n  ca_file: " + pki_->path() +
-                        "/ca.pem\n"
-                        "  timeout: " +
-                        cloud_timeout +
-                        "\n"
-                        "agent:\n  state_dir: " +
-                        state_dir + "\n");
-    return path;
+    return WriteAgentYaml(dir_.path() + "/agent.yaml",
+                          {.include = kRange,
+                           .snmp_port = kSimPort,
+                           .snmp_extra = "  timeout: 500ms\n  retries: 1\n  rate_limit_pps: 0\n",
+                           .cloud_url = url,
+                           .ca_file = pki_->path() + "/ca.pem",
+                           .cloud_extra = "  timeout: " + cloud_timeout + "\n",
+                           .state_dir = state_dir});
   }
 
   static CommandResult Agent(const std::vector<std::string>& args) { return RunAgent(args, 60s); }
 
-  static void Activate(CloudEmulator& e, const std::string& cfg) {
-    const std::string code = e.NewActivationCode();
-    ASSERT_FALSE(code.empty());
-    CommandResult r = Agent({"--config", cfg, "activate", "--code", code});
-    ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
-  }
+  static void Activate(CloudEmulator& e, const std::string& cfg) { ActivateAgent(e, cfg); }
 
   static CloudReads ReadsInCloud(CloudEmulator& e) {
     CloudReads out;
@@ -209,7 +195,7 @@ TEST_F(FaultStorageTest, CloudOutageAcrossManyCyclesLosesNothingCountsNothingTwi
       EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
     } else {
       EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
-      EXPECT_NE(r.stderr_text.find("kept in the outbox"), std::string::npos) << r.stderr_text;
+      ExpectContains(r.stderr_text, "kept in the outbox");
     }
     ASSERT_EQ(ParseScanJson(r)["printers"].size(), sim_->printers()) << r.stdout_text;
     if (f.mode == "slow") std::this_thread::sleep_for(600ms);  // the emulator answers late
@@ -221,8 +207,7 @@ TEST_F(FaultStorageTest, CloudOutageAcrossManyCyclesLosesNothingCountsNothingTwi
   // The slow answers: stored, the agent gave up, the same key came again and was recognised.
   EXPECT_GE(stats.value("duplicates_ignored", 0), 2) << stats.dump();
   CommandResult status = Agent({"--config", cfg, "status"});
-  EXPECT_NE(status.stdout_text.find("0 report(s) waiting, 0 meter read(s)"), std::string::npos)
-      << status.stdout_text;
+  ExpectContains(status.stdout_text, "0 report(s) waiting, 0 meter read(s)");
   std::cout << "cloud outage: cycles=" << faults.size() << " meter_reads=" << c.reads.size()
             << " duplicates_ignored=" << stats.value("duplicates_ignored", 0) << "\n";
 }
@@ -287,8 +272,8 @@ TEST_F(FaultStorageTest, DiskFullIsReportedNothingCorruptedRecoversWhenSpaceRetu
   for (int i = 0; i < 3; ++i) {  // and again: a full disk does not wear anything down
     CommandResult full = Agent({"--config", cfg, "--scan-once", "--upload"});
     EXPECT_EQ(full.exit_code, 1) << full.stderr_text;
-    EXPECT_NE(full.stderr_text.find("disk full"), std::string::npos) << full.stderr_text;
-    EXPECT_NE(full.stderr_text.find("free space"), std::string::npos) << full.stderr_text;
+    ExpectContains(full.stderr_text, "disk full");
+    ExpectContains(full.stderr_text, "free space");
     EXPECT_NE(full.stderr_text.find(state), std::string::npos)
         << "the path is not named: " << full.stderr_text;
     if (i == 0) std::cout << "disk full: " << full.stderr_text;
@@ -311,8 +296,7 @@ TEST_F(FaultStorageTest, DiskFullIsReportedNothingCorruptedRecoversWhenSpaceRetu
   }
   CommandResult status = Agent({"--config", cfg, "status"});
   EXPECT_EQ(status.exit_code, 0) << status.stdout_text << status.stderr_text;
-  EXPECT_NE(status.stdout_text.find("0 report(s) waiting, 0 meter read(s)"), std::string::npos)
-      << status.stdout_text;
+  ExpectContains(status.stdout_text, "0 report(s) waiting, 0 meter read(s)");
 }
 
 void Garble(const std::string& path) {
@@ -362,23 +346,15 @@ TEST_F(FaultStorageTest, CorruptDatabasesAreQuarantinedRebuiltAndReported) {
     // `status` opens the outbox: it is moved aside, and the status lists it.
     CommandResult status = Agent({"--config", cfg, "status"});
     EXPECT_EQ(status.exit_code, 0) << status.stdout_text << status.stderr_text;
-    EXPECT_NE(status.stderr_text.find("outbox DB: " + state + "/outbox.db is unreadable"),
-              std::string::npos)
-        << status.stderr_text;
-    EXPECT_NE(status.stdout_text.find("set aside:      " + state + "/outbox.db.corrupt-"),
-              std::string::npos)
-        << status.stdout_text;
+    ExpectContains(status.stderr_text, "outbox DB: " + state + "/outbox.db is unreadable");
+    ExpectContains(status.stdout_text, "set aside:      " + state + "/outbox.db.corrupt-");
 
     // The next scan moves state.db aside, rebuilds the inventory and uploads.
     ASSERT_TRUE(e->SetFault("none"));
     CommandResult scan = Agent({"--config", cfg, "--scan-once", "--upload", "--format", "json"});
     EXPECT_EQ(scan.exit_code, 0) << scan.stderr_text;
-    EXPECT_NE(scan.stderr_text.find("state DB: " + state + "/state.db is unreadable"),
-              std::string::npos)
-        << scan.stderr_text;
-    EXPECT_NE(scan.stderr_text.find("moved aside to " + state + "/state.db.corrupt-"),
-              std::string::npos)
-        << scan.stderr_text;
+    ExpectContains(scan.stderr_text, "state DB: " + state + "/state.db is unreadable");
+    ExpectContains(scan.stderr_text, "moved aside to " + state + "/state.db.corrupt-");
     if (round_no == 1) std::cout << "corrupt database: " << scan.stderr_text;
     EXPECT_EQ(Integrity(state + "/state.db"), "ok");
     EXPECT_EQ(Integrity(state + "/outbox.db"), "ok");
@@ -402,9 +378,8 @@ TEST_F(FaultStorageTest, CorruptDatabasesAreQuarantinedRebuiltAndReported) {
     CommandResult after = Agent({"--config", cfg, "status"});
     EXPECT_EQ(after.stderr_text.find("unreadable"), std::string::npos)
         << "quarantined twice: " << after.stderr_text;
-    EXPECT_NE(after.stdout_text.find("/state.db.corrupt-"), std::string::npos) << after.stdout_text;
-    EXPECT_NE(after.stdout_text.find("0 report(s) waiting, 0 meter read(s)"), std::string::npos)
-        << after.stdout_text;
+    ExpectContains(after.stdout_text, "/state.db.corrupt-");
+    ExpectContains(after.stdout_text, "0 report(s) waiting, 0 meter read(s)");
     // Names carry the time to the second: the second round must not reuse the first's.
     std::this_thread::sleep_for(1100ms);
   }
@@ -473,8 +448,7 @@ TEST_F(FaultStorageTest, KillNineAtRandomPointsLosesNothingCountsNothingTwice) {
   CommandResult last = Agent({"--config", cfg, "--scan-once", "--upload"});
   ASSERT_EQ(last.exit_code, 0) << last.stderr_text;
   CommandResult status = Agent({"--config", cfg, "status"});
-  EXPECT_NE(status.stdout_text.find("0 report(s) waiting, 0 meter read(s)"), std::string::npos)
-      << status.stdout_text;
+  ExpectContains(status.stdout_text, "0 report(s) waiting, 0 meter read(s)");
 
   const CloudReads c = ReadsInCloud(*e);
   const size_t scans = ExpectEachReadOnce(c);
@@ -531,8 +505,7 @@ TEST_F(FaultStorageTest, AfterAnOutboxQuarantineEveryLaterScanReachesTheCloudOnc
   EXPECT_EQ(epochs.size(), 2u);
   EXPECT_EQ(epochs.count(""), 0u);
   CommandResult status = Agent({"--config", cfg, "status"});
-  EXPECT_NE(status.stdout_text.find("0 report(s) waiting, 0 meter read(s)"), std::string::npos)
-      << status.stdout_text;
+  ExpectContains(status.stdout_text, "0 report(s) waiting, 0 meter read(s)");
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "tests/integration/agent_runner.h"
+#include "tests/integration/cloud_suite.h"
 #include "tests/integration/printer_sim.h"
 #include "tests/support/cloud_emulator.h"
 
@@ -28,8 +29,6 @@ namespace fleet::test {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
-using namespace std::chrono_literals;
 
 constexpr char kRange[] = "127.14.1.0/28";  // 10 printers at 127.14.1.1-10 (k = 1)
 constexpr char kInclude[] = "127.14.1.1-10";
@@ -75,33 +74,20 @@ class MeterIntegrityTest : public ::testing::Test {
   }
 
   void WriteConfig(uint16_t port, const std::string& interval = "1h") {
-    config_ = dir_.path() + "/agent.yaml";
-    ASSERT_TRUE(WriteFile(config_, std::string("search:\n  include: [") + kInclude + "]\n" +
-                                       "snmp:\n  port: " + std::to_string(port) +
-                                       "\n  timeout: 2s\n"
-                                       "scan:\n  interval: " +
-                                       interval +
-                                       "\n"
-                                       "supplies:\n  low_threshold_percent: 10\n"
-                                       "  replacement_rise_percent: 30\n"
-                                       "cloud:\n  url: " +
-                                       emulator_->url() +
-                                       "\n"
-                                       "  ca_file: " +
-                                       pki_->path() +
-                                       "/ca.pem\n"
-                                       "agent:\n  state_dir: " +
-                                       dir_.path() +
-                                       "/state\n"
-                                       "log:\n  level: info\n"));
+    config_ = WriteAgentYaml(dir_.path() + "/agent.yaml",
+                             {.include = kInclude,
+                              .snmp_port = port,
+                              .snmp_extra = "  timeout: 2s\n",
+                              .interval = interval,
+                              .extra = "supplies:\n  low_threshold_percent: 10\n"
+                                       "  replacement_rise_percent: 30\n",
+                              .cloud_url = emulator_->url(),
+                              .ca_file = pki_->path() + "/ca.pem",
+                              .state_dir = dir_.path() + "/state",
+                              .log_level = "info"});
   }
 
-  void Activate() {
-    const std::string code = emulator_->NewActivationCode();
-    ASSERT_FALSE(code.empty());
-    CommandResult r = RunAgent({"--config", config_, "activate", "--code", code}, 60s);
-    ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
-  }
+  void Activate() { ActivateAgent(*emulator_, config_); }
 
   // The simulator on this test's addresses with a page-count offset (replaces the running one).
   void StartSim(uint16_t port, int64_t offset, const std::string& recordings) {
@@ -337,13 +323,9 @@ TEST_F(MeterIntegrityTest, DaemonCycleSendsSupplyLowEventsAndReadiness) {
   Activate();
   ASSERT_NO_FATAL_FAILURE(
       StartSim(kDaemonPort, 0, std::string(FLEET_SOURCE_DIR) + "/tests/data/demo"));
-  SpawnOptions spawn;
-  spawn.argv = {AgentBinary(), "--config", config_};
-  spawn.stdout_path = dir_.path() + "/daemon.out";
-  spawn.stderr_path = dir_.path() + "/daemon.err";
-  Process daemon = Process::Spawn(spawn);
+  Process daemon = StartAgentDaemon(config_, dir_.path());
   ASSERT_GT(daemon.pid(), 0) << daemon.error();
-  const auto log = [&] { return ReadFile(spawn.stderr_path); };
+  const auto log = [&] { return ReadFile(dir_.path() + "/daemon.err"); };
 
   // The first cycle starts 1-3 s after start; one report carries the printers and the events.
   ASSERT_TRUE(WaitUntil(

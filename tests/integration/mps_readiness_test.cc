@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "tests/integration/agent_runner.h"
+#include "tests/integration/cloud_suite.h"
 #include "tests/integration/recording_server.h"
 #include "tests/support/cloud_emulator.h"
 #include "tests/support/shared_expectations.h"
@@ -19,9 +20,6 @@
 
 namespace fleet::test {
 namespace {
-
-using nlohmann::json;
-using namespace std::chrono_literals;
 
 constexpr char kBase[] = "127.12.0.1";
 constexpr uint16_t kPort = 16961;
@@ -36,47 +34,29 @@ constexpr char kKyocera[] = "VWE3Y48213";       // 131774 pages -> over a 100000
 constexpr char kHpM479[] = "VNB5K20931";        // -> Eligible
 constexpr char kXerox[] = "3390512874";         // -> Eligible, then an older agent
 
-class MpsReadinessTest : public ::testing::Test {
+class MpsReadinessTest : public CloudSuite<MpsReadinessTest, kBase, kPort> {
  protected:
   static void SetUpTestSuite() {
-    pki_ = new TempDir("fleet-pki");
-    pki_error_ = MakeTestPki(pki_->path());
-    std::vector<std::string> sources = {std::string(FLEET_SOURCE_DIR) + "/tests/data/demo"};
     konica_ = SharedPrintersDir() + "/konica.snmprec";
-    if (std::filesystem::exists(konica_)) sources.push_back(konica_);
-    std::string error;
-    server_ = RecordingServer::Start(sources, kBase, kPort, &error).release();
-    if (!server_) server_error_ = error;
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-    delete pki_;
-    pki_ = nullptr;
+    StartEnvironment(kBase, kPort,
+                     std::filesystem::exists(konica_) ? std::vector<std::string>{konica_}
+                                                      : std::vector<std::string>{});
   }
 
   void SetUp() override {
-    ASSERT_TRUE(pki_error_.empty()) << pki_error_;
-    ASSERT_NE(server_, nullptr) << "snmpsimd did not start: " << server_error_;
+    CloudSuite::SetUp();
+    if (HasFatalFailure()) return;
     emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_->path(), dir_.path()));
     ASSERT_TRUE(emulator_->ready()) << emulator_->log();
-    config_ = dir_.path() + "/agent.yaml";
-    WriteFile(config_,
-              "search:\n  include: [127.12.0.1-20]\n"
-              "snmp:\n  port: " +
-                  std::to_string(kPort) +
-                  "\n  timeout: 2s\n"
-                  "supplies:\n  low_threshold_percent: 10\n"
-                  "cloud:\n  url: " +
-                  emulator_->url() +
-                  "\n"
-                  "  ca_file: " +
-                  pki_->path() +
-                  "/ca.pem\n"
-                  "agent:\n  state_dir: " +
-                  dir_.path() +
-                  "/state\n"
-                  "log:\n  level: info\n");
+    config_ = WriteAgentYaml(dir_.path() + "/agent.yaml",
+                             {.include = "127.12.0.1-20",
+                              .snmp_port = kPort,
+                              .snmp_extra = "  timeout: 2s\n",
+                              .extra = "supplies:\n  low_threshold_percent: 10\n",
+                              .cloud_url = emulator_->url(),
+                              .ca_file = pki_->path() + "/ca.pem",
+                              .state_dir = dir_.path() + "/state",
+                              .log_level = "info"});
   }
 
   CommandResult Agent(const std::vector<std::string>& args) { return RunAgent(args, 120s); }
@@ -95,10 +75,6 @@ class MpsReadinessTest : public ::testing::Test {
     ASSERT_EQ(r.status, 200) << path << " " << body;
   }
 
-  static inline TempDir* pki_ = nullptr;
-  static inline std::string pki_error_;
-  static inline RecordingServer* server_ = nullptr;
-  static inline std::string server_error_;
   static inline std::string konica_;
   TempDir dir_{"fleet-mps-readiness"};
   std::unique_ptr<CloudEmulator> emulator_;

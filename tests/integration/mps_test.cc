@@ -19,9 +19,6 @@
 namespace fleet::test {
 namespace {
 
-using nlohmann::json;
-using namespace std::chrono_literals;
-
 constexpr char kBase[] = "127.8.0.1";
 constexpr uint16_t kPort = 16561;
 // tests/data/demo in file-name order from kBase: .2 Canon, .4 HP M507, .5 Kyocera.
@@ -33,13 +30,10 @@ constexpr char kFree[] = "VWE3Y48213";  // Kyocera ECOSYS P3145dn at 127.8.0.5
 constexpr char kFreeIp[] = "127.8.0.5";
 constexpr size_t kPrinters = 8;
 
-class MpsTest : public CloudSuite<MpsTest> {
+class MpsTest : public CloudSuite<MpsTest, kBase, kPort> {
  protected:
-  static void SetUpTestSuite() { StartEnvironment(kBase, kPort); }
-  static void TearDownTestSuite() { StopEnvironment(); }
-
   void SetUp() override {
-    CheckEnvironment();
+    CloudSuite::SetUp();
     if (HasFatalFailure()) return;
     ASSERT_EQ(server_->addresses().at("hp_laserjet_m507.snmprec"), kManagedIp);
     ASSERT_EQ(server_->addresses().at("canon_iradv_dx_c3826.snmprec"), kPendingIp);
@@ -50,34 +44,19 @@ class MpsTest : public CloudSuite<MpsTest> {
   }
 
   std::string Config(const std::string& include, const std::string& name) {
-    std::string path = dir_.path() + "/" + name;
-    WriteFile(path, "search:\n  include: [" + include +
-                        "]\n"
-                        "snmp:\n  port: " +
-                        std::to_string(kPort) +
-                        "\n  timeout: 2s\n"
-                        "cloud:\n  url: " +
-                        emulator_->url() +
-                        "\n"
-                        "  ca_file: " +
-                        pki_->path() +
-                        "/ca.pem\n"
-                        "agent:\n  state_dir: " +
-                        state_dir() +
-                        "\n"
-                        "log:\n  level: debug\n");
-    return path;
+    return WriteAgentYaml(dir_.path() + "/" + name, {.include = include,
+                                                     .snmp_port = kPort,
+                                                     .snmp_extra = "  timeout: 2s\n",
+                                                     .cloud_url = emulator_->url(),
+                                                     .ca_file = pki_->path() + "/ca.pem",
+                                                     .state_dir = state_dir(),
+                                                     .log_level = "debug"});
   }
   std::string state_dir() const { return dir_.path() + "/state"; }
 
   CommandResult Agent(const std::vector<std::string>& args) { return RunAgent(args, 120s); }
 
-  void Activate() {
-    const std::string code = emulator_->NewActivationCode();
-    ASSERT_FALSE(code.empty());
-    CommandResult r = Agent({"--config", config_, "activate", "--code", code});
-    ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
-  }
+  void Activate() { ActivateAgent(*emulator_, config_); }
 
   void ScanUpload(const std::string& config) {
     CommandResult r = Agent({"--config", config, "--scan-once", "--upload"});
@@ -135,6 +114,11 @@ std::string LineWith(const std::string& text, const std::string& needle) {
   return "";
 }
 
+// The line of `text` that mentions `needle` contains `part`.
+void ExpectLineHas(const std::string& text, const std::string& needle, const std::string& part) {
+  EXPECT_NE(LineWith(text, needle).find(part), std::string::npos) << text;
+}
+
 TEST_F(MpsTest, EnrolledPrintersAreListedAndProtectedFromRemoveAndDeactivate) {
   ASSERT_NO_FATAL_FAILURE(EnrollTwo());
 
@@ -158,10 +142,8 @@ TEST_F(MpsTest, EnrolledPrintersAreListedAndProtectedFromRemoveAndDeactivate) {
   const std::string header = LineWith(table.stdout_text, "SERIAL");
   EXPECT_EQ(std::regex_replace(header, std::regex(" +"), " "),
             "IP SERIAL MANUFACTURER MODEL PAGES COMMUNICATION LAST SEEN MANAGED READINESS METER");
-  EXPECT_NE(LineWith(table.stdout_text, kManaged).find(" MPS Express "), std::string::npos)
-      << table.stdout_text;
-  EXPECT_NE(LineWith(table.stdout_text, kPending).find(" Pending MPS Express "), std::string::npos)
-      << table.stdout_text;
+  ExpectLineHas(table.stdout_text, kManaged, " MPS Express ");
+  ExpectLineHas(table.stdout_text, kPending, " Pending MPS Express ");
   EXPECT_EQ(LineWith(table.stdout_text, kFree).find("MPS Express"), std::string::npos)
       << table.stdout_text;
 
@@ -198,14 +180,10 @@ TEST_F(MpsTest, EnrolledPrintersAreListedAndProtectedFromRemoveAndDeactivate) {
   EXPECT_NE(shown.stdout_text.find("printers.remove"), std::string::npos) << shown.stdout_text;
   EXPECT_NE(shown.stdout_text.find("completed with errors"), std::string::npos)
       << shown.stdout_text;
-  EXPECT_NE(LineWith(shown.stdout_text, kManaged).find("refused"), std::string::npos)
-      << shown.stdout_text;
-  EXPECT_NE(LineWith(shown.stdout_text, kPendingIp).find("refused"), std::string::npos)
-      << shown.stdout_text;
-  EXPECT_NE(LineWith(shown.stdout_text, kFreeIp).find("removed"), std::string::npos)
-      << shown.stdout_text;
-  EXPECT_NE(LineWith(shown.stdout_text, "NOSUCH123").find("not found"), std::string::npos)
-      << shown.stdout_text;
+  ExpectLineHas(shown.stdout_text, kManaged, "refused");
+  ExpectLineHas(shown.stdout_text, kPendingIp, "refused");
+  ExpectLineHas(shown.stdout_text, kFreeIp, "removed");
+  ExpectLineHas(shown.stdout_text, "NOSUCH123", "not found");
   CommandResult shown_json = Agent(
       {"--config", config_, "tasks", "show", task_id, "--format", "json"});
   ASSERT_EQ(shown_json.exit_code, 0) << shown_json.stderr_text;
@@ -255,9 +233,7 @@ TEST_F(MpsTest, ASearchCriteriaChangeKeepsTheManagedPrinterAsNonCommunicating) {
   EXPECT_EQ(inventory[kManaged]["managed"], "MPS Express");
   EXPECT_EQ(inventory[kPending]["communication"], "communicating");
   CommandResult table = Agent({"--config", narrowed, "printers", "list"});
-  EXPECT_NE(LineWith(table.stdout_text, kManaged).find("non-communicating since"),
-            std::string::npos)
-      << table.stdout_text;
+  ExpectLineHas(table.stdout_text, kManaged, "non-communicating since");
 
   // What reached the cloud: the managed printer, non-communicating, with its last values.
   json cloud = CloudPrinter(kManaged);

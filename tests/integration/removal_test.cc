@@ -21,9 +21,6 @@
 namespace fleet::test {
 namespace {
 
-using nlohmann::json;
-using namespace std::chrono_literals;
-
 constexpr char kBase[] = "127.19.0.1";
 constexpr uint16_t kPort = 17961;
 // tests/data/demo in file-name order from kBase: .2 Canon, .4 HP M507, .5 Kyocera.
@@ -31,28 +28,22 @@ constexpr char kCanon[] = "3HW04517";   // Canon iR-ADV DX C3826 at 127.19.0.2
 constexpr char kHp[] = "PHBJQ41207";    // HP LaserJet M507 at 127.19.0.4
 constexpr char kFree[] = "VWE3Y48213";  // Kyocera ECOSYS P3145dn at 127.19.0.5
 
-class RemovalTest : public CloudSuite<RemovalTest> {
+class RemovalTest : public CloudSuite<RemovalTest, kBase, kPort> {
  protected:
-  static void SetUpTestSuite() { StartEnvironment(kBase, kPort); }
-  static void TearDownTestSuite() { StopEnvironment(); }
-
   void SetUp() override {
-    CheckEnvironment();
+    CloudSuite::SetUp();
     if (HasFatalFailure()) return;
     ASSERT_EQ(server_->addresses().at("kyocera_ecosys_p3145dn.snmprec"), "127.19.0.5");
     StartEmulator(0);
     ASSERT_TRUE(emulator_->ready()) << emulator_->log();
-    WriteFile(config_,
-              "search:\n  include: [127.19.0.1-10]\n"
-              "snmp:\n  port: " +
-                  std::to_string(kPort) +
-                  "\n  timeout: 2s\n"
-                  "scan:\n  interval: 1h\n"
-                  "cloud:\n  url: " +
-                  emulator_->url() + "\n  ca_file: " + pki_->path() +
-                  "/ca.pem\n"
-                  "agent:\n  state_dir: " +
-                  dir_.path() + "/state\nlog:\n  level: debug\n");
+    WriteAgentYaml(config_, {.include = "127.19.0.1-10",
+                             .snmp_port = kPort,
+                             .snmp_extra = "  timeout: 2s\n",
+                             .interval = "1h",
+                             .cloud_url = emulator_->url(),
+                             .ca_file = pki_->path() + "/ca.pem",
+                             .state_dir = dir_.path() + "/state",
+                             .log_level = "debug"});
   }
 
   // The same database (and, when `port` is given, the same URL) as the emulator before.
@@ -78,10 +69,7 @@ class RemovalTest : public CloudSuite<RemovalTest> {
   }
 
   void ActivateAndScan() {
-    const std::string code = emulator_->NewActivationCode();
-    ASSERT_FALSE(code.empty());
-    CommandResult a = Agent({"activate", "--code", code});
-    ASSERT_EQ(a.exit_code, 0) << a.stderr_text;
+    ASSERT_NO_FATAL_FAILURE(ActivateAgent(*emulator_, config_));
     CommandResult s = Agent({"--scan-once", "--upload"});
     ASSERT_EQ(s.exit_code, 0) << s.stdout_text << s.stderr_text;
   }
@@ -237,11 +225,7 @@ TEST_F(RemovalTest, UnreachableQueuesAndTheDaemonRemovesOnceTheCloudConfirms) {
       << status.stdout_text;
 
   ASSERT_NO_FATAL_FAILURE(RestartEmulator());
-  SpawnOptions spawn;
-  spawn.argv = {AgentBinary(), "--config", config_};
-  spawn.stdout_path = dir_.path() + "/daemon.out";
-  spawn.stderr_path = dir_.path() + "/daemon.err";
-  Process daemon = Process::Spawn(spawn);
+  Process daemon = StartAgentDaemon(config_, dir_.path());
   ASSERT_GT(daemon.pid(), 0) << daemon.error();
   bool removed = false;
   for (auto deadline = std::chrono::steady_clock::now() + 90s;

@@ -27,7 +27,6 @@
 namespace fleet::test {
 namespace {
 
-using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
@@ -62,40 +61,26 @@ class UmaskGuard {
   mode_t old_;
 };
 
-class SecurityTest : public CloudSuite<SecurityTest> {
+class SecurityTest : public CloudSuite<SecurityTest, kBase, kSnmpPort> {
  protected:
-  static void SetUpTestSuite() { StartEnvironment(kBase, kSnmpPort); }
-  static void TearDownTestSuite() { StopEnvironment(); }
-  void SetUp() override { CheckEnvironment(); }
-
   std::unique_ptr<CloudEmulator> StartEmulator() {
     return StartCloudEmulator(EmulatorIn(pki_->path(), dir_.path()));
   }
 
   std::string ConfigText(const std::string& url, const std::string& cloud_extra = "") const {
-    std::string text =
-        "search:\n  include: [127.13.0.1-10]\n"
-        "snmp:\n  port: " +
-        std::to_string(kSnmpPort) +
-        "\n  timeout: 2s\n"
-        "scan:\n  interval: 20s\n";
-    if (!url.empty()) {
-      text += "cloud:\n  url: " + url + "\n  ca_file: " + pki_->path() + "/ca.pem\n" +
-              "  timeout: 5s\n" + cloud_extra;
-    }
-    text += "agent:\n  state_dir: " + state_dir() + "\n";
-    return text;
+    return AgentYamlText({.include = "127.13.0.1-10",
+                          .snmp_port = kSnmpPort,
+                          .snmp_extra = "  timeout: 2s\n",
+                          .interval = "20s",
+                          .cloud_url = url,
+                          .ca_file = pki_->path() + "/ca.pem",
+                          .cloud_extra = "  timeout: 5s\n" + cloud_extra,
+                          .state_dir = state_dir()});
   }
   std::string config_path() const { return dir_.path() + "/agent.yaml"; }
   std::string state_dir() const { return dir_.path() + "/state"; }
 
-  Process StartDaemon() {
-    SpawnOptions spawn;
-    spawn.argv = {AgentBinary(), "--config", config_path()};
-    spawn.stdout_path = dir_.path() + "/daemon.out";
-    spawn.stderr_path = dir_.path() + "/daemon.err";
-    return Process::Spawn(spawn);
-  }
+  Process StartDaemon() { return StartAgentDaemon(config_path(), dir_.path()); }
 
   TempDir dir_{"fleet-security-test"};
 };

@@ -22,9 +22,6 @@
 namespace fleet::test {
 namespace {
 
-using nlohmann::json;
-using namespace std::chrono_literals;
-
 constexpr uint16_t kPort = 17271;
 
 class SerialConflictTest : public ::testing::Test {
@@ -44,19 +41,13 @@ class SerialConflictTest : public ::testing::Test {
       text.replace(at, 6, "02CC0E");
     }
     ASSERT_TRUE(WriteFile(clone_rec_, text));
-    config_ = dir_.path() + "/agent.yaml";
-    ASSERT_TRUE(WriteFile(config_,
-                          "search:\n  include: [127.14.9.1, 127.14.9.2]\n"
-                          "snmp:\n  port: " +
-                              std::to_string(kPort) +
-                              "\n  timeout: 2s\n"
-                              "agent:\n  state_dir: " +
-                              dir_.path() +
-                              "/state\n"
-                              "cloud:\n  url: " +
-                              emulator_->url() + "\n  ca_file: " + pki_.path() +
-                              "/ca.pem\n"
-                              "log:\n  level: info\n"));
+    config_ = WriteAgentYaml(dir_.path() + "/agent.yaml", {.include = "127.14.9.1, 127.14.9.2",
+                                                           .snmp_port = kPort,
+                                                           .snmp_extra = "  timeout: 2s\n",
+                                                           .cloud_url = emulator_->url(),
+                                                           .ca_file = pki_.path() + "/ca.pem",
+                                                           .state_dir = dir_.path() + "/state",
+                                                           .log_level = "info"});
     CommandResult activated = RunAgent(
         {"--config", config_, "activate", "--code", emulator_->NewActivationCode()}, 60s);
     ASSERT_EQ(activated.exit_code, 0) << activated.stderr_text;

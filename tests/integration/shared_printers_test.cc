@@ -101,16 +101,11 @@ class SharedPrintersTest : public ::testing::Test {
     std::string range = "127.1.0.1-" + last.substr(last.rfind('.') + 1);
     // snmpsimd answers about a thousand requests a second in all: a generous timeout keeps
     // slow answers from being taken for silence.
-    WriteFile(cfg, "search:\n  include: [" + range +
-                       "]\n"
-                       "snmp:\n  port: " +
-                       std::to_string(kPort) +
-                       "\n  timeout: 5s\n  retries: 1\n"
-                       "  max_in_flight: 16\n"
-                       "agent:\n  state_dir: " +
-                       dir_->path() + "/state\n");
-    run_ = new CommandResult(
-        RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, std::chrono::seconds(300)));
+    WriteAgentYaml(cfg, {.include = range,
+                         .snmp_port = kPort,
+                         .snmp_extra = "  timeout: 5s\n  retries: 1\n  max_in_flight: 16\n",
+                         .state_dir = dir_->path() + "/state"});
+    run_ = new CommandResult(ScanOnceJson(cfg, std::chrono::seconds(300)));
     scan_ = new nlohmann::json(ParseScanJson(*run_));
   }
   static void TearDownTestSuite() {

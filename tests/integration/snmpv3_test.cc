@@ -42,19 +42,17 @@ class SnmpV3Test : public ::testing::Test {
   }
   void SetUp() override { ASSERT_NE(snmpd_, nullptr) << "snmpd did not start: " << start_error_; }
 
+ public:
   std::string WriteConfig(const std::string& credential_yaml) {
-    std::string path = dir_.path() + "/agent.yaml";
-    WriteFile(path, "search:\n  include: [" + std::string(kAddress) +
-                        "]\n"
-                        "snmp:\n  port: " +
-                        std::to_string(kPort) +
-                        "\n"
-                        "  timeout: 1s\n  retries: 1\n"
-                        "  credentials:\n" +
-                        credential_yaml + "agent:\n  state_dir: " + dir_.path() + "/state\n");
-    return path;
+    return WriteAgentYaml(
+        dir_.path() + "/agent.yaml",
+        {.include = kAddress,
+         .snmp_port = kPort,
+         .snmp_extra = "  timeout: 1s\n  retries: 1\n  credentials:\n" + credential_yaml,
+         .state_dir = dir_.path() + "/state"});
   }
 
+ protected:
   static SnmpdFixture* snmpd_;
   static std::string start_error_;
   TempDir dir_;
@@ -92,59 +90,53 @@ TEST_F(SnmpV3Test, AuthPrivSha256Aes128ReadsThePrinter) {
   }
 }
 
-TEST_F(SnmpV3Test, WrongAuthPassphraseIsAClearErrorInBoundedTime) {
+// A scan with kGoodUser's `from` replaced by `to`, which snmpd refuses: a partial result
+// (exit 3) with no printer and one error, of kind auth; the run in *r and its JSON in *j.
+void ScanRefused(SnmpV3Test& test, const std::string& from, const std::string& to, CommandResult* r,
+                 json* j) {
   std::string cred = kGoodUser;
-  cred.replace(cred.find("auth-pass-4242"), 14, "wrong-pass-999");
-  CommandResult r = RunAgent({"--config", WriteConfig(cred), "--scan-once", "--format", "json"},
-                             std::chrono::seconds(30));
+  cred.replace(cred.find(from), from.size(), to);
+  *r = RunAgent({"--config", test.WriteConfig(cred), "--scan-once", "--format", "json"}, 30s);
+  EXPECT_EQ(r->exit_code, 3) << "a refused credential is a partial result\n" << r->stderr_text;
+  *j = ParseScanJson(*r);
+  ASSERT_TRUE(j->is_object()) << r->stdout_text;
+  EXPECT_TRUE((*j)["printers"].empty());
+  ASSERT_EQ((*j)["errors"].size(), 1u) << j->dump(2);
+  EXPECT_EQ((*j)["errors"][0]["kind"], "auth");
+}
+
+// The wrong secret never reaches the output; the error comes within timeout 1 s x 2 attempts,
+// plus engine discovery and process start-up.
+void ExpectQuietAndBounded(const CommandResult& r, const std::string& secret, const char* what) {
+  EXPECT_EQ((r.stdout_text + r.stderr_text).find(secret), std::string::npos);
   EXPECT_FALSE(r.timed_out);
-  EXPECT_EQ(r.exit_code, 3) << "a refused credential is a partial result\n" << r.stderr_text;
-  nlohmann::json j = ParseScanJson(r);
-  ASSERT_TRUE(j.is_object()) << r.stdout_text;
-  EXPECT_TRUE(j["printers"].empty());
-  ASSERT_EQ(j["errors"].size(), 1u) << j.dump(2);
-  EXPECT_EQ(j["errors"][0]["ip"], kAddress);
-  EXPECT_EQ(j["errors"][0]["kind"], "auth");
-  EXPECT_NE(r.stderr_text.find("auth"), std::string::npos) << r.stderr_text;
-  EXPECT_EQ((r.stdout_text + r.stderr_text).find("wrong-pass-999"), std::string::npos);
-  // timeout 1 s x 2 attempts, plus engine discovery and process start-up.
   EXPECT_LE(r.elapsed.count(), 6000) << "took " << r.elapsed.count() << " ms";
-  std::printf("wrong v3 auth passphrase: error after %lld ms\n",
-              static_cast<long long>(r.elapsed.count()));
+  std::printf("%s: error after %lld ms\n", what, static_cast<long long>(r.elapsed.count()));
+}
+
+TEST_F(SnmpV3Test, WrongAuthPassphraseIsAClearErrorInBoundedTime) {
+  CommandResult r;
+  json j;
+  ASSERT_NO_FATAL_FAILURE(ScanRefused(*this, "auth-pass-4242", "wrong-pass-999", &r, &j));
+  EXPECT_EQ(j["errors"][0]["ip"], kAddress);
+  EXPECT_NE(r.stderr_text.find("auth"), std::string::npos) << r.stderr_text;
+  ExpectQuietAndBounded(r, "wrong-pass-999", "wrong v3 auth passphrase");
 }
 
 TEST_F(SnmpV3Test, WrongPrivPassphraseEndsWithoutAPrinterInBoundedTime) {
-  std::string cred = kGoodUser;
-  cred.replace(cred.find("priv-pass-4242"), 14, "wrong-priv-999");
-  CommandResult r = RunAgent({"--config", WriteConfig(cred), "--scan-once", "--format", "json"},
-                             std::chrono::seconds(30));
-  EXPECT_FALSE(r.timed_out);
-  EXPECT_EQ(r.exit_code, 3) << r.stderr_text;
-  nlohmann::json j = ParseScanJson(r);
-  ASSERT_TRUE(j.is_object()) << r.stdout_text;
-  EXPECT_TRUE(j["printers"].empty());
-  ASSERT_EQ(j["errors"].size(), 1u) << j.dump(2);
-  EXPECT_EQ(j["errors"][0]["kind"], "auth");
+  CommandResult r;
+  json j;
+  ASSERT_NO_FATAL_FAILURE(ScanRefused(*this, "priv-pass-4242", "wrong-priv-999", &r, &j));
   EXPECT_NE(j["errors"][0]["message"].get<std::string>().find("privacy passphrase"),
             std::string::npos)
       << j.dump(2);
-  EXPECT_EQ((r.stdout_text + r.stderr_text).find("wrong-priv-999"), std::string::npos);
-  EXPECT_LE(r.elapsed.count(), 6000) << "took " << r.elapsed.count() << " ms";
-  std::printf("wrong v3 priv passphrase: error after %lld ms\n",
-              static_cast<long long>(r.elapsed.count()));
+  ExpectQuietAndBounded(r, "wrong-priv-999", "wrong v3 priv passphrase");
 }
 
 TEST_F(SnmpV3Test, UnknownUserIsAnAuthenticationError) {
-  std::string cred = kGoodUser;
-  cred.replace(cred.find("fleet-ops"), 9, "nobody-99");
-  CommandResult r = RunAgent({"--config", WriteConfig(cred), "--scan-once", "--format", "json"},
-                             std::chrono::seconds(30));
-  EXPECT_EQ(r.exit_code, 3) << r.stderr_text;
-  nlohmann::json j = ParseScanJson(r);
-  ASSERT_TRUE(j.is_object()) << r.stdout_text;
-  EXPECT_TRUE(j["printers"].empty());
-  ASSERT_EQ(j["errors"].size(), 1u) << j.dump(2);
-  EXPECT_EQ(j["errors"][0]["kind"], "auth");
+  CommandResult r;
+  json j;
+  ScanRefused(*this, "fleet-ops", "nobody-99", &r, &j);
 }
 
 TEST_F(SnmpV3Test, FallsBackToTheNextCredential) {

@@ -21,9 +21,6 @@
 namespace fleet::test {
 namespace {
 
-using nlohmann::json;
-using namespace std::chrono_literals;
-
 constexpr char kBase[] = "127.7.0.1";
 constexpr uint16_t kPort = 16461;
 constexpr size_t kPrinters = 8;  // tests/data/demo: 8 printers, a switch and a server
@@ -38,16 +35,8 @@ std::set<std::string>& Secrets() {
   return secrets;
 }
 
-class UplinkTest : public CloudSuite<UplinkTest> {
+class UplinkTest : public CloudSuite<UplinkTest, kBase, kPort> {
  protected:
-  static void SetUpTestSuite() { StartEnvironment(kBase, kPort); }
-  static void TearDownTestSuite() { StopEnvironment(); }
-
-  void SetUp() override {
-    CheckEnvironment();
-    if (HasFatalFailure()) return;
-  }
-
   std::unique_ptr<CloudEmulator> StartEmulator(const std::string& cert = "server") {
     EmulatorOptions o = EmulatorIn(pki_->path(), dir_.path());
     o.cert = cert + ".pem";
@@ -59,22 +48,26 @@ class UplinkTest : public CloudSuite<UplinkTest> {
   // An agent configuration for this test's state directory; `cloud_extra` adds cloud.* lines.
   std::string Config(const std::string& url, const std::string& cloud_extra = "",
                      const std::string& name = "agent.yaml") {
-    std::string path = dir_.path() + "/" + name;
-    WriteFile(path,
-              "search:\n  include: [127.7.0.1-10]\n"
-              "snmp:\n  port: " +
-                  std::to_string(kPort) +
-                  "\n  timeout: 2s\n"
-                  "cloud:\n  url: " +
-                  url +
-                  "\n"
-                  "  ca_file: " +
-                  pki_->path() + "/ca.pem\n" + cloud_extra + "agent:\n  state_dir: " + state_dir() +
-                  "\n"
-                  "log:\n  level: trace\n");
-    return path;
+    return WriteAgentYaml(dir_.path() + "/" + name, {.include = "127.7.0.1-10",
+                                                     .snmp_port = kPort,
+                                                     .snmp_extra = "  timeout: 2s\n",
+                                                     .cloud_url = url,
+                                                     .ca_file = pki_->path() + "/ca.pem",
+                                                     .cloud_extra = cloud_extra,
+                                                     .state_dir = state_dir(),
+                                                     .log_level = "trace"});
   }
   std::string state_dir() const { return dir_.path() + "/state"; }
+
+  // A cloud emulator and an agent activated against it; the agent's config (Config with
+  // `cloud_extra`) in *cfg.
+  std::unique_ptr<CloudEmulator> ActivatedCloud(std::string* cfg,
+                                                const std::string& cloud_extra = "") {
+    auto e = StartEmulator();
+    *cfg = Config(e->url(), cloud_extra);
+    Activate(*e, *cfg);
+    return e;
+  }
 
   CommandResult Agent(const std::vector<std::string>& args) {
     CommandResult r = RunAgent(args, 120s);
@@ -84,11 +77,12 @@ class UplinkTest : public CloudSuite<UplinkTest> {
 
   // Activates the agent of `config` against `e`; the token joins the secrets to look for.
   void Activate(CloudEmulator& e, const std::string& config) {
-    const std::string code = e.NewActivationCode();
-    ASSERT_FALSE(code.empty());
+    std::string code;
+    CommandResult r;
+    ActivateAgent(e, config, &code, &r);
     Secrets().insert(code);
-    CommandResult r = Agent({"--config", config, "activate", "--code", code});
-    ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+    AllOutput().push_back(r.stdout_text + r.stderr_text);
+    if (HasFatalFailure()) return;
     ASSERT_NE(r.stdout_text.find("activated: agent id agt_"), std::string::npos) << r.stdout_text;
     json creds = json::parse(ReadFile(state_dir() + "/credentials.json"), nullptr, false);
     ASSERT_TRUE(creds.is_object());
@@ -103,9 +97,8 @@ class UplinkTest : public CloudSuite<UplinkTest> {
 };
 
 TEST_F(UplinkTest, ActivationThenAReportWithTheAgentVersionAndEveryPrinterField) {
-  auto e = StartEmulator();
-  const std::string cfg = Config(e->url());
-  Activate(*e, cfg);
+  std::string cfg;
+  auto e = ActivatedCloud(&cfg);
 
   struct stat st {};
   ASSERT_EQ(stat(state_dir().c_str(), &st), 0);
@@ -156,10 +149,8 @@ TEST_F(UplinkTest, ActivationThenAReportWithTheAgentVersionAndEveryPrinterField)
 
   CommandResult status = Agent({"--config", cfg, "status"});
   EXPECT_EQ(status.exit_code, 0) << status.stderr_text;
-  EXPECT_NE(status.stdout_text.find("reachable, credential accepted"), std::string::npos)
-      << status.stdout_text;
-  EXPECT_NE(status.stdout_text.find("0 report(s) waiting"), std::string::npos)
-      << status.stdout_text;
+  ExpectContains(status.stdout_text, "reachable, credential accepted");
+  ExpectContains(status.stdout_text, "0 report(s) waiting");
   EXPECT_NE(status.stdout_text.find("(8 printer(s) read)"), std::string::npos)
       << status.stdout_text;
   EXPECT_EQ(status.stdout_text.find("last upload:    never"), std::string::npos)
@@ -167,9 +158,8 @@ TEST_F(UplinkTest, ActivationThenAReportWithTheAgentVersionAndEveryPrinterField)
 }
 
 TEST_F(UplinkTest, TheCloudsWordReachesTheScanOutput) {
-  auto e = StartEmulator();
-  const std::string cfg = Config(e->url());
-  Activate(*e, cfg);
+  std::string cfg;
+  auto e = ActivatedCloud(&cfg);
   ASSERT_EQ(Agent({"--config", cfg, "--scan-once", "--upload"}).exit_code, 0);
   ASSERT_EQ(e->Admin("PUT", "/admin/printers/PHBJQ41207/mps", R"({"state":"managed"})").status,
             200);
@@ -190,8 +180,7 @@ TEST_F(UplinkTest, TheCloudsWordReachesTheScanOutput) {
   }
   // A later scan without --upload shows what the cloud said last.
   CommandResult offline = Agent({"--config", cfg, "--scan-once"});
-  EXPECT_NE(offline.stdout_text.find("Printer already managed"), std::string::npos)
-      << offline.stdout_text;
+  ExpectContains(offline.stdout_text, "Printer already managed");
 }
 
 // 500s, a 429 with Retry-After, a reset connection and an answer too slow for the agent's
@@ -199,9 +188,8 @@ TEST_F(UplinkTest, TheCloudsWordReachesTheScanOutput) {
 // the emulator counts each exactly once (the slow one was stored, then resent with the same
 // idempotency key and recognised as a duplicate).
 TEST_F(UplinkTest, AFailingCloudLosesNoMeterReadAndCountsEachOnce) {
-  auto e = StartEmulator();
-  const std::string cfg = Config(e->url(), "  timeout: 1s\n");
-  Activate(*e, cfg);
+  std::string cfg;
+  auto e = ActivatedCloud(&cfg, "  timeout: 1s\n");
 
   struct Fault {
     std::string mode;
@@ -217,8 +205,8 @@ TEST_F(UplinkTest, AFailingCloudLosesNoMeterReadAndCountsEachOnce) {
     ASSERT_TRUE(e->SetFault(f.mode, f.retry_after_s, f.delay_ms));
     CommandResult r = Agent({"--config", cfg, "--scan-once", "--upload"});
     EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
-    EXPECT_NE(r.stderr_text.find(f.expect), std::string::npos) << r.stderr_text;
-    EXPECT_NE(r.stderr_text.find("kept in the outbox"), std::string::npos) << r.stderr_text;
+    ExpectContains(r.stderr_text, f.expect);
+    ExpectContains(r.stderr_text, "kept in the outbox");
   }
   std::this_thread::sleep_for(2s);  // let the slow answer finish on the emulator's side
   ASSERT_TRUE(e->SetFault("none"));
@@ -236,16 +224,14 @@ TEST_F(UplinkTest, AFailingCloudLosesNoMeterReadAndCountsEachOnce) {
   EXPECT_EQ(times.size(), scans) << "each scan's read once, none twice";
 
   CommandResult status = Agent({"--config", cfg, "status"});
-  EXPECT_NE(status.stdout_text.find("0 report(s) waiting, 0 meter read(s)"), std::string::npos)
-      << status.stdout_text;
+  ExpectContains(status.stdout_text, "0 report(s) waiting, 0 meter read(s)");
 }
 
 // kill -9 while the cloud holds the report (stored, answer delayed): on restart the same report
 // goes again, the cloud recognises its key, and nothing is lost or counted twice.
 TEST_F(UplinkTest, KillNineMidUploadLosesNothingAndCountsNothingTwice) {
-  auto e = StartEmulator();
-  const std::string cfg = Config(e->url(), "  timeout: 30s\n");
-  Activate(*e, cfg);
+  std::string cfg;
+  auto e = ActivatedCloud(&cfg, "  timeout: 30s\n");
   ASSERT_TRUE(e->SetFault("slow", 0, 20000));
 
   SpawnOptions spawn;
@@ -299,7 +285,7 @@ TEST_F(UplinkTest, EveryTlsFailureIsRefusedBeforeAnythingIsSent) {
     Secrets().insert(code);
     CommandResult r = Agent({"--config", cfg, "activate", "--code", code});
     EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
-    EXPECT_NE(r.stderr_text.find(c.reason), std::string::npos) << r.stderr_text;
+    ExpectContains(r.stderr_text, c.reason);
     EXPECT_EQ(e->AdminJson("/admin/stats")["agents"], 0) << "an activation got through";
     EXPECT_EQ(e->log().find("/api/v1/activate"), std::string::npos) << e->log();
   }
@@ -312,7 +298,7 @@ TEST_F(UplinkTest, EveryTlsFailureIsRefusedBeforeAnythingIsSent) {
   const std::string bad = Config(e->url(), "  pin_sha256: [" + wrong_pin + "]\n", "mispinned.yaml");
   CommandResult up = Agent({"--config", bad, "--scan-once", "--upload"});
   EXPECT_EQ(up.exit_code, 1);
-  EXPECT_NE(up.stderr_text.find("pin mismatch"), std::string::npos) << up.stderr_text;
+  ExpectContains(up.stderr_text, "pin mismatch");
   EXPECT_EQ(e->AdminJson("/admin/stats")["reports_received"], 0);
 
   // No switch to turn verification off: such a key is an error, not a silent downgrade.
@@ -323,21 +309,18 @@ TEST_F(UplinkTest, EveryTlsFailureIsRefusedBeforeAnythingIsSent) {
 }
 
 TEST_F(UplinkTest, AnInvalidatedAgentIsToldToReactivateAndKeepsItsReads) {
-  auto e = StartEmulator();
-  const std::string cfg = Config(e->url());
-  Activate(*e, cfg);
+  std::string cfg;
+  auto e = ActivatedCloud(&cfg);
   // A token the cloud never issued stands for a revoked agent.
   json creds = json::parse(ReadFile(state_dir() + "/credentials.json"));
   creds["token"] = "revoked-token-0000000000000000000000000000";
   WriteFile(state_dir() + "/credentials.json", creds.dump());
   CommandResult r = Agent({"--config", cfg, "--scan-once", "--upload"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.stderr_text.find("re-activate"), std::string::npos) << r.stderr_text;
+  ExpectContains(r.stderr_text, "re-activate");
   CommandResult status = Agent({"--config", cfg, "status"});
-  EXPECT_NE(status.stdout_text.find("re-activation needed"), std::string::npos)
-      << status.stdout_text;
-  EXPECT_NE(status.stdout_text.find("1 report(s) waiting"), std::string::npos)
-      << status.stdout_text;
+  ExpectContains(status.stdout_text, "re-activation needed");
+  ExpectContains(status.stdout_text, "1 report(s) waiting");
   // Activated again: the kept report goes out.
   Activate(*e, cfg);
   CommandResult after = Agent({"--config", cfg, "--scan-once", "--upload"});
@@ -350,17 +333,15 @@ TEST_F(UplinkTest, AnInvalidatedAgentIsToldToReactivateAndKeepsItsReads) {
 // `--force` deactivates the old identity at the cloud first. (Activating again after the cloud
 // revoked the credential keeps working: AnInvalidatedAgentIsToldToReactivateAndKeepsItsReads.)
 TEST_F(UplinkTest, ActivateOnAnActivatedAgentRefusesUnlessForcedWhichDeactivatesTheOldIdentity) {
-  auto e = StartEmulator();
-  const std::string cfg = Config(e->url());
-  Activate(*e, cfg);
+  std::string cfg;
+  auto e = ActivatedCloud(&cfg);
   const std::string first = json::parse(ReadFile(state_dir() + "/credentials.json"))["agent_id"];
   const std::string code = e->NewActivationCode();
   Secrets().insert(code);
   CommandResult again = Agent({"--config", cfg, "activate", "--code", code});
   EXPECT_EQ(again.exit_code, 1) << again.stderr_text;
-  EXPECT_NE(again.stderr_text.find("already activated as " + first), std::string::npos)
-      << again.stderr_text;
-  EXPECT_NE(again.stderr_text.find("--force"), std::string::npos) << again.stderr_text;
+  ExpectContains(again.stderr_text, "already activated as " + first);
+  ExpectContains(again.stderr_text, "--force");
   EXPECT_EQ(json::parse(ReadFile(state_dir() + "/credentials.json"))["agent_id"], first);
   EXPECT_EQ(e->AdminJson("/admin/stats")["agents"], 1) << "the code was spent";
 
@@ -419,7 +400,7 @@ TEST_F(UplinkTest, UploadThroughARealProxyWithAndWithoutAuthentication) {
       e->url(), "  proxy: " + guarded.Url("fleet:" + wrong_password) + "\n", "proxy-bad.yaml");
   r = Agent({"--config", bad, "--scan-once", "--upload"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.stderr_text.find("proxy authentication"), std::string::npos) << r.stderr_text;
+  ExpectContains(r.stderr_text, "proxy authentication");
   EXPECT_EQ(e->AdminJson("/admin/stats")["meter_reads"], 2 * kPrinters);
 
   // HTTPS_PROXY from the environment when the configuration names no proxy.

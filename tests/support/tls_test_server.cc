@@ -2,6 +2,8 @@
 
 #include "tests/support/tls_test_server.h"
 
+#include "agent/core/text.h"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -16,7 +18,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <cctype>
 #include <mutex>
 #include <thread>
 
@@ -27,31 +28,16 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-namespace {
-
-bool EqualNoCase(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
 std::string RecordedRequest::Header(const std::string& name) const {
   for (const auto& [k, v] : headers) {
-    if (EqualNoCase(k, name)) return v;
+    if (AsciiLower(k) == AsciiLower(name)) return v;
   }
   return {};
 }
 
 int RecordedRequest::HeaderCount(const std::string& name) const {
   int n = 0;
-  for (const auto& [k, v] : headers) n += EqualNoCase(k, name) ? 1 : 0;
+  for (const auto& [k, v] : headers) n += AsciiLower(k) == AsciiLower(name) ? 1 : 0;
   return n;
 }
 

@@ -1,6 +1,7 @@
 #include "tests/tools/cloud_emulator/cloud.h"
 
 #include "agent/core/policy_rules.h"
+#include "agent/core/scan_report.h"
 #include "uplink/protocol/activation.h"
 #include "uplink/protocol/agent.h"
 #include "uplink/protocol/meter_read.h"
@@ -33,18 +34,8 @@ namespace protocol = fleet::uplink::protocol;
 constexpr std::string_view kApiPrefix = "/api/v1/";
 constexpr int64_t kDefaultReportsListed = 20;
 
-std::string Now() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return text;
-}
+// The time format is a fact of the protocol (docs/uplink-protocol.md): the one in agent/core.
+std::string Now() { return FormatRfc3339(std::chrono::system_clock::now()); }
 
 HttpResponse Json(int status, const json& body) {
   HttpResponse response;

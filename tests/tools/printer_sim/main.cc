@@ -175,6 +175,17 @@ void PrintStats(const char* what, const Totals& now, const Totals& before, doubl
   std::fflush(stdout);
 }
 
+// The fault an option "--NAME PCT" stands for (its bit index, FaultName), -1 for none. --late
+// is not one of them: it takes the delay, and --late-pct the percentage.
+int FaultOption(const std::string& option) {
+  for (int bit = 0; bit < fleet::sim::kFaultCount; ++bit) {
+    if ((1 << bit) != fleet::sim::kFaultLate &&
+        option == std::string("--") + fleet::sim::FaultName(bit))
+      return bit;
+  }
+  return -1;
+}
+
 constexpr int kBatch = 64;
 constexpr size_t kMaxDatagram = 65536;
 
@@ -196,7 +207,10 @@ int main(int argc, char** argv) {
       if (i + 1 >= args.size()) Die(a + ": needs a value");
       return args[++i];
     };
-    int fault = -1;
+    if (const int fault = FaultOption(a); fault >= 0) {
+      opt.fault_pct[fault] = ParsePct(a, val());
+      continue;
+    }
     if (a == "-h" || a == "--help") {
       std::cout << kUsage;
       return 0;
@@ -227,26 +241,6 @@ int main(int argc, char** argv) {
       stats = true;
     else if (a == "--page-count-offset")
       opt.page_count_offset = ParseInt(a, val());
-    else if (a == "--loss")
-      fault = 0;
-    else if (a == "--truncate")
-      fault = 1;
-    else if (a == "--malformed")
-      fault = 2;
-    else if (a == "--wrong-reqid")
-      fault = 3;
-    else if (a == "--duplicate")
-      fault = 4;
-    else if (a == "--oversize")
-      fault = 6;
-    else if (a == "--wrap-counters")
-      fault = 7;
-    else if (a == "--counters-backwards")
-      fault = 8;
-    else if (a == "--oid-loop")
-      fault = 9;
-    else if (a == "--stop-mid-walk")
-      fault = 10;
     else if (a == "--late") {
       opt.late_ms = static_cast<uint32_t>(ParseUint(a, val(), 600000));
       late_given = true;
@@ -262,7 +256,6 @@ int main(int argc, char** argv) {
       opt.jitter_ms = static_cast<uint32_t>(ParseUint(a, val(), 600000));
     else
       Die("unknown option '" + a + "' (see --help)");
-    if (fault >= 0) opt.fault_pct[fault] = ParsePct(a, val());
   }
   if (late_given) opt.fault_pct[5] = late_pct;
   {

@@ -1,6 +1,7 @@
 #include "recording.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -12,22 +13,11 @@ namespace {
 
 std::vector<uint32_t> O(std::string_view text) { return *ParseOidText(text); }
 
-const std::vector<uint32_t>& PrtGeneralSerial() {
-  static const auto o = O("1.3.6.1.2.1.43.5.1.1.17");
-  return o;
-}
-const std::vector<uint32_t>& PrtMarkerLifeCount() {
-  static const auto o = O("1.3.6.1.2.1.43.10.2.1.4");
-  return o;
-}
-const std::vector<uint32_t>& IfPhysAddress() {
-  static const auto o = O("1.3.6.1.2.1.2.2.1.6");
-  return o;
-}
-const std::vector<uint32_t>& SysDescr() {
-  static const auto o = O("1.3.6.1.2.1.1.1.0");
-  return o;
-}
+// The OIDs the simulator gives each printer its own value of (numeric, as in the recordings).
+constexpr std::array<uint32_t, 11> kPrtGeneralSerial = {1, 3, 6, 1, 2, 1, 43, 5, 1, 1, 17};
+constexpr std::array<uint32_t, 11> kPrtMarkerLifeCount = {1, 3, 6, 1, 2, 1, 43, 10, 2, 1, 4};
+constexpr std::array<uint32_t, 10> kIfPhysAddress = {1, 3, 6, 1, 2, 1, 2, 2, 1, 6};
+constexpr std::array<uint32_t, 9> kSysDescr = {1, 3, 6, 1, 2, 1, 1, 1, 0};
 
 bool IsUnder(std::span<const uint32_t> oid, std::span<const uint32_t> prefix) {
   return oid.size() > prefix.size() && std::equal(prefix.begin(), prefix.end(), oid.begin());
@@ -235,12 +225,12 @@ std::optional<Recording> ParseRecording(std::string_view name, std::string_view 
     }
   };
   for (const auto& r : unique) {
-    if (IsUnder(r.oid, PrtGeneralSerial()) && r.type == kOctetString) add_serial(r.content);
+    if (IsUnder(r.oid, kPrtGeneralSerial) && r.type == kOctetString) add_serial(r.content);
   }
   for (const auto& oid : SerialOids()) {
     if (const Parsed* r = find_row(oid); r && r->type == kOctetString) add_serial(r->content);
   }
-  if (const Parsed* r = find_row(SysDescr()); r && r->type == kOctetString) {
+  if (const Parsed* r = find_row(kSysDescr); r && r->type == kOctetString) {
     // JetDirect and Samsung put the engine serial in sysDescr: "...,SN:VNCRC48198,FN:...".
     size_t at = r->content.find("SN:");
     if (at != std::string::npos) {
@@ -250,14 +240,14 @@ std::optional<Recording> ParseRecording(std::string_view name, std::string_view 
     }
   }
   for (const auto& r : unique) {
-    if (IsUnder(r.oid, IfPhysAddress()) && r.type == kOctetString && r.content.size() == 6 &&
+    if (IsUnder(r.oid, kIfPhysAddress) && r.type == kOctetString && r.content.size() == 6 &&
         r.content != std::string(6, '\0')) {
       rec.mac = r.content;
       break;
     }
   }
   for (const auto& r : unique) {
-    if (IsUnder(r.oid, PrtMarkerLifeCount()) && r.oid.size() == PrtMarkerLifeCount().size() + 2 &&
+    if (IsUnder(r.oid, kPrtMarkerLifeCount) && r.oid.size() == kPrtMarkerLifeCount.size() + 2 &&
         IsIntegerType(r.type) && r.number >= 0) {
       rec.page_count = static_cast<uint64_t>(r.number);
       break;
@@ -279,7 +269,7 @@ std::optional<Recording> ParseRecording(std::string_view name, std::string_view 
     rec.arcs.insert(rec.arcs.end(), r.oid.begin(), r.oid.end());
     e.type = r.type;
     bool counter = IsIntegerType(r.type) && r.number >= 0 &&
-                   (IsUnder(r.oid, PrtMarkerLifeCount()) ||
+                   (IsUnder(r.oid, kPrtMarkerLifeCount) ||
                     std::any_of(PageCountOids().begin(), PageCountOids().end(),
                                 [&](const auto& o) { return CompareOid(o, r.oid) == 0; }));
     bool serial = r.type == kOctetString &&

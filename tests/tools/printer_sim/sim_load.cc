@@ -13,7 +13,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,31 +42,33 @@ int main(int argc, char** argv) {
   double duration = 3, timeout = 0.5;
   size_t window = 512;
   int version = kVersion2c;
+  // The options that take a value.
+  const std::map<std::string, std::function<void(const std::string&)>> options = {
+      {"--map", [&](const std::string& v) { map_path = v; }},
+      {"--port", [&](const std::string& v) { port = std::atoi(v.c_str()); }},
+      {"--duration", [&](const std::string& v) { duration = std::atof(v.c_str()); }},
+      {"--window",
+       [&](const std::string& v) { window = static_cast<size_t>(std::atol(v.c_str())); }},
+      {"--timeout", [&](const std::string& v) { timeout = std::atof(v.c_str()); }},
+      {"--community", [&](const std::string& v) { community = v; }},
+      {"--oid", [&](const std::string& v) { oid_text = v; }}};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&]() -> std::string {
       if (i + 1 >= argc) Die(a + ": needs a value");
       return argv[++i];
     };
-    if (a == "--map")
-      map_path = val();
-    else if (a == "--port")
-      port = std::atoi(val().c_str());
-    else if (a == "--duration")
-      duration = std::atof(val().c_str());
-    else if (a == "--window")
-      window = static_cast<size_t>(std::atol(val().c_str()));
-    else if (a == "--timeout")
-      timeout = std::atof(val().c_str());
-    else if (a == "--community")
-      community = val();
-    else if (a == "--oid")
-      oid_text = val();
-    else if (a == "--v1")
+    if (a == "--v1") {
       version = kVersion1;
-    else
-      Die("usage: sim_load --map FILE [--port P] [--duration S] [--window N] [--timeout S] "
-          "[--oid OID] [--community C] [--v1]");
+      continue;
+    }
+    const auto option = options.find(a);
+    if (option != options.end()) {
+      option->second(val());
+      continue;
+    }
+    Die("usage: sim_load --map FILE [--port P] [--duration S] [--window N] [--timeout S] "
+        "[--oid OID] [--community C] [--v1]");
   }
   std::vector<sockaddr_in> targets;
   {

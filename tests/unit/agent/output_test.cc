@@ -178,6 +178,13 @@ Printer HostilePrinter() {
   return p;
 }
 
+// A scan that read only HostilePrinter().
+ScanReport HostileReport() {
+  ScanReport r;
+  r.printers = {HostilePrinter()};
+  return r;
+}
+
 }  // namespace
 
 TEST(Sanitizer, EscapesEveryControlFormatAndSeparatorCharacter) {
@@ -197,17 +204,13 @@ TEST(Sanitizer, EscapesEveryControlFormatAndSeparatorCharacter) {
 }
 
 TEST(Sanitizer, HostileStringsAreEscapedInTheScanTable) {
-  ScanReport r;
-  r.printers = {HostilePrinter()};
-  const std::string table = agent::FormatScanTable(r);
+  const std::string table = agent::FormatScanTable(HostileReport());
   ExpectNoInvisible(table);
   EXPECT_NE(table.find("SN\\u009B2J\\u202ELIVE"), std::string::npos) << table;
 }
 
 TEST(Sanitizer, HostileStringsAreEscapedInTheScanJson) {
-  ScanReport r;
-  r.printers = {HostilePrinter()};
-  const std::string text = uplink::ScanReportToJson(r);
+  const std::string text = uplink::ScanReportToJson(HostileReport());
   ExpectNoInvisible(text);
   EXPECT_NE(text.find("\\u202e"), std::string::npos) << text;
   EXPECT_NE(text.find("\\udb40\\udc01"), std::string::npos) << text;

@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "tests/unit/core/test_util.h"
+
 namespace fleet::agent {
 namespace {
 
@@ -27,12 +29,7 @@ Printer Read(std::optional<int64_t> pages) {
 
 state::InventoryEntry Stored(const Printer& p,
                              const std::string& last_seen = "2024-10-01T00:00:00.000Z") {
-  state::InventoryEntry e;
-  e.key = state::InventoryKey(p);
-  e.last = p;
-  e.last_seen = last_seen;
-  e.communication = "communicating";
-  return e;
+  return core_test::CommunicatingEntry(p, last_seen);
 }
 
 ScanReport ScanOf(Printer p) {

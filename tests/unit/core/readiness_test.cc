@@ -11,6 +11,7 @@
 #include "agent/core/meter_check.h"
 #include "agent/core/readiness.h"
 #include "agent/state/state_store.h"
+#include "tests/unit/core/test_util.h"
 #include "uplink/protocol/word.h"
 #include "uplink/scan_json.h"
 
@@ -293,15 +294,6 @@ TEST(SupplyThresholds, PerTypeOverridesAndEmptyStays) {
   EXPECT_EQ(s[4].state, "low");             // 20 <= 20
 }
 
-state::InventoryEntry Entry(const Printer& p, const std::string& last_seen) {
-  state::InventoryEntry e;
-  e.key = state::InventoryKey(p);
-  e.last = p;
-  e.last_seen = last_seen;
-  e.communication = "communicating";
-  return e;
-}
-
 TEST(CompareWithLast, SupplyLowReplacedAndPageCountBackwards) {
   Printer before = Sample();
   before.supplies = {MakeSupply(1, "toner", 12, "ok"), MakeSupply(2, "drum", 5, "low"),
@@ -313,7 +305,8 @@ TEST(CompareWithLast, SupplyLowReplacedAndPageCountBackwards) {
   now.supplies = {MakeSupply(1, "toner", 9, "low"), MakeSupply(2, "drum", 97, "ok"),
                   MakeSupply(3, "waste", 3, "low", 4)};
   scan.printers.push_back(now);
-  CompareWithLast(scan, {Entry(before, "2024-10-01T00:00:00.000Z")}, SupplyThresholds{});
+  CompareWithLast(scan, {core_test::CommunicatingEntry(before, "2024-10-01T00:00:00.000Z")},
+                  SupplyThresholds{});
 
   const Printer& p = scan.printers[0];
   ASSERT_TRUE(p.page_count_regression.has_value());
@@ -353,7 +346,8 @@ TEST(CompareWithLast, SupplyLowReplacedAndPageCountBackwards) {
   later.lifetime_page_count = 1250;
   later.page_count_regression.reset();
   next.printers.push_back(later);
-  CompareWithLast(next, {Entry(scan.printers[0], FormatRfc3339(scan.started_at))},
+  CompareWithLast(next,
+                  {core_test::CommunicatingEntry(scan.printers[0], FormatRfc3339(scan.started_at))},
                   SupplyThresholds{});
   EXPECT_TRUE(next.events.empty());
   ASSERT_TRUE(next.printers[0].page_count_regression.has_value());
@@ -363,7 +357,8 @@ TEST(CompareWithLast, SupplyLowReplacedAndPageCountBackwards) {
   ScanReport much_later;
   much_later.started_at = scan.started_at + kRegressionShownFor + std::chrono::hours(1);
   much_later.printers.push_back(later);
-  CompareWithLast(much_later, {Entry(next.printers[0], "")}, SupplyThresholds{});
+  CompareWithLast(much_later, {core_test::CommunicatingEntry(next.printers[0], "")},
+                  SupplyThresholds{});
   EXPECT_FALSE(much_later.printers[0].page_count_regression.has_value());
 }
 
@@ -381,7 +376,7 @@ TEST(CompareWithLast, FirstSightAndSmallRises) {
   Printer q = p;
   q.supplies[1].level_percent = 75;  // +15: not a replacement (default rise 30)
   again.printers.push_back(q);
-  CompareWithLast(again, {Entry(p, "")}, SupplyThresholds{});
+  CompareWithLast(again, {core_test::CommunicatingEntry(p, "")}, SupplyThresholds{});
   EXPECT_TRUE(again.events.empty());
 }
 

@@ -21,14 +21,12 @@ using std::chrono::system_clock;
 const system_clock::time_point kStart = system_clock::time_point(std::chrono::hours(24 * 20000));
 
 Printer Read(const std::string& ip, const std::string& serial, int64_t pages) {
-  Printer p;
-  p.is_printer = true;
-  p.ip = ip;
-  p.serial = serial;
-  p.model = "LaserJet M507";
-  p.lifetime_page_count = pages;
-  p.page_count_source = "prtMarkerLifeCount.1.1";
-  return p;
+  return Printer{.ip = ip,
+                 .is_printer = true,
+                 .serial = serial,
+                 .model = "LaserJet M507",
+                 .lifetime_page_count = pages,
+                 .page_count_source = "prtMarkerLifeCount.1.1"};
 }
 
 ScanReport Scan(system_clock::time_point at, std::vector<Printer> printers) {

@@ -189,7 +189,7 @@ TEST(ScanScheduleTest, TheCloudsIntervalOutranksAReloadedConfiguration) {
   EXPECT_EQ(h.schedule->configured_interval(), 5min);
   h.schedule->SetCloudInterval(std::nullopt);
   EXPECT_EQ(h.schedule->interval(), 5min);
-  // Configured values are bounded too (config.cc refuses them; the schedule does not trust it).
+  // Configured values are bounded too (config/keys.cc bounds them; the schedule does not trust it).
   h.schedule->SetConfiguredInterval(1s);
   EXPECT_EQ(h.schedule->interval(), 10s);
 }

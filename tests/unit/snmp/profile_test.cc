@@ -95,8 +95,19 @@ class ProfileFiles : public ::testing::Test {
     EXPECT_EQ(r.error().code, ErrorCode::kConfig);
     return r.error().message;
   }
+  // Loading fails with an error that names every one of `wants`.
+  void ExpectLoadErrorNames(std::initializer_list<const char*> wants) {
+    const std::string e = LoadError();
+    for (const char* want : wants) {
+      EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
+    }
+  }
   std::filesystem::path dir_;
 };
+
+// The smallest valid profile: 'a', made by A, matching a sysDescr starting with A.
+const std::string kProfileA =
+    "profiles:\n  - name: a\n    manufacturer: A\n    match: {sys_descr: ['^A']}\n";
 
 const char* kGood = R"(profiles:
   - name: acme
@@ -183,40 +194,30 @@ TEST_F(ProfileFiles, StructuralMistakes) {
     printer: false
     typo_key: 1
 )");
-  Write("c.yaml", "profiles:\n  - name: a\n    manufacturer: A\n    match: {sys_descr: ['^A']}\n");
-  std::string e = LoadError();
-  for (const char* want :
-       {"a.yaml: profile 'a': extends unknown profile 'nowhere'",
-        "fields.serial.prefer: expected vendor or standard",
-        "exactly one of get, walk, text, device_id, standard", "unknown input 'sys_name'",
-        "a device_id source needs a key", "unit only applies to page_count sources",
-        "profiles[1](b).match: needs at least one", "printer: false needs a not_printer_reason",
-        "profiles[1].typo_key: unknown key", "profile 'b': missing manufacturer",
-        "profile 'a' is already defined in"}) {
-    EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
-  }
+  Write("c.yaml", kProfileA);
+  ExpectLoadErrorNames(
+      {"a.yaml: profile 'a': extends unknown profile 'nowhere'",
+       "fields.serial.prefer: expected vendor or standard",
+       "exactly one of get, walk, text, device_id, standard", "unknown input 'sys_name'",
+       "a device_id source needs a key", "unit only applies to page_count sources",
+       "profiles[1](b).match: needs at least one", "printer: false needs a not_printer_reason",
+       "profiles[1].typo_key: unknown key", "profile 'b': missing manufacturer",
+       "profile 'a' is already defined in"});
 }
 
 TEST_F(ProfileFiles, CountersNeedKnownNamesAndOidSources) {
-  Write("a.yaml", R"(profiles:
-  - name: a
-    manufacturer: A
-    match: {sys_descr: ['^A']}
-    counters:
+  Write("a.yaml", kProfileA + R"(    counters:
       monoCount: [{get: 1.3.6.1.4.1.9.1.0}]
       colourCount: [{get: 1.3.6.1.4.1.9.2.0}]
       lifetimeCount: [{get: 1.3.6.1.4.1.9.3.0}]
       duplexCount: [{text: sys_descr, regex: 'x'}]
       scanCount: {get: 1.3.6.1.4.1.9.4.0}
 )");
-  std::string e = LoadError();
-  for (const char* want :
-       {"a.yaml:7:7: profiles[0](a).counters.colourCount: unknown counter",
-        "counters.lifetimeCount: unknown counter", "lifetimeCount comes from fields.page_count",
-        "counters.duplexCount[0]: a counter source is get: OID or walk: OID",
-        "counters.scanCount: expected a list of sources"}) {
-    EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
-  }
+  ExpectLoadErrorNames({"a.yaml:7:7: profiles[0](a).counters.colourCount: unknown counter",
+                        "counters.lifetimeCount: unknown counter",
+                        "lifetimeCount comes from fields.page_count",
+                        "counters.duplexCount[0]: a counter source is get: OID or walk: OID",
+                        "counters.scanCount: expected a list of sources"});
 }
 
 TEST_F(ProfileFiles, CountersAreInheritedAndCollected) {

@@ -75,6 +75,15 @@ struct Outcome {
   milliseconds elapsed{0};
 };
 
+// The transport answered `outcome` with an error of `code` whose message contains `part`.
+void ExpectFailure(const Outcome& outcome, ErrorCode code, const std::string& part = "") {
+  ASSERT_TRUE(outcome.result);
+  ASSERT_FALSE(outcome.result->ok());
+  const Error& error = outcome.result->error();
+  EXPECT_EQ(error.code, code) << error.message;
+  EXPECT_NE(error.message.find(part), std::string::npos) << error.message;
+}
+
 class TransportTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -103,6 +112,12 @@ class TransportTest : public ::testing::Test {
   }
 
   // Sends one request and runs the io_context until its callback ran (or 20 s passed).
+  // A GET through a transport made with `options`.
+  Outcome SendGet(const HttpsTransportOptions& options) {
+    HttpsTransport transport(io_, options);
+    return SendAndWait(transport, Get());
+  }
+
   Outcome SendAndWait(Transport& transport, HttpRequest request) {
     Outcome outcome;
     auto start = std::chrono::steady_clock::now();
@@ -273,8 +288,7 @@ TEST_F(TransportTest, PinMismatchRefusedBeforeAnythingIsSent) {
   ASSERT_EQ(server.error(), "");
   auto options = OptionsFor(server);
   options.pin_sha256 = {std::string(64, 'a')};
-  HttpsTransport transport(io_, options);
-  auto outcome = SendAndWait(transport, Get());
+  auto outcome = SendGet(options);
   ASSERT_TRUE(outcome.result);
   ASSERT_FALSE(outcome.result->ok());
   const Error& error = outcome.result->error();
@@ -296,8 +310,7 @@ TEST_F(TransportTest, MatchingPinAmongSeveralAccepted) {
   ASSERT_EQ(pin.size(), 64u);
   for (char& ch : pin) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   options.pin_sha256 = {std::string(64, 'b'), pin};  // case-insensitive
-  HttpsTransport transport(io_, options);
-  auto outcome = SendAndWait(transport, Get());
+  auto outcome = SendGet(options);
   ASSERT_TRUE(outcome.result);
   ASSERT_TRUE(outcome.result->ok()) << outcome.result->error().message;
   EXPECT_EQ(server.requests().size(), 1u);
@@ -311,8 +324,7 @@ TEST_F(TransportTest, ClientCertificatePresentedAndVerified) {
   auto options = OptionsFor(server);
   options.client_cert = Pki::File("client.pem");
   options.client_key = Pki::File("client.key");
-  HttpsTransport transport(io_, options);
-  auto outcome = SendAndWait(transport, Get());
+  auto outcome = SendGet(options);
   ASSERT_TRUE(outcome.result);
   ASSERT_TRUE(outcome.result->ok()) << outcome.result->error().message;
   auto requests = server.requests();
@@ -344,14 +356,9 @@ TEST_F(TransportTest, ClosedPortIsUnreachableQuickly) {
   HttpsTransportOptions options;
   options.base_url = "https://127.0.0.1:" + std::to_string(test::FreeLoopbackPort());
   options.ca_file = Pki::File("ca.pem");
-  HttpsTransport transport(io_, options);
-  auto outcome = SendAndWait(transport, Get());
-  ASSERT_TRUE(outcome.result);
-  ASSERT_FALSE(outcome.result->ok());
-  EXPECT_EQ(outcome.result->error().code, ErrorCode::kUnreachable)
-      << outcome.result->error().message;
-  EXPECT_NE(outcome.result->error().message.find("cannot connect to 127.0.0.1:"), std::string::npos)
-      << outcome.result->error().message;
+  auto outcome = SendGet(options);
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectFailure(outcome, ErrorCode::kUnreachable, "cannot connect to 127.0.0.1:"));
   EXPECT_LT(outcome.elapsed, milliseconds(2000));
 }
 
@@ -362,13 +369,8 @@ TEST_F(TransportTest, SilentServerTimesOutInHandshake) {
   ASSERT_EQ(server.error(), "");
   auto options = OptionsFor(server);
   options.handshake_timeout = milliseconds(300);
-  HttpsTransport transport(io_, options);
-  auto outcome = SendAndWait(transport, Get());
-  ASSERT_TRUE(outcome.result);
-  ASSERT_FALSE(outcome.result->ok());
-  EXPECT_EQ(outcome.result->error().code, ErrorCode::kTimeout) << outcome.result->error().message;
-  EXPECT_NE(outcome.result->error().message.find("TLS handshake"), std::string::npos)
-      << outcome.result->error().message;
+  auto outcome = SendGet(options);
+  ASSERT_NO_FATAL_FAILURE(ExpectFailure(outcome, ErrorCode::kTimeout, "TLS handshake"));
   EXPECT_GE(outcome.elapsed, milliseconds(280));
   EXPECT_LT(outcome.elapsed, milliseconds(2000));
   EXPECT_EQ(server.connections_accepted(), 1);
@@ -381,11 +383,8 @@ TEST_F(TransportTest, SlowResponseTimesOutInRequest) {
   ASSERT_EQ(server.error(), "");
   auto options = OptionsFor(server);
   options.request_timeout = milliseconds(300);
-  HttpsTransport transport(io_, options);
-  auto outcome = SendAndWait(transport, Get());
-  ASSERT_TRUE(outcome.result);
-  ASSERT_FALSE(outcome.result->ok());
-  EXPECT_EQ(outcome.result->error().code, ErrorCode::kTimeout) << outcome.result->error().message;
+  auto outcome = SendGet(options);
+  ASSERT_NO_FATAL_FAILURE(ExpectFailure(outcome, ErrorCode::kTimeout));
   EXPECT_GE(outcome.elapsed, milliseconds(280));
   EXPECT_LT(outcome.elapsed, milliseconds(2500));
 }
@@ -397,9 +396,7 @@ TEST_F(TransportTest, Tls11OnlyServerRefused) {
   ASSERT_EQ(server.error(), "");
   HttpsTransport transport(io_, OptionsFor(server));
   auto outcome = SendAndWait(transport, Get());
-  ASSERT_TRUE(outcome.result);
-  ASSERT_FALSE(outcome.result->ok());
-  EXPECT_EQ(outcome.result->error().code, ErrorCode::kTls) << outcome.result->error().message;
+  ASSERT_NO_FATAL_FAILURE(ExpectFailure(outcome, ErrorCode::kTls));
   EXPECT_TRUE(server.requests().empty());
 }
 
@@ -409,11 +406,8 @@ TEST_F(TransportTest, ResponseBodyOverLimit) {
   server.SetResponse({200, {}, std::string(2048, 'x')});
   auto options = OptionsFor(server);
   options.max_response_body = 1024;
-  HttpsTransport transport(io_, options);
-  auto outcome = SendAndWait(transport, Get());
-  ASSERT_TRUE(outcome.result);
-  ASSERT_FALSE(outcome.result->ok());
-  EXPECT_EQ(outcome.result->error().code, ErrorCode::kLimit) << outcome.result->error().message;
+  auto outcome = SendGet(options);
+  ASSERT_NO_FATAL_FAILURE(ExpectFailure(outcome, ErrorCode::kLimit));
 
   // The default limit is 8 MiB.
   server.SetResponse({200, {}, std::string(8 * 1024 * 1024 + 1, 'y')});
@@ -567,6 +561,13 @@ class ProxyTest : public TransportTest {
     server_->SetResponse({200, {{"X-Via-Test", "1"}}, "through"});
   }
   std::string ConnectLine() const { return "CONNECT 127.0.0.1:" + std::to_string(server_->port()); }
+  // A GET of the test server through the proxy at `proxy_url`.
+  Outcome SendVia(const std::string& proxy_url) {
+    auto options = OptionsFor(*server_);
+    options.proxy = proxy_url;
+    HttpsTransport transport(io_, options);
+    return SendAndWait(transport, Get());
+  }
 
   test::TempDir dir_{"fleet-tinyproxy"};
   std::unique_ptr<TlsTestServer> server_;
@@ -575,10 +576,7 @@ class ProxyTest : public TransportTest {
 
 TEST_F(ProxyTest, ThroughProxyWithoutAuth) {
   ASSERT_TRUE(proxy_.Start(dir_.path(), server_->port()));
-  auto options = OptionsFor(*server_);
-  options.proxy = proxy_.Url();
-  HttpsTransport transport(io_, options);
-  auto outcome = SendAndWait(transport, Get());
+  auto outcome = SendVia(proxy_.Url());
   ASSERT_TRUE(outcome.result);
   ASSERT_TRUE(outcome.result->ok()) << outcome.result->error().message;
   EXPECT_EQ((*outcome.result)->body, "through");
@@ -591,10 +589,7 @@ TEST_F(ProxyTest, BasicAuthRightCredentials) {
   // tinyproxy's config syntax limits the password's characters; percent-encoding is still
   // exercised: the URL spells the '.' as %2E.
   ASSERT_TRUE(proxy_.Start(dir_.path(), server_->port(), "agent", "pr0xy.pw"));
-  auto options = OptionsFor(*server_);
-  options.proxy = proxy_.Url("agent:pr0xy%2Epw");
-  HttpsTransport transport(io_, options);
-  auto outcome = SendAndWait(transport, Get());
+  auto outcome = SendVia(proxy_.Url("agent:pr0xy%2Epw"));
   ASSERT_TRUE(outcome.result);
   ASSERT_TRUE(outcome.result->ok()) << outcome.result->error().message;
   EXPECT_EQ(server_->requests().size(), 1u);
@@ -603,10 +598,7 @@ TEST_F(ProxyTest, BasicAuthRightCredentials) {
 
 TEST_F(ProxyTest, BasicAuthWrongCredentials) {
   ASSERT_TRUE(proxy_.Start(dir_.path(), server_->port(), "agent", "right"));
-  auto options = OptionsFor(*server_);
-  options.proxy = proxy_.Url("agent:wrongpass123");
-  HttpsTransport transport(io_, options);
-  auto outcome = SendAndWait(transport, Get());
+  auto outcome = SendVia(proxy_.Url("agent:wrongpass123"));
   ASSERT_TRUE(outcome.result);
   ASSERT_FALSE(outcome.result->ok());
   const Error& error = outcome.result->error();
@@ -624,10 +616,7 @@ TEST_F(ProxyTest, BasicAuthWrongCredentials) {
 
 TEST_F(ProxyTest, BasicAuthMissingCredentials) {
   ASSERT_TRUE(proxy_.Start(dir_.path(), server_->port(), "agent", "right"));
-  auto options = OptionsFor(*server_);
-  options.proxy = proxy_.Url();
-  HttpsTransport transport(io_, options);
-  auto outcome = SendAndWait(transport, Get());
+  auto outcome = SendVia(proxy_.Url());
   ASSERT_TRUE(outcome.result);
   ASSERT_FALSE(outcome.result->ok());
   EXPECT_EQ(outcome.result->error().code, ErrorCode::kUnreachable);
@@ -643,8 +632,7 @@ TEST_F(ProxyTest, VerificationStillEndToEndThroughProxy) {
   ASSERT_TRUE(proxy_.Start(dir_.path(), wrong.port()));
   auto options = OptionsFor(wrong);
   options.proxy = proxy_.Url();
-  HttpsTransport transport(io_, options);
-  auto outcome = SendAndWait(transport, Get());
+  auto outcome = SendGet(options);
   ASSERT_TRUE(outcome.result);
   ASSERT_FALSE(outcome.result->ok());
   EXPECT_EQ(outcome.result->error().code, ErrorCode::kTls);
