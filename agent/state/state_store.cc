@@ -152,11 +152,6 @@ std::string PrinterToStored(const Printer& p) {
 
 Printer PrinterFromStored(const std::string& text) { return DecodePrinterJsonText(text); }
 
-std::string Str(const json& j, const char* name) {
-  auto it = j.find(name);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 constexpr const char* kEntryColumns =
     "key, last, first_seen, last_seen, communication, non_communicating_since, mps, qualification";
 

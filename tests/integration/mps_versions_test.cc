@@ -30,13 +30,10 @@ constexpr char kManaged[] = "PHBJQ41207";  // HP LaserJet M507 at 127.21.0.4
 constexpr char kManagedIp[] = "127.21.0.4";
 constexpr char kFree[] = "VWE3Y48213";  // Kyocera ECOSYS P3145dn at 127.21.0.5
 
-class MpsVersionsTest : public CloudSuite<MpsVersionsTest> {
+class MpsVersionsTest : public CloudSuite<MpsVersionsTest, kBase, kPort> {
  protected:
-  static void SetUpTestSuite() { StartEnvironment(kBase, kPort); }
-  static void TearDownTestSuite() { StopEnvironment(); }
-
   void SetUp() override {
-    CheckEnvironment();
+    CloudSuite::SetUp();
     if (HasFatalFailure()) return;
     ASSERT_EQ(server_->addresses().at("hp_laserjet_m507.snmprec"), kManagedIp);
     emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_->path(), dir_.path()));
