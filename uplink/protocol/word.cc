@@ -65,7 +65,9 @@ Result<CloudWord> DecodeCloudWord(std::string_view body) {
   auto printers = j.find(kWordPrinters);
   if (printers == j.end() || printers->is_null()) return word;
   if (!printers->is_object()) return Malformed(kMessage, kWordPrinters, "an object (by serial)");
-  for (const auto& [serial, entry] : printers->items()) {
+  for (const auto& item : printers->items()) {
+    const std::string& serial = item.key();
+    const Json& entry = item.value();
     if (serial.empty()) continue;
     auto skip = [&](const std::string& why) { word.skipped.push_back(serial + ": " + why); };
     if (!entry.is_object()) {
