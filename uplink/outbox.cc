@@ -17,6 +17,7 @@
 #include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
 #include "uplink/outbox_file.h"
+#include "uplink/protocol/meter_read.h"
 #include "uplink/scan_json.h"
 
 namespace fleet::uplink {
@@ -516,16 +517,27 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
       if (!row.ok()) return row.error();
       if (!*row) break;
       read_ids.push_back(stmt.Int(0));
-      json read = {{"serial", stmt.Text(2)},
-                   {"collected_at", FormatRfc3339(FromMs(stmt.Int(3)))},
-                   {"lifetime_page_count", stmt.Int(4)},
-                   {"unit", stmt.Text(5)}};
+      protocol::MeterRead read{.serial = stmt.Text(2),
+                               .collected_at = FormatRfc3339(FromMs(stmt.Int(3))),
+                               .lifetime_page_count = stmt.Int(4),
+                               .unit = stmt.Text(5),
+                               .flags = {},
+                               .mac = "",
+                               .ip = "",
+                               .device = ""};
       const std::string key = stmt.Text(1);
-      if (key.rfind("mac:", 0) == 0) read["mac"] = key.substr(4);
-      if (key.rfind("ip:", 0) == 0) read["ip"] = key.substr(3);
-      if (const std::string flags = stmt.Text(6); !flags.empty())
-        read["flags"] = json::array({flags});
-      reads.push_back(std::move(read));
+      if (key.rfind("mac:", 0) == 0) read.mac = key.substr(4);
+      if (key.rfind("ip:", 0) == 0) read.ip = key.substr(3);
+      // The second and later devices claiming one serial in one scan (agent/core/inventory.h:
+      // "serial:SERIAL@mac:<mac>" or "@ip:<address>") name their device, so that the cloud keeps
+      // each device's read (docs/uplink-protocol.md, "meter_reads[].device").
+      if (const std::string holder = "serial:" + read.serial + "@";
+          key.size() > holder.size() && key.rfind(holder, 0) == 0) {
+        read.device = key.substr(holder.size());
+      }
+      if (std::string flags = stmt.Text(6); !flags.empty()) read.flags.push_back(std::move(flags));
+      // The protocol's encoder writes it (valid JSON: parse cannot fail).
+      reads.push_back(json::parse(protocol::EncodeMeterRead(read)));
     }
   }
 

@@ -3,15 +3,13 @@
 #include <cstdint>
 #include <limits>
 
-#include <nlohmann/json.hpp>
-
 #include "uplink/backoff.h"
+#include "uplink/protocol/activation.h"
+#include "uplink/protocol/agent.h"
 #include "uplink/protocol/reply.h"
 
 namespace fleet::uplink {
 namespace {
-
-using nlohmann::json;
 
 std::string HeaderOr(const HttpResponse& r, const std::string& name, const std::string& dflt) {
   auto it = r.headers.find(name);
@@ -53,12 +51,8 @@ std::string LogSafe(const std::string& text, size_t limit) {
 // sent one, never more than 200 bytes. A compromised or impostor cloud must not be able to write
 // lines into the agent's log through it.
 std::string Excerpt(const HttpResponse& r) {
-  json j = json::parse(r.body, nullptr, false);
-  if (j.is_object() && j.contains("error")) {
-    std::string out = j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump();
-    if (j.contains("message") && j["message"].is_string())
-      out += ": " + j["message"].get<std::string>();
-    return LogSafe(out, 200);
+  if (auto e = protocol::DecodeCloudError(r.body); e.ok()) {
+    return LogSafe(e->message.empty() ? e->error : e->error + ": " + e->message, 200);
   }
   return LogSafe(r.body, 200);
 }
@@ -176,10 +170,10 @@ void Activate(Transport& transport, const std::string& code, const HostFacts& ho
   HttpRequest request;
   request.method = "POST";
   request.target = "/api/v1/activate";
-  request.body = json{{"activation_code", code},
-                      {"agent_version", agent_version},
-                      {"host", {{"hostname", host.hostname}, {"os", host.os}, {"arch", host.arch}}}}
-                     .dump();
+  request.body = protocol::EncodeActivationRequest(
+      {.activation_code = code,
+       .agent_version = agent_version,
+       .host = {.hostname = host.hostname, .os = host.os, .arch = host.arch}});
   transport.Send(std::move(request), [done = std::move(done)](Result<HttpResponse> r) {
     if (!r.ok()) return done(r.error());
     const HttpResponse& response = r.value();
@@ -192,13 +186,11 @@ void Activate(Transport& transport, const std::string& code, const HostFacts& ho
           ErrorCode::kHttpStatus,
           "activation: HTTP " + std::to_string(response.status) + " " + Excerpt(response)));
     }
-    json j = json::parse(response.body, nullptr, false);
-    if (!j.is_object() || !j.contains("agent_id") || !j["agent_id"].is_string() ||
-        !j.contains("token") || !j["token"].is_string() || j["token"].get<std::string>().empty()) {
-      return done(MakeError(ErrorCode::kMalformed,
-                            "activation: the cloud's answer lacks agent_id or token"));
+    auto answer = protocol::DecodeActivationAnswer(response.body);
+    if (!answer.ok()) {
+      return done(MakeError(ErrorCode::kMalformed, "activation: " + answer.error().message));
     }
-    done(AgentIdentity{j["agent_id"].get<std::string>(), j["token"].get<std::string>()});
+    done(AgentIdentity{std::move(answer->agent_id), std::move(answer->token)});
   });
 }
 
@@ -238,13 +230,11 @@ void DeactivateAgent(Transport& transport, const AgentIdentity& identity,
                                                   "): re-activation needed"));
     }
     if (response.status == 409) {
-      json j = json::parse(response.body, nullptr, false);
       // A count outside 0..INT_MAX is malformed, not a number to print.
-      if (j.is_object() && j.contains("error") && j["error"] == "mps_printers_held" &&
-          j.contains("mps_printers") && j["mps_printers"].is_number_integer() &&
-          j["mps_printers"].get<int64_t>() >= 0 &&
-          j["mps_printers"].get<int64_t>() <= std::numeric_limits<int>::max()) {
-        return done(DeactivateAnswer{false, static_cast<int>(j["mps_printers"].get<int64_t>())});
+      auto refusal = protocol::DecodeCloudError(response.body);
+      if (refusal.ok() && refusal->error == protocol::kErrorMpsPrintersHeld &&
+          refusal->mps_printers && *refusal->mps_printers <= std::numeric_limits<int>::max()) {
+        return done(DeactivateAnswer{false, static_cast<int>(*refusal->mps_printers)});
       }
       return done(MakeError(ErrorCode::kMalformed, "HTTP 409 " + Excerpt(response)));
     }
@@ -252,6 +242,7 @@ void DeactivateAgent(Transport& transport, const AgentIdentity& identity,
       return done(MakeError(ErrorCode::kHttpStatus,
                             "HTTP " + std::to_string(response.status) + " " + Excerpt(response)));
     }
+    // The status is the answer; the body ({"deactivated": true}) adds nothing to act on.
     done(DeactivateAnswer{true, 0});
   });
 }

@@ -173,10 +173,7 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
       }
     }
   }
-  if (cloud_word) {
-    fleet::agent::ApplyCloudWord(*cloud_word, *report);
-    fleet::agent::ApplyCloudWordToState(state.get(), *cloud_word, *log);
-  }
+  if (cloud_word) fleet::agent::ApplyCloudWord(*cloud_word, *report, state.get(), log.get());
 
   if (args.format == "json") {
     std::cout << fleet::uplink::ScanReportToJson(*report) << "\n";

@@ -20,6 +20,7 @@
 #include "agent/daemon/scan_job.h"
 #include "uplink/identity.h"
 #include "uplink/outbox.h"
+#include "uplink/protocol/word.h"
 #include "uplink/uploader.h"
 
 namespace fleet::agent {
@@ -108,7 +109,7 @@ std::optional<std::string> LastCloudWord(const config::Config& config) {
 
 ReadinessPolicy LastPolicy(const config::Config& config) {
   auto word = LastCloudWord(config);
-  return word ? PolicyFromCloudWord(*word) : ReadinessPolicy{};
+  return word ? uplink::protocol::PolicyFromCloudWord(*word) : ReadinessPolicy{};
 }
 
 std::string StatusText(const std::string& status) {
@@ -340,6 +341,15 @@ int RunPrintersRemove(const config::Config& config, const std::vector<std::strin
   }
   auto store = OpenOrReport(config, err);
   if (!store) return kExitFailure;
+  // A state restored from an older copy holds older MPS words than the cloud's last one, which
+  // the outbox keeps: re-applied first (versioned, so a word older than the state's changes
+  // nothing), a printer the cloud protects stays protected (docs/security.md, "MPS versions").
+  if (auto word = LastCloudWord(config)) {
+    if (auto applied = store->ApplyCloudWord(*word); !applied.ok()) {
+      err << "fleet-agent: printers remove: the cloud's last word could not be applied: "
+          << applied.error().message << "\n";
+    }
+  }
   // The cloud is the authority (docs/security.md, "Removal races the cloud"): asked first, and
   // what it cannot confirm now is queued, not removed.
   const state::RemovalAuthority authority = AskCloudForRemoval(config, *store, targets, log);
@@ -483,15 +493,6 @@ std::unique_ptr<state::StateStore> OpenStateForScan(const config::Config& config
     return nullptr;
   }
   return std::move(store.value());
-}
-
-void ApplyCloudWordToState(state::StateStore* state, const std::string& cloud_word,
-                           spdlog::logger& log) {
-  if (state == nullptr) return;
-  if (auto applied = state->ApplyCloudWord(cloud_word); !applied.ok()) {
-    log.warn("the cloud's MPS word could not be applied to the local state: {}",
-             applied.error().message);
-  }
 }
 
 }  // namespace fleet::agent

@@ -66,8 +66,5 @@ int RunDeactivate(const config::Config& config, std::ostream& out, std::ostream&
 // used (a diagnostic scan still works without it).
 std::unique_ptr<state::StateStore> OpenStateForScan(const config::Config& config,
                                                     spdlog::logger& log);
-// The cloud's word into the local state (MPS protection); failures are logged.
-void ApplyCloudWordToState(state::StateStore* state, const std::string& cloud_word,
-                           spdlog::logger& log);
 
 }  // namespace fleet::agent

@@ -3,12 +3,8 @@
 #include <cctype>
 #include <charconv>
 
-#include <nlohmann/json.hpp>
-
 namespace fleet::agent {
 namespace {
-
-using json = nlohmann::json;
 
 struct StatusRow {
   const char* status;
@@ -35,35 +31,7 @@ constexpr StatusRow kStatuses[] = {
      "first"},
 };
 
-std::string Str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
-
-ReadinessPolicy PolicyFromCloudWord(const std::string& cloud_word_json) {
-  ReadinessPolicy policy;
-  const json word = json::parse(cloud_word_json, nullptr, false);
-  if (!word.is_object()) return policy;
-  auto it = word.find("policy");
-  if (it == word.end() || !it->is_object()) return policy;
-  policy.known = true;
-  policy.min_agent_version = Str(*it, "min_agent_version");
-  if (auto models = it->find("models"); models != it->end() && models->is_array()) {
-    for (const json& m : *models) {
-      if (!m.is_object()) continue;
-      ReadinessPolicy::Model model;
-      model.pattern = Str(m, "pattern");
-      if (model.pattern.empty()) continue;
-      if (auto max = m.find("max_lifetime_pages"); max != m.end() && max->is_number_integer()) {
-        model.max_lifetime_pages = max->get<int64_t>();
-      }
-      policy.models.push_back(std::move(model));
-    }
-  }
-  return policy;
-}
 
 const std::vector<std::string>& ReadinessStatuses() {
   static const std::vector<std::string> kNames = [] {

@@ -35,8 +35,7 @@ struct ReadinessPolicy {
   std::vector<Model> models;  // empty: every model is supported
 };
 
-// The policy of a cloud word (JSON text); known == false when it has none or does not parse.
-ReadinessPolicy PolicyFromCloudWord(const std::string& cloud_word_json);
+// Decoded from the cloud's word by uplink/protocol/word.h (PolicyFromCloudWord).
 
 struct Readiness {
   std::string status;  // one of ReadinessStatuses()

@@ -4,11 +4,12 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <ostream>
+#include <vector>
 
 #include "agent/core/readiness.h"
 #include "agent/daemon/scan_cycle.h"
@@ -16,12 +17,12 @@
 #include "agent/state/state_store.h"
 #include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
+#include "uplink/protocol/agent.h"
+#include "uplink/protocol/word.h"
 #include "uplink/uploader.h"
 
 namespace fleet::agent {
 namespace {
-
-using nlohmann::json;
 
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
@@ -182,9 +183,9 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
       io.run();
       if (check && check->ok()) {
         out << "cloud:          " << config.cloud.url << " reachable, credential accepted\n";
-        json j = json::parse(check->value(), nullptr, false);
-        if (j.is_object() && j.contains("mps_printers")) {
-          out << "MPS printers:   " << j["mps_printers"].dump() << " held by this agent\n";
+        auto info = uplink::protocol::DecodeAgentInfo(check->value());
+        if (info.ok() && info->mps_printers) {
+          out << "MPS printers:   " << *info->mps_printers << " held by this agent\n";
         }
       } else {
         out << "cloud:          " << config.cloud.url
@@ -307,27 +308,45 @@ UploadOutcome UploadScan(const config::Config& config, const ScanReport& scan,
   return outcome;
 }
 
-void ApplyCloudWord(const std::string& cloud_word_json, ScanReport& scan) {
-  json word = json::parse(cloud_word_json, nullptr, false);
-  if (!word.is_object()) return;
-  const ReadinessPolicy policy = PolicyFromCloudWord(cloud_word_json);
-  const json no_printers = json::object();
-  const json& printers = word.contains("printers") && word["printers"].is_object()
-                             ? word["printers"]
-                             : no_printers;
+void ApplyCloudWord(const std::string& cloud_word_json, ScanReport& scan, state::StateStore* state,
+                    spdlog::logger* log) {
+  auto decoded = uplink::protocol::DecodeCloudWord(cloud_word_json);
+  if (!decoded.ok()) {
+    if (log != nullptr) log->warn("the cloud's word is not applied: {}", decoded.error().message);
+    return;
+  }
+  const uplink::protocol::CloudWord& word = decoded.value();
+  // The versioned apply (state_store.h) decides what the cloud's current word is for each serial.
+  std::map<std::string, uplink::protocol::PrinterWord> current;
+  if (state != nullptr) {
+    if (auto applied = state->ApplyCloudWord(word); !applied.ok() && log != nullptr) {
+      log->warn("the cloud's MPS word could not be applied to the local state: {}",
+                applied.error().message);
+    }
+    if (auto listed = state->List(); listed.ok()) {
+      for (const auto& e : *listed) {
+        if (!e.last.serial.empty()) current[e.last.serial] = {e.mps, e.qualification, 0};
+      }
+    } else if (log != nullptr) {
+      log->warn("cannot read the MPS state of the local inventory: {}", listed.error().message);
+    }
+  }
   for (auto& p : scan.printers) {
     std::string qualification;
-    if (!p.serial.empty() && printers.contains(p.serial) && printers[p.serial].is_object()) {
-      const json& entry = printers[p.serial];
-      // Not json::value(): it throws on a non-string "mps"; a state we cannot read counts as none.
-      auto m = entry.find("mps");
-      const std::string mps = m != entry.end() && m->is_string() ? m->get<std::string>() : "none";
-      if (mps == "none" || mps == "pending" || mps == "managed") p.mps = mps;
-      auto q = entry.find("qualification");
-      if (q != entry.end() && q->is_string()) qualification = q->get<std::string>();
+    const uplink::protocol::PrinterWord* entry = nullptr;
+    if (!p.serial.empty()) {
+      if (auto held = current.find(p.serial); held != current.end()) {
+        entry = &held->second;
+      } else if (auto said = word.printers.find(p.serial); said != word.printers.end()) {
+        entry = &said->second;
+      }
+    }
+    if (entry != nullptr) {
+      p.mps = entry->mps;
+      qualification = entry->qualification;
     }
     // Every printer, named by the cloud or not: the policy applies to new printers too.
-    const Readiness r = AssessReadiness(p, p.mps, qualification, policy, FLEET_VERSION);
+    const Readiness r = AssessReadiness(p, p.mps, qualification, word.policy, FLEET_VERSION);
     p.readiness = r.status;
     p.readiness_reason = r.reason;
   }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "agent/core/scan_report.h"
+#include "agent/state/state_store.h"
 #include "config/config.h"
 #include "uplink/https_transport.h"
 #include "uplink/identity.h"
@@ -50,8 +51,13 @@ struct UploadOutcome {
 // Puts the scan into the outbox (always, so nothing is lost) and drains the outbox to the cloud.
 UploadOutcome UploadScan(const config::Config& config, const ScanReport& scan, spdlog::logger& log);
 
-// Applies the cloud's word (docs/uplink-protocol.md) to the printers of a scan: MPS state and
-// the qualification status the cloud gave, or the local readiness when it gave none.
-void ApplyCloudWord(const std::string& cloud_word_json, ScanReport& scan);
+// Applies the cloud's word (docs/uplink-protocol.md) to the local state and to the printers of a
+// scan: MPS state and the qualification status the cloud gave, or the local readiness when it
+// gave none. With a state (`--scan-once`), the word goes through the state's versioned apply
+// first (mps_versions: a stale word changes nothing) and each printer's MPS state and
+// qualification are then the state's, so a stale word never shows a protected printer as
+// unmanaged; failures of the state are logged to `log`. Without one (`state` null), the word's.
+void ApplyCloudWord(const std::string& cloud_word_json, ScanReport& scan,
+                    state::StateStore* state = nullptr, spdlog::logger* log = nullptr);
 
 }  // namespace fleet::agent

@@ -5,7 +5,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <boost/asio/post.hpp>
-#include <nlohmann/json.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -20,6 +19,7 @@
 #include "agent/platform/linux/systemd_host.h"
 #endif
 #include "uplink/identity.h"
+#include "uplink/protocol/word.h"
 
 namespace fleet::agent {
 namespace {
@@ -185,9 +185,17 @@ bool Daemon::OpenState() {
   }
   outbox_ = std::move(outbox.value());
   OpenStateStore();
-  // The cloud's last word survives restarts: its scan interval holds from the first cycle.
+  // The cloud's last word survives restarts: its scan interval holds from the first cycle, and
+  // its MPS states protect from the start even in a state restored from an older copy (the
+  // apply is versioned: an older word changes nothing).
   if (auto word = outbox_->LoadCloudWord(); word.ok() && word.value()) {
     ApplyIntervalFromWord(*word.value());
+    if (state_) {
+      if (auto applied = state_->ApplyCloudWord(*word.value()); !applied.ok()) {
+        logs_.state->warn("cannot apply the cloud's last word to the local state: {}",
+                          applied.error().message);
+      }
+    }
   }
   return true;
 }
@@ -405,12 +413,9 @@ void Daemon::RefreshCloud() {
 }
 
 void Daemon::ApplyIntervalFromWord(const std::string& json) {
-  const auto word = nlohmann::json::parse(json, nullptr, false);
-  if (!word.is_object()) return;
-  std::optional<int64_t> seconds;
-  if (auto it = word.find("scan_interval_s"); it != word.end() && it->is_number_integer()) {
-    seconds = it->get<int64_t>();
-  }
+  const auto word = uplink::protocol::DecodeCloudWord(json);
+  if (!word.ok()) return;
+  const std::optional<int64_t> seconds = word->scan_interval_s;
   if (!schedule_) {
     // At start the schedule is built after the state: hand the value over.
     pending_cloud_interval_ = seconds;

@@ -133,11 +133,6 @@ std::string PrinterToStored(const Printer& p) {
 
 Printer PrinterFromStored(const std::string& text) { return DecodePrinterJsonText(text); }
 
-std::string Str(const json& j, const char* name) {
-  auto it = j.find(name);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 constexpr const char* kEntryColumns =
     "key, last, first_seen, last_seen, communication, non_communicating_since, mps, qualification";
 
@@ -352,21 +347,15 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
 }
 
 Result<void> StateStore::ApplyCloudWord(const std::string& text) {
+  auto word = uplink::protocol::DecodeCloudWord(text);
+  if (!word.ok()) {
+    return MakeError(ErrorCode::kMalformed, "state DB: " + word.error().message);
+  }
+  return ApplyCloudWord(word.value());
+}
+
+Result<void> StateStore::ApplyCloudWord(const uplink::protocol::CloudWord& word) {
   constexpr std::string_view kOp = "apply the cloud's word";
-  const json word = json::parse(text, nullptr, false);
-  if (!word.is_object()) {
-    return MakeError(ErrorCode::kMalformed, "state DB: the cloud's word is not a JSON object");
-  }
-  auto printers = word.find("printers");
-  if (printers == word.end()) return {};
-  if (!printers->is_object()) {
-    return MakeError(ErrorCode::kMalformed,
-                     "state DB: the cloud's word: printers is not an object");
-  }
-  static const json kNoVersions = json::object();
-  auto versions_it = word.find("mps_versions");
-  const json& versions = versions_it != word.end() && versions_it->is_object() ? *versions_it
-                                                                               : kNoVersions;
   const std::string now = FormatRfc3339(Now());
   Txn txn(db_);
   FLEET_TRY(txn.Begin(kOp));
@@ -384,16 +373,12 @@ Result<void> StateStore::ApplyCloudWord(const std::string& text) {
       " VALUES(?1, ?1, '', '', ?2, ?3, '', 'non-communicating', ?3, ?4, ?5, ?6)"
       " ON CONFLICT(key) DO UPDATE SET mps = excluded.mps, qualification = excluded.qualification,"
       " mps_version = excluded.mps_version WHERE mps_version <= excluded.mps_version");
-  for (const auto& [serial, entry] : printers->items()) {
-    if (serial.empty() || !entry.is_object()) continue;
-    const std::string mps = Str(entry, "mps");
-    if (mps != "none" && mps != "pending" && mps != "managed") continue;  // a state we do not know
-    int64_t version = 0;
-    if (auto v = versions.find(serial); v != versions.end() && !v->is_null()) {
-      if (!v->is_number_integer() || v->get<int64_t>() < 0) continue;  // not a version we can order
-      version = v->get<int64_t>();
-    }
-    const std::string qualification = Str(entry, "qualification");
+  // Entries the decoder could not read (an unknown state, a version it cannot order) are not in
+  // word.printers: they change nothing.
+  for (const auto& [serial, entry] : word.printers) {
+    const std::string& mps = entry.mps;
+    const int64_t version = entry.version;
+    const std::string& qualification = entry.qualification;
     applied.Bind(1, serial);
     auto row = applied.Step(kOp);
     if (!row.ok()) return row.error();

@@ -31,6 +31,7 @@
 #include "agent/core/printer.h"
 #include "agent/core/result.h"
 #include "agent/core/scan_report.h"
+#include "uplink/protocol/word.h"
 
 struct sqlite3;
 
@@ -123,7 +124,10 @@ class StateStore {
   // qualification, applied to every serial in it, on every exchange. A serial not in the
   // inventory is recorded when the cloud says pending or managed (the cloud is the authority on
   // what must be protected); an unknown serial with "none" is not, so a printer removed locally
-  // stays removed. Serials the word does not mention keep their state. Errors: kMalformed.
+  // stays removed. Serials the word does not mention keep their state. Each serial's word is
+  // applied only when its version (uplink/protocol/word.h) is not lower than the one applied
+  // last. The text form decodes first (kMalformed when it does not).
+  Result<void> ApplyCloudWord(const uplink::protocol::CloudWord& word);
   Result<void> ApplyCloudWord(const std::string& text);
 
   // The whole inventory, ordered by key.

@@ -410,6 +410,24 @@ TEST_F(EmulatorTest, OnePrinterStaysWithOneAgentUntilThatAgentLosesIt) {
   EXPECT_EQ(e().AdminJson("/admin/printers")[0]["communication"], "communicating");
 }
 
+// A revoked holder holds nothing: the agent activated again (a new id) takes the printer over at
+// its next report, with the MPS state and its version (docs/scaling.md, docs/uplink-protocol.md
+// "mps_versions"), so the re-activated agent hears the cloud's word on it again.
+TEST_F(EmulatorTest, APrinterOfARevokedAgentMovesWithItsMpsVersionToTheNextAgent) {
+  auto [old_id, old_token] = e().Activate();
+  json seen = Printer("MOVE1", "LaserJet M404", 100, "2026-11-24T01:00:00.000Z");
+  ASSERT_EQ(e().Report(old_token, MakeReport(old_id, 1, {seen})).status, 200);
+  ASSERT_EQ(e().Admin("PUT", "/admin/printers/MOVE1/mps", R"({"state":"managed"})").status, 200);
+  ASSERT_EQ(e().Admin("POST", "/admin/agents/" + old_id + "/revoke").status, 200);
+  auto [new_id, new_token] = e().Activate();
+  seen["collected_at"] = "2026-11-24T01:05:00.000Z";
+  HttpResult r = e().Report(new_token, MakeReport(new_id, 1, {seen}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["printers"]["MOVE1"]["mps"], "managed") << r.body;
+  EXPECT_EQ(r.Json()["mps_versions"]["MOVE1"], 1) << r.body;
+  EXPECT_EQ(e().AdminJson("/admin/printers")[0]["agent_id"], new_id);
+}
+
 TEST_F(EmulatorTest, MpsStateSetByAdminShowsInTheNextAnswerForEveryPrinterOfTheAgent) {
   auto [agent_id, token] = e().Activate();
   ASSERT_EQ(

@@ -6,7 +6,8 @@
 // and @DIGEST@ become the idempotency key and the digest of the report that was sent, so the
 // fuzzer reaches replies that answer the report as well as replies that do not. The answer is fed
 // to
-//   - uplink::protocol::DecodeReply (the typed reply, its versioning rules);
+//   - uplink::protocol::DecodeReply (the typed reply with the cloud's word in it, its versioning
+//     rules; every other decoder of uplink/protocol is fuzzed by fuzz_cloud_protocol);
 //   - uplink::Uploader::Drain (through a fake Transport and an in-memory Outbox holding one
 //     report): status handling, the cloud's word, the error excerpt, Retry-After;
 //   - uplink::Activate, uplink::CheckAgent and uplink::DeactivateAgent (the other requests the

@@ -3,15 +3,21 @@
 // 17271), both serving the same HP recording at index 0 — so both answer serial SERIAL-00000 —
 // the second with another MAC. Asserted: both printers in --scan-once with their own counts, a
 // warning naming the serial and both addresses, a serial_conflict event; a second scan where
-// the clone's count is lower raises no page_count_backwards; `printers list` marks both.
+// the clone's count is lower raises no page_count_backwards; `printers list` marks both; and,
+// uploaded to the real fleet-cloud-emulator, the cloud holds both devices' reads of each scan
+// (meter_reads[].device, docs/uplink-protocol.md).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "tests/integration/agent_runner.h"
 #include "tests/integration/printer_sim.h"
+#include "tests/support/cloud_emulator.h"
 
 namespace fleet::test {
 namespace {
@@ -21,6 +27,9 @@ constexpr uint16_t kPort = 17271;
 class SerialConflictTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ASSERT_EQ(MakeTestPki(pki_.path()), "");
+    emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_.path(), dir_.path()));
+    ASSERT_TRUE(emulator_->ready()) << emulator_->log();
     const std::string source = std::string(FLEET_SOURCE_DIR) +
                                "/tests/data/demo/hp_laserjet_m507.snmprec";
     std::string text = ReadFile(source);
@@ -35,8 +44,13 @@ class SerialConflictTest : public ::testing::Test {
     config_ = WriteAgentYaml(dir_.path() + "/agent.yaml", {.include = "127.14.9.1, 127.14.9.2",
                                                            .snmp_port = kPort,
                                                            .snmp_extra = "  timeout: 2s\n",
+                                                           .cloud_url = emulator_->url(),
+                                                           .ca_file = pki_.path() + "/ca.pem",
                                                            .state_dir = dir_.path() + "/state",
                                                            .log_level = "info"});
+    CommandResult activated = RunAgent(
+        {"--config", config_, "activate", "--code", emulator_->NewActivationCode()}, 60s);
+    ASSERT_EQ(activated.exit_code, 0) << activated.stderr_text;
   }
 
   std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording,
@@ -51,7 +65,8 @@ class SerialConflictTest : public ::testing::Test {
   }
 
   json Scan() {
-    CommandResult r = RunAgent({"--config", config_, "--scan-once", "--format", "json"}, 60s);
+    CommandResult r = RunAgent({"--config", config_, "--scan-once", "--upload", "--format", "json"},
+                               60s);
     EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
     json doc = ParseScanJson(r);
     EXPECT_TRUE(doc.is_object()) << r.stdout_text << r.stderr_text;
@@ -66,7 +81,18 @@ class SerialConflictTest : public ::testing::Test {
     return out;
   }
 
+  // The cloud's reads of `serial`, by the count each holds.
+  std::map<int64_t, json> CloudReads(const std::string& serial) {
+    std::map<int64_t, json> out;
+    for (const auto& r : emulator_->AdminJson("/admin/meter-reads?serial=" + serial)) {
+      out[r.value("lifetime_page_count", int64_t{-1})] = r;
+    }
+    return out;
+  }
+
+  TempDir pki_{"fleet-serial-conflict-pki"};
   TempDir dir_{"fleet-serial-conflict"};
+  std::unique_ptr<CloudEmulator> emulator_;
   std::string real_rec_, clone_rec_, config_;
 };
 
@@ -101,6 +127,23 @@ TEST_F(SerialConflictTest, BothKeptWarnedNoFalseBackwards) {
             json::array({"127.14.9.1", "127.14.9.2"}));
   EXPECT_TRUE(Events(first, "page_count_backwards").empty()) << first["events"];
 
+  // The cloud holds both reads of the scan: the first holder's without a device, the clone's
+  // naming its MAC; neither flagged.
+  auto reads = CloudReads(serial);
+  ASSERT_EQ(reads.size(), 2u) << emulator_->AdminJson("/admin/meter-reads").dump();
+  ASSERT_TRUE(reads.count(real_count) && reads.count(clone_count))
+      << emulator_->AdminJson("/admin/meter-reads").dump();
+  EXPECT_FALSE(reads[real_count].contains("device")) << reads[real_count];
+  std::string clone_mac = (*b).value("mac", "");
+  std::transform(clone_mac.begin(), clone_mac.end(), clone_mac.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  ASSERT_FALSE(clone_mac.empty()) << *b;
+  EXPECT_EQ(reads[clone_count].value("device", ""), "mac:" + clone_mac) << reads[clone_count];
+  EXPECT_EQ(reads[real_count]["collected_at"], reads[clone_count]["collected_at"]);
+  EXPECT_FALSE(reads[real_count].contains("flags")) << reads[real_count];
+  EXPECT_FALSE(reads[clone_count].contains("flags")) << reads[clone_count];
+  EXPECT_EQ(emulator_->AdminJson("/admin/stats")["meter_reads"], 2);
+
   // Again, both 10 pages on: each compared with its own last read.
   real->Stop();
   clone->Stop();
@@ -112,6 +155,10 @@ TEST_F(SerialConflictTest, BothKeptWarnedNoFalseBackwards) {
   EXPECT_TRUE(Events(second, "page_count_backwards").empty()) << second["events"];
   for (const auto& p : second["printers"]) {
     EXPECT_FALSE(p.contains("page_count_backwards") && !p["page_count_backwards"].is_null()) << p;
+  }
+  EXPECT_EQ(emulator_->AdminJson("/admin/stats")["meter_reads"], 4);
+  for (const auto& r : emulator_->AdminJson("/admin/meter-reads")) {
+    EXPECT_FALSE(r.contains("flags")) << "no read flagged because of the other device: " << r;
   }
 
   CommandResult list = RunAgent({"--config", config_, "printers", "list"}, 30s);

@@ -53,7 +53,14 @@ Result<Reply> DecodeReply(std::string_view body) {
                             std::pair{kReplyReportDigest, &reply.report_digest}}) {
     if (auto ok = OptionalString(j, field, out); !ok.ok()) return ok.error();
   }
+  auto word = DecodeCloudWord(body);
+  if (!word.ok()) return word.error();
+  reply.word = std::move(word.value());
   return reply;
+}
+
+std::string EncodeReply(const Reply& reply) {
+  return EncodeReply(reply, EncodeCloudWord(reply.word));
 }
 
 std::string EncodeReply(const Reply& reply, std::string_view word_json) {
@@ -62,7 +69,7 @@ std::string EncodeReply(const Reply& reply, std::string_view word_json) {
   j[kReplyDuplicate] = reply.duplicate;
   j[kReplyIdempotencyKey] = reply.idempotency_key;
   j[kReplyReportDigest] = reply.report_digest;
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<void> AnswersReport(const Reply& reply, std::string_view idempotency_key,

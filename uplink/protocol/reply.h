@@ -7,14 +7,16 @@
 // answers another report — an old reply replayed for a key reused after an outbox reset — is not
 // a delivery (AnswersReport).
 //
-// The cloud's word (printers, policy, scan interval) stays the raw JSON object for now: the state
-// store and the readiness rules read it (agent/state, agent/daemon/cloud.cc).
+// Besides the echo, a reply carries the cloud's word (printers' MPS states with their versions,
+// policy, scan interval: uplink/protocol/word.h), decoded with it: a reply whose word is malformed
+// is malformed, so a word the agent saves and applies has always decoded.
 #pragma once
 
 #include <string>
 #include <string_view>
 
 #include "agent/core/result.h"
+#include "uplink/protocol/word.h"
 
 namespace fleet::uplink::protocol {
 
@@ -27,17 +29,21 @@ struct Reply {
   bool duplicate = false;       // the cloud already held this report; the word is current
   std::string idempotency_key;  // echo of the report's key; empty when the cloud sent none
   std::string report_digest;    // echo: SHA-256 (hex) of the report body the cloud received
+  CloudWord word{};             // the members of the cloud's word (word.h)
 };
 
 // "sha256:" + lower-case hex SHA-256 of a report body, exactly as sent.
 std::string ReportDigest(std::string_view body);
 
 // kMalformed (naming the field) for a body that is not a JSON object or has a field of the wrong
-// type.
+// type, the word's included.
 Result<Reply> DecodeReply(std::string_view body);
 
-// The reply as a JSON object, merged over `word_json` (the cloud's word, a JSON object or empty).
-std::string EncodeReply(const Reply& reply, std::string_view word_json = {});
+// The reply as a JSON object: the word (EncodeCloudWord) plus the echo and `duplicate`.
+std::string EncodeReply(const Reply& reply);
+// The echo and `duplicate` of `reply` merged over `word_json` as it is (a JSON object, or empty):
+// for tests that script a word member by member, including words the encoder would not write.
+std::string EncodeReply(const Reply& reply, std::string_view word_json);
 
 // Whether `reply` answers the report sent with `idempotency_key` and `body`. kMalformed naming
 // what differs (or is missing) when it does not; log-safe (no body excerpt).

@@ -2,6 +2,11 @@
 
 #include "agent/core/policy_rules.h"
 #include "agent/core/scan_report.h"
+#include "uplink/protocol/activation.h"
+#include "uplink/protocol/agent.h"
+#include "uplink/protocol/meter_read.h"
+#include "uplink/protocol/reply.h"
+#include "uplink/protocol/word.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -24,6 +29,7 @@ namespace fleet::emulator {
 namespace {
 
 using nlohmann::json;
+namespace protocol = fleet::uplink::protocol;
 
 constexpr std::string_view kApiPrefix = "/api/v1/";
 constexpr int64_t kDefaultReportsListed = 20;
@@ -38,10 +44,18 @@ HttpResponse Json(int status, const json& body) {
   return response;
 }
 
+// A body written by the protocol's encoders (uplink/protocol): what the agent decodes.
+HttpResponse Encoded(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
 HttpResponse ErrorResponse(int status, std::string_view error, std::string_view message = {}) {
-  json body = {{"error", error}};
-  if (!message.empty()) body["message"] = message;
-  return Json(status, body);
+  return Encoded(status, protocol::EncodeCloudError({.error = std::string(error),
+                                                     .message = std::string(message),
+                                                     .mps_printers = {}}));
 }
 
 HttpResponse BadRequest(std::string_view message) {
@@ -311,26 +325,21 @@ HttpResponse Cloud::Api(const HttpRequest& request) {
 }
 
 HttpResponse Cloud::Activate(const HttpRequest& request) {
-  std::optional<json> body = ParseObject(request.body);
-  if (!body) return BadRequest("body must be a JSON object");
-  auto code_it = body->find("activation_code");
-  if (code_it == body->end() || !code_it->is_string() || code_it->get<std::string>().empty()) {
-    return BadRequest("activation_code (string) is required");
-  }
-  auto host_it = body->find("host");
-  if (host_it != body->end() && !host_it->is_object() && !host_it->is_null()) {
-    return BadRequest("host must be an object");
-  }
+  auto activation = protocol::DecodeActivationRequest(request.body);
+  if (!activation.ok()) return BadRequest(activation.error().message);
   AgentRecord agent;
   agent.id = "agt_" + Hex(RandomBytes(12).data(), 12);
   agent.activated_at = Now();
-  agent.agent_version = StringMember(*body, "agent_version");
+  agent.agent_version = activation->agent_version;
   std::string token = Base64Url(RandomBytes(32));
   RegisterIssuedSecret(token);
-  std::string host = host_it != body->end() && host_it->is_object() ? host_it->dump() : "{}";
+  // Kept as the agent sent it: ParseObject cannot fail on a body the decoder accepted.
+  std::string host = "{}";
+  const json sent = ParseObject(request.body).value_or(json::object());
+  if (auto it = sent.find("host"); it != sent.end() && it->is_object()) host = it->dump();
 
   if (auto ok = store_.Begin(); !ok) return StoreFailure(ok.error());
-  auto consumed = store_.ConsumeCode(NormalizeCode(code_it->get<std::string>()), agent.id,
+  auto consumed = store_.ConsumeCode(NormalizeCode(activation->activation_code), agent.id,
                                      agent.activated_at);
   if (!consumed) return StoreFailure(consumed.error());
   if (!*consumed) {
@@ -343,7 +352,7 @@ HttpResponse Cloud::Activate(const HttpRequest& request) {
   }
   if (auto ok = store_.Commit(); !ok) return StoreFailure(ok.error());
   log_.info("activation code used: agent={} version={}", agent.id, agent.agent_version);
-  return Json(201, {{"agent_id", agent.id}, {"token", token}});
+  return Encoded(201, protocol::EncodeActivationAnswer({.agent_id = agent.id, .token = token}));
 }
 
 HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent) {
@@ -402,31 +411,21 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
   if (meter_reads && meter_reads->is_array()) {
     for (const json& read : *meter_reads) {
       if (!read.is_object()) return BadRequest("meter_reads[] must hold objects");
+      // The protocol's decoder (uplink/protocol/meter_read.h), the agent's encoder's twin.
+      auto decoded = protocol::DecodeMeterRead(read.dump());
+      if (!decoded.ok()) return BadRequest("meter_reads[]: " + decoded.error().message);
       MeterRead m;
-      m.serial = StringMember(read, "serial");
-      m.collected_at = StringMember(read, "collected_at");
-      m.unit = StringMember(read, "unit");
-      auto count = read.find("lifetime_page_count");
-      // A printer without a serial: `serial: ""` plus the mac (or ip) it is keyed by.
-      const bool keyed = !m.serial.empty() || !StringMember(read, "mac").empty() ||
-                         !StringMember(read, "ip").empty();
-      if (!keyed || m.collected_at.empty() || count == read.end() || !count->is_number_integer() ||
-          count->get<int64_t>() < 0) {
-        return BadRequest(
-            "meter_reads[] need serial (or mac or ip), collected_at and a non-negative "
-            "lifetime_page_count");
-      }
-      m.lifetime_page_count = count->get<int64_t>();
-      if (auto flags = read.find("flags"); flags != read.end() && !flags->is_null()) {
-        if (!flags->is_array())
-          return BadRequest("meter_reads[].flags must be an array of strings");
-        for (const json& f : *flags) {
-          if (!f.is_string() || f.get<std::string>().empty() ||
-              f.get<std::string>().find(',') != std::string::npos) {
-            return BadRequest("meter_reads[].flags must be an array of strings");
-          }
-          m.flags.push_back(f.get<std::string>());
+      m.serial = decoded->serial;
+      m.collected_at = decoded->collected_at;
+      m.unit = decoded->unit;
+      m.device = decoded->device;  // two devices, one serial: both reads are kept
+      m.lifetime_page_count = decoded->lifetime_page_count;
+      for (const std::string& f : decoded->flags) {
+        // Stored comma-separated (store.cc).
+        if (f.find(',') != std::string::npos) {
+          return BadRequest("meter_reads[].flags must be an array of strings without commas");
         }
+        m.flags.push_back(f);
       }
       // Like a printer without a serial: kept in the stored report, not counted or listed.
       if (!m.serial.empty()) reads.push_back(std::move(m));
@@ -462,12 +461,6 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
   // that the reply answers its report (docs/uplink-protocol.md, "Replies").
   std::string epoch = StringMember(report, "outbox_epoch");
   const std::string stored_key = epoch.empty() ? idempotency_key : idempotency_key + "@" + epoch;
-  const std::string digest = "sha256:" + Sha256Hex(request.body);
-  auto echo = [&](json word) {
-    word["idempotency_key"] = idempotency_key;
-    word["report_digest"] = digest;
-    return word;
-  };
   if (auto ok = store_.Begin(); !ok) return StoreFailure(ok.error());
   auto seen = store_.FindIdempotent(agent.id, stored_key);
   if (!seen) return StoreFailure(seen.error());
@@ -479,11 +472,12 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
       return StoreFailure(ok.error());
     }
     if (auto ok = store_.Commit(); !ok) return StoreFailure(ok.error());
-    json word = json::parse(**seen, nullptr, false);
-    if (word.is_discarded() || !word.is_object()) word = json::object();
-    word["duplicate"] = true;  // the stored word echoes the report stored under the key
+    // The stored reply, which echoes the report stored under the key, marked duplicate.
+    auto stored = protocol::DecodeReply(**seen);
+    if (!stored.ok()) return StoreFailure(stored.error());
+    stored->duplicate = true;
     log_.info("duplicate report agent={} sequence={}", agent.id, sequence->get<int64_t>());
-    return Json(200, word);
+    return Encoded(200, protocol::EncodeReply(*stored));
   }
 
   std::string agent_version = StringMember(report, "agent_version");
@@ -512,8 +506,12 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
   }
   auto word = Word(agent.id, agent_version);
   if (!word) return StoreFailure(word.error());
-  *word = echo(std::move(*word));
-  if (auto ok = store_.InsertIdempotent(agent.id, stored_key, word->dump(), received_at); !ok) {
+  const std::string reply = protocol::EncodeReply(
+      {.duplicate = false,
+       .idempotency_key = idempotency_key,
+       .report_digest = protocol::ReportDigest(request.body),
+       .word = std::move(*word)});
+  if (auto ok = store_.InsertIdempotent(agent.id, stored_key, reply, received_at); !ok) {
     return StoreFailure(ok.error());
   }
   if (auto ok = store_.Commit(); !ok) return StoreFailure(ok.error());
@@ -522,7 +520,7 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
       "events={} new_events={}",
       agent.id, sequence->get<int64_t>(), records.size(), reads.size(), new_reads, events.size(),
       new_events);
-  return Json(200, *word);
+  return Encoded(200, reply);
 }
 
 Result<nlohmann::json> Cloud::Policy() {
@@ -575,42 +573,37 @@ std::string Cloud::Qualification(const PrinterRecord& printer, const std::string
   return "Eligible";
 }
 
-Result<nlohmann::json> Cloud::Word(const std::string& agent_id, const std::string& agent_version) {
+Result<protocol::CloudWord> Cloud::Word(const std::string& agent_id,
+                                        const std::string& agent_version) {
   auto policy = Policy();
   if (!policy) return policy.error();
   auto printers = store_.Printers(agent_id);
   if (!printers) return printers.error();
-  json map = json::object();
-  json versions = json::object();  // serial -> version of its MPS state (docs/uplink-protocol.md)
+  protocol::CloudWord word;
   for (const PrinterRecord& printer : *printers) {
     auto cloud_status = CloudStatus(printer.serial);
     if (!cloud_status) return cloud_status.error();
-    map[printer.serial] = {
-        {"mps", printer.mps},
-        {"qualification", Qualification(printer, agent_version, *policy, *cloud_status)}};
-    versions[printer.serial] = printer.mps_version;
+    // The version of the printer's MPS state (docs/uplink-protocol.md, mps_versions): kept per
+    // printer, whichever agent reports it, so a re-activated agent's words stay ordered.
+    word.printers[printer.serial] = {
+        .mps = printer.mps,
+        .qualification = Qualification(printer, agent_version, *policy, *cloud_status),
+        .version = printer.mps_version};
   }
-  json word = {{"accepted", true},
-               {"duplicate", false},
-               {"printers", map},
-               {"policy", *policy},
-               {"mps_versions", versions}};
+  word.policy = protocol::PolicyFromCloudWord(json{{protocol::kWordPolicy, *policy}}.dump());
   auto interval = store_.GetSetting("scan_interval_s");
   if (!interval) return interval.error();
-  if (interval->has_value() && !(*interval)->empty()) {
-    word["scan_interval_s"] = std::stoll(**interval);
-  }
+  if (interval->has_value() && !(*interval)->empty()) word.scan_interval_s = std::stoll(**interval);
   return word;
 }
 
 HttpResponse Cloud::AgentInfo(const AgentRecord& agent) {
   auto held = store_.CountHeld(agent.id);
   if (!held) return StoreFailure(held.error());
-  return Json(200, {{"agent_id", agent.id},
-                    {"activated_at", agent.activated_at},
-                    {"mps_printers", *held},
-                    {"last_report_at",
-                     agent.last_report_at ? json(*agent.last_report_at) : json(nullptr)}});
+  return Encoded(200, protocol::EncodeAgentInfo({.agent_id = agent.id,
+                                                 .activated_at = agent.activated_at,
+                                                 .mps_printers = *held,
+                                                 .last_report_at = agent.last_report_at}));
 }
 
 HttpResponse Cloud::Deactivate(const AgentRecord& agent) {
@@ -618,13 +611,15 @@ HttpResponse Cloud::Deactivate(const AgentRecord& agent) {
   if (!held) return StoreFailure(held.error());
   if (*held > 0) {
     log_.info("deactivation refused agent={} mps_printers={}", agent.id, *held);
-    return Json(409, {{"error", "mps_printers_held"}, {"mps_printers", *held}});
+    return Encoded(
+        409, protocol::EncodeCloudError(
+                 {.error = protocol::kErrorMpsPrintersHeld, .message = "", .mps_printers = *held}));
   }
   if (auto ok = store_.SetAgentFlag(agent.id, "deactivated"); !ok) {
     return StoreFailure(ok.error());
   }
   log_.info("agent deactivated agent={}", agent.id);
-  return Json(200, {{"deactivated", true}});
+  return Encoded(200, protocol::EncodeDeactivation({.deactivated = true}));
 }
 
 HttpResponse Cloud::Removals(const HttpRequest& request, const AgentRecord& agent) {
@@ -683,6 +678,7 @@ HttpResponse Cloud::Admin(const HttpRequest& request) {
                    {"lifetime_page_count", read.lifetime_page_count},
                    {"unit", read.unit}};
       if (!read.flags.empty()) item["flags"] = read.flags;  // as the agent sends them
+      if (!read.device.empty()) item["device"] = read.device;
       list.push_back(std::move(item));
     }
     return Json(200, list);

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/tools/cloud_emulator/store.h"
+#include "uplink/protocol/word.h"
 
 namespace fleet::emulator {
 
@@ -65,7 +66,8 @@ class Cloud {
 
   // The cloud's word for one agent: every printer it holds with MPS state and qualification,
   // the policy and the scan interval.
-  Result<nlohmann::json> Word(const std::string& agent_id, const std::string& agent_version);
+  Result<uplink::protocol::CloudWord> Word(const std::string& agent_id,
+                                           const std::string& agent_version);
   Result<nlohmann::json> Policy();
   // `cloud_status`: what only the cloud knows about the printer ("Enrollment failed", "No
   // supplies delivery contact", set through PUT /admin/printers/SERIAL/qualification), or "".

@@ -24,7 +24,7 @@ CREATE INDEX IF NOT EXISTS printers_agent ON printers(agent_id);
 CREATE TABLE IF NOT EXISTS meter_reads (
   serial TEXT NOT NULL, collected_at TEXT NOT NULL, lifetime_page_count INTEGER NOT NULL,
   unit TEXT NOT NULL DEFAULT '', agent_id TEXT NOT NULL, flags TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY (serial, collected_at));
+  device TEXT NOT NULL DEFAULT '', PRIMARY KEY (serial, collected_at, device));
 CREATE TABLE IF NOT EXISTS idempotency (
   agent_id TEXT NOT NULL, key TEXT NOT NULL, response TEXT NOT NULL, received_at TEXT NOT NULL,
   PRIMARY KEY (agent_id, key));
@@ -139,6 +139,19 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   }
   // A database from before meter-read flags: add the column (an error = it is there already).
   (void)store->Exec("ALTER TABLE meter_reads ADD COLUMN flags TEXT NOT NULL DEFAULT ''");
+  // A database from before meter_reads[].device, keyed by (serial, collected_at): rebuilt with
+  // the device in the key (an error on the first statement = it has the column already).
+  if (store->Exec("SELECT device FROM meter_reads LIMIT 0").ok()) return store;
+  for (const char* sql :
+       {"BEGIN", "ALTER TABLE meter_reads RENAME TO meter_reads_v1", kSchema,
+        "INSERT INTO meter_reads(serial, collected_at, lifetime_page_count, unit, agent_id, flags)"
+        " SELECT serial, collected_at, lifetime_page_count, unit, agent_id, flags"
+        " FROM meter_reads_v1",
+        "DROP TABLE meter_reads_v1", "COMMIT"}) {
+    if (auto ok = store->Exec(sql); !ok) {
+      return MakeError(ErrorCode::kIo, path + ": " + ok.error().message);
+    }
+  }
   return store;
 }
 
@@ -300,6 +313,8 @@ Result<void> Store::UpsertPrinter(const PrinterRecord& p) {
   // reads it. Another agent's report of the same serial changes nothing unless it reads the
   // printer and the holder does not (the holder's last word was not "communicating", or it has
   // not reported the printer for 24 h): then the printer moves to the agent that can reach it.
+  // A deactivated or revoked holder holds nothing: its printers move to the next agent that
+  // reports them (an agent activated again has a new id), with their MPS state and version.
   Stmt stmt(db_,
             "INSERT INTO printers(serial, agent_id, model, manufacturer, firmware, "
             "lifetime_page_count, communication, ip, last_seen, data) "
@@ -310,6 +325,7 @@ Result<void> Store::UpsertPrinter(const PrinterRecord& p) {
             "communication = excluded.communication, ip = excluded.ip, "
             "last_seen = excluded.last_seen, data = excluded.data "
             "WHERE printers.agent_id = excluded.agent_id OR "
+            "printers.agent_id IN (SELECT id FROM agents WHERE deactivated = 1 OR revoked = 1) OR "
             "(excluded.communication = 'communicating' AND "
             " (printers.communication != 'communicating' OR "
             "  printers.last_seen < strftime('%Y-%m-%dT%H:%M:%SZ', excluded.last_seen, "
@@ -378,7 +394,7 @@ Result<int64_t> Store::CountHeld(const std::string& agent_id) {
 Result<bool> Store::InsertMeterRead(const MeterRead& read, const std::string& agent_id) {
   Stmt stmt(db_,
             "INSERT OR IGNORE INTO meter_reads(serial, collected_at, lifetime_page_count, unit, "
-            "agent_id, flags) VALUES(?, ?, ?, ?, ?, ?)");
+            "agent_id, flags, device) VALUES(?, ?, ?, ?, ?, ?, ?)");
   std::string flags;
   for (const std::string& f : read.flags) flags += (flags.empty() ? "" : ",") + f;
   stmt.Bind(read.serial)
@@ -386,22 +402,24 @@ Result<bool> Store::InsertMeterRead(const MeterRead& read, const std::string& ag
       .Bind(read.lifetime_page_count)
       .Bind(read.unit)
       .Bind(agent_id)
-      .Bind(flags);
+      .Bind(flags)
+      .Bind(read.device);
   if (auto ok = RunWrite(db_, stmt, "insert meter read"); !ok) return ok.error();
   return sqlite3_changes(db_) == 1;
 }
 
 Result<std::vector<MeterRead>> Store::MeterReads(const std::optional<std::string>& serial) {
-  const char* sql = serial ? "SELECT serial, collected_at, lifetime_page_count, unit, flags FROM "
-                             "meter_reads WHERE serial = ? ORDER BY collected_at, serial"
-                           : "SELECT serial, collected_at, lifetime_page_count, unit, flags FROM "
-                             "meter_reads ORDER BY collected_at, serial";
+  const char* sql = serial
+                        ? "SELECT serial, collected_at, lifetime_page_count, unit, flags, device "
+                          "FROM meter_reads WHERE serial = ? ORDER BY collected_at, serial, device"
+                        : "SELECT serial, collected_at, lifetime_page_count, unit, flags, device "
+                          "FROM meter_reads ORDER BY collected_at, serial, device";
   Stmt stmt(db_, sql);
   if (serial) stmt.Bind(*serial);
   std::vector<MeterRead> reads;
   int rc;
   while ((rc = stmt.Step()) == SQLITE_ROW) {
-    MeterRead read{stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Text(3), {}};
+    MeterRead read{stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Text(3), {}, stmt.Text(5)};
     const std::string flags = stmt.Text(4);
     for (size_t start = 0; start < flags.size();) {
       const size_t comma = std::min(flags.find(',', start), flags.size());

@@ -52,6 +52,9 @@ struct MeterRead {
   int64_t lifetime_page_count = 0;
   std::string unit;
   std::vector<std::string> flags;  // meter_reads[].flags as sent ("page_count_backwards")
+  // meter_reads[].device: which of several devices claiming the serial in one scan read it
+  // ("mac:..." or "ip:..."; "" for the serial's first holder). Part of the read's identity.
+  std::string device;
 };
 
 // An event of a report (docs/uplink-protocol.md, "Events"), kept once per event_id.

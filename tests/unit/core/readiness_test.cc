@@ -12,10 +12,14 @@
 #include "agent/core/readiness.h"
 #include "agent/state/state_store.h"
 #include "tests/unit/core/test_util.h"
+#include "uplink/protocol/word.h"
 #include "uplink/scan_json.h"
 
 namespace fleet::agent {
 namespace {
+
+// The policy is decoded with the cloud's word (uplink/protocol/word.h).
+using uplink::protocol::PolicyFromCloudWord;
 
 Printer Sample() {
   Printer p;
