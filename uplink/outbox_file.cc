@@ -106,15 +106,7 @@ Result<void> Migrate(sqlite3* db, const std::string& path) {
                                          std::to_string(version) + ", this one knows up to " +
                                          std::to_string(kSchemaVersion) + ")");
   }
-  for (; version < kSchemaVersion; ++version) {
-    const std::string step = "migrate " + path + " to schema " + std::to_string(version + 1);
-    Txn txn(db);
-    FLEET_TRY(txn.Begin(step));
-    FLEET_TRY(Exec(db, kMigrations[version], step));
-    FLEET_TRY(Exec(db, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str(), step));
-    FLEET_TRY(txn.Commit(step));
-  }
-  return {};
+  return Db::Migrate(db, version, kMigrations, "migrate " + path + " to schema");
 }
 
 // What a set-aside outbox still holds, copied into the new, empty one (`db`, just migrated):

@@ -217,8 +217,9 @@ std::string CheckSchemeAndRest(const Parts& parts, UrlRole role, Url* url) {
   if (parts.scheme.empty() && cloud) return "no scheme; expected " + std::string(kCloudForm);
   url->scheme = parts.scheme.empty() ? "http" : AsciiLower(parts.scheme);
   if (cloud && url->scheme != "https") {
-    return "the scheme is not https://; expected " + std::string(kCloudForm) +
-           " (the agent never speaks plain HTTP to the cloud)";
+    // "expected an https:// URL" first: the wording --check-config has always printed.
+    return "expected " + std::string(kCloudForm) +
+           "; the scheme is not https:// (the agent never speaks plain HTTP to the cloud)";
   }
   if (!cloud && url->scheme == "https") {
     return "an https:// proxy is not supported (the agent speaks plain HTTP to the proxy and "

@@ -111,16 +111,7 @@ Result<void> Migrate(sqlite3* db, const std::string& path) {
                          "): it was written by a newer fleet-agent; install that version again "
                          "(the file is left untouched)");
   }
-  for (; version < kStateSchemaVersion; ++version) {
-    const std::string step = "migrate " + path + " to schema version " +
-                             std::to_string(version + 1);
-    Txn txn(db);
-    FLEET_TRY(txn.Begin(step));
-    FLEET_TRY(Exec(db, kMigrations[version], step));
-    FLEET_TRY(Exec(db, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str(), step));
-    FLEET_TRY(txn.Commit(step));
-  }
-  return {};
+  return Db::Migrate(db, version, kMigrations, "migrate " + path + " to schema version");
 }
 
 // --- The Printer record as stored in printers.last -------------------------------------------

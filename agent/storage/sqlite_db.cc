@@ -401,4 +401,18 @@ Result<void> Txn::Commit(std::string_view op) {
   return {};
 }
 
+Result<void> Migrate(sqlite3* db, int64_t version, std::span<const char* const> migrations,
+                     std::string_view step_prefix, const ErrorText& text) {
+  for (; version < static_cast<int64_t>(migrations.size()); ++version) {
+    const std::string step = std::string(step_prefix) + " " + std::to_string(version + 1);
+    Txn txn(db, text);
+    FLEET_TRY(txn.Begin(step));
+    FLEET_TRY(Exec(db, migrations[version], step, text));
+    FLEET_TRY(
+        Exec(db, ("PRAGMA user_version = " + std::to_string(version + 1)).c_str(), step, text));
+    FLEET_TRY(txn.Commit(step));
+  }
+  return {};
+}
+
 }  // namespace fleet::storage

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -139,6 +140,13 @@ using DbHandle = std::unique_ptr<sqlite3, CloseDb>;  // closes on scope exit unl
 Result<DbHandle> OpenWal(const std::string& path, const ErrorText& text,
                          const char* first_sql = nullptr);
 
+// Takes the open database `db` from schema `version` (its user_version) to migrations.size():
+// migrations[v] takes it from v to v + 1, each step in its own transaction that also sets
+// user_version, so a crash leaves a whole step or none. `step_prefix` names a step in errors:
+// "<step_prefix> N" (e.g. "migrate /var/lib/fleet-agent/state.db to schema version").
+Result<void> Migrate(sqlite3* db, int64_t version, std::span<const char* const> migrations,
+                     std::string_view step_prefix, const ErrorText& text);
+
 // Stmt, Txn, Exec and DbError bound to one database's texts, so that its code says
 // `Stmt stmt(db, sql)`: `using Db = storage::Bound<kDbText>;` then `using Stmt = Db::Stmt;` ...
 template <const ErrorText& kText>
@@ -156,6 +164,10 @@ struct Bound {
   }
   static Error DbError(sqlite3* db, int rc, std::string_view op) {
     return storage::DbError(db, rc, op, kText);
+  }
+  static Result<void> Migrate(sqlite3* db, int64_t version, std::span<const char* const> migrations,
+                              std::string_view step_prefix) {
+    return storage::Migrate(db, version, migrations, step_prefix, kText);
   }
 };
 

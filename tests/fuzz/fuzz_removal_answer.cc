@@ -38,12 +38,6 @@ namespace asio = boost::asio;
 constexpr int kStatuses[] = {200, 201, 400, 401, 404, 409, 500, 503};
 const char* const kSerials[] = {"CNB1234567", "VNCRC48198", "X1"};
 
-void Replace(std::string& text, const std::string& from, const std::string& to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-}
-
 // Answers with the fuzzed response, @ID@ replaced by the request's id; never inline.
 class FakeTransport final : public uplink::Transport {
  public:
@@ -54,7 +48,7 @@ class FakeTransport final : public uplink::Transport {
     auto sent = uplink::protocol::DecodeRemovalRequest(request.body);
     FUZZ_CHECK(sent.ok(), "the agent sent a removal request it cannot decode itself");
     request_id = sent->request_id;
-    Replace(response.body, "@ID@", request_id);
+    fuzz::ReplaceAll(response.body, "@ID@", request_id);
     body = response.body;
     asio::post(io_, [done = std::move(done), response = std::move(response)] { done(response); });
   }
@@ -92,20 +86,7 @@ std::unique_ptr<state::StateStore> Inventory(const std::string& dir) {
 }
 
 const std::string& ScratchDir() {
-  static const std::string dir = [] {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string d = std::string(tmp && *tmp ? tmp : "/tmp") + "/fleet-fuzz-removal.XXXXXX";
-    if (!mkdtemp(d.data())) {
-      std::perror("mkdtemp");
-      std::abort();
-    }
-    static const std::string scratch = d;
-    std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(scratch, ec);
-    });
-    return d;
-  }();
+  static const std::string dir = fuzz::ScratchDir("removal");
   return dir;
 }
 

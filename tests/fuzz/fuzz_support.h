@@ -9,7 +9,7 @@
 //            numbers: zigzag varint; octet string, opaque, IP address: len:varint bytes{len};
 //            OID: an OID as above; null and the exceptions: nothing
 // Truncated input ends the map; nothing is ever rejected. make_seeds.cc writes the seeds with
-// EncodeVarbinds(). Header-only; not thread-safe (no shared state, though).
+// EncodeVarbinds(). Header-only; not thread-safe (ScratchDir keeps the list it removes at exit).
 #pragma once
 
 #include <algorithm>
@@ -17,10 +17,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <stdlib.h>  // mkdtemp
 
 #include "agent/core/printer.h"
 #include "snmp/types.h"
@@ -189,6 +192,36 @@ inline std::string EncodeVarbinds(const VarbindMap& map) {
 // --------------------------------------------------------------
 
 // Text a device sent reaches the table, the JSON and the logs only as bounded, printable UTF-8.
+// A directory of its own under $TMPDIR (or /tmp) for one fuzz target, made on first use and
+// removed at exit: "<TMPDIR>/fleet-fuzz-<name>.XXXXXX".
+inline std::string ScratchDir(const char* name) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/fleet-fuzz-" + name + ".XXXXXX";
+  if (!mkdtemp(dir.data())) {
+    std::perror("mkdtemp");
+    std::abort();
+  }
+  static std::vector<std::string> made;
+  if (made.empty()) {
+    std::atexit([] {
+      for (const auto& d : made) {
+        std::error_code ec;
+        std::filesystem::remove_all(d, ec);
+      }
+    });
+  }
+  made.push_back(dir);
+  return dir;
+}
+
+// Every `from` in `text` replaced by `to` (the fuzzers' placeholders such as @KEY@ or @ID@,
+// which a fake transport fills in with what the request carried).
+inline void ReplaceAll(std::string& text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
 inline void CheckText(std::string_view field, const std::string& s, size_t max_bytes) {
   FUZZ_CHECK(s.size() <= max_bytes,
              std::string(field) + " is " + std::to_string(s.size()) + " bytes");

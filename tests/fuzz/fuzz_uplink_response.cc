@@ -51,12 +51,6 @@ constexpr int kStatuses[] = {200, 201, 202, 204, 400, 401, 403, 404, 409, 429, 5
 
 // Answers every request with the fuzzed response, on the io_context (never inline: the
 // Transport contract).
-void Replace(std::string& text, const std::string& from, const std::string& to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-}
-
 class FakeTransport final : public uplink::Transport {
  public:
   FakeTransport(asio::io_context& io, uplink::HttpResponse response)
@@ -64,9 +58,9 @@ class FakeTransport final : public uplink::Transport {
   void Send(uplink::HttpRequest request, uplink::ResponseCallback done) override {
     uplink::HttpResponse response = response_;
     for (const auto& [name, value] : request.headers) {
-      if (name == "Idempotency-Key") Replace(response.body, "@KEY@", value);
+      if (name == "Idempotency-Key") fuzz::ReplaceAll(response.body, "@KEY@", value);
     }
-    Replace(response.body, "@DIGEST@", uplink::protocol::ReportDigest(request.body));
+    fuzz::ReplaceAll(response.body, "@DIGEST@", uplink::protocol::ReportDigest(request.body));
     asio::post(io_, [done = std::move(done), response = std::move(response)] { done(response); });
   }
   void Cancel() override {}
@@ -133,17 +127,7 @@ ScanReport Scan() {
 
 state::StateStore* Store() {
   static state::StateStore* store = [] {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/fleet-fuzz-state.XXXXXX";
-    if (!mkdtemp(dir.data())) {
-      std::perror("mkdtemp");
-      std::abort();
-    }
-    static const std::string scratch = dir;
-    std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(scratch, ec);
-    });
+    const std::string dir = fuzz::ScratchDir("state");
     auto opened = state::StateStore::Open(dir + "/state");
     if (!opened.ok()) {
       std::fprintf(stderr, "state store: %s\n", opened.error().message.c_str());
@@ -195,8 +179,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const int s = response.status;
     if (s >= 200 && s < 300) {
       std::string sent = response.body;
-      Replace(sent, "@KEY@", kKey);
-      Replace(sent, "@DIGEST@", uplink::protocol::ReportDigest(kBody));
+      fuzz::ReplaceAll(sent, "@KEY@", kKey);
+      fuzz::ReplaceAll(sent, "@DIGEST@", uplink::protocol::ReportDigest(kBody));
       auto reply = uplink::protocol::DecodeReply(sent);
       if (!reply.ok())
         FUZZ_CHECK(reply.error().code == ErrorCode::kMalformed, reply.error().message);

@@ -17,10 +17,6 @@ root=$1 work=$2 exe=${FLEET_WINDOWS_AGENT_EXE:-$3} linux_agent=$4 emulator=$5
 shared=${FLEET_SHARED_PRINTERS:-$root/../shared/printers}
 skip() { echo "SKIPPED: $*"; exit 77; }
 fail=0
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fail=1; fi
-}
 [ -f "$exe" ] || skip "no cross-built fleet-agent.exe at $exe (cmake --preset windows && cmake --build --preset windows --target fleet-agent)"
 . "$root/tests/windows/wine-env.sh"
 wine_has || skip "wine not installed (apt-get install wine64 wine)"
@@ -114,15 +110,6 @@ PY
 
 # --- 2. the cloud over TLS, trusted through the Windows ROOT store ----------------------------
 "$root/scripts/lib/make-test-pki" "$work/pki" >/dev/null
-start_emulator() {  # start_emulator NAME CERT KEY -> sets https, admin
-  "$emulator" --listen 127.0.0.1:0 --cert "$work/pki/$2" --key "$work/pki/$3" \
-    --db "$work/$1.db" --admin 127.0.0.1:0 >"$work/$1.out" 2>"$work/$1.err" &
-  pids+=($!)
-  for _ in $(seq 50); do grep -q listening "$work/$1.out" && break; sleep 0.1; done
-  https=$(sed -n 's/.*listening https=\([^ ]*\).*/\1/p' "$work/$1.out")
-  admin=$(sed -n 's/.*admin=\([^ ]*\).*/\1/p' "$work/$1.out")
-  [ -n "$https" ] || { cat "$work/$1.err"; exit 1; }
-}
 admin_curl() { curl -sS --noproxy '*' --max-time 20 "$@"; }
 start_emulator cloud server.pem server.key
 cloud=$https cloud_admin=$admin
@@ -169,10 +156,6 @@ rc=0; wine msiexec /i "$(W "$msi")" /qn /l*v "$(W "$work/install.log")" \
 check "msiexec /i with ACTIVATION_CODE: rc $rc" test "$rc" -eq 0
 check "activated by the installer (credentials in state\\)" bash -c "ls '$data/state' | grep -q credentials"
 log=$data/logs/fleet-agent.log
-wait_log() {  # wait_log REGEX SECONDS
-  for _ in $(seq "$(( $2 * 5 ))"); do grep -qE "$1" "$log" 2>/dev/null && return 0; sleep 0.2; done
-  return 1
-}
 rc=0; wine net start fleet-agent >"$work/net-start.out" 2>&1 || rc=$?
 check "net start fleet-agent: rc $rc" test "$rc" -eq 0
 check "service log: started" wait_log 'agent.*started interval' 30

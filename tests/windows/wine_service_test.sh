@@ -18,10 +18,6 @@ skip() { echo "SKIPPED: $*"; exit 77; }
 . "$root/tests/windows/wine-env.sh"
 wine_has || skip "wine not installed (apt-get install wine64 wine)"
 fail=0
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fail=1; fi
-}
 rm -rf "$work"
 mkdir -p "$work"
 trap wine_cleanup EXIT
@@ -70,10 +66,6 @@ check "a second --install-service fails (rc $rc)" test "$rc" -eq 1
 check "... and says how to reinstall" grep -q "already installed; run --uninstall-service" "$work/again.out"
 
 log=$data/logs/fleet-agent.log
-wait_log() {  # wait_log REGEX SECONDS
-  for _ in $(seq "$(($2 * 5))"); do grep -qE "$1" "$log" 2>/dev/null && return 0; sleep 0.2; done
-  return 1
-}
 rc=0; wine net start fleet-agent >"$work/net-start.out" 2>&1 || rc=$?
 check "net start fleet-agent: rc $rc" test "$rc" -eq 0
 check "service log: started" wait_log 'agent.*started interval' 30

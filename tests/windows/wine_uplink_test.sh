@@ -42,10 +42,6 @@ cleanup() {
 }
 trap cleanup EXIT
 fail=0
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fail=1; fi
-}
 W() { win_path "$1"; }
 # Everything secret this test hands to the agents; none may appear in any output.
 secrets=(auth-pass-4242 priv-pass-4242 sha-auth-7777 sha-priv-7777 authonly-5555 wrong-pass-999
@@ -238,13 +234,7 @@ echo "SNMPv3 part: $((SECONDS - snmp_start)) s"
 
 # --- the cloud emulator (TLS, test CA) and tinyproxy with Basic authentication --------------
 "$root/scripts/lib/make-test-pki" "$work/pki" >/dev/null
-"$emulator" --listen 127.0.0.1:0 --cert "$work/pki/server.pem" --key "$work/pki/server.key" \
-  --db "$work/cloud.db" --admin 127.0.0.1:0 >"$work/cloud.out" 2>"$work/cloud.err" &
-pids+=($!)
-for _ in $(seq 50); do grep -q listening "$work/cloud.out" && break; sleep 0.1; done
-https=$(sed -n 's/.*listening https=\([^ ]*\).*/\1/p' "$work/cloud.out")
-admin=$(sed -n 's/.*admin=\([^ ]*\).*/\1/p' "$work/cloud.out")
-[ -n "$https" ] || { cat "$work/cloud.err"; echo "FAIL: the cloud emulator did not start"; exit 1; }
+start_emulator cloud server.pem server.key
 admin_get() { curl -sS --noproxy '*' --max-time 20 "http://$admin$1"; }
 stat_of() { admin_get /admin/stats | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 new_code() {  # in $(...): the caller adds the code to the secrets

@@ -91,14 +91,6 @@ TEST(PrintConfig, OutputLoadsBackToTheSameConfig) {
   EXPECT_EQ(PrintConfig(*second.config), printed);
 }
 
-TEST(RedactUrlPassword, Forms) {
-  EXPECT_EQ(RedactUrlPassword("http://u:pw@h:3128"), "http://u:<redacted>@h:3128");
-  EXPECT_EQ(RedactUrlPassword("http://u:p@w@h:3128/x"), "http://u:<redacted>@h:3128/x");
-  EXPECT_EQ(RedactUrlPassword("http://u@h:3128"), "http://u@h:3128");
-  EXPECT_EQ(RedactUrlPassword("http://h:3128/a@b"), "http://h:3128/a@b");
-  EXPECT_EQ(RedactUrlPassword(""), "");
-}
-
 // The documented example must load cleanly; the docs must show it verbatim and name every key.
 TEST(Example, ShippedExampleLoadsWithoutErrors) {
   TempDir dir;

@@ -208,16 +208,5 @@ TEST(ParseBaseUrl, ValidAndInvalid) {
   }
 }
 
-// The one RedactUrlPassword (agent/core/url.h) writes "<redacted>", as --print-config promises
-// (docs/configuration.md); uplink's own copy wrote "***".
-TEST(RedactUrlPassword, Table) {
-  EXPECT_EQ(RedactUrlPassword("http://u:secret@proxy:3128"), "http://u:<redacted>@proxy:3128");
-  EXPECT_EQ(RedactUrlPassword("http://u:se/cr@et@proxy:3128/"), "http://u:<redacted>@proxy:3128/");
-  EXPECT_EQ(RedactUrlPassword("u:secret@proxy:3128"), "u:<redacted>@proxy:3128");
-  EXPECT_EQ(RedactUrlPassword("http://u@proxy:3128"), "http://u@proxy:3128");
-  EXPECT_EQ(RedactUrlPassword("http://proxy:3128"), "http://proxy:3128");
-  EXPECT_EQ(RedactUrlPassword(""), "");
-}
-
 }  // namespace
 }  // namespace fleet::uplink
