@@ -221,9 +221,13 @@ int InstallWindowsService(const std::string& config_path) {
   spec.description =
       L"Finds the printers on the configured networks over SNMP and reports "
       L"their counters and supplies to the fleet cloud.";
-  if (auto r = win::InstallService(spec, *paths); !r) {
+  std::vector<std::string> not_set;
+  if (auto r = win::InstallService(spec, *paths, &not_set); !r) {
     std::cerr << "fleet-agent: --install-service: " << r.error().message << "\n";
     return 1;
+  }
+  for (const std::string& what : not_set) {
+    std::cerr << "fleet-agent: --install-service: warning: not set: " << what << "\n";
   }
   RegisterEventLogSource(*binary);
   std::cout << "service fleet-agent installed: "

@@ -178,6 +178,16 @@ std::wstring VirtualAccountName(std::wstring_view service_name) {
   return L"NT SERVICE\\" + std::wstring(service_name);
 }
 
+std::wstring ServiceSidFromDigest(const std::array<uint8_t, 20>& sha1) {
+  std::wstring sid = L"S-1-5-80";
+  for (size_t i = 0; i < sha1.size(); i += 4) {
+    const uint32_t part = uint32_t{sha1[i]} | uint32_t{sha1[i + 1]} << 8 |
+                          uint32_t{sha1[i + 2]} << 16 | uint32_t{sha1[i + 3]} << 24;
+    sid += L"-" + std::to_wstring(part);
+  }
+  return sid;
+}
+
 InstallSpec DefaultInstallSpec(std::wstring_view name, std::wstring_view display_name,
                                std::wstring_view binary_path, std::wstring_view config_path) {
   InstallSpec spec;

@@ -11,6 +11,7 @@
 // with its own mutex, because the SCM's thread and the daemon's thread both report status).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -200,6 +201,12 @@ Result<void> ValidateServiceName(std::wstring_view name);
 // The virtual account the service runs as: "NT SERVICE\<name>". It exists as soon as the service
 // does, has no password, and gives the service a SID of its own for the state directory's DACL.
 std::wstring VirtualAccountName(std::wstring_view service_name);
+
+// The SID of that account without asking the system (LookupAccountNameW does not know it under
+// Wine, nor on Windows before the service exists): "S-1-5-80-" and the SHA-1 of the service name
+// in upper case, UTF-16LE, read as five little-endian 32-bit numbers. `sha1` is that digest.
+// Checked against TrustedInstaller's published SID (tests/unit/windows/service_logic_test.cc).
+std::wstring ServiceSidFromDigest(const std::array<uint8_t, 20>& sha1);
 
 // One argument quoted the way CommandLineToArgvW / the MSVC runtime read it back: quotes when it
 // is empty or holds a space, tab or quote; backslashes doubled only before a quote.

@@ -11,6 +11,9 @@
 #include <shlobj.h>
 #include <winsvc.h>
 
+#include <openssl/sha.h>
+
+#include <array>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -201,7 +204,8 @@ Result<int> RunWindowsService(const ServiceOptions& options, DaemonMain daemon_m
 
 namespace {
 
-Result<void> ConfigureService(SC_HANDLE service, const InstallSpec& spec) {
+Result<void> ConfigureService(SC_HANDLE service, const InstallSpec& spec,
+                              std::vector<std::string>* not_set) {
   std::wstring description = spec.description;
   SERVICE_DESCRIPTIONW desc{description.data()};
   if (!ChangeServiceConfig2W(service, SERVICE_CONFIG_DESCRIPTION, &desc)) {
@@ -225,44 +229,54 @@ Result<void> ConfigureService(SC_HANDLE service, const InstallSpec& spec) {
     return Win32Failure("ChangeServiceConfig2W(failure actions)", GetLastError());
   }
 
+  // The three settings below exist on every Windows since Vista; Wine's service manager knows
+  // none of them (ERROR_INVALID_LEVEL): there the install goes on without them, naming each
+  // (docs/windows-internals.md). Any other failure fails the install.
+  auto set_optional = [&](DWORD level, void* info, const char* name,
+                          const char* what) -> Result<void> {
+    if (ChangeServiceConfig2W(service, level, info)) return {};
+    const DWORD error = GetLastError();
+    if (error != ERROR_INVALID_LEVEL) {
+      return Win32Failure(std::string("ChangeServiceConfig2W(") + name + ")", error);
+    }
+    if (not_set)
+      not_set->push_back(std::string(what) + " (this service manager has no " + name + ")");
+    return {};
+  };
   SERVICE_FAILURE_ACTIONS_FLAG flag{spec.failure_policy.on_non_crash_failures ? TRUE : FALSE};
-  if (!ChangeServiceConfig2W(service, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &flag)) {
-    return Win32Failure("ChangeServiceConfig2W(failure actions flag)", GetLastError());
+  if (auto r = set_optional(SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &flag,
+                            "SERVICE_CONFIG_FAILURE_ACTIONS_FLAG",
+                            "the recovery actions on a non-crash failure");
+      !r) {
+    return r;
   }
-
   // A virtual account is the service SID; say so explicitly rather than rely on the default.
   SERVICE_SID_INFO sid{SERVICE_SID_TYPE_UNRESTRICTED};
-  if (!ChangeServiceConfig2W(service, SERVICE_CONFIG_SERVICE_SID_INFO, &sid)) {
-    return Win32Failure("ChangeServiceConfig2W(service SID)", GetLastError());
+  if (auto r = set_optional(SERVICE_CONFIG_SERVICE_SID_INFO, &sid,
+                            "SERVICE_CONFIG_SERVICE_SID_INFO", "the unrestricted service SID");
+      !r) {
+    return r;
   }
-
   SERVICE_DELAYED_AUTO_START_INFO delayed{spec.delayed_auto_start ? TRUE : FALSE};
-  if (!ChangeServiceConfig2W(service, SERVICE_CONFIG_DELAYED_AUTO_START_INFO, &delayed)) {
-    return Win32Failure("ChangeServiceConfig2W(delayed auto-start)", GetLastError());
+  if (auto r = set_optional(SERVICE_CONFIG_DELAYED_AUTO_START_INFO, &delayed,
+                            "SERVICE_CONFIG_DELAYED_AUTO_START_INFO",
+                            "the delayed automatic start");
+      !r) {
+    return r;
   }
   return {};
 }
 
+// NT SERVICE\<name>'s SID, computed (ServiceSidFromDigest) with OpenSSL's SHA-1 (the exe links
+// libcrypto for TLS anyway, so no CryptoAPI provider has to be loaded for one digest).
 Result<std::wstring> ServiceSidString(std::wstring_view service_name) {
-  const std::wstring account = VirtualAccountName(service_name);
-  DWORD sid_size = 0;
-  DWORD domain_size = 0;
-  SID_NAME_USE use;
-  LookupAccountNameW(nullptr, account.c_str(), nullptr, &sid_size, nullptr, &domain_size, &use);
-  if (sid_size == 0)
-    return Win32Failure("LookupAccountNameW(" + Narrow(account) + ")", GetLastError());
-  std::vector<unsigned char> sid(sid_size);
-  std::wstring domain(domain_size, L'\0');
-  if (!LookupAccountNameW(nullptr, account.c_str(), sid.data(), &sid_size, domain.data(),
-                          &domain_size, &use)) {
-    return Win32Failure("LookupAccountNameW(" + Narrow(account) + ")", GetLastError());
-  }
-  wchar_t* text = nullptr;
-  if (!ConvertSidToStringSidW(sid.data(), &text)) {
-    return Win32Failure("ConvertSidToStringSidW", GetLastError());
-  }
-  std::unique_ptr<wchar_t, LocalFreer> owned(text);
-  return std::wstring(text);
+  std::wstring upper(service_name);
+  CharUpperBuffW(upper.data(), static_cast<DWORD>(upper.size()));
+  std::array<uint8_t, 20> digest{};
+  static_assert(sizeof(wchar_t) == 2, "UTF-16LE: Windows' wchar_t");
+  SHA1(reinterpret_cast<const unsigned char*>(upper.data()), upper.size() * sizeof(wchar_t),
+       digest.data());
+  return ServiceSidFromDigest(digest);
 }
 
 Result<void> EnsureDirectory(const std::wstring& path) {
@@ -315,7 +329,8 @@ Result<void> PrepareDirectories(const WindowsPaths& paths, std::wstring_view ser
   return {};
 }
 
-Result<void> InstallService(const InstallSpec& spec, const WindowsPaths& paths) {
+Result<void> InstallService(const InstallSpec& spec, const WindowsPaths& paths,
+                            std::vector<std::string>* not_set) {
   if (auto valid = ValidateServiceName(spec.name); !valid) return valid.error();
   ScHandle scm(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT | SC_MANAGER_CREATE_SERVICE));
   if (!scm) return Win32Failure("OpenSCManagerW", GetLastError());
@@ -337,7 +352,7 @@ Result<void> InstallService(const InstallSpec& spec, const WindowsPaths& paths) 
     return Win32Failure("CreateServiceW", error);
   }
 
-  Result<void> configured = ConfigureService(service.get(), spec);
+  Result<void> configured = ConfigureService(service.get(), spec, not_set);
   if (configured) configured = PrepareDirectories(paths, spec.name);
   if (!configured) {
     DeleteService(service.get());  // best effort: the error below is the one that matters

@@ -20,6 +20,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/core/result.h"
 #include "agent/platform/service_host.h"
@@ -47,7 +48,10 @@ Result<int> RunWindowsService(const ServiceOptions& options, DaemonMain daemon_m
 // description, failure actions and the non-crash-failure flag, creates the data directories with
 // their DACLs (PrepareDirectories). Any failure after CreateServiceW deletes the service again,
 // so a half-configured service is never left behind. Needs an elevated caller.
-Result<void> InstallService(const InstallSpec& spec, const WindowsPaths& paths);
+// A setting the SCM does not know (ERROR_INVALID_LEVEL: Wine's has no non-crash-failure flag,
+// docs/windows-internals.md) is left out, and named in *not_set when given; the install goes on.
+Result<void> InstallService(const InstallSpec& spec, const WindowsPaths& paths,
+                            std::vector<std::string>* not_set = nullptr);
 
 // The brief's shape: DefaultInstallSpec(name, display_name, binary_path, config_path) under the
 // default paths.

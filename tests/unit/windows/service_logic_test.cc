@@ -507,5 +507,21 @@ TEST(Utf, LoneSurrogates) {
   EXPECT_EQ(Utf16ToUtf8Lossy(std::u16string{char16_t(0xD800), u'z'}), "\xEF\xBF\xBDz");
 }
 
+// The digests: SHA-1 of the upper-case UTF-16LE names (python3 hashlib); TrustedInstaller's SID
+// is published by Microsoft, fleet-agent's is the one packaging/windows/msi-extras.sh computes.
+TEST(ServiceSid, FromTheDigestOfTheUpperCaseName) {
+  auto bytes = [](const char* hex) {
+    std::array<uint8_t, 20> out{};
+    for (size_t i = 0; i < out.size(); ++i) {
+      out[i] = static_cast<uint8_t>(std::stoi(std::string(hex + 2 * i, 2), nullptr, 16));
+    }
+    return out;
+  };
+  EXPECT_EQ(ServiceSidFromDigest(bytes("b589fb381984c2cb5c6c236d5700776ec0026487")),
+            L"S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464");  // TrustedInstaller
+  EXPECT_EQ(ServiceSidFromDigest(bytes("c4b31d02a2b659a105fe2d402af575a58c16ee62")),
+            L"S-1-5-80-35500996-2707011234-1076755973-2775971114-1659770508");  // fleet-agent
+}
+
 }  // namespace
 }  // namespace fleet::agent::windows
