@@ -69,7 +69,7 @@ log=$data/logs/fleet-agent.log
 rc=0; wine net start fleet-agent >"$work/net-start.out" 2>&1 || rc=$?
 check "net start fleet-agent: rc $rc" test "$rc" -eq 0
 check "service log: started" wait_log 'agent.*started interval' 30
-check "service log: a scan of the loopback address ran" wait_log 'scan.*(finished|complete|done)|printers' 30
+check "service log: a scan of the loopback address ran" wait_log 'scan done cycle=1 addresses=1 ' 30
 rc=0; wine net stop fleet-agent >"$work/net-stop.out" 2>&1 || rc=$?
 check "net stop fleet-agent: rc $rc" test "$rc" -eq 0
 check "service log: stopped" wait_log 'agent(:|\] \[info\]) stopped' 20
