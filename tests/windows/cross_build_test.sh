@@ -39,7 +39,7 @@ imports=$("$objdump" -p "$exe")
 fail=0
 for fn in StartServiceCtrlDispatcherW RegisterServiceCtrlHandlerExW SetServiceStatus \
           CreateServiceW ChangeServiceConfig2W DeleteService ControlService OpenServiceW \
-          LookupAccountNameW ConvertStringSecurityDescriptorToSecurityDescriptorW \
+          CryptCreateHash ConvertStringSecurityDescriptorToSecurityDescriptorW \
           SetNamedSecurityInfoW SHGetKnownFolderPath; do
   if grep -Eq "^[[:space:]]+[0-9a-f]+[[:space:]]+[0-9]+[[:space:]]+$fn\$" <<<"$imports"; then
     echo "imports $fn"

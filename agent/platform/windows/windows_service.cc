@@ -9,9 +9,8 @@
 #include <knownfolders.h>
 #include <sddl.h>
 #include <shlobj.h>
+#include <wincrypt.h>
 #include <winsvc.h>
-
-#include <openssl/sha.h>
 
 #include <array>
 #include <exception>
@@ -267,15 +266,33 @@ Result<void> ConfigureService(SC_HANDLE service, const InstallSpec& spec,
   return {};
 }
 
-// NT SERVICE\<name>'s SID, computed (ServiceSidFromDigest) with OpenSSL's SHA-1 (the exe links
-// libcrypto for TLS anyway, so no CryptoAPI provider has to be loaded for one digest).
+// NT SERVICE\<name>'s SID, computed (ServiceSidFromDigest) from the SHA-1 that Windows' own
+// CryptoAPI (advapi32, already linked for the SCM) gives: the service layer stays free of
+// third-party libraries, so its standalone cross build (windows_cross_build) needs none.
 Result<std::wstring> ServiceSidString(std::wstring_view service_name) {
   std::wstring upper(service_name);
   CharUpperBuffW(upper.data(), static_cast<DWORD>(upper.size()));
-  std::array<uint8_t, 20> digest{};
   static_assert(sizeof(wchar_t) == 2, "UTF-16LE: Windows' wchar_t");
-  SHA1(reinterpret_cast<const unsigned char*>(upper.data()), upper.size() * sizeof(wchar_t),
-       digest.data());
+  HCRYPTPROV provider = 0;
+  if (!CryptAcquireContextW(&provider, nullptr, nullptr, PROV_RSA_AES, CRYPT_VERIFYCONTEXT)) {
+    return Win32Failure("CryptAcquireContextW(PROV_RSA_AES)", GetLastError());
+  }
+  HCRYPTHASH hash = 0;
+  std::array<uint8_t, 20> digest{};
+  DWORD digest_size = static_cast<DWORD>(digest.size());
+  DWORD error = ERROR_SUCCESS;
+  if (!CryptCreateHash(provider, CALG_SHA1, 0, 0, &hash)) {
+    error = GetLastError();
+  } else if (!CryptHashData(hash, reinterpret_cast<const BYTE*>(upper.data()),
+                            static_cast<DWORD>(upper.size() * sizeof(wchar_t)), 0) ||
+             !CryptGetHashParam(hash, HP_HASHVAL, digest.data(), &digest_size, 0) ||
+             digest_size != digest.size()) {
+    const DWORD last = GetLastError();
+    error = last != ERROR_SUCCESS ? last : ERROR_INVALID_DATA;
+  }
+  if (hash != 0) CryptDestroyHash(hash);
+  CryptReleaseContext(provider, 0);
+  if (error != ERROR_SUCCESS) return Win32Failure("SHA-1 of the service name (CryptoAPI)", error);
   return ServiceSidFromDigest(digest);
 }
 
