@@ -132,6 +132,7 @@ bool Contains(const std::string& lower_haystack, std::string_view needle) {
 struct Classification {
   bool candidate = false;
   std::string reason;
+  std::string evidence;  // when candidate: which of the three tests said so
   ProfileMatch match;
 };
 
@@ -171,6 +172,13 @@ Classification Classify(const ProfileSet& profiles, const VarbindMap& map) {
   });
   bool product = c.match.profile && (c.match.by_product_oid || c.match.by_sys_descr);
   c.candidate = printer_mib || hr_printer || product;
+  for (const auto& [yes, what] :
+       {std::pair{printer_mib, "Printer-MIB (1.3.6.1.2.1.43) answered"},
+        std::pair{hr_printer, "hrDeviceType is hrDevicePrinter"},
+        std::pair{product, "a printer profile matched"}}) {
+    if (!yes) continue;
+    c.evidence += (c.evidence.empty() ? "" : "; ") + std::string(what);
+  }
   if (!c.candidate) {
     c.reason =
         "no Printer-MIB (1.3.6.1.2.1.43), hrDeviceType is not hrDevicePrinter, and sysObjectID '" +
@@ -829,7 +837,11 @@ CollectionPlan PlanCollection(const ProfileSet& profiles, const VarbindMap& iden
     Classification c = Classify(profiles, identification);
     plan.candidate = c.candidate;
     plan.not_printer_reason = c.reason;
-    if (c.match.profile) plan.profile = c.match.profile->name;
+    plan.printer_evidence = c.evidence;
+    if (c.match.profile) {
+      plan.profile = c.match.profile->name;
+      plan.profile_rule = c.match.rule;
+    }
     if (!plan.candidate) return plan;
     // Narrow walks: fragile printer agents answer thousands of OIDs under the full trees.
     plan.walk = {kHrDeviceType,    kHrDeviceDescr, kHrDeviceStatus,

@@ -28,6 +28,8 @@ struct CollectionPlan {
   bool candidate = false;          // false: not a printer; skip step 2
   std::string not_printer_reason;  // when !candidate
   std::string profile;             // matched profile name, "" for none
+  std::string profile_rule;        // the match rules that fired (ProfileMatch::rule)
+  std::string printer_evidence;    // when candidate: what makes it one ("Printer-MIB answered")
   std::vector<Oid> get;            // scalars to GET (vendor serials, counters...)
   std::vector<Oid> walk;           // subtrees to walk (standard tables, vendor tables)
 };

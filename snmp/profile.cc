@@ -695,21 +695,30 @@ ProfileMatch ProfileSet::Match(const Oid& sys_object_id, std::string_view sys_de
   ProfileMatch best;
   for (const Profile& p : profiles_) {
     size_t product_len = 0, vendor_len = 0;
+    const Oid* product = nullptr;
+    const Oid* vendor = nullptr;
     for (const Oid& prefix : p.match.sys_object_id) {
-      if (!sys_object_id.empty() && OidStartsWith(sys_object_id, prefix))
-        product_len = std::max(product_len, prefix.size());
+      if (!sys_object_id.empty() && OidStartsWith(sys_object_id, prefix) &&
+          prefix.size() > product_len) {
+        product_len = prefix.size();
+        product = &prefix;
+      }
     }
     for (const Oid& prefix : p.match.vendor_oid) {
-      if (!sys_object_id.empty() && OidStartsWith(sys_object_id, prefix))
-        vendor_len = std::max(vendor_len, prefix.size());
+      if (!sys_object_id.empty() && OidStartsWith(sys_object_id, prefix) &&
+          prefix.size() > vendor_len) {
+        vendor_len = prefix.size();
+        vendor = &prefix;
+      }
     }
-    bool descr = false;
+    const Pattern* descr_pattern = nullptr;
     for (const Pattern& pat : p.match.sys_descr) {
       if (!sys_descr.empty() && RegexCapture(*pat.re, sys_descr)) {
-        descr = true;
+        descr_pattern = &pat;
         break;
       }
     }
+    const bool descr = descr_pattern != nullptr;
     bool oid = product_len > 0 || vendor_len > 0;
     bool matched = p.match.require_all ? (oid && descr) : (oid || descr);
     if (!matched) continue;
@@ -720,7 +729,14 @@ ProfileMatch ProfileSet::Match(const Oid& sys_object_id, std::string_view sys_de
                 (product_len ? 100 + static_cast<int>(product_len) : 0) +
                 (vendor_len && !product_len ? 10 + static_cast<int>(vendor_len) : 0);
     if (!best.profile || score > best.score) {
-      best = ProfileMatch{&p, product_len > 0, descr, score};
+      best = ProfileMatch{&p, product_len > 0, descr, score, {}};
+      if (product) best.rule = "sysObjectID under product prefix " + FormatOid(*product);
+      if (vendor && !product) best.rule = "sysObjectID under enterprise prefix " + FormatOid(*vendor);
+      if (descr_pattern) {
+        best.rule += (best.rule.empty() ? "" : "; ") + std::string("sysDescr matches /") +
+                     descr_pattern->text + "/";
+      }
+      if (p.match.require_all) best.rule += " (require_all)";
     }
   }
   return best;

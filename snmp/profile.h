@@ -112,6 +112,9 @@ struct ProfileMatch {
   bool by_product_oid = false;  // matched a sys_object_id (printer product) prefix
   bool by_sys_descr = false;
   int score = 0;
+  // The rules that fired, for diagnostics (`fleet-agent probe`, trace logs): e.g.
+  // "sysObjectID under product prefix 1.3.6.1.4.1.11.2.3.9.1; sysDescr matches /JETDIRECT/".
+  std::string rule;
 };
 
 class ProfileSet {

@@ -50,7 +50,10 @@ class Scanner::Device {
       return;
     }
     credential_index_ = credential;
-    session_ = owner_.factory_.Open(Target{ip_, owner_.options_.port}, credentials()[credential]);
+    if (ScanObserver* o = owner_.options_.observer) {
+      o->OnSweepAnswer(ip_, credential, credentials()[credential], identification);
+    }
+    session_ = Open(credential);
     responded_ = true;
     Merge(collected_, identification);
     Probe();
@@ -68,6 +71,13 @@ class Scanner::Device {
  private:
   const std::vector<Credential>& credentials() const { return owner_.options_.credentials; }
 
+  std::unique_ptr<Session> Open(size_t credential) {
+    auto session =
+        owner_.factory_.Open(Target{ip_, owner_.options_.port}, credentials()[credential]);
+    if (ScanObserver* o = owner_.options_.observer) return ObserveSession(std::move(session), *o);
+    return session;
+  }
+
   // Tries credentials in order, starting with the one that worked last time for this address.
   void TryCredential(size_t attempt) {
     const size_t n = credentials().size();
@@ -82,8 +92,10 @@ class Scanner::Device {
       session_->Cancel();
       retired_.push_back(std::move(session_));
     }
-    session_ = owner_.factory_.Open(Target{ip_, owner_.options_.port},
-                                    credentials()[credential_index_]);
+    if (ScanObserver* o = owner_.options_.observer) {
+      o->OnCredential(ip_, credential_index_, credentials()[credential_index_]);
+    }
+    session_ = Open(credential_index_);
     session_->Get(IdentificationOids(), [this, attempt](Result<std::vector<Varbind>> r) {
       if (!r.ok()) {
         if (r.error().code == ErrorCode::kAuth) {
@@ -115,6 +127,7 @@ class Scanner::Device {
         return;
       }
       plan_ = PlanCollection(owner_.profiles_, collected_);
+      if (ScanObserver* o = owner_.options_.observer) o->OnPlan(ip_, plan_);
       if (!plan_.candidate) {
         Done();
         return;
@@ -189,6 +202,7 @@ class Scanner::Device {
       if (!timed_out_step_.empty() && !p.lifetime_page_count) {
         p.page_count_missing_reason = "not read: timeout (" + timed_out_step_ + ")";
       }
+      if (ScanObserver* o = owner_.options_.observer) o->OnDecoded(ip_, p);
       printer_ = std::move(p);
       if (!read_error_.empty()) {
         issue_ = DeviceIssue{ip_,

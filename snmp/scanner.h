@@ -26,6 +26,7 @@
 #include "snmp/credential.h"
 #include "snmp/profile.h"
 #include "snmp/session.h"
+#include "snmp/trace.h"
 #include "snmp/walk.h"
 
 namespace fleet::snmp {
@@ -36,6 +37,9 @@ struct ScanOptions {
   WalkLimits walk;
   size_t max_devices = 256;      // addresses worked on at once
   size_t max_oids_per_get = 16;  // vendor scalar GETs are split into PDUs of this size
+  // Told every step with each device (trace.h): `fleet-agent probe`, `log.level: trace`.
+  // Not owned; outlives the Scanner. Null: nobody watches, and sessions are not wrapped.
+  ScanObserver* observer = nullptr;
 };
 
 // A device that answered SNMP but could not be read, or whose credentials were all refused.

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "agent/cli/mps_commands.h"
+#include "agent/cli/probe.h"
 #include "agent/cli/progress.h"
 #include "agent/cli/table.h"
 #include "agent/core/text.h"
@@ -58,6 +59,7 @@ struct Args {
   bool force_activate = false;
   std::vector<std::string> remove_targets;  // printers remove TARGET...
   std::string task_id;                      // tasks show ID
+  std::string probe_address;                // probe ADDRESS
   // Windows service modes and the installer's step (agent/cli/windows_main.h).
   bool install_service = false;
   bool uninstall_service = false;
@@ -101,7 +103,7 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
 
   // 4. components
   boost::asio::io_context io;
-  fleet::agent::ScanJob job(io, config, *profiles);
+  fleet::agent::ScanJob job(io, config, *profiles, {.log = log.get()});
   fleet::agent::ProgressBar bar(isatty(STDERR_FILENO) == 1);
 
   // 5. signals: the first SIGINT/SIGTERM cancels the sweep and prints what was read so far.
@@ -237,6 +239,11 @@ int main(int argc, char** argv) {
   tasks_show->add_option("ID", args.task_id, "Task ID")->required();
   tasks_show->add_option("--format", args.format, "Output format")
       ->check(CLI::IsMember({"table", "json"}));
+  CLI::App* probe = app.add_subcommand(
+      "probe", "Read one address with every credential and show each step (agent/cli/probe.h)");
+  probe->add_option("ADDRESS", args.probe_address, "IPv4 address or host name")->required();
+  probe->add_option("--format", args.format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}));
   CLI::App* deactivate = app.add_subcommand(
       "deactivate", "Deactivate this agent (refused while it holds MPS printers)");
 #ifdef _WIN32
@@ -324,6 +331,10 @@ int main(int argc, char** argv) {
   }
   if (tasks_show->parsed()) {
     return fleet::agent::RunTasksShow(*config, args.task_id, args.format, std::cout, std::cerr);
+  }
+  if (probe->parsed()) {
+    return fleet::agent::RunProbe(*config, args.probe_address, args.profiles_dir, args.format,
+                                  std::cout, std::cerr, *log);
   }
   if (deactivate->parsed()) return fleet::agent::RunDeactivate(*config, std::cout, std::cerr, *log);
 

@@ -260,7 +260,8 @@ void Daemon::StartScan() {
   auto cycle = std::make_unique<Cycle>();
   cycle->config = config_;
   cycle->number = schedule_->scans_started();
-  cycle->job = std::make_unique<ScanJob>(io_, *cycle->config, *profiles_);
+  cycle->job = std::make_unique<ScanJob>(io_, *cycle->config, *profiles_,
+                                         ScanJobOptions{.log = logs_.scan.get()});
   cycle_ = std::move(cycle);
   logs_.scan->debug("scan started cycle={} interval={}", cycle_->number,
                     Seconds(schedule_->interval()));

@@ -1,6 +1,7 @@
 #include "agent/daemon/scan_job.h"
 
 #include "agent/core/readiness.h"
+#include "agent/daemon/scan_trace.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -42,6 +43,20 @@ const Names<PrivProtocol> kPrivProtocols = {{"DES", PrivProtocol::kDES},
                                             {"AES-128", PrivProtocol::kAES128},
                                             {"AES-192", PrivProtocol::kAES192},
                                             {"AES-256", PrivProtocol::kAES256}};
+
+// The engine's sessions without its sweeper: the Scanner then reads each address through a
+// session per credential (scanner.h), and a probe sees every credential's own outcome.
+class WithoutSweeper : public snmp::SessionFactory {
+ public:
+  explicit WithoutSweeper(snmp::SessionFactory& engine) : engine_(engine) {}
+  std::unique_ptr<snmp::Session> Open(const snmp::Target& target,
+                                      const snmp::Credential& credential) override {
+    return engine_.Open(target, credential);
+  }
+
+ private:
+  snmp::SessionFactory& engine_;
+};
 
 }  // namespace
 
@@ -97,10 +112,28 @@ std::string LocalReadiness(const Printer& printer) {
 }
 
 ScanJob::ScanJob(boost::asio::io_context& io, const config::Config& config,
-                 const snmp::ProfileSet& profiles)
+                 const snmp::ProfileSet& profiles, ScanJobOptions options)
     : config_(config),
-      engine_(std::make_unique<snmp::NetSnmpEngine>(io, EngineOptionsFrom(config))),
-      scanner_(std::make_unique<snmp::Scanner>(*engine_, profiles, ScanOptionsFrom(config))) {}
+      engine_(std::make_unique<snmp::NetSnmpEngine>(io, EngineOptionsFrom(config))) {
+  snmp::SessionFactory* factory = engine_.get();
+  if (!options.sweep) {
+    direct_ = std::make_unique<WithoutSweeper>(*engine_);
+    factory = direct_.get();
+  }
+  snmp::ScanOptions scan = ScanOptionsFrom(config);
+  std::vector<snmp::ScanObserver*> observers;
+  if (options.log && options.log->should_log(spdlog::level::trace)) {
+    trace_ = std::make_unique<ScanTraceLog>(*options.log, profiles);
+    observers.push_back(trace_.get());
+  }
+  if (options.observer) observers.push_back(options.observer);
+  if (observers.size() == 1) scan.observer = observers.front();
+  if (observers.size() > 1) {
+    tee_ = std::make_unique<snmp::ObserverTee>(std::move(observers));
+    scan.observer = tee_.get();
+  }
+  scanner_ = std::make_unique<snmp::Scanner>(*factory, profiles, std::move(scan));
+}
 
 ScanJob::~ScanJob() {
   // Sessions (inside the scanner) before the engine that serves them.

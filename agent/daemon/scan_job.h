@@ -8,6 +8,8 @@
 
 #include "agent/core/asio.h"  // first: <utility> before any Asio header
 
+#include <spdlog/logger.h>
+
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
@@ -21,6 +23,7 @@
 #include "snmp/netsnmp_engine.h"
 #include "snmp/profile.h"
 #include "snmp/scanner.h"
+#include "snmp/trace.h"
 
 namespace fleet::agent {
 
@@ -34,13 +37,23 @@ SupplyThresholds SupplyThresholdsFrom(const config::Config& config);
 // The MPS readiness the agent can tell on its own (docs/domain.md, "Qualification statuses").
 std::string LocalReadiness(const Printer& printer);
 
+// Who watches a scan's devices step by step (snmp/trace.h), and how addresses are first asked.
+struct ScanJobOptions {
+  // Its trace lines (agent/daemon/scan_trace.h) when it logs at trace level; not owned.
+  spdlog::logger* log = nullptr;
+  snmp::ScanObserver* observer = nullptr;  // not owned; outlives the job
+  // false: no one-socket sweep first; each credential is asked through a session of its own, so
+  // every credential's outcome is seen (`fleet-agent probe`: one address, not a range).
+  bool sweep = true;
+};
+
 class ScanJob {
  public:
   using ProgressFn = snmp::Scanner::ProgressFn;
   using DoneFn = std::function<void(ScanReport)>;
 
   ScanJob(boost::asio::io_context& io, const config::Config& config,
-          const snmp::ProfileSet& profiles);
+          const snmp::ProfileSet& profiles, ScanJobOptions options = {});
   ~ScanJob();
 
   // Expands the search criteria and starts the sweep; `done` runs once on the io_context.
@@ -53,6 +66,9 @@ class ScanJob {
  private:
   const config::Config& config_;
   std::unique_ptr<snmp::NetSnmpEngine> engine_;
+  std::unique_ptr<snmp::SessionFactory> direct_;  // the engine without its sweeper (!sweep)
+  std::unique_ptr<snmp::ScanObserver> trace_;     // the trace lines, when the log wants them
+  std::unique_ptr<snmp::ObserverTee> tee_;        // trace_ and the caller's observer
   std::unique_ptr<snmp::Scanner> scanner_;
 };
 
