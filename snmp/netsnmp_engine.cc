@@ -769,6 +769,17 @@ void SessionCore::ProcessOutcome() {
           memcpy(s->contextEngineID, o.engine_id.data(), o.engine_id.size());
           s->contextEngineIDLen = o.engine_id.size();
         }
+        // net-snmp keeps one process-wide USM user per (engine ID, user name) and
+        // create_user_from_session keeps an existing one with its keys: after a wrong passphrase
+        // for user U, the right one for the same U would be sent with the wrong keys and refused
+        // (usmStatsWrongDigests). Found by `fleet-agent probe` (tests/integration/probe_test.cc);
+        // this session's keys replace any earlier ones. A device is asked one request at a
+        // time, so no other session of it is using the replaced user.
+        if (struct usmUser* old = usm_get_user(s->securityEngineID, s->securityEngineIDLen,
+                                               s->securityName)) {
+          usm_remove_user(old);
+          usm_free_user(old);
+        }
         if (create_user_from_session(s) != SNMPERR_SUCCESS) {
           return Complete(
               MakeError(ErrorCode::kInternal, "net-snmp could not set up USM user for " + Where()));
