@@ -172,10 +172,9 @@ Classification Classify(const ProfileSet& profiles, const VarbindMap& map) {
   });
   bool product = c.match.profile && (c.match.by_product_oid || c.match.by_sys_descr);
   c.candidate = printer_mib || hr_printer || product;
-  for (const auto& [yes, what] :
-       {std::pair{printer_mib, "Printer-MIB (1.3.6.1.2.1.43) answered"},
-        std::pair{hr_printer, "hrDeviceType is hrDevicePrinter"},
-        std::pair{product, "a printer profile matched"}}) {
+  for (const auto& [yes, what] : {std::pair{printer_mib, "Printer-MIB (1.3.6.1.2.1.43) answered"},
+                                  std::pair{hr_printer, "hrDeviceType is hrDevicePrinter"},
+                                  std::pair{product, "a printer profile matched"}}) {
     if (!yes) continue;
     c.evidence += (c.evidence.empty() ? "" : "; ") + std::string(what);
   }

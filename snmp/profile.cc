@@ -731,7 +731,8 @@ ProfileMatch ProfileSet::Match(const Oid& sys_object_id, std::string_view sys_de
     if (!best.profile || score > best.score) {
       best = ProfileMatch{&p, product_len > 0, descr, score, {}};
       if (product) best.rule = "sysObjectID under product prefix " + FormatOid(*product);
-      if (vendor && !product) best.rule = "sysObjectID under enterprise prefix " + FormatOid(*vendor);
+      if (vendor && !product)
+        best.rule = "sysObjectID under enterprise prefix " + FormatOid(*vendor);
       if (descr_pattern) {
         best.rule += (best.rule.empty() ? "" : "; ") + std::string("sysDescr matches /") +
                      descr_pattern->text + "/";

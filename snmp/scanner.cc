@@ -72,8 +72,8 @@ class Scanner::Device {
   const std::vector<Credential>& credentials() const { return owner_.options_.credentials; }
 
   std::unique_ptr<Session> Open(size_t credential) {
-    auto session =
-        owner_.factory_.Open(Target{ip_, owner_.options_.port}, credentials()[credential]);
+    auto session = owner_.factory_.Open(Target{ip_, owner_.options_.port},
+                                        credentials()[credential]);
     if (ScanObserver* o = owner_.options_.observer) return ObserveSession(std::move(session), *o);
     return session;
   }

@@ -110,8 +110,7 @@ void ObserverTee::OnSweepAnswer(const std::string& ip, size_t index, const Crede
                                 const std::vector<Varbind>& identification) {
   for (ScanObserver* o : observers_) o->OnSweepAnswer(ip, index, credential, identification);
 }
-void ObserverTee::OnRequest(const std::string& ip, RequestKind kind,
-                            const std::vector<Oid>& oids) {
+void ObserverTee::OnRequest(const std::string& ip, RequestKind kind, const std::vector<Oid>& oids) {
   for (ScanObserver* o : observers_) o->OnRequest(ip, kind, oids);
 }
 void ObserverTee::OnResponse(const std::string& ip, RequestKind kind,

@@ -84,8 +84,8 @@ std::string_view ValueTypeName(const Value& value);
 std::string FormatValue(const Value& value, size_t max_bytes);
 // "1.3.6.1.2.1.1.1.0" or "1.3.6.1.2.1.1.1.0 (sysDescr.0)".
 std::string DescribeOid(const Oid& oid, const Profile* profile = nullptr);
-// The name of a vendor OID by the profile field that reads it ("hp.yaml: fields.serial.sources[1]"),
-// "" when `profile` does not read it.
+// The name of a vendor OID by the profile field that reads it
+// ("hp.yaml: profiles[0](hp).fields.serial.sources[1]"), "" when `profile` does not read it.
 std::string VendorOidName(const Profile& profile, const Oid& oid);
 // MibName, else VendorOidName when a profile is given.
 std::string OidName(const Oid& oid, const Profile* profile);

@@ -81,7 +81,8 @@ ordered_json VarbindJson(const snmp::Varbind& vb, const snmp::Profile* profile) 
   } else {
     j["value"] = snmp::FormatValue(vb.value, kProbeValueBytes);
   }
-  if (vb.value.type == snmp::Value::Type::kOid) j["value_name"] = Nullable(snmp::MibName(vb.value.oid));
+  if (vb.value.type == snmp::Value::Type::kOid)
+    j["value_name"] = Nullable(snmp::MibName(vb.value.oid));
   if (vb.value.type == snmp::Value::Type::kOctetString ||
       vb.value.type == snmp::Value::Type::kOpaque) {
     j["bytes"] = vb.value.bytes.size();
@@ -170,16 +171,15 @@ void ProbeRecorder::OnDecoded(const std::string&, const Printer&) {
 // ---- verdict ----------------------------------------------------------------------------------
 
 ProbeVerdict JudgeProbe(const ProbeRecord& record) {
-  const bool answered =
-      std::any_of(record.attempts.begin(), record.attempts.end(),
-                  [](const ProbeAttempt& a) { return a.answered; });
+  const bool answered = std::any_of(record.attempts.begin(), record.attempts.end(),
+                                    [](const ProbeAttempt& a) { return a.answered; });
   if (!answered) {
-    const bool refused =
-        std::any_of(record.attempts.begin(), record.attempts.end(),
-                    [](const ProbeAttempt& a) { return a.failure.outcome == "auth"; });
+    const bool refused = std::any_of(
+        record.attempts.begin(), record.attempts.end(),
+        [](const ProbeAttempt& a) { return a.failure.outcome == "auth"; });
     if (refused) {
-      return {"refused",
-              "an SNMP agent answered at " + record.ip + " but refused every credential", 3};
+      return {"refused", "an SNMP agent answered at " + record.ip + " but refused every credential",
+              3};
     }
     return {"no_answer",
             "nothing answered at " + record.ip + " port " + std::to_string(record.port) +
@@ -188,13 +188,14 @@ ProbeVerdict JudgeProbe(const ProbeRecord& record) {
             1};
   }
   if (record.report && !record.report->errors.empty()) {
-    return {"incomplete", "answered, but could not be read completely: " +
-                              ForTerminal(record.report->errors.front().message),
+    return {"incomplete",
+            "answered, but could not be read completely: " +
+                ForTerminal(record.report->errors.front().message),
             3};
   }
   if (record.plan && !record.plan->candidate) {
-    return {"not_printer", "answered, but it is not a printer: " +
-                               ForTerminal(record.plan->not_printer_reason),
+    return {"not_printer",
+            "answered, but it is not a printer: " + ForTerminal(record.plan->not_printer_reason),
             0};
   }
   const Printer* device = ReportedDevice(record);
@@ -270,9 +271,9 @@ std::string FormatProbeTable(const ProbeRecord& record) {
     line("model", p->model);
     line("serial", p->serial);
     line("firmware", p->firmware);
-    line("lifetime page count",
-         p->lifetime_page_count ? std::to_string(*p->lifetime_page_count)
-                                : "none (" + p->page_count_missing_reason + ")");
+    line("lifetime page count", p->lifetime_page_count
+                                    ? std::to_string(*p->lifetime_page_count)
+                                    : "none (" + p->page_count_missing_reason + ")");
     line("mac", p->mac);
     line("hostname", p->hostname);
     line("location", p->location);
@@ -324,8 +325,8 @@ std::string FormatProbeJson(const ProbeRecord& record) {
     r["request"] = std::string(snmp::RequestKindName(x.kind));
     ordered_json asked = ordered_json::array();
     for (const snmp::Oid& oid : x.asked) {
-      asked.push_back({{"oid", snmp::FormatOid(oid)},
-                       {"name", Nullable(snmp::OidName(oid, record.profile))}});
+      asked.push_back(
+          {{"oid", snmp::FormatOid(oid)}, {"name", Nullable(snmp::OidName(oid, record.profile))}});
     }
     r["oids"] = std::move(asked);
     r.update(FailureJson(x.failure));

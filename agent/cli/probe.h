@@ -33,8 +33,8 @@ constexpr size_t kProbeValueBytes = 1024;
 
 // One credential tried, and how its first request ended.
 struct ProbeAttempt {
-  size_t index = 0;   // into snmp.credentials
-  std::string kind;   // Credential::Describe(): "v2c", "v3 user=ops authPriv SHA-256/AES-128"
+  size_t index = 0;  // into snmp.credentials
+  std::string kind;  // Credential::Describe(): "v2c", "v3 user=ops authPriv SHA-256/AES-128"
   snmp::Version version = snmp::Version::kV2c;
   bool answered = false;
   snmp::FailureExplanation failure;  // when !answered

@@ -20,8 +20,7 @@ std::string OidList(const std::vector<snmp::Oid>& oids, const snmp::Profile* pro
 void ScanTraceLog::OnCredential(const std::string& ip, size_t index,
                                 const snmp::Credential& credential) {
   version_[ip] = credential.version;
-  log_.trace("printer={} op=try credential={} kind={}", ip, index,
-             LogValue(credential.Describe()));
+  log_.trace("printer={} op=try credential={} kind={}", ip, index, LogValue(credential.Describe()));
 }
 
 void ScanTraceLog::OnSweepAnswer(const std::string& ip, size_t index,
@@ -58,8 +57,8 @@ void ScanTraceLog::OnResponse(const std::string& ip, snmp::RequestKind kind,
 void ScanTraceLog::OnPlan(const std::string& ip, const snmp::CollectionPlan& plan) {
   const snmp::Profile* profile = plan.profile.empty() ? nullptr : profiles_.Find(plan.profile);
   if (profile) profile_[ip] = profile;
-  log_.trace("printer={} op=plan printer={} why={} profile={} file={} rule={} gets={} walks={}",
-             ip, plan.candidate ? "yes" : "no",
+  log_.trace("printer={} op=plan printer={} why={} profile={} file={} rule={} gets={} walks={}", ip,
+             plan.candidate ? "yes" : "no",
              LogValue(plan.candidate ? plan.printer_evidence : plan.not_printer_reason),
              LogValue(plan.profile), LogValue(profile ? profile->file : ""),
              LogValue(plan.profile_rule), plan.get.size(), plan.walk.size());

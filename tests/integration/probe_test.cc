@@ -72,21 +72,22 @@ class ProbeTest : public ::testing::Test {
   // A configuration for `port` with these credentials (YAML list items) and log level.
   std::string Config(uint16_t port, const std::string& credentials,
                      const std::string& level = "info", const std::string& include = kBase) {
-    return WriteAgentYaml(dir_.path() + "/agent.yaml",
-                          {.include = include,
-                           .snmp_port = port,
-                           .snmp_extra = "  timeout: 300ms\n  retries: 0\n  credentials:\n" +
-                                         credentials,
-                           .state_dir = dir_.path() + "/state",
-                           .log_level = level});
+    return WriteAgentYaml(
+        dir_.path() + "/agent.yaml",
+        {.include = include,
+         .snmp_port = port,
+         .snmp_extra = "  timeout: 300ms\n  retries: 0\n  credentials:\n" + credentials,
+         .state_dir = dir_.path() + "/state",
+         .log_level = level});
   }
   static CommandResult Probe(const std::string& config, const std::string& address,
                              bool json = false) {
     std::vector<std::string> args{"--config", config, "probe", address};
     if (json) args.insert(args.end(), {"--format", "json"});
     CommandResult r = RunAgent(args, 30s);
-    std::printf("probe %s%s: exit %d after %lld ms\n", address.c_str(), json ? " --format json" : "",
-                r.exit_code, static_cast<long long>(r.elapsed.count()));
+    std::printf("probe %s%s: exit %d after %lld ms\n", address.c_str(),
+                json ? " --format json" : "", r.exit_code,
+                static_cast<long long>(r.elapsed.count()));
     return r;
   }
   static json Json(const CommandResult& r) {
@@ -218,8 +219,9 @@ TEST_F(ProbeTest, WrongCommunityIsATimeoutAndSaysSo) {
   ExpectContains(r.stdout_text,
                  "  snmp.credentials[0] v2c: timeout - no answer: for SNMPv1/v2c a wrong "
                  "community looks exactly like this");
-  ExpectContains(r.stdout_text, "result: no_answer: nothing answered at 127.31.0.1 port 18361 "
-                                "with any of the 1 credential(s)");
+  ExpectContains(r.stdout_text,
+                 "result: no_answer: nothing answered at 127.31.0.1 port 18361 "
+                 "with any of the 1 credential(s)");
   EXPECT_EQ(r.stdout_text.find("wrong-community-77"), std::string::npos);
 }
 
@@ -246,9 +248,9 @@ TEST_F(ProbeTest, UnknownV3UserNamesTheReportPdu) {
   EXPECT_EQ(j["credentials"][0]["kind"], "v3 user=nobody-99 authPriv SHA-256/AES-128");
   EXPECT_EQ(j["credentials"][0]["outcome"], "auth");
   EXPECT_EQ(j["credentials"][0]["report"], "usmStatsUnknownUserNames");
-  EXPECT_NE(j["credentials"][0]["explanation"].get<std::string>().find(
-                "does not know this user name"),
-            std::string::npos);
+  EXPECT_NE(
+      j["credentials"][0]["explanation"].get<std::string>().find("does not know this user name"),
+      std::string::npos);
 }
 
 TEST_F(ProbeTest, WrongAuthPassphraseNamesTheReportPdu) {
@@ -260,8 +262,9 @@ TEST_F(ProbeTest, WrongAuthPassphraseNamesTheReportPdu) {
                  "  snmp.credentials[0] v3 user=fleet-ops authPriv SHA-256/AES-128: auth "
                  "(usmStatsWrongDigests) - report usmStatsWrongDigests: the agent knows the "
                  "user, but the authentication passphrase or auth_protocol is wrong\n");
-  ExpectContains(r.stdout_text, "result: refused: an SNMP agent answered at 127.31.1.1 but "
-                                "refused every credential");
+  ExpectContains(r.stdout_text,
+                 "result: refused: an SNMP agent answered at 127.31.1.1 but "
+                 "refused every credential");
 }
 
 // Every kind of secret the configuration holds, at every log level and in both formats: none
@@ -274,8 +277,7 @@ TEST_F(ProbeTest, NoSecretAtAnyLogLevel) {
     for (bool as_json : {false, true}) {
       if (as_json && std::string(level) != "trace") continue;
       SCOPED_TRACE(std::string(level) + (as_json ? " json" : " table"));
-      const CommandResult r =
-          Probe(Config(kV3Port, creds, level, kV3Address), kV3Address, as_json);
+      const CommandResult r = Probe(Config(kV3Port, creds, level, kV3Address), kV3Address, as_json);
       EXPECT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
       const std::string all = r.stdout_text + r.stderr_text;
       for (const char* secret :
@@ -283,13 +285,13 @@ TEST_F(ProbeTest, NoSecretAtAnyLogLevel) {
         EXPECT_EQ(all.find(secret), std::string::npos) << secret << " in:\n" << all;
       }
       if (std::string(level) == "trace") {
-        ExpectContains(r.stderr_text, "printer=127.31.1.1 op=try credential=2 kind=\"v3 "
-                                      "user=fleet-ops authPriv SHA-256/AES-128\"");
+        ExpectContains(r.stderr_text,
+                       "printer=127.31.1.1 op=try credential=2 kind=\"v3 "
+                       "user=fleet-ops authPriv SHA-256/AES-128\"");
       } else {
         EXPECT_EQ(r.stderr_text.find(" op=try "), std::string::npos) << r.stderr_text;
       }
-      ExpectContains(as_json ? Json(r)["device"].value("serial", "") : r.stdout_text,
-                     "V3SERIAL42");
+      ExpectContains(as_json ? Json(r)["device"].value("serial", "") : r.stdout_text, "V3SERIAL42");
     }
   }
 }
@@ -313,8 +315,8 @@ TEST_F(ProbeTest, RightV3PassphraseWorksAfterAWrongOneForTheSameUser) {
 // log.level trace during a sweep: per device what was asked, what came back, the profile chosen
 // and why.
 TEST_F(ProbeTest, TraceLevelLogsEachDeviceDuringAScan) {
-  const std::string cfg =
-      Config(kPort, std::string(kWrongCommunity) + kPublic, "trace", "127.31.0.1-127.31.0.3");
+  const std::string cfg = Config(kPort, std::string(kWrongCommunity) + kPublic, "trace",
+                                 "127.31.0.1-127.31.0.3");
   const CommandResult r = RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, 30s);
   std::printf("scan-once at trace: exit %d after %lld ms\n", r.exit_code,
               static_cast<long long>(r.elapsed.count()));

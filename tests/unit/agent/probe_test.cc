@@ -3,9 +3,9 @@
 // failures explained (wrong community, SNMPv3 report PDUs), the table and JSON of a probe field
 // by field, and never a secret.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/ostream_sink.h>
+#include <nlohmann/json.hpp>
 
 #include <memory>
 #include <sstream>
@@ -55,8 +55,7 @@ TEST(FormatValue, TextHexNumbersAndOids) {
   EXPECT_EQ(snmp::ValueTypeName(Value::Integer(1)), "INTEGER");
   const Value oid = Value::ObjectId(*snmp::ParseOid("1.3.6.1.4.1.11.2.3.9.1"));
   EXPECT_EQ(snmp::FormatValue(oid, 100), "1.3.6.1.4.1.11.2.3.9.1");
-  EXPECT_EQ(snmp::ValueTypeName(Value{Value::Type::kNoSuchInstance, 0, {}, {}}),
-            "noSuchInstance");
+  EXPECT_EQ(snmp::ValueTypeName(Value{Value::Type::kNoSuchInstance, 0, {}, {}}), "noSuchInstance");
 }
 
 // A hostile device's 64 KB value: cut, with its size said; a bidi override and line breaks
@@ -72,14 +71,13 @@ TEST(FormatValue, HostileValuesAreCutAndEscaped) {
 }
 
 TEST(ExplainFailure, WrongCommunityLooksLikeATimeoutAndSaysSo) {
-  const auto e =
-      snmp::ExplainFailure(snmp::Version::kV2c, Error{ErrorCode::kTimeout, "no answer from x"});
+  const auto e = snmp::ExplainFailure(snmp::Version::kV2c,
+                                      Error{ErrorCode::kTimeout, "no answer from x"});
   EXPECT_EQ(e.outcome, "timeout");
   EXPECT_EQ(e.report, "");
   EXPECT_NE(e.explanation.find("wrong community looks exactly like this"), std::string::npos)
       << e.explanation;
-  const auto v3 =
-      snmp::ExplainFailure(snmp::Version::kV3, Error{ErrorCode::kTimeout, "no answer"});
+  const auto v3 = snmp::ExplainFailure(snmp::Version::kV3, Error{ErrorCode::kTimeout, "no answer"});
   EXPECT_EQ(v3.explanation.find("community"), std::string::npos) << v3.explanation;
 }
 
@@ -110,17 +108,16 @@ TEST(ExplainFailure, NamesEachSnmpV3ReportPdu) {
 class ProbeFormat : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto loaded = snmp::ProfileSet::LoadFromYaml(
-        {{"acme.yaml",
-          "profiles:\n"
-          "  - name: acme\n"
-          "    manufacturer: Acme\n"
-          "    match:\n"
-          "      sys_object_id: [1.3.6.1.4.1.99999.1]\n"
-          "    fields:\n"
-          "      serial:\n"
-          "        sources:\n"
-          "          - get: 1.3.6.1.4.1.99999.2.1.0\n"}});
+    auto loaded = snmp::ProfileSet::LoadFromYaml({{"acme.yaml",
+                                                   "profiles:\n"
+                                                   "  - name: acme\n"
+                                                   "    manufacturer: Acme\n"
+                                                   "    match:\n"
+                                                   "      sys_object_id: [1.3.6.1.4.1.99999.1]\n"
+                                                   "    fields:\n"
+                                                   "      serial:\n"
+                                                   "        sources:\n"
+                                                   "          - get: 1.3.6.1.4.1.99999.2.1.0\n"}});
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     profiles_ = std::make_unique<snmp::ProfileSet>(std::move(loaded.value()));
 
@@ -153,8 +150,8 @@ class ProbeFormat : public ::testing::Test {
     rec.OnPlan(ip, plan);
     rec.OnRequest(ip, snmp::RequestKind::kGet, {*snmp::ParseOid("1.3.6.1.4.1.99999.2.1.0")});
     rec.OnResponse(ip, snmp::RequestKind::kGet,
-                   std::vector<Varbind>{{*snmp::ParseOid("1.3.6.1.4.1.99999.2.1.0"),
-                                         Value::String("SN-0042")}});
+                   std::vector<Varbind>{
+                       {*snmp::ParseOid("1.3.6.1.4.1.99999.2.1.0"), Value::String("SN-0042")}});
     ScanReport report;
     report.addresses_scanned = 1;
     report.responding = 1;
@@ -280,8 +277,8 @@ TEST(ProbeAddress, OneAddressOrAHostName) {
   EXPECT_FALSE(CheckProbeAddress("10.0.0.5"));
   EXPECT_FALSE(CheckProbeAddress("printer-3.example.com"));
   EXPECT_FALSE(CheckProbeAddress("localhost"));
-  for (const char* bad : {"10.0.0.1-10.0.0.9", "10.0.0.0/24", "10.0.0.1-5", "", "-x", "a b",
-                          "10.0.0.256"}) {
+  for (const char* bad :
+       {"10.0.0.1-10.0.0.9", "10.0.0.0/24", "10.0.0.1-5", "", "-x", "a b", "10.0.0.256"}) {
     auto problem = CheckProbeAddress(bad);
     ASSERT_TRUE(problem) << bad;
     EXPECT_NE(problem->find("is not one address"), std::string::npos) << *problem;
@@ -317,11 +314,11 @@ TEST(ScanTraceLog, BoundedSanitizedAndWithoutSecrets) {
   std::string hostile(65536, 'X');
   hostile.replace(10, 6, "\n\x1b[2J\"");
   hostile.replace(100, 3, "\u202E");
-  trace.OnResponse("10.0.0.5", snmp::RequestKind::kGet,
-                   std::vector<Varbind>{{*snmp::ParseOid("1.3.6.1.2.1.1.5.0"),
-                                         Value::String(hostile)},
-                                        {*snmp::ParseOid("1.3.6.1.2.1.1.1.0"),
-                                         Value::String("evil\u202Ename\nprinter=1.2.3.4 x")}});
+  trace.OnResponse(
+      "10.0.0.5", snmp::RequestKind::kGet,
+      std::vector<Varbind>{{*snmp::ParseOid("1.3.6.1.2.1.1.5.0"), Value::String(hostile)},
+                           {*snmp::ParseOid("1.3.6.1.2.1.1.1.0"),
+                            Value::String("evil\u202Ename\nprinter=1.2.3.4 x")}});
   snmp::CollectionPlan plan;
   plan.not_printer_reason = "no Printer-MIB";
   trace.OnPlan("10.0.0.5", plan);
@@ -332,8 +329,9 @@ TEST(ScanTraceLog, BoundedSanitizedAndWithoutSecrets) {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   ASSERT_EQ(lines.size(), 7u) << text;
-  EXPECT_EQ(lines[0], "printer=10.0.0.5 op=try credential=2 kind=\"v3 user=ops authPriv "
-                      "SHA-256/AES-128\"");
+  EXPECT_EQ(lines[0],
+            "printer=10.0.0.5 op=try credential=2 kind=\"v3 user=ops authPriv "
+            "SHA-256/AES-128\"");
   EXPECT_NE(lines[1].find("op=GET oids=\"1.3.6.1.2.1.1.1.0 (sysDescr.0), "), std::string::npos)
       << lines[1];
   EXPECT_NE(lines[2].find("op=GET-reply outcome=auth report=usmStatsWrongDigests why="),
