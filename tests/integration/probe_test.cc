@@ -5,6 +5,7 @@
 // community, unknown v3 user, wrong auth passphrase, silence), and no secret ever printed, at any
 // log level. Also the `log.level: trace` lines of a --scan-once sweep.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "tests/integration/agent_runner.h"
 #include "tests/integration/recording_server.h"
@@ -34,9 +35,25 @@ class ProbeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     const std::string demo = std::string(FLEET_SOURCE_DIR) + "/tests/data/demo";
+    // A hostile device: a 60,000-byte sysName with a terminal escape, a line break and a forged
+    // log field in it (what the trace log must cut and escape).
+    hostile_dir_ = new TempDir("fleet-probe-hostile");
+    ::chmod(hostile_dir_->path().c_str(), 0755);
+    const std::string evil = "\x1b[2J\nprinter=6.6.6.6 op=forged " + std::string(60000, 'A');
+    std::string hex;
+    for (unsigned char c : evil) {
+      static const char kDigits[] = "0123456789ABCDEF";
+      hex += kDigits[c >> 4];
+      hex += kDigits[c & 15];
+    }
+    WriteFile(hostile_dir_->path() + "/zz_hostile.snmprec",
+              "1.3.6.1.2.1.1.1.0|4|Hostile device\n1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.99999.1\n"
+              "1.3.6.1.2.1.1.5.0|4x|" +
+                  hex + "\n");
     std::string error;
     server_ = RecordingServer::Start(
-                  {demo + "/hp_laserjet_m507.snmprec", demo + "/switch_cisco_c2960x.snmprec"},
+                  {demo + "/hp_laserjet_m507.snmprec", demo + "/switch_cisco_c2960x.snmprec",
+                   hostile_dir_->path() + "/zz_hostile.snmprec"},
                   kBase, kPort, &error)
                   .release();
     if (!server_) start_error_ += "snmpsimd: " + error + "\n";
@@ -61,12 +78,15 @@ class ProbeTest : public ::testing::Test {
     server_ = nullptr;
     delete snmpd_;
     snmpd_ = nullptr;
+    delete hostile_dir_;
+    hostile_dir_ = nullptr;
   }
   void SetUp() override {
     ASSERT_NE(server_, nullptr) << start_error_;
     ASSERT_NE(snmpd_, nullptr) << start_error_;
     ASSERT_EQ(server_->addresses().at("hp_laserjet_m507.snmprec"), kBase);
     ASSERT_EQ(server_->addresses().at("switch_cisco_c2960x.snmprec"), kSwitch);
+    ASSERT_EQ(server_->addresses().at("zz_hostile.snmprec"), "127.31.0.3");
   }
 
   // A configuration for `port` with these credentials (YAML list items) and log level.
@@ -96,12 +116,14 @@ class ProbeTest : public ::testing::Test {
 
   static RecordingServer* server_;
   static SnmpdFixture* snmpd_;
+  static TempDir* hostile_dir_;
   static std::string start_error_;
   TempDir dir_{"fleet-probe-test"};
 };
 
 RecordingServer* ProbeTest::server_ = nullptr;
 SnmpdFixture* ProbeTest::snmpd_ = nullptr;
+TempDir* ProbeTest::hostile_dir_ = nullptr;
 std::string ProbeTest::start_error_;
 
 const char kPublic[] = "    - version: 2c\n      community: public\n";
@@ -316,7 +338,7 @@ TEST_F(ProbeTest, RightV3PassphraseWorksAfterAWrongOneForTheSameUser) {
 // and why.
 TEST_F(ProbeTest, TraceLevelLogsEachDeviceDuringAScan) {
   const std::string cfg = Config(kPort, std::string(kWrongCommunity) + kPublic, "trace",
-                                 "127.31.0.1-127.31.0.3");
+                                 "127.31.0.1-127.31.0.4");
   const CommandResult r = RunAgent({"--config", cfg, "--scan-once", "--format", "json"}, 30s);
   std::printf("scan-once at trace: exit %d after %lld ms\n", r.exit_code,
               static_cast<long long>(r.elapsed.count()));
@@ -341,7 +363,19 @@ TEST_F(ProbeTest, TraceLevelLogsEachDeviceDuringAScan) {
     EXPECT_NE(log.find(part), std::string::npos) << "missing: " << part << "\n" << log;
   }
   EXPECT_EQ(log.find("wrong-community-77"), std::string::npos);
-  EXPECT_EQ(log.find("printer=127.31.0.3 "), std::string::npos) << "a silent address is no device";
+  EXPECT_EQ(log.find("printer=127.31.0.4 "), std::string::npos) << "a silent address is no device";
+
+  // The hostile sysName: one line, cut after 256 bytes with its size said, the escape in hex,
+  // the forged field inside the quoted value.
+  const std::string key = "printer=127.31.0.3 oid=1.3.6.1.2.1.1.5.0 name=\"sysName.0\" ";
+  const size_t at = log.find(key);
+  ASSERT_NE(at, std::string::npos) << log.substr(0, 4000);
+  const std::string line = log.substr(at, log.find('\n', at) - at);
+  EXPECT_LT(line.size(), 1200u) << line.substr(0, 300);
+  ExpectContains(line, "type=Hex-STRING value=\"1b 5b 32 4a 0a 70 72 69");
+  ExpectContains(line, "... (60031 bytes)\"");
+  EXPECT_EQ(log.find('\x1b'), std::string::npos);
+  EXPECT_EQ(log.find("op=forged"), std::string::npos);
 }
 
 TEST_F(ProbeTest, ARangeIsAUsageError) {
