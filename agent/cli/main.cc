@@ -240,7 +240,8 @@ int main(int argc, char** argv) {
   tasks_show->add_option("--format", args.format, "Output format")
       ->check(CLI::IsMember({"table", "json"}));
   CLI::App* probe = app.add_subcommand(
-      "probe", "Read one address with every credential and show each step (agent/cli/probe.h)");
+      "probe",
+      "Read one device as a scan does and show each step: credentials, OIDs, values, profile");
   probe->add_option("ADDRESS", args.probe_address, "IPv4 address or host name")->required();
   probe->add_option("--format", args.format, "Output format")
       ->check(CLI::IsMember({"table", "json"}));
