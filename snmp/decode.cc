@@ -9,6 +9,7 @@
 #include <exception>
 #include <utility>
 
+#include "agent/core/meter_rules.h"
 #include "agent/core/text.h"
 
 namespace fleet::snmp {
@@ -459,6 +460,7 @@ void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
   bool vendor_listed = false;
   // A counter that answered with an impossible value or a malformed blob is unreadable, not absent.
   bool unreadable = false;
+  std::vector<std::string> unreadable_problems;
   for (const FieldSource& src : sources) {
     if (src.kind != FieldSource::Kind::kStandard) vendor_listed = true;
     PageCount pc = ReadCountSource(src, ctx);
@@ -469,6 +471,7 @@ void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
       return;
     }
     if (!pc.problem.empty()) problems.push_back(pc.problem);
+    if (pc.unreadable) unreadable_problems.push_back(pc.problem);
     unreadable = unreadable || pc.unreadable;
   }
   std::string reason = unreadable ? "lifetime counter unreadable ("
@@ -483,6 +486,14 @@ void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
     reason += "no vendor counter in profile '" + profile->name + "')";
   if (!note.empty()) reason += "; " + note;
   p->page_count_missing_reason = reason;
+  // The one list of counters answered with something that is not a count: lifetimeCount too.
+  if (unreadable) {
+    std::string why;
+    for (const std::string& problem : unreadable_problems) {
+      why += (why.empty() ? "" : "; ") + problem;
+    }
+    p->unreadable_counters.push_back(UnreadableCounter{"lifetimeCount", why});
+  }
 }
 
 // ---- counters --------------------------------------------------------------------------------
@@ -799,6 +810,7 @@ Printer DecodeUnsafe(const ProfileSet& profiles, const VarbindMap& collected, st
 
   ResolvePageCount(profile, ctx, &p);
   DecodeCounters(profile, ctx, &p);
+  p.meter_inconsistent = agent::CheckMeterConsistency(p.counters);
   p.supplies = DecodeSupplies(profile, collected);
   DecodeStatus(collected, ctx.device, &p);
   return p;

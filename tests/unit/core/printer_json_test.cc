@@ -47,6 +47,17 @@ Printer FullPrinter() {
                  .counters = {{"lifetimeCount", 21877, "prtMarkerLifeCount.1.1"},
                               {"monoCount", 15000, "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.6.0"},
                               {"colorCount", 6877, "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.7.0"}},
+                 .unreadable_counters = {{"totalCount",
+                                          "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.5.0 answers a string, "
+                                          "not a number"},
+                                         {"duplexCount",
+                                          "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.22.0 is negative"}},
+                 .meter_inconsistent = {MeterInconsistency{
+                     {{"monoCount", 15000}, {"colorCount", 6877}},
+                     21877,
+                     "totalCount",
+                     22000,
+                     "monoCount 15000 + colorCount 6877 = 21877, but totalCount is 22000"}},
                  .page_count_regression = PageCountRegression{30000, "2026-01-01T00:00:00.000Z",
                                                               21877, "2026-01-02T00:00:00.000Z"},
                  .sys_descr = "HP ETHERNET MULTI-ENVIRONMENT",
@@ -133,6 +144,8 @@ TEST(PrinterJson, TheOutputViewHasTheDocumentedFieldsInOrder) {
                                                   "page_count_unit",
                                                   "supplies",
                                                   "counters",
+                                                  "unreadable_counters",
+                                                  "meter_inconsistent",
                                                   "page_count_backwards",
                                                   "alerts",
                                                   "communication",
@@ -149,6 +162,22 @@ TEST(PrinterJson, TheOutputViewHasTheDocumentedFieldsInOrder) {
                                       "state"}));
   EXPECT_EQ(view["counters"],
             (json{{"lifetimeCount", 21877}, {"monoCount", 15000}, {"colorCount", 6877}}));
+  // Issue 15: an unreadable counter by name with its reason; a contradiction with its values.
+  EXPECT_EQ(view["unreadable_counters"],
+            (json{{"totalCount",
+                   "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.5.0 answers a string, not a number"},
+                  {"duplexCount", "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.22.0 is negative"}}));
+  EXPECT_EQ(view["meter_inconsistent"],
+            json::parse(R"([{"parts": {"monoCount": 15000, "colorCount": 6877}, "sum": 21877,
+                             "total": "totalCount", "total_value": 22000,
+                             "note": "monoCount 15000 + colorCount 6877 = 21877, but totalCount is 22000"}])"));
+  // Without either, neither key: the output stays as it was for a device whose counters agree.
+  Printer plain = FullPrinter();
+  plain.unreadable_counters.clear();
+  plain.meter_inconsistent.clear();
+  const json plain_view = PrinterOutputView(EncodePrinterJson(plain));
+  EXPECT_FALSE(plain_view.contains("unreadable_counters"));
+  EXPECT_FALSE(plain_view.contains("meter_inconsistent"));
 
   Printer missing = FullPrinter();
   missing.lifetime_page_count.reset();
