@@ -7,6 +7,7 @@ real device answers (MIB-II system, Host-Resources printer row, Printer-MIB gene
 supplies, one Ethernet interface). No value comes from a device: serials, MACs and counters are
 invented, MACs are locally administered (02:5a:3c:...). Run `python3 make_recordings.py` here.
 """
+import json
 import pathlib
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -151,9 +152,31 @@ def write(name, rows):
     (HERE / name).write_text("\n".join(lines) + "\n")
 
 
+# What the agent must report for each recording: every shipped counter of its profile, and no
+# other (docs/printer-profiles.md, "Shipped counters"). Read by tests/unit/snmp/vendor_meters_test
+# and tests/integration/meters_brother_test.
+EXPECTED = {
+    "kyocera_taskalfa_3554ci.snmprec": {
+        "lifetimeCount": 72312, "totalCount": 71790, "printCount": 52410, "copyCount": 18230,
+        "faxCount": 1150, "monoPrintSideCount": 30125, "monoCopySideCount": 11020},
+    "ricoh_im_c4500.snmprec": {
+        "lifetimeCount": 154870, "totalCount": 154870, "printCount": 112545,
+        "monoPrintSideCount": 70110, "copyCount": 40210, "monoCopySideCount": 17650,
+        "faxCount": 2115},
+    "xerox_altalink_c8045.snmprec": {
+        "lifetimeCount": 84512, "totalCount": 84512, "monoCount": 53308, "colorCount": 31204,
+        "monoLargeCount": 3120, "colorLargeCount": 2210},
+    "canon_iradv_c5535.snmprec": {
+        "lifetimeCount": 231450, "monoLargeCount": 8120, "colorLargeCount": 6410},
+    "konica_bizhub_c458.snmprec": {
+        "lifetimeCount": 98765, "totalCount": 98765, "monoCopySideCount": 22100,
+        "monoPrintSideCount": 40120, "colorPrintSideCount": 24200},
+}
+
 if __name__ == "__main__":
     write("kyocera_taskalfa_3554ci.snmprec", kyocera())
     write("ricoh_im_c4500.snmprec", ricoh())
     write("xerox_altalink_c8045.snmprec", xerox())
     write("canon_iradv_c5535.snmprec", canon())
     write("konica_bizhub_c458.snmprec", konica())
+    (HERE / "expected-meters.json").write_text(json.dumps(EXPECTED, indent=2) + "\n")

@@ -1,15 +1,19 @@
 // Billing meters of Kyocera, Ricoh, Xerox, Canon and Konica Minolta (issue 15), proven on the
 // recordings of tests/data/meters, which are built from each vendor's public documentation (no
-// public walk carries these tables): every shipped counter decodes through the scanner's
-// collection plan and the real decoder with its documented value, and nothing else is reported.
+// public walk carries these tables): every counter of that directory's expected-meters.json
+// decodes through the scanner's collection plan and the real decoder, and nothing else is
+// reported (tests/integration/meters_brother_test checks the same over snmpsimd).
 // Also the `row` source (a table row matched by the name in another column), its loader checks,
 // and the zero-filled columns of a function a model lacks (docs/printer-profiles.md, "Counters").
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "snmp/decode.h"
 #include "snmp/profile.h"
@@ -44,65 +48,34 @@ Counters CountersOf(const Printer& p) {
   return got;
 }
 
-struct Case {
-  std::string file;
-  std::string profile;
-  Counters want;
-};
-
-const std::vector<Case>& Cases() {
-  static const std::vector<Case> cases = {
-      // Kyocera: printer + copier + fax = kcprtMarkerServiceCount; colour modes not shipped.
-      {"kyocera_taskalfa_3554ci.snmprec",
-       "kyocera",
-       {{"lifetimeCount", 72312},
-        {"totalCount", 71790},
-        {"printCount", 52410},
-        {"copyCount", 18230},
-        {"faxCount", 1150},
-        {"monoPrintSideCount", 30125},
-        {"monoCopySideCount", 11020}}},
-      // Ricoh: rows by name; colour rows (full + single/two-colour) not shipped.
-      {"ricoh_im_c4500.snmprec",
-       "ricoh",
-       {{"lifetimeCount", 154870},
-        {"totalCount", 154870},
-        {"printCount", 112545},
-        {"monoPrintSideCount", 70110},
-        {"copyCount", 40210},
-        {"monoCopySideCount", 17650},
-        {"faxCount", 2115}}},
-      // Xerox: mono + colour = total; large media apart; rows 47 and 71 not shipped.
-      {"xerox_altalink_c8045.snmprec",
-       "xerox",
-       {{"lifetimeCount", 84512},
-        {"totalCount", 84512},
-        {"monoCount", 53308},
-        {"colorCount", 31204},
-        {"monoLargeCount", 3120},
-        {"colorLargeCount", 2210}}},
-      // Canon: the large-media rows only (101, 301 and 501 are read differently by the sources).
-      {"canon_iradv_c5535.snmprec",
-       "canon",
-       {{"lifetimeCount", 231450}, {"monoLargeCount", 8120}, {"colorLargeCount", 6410}}},
-      // Konica Minolta: total, black copies and prints, colour prints; colour copies not shipped.
-      {"konica_bizhub_c458.snmprec",
-       "konica-minolta",
-       {{"lifetimeCount", 98765},
-        {"totalCount", 98765},
-        {"monoCopySideCount", 22100},
-        {"monoPrintSideCount", 40120},
-        {"colorPrintSideCount", 24200}}},
-  };
-  return cases;
+// tests/data/meters/expected-meters.json: {file: {counter: value}}, written with the recordings.
+std::map<std::string, Counters> Expected() {
+  std::ifstream in(std::string(FLEET_METER_RECORDINGS_DIR) + "/expected-meters.json");
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  EXPECT_TRUE(j.is_object()) << "tests/data/meters/expected-meters.json does not parse";
+  std::map<std::string, Counters> out;
+  if (!j.is_object()) return out;
+  for (const auto& [file, counters] : j.items()) {
+    for (const auto& [name, value] : counters.items()) out[file][name] = value.get<int64_t>();
+  }
+  return out;
 }
 
+// The profile each recording must match (OEM brands are checked below).
+const std::map<std::string, std::string> kProfile = {
+    {"kyocera_taskalfa_3554ci.snmprec", "kyocera"},   {"ricoh_im_c4500.snmprec", "ricoh"},
+    {"xerox_altalink_c8045.snmprec", "xerox"},        {"canon_iradv_c5535.snmprec", "canon"},
+    {"konica_bizhub_c458.snmprec", "konica-minolta"},
+};
+
 TEST(VendorMeters, EveryDocumentedCounterAndNoOther) {
-  for (const Case& c : Cases()) {
-    SCOPED_TRACE(c.file);
-    const Printer p = Decode(Recording(c.file));
-    EXPECT_EQ(p.profile, c.profile);
-    EXPECT_EQ(CountersOf(p), c.want);
+  const std::map<std::string, Counters> expected = Expected();
+  ASSERT_EQ(expected.size(), kProfile.size());
+  for (const auto& [file, want] : expected) {
+    SCOPED_TRACE(file);
+    const Printer p = Decode(Recording(file));
+    EXPECT_EQ(p.profile, kProfile.at(file));
+    EXPECT_EQ(CountersOf(p), want);
     EXPECT_TRUE(p.unreadable_counters.empty());
   }
 }
@@ -125,7 +98,7 @@ VarbindMap MoveRicohRows(const VarbindMap& device, uint32_t (*move)(uint32_t)) {
 
 TEST(VendorMeters, RicohRowsAreMatchedByNameNotByPosition) {
   const VarbindMap device = Recording("ricoh_im_c4500.snmprec");
-  const Counters want = Cases()[1].want;
+  const Counters want = Expected().at("ricoh_im_c4500.snmprec");
   // Another model lists the same rows in another order and numbering: reversed, and moved up.
   const VarbindMap reversed = MoveRicohRows(device, [](uint32_t i) { return 12 - i; });
   const VarbindMap moved = MoveRicohRows(device, [](uint32_t i) { return i * 7 + 100; });
