@@ -113,8 +113,8 @@ bool NeedsLastGoodCounters(const Printer& read) {
 void KeepLastGoodCounters(const Printer& before, Printer* stored) {
   std::set<std::string> restore;
   for (const UnreadableCounter& u : stored->unreadable_counters) restore.insert(u.name);
-  const bool not_read =
-      !stored->lifetime_page_count && stored->page_count_missing_reason.starts_with(kNotRead);
+  const bool not_read = !stored->lifetime_page_count &&
+                        stored->page_count_missing_reason.starts_with(kNotRead);
   if (not_read) {
     // What a timeout kept the scan from reading is unknown, not gone: every counter it lacks.
     for (const Counter& c : before.counters) restore.insert(c.name);

@@ -60,10 +60,11 @@ INSTANTIATE_TEST_SUITE_P(
                             {"monoCount", 1762},
                             {"colorCount", 3177}}),
                         {}},
-        ConsistencyCase{"WithoutAVendorTotalTheLifetimeCountIsTheWhole",
-                        Of({{"lifetimeCount", 121000}, {"monoCount", 91164}, {"colorCount", 29940}}),
-                        {"monoCount 91164 + colorCount 29940 = 121104, but lifetimeCount is "
-                         "121000"}},
+        ConsistencyCase{
+            "WithoutAVendorTotalTheLifetimeCountIsTheWhole",
+            Of({{"lifetimeCount", 121000}, {"monoCount", 91164}, {"colorCount", 29940}}),
+            {"monoCount 91164 + colorCount 29940 = 121104, but lifetimeCount is "
+             "121000"}},
         // A mono model reports no colour half: nothing to add up.
         ConsistencyCase{"OneHalfOnlyIsNotChecked",
                         Of({{"lifetimeCount", 15232}, {"totalCount", 15232}, {"monoCount", 15000}}),
@@ -87,9 +88,10 @@ INSTANTIATE_TEST_SUITE_P(
                          "monoLargeCount 7 + colorLargeCount 1 = 8, but largeCount is 7"}},
         // Sharp MX-3570N: print 82214 + copy 38804 = 121018 of 121104 (86 report pages, which
         // no counter name holds): below the whole is fine, above it is not.
-        ConsistencyCase{"FunctionsBelowTheWholeAreFine",
-                        Of({{"lifetimeCount", 121104}, {"printCount", 82214}, {"copyCount", 38804}}),
-                        {}},
+        ConsistencyCase{
+            "FunctionsBelowTheWholeAreFine",
+            Of({{"lifetimeCount", 121104}, {"printCount", 82214}, {"copyCount", 38804}}),
+            {}},
         ConsistencyCase{"FunctionsOverTheWhole",
                         Of({{"lifetimeCount", 1000},
                             {"totalCount", 900},
@@ -112,7 +114,7 @@ TEST(Consistency, TheNoteCarriesTheCountersAndValues) {
   ASSERT_EQ(notes.size(), 1u);
   const MeterInconsistency& m = notes[0];
   EXPECT_EQ(m.parts, (std::vector<std::pair<std::string, int64_t>>{{"monoCount", 1762},
-                                                                    {"colorCount", 3177}}));
+                                                                   {"colorCount", 3177}}));
   EXPECT_EQ(m.sum, 4939);
   EXPECT_EQ(m.total, "totalCount");
   EXPECT_EQ(m.total_value, 5000);
@@ -139,19 +141,20 @@ const std::vector<Counter> kGood = {{"lifetimeCount", 15232, "prtMarkerLifeCount
                                     {"flatbedScanCount", 1190, "pml.74"}};
 
 TEST(LastGood, AnUnreadableCounterKeepsTheLastGoodValueAndTheReason) {
-  Printer read = Read({{"lifetimeCount", 15300, "prtMarkerLifeCount.1.1"},
-                       {"duplexCount", 4, "pml.22"}});
+  Printer read = Read(
+      {{"lifetimeCount", 15300, "prtMarkerLifeCount.1.1"}, {"duplexCount", 4, "pml.22"}});
   read.unreadable_counters = {{"totalCount", "pml.5 answers a string, not a number"},
                               {"monoCount", "pml.6 is negative"},
                               {"flatbedScanCount", "pml.74 = 100000000000 is implausible"}};
   ASSERT_TRUE(NeedsLastGoodCounters(read));
   Printer stored = read;
   KeepLastGoodCounters(Read(kGood), &stored);
-  EXPECT_EQ(stored.counters, (std::vector<Counter>{{"lifetimeCount", 15300, "prtMarkerLifeCount.1.1"},
-                                                   {"totalCount", 15232, "pml.5"},
-                                                   {"monoCount", 15232, "pml.6"},
-                                                   {"duplexCount", 4, "pml.22"},
-                                                   {"flatbedScanCount", 1190, "pml.74"}}));
+  EXPECT_EQ(stored.counters,
+            (std::vector<Counter>{{"lifetimeCount", 15300, "prtMarkerLifeCount.1.1"},
+                                  {"totalCount", 15232, "pml.5"},
+                                  {"monoCount", 15232, "pml.6"},
+                                  {"duplexCount", 4, "pml.22"},
+                                  {"flatbedScanCount", 1190, "pml.74"}}));
   EXPECT_EQ(stored.unreadable_counters, read.unreadable_counters);
   EXPECT_EQ(stored.lifetime_page_count, 15300);
 }
@@ -159,16 +162,18 @@ TEST(LastGood, AnUnreadableCounterKeepsTheLastGoodValueAndTheReason) {
 TEST(LastGood, AnUnreadableLifetimeCountKeepsTheLastGoodCount) {
   Printer read = Read({{"monoCount", 15240, "pml.6"}});
   read.page_count_missing_reason = "lifetime counter unreadable (prtMarkerLifeCount.1.1 = ...)";
-  read.unreadable_counters = {{"lifetimeCount", "prtMarkerLifeCount.1.1 = 9223372036854775807 "
-                                                "is implausible"}};
+  read.unreadable_counters = {{"lifetimeCount",
+                               "prtMarkerLifeCount.1.1 = 9223372036854775807 "
+                               "is implausible"}};
   Printer stored = read;
   KeepLastGoodCounters(Read(kGood), &stored);
   EXPECT_EQ(stored.lifetime_page_count, 15232);
   EXPECT_EQ(stored.page_count_unit, PageCountUnit::kImpressions);
   EXPECT_EQ(stored.page_count_source, "prtMarkerLifeCount.1.1");
   EXPECT_EQ(stored.page_count_missing_reason, "");
-  EXPECT_EQ(stored.counters, (std::vector<Counter>{{"lifetimeCount", 15232, "prtMarkerLifeCount.1.1"},
-                                                   {"monoCount", 15240, "pml.6"}}));
+  EXPECT_EQ(stored.counters,
+            (std::vector<Counter>{{"lifetimeCount", 15232, "prtMarkerLifeCount.1.1"},
+                                  {"monoCount", 15240, "pml.6"}}));
 }
 
 TEST(LastGood, ATimeoutKeepsEveryCounterItKeptTheScanFromReading) {
@@ -178,11 +183,12 @@ TEST(LastGood, ATimeoutKeepsEveryCounterItKeptTheScanFromReading) {
   Printer stored = read;
   KeepLastGoodCounters(Read(kGood), &stored);
   EXPECT_EQ(stored.lifetime_page_count, 15232);
-  EXPECT_EQ(stored.counters, (std::vector<Counter>{{"lifetimeCount", 15232, "prtMarkerLifeCount.1.1"},
-                                                   {"totalCount", 15240, "pml.5"},
-                                                   {"monoCount", 15232, "pml.6"},
-                                                   {"duplexCount", 0, "pml.22"},
-                                                   {"flatbedScanCount", 1190, "pml.74"}}));
+  EXPECT_EQ(stored.counters,
+            (std::vector<Counter>{{"lifetimeCount", 15232, "prtMarkerLifeCount.1.1"},
+                                  {"totalCount", 15240, "pml.5"},
+                                  {"monoCount", 15232, "pml.6"},
+                                  {"duplexCount", 0, "pml.22"},
+                                  {"flatbedScanCount", 1190, "pml.74"}}));
 }
 
 TEST(LastGood, AReadThatIsFactNeedsNothingAndAnAbsentCounterStaysAbsent) {

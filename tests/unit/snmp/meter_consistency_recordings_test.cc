@@ -109,8 +109,8 @@ TEST(MeterConsistency, AContradictionInARealWalkIsNamedWithItsValues) {
   ASSERT_TRUE(sharp.ok());
   // Sharp's full-colour total (function 5 total, colour mode 63): 29940 -> 29941.
   snmp::VarbindMap changed = *sharp;
-  changed[snmp::ParseOid("1.3.6.1.4.1.2385.1.1.19.2.1.3.5.4.63").value()] =
-      snmp::Value::Integer(29941);
+  changed[snmp::ParseOid("1.3.6.1.4.1.2385.1.1.19.2.1.3.5.4.63").value()] = snmp::Value::Integer(
+      29941);
   const Printer p = Decode(changed);
   ASSERT_EQ(p.meter_inconsistent.size(), 1u);
   EXPECT_EQ(p.meter_inconsistent[0].note,

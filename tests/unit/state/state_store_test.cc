@@ -210,11 +210,11 @@ TEST_F(StateStoreTest, AnUnreadableCounterKeepsTheLastGoodOne) {
        "1.3.6.1.4.1.11.2.3.9.4.2.1.2.2.1.74.0 = 100000000000 is implausible (over 10^10 pages)"}};
   ASSERT_TRUE(s->RecordScan(Scan(60, {bad})).ok());
   auto entries = ByKey(*s);
-  EXPECT_EQ(entries["SER1"].last.counters,
-            (std::vector<Counter>{
-                {"lifetimeCount", 15240, "prtMarkerLifeCount.1.1"},
-                {"totalCount", 15232, "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.5.0"},
-                {"flatbedScanCount", 1190, "1.3.6.1.4.1.11.2.3.9.4.2.1.2.2.1.74.0"}}));
+  EXPECT_EQ(
+      entries["SER1"].last.counters,
+      (std::vector<Counter>{{"lifetimeCount", 15240, "prtMarkerLifeCount.1.1"},
+                            {"totalCount", 15232, "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.5.0"},
+                            {"flatbedScanCount", 1190, "1.3.6.1.4.1.11.2.3.9.4.2.1.2.2.1.74.0"}}));
   EXPECT_EQ(entries["SER1"].last.unreadable_counters, bad.unreadable_counters);
 
   Printer again = MakePrinter("10.0.0.5", "SER1", "M130nw", 15250);
