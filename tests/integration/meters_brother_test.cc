@@ -1,6 +1,7 @@
 // Vendor counters over the network (issue 15): the 7 real Brother walks of
 // ../shared/printers-meters and the 5 recordings built from vendor documentation in
-// tests/data/meters (Kyocera, Ricoh, Xerox, Canon, Konica Minolta), each on its own loopback
+// tests/data/meters (Kyocera, Ricoh, Xerox, Canon, Konica Minolta) and the 3 of
+// tests/data/meters-more (Lexmark's type-coded rows, Epson), each on its own loopback
 // address (one snmpsimd), scanned by the real binary in one --scan-once --format json run. Every
 // printer's counters must be exactly those of its directory's expected-meters.json: the counter
 // OIDs, the blob and both columns of a named-row table (Ricoh) are fetched by the scanner's plan
@@ -49,12 +50,14 @@ TEST(MetersBrother, CountersOverTheNetworkAreExactlyTheExpectedOnes) {
   nlohmann::json expected = nlohmann::json::object();
   std::vector<std::string> paths;
   AddRecordings(BuiltDir(), &paths, &expected);
+  // Lexmark and Epson, built the same way (tests/data/meters-more/README.md).
+  AddRecordings(BuiltDir() + "-more", &paths, &expected);
   ASSERT_FALSE(HasFatalFailure());
-  ASSERT_EQ(paths.size(), 5u);
+  ASSERT_EQ(paths.size(), 8u);
   if (std::ifstream(MetersDir() + "/expected-meters.json")) {
     AddRecordings(MetersDir(), &paths, &expected);
     ASSERT_FALSE(HasFatalFailure());
-    ASSERT_EQ(paths.size(), 12u);
+    ASSERT_EQ(paths.size(), 15u);
   } else {
     std::printf(
         "note: Brother walks not found at %s (set FLEET_SHARED_METERS); only the "
