@@ -94,7 +94,7 @@ const storage::ErrorText kDbText{
 using Db = storage::Bound<kDbText>;
 using Stmt = Db::Stmt;
 using Txn = Db::Txn;
-constexpr auto* Exec = &Db::Exec;
+[[maybe_unused]] constexpr auto* Exec = &Db::Exec;
 
 Result<void> Migrate(sqlite3* db, const std::string& path) {
   int version = 0;
