@@ -83,6 +83,7 @@ YAML
 # The agent as a service runs: both streams to journald, JOURNAL_STREAM = that stream's
 # device:inode (what systemd sets); the scan's JSON to a file.
 scan_in_journal() {
+  # shellcheck disable=SC2016  # expanded by the inner bash
   systemd-cat -t fleet-agent -- bash -c \
     'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec "$@" >"$0"' "$scratch/scan.json" \
     "$agent" --config "$scratch/agent.yaml" --scan-once --format json \

@@ -45,16 +45,11 @@ std::string FieldValue(std::string_view text, std::string_view key) {
 
 int JournalPriority(spdlog::level::level_enum level) {
   switch (level) {
-    case spdlog::level::critical:
-      return 2;
-    case spdlog::level::err:
-      return 3;
-    case spdlog::level::warn:
-      return 4;
-    case spdlog::level::info:
-      return 6;
-    default:
-      return 7;
+    case spdlog::level::critical: return 2;
+    case spdlog::level::err: return 3;
+    case spdlog::level::warn: return 4;
+    case spdlog::level::info: return 6;
+    default: return 7;
   }
 }
 
@@ -97,7 +92,7 @@ std::string EncodeJournalDatagram(const std::vector<JournalField>& fields) {
 bool StderrIsJournal() {
   const char* stream = std::getenv("JOURNAL_STREAM");
   if (stream == nullptr) return false;
-  struct stat st{};
+  struct stat st {};
   if (fstat(STDERR_FILENO, &st) != 0) return false;
   return std::string(stream) == std::to_string(static_cast<uint64_t>(st.st_dev)) + ":" +
                                     std::to_string(static_cast<uint64_t>(st.st_ino));
@@ -122,8 +117,8 @@ void JournalSink::sink_it_(const spdlog::details::log_msg& msg) {
   if (fd_ >= 0 && socket_path_.size() < sizeof(addr.sun_path)) {
     std::memcpy(addr.sun_path, socket_path_.c_str(), socket_path_.size() + 1);
     sent = sendto(fd_, datagram.data(), datagram.size(), MSG_NOSIGNAL,
-                  reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) ==
-           static_cast<ssize_t>(datagram.size());
+                  reinterpret_cast<const sockaddr*>(&addr),
+                  sizeof(addr)) == static_cast<ssize_t>(datagram.size());
   }
   if (sent) return;
   spdlog::memory_buf_t line;

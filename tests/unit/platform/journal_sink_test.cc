@@ -103,8 +103,8 @@ TEST(JournalSink, PrinterFieldsFromTheLine) {
       // A hostile serial (LogValue quotes it and escapes \" and \\): it cannot forge a field.
       {"printer=10.0.0.6 serial=\"A\\\" printer=6.6.6.6 B\\\\\" model=X", "10.0.0.6",
        "A\" printer=6.6.6.6 B\\"},
-      {"printers=3 responding=4", nullptr, nullptr},          // another key that starts alike
-      {"reprinter=1.2.3.4 xserial=Z", nullptr, nullptr},      // not at a field's start
+      {"printers=3 responding=4", nullptr, nullptr},      // another key that starts alike
+      {"reprinter=1.2.3.4 xserial=Z", nullptr, nullptr},  // not at a field's start
       {"printer=10.0.0.7 serial=\"\" no serial", "10.0.0.7", nullptr},  // empty: no field
       {"scan done cycle=1 printer=", nullptr, nullptr},
   };
@@ -135,7 +135,9 @@ TEST(JournalSink, MessageControlsAreEscaped) {
 
 TEST(JournalSink, EncodesValuesWithNewlinesInBinaryForm) {
   const std::string d = EncodeJournalDatagram({{"A", "x"}, {"B", "1\n2"}, {"C", ""}});
-  EXPECT_EQ(d, std::string("A=x\nB\n\x03\0\0\0\0\0\0\0" "1\n2\nC=\n", 21));
+  EXPECT_EQ(d, std::string("A=x\nB\n\x03\0\0\0\0\0\0\0"
+                           "1\n2\nC=\n",
+                           21));
   const Record r = Decode(d);
   EXPECT_EQ(r.at("A"), "x");
   EXPECT_EQ(r.at("B"), "1\n2");
@@ -164,11 +166,11 @@ TEST(JournalSink, SendsOneRecordPerLineWithItsPriority) {
     if (std::stoi(r.at("PRIORITY")) <= 4) warning_and_worse.push_back(r.at("MESSAGE"));
   }
   EXPECT_EQ(priorities, (std::vector<std::string>{"7", "7", "6", "4", "3", "2"}));
-  EXPECT_EQ(warning_and_worse,
-            (std::vector<std::string>{
-                "scan: printer=127.0.0.9 serial=\"SER-1\" page count went backwards: 120 -> 20",
-                "scan: cannot record the scan in the local state: disk full",
-                "scan: out of memory"}));
+  EXPECT_EQ(
+      warning_and_worse,
+      (std::vector<std::string>{
+          "scan: printer=127.0.0.9 serial=\"SER-1\" page count went backwards: 120 -> 20",
+          "scan: cannot record the scan in the local state: disk full", "scan: out of memory"}));
   EXPECT_EQ(records[3].at("PRINTER_ADDRESS"), "127.0.0.9");
   EXPECT_EQ(records[3].at("PRINTER_SERIAL"), "SER-1");
   EXPECT_EQ(records[1].at("PRINTER_SERIAL"), "SER-1");
@@ -192,7 +194,7 @@ TEST(JournalSink, FallsBackToStderrWhenNoJournalListens) {
 }
 
 TEST(JournalSink, StderrIsJournalOnlyWhenJournalStreamNamesIt) {
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(fstat(STDERR_FILENO, &st), 0);
   const std::string mine = std::to_string(static_cast<uint64_t>(st.st_dev)) + ":" +
                            std::to_string(static_cast<uint64_t>(st.st_ino));
