@@ -65,7 +65,7 @@ class BoundSocket {
   ~BoundSocket() { close(fd_); }
   bool bound() const { return bound_; }
   // Every datagram queued so far (the sink sends synchronously: they are all there).
-  std::vector<Record> Drain() {
+  std::vector<Record> Drain() const {
     std::vector<Record> out;
     std::string buf(1 << 16, '\0');
     for (;;) {
