@@ -196,6 +196,10 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifndef _WIN32
+  // Under systemd, each line on stderr carries its priority to the journal (journal_sink.h).
+  fleet::agent::TagStderrLinesForJournal();
+#endif
   // 1. arguments
   Args args;
   args.profiles_dir = DefaultProfilesDir();

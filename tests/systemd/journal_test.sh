@@ -11,6 +11,7 @@
 #   as PRIORITY: the info records are there too, at 6, below the cut);
 # - the warning carries PRINTER_ADDRESS and PRINTER_SERIAL (the simulator's map says which);
 # - `journalctl PRINTER_ADDRESS=...` finds the printer's records;
+# - an invalid configuration, reported on stderr before any log exists, is at PRIORITY=3 (err);
 # - with stderr redirected to a file (JOURNAL_STREAM inherited but naming another stream) the
 #   agent writes its text format there and nothing to the journal.
 # Skipped (exit 77) without root, unshare or systemd-journald. About 2 s.
@@ -82,8 +83,8 @@ YAML
 
 # The agent as a service runs: both streams to journald, JOURNAL_STREAM = that stream's
 # device:inode (what systemd sets); the scan's JSON to a file.
+# shellcheck disable=SC2016  # $(...) and $@ are the inner bash's
 scan_in_journal() {
-  # shellcheck disable=SC2016  # expanded by the inner bash
   systemd-cat -t fleet-agent -- bash -c \
     'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec "$@" >"$0"' "$scratch/scan.json" \
     "$agent" --config "$scratch/agent.yaml" --scan-once --format json \
@@ -129,8 +130,27 @@ bad=$(awk -F'\t' '$1 !~ /^[234567]$/' "$scratch/all.tsv")
   ok "journalctl PRINTER_ADDRESS=127.61.0.1: $(wc -l <"$scratch/printer.tsv") records" ||
   fail "journalctl PRINTER_ADDRESS=127.61.0.1 found: $(cat "$scratch/printer.tsv")"
 
+# An invalid configuration at start: written to stderr before any log exists, each line still
+# reaches the journal with its priority ("<3>" prefix, journald's SyslogLevelPrefix).
+cat >"$scratch/bad.yaml" <<'YAML'
+search:
+  include: [127.61.0.1]
+snmp:
+  port: 99999
+YAML
+# shellcheck disable=SC2016
+systemd-cat -t fleet-agent -- bash -c \
+  'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec "$@"' _ \
+  "$agent" --config "$scratch/bad.yaml" --check-config
+rc=$?
+journalctl --sync 2>/dev/null || true
+records -p err >"$scratch/err.tsv"
+if [ "$rc" -eq 2 ] && grep -q "^3	-	-	$scratch/bad.yaml:4:[0-9]*: snmp.port" "$scratch/err.tsv"; then
+  ok "invalid configuration (exit 2): its error at PRIORITY=3, shown by -p err"
+else cat "$scratch/err.tsv"; fail "invalid configuration: exit $rc, no PRIORITY=3 record naming snmp.port"; fi
+
 # Not the journal's stream (an administrator's redirect): the text format, the journal untouched.
-before=$(wc -l <"$scratch/all.tsv")
+before=$(records | wc -l)
 JOURNAL_STREAM=1:1 "$agent" --config "$scratch/agent.yaml" --scan-once \
   --profiles-dir "$src/snmp/profiles" >/dev/null 2>"$scratch/text.err"
 journalctl --sync 2>/dev/null || true

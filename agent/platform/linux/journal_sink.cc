@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
+#include <streambuf>
 
 #include "agent/core/text.h"
 
@@ -40,6 +42,37 @@ std::string FieldValue(std::string_view text, std::string_view key) {
   }
   return {};
 }
+
+// std::cerr's buffer under the journal: each complete line goes out with its "<N>" prefix.
+// std::cerr is unit-buffered (a sync after every <<), so a line is held until its newline.
+class PriorityLineBuf final : public std::streambuf {
+ public:
+  explicit PriorityLineBuf(std::streambuf* out) : out_(out) {}
+
+ protected:
+  int_type overflow(int_type ch) override {
+    if (traits_type::eq_int_type(ch, traits_type::eof())) return traits_type::not_eof(ch);
+    line_.push_back(traits_type::to_char_type(ch));
+    if (line_.back() == '\n') Emit();
+    return ch;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    for (std::streamsize i = 0; i < n; ++i) overflow(traits_type::to_int_type(s[i]));
+    return n;
+  }
+  int sync() override { return out_->pubsync(); }
+
+ private:
+  void Emit() {
+    const std::string prefix = "<" + std::to_string(StderrLinePriority(line_)) + ">";
+    out_->sputn(prefix.data(), static_cast<std::streamsize>(prefix.size()));
+    out_->sputn(line_.data(), static_cast<std::streamsize>(line_.size()));
+    line_.clear();
+  }
+
+  std::streambuf* out_;
+  std::string line_;
+};
 
 }  // namespace
 
@@ -98,8 +131,25 @@ bool StderrIsJournal() {
                                     std::to_string(static_cast<uint64_t>(st.st_ino));
 }
 
+int StderrLinePriority(std::string_view line) {
+  constexpr std::string_view kProgram = "fleet-agent: ";
+  if (line.substr(0, kProgram.size()) == kProgram) line.remove_prefix(kProgram.size());
+  if (line.substr(0, 8) == "warning:") return 4;
+  if (line.substr(0, 5) == "note:") return 5;
+  return 3;
+}
+
+void TagStderrLinesForJournal() {
+  if (!StderrIsJournal()) return;
+  // Never freed: std::cerr uses it until the process ends (static destructors included).
+  static auto* const buf = new PriorityLineBuf(std::cerr.rdbuf());
+  std::cerr.rdbuf(buf);
+}
+
 JournalSink::JournalSink(std::string socket_path)
-    : socket_path_(std::move(socket_path)), fd_(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {}
+    : socket_path_(std::move(socket_path)),
+      fd_(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)),
+      stderr_is_journal_(StderrIsJournal()) {}
 
 JournalSink::~JournalSink() {
   if (fd_ >= 0) close(fd_);
@@ -122,6 +172,10 @@ void JournalSink::sink_it_(const spdlog::details::log_msg& msg) {
   }
   if (sent) return;
   spdlog::memory_buf_t line;
+  if (stderr_is_journal_) {
+    const std::string prefix = "<" + std::to_string(JournalPriority(msg.level)) + ">";
+    line.append(prefix.data(), prefix.data() + prefix.size());
+  }
   formatter_->format(msg, line);
   [[maybe_unused]] const ssize_t n = write(STDERR_FILENO, line.data(), line.size());
 }

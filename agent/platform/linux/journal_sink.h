@@ -57,6 +57,17 @@ std::string EncodeJournalDatagram(const std::vector<JournalField>& fields);
 // the journal (StandardError=journal, the default), so a text line there would lose its level.
 bool StderrIsJournal();
 
+// The journal priority of a line the agent writes to std::cerr itself (the messages from before
+// the log exists, or of a command: an invalid configuration, a missing profile directory):
+// "[fleet-agent: ]warning: ..." 4, "note: ..." 5, anything else 3 (an error).
+int StderrLinePriority(std::string_view line);
+
+// When StderrIsJournal(): every line written to std::cerr from now on starts with the "<N>"
+// that journald's stream reads as the line's priority (sd-daemon(3), SyslogLevelPrefix=), N from
+// StderrLinePriority, so `journalctl -p warning` shows an invalid configuration at start too.
+// Elsewhere it does nothing. Call once, first thing in main; std::cerr from one thread only.
+void TagStderrLinesForJournal();
+
 class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   // `socket_path`: journald's native socket; tests bind one of their own.
@@ -67,13 +78,15 @@ class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
 
  protected:
   // A record journald does not take (not running, restarting, a datagram too large) is written
-  // to stderr in the text format instead: the journal's stream under systemd, so it is not lost.
+  // to stderr in the text format instead: the journal's stream under systemd (then with its
+  // priority as a "<N>" prefix), so it is not lost.
   void sink_it_(const spdlog::details::log_msg& msg) override;
   void flush_() override {}
 
  private:
   std::string socket_path_;
   int fd_ = -1;
+  bool stderr_is_journal_;  // the fallback line gets its "<N>" priority prefix
 };
 
 // The logger `name` of the one-shot commands and the foreground daemon: journald's native

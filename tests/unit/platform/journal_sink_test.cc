@@ -193,6 +193,22 @@ TEST(JournalSink, FallsBackToStderrWhenNoJournalListens) {
   EXPECT_EQ(test::ReadFile(captured), "warning agent: printer=127.0.0.9 error=timeout\n");
 }
 
+TEST(JournalSink, StderrLinesGetAPriority) {
+  struct Case {
+    const char* line;
+    int priority;
+  };
+  const Case cases[] = {
+      {"fleet-agent: warning: /etc/fleet-agent/agent.yaml is readable by others\n", 4},
+      {"warning: x\n", 4},
+      {"note: 2 removal(s) queued\n", 5},
+      {"/etc/fleet-agent/agent.yaml:3:5: snmp.port: expected 1-65535\n", 3},
+      {"fleet-agent: cannot load printer profiles from /nowhere: missing\n", 3},
+      {"fleet-agent: printers remove: warning in the middle is an error\n", 3},
+  };
+  for (const auto& c : cases) EXPECT_EQ(StderrLinePriority(c.line), c.priority) << c.line;
+}
+
 TEST(JournalSink, StderrIsJournalOnlyWhenJournalStreamNamesIt) {
   struct stat st {};
   ASSERT_EQ(fstat(STDERR_FILENO, &st), 0);
