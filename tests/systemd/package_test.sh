@@ -141,8 +141,11 @@ else cat "$scratch/default.err"; fail "compiled-in profile directory is not /usr
 if grep -aq "$src" "$bin"; then fail "the binary names the source tree $src"; else ok "the binary does not name the source tree"; fi
 # Debian's hardening flags took (scripts/package: dpkg-buildflags, hardening=+all): PIE, stack
 # protector, fortify, read-only relocations, immediate binding. hardening-check exits 1 on any "no".
+# --nocfprotection: Debian 12's C start files (crt1.o) carry no IBT/SHSTK note, so no binary
+# linked on Debian 12 has one (/usr/bin/ls fails that check too); docs/operations.md.
 if command -v hardening-check >/dev/null 2>&1; then
-  if hardening-check "$bin" >"$scratch/hardening.txt" 2>&1; then ok "hardening-check: $(grep -c ': yes' "$scratch/hardening.txt") of 5 yes"
+  if hardening-check --nocfprotection "$bin" >"$scratch/hardening.txt" 2>&1; then
+    ok "hardening-check: $(grep -c ': yes' "$scratch/hardening.txt") yes, no 'no'"
   else fail "hardening-check"; fi
   sed 's/^/     /' "$scratch/hardening.txt"
 else
