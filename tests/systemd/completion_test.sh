@@ -74,12 +74,14 @@ expect "fleet-agent --profiles-dir $scratch/" "$scratch/conf.d"
 echo "== every option and subcommand the binary lists ($agent)"
 # help_words SUB...: the long options and the subcommands `AGENT SUB... --help` lists.
 help_words() {
+  # Only the "Options:" and "Subcommands:" sections (each ends at a blank line): the footer's
+  # examples name options of other commands.
   "$agent" "$@" --help 2>/dev/null | awk '
-    /^Subcommands:/ { sub_section = 1; next }
-    /^Options:/ || /^Positionals:/ { sub_section = 0; next }
-    sub_section && /^  [a-z]/ { print $1 }
-    !sub_section { for (i = 1; i <= NF; i++) if ($i ~ /^(-[a-zA-Z],)?--[a-z]/) { split($i, p, ","); print p[length(p)] } }' |
-    sed 's/[=:].*//' | sort -u
+    /^Options:/ { sect = "opt"; next }
+    /^Subcommands:/ { sect = "sub"; next }
+    /^$/ { sect = ""; next }
+    sect == "sub" && /^  [a-z][a-z0-9-]*  / { print $1 }
+    sect == "opt" && /^  -/ { n = split($1, p, ","); print p[n] }' | sort -u
 }
 for path in "" activate status deactivate printers "printers list" "printers readiness" \
             "printers remove" tasks "tasks show" meters "meters read" "meters show" probe; do
