@@ -14,7 +14,7 @@
 # - an invalid configuration, reported on stderr before any log exists, is at PRIORITY=3 (err);
 # - with stderr redirected to a file (JOURNAL_STREAM inherited but naming another stream) the
 #   agent writes its text format there and nothing to the journal.
-# Skipped (exit 77) without root, unshare or systemd-journald. About 2 s.
+# Skipped (exit 77) without root, a mount namespace or systemd-journald. 2-6 s.
 # `ok` always succeeds, so `[ test ] && ok ... || fail ...` is a plain if/else here.
 # shellcheck disable=SC2015
 set -uo pipefail
@@ -29,6 +29,8 @@ if [ -z "${FLEET_JOURNAL_TEST_NS:-}" ]; then
     command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool is not installed"; exit 77; }
   done
   [ -x "$journald" ] || { echo "SKIP: $journald is not installed (package systemd)"; exit 77; }
+  unshare --mount --propagation private true 2>/dev/null ||
+    { echo "SKIP: no mount namespace here (unshare --mount failed)"; exit 77; }
   rm -rf "$scratch" && mkdir -p "$scratch"
   FLEET_JOURNAL_TEST_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
 fi
