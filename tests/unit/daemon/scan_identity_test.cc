@@ -77,7 +77,7 @@ struct Cycles {
   std::vector<state::InventoryEntry> entries;
 };
 
-TEST(IdentityMoves, APrinterAtANewAddressMovedItsHistoryContinues) {
+TEST(ScanIdentity, APrinterAtANewAddressMovedItsHistoryContinues) {
   Cycles c;
   c.Sweep({Read("127.0.0.5", "PHB1", 5000, "00:11:22:33:44:55")});
   ScanReport second = c.Sweep({Read("127.0.0.9", "PHB1", 5010, "00:11:22:33:44:55")});
@@ -112,7 +112,7 @@ TEST(IdentityMoves, APrinterAtANewAddressMovedItsHistoryContinues) {
 }
 
 // Without a MAC (many recordings have none) the serial alone carries the printer across.
-TEST(IdentityMoves, WithoutAMacTheSerialCarriesItAndTheCountIsCheckedAgainstItsLastRead) {
+TEST(ScanIdentity, WithoutAMacTheSerialCarriesItAndTheCountIsCheckedAgainstItsLastRead) {
   Cycles c;
   c.Sweep({Read("127.0.0.5", "PHB1", 5000)});
   ScanReport second = c.Sweep({Read("127.0.0.6", "PHB1", 4000)});
@@ -127,7 +127,7 @@ TEST(IdentityMoves, WithoutAMacTheSerialCarriesItAndTheCountIsCheckedAgainstItsL
 
 // Issue 12's clone rule holds: the old address still answers with the serial -> a clone, no move;
 // the clone answering alone later keeps its own key -> still no move.
-TEST(IdentityMoves, TheOldAddressStillAnsweringIsACloneNotAMove) {
+TEST(ScanIdentity, TheOldAddressStillAnsweringIsACloneNotAMove) {
   for (const bool with_mac : {true, false}) {
     SCOPED_TRACE(with_mac ? "with MACs" : "without MACs");
     Cycles c;
@@ -148,7 +148,7 @@ TEST(IdentityMoves, TheOldAddressStillAnsweringIsACloneNotAMove) {
 }
 
 // One printer answering on two addresses (same MAC), one of them its old one: no move.
-TEST(IdentityMoves, OnePrinterOnTwoAddressesIncludingTheOldOneDidNotMove) {
+TEST(ScanIdentity, OnePrinterOnTwoAddressesIncludingTheOldOneDidNotMove) {
   Cycles c;
   c.Sweep({Read("127.0.0.5", "TWOIP", 100, "00:11:22:33:44:55")});
   ScanReport scan = c.Sweep(
@@ -157,7 +157,7 @@ TEST(IdentityMoves, OnePrinterOnTwoAddressesIncludingTheOldOneDidNotMove) {
   EXPECT_TRUE(scan.events.empty());
 }
 
-TEST(IdentityMoves, AnotherSerialAtAKnownAddressIsReplacedNeverAReset) {
+TEST(ScanIdentity, AnotherSerialAtAKnownAddressIsReplacedNeverAReset) {
   Cycles c;
   c.Sweep({Read("127.0.0.5", "OLD1", 50000)});
   ScanReport second = c.Sweep({Read("127.0.0.5", "NEW1", 12)});
@@ -191,7 +191,7 @@ TEST(IdentityMoves, AnotherSerialAtAKnownAddressIsReplacedNeverAReset) {
 
 // DHCP shuffles: two printers swap addresses, or one moves off and a new one takes its address.
 // The printer last read at the address answers elsewhere, so nothing was replaced.
-TEST(IdentityMoves, ASwapIsTwoMovesAndNoReplacement) {
+TEST(ScanIdentity, ASwapIsTwoMovesAndNoReplacement) {
   Cycles c;
   c.Sweep({Read("127.0.0.5", "A1", 100), Read("127.0.0.6", "B1", 200)});
   ScanReport swapped = c.Sweep({Read("127.0.0.5", "B1", 201), Read("127.0.0.6", "A1", 101)});
@@ -209,7 +209,7 @@ TEST(IdentityMoves, ASwapIsTwoMovesAndNoReplacement) {
 
 // Without a serial: a MAC-keyed printer can move (the event names its MAC); one keyed by its
 // address cannot be told apart, so it raises nothing.
-TEST(IdentityMoves, WithoutASerialTheMacCarriesItAndAnAddressKeyNeverMoves) {
+TEST(ScanIdentity, WithoutASerialTheMacCarriesItAndAnAddressKeyNeverMoves) {
   Cycles c;
   c.Sweep({Read("127.0.0.5", "", 100, "00:11:22:33:44:55"), Read("127.0.0.6", "", 300)});
   ScanReport scan =
