@@ -516,6 +516,27 @@ TEST(Quirks, VendorIdentityStringsAndTheirFallbacks) {
           << descr;
     }
   }
+  {  // Epson without hrDeviceDescr: its private printer name; a control string is none.
+    VarbindMap m = BasePrinter("EPSON Built-in", "1.3.6.1.4.1.1248.1.1.2.1.3.5.69.69.80.83.50");
+    m[O("1.3.6.1.4.1.1248.1.2.2.1.1.1.2.1")] = Str("EPSON WF-C5790 Series");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").model, "WF-C5790 Series");
+    m[O("1.3.6.1.2.1.25.3.2.1.3.1")] = Str("EPSON WF-C5790BA");  // the standard object first
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").model, "WF-C5790BA");
+    m.erase(O("1.3.6.1.2.1.25.3.2.1.3.1"));
+    m[O("1.3.6.1.4.1.1248.1.2.2.1.1.1.2.1")] = Str("\x1b]0;x\x07");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").model, "");
+  }
+  {  // Konica Minolta without the product-version object: the firmware table's first row.
+    VarbindMap m = BasePrinter("KONICA MINOLTA bizhub C300i", "1.3.6.1.4.1.18334.1.1.1.2.1.1");
+    m[O("1.3.6.1.4.1.18334.1.1.1.5.5.1.1.2.1")] = Str("Controller version");
+    m[O("1.3.6.1.4.1.18334.1.1.1.5.5.1.1.3.1")] = Str("G00-R5");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").firmware, "G00-R5");
+    m[O("1.3.6.1.4.1.18334.1.1.1.5.5.1.1.3.1")] = Str("-");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").firmware, "");
+    m[O("1.3.6.1.4.1.18334.1.1.1.1.6.1.0")] = Str("1.80");  // konica.snmprec's object first
+    m[O("1.3.6.1.4.1.18334.1.1.1.5.5.1.1.3.1")] = Str("G00-R5");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").firmware, "1.80");
+  }
   {  // Kyocera: an empty or blank vendor model object falls back to hrDeviceDescr.
     VarbindMap m = BasePrinter("KYOCERA Document Solutions Printing System", "1.3.6.1.4.1.1347.41");
     m[O("1.3.6.1.2.1.25.3.2.1.3.1")] = Str("ECOSYS P3145dn");
