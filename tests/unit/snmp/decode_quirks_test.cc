@@ -537,6 +537,16 @@ TEST(Quirks, VendorIdentityStringsAndTheirFallbacks) {
     m[O("1.3.6.1.4.1.18334.1.1.1.5.5.1.1.3.1")] = Str("G00-R5");
     EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").firmware, "1.80");
   }
+  {  // Brother: brInfoFirmware only when the brps objects are absent; a control string is none.
+    VarbindMap m = BasePrinter("Brother NC-8300h", "1.3.6.1.4.1.2435.2.3.9.1");
+    m[O("1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.17.0")] = Str("ZA1811191217");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").firmware, "ZA1811191217");
+    m[O("1.3.6.1.4.1.2435.2.4.3.1240.6.5.0")] = Str("Firmware Ver.1.01 (08.12.12)");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").firmware, "1.01");
+    m.erase(O("1.3.6.1.4.1.2435.2.4.3.1240.6.5.0"));
+    m[O("1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.17.0")] = Str("\x1b[2J\x1b[H");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").firmware, "");
+  }
   {  // Kyocera: an empty or blank vendor model object falls back to hrDeviceDescr.
     VarbindMap m = BasePrinter("KYOCERA Document Solutions Printing System", "1.3.6.1.4.1.1347.41");
     m[O("1.3.6.1.2.1.25.3.2.1.3.1")] = Str("ECOSYS P3145dn");
