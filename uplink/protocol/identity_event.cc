@@ -58,6 +58,7 @@ Result<IdentityEvent> DecodeIdentityEvent(std::string_view body) {
       return codec::Malformed(kMessage, "previous_ip", "a non-empty address other than \"ip\"");
     }
     e.previous_serial.clear();
+    if (!e.serial.empty()) e.mac.clear();  // the serial identifies it; mac is not written then
     return e;
   }
   if (e.serial.empty()) return codec::Malformed(kMessage, "serial", "a non-empty string");
