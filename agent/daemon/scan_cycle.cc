@@ -127,8 +127,8 @@ void ResolveMovesAndReplacements(ScanReport& scan, const std::vector<state::Inve
       // or the holder of a cloned serial (ResolveSerialConflicts), not a move.
       bool still_there = false;
       for (const Printer* q : now_at[old_ip]) {
-        still_there = still_there || (p.serial.empty() ? state::InventoryKey(*q) == key
-                                                       : q->serial == p.serial);
+        still_there = still_there ||
+                      (p.serial.empty() ? state::InventoryKey(*q) == key : q->serial == p.serial);
       }
       if (!still_there) {
         moved.insert(key);

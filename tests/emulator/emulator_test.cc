@@ -329,11 +329,15 @@ TEST_F(EmulatorTest, MeterReadFlagsAreKeptAndListed) {
 TEST_F(EmulatorTest, MovedAndReplacedEventsAreDecodedAndListed) {
   auto [agent_id, token] = e().Activate();
   const std::string at = "2026-11-24T01:33:25.000Z";
-  json moved = {{"event_id", "S1/moved/" + at}, {"type", "moved"},       {"serial", "S1"},
-                {"collected_at", at},           {"previous_ip", "10.0.0.5"}, {"ip", "10.0.0.9"},
-                {"future", 1}};
-  json replaced = {{"event_id", "S2/replaced/" + at}, {"type", "replaced"}, {"serial", "S2"},
-                   {"collected_at", at},              {"ip", "10.0.0.5"},   {"previous_serial", "S0"}};
+  json moved = {
+      {"event_id", "S1/moved/" + at}, {"type", "moved"},  {"serial", "S1"}, {"collected_at", at},
+      {"previous_ip", "10.0.0.5"},    {"ip", "10.0.0.9"}, {"future", 1}};
+  json replaced = {{"event_id", "S2/replaced/" + at},
+                   {"type", "replaced"},
+                   {"serial", "S2"},
+                   {"collected_at", at},
+                   {"ip", "10.0.0.5"},
+                   {"previous_serial", "S0"}};
   json report = MakeReport(agent_id, 1, {Printer("S1", "LaserJet", 40)});
   report["events"] = {moved, replaced};
   HttpResult ok = e().Report(token, report);

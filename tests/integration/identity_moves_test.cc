@@ -46,20 +46,20 @@ TEST(IdentityMoves, MovedAndReplacedAcrossTwoSweepsReachTheCloud) {
   ASSERT_EQ(MakeTestPki(pki.path()), "");
   CloudEmulator emulator(EmulatorIn(pki.path(), dir.path()));
   ASSERT_TRUE(emulator.ready()) << emulator.log();
-  const std::string config =
-      WriteAgentYaml(dir.path() + "/agent.yaml", {.include = "127.23.0.1-3",
-                                                  .snmp_port = kPort,
-                                                  .snmp_extra = "  timeout: 2s\n  retries: 0\n",
-                                                  .cloud_url = emulator.url(),
-                                                  .ca_file = pki.path() + "/ca.pem",
-                                                  .state_dir = dir.path() + "/state",
-                                                  .log_level = "info"});
-  CommandResult activated =
-      RunAgent({"--config", config, "activate", "--code", emulator.NewActivationCode()}, 60s);
+  const std::string config = WriteAgentYaml(dir.path() + "/agent.yaml",
+                                            {.include = "127.23.0.1-3",
+                                             .snmp_port = kPort,
+                                             .snmp_extra = "  timeout: 2s\n  retries: 0\n",
+                                             .cloud_url = emulator.url(),
+                                             .ca_file = pki.path() + "/ca.pem",
+                                             .state_dir = dir.path() + "/state",
+                                             .log_level = "info"});
+  CommandResult activated = RunAgent(
+      {"--config", config, "activate", "--code", emulator.NewActivationCode()}, 60s);
   ASSERT_EQ(activated.exit_code, 0) << activated.stderr_text;
   auto scan = [&] {
-    CommandResult r =
-        RunAgent({"--config", config, "--scan-once", "--upload", "--format", "json"}, 60s);
+    CommandResult r = RunAgent({"--config", config, "--scan-once", "--upload", "--format", "json"},
+                               60s);
     EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
     json doc = ParseScanJson(r);
     EXPECT_TRUE(doc.is_object()) << r.stdout_text << r.stderr_text;
@@ -68,7 +68,8 @@ TEST(IdentityMoves, MovedAndReplacedAcrossTwoSweepsReachTheCloud) {
 
   std::string error;
   auto server = RecordingServer::Start(
-      {Ordered(dir.path() + "/sweep1", {"hp_laserjet_m507.snmprec", "kyocera_ecosys_p3145dn.snmprec"})},
+      {Ordered(dir.path() + "/sweep1",
+               {"hp_laserjet_m507.snmprec", "kyocera_ecosys_p3145dn.snmprec"})},
       kBase, kPort, &error);
   ASSERT_NE(server, nullptr) << "snmpsimd did not start: " << error;
   json first = scan();
@@ -83,10 +84,10 @@ TEST(IdentityMoves, MovedAndReplacedAcrossTwoSweepsReachTheCloud) {
   EXPECT_TRUE(Events(first, "moved").empty()) << first["events"];
   server.reset();  // stops snmpsimd
 
-  server = RecordingServer::Start(
-      {Ordered(dir.path() + "/sweep2", {"switch_cisco_c2960x.snmprec", "brother_hl_l8360cdw.snmprec",
-                                        "hp_laserjet_m507.snmprec"})},
-      kBase, kPort, &error);
+  server = RecordingServer::Start({Ordered(dir.path() + "/sweep2", {"switch_cisco_c2960x.snmprec",
+                                                                    "brother_hl_l8360cdw.snmprec",
+                                                                    "hp_laserjet_m507.snmprec"})},
+                                  kBase, kPort, &error);
   ASSERT_NE(server, nullptr) << "snmpsimd did not start: " << error;
   json second = scan();
   const json* hp_now = FindByIp(second["printers"], "127.23.0.3");
@@ -122,8 +123,7 @@ TEST(IdentityMoves, MovedAndReplacedAcrossTwoSweepsReachTheCloud) {
   EXPECT_EQ(by_serial[hp_serial]["ip"], "127.23.0.3");
   ASSERT_EQ(by_serial.count(kyocera_serial), 1u) << list.stdout_text;
   EXPECT_EQ(by_serial[kyocera_serial]["ip"], "127.23.0.2");
-  EXPECT_EQ(by_serial[kyocera_serial]["lifetime_page_count"],
-            (*kyocera)["lifetime_page_count"]);
+  EXPECT_EQ(by_serial[kyocera_serial]["lifetime_page_count"], (*kyocera)["lifetime_page_count"]);
 
   // The cloud holds both events, decoded by the protocol's type, and the HP's reads unflagged.
   json cloud_moved = emulator.AdminJson("/admin/events?type=moved");

@@ -35,11 +35,11 @@ Result<IdentityEvent> DecodeIdentityEvent(std::string_view body) {
   if (!parsed.ok()) return parsed.error();
   const Json& j = parsed.value();
   IdentityEvent e;
-  for (auto [field, out] : {std::pair{"event_id", &e.event_id}, std::pair{"type", &e.type},
-                            std::pair{"serial", &e.serial},
-                            std::pair{"collected_at", &e.collected_at}, std::pair{"mac", &e.mac},
-                            std::pair{"ip", &e.ip}, std::pair{"previous_ip", &e.previous_ip},
-                            std::pair{"previous_serial", &e.previous_serial}}) {
+  for (auto [field, out] :
+       {std::pair{"event_id", &e.event_id}, std::pair{"type", &e.type},
+        std::pair{"serial", &e.serial}, std::pair{"collected_at", &e.collected_at},
+        std::pair{"mac", &e.mac}, std::pair{"ip", &e.ip}, std::pair{"previous_ip", &e.previous_ip},
+        std::pair{"previous_serial", &e.previous_serial}}) {
     if (auto ok = codec::OptionalString(j, field, kMessage, out); !ok.ok()) return ok.error();
   }
   if (e.type != "moved" && e.type != "replaced") {
@@ -63,7 +63,8 @@ Result<IdentityEvent> DecodeIdentityEvent(std::string_view body) {
   }
   if (e.serial.empty()) return codec::Malformed(kMessage, "serial", "a non-empty string");
   if (e.previous_serial.empty() || e.previous_serial == e.serial) {
-    return codec::Malformed(kMessage, "previous_serial", "a non-empty serial other than \"serial\"");
+    return codec::Malformed(kMessage, "previous_serial",
+                            "a non-empty serial other than \"serial\"");
   }
   e.previous_ip.clear();
   e.mac.clear();

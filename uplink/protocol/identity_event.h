@@ -18,12 +18,12 @@
 namespace fleet::uplink::protocol {
 
 struct IdentityEvent {
-  std::string event_id;      // "<serial or mac:>/<type>/<collected_at>"; required
-  std::string type;          // moved | replaced
-  std::string serial;        // moved: the printer's ("" then mac); replaced: the new printer's
-  std::string collected_at;  // RFC 3339, the scan's start; required
-  std::string mac;           // moved without a serial: the printer's MAC; written only then
-  std::string ip;            // moved: the new address; replaced: the address
+  std::string event_id;         // "<serial or mac:>/<type>/<collected_at>"; required
+  std::string type;             // moved | replaced
+  std::string serial;           // moved: the printer's ("" then mac); replaced: the new printer's
+  std::string collected_at;     // RFC 3339, the scan's start; required
+  std::string mac;              // moved without a serial: the printer's MAC; written only then
+  std::string ip;               // moved: the new address; replaced: the address
   std::string previous_ip;      // moved only: the address the printer was last read at
   std::string previous_serial;  // replaced only: the printer last read at `ip`
 };

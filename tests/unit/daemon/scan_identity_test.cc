@@ -151,9 +151,8 @@ TEST(ScanIdentity, TheOldAddressStillAnsweringIsACloneNotAMove) {
 TEST(ScanIdentity, OnePrinterOnTwoAddressesIncludingTheOldOneDidNotMove) {
   Cycles c;
   c.Sweep({Read("127.0.0.5", "TWOIP", 100, "00:11:22:33:44:55")});
-  ScanReport scan = c.Sweep(
-      {Read("127.0.0.5", "TWOIP", 110, "00:11:22:33:44:55"),
-       Read("127.0.0.7", "TWOIP", 110, "00:11:22:33:44:55")});
+  ScanReport scan = c.Sweep({Read("127.0.0.5", "TWOIP", 110, "00:11:22:33:44:55"),
+                             Read("127.0.0.7", "TWOIP", 110, "00:11:22:33:44:55")});
   EXPECT_TRUE(scan.events.empty());
 }
 
@@ -212,8 +211,8 @@ TEST(ScanIdentity, ASwapIsTwoMovesAndNoReplacement) {
 TEST(ScanIdentity, WithoutASerialTheMacCarriesItAndAnAddressKeyNeverMoves) {
   Cycles c;
   c.Sweep({Read("127.0.0.5", "", 100, "00:11:22:33:44:55"), Read("127.0.0.6", "", 300)});
-  ScanReport scan =
-      c.Sweep({Read("127.0.0.7", "", 110, "00:11:22:33:44:55"), Read("127.0.0.8", "", 310)});
+  ScanReport scan = c.Sweep(
+      {Read("127.0.0.7", "", 110, "00:11:22:33:44:55"), Read("127.0.0.8", "", 310)});
   auto moved = EventsOf(scan, "moved");
   ASSERT_EQ(moved.size(), 1u);
   EXPECT_EQ(moved[0].EventId(), "mac:00:11:22:33:44:55/moved/" + FormatRfc3339(kStart + 1h));

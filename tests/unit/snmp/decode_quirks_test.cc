@@ -473,8 +473,8 @@ TEST(Quirks, VendorIdentityStringsAndTheirFallbacks) {
   {  // zebra.snmprec: the printer's 1284 ID beats the print server's product code.
     VarbindMap m = BasePrinter("ZebraNet Wired PS", "1.3.6.1.4.1.683.6.0");
     m[O("1.3.6.1.4.1.683.1.4.0")] = Str("79071");
-    m[O("1.3.6.1.4.1.11.2.3.9.1.1.7.0")] =
-        Str("MANUFACTURER:Zebra Technologies;COMMAND SET:ZPL;MODEL:ZTC TLP 2824 Plus;");
+    m[O("1.3.6.1.4.1.11.2.3.9.1.1.7.0")] = Str(
+        "MANUFACTURER:Zebra Technologies;COMMAND SET:ZPL;MODEL:ZTC TLP 2824 Plus;");
     EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").model, "TLP 2824 Plus");
     // An ID string whose MODEL is empty or only control bytes: the product code, not garbage.
     for (const std::string& id : {std::string("MANUFACTURER:Zebra;MODEL:;"),
@@ -550,7 +550,8 @@ TEST(Quirks, VendorIdentityStringsAndTheirFallbacks) {
   {  // Kyocera: an empty or blank vendor model object falls back to hrDeviceDescr.
     VarbindMap m = BasePrinter("KYOCERA Document Solutions Printing System", "1.3.6.1.4.1.1347.41");
     m[O("1.3.6.1.2.1.25.3.2.1.3.1")] = Str("ECOSYS P3145dn");
-    for (const std::string& vendor : {std::string(""), std::string("   "), std::string("\x01\x02")}) {
+    for (const std::string& vendor :
+         {std::string(""), std::string("   "), std::string("\x01\x02")}) {
       m[O("1.3.6.1.4.1.1347.43.5.1.1.1.1")] = Str(vendor);
       EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").model, "ECOSYS P3145dn");
     }

@@ -43,8 +43,9 @@ const std::map<std::string, Identity> kBrotherWalks = {
 TEST(IdentityRecordings, BrotherWalksGiveModelAndFirmwareFromBrothersOwnStrings) {
   std::error_code ec;
   if (!std::filesystem::exists(BrotherWalksDir() + "/" + kBrotherWalks.begin()->first, ec)) {
-    GTEST_SKIP() << "Brother walks not found at " << BrotherWalksDir()
-                 << "; set FLEET_SHARED_METERS to the printers-meters/ directory of the shared data";
+    GTEST_SKIP()
+        << "Brother walks not found at " << BrotherWalksDir()
+        << "; set FLEET_SHARED_METERS to the printers-meters/ directory of the shared data";
   }
   for (const auto& [file, want] : kBrotherWalks) {
     SCOPED_TRACE(file);
