@@ -275,7 +275,8 @@ std::string ReadTextSource(const FieldSource& src, const std::string& field, con
       break;
     }
     case FieldSource::Kind::kStandard: raw = StandardText(field, ctx); break;
-    case FieldSource::Kind::kBlob: return "";  // counters only (the loader enforces it)
+    case FieldSource::Kind::kBlob:
+    case FieldSource::Kind::kRow: return "";  // counters only (the loader enforces it)
   }
   if (raw.empty()) return "";
   return SanitizeText(ApplyTransforms(src.transforms, std::move(raw)), kMaxText);
@@ -298,6 +299,7 @@ std::string Describe(const FieldSource& src, const std::string& field) {
       std::snprintf(id, sizeof id, "%02x", static_cast<unsigned>(src.record & 0xff));
       return FormatOid(src.oid) + " record " + id;
     }
+    case FieldSource::Kind::kRow: return FormatOid(src.oid) + " row '" + src.row_name + "'";
   }
   return "";
 }
@@ -387,6 +389,33 @@ PageCount StandardPageCount(const Context& ctx) {
   return out;
 }
 
+// Lower-cased, trimmed text of a table cell, for matching row names (numbers as decimal).
+std::string RowKey(std::string_view text) { return AsciiLower(SanitizeText(text, 128)); }
+
+// The value cell of the row a kRow source names (docs/printer-profiles.md, "Counters"): rows are
+// found by the name in `name_column`, never by position, because positions move between models
+// of one vendor. Nullptr when no row has the name. Two rows with the name and different values
+// are ambiguous: *problem says so and no value is trusted. Bounded by ForEachUnder's row cap.
+const Value* FindNamedRow(const FieldSource& src, const Context& ctx, std::string* problem) {
+  const std::string want = RowKey(src.row_name);
+  const Value* found = nullptr;
+  ForEachUnder(ctx.map, src.name_column, [&](const Oid& suffix, const Value& cell) {
+    if (!problem->empty() || RowKey(RawString(cell)) != want) return;
+    Oid at = src.oid;
+    at.insert(at.end(), suffix.begin(), suffix.end());
+    const Value* v = Find(ctx.map, at);
+    if (!v) return;
+    if (found &&
+        !(found->type == v->type && found->number == v->number && found->bytes == v->bytes)) {
+      *problem = "two rows of " + FormatOid(src.name_column) + " are named '" + src.row_name +
+                 "' with different values";
+      return;
+    }
+    found = v;
+  });
+  return problem->empty() ? found : nullptr;
+}
+
 // One count from one source, for the page count and the counters alike. `field` names it in
 // problems; `strict` (counters) takes only SNMP numbers: a counter OID answering a string is
 // unreadable, while page_count sources may read digits out of a string through transforms.
@@ -395,8 +424,15 @@ PageCount ReadCountSource(const FieldSource& src, const Context& ctx,
   PageCount out;
   if (src.kind == FieldSource::Kind::kStandard) return StandardPageCount(ctx);
   std::optional<int64_t> n;
-  if (src.kind == FieldSource::Kind::kGet) {
-    const Value* v = Find(ctx.map, src.oid);
+  if (src.kind == FieldSource::Kind::kGet || src.kind == FieldSource::Kind::kRow) {
+    std::string ambiguous;
+    const Value* v = src.kind == FieldSource::Kind::kGet ? Find(ctx.map, src.oid)
+                                                         : FindNamedRow(src, ctx, &ambiguous);
+    if (!ambiguous.empty()) {
+      out.problem = Describe(src, field) + ": " + ambiguous;
+      out.unreadable = true;
+      return out;
+    }
     if (v && strict && !v->IsNumber()) {
       if (v->type == Value::Type::kOctetString) {
         out.problem = Describe(src, field) + " answers a string, not a number";
