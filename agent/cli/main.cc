@@ -26,6 +26,7 @@
 #include "agent/cli/mps_commands.h"
 #include "agent/cli/progress.h"
 #include "agent/cli/table.h"
+#include "agent/cli/terminal.h"
 #include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
 #include "agent/daemon/daemon.h"
@@ -120,7 +121,8 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   // 4. components
   boost::asio::io_context io;
   fleet::agent::ScanJob job(io, config, *profiles);
-  fleet::agent::ProgressBar bar(isatty(STDERR_FILENO) == 1);
+  fleet::agent::ProgressBar bar(fleet::agent::DrawOnTerminal(STDERR_FILENO),
+                                fleet::agent::TerminalWidth(STDERR_FILENO));
 
   // 5. signals: the first SIGINT/SIGTERM cancels the sweep and prints what was read so far.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -196,7 +198,8 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   if (args.format == "json") {
     std::cout << fleet::uplink::ScanReportToJson(*report) << "\n";
   } else {
-    std::cout << fleet::agent::FormatScanTable(*report);
+    std::cout << fleet::agent::FormatScanTable(
+        *report, {.width = fleet::agent::TerminalWidth(STDOUT_FILENO), .wide = args.wide});
   }
   std::cout.flush();
 
@@ -422,7 +425,10 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  auto log = spdlog::stderr_color_mt("agent");
+  // Colour only on a terminal and without NO_COLOR (docs/cli.md, "Terminal").
+  auto log = spdlog::stderr_color_mt("agent", fleet::agent::DrawOnTerminal(STDERR_FILENO)
+                                                  ? spdlog::color_mode::automatic
+                                                  : spdlog::color_mode::never);
   log->set_level(spdlog::level::from_str(config->log.level));
   fleet::agent::SetAgentLogFormat(*log);
 
