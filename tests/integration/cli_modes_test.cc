@@ -3,12 +3,21 @@
 // only 127.4.0.0/16 (the silent range): a command line that wrongly started the daemon would
 // sweep nothing but loopback, and the test would see it time out.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "agent/core/text.h"
 #include "tests/integration/agent_runner.h"
+#include "tests/integration/printer_sim.h"
 #include "tests/support/files.h"
 
 namespace fleet::test {
@@ -162,6 +171,166 @@ TEST_F(DropIns, OnlyYamlFilesAreRead) {
   CommandResult r = RunAgent({"-c", config_, "--print-config"}, kDeadline);
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
   ExpectContains(r.stdout_text, "  retries: 5\n");
+}
+
+// --- The table and the progress bar on a terminal (docs/cli.md, "Terminal") ---------------------
+
+struct PtyResult {
+  int exit_code = -1;
+  bool timed_out = false;
+  std::string output;  // stdout and stderr as the terminal received them (\n arrives as \r\n)
+};
+
+// Runs the binary on a pseudo-terminal of `columns` columns (stdin, stdout and stderr all on it),
+// as an operator's shell would, with COLUMNS unset so the binary asks the terminal.
+PtyResult RunOnPty(const std::vector<std::string>& args, unsigned short columns,
+                   const std::map<std::string, std::string>& env, std::chrono::seconds timeout) {
+  PtyResult result;
+  struct winsize size {};
+  size.ws_row = 40;
+  size.ws_col = columns;
+  int master = -1;
+  const pid_t pid = forkpty(&master, nullptr, nullptr, &size);
+  if (pid < 0) return result;
+  if (pid == 0) {
+    unsetenv("COLUMNS");
+    unsetenv("NO_COLOR");
+    for (const auto& [key, value] : env) setenv(key.c_str(), value.c_str(), 1);
+    std::vector<char*> argv{const_cast<char*>(AgentBinary())};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buffer[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      result.timed_out = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+    struct pollfd p {master, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    const ssize_t n = read(master, buffer, sizeof buffer);
+    if (n <= 0) break;  // EIO: the child's side is closed, it has exited
+    result.output.append(buffer, static_cast<size_t>(n));
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(master);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+// What a terminal shows on each line: every \r-separated redraw separately, without the
+// clear-to-end-of-line sequence.
+std::vector<std::string> DrawnSegments(const std::string& output) {
+  std::vector<std::string> segments;
+  std::string current;
+  auto flush = [&] {
+    for (size_t at; (at = current.find("\033[K")) != std::string::npos;) current.erase(at, 3);
+    segments.push_back(current);
+    current.clear();
+  };
+  for (const char c : output) {
+    if (c == '\r' || c == '\n') {
+      flush();
+    } else {
+      current.push_back(c);
+    }
+  }
+  flush();
+  return segments;
+}
+
+// fleet-printer-sim on 127.16.0.0/28, port 17361: started once for the suite.
+class CliTerminal : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    sim_ = new PrinterSim("127.16.0.0/28", 4, 17361, {"--seed", "16"});
+  }
+  static void TearDownTestSuite() {
+    delete sim_;
+    sim_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(sim_->ready()) << sim_->log();
+    config_ = dir_.path() + "/agent.yaml";
+    WriteAgentYaml(config_, {.include = "127.16.0.1-14",
+                             .snmp_port = 17361,
+                             .snmp_extra = "  timeout: 300ms\n  retries: 0\n",
+                             .state_dir = dir_.path() + "/state",
+                             .log_level = "warn"});
+  }
+  static PrinterSim* sim_;
+  TempDir dir_{"fleet-cli-tty"};
+  std::string config_;
+};
+
+PrinterSim* CliTerminal::sim_ = nullptr;
+
+TEST_F(CliTerminal, TableAndBarFitEightyColumns) {
+  PtyResult r = RunOnPty({"--config", config_, "--scan-once"}, 80, {}, std::chrono::seconds(30));
+  ASSERT_FALSE(r.timed_out) << r.output;
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const std::string& segment : DrawnSegments(r.output)) {
+    EXPECT_LE(DisplayWidth(segment), 80U) << "'" << segment << "'\n" << r.output;
+  }
+  // The bar redraws on one line: from its first drawing to its clearing, no line feed.
+  const size_t first = r.output.find("\r[");
+  const size_t cleared = r.output.find("\r\033[K", first);
+  ASSERT_NE(first, std::string::npos) << "no progress bar on a terminal\n" << r.output;
+  ASSERT_NE(cleared, std::string::npos) << r.output;
+  EXPECT_EQ(r.output.substr(first, cleared - first).find('\n'), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("14/14 addresses"), std::string::npos) << r.output;
+  // The table: identity and counts kept, the lowest priorities named as left out.
+  ExpectContains(r.output, "IP ");
+  ExpectContains(r.output, "SERIAL");
+  ExpectContains(r.output, "PAGES");
+  ExpectContains(r.output, "(--wide shows MANUFACTURER");
+  ExpectContains(r.output, "4 printer(s)");
+}
+
+TEST_F(CliTerminal, TwoHundredColumnsAndWideShowEveryColumn) {
+  PtyResult r = RunOnPty({"--config", config_, "--scan-once"}, 200, {}, std::chrono::seconds(30));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* column : {"MANUFACTURER", "MODEL", "SERIAL", "FIRMWARE", "PAGES", "STATUS",
+                             "SUPPLIES", "READINESS"}) {
+    ExpectContains(r.output, column);
+  }
+  EXPECT_EQ(r.output.find("--wide shows"), std::string::npos) << r.output;
+  for (const std::string& segment : DrawnSegments(r.output)) {
+    EXPECT_LE(DisplayWidth(segment), 200U) << "'" << segment << "'";
+  }
+  PtyResult wide = RunOnPty({"--config", config_, "--scan-once", "--wide"}, 80, {},
+                            std::chrono::seconds(30));
+  ASSERT_EQ(wide.exit_code, 0) << wide.output;
+  ExpectContains(wide.output, "MANUFACTURER");
+  ExpectContains(wide.output, "FIRMWARE");
+}
+
+TEST_F(CliTerminal, NoColorMeansNoBarAndNoColour) {
+  WriteAgentYaml(config_, {.include = "127.16.0.1-14",
+                           .snmp_port = 17361,
+                           .snmp_extra = "  timeout: 300ms\n  retries: 0\n",
+                           .state_dir = dir_.path() + "/state",
+                           .log_level = "info"});
+  // On a terminal: the bar and the coloured level of the log line.
+  PtyResult tty = RunOnPty({"--config", config_, "--scan-once"}, 120, {}, std::chrono::seconds(30));
+  ASSERT_EQ(tty.exit_code, 0) << tty.output;
+  ExpectContains(tty.output, "\r[");
+  ExpectContains(tty.output, "\033[32m");  // spdlog's green "info"
+  // NO_COLOR: neither, and no escape sequence at all.
+  PtyResult plain = RunOnPty({"--config", config_, "--scan-once"}, 120, {{"NO_COLOR", "1"}},
+                             std::chrono::seconds(30));
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_EQ(plain.output.find('\033'), std::string::npos) << plain.output;
+  EXPECT_EQ(plain.output.find("addresses, "), std::string::npos) << plain.output;
+  ExpectContains(plain.output, "scan done");
+  ExpectContains(plain.output, "4 printer(s)");
 }
 
 }  // namespace
