@@ -298,6 +298,7 @@ void Loader::WalkAll(const std::vector<Document>& documents, Config* config) {
   std::map<std::string, SourcePos, std::less<>> main_sections;  // of the first document
   std::set<std::string> guessed_keys;  // "missing" errors for these would repeat a guess
   const std::vector<std::string_view> sections = SectionNames();
+  bool not_a_mapping = false;  // then "missing" errors would only repeat that one
 
   for (size_t d = 0; d < documents.size(); ++d) {
     const Document& document = documents[d];
@@ -311,6 +312,7 @@ void Loader::WalkAll(const std::vector<Document>& documents, Config* config) {
             "expected a mapping of sections (search, snmp, scan, supplies, cloud, agent, log), "
             "got " +
                 Describe(root));
+      not_a_mapping = true;
       continue;
     }
     for (const auto& section_item : root) {
@@ -366,6 +368,7 @@ void Loader::WalkAll(const std::vector<Document>& documents, Config* config) {
     if (d == 0) main_sections = std::move(seen_sections);
   }
 
+  if (not_a_mapping) return;
   // A required key missing from every file is reported against the main file.
   if (!documents.empty()) file_ = documents.front().file;
   for (const KeySpec& spec : KeyTable()) {
