@@ -57,7 +57,7 @@ const std::string& DefaultStateDir();
 const std::string& DefaultConfigPath();
 
 struct Config {
-  std::string path;                  // the file it came from
+  std::string path;                   // the file it came from
   std::vector<std::string> drop_ins;  // conf.d/*.yaml merged over it, in order
 
   struct Search {

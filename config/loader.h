@@ -131,8 +131,8 @@ class Loader {
   // An error at a key's position, in the file that gave the key (a drop-in may have).
   void ErrorAtKey(const KeySpec* spec, SourcePos pos, std::string key_path, std::string message) {
     auto it = key_file_.find(spec);
-    errors_.push_back({it != key_file_.end() ? it->second : file_, pos, std::move(key_path),
-                       std::move(message)});
+    errors_.push_back(
+        {it != key_file_.end() ? it->second : file_, pos, std::move(key_path), std::move(message)});
   }
   // The file that gave `spec` last, "" when no file did.
   std::string FileOfKey(const KeySpec* spec) const {

@@ -159,8 +159,8 @@ void Loader::CheckAcrossKeys(const Config& config,
     auto it = given != nullptr ? seen.find(given) : seen.end();
     const SourcePos pos = it != seen.end() ? it->second : SourcePos{1, 1};
     ErrorAtKey(given, pos, has_cert ? "cloud.client_key" : "cloud.client_cert",
-          has_cert ? "missing; cloud.client_cert needs its private key in cloud.client_key"
-                   : "missing; cloud.client_key needs its certificate in cloud.client_cert");
+               has_cert ? "missing; cloud.client_cert needs its private key in cloud.client_key"
+                        : "missing; cloud.client_key needs its certificate in cloud.client_cert");
   }
 }
 
@@ -176,10 +176,10 @@ void Loader::CheckSearchSize(const Config& config) {
       const size_t index = i < include_index_.size() ? include_index_[i] : i;
       ErrorAtKey(FindSpec("search", "include"), entry.pos,
                  "search.include[" + std::to_string(index) + "]",
-            Quote(entry.text) + " brings the search to " + std::to_string(set.size()) +
-                " addresses, over search.max_addresses (" +
-                std::to_string(config.search.max_addresses) +
-                "); narrow the entry or raise search.max_addresses (at most 16777216)");
+                 Quote(entry.text) + " brings the search to " + std::to_string(set.size()) +
+                     " addresses, over search.max_addresses (" +
+                     std::to_string(config.search.max_addresses) +
+                     "); narrow the entry or raise search.max_addresses (at most 16777216)");
       return;
     }
   }

@@ -12,12 +12,12 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -288,54 +288,59 @@ int main(int argc, char** argv) {
   app.add_flag("-V,--version", args.version, "Print the version and exit");
   app.add_option("-c,--config", args.config_path,
                  "Configuration file (YAML); default " + fleet::config::DefaultConfigPath());
-  CLI::Option* check_config =
-      app.add_flag("--check-config", args.check_config, "Validate the configuration and exit");
-  CLI::Option* print_config = app.add_flag(
-      "--print-config", args.print_config, "Print the effective configuration, secrets redacted");
+  CLI::Option* check_config = app.add_flag("--check-config", args.check_config,
+                                           "Validate the configuration and exit");
+  CLI::Option* print_config = app.add_flag("--print-config", args.print_config,
+                                           "Print the effective configuration, secrets redacted");
   CLI::Option* scan_once = app.add_flag("--scan-once", args.scan_once,
                                         "Sweep the search criteria once and print printers");
   CLI::Option* format = app.add_option("--format", args.format, "Output format of --scan-once")
                             ->check(CLI::IsMember({"table", "json"}));
-  CLI::Option* upload =
-      app.add_flag("--upload", args.upload, "With --scan-once: send the result to the cloud");
+  CLI::Option* upload = app.add_flag("--upload", args.upload,
+                                     "With --scan-once: send the result to the cloud");
   CLI::Option* wide = app.add_flag(
       "--wide", args.wide, "With --scan-once: every column at full length, whatever the width");
-  CLI::Option* profiles_dir =
-      app.add_option("--profiles-dir", args.profiles_dir, "Printer profile directory");
+  CLI::Option* profiles_dir = app.add_option("--profiles-dir", args.profiles_dir,
+                                             "Printer profile directory");
   CLI::App* activate = app.add_subcommand(
       "activate", "Exchange an activation code for this agent's credential");
   activate->add_option("--code", args.activation_code, "Activation code from the fleet cloud")
       ->required();
   activate->add_flag("--force", args.force_activate,
                      "Already activated: deactivate the current identity at the cloud first");
-  Examples(activate, "Examples:\n  fleet-agent activate --code ABCD-1234\n"
-                   "  fleet-agent -c ./agent.yaml activate --code ABCD-1234 --force");
+  Examples(activate,
+           "Examples:\n  fleet-agent activate --code ABCD-1234\n"
+           "  fleet-agent -c ./agent.yaml activate --code ABCD-1234 --force");
   CLI::App* status = app.add_subcommand(
       "status", "Agent id, cloud reachability, outbox depth and age, last upload");
   Examples(status, "Examples:\n  fleet-agent status\n  fleet-agent status -c ./agent.yaml");
   // The MPS protection commands (agent/cli/mps_commands.h). Their --format shares args.format.
   CLI::App* printers = app.add_subcommand("printers", "The local printer inventory");
   printers->require_subcommand(1);
-  Examples(printers, "Examples:\n  fleet-agent printers list\n  fleet-agent printers readiness\n"
-                   "  fleet-agent printers remove SERIAL");
+  Examples(printers,
+           "Examples:\n  fleet-agent printers list\n  fleet-agent printers readiness\n"
+           "  fleet-agent printers remove SERIAL");
   CLI::App* printers_list = printers->add_subcommand("list", "List the inventory with MPS state");
   printers_list->add_option("--format", args.format, "Output format")
       ->check(CLI::IsMember({"table", "json"}));
-  Examples(printers_list, "Examples:\n  fleet-agent printers list\n"
-                        "  fleet-agent printers list --format json -c ./agent.yaml");
+  Examples(printers_list,
+           "Examples:\n  fleet-agent printers list\n"
+           "  fleet-agent printers list --format json -c ./agent.yaml");
   CLI::App* printers_readiness = printers->add_subcommand(
       "readiness",
       "MPS Express readiness per printer: status, why, and the remedy for each status");
   printers_readiness->add_option("--format", args.format, "Output format")
       ->check(CLI::IsMember({"table", "json"}));
-  Examples(printers_readiness, "Examples:\n  fleet-agent printers readiness\n"
-                             "  fleet-agent printers readiness --format json");
+  Examples(printers_readiness,
+           "Examples:\n  fleet-agent printers readiness\n"
+           "  fleet-agent printers readiness --format json");
   CLI::App* printers_remove = printers->add_subcommand(
       "remove", "Remove printers from the inventory (MPS printers are refused)");
   printers_remove->add_option("TARGET", args.remove_targets, "Serial number or IP address")
       ->required();
-  Examples(printers_remove, "Examples:\n  fleet-agent printers remove X3B012345\n"
-                          "  fleet-agent printers remove 192.0.2.15 X3B012345");
+  Examples(printers_remove,
+           "Examples:\n  fleet-agent printers remove X3B012345\n"
+           "  fleet-agent printers remove 192.0.2.15 X3B012345");
   CLI::App* tasks = app.add_subcommand("tasks", "Tasks recorded by local commands");
   tasks->require_subcommand(1);
   Examples(tasks, "Examples:\n  fleet-agent tasks show 7");
@@ -343,13 +348,16 @@ int main(int argc, char** argv) {
   tasks_show->add_option("ID", args.task_id, "Task ID")->required();
   tasks_show->add_option("--format", args.format, "Output format")
       ->check(CLI::IsMember({"table", "json"}));
-  Examples(tasks_show, "Examples:\n  fleet-agent tasks show 7\n"
-                     "  fleet-agent tasks show 7 --format json");
+  Examples(tasks_show,
+           "Examples:\n  fleet-agent tasks show 7\n"
+           "  fleet-agent tasks show 7 --format json");
   CLI::App* deactivate = app.add_subcommand(
       "deactivate", "Deactivate this agent (refused while it holds MPS printers)");
-  Examples(deactivate, "Examples:\n  fleet-agent deactivate\n  fleet-agent deactivate -c ./agent.yaml");
-  std::vector<ModeFlag> mode_flags = {
-      {check_config, "--check-config"}, {print_config, "--print-config"}, {scan_once, "--scan-once"}};
+  Examples(deactivate,
+           "Examples:\n  fleet-agent deactivate\n  fleet-agent deactivate -c ./agent.yaml");
+  std::vector<ModeFlag> mode_flags = {{check_config, "--check-config"},
+                                      {print_config, "--print-config"},
+                                      {scan_once, "--scan-once"}};
   // Where each option of the whole binary belongs (docs/cli.md, "Modes and options").
   std::vector<OptionModes> option_modes = {
       {format, {"--scan-once", "printers list", "printers readiness", "tasks show"}},
@@ -372,8 +380,9 @@ int main(int argc, char** argv) {
       {app.add_flag("--service", args.service, "Run as the Windows service (the SCM starts this)"),
        "--service"});
   mode_flags.push_back(
-      {app.add_flag("--init-config", args.init_config,
-                    "Write the example configuration if none exists, then activate (the MSI runs it)"),
+      {app.add_flag(
+           "--init-config", args.init_config,
+           "Write the example configuration if none exists, then activate (the MSI runs it)"),
        "--init-config"});
   option_modes.push_back(
       {app.add_option("--cloud-url", args.cloud_url, "With --init-config: cloud.url of a new file"),

@@ -244,7 +244,8 @@ std::string FormatScanTable(const ScanReport& report, const TableLayout& layout)
     out += "\nOther SNMP devices (not printers):\n";
     for (const auto& d : report.non_printers) {
       std::string line = "  " + d.ip + "  " +
-                         (layout.wide ? Printable(d.sys_descr) : FitWidth(Printable(d.sys_descr), 60));
+                         (layout.wide ? Printable(d.sys_descr)
+                                      : FitWidth(Printable(d.sys_descr), 60));
       if (!d.not_printer_reason.empty()) line += "  (" + Printable(d.not_printer_reason) + ")";
       out += Fit(line, width) + "\n";
     }
@@ -258,8 +259,8 @@ std::string FormatScanTable(const ScanReport& report, const TableLayout& layout)
   for (const auto& w : report.warnings) out += "\n" + Wrap("warning: " + Printable(w), width, 2);
 
   char found[80];
-  std::snprintf(found, sizeof found, "%zu printer(s), %zu other device(s)",
-                report.printers.size(), report.non_printers.size());
+  std::snprintf(found, sizeof found, "%zu printer(s), %zu other device(s)", report.printers.size(),
+                report.non_printers.size());
   char swept[120];
   std::snprintf(swept, sizeof swept, "%llu address(es) scanned, %llu responding, in %.1f s%s",
                 static_cast<unsigned long long>(report.addresses_scanned),

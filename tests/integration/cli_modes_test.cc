@@ -56,16 +56,20 @@ TEST_F(CliModes, EachCommandLineGivesItsExitCodeAndMessage) {
       {{"-V"}, 0, "fleet-agent "},
       // An option outside its mode: a usage error naming the option and the mode, never the
       // daemon.
-      {{"-c", "CONFIG", "--format", "json"}, 2,
+      {{"-c", "CONFIG", "--format", "json"},
+       2,
        "--format does not go with the daemon (no mode was given); it goes with --scan-once"},
       {{"-c", "CONFIG", "--upload"}, 2, "--upload does not go with the daemon"},
       {{"-c", "CONFIG", "--wide"}, 2, "--wide does not go with the daemon"},
-      {{"-c", "CONFIG", "--print-config", "--upload"}, 2,
+      {{"-c", "CONFIG", "--print-config", "--upload"},
+       2,
        "--upload does not go with --print-config; it goes with --scan-once"},
       {{"-c", "CONFIG", "status", "--format", "json"}, 2, "--format does not go with status"},
-      {{"printers", "list", "--profiles-dir", "/nonexistent", "-c", "CONFIG"}, 2,
+      {{"printers", "list", "--profiles-dir", "/nonexistent", "-c", "CONFIG"},
+       2,
        "--profiles-dir does not go with printers list"},
-      {{"-c", "CONFIG", "--check-config", "--scan-once"}, 2,
+      {{"-c", "CONFIG", "--check-config", "--scan-once"},
+       2,
        "--check-config and --scan-once are two modes; give one"},
       {{"-c", "CONFIG", "--scan-once", "status"}, 2, "--scan-once and status are two modes"},
       {{"-c", "CONFIG", "--scan-once", "--format", "xml"}, 2, "xml"},
@@ -114,7 +118,8 @@ class DropIns : public CliModes {
     ASSERT_TRUE(WriteFile(config_,
                           "search:\n  include: [127.4.0.1, 127.4.0.2]\n"
                           "snmp:\n  timeout: 2s\n  retries: 3\n"
-                          "agent:\n  state_dir: " + dir_.path() + "/state\n"));
+                          "agent:\n  state_dir: " +
+                              dir_.path() + "/state\n"));
     std::filesystem::create_directory(dir_.path() + "/conf.d");
   }
   std::string DropIn(const std::string& name, const std::string& text) {
@@ -132,15 +137,16 @@ TEST_F(DropIns, LaterFilesOverrideKeysInNameOrder) {
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
   ExpectContains(r.stdout_text, "# " + config_ + " merged with " + dir_.path() +
                                     "/conf.d/10-a.yaml, " + dir_.path() + "/conf.d/20-b.yaml\n");
-  ExpectContains(r.stdout_text, "  retries: 7\n");           // 20-b over 10-a over the file
-  ExpectContains(r.stdout_text, "  timeout: 2s\n");          // the file's, no drop-in names it
-  ExpectContains(r.stdout_text, "  interval: 5m\n");         // 20-b's
+  ExpectContains(r.stdout_text, "  retries: 7\n");    // 20-b over 10-a over the file
+  ExpectContains(r.stdout_text, "  timeout: 2s\n");   // the file's, no drop-in names it
+  ExpectContains(r.stdout_text, "  interval: 5m\n");  // 20-b's
   ExpectContains(r.stdout_text, "include:\n    - 127.4.0.9\n  exclude");  // a list is replaced
   EXPECT_EQ(r.stdout_text.find("127.4.0.2"), std::string::npos) << r.stdout_text;
 
   CommandResult check = RunAgent({"--check-config", "-c", config_}, kDeadline);
   EXPECT_EQ(check.exit_code, 0) << check.stderr_text;
-  ExpectContains(check.stdout_text, "configuration is valid (with " + dir_.path() + "/conf.d/10-a.yaml");
+  ExpectContains(check.stdout_text,
+                 "configuration is valid (with " + dir_.path() + "/conf.d/10-a.yaml");
 }
 
 TEST_F(DropIns, ABrokenDropInIsNamedWithItsLine) {
@@ -212,7 +218,9 @@ PtyResult RunOnPty(const std::vector<std::string>& args, unsigned short columns,
       kill(pid, SIGKILL);
       break;
     }
-    struct pollfd p {master, POLLIN, 0};
+    struct pollfd p {
+      master, POLLIN, 0
+    };
     if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
     const ssize_t n = read(master, buffer, sizeof buffer);
     if (n <= 0) break;  // EIO: the child's side is closed, it has exited

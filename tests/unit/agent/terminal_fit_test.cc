@@ -90,13 +90,15 @@ TEST(ScanTable, EveryLineFitsEightyColumns) {
   EXPECT_NE(table.find("127.16.0.105"), std::string::npos);
   EXPECT_NE(table.find("1,234,567"), std::string::npos);
   EXPECT_NE(table.find("VNB5K20931"), std::string::npos);
-  EXPECT_NE(table.find("…"), std::string::npos) << "a long model is cut with an ellipsis\n" << table;
+  EXPECT_NE(table.find("…"), std::string::npos) << "a long model is cut with an ellipsis\n"
+                                                << table;
   EXPECT_NE(table.find("(--wide shows MANUFACTURER, "), std::string::npos) << table;
   EXPECT_NE(table.find("2 printer(s), 0 other device(s)"), std::string::npos) << table;
   // A problem is wrapped, never cut: the operator needs all of it.
-  EXPECT_NE(table.find("  127.16.0.30  auth: SNMPv3 authentication failed for user 'monitor' with every\n"
-                       "      credential in snmp.credentials (3 tried)\n"),
-            std::string::npos)
+  EXPECT_NE(
+      table.find("  127.16.0.30  auth: SNMPv3 authentication failed for user 'monitor' with every\n"
+                 "      credential in snmp.credentials (3 tried)\n"),
+      std::string::npos)
       << table;
 }
 
@@ -162,8 +164,7 @@ TEST(ProgressBar, RedrawsInPlaceAndClearsTheRest) {
   std::free(buffer);
   EXPECT_EQ(text.find('\n'), std::string::npos) << text;
   EXPECT_EQ(text.rfind("\r[###...........................] 1/10", 0), 0U) << text;
-  EXPECT_NE(text.find("1/10 addresses, 0 responding, 0 printer(s)\033[K\r[####"),
-            std::string::npos)
+  EXPECT_NE(text.find("1/10 addresses, 0 responding, 0 printer(s)\033[K\r[####"), std::string::npos)
       << text;
   EXPECT_TRUE(text.ends_with("\r\033[K")) << text;
 }
