@@ -225,6 +225,7 @@ std::string FormatScanTable(const ScanReport& report, const TableLayout& layout)
   };
   if (!rows.empty()) {
     std::vector<std::string> header;
+    header.reserve(columns.size());
     for (const Column& c : columns) header.emplace_back(c.header);
     AppendRow(out, shown(header), fitted.widths);
     for (const auto& r : rows) AppendRow(out, shown(r), fitted.widths);

@@ -123,7 +123,7 @@ class DropIns : public CliModes {
     std::filesystem::create_directory(dir_.path() + "/conf.d");
   }
   std::string DropIn(const std::string& name, const std::string& text) {
-    const std::string path = dir_.path() + "/conf.d/" + name;
+    std::string path = dir_.path() + "/conf.d/" + name;
     EXPECT_TRUE(WriteFile(path, text));
     return path;
   }
