@@ -35,6 +35,8 @@
 #include "agent/daemon/scan_job.h"
 #ifdef _WIN32
 #include "agent/cli/windows_main.h"
+#else
+#include "agent/platform/linux/journal_sink.h"
 #endif
 #include "config/config.h"
 #include "snmp/profile.h"
@@ -272,6 +274,10 @@ std::string MisplacedOption(const std::vector<OptionModes>& table, const std::st
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifndef _WIN32
+  // Under systemd, each line on stderr carries its priority to the journal (journal_sink.h).
+  fleet::agent::TagStderrLinesForJournal();
+#endif
   // 1. arguments
   Args args;
   args.profiles_dir = DefaultProfilesDir();
@@ -434,10 +440,20 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
+#ifdef _WIN32
+  auto log = spdlog::stderr_color_mt("agent");
+#else
+  // Under systemd each record goes to the journal with its level as priority (journal_sink.h).
+  auto log = fleet::agent::ConsoleLogger("agent");
+#endif
   // Colour only on a terminal and without NO_COLOR (docs/cli.md, "Terminal").
-  auto log = spdlog::stderr_color_mt("agent", fleet::agent::DrawOnTerminal(STDERR_FILENO)
-                                                  ? spdlog::color_mode::automatic
-                                                  : spdlog::color_mode::never);
+  if (!fleet::agent::DrawOnTerminal(STDERR_FILENO)) {
+    for (const auto& sink : log->sinks()) {
+      if (auto* color = dynamic_cast<spdlog::sinks::stderr_color_sink_mt*>(sink.get())) {
+        color->set_color_mode(spdlog::color_mode::never);
+      }
+    }
+  }
   log->set_level(spdlog::level::from_str(config->log.level));
   fleet::agent::SetAgentLogFormat(*log);
 
