@@ -20,18 +20,11 @@ namespace {
 constexpr char kBase[] = "127.15.0.1";
 constexpr uint16_t kPort = 17061;
 
-std::string MetersDir() {
-  if (const char* env = std::getenv("FLEET_SHARED_METERS"); env && *env) return env;
-  return SharedPrintersDir() + "/../printers-meters";
-}
+std::string MetersDir() { return SharedMetersDir(); }
 
 TEST(MetersBrother, CountersOverTheNetworkAreExactlyTheExpectedOnes) {
   std::ifstream in(MetersDir() + "/expected-meters.json");
-  if (!in) {
-    GTEST_SKIP()
-        << "billing-meter recordings not found at " << MetersDir()
-        << "; set FLEET_SHARED_METERS to the printers-meters/ directory of the shared data";
-  }
+  if (!in) GTEST_SKIP() << SharedMetersMissingMessage();
   const nlohmann::json expected = nlohmann::json::parse(in, nullptr, false);
   ASSERT_TRUE(expected.is_object());
   std::vector<std::string> paths;

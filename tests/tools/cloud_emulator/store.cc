@@ -203,19 +203,18 @@ Result<void> Store::InsertAgent(const AgentRecord& agent, const std::string& tok
 }
 
 Result<std::optional<AgentRecord>> Store::AgentByTokenHash(const std::string& token_sha256) {
-  std::string sql = std::string("SELECT ") + kAgentColumns + " FROM agents WHERE token_sha256 = ?";
-  Stmt stmt(db_, sql.c_str());
-  stmt.Bind(token_sha256);
-  int rc = stmt.Step();
-  if (rc == SQLITE_ROW) return std::optional<AgentRecord>(ReadAgent(stmt));
-  if (rc == SQLITE_DONE) return std::optional<AgentRecord>();
-  return DbError(db_, "find agent");
+  return AgentWhere("token_sha256", token_sha256);
 }
 
 Result<std::optional<AgentRecord>> Store::AgentById(const std::string& id) {
-  std::string sql = std::string("SELECT ") + kAgentColumns + " FROM agents WHERE id = ?";
+  return AgentWhere("id", id);
+}
+
+Result<std::optional<AgentRecord>> Store::AgentWhere(const char* column, const std::string& value) {
+  std::string sql = std::string("SELECT ") + kAgentColumns + " FROM agents WHERE " + column +
+                    " = ?";
   Stmt stmt(db_, sql.c_str());
-  stmt.Bind(id);
+  stmt.Bind(value);
   int rc = stmt.Step();
   if (rc == SQLITE_ROW) return std::optional<AgentRecord>(ReadAgent(stmt));
   if (rc == SQLITE_DONE) return std::optional<AgentRecord>();
