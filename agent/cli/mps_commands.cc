@@ -303,7 +303,7 @@ namespace {
 // What `printers list` and `printers readiness` show: the inventory and the cloud's last policy.
 struct Listing {
   std::unique_ptr<state::StateStore> store;
-  std::vector<InventoryEntry> entries;
+  std::vector<state::InventoryEntry> entries;
   ReadinessPolicy policy;
 };
 
