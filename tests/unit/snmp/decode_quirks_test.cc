@@ -203,6 +203,11 @@ TEST(Quirks, ImplausiblePageCountIsUnreadable) {
     EXPECT_NE(p.page_count_missing_reason.find(fragment), std::string::npos)
         << p.page_count_missing_reason;
     for (const auto& c : p.counters) EXPECT_NE(c.name, "lifetimeCount");
+    // Issue 15: listed with the other unreadable counters, with the same reason.
+    ASSERT_EQ(p.unreadable_counters.size(), 1u);
+    EXPECT_EQ(p.unreadable_counters[0].name, "lifetimeCount");
+    EXPECT_NE(p.unreadable_counters[0].reason.find(fragment), std::string::npos)
+        << p.unreadable_counters[0].reason;
   }
   // The largest plausible count still reads.
   m[O("1.3.6.1.2.1.43.10.2.1.4.1.1")] = Counter64(10'000'000'000);
