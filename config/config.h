@@ -51,9 +51,14 @@ struct SearchEntry {
 // StateDirectory) on Linux, %ProgramData%\fleet-agent\state on Windows (the directory the
 // installer protects; config/default_paths.cc).
 const std::string& DefaultStateDir();
+// The configuration file when -c/--config does not name one: /etc/fleet-agent/agent.yaml on
+// Linux, %ProgramData%\fleet-agent\agent.yaml on Windows (config/default_paths.cc). Drop-ins
+// are read from conf.d/ beside whichever file is used.
+const std::string& DefaultConfigPath();
 
 struct Config {
-  std::string path;  // the file it came from
+  std::string path;                   // the file it came from
+  std::vector<std::string> drop_ins;  // conf.d/*.yaml merged over it, in order
 
   struct Search {
     std::vector<SearchEntry> include;

@@ -108,6 +108,13 @@ std::string CheckFile(std::string& value, const Loader& loader);
 std::string CheckStateDir(std::string& value, const Loader& loader);
 std::string CheckSupplyThreshold(std::string& value, const Loader& loader);
 
+// One YAML document of a load: the main file or a conf.d drop-in.
+struct Document {
+  std::string file;
+  std::string base_dir;  // relative paths in the file are relative to it
+  YAML::Node root;
+};
+
 // One load: the file's name and directory, and what it found so far.
 class Loader {
  public:
@@ -121,13 +128,28 @@ class Loader {
   void Error(SourcePos pos, std::string key_path, std::string message) {
     errors_.push_back({file_, pos, std::move(key_path), std::move(message)});
   }
+  // An error at a key's position, in the file that gave the key (a drop-in may have).
+  void ErrorAtKey(const KeySpec* spec, SourcePos pos, std::string key_path, std::string message) {
+    auto it = key_file_.find(spec);
+    errors_.push_back(
+        {it != key_file_.end() ? it->second : file_, pos, std::move(key_path), std::move(message)});
+  }
+  // The file that gave `spec` last, "" when no file did.
+  std::string FileOfKey(const KeySpec* spec) const {
+    auto it = key_file_.find(spec);
+    return it != key_file_.end() ? it->second : std::string();
+  }
+  // The file of each inline_secrets() entry, same order.
+  const std::vector<std::string>& inline_secret_files() const { return inline_secret_files_; }
 
   // Relative paths are relative to the config file's directory: the daemon runs with "/" as its
   // working directory, so the config author's intent is the file's location.
   std::string Resolve(const std::string& path) const;
 
-  // parse.cc: the whole document, then one key's value.
+  // parse.cc: the whole document, then one key's value. WalkAll: the main file and its drop-ins
+  // merged in order (a later file's key replaces the value whole).
   void Walk(const YAML::Node& root, Config* config);
+  void WalkAll(const std::vector<Document>& documents, Config* config);
   void ParseValue(const KeySpec& spec, const YAML::Node& node, SourcePos key_pos,
                   const std::string& path, Config* config);
   // A scalar's text, or an error naming what was expected and what the node is.
@@ -156,6 +178,8 @@ class Loader {
   std::string base_dir_;
   std::vector<ConfigError> errors_;
   std::vector<std::string> inline_secrets_;  // key paths of secrets written in the file itself
+  std::vector<std::string> inline_secret_files_;
+  std::map<const KeySpec*, std::string> key_file_;  // the file that last gave each key
   std::vector<std::string> warnings_;
   // Position in the file's include list of each parsed entry; differs from the index in
   // Config::Search::include once a bad entry has been skipped.

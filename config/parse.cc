@@ -184,6 +184,8 @@ std::vector<SearchEntry> Loader::ParseSearchList(const KeySpec& spec, const YAML
   std::vector<SearchEntry> entries;
   const SourcePos pos = PosOf(node, key_pos);
   const bool is_include = spec.key == "include";
+  // A drop-in's search.include replaces the earlier list, positions and all.
+  if (is_include) include_index_.clear();
   if (node.IsScalar()) {
     Error(pos, path,
           "expected a list, got a single value; write each entry on its own line as "
@@ -284,71 +286,102 @@ bool FirstTime(Map& seen, const typename Map::key_type& name, SourcePos pos,
 }  // namespace
 
 void Loader::Walk(const YAML::Node& root, Config* config) {
-  std::map<const KeySpec*, SourcePos> seen_keys;
-  std::map<std::string, SourcePos, std::less<>> seen_sections;
+  WalkAll({Document{file_, base_dir_, root}}, config);
+}
+
+// Each document is walked into the same Config in order, so a later file's key replaces the
+// earlier value whole (lists included) and the keys it does not name stay (docs/configuration.md,
+// "Drop-in files"). Duplicates are per file; required keys and the checks across keys look at the
+// merged result, each error naming the file that gave the key.
+void Loader::WalkAll(const std::vector<Document>& documents, Config* config) {
+  std::map<const KeySpec*, SourcePos> merged_keys;
+  std::map<std::string, SourcePos, std::less<>> main_sections;  // of the first document
   std::set<std::string> guessed_keys;  // "missing" errors for these would repeat a guess
   const std::vector<std::string_view> sections = SectionNames();
+  bool not_a_mapping = false;  // then "missing" errors would only repeat that one
 
-  if (!root.IsNull() && !root.IsMap()) {
-    Error(PosOf(root, {1, 1}), "",
-          "expected a mapping of sections (search, snmp, scan, supplies, cloud, agent, log), got " +
-              Describe(root));
-    return;
-  }
-  for (const auto& section_item : root) {
-    const SourcePos section_pos = PosOf(section_item.first, {1, 1});
-    if (!section_item.first.IsScalar()) {
-      Error(section_pos, "", "expected a section name, got " + Describe(section_item.first));
+  for (size_t d = 0; d < documents.size(); ++d) {
+    const Document& document = documents[d];
+    file_ = document.file;
+    base_dir_ = document.base_dir;
+    const YAML::Node& root = document.root;
+    std::map<const KeySpec*, SourcePos> seen_keys;
+    std::map<std::string, SourcePos, std::less<>> seen_sections;
+    if (!root.IsNull() && !root.IsMap()) {
+      Error(PosOf(root, {1, 1}), "",
+            "expected a mapping of sections (search, snmp, scan, supplies, cloud, agent, log), "
+            "got " +
+                Describe(root));
+      not_a_mapping = true;
       continue;
     }
-    const std::string section = section_item.first.Scalar();
-    if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
-      std::string close;
-      Error(section_pos, section,
-            UnknownName("section", section, sections,
-                        "search, snmp, scan, supplies, cloud, agent, log", &close));
-      continue;
-    }
-    if (!FirstTime(seen_sections, section, section_pos, section, "section", this)) continue;
-
-    const YAML::Node& body = section_item.second;
-    if (body.IsNull()) continue;  // "snmp:" with everything commented out: all defaults
-    if (!body.IsMap()) {
-      Error(PosOf(body, section_pos), section,
-            "expected a mapping of keys (" + JoinChoices(KeysOf(section)) + "), got " +
-                Describe(body));
-      continue;
-    }
-    for (const auto& item : body) {
-      const SourcePos key_pos = PosOf(item.first, section_pos);
-      if (!item.first.IsScalar()) {
-        Error(key_pos, section, "expected a key name, got " + Describe(item.first));
+    for (const auto& section_item : root) {
+      const SourcePos section_pos = PosOf(section_item.first, {1, 1});
+      if (!section_item.first.IsScalar()) {
+        Error(section_pos, "", "expected a section name, got " + Describe(section_item.first));
         continue;
       }
-      const std::string key = item.first.Scalar();
-      const std::string path = section + "." + key;
-      const KeySpec* spec = FindSpec(section, key);
-      if (spec == nullptr) {
+      const std::string section = section_item.first.Scalar();
+      if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
         std::string close;
-        Error(key_pos, path,
-              UnknownName("key", key, KeysOf(section), JoinChoices(KeysOf(section)), &close));
-        if (!close.empty()) guessed_keys.insert(section + "." + close);
+        Error(section_pos, section,
+              UnknownName("section", section, sections,
+                          "search, snmp, scan, supplies, cloud, agent, log", &close));
         continue;
       }
-      if (!FirstTime(seen_keys, spec, key_pos, path, "key", this)) continue;
-      ParseValue(*spec, item.second, key_pos, path, config);
+      if (!FirstTime(seen_sections, section, section_pos, section, "section", this)) continue;
+
+      const YAML::Node& body = section_item.second;
+      if (body.IsNull()) continue;  // "snmp:" with everything commented out: all defaults
+      if (!body.IsMap()) {
+        Error(PosOf(body, section_pos), section,
+              "expected a mapping of keys (" + JoinChoices(KeysOf(section)) + "), got " +
+                  Describe(body));
+        continue;
+      }
+      for (const auto& item : body) {
+        const SourcePos key_pos = PosOf(item.first, section_pos);
+        if (!item.first.IsScalar()) {
+          Error(key_pos, section, "expected a key name, got " + Describe(item.first));
+          continue;
+        }
+        const std::string key = item.first.Scalar();
+        const std::string path = section + "." + key;
+        const KeySpec* spec = FindSpec(section, key);
+        if (spec == nullptr) {
+          std::string close;
+          Error(key_pos, path,
+                UnknownName("key", key, KeysOf(section), JoinChoices(KeysOf(section)), &close));
+          if (!close.empty()) guessed_keys.insert(section + "." + close);
+          continue;
+        }
+        if (!FirstTime(seen_keys, spec, key_pos, path, "key", this)) continue;
+        merged_keys[spec] = key_pos;
+        key_file_[spec] = file_;
+        const size_t secrets_before = inline_secrets_.size();
+        ParseValue(*spec, item.second, key_pos, path, config);
+        for (size_t i = secrets_before; i < inline_secrets_.size(); ++i) {
+          inline_secret_files_.push_back(file_);
+        }
+      }
     }
+    if (d == 0) main_sections = std::move(seen_sections);
   }
 
+  if (not_a_mapping) return;
+  // A required key missing from every file is reported against the main file.
+  if (!documents.empty()) file_ = documents.front().file;
   for (const KeySpec& spec : KeyTable()) {
     const std::string path = std::string(spec.section) + "." + std::string(spec.key);
-    if (!spec.default_yaml.empty() || seen_keys.count(&spec) || guessed_keys.count(path)) continue;
-    auto section = seen_sections.find(spec.section);
-    const SourcePos pos = section != seen_sections.end() ? section->second : SourcePos{1, 1};
+    if (!spec.default_yaml.empty() || merged_keys.count(&spec) || guessed_keys.count(path)) {
+      continue;
+    }
+    auto section = main_sections.find(spec.section);
+    const SourcePos pos = section != main_sections.end() ? section->second : SourcePos{1, 1};
     Error(pos, path, "missing; expected " + ExpectedText(spec));
   }
 
-  CheckAcrossKeys(*config, seen_keys);
+  CheckAcrossKeys(*config, merged_keys);
 }
 
 namespace {

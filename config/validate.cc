@@ -158,9 +158,9 @@ void Loader::CheckAcrossKeys(const Config& config,
     const KeySpec* given = FindSpec("cloud", has_cert ? "client_cert" : "client_key");
     auto it = given != nullptr ? seen.find(given) : seen.end();
     const SourcePos pos = it != seen.end() ? it->second : SourcePos{1, 1};
-    Error(pos, has_cert ? "cloud.client_key" : "cloud.client_cert",
-          has_cert ? "missing; cloud.client_cert needs its private key in cloud.client_key"
-                   : "missing; cloud.client_key needs its certificate in cloud.client_cert");
+    ErrorAtKey(given, pos, has_cert ? "cloud.client_key" : "cloud.client_cert",
+               has_cert ? "missing; cloud.client_cert needs its private key in cloud.client_key"
+                        : "missing; cloud.client_key needs its certificate in cloud.client_cert");
   }
 }
 
@@ -174,11 +174,12 @@ void Loader::CheckSearchSize(const Config& config) {
     set.Add(entry.first, entry.last);
     if (set.size() > config.search.max_addresses) {
       const size_t index = i < include_index_.size() ? include_index_[i] : i;
-      Error(entry.pos, "search.include[" + std::to_string(index) + "]",
-            Quote(entry.text) + " brings the search to " + std::to_string(set.size()) +
-                " addresses, over search.max_addresses (" +
-                std::to_string(config.search.max_addresses) +
-                "); narrow the entry or raise search.max_addresses (at most 16777216)");
+      ErrorAtKey(FindSpec("search", "include"), entry.pos,
+                 "search.include[" + std::to_string(index) + "]",
+                 Quote(entry.text) + " brings the search to " + std::to_string(set.size()) +
+                     " addresses, over search.max_addresses (" +
+                     std::to_string(config.search.max_addresses) +
+                     "); narrow the entry or raise search.max_addresses (at most 16777216)");
       return;
     }
   }

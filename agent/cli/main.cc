@@ -12,6 +12,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,11 +20,13 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/cli/mps_commands.h"
 #include "agent/cli/progress.h"
 #include "agent/cli/table.h"
+#include "agent/cli/terminal.h"
 #include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
 #include "agent/daemon/daemon.h"
@@ -47,6 +50,9 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitPartial = 3;
 
+// The mode of a command line without a mode flag or subcommand.
+constexpr std::string_view kDaemonMode = "the daemon";
+
 struct Args {
   std::string config_path;
   bool version = false;
@@ -54,6 +60,7 @@ struct Args {
   bool print_config = false;
   bool scan_once = false;
   bool upload = false;
+  bool wide = false;  // --scan-once: the whole table, whatever the terminal's width
   std::string format = "table";
   std::string profiles_dir;
   std::string activation_code;
@@ -78,7 +85,19 @@ std::string DefaultProfilesDir() {
 #endif
 }
 
-std::optional<fleet::config::Config> LoadOrReport(const std::string& path) {
+std::string Joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// `default_path`: no -c/--config was given; a missing default file says how to name another.
+std::optional<fleet::config::Config> LoadOrReport(const std::string& path, bool default_path) {
+  if (default_path && !std::filesystem::exists(path)) {
+    std::cerr << "fleet-agent: no configuration at " << path
+              << " (the default); name one with -c/--config FILE\n";
+    return std::nullopt;
+  }
   fleet::config::LoadResult loaded = fleet::config::LoadConfigFile(path);
   if (!loaded.errors.empty()) {
     for (const auto& e : loaded.errors) std::cerr << e.ToString() << "\n";
@@ -104,7 +123,8 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   // 4. components
   boost::asio::io_context io;
   fleet::agent::ScanJob job(io, config, *profiles);
-  fleet::agent::ProgressBar bar(isatty(STDERR_FILENO) == 1);
+  fleet::agent::ProgressBar bar(fleet::agent::DrawOnTerminal(STDERR_FILENO),
+                                fleet::agent::TerminalWidth(STDERR_FILENO));
 
   // 5. signals: the first SIGINT/SIGTERM cancels the sweep and prints what was read so far.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -180,7 +200,8 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   if (args.format == "json") {
     std::cout << fleet::uplink::ScanReportToJson(*report) << "\n";
   } else {
-    std::cout << fleet::agent::FormatScanTable(*report);
+    std::cout << fleet::agent::FormatScanTable(
+        *report, {.width = fleet::agent::TerminalWidth(STDOUT_FILENO), .wide = args.wide});
   }
   std::cout.flush();
 
@@ -191,6 +212,63 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   // failed: the inventory is partial, and scripts should notice.
   if (!report->errors.empty()) return kExitPartial;
   return kExitOk;
+}
+
+// Examples under each command's --help (docs/cli.md keeps the same ones).
+constexpr const char* kConfigNote =
+    "The configuration is /etc/fleet-agent/agent.yaml (Windows: "
+    "%ProgramData%\\fleet-agent\\agent.yaml) unless -c/--config FILE names another; -c may stand "
+    "anywhere on the line.";
+
+// A command's --help ends with its examples and where the configuration comes from.
+void Examples(CLI::App* command, const std::string& examples) {
+  command->footer(examples + "\n\n" + kConfigNote);
+}
+
+// A flag that selects a mode, and the mode's name in messages.
+struct ModeFlag {
+  CLI::Option* option;
+  std::string name;
+};
+
+// The mode of a command line: "the daemon" when none was given, else the mode flag or the
+// subcommand path ("printers list"). Two modes at once are a usage error (returned in `error`).
+std::string ChosenMode(const CLI::App& app, const std::vector<ModeFlag>& flags,
+                       std::string* error) {
+  std::vector<std::string> given;
+  for (const auto& f : flags) {
+    if (f.option->count() > 0) given.push_back(f.name);
+  }
+  for (const CLI::App* sub : app.get_subcommands()) {
+    std::string path = sub->get_name();
+    for (const CLI::App* subsub : sub->get_subcommands()) path += " " + subsub->get_name();
+    given.push_back(path);
+  }
+  if (given.size() > 1) {
+    *error = given[0] + " and " + given[1] + " are two modes; give one per command";
+    return {};
+  }
+  return given.empty() ? std::string(kDaemonMode) : given[0];
+}
+
+// An option given outside the modes it belongs to: "--format does not go with the daemon ...".
+// The table is data so a new mode (a subcommand) is one more name in a row.
+struct OptionModes {
+  CLI::Option* option;
+  std::vector<std::string> modes;
+};
+
+std::string MisplacedOption(const std::vector<OptionModes>& table, const std::string& mode) {
+  for (const auto& row : table) {
+    if (row.option->count() == 0) continue;
+    if (std::find(row.modes.begin(), row.modes.end(), mode) != row.modes.end()) continue;
+    std::string where;
+    for (const auto& m : row.modes) where += (where.empty() ? "" : ", ") + m;
+    std::string text = row.option->get_name() + " does not go with " + mode;
+    if (mode == kDaemonMode) text += " (no mode was given)";
+    return text + "; it goes with " + where;
+  }
+  return {};
 }
 
 }  // namespace
@@ -204,60 +282,120 @@ int main(int argc, char** argv) {
   Args args;
   args.profiles_dir = DefaultProfilesDir();
   CLI::App app{"fleet-agent: on-premises printer fleet agent", "fleet-agent"};
-  app.add_flag("--version", args.version, "Print the version and exit");
-  app.add_option("--config", args.config_path, "Configuration file (YAML)");
-  app.add_flag("--check-config", args.check_config, "Validate the configuration and exit");
-  app.add_flag("--print-config", args.print_config,
-               "Print the effective configuration, secrets redacted");
-  app.add_flag("--scan-once", args.scan_once, "Sweep the search criteria once and print printers");
-  app.add_option("--format", args.format, "Output format of --scan-once")
-      ->check(CLI::IsMember({"table", "json"}));
-  app.add_flag("--upload", args.upload, "With --scan-once: send the result to the cloud");
-  app.add_option("--profiles-dir", args.profiles_dir, "Printer profile directory");
+  // -c/--config and the other options of the whole binary may follow a subcommand: a subcommand
+  // passes what it does not know to its parent (set before the subcommands, which inherit it).
+  app.fallthrough();
+  app.footer(std::string(kConfigNote) +
+             "\n\nExamples:\n"
+             "  fleet-agent --check-config\n"
+             "  fleet-agent -c ./agent.yaml --scan-once --format json\n"
+             "  fleet-agent printers list -c ./agent.yaml\n"
+             "  fleet-agent COMMAND --help");
+  app.add_flag("-V,--version", args.version, "Print the version and exit");
+  app.add_option("-c,--config", args.config_path,
+                 "Configuration file (YAML); default " + fleet::config::DefaultConfigPath());
+  CLI::Option* check_config = app.add_flag("--check-config", args.check_config,
+                                           "Validate the configuration and exit");
+  CLI::Option* print_config = app.add_flag("--print-config", args.print_config,
+                                           "Print the effective configuration, secrets redacted");
+  CLI::Option* scan_once = app.add_flag("--scan-once", args.scan_once,
+                                        "Sweep the search criteria once and print printers");
+  CLI::Option* format = app.add_option("--format", args.format, "Output format of --scan-once")
+                            ->check(CLI::IsMember({"table", "json"}));
+  CLI::Option* upload = app.add_flag("--upload", args.upload,
+                                     "With --scan-once: send the result to the cloud");
+  CLI::Option* wide = app.add_flag(
+      "--wide", args.wide, "With --scan-once: every column at full length, whatever the width");
+  CLI::Option* profiles_dir = app.add_option("--profiles-dir", args.profiles_dir,
+                                             "Printer profile directory");
   CLI::App* activate = app.add_subcommand(
       "activate", "Exchange an activation code for this agent's credential");
   activate->add_option("--code", args.activation_code, "Activation code from the fleet cloud")
       ->required();
   activate->add_flag("--force", args.force_activate,
                      "Already activated: deactivate the current identity at the cloud first");
+  Examples(activate,
+           "Examples:\n  fleet-agent activate --code ABCD-1234\n"
+           "  fleet-agent -c ./agent.yaml activate --code ABCD-1234 --force");
   CLI::App* status = app.add_subcommand(
       "status", "Agent id, cloud reachability, outbox depth and age, last upload");
+  Examples(status, "Examples:\n  fleet-agent status\n  fleet-agent status -c ./agent.yaml");
   // The MPS protection commands (agent/cli/mps_commands.h). Their --format shares args.format.
   CLI::App* printers = app.add_subcommand("printers", "The local printer inventory");
   printers->require_subcommand(1);
+  Examples(printers,
+           "Examples:\n  fleet-agent printers list\n  fleet-agent printers readiness\n"
+           "  fleet-agent printers remove SERIAL");
   CLI::App* printers_list = printers->add_subcommand("list", "List the inventory with MPS state");
   printers_list->add_option("--format", args.format, "Output format")
       ->check(CLI::IsMember({"table", "json"}));
+  Examples(printers_list,
+           "Examples:\n  fleet-agent printers list\n"
+           "  fleet-agent printers list --format json -c ./agent.yaml");
   CLI::App* printers_readiness = printers->add_subcommand(
       "readiness",
       "MPS Express readiness per printer: status, why, and the remedy for each status");
   printers_readiness->add_option("--format", args.format, "Output format")
       ->check(CLI::IsMember({"table", "json"}));
+  Examples(printers_readiness,
+           "Examples:\n  fleet-agent printers readiness\n"
+           "  fleet-agent printers readiness --format json");
   CLI::App* printers_remove = printers->add_subcommand(
       "remove", "Remove printers from the inventory (MPS printers are refused)");
   printers_remove->add_option("TARGET", args.remove_targets, "Serial number or IP address")
       ->required();
+  Examples(printers_remove,
+           "Examples:\n  fleet-agent printers remove X3B012345\n"
+           "  fleet-agent printers remove 192.0.2.15 X3B012345");
   CLI::App* tasks = app.add_subcommand("tasks", "Tasks recorded by local commands");
   tasks->require_subcommand(1);
+  Examples(tasks, "Examples:\n  fleet-agent tasks show 7");
   CLI::App* tasks_show = tasks->add_subcommand("show", "Show a task and its per-printer results");
   tasks_show->add_option("ID", args.task_id, "Task ID")->required();
   tasks_show->add_option("--format", args.format, "Output format")
       ->check(CLI::IsMember({"table", "json"}));
+  Examples(tasks_show,
+           "Examples:\n  fleet-agent tasks show 7\n"
+           "  fleet-agent tasks show 7 --format json");
   CLI::App* deactivate = app.add_subcommand(
       "deactivate", "Deactivate this agent (refused while it holds MPS printers)");
+  Examples(deactivate,
+           "Examples:\n  fleet-agent deactivate\n  fleet-agent deactivate -c ./agent.yaml");
+  std::vector<ModeFlag> mode_flags = {{check_config, "--check-config"},
+                                      {print_config, "--print-config"},
+                                      {scan_once, "--scan-once"}};
+  // Where each option of the whole binary belongs (docs/cli.md, "Modes and options").
+  std::vector<OptionModes> option_modes = {
+      {format, {"--scan-once", "printers list", "printers readiness", "tasks show"}},
+      {upload, {"--scan-once"}},
+      {wide, {"--scan-once"}},
+      {profiles_dir, {std::string(kDaemonMode), "--scan-once", "--service"}},
+  };
 #ifdef _WIN32
-  app.add_flag("--install-service", args.install_service,
-               "Register the Windows service fleet-agent (elevated prompt)");
-  app.add_flag("--uninstall-service", args.uninstall_service,
-               "Stop and delete the Windows service; configuration and state stay");
-  app.add_flag("--reload-service", args.reload_service,
-               "Ask the running service to reload its configuration");
-  app.add_flag("--service", args.service, "Run as the Windows service (the SCM starts this)");
-  app.add_flag("--init-config", args.init_config,
-               "Write the example configuration if none exists, then activate (the MSI runs it)");
-  app.add_option("--cloud-url", args.cloud_url, "With --init-config: cloud.url of a new file");
-  app.add_option("--activation-code", args.activation_code,
-                 "With --init-config: activate with this code");
+  mode_flags.push_back({app.add_flag("--install-service", args.install_service,
+                                     "Register the Windows service fleet-agent (elevated prompt)"),
+                        "--install-service"});
+  mode_flags.push_back(
+      {app.add_flag("--uninstall-service", args.uninstall_service,
+                    "Stop and delete the Windows service; configuration and state stay"),
+       "--uninstall-service"});
+  mode_flags.push_back({app.add_flag("--reload-service", args.reload_service,
+                                     "Ask the running service to reload its configuration"),
+                        "--reload-service"});
+  mode_flags.push_back(
+      {app.add_flag("--service", args.service, "Run as the Windows service (the SCM starts this)"),
+       "--service"});
+  mode_flags.push_back(
+      {app.add_flag(
+           "--init-config", args.init_config,
+           "Write the example configuration if none exists, then activate (the MSI runs it)"),
+       "--init-config"});
+  option_modes.push_back(
+      {app.add_option("--cloud-url", args.cloud_url, "With --init-config: cloud.url of a new file"),
+       {"--init-config"}});
+  option_modes.push_back({app.add_option("--activation-code", args.activation_code,
+                                         "With --init-config: activate with this code"),
+                          {"--init-config"}});
 #endif
   try {
     app.parse(argc, argv);
@@ -270,9 +408,18 @@ int main(int argc, char** argv) {
     std::cout << "fleet-agent " << FLEET_VERSION << "\n";
     return kExitOk;
   }
+  // An option outside its mode is a mistake, never ignored: `--format json` without --scan-once
+  // would otherwise start the daemon and sweep the network.
+  std::string usage_error;
+  const std::string mode = ChosenMode(app, mode_flags, &usage_error);
+  if (usage_error.empty()) usage_error = MisplacedOption(option_modes, mode);
+  if (!usage_error.empty()) {
+    std::cerr << "fleet-agent: " << usage_error << " (see fleet-agent --help)\n";
+    return kExitUsage;
+  }
+  const bool default_config = args.config_path.empty();
+  if (default_config) args.config_path = fleet::config::DefaultConfigPath();
 #ifdef _WIN32
-  // Windows: %ProgramData%\fleet-agent\agent.yaml unless --config says otherwise.
-  if (args.config_path.empty()) args.config_path = fleet::agent::WindowsDefaultConfigPath();
   if (args.install_service) return fleet::agent::InstallWindowsService(args.config_path);
   if (args.uninstall_service) return fleet::agent::UninstallWindowsService();
   if (args.reload_service) return fleet::agent::ReloadWindowsService();
@@ -283,17 +430,9 @@ int main(int argc, char** argv) {
   // log (nothing reads a service's stderr).
   if (args.service) return fleet::agent::RunAsWindowsService(args.config_path, args.profiles_dir);
 #endif
-  if (args.config_path.empty()) {
-    std::cerr << "fleet-agent: --config FILE is required (see fleet-agent --help)\n";
-    return kExitUsage;
-  }
-  if (args.upload && !args.scan_once) {
-    std::cerr << "fleet-agent: --upload only goes with --scan-once\n";
-    return kExitUsage;
-  }
 
   // 2. config
-  auto config = LoadOrReport(args.config_path);
+  auto config = LoadOrReport(args.config_path, default_config);
   if (!config) return kExitUsage;
   if (args.upload && config->cloud.url.empty()) {
     std::cerr << "fleet-agent: --upload: cloud.url is not set in " << args.config_path
@@ -307,6 +446,14 @@ int main(int argc, char** argv) {
   // Under systemd each record goes to the journal with its level as priority (journal_sink.h).
   auto log = fleet::agent::ConsoleLogger("agent");
 #endif
+  // Colour only on a terminal and without NO_COLOR (docs/cli.md, "Terminal").
+  if (!fleet::agent::DrawOnTerminal(STDERR_FILENO)) {
+    for (const auto& sink : log->sinks()) {
+      if (auto* color = dynamic_cast<spdlog::sinks::stderr_color_sink_mt*>(sink.get())) {
+        color->set_color_mode(spdlog::color_mode::never);
+      }
+    }
+  }
   log->set_level(spdlog::level::from_str(config->log.level));
   fleet::agent::SetAgentLogFormat(*log);
 
@@ -339,10 +486,16 @@ int main(int argc, char** argv) {
   if (deactivate->parsed()) return fleet::agent::RunDeactivate(*config, std::cout, std::cerr, *log);
 
   if (args.check_config) {
-    std::cout << args.config_path << ": configuration is valid\n";
+    std::cout << args.config_path << ": configuration is valid";
+    if (!config->drop_ins.empty()) std::cout << " (with " << Joined(config->drop_ins) << ")";
+    std::cout << "\n";
     return kExitOk;
   }
   if (args.print_config) {
+    // YAML comments: the output still loads back as one file.
+    if (!config->drop_ins.empty()) {
+      std::cout << "# " << args.config_path << " merged with " << Joined(config->drop_ins) << "\n";
+    }
     std::cout << fleet::config::PrintConfig(*config);
     return kExitOk;
   }

@@ -37,11 +37,7 @@ constexpr int kExitQueued = 4;  // printers remove: some removals wait for the c
 // Device strings are untrusted bytes: fleet::ForTerminal (agent/core/text.h) escapes them.
 std::string Printable(const std::string& s) { return fleet::ForTerminal(s); }
 
-size_t Width(const std::string& s) {
-  size_t w = 0;
-  for (unsigned char c : s) w += (c & 0xC0) != 0x80 ? 1 : 0;
-  return w;
-}
+size_t Width(const std::string& s) { return fleet::DisplayWidth(s); }
 
 std::string Table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths;

@@ -14,30 +14,6 @@ namespace {
 // bidi overrides and invalid UTF-8 so a hostile sysDescr cannot move the cursor or reorder text.
 std::string Printable(const std::string& s) { return fleet::ForTerminal(s); }
 
-// Display width in terminal columns: counts UTF-8 code points (no wide-character tables here).
-size_t Width(const std::string& s) {
-  size_t w = 0;
-  for (unsigned char c : s) {
-    if ((c & 0xC0) != 0x80) ++w;
-  }
-  return w;
-}
-
-std::string Truncate(const std::string& s, size_t max) {
-  if (Width(s) <= max) return s;
-  std::string out;
-  size_t w = 0;
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c & 0xC0) != 0x80) {
-      if (w + 1 >= max) break;
-      ++w;
-    }
-    out.push_back(ch);
-  }
-  return out + "~";
-}
-
 std::string ColorLetter(const std::string& color, const std::string& type) {
   if (color == "black") return "K";
   if (color == "cyan") return "C";
@@ -66,14 +42,138 @@ std::string FormatCount(int64_t n) {
   return out;
 }
 
+// One column of the printer table. The table is data: a column is a row here, with its place
+// in the dropping order, so a new column (a per-colour page count, ...) is one more row.
+struct Column {
+  std::string_view header;
+  // When the terminal is too narrow, the column with the lowest priority goes first; the
+  // highest (IP) always stays.
+  int priority;
+  // Values are cut (with an ellipsis) to no fewer columns than this; a column that cannot have
+  // this much is dropped instead, so what is shown stays readable. 0 = never cut (an address,
+  // a count: a cut number would be a wrong number).
+  size_t min_width;
+  size_t max_width;  // values are cut to this unless --wide; 0 = never cut
+  std::string (*cell)(const Printer&);
+};
+
+std::string PagesCell(const Printer& p) {
+  std::string pages = p.lifetime_page_count ? FormatCount(*p.lifetime_page_count) : "missing";
+  // A count below the last one stored is never shown as if it were fine.
+  if (p.page_count_regression) {
+    pages += " (BACKWARDS from " + FormatCount(p.page_count_regression->previous) + ")";
+  }
+  return pages;
+}
+
+// Left to right as printed. Priorities: what identifies the printer and what the administrator
+// acts on (pages, supplies, status) stay longest; the manufacturer (usually in the model name)
+// and the firmware go first.
+const std::vector<Column>& Columns() {
+  static const std::vector<Column> columns = {
+      {"IP", 100, 0, 0, [](const Printer& p) { return p.ip; }},
+      {"MANUFACTURER", 10, 6, 20, [](const Printer& p) { return Printable(p.manufacturer); }},
+      {"MODEL", 80, 20, 36, [](const Printer& p) { return Printable(p.model); }},
+      {"SERIAL", 90, 12, 24, [](const Printer& p) { return Printable(p.serial); }},
+      {"FIRMWARE", 20, 8, 20, [](const Printer& p) { return Printable(p.firmware); }},
+      {"PAGES", 70, 0, 0, PagesCell},
+      {"STATUS", 40, 10, 28, [](const Printer& p) { return Printable(p.status); }},
+      {"SUPPLIES", 50, 11, 0, SupplySummary},
+      {"READINESS", 30, 12, 40, [](const Printer& p) { return Printable(p.readiness); }},
+  };
+  return columns;
+}
+
+constexpr size_t kGap = 2;  // spaces between columns
+
+// The columns shown and each one's width: all of them at their natural width when that fits (or
+// when there is no limit); else the lowest priorities dropped until the rest fit at their
+// minimum widths, then the widest cut down one column at a time.
+struct Fitted {
+  std::vector<size_t> shown;   // indexes into Columns(), left to right
+  std::vector<size_t> widths;  // per shown column
+};
+
+Fitted FitColumns(const std::vector<size_t>& natural, size_t width) {
+  const auto& columns = Columns();
+  Fitted f;
+  for (size_t i = 0; i < columns.size(); ++i) f.shown.push_back(i);
+  auto floor = [&](size_t i) {
+    if (columns[i].min_width == 0) return natural[i];
+    return std::min(natural[i], std::max(columns[i].min_width, DisplayWidth(columns[i].header)));
+  };
+  auto total = [&](auto width_of) {
+    size_t sum = f.shown.empty() ? 0 : kGap * (f.shown.size() - 1);
+    for (size_t i : f.shown) sum += width_of(i);
+    return sum;
+  };
+  if (width > 0) {
+    while (f.shown.size() > 1 && total(floor) > width) {
+      auto lowest = std::min_element(f.shown.begin(), f.shown.end(), [&](size_t a, size_t b) {
+        return columns[a].priority < columns[b].priority;
+      });
+      f.shown.erase(lowest);
+    }
+  }
+  for (size_t i : f.shown) f.widths.push_back(natural[i]);
+  if (width == 0) return f;
+  size_t sum = kGap * (f.shown.size() - 1);
+  for (size_t w : f.widths) sum += w;
+  while (sum > width) {
+    size_t widest = f.widths.size();
+    size_t room = 0;  // how far the widest may still shrink
+    for (size_t k = 0; k < f.widths.size(); ++k) {
+      const size_t slack = f.widths[k] - floor(f.shown[k]);
+      if (slack > 0 && (widest == f.widths.size() || f.widths[k] > f.widths[widest])) {
+        widest = k;
+        room = slack;
+      }
+    }
+    if (widest == f.widths.size() || room == 0) break;  // the top column alone is wider
+    --f.widths[widest];
+    --sum;
+  }
+  return f;
+}
+
 void AppendRow(std::string& out, const std::vector<std::string>& cells,
                const std::vector<size_t>& widths) {
   std::string line;
   for (size_t i = 0; i < cells.size(); ++i) {
     line += cells[i];
-    if (i + 1 < cells.size()) line += std::string(widths[i] - Width(cells[i]) + 2, ' ');
+    if (i + 1 < cells.size()) line += std::string(widths[i] - DisplayWidth(cells[i]) + kGap, ' ');
   }
   out += line + "\n";
+}
+
+// A message under the table (a problem, a warning) broken at spaces into lines of the width, the
+// continuation lines indented by `indent`; a word longer than a line is cut. 0: as it is.
+std::string Wrap(const std::string& text, size_t width, size_t indent) {
+  if (width == 0) return text + "\n";
+  std::string out;
+  std::string rest = text;
+  while (DisplayWidth(rest) > width) {
+    // The last space that keeps the line within the width (the leading ones do not count).
+    size_t cut = std::string::npos;
+    const size_t first = rest.find_first_not_of(' ');
+    for (size_t at = rest.find(' ', first); at != std::string::npos; at = rest.find(' ', at + 1)) {
+      if (DisplayWidth(rest.substr(0, at)) > width) break;
+      cut = at;
+    }
+    if (cut == std::string::npos || cut <= indent) {
+      out += FitWidth(rest, width) + "\n";  // one word wider than the line
+      return out;
+    }
+    out += rest.substr(0, cut) + "\n";
+    const size_t next = rest.find_first_not_of(' ', cut);
+    rest = std::string(indent, ' ') + (next == std::string::npos ? "" : rest.substr(next));
+  }
+  return out + rest + "\n";
+}
+
+// A line of text under the table, cut to the width (0: as it is).
+std::string Fit(const std::string& line, size_t width) {
+  return width == 0 ? line : FitWidth(line, width);
 }
 
 }  // namespace
@@ -96,36 +196,47 @@ std::string SupplySummary(const Printer& printer) {
   return out.empty() ? "-" : out;
 }
 
-std::string FormatScanTable(const ScanReport& report) {
+std::string FormatScanTable(const ScanReport& report, const TableLayout& layout) {
   std::string out;
-  const std::vector<std::string> header = {"IP",     "MANUFACTURER", "MODEL",
-                                           "SERIAL", "FIRMWARE",     "PAGES",
-                                           "STATUS", "SUPPLIES",     "READINESS"};
+  const auto& columns = Columns();
+  const size_t width = layout.wide ? 0 : layout.width;
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : report.printers) {
-    std::string pages = p.lifetime_page_count ? FormatCount(*p.lifetime_page_count) : "missing";
-    // A count below the last one stored is never shown as if it were fine.
-    if (p.page_count_regression) {
-      pages += " (BACKWARDS from " + FormatCount(p.page_count_regression->previous) + ")";
+    std::vector<std::string> row;
+    for (const Column& c : columns) {
+      std::string cell = c.cell(p);
+      if (!layout.wide && c.max_width > 0) cell = FitWidth(cell, c.max_width);
+      row.push_back(cell.empty() ? "-" : cell);
     }
-    rows.push_back({p.ip, Truncate(Printable(p.manufacturer), 20), Truncate(Printable(p.model), 36),
-                    Truncate(Printable(p.serial), 24), Truncate(Printable(p.firmware), 20), pages,
-                    Truncate(Printable(p.status), 28), SupplySummary(p),
-                    Truncate(Printable(p.readiness), 40)});
+    rows.push_back(std::move(row));
   }
-  std::vector<size_t> widths(header.size());
-  for (size_t i = 0; i < header.size(); ++i) widths[i] = Width(header[i]);
-  for (const auto& r : rows) {
-    for (size_t i = 0; i < r.size(); ++i) widths[i] = std::max(widths[i], Width(r[i]));
+  std::vector<size_t> natural(columns.size());
+  for (size_t i = 0; i < columns.size(); ++i) {
+    natural[i] = DisplayWidth(columns[i].header);
+    for (const auto& r : rows) natural[i] = std::max(natural[i], DisplayWidth(r[i]));
   }
-  for (auto& r : rows) {
-    for (auto& c : r) {
-      if (c.empty()) c = "-";
+  const Fitted fitted = FitColumns(natural, width);
+  auto shown = [&](const std::vector<std::string>& cells) {
+    std::vector<std::string> out_cells;
+    for (size_t k = 0; k < fitted.shown.size(); ++k) {
+      out_cells.push_back(FitWidth(cells[fitted.shown[k]], fitted.widths[k]));
     }
-  }
+    return out_cells;
+  };
   if (!rows.empty()) {
-    AppendRow(out, header, widths);
-    for (const auto& r : rows) AppendRow(out, r, widths);
+    std::vector<std::string> header;
+    header.reserve(columns.size());
+    for (const Column& c : columns) header.emplace_back(c.header);
+    AppendRow(out, shown(header), fitted.widths);
+    for (const auto& r : rows) AppendRow(out, shown(r), fitted.widths);
+    if (fitted.shown.size() < columns.size()) {
+      std::string left_out;
+      for (size_t i = 0; i < columns.size(); ++i) {
+        if (std::find(fitted.shown.begin(), fitted.shown.end(), i) != fitted.shown.end()) continue;
+        left_out += (left_out.empty() ? "" : ", ") + std::string(columns[i].header);
+      }
+      out += Fit("(--wide shows " + left_out + ")", width) + "\n";
+    }
   } else {
     out += "No printers found.\n";
   }
@@ -133,29 +244,37 @@ std::string FormatScanTable(const ScanReport& report) {
   if (!report.non_printers.empty()) {
     out += "\nOther SNMP devices (not printers):\n";
     for (const auto& d : report.non_printers) {
-      out += "  " + d.ip + "  " + Truncate(Printable(d.sys_descr), 60);
-      if (!d.not_printer_reason.empty()) out += "  (" + Printable(d.not_printer_reason) + ")";
-      out += "\n";
+      std::string line = "  " + d.ip + "  " +
+                         (layout.wide ? Printable(d.sys_descr)
+                                      : FitWidth(Printable(d.sys_descr), 60));
+      if (!d.not_printer_reason.empty()) line += "  (" + Printable(d.not_printer_reason) + ")";
+      out += Fit(line, width) + "\n";
     }
   }
   if (!report.errors.empty()) {
     out += "\nProblems:\n";
     for (const auto& e : report.errors) {
-      out += "  " + e.ip + "  " + e.kind + ": " + Printable(e.message) + "\n";
+      out += Wrap("  " + e.ip + "  " + e.kind + ": " + Printable(e.message), width, 6);
     }
   }
-  for (const auto& w : report.warnings) out += "\nwarning: " + Printable(w) + "\n";
+  for (const auto& w : report.warnings) out += "\n" + Wrap("warning: " + Printable(w), width, 2);
 
-  char summary[160];
-  std::snprintf(summary, sizeof summary,
-                "\n%zu printer(s), %zu other device(s); %llu address(es) scanned, %llu responding, "
-                "in %.1f s%s\n",
-                report.printers.size(), report.non_printers.size(),
+  char found[80];
+  std::snprintf(found, sizeof found, "%zu printer(s), %zu other device(s)", report.printers.size(),
+                report.non_printers.size());
+  char swept[120];
+  std::snprintf(swept, sizeof swept, "%llu address(es) scanned, %llu responding, in %.1f s%s",
                 static_cast<unsigned long long>(report.addresses_scanned),
                 static_cast<unsigned long long>(report.responding),
                 static_cast<double>(report.duration_ms) / 1000.0,
                 report.cancelled ? " (cancelled)" : "");
-  out += summary;
+  const std::string summary = std::string(found) + "; " + swept;
+  // Too long for the terminal: the two halves on two lines rather than cut.
+  if (width == 0 || DisplayWidth(summary) <= width) {
+    out += "\n" + summary + "\n";
+  } else {
+    out += "\n" + Fit(std::string(found) + ";", width) + "\n" + Fit(swept, width) + "\n";
+  }
   return out;
 }
 

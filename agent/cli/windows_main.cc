@@ -114,12 +114,6 @@ void RegisterEventLogSource(const std::wstring& exe) {
 
 }  // namespace
 
-std::string WindowsDefaultConfigPath() {
-  auto paths = win::WindowsDefaultPaths();
-  if (!paths) return "C:\\ProgramData\\fleet-agent\\agent.yaml";
-  return win::Narrow(paths->config_file);
-}
-
 std::string WindowsProfilesDir(const std::string& fallback) {
   if (auto dir = ExecutableDir()) {
     std::error_code ec;

@@ -24,9 +24,6 @@ namespace fleet::agent {
 
 inline constexpr wchar_t kWindowsServiceName[] = L"fleet-agent";
 
-// %ProgramData%\fleet-agent\agent.yaml (SHGetKnownFolderPath), used when --config is not given.
-std::string WindowsDefaultConfigPath();
-
 // <directory of fleet-agent.exe>\profiles when it exists (the MSI installs the profiles there),
 // else `fallback` (the build tree's, compiled in).
 std::string WindowsProfilesDir(const std::string& fallback);

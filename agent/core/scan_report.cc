@@ -49,7 +49,7 @@ std::string ReportEvent::EventId() const {
   if (type == "serial_conflict") return serial + "/serial_conflict/" + collected_at;
   std::string who = !serial.empty() ? serial : !mac.empty() ? "mac:" + mac : "ip:" + ip;
   std::string id = who + "/" + type + "/" + collected_at;
-  if (type != "page_count_backwards") id += "/" + std::to_string(supply_index);
+  if (type == "supply_low" || type == "supply_replaced") id += "/" + std::to_string(supply_index);
   return id;
 }
 

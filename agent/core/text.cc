@@ -118,7 +118,63 @@ std::string Escape(std::string_view text, bool quote_chars) {
   return out;
 }
 
+// Ranges of Unicode's East Asian Width W and F (the blocks a printer's name or a location can
+// plausibly hold), and of the common combining marks (width 0). Sorted.
+constexpr char32_t kWide[][2] = {
+    {0x1100, 0x115F},   {0x2E80, 0x303E},   {0x3041, 0x33FF},   {0x3400, 0x4DBF},
+    {0x4E00, 0x9FFF},   {0xA000, 0xA4CF},   {0xAC00, 0xD7A3},   {0xF900, 0xFAFF},
+    {0xFE30, 0xFE4F},   {0xFF00, 0xFF60},   {0xFFE0, 0xFFE6},   {0x1F300, 0x1F64F},
+    {0x1F900, 0x1F9FF}, {0x20000, 0x2FFFD}, {0x30000, 0x3FFFD},
+};
+constexpr char32_t kCombining[][2] = {
+    {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x0610, 0x061A}, {0x064B, 0x065F},
+    {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF}, {0x20D0, 0x20FF}, {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F},
+};
+
+template <size_t N>
+bool InRanges(const char32_t (&ranges)[N][2], char32_t cp) {
+  for (const auto& r : ranges) {
+    if (cp < r[0]) return false;
+    if (cp <= r[1]) return true;
+  }
+  return false;
+}
+
+size_t CodePointWidth(char32_t cp) {
+  if (InRanges(kCombining, cp)) return 0;
+  return InRanges(kWide, cp) ? 2 : 1;
+}
+
 }  // namespace
+
+size_t DisplayWidth(std::string_view text) {
+  size_t width = 0;
+  for (size_t i = 0; i < text.size();) {
+    char32_t cp = 0;
+    const size_t len = DecodeUtf8(text, i, &cp);
+    width += len == 0 ? 1 : CodePointWidth(cp);
+    i += len == 0 ? 1 : len;
+  }
+  return width;
+}
+
+std::string FitWidth(std::string_view text, size_t width) {
+  if (DisplayWidth(text) <= width) return std::string(text);
+  if (width == 0) return {};
+  std::string out;
+  size_t used = 0;
+  for (size_t i = 0; i < text.size();) {
+    char32_t cp = 0;
+    size_t len = DecodeUtf8(text, i, &cp);
+    const size_t w = len == 0 ? 1 : CodePointWidth(cp);
+    if (len == 0) len = 1;
+    if (used + w > width - 1) break;  // one column left for the ellipsis
+    out.append(text.substr(i, len));
+    used += w;
+    i += len;
+  }
+  return out + "\xE2\x80\xA6";  // U+2026 HORIZONTAL ELLIPSIS
+}
 
 std::string AsciiLower(std::string_view text) {
   std::string out(text);

@@ -34,4 +34,13 @@ std::string LogValue(std::string_view text);
 // document without them is returned byte for byte.
 std::string JsonEscapeInvisible(std::string_view json_text);
 
+// Terminal columns the text takes: 2 for an East Asian wide or fullwidth character (CJK,
+// Hangul, fullwidth forms, emoji), 0 for a combining mark, 1 for the rest; an invalid byte counts
+// 1. Meant for ForTerminal's output (no controls). Locale-independent, unlike wcwidth(3).
+size_t DisplayWidth(std::string_view text);
+
+// The text cut to at most `width` columns, ending in "…" (U+2026) when cut; whole characters
+// only, so a wide character that would straddle the edge goes too. Unchanged when it fits.
+std::string FitWidth(std::string_view text, size_t width);
+
 }  // namespace fleet

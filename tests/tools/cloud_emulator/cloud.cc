@@ -4,6 +4,7 @@
 #include "agent/core/scan_report.h"
 #include "uplink/protocol/activation.h"
 #include "uplink/protocol/agent.h"
+#include "uplink/protocol/identity_event.h"
 #include "uplink/protocol/meter_read.h"
 #include "uplink/protocol/removal.h"
 #include "uplink/protocol/reply.h"
@@ -403,11 +404,19 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
   }
   std::vector<EventRecord> events;
   for (const protocol::ReportEvent& event : report.events) {
-    events.push_back({.event_id = event.event_id,
-                      .type = event.type,
-                      .serial = event.serial,
-                      .collected_at = event.collected_at,
-                      .body = json::parse(event.object)});
+    EventRecord e{.event_id = event.event_id,
+                  .type = event.type,
+                  .serial = event.serial,
+                  .collected_at = event.collected_at,
+                  .body = json::parse(event.object)};
+    if (e.type == "moved" || e.type == "replaced") {
+      // The protocol's decoder (uplink/protocol/identity_event.h), the agent's encoder's twin;
+      // filed as decoded, so /admin/events shows the typed form.
+      auto decoded = protocol::DecodeIdentityEvent(event.object);
+      if (!decoded.ok()) return BadRequest("events[]: " + decoded.error().message);
+      e.body = json::parse(protocol::EncodeIdentityEvent(*decoded));
+    }
+    events.push_back(std::move(e));
   }
   if (report.agent_id != agent.id) {
     // Reports queued before a re-activation carry the old id; the credential decides.

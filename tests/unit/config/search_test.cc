@@ -89,6 +89,10 @@ TEST(ParseSearchEntry, BadFormsSayWhatIsWrong) {
       {"bad_host!", "is not an IPv4 address, range (A-B), CIDR block (A/N) or valid host name"},
       {"-printer", "valid host name"},
       {"", "empty entry"},
+      // IPv6: said plainly, not as a malformed IPv4 address; ranges and blocks stay IPv4.
+      {"::1", "'::1' is an IPv6 address; this version sweeps IPv4 only"},
+      {"fd00::1-fd00::9", "is an IPv6 range or CIDR block; ranges and CIDR blocks are IPv4 only"},
+      {"2001:db8::/64", "is an IPv6 range or CIDR block; ranges and CIDR blocks are IPv4 only"},
   };
   for (const auto& [text, fragment] : cases) {
     SCOPED_TRACE(text);
