@@ -1,6 +1,7 @@
 // SqliteOutbox: the Outbox of outbox.h on the SQLite file of uplink/outbox_file.h (schema,
-// opening, recovery). This file is the queue: what a scan adds, what the next report carries,
-// retention (Trim), acknowledgement, and healing a file damaged under it.
+// opening, recovery) through the statements of uplink/outbox_tables.h. This file is the queue:
+// what a scan adds, what the next report carries, acknowledgement, and healing a file damaged
+// under it. What the outbox keeps when it holds too much is uplink/outbox_retention.h's.
 //
 // Every public operation is one IMMEDIATE transaction: on any error it rolls back, so what was
 // committed before stays exactly as it was.
@@ -17,19 +18,15 @@
 #include "agent/storage/sqlite_db.h"
 #include "uplink/identity.h"
 #include "uplink/outbox_file.h"
-#include "uplink/protocol/meter_read.h"
+#include "uplink/outbox_retention.h"
+#include "uplink/outbox_tables.h"
+#include "uplink/protocol/report.h"
 #include "uplink/scan_json.h"
 
 namespace fleet::uplink {
 namespace {
 
 constexpr size_t kMaxReasonBytes = 2000;
-constexpr uint64_t kMiB = 1024 * 1024;
-
-std::string SizeText(uint64_t bytes) {
-  if (bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MB";
-  return std::to_string(bytes) + " bytes";
-}
 
 using outbox_file::Clock;
 using outbox_file::Dump;
@@ -115,13 +112,18 @@ class SqliteOutbox final : public Outbox {
 
   Clock::time_point Now() const { return limits_.clock ? limits_.clock() : Clock::now(); }
 
-  Result<std::optional<std::string>> GetMeta(const std::string& key);
-  Result<void> SetMeta(const std::string& key, const std::string& value);
-  Result<int64_t> QueryInt(const char* sql, std::string_view op);
-  Result<uint64_t> UsedBytes();
-  Result<void> DeleteReport(int64_t report_id, std::string_view op);
+  // The statements over the open file (db_ changes when Heal reopens it).
+  outbox_tables::Tables Tables() const { return outbox_tables::Tables(db_); }
+  Result<std::optional<std::string>> GetMeta(const std::string& key) {
+    return Tables().GetMeta(key);
+  }
+  Result<void> SetMeta(const std::string& key, const std::string& value) {
+    return Tables().SetMeta(key, value);
+  }
+  Result<int64_t> QueryInt(const char* sql, std::string_view op) {
+    return Tables().QueryInt(sql, op);
+  }
   Result<void> ReleaseForeignReports(const std::string& agent_id);
-  Result<void> Trim(Clock::time_point now, std::vector<std::string>* warnings);
   Result<std::optional<PendingReport>> BuildReport(const AgentIdentity& identity,
                                                    const HostFacts& host,
                                                    const std::string& agent_version);
@@ -149,52 +151,6 @@ Result<void> SqliteOutbox::Heal() {
   // makes its header SQLite's again (else every operation would come here).
   if (!storage::HeaderLooksValid(db_)) {
     FLEET_TRY(Exec(db_, "PRAGMA wal_checkpoint(TRUNCATE)", "rewrite " + path_));
-  }
-  return {};
-}
-
-Result<std::optional<std::string>> SqliteOutbox::GetMeta(const std::string& key) {
-  Stmt stmt(db_, "SELECT v FROM meta WHERE k = ?");
-  stmt.Bind(1, key);
-  auto row = stmt.Step("read " + key);
-  if (!row.ok()) return row.error();
-  if (!*row) return std::optional<std::string>();
-  return std::optional<std::string>(stmt.Text(0));
-}
-
-Result<void> SqliteOutbox::SetMeta(const std::string& key, const std::string& value) {
-  Stmt stmt(db_, "INSERT INTO meta(k, v) VALUES(?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v");
-  stmt.Bind(1, key).Bind(2, value);
-  return stmt.Run("write " + key);
-}
-
-Result<int64_t> SqliteOutbox::QueryInt(const char* sql, std::string_view op) {
-  Stmt stmt(db_, sql);
-  auto row = stmt.Step(op);
-  if (!row.ok()) return row.error();
-  return *row ? stmt.Int(0) : int64_t{0};
-}
-
-// The database size (page_count * page_size) once free pages are given back: the file is
-// auto_vacuum=INCREMENTAL, and releasing the free list inside the transaction makes the number
-// count what the transaction deleted, and makes the file match it after the commit.
-Result<uint64_t> SqliteOutbox::UsedBytes() {
-  FLEET_TRY(Exec(db_, "PRAGMA incremental_vacuum", "size"));
-  auto pages = QueryInt("PRAGMA page_count", "size");
-  if (!pages.ok()) return pages.error();
-  auto page_size = QueryInt("PRAGMA page_size", "size");
-  if (!page_size.ok()) return page_size.error();
-  return static_cast<uint64_t>(*pages * *page_size);
-}
-
-Result<void> SqliteOutbox::DeleteReport(int64_t report_id, std::string_view op) {
-  for (const char* sql :
-       {"DELETE FROM meter_reads WHERE report_id = ?", "DELETE FROM events WHERE report_id = ?",
-        "DELETE FROM printer_states WHERE report_id = ?", "DELETE FROM scans WHERE report_id = ?",
-        "DELETE FROM reports WHERE id = ?"}) {
-    Stmt stmt(db_, sql);
-    stmt.Bind(1, report_id);
-    FLEET_TRY(stmt.Run(op));
   }
   return {};
 }
@@ -237,7 +193,6 @@ Result<void> SqliteOutbox::ReleaseForeignReports(const std::string& agent_id) {
 
 Result<void> SqliteOutbox::DoAddScan(const ScanReport& scan, std::vector<std::string>* warnings) {
   constexpr std::string_view kOp = "add scan";
-  const Clock::time_point now = Now();
   const int64_t collected_ms = ToMs(scan.started_at);
   const std::string collected_at = FormatRfc3339(scan.started_at);
 
@@ -313,124 +268,11 @@ Result<void> SqliteOutbox::DoAddScan(const ScanReport& scan, std::vector<std::st
   FLEET_TRY(SetMeta("last_scan", Dump(last_scan)));
 
   std::vector<std::string> trim_warnings;
-  FLEET_TRY(Trim(now, &trim_warnings));
+  auto tables = Tables();
+  FLEET_TRY(outbox_retention::Trim(tables, limits_, &trim_warnings));
   FLEET_TRY(txn.Commit(kOp));
   if (warnings != nullptr) {
     for (auto& w : trim_warnings) warnings->push_back(std::move(w));
-  }
-  return {};
-}
-
-// Bounds (docs/uplink-protocol.md, rule 3), by count and size, never by the wall clock (a read
-// seconds old must not go as "too old" because the clock stepped), in this order:
-//  1. the meter reads and events of all but the newest max_scans scans (a scan is one
-//     collected_at; "newest" is the order they were stored in, not their time);
-//  2. while over max_bytes: the oldest stored pending meter reads, then the oldest quarantined
-//     reports.
-// Never touched: printer states (pending ones are already one per printer, the latest) and
-// reports that may still be delivered, with everything they carry.
-Result<void> SqliteOutbox::Trim(Clock::time_point /*now*/, std::vector<std::string>* warnings) {
-  constexpr std::string_view kOp = "trim";
-  const auto max_scans = static_cast<int64_t>(std::max<size_t>(1, limits_.max_scans));
-
-  for (const char* table : {"meter_reads", "events"}) {
-    // The collected_at of every pending scan but the newest max_scans.
-    const std::string old_scans = std::string("SELECT collected_at FROM ") + table +
-                                  " WHERE report_id IS NULL GROUP BY collected_at "
-                                  "ORDER BY max(id) DESC LIMIT -1 OFFSET ?1";
-    const std::string span_sql = std::string(
-                                     "SELECT count(*), count(DISTINCT collected_at), "
-                                     "min(collected_at), max(collected_at) FROM ") +
-                                 table + " WHERE report_id IS NULL AND collected_at IN (" +
-                                 old_scans + ")";
-    Stmt span(db_, span_sql.c_str());
-    span.Bind(1, max_scans);
-    FLEET_TRY(span.Step(kOp));
-    if (const int64_t count = span.Int(0); count > 0) {
-      const std::string drop_sql = std::string("DELETE FROM ") + table +
-                                   " WHERE report_id IS NULL AND collected_at IN (" + old_scans +
-                                   ")";
-      Stmt drop(db_, drop_sql.c_str());
-      drop.Bind(1, max_scans);
-      FLEET_TRY(drop.Run(kOp));
-      warnings->push_back("outbox holds the " +
-                          std::string(table == std::string("events") ? "events" : "meter reads") +
-                          " of more than " + std::to_string(max_scans) + " scans: dropped " +
-                          std::to_string(count) + " of the oldest " + std::to_string(span.Int(1)) +
-                          " scan(s) (from " + FormatRfc3339(FromMs(span.Int(2))) + " to " +
-                          FormatRfc3339(FromMs(span.Int(3))) + ")");
-    }
-  }
-
-  const auto drop_quarantined = [this, kOp](const char* select, int64_t bound,
-                                            int64_t* dropped) -> Result<void> {
-    std::vector<int64_t> ids;
-    Stmt stmt(db_, select);
-    stmt.Bind(1, bound);
-    for (;;) {
-      auto row = stmt.Step(kOp);
-      if (!row.ok()) return row.error();
-      if (!*row) break;
-      ids.push_back(stmt.Int(0));
-    }
-    for (int64_t id : ids) FLEET_TRY(DeleteReport(id, kOp));
-    *dropped += static_cast<int64_t>(ids.size());
-    return {};
-  };
-  int64_t quarantined_dropped = 0;
-
-  auto used = UsedBytes();
-  if (!used.ok()) return used.error();
-  if (*used > limits_.max_bytes) {
-    int64_t dropped = 0;
-    std::optional<int64_t> first;
-    int64_t last = 0;
-    while (*used > limits_.max_bytes) {
-      auto pending = QueryInt("SELECT count(*) FROM meter_reads WHERE report_id IS NULL", kOp);
-      if (!pending.ok()) return pending.error();
-      if (*pending == 0) break;
-      // Whole pages only come free when the rows on them go: delete in batches, re-measure.
-      const int64_t batch = std::min(*pending, std::max<int64_t>(64, *pending / 16));
-      Stmt span(db_,
-                "SELECT count(*), min(collected_at), max(collected_at) FROM (SELECT collected_at "
-                "FROM meter_reads WHERE report_id IS NULL ORDER BY id LIMIT ?)");
-      span.Bind(1, batch);
-      FLEET_TRY(span.Step(kOp));
-      dropped += span.Int(0);
-      if (!first) first = span.Int(1);
-      last = span.Int(2);
-      Stmt drop(db_,
-                "DELETE FROM meter_reads WHERE id IN (SELECT id FROM meter_reads "
-                "WHERE report_id IS NULL ORDER BY id LIMIT ?)");
-      drop.Bind(1, batch);
-      FLEET_TRY(drop.Run(kOp));
-      used = UsedBytes();
-      if (!used.ok()) return used.error();
-    }
-    if (dropped > 0) {
-      warnings->push_back("outbox over " + SizeText(limits_.max_bytes) + ": dropped " +
-                          std::to_string(dropped) + " oldest meter reads (from " +
-                          FormatRfc3339(FromMs(*first)) + " to " + FormatRfc3339(FromMs(last)) +
-                          ")");
-    }
-    while (*used > limits_.max_bytes) {
-      const int64_t before = quarantined_dropped;
-      FLEET_TRY(drop_quarantined(
-          "SELECT id FROM reports WHERE quarantined = 1 AND id < ? ORDER BY sequence LIMIT 1",
-          INT64_MAX, &quarantined_dropped));
-      if (quarantined_dropped == before) break;
-      used = UsedBytes();
-      if (!used.ok()) return used.error();
-    }
-    if (*used > limits_.max_bytes) {
-      warnings->push_back("outbox still over " + SizeText(limits_.max_bytes) +
-                          " after trimming: what remains is the latest state of each printer and "
-                          "reports not yet delivered");
-    }
-  }
-  if (quarantined_dropped > 0) {
-    warnings->push_back("outbox: dropped " + std::to_string(quarantined_dropped) +
-                        " quarantined report(s) kept for diagnosis");
   }
   return {};
 }
@@ -487,26 +329,18 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
     return j;
   };
 
+  protocol::Report body;
   std::vector<int64_t> state_ids;
-  json printers = json::array();
-  {
-    Stmt stmt(db_,
-              "SELECT id, json FROM printer_states WHERE report_id IS NULL "
-              "ORDER BY collected_at, id LIMIT ?");
-    stmt.Bind(1, static_cast<int64_t>(std::max<size_t>(1, limits_.max_printers_per_report)));
-    for (;;) {
-      auto row = stmt.Step(kOp);
-      if (!row.ok()) return row.error();
-      if (!*row) break;
-      auto state = parse_stored(stmt.Text(1), "printer state", stmt.Int(0));
-      if (!state.ok()) return state.error();
-      state_ids.push_back(stmt.Int(0));
-      printers.push_back(std::move(*state));
-    }
+  auto states = Tables().PendingObjects(
+      "printer_states", "printer state",
+      static_cast<int64_t>(std::max<size_t>(1, limits_.max_printers_per_report)));
+  if (!states.ok()) return states.error();
+  for (auto& [id, text] : *states) {
+    state_ids.push_back(id);
+    body.printers.push_back(protocol::PrinterObject(std::move(text)));
   }
 
   std::vector<int64_t> read_ids;
-  json reads = json::array();
   {
     Stmt stmt(db_,
               "SELECT id, printer_key, serial, collected_at, lifetime_page_count, unit, flags "
@@ -536,31 +370,20 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
         read.device = key.substr(holder.size());
       }
       if (std::string flags = stmt.Text(6); !flags.empty()) read.flags.push_back(std::move(flags));
-      // The protocol's encoder writes it (valid JSON: parse cannot fail).
-      reads.push_back(json::parse(protocol::EncodeMeterRead(read)));
+      body.meter_reads.push_back(std::move(read));
     }
   }
 
   std::vector<int64_t> event_ids;
-  json events = json::array();
-  {
-    Stmt stmt(
-        db_,
-        "SELECT id, json FROM events WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?");
-    stmt.Bind(1, static_cast<int64_t>(std::max<size_t>(1, limits_.max_reads_per_report)));
-    for (;;) {
-      auto row = stmt.Step(kOp);
-      if (!row.ok()) return row.error();
-      if (!*row) break;
-      auto event = parse_stored(stmt.Text(1), "event", stmt.Int(0));
-      if (!event.ok()) return event.error();
-      event_ids.push_back(stmt.Int(0));
-      events.push_back(std::move(*event));
-    }
+  auto stored_events = Tables().PendingObjects(
+      "events", "event", static_cast<int64_t>(std::max<size_t>(1, limits_.max_reads_per_report)));
+  if (!stored_events.ok()) return stored_events.error();
+  for (auto& [id, text] : *stored_events) {
+    event_ids.push_back(id);
+    body.events.push_back(protocol::EventObject(std::move(text)));
   }
 
   std::optional<int64_t> scan_id;
-  json scan;
   {
     Stmt stmt(db_, "SELECT id, json FROM scans WHERE report_id IS NULL ORDER BY id DESC LIMIT 1");
     auto row = stmt.Step(kOp);
@@ -569,7 +392,12 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
       auto parsed = parse_stored(stmt.Text(1), "scan", stmt.Int(0));
       if (!parsed.ok()) return parsed.error();
       scan_id = stmt.Int(0);
-      scan = std::move(*parsed);
+      const json& scan = *parsed;
+      body.scan = protocol::ReportScan{
+          .started_at = scan.value("started_at", ""),
+          .duration_ms = scan.value("duration_ms", int64_t{0}),
+          .addresses_scanned = scan.value("addresses_scanned", int64_t{0}),
+          .responding = scan.value("responding", int64_t{0})};
     }
   }
 
@@ -613,20 +441,16 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   report.idempotency_key = identity.agent_id + "-" + std::to_string(sequence);
   report.printers = state_ids.size();
   report.meter_reads = read_ids.size();
-  json body = {{"agent_id", identity.agent_id},
-               {"agent_version", agent_version},
-               {"sequence", sequence},
-               {"idempotency_key", report.idempotency_key},
-               {"outbox_epoch", **epoch},
-               {"sent_at", FormatRfc3339(now)},
-               {"host", {{"hostname", host.hostname}, {"os", host.os}, {"arch", host.arch}}}};
-  if (scan_id) body["scan"] = std::move(scan);
-  body["printers"] = std::move(printers);
-  body["meter_reads"] = std::move(reads);
-  if (!events.empty()) body["events"] = std::move(events);
+  body.agent_id = identity.agent_id;
+  body.agent_version = agent_version;
+  body.sequence = sequence;
+  body.idempotency_key = report.idempotency_key;
+  body.outbox_epoch = **epoch;
+  body.sent_at = FormatRfc3339(now);
+  body.host = {.hostname = host.hostname, .os = host.os, .arch = host.arch};
   if (*reset && !(*reset)->empty()) {
     // The first report of an outbox that replaced a damaged one says so, once.
-    body["outbox_reset"] = {{"reason", "quarantined"}, {"detail", **reset}};
+    body.outbox_reset = protocol::OutboxReset{.reason = "quarantined", .detail = **reset};
     FLEET_TRY(SetMeta("reset_note", ""));
   }
   // ... and carries the outbox_quarantined event (RecoverFromSetAside): not a row of the events
@@ -635,12 +459,13 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   if (!reset_event.ok()) return reset_event.error();
   if (*reset_event && !(*reset_event)->empty()) {
     if (json event = json::parse(**reset_event, nullptr, false); event.is_object()) {
-      if (!body.contains("events")) body["events"] = json::array();
-      body["events"].push_back(std::move(event));
+      body.events.push_back(protocol::EventObject(Dump(event)));
     }
     FLEET_TRY(SetMeta("reset_event", ""));
   }
-  report.body = Dump(body);
+  auto encoded = protocol::EncodeReport(body);
+  if (!encoded.ok()) return encoded.error();
+  report.body = std::move(*encoded);
 
   {
     Stmt insert(
@@ -689,7 +514,7 @@ Result<void> SqliteOutbox::DoAcknowledge(int64_t report_id) {
                                                  " (already acknowledged?)");
     }
   }
-  FLEET_TRY(DeleteReport(report_id, kOp));
+  FLEET_TRY(Tables().DeleteReport(report_id, kOp));
   FLEET_TRY(SetMeta("last_delivery", std::to_string(ToMs(Now()))));
   return txn.Commit(kOp);
 }

@@ -90,7 +90,8 @@ class Outbox {
   // every printer (coalesced per serial; printers without a serial keyed by MAC, then IP), and
   // the scan summary for the next report. A printer without a serial still gets its meter reads:
   // such a read carries `serial: ""` plus the `mac` (or else `ip`) it is keyed by. Then trims to
-  // the limits (outbox.cc, Trim). Warnings (trimmed events) go to *warnings. One transaction.
+  // the limits (uplink/outbox_retention.h, Trim). Warnings (trimmed events) go to *warnings. One
+  // transaction.
   virtual Result<void> AddScan(const ScanReport& scan, std::vector<std::string>* warnings) = 0;
 
   // The report to send now: the oldest unacknowledged one if any (same key as before), else a

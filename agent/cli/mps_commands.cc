@@ -294,38 +294,50 @@ std::string TaskToJson(const state::Task& task) {
                    {"outcomes", outcomes}});
 }
 
-int RunPrintersList(const config::Config& config, const std::string& format, std::ostream& out,
-                    std::ostream& err) {
+namespace {
+
+// What `printers list` and `printers readiness` show: the inventory and the cloud's last policy.
+struct Listing {
+  std::unique_ptr<state::StateStore> store;
+  std::vector<state::InventoryEntry> entries;
+  ReadinessPolicy policy;
+};
+
+// nullopt when the state cannot be read, reported on `err` naming `command`.
+std::optional<Listing> ReadListing(const config::Config& config, std::string_view command,
+                                   std::ostream& err) {
   auto store = OpenOrReport(config, err);
-  if (!store) return kExitFailure;
+  if (!store) return std::nullopt;
   auto entries = store->List();
   if (!entries.ok()) {
-    err << "fleet-agent: printers list: " << entries.error().message << "\n";
-    return kExitFailure;
+    err << "fleet-agent: " << command << ": " << entries.error().message << "\n";
+    return std::nullopt;
   }
-  const ReadinessPolicy policy = LastPolicy(config);
-  auto queued = store->QueuedRemovals();
+  return Listing{std::move(store), std::move(*entries), LastPolicy(config)};
+}
+
+}  // namespace
+
+int RunPrintersList(const config::Config& config, const std::string& format, std::ostream& out,
+                    std::ostream& err) {
+  auto listing = ReadListing(config, "printers list", err);
+  if (!listing) return kExitFailure;
+  auto queued = listing->store->QueuedRemovals();
   if (!queued.ok()) {
     err << "fleet-agent: printers list: " << queued.error().message << "\n";
     return kExitFailure;
   }
-  out << (format == "json" ? InventoryToJson(*entries, policy, *queued) + "\n"
-                           : FormatInventoryTable(*entries, policy, *queued));
+  out << (format == "json" ? InventoryToJson(listing->entries, listing->policy, *queued) + "\n"
+                           : FormatInventoryTable(listing->entries, listing->policy, *queued));
   return kExitOk;
 }
 
 int RunPrintersReadiness(const config::Config& config, const std::string& format, std::ostream& out,
                          std::ostream& err) {
-  auto store = OpenOrReport(config, err);
-  if (!store) return kExitFailure;
-  auto entries = store->List();
-  if (!entries.ok()) {
-    err << "fleet-agent: printers readiness: " << entries.error().message << "\n";
-    return kExitFailure;
-  }
-  const ReadinessPolicy policy = LastPolicy(config);
-  out << (format == "json" ? ReadinessToJson(*entries, policy) + "\n"
-                           : FormatReadinessView(*entries, policy));
+  auto listing = ReadListing(config, "printers readiness", err);
+  if (!listing) return kExitFailure;
+  out << (format == "json" ? ReadinessToJson(listing->entries, listing->policy) + "\n"
+                           : FormatReadinessView(listing->entries, listing->policy));
   return kExitOk;
 }
 

@@ -435,10 +435,14 @@ TEST_F(EmulatorTest, OnePrinterStaysWithOneAgentUntilThatAgentLosesIt) {
   json seen = Printer("SHARED1", "LaserJet M404", 100, "2026-11-24T01:00:00.000Z");
   ASSERT_EQ(e().Report(first_token, MakeReport(first_id, 1, {seen})).status, 200);
   EXPECT_EQ(holder(), first_id);
+  // The second agent reads it at `at` with `pages`, in its report `sequence`.
+  auto second_reads = [&](int sequence, const char* at, int pages) {
+    seen["collected_at"] = at;
+    seen["lifetime_page_count"] = pages;
+    return e().Report(second_token, MakeReport(second_id, sequence, {seen})).status;
+  };
   // Two agents' ranges overlap: the second one reads it too, an hour later. It stays put.
-  seen["collected_at"] = "2026-11-24T02:00:00.000Z";
-  seen["lifetime_page_count"] = 110;
-  ASSERT_EQ(e().Report(second_token, MakeReport(second_id, 1, {seen})).status, 200);
+  ASSERT_EQ(second_reads(1, "2026-11-24T02:00:00.000Z", 110), 200);
   EXPECT_EQ(holder(), first_id);
   EXPECT_EQ(e().AdminJson("/admin/printers")[0]["lifetime_page_count"], 100);
   // The holder loses it (moved to another subnet): the agent that reads it takes it over.
@@ -447,9 +451,7 @@ TEST_F(EmulatorTest, OnePrinterStaysWithOneAgentUntilThatAgentLosesIt) {
   lost["communication"] = "non-communicating";
   ASSERT_EQ(e().Report(first_token, MakeReport(first_id, 2, {lost})).status, 200);
   EXPECT_EQ(holder(), first_id);
-  seen["collected_at"] = "2026-11-24T03:30:00.000Z";
-  seen["lifetime_page_count"] = 120;
-  ASSERT_EQ(e().Report(second_token, MakeReport(second_id, 2, {seen})).status, 200);
+  ASSERT_EQ(second_reads(2, "2026-11-24T03:30:00.000Z", 120), 200);
   EXPECT_EQ(holder(), second_id);
   EXPECT_EQ(e().AdminJson("/admin/printers")[0]["lifetime_page_count"], 120);
   // The first agent, still not reaching it, cannot take it back with a non-communicating word.

@@ -26,6 +26,7 @@
 
 #include "agent/state/state_store.h"
 #include "tests/fuzz/fuzz_support.h"
+#include "tests/fuzz/fuzz_transport.h"
 #include "uplink/protocol/removal.h"
 #include "uplink/removals.h"
 #include "uplink/transport.h"
@@ -37,30 +38,6 @@ namespace asio = boost::asio;
 
 constexpr int kStatuses[] = {200, 201, 400, 401, 404, 409, 500, 503};
 const char* const kSerials[] = {"CNB1234567", "VNCRC48198", "X1"};
-
-// Answers with the fuzzed response, @ID@ replaced by the request's id; never inline.
-class FakeTransport final : public uplink::Transport {
- public:
-  FakeTransport(asio::io_context& io, uplink::HttpResponse response)
-      : io_(io), response_(std::move(response)) {}
-  void Send(uplink::HttpRequest request, uplink::ResponseCallback done) override {
-    uplink::HttpResponse response = response_;
-    auto sent = uplink::protocol::DecodeRemovalRequest(request.body);
-    FUZZ_CHECK(sent.ok(), "the agent sent a removal request it cannot decode itself");
-    request_id = sent->request_id;
-    fuzz::ReplaceAll(response.body, "@ID@", request_id);
-    body = response.body;
-    asio::post(io_, [done = std::move(done), response = std::move(response)] { done(response); });
-  }
-  void Cancel() override {}
-
-  std::string request_id;
-  std::string body;  // as answered
-
- private:
-  asio::io_context& io_;
-  uplink::HttpResponse response_;
-};
 
 // A fresh inventory per input: three printers, one of them versioned managed.
 std::unique_ptr<state::StateStore> Inventory(const std::string& dir) {
@@ -112,7 +89,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const char* serial : kSerials) asked.push_back({serial, 0});
 
   asio::io_context io;
-  FakeTransport transport(io, response);
+  // Answers with the fuzzed response, @ID@ replaced by the request's id.
+  std::string request_id;
+  std::string answered;
+  fuzz::FuzzTransport transport(
+      io, response, [&](const uplink::HttpRequest& request, uplink::HttpResponse& r) {
+        auto sent = uplink::protocol::DecodeRemovalRequest(request.body);
+        FUZZ_CHECK(sent.ok(), "the agent sent a removal request it cannot decode itself");
+        request_id = sent->request_id;
+        fuzz::ReplaceAll(r.body, "@ID@", request_id);
+        answered = r.body;
+      });
   std::optional<Result<uplink::RemovalVerdicts>> result;
   uplink::ConfirmRemovals(transport, {"agent-1", "token-secret-123"}, asked,
                           [&](Result<uplink::RemovalVerdicts> r) { result = std::move(r); });
@@ -120,13 +107,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(result.has_value(), "ConfirmRemovals never finished");
   if (!result->ok()) {
     FUZZ_CHECK(result->error().message.find("token-secret-123") == std::string::npos ||
-                   transport.body.find("token-secret-123") != std::string::npos,
+                   answered.find("token-secret-123") != std::string::npos,
                "token in error");
     return 0;
   }
   FUZZ_CHECK(response.status == 200, "verdicts from HTTP " + std::to_string(response.status));
-  auto decoded = uplink::protocol::DecodeRemovalAnswer(transport.body);
-  FUZZ_CHECK(decoded.ok() && decoded->request_id == transport.request_id,
+  auto decoded = uplink::protocol::DecodeRemovalAnswer(answered);
+  FUZZ_CHECK(decoded.ok() && decoded->request_id == request_id,
              "verdicts from an answer to another request");
   std::map<std::string, state::CloudMps> verdicts;
   for (const auto& [serial, v] : result->value().by_serial) {

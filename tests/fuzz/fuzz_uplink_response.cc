@@ -33,6 +33,7 @@
 #include "agent/daemon/cloud.h"
 #include "agent/state/state_store.h"
 #include "tests/fuzz/fuzz_support.h"
+#include "tests/fuzz/fuzz_transport.h"
 #include "uplink/backoff.h"
 #include "uplink/outbox.h"
 #include "uplink/protocol/reply.h"
@@ -48,27 +49,6 @@ constexpr char kKey[] = "5f0c4d2e-0000-4000-8000-000000000007";
 constexpr char kBody[] = R"({"sequence":7,"outbox_epoch":"00112233445566778899aabbccddeeff"})";
 
 constexpr int kStatuses[] = {200, 201, 202, 204, 400, 401, 403, 404, 409, 429, 500, 503};
-
-// Answers every request with the fuzzed response, on the io_context (never inline: the
-// Transport contract).
-class FakeTransport final : public uplink::Transport {
- public:
-  FakeTransport(asio::io_context& io, uplink::HttpResponse response)
-      : io_(io), response_(std::move(response)) {}
-  void Send(uplink::HttpRequest request, uplink::ResponseCallback done) override {
-    uplink::HttpResponse response = response_;
-    for (const auto& [name, value] : request.headers) {
-      if (name == "Idempotency-Key") fuzz::ReplaceAll(response.body, "@KEY@", value);
-    }
-    fuzz::ReplaceAll(response.body, "@DIGEST@", uplink::protocol::ReportDigest(request.body));
-    asio::post(io_, [done = std::move(done), response = std::move(response)] { done(response); });
-  }
-  void Cancel() override {}
-
- private:
-  asio::io_context& io_;
-  uplink::HttpResponse response_;
-};
 
 // One pending report; records what the Uploader did with it.
 class FakeOutbox final : public uplink::Outbox {
@@ -166,7 +146,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (wait) FUZZ_CHECK(wait->count() >= 0, "negative Retry-After");
 
   asio::io_context io;
-  FakeTransport transport(io, response);
+  // Answers with the fuzzed response, @KEY@ and @DIGEST@ those of the request.
+  fuzz::FuzzTransport transport(
+      io, response, [](const uplink::HttpRequest& request, uplink::HttpResponse& r) {
+        for (const auto& [name, value] : request.headers) {
+          if (name == "Idempotency-Key") fuzz::ReplaceAll(r.body, "@KEY@", value);
+        }
+        fuzz::ReplaceAll(r.body, "@DIGEST@", uplink::protocol::ReportDigest(request.body));
+      });
   {
     FakeOutbox outbox;
     uplink::Uploader uploader(transport, outbox, {"agent-1", "token-secret-123"},

@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/integration/agent_runner.h"
@@ -52,6 +54,59 @@ class CloudSuite : public ::testing::Test {
   static inline std::string pki_error_;
   static inline RecordingServer* server_ = nullptr;
   static inline std::string server_error_;
+};
+
+// CloudSuite plus what most of its tests need each: a scratch directory dir_, a fresh emulator
+// (emulator_, its database in dir_) and the agent's configuration config_ (dir_/agent.yaml) that
+// points the agent at it: the suite's snmpsimd port with a 2 s SNMP timeout, the test CA, state in
+// state_dir(). The suite says what differs (CRTP): `static AgentYaml Yaml()` (the search range,
+// interval, extra keys, log level) and, optionally, `static Placements Placed()`: recordings and
+// the addresses its tests expect them at, checked before each test.
+template <typename Suite, const char* kSnmpBase, uint16_t kSnmpPort>
+class CloudTest : public CloudSuite<Suite, kSnmpBase, kSnmpPort> {
+ protected:
+  using Base = CloudSuite<Suite, kSnmpBase, kSnmpPort>;
+  using Placements = std::vector<std::pair<std::string, std::string>>;  // recording, address
+
+  void SetUp() override {
+    Base::SetUp();
+    if (this->HasFatalFailure()) return;
+    for (const auto& [recording, address] : Suite::Placed()) {
+      ASSERT_EQ(Base::server_->addresses().at(recording), address);
+    }
+    StartCloud(Suite::Yaml());
+  }
+  static Placements Placed() { return {}; }
+
+  // `yaml` gives the search range and what else differs (interval, extra, log level); the cloud,
+  // the port, the timeout and the state directory are filled in. Fails the test unless the
+  // emulator comes up. `https_port` 0: the OS picks one.
+  void StartCloud(const AgentYaml& yaml, int https_port = 0) {
+    StartEmulator(https_port);
+    ASSERT_TRUE(emulator_->ready()) << emulator_->log();
+    config_ = WriteConfig("agent.yaml", yaml);
+  }
+  // Another configuration for the same cloud and state: dir_/`name`, filled in as config_ is.
+  std::string WriteConfig(const std::string& name, AgentYaml yaml) {
+    yaml.snmp_port = kSnmpPort;
+    yaml.snmp_extra = "  timeout: 2s\n" + yaml.snmp_extra;
+    yaml.cloud_url = emulator_->url();
+    yaml.ca_file = Base::pki_->path() + "/ca.pem";
+    yaml.state_dir = state_dir();
+    return WriteAgentYaml(dir_.path() + "/" + name, yaml);
+  }
+  // The same database as the emulator before (and, given its port, the same URL).
+  void StartEmulator(int https_port) {
+    EmulatorOptions options = EmulatorIn(Base::pki_->path(), dir_.path());
+    options.https_port = https_port;
+    emulator_ = std::make_unique<CloudEmulator>(options);
+  }
+
+  std::string state_dir() const { return dir_.path() + "/state"; }
+
+  TempDir dir_{"fleet-cloud-test"};
+  std::unique_ptr<CloudEmulator> emulator_;
+  std::string config_;
 };
 
 // `fleet-agent --config CONFIG activate --code CODE` with a fresh code of `cloud`; fails the test

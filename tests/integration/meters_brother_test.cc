@@ -25,10 +25,7 @@ namespace {
 constexpr char kBase[] = "127.15.0.1";
 constexpr uint16_t kPort = 17061;
 
-std::string MetersDir() {
-  if (const char* env = std::getenv("FLEET_SHARED_METERS"); env && *env) return env;
-  return SharedPrintersDir() + "/../printers-meters";
-}
+std::string MetersDir() { return SharedMetersDir(); }
 
 // The recordings built from vendor documentation (tests/data/meters/README.md).
 std::string BuiltDir() { return std::string(FLEET_SOURCE_DIR) + "/tests/data/meters"; }

@@ -34,29 +34,20 @@ constexpr char kKyocera[] = "VWE3Y48213";       // 131774 pages -> over a 100000
 constexpr char kHpM479[] = "VNB5K20931";        // -> Eligible
 constexpr char kXerox[] = "3390512874";         // -> Eligible, then an older agent
 
-class MpsReadinessTest : public CloudSuite<MpsReadinessTest, kBase, kPort> {
+class MpsReadinessTest : public CloudTest<MpsReadinessTest, kBase, kPort> {
+ public:
+  static AgentYaml Yaml() {
+    return {.include = "127.12.0.1-20",
+            .extra = "supplies:\n  low_threshold_percent: 10\n",
+            .log_level = "info"};
+  }
+
  protected:
   static void SetUpTestSuite() {
     konica_ = SharedPrintersDir() + "/konica.snmprec";
     StartEnvironment(kBase, kPort,
                      std::filesystem::exists(konica_) ? std::vector<std::string>{konica_}
                                                       : std::vector<std::string>{});
-  }
-
-  void SetUp() override {
-    CloudSuite::SetUp();
-    if (HasFatalFailure()) return;
-    emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_->path(), dir_.path()));
-    ASSERT_TRUE(emulator_->ready()) << emulator_->log();
-    config_ = WriteAgentYaml(dir_.path() + "/agent.yaml",
-                             {.include = "127.12.0.1-20",
-                              .snmp_port = kPort,
-                              .snmp_extra = "  timeout: 2s\n",
-                              .extra = "supplies:\n  low_threshold_percent: 10\n",
-                              .cloud_url = emulator_->url(),
-                              .ca_file = pki_->path() + "/ca.pem",
-                              .state_dir = dir_.path() + "/state",
-                              .log_level = "info"});
   }
 
   CommandResult Agent(const std::vector<std::string>& args) { return RunAgent(args, 120s); }
@@ -76,9 +67,6 @@ class MpsReadinessTest : public CloudSuite<MpsReadinessTest, kBase, kPort> {
   }
 
   static inline std::string konica_;
-  TempDir dir_{"fleet-mps-readiness"};
-  std::unique_ptr<CloudEmulator> emulator_;
-  std::string config_;
 };
 
 TEST_F(MpsReadinessTest, EveryQualificationStatusFromTheCloudsPolicyAndWord) {

@@ -30,29 +30,19 @@ constexpr char kFree[] = "VWE3Y48213";  // Kyocera ECOSYS P3145dn at 127.8.0.5
 constexpr char kFreeIp[] = "127.8.0.5";
 constexpr size_t kPrinters = 8;
 
-class MpsTest : public CloudSuite<MpsTest, kBase, kPort> {
- protected:
-  void SetUp() override {
-    CloudSuite::SetUp();
-    if (HasFatalFailure()) return;
-    ASSERT_EQ(server_->addresses().at("hp_laserjet_m507.snmprec"), kManagedIp);
-    ASSERT_EQ(server_->addresses().at("canon_iradv_dx_c3826.snmprec"), kPendingIp);
-    ASSERT_EQ(server_->addresses().at("kyocera_ecosys_p3145dn.snmprec"), kFreeIp);
-    emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_->path(), dir_.path()));
-    ASSERT_TRUE(emulator_->ready()) << emulator_->log();
-    config_ = Config("127.8.0.1-10", "agent.yaml");
+class MpsTest : public CloudTest<MpsTest, kBase, kPort> {
+ public:
+  static AgentYaml Yaml() { return {.include = "127.8.0.1-10", .log_level = "debug"}; }
+  static Placements Placed() {
+    return {{"hp_laserjet_m507.snmprec", kManagedIp},
+            {"canon_iradv_dx_c3826.snmprec", kPendingIp},
+            {"kyocera_ecosys_p3145dn.snmprec", kFreeIp}};
   }
 
+ protected:
   std::string Config(const std::string& include, const std::string& name) {
-    return WriteAgentYaml(dir_.path() + "/" + name, {.include = include,
-                                                     .snmp_port = kPort,
-                                                     .snmp_extra = "  timeout: 2s\n",
-                                                     .cloud_url = emulator_->url(),
-                                                     .ca_file = pki_->path() + "/ca.pem",
-                                                     .state_dir = state_dir(),
-                                                     .log_level = "debug"});
+    return WriteConfig(name, {.include = include, .log_level = "debug"});
   }
-  std::string state_dir() const { return dir_.path() + "/state"; }
 
   CommandResult Agent(const std::vector<std::string>& args) { return RunAgent(args, 120s); }
 
@@ -99,10 +89,6 @@ class MpsTest : public CloudSuite<MpsTest, kBase, kPort> {
     }
     return nullptr;
   }
-
-  TempDir dir_{"fleet-mps-test"};
-  std::unique_ptr<CloudEmulator> emulator_;
-  std::string config_;
 };
 
 // The line of a table that mentions `needle`.

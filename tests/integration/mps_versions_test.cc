@@ -30,28 +30,12 @@ constexpr char kManaged[] = "PHBJQ41207";  // HP LaserJet M507 at 127.21.0.4
 constexpr char kManagedIp[] = "127.21.0.4";
 constexpr char kFree[] = "VWE3Y48213";  // Kyocera ECOSYS P3145dn at 127.21.0.5
 
-class MpsVersionsTest : public CloudSuite<MpsVersionsTest, kBase, kPort> {
- protected:
-  void SetUp() override {
-    CloudSuite::SetUp();
-    if (HasFatalFailure()) return;
-    ASSERT_EQ(server_->addresses().at("hp_laserjet_m507.snmprec"), kManagedIp);
-    emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_->path(), dir_.path()));
-    ASSERT_TRUE(emulator_->ready()) << emulator_->log();
-    config_ = dir_.path() + "/agent.yaml";
-    ASSERT_TRUE(WriteFile(config_,
-                          "search:\n  include: [127.21.0.1-10]\n"
-                          "snmp:\n  port: " +
-                              std::to_string(kPort) +
-                              "\n  timeout: 2s\n"
-                              "cloud:\n  url: " +
-                              emulator_->url() + "\n  ca_file: " + pki_->path() +
-                              "/ca.pem\n"
-                              "agent:\n  state_dir: " +
-                              state_dir() + "\nlog:\n  level: debug\n"));
-  }
+class MpsVersionsTest : public CloudTest<MpsVersionsTest, kBase, kPort> {
+ public:
+  static AgentYaml Yaml() { return {.include = "127.21.0.1-10", .log_level = "debug"}; }
+  static Placements Placed() { return {{"hp_laserjet_m507.snmprec", kManagedIp}}; }
 
-  std::string state_dir() const { return dir_.path() + "/state"; }
+ protected:
   CommandResult Agent(const std::vector<std::string>& args) { return RunAgent(args, 120s); }
 
   void Activate() {
@@ -116,10 +100,6 @@ class MpsVersionsTest : public CloudSuite<MpsVersionsTest, kBase, kPort> {
     const json& versions = word.value("mps_versions", json::object());
     return versions.contains(serial) ? versions[serial].get<int64_t>() : -1;
   }
-
-  TempDir dir_{"fleet-mps-versions"};
-  std::unique_ptr<CloudEmulator> emulator_;
-  std::string config_;
 };
 
 // (a) The outbox is damaged and set aside: the cloud's last word goes with it. The state keeps

@@ -26,25 +26,12 @@ class PrinterSim {
   PrinterSim(const std::string& range, int printers, uint16_t port, std::vector<std::string> extra,
              const std::string& recordings = FLEET_SOURCE_DIR "/tests/data/demo")
       : port_(port) {
-    std::vector<std::string> argv{FLEET_SIM_BINARY,
-                                  "--printers",
-                                  std::to_string(printers),
-                                  "--range",
-                                  range,
-                                  "--port",
-                                  std::to_string(port),
-                                  "--recordings",
-                                  recordings,
-                                  "--map",
-                                  dir_.path() + "/map.tsv"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    SpawnOptions o;
-    o.argv = argv;
-    o.stdout_path = dir_.path() + "/out";
-    o.stderr_path = dir_.path() + "/err";
-    process_ = Process::Spawn(o);
+    process_ = Process::SpawnLogged(
+        {FLEET_SIM_BINARY, "--printers", std::to_string(printers), "--range", range, "--port",
+         std::to_string(port), "--recordings", recordings, "--map", dir_.path() + "/map.tsv"},
+        extra, dir_.path());
     for (int i = 0; i < 200 && process_.running(); ++i) {
-      if (ReadFile(o.stdout_path).find("ready port=") != std::string::npos) {
+      if (ReadFile(dir_.path() + "/out").find("ready port=") != std::string::npos) {
         ready_ = true;
         break;
       }

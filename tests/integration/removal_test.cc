@@ -28,30 +28,14 @@ constexpr char kCanon[] = "3HW04517";   // Canon iR-ADV DX C3826 at 127.19.0.2
 constexpr char kHp[] = "PHBJQ41207";    // HP LaserJet M507 at 127.19.0.4
 constexpr char kFree[] = "VWE3Y48213";  // Kyocera ECOSYS P3145dn at 127.19.0.5
 
-class RemovalTest : public CloudSuite<RemovalTest, kBase, kPort> {
- protected:
-  void SetUp() override {
-    CloudSuite::SetUp();
-    if (HasFatalFailure()) return;
-    ASSERT_EQ(server_->addresses().at("kyocera_ecosys_p3145dn.snmprec"), "127.19.0.5");
-    StartEmulator(0);
-    ASSERT_TRUE(emulator_->ready()) << emulator_->log();
-    WriteAgentYaml(config_, {.include = "127.19.0.1-10",
-                             .snmp_port = kPort,
-                             .snmp_extra = "  timeout: 2s\n",
-                             .interval = "1h",
-                             .cloud_url = emulator_->url(),
-                             .ca_file = pki_->path() + "/ca.pem",
-                             .state_dir = dir_.path() + "/state",
-                             .log_level = "debug"});
+class RemovalTest : public CloudTest<RemovalTest, kBase, kPort> {
+ public:
+  static AgentYaml Yaml() {
+    return {.include = "127.19.0.1-10", .interval = "1h", .log_level = "debug"};
   }
+  static Placements Placed() { return {{"kyocera_ecosys_p3145dn.snmprec", "127.19.0.5"}}; }
 
-  // The same database (and, when `port` is given, the same URL) as the emulator before.
-  void StartEmulator(int port) {
-    EmulatorOptions options = EmulatorIn(pki_->path(), dir_.path());
-    options.https_port = port;
-    emulator_ = std::make_unique<CloudEmulator>(options);
-  }
+ protected:
   // Stopped: the agent's connection is refused, as with a cloud that is down.
   void StopEmulator() {
     port_ = emulator_->https_port();
@@ -96,9 +80,6 @@ class RemovalTest : public CloudSuite<RemovalTest, kBase, kPort> {
     return json::parse(r.stdout_text, nullptr, false);
   }
 
-  TempDir dir_{"fleet-removal-test"};
-  std::string config_ = dir_.path() + "/agent.yaml";
-  std::unique_ptr<CloudEmulator> emulator_;
   int port_ = 0;
 };
 

@@ -45,6 +45,16 @@ class Process {
 
   // Starts the child; on failure returns a Process with pid() == -1 and error() set.
   static Process Spawn(const SpawnOptions& options);
+  // `argv` then `extra`, its stdout in DIR/out and its stderr in DIR/err.
+  static Process SpawnLogged(std::vector<std::string> argv, const std::vector<std::string>& extra,
+                             const std::string& dir) {
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    SpawnOptions o;
+    o.argv = std::move(argv);
+    o.stdout_path = dir + "/out";
+    o.stderr_path = dir + "/err";
+    return Spawn(o);
+  }
 
   pid_t pid() const { return pid_; }
   bool running();  // reaps the child when it has exited

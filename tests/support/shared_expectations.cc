@@ -252,6 +252,16 @@ std::string SharedPrintersMissingMessage() {
          "; set FLEET_SHARED_PRINTERS to the printers/ directory of the shared data";
 }
 
+std::string SharedMetersDir() {
+  if (const char* env = std::getenv("FLEET_SHARED_METERS"); env && *env) return env;
+  return SharedPrintersDir() + "/../printers-meters";
+}
+
+std::string SharedMetersMissingMessage() {
+  return "billing-meter recordings not found at " + SharedMetersDir() +
+         "; set FLEET_SHARED_METERS to the printers-meters/ directory of the shared data";
+}
+
 std::optional<ExpectedPrinter> SharedExpectation(const std::string& file, std::string* error) {
   if (Expected().is_discarded()) {
     *error = SharedPrintersDir() + "/expected.json does not parse";

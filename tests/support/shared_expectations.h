@@ -21,6 +21,11 @@ std::string SharedPrintersDir();
 std::vector<std::string> ListSharedRecordings();
 // The message a skipped test prints when the recordings are absent.
 std::string SharedPrintersMissingMessage();
+// FLEET_SHARED_METERS from the environment, else printers-meters/ beside SharedPrintersDir(): the
+// billing-meter recordings and their expected-meters.json; and the message a test skipped for
+// their absence prints.
+std::string SharedMetersDir();
+std::string SharedMetersMissingMessage();
 
 struct ExpectedSupply {
   int index = 0;

@@ -21,14 +21,11 @@ std::string EncodeAgentInfo(const AgentInfo& info) {
 }
 
 Result<AgentInfo> DecodeAgentInfo(std::string_view body) {
-  auto parsed = codec::ParseObject(body, kInfo);
+  AgentInfo info;
+  auto parsed = codec::ParseObject(
+      body, kInfo, {{kAgentId, &info.agent_id}, {kAgentActivatedAt, &info.activated_at}});
   if (!parsed.ok()) return parsed.error();
   const Json& j = parsed.value();
-  AgentInfo info;
-  for (auto [field, out] :
-       {std::pair{kAgentId, &info.agent_id}, std::pair{kAgentActivatedAt, &info.activated_at}}) {
-    if (auto ok = codec::OptionalString(j, field, kInfo, out); !ok.ok()) return ok.error();
-  }
   if (auto ok = codec::OptionalCount(j, kAgentMpsPrinters, kInfo, &info.mps_printers); !ok.ok()) {
     return ok.error();
   }
@@ -64,16 +61,13 @@ std::string EncodeCloudError(const CloudError& error) {
 }
 
 Result<CloudError> DecodeCloudError(std::string_view body) {
-  auto parsed = codec::ParseObject(body, kError);
-  if (!parsed.ok()) return parsed.error();
-  const Json& j = parsed.value();
   CloudError error;
-  for (auto [field, out] :
-       {std::pair{kErrorCode, &error.error}, std::pair{kErrorMessage, &error.message}}) {
-    if (auto ok = codec::OptionalString(j, field, kError, out); !ok.ok()) return ok.error();
-  }
+  auto parsed = codec::ParseObject(body, kError,
+                                   {{kErrorCode, &error.error}, {kErrorMessage, &error.message}});
+  if (!parsed.ok()) return parsed.error();
   if (error.error.empty()) return codec::Malformed(kError, kErrorCode, "a non-empty string");
-  if (auto ok = codec::OptionalCount(j, kAgentMpsPrinters, kError, &error.mps_printers); !ok.ok()) {
+  if (auto ok = codec::OptionalCount(*parsed, kAgentMpsPrinters, kError, &error.mps_printers);
+      !ok.ok()) {
     return ok.error();
   }
   return error;

@@ -15,6 +15,15 @@ Result<Json> ParseObject(std::string_view body, std::string_view message) {
   return j;
 }
 
+Result<Json> ParseObject(std::string_view body, std::string_view message, StringMembers strings) {
+  auto j = ParseObject(body, message);
+  if (!j.ok()) return j;
+  for (auto [field, out] : strings) {
+    if (auto ok = OptionalString(*j, field, message, out); !ok.ok()) return ok.error();
+  }
+  return j;
+}
+
 Result<void> OptionalString(const Json& object, const char* field, std::string_view message,
                             std::string* out) {
   auto it = object.find(field);

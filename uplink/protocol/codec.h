@@ -8,9 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "agent/core/result.h"
 
@@ -23,6 +25,10 @@ Error Malformed(std::string_view message, std::string_view field, std::string_vi
 
 // The body as a JSON object, else kMalformed "<message> is not a JSON object".
 Result<Json> ParseObject(std::string_view body, std::string_view message);
+
+// ParseObject, then the optional string members `strings` (OptionalString each, in order).
+using StringMembers = std::initializer_list<std::pair<const char*, std::string*>>;
+Result<Json> ParseObject(std::string_view body, std::string_view message, StringMembers strings);
 
 // Optional members of `object`: absent or null leaves *out as it is.
 Result<void> OptionalString(const Json& object, const char* field, std::string_view message,

@@ -25,16 +25,16 @@ std::string EncodeMeterRead(const MeterRead& read) {
 }
 
 Result<MeterRead> DecodeMeterRead(std::string_view body) {
-  auto parsed = codec::ParseObject(body, kMessage);
+  MeterRead read;
+  auto parsed = codec::ParseObject(body, kMessage,
+                                   {{"serial", &read.serial},
+                                    {"collected_at", &read.collected_at},
+                                    {"unit", &read.unit},
+                                    {"mac", &read.mac},
+                                    {"ip", &read.ip},
+                                    {"device", &read.device}});
   if (!parsed.ok()) return parsed.error();
   const Json& j = parsed.value();
-  MeterRead read;
-  for (auto [field, out] :
-       {std::pair{"serial", &read.serial}, std::pair{"collected_at", &read.collected_at},
-        std::pair{"unit", &read.unit}, std::pair{"mac", &read.mac}, std::pair{"ip", &read.ip},
-        std::pair{"device", &read.device}}) {
-    if (auto ok = codec::OptionalString(j, field, kMessage, out); !ok.ok()) return ok.error();
-  }
   if (read.collected_at.empty()) {
     return codec::Malformed(kMessage, "collected_at", "a non-empty string");
   }

@@ -3,29 +3,19 @@
 #include <openssl/rand.h>
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <functional>
 #include <set>
+
+#include "uplink/protocol/codec.h"
 
 namespace fleet::uplink::protocol {
 namespace {
 
-using nlohmann::json;
-
-Error Malformed(std::string_view what, std::string_view field, std::string_view expected) {
-  return MakeError(ErrorCode::kMalformed, std::string(what) + ": \"" + std::string(field) +
-                                              "\" must be " + std::string(expected));
-}
-
-Result<json> ParseObject(std::string_view body, std::string_view what) {
-  json j = json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return MakeError(ErrorCode::kMalformed, std::string(what) + " is not a JSON object");
-  }
-  return j;
-}
+using codec::Json;
+using codec::Malformed;
 
 // A required non-empty string member.
-Result<std::string> RequiredString(const json& j, const char* field, std::string_view what) {
+Result<std::string> RequiredString(const Json& j, const char* field, std::string_view what) {
   auto it = j.find(field);
   if (it == j.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
     return Malformed(what, field, "a non-empty string");
@@ -34,7 +24,7 @@ Result<std::string> RequiredString(const json& j, const char* field, std::string
 }
 
 // An optional version: absent or null is 0.
-Result<int64_t> OptionalVersion(const json& j, std::string_view what) {
+Result<int64_t> OptionalVersion(const Json& j, std::string_view what) {
   auto it = j.find(kRemovalMpsVersion);
   if (it == j.end() || it->is_null()) return int64_t{0};
   if (!it->is_number_integer() || (it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX) ||
@@ -44,10 +34,31 @@ Result<int64_t> OptionalVersion(const json& j, std::string_view what) {
   return it->get<int64_t>();
 }
 
-Result<const json*> RequiredArray(const json& j, std::string_view what) {
-  auto it = j.find(kRemovalPrinters);
-  if (it == j.end() || !it->is_array()) return Malformed(what, kRemovalPrinters, "an array");
-  return &*it;
+// What the request and the answer share: {"request_id": ..., "printers": [{"serial": ...,
+// "mps_version": ..., ...}]}. `entry` reads the rest of each printer.
+std::string EncodeMessage(const std::string& request_id, Json printers) {
+  return codec::Dump(
+      Json{{kRemovalRequestId, request_id}, {kRemovalPrinters, std::move(printers)}});
+}
+
+using EntryFn = std::function<Result<void>(const Json& entry, std::string serial)>;
+Result<std::string> DecodeMessage(std::string_view body, std::string_view what,
+                                  const EntryFn& entry) {
+  auto j = codec::ParseObject(body, what);
+  if (!j.ok()) return j.error();
+  auto id = RequiredString(*j, kRemovalRequestId, what);
+  if (!id.ok()) return id.error();
+  auto printers = j->find(kRemovalPrinters);
+  if (printers == j->end() || !printers->is_array()) {
+    return Malformed(what, kRemovalPrinters, "an array");
+  }
+  for (const Json& e : *printers) {
+    if (!e.is_object()) return Malformed(what, kRemovalPrinters, "an array of objects");
+    auto serial = RequiredString(e, kRemovalSerial, what);
+    if (!serial.ok()) return serial.error();
+    if (auto ok = entry(e, std::move(*serial)); !ok.ok()) return ok.error();
+  }
+  return id;
 }
 
 }  // namespace
@@ -65,77 +76,55 @@ std::string NewRemovalRequestId() {
 }
 
 std::string EncodeRemovalRequest(const RemovalRequest& request) {
-  json printers = json::array();
+  Json printers = Json::array();
   for (const auto& q : request.printers) {
     printers.push_back({{kRemovalSerial, q.serial}, {kRemovalMpsVersion, q.mps_version}});
   }
-  return json{{kRemovalRequestId, request.request_id}, {kRemovalPrinters, printers}}.dump(
-      -1, ' ', false, json::error_handler_t::replace);
+  return EncodeMessage(request.request_id, std::move(printers));
 }
 
 Result<RemovalRequest> DecodeRemovalRequest(std::string_view body) {
   constexpr std::string_view kWhat = "the removal request";
-  auto j = ParseObject(body, kWhat);
-  if (!j.ok()) return j.error();
   RemovalRequest request;
-  auto id = RequiredString(*j, kRemovalRequestId, kWhat);
-  if (!id.ok()) return id.error();
-  request.request_id = *id;
-  auto printers = RequiredArray(*j, kWhat);
-  if (!printers.ok()) return printers.error();
-  for (const json& entry : **printers) {
-    if (!entry.is_object()) return Malformed(kWhat, kRemovalPrinters, "an array of objects");
-    RemovalQuery q;
-    auto serial = RequiredString(entry, kRemovalSerial, kWhat);
-    if (!serial.ok()) return serial.error();
-    q.serial = *serial;
+  auto id = DecodeMessage(body, kWhat, [&](const Json& entry, std::string serial) -> Result<void> {
     auto version = OptionalVersion(entry, kWhat);
     if (!version.ok()) return version.error();
-    q.mps_version = *version;
-    request.printers.push_back(std::move(q));
-  }
+    request.printers.push_back({std::move(serial), *version});
+    return {};
+  });
+  if (!id.ok()) return id.error();
+  request.request_id = std::move(*id);
   return request;
 }
 
 std::string EncodeRemovalAnswer(const RemovalAnswer& answer) {
-  json printers = json::array();
+  Json printers = Json::array();
   for (const auto& v : answer.printers) {
     printers.push_back(
         {{kRemovalSerial, v.serial}, {kRemovalMps, v.mps}, {kRemovalMpsVersion, v.mps_version}});
   }
-  return json{{kRemovalRequestId, answer.request_id}, {kRemovalPrinters, printers}}.dump(
-      -1, ' ', false, json::error_handler_t::replace);
+  return EncodeMessage(answer.request_id, std::move(printers));
 }
 
 Result<RemovalAnswer> DecodeRemovalAnswer(std::string_view body) {
   constexpr std::string_view kWhat = "the cloud's removal answer";
-  auto j = ParseObject(body, kWhat);
-  if (!j.ok()) return j.error();
   RemovalAnswer answer;
-  auto id = RequiredString(*j, kRemovalRequestId, kWhat);
-  if (!id.ok()) return id.error();
-  answer.request_id = *id;
-  auto printers = RequiredArray(*j, kWhat);
-  if (!printers.ok()) return printers.error();
   std::set<std::string> seen;
-  for (const json& entry : **printers) {
-    if (!entry.is_object()) return Malformed(kWhat, kRemovalPrinters, "an array of objects");
-    RemovalVerdict v;
-    auto serial = RequiredString(entry, kRemovalSerial, kWhat);
-    if (!serial.ok()) return serial.error();
-    v.serial = *serial;
-    // Two verdicts on one printer cannot both be the cloud's word: the whole answer is suspect.
-    if (!seen.insert(v.serial).second) {
+  auto id = DecodeMessage(body, kWhat, [&](const Json& entry, std::string serial) -> Result<void> {
+    // Two verdicts on one printer cannot both be the cloud's word: the whole answer is
+    // suspect.
+    if (!seen.insert(serial).second) {
       return MakeError(ErrorCode::kMalformed, std::string(kWhat) + ": a serial is answered twice");
     }
     auto mps = RequiredString(entry, kRemovalMps, kWhat);
     if (!mps.ok()) return mps.error();
-    v.mps = *mps;
     auto version = OptionalVersion(entry, kWhat);
     if (!version.ok()) return version.error();
-    v.mps_version = *version;
-    answer.printers.push_back(std::move(v));
-  }
+    answer.printers.push_back({std::move(serial), std::move(*mps), *version});
+    return {};
+  });
+  if (!id.ok()) return id.error();
+  answer.request_id = std::move(*id);
   return answer;
 }
 

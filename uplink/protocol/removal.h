@@ -36,6 +36,7 @@ inline constexpr char kRemovalMpsVersion[] = "mps_version";
 struct RemovalQuery {
   std::string serial;
   int64_t mps_version = 0;
+  friend bool operator==(const RemovalQuery&, const RemovalQuery&) = default;
 };
 
 struct RemovalRequest {
@@ -49,6 +50,7 @@ struct RemovalVerdict {
   std::string serial;
   std::string mps;
   int64_t mps_version = 0;
+  friend bool operator==(const RemovalVerdict&, const RemovalVerdict&) = default;
 };
 
 struct RemovalAnswer {

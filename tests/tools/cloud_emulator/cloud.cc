@@ -6,7 +6,9 @@
 #include "uplink/protocol/agent.h"
 #include "uplink/protocol/identity_event.h"
 #include "uplink/protocol/meter_read.h"
+#include "uplink/protocol/removal.h"
 #include "uplink/protocol/reply.h"
+#include "uplink/protocol/report.h"
 #include "uplink/protocol/word.h"
 
 #include <openssl/crypto.h>
@@ -242,20 +244,17 @@ HttpResponse Cloud::StoreFailure(const Error& error) {
 // ---------------------------------------------------------------------------------------------
 // /api/v1
 
-HttpResponse Cloud::HandleApi(const HttpRequest& request) {
-  // Exceptions mean a bug here (or a damaged database); one request fails, the emulator lives.
-  try {
-    return Api(request);
-  } catch (const std::exception& e) {
-    store_.Rollback();
-    log_.error("internal error: {}", e.what());
-    return ErrorResponse(500, "internal", "internal error");
-  }
-}
+HttpResponse Cloud::HandleApi(const HttpRequest& request) { return Guarded(&Cloud::Api, request); }
 
 HttpResponse Cloud::HandleAdmin(const HttpRequest& request) {
+  return Guarded(&Cloud::Admin, request);
+}
+
+// Exceptions mean a bug here (or a damaged database); one request fails, the emulator lives.
+HttpResponse Cloud::Guarded(HttpResponse (Cloud::*handler)(const HttpRequest&),
+                            const HttpRequest& request) {
   try {
-    return Admin(request);
+    return (this->*handler)(request);
   } catch (const std::exception& e) {
     store_.Rollback();
     log_.error("internal error: {}", e.what());
@@ -357,30 +356,11 @@ HttpResponse Cloud::Activate(const HttpRequest& request) {
 }
 
 HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent) {
-  std::optional<json> body = ParseObject(request.body);
-  if (!body) return BadRequest("body must be a JSON object");
-  const json& report = *body;
-  auto member = [&](const char* key) {
-    auto it = report.find(key);
-    return it == report.end() ? nullptr : &*it;
-  };
-  const json* agent_id = member("agent_id");
-  const json* sequence = member("sequence");
-  const json* key = member("idempotency_key");
-  const json* printers = member("printers");
-  const json* meter_reads = member("meter_reads");
-  if (!agent_id || !agent_id->is_string()) return BadRequest("agent_id (string) is required");
-  if (!sequence || !sequence->is_number_integer() || sequence->get<int64_t>() < 0) {
-    return BadRequest("sequence (non-negative integer) is required");
-  }
-  if (!key || !key->is_string() || key->get<std::string>().empty()) {
-    return BadRequest("idempotency_key (string) is required");
-  }
-  if (!printers || !printers->is_array()) return BadRequest("printers (array) is required");
-  if (meter_reads && !meter_reads->is_array() && !meter_reads->is_null()) {
-    return BadRequest("meter_reads must be an array");
-  }
-  std::string idempotency_key = key->get<std::string>();
+  // The protocol's decoder (uplink/protocol/report.h), the agent's encoder's twin.
+  auto decoded = protocol::DecodeReport(request.body);
+  if (!decoded.ok()) return BadRequest(decoded.error().message);
+  const protocol::Report& report = *decoded;
+  const std::string& idempotency_key = report.idempotency_key;
   if (request.has_idempotency_header && request.idempotency_key != idempotency_key) {
     return BadRequest("Idempotency-Key header differs from the body's idempotency_key");
   }
@@ -388,86 +368,67 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
   // Validate everything before writing anything.
   std::vector<PrinterRecord> records;
   std::string received_at = Now();
-  for (const json& printer : *printers) {
-    if (!printer.is_object()) return BadRequest("printers[] must hold objects");
-    PrinterRecord record;
-    record.serial = StringMember(printer, "serial");
-    if (record.serial.empty()) continue;  // nothing to key it by; kept in the stored report
-    record.agent_id = agent.id;
-    record.model = StringMember(printer, "model");
-    record.manufacturer = StringMember(printer, "manufacturer");
-    record.firmware = StringMember(printer, "firmware");
-    record.communication = StringMember(printer, "communication");
-    record.ip = StringMember(printer, "ip");
-    record.last_seen = StringMember(printer, "collected_at");
-    if (record.last_seen.empty()) record.last_seen = received_at;
-    auto count = printer.find("lifetime_page_count");
-    if (count != printer.end() && count->is_number_integer() && count->get<int64_t>() >= 0) {
-      record.lifetime_page_count = count->get<int64_t>();
-    }
-    record.data = printer;
-    records.push_back(std::move(record));
+  for (const protocol::ReportPrinter& printer : report.printers) {
+    if (printer.serial.empty()) continue;  // nothing to key it by; kept in the stored report
+    records.push_back(
+        {.serial = printer.serial,
+         .agent_id = agent.id,
+         .model = printer.model,
+         .manufacturer = printer.manufacturer,
+         .firmware = printer.firmware,
+         .lifetime_page_count = printer.lifetime_page_count,
+         .communication = printer.communication,
+         .ip = printer.ip,
+         .last_seen = printer.collected_at.empty() ? received_at : printer.collected_at,
+         .mps = "none",
+         .mps_version = 0,
+         .data = json::parse(printer.object)});
   }
   std::vector<MeterRead> reads;
-  if (meter_reads && meter_reads->is_array()) {
-    for (const json& read : *meter_reads) {
-      if (!read.is_object()) return BadRequest("meter_reads[] must hold objects");
-      // The protocol's decoder (uplink/protocol/meter_read.h), the agent's encoder's twin.
-      auto decoded = protocol::DecodeMeterRead(read.dump());
-      if (!decoded.ok()) return BadRequest("meter_reads[]: " + decoded.error().message);
-      MeterRead m;
-      m.serial = decoded->serial;
-      m.collected_at = decoded->collected_at;
-      m.unit = decoded->unit;
-      m.device = decoded->device;  // two devices, one serial: both reads are kept
-      m.lifetime_page_count = decoded->lifetime_page_count;
-      for (const std::string& f : decoded->flags) {
-        // Stored comma-separated (store.cc).
-        if (f.find(',') != std::string::npos) {
-          return BadRequest("meter_reads[].flags must be an array of strings without commas");
-        }
-        m.flags.push_back(f);
+  for (const protocol::MeterRead& read : report.meter_reads) {
+    MeterRead m;
+    m.serial = read.serial;
+    m.collected_at = read.collected_at;
+    m.unit = read.unit;
+    m.device = read.device;  // two devices, one serial: both reads are kept
+    m.lifetime_page_count = read.lifetime_page_count;
+    for (const std::string& f : read.flags) {
+      // Stored comma-separated (store.cc).
+      if (f.find(',') != std::string::npos) {
+        return BadRequest("meter_reads[].flags must be an array of strings without commas");
       }
-      // Like a printer without a serial: kept in the stored report, not counted or listed.
-      if (!m.serial.empty()) reads.push_back(std::move(m));
+      m.flags.push_back(f);
     }
+    // Like a printer without a serial: kept in the stored report, not counted or listed.
+    if (!m.serial.empty()) reads.push_back(std::move(m));
   }
   std::vector<EventRecord> events;
-  if (const json* list = member("events"); list && !list->is_null()) {
-    if (!list->is_array()) return BadRequest("events must be an array");
-    for (const json& event : *list) {
-      EventRecord e;
-      if (event.is_object()) {
-        e.event_id = StringMember(event, "event_id");
-        e.type = StringMember(event, "type");
-        e.serial = StringMember(event, "serial");
-        e.collected_at = StringMember(event, "collected_at");
-      }
-      if (e.event_id.empty() || e.type.empty() || e.collected_at.empty()) {
-        return BadRequest("events[] need event_id, type and collected_at (strings)");
-      }
-      e.body = event;
-      if (e.type == "moved" || e.type == "replaced") {
-        // The protocol's decoder (uplink/protocol/identity_event.h), the agent's encoder's twin;
-        // filed as decoded, so /admin/events shows the typed form.
-        auto decoded = protocol::DecodeIdentityEvent(event.dump());
-        if (!decoded.ok()) return BadRequest("events[]: " + decoded.error().message);
-        e.body = json::parse(protocol::EncodeIdentityEvent(*decoded));
-      }
-      events.push_back(std::move(e));
+  for (const protocol::ReportEvent& event : report.events) {
+    EventRecord e{.event_id = event.event_id,
+                  .type = event.type,
+                  .serial = event.serial,
+                  .collected_at = event.collected_at,
+                  .body = json::parse(event.object)};
+    if (e.type == "moved" || e.type == "replaced") {
+      // The protocol's decoder (uplink/protocol/identity_event.h), the agent's encoder's twin;
+      // filed as decoded, so /admin/events shows the typed form.
+      auto decoded = protocol::DecodeIdentityEvent(event.object);
+      if (!decoded.ok()) return BadRequest("events[]: " + decoded.error().message);
+      e.body = json::parse(protocol::EncodeIdentityEvent(*decoded));
     }
+    events.push_back(std::move(e));
   }
-  if (agent_id->get<std::string>() != agent.id) {
+  if (report.agent_id != agent.id) {
     // Reports queued before a re-activation carry the old id; the credential decides.
     log_.warn("report agent_id={} sent with the credential of agent={}; filed under the latter",
-              agent_id->get<std::string>(), agent.id);
+              report.agent_id, agent.id);
   }
 
   // A report is known by its key within the agent's outbox epoch (absent: ""): an agent whose
   // outbox was reset starts its sequence again under a new epoch, and those reports are new.
   // Every reply echoes the key and the digest of the body stored under it, so the agent can tell
   // that the reply answers its report (docs/uplink-protocol.md, "Replies").
-  std::string epoch = StringMember(report, "outbox_epoch");
+  const std::string& epoch = report.outbox_epoch;
   const std::string stored_key = epoch.empty() ? idempotency_key : idempotency_key + "@" + epoch;
   if (auto ok = store_.Begin(); !ok) return StoreFailure(ok.error());
   auto seen = store_.FindIdempotent(agent.id, stored_key);
@@ -484,13 +445,13 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
     auto stored = protocol::DecodeReply(**seen);
     if (!stored.ok()) return StoreFailure(stored.error());
     stored->duplicate = true;
-    log_.info("duplicate report agent={} sequence={}", agent.id, sequence->get<int64_t>());
+    log_.info("duplicate report agent={} sequence={}", agent.id, report.sequence);
     return Encoded(200, protocol::EncodeReply(*stored));
   }
 
-  std::string agent_version = StringMember(report, "agent_version");
-  if (auto ok = store_.InsertReport(agent.id, sequence->get<int64_t>(), idempotency_key,
-                                    received_at, request.body);
+  const std::string& agent_version = report.agent_version;
+  if (auto ok = store_.InsertReport(agent.id, report.sequence, idempotency_key, received_at,
+                                    request.body);
       !ok) {
     return StoreFailure(ok.error());
   }
@@ -526,7 +487,7 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
   log_.info(
       "report stored agent={} sequence={} printers={} meter_reads={} new_meter_reads={} "
       "events={} new_events={}",
-      agent.id, sequence->get<int64_t>(), records.size(), reads.size(), new_reads, events.size(),
+      agent.id, report.sequence, records.size(), reads.size(), new_reads, events.size(),
       new_events);
   return Encoded(200, reply);
 }
@@ -631,31 +592,26 @@ HttpResponse Cloud::Deactivate(const AgentRecord& agent) {
 }
 
 HttpResponse Cloud::Removals(const HttpRequest& request, const AgentRecord& agent) {
-  std::optional<json> body = ParseObject(request.body);
-  if (!body) return BadRequest("body must be a JSON object");
-  const std::string request_id = StringMember(*body, "request_id");
-  if (request_id.empty()) return BadRequest("request_id must be a non-empty string");
-  auto asked = body->find("printers");
-  if (asked == body->end() || !asked->is_array()) return BadRequest("printers must be an array");
+  // The protocol's decoder and encoder (uplink/protocol/removal.h), the agent's twins.
+  auto asked = protocol::DecodeRemovalRequest(request.body);
+  if (!asked.ok()) return BadRequest(asked.error().message);
   auto printers = store_.Printers(std::nullopt);
   if (!printers) return StoreFailure(printers.error());
   std::map<std::string, const PrinterRecord*> by_serial;
   for (const PrinterRecord& p : *printers) by_serial[p.serial] = &p;
-  json answers = json::array();
+  protocol::RemovalAnswer answer{.request_id = asked->request_id, .printers = {}};
   int refused = 0;
-  for (const json& entry : *asked) {
-    const std::string serial = entry.is_object() ? StringMember(entry, "serial") : "";
-    if (serial.empty()) return BadRequest("printers[].serial must be a non-empty string");
+  for (const protocol::RemovalQuery& query : asked->printers) {
     // A printer the cloud never heard of cannot be enrolled: unmanaged, version 0.
-    auto found = by_serial.find(serial);
+    auto found = by_serial.find(query.serial);
     const std::string mps = found == by_serial.end() ? "none" : found->second->mps;
     const int64_t version = found == by_serial.end() ? 0 : found->second->mps_version;
     refused += mps != "none" ? 1 : 0;
-    answers.push_back({{"serial", serial}, {"mps", mps}, {"mps_version", version}});
+    answer.printers.push_back({.serial = query.serial, .mps = mps, .mps_version = version});
   }
-  log_.info("removal request agent={} request_id={} printers={} refused={}", agent.id, request_id,
-            answers.size(), refused);
-  return Json(200, {{"request_id", request_id}, {"printers", answers}});
+  log_.info("removal request agent={} request_id={} printers={} refused={}", agent.id,
+            answer.request_id, answer.printers.size(), refused);
+  return Encoded(200, protocol::EncodeRemovalAnswer(answer));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -55,6 +55,9 @@ class Cloud {
   HttpResponse HandleAdmin(const HttpRequest& request);
 
  private:
+  // `handler`, an exception turned into a 500 (the store rolled back).
+  HttpResponse Guarded(HttpResponse (Cloud::*handler)(const HttpRequest&),
+                       const HttpRequest& request);
   HttpResponse Api(const HttpRequest& request);
   HttpResponse Admin(const HttpRequest& request);
   HttpResponse Activate(const HttpRequest& request);

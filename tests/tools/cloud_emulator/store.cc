@@ -94,6 +94,17 @@ class Stmt {
   int index_ = 0;
 };
 
+// Every row `stmt` returns, each made by `row`; the database's error (naming `what`) when a step
+// fails.
+template <class T, class Row>
+Result<std::vector<T>> AllRows(sqlite3* db, Stmt& stmt, std::string_view what, Row row) {
+  std::vector<T> rows;
+  int rc;
+  while ((rc = stmt.Step()) == SQLITE_ROW) rows.push_back(row(stmt));
+  if (rc != SQLITE_DONE) return DbError(db, what);
+  return rows;
+}
+
 Result<void> RunWrite(sqlite3* db, Stmt& stmt, std::string_view what) {
   if (!stmt.ok() || stmt.Step() != SQLITE_DONE) return DbError(db, what);
   return {};
@@ -203,19 +214,18 @@ Result<void> Store::InsertAgent(const AgentRecord& agent, const std::string& tok
 }
 
 Result<std::optional<AgentRecord>> Store::AgentByTokenHash(const std::string& token_sha256) {
-  std::string sql = std::string("SELECT ") + kAgentColumns + " FROM agents WHERE token_sha256 = ?";
-  Stmt stmt(db_, sql.c_str());
-  stmt.Bind(token_sha256);
-  int rc = stmt.Step();
-  if (rc == SQLITE_ROW) return std::optional<AgentRecord>(ReadAgent(stmt));
-  if (rc == SQLITE_DONE) return std::optional<AgentRecord>();
-  return DbError(db_, "find agent");
+  return AgentWhere("token_sha256", token_sha256);
 }
 
 Result<std::optional<AgentRecord>> Store::AgentById(const std::string& id) {
-  std::string sql = std::string("SELECT ") + kAgentColumns + " FROM agents WHERE id = ?";
+  return AgentWhere("id", id);
+}
+
+Result<std::optional<AgentRecord>> Store::AgentWhere(const char* column, const std::string& value) {
+  std::string sql = std::string("SELECT ") + kAgentColumns + " FROM agents WHERE " + column +
+                    " = ?";
   Stmt stmt(db_, sql.c_str());
-  stmt.Bind(id);
+  stmt.Bind(value);
   int rc = stmt.Step();
   if (rc == SQLITE_ROW) return std::optional<AgentRecord>(ReadAgent(stmt));
   if (rc == SQLITE_DONE) return std::optional<AgentRecord>();
@@ -344,18 +354,13 @@ Result<void> Store::UpsertPrinter(const PrinterRecord& p) {
 }
 
 Result<std::vector<PrinterRecord>> Store::Printers(const std::optional<std::string>& agent_id) {
-  const char* sql =
-      agent_id
-          ? "SELECT serial, agent_id, model, manufacturer, firmware, lifetime_page_count, "
-            "communication, ip, last_seen, mps, data, mps_version FROM printers WHERE agent_id = ? "
-            "ORDER BY serial"
-          : "SELECT serial, agent_id, model, manufacturer, firmware, lifetime_page_count, "
-            "communication, ip, last_seen, mps, data, mps_version FROM printers ORDER BY serial";
-  Stmt stmt(db_, sql);
-  if (agent_id) stmt.Bind(*agent_id);
-  std::vector<PrinterRecord> printers;
-  int rc;
-  while ((rc = stmt.Step()) == SQLITE_ROW) {
+  // Every agent's when `agent_id` is not given (bound as NULL).
+  Stmt stmt(db_,
+            "SELECT serial, agent_id, model, manufacturer, firmware, lifetime_page_count, "
+            "communication, ip, last_seen, mps, data, mps_version FROM printers "
+            "WHERE ?1 IS NULL OR agent_id = ?1 ORDER BY serial");
+  stmt.Bind(agent_id);
+  return AllRows<PrinterRecord>(db_, stmt, "list printers", [](const Stmt& stmt) {
     PrinterRecord p;
     p.serial = stmt.Text(0);
     p.agent_id = stmt.Text(1);
@@ -369,10 +374,8 @@ Result<std::vector<PrinterRecord>> Store::Printers(const std::optional<std::stri
     p.mps = stmt.Text(9);
     p.data = ParseStored(stmt.Text(10));
     p.mps_version = stmt.Int(11);
-    printers.push_back(std::move(p));
-  }
-  if (rc != SQLITE_DONE) return DbError(db_, "list printers");
-  return printers;
+    return p;
+  });
 }
 
 Result<bool> Store::SetMps(const std::string& serial, const std::string& state) {
@@ -409,16 +412,13 @@ Result<bool> Store::InsertMeterRead(const MeterRead& read, const std::string& ag
 }
 
 Result<std::vector<MeterRead>> Store::MeterReads(const std::optional<std::string>& serial) {
-  const char* sql = serial
-                        ? "SELECT serial, collected_at, lifetime_page_count, unit, flags, device "
-                          "FROM meter_reads WHERE serial = ? ORDER BY collected_at, serial, device"
-                        : "SELECT serial, collected_at, lifetime_page_count, unit, flags, device "
-                          "FROM meter_reads ORDER BY collected_at, serial, device";
-  Stmt stmt(db_, sql);
-  if (serial) stmt.Bind(*serial);
-  std::vector<MeterRead> reads;
-  int rc;
-  while ((rc = stmt.Step()) == SQLITE_ROW) {
+  // Every serial's when `serial` is not given (bound as NULL).
+  Stmt stmt(
+      db_,
+      "SELECT serial, collected_at, lifetime_page_count, unit, flags, device FROM meter_reads "
+      "WHERE ?1 IS NULL OR serial = ?1 ORDER BY collected_at, serial, device");
+  stmt.Bind(serial);
+  return AllRows<MeterRead>(db_, stmt, "list meter reads", [](const Stmt& stmt) {
     MeterRead read{stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Text(3), {}, stmt.Text(5)};
     const std::string flags = stmt.Text(4);
     for (size_t start = 0; start < flags.size();) {
@@ -426,10 +426,8 @@ Result<std::vector<MeterRead>> Store::MeterReads(const std::optional<std::string
       read.flags.push_back(flags.substr(start, comma - start));
       start = comma + 1;
     }
-    reads.push_back(std::move(read));
-  }
-  if (rc != SQLITE_DONE) return DbError(db_, "list meter reads");
-  return reads;
+    return read;
+  });
 }
 
 Result<std::optional<std::string>> Store::GetSetting(const std::string& key) {

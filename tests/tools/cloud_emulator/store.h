@@ -120,6 +120,8 @@ class Store {
   Result<int64_t> Count(std::string_view table);  // reports | meter_reads | events | agents
 
  private:
+  // The agent whose `column` (id or token_sha256) is `value`.
+  Result<std::optional<AgentRecord>> AgentWhere(const char* column, const std::string& value);
   explicit Store(sqlite3* db) : db_(db) {}
   Result<void> Exec(const char* sql);
   sqlite3* db_;

@@ -28,21 +28,10 @@ struct Sim {
   std::vector<Row> rows;
 
   Sim(std::string p, std::vector<std::string> extra) : port(std::move(p)) {
-    std::vector<std::string> argv{FLEET_SIM_BINARY,
-                                  "--port",
-                                  port,
-                                  "--recordings",
-                                  FLEET_SOURCE_DIR "/tests/data/demo",
-                                  "--map",
-                                  dir.path() + "/map.tsv",
-                                  "--faults-map",
-                                  dir.path() + "/faults.tsv"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    SpawnOptions o;
-    o.argv = argv;
-    o.stdout_path = dir.path() + "/out";
-    o.stderr_path = dir.path() + "/err";
-    proc = Process::Spawn(o);
+    proc = Process::SpawnLogged(
+        {FLEET_SIM_BINARY, "--port", port, "--recordings", FLEET_SOURCE_DIR "/tests/data/demo",
+         "--map", dir.path() + "/map.tsv", "--faults-map", dir.path() + "/faults.tsv"},
+        extra, dir.path());
     for (int i = 0; i < 100 && ReadFile(dir.path() + "/out").find("ready") == std::string::npos;
          ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -26,11 +26,8 @@
 namespace fleet::test {
 namespace {
 
-// FLEET_SHARED_METERS from the environment, else printers-meters beside the printers directory.
-std::string MetersDir() {
-  if (const char* env = std::getenv("FLEET_SHARED_METERS"); env && *env) return env;
-  return SharedPrintersDir() + "/../printers-meters";
-}
+// The billing-meter recordings (tests/support/shared_expectations.h).
+std::string MetersDir() { return SharedMetersDir(); }
 
 // (file, counter) pairs expected-meters.json lists that the agent does not decode yet (a later
 // increment of issue 15). Empty when every expected counter matches.
@@ -52,11 +49,7 @@ std::string RecordingPath(const std::string& file) {
 
 TEST(MetersRecordings, EveryExpectedCounterAndNoOther) {
   std::ifstream in(MetersDir() + "/expected-meters.json");
-  if (!in) {
-    GTEST_SKIP()
-        << "billing-meter recordings not found at " << MetersDir()
-        << "; set FLEET_SHARED_METERS to the printers-meters/ directory of the shared data";
-  }
+  if (!in) GTEST_SKIP() << SharedMetersMissingMessage();
   const nlohmann::json expected = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   ASSERT_TRUE(expected.is_object()) << MetersDir() << "/expected-meters.json does not parse";
   ASSERT_GE(expected.size(), 63u) << "expected-meters.json lost recordings";

@@ -67,14 +67,15 @@ Printer MakePrinter(const std::string& ip, const std::string& serial, std::optio
   p.hostname = "NPI" + serial;
   p.location = "2nd floor";
   p.status = "idle";
-  Supply toner;
-  toner.index = 1;
-  toner.description = "Black Cartridge HP 89A";
-  toner.type = "toner";
-  toner.color = "black";
-  toner.level_percent = 61;
-  toner.state = "ok";
-  p.supplies.push_back(toner);
+  p.supplies.push_back({.index = 1,
+                        .description = "Black Cartridge HP 89A",
+                        .type = "toner",
+                        .color = "black",
+                        .level_percent = 61,
+                        .state = "ok",
+                        .raw_level = 0,
+                        .raw_max = 0,
+                        .supply_class = 0});
   return p;
 }
 

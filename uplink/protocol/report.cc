@@ -1,0 +1,214 @@
+#include "uplink/protocol/report.h"
+
+#include <utility>
+
+#include "uplink/protocol/codec.h"
+
+namespace fleet::uplink::protocol {
+namespace {
+
+using codec::Json;
+// The report keeps its members in the order written (docs/uplink-protocol.md: reports are read by
+// people too), and the printers' and events' objects in their codecs' order.
+using Ordered = nlohmann::ordered_json;
+
+constexpr std::string_view kReport = "the report";
+
+std::string Dump(const Ordered& j) {
+  return j.dump(-1, ' ', false, Ordered::error_handler_t::replace);
+}
+
+// `text` (a codec's output) as the JSON object it must be.
+Result<Ordered> Object(const std::string& text, std::string_view member) {
+  Ordered j = Ordered::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return codec::Malformed(kReport, member, "an object");
+  return j;
+}
+
+// The optional object member `field`, its string members read into `strings`; nullptr when
+// absent or null.
+Result<const Json*> OptionalObject(const Json& j, const char* field, codec::StringMembers strings) {
+  auto it = j.find(field);
+  if (it == j.end() || it->is_null()) return static_cast<const Json*>(nullptr);
+  if (!it->is_object()) return codec::Malformed(kReport, field, "an object");
+  for (auto [name, out] : strings) {
+    if (auto ok = codec::OptionalString(*it, name, kReport, out); !ok.ok()) return ok.error();
+  }
+  return &*it;
+}
+
+// `as_sent`: the same object in the order it was sent.
+Result<ReportPrinter> DecodePrinter(const Json& j, const Ordered& as_sent) {
+  if (!j.is_object()) return codec::Malformed(kReport, "printers", "an array of objects");
+  ReportPrinter p;
+  for (auto [field, out] :
+       {std::pair{"serial", &p.serial}, std::pair{"model", &p.model},
+        std::pair{"manufacturer", &p.manufacturer}, std::pair{"firmware", &p.firmware},
+        std::pair{"ip", &p.ip}, std::pair{"communication", &p.communication},
+        std::pair{"collected_at", &p.collected_at}}) {
+    if (auto ok = codec::OptionalString(j, field, kReport, out); !ok.ok()) return ok.error();
+  }
+  if (auto ok = codec::OptionalCount(j, "lifetime_page_count", kReport, &p.lifetime_page_count);
+      !ok.ok()) {
+    return ok.error();
+  }
+  p.object = Dump(as_sent);
+  return p;
+}
+
+Result<ReportEvent> DecodeEvent(const Json& j, const Ordered& as_sent) {
+  constexpr std::string_view kExpected = "an array of objects with event_id, type, collected_at";
+  if (!j.is_object()) return codec::Malformed(kReport, "events", kExpected);
+  ReportEvent e;
+  for (auto [field, out] :
+       {std::pair{"event_id", &e.event_id}, std::pair{"type", &e.type},
+        std::pair{"serial", &e.serial}, std::pair{"collected_at", &e.collected_at}}) {
+    if (auto ok = codec::OptionalString(j, field, kReport, out); !ok.ok()) return ok.error();
+  }
+  if (e.event_id.empty() || e.type.empty() || e.collected_at.empty()) {
+    return codec::Malformed(kReport, "events", kExpected);
+  }
+  e.object = Dump(as_sent);
+  return e;
+}
+
+// Each element of the array member `field` of `j` (absent or null: none, unless `required`)
+// through `decode`, given the element as parsed and as sent (`as_sent`: the same body in order).
+template <class T, class Decode>
+Result<void> DecodeArray(const Json& j, const Ordered& as_sent, const char* field, bool required,
+                         Decode decode, std::vector<T>* out) {
+  auto it = j.find(field);
+  if ((it == j.end() || it->is_null()) && !required) return {};
+  if (it == j.end() || !it->is_array()) return codec::Malformed(kReport, field, "an array");
+  const Ordered& sent = as_sent[field];
+  for (size_t i = 0; i < it->size(); ++i) {
+    auto element = decode((*it)[i], sent[i]);
+    if (!element.ok()) return element.error();
+    out->push_back(std::move(*element));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::string> EncodeReport(const Report& report) {
+  Ordered body = {
+      {"agent_id", report.agent_id},
+      {"agent_version", report.agent_version},
+      {"sequence", report.sequence},
+      {"idempotency_key", report.idempotency_key},
+      {"outbox_epoch", report.outbox_epoch},
+      {"sent_at", report.sent_at},
+      {"host",
+       {{"hostname", report.host.hostname}, {"os", report.host.os}, {"arch", report.host.arch}}}};
+  if (report.scan) {
+    body["scan"] = {{"started_at", report.scan->started_at},
+                    {"duration_ms", report.scan->duration_ms},
+                    {"addresses_scanned", report.scan->addresses_scanned},
+                    {"responding", report.scan->responding}};
+  }
+  Ordered printers = Ordered::array();
+  for (const ReportPrinter& p : report.printers) {
+    auto object = Object(p.object, "printers");
+    if (!object.ok()) return object.error();
+    printers.push_back(std::move(*object));
+  }
+  body["printers"] = std::move(printers);
+  Ordered reads = Ordered::array();
+  // The meter read's own encoder (valid JSON: parse cannot fail).
+  for (const MeterRead& read : report.meter_reads) {
+    reads.push_back(Ordered::parse(EncodeMeterRead(read)));
+  }
+  body["meter_reads"] = std::move(reads);
+  for (const ReportEvent& e : report.events) {
+    auto object = Object(e.object, "events");
+    if (!object.ok()) return object.error();
+    body["events"].push_back(std::move(*object));
+  }
+  if (report.outbox_reset) {
+    body["outbox_reset"] = {{"reason", report.outbox_reset->reason},
+                            {"detail", report.outbox_reset->detail}};
+  }
+  return Dump(body);
+}
+
+Result<Report> DecodeReport(std::string_view body) {
+  Report report;
+  auto parsed = codec::ParseObject(body, kReport,
+                                   {{"agent_version", &report.agent_version},
+                                    {"outbox_epoch", &report.outbox_epoch},
+                                    {"sent_at", &report.sent_at}});
+  if (!parsed.ok()) return parsed.error();
+  const Json& j = parsed.value();
+  // Parsed once more keeping the order, for the objects kept as sent (it parsed above).
+  const Ordered as_sent = Ordered::parse(body, nullptr, /*allow_exceptions=*/false);
+
+  auto agent_id = j.find("agent_id");
+  if (agent_id == j.end() || !agent_id->is_string()) {
+    return codec::Malformed(kReport, "agent_id", "a string");
+  }
+  report.agent_id = agent_id->get<std::string>();
+  std::optional<int64_t> sequence;
+  if (auto ok = codec::OptionalCount(j, "sequence", kReport, &sequence); !ok.ok()) {
+    return ok.error();
+  }
+  if (!sequence) return codec::Malformed(kReport, "sequence", "a non-negative integer");
+  report.sequence = *sequence;
+  if (auto ok = codec::OptionalString(j, "idempotency_key", kReport, &report.idempotency_key);
+      !ok.ok()) {
+    return ok.error();
+  }
+  if (report.idempotency_key.empty()) {
+    return codec::Malformed(kReport, "idempotency_key", "a non-empty string");
+  }
+
+  auto host = OptionalObject(
+      j, "host",
+      {{"hostname", &report.host.hostname}, {"os", &report.host.os}, {"arch", &report.host.arch}});
+  if (!host.ok()) return host.error();
+  std::string started_at;
+  auto scan = OptionalObject(j, "scan", {{"started_at", &started_at}});
+  if (!scan.ok()) return scan.error();
+  if (*scan != nullptr) {
+    ReportScan s{.started_at = started_at};
+    for (auto [field, out] : {std::pair{"duration_ms", &s.duration_ms},
+                              std::pair{"addresses_scanned", &s.addresses_scanned},
+                              std::pair{"responding", &s.responding}}) {
+      std::optional<int64_t> value;
+      if (auto ok = codec::OptionalCount(**scan, field, kReport, &value); !ok.ok()) {
+        return ok.error();
+      }
+      *out = value.value_or(0);
+    }
+    report.scan = s;
+  }
+  OutboxReset reset;
+  auto reset_object = OptionalObject(j, "outbox_reset",
+                                     {{"reason", &reset.reason}, {"detail", &reset.detail}});
+  if (!reset_object.ok()) return reset_object.error();
+  if (*reset_object != nullptr) report.outbox_reset = reset;
+
+  if (auto ok = DecodeArray(j, as_sent, "printers", /*required=*/true, DecodePrinter,
+                            &report.printers);
+      !ok.ok()) {
+    return ok.error();
+  }
+  const auto decode_read = [](const Json& r, const Ordered&) -> Result<MeterRead> {
+    auto read = DecodeMeterRead(codec::Dump(r));
+    if (!read.ok())
+      return MakeError(ErrorCode::kMalformed, "meter_reads[]: " + read.error().message);
+    return read;
+  };
+  if (auto ok = DecodeArray(j, as_sent, "meter_reads", /*required=*/false, decode_read,
+                            &report.meter_reads);
+      !ok.ok()) {
+    return ok.error();
+  }
+  if (auto ok = DecodeArray(j, as_sent, "events", /*required=*/false, DecodeEvent, &report.events);
+      !ok.ok()) {
+    return ok.error();
+  }
+  return report;
+}
+
+}  // namespace fleet::uplink::protocol
