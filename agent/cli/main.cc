@@ -145,6 +145,7 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   // (non-communicating); `--upload` queues the report in the outbox (UploadScan).
   auto state = fleet::agent::OpenStateForScan(config, *log);
   fleet::agent::ScanCycle cycle(*log);
+  cycle.SetBilling(fleet::agent::BillingScheduleFrom(config));
   const fleet::ScanReport to_upload = cycle.Record(state.get(), *report,
                                                    fleet::agent::SupplyThresholdsFrom(config));
 

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,17 @@ struct CutoffPeriod {
   std::chrono::system_clock::time_point deadline;  // due + catch_up: after it, missed
 
   bool operator==(const CutoffPeriod&) const = default;
+};
+
+// What made a read its printer's cut-off read of a period (the report carries it on the read,
+// docs/uplink-protocol.md, "meter_reads[].cutoff").
+struct CutoffMark {
+  std::string period;  // CutoffPeriod::label
+  std::string due_at;  // RFC 3339
+  bool late = false;
+  int64_t late_s = 0;  // seconds after the due time
+
+  bool operator==(const CutoffMark&) const = default;
 };
 
 // A read made within this long after the due time, in the round that opened the period, is on

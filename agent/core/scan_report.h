@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "agent/core/billing.h"
 #include "agent/core/printer.h"
 
 // <windows.h> defines ReportEvent as a macro (ReportEventA/W, the event log API), which would
@@ -29,7 +31,7 @@ struct DeviceError {
 // docs/uplink-protocol.md, "Events"; raised by agent/core/meter_check.h.
 struct ReportEvent {
   std::string type;    // supply_low | supply_replaced | page_count_backwards | clock_jump |
-                       // serial_conflict
+                       // serial_conflict | cutoff_missed
   std::string serial;  // "" for a printer without one (then mac or ip identify it)
   std::string mac;
   std::string ip;
@@ -51,6 +53,10 @@ struct ReportEvent {
   std::string detected_by;   // steady_clock | last_recorded_scan (then previous_at is that scan)
   // serial_conflict: every address that claimed `serial` in this scan, the first holder first.
   std::vector<std::string> addresses;
+  // cutoff_missed (docs/domain.md, "Billing cut-off reads"): the billing period whose cut-off
+  // read the printer did not give within meters.catch_up, and when it was due.
+  std::string period;
+  std::string due_at;
 
   // Stable across retries and re-reports: "<serial or mac: or
   // ip:>/<type>/<collected_at>[/<index>]".
@@ -69,6 +75,9 @@ struct ScanReport {
   std::vector<std::string> warnings;  // scan-level (a host name that did not resolve...)
   std::vector<ReportEvent> events;    // agent/core/meter_check.h, against the local state
   bool cancelled = false;
+  // The reads of this scan that are their printer's billing cut-off read, by inventory key
+  // (agent/daemon/scan_cycle.h fills it from the local state).
+  std::map<std::string, CutoffMark> cutoffs;
 };
 
 // RFC 3339 UTC with milliseconds: 2026-11-24T01:33:27.123Z

@@ -309,6 +309,7 @@ void Daemon::OnScanDone(ScanReport report) {
 void Daemon::RecordAndQueue(ScanReport& report) {
   OpenStateStore();
   if (!recorder_) recorder_.emplace(*logs_.state);
+  recorder_->SetBilling(BillingScheduleFrom(*config_));
   if (auto queued = recorder_->RecordAndQueue(state_.get(), *outbox_, report,
                                               SupplyThresholdsFrom(*config_));
       !queued.ok()) {
