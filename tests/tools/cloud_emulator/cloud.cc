@@ -420,6 +420,17 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
       m.unit = decoded->unit;
       m.device = decoded->device;  // two devices, one serial: both reads are kept
       m.lifetime_page_count = decoded->lifetime_page_count;
+      m.cutoff = decoded->cutoff;
+      // The counters of the read's printer in this report (printers[] carries them).
+      if (const json* printers = member("printers"); printers && printers->is_array()) {
+        for (const json& p : *printers) {
+          if (p.is_object() && p.value("serial", "") == m.serial && p.contains("counters") &&
+              p.value("communication", "communicating") == "communicating") {
+            m.counters = p["counters"].dump();
+            break;
+          }
+        }
+      }
       for (const std::string& f : decoded->flags) {
         // Stored comma-separated (store.cc).
         if (f.find(',') != std::string::npos) {
@@ -669,6 +680,8 @@ HttpResponse Cloud::Admin(const HttpRequest& request) {
   if (path == "/admin/meter-reads" && method == "GET") {
     std::optional<std::string> serial;
     if (auto it = target.query.find("serial"); it != target.query.end()) serial = it->second;
+    // ?cutoff=1: only billing cut-off reads.
+    const bool cutoff_only = target.query.count("cutoff") > 0 && target.query.at("cutoff") == "1";
     auto reads = store_.MeterReads(serial);
     if (!reads) return StoreFailure(reads.error());
     json list = json::array();
@@ -679,6 +692,11 @@ HttpResponse Cloud::Admin(const HttpRequest& request) {
                    {"unit", read.unit}};
       if (!read.flags.empty()) item["flags"] = read.flags;  // as the agent sends them
       if (!read.device.empty()) item["device"] = read.device;
+      if (read.cutoff) {
+        item["cutoff"] = json::parse(protocol::EncodeCutoffMark(*read.cutoff));
+      }
+      if (!read.counters.empty()) item["counters"] = json::parse(read.counters, nullptr, false);
+      if (cutoff_only && !read.cutoff) continue;
       list.push_back(std::move(item));
     }
     return Json(200, list);
