@@ -58,6 +58,7 @@ struct Args {
   bool force_activate = false;
   std::vector<std::string> remove_targets;  // printers remove TARGET...
   std::string task_id;                      // tasks show ID
+  std::string meters_target;                // meters show TARGET
   // Windows service modes and the installer's step (agent/cli/windows_main.h).
   bool install_service = false;
   bool uninstall_service = false;
@@ -238,6 +239,13 @@ int main(int argc, char** argv) {
   tasks_show->add_option("ID", args.task_id, "Task ID")->required();
   tasks_show->add_option("--format", args.format, "Output format")
       ->check(CLI::IsMember({"table", "json"}));
+  CLI::App* meters = app.add_subcommand("meters", "Page counters and billing cut-off reads");
+  meters->require_subcommand(1);
+  CLI::App* meters_show = meters->add_subcommand(
+      "show", "A printer's counter history from the local state, cut-off reads marked");
+  meters_show->add_option("TARGET", args.meters_target, "Serial number or IP address")->required();
+  meters_show->add_option("--format", args.format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}));
   CLI::App* deactivate = app.add_subcommand(
       "deactivate", "Deactivate this agent (refused while it holds MPS printers)");
 #ifdef _WIN32
@@ -325,6 +333,10 @@ int main(int argc, char** argv) {
   }
   if (tasks_show->parsed()) {
     return fleet::agent::RunTasksShow(*config, args.task_id, args.format, std::cout, std::cerr);
+  }
+  if (meters_show->parsed()) {
+    return fleet::agent::RunMetersShow(*config, args.meters_target, args.format, std::cout,
+                                       std::cerr);
   }
   if (deactivate->parsed()) return fleet::agent::RunDeactivate(*config, std::cout, std::cerr, *log);
 

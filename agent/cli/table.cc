@@ -96,10 +96,18 @@ std::string SupplySummary(const Printer& printer) {
   return out.empty() ? "-" : out;
 }
 
+// A counter's value for a table cell; "" (shown "-") when the printer did not give it.
+std::string CounterCell(const Printer& printer, const std::string& name) {
+  for (const Counter& c : printer.counters) {
+    if (c.name == name) return FormatCount(c.value);
+  }
+  return "";
+}
+
 std::string FormatScanTable(const ScanReport& report) {
   std::string out;
-  const std::vector<std::string> header = {"IP",     "MANUFACTURER", "MODEL",
-                                           "SERIAL", "FIRMWARE",     "PAGES",
+  const std::vector<std::string> header = {"IP",     "MANUFACTURER", "MODEL",  "SERIAL",
+                                           "FIRMWARE", "PAGES",      "MONO",   "COLOR",
                                            "STATUS", "SUPPLIES",     "READINESS"};
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : report.printers) {
@@ -110,6 +118,7 @@ std::string FormatScanTable(const ScanReport& report) {
     }
     rows.push_back({p.ip, Truncate(Printable(p.manufacturer), 20), Truncate(Printable(p.model), 36),
                     Truncate(Printable(p.serial), 24), Truncate(Printable(p.firmware), 20), pages,
+                    CounterCell(p, "monoCount"), CounterCell(p, "colorCount"),
                     Truncate(Printable(p.status), 28), SupplySummary(p),
                     Truncate(Printable(p.readiness), 40)});
   }
