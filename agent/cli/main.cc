@@ -24,12 +24,14 @@
 #include "agent/cli/mps_commands.h"
 #include "agent/cli/progress.h"
 #include "agent/cli/table.h"
+#include "agent/core/sockets.h"
 #include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
 #include "agent/daemon/daemon.h"
 #include "agent/daemon/removals.h"
 #include "agent/daemon/scan_cycle.h"
 #include "agent/daemon/scan_job.h"
+#include "agent/state/state_store.h"
 #ifdef _WIN32
 #include "agent/cli/windows_main.h"
 #endif
@@ -59,6 +61,8 @@ struct Args {
   std::vector<std::string> remove_targets;  // printers remove TARGET...
   std::string task_id;                      // tasks show ID
   std::string meters_target;                // meters show TARGET
+  std::vector<std::string> read_targets;    // meters read [TARGET...]
+  bool meters_read = false;
   // Windows service modes and the installer's step (agent/cli/windows_main.h).
   bool install_service = false;
   bool uninstall_service = false;
@@ -89,8 +93,9 @@ std::optional<fleet::config::Config> LoadOrReport(const std::string& path) {
   return std::move(loaded.config);
 }
 
+// `targeted`: a read of chosen printers (`meters read`), not a sweep (ScanReport::targeted).
 int ScanOnce(const fleet::config::Config& config, const Args& args,
-             const std::shared_ptr<spdlog::logger>& log) {
+             const std::shared_ptr<spdlog::logger>& log, bool targeted = false) {
   // 3. printer profiles
   auto profiles = fleet::snmp::ProfileSet::LoadFromDirectory(args.profiles_dir);
   if (!profiles.ok()) {
@@ -145,6 +150,7 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   // printer it ever read, and the cloud keeps hearing about the ones this scan did not reach
   // (non-communicating); `--upload` queues the report in the outbox (UploadScan).
   auto state = fleet::agent::OpenStateForScan(config, *log);
+  report->targeted = targeted;
   fleet::agent::ScanCycle cycle(*log);
   cycle.SetBilling(fleet::agent::BillingScheduleFrom(config));
   const fleet::ScanReport to_upload = cycle.Record(state.get(), *report,
@@ -191,6 +197,63 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   // failed: the inventory is partial, and scripts should notice.
   if (!report->errors.empty()) return kExitPartial;
   return kExitOk;
+}
+
+// `meters read [TARGET...]`: an immediate read of the printers named (as `printers remove` matches
+// them), or of every inventory printer, at their last known addresses: the scan cycle of
+// --scan-once over those addresses only (docs/cli.md, "meters read").
+int MetersRead(fleet::config::Config config, const Args& args,
+               const std::shared_ptr<spdlog::logger>& log) {
+  std::vector<std::string> addresses;
+  {
+    auto store = fleet::state::StateStore::Open(config.agent.state_dir);
+    if (!store.ok()) {
+      std::cerr << "fleet-agent: meters read: cannot open the local state in "
+                << config.agent.state_dir << ": " << store.error().message << "\n";
+      return kExitFailure;
+    }
+    std::vector<fleet::state::InventoryEntry> entries;
+    if (args.read_targets.empty()) {
+      auto all = store.value()->List();
+      if (!all.ok()) {
+        std::cerr << "fleet-agent: meters read: " << all.error().message << "\n";
+        return kExitFailure;
+      }
+      entries = std::move(*all);
+    }
+    for (const std::string& target : args.read_targets) {
+      auto found = store.value()->Find(target);
+      if (!found.ok()) {
+        std::cerr << "fleet-agent: meters read: " << found.error().message << "\n";
+        return kExitFailure;
+      }
+      if (!*found) {
+        std::cerr << "fleet-agent: meters read: " << fleet::ForTerminal(target)
+                  << ": no printer in the inventory has this serial, IP address or key\n";
+        return kExitPartial;
+      }
+      entries.push_back(std::move(**found));
+    }
+    for (const auto& e : entries) {
+      if (!e.last.ip.empty()) addresses.push_back(e.last.ip);
+    }
+  }
+  if (addresses.empty()) {
+    std::cerr << "fleet-agent: meters read: no printer with a known address to read (run "
+                 "--scan-once first)\n";
+    return kExitPartial;
+  }
+  config.search.include.clear();
+  config.search.exclude.clear();
+  for (const std::string& ip : addresses) {
+    in_addr a{};
+    if (inet_pton(AF_INET, ip.c_str(), &a) != 1) continue;
+    fleet::config::SearchEntry entry;
+    entry.text = ip;
+    entry.first = entry.last = ntohl(a.s_addr);
+    config.search.include.push_back(std::move(entry));
+  }
+  return ScanOnce(config, args, log, /*targeted=*/true);
 }
 
 }  // namespace
@@ -246,6 +309,12 @@ int main(int argc, char** argv) {
   meters_show->add_option("TARGET", args.meters_target, "Serial number or IP address")->required();
   meters_show->add_option("--format", args.format, "Output format")
       ->check(CLI::IsMember({"table", "json"}));
+  CLI::App* meters_read = meters->add_subcommand(
+      "read", "Read the counters of printers now (all inventory printers without TARGET)");
+  meters_read->add_option("TARGET", args.read_targets, "Serial number or IP address");
+  meters_read->add_option("--format", args.format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}));
+  meters_read->add_flag("--upload", args.upload, "Also send the reads to the cloud");
   CLI::App* deactivate = app.add_subcommand(
       "deactivate", "Deactivate this agent (refused while it holds MPS printers)");
 #ifdef _WIN32
@@ -290,7 +359,8 @@ int main(int argc, char** argv) {
     std::cerr << "fleet-agent: --config FILE is required (see fleet-agent --help)\n";
     return kExitUsage;
   }
-  if (args.upload && !args.scan_once) {
+  args.meters_read = meters_read->parsed();
+  if (args.upload && !args.scan_once && !args.meters_read) {
     std::cerr << "fleet-agent: --upload only goes with --scan-once\n";
     return kExitUsage;
   }
@@ -338,6 +408,7 @@ int main(int argc, char** argv) {
     return fleet::agent::RunMetersShow(*config, args.meters_target, args.format, std::cout,
                                        std::cerr);
   }
+  if (meters_read->parsed()) return MetersRead(*config, args, log);
   if (deactivate->parsed()) return fleet::agent::RunDeactivate(*config, std::cout, std::cerr, *log);
 
   if (args.check_config) {

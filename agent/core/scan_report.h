@@ -75,6 +75,9 @@ struct ScanReport {
   std::vector<std::string> warnings;  // scan-level (a host name that did not resolve...)
   std::vector<ReportEvent> events;    // agent/core/meter_check.h, against the local state
   bool cancelled = false;
+  // A read of chosen printers (`meters read TARGET...`), not a sweep of the search criteria:
+  // like a cancelled one, it did not look everywhere, so silence elsewhere means nothing.
+  bool targeted = false;
   // The reads of this scan that are their printer's billing cut-off read, by inventory key
   // (agent/daemon/scan_cycle.h fills it from the local state).
   std::map<std::string, CutoffMark> cutoffs;

@@ -199,7 +199,9 @@ ScanReport ScanCycle::Record(state::StateStore* state, ScanReport& scan,
   if (!scan.cancelled) RecordMeters(*state, scan);
   ScanReport to_upload = scan;
   // The cloud keeps hearing about printers this scan did not reach (docs/domain.md: a printer
-  // out of the search criteria stays listed as non-communicating).
+  // out of the search criteria stays listed as non-communicating). A targeted read did not try
+  // the others.
+  if (scan.targeted) return to_upload;
   auto silent = state->NonCommunicating(scan);
   if (!silent.ok()) {
     log_.warn("cannot list non-communicating printers: {}", silent.error().message);

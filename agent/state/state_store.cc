@@ -352,8 +352,8 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
     upsert.Reset();
   }
 
-  // A cancelled sweep did not look everywhere: silence means nothing.
-  if (!scan.cancelled) {
+  // A cancelled sweep or a targeted read did not look everywhere: silence means nothing.
+  if (!scan.cancelled && !scan.targeted) {
     std::vector<std::string> missing;
     {
       Stmt all(db_, "SELECT key FROM printers WHERE communication = 'communicating'");
@@ -447,6 +447,10 @@ Result<std::vector<InventoryEntry>> StateStore::List() {
     out.push_back(EntryFromRow(stmt));
   }
   return out;
+}
+
+Result<std::optional<InventoryEntry>> StateStore::Find(const std::string& target) {
+  return FindTarget(db_, target, "find printer");
 }
 
 Result<std::vector<Printer>> StateStore::NonCommunicating(const ScanReport& scan) {

@@ -163,6 +163,8 @@ class StateStore {
 
   // The whole inventory, ordered by key.
   Result<std::vector<InventoryEntry>> List();
+  // The printer `target` names, as RemovePrinters matches it; nullopt when none.
+  Result<std::optional<InventoryEntry>> Find(const std::string& target);
 
   // The inventory printers not in `scan`, as Printer records with communication
   // "non-communicating" (since when), their MPS state and qualification (readiness), to append

@@ -179,6 +179,25 @@ TEST_F(BillingCutoffTest, EveryPrinterReadOnceLateOneMarkedAcrossRestarts) {
   EXPECT_EQ(history["reads"][1]["cutoff"]["period"], mark_a["period"]);
   CommandResult unknown = RunAgent({"--config", billing_, "meters", "show", "127.23.9.99"});
   EXPECT_EQ(unknown.exit_code, 3) << unknown.stderr_text;
+
+  // An immediate read of one printer, uploaded: only B is read, A is not taken for silent, and
+  // the cloud gets B's read (no cut-off: B gave the period's already).
+  const size_t reads_b = emulator_->AdminJson("/admin/meter-reads?serial=" + serial_b).size();
+  CommandResult read = RunAgent(
+      {"--config", billing_, "meters", "read", serial_b, "--format", "json", "--upload"}, 30s);
+  ASSERT_EQ(read.exit_code, 0) << read.stderr_text;
+  const json doc = ParseScanJson(read);
+  ASSERT_EQ(doc["printers"].size(), 1u) << read.stdout_text;
+  EXPECT_EQ(doc["printers"][0]["serial"], serial_b);
+  EXPECT_EQ(emulator_->AdminJson("/admin/meter-reads?serial=" + serial_b).size(), reads_b + 1);
+  EXPECT_EQ(CloudCutoffs().size(), 2u);
+  const auto listed_now = ListedBySerial(billing_, "list");
+  EXPECT_EQ(listed_now.size(), 2u);
+  for (const auto& p : listed_now) {
+    EXPECT_EQ(p.second["communication"], "communicating") << p.second;
+  }
+  CommandResult nobody = RunAgent({"--config", billing_, "meters", "read", "NO-SUCH-SERIAL"});
+  EXPECT_EQ(nobody.exit_code, 3) << nobody.stderr_text;
 }
 
 }  // namespace
