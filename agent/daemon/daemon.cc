@@ -456,6 +456,18 @@ void Daemon::ApplyIntervalFromWord(const std::string& json) {
 void Daemon::OnCloudWord(const std::string& json) {
   // The uploader has saved the word in the outbox already; here it takes effect.
   ApplyIntervalFromWord(json);
+  // The cloud asks for a read now (docs/uplink-protocol.md, "meter_read_requests"): a scan at
+  // once, which reads every printer, the ones asked for included; each request id once.
+  if (auto word = uplink::protocol::DecodeCloudWord(json); word.ok() && schedule_) {
+    bool asked = false;
+    for (const auto& r : word->meter_read_requests) {
+      if (!read_requests_done_.insert(r.id).second) continue;
+      logs_.scan->info("the cloud asks for a meter read id={} printers={}", LogValue(r.id),
+                       r.serials.empty() ? std::string("all") : std::to_string(r.serials.size()));
+      asked = true;
+    }
+    if (asked && !stopping_) schedule_->ScanNow();
+  }
   OpenStateStore();
   if (state_) {
     if (auto applied = state_->ApplyCloudWord(json); !applied.ok()) {

@@ -76,7 +76,7 @@ class BillingCutoffTest : public ::testing::Test {
   }
 
   // One daemon run: started, its first scan recorded and uploaded, stopped. Its log is returned.
-  std::string DaemonRun(const std::string& name) {
+  std::string DaemonRun(const std::string& name, int cycles = 1) {
     const std::string dir = dir_.path() + "/" + name;
     std::filesystem::create_directories(dir);
     const size_t reports_before = emulator_->AdminJson("/admin/reports").size();
@@ -84,8 +84,9 @@ class BillingCutoffTest : public ::testing::Test {
     auto log = [&] { return ReadFile(dir + "/daemon.err") + ReadFile(dir + "/daemon.out"); };
     EXPECT_TRUE(WaitUntil(
         [&] {
-          return log().find("scan done cycle=1") != std::string::npos &&
-                 emulator_->AdminJson("/admin/reports").size() > reports_before;
+          return log().find("scan done cycle=" + std::to_string(cycles)) != std::string::npos &&
+                 emulator_->AdminJson("/admin/reports").size() >=
+                     reports_before + static_cast<size_t>(cycles);
         },
         12s))
         << log();
@@ -198,6 +199,18 @@ TEST_F(BillingCutoffTest, EveryPrinterReadOnceLateOneMarkedAcrossRestarts) {
   }
   CommandResult nobody = RunAgent({"--config", billing_, "meters", "read", "NO-SUCH-SERIAL"});
   EXPECT_EQ(nobody.exit_code, 3) << nobody.stderr_text;
+
+  // The cloud asks for a read (a task in its reply): the daemon scans again at once, not an
+  // interval (1 h) later, and acts on the request once.
+  ASSERT_EQ(emulator_->Admin("POST", "/admin/meter-read-requests", R"({"serials":[")" + serial_a +
+                                                                       R"("]})")
+                .status,
+            201);
+  const std::string third = DaemonRun("run3", 2);
+  EXPECT_NE(third.find("the cloud asks for a meter read id=\"rr-1\" printers=1"),
+            std::string::npos)
+      << third;
+  EXPECT_EQ(third.find("scan done cycle=3"), std::string::npos) << third;
 }
 
 }  // namespace
