@@ -9,6 +9,7 @@
 #include <exception>
 #include <utility>
 
+#include "agent/core/meter_rules.h"
 #include "agent/core/text.h"
 
 namespace fleet::snmp {
@@ -275,7 +276,8 @@ std::string ReadTextSource(const FieldSource& src, const std::string& field, con
       break;
     }
     case FieldSource::Kind::kStandard: raw = StandardText(field, ctx); break;
-    case FieldSource::Kind::kBlob: return "";  // counters only (the loader enforces it)
+    case FieldSource::Kind::kBlob:
+    case FieldSource::Kind::kRow: return "";  // counters only (the loader enforces it)
   }
   if (raw.empty()) return "";
   return SanitizeText(ApplyTransforms(src.transforms, std::move(raw)), kMaxText);
@@ -298,6 +300,7 @@ std::string Describe(const FieldSource& src, const std::string& field) {
       std::snprintf(id, sizeof id, "%02x", static_cast<unsigned>(src.record & 0xff));
       return FormatOid(src.oid) + " record " + id;
     }
+    case FieldSource::Kind::kRow: return FormatOid(src.oid) + " row '" + src.row_name + "'";
   }
   return "";
 }
@@ -387,6 +390,33 @@ PageCount StandardPageCount(const Context& ctx) {
   return out;
 }
 
+// Lower-cased, trimmed text of a table cell, for matching row names (numbers as decimal).
+std::string RowKey(std::string_view text) { return AsciiLower(SanitizeText(text, 128)); }
+
+// The value cell of the row a kRow source names (docs/printer-profiles.md, "Counters"): rows are
+// found by the name in `name_column`, never by position, because positions move between models
+// of one vendor. Nullptr when no row has the name. Two rows with the name and different values
+// are ambiguous: *problem says so and no value is trusted. Bounded by ForEachUnder's row cap.
+const Value* FindNamedRow(const FieldSource& src, const Context& ctx, std::string* problem) {
+  const std::string want = RowKey(src.row_name);
+  const Value* found = nullptr;
+  ForEachUnder(ctx.map, src.name_column, [&](const Oid& suffix, const Value& cell) {
+    if (!problem->empty() || RowKey(RawString(cell)) != want) return;
+    Oid at = src.oid;
+    at.insert(at.end(), suffix.begin(), suffix.end());
+    const Value* v = Find(ctx.map, at);
+    if (!v) return;
+    if (found &&
+        !(found->type == v->type && found->number == v->number && found->bytes == v->bytes)) {
+      *problem = "two rows of " + FormatOid(src.name_column) + " are named '" + src.row_name +
+                 "' with different values";
+      return;
+    }
+    found = v;
+  });
+  return problem->empty() ? found : nullptr;
+}
+
 // One count from one source, for the page count and the counters alike. `field` names it in
 // problems; `strict` (counters) takes only SNMP numbers: a counter OID answering a string is
 // unreadable, while page_count sources may read digits out of a string through transforms.
@@ -395,8 +425,15 @@ PageCount ReadCountSource(const FieldSource& src, const Context& ctx,
   PageCount out;
   if (src.kind == FieldSource::Kind::kStandard) return StandardPageCount(ctx);
   std::optional<int64_t> n;
-  if (src.kind == FieldSource::Kind::kGet) {
-    const Value* v = Find(ctx.map, src.oid);
+  if (src.kind == FieldSource::Kind::kGet || src.kind == FieldSource::Kind::kRow) {
+    std::string ambiguous;
+    const Value* v = src.kind == FieldSource::Kind::kGet ? Find(ctx.map, src.oid)
+                                                         : FindNamedRow(src, ctx, &ambiguous);
+    if (!ambiguous.empty()) {
+      out.problem = Describe(src, field) + ": " + ambiguous;
+      out.unreadable = true;
+      return out;
+    }
     if (v && strict && !v->IsNumber()) {
       if (v->type == Value::Type::kOctetString) {
         out.problem = Describe(src, field) + " answers a string, not a number";
@@ -459,6 +496,7 @@ void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
   bool vendor_listed = false;
   // A counter that answered with an impossible value or a malformed blob is unreadable, not absent.
   bool unreadable = false;
+  std::vector<std::string> unreadable_problems;
   for (const FieldSource& src : sources) {
     if (src.kind != FieldSource::Kind::kStandard) vendor_listed = true;
     PageCount pc = ReadCountSource(src, ctx);
@@ -469,6 +507,7 @@ void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
       return;
     }
     if (!pc.problem.empty()) problems.push_back(pc.problem);
+    if (pc.unreadable) unreadable_problems.push_back(pc.problem);
     unreadable = unreadable || pc.unreadable;
   }
   std::string reason = unreadable ? "lifetime counter unreadable ("
@@ -483,6 +522,14 @@ void ResolvePageCount(const Profile* profile, const Context& ctx, Printer* p) {
     reason += "no vendor counter in profile '" + profile->name + "')";
   if (!note.empty()) reason += "; " + note;
   p->page_count_missing_reason = reason;
+  // The one list of counters answered with something that is not a count: lifetimeCount too.
+  if (unreadable) {
+    std::string why;
+    for (const std::string& problem : unreadable_problems) {
+      why += (why.empty() ? "" : "; ") + problem;
+    }
+    p->unreadable_counters.push_back(UnreadableCounter{"lifetimeCount", why});
+  }
 }
 
 // ---- counters --------------------------------------------------------------------------------
@@ -799,6 +846,7 @@ Printer DecodeUnsafe(const ProfileSet& profiles, const VarbindMap& collected, st
 
   ResolvePageCount(profile, ctx, &p);
   DecodeCounters(profile, ctx, &p);
+  p.meter_inconsistent = agent::CheckMeterConsistency(p.counters);
   p.supplies = DecodeSupplies(profile, collected);
   DecodeStatus(collected, ctx.device, &p);
   return p;

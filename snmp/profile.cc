@@ -226,7 +226,7 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
   }
   CheckKeys(ctx, node, path,
             {"get", "walk", "text", "device_id", "key", "standard", "regex", "transforms", "unit",
-             "blob", "record", "zero_means_absent"});
+             "blob", "record", "zero_means_absent", "row", "name_column", "name"});
   int kinds = 0;
   if (node["get"]) {
     ++kinds;
@@ -286,6 +286,39 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
   } else if (node["record"]) {
     ctx.Error(node["record"], path + ".record", "record only applies to a blob source");
   }
+  if (node["row"]) {
+    ++kinds;
+    src.kind = FieldSource::Kind::kRow;
+    if (auto oid = OidAt(ctx, node["row"], path + ".row")) src.oid = *oid;
+    if (field != "counter") {
+      ctx.Error(node["row"], path + ".row", "a row source only applies to counters");
+    }
+    if (!node["name_column"] || !node["name"]) {
+      ctx.Error(node, path,
+                "a row source needs name_column (the column naming the rows) and name (the row's "
+                "name)");
+    }
+    if (node["name_column"]) {
+      if (auto oid = OidAt(ctx, node["name_column"], path + ".name_column")) {
+        src.name_column = *oid;
+        if (src.name_column == src.oid) {
+          ctx.Error(node["name_column"], path + ".name_column",
+                    "the name column must differ from the value column (row)");
+        }
+      }
+    }
+    if (node["name"]) {
+      if (auto name = ScalarAt(ctx, node["name"], path + ".name")) {
+        if (name->empty() || name->size() > 128) {
+          ctx.Error(node["name"], path + ".name", "expected a row name of 1..128 characters");
+        }
+        src.row_name = *name;
+      }
+    }
+  } else if (node["name_column"] || node["name"]) {
+    ctx.Error(node["name_column"] ? node["name_column"] : node["name"], path,
+              "name_column and name only apply to a row source");
+  }
   if (node["zero_means_absent"]) {
     if (field != "counter") {
       ctx.Error(node["zero_means_absent"], path + ".zero_means_absent",
@@ -299,7 +332,7 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
   }
   if (kinds != 1) {
     ctx.Error(node, path,
-              "a source needs exactly one of get, walk, text, device_id, standard, blob");
+              "a source needs exactly one of get, walk, text, device_id, standard, blob, row");
     return std::nullopt;
   }
   if (node["regex"]) {
@@ -499,7 +532,7 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node,
           continue;
         }
         if (!kv.second.IsSequence()) {
-          ctx.Error(kv.second, path, "expected a list of sources (get: OID or walk: OID)");
+          ctx.Error(kv.second, path, "expected a list of sources (get, walk, blob or row)");
           continue;
         }
         std::vector<FieldSource> sources;
@@ -508,9 +541,10 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node,
           auto src = ParseSource(ctx, kv.second[i], item, "counter");
           if (!src) continue;
           if (src->kind != FieldSource::Kind::kGet && src->kind != FieldSource::Kind::kWalk &&
-              src->kind != FieldSource::Kind::kBlob) {
+              src->kind != FieldSource::Kind::kBlob && src->kind != FieldSource::Kind::kRow) {
             ctx.Error(kv.second[i], item,
-                      "a counter source is get: OID, walk: OID or blob: OID with record: ID");
+                      "a counter source is get: OID, walk: OID, blob: OID with record: ID or "
+                      "row: OID with name_column: OID and name: NAME");
             continue;
           }
           sources.push_back(std::move(*src));
@@ -638,6 +672,10 @@ Result<std::vector<Profile>> Build(std::vector<Parsed> parsed, Problems* problem
         if (src.kind == FieldSource::Kind::kGet || src.kind == FieldSource::Kind::kBlob)
           AddUnique(&p.get, src.oid);
         if (src.kind == FieldSource::Kind::kWalk) AddUnique(&p.walk, src.oid);
+        if (src.kind == FieldSource::Kind::kRow) {
+          AddUnique(&p.walk, src.name_column);
+          AddUnique(&p.walk, src.oid);
+        }
       }
     }
     resolved.push_back(std::move(p));

@@ -58,6 +58,7 @@ struct FieldSource {
     kDeviceId,  // key `key` of an IEEE-1284 device-ID string at `oid` ("MFG:..;MDL:..;")
     kStandard,  // the standard-MIB reading of the same field (decode.cc)
     kBlob,      // one record of a binary counter blob at `oid` (GET): see ReadBlobRecord
+    kRow,       // the cell of value column `oid` in the row whose `name_column` cell is `row_name`
   };
   Kind kind = Kind::kStandard;
   Oid oid;                        // kGet, kWalk, kDeviceId
@@ -65,6 +66,10 @@ struct FieldSource {
   std::vector<std::string> keys;  // kDeviceId: MDL, MODEL... (first present wins)
   std::vector<Transform> transforms;
   int record = -1;  // kBlob: the record id (0..254) to read
+  // kRow: the column that names the rows (walked with `oid`) and the name to look for (compared
+  // trimmed and case-insensitively; a number cell compares as its decimal text).
+  Oid name_column;
+  std::string row_name;
   // A zero from this source is "the model lacks the function", not a reading (a mono model's
   // colour field); counters only.
   bool zero_means_absent = false;
@@ -100,10 +105,10 @@ struct Profile {
   std::map<std::string, FieldRule> fields;    // serial, model, firmware, page_count, mac
   std::vector<Transform> supply_description;  // extra cleaning of supply descriptions
   // Usage counters beyond the lifetime count: counter name (CounterNames()) -> sources to try
-  // in order (get or walk only); inherited per name through `extends`.
+  // in order (get, walk, blob or row); inherited per name through `extends`.
   std::map<std::string, std::vector<FieldSource>> counters;
   std::vector<Oid> get;   // derived: every OID a kGet/kDeviceId source needs
-  std::vector<Oid> walk;  // derived: every subtree a kWalk source needs
+  std::vector<Oid> walk;  // derived: every subtree a kWalk / kRow source needs
 };
 
 // How well a profile matched one device (higher is better); nullopt: no match.

@@ -4,6 +4,7 @@
 
 #include "agent/core/printer_json.h"
 #include "agent/core/text.h"
+#include "uplink/protocol/identity_event.h"
 
 namespace fleet::uplink {
 namespace {
@@ -24,6 +25,17 @@ json NonPrinterJson(const Printer& p) {
 }
 
 json EventJson(const ReportEvent& e) {
+  if (e.type == "moved" || e.type == "replaced") {
+    // The protocol's encoder (uplink/protocol/identity_event.h), the emulator's decoder's twin.
+    return json::parse(protocol::EncodeIdentityEvent({.event_id = e.EventId(),
+                                                      .type = e.type,
+                                                      .serial = e.serial,
+                                                      .collected_at = e.collected_at,
+                                                      .mac = e.mac,
+                                                      .ip = e.ip,
+                                                      .previous_ip = e.previous_ip,
+                                                      .previous_serial = e.previous_serial}));
+  }
   json j = {{"event_id", e.EventId()},
             {"type", e.type},
             {"serial", e.serial},

@@ -34,6 +34,8 @@
 #include "agent/state/state_store.h"
 #ifdef _WIN32
 #include "agent/cli/windows_main.h"
+#else
+#include "agent/platform/linux/journal_sink.h"
 #endif
 #include "config/config.h"
 #include "snmp/profile.h"
@@ -259,6 +261,10 @@ int MetersRead(fleet::config::Config config, const Args& args,
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifndef _WIN32
+  // Under systemd, each line on stderr carries its priority to the journal (journal_sink.h).
+  fleet::agent::TagStderrLinesForJournal();
+#endif
   // 1. arguments
   Args args;
   args.profiles_dir = DefaultProfilesDir();
@@ -374,7 +380,12 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
+#ifdef _WIN32
   auto log = spdlog::stderr_color_mt("agent");
+#else
+  // Under systemd each record goes to the journal with its level as priority (journal_sink.h).
+  auto log = fleet::agent::ConsoleLogger("agent");
+#endif
   log->set_level(spdlog::level::from_str(config->log.level));
   fleet::agent::SetAgentLogFormat(*log);
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fleet {
@@ -53,6 +54,20 @@ struct UnreadableCounter {
   bool operator==(const UnreadableCounter&) const = default;
 };
 
+// Counters of one read that contradict each other (docs/printer-profiles.md, "Consistency
+// rules"): `parts` add up to `sum`, which should equal the counter `total` (= `total_value`) but
+// does not (or exceeds it, where the parts need not count every page). Reported as the printer's
+// `meter_inconsistent` note instead of silently picking one of the numbers.
+struct MeterInconsistency {
+  std::vector<std::pair<std::string, int64_t>> parts;  // counter name -> value, in rule order
+  int64_t sum = 0;
+  std::string total;  // the counter the parts are checked against
+  int64_t total_value = 0;
+  std::string note;  // "monoCount 1762 + colorCount 3177 = 4939, but totalCount is 5000"
+
+  bool operator==(const MeterInconsistency&) const = default;
+};
+
 // The counter names a profile may use, in the order they are printed.
 const std::vector<std::string>& CounterNames();
 
@@ -92,6 +107,7 @@ struct Printer {
   std::vector<Supply> supplies{};
   std::vector<Counter> counters{};  // lifetimeCount first, then the profile's counters
   std::vector<UnreadableCounter> unreadable_counters{};  // answered, but not with a count
+  std::vector<MeterInconsistency> meter_inconsistent{};  // agent/core/meter_rules.h
 
   // Set when a scan read a lower lifetime count than the last one stored
   // (agent/core/meter_check.h); kept in the local state so the readiness view keeps showing it.

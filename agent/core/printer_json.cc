@@ -103,6 +103,48 @@ std::vector<Counter> CountersFromJson(const json& j) {
   return out;
 }
 
+// unreadable_counters {name: reason}, in the Printer's order.
+std::vector<UnreadableCounter> UnreadableFromJson(const json& j) {
+  std::vector<UnreadableCounter> out;
+  auto it = j.find("unreadable_counters");
+  if (it == j.end() || !it->is_object()) return out;
+  for (const auto& [name, reason] : it->items()) {
+    if (!name.empty() && reason.is_string()) out.push_back({name, reason.get<std::string>()});
+  }
+  return out;
+}
+
+json InconsistencyJson(const MeterInconsistency& m) {
+  json parts = json::object();
+  for (const auto& [name, value] : m.parts) parts[name] = value;
+  return {{"parts", std::move(parts)},
+          {"sum", m.sum},
+          {"total", m.total},
+          {"total_value", m.total_value},
+          {"note", m.note}};
+}
+
+std::vector<MeterInconsistency> InconsistenciesFromJson(const json& j) {
+  std::vector<MeterInconsistency> out;
+  auto it = j.find("meter_inconsistent");
+  if (it == j.end() || !it->is_array()) return out;
+  for (const auto& n : *it) {
+    if (!n.is_object()) continue;
+    MeterInconsistency m;
+    if (auto parts = n.find("parts"); parts != n.end() && parts->is_object()) {
+      for (const auto& [name, value] : parts->items()) {
+        if (value.is_number_integer()) m.parts.emplace_back(name, value.get<int64_t>());
+      }
+    }
+    m.sum = Int(n, "sum");
+    m.total = Str(n, "total");
+    m.total_value = Int(n, "total_value");
+    m.note = Str(n, "note");
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 std::optional<PageCountRegression> RegressionFromJson(const json& j) {
   for (const char* key : {"page_count_backwards", "page_count_regression"}) {
     auto it = j.find(key);
@@ -139,6 +181,16 @@ json EncodePrinterJson(const Printer& p) {
     sources[c.name] = c.source;
   }
   j["counters"] = std::move(counters);
+  if (!p.unreadable_counters.empty()) {
+    json unreadable = json::object();
+    for (const UnreadableCounter& u : p.unreadable_counters) unreadable[u.name] = u.reason;
+    j["unreadable_counters"] = std::move(unreadable);
+  }
+  if (!p.meter_inconsistent.empty()) {
+    json notes = json::array();
+    for (const MeterInconsistency& m : p.meter_inconsistent) notes.push_back(InconsistencyJson(m));
+    j["meter_inconsistent"] = std::move(notes);
+  }
   if (p.page_count_regression) {
     const PageCountRegression& r = *p.page_count_regression;
     j["page_count_backwards"] = {{"previous", r.previous},
@@ -207,6 +259,8 @@ Printer DecodePrinterJson(const json& j) {
     }
   }
   p.counters = CountersFromJson(j);
+  p.unreadable_counters = UnreadableFromJson(j);
+  p.meter_inconsistent = InconsistenciesFromJson(j);
   p.page_count_regression = RegressionFromJson(j);
   p.alerts = Strings(j, "alerts");
   p.serial_conflict = Strings(j, "serial_conflict");

@@ -10,7 +10,9 @@
 //   mac, hostname, location, status, page_count_unit, page_count_missing_reason,
 //   supplies [{index, description, type, color, level_percent (null), state,
 //              raw_level, raw_max, supply_class}],
-//   counters {name: value, in the Printer's order}, page_count_backwards (when flagged),
+//   counters {name: value, in the Printer's order}, unreadable_counters {name: reason} (when
+//   any), meter_inconsistent [{parts {name: value}, sum, total, total_value, note}] (when any),
+//   page_count_backwards (when flagged),
 //   alerts, communication, non_communicating_since (when set), mps, readiness,
 //   readiness_reason (when set), profile, error (when set), serial_conflict (when set),
 //   then the fields kept for diagnosis that no view for people or the cloud shows:

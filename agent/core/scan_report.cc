@@ -51,7 +51,7 @@ std::string ReportEvent::EventId() const {
   // One per printer and period, whichever scan noticed it.
   if (type == "cutoff_missed") return who + "/cutoff_missed/" + period;
   std::string id = who + "/" + type + "/" + collected_at;
-  if (type != "page_count_backwards") id += "/" + std::to_string(supply_index);
+  if (type == "supply_low" || type == "supply_replaced") id += "/" + std::to_string(supply_index);
   return id;
 }
 

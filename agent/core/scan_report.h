@@ -31,7 +31,7 @@ struct DeviceError {
 // docs/uplink-protocol.md, "Events"; raised by agent/core/meter_check.h.
 struct ReportEvent {
   std::string type;    // supply_low | supply_replaced | page_count_backwards | clock_jump |
-                       // serial_conflict | cutoff_missed
+                       // serial_conflict | moved | replaced | cutoff_missed
   std::string serial;  // "" for a printer without one (then mac or ip identify it)
   std::string mac;
   std::string ip;
@@ -53,6 +53,11 @@ struct ReportEvent {
   std::string detected_by;   // steady_clock | last_recorded_scan (then previous_at is that scan)
   // serial_conflict: every address that claimed `serial` in this scan, the first holder first.
   std::vector<std::string> addresses;
+  // moved (agent/daemon/scan_cycle.h): `ip` is the new address, previous_ip the one the printer
+  // was last read at. replaced: `serial` is the printer now at `ip`, previous_serial the one last
+  // read there (uplink/protocol/identity_event.h).
+  std::string previous_ip;
+  std::string previous_serial;
   // cutoff_missed (docs/domain.md, "Billing cut-off reads"): the billing period whose cut-off
   // read the printer did not give within meters.catch_up, and when it was due.
   std::string period;

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <iterator>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "agent/core/text.h"
@@ -95,6 +96,71 @@ void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::Inventory
   }
 }
 
+void ResolveMovesAndReplacements(ScanReport& scan, const std::vector<state::InventoryEntry>& last) {
+  std::map<std::string, const state::InventoryEntry*> stored;
+  // The printer last read at each address: the most recently seen entry there.
+  std::map<std::string, const state::InventoryEntry*> last_at;
+  for (const auto& e : last) {
+    stored[e.key] = &e;
+    if (e.last.ip.empty()) continue;
+    auto& at = last_at[e.last.ip];
+    if (at == nullptr || e.last_seen > at->last_seen) at = &e;
+  }
+  std::map<std::string, std::vector<const Printer*>> now_at;
+  std::set<std::string> serials_now;
+  for (const Printer& p : scan.printers) {
+    if (p.communication != "communicating") continue;
+    now_at[p.ip].push_back(&p);
+    if (!p.serial.empty()) serials_now.insert(p.serial);
+  }
+  const std::string now = FormatRfc3339(scan.started_at);
+  std::set<std::string> moved;
+  std::set<std::string> replaced_at;
+  std::vector<ReportEvent> events;
+  for (const Printer& p : scan.printers) {
+    if (p.communication != "communicating") continue;
+    const std::string key = state::InventoryKey(p);
+    auto entry = stored.find(key);
+    const std::string old_ip = entry != stored.end() ? entry->second->last.ip : "";
+    if (key.rfind("ip:", 0) != 0 && !old_ip.empty() && old_ip != p.ip && moved.count(key) == 0) {
+      // Still answering at the old address with this identity: one printer on two addresses,
+      // or the holder of a cloned serial (ResolveSerialConflicts), not a move.
+      bool still_there = false;
+      for (const Printer* q : now_at[old_ip]) {
+        still_there = still_there ||
+                      (p.serial.empty() ? state::InventoryKey(*q) == key : q->serial == p.serial);
+      }
+      if (!still_there) {
+        moved.insert(key);
+        ReportEvent e;
+        e.type = "moved";
+        e.serial = p.serial;
+        e.mac = p.mac;
+        e.ip = p.ip;
+        e.previous_ip = old_ip;
+        e.collected_at = now;
+        events.push_back(std::move(e));
+      }
+    }
+    // Another serial was last read at this address, and it answers nowhere now.
+    if (p.serial.empty() || replaced_at.count(p.ip) > 0) continue;
+    auto before = last_at.find(p.ip);
+    if (before == last_at.end()) continue;
+    const std::string& old_serial = before->second->last.serial;
+    if (old_serial.empty() || old_serial == p.serial || serials_now.count(old_serial) > 0) continue;
+    replaced_at.insert(p.ip);
+    ReportEvent e;
+    e.type = "replaced";
+    e.serial = p.serial;
+    e.mac = p.mac;
+    e.ip = p.ip;
+    e.previous_serial = old_serial;
+    e.collected_at = now;
+    events.push_back(std::move(e));
+  }
+  for (auto& e : events) scan.events.push_back(std::move(e));
+}
+
 ScanCycle::ScanCycle(spdlog::logger& log, CycleClock clock) : log_(log), clock_(std::move(clock)) {}
 
 void ScanCycle::CheckClock(const std::vector<state::InventoryEntry>* last, ScanReport& scan) {
@@ -182,11 +248,18 @@ ScanReport ScanCycle::Record(state::StateStore* state, ScanReport& scan,
   if (auto last = state->List(); last.ok()) {
     CheckClock(&*last, scan);
     ResolveSerialConflicts(scan, *last);
+    ResolveMovesAndReplacements(scan, *last);
     CompareWithLast(scan, *last, thresholds);
     for (const auto& e : scan.events) {
       if (e.type == "page_count_backwards") {
         log_.warn("printer={} serial={} page count went backwards: {} -> {} (last read {})", e.ip,
                   LogValue(e.serial), e.previous_count, e.current_count, e.previous_at);
+      } else if (e.type == "moved") {
+        log_.info("printer={} serial={} mac={} moved from {}; its meter history continues", e.ip,
+                  LogValue(e.serial), LogValue(e.mac), e.previous_ip);
+      } else if (e.type == "replaced") {
+        log_.info("printer={} serial={} replaced serial={} at this address (not seen in this scan)",
+                  e.ip, LogValue(e.serial), LogValue(e.previous_serial));
       }
     }
   } else {

@@ -82,6 +82,20 @@ class ScanCycle {
 // the meter check, so no device's count is compared with the other's.
 void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::InventoryEntry>& last);
 
+// Identity across address changes (docs/uplink-protocol.md, "Events"; docs/robustness.md, "A
+// printer that moves"), against the inventory before this scan, after ResolveSerialConflicts
+// (so a clone keeps its own key and is never taken for a move):
+//   moved     a printer (its inventory key: the serial, else its MAC) answers at another address
+//             than the one it was last read at, and that address does not answer with it in
+//             this scan. One event per printer, old and new address. Its key is unchanged, so
+//             the meter check compares it with its own last read and the state moves its address.
+//   replaced  a printer with a serial answers at an address where another serial was last read
+//             (the most recently seen printer there), and that other serial answers nowhere in
+//             this scan (else it moved, or is a clone). One event per address: the new serial,
+//             the old one, the address. Each keeps its own entry and meter history.
+// A printer keyed by its address (no serial, no MAC) can neither move nor be told apart.
+void ResolveMovesAndReplacements(ScanReport& scan, const std::vector<state::InventoryEntry>& last);
+
 // The report into the outbox; the outbox's warnings (trimmed events) are logged.
 Result<void> QueueScan(uplink::Outbox& outbox, const ScanReport& report, spdlog::logger& log);
 

@@ -14,6 +14,7 @@
 // Every public operation is one IMMEDIATE transaction: on an error it rolls back.
 #include "agent/state/state_store.h"
 
+#include "agent/core/meter_rules.h"
 #include "agent/core/printer_json.h"
 #include "agent/core/text.h"
 #include "agent/storage/sqlite_db.h"
@@ -125,7 +126,7 @@ const storage::ErrorText kDbText{
 using Db = storage::Bound<kDbText>;
 using Stmt = Db::Stmt;
 using Txn = Db::Txn;
-constexpr auto* Exec = &Db::Exec;
+[[maybe_unused]] constexpr auto* Exec = &Db::Exec;
 
 Result<void> Migrate(sqlite3* db, const std::string& path) {
   int version = 0;
@@ -325,21 +326,16 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
         }
       }
     }
-    // A page count the scan did not get (a timeout: "not read: ...") keeps the last good one
-    // (docs/robustness.md, "Timeouts are not facts").
+    // A counter the scan did not get (a timeout: "not read: ...") or could not use (unreadable)
+    // keeps the last good one (agent/core/meter_rules.h; docs/robustness.md, "Timeouts are not
+    // facts").
     Printer stored = p;
-    if (!p.lifetime_page_count && p.page_count_missing_reason.rfind("not read: ", 0) == 0) {
+    if (agent::NeedsLastGoodCounters(p)) {
       Stmt previous(db_, "SELECT last FROM printers WHERE key = ?");
       previous.Bind(1, key);
       auto row = previous.Step(kOp);
       if (!row.ok()) return row.error();
-      if (*row) {
-        const Printer old = PrinterFromStored(previous.Text(0));
-        stored.lifetime_page_count = old.lifetime_page_count;
-        stored.page_count_unit = old.page_count_unit;
-        stored.page_count_source = old.page_count_source;
-        if (old.lifetime_page_count) stored.page_count_missing_reason.clear();
-      }
+      if (*row) agent::KeepLastGoodCounters(PrinterFromStored(previous.Text(0)), &stored);
     }
     upsert.Bind(1, key)
         .Bind(2, p.serial)

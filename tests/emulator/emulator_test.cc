@@ -10,6 +10,7 @@
 #include <regex>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -320,6 +321,54 @@ TEST_F(EmulatorTest, MeterReadFlagsAreKeptAndListed) {
     EXPECT_EQ(r.status, 400) << bad_flags.dump() << ": " << r.body;
   }
   EXPECT_EQ(e().AdminJson("/admin/stats")["meter_reads"], 2);
+}
+
+// moved / replaced (docs/uplink-protocol.md, "Events") go through the protocol's decoder
+// (uplink/protocol/identity_event.h): filed and listed typed; one without its addresses or with
+// the same serial twice is a 400 that stores nothing.
+TEST_F(EmulatorTest, MovedAndReplacedEventsAreDecodedAndListed) {
+  auto [agent_id, token] = e().Activate();
+  const std::string at = "2026-11-24T01:33:25.000Z";
+  json moved = {
+      {"event_id", "S1/moved/" + at}, {"type", "moved"},  {"serial", "S1"}, {"collected_at", at},
+      {"previous_ip", "10.0.0.5"},    {"ip", "10.0.0.9"}, {"future", 1}};
+  json replaced = {{"event_id", "S2/replaced/" + at},
+                   {"type", "replaced"},
+                   {"serial", "S2"},
+                   {"collected_at", at},
+                   {"ip", "10.0.0.5"},
+                   {"previous_serial", "S0"}};
+  json report = MakeReport(agent_id, 1, {Printer("S1", "LaserJet", 40)});
+  report["events"] = {moved, replaced};
+  HttpResult ok = e().Report(token, report);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  json listed = e().AdminJson("/admin/events?type=moved");
+  ASSERT_EQ(listed.size(), 1u) << listed.dump();
+  moved.erase("future");
+  EXPECT_EQ(listed[0], moved);
+  listed = e().AdminJson("/admin/events?serial=S2");
+  ASSERT_EQ(listed.size(), 1u) << listed.dump();
+  EXPECT_EQ(listed[0], replaced);
+
+  int sequence = 2;
+  for (const auto& [base, drop, value] :
+       {std::tuple{moved, "previous_ip", json()}, std::tuple{moved, "ip", json("10.0.0.5")},
+        std::tuple{moved, "serial", json("")}, std::tuple{replaced, "previous_serial", json("S2")},
+        std::tuple{replaced, "ip", json(7)}}) {
+    json bad = base;
+    bad["event_id"] = "bad/" + std::to_string(sequence);
+    if (value.is_null()) {
+      bad.erase(drop);
+    } else {
+      bad[drop] = value;
+    }
+    json r = MakeReport(agent_id, sequence++, {Printer("S1", "LaserJet", 41)});
+    r["events"] = {bad};
+    HttpResult refused = e().Report(token, r);
+    EXPECT_EQ(refused.status, 400) << bad.dump() << ": " << refused.body;
+    EXPECT_NE(refused.body.find(drop), std::string::npos) << refused.body;
+  }
+  EXPECT_EQ(e().AdminJson("/admin/stats")["events"], 2);
 }
 
 // The agent sends a serial-less printer's reads with `serial: ""` plus its mac or ip

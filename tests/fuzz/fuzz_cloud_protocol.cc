@@ -1,7 +1,7 @@
 // Fuzz target: every decoder of the typed cloud protocol (uplink/protocol/,
 // docs/uplink-protocol.md) on the same bytes — the cloud's word and reply, the activation request
-// and answer, the agent resource, the deactivation answer, the error body and a report's meter
-// read. The first one sees
+// and answer, the agent resource, the deactivation answer, the error body, a report's meter
+// read and its moved/replaced events. The first one sees
 // what the agent reads from the network; the emulator's request decoders see what agents send.
 //
 // Invariants: no crash and no exception; a failure is kMalformed; whatever decodes, encoded and
@@ -15,6 +15,7 @@
 #include "tests/fuzz/fuzz_support.h"
 #include "uplink/protocol/activation.h"
 #include "uplink/protocol/agent.h"
+#include "uplink/protocol/identity_event.h"
 #include "uplink/protocol/meter_read.h"
 #include "uplink/protocol/reply.h"
 #include "uplink/protocol/word.h"
@@ -154,6 +155,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             again->flags == read->flags && again->mac == read->mac && again->ip == read->ip &&
             again->device == read->device,
         "meter read changed by a round trip");
+  }
+  auto identity = protocol::DecodeIdentityEvent(body);
+  CheckFailure(identity);
+  if (identity.ok()) {
+    FUZZ_CHECK(identity->type == "moved" || identity->type == "replaced", identity->type);
+    FUZZ_CHECK(!identity->ip.empty() && !identity->event_id.empty(), "an identity event accepted");
+    auto again = protocol::DecodeIdentityEvent(protocol::EncodeIdentityEvent(*identity));
+    FUZZ_CHECK(again.ok() && again->event_id == identity->event_id &&
+                   again->type == identity->type && again->serial == identity->serial &&
+                   again->collected_at == identity->collected_at && again->mac == identity->mac &&
+                   again->ip == identity->ip && again->previous_ip == identity->previous_ip &&
+                   again->previous_serial == identity->previous_serial,
+               "identity event changed by a round trip");
   }
   return 0;
 }

@@ -119,6 +119,27 @@ std::vector<std::pair<std::string, VarbindMap>> Devices() {
     out.emplace_back("canon", m);
   }
   {
+    // Ricoh's counter table, rows found by name (docs/printer-profiles.md, "Counters"): a real
+    // shape, a name twice with two values (ambiguous), a string value, a name with control bytes.
+    VarbindMap m;
+    Printer(m, "RICOH IM C4500 1.09 / RICOH Network Printer C model", "1.3.6.1.4.1.367.1.1",
+            "RICOH IM C4500");
+    const char* names[] = {"Counter: Machine Total", "Counter:Print:Total",
+                           "Counter:Copy:Total",     "Counter:Copy:Total",
+                           "Counter:FAX:Total",      "Counter:Print:Black\x1b[2J"};
+    const Value values[] = {Num(Value::Type::kCounter32, 154870),
+                            Int(112545),
+                            Int(40210),
+                            Int(40211),
+                            Str("2115"),
+                            Int(-1)};
+    for (uint32_t row = 0; row < 6; ++row) {
+      m[Oid{1, 3, 6, 1, 4, 1, 367, 3, 2, 1, 2, 19, 5, 1, 5, row + 1}] = Str(names[row]);
+      m[Oid{1, 3, 6, 1, 4, 1, 367, 3, 2, 1, 2, 19, 5, 1, 9, row + 1}] = values[row];
+    }
+    out.emplace_back("ricoh", m);
+  }
+  {
     VarbindMap m;  // answers SNMP, not a printer
     m[O("1.3.6.1.2.1.1.1.0")] = Str("Linux gw 6.1.0-18-amd64 #1 SMP x86_64");
     m[O("1.3.6.1.2.1.1.2.0")] = ObjId("1.3.6.1.4.1.8072.3.2.10");

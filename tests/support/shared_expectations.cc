@@ -60,6 +60,11 @@ const std::map<std::string, std::map<std::string, Override>>& Overrides() {
        {{"firmware",
          {"100.002.057.09608",
           "system software version 'SS ...' from sysDescr; LibreNMS has none"}}}},
+      {"zebra.snmprec",
+       {{"model",
+         {"TLP 2824 Plus",
+          "LibreNMS takes the ZebraNet print server's genProductNumber (79071), a product code; "
+          "the printer's 1284 ID relayed by the print server names the model"}}}},
       {"xerox_apeosport.snmprec",
        {{"model", {"ApeosPort-VI C4471", "from sysDescr; LibreNMS has none"}},
         {"firmware", {"1.0.217", "controller (ESS) version from sysDescr; LibreNMS has none"}}}},
@@ -127,7 +132,7 @@ const std::map<std::string, Stub> kStubs = {
     {"canonprinter_mf.snmprec", {"Canon", "MF", "", ""}},
     {"dell-laser.snmprec", {"Dell", "B3460dn", "NH5.CY.N543", ""}},
     {"dell-laser_color.snmprec", {"Dell", "Color Laser", "", ""}},
-    {"dell-laser_mfp.snmprec", {"Dell", "MFP Laser 3115cn", "", ""}},
+    {"dell-laser_mfp.snmprec", {"Dell", "MFP Laser 3115cn", "200709110910", ""}},
     {"developprinter.snmprec", {"Develop", "ineo 280", "", ""}},
     // sysObjectID is Kyocera's (1347.41) but sysDescr is an HP JetDirect card: sysDescr wins.
     {"jetdirect_1.snmprec", {"HP", "", "", ""}},
@@ -156,9 +161,9 @@ const std::map<std::string, Stub> kStubs = {
     {"toshiba-tec_sx5t.snmprec", {"Toshiba TEC", "B-SX5T", "", ""}},
     {"tsc.snmprec", {"TSC", "TTP244CE", "7.02", ""}},
     {"xerox_color.snmprec", {"Xerox", "Color 570", "55.40.61", ""}},
-    {"xerox_docuprint.snmprec", {"Fuji Xerox", "DocuPrint CM305 df", "", ""}},
+    {"xerox_docuprint.snmprec", {"Fuji Xerox", "DocuPrint CM305 df", "201210101131", ""}},
     {"xerox_phaser.snmprec", {"Xerox", "Phaser 4600", "35.004.32.000", ""}},
-    {"xerox_workcentre.snmprec", {"Xerox", "WorkCentre 6605DN", "", ""}},
+    {"xerox_workcentre.snmprec", {"Xerox", "WorkCentre 6605DN", "201305012030", ""}},
     {"zebra_1.snmprec", {"Zebra", "", "", ""}},
 };
 

@@ -4,6 +4,7 @@
 #include "agent/core/scan_report.h"
 #include "uplink/protocol/activation.h"
 #include "uplink/protocol/agent.h"
+#include "uplink/protocol/identity_event.h"
 #include "uplink/protocol/meter_read.h"
 #include "uplink/protocol/reply.h"
 #include "uplink/protocol/word.h"
@@ -457,6 +458,13 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
         return BadRequest("events[] need event_id, type and collected_at (strings)");
       }
       e.body = event;
+      if (e.type == "moved" || e.type == "replaced") {
+        // The protocol's decoder (uplink/protocol/identity_event.h), the agent's encoder's twin;
+        // filed as decoded, so /admin/events shows the typed form.
+        auto decoded = protocol::DecodeIdentityEvent(event.dump());
+        if (!decoded.ok()) return BadRequest("events[]: " + decoded.error().message);
+        e.body = json::parse(protocol::EncodeIdentityEvent(*decoded));
+      }
       events.push_back(std::move(e));
     }
   }

@@ -40,7 +40,9 @@ Admin (plain HTTP, loopback only, JSON):
   POST /admin/agents/ID/revoke            -> the agent's token is answered with 401 from now on
   GET  /admin/reports[?limit=N]           -> the last N (default 20) stored reports, oldest first
   GET  /admin/events[?serial=S&type=T]    -> distinct report events (supply_low, supply_replaced,
-                                             page_count_backwards), ordered by collected_at
+                                             page_count_backwards, moved, replaced, ...), ordered
+                                             by collected_at; moved/replaced decoded by the
+                                             protocol's type (uplink/protocol/identity_event.h)
   PUT  /admin/printers/SERIAL/mps         {"state": "none|pending|managed"}
   PUT  /admin/printers/SERIAL/qualification  {"status": "Enrollment failed" |
                                              "No supplies delivery contact" | null}

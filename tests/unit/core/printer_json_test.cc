@@ -22,8 +22,8 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-// Every field set to a value other than its default.
-Printer FullPrinter() {
+// Every field but the meter notes set to a value other than its default.
+Printer FullPrinterBase() {
   return Printer{.ip = "10.0.0.5",
                  .is_printer = true,
                  .not_printer_reason = "kept for diagnosis",
@@ -59,6 +59,21 @@ Printer FullPrinter() {
                  .readiness = "Printer already managed",
                  .readiness_reason = "enrolled in MPS Express",
                  .error = "walk aborted: reply too large"};
+}
+
+// Every field set to a value other than its default (issue 15's meter notes too).
+Printer FullPrinter() {
+  Printer p = FullPrinterBase();
+  p.unreadable_counters = {
+      {"totalCount", "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.5.0 answers a string, not a number"},
+      {"duplexCount", "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.22.0 is negative"}};
+  p.meter_inconsistent = {
+      MeterInconsistency{{{"monoCount", 15000}, {"colorCount", 6877}},
+                         21877,
+                         "totalCount",
+                         22000,
+                         "monoCount 15000 + colorCount 6877 = 21877, but totalCount is 22000"}};
+  return p;
 }
 
 // Through text, as the state and the report carry it.
@@ -133,6 +148,8 @@ TEST(PrinterJson, TheOutputViewHasTheDocumentedFieldsInOrder) {
                                                   "page_count_unit",
                                                   "supplies",
                                                   "counters",
+                                                  "unreadable_counters",
+                                                  "meter_inconsistent",
                                                   "page_count_backwards",
                                                   "alerts",
                                                   "communication",
@@ -149,6 +166,22 @@ TEST(PrinterJson, TheOutputViewHasTheDocumentedFieldsInOrder) {
                                       "state"}));
   EXPECT_EQ(view["counters"],
             (json{{"lifetimeCount", 21877}, {"monoCount", 15000}, {"colorCount", 6877}}));
+  // Issue 15: an unreadable counter by name with its reason; a contradiction with its values.
+  EXPECT_EQ(
+      view["unreadable_counters"],
+      (json{{"totalCount", "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.5.0 answers a string, not a number"},
+            {"duplexCount", "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.22.0 is negative"}}));
+  EXPECT_EQ(view["meter_inconsistent"],
+            json::parse(R"([{"parts": {"monoCount": 15000, "colorCount": 6877}, "sum": 21877,
+                             "total": "totalCount", "total_value": 22000,
+                             "note": "monoCount 15000 + colorCount 6877 = 21877, but totalCount is 22000"}])"));
+  // Without either, neither key: the output stays as it was for a device whose counters agree.
+  Printer plain = FullPrinter();
+  plain.unreadable_counters.clear();
+  plain.meter_inconsistent.clear();
+  const json plain_view = PrinterOutputView(EncodePrinterJson(plain));
+  EXPECT_FALSE(plain_view.contains("unreadable_counters"));
+  EXPECT_FALSE(plain_view.contains("meter_inconsistent"));
 
   Printer missing = FullPrinter();
   missing.lifetime_page_count.reset();

@@ -203,6 +203,11 @@ TEST(Quirks, ImplausiblePageCountIsUnreadable) {
     EXPECT_NE(p.page_count_missing_reason.find(fragment), std::string::npos)
         << p.page_count_missing_reason;
     for (const auto& c : p.counters) EXPECT_NE(c.name, "lifetimeCount");
+    // Issue 15: listed with the other unreadable counters, with the same reason.
+    ASSERT_EQ(p.unreadable_counters.size(), 1u);
+    EXPECT_EQ(p.unreadable_counters[0].name, "lifetimeCount");
+    EXPECT_NE(p.unreadable_counters[0].reason.find(fragment), std::string::npos)
+        << p.unreadable_counters[0].reason;
   }
   // The largest plausible count still reads.
   m[O("1.3.6.1.2.1.43.10.2.1.4.1.1")] = Counter64(10'000'000'000);
@@ -464,6 +469,98 @@ TEST(Hostile, SanitizeText) {
   EXPECT_EQ(SanitizeText("caf\xc3", 256), "caf");
   EXPECT_EQ(SanitizeText("abcdef", 3), "abc");
   EXPECT_EQ(SanitizeText("ab\xc3\xa9", 3), "ab");  // never cut a character in half
+}
+
+// Identity from the vendor (docs/printer-profiles.md, "Where model and firmware come from"): the
+// vendor's own strings are read where the standard objects are empty or carry a code, and a
+// hostile or empty vendor string falls back to the next source, never to garbage.
+TEST(Quirks, VendorIdentityStringsAndTheirFallbacks) {
+  {  // zebra.snmprec: the printer's 1284 ID beats the print server's product code.
+    VarbindMap m = BasePrinter("ZebraNet Wired PS", "1.3.6.1.4.1.683.6.0");
+    m[O("1.3.6.1.4.1.683.1.4.0")] = Str("79071");
+    m[O("1.3.6.1.4.1.11.2.3.9.1.1.7.0")] = Str(
+        "MANUFACTURER:Zebra Technologies;COMMAND SET:ZPL;MODEL:ZTC TLP 2824 Plus;");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").model, "TLP 2824 Plus");
+    // An ID string whose MODEL is empty or only control bytes: the product code, not garbage.
+    for (const std::string& id : {std::string("MANUFACTURER:Zebra;MODEL:;"),
+                                  std::string("MODEL:\x1b[2J\x01\x02;"), std::string("\xff\xfe")}) {
+      m[O("1.3.6.1.4.1.11.2.3.9.1.1.7.0")] = Str(id);
+      EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").model, "79071") << id;
+    }
+  }
+  {  // xerox_workcentre / dell-laser_mfp: the controller version from sysDescr.
+    Printer xerox = DecodePrinter(
+        Profiles(),
+        BasePrinter("Xerox WorkCentre 6605DN; Network 90.66, Controller 201305012030, Engine "
+                    "02.00.01",
+                    "1.3.6.1.4.1.253.8.62.1.20.6.34.2.1"),
+        "10.0.0.1");
+    EXPECT_EQ(xerox.firmware, "201305012030");
+    // The system software version, where given, stays first (xerox: "SS 100.002...").
+    EXPECT_EQ(DecodePrinter(Profiles(),
+                            BasePrinter("Xerox AltaLink C8045; SS 100.002.057.09608, Controller 7",
+                                        "1.3.6.1.4.1.253.8.62.1"),
+                            "10.0.0.1")
+                  .firmware,
+              "100.002.057.09608");
+    EXPECT_EQ(DecodePrinter(Profiles(),
+                            BasePrinter("Dell MFP Laser 3115cn; Net 9.26, Controller 200709110910, "
+                                        "Engine 05.09.00",
+                                        "1.3.6.1.4.1.674.10898.10.52.1094473223"),
+                            "10.0.0.1")
+                  .firmware,
+              "200709110910");
+    // Hostile: no version after the word, or escape sequences in its place -> no firmware.
+    for (const std::string& descr :
+         {std::string("Xerox WorkCentre 6605DN; Network 90.66, Controller \x1b[31mEVIL"),
+          std::string("Xerox WorkCentre 6605DN; Controller"),
+          std::string("Xerox WorkCentre 6605DN; Controller ;rm -rf")}) {
+      EXPECT_EQ(DecodePrinter(Profiles(), BasePrinter(descr, "1.3.6.1.4.1.253.8.62.1"), "10.0.0.1")
+                    .firmware,
+                "")
+          << descr;
+    }
+  }
+  {  // Epson without hrDeviceDescr: its private printer name; a control string is none.
+    VarbindMap m = BasePrinter("EPSON Built-in", "1.3.6.1.4.1.1248.1.1.2.1.3.5.69.69.80.83.50");
+    m[O("1.3.6.1.4.1.1248.1.2.2.1.1.1.2.1")] = Str("EPSON WF-C5790 Series");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").model, "WF-C5790 Series");
+    m[O("1.3.6.1.2.1.25.3.2.1.3.1")] = Str("EPSON WF-C5790BA");  // the standard object first
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").model, "WF-C5790BA");
+    m.erase(O("1.3.6.1.2.1.25.3.2.1.3.1"));
+    m[O("1.3.6.1.4.1.1248.1.2.2.1.1.1.2.1")] = Str("\x1b]0;x\x07");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").model, "");
+  }
+  {  // Konica Minolta without the product-version object: the firmware table's first row.
+    VarbindMap m = BasePrinter("KONICA MINOLTA bizhub C300i", "1.3.6.1.4.1.18334.1.1.1.2.1.1");
+    m[O("1.3.6.1.4.1.18334.1.1.1.5.5.1.1.2.1")] = Str("Controller version");
+    m[O("1.3.6.1.4.1.18334.1.1.1.5.5.1.1.3.1")] = Str("G00-R5");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").firmware, "G00-R5");
+    m[O("1.3.6.1.4.1.18334.1.1.1.5.5.1.1.3.1")] = Str("-");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").firmware, "");
+    m[O("1.3.6.1.4.1.18334.1.1.1.1.6.1.0")] = Str("1.80");  // konica.snmprec's object first
+    m[O("1.3.6.1.4.1.18334.1.1.1.5.5.1.1.3.1")] = Str("G00-R5");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").firmware, "1.80");
+  }
+  {  // Brother: brInfoFirmware only when the brps objects are absent; a control string is none.
+    VarbindMap m = BasePrinter("Brother NC-8300h", "1.3.6.1.4.1.2435.2.3.9.1");
+    m[O("1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.17.0")] = Str("ZA1811191217");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").firmware, "ZA1811191217");
+    m[O("1.3.6.1.4.1.2435.2.4.3.1240.6.5.0")] = Str("Firmware Ver.1.01 (08.12.12)");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").firmware, "1.01");
+    m.erase(O("1.3.6.1.4.1.2435.2.4.3.1240.6.5.0"));
+    m[O("1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.17.0")] = Str("\x1b[2J\x1b[H");
+    EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").firmware, "");
+  }
+  {  // Kyocera: an empty or blank vendor model object falls back to hrDeviceDescr.
+    VarbindMap m = BasePrinter("KYOCERA Document Solutions Printing System", "1.3.6.1.4.1.1347.41");
+    m[O("1.3.6.1.2.1.25.3.2.1.3.1")] = Str("ECOSYS P3145dn");
+    for (const std::string& vendor :
+         {std::string(""), std::string("   "), std::string("\x01\x02")}) {
+      m[O("1.3.6.1.4.1.1347.43.5.1.1.1.1")] = Str(vendor);
+      EXPECT_EQ(DecodePrinter(Profiles(), m, "10.0.0.1").model, "ECOSYS P3145dn");
+    }
+  }
 }
 
 }  // namespace

@@ -192,6 +192,40 @@ TEST_F(StateStoreTest, APageCountNotReadForATimeoutKeepsTheLastGoodOne) {
   EXPECT_FALSE(entries["SER1"].last.lifetime_page_count.has_value());
 }
 
+// Issue 15: a counter answered with a string, a negative or an implausible number is unreadable
+// and never replaces the last good value kept in the state; a later good read replaces it.
+TEST_F(StateStoreTest, AnUnreadableCounterKeepsTheLastGoodOne) {
+  auto s = Open();
+  Printer good = MakePrinter("10.0.0.5", "SER1", "M130nw", 15232);
+  good.counters = {{"lifetimeCount", 15232, "prtMarkerLifeCount.1.1"},
+                   {"totalCount", 15232, "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.5.0"},
+                   {"flatbedScanCount", 1190, "1.3.6.1.4.1.11.2.3.9.4.2.1.2.2.1.74.0"}};
+  ASSERT_TRUE(s->RecordScan(Scan(0, {good})).ok());
+
+  Printer bad = MakePrinter("10.0.0.5", "SER1", "M130nw", 15240);
+  bad.counters = {{"lifetimeCount", 15240, "prtMarkerLifeCount.1.1"}};
+  bad.unreadable_counters = {
+      {"totalCount", "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.5.0 answers a string, not a number"},
+      {"flatbedScanCount",
+       "1.3.6.1.4.1.11.2.3.9.4.2.1.2.2.1.74.0 = 100000000000 is implausible (over 10^10 pages)"}};
+  ASSERT_TRUE(s->RecordScan(Scan(60, {bad})).ok());
+  auto entries = ByKey(*s);
+  EXPECT_EQ(
+      entries["SER1"].last.counters,
+      (std::vector<Counter>{{"lifetimeCount", 15240, "prtMarkerLifeCount.1.1"},
+                            {"totalCount", 15232, "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.5.0"},
+                            {"flatbedScanCount", 1190, "1.3.6.1.4.1.11.2.3.9.4.2.1.2.2.1.74.0"}}));
+  EXPECT_EQ(entries["SER1"].last.unreadable_counters, bad.unreadable_counters);
+
+  Printer again = MakePrinter("10.0.0.5", "SER1", "M130nw", 15250);
+  again.counters = {{"lifetimeCount", 15250, "prtMarkerLifeCount.1.1"},
+                    {"totalCount", 15250, "1.3.6.1.4.1.11.2.3.9.4.2.1.4.1.2.5.0"}};
+  ASSERT_TRUE(s->RecordScan(Scan(120, {again})).ok());
+  entries = ByKey(*s);
+  EXPECT_EQ(entries["SER1"].last.counters, again.counters);
+  EXPECT_TRUE(entries["SER1"].last.unreadable_counters.empty());
+}
+
 TEST_F(StateStoreTest, KeysAreSerialElseMacElseIp) {
   auto s = Open();
   ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.1", "SER1", "A"),
