@@ -78,11 +78,11 @@ std::string FormatMeterHistory(const std::string& key,
   for (const auto& r : reads) {
     std::string cutoff = "-";
     if (r.cutoff) {
-      cutoff = r.cutoff->period + (r.cutoff->late ? " (late " + HowLate(r.cutoff->late_s) + ")"
-                                                  : " (on time)");
+      cutoff = r.cutoff->period +
+               (r.cutoff->late ? " (late " + HowLate(r.cutoff->late_s) + ")" : " (on time)");
     }
-    rows.push_back({r.read_at, Pages(r), CounterValue(r, "monoCount"),
-                    CounterValue(r, "colorCount"), cutoff});
+    rows.push_back(
+        {r.read_at, Pages(r), CounterValue(r, "monoCount"), CounterValue(r, "colorCount"), cutoff});
   }
   std::vector<size_t> widths(rows[0].size(), 0);
   for (const auto& row : rows) {

@@ -355,7 +355,8 @@ int RunMetersShow(const config::Config& config, const std::string& target,
   }
   const auto& reads = **history;
   const std::string key = reads.empty() ? target : reads.front().key;
-  out << (format == "json" ? MeterHistoryToJson(key, reads) + "\n" : FormatMeterHistory(key, reads));
+  out << (format == "json" ? MeterHistoryToJson(key, reads) + "\n"
+                           : FormatMeterHistory(key, reads));
   return kExitOk;
 }
 

@@ -33,10 +33,10 @@ std::string ManagedLabel(const std::string& mps);
 // `printers list` as an aligned table, and as a JSON array. READINESS uses the cloud's last
 // word: its policy and each printer's qualification (agent/core/readiness.h).
 // `cutoffs`: each printer's last billing cut-off read, by key (LAST CUT-OFF, "last_cutoff").
-std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entries,
-                                 const ReadinessPolicy& policy = {},
-                                 const std::vector<state::QueuedRemoval>& queued = {},
-                                 const std::map<std::string, state::MeterHistoryRead>& cutoffs = {});
+std::string FormatInventoryTable(
+    const std::vector<state::InventoryEntry>& entries, const ReadinessPolicy& policy = {},
+    const std::vector<state::QueuedRemoval>& queued = {},
+    const std::map<std::string, state::MeterHistoryRead>& cutoffs = {});
 // `queued`: the removals waiting for the cloud, shown per printer ("removal_queued").
 std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
                             const ReadinessPolicy& policy = {},

@@ -106,9 +106,9 @@ std::string CounterCell(const Printer& printer, const std::string& name) {
 
 std::string FormatScanTable(const ScanReport& report) {
   std::string out;
-  const std::vector<std::string> header = {"IP",     "MANUFACTURER", "MODEL",  "SERIAL",
-                                           "FIRMWARE", "PAGES",      "MONO",   "COLOR",
-                                           "STATUS", "SUPPLIES",     "READINESS"};
+  const std::vector<std::string> header = {"IP",       "MANUFACTURER", "MODEL",    "SERIAL",
+                                           "FIRMWARE", "PAGES",        "MONO",     "COLOR",
+                                           "STATUS",   "SUPPLIES",     "READINESS"};
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : report.printers) {
     std::string pages = p.lifetime_page_count ? FormatCount(*p.lifetime_page_count) : "missing";

@@ -162,8 +162,8 @@ bool CutoffReadLate(const CutoffPeriod& period, TimePoint read_at, bool opening_
 }
 
 int64_t CutoffLatenessSeconds(TimePoint due, TimePoint read_at) {
-  return std::max<int64_t>(
-      0, std::chrono::duration_cast<std::chrono::seconds>(read_at - due).count());
+  return std::max<int64_t>(0,
+                           std::chrono::duration_cast<std::chrono::seconds>(read_at - due).count());
 }
 
 }  // namespace fleet

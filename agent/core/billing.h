@@ -23,8 +23,8 @@
 namespace fleet {
 
 struct BillingSchedule {
-  std::vector<int> days;      // days of the month, 1..31; empty: no cut-off reads
-  int minute_of_day = 0;      // meters.read_time as minutes after local midnight
+  std::vector<int> days;  // days of the month, 1..31; empty: no cut-off reads
+  int minute_of_day = 0;  // meters.read_time as minutes after local midnight
   std::chrono::seconds catch_up{std::chrono::hours(72)};
   bool enabled() const { return !days.empty(); }
 };

@@ -328,7 +328,8 @@ void Daemon::ArmCutoffTimer() {
   // Looked at again at least hourly: the wall clock may be set while a steady timer waits. A
   // cut-off passed while the daemon was down is made by the first scan after start (its period
   // is still open; agent/state keeps what is owed).
-  const auto wait = std::min<std::chrono::system_clock::duration>(*due - now, std::chrono::hours(1));
+  const auto wait = std::min<std::chrono::system_clock::duration>(*due - now,
+                                                                  std::chrono::hours(1));
   cutoff_timer_.expires_after(std::chrono::ceil<milliseconds>(wait));
   cutoff_timer_.async_wait([this, due = *due](const boost::system::error_code& ec) {
     if (ec || stopping_) return;

@@ -209,18 +209,20 @@ void ScanCycle::RecordMeters(state::StateStore& state, ScanReport& scan) {
     return;
   }
   for (const CutoffPeriod& p : record->opened) {
-    log_.info("billing cut-off period={} due_at={} opened; every known printer owes its read "
-              "(catch-up until {})",
-              p.label, FormatRfc3339(p.due), FormatRfc3339(p.deadline));
+    log_.info(
+        "billing cut-off period={} due_at={} opened; every known printer owes its read "
+        "(catch-up until {})",
+        p.label, FormatRfc3339(p.due), FormatRfc3339(p.deadline));
   }
   for (const auto& [key, mark] : record->cutoffs) {
     log_.info("billing cut-off read printer={} period={} late={} late_s={}", LogValue(key),
               mark.period, mark.late, mark.late_s);
   }
   for (const state::MissedCutoff& m : record->missed) {
-    log_.warn("billing cut-off missed printer={} period={} due_at={}: not read within "
-              "meters.catch_up (cutoff_missed reported)",
-              LogValue(m.key), m.period, m.due_at);
+    log_.warn(
+        "billing cut-off missed printer={} period={} due_at={}: not read within "
+        "meters.catch_up (cutoff_missed reported)",
+        LogValue(m.key), m.period, m.due_at);
     ReportEvent e;
     e.type = "cutoff_missed";
     e.serial = m.last.serial;

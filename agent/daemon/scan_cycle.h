@@ -4,10 +4,11 @@
 // held before it (agent/core/meter_check.h: supply events, page counts gone backwards), records
 // it in the state, keeps its counters in the meter history and makes the billing cut-off reads
 // that are due (StateStore::RecordMeters: cut-off marks in ScanReport::cutoffs, `cutoff_missed`
-// events for printers whose catch-up passed; docs/domain.md, "Billing cut-off reads") and returns the report to upload: the scan plus the inventory printers it did
-// not reach, as non-communicating, so the cloud keeps hearing about them (docs/domain.md).
-// QueueScan puts that report in the outbox; RecordAndQueue does both (the daemon's cycle; the
-// CLI queues only with `--upload`, agent/daemon/cloud.h UploadScan).
+// events for printers whose catch-up passed; docs/domain.md, "Billing cut-off reads") and returns
+// the report to upload: the scan plus the inventory printers it did not reach, as
+// non-communicating, so the cloud keeps hearing about them (docs/domain.md). QueueScan puts that
+// report in the outbox; RecordAndQueue does both (the daemon's cycle; the CLI queues only with
+// `--upload`, agent/daemon/cloud.h UploadScan).
 //
 // The clock (docs/uplink-protocol.md, "Events", clock_jump): between two cycles of one process
 // the wall clock must move as the steady clock does; a difference of more than

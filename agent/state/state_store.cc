@@ -961,8 +961,8 @@ Result<MeterRecord> StateStore::RecordMeters(const ScanReport& scan,
              " (SELECT id FROM meter_history WHERE key = ?1 AND (cutoff = '') = (?2 = 0)"
              " ORDER BY id DESC LIMIT ?3)");
   for (const std::string& key : keys) {
-    for (auto [is_cutoff, kept] : {std::pair{int64_t{0}, kHistoryReadsKept},
-                                   std::pair{int64_t{1}, kCutoffReadsKept}}) {
+    for (auto [is_cutoff, kept] :
+         {std::pair{int64_t{0}, kHistoryReadsKept}, std::pair{int64_t{1}, kCutoffReadsKept}}) {
       prune.Bind(1, key).Bind(2, is_cutoff).Bind(3, int64_t{kept});
       FLEET_TRY(prune.Run(kOp));
       prune.Reset();

@@ -106,7 +106,7 @@ struct MeterHistoryRead {
   std::string key;      // inventory key
   std::string read_at;  // RFC 3339: the scan's start
   std::optional<int64_t> lifetime_page_count;
-  std::vector<Counter> counters;  // name and value (lifetimeCount included when read)
+  std::vector<Counter> counters;     // name and value (lifetimeCount included when read)
   std::optional<CutoffMark> cutoff;  // set on the printer's cut-off read of a billing period
 };
 
@@ -120,10 +120,10 @@ struct MissedCutoff {
 
 // What RecordMeters did besides keeping the reads.
 struct MeterRecord {
-  std::vector<CutoffPeriod> opened;            // periods this scan opened
-  std::map<std::string, CutoffMark> cutoffs;   // reads of this scan that are cut-off reads, by key
-  std::vector<MissedCutoff> missed;            // periods closed with printers still owing
-  int owed = 0;                                // cut-off reads still owed after this scan
+  std::vector<CutoffPeriod> opened;           // periods this scan opened
+  std::map<std::string, CutoffMark> cutoffs;  // reads of this scan that are cut-off reads, by key
+  std::vector<MissedCutoff> missed;           // periods closed with printers still owing
+  int owed = 0;                               // cut-off reads still owed after this scan
 };
 
 class StateStore {

@@ -134,8 +134,7 @@ TEST_F(BillingCutoffTest, EveryPrinterReadOnceLateOneMarkedAcrossRestarts) {
   EXPECT_EQ(mark_a["late"], false) << mark_a;
   EXPECT_GE(mark_a["late_s"].get<int64_t>(), 0);
   EXPECT_LT(mark_a["late_s"].get<int64_t>(), 15 * 60);
-  EXPECT_EQ(cloud[serial_a]["lifetime_page_count"],
-            std::stoll(a->rows().at(0).at("page_count")));
+  EXPECT_EQ(cloud[serial_a]["lifetime_page_count"], std::stoll(a->rows().at(0).at("page_count")));
   EXPECT_TRUE(cloud[serial_a]["counters"].contains("lifetimeCount")) << cloud[serial_a];
 
   // B is back; a restart: B gives its cut-off read, late; A gives none a second time.
@@ -143,7 +142,8 @@ TEST_F(BillingCutoffTest, EveryPrinterReadOnceLateOneMarkedAcrossRestarts) {
   ASSERT_TRUE(b->ready());
   const std::string second = DaemonRun("run2");
   EXPECT_EQ(second.find("billing cut-off period="), std::string::npos)
-      << "a restart opened the period again\n" << second;
+      << "a restart opened the period again\n"
+      << second;
   cloud = CloudCutoffs();
   ASSERT_EQ(cloud.size(), 2u) << emulator_->AdminJson("/admin/meter-reads").dump();
   ASSERT_TRUE(cloud.count(serial_b));
@@ -202,13 +202,13 @@ TEST_F(BillingCutoffTest, EveryPrinterReadOnceLateOneMarkedAcrossRestarts) {
 
   // The cloud asks for a read (a task in its reply): the daemon scans again at once, not an
   // interval (1 h) later, and acts on the request once.
-  ASSERT_EQ(emulator_->Admin("POST", "/admin/meter-read-requests", R"({"serials":[")" + serial_a +
-                                                                       R"("]})")
-                .status,
-            201);
+  ASSERT_EQ(
+      emulator_
+          ->Admin("POST", "/admin/meter-read-requests", R"({"serials":[")" + serial_a + R"("]})")
+          .status,
+      201);
   const std::string third = DaemonRun("run3", 2);
-  EXPECT_NE(third.find("the cloud asks for a meter read id=\"rr-1\" printers=1"),
-            std::string::npos)
+  EXPECT_NE(third.find("the cloud asks for a meter read id=\"rr-1\" printers=1"), std::string::npos)
       << third;
   EXPECT_EQ(third.find("scan done cycle=3"), std::string::npos) << third;
 }

@@ -57,8 +57,7 @@ Result<CloudWord> DecodeCloudWord(std::string_view body) {
   }
   if (auto policy = j.find(kWordPolicy); policy != j.end()) word.policy = DecodePolicy(*policy);
   // Read requests: an entry that cannot be read is skipped (named in `skipped`), like a printer's.
-  if (auto requests = j.find(kWordMeterReadRequests);
-      requests != j.end() && !requests->is_null()) {
+  if (auto requests = j.find(kWordMeterReadRequests); requests != j.end() && !requests->is_null()) {
     if (!requests->is_array()) {
       return Malformed(kMessage, kWordMeterReadRequests, "an array of {id, serials}");
     }

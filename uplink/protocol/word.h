@@ -63,7 +63,7 @@ struct CloudWord {
   agent::ReadinessPolicy policy;
   std::optional<int64_t> scan_interval_s;  // absent: the configured interval holds
   std::vector<MeterReadRequest> meter_read_requests;
-  std::vector<std::string> skipped;        // entries left out, each "serial: why" (log-safe)
+  std::vector<std::string> skipped;  // entries left out, each "serial: why" (log-safe)
 };
 
 // kMalformed (naming the member) for a body that is not a JSON object or has a member of the

@@ -26,8 +26,8 @@ TEST(MetersKeys, OneDayOrAList) {
   EXPECT_EQ(one.config->meters.read_time, "06:30");
   EXPECT_EQ(one.config->meters.catch_up, std::chrono::hours(24));
 
-  const LoadResult list =
-      LoadConfigString("search:\n  include: [h1]\nmeters:\n  billing_day: [1, 015]\n", "l.yaml");
+  const LoadResult list = LoadConfigString(
+      "search:\n  include: [h1]\nmeters:\n  billing_day: [1, 015]\n", "l.yaml");
   ASSERT_TRUE(list.errors.empty()) << testing::JoinErrors(list.errors);
   EXPECT_EQ(list.config->meters.billing_day, (std::vector<std::string>{"1", "15"}));
 }
@@ -51,8 +51,8 @@ meters:
         "meters.catch_up:"}) {
     EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
   }
-  const LoadResult scalar =
-      LoadConfigString("search:\n  include: [h1]\nmeters:\n  billing_day: 40\n", "s.yaml");
+  const LoadResult scalar = LoadConfigString(
+      "search:\n  include: [h1]\nmeters:\n  billing_day: 40\n", "s.yaml");
   ASSERT_EQ(scalar.errors.size(), 1u);
   EXPECT_EQ(scalar.errors[0].key_path, "meters.billing_day");
 }

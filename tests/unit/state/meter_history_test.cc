@@ -74,7 +74,8 @@ class MeterHistoryTest : public ::testing::Test {
 
 TEST_F(MeterHistoryTest, CutoffReadOfEveryPrinterLateOneWithHowLate) {
   // Before the billing day: ordinary reads, both printers known.
-  auto r = Record(Scan("2026-12-14T12:00:00.000Z", {Read("10.0.0.1", "A", 100), Read("10.0.0.2", "B", 200)}));
+  auto r = Record(
+      Scan("2026-12-14T12:00:00.000Z", {Read("10.0.0.1", "A", 100), Read("10.0.0.2", "B", 200)}));
   EXPECT_TRUE(r.opened.empty());
   EXPECT_TRUE(r.cutoffs.empty());
 
@@ -88,11 +89,13 @@ TEST_F(MeterHistoryTest, CutoffReadOfEveryPrinterLateOneWithHowLate) {
 
   // A restart: what is owed survives it.
   Reopen();
-  r = Record(Scan("2026-12-16T10:00:00.000Z", {Read("10.0.0.1", "A", 120), Read("10.0.0.2", "B", 230)}));
+  r = Record(
+      Scan("2026-12-16T10:00:00.000Z", {Read("10.0.0.1", "A", 120), Read("10.0.0.2", "B", 230)}));
   EXPECT_TRUE(r.opened.empty());
   EXPECT_EQ(r.cutoffs.count("A"), 0u);  // one cut-off read per period
   ASSERT_EQ(r.cutoffs.count("B"), 1u);
-  EXPECT_EQ(r.cutoffs["B"], (CutoffMark{"2026-12-15", "2026-12-15T06:00:00.000Z", true, 28 * 3600}));
+  EXPECT_EQ(r.cutoffs["B"],
+            (CutoffMark{"2026-12-15", "2026-12-15T06:00:00.000Z", true, 28 * 3600}));
   EXPECT_EQ(r.owed, 0);
   EXPECT_TRUE(r.missed.empty());
 
@@ -129,8 +132,8 @@ TEST_F(MeterHistoryTest, CutoffReadOfEveryPrinterLateOneWithHowLate) {
 TEST_F(MeterHistoryTest, ClockBackMakesNoSecondCutoff) {
   Record(Scan("2026-12-15T06:05:00.000Z", {Read("10.0.0.1", "A", 110)}));
   // The wall clock goes back before the due time, then passes it again.
-  for (const char* at : {"2026-12-15T05:00:00.000Z", "2026-12-15T06:02:00.000Z",
-                         "2026-11-20T00:00:00.000Z"}) {
+  for (const char* at :
+       {"2026-12-15T05:00:00.000Z", "2026-12-15T06:02:00.000Z", "2026-11-20T00:00:00.000Z"}) {
     auto r = Record(Scan(at, {Read("10.0.0.1", "A", 111)}));
     EXPECT_TRUE(r.opened.empty()) << at;
     EXPECT_TRUE(r.cutoffs.empty()) << at;
