@@ -189,9 +189,8 @@ class Daemon {
   int failures_logged_ = 0;
   size_t last_printers_ = 0;
   bool have_scanned_ = false;
-  std::optional<int64_t> pending_cloud_interval_;
-  std::set<std::string> read_requests_done_;  // the cloud's meter_read_requests acted on  // the
-                                              // saved word's, until the schedule exists
+  std::optional<int64_t> pending_cloud_interval_;  // the saved word's, until the schedule exists
+  std::set<std::string> read_requests_done_;       // the cloud's meter_read_requests acted on
 };
 
 // `fleet-agent --config FILE` on Linux: a SystemdHost and a Daemon. Returns the exit code.
