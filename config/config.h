@@ -89,6 +89,15 @@ struct Config {
     int replacement_rise_percent = 30;
   } supplies;
 
+  // Billing cut-off reads (docs/configuration.md, "meters"; docs/domain.md, "Billing cut-off
+  // reads"): on each billing day at read_time (local) every known printer is read and the read
+  // marked as the period's cut-off; a printer not reached is retried for catch_up.
+  struct Meters {
+    std::vector<std::string> billing_day;  // days of the month "1".."31"; empty: no cut-off
+    std::string read_time = "00:00";       // HH:MM, local time
+    std::chrono::milliseconds catch_up{std::chrono::hours(72)};
+  } meters;
+
   struct Cloud {
     std::string url;
     std::string ca_file;

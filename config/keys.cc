@@ -124,6 +124,25 @@ const std::vector<KeySpec>& KeyTable() {
                                                                  .min = 1,
                                                                  .max = 100}),
 
+      // A single day is taken as a one-day list (one_or_list): `billing_day: 15`.
+      Row<&C::meters, &C::Meters::billing_day>({.section = "meters",
+                                                .key = "billing_day",
+                                                .default_yaml = "[]",
+                                                .check = CheckBillingDay,
+                                                .what = "days of the month from 1 to 31",
+                                                .one_or_list = true}),
+      Row<&C::meters, &C::Meters::read_time>({.section = "meters",
+                                              .key = "read_time",
+                                              .default_yaml = "\"00:00\"",
+                                              .check = CheckReadTime,
+                                              .what = "a local time HH:MM"}),
+      // Up to four weeks: a longer catch-up would run into the next month's cut-off.
+      Row<&C::meters, &C::Meters::catch_up>({.section = "meters",
+                                             .key = "catch_up",
+                                             .default_yaml = "72h",
+                                             .min = 0,
+                                             .max = 28 * 24 * 3600 * 1000LL}),
+
       Row<&C::cloud, &C::Cloud::url>({.section = "cloud",
                                       .key = "url",
                                       .default_yaml = "\"\"",

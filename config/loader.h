@@ -66,6 +66,8 @@ struct KeySpec {
   void (*set)(Config& config, Value&& value) = nullptr;
   Value (*get)(const Config& config) = nullptr;
   std::string_view what = {};  // for "expected ..." messages of string keys
+  // kStringList: a single scalar is taken as a one-item list (meters.billing_day: 15).
+  bool one_or_list = false;
 };
 
 // The table. Order is the order of PrintConfig() and of docs/configuration.md.
@@ -107,6 +109,8 @@ std::string CheckPin(std::string& value, const Loader& loader);
 std::string CheckFile(std::string& value, const Loader& loader);
 std::string CheckStateDir(std::string& value, const Loader& loader);
 std::string CheckSupplyThreshold(std::string& value, const Loader& loader);
+std::string CheckBillingDay(std::string& value, const Loader& loader);
+std::string CheckReadTime(std::string& value, const Loader& loader);
 
 // One YAML document of a load: the main file or a conf.d drop-in.
 struct Document {

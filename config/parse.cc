@@ -141,21 +141,23 @@ void Loader::ParseValue(const KeySpec& spec, const YAML::Node& node, SourcePos k
     }
     case Kind::kStringList: {
       std::vector<std::string> values;
-      if (!node.IsNull() && !node.IsSequence()) {
+      const bool one = spec.one_or_list && node.IsScalar();
+      if (!node.IsNull() && !node.IsSequence() && !one) {
         Error(pos, path, "expected " + ExpectedText(spec) + ", got " + Describe(node));
         return;
       }
       bool ok = true;
-      for (size_t i = 0; i < node.size(); ++i) {
-        const std::string item_path = path + "[" + std::to_string(i) + "]";
-        std::optional<std::string> value = ParseString(node[i], pos, item_path, "a string");
+      for (size_t i = 0; i < (one ? 1 : node.size()); ++i) {
+        const YAML::Node item = one ? node : node[i];
+        const std::string item_path = one ? path : path + "[" + std::to_string(i) + "]";
+        std::optional<std::string> value = ParseString(item, pos, item_path, "a string");
         if (!value) {
           ok = false;
           continue;
         }
         if (spec.check != nullptr) {
           if (std::string message = spec.check(*value, *this); !message.empty()) {
-            Error(PosOf(node[i], pos), item_path, message);
+            Error(PosOf(item, pos), item_path, message);
             ok = false;
             continue;
           }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "agent/core/billing.h"
 #include "agent/core/text.h"
 #include "agent/core/url.h"
 #include "config/config_internal.h"
@@ -162,6 +163,26 @@ void Loader::CheckAcrossKeys(const Config& config,
                has_cert ? "missing; cloud.client_cert needs its private key in cloud.client_key"
                         : "missing; cloud.client_key needs its certificate in cloud.client_cert");
   }
+}
+
+// A billing day: 1..31; a day past a month's end is that month's last day (agent/core/billing.h),
+// so 31 means "the last day of every month".
+std::string CheckBillingDay(std::string& value, const Loader&) {
+  const std::optional<int64_t> day = ParseInteger(value);
+  if (!day || *day < 1 || *day > 31) {
+    return "expected a day of the month from 1 to 31, got " + Quote(value) +
+           " (a day past a month's end means its last day: write 31 for the last day of every "
+           "month)";
+  }
+  value = std::to_string(*day);
+  return "";
+}
+
+std::string CheckReadTime(std::string& value, const Loader&) {
+  if (!ParseReadTime(value)) {
+    return "expected a local time HH:MM from 00:00 to 23:59 (e.g. \"06:30\"), got " + Quote(value);
+  }
+  return "";
 }
 
 // The limit counts distinct include addresses before excludes: it bounds what the file asks

@@ -205,7 +205,7 @@ Result<void> SqliteOutbox::DoAddScan(const ScanReport& scan, std::vector<std::st
   Stmt add_read(
       db_,
       "INSERT INTO meter_reads(printer_key, serial, collected_at, lifetime_page_count, unit, "
-      "flags) VALUES(?, ?, ?, ?, ?, ?)");
+      "flags, cutoff) VALUES(?, ?, ?, ?, ?, ?, ?)");
   for (const Printer& p : scan.printers) {
     const std::string key = PrinterKey(p);
     json state = {{"collected_at", collected_at}};
@@ -231,12 +231,18 @@ Result<void> SqliteOutbox::DoAddScan(const ScanReport& scan, std::vector<std::st
       // A count below the last one stored is flagged on the read itself, never passed as normal.
       const bool backwards = p.page_count_regression &&
                              p.page_count_regression->detected_at == collected_at;
+      // The billing cut-off mark the scan cycle gave this read (agent/daemon/scan_cycle.h).
+      std::string cutoff;
+      if (auto mark = scan.cutoffs.find(state::InventoryKey(p)); mark != scan.cutoffs.end()) {
+        cutoff = protocol::EncodeCutoffMark(mark->second);
+      }
       add_read.Bind(1, key)
           .Bind(2, p.serial)
           .Bind(3, collected_ms)
           .Bind(4, *p.lifetime_page_count)
           .Bind(5, std::string(PageCountUnitName(p.page_count_unit)))
-          .Bind(6, std::string(backwards ? "page_count_backwards" : ""));
+          .Bind(6, std::string(backwards ? "page_count_backwards" : ""))
+          .Bind(7, cutoff);
       FLEET_TRY(add_read.Run(kOp));
       add_read.Reset();
     }
@@ -343,8 +349,8 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   std::vector<int64_t> read_ids;
   {
     Stmt stmt(db_,
-              "SELECT id, printer_key, serial, collected_at, lifetime_page_count, unit, flags "
-              "FROM meter_reads WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?");
+              "SELECT id, printer_key, serial, collected_at, lifetime_page_count, unit, flags, "
+              "cutoff FROM meter_reads WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?");
     stmt.Bind(1, static_cast<int64_t>(std::max<size_t>(1, limits_.max_reads_per_report)));
     for (;;) {
       auto row = stmt.Step(kOp);
@@ -358,7 +364,8 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
                                .flags = {},
                                .mac = "",
                                .ip = "",
-                               .device = ""};
+                               .device = "",
+                               .cutoff = {}};
       const std::string key = stmt.Text(1);
       if (key.rfind("mac:", 0) == 0) read.mac = key.substr(4);
       if (key.rfind("ip:", 0) == 0) read.ip = key.substr(3);
@@ -370,6 +377,10 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
         read.device = key.substr(holder.size());
       }
       if (std::string flags = stmt.Text(6); !flags.empty()) read.flags.push_back(std::move(flags));
+      if (std::string cutoff = stmt.Text(7); !cutoff.empty()) {
+        // Written by EncodeCutoffMark above; a damaged one leaves the read ordinary.
+        if (auto mark = protocol::DecodeCutoffMark(cutoff); mark.ok()) read.cutoff = *mark;
+      }
       body.meter_reads.push_back(std::move(read));
     }
   }

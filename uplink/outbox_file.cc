@@ -10,6 +10,7 @@
 //                                      at most ONE row per printer_key with report_id NULL
 //   scans(id, json, started_at, report_id)   at most one with report_id NULL (the latest)
 //   events(id, json, collected_at, report_id)            (schema 2; meter_reads.flags too)
+//   meter_reads.cutoff                                     (schema 3)
 // Times are milliseconds since the Unix epoch. A row with report_id NULL is pending; a row with
 // a report_id travels with that report until Acknowledge() deletes both.
 //
@@ -36,7 +37,7 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // Migrations[v] takes a file from user_version v to v + 1.
 constexpr const char* kMigrations[] = {
@@ -88,6 +89,11 @@ CREATE TABLE events(
   report_id INTEGER);
 CREATE INDEX events_by_report ON events(report_id, collected_at);
 )sql",
+    // 3: a meter read's billing cut-off mark (docs/uplink-protocol.md, "meter_reads[].cutoff"):
+    // the JSON object the read carries, "" for an ordinary read.
+    R"sql(
+ALTER TABLE meter_reads ADD COLUMN cutoff TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -136,6 +142,7 @@ Result<std::string> RecoverFromSetAside(sqlite3* db, const storage::SetAside& as
     if (row.ok() && *row) aside_version = version.Int(0);
   }
   const char* flags = aside_version >= 2 ? "flags" : "''";
+  const char* cutoff = aside_version >= 3 ? "cutoff" : "''";
   const std::string live = "(SELECT id FROM main.reports)";
   const std::string copies[][2] = {
       {"reports",
@@ -145,9 +152,9 @@ Result<std::string> RecoverFromSetAside(sqlite3* db, const storage::SetAside& as
        "quarantined = 0"},
       {"meter_reads",
        "INSERT INTO main.meter_reads(id, printer_key, serial, collected_at, lifetime_page_count, "
-       "unit, report_id, flags) SELECT id, printer_key, serial, collected_at, "
+       "unit, report_id, flags, cutoff) SELECT id, printer_key, serial, collected_at, "
        "lifetime_page_count, unit, report_id, " +
-           std::string(flags) +
+           std::string(flags) + ", " + cutoff +
            " FROM aside.meter_reads NOT INDEXED WHERE report_id IS NULL OR report_id IN " + live},
       {"printer_states",
        "INSERT INTO main.printer_states(id, printer_key, serial, json, collected_at, report_id) "

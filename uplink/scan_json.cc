@@ -56,6 +56,11 @@ json EventJson(const ReportEvent& e) {
     else
       j["ip"] = e.ip;
   }
+  if (e.type == "cutoff_missed") {
+    j["period"] = e.period;
+    j["due_at"] = e.due_at;
+    return j;
+  }
   if (e.type == "page_count_backwards") {
     j["previous_lifetime_page_count"] = e.previous_count;
     j["previous_collected_at"] = e.previous_at;

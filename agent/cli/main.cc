@@ -28,12 +28,14 @@
 #include "agent/cli/progress.h"
 #include "agent/cli/table.h"
 #include "agent/cli/terminal.h"
+#include "agent/core/sockets.h"
 #include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
 #include "agent/daemon/daemon.h"
 #include "agent/daemon/removals.h"
 #include "agent/daemon/scan_cycle.h"
 #include "agent/daemon/scan_job.h"
+#include "agent/state/state_store.h"
 #ifdef _WIN32
 #include "agent/cli/windows_main.h"
 #else
@@ -69,6 +71,8 @@ struct Args {
   std::vector<std::string> remove_targets;  // printers remove TARGET...
   std::string task_id;                      // tasks show ID
   std::string probe_address;                // probe ADDRESS
+  std::string meters_target;                // meters show TARGET
+  std::vector<std::string> read_targets;    // meters read [TARGET...]
   // Windows service modes and the installer's step (agent/cli/windows_main.h).
   bool install_service = false;
   bool uninstall_service = false;
@@ -111,8 +115,9 @@ std::optional<fleet::config::Config> LoadOrReport(const std::string& path, bool 
   return std::move(loaded.config);
 }
 
+// `targeted`: a read of chosen printers (`meters read`), not a sweep (ScanReport::targeted).
 int ScanOnce(const fleet::config::Config& config, const Args& args,
-             const std::shared_ptr<spdlog::logger>& log) {
+             const std::shared_ptr<spdlog::logger>& log, bool targeted = false) {
   // 3. printer profiles
   auto profiles = fleet::snmp::ProfileSet::LoadFromDirectory(args.profiles_dir);
   if (!profiles.ok()) {
@@ -168,7 +173,9 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   // printer it ever read, and the cloud keeps hearing about the ones this scan did not reach
   // (non-communicating); `--upload` queues the report in the outbox (UploadScan).
   auto state = fleet::agent::OpenStateForScan(config, *log);
+  report->targeted = targeted;
   fleet::agent::ScanCycle cycle(*log);
+  cycle.SetBilling(fleet::agent::BillingScheduleFrom(config));
   const fleet::ScanReport to_upload = cycle.Record(state.get(), *report,
                                                    fleet::agent::SupplyThresholdsFrom(config));
 
@@ -273,6 +280,63 @@ std::string MisplacedOption(const std::vector<OptionModes>& table, const std::st
   return {};
 }
 
+// `meters read [TARGET...]`: an immediate read of the printers named (as `printers remove` matches
+// them), or of every inventory printer, at their last known addresses: the scan cycle of
+// --scan-once over those addresses only (docs/cli.md, "meters read").
+int MetersRead(fleet::config::Config config, const Args& args,
+               const std::shared_ptr<spdlog::logger>& log) {
+  std::vector<std::string> addresses;
+  {
+    auto store = fleet::state::StateStore::Open(config.agent.state_dir);
+    if (!store.ok()) {
+      std::cerr << "fleet-agent: meters read: cannot open the local state in "
+                << config.agent.state_dir << ": " << store.error().message << "\n";
+      return kExitFailure;
+    }
+    std::vector<fleet::state::InventoryEntry> entries;
+    if (args.read_targets.empty()) {
+      auto all = store.value()->List();
+      if (!all.ok()) {
+        std::cerr << "fleet-agent: meters read: " << all.error().message << "\n";
+        return kExitFailure;
+      }
+      entries = std::move(*all);
+    }
+    for (const std::string& target : args.read_targets) {
+      auto found = store.value()->Find(target);
+      if (!found.ok()) {
+        std::cerr << "fleet-agent: meters read: " << found.error().message << "\n";
+        return kExitFailure;
+      }
+      if (!*found) {
+        std::cerr << "fleet-agent: meters read: " << fleet::ForTerminal(target)
+                  << ": no printer in the inventory has this serial, IP address or key\n";
+        return kExitPartial;
+      }
+      entries.push_back(std::move(**found));
+    }
+    for (const auto& e : entries) {
+      if (!e.last.ip.empty()) addresses.push_back(e.last.ip);
+    }
+  }
+  if (addresses.empty()) {
+    std::cerr << "fleet-agent: meters read: no printer with a known address to read (run "
+                 "--scan-once first)\n";
+    return kExitPartial;
+  }
+  config.search.include.clear();
+  config.search.exclude.clear();
+  for (const std::string& ip : addresses) {
+    in_addr a{};
+    if (inet_pton(AF_INET, ip.c_str(), &a) != 1) continue;
+    fleet::config::SearchEntry entry;
+    entry.text = ip;
+    entry.first = entry.last = ntohl(a.s_addr);
+    config.search.include.push_back(std::move(entry));
+  }
+  return ScanOnce(config, args, log, /*targeted=*/true);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -368,6 +432,26 @@ int main(int argc, char** argv) {
   Examples(probe,
            "Examples:\n  fleet-agent probe 10.0.0.5\n"
            "  fleet-agent probe printer-3.example.com --format json");
+  CLI::App* meters = app.add_subcommand("meters", "Page counters and billing cut-off reads");
+  meters->require_subcommand(1);
+  Examples(meters, "Examples:\n  fleet-agent meters show X3B012345\n  fleet-agent meters read");
+  CLI::App* meters_show = meters->add_subcommand(
+      "show", "A printer's counter history from the local state, cut-off reads marked");
+  meters_show->add_option("TARGET", args.meters_target, "Serial number or IP address")->required();
+  meters_show->add_option("--format", args.format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}));
+  Examples(meters_show,
+           "Examples:\n  fleet-agent meters show X3B012345\n"
+           "  fleet-agent meters show 192.0.2.15 --format json");
+  CLI::App* meters_read = meters->add_subcommand(
+      "read", "Read the counters of printers now (all inventory printers without TARGET)");
+  meters_read->add_option("TARGET", args.read_targets, "Serial number or IP address");
+  meters_read->add_option("--format", args.format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}));
+  meters_read->add_flag("--upload", args.upload, "Also send the reads to the cloud");
+  Examples(meters_read,
+           "Examples:\n  fleet-agent meters read\n"
+           "  fleet-agent meters read X3B012345 --upload");
   CLI::App* deactivate = app.add_subcommand(
       "deactivate", "Deactivate this agent (refused while it holds MPS printers)");
   Examples(deactivate,
@@ -377,9 +461,11 @@ int main(int argc, char** argv) {
                                       {scan_once, "--scan-once"}};
   // Where each option of the whole binary belongs (docs/cli.md, "Modes and options").
   std::vector<OptionModes> option_modes = {
-      {format, {"--scan-once", "printers list", "printers readiness", "tasks show", "probe"}},
-      {upload, {"--scan-once"}},
-      {wide, {"--scan-once"}},
+      {format,
+       {"--scan-once", "printers list", "printers readiness", "tasks show", "probe", "meters show",
+        "meters read"}},
+      {upload, {"--scan-once", "meters read"}},
+      {wide, {"--scan-once", "meters read"}},
       {profiles_dir, {std::string(kDaemonMode), "--scan-once", "--service", "probe"}},
   };
 #ifdef _WIN32
@@ -494,6 +580,11 @@ int main(int argc, char** argv) {
   if (tasks_show->parsed()) {
     return fleet::agent::RunTasksShow(*config, args.task_id, args.format, std::cout, std::cerr);
   }
+  if (meters_show->parsed()) {
+    return fleet::agent::RunMetersShow(*config, args.meters_target, args.format, std::cout,
+                                       std::cerr);
+  }
+  if (meters_read->parsed()) return MetersRead(*config, args, log);
   if (probe->parsed()) {
     return fleet::agent::RunProbe(*config, args.probe_address, args.profiles_dir, args.format,
                                   std::cout, std::cerr, *log);

@@ -1,5 +1,7 @@
 #include "agent/cli/mps_commands.h"
 
+#include "agent/cli/meters_commands.h"
+
 #include "agent/core/asio.h"  // first: <utility> before any Asio header
 
 #include <spdlog/spdlog.h>
@@ -68,6 +70,15 @@ std::string MeterText(const Printer& p) {
   const PageCountRegression& r = *p.page_count_regression;
   return "page count went backwards: " + std::to_string(r.previous) + " -> " +
          std::to_string(r.current) + " (" + r.detected_at + ")";
+}
+
+// The LAST CUT-OFF column: "2026-12-15 12,345" (the period, the lifetime count), with
+// " late 2h05m" when the read was late; "-" without one.
+std::string CutoffCell(const std::map<std::string, state::MeterHistoryRead>& cutoffs,
+                       const std::string& key) {
+  auto it = cutoffs.find(key);
+  if (it == cutoffs.end() || !it->second.cutoff) return "-";
+  return MeterReadSummary(it->second);
 }
 
 // The METER column of `printers list`: BACKWARDS, SERIAL CONFLICT (with the other addresses).
@@ -160,10 +171,11 @@ std::string ManagedLabel(const std::string& mps) {
 
 std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entries,
                                  const ReadinessPolicy& policy,
-                                 const std::vector<state::QueuedRemoval>& queued) {
+                                 const std::vector<state::QueuedRemoval>& queued,
+                                 const std::map<std::string, state::MeterHistoryRead>& cutoffs) {
   std::vector<std::vector<std::string>> rows = {{"IP", "SERIAL", "MANUFACTURER", "MODEL", "PAGES",
                                                  "COMMUNICATION", "LAST SEEN", "MANAGED",
-                                                 "READINESS", "METER"}};
+                                                 "READINESS", "METER", "LAST CUT-OFF"}};
   for (const auto& e : entries) {
     const Printer& p = e.last;
     std::string communication = e.communication;
@@ -173,7 +185,7 @@ std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entri
                     Printable(p.model),
                     p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "-",
                     communication, e.last_seen.empty() ? "never" : e.last_seen, ManagedLabel(e.mps),
-                    Printable(Assess(e, policy).status), MeterMark(p)});
+                    Printable(Assess(e, policy).status), MeterMark(p), CutoffCell(cutoffs, e.key)});
   }
   std::string out = Table(rows);
   out += std::to_string(entries.size()) + " printer(s) in the inventory\n";
@@ -186,7 +198,8 @@ std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entri
 
 std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
                             const ReadinessPolicy& policy,
-                            const std::vector<state::QueuedRemoval>& queued) {
+                            const std::vector<state::QueuedRemoval>& queued,
+                            const std::map<std::string, state::MeterHistoryRead>& cutoffs) {
   json list = json::array();
   for (const auto& e : entries) {
     const json full = EncodePrinterJson(e.last);
@@ -202,6 +215,8 @@ std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
                  {"readiness", Assess(e, policy).status},
                  {"page_count_backwards", BackwardsFlag(full)}});
     item.update(SelectJsonFields(full, {"serial_conflict"}));
+    auto cutoff = cutoffs.find(e.key);
+    item["last_cutoff"] = cutoff == cutoffs.end() ? json(nullptr) : MeterReadJson(cutoff->second);
     list.push_back(std::move(item));
     for (const auto& q : queued) {
       if (q.key != e.key) continue;
@@ -327,8 +342,36 @@ int RunPrintersList(const config::Config& config, const std::string& format, std
     err << "fleet-agent: printers list: " << queued.error().message << "\n";
     return kExitFailure;
   }
-  out << (format == "json" ? InventoryToJson(listing->entries, listing->policy, *queued) + "\n"
-                           : FormatInventoryTable(listing->entries, listing->policy, *queued));
+  auto cutoffs = listing->store->LastCutoffReads();
+  if (!cutoffs.ok()) {
+    err << "fleet-agent: printers list: " << cutoffs.error().message << "\n";
+    return kExitFailure;
+  }
+  out << (format == "json"
+              ? InventoryToJson(listing->entries, listing->policy, *queued, *cutoffs) + "\n"
+              : FormatInventoryTable(listing->entries, listing->policy, *queued, *cutoffs));
+  return kExitOk;
+}
+
+int RunMetersShow(const config::Config& config, const std::string& target,
+                  const std::string& format, std::ostream& out, std::ostream& err) {
+  auto store = OpenOrReport(config, err);
+  if (!store) return kExitFailure;
+  auto history = store->MeterHistory(target);
+  if (!history.ok()) {
+    err << "fleet-agent: meters show: " << history.error().message << "\n";
+    return kExitFailure;
+  }
+  if (!*history) {
+    err << "fleet-agent: meters show: no printer in the inventory has the serial, IP address or "
+           "key "
+        << Printable(target) << " (fleet-agent printers list shows them)\n";
+    return kExitPartial;
+  }
+  const auto& reads = **history;
+  const std::string key = reads.empty() ? target : reads.front().key;
+  out << (format == "json" ? MeterHistoryToJson(key, reads) + "\n"
+                           : FormatMeterHistory(key, reads));
   return kExitOk;
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,13 +32,16 @@ std::string ManagedLabel(const std::string& mps);
 
 // `printers list` as an aligned table, and as a JSON array. READINESS uses the cloud's last
 // word: its policy and each printer's qualification (agent/core/readiness.h).
-std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entries,
-                                 const ReadinessPolicy& policy = {},
-                                 const std::vector<state::QueuedRemoval>& queued = {});
+// `cutoffs`: each printer's last billing cut-off read, by key (LAST CUT-OFF, "last_cutoff").
+std::string FormatInventoryTable(
+    const std::vector<state::InventoryEntry>& entries, const ReadinessPolicy& policy = {},
+    const std::vector<state::QueuedRemoval>& queued = {},
+    const std::map<std::string, state::MeterHistoryRead>& cutoffs = {});
 // `queued`: the removals waiting for the cloud, shown per printer ("removal_queued").
 std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
                             const ReadinessPolicy& policy = {},
-                            const std::vector<state::QueuedRemoval>& queued = {});
+                            const std::vector<state::QueuedRemoval>& queued = {},
+                            const std::map<std::string, state::MeterHistoryRead>& cutoffs = {});
 // `printers readiness`: per printer the MPS Express status, why, and what to do about it.
 std::string FormatReadinessView(const std::vector<state::InventoryEntry>& entries,
                                 const ReadinessPolicy& policy);
@@ -54,6 +58,10 @@ int RunPrintersReadiness(const config::Config& config, const std::string& format
 // Asks the cloud first (agent/daemon/removals.h); what it cannot confirm is queued.
 int RunPrintersRemove(const config::Config& config, const std::vector<std::string>& targets,
                       std::ostream& out, std::ostream& err, spdlog::logger& log);
+// `meters show TARGET`: the printer's counter history from the local state (exit 3 when no
+// printer matches the target, as `printers remove` matches it).
+int RunMetersShow(const config::Config& config, const std::string& target,
+                  const std::string& format, std::ostream& out, std::ostream& err);
 int RunTasksShow(const config::Config& config, const std::string& id, const std::string& format,
                  std::ostream& out, std::ostream& err);
 // Refused (exit 1) while the local state says MPS printers are held (this holds offline), and

@@ -66,8 +66,16 @@ std::string PagesCell(const Printer& p) {
   return pages;
 }
 
+// A counter's value for a table cell; "" (shown "-") when the printer did not give it.
+std::string CounterCell(const Printer& printer, std::string_view name) {
+  for (const Counter& c : printer.counters) {
+    if (c.name == name) return FormatCount(c.value);
+  }
+  return "";
+}
+
 // Left to right as printed. Priorities: what identifies the printer and what the administrator
-// acts on (pages, supplies, status) stay longest; the manufacturer (usually in the model name)
+// acts on (pages, the mono/colour split billing needs, supplies, status) stay longest; the manufacturer (usually in the model name)
 // and the firmware go first.
 const std::vector<Column>& Columns() {
   static const std::vector<Column> columns = {
@@ -77,6 +85,8 @@ const std::vector<Column>& Columns() {
       {"SERIAL", 90, 12, 24, [](const Printer& p) { return Printable(p.serial); }},
       {"FIRMWARE", 20, 8, 20, [](const Printer& p) { return Printable(p.firmware); }},
       {"PAGES", 70, 0, 0, PagesCell},
+      {"MONO", 60, 0, 0, [](const Printer& p) { return CounterCell(p, "monoCount"); }},
+      {"COLOR", 58, 0, 0, [](const Printer& p) { return CounterCell(p, "colorCount"); }},
       {"STATUS", 40, 10, 28, [](const Printer& p) { return Printable(p.status); }},
       {"SUPPLIES", 50, 11, 0, SupplySummary},
       {"READINESS", 30, 12, 40, [](const Printer& p) { return Printable(p.readiness); }},

@@ -48,6 +48,8 @@ std::string ReportEvent::EventId() const {
   if (type == "clock_jump") return "agent/clock_jump/" + collected_at;
   if (type == "serial_conflict") return serial + "/serial_conflict/" + collected_at;
   std::string who = !serial.empty() ? serial : !mac.empty() ? "mac:" + mac : "ip:" + ip;
+  // One per printer and period, whichever scan noticed it.
+  if (type == "cutoff_missed") return who + "/cutoff_missed/" + period;
   std::string id = who + "/" + type + "/" + collected_at;
   if (type == "supply_low" || type == "supply_replaced") id += "/" + std::to_string(supply_index);
   return id;

@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "agent/core/billing.h"
 #include "agent/core/printer.h"
 
 // <windows.h> defines ReportEvent as a macro (ReportEventA/W, the event log API), which would
@@ -29,7 +31,7 @@ struct DeviceError {
 // docs/uplink-protocol.md, "Events"; raised by agent/core/meter_check.h.
 struct ReportEvent {
   std::string type;    // supply_low | supply_replaced | page_count_backwards | clock_jump |
-                       // serial_conflict | moved | replaced
+                       // serial_conflict | moved | replaced | cutoff_missed
   std::string serial;  // "" for a printer without one (then mac or ip identify it)
   std::string mac;
   std::string ip;
@@ -56,6 +58,10 @@ struct ReportEvent {
   // read there (uplink/protocol/identity_event.h).
   std::string previous_ip;
   std::string previous_serial;
+  // cutoff_missed (docs/domain.md, "Billing cut-off reads"): the billing period whose cut-off
+  // read the printer did not give within meters.catch_up, and when it was due.
+  std::string period;
+  std::string due_at;
 
   // Stable across retries and re-reports: "<serial or mac: or
   // ip:>/<type>/<collected_at>[/<index>]".
@@ -74,6 +80,12 @@ struct ScanReport {
   std::vector<std::string> warnings;  // scan-level (a host name that did not resolve...)
   std::vector<ReportEvent> events;    // agent/core/meter_check.h, against the local state
   bool cancelled = false;
+  // A read of chosen printers (`meters read TARGET...`), not a sweep of the search criteria:
+  // like a cancelled one, it did not look everywhere, so silence elsewhere means nothing.
+  bool targeted = false;
+  // The reads of this scan that are their printer's billing cut-off read, by inventory key
+  // (agent/daemon/scan_cycle.h fills it from the local state).
+  std::map<std::string, CutoffMark> cutoffs;
 };
 
 // RFC 3339 UTC with milliseconds: 2026-11-24T01:33:27.123Z

@@ -146,6 +146,7 @@ int Daemon::Run(ServiceCallbacks* callbacks) {
 
   // 6. READY=1: configuration loaded, state open, first scan scheduled.
   schedule_->Start();
+  ArmCutoffTimer();
   if (auto period = host_.WatchdogInterval()) {
     logs_.agent->debug("watchdog period={}", Seconds(*period));
     ArmWatchdog(*period);
@@ -310,12 +311,35 @@ void Daemon::OnScanDone(ScanReport report) {
 void Daemon::RecordAndQueue(ScanReport& report) {
   OpenStateStore();
   if (!recorder_) recorder_.emplace(*logs_.state);
+  recorder_->SetBilling(BillingScheduleFrom(*config_));
   if (auto queued = recorder_->RecordAndQueue(state_.get(), *outbox_, report,
                                               SupplyThresholdsFrom(*config_));
       !queued.ok()) {
     // The reads of this scan are lost; the next scan reads the same counters again.
     logs_.uplink->error("cannot store the scan in the outbox: {}", queued.error().message);
   }
+}
+
+void Daemon::ArmCutoffTimer() {
+  cutoff_timer_.cancel();
+  if (stopping_) return;
+  const auto now = std::chrono::system_clock::now();
+  const auto due = NextCutoffDue(BillingScheduleFrom(*config_), now);
+  if (!due) return;
+  // Looked at again at least hourly: the wall clock may be set while a steady timer waits. A
+  // cut-off passed while the daemon was down is made by the first scan after start (its period
+  // is still open; agent/state keeps what is owed).
+  const auto wait = std::min<std::chrono::system_clock::duration>(*due - now,
+                                                                  std::chrono::hours(1));
+  cutoff_timer_.expires_after(std::chrono::ceil<milliseconds>(wait));
+  cutoff_timer_.async_wait([this, due = *due](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    if (std::chrono::system_clock::now() >= due) {
+      logs_.scan->info("billing cut-off due_at={}: scanning now", FormatRfc3339(due));
+      schedule_->ScanNow();
+    }
+    ArmCutoffTimer();
+  });
 }
 
 void Daemon::OnOverrun(uint64_t consecutive) {
@@ -434,6 +458,18 @@ void Daemon::ApplyIntervalFromWord(const std::string& json) {
 void Daemon::OnCloudWord(const std::string& json) {
   // The uploader has saved the word in the outbox already; here it takes effect.
   ApplyIntervalFromWord(json);
+  // The cloud asks for a read now (docs/uplink-protocol.md, "meter_read_requests"): a scan at
+  // once, which reads every printer, the ones asked for included; each request id once.
+  if (auto word = uplink::protocol::DecodeCloudWord(json); word.ok() && schedule_) {
+    bool asked = false;
+    for (const auto& r : word->meter_read_requests) {
+      if (!read_requests_done_.insert(r.id).second) continue;
+      logs_.scan->info("the cloud asks for a meter read id={} printers={}", LogValue(r.id),
+                       r.serials.empty() ? std::string("all") : std::to_string(r.serials.size()));
+      asked = true;
+    }
+    if (asked && !stopping_) schedule_->ScanNow();
+  }
   OpenStateStore();
   if (state_) {
     if (auto applied = state_->ApplyCloudWord(json); !applied.ok()) {
@@ -520,6 +556,7 @@ void Daemon::Reload() {
   config_ = std::make_shared<const config::Config>(std::move(next));
   logs_.SetLevel(config_->log.level);
   schedule_->SetConfiguredInterval(config_->scan.interval);
+  ArmCutoffTimer();  // meters.* may have changed
   cloud_rebuild_pending_ = true;
   RefreshCloud();
   logs_.agent->info("reload applied config={} interval={} search_entries={}{}",
@@ -541,6 +578,7 @@ void Daemon::BeginStop(const std::string& why) {
   logs_.agent->info("stopping reason={} scan_in_progress={} upload_in_progress={} deadline={}", why,
                     cycle_ != nullptr, uploading, Seconds(options_.drain_deadline));
   schedule_->Stop();
+  cutoff_timer_.cancel();
   if (cycle_) cycle_->job->Cancel();
   if (delivery_) delivery_->Stop();
 

@@ -6,11 +6,12 @@
 //   3. state (outbox, local state store)  4. components (profiles, schedule, uplink)
 //   5. signals  6. READY=1  7. run  8. drain (under deadlines)  9. exit code.
 //
-// Per cycle (ScanSchedule decides when): a new ScanJob on the current Config, the report recorded
-// in the local state, the printers no longer heard from appended, the whole into the outbox, the
-// DeliveryLoop kicked. The cloud's word (each 200) sets the scan interval and the MPS state.
-// Without a credential the daemon still scans and keeps reports; it looks for credentials.json at
-// each cycle, so `fleet-agent activate` run while it is up takes effect at the next cycle.
+// Per cycle (ScanSchedule decides when; a billing cut-off's due time also starts one): a new
+// ScanJob on the current Config, the report recorded in the local state, the printers no longer
+// heard from appended, the whole into the outbox, the DeliveryLoop kicked. The cloud's word (each
+// 200) sets the scan interval and the MPS state. Without a credential the daemon still scans and
+// keeps reports; it looks for credentials.json at each cycle, so `fleet-agent activate` run while
+// it is up takes effect at the next cycle.
 //
 // Reload (SIGHUP, or the reload callback): the whole file is loaded again; invalid -> one error
 // line and the running configuration stays; valid -> swapped: the next cycle scans with it, a
@@ -37,6 +38,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -124,6 +126,8 @@ class Daemon {
   void OnScanDone(ScanReport report);
   void RecordAndQueue(ScanReport& report);
   void OnOverrun(uint64_t consecutive);
+  // A scan at each billing cut-off's due time (meters.*; docs/domain.md).
+  void ArmCutoffTimer();
 
   // The uplink.
   void RefreshCloud();
@@ -171,6 +175,7 @@ class Daemon {
       recorder_;  // what happens to a finished scan (agent/daemon/scan_cycle.h)
 
   boost::asio::steady_timer watchdog_timer_{io_};
+  boost::asio::steady_timer cutoff_timer_{io_};
   boost::asio::steady_timer drain_timer_{io_};
   boost::asio::steady_timer stop_timer_{io_};
   std::optional<boost::asio::signal_set> signals_;
@@ -185,6 +190,7 @@ class Daemon {
   size_t last_printers_ = 0;
   bool have_scanned_ = false;
   std::optional<int64_t> pending_cloud_interval_;  // the saved word's, until the schedule exists
+  std::set<std::string> read_requests_done_;       // the cloud's meter_read_requests acted on
 };
 
 // `fleet-agent --config FILE` on Linux: a SystemdHost and a Daemon. Returns the exit code.

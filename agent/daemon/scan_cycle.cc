@@ -201,6 +201,45 @@ void ScanCycle::CheckClock(const std::vector<state::InventoryEntry>* last, ScanR
   }
 }
 
+void ScanCycle::RecordMeters(state::StateStore& state, ScanReport& scan) {
+  auto record = state.RecordMeters(scan, billing_);
+  if (!record.ok()) {
+    // The reads still go to the cloud in this report; the cut-off stays owed for the next scan.
+    log_.warn("cannot record the meter reads in the local state: {}", record.error().message);
+    return;
+  }
+  for (const CutoffPeriod& p : record->opened) {
+    log_.info(
+        "billing cut-off period={} due_at={} opened; every known printer owes its read "
+        "(catch-up until {})",
+        p.label, FormatRfc3339(p.due), FormatRfc3339(p.deadline));
+  }
+  for (const auto& [key, mark] : record->cutoffs) {
+    log_.info("billing cut-off read printer={} period={} late={} late_s={}", LogValue(key),
+              mark.period, mark.late, mark.late_s);
+  }
+  for (const state::MissedCutoff& m : record->missed) {
+    log_.warn(
+        "billing cut-off missed printer={} period={} due_at={}: not read within "
+        "meters.catch_up (cutoff_missed reported)",
+        LogValue(m.key), m.period, m.due_at);
+    ReportEvent e;
+    e.type = "cutoff_missed";
+    e.serial = m.last.serial;
+    e.mac = m.last.mac;
+    e.ip = m.last.ip;
+    e.collected_at = FormatRfc3339(scan.started_at);
+    e.period = m.period;
+    e.due_at = m.due_at;
+    scan.events.push_back(std::move(e));
+  }
+  if (record->owed > 0) {
+    log_.info("billing cut-off reads still owed={} (retried at every scan until catch-up ends)",
+              record->owed);
+  }
+  scan.cutoffs = std::move(record->cutoffs);
+}
+
 ScanReport ScanCycle::Record(state::StateStore* state, ScanReport& scan,
                              const SupplyThresholds& thresholds) {
   if (state == nullptr) {
@@ -229,12 +268,15 @@ ScanReport ScanCycle::Record(state::StateStore* state, ScanReport& scan,
     CheckClock(nullptr, scan);
     log_.warn("cannot compare the scan with the last one: {}", last.error().message);
   }
-  ScanReport to_upload = scan;
   if (auto recorded = state->RecordScan(scan); !recorded.ok()) {
     log_.warn("cannot record the scan in the local state: {}", recorded.error().message);
   }
+  if (!scan.cancelled) RecordMeters(*state, scan);
+  ScanReport to_upload = scan;
   // The cloud keeps hearing about printers this scan did not reach (docs/domain.md: a printer
-  // out of the search criteria stays listed as non-communicating).
+  // out of the search criteria stays listed as non-communicating). A targeted read did not try
+  // the others.
+  if (scan.targeted) return to_upload;
   auto silent = state->NonCommunicating(scan);
   if (!silent.ok()) {
     log_.warn("cannot list non-communicating printers: {}", silent.error().message);

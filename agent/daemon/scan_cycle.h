@@ -2,10 +2,13 @@
 //
 // ScanCycle::Record checks the clock (below), compares the scan with the values the local state
 // held before it (agent/core/meter_check.h: supply events, page counts gone backwards), records
-// it in the state and returns the report to upload: the scan plus the inventory printers it did
-// not reach, as non-communicating, so the cloud keeps hearing about them (docs/domain.md).
-// QueueScan puts that report in the outbox; RecordAndQueue does both (the daemon's cycle; the
-// CLI queues only with `--upload`, agent/daemon/cloud.h UploadScan).
+// it in the state, keeps its counters in the meter history and makes the billing cut-off reads
+// that are due (StateStore::RecordMeters: cut-off marks in ScanReport::cutoffs, `cutoff_missed`
+// events for printers whose catch-up passed; docs/domain.md, "Billing cut-off reads") and returns
+// the report to upload: the scan plus the inventory printers it did not reach, as
+// non-communicating, so the cloud keeps hearing about them (docs/domain.md). QueueScan puts that
+// report in the outbox; RecordAndQueue does both (the daemon's cycle; the CLI queues only with
+// `--upload`, agent/daemon/cloud.h UploadScan).
 //
 // The clock (docs/uplink-protocol.md, "Events", clock_jump): between two cycles of one process
 // the wall clock must move as the steady clock does; a difference of more than
@@ -52,6 +55,9 @@ class ScanCycle {
   // state are logged; the returned report still carries the scan.
   ScanReport Record(state::StateStore* state, ScanReport& scan, const SupplyThresholds& thresholds);
 
+  // meters.* of the configuration in force (the daemon sets it at each cycle).
+  void SetBilling(BillingSchedule billing) { billing_ = std::move(billing); }
+
   // Record, then QueueScan. The error is the outbox's (the reads of this scan are then lost; the
   // next scan reads the same counters again).
   Result<void> RecordAndQueue(state::StateStore* state, uplink::Outbox& outbox, ScanReport& scan,
@@ -59,9 +65,11 @@ class ScanCycle {
 
  private:
   void CheckClock(const std::vector<state::InventoryEntry>* last, ScanReport& scan);
+  void RecordMeters(state::StateStore& state, ScanReport& scan);
 
   spdlog::logger& log_;
   CycleClock clock_;
+  BillingSchedule billing_;
   std::optional<std::chrono::system_clock::time_point> last_wall_;
   std::optional<std::chrono::steady_clock::time_point> last_steady_;
 };

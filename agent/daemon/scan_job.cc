@@ -107,6 +107,15 @@ SupplyThresholds SupplyThresholdsFrom(const config::Config& config) {
   return t;
 }
 
+BillingSchedule BillingScheduleFrom(const config::Config& config) {
+  BillingSchedule b;
+  // Validated and canonicalised by the loader: "1".."31" and "HH:MM".
+  for (const std::string& day : config.meters.billing_day) b.days.push_back(std::atoi(day.c_str()));
+  b.minute_of_day = ParseReadTime(config.meters.read_time).value_or(0);
+  b.catch_up = std::chrono::duration_cast<std::chrono::seconds>(config.meters.catch_up);
+  return b;
+}
+
 std::string LocalReadiness(const Printer& printer) {
   return AssessReadiness(printer, printer.mps, "", ReadinessPolicy{}, FLEET_VERSION).status;
 }

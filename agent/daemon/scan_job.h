@@ -34,6 +34,9 @@ snmp::ScanOptions ScanOptionsFrom(const config::Config& config);
 // supplies.* of the config (agent/core/meter_check.h).
 SupplyThresholds SupplyThresholdsFrom(const config::Config& config);
 
+// meters.* of the config (agent/core/billing.h).
+BillingSchedule BillingScheduleFrom(const config::Config& config);
+
 // The MPS readiness the agent can tell on its own (docs/domain.md, "Qualification statuses").
 std::string LocalReadiness(const Printer& printer);
 

@@ -81,6 +81,15 @@ void ScanSchedule::Begin() {
   start_();
 }
 
+void ScanSchedule::ScanNow() {
+  if (stopped_) return;
+  if (running_) {
+    owed_ = true;
+    return;
+  }
+  Begin();
+}
+
 void ScanSchedule::ScanFinished() {
   if (!running_) return;
   running_ = false;

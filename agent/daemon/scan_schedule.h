@@ -51,6 +51,9 @@ class ScanSchedule {
   void Stop();
   // The scan `start` began is over (finished, failed or cancelled).
   void ScanFinished();
+  // A scan now, outside the rhythm (a billing cut-off came due): started at once, or when the
+  // running one finishes; the rhythm then counts from it.
+  void ScanNow();
 
   // A reloaded configuration's interval (bounded like every interval).
   void SetConfiguredInterval(std::chrono::milliseconds interval);

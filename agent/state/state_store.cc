@@ -6,6 +6,10 @@
 //   tasks(id, kind, created_at, status)
 //   task_outcomes(task_id, position, target, key, result, reason)
 //   removal_requests(task_id, position, key, serial, requested_at)   (version 3)
+//   meter_history(id, key, read_at, lifetime_page_count, counters (JSON {name: value}), cutoff,
+//                 due_at, late, late_s)                                (version 4)
+//   cutoff_periods(label PRIMARY KEY, due_at, deadline, opened_at, closed_at)   (version 4)
+//   cutoff_owed(label, key)                                            (version 4)
 // Times are RFC 3339 UTC text with milliseconds (FormatRfc3339), so they sort as text.
 // Every public operation is one IMMEDIATE transaction: on an error it rolls back.
 #include "agent/state/state_store.h"
@@ -18,6 +22,7 @@
 #include <errno.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <filesystem>
@@ -79,6 +84,33 @@ CREATE TABLE removal_requests(
   serial TEXT NOT NULL,
   requested_at TEXT NOT NULL,
   PRIMARY KEY(task_id, position));
+)sql",
+    // 3 -> 4: the counter history and billing cut-offs (docs/domain.md, "Billing cut-off
+    // reads"): every counted read per printer (cutoff set on a period's cut-off read, late_s
+    // how late), the periods opened (keyed by the billing day's date, so a clock set back cannot
+    // open one twice) and the printers that still owe an open period its read.
+    R"sql(
+CREATE TABLE meter_history(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL,
+  read_at TEXT NOT NULL,
+  lifetime_page_count INTEGER,
+  counters TEXT NOT NULL,
+  cutoff TEXT NOT NULL DEFAULT '',
+  due_at TEXT NOT NULL DEFAULT '',
+  late INTEGER NOT NULL DEFAULT 0,
+  late_s INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX meter_history_by_key ON meter_history(key, id);
+CREATE TABLE cutoff_periods(
+  label TEXT PRIMARY KEY,
+  due_at TEXT NOT NULL,
+  deadline TEXT NOT NULL,
+  opened_at TEXT NOT NULL,
+  closed_at TEXT NOT NULL DEFAULT '');
+CREATE TABLE cutoff_owed(
+  label TEXT NOT NULL,
+  key TEXT NOT NULL,
+  PRIMARY KEY(label, key));
 )sql",
 };
 static_assert(std::size(kMigrations) == kStateSchemaVersion);
@@ -285,6 +317,13 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
         drop.Bind(1, k);
         FLEET_TRY(drop.Run(kOp));
         drop.Reset();
+        // Its counter history and any cut-off it owes go with it to the serial's entry.
+        for (const char* sql : {"UPDATE meter_history SET key = ?1 WHERE key = ?2",
+                                "UPDATE OR IGNORE cutoff_owed SET key = ?1 WHERE key = ?2"}) {
+          Stmt move(db_, sql);
+          move.Bind(1, key).Bind(2, k);
+          FLEET_TRY(move.Run(kOp));
+        }
       }
     }
     // A counter the scan did not get (a timeout: "not read: ...") or could not use (unreadable)
@@ -309,8 +348,8 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
     upsert.Reset();
   }
 
-  // A cancelled sweep did not look everywhere: silence means nothing.
-  if (!scan.cancelled) {
+  // A cancelled sweep or a targeted read did not look everywhere: silence means nothing.
+  if (!scan.cancelled && !scan.targeted) {
     std::vector<std::string> missing;
     {
       Stmt all(db_, "SELECT key FROM printers WHERE communication = 'communicating'");
@@ -404,6 +443,10 @@ Result<std::vector<InventoryEntry>> StateStore::List() {
     out.push_back(EntryFromRow(stmt));
   }
   return out;
+}
+
+Result<std::optional<InventoryEntry>> StateStore::Find(const std::string& target) {
+  return FindTarget(db_, target, "find printer");
 }
 
 Result<std::vector<Printer>> StateStore::NonCommunicating(const ScanReport& scan) {
@@ -718,6 +761,251 @@ Result<std::optional<Task>> StateStore::GetTask(int64_t id) {
         TargetOutcome{items.Text(0), items.Text(1), items.Text(2), items.Text(3)});
   }
   return std::optional<Task>(std::move(task));
+}
+
+namespace {
+
+// The counters of a read as stored in meter_history.counters: {name: value}.
+std::string CountersToStored(const Printer& p) {
+  json j = json::object();
+  for (const Counter& c : p.counters) j[c.name] = c.value;
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::vector<Counter> CountersFromStored(const std::string& text) {
+  std::vector<Counter> out;
+  const json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return out;
+  for (const auto& [name, value] : j.items()) {
+    if (value.is_number_integer()) out.push_back(Counter{name, value.get<int64_t>(), ""});
+  }
+  // In the order counters are printed (agent/core/printer.h, CounterNames()).
+  const auto& names = CounterNames();
+  auto rank = [&](const Counter& c) {
+    return std::find(names.begin(), names.end(), c.name) - names.begin();
+  };
+  std::stable_sort(out.begin(), out.end(),
+                   [&](const Counter& a, const Counter& b) { return rank(a) < rank(b); });
+  return out;
+}
+
+constexpr const char* kHistoryColumns =
+    "key, read_at, lifetime_page_count, counters, cutoff, due_at, late, late_s";
+
+MeterHistoryRead HistoryFromRow(const Stmt& row) {
+  MeterHistoryRead r;
+  r.key = row.Text(0);
+  r.read_at = row.Text(1);
+  if (!row.IsNull(2)) r.lifetime_page_count = row.Int(2);
+  r.counters = CountersFromStored(row.Text(3));
+  if (!row.Text(4).empty()) {
+    r.cutoff = CutoffMark{row.Text(4), row.Text(5), row.Int(6) != 0, row.Int(7)};
+  }
+  return r;
+}
+
+// A read worth keeping: the printer answered with a count.
+bool Counted(const Printer& p) {
+  return p.communication == "communicating" && (p.lifetime_page_count || !p.counters.empty());
+}
+
+}  // namespace
+
+Result<MeterRecord> StateStore::RecordMeters(const ScanReport& scan,
+                                             const BillingSchedule& billing) {
+  constexpr std::string_view kOp = "record meter reads";
+  const std::string read_at = FormatRfc3339(scan.started_at);
+  MeterRecord record;
+  Txn txn(db_);
+  FLEET_TRY(txn.Begin(kOp));
+
+  // Closes `label`: every printer still owing it is missed.
+  auto close = [&](const std::string& label, const std::string& due_at) -> Result<void> {
+    Stmt owed(db_,
+              "SELECT o.key, coalesce(p.last, '') FROM cutoff_owed o LEFT JOIN printers p"
+              " ON p.key = o.key WHERE o.label = ? ORDER BY o.key");
+    owed.Bind(1, label);
+    for (;;) {
+      auto row = owed.Step(kOp);
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      MissedCutoff m{owed.Text(0), label, due_at, {}};
+      if (!owed.Text(1).empty()) m.last = PrinterFromStored(owed.Text(1));
+      record.missed.push_back(std::move(m));
+    }
+    Stmt drop(db_, "DELETE FROM cutoff_owed WHERE label = ?");
+    drop.Bind(1, label);
+    FLEET_TRY(drop.Run(kOp));
+    Stmt done(db_, "UPDATE cutoff_periods SET closed_at = ?1 WHERE label = ?2");
+    done.Bind(1, read_at).Bind(2, label);
+    return done.Run(kOp);
+  };
+  struct Open {
+    CutoffPeriod period;
+    bool opening_round = false;
+  };
+  auto open_periods = [&]() -> Result<std::vector<Open>> {
+    std::vector<Open> out;
+    Stmt all(db_,
+             "SELECT label, due_at, deadline FROM cutoff_periods WHERE closed_at = ''"
+             " ORDER BY label");
+    for (;;) {
+      auto row = all.Step(kOp);
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      Open o;
+      o.period.label = all.Text(0);
+      o.period.due = ParseRfc3339(all.Text(1)).value_or(scan.started_at);
+      o.period.deadline = ParseRfc3339(all.Text(2)).value_or(scan.started_at);
+      for (const auto& p : record.opened) o.opening_round |= p.label == o.period.label;
+      out.push_back(std::move(o));
+    }
+    return out;
+  };
+
+  // 1. Periods due now. The label, not the time, says whether one was opened before.
+  if (billing.enabled()) {
+    std::string last_opened;
+    {
+      Stmt last(db_, "SELECT coalesce(max(label), '') FROM cutoff_periods");
+      auto row = last.Step(kOp);
+      if (!row.ok()) return row.error();
+      if (*row) last_opened = last.Text(0);
+    }
+    for (const CutoffPeriod& p : PeriodsToOpen(billing, scan.started_at, last_opened)) {
+      // A new period closes the one before: one cut-off owed per printer at a time.
+      auto before = open_periods();
+      if (!before.ok()) return before.error();
+      for (const Open& o : *before) FLEET_TRY(close(o.period.label, FormatRfc3339(o.period.due)));
+      Stmt add(db_,
+               "INSERT OR IGNORE INTO cutoff_periods(label, due_at, deadline, opened_at)"
+               " VALUES(?, ?, ?, ?)");
+      add.Bind(1, p.label)
+          .Bind(2, FormatRfc3339(p.due))
+          .Bind(3, FormatRfc3339(p.deadline))
+          .Bind(4, read_at);
+      FLEET_TRY(add.Run(kOp));
+      // Every printer this agent has read owes it (one the cloud named but the agent never
+      // read has no address to read it from).
+      Stmt owe(db_,
+               "INSERT OR IGNORE INTO cutoff_owed(label, key) SELECT ?, key FROM printers"
+               " WHERE last_seen != ''");
+      owe.Bind(1, p.label);
+      FLEET_TRY(owe.Run(kOp));
+      record.opened.push_back(p);
+    }
+  }
+
+  // 2. The reads; a printer owing an open period gives it its cut-off read.
+  auto open = open_periods();
+  if (!open.ok()) return open.error();
+  Stmt owes(db_, "SELECT 1 FROM cutoff_owed WHERE label = ? AND key = ?");
+  Stmt paid(db_, "DELETE FROM cutoff_owed WHERE label = ? AND key = ?");
+  Stmt add(db_,
+           "INSERT INTO meter_history(key, read_at, lifetime_page_count, counters, cutoff, due_at,"
+           " late, late_s) VALUES(?1, ?2, CASE WHEN ?3 < 0 THEN NULL ELSE ?3 END, ?4, ?5, ?6, ?7,"
+           " ?8)");
+  std::set<std::string> keys;
+  for (const Printer& p : scan.printers) {
+    if (!Counted(p)) continue;
+    const std::string key = InventoryKey(p);
+    if (!keys.insert(key).second) continue;
+    std::optional<CutoffMark> mark;
+    for (const Open& o : *open) {
+      // Past its catch-up a period takes no more reads; one opened only now (the clock jumped
+      // over its billing day) gets this one round.
+      if (scan.started_at >= o.period.deadline && !o.opening_round) continue;
+      owes.Bind(1, o.period.label).Bind(2, key);
+      auto row = owes.Step(kOp);
+      if (!row.ok()) return row.error();
+      owes.Reset();
+      if (!*row) continue;
+      mark = CutoffMark{o.period.label, FormatRfc3339(o.period.due),
+                        CutoffReadLate(o.period, scan.started_at, o.opening_round),
+                        CutoffLatenessSeconds(o.period.due, scan.started_at)};
+      paid.Bind(1, o.period.label).Bind(2, key);
+      FLEET_TRY(paid.Run(kOp));
+      paid.Reset();
+      break;
+    }
+    add.Bind(1, key)
+        .Bind(2, read_at)
+        .Bind(3, p.lifetime_page_count.value_or(-1))
+        .Bind(4, CountersToStored(p))
+        .Bind(5, mark ? mark->period : "")
+        .Bind(6, mark ? mark->due_at : "")
+        .Bind(7, int64_t{mark && mark->late ? 1 : 0})
+        .Bind(8, mark ? mark->late_s : 0);
+    FLEET_TRY(add.Run(kOp));
+    add.Reset();
+    if (mark) record.cutoffs[key] = *mark;
+  }
+
+  // 3. Periods past their catch-up close (the rest missed); fully read ones close too.
+  for (const Open& o : *open) {
+    Stmt count(db_, "SELECT count(*) FROM cutoff_owed WHERE label = ?");
+    count.Bind(1, o.period.label);
+    auto row = count.Step(kOp);
+    if (!row.ok()) return row.error();
+    const int64_t owing = *row ? count.Int(0) : 0;
+    if (owing == 0 || scan.started_at >= o.period.deadline) {
+      FLEET_TRY(close(o.period.label, FormatRfc3339(o.period.due)));
+    } else {
+      record.owed += static_cast<int>(owing);
+    }
+  }
+
+  // 4. Retention: the newest reads of each kind per printer read now.
+  Stmt prune(db_,
+             "DELETE FROM meter_history WHERE key = ?1 AND (cutoff = '') = (?2 = 0) AND id NOT IN"
+             " (SELECT id FROM meter_history WHERE key = ?1 AND (cutoff = '') = (?2 = 0)"
+             " ORDER BY id DESC LIMIT ?3)");
+  for (const std::string& key : keys) {
+    for (auto [is_cutoff, kept] :
+         {std::pair{int64_t{0}, kHistoryReadsKept}, std::pair{int64_t{1}, kCutoffReadsKept}}) {
+      prune.Bind(1, key).Bind(2, is_cutoff).Bind(3, int64_t{kept});
+      FLEET_TRY(prune.Run(kOp));
+      prune.Reset();
+    }
+  }
+  FLEET_TRY(txn.Commit(kOp));
+  return record;
+}
+
+Result<std::optional<std::vector<MeterHistoryRead>>> StateStore::MeterHistory(
+    const std::string& target, size_t limit) {
+  constexpr std::string_view kOp = "read meter history";
+  auto found = FindTarget(db_, target, kOp);
+  if (!found.ok()) return found.error();
+  if (!*found) return std::optional<std::vector<MeterHistoryRead>>();
+  const std::string sql = std::string("SELECT ") + kHistoryColumns +
+                          " FROM meter_history WHERE key = ? ORDER BY id DESC LIMIT ?";
+  Stmt stmt(db_, sql.c_str());
+  stmt.Bind(1, (*found)->key).Bind(2, limit == 0 ? int64_t{-1} : static_cast<int64_t>(limit));
+  std::vector<MeterHistoryRead> out;
+  for (;;) {
+    auto row = stmt.Step(kOp);
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    out.push_back(HistoryFromRow(stmt));
+  }
+  return std::optional<std::vector<MeterHistoryRead>>(std::move(out));
+}
+
+Result<std::map<std::string, MeterHistoryRead>> StateStore::LastCutoffReads() {
+  const std::string sql = std::string("SELECT ") + kHistoryColumns +
+                          " FROM meter_history WHERE id IN (SELECT max(id) FROM meter_history"
+                          " WHERE cutoff != '' GROUP BY key)";
+  Stmt stmt(db_, sql.c_str());
+  std::map<std::string, MeterHistoryRead> out;
+  for (;;) {
+    auto row = stmt.Step("read last cut-off reads");
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    MeterHistoryRead r = HistoryFromRow(stmt);
+    out[r.key] = std::move(r);
+  }
+  return out;
 }
 
 Result<MpsHeld> StateStore::MpsPrinters() {

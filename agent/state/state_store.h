@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/core/billing.h"
 #include "agent/core/inventory.h"
 #include "agent/core/printer.h"
 #include "agent/core/result.h"
@@ -39,7 +40,7 @@ namespace fleet::state {
 
 inline constexpr char kStateFile[] = "state.db";
 // The schema version this build writes; a file with a higher user_version is refused.
-inline constexpr int kStateSchemaVersion = 3;
+inline constexpr int kStateSchemaVersion = 4;
 
 struct TargetOutcome {
   std::string target;  // as the user typed it
@@ -95,6 +96,36 @@ struct QueuedRemoval {
   int64_t mps_version = 0;  // of the printer's MPS state now
 };
 
+// Meter history retention per printer (docs/domain.md, "Meter history"): the newest reads of
+// each kind are kept, counted rather than aged, so a clock jump cannot prune a year at once.
+inline constexpr int kHistoryReadsKept = 400;  // ordinary reads (about 16 days of hourly scans)
+inline constexpr int kCutoffReadsKept = 36;    // cut-off reads (three years of monthly billing)
+
+// One read in a printer's counter history.
+struct MeterHistoryRead {
+  std::string key;      // inventory key
+  std::string read_at;  // RFC 3339: the scan's start
+  std::optional<int64_t> lifetime_page_count;
+  std::vector<Counter> counters;     // name and value (lifetimeCount included when read)
+  std::optional<CutoffMark> cutoff;  // set on the printer's cut-off read of a billing period
+};
+
+// A printer that did not give a period's cut-off read within meters.catch_up.
+struct MissedCutoff {
+  std::string key;
+  std::string period;
+  std::string due_at;
+  Printer last;  // its last values (serial, mac, ip name it in the event)
+};
+
+// What RecordMeters did besides keeping the reads.
+struct MeterRecord {
+  std::vector<CutoffPeriod> opened;           // periods this scan opened
+  std::map<std::string, CutoffMark> cutoffs;  // reads of this scan that are cut-off reads, by key
+  std::vector<MissedCutoff> missed;           // periods closed with printers still owing
+  int owed = 0;                               // cut-off reads still owed after this scan
+};
+
 class StateStore {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
@@ -132,6 +163,8 @@ class StateStore {
 
   // The whole inventory, ordered by key.
   Result<std::vector<InventoryEntry>> List();
+  // The printer `target` names, as RemovePrinters matches it; nullopt when none.
+  Result<std::optional<InventoryEntry>> Find(const std::string& target);
 
   // The inventory printers not in `scan`, as Printer records with communication
   // "non-communicating" (since when), their MPS state and qualification (readiness), to append
@@ -163,6 +196,21 @@ class StateStore {
       const std::map<std::string, CloudMps>& verdicts);
 
   Result<std::optional<Task>> GetTask(int64_t id);
+
+  // Billing cut-offs and the counter history (docs/domain.md, "Billing cut-off reads"), after
+  // RecordScan of the same scan, in one transaction: opens the periods `billing` makes due at the
+  // scan's start (each new one closes the one before; every printer this agent has read owes it a
+  // cut-off read), keeps every counted read of the scan in the history (the first read of a
+  // printer owing an open period is its cut-off read: late when not made by the opening round or
+  // more than kCutoffOnTime after the due time), closes the periods whose catch-up has passed
+  // (the printers still owing are returned as missed) and prunes the history to its retention.
+  Result<MeterRecord> RecordMeters(const ScanReport& scan, const BillingSchedule& billing);
+  // The counter history of the printer `target` names (as `printers remove` matches it), newest
+  // first; nullopt when no printer matches. `limit` 0: all.
+  Result<std::optional<std::vector<MeterHistoryRead>>> MeterHistory(const std::string& target,
+                                                                    size_t limit = 0);
+  // The newest cut-off read of every printer that has one, by inventory key.
+  Result<std::map<std::string, MeterHistoryRead>> LastCutoffReads();
 
   // Printers held in MPS: managed + pending.
   Result<int> MpsPrinterCount();

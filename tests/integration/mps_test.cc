@@ -127,7 +127,8 @@ TEST_F(MpsTest, EnrolledPrintersAreListedAndProtectedFromRemoveAndDeactivate) {
   ASSERT_EQ(table.exit_code, 0) << table.stderr_text;
   const std::string header = LineWith(table.stdout_text, "SERIAL");
   EXPECT_EQ(std::regex_replace(header, std::regex(" +"), " "),
-            "IP SERIAL MANUFACTURER MODEL PAGES COMMUNICATION LAST SEEN MANAGED READINESS METER");
+            "IP SERIAL MANUFACTURER MODEL PAGES COMMUNICATION LAST SEEN MANAGED READINESS METER "
+            "LAST CUT-OFF");
   ExpectLineHas(table.stdout_text, kManaged, " MPS Express ");
   ExpectLineHas(table.stdout_text, kPending, " Pending MPS Express ");
   EXPECT_EQ(LineWith(table.stdout_text, kFree).find("MPS Express"), std::string::npos)

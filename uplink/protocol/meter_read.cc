@@ -21,6 +21,7 @@ std::string EncodeMeterRead(const MeterRead& read) {
   if (!read.ip.empty()) j["ip"] = read.ip;
   if (!read.device.empty()) j["device"] = read.device;
   if (!read.flags.empty()) j["flags"] = read.flags;
+  if (read.cutoff) j["cutoff"] = nlohmann::ordered_json::parse(EncodeCutoffMark(*read.cutoff));
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
@@ -56,7 +57,37 @@ Result<MeterRead> DecodeMeterRead(std::string_view body) {
       read.flags.push_back(f.get<std::string>());
     }
   }
+  if (auto cutoff = j.find("cutoff"); cutoff != j.end() && !cutoff->is_null()) {
+    auto mark = DecodeCutoffMark(cutoff->dump());
+    if (!mark.ok()) return mark.error();
+    read.cutoff = *mark;
+  }
   return read;
+}
+
+std::string EncodeCutoffMark(const CutoffMark& mark) {
+  const nlohmann::ordered_json j = {{"period", mark.period},
+                                    {"due_at", mark.due_at},
+                                    {"late", mark.late},
+                                    {"late_s", mark.late_s}};
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+Result<CutoffMark> DecodeCutoffMark(std::string_view body) {
+  constexpr std::string_view kCutoff = "a meter read's cutoff";
+  auto parsed = codec::ParseObject(body, kCutoff);
+  if (!parsed.ok()) return parsed.error();
+  const Json& j = parsed.value();
+  CutoffMark mark;
+  for (auto [field, out] : {std::pair{"period", &mark.period}, std::pair{"due_at", &mark.due_at}}) {
+    if (auto ok = codec::OptionalString(j, field, kCutoff, out); !ok.ok()) return ok.error();
+  }
+  if (mark.period.empty()) return codec::Malformed(kCutoff, "period", "a non-empty string");
+  if (auto ok = codec::OptionalBool(j, "late", kCutoff, &mark.late); !ok.ok()) return ok.error();
+  std::optional<int64_t> late_s;
+  if (auto ok = codec::OptionalCount(j, "late_s", kCutoff, &late_s); !ok.ok()) return ok.error();
+  mark.late_s = late_s.value_or(0);
+  return mark;
 }
 
 }  // namespace fleet::uplink::protocol

@@ -8,10 +8,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "agent/core/billing.h"
 #include "agent/core/result.h"
 
 namespace fleet::uplink::protocol {
@@ -25,7 +27,14 @@ struct MeterRead {
   std::string mac;                 // only for a read without a serial
   std::string ip;                  // only for a read without a serial nor a MAC
   std::string device;              // see above; written only when non-empty
+  // The printer's billing cut-off read of a period (docs/uplink-protocol.md,
+  // "meter_reads[].cutoff"); written only on such a read.
+  std::optional<CutoffMark> cutoff{};
 };
+
+// The `cutoff` member of a meter read: {"period", "due_at", "late", "late_s"}.
+std::string EncodeCutoffMark(const CutoffMark& mark);
+Result<CutoffMark> DecodeCutoffMark(std::string_view body);
 
 std::string EncodeMeterRead(const MeterRead& read);
 // kMalformed naming the member: not an object, no collected_at, a count that is not a

@@ -56,6 +56,35 @@ Result<CloudWord> DecodeCloudWord(std::string_view body) {
     return ok.error();
   }
   if (auto policy = j.find(kWordPolicy); policy != j.end()) word.policy = DecodePolicy(*policy);
+  // Read requests: an entry that cannot be read is skipped (named in `skipped`), like a printer's.
+  if (auto requests = j.find(kWordMeterReadRequests); requests != j.end() && !requests->is_null()) {
+    if (!requests->is_array()) {
+      return Malformed(kMessage, kWordMeterReadRequests, "an array of {id, serials}");
+    }
+    for (size_t i = 0; i < requests->size(); ++i) {
+      const Json& r = (*requests)[i];
+      const std::string where = std::string(kWordMeterReadRequests) + "[" + std::to_string(i) + "]";
+      if (!r.is_object() || !r.contains("id") || !r["id"].is_string() ||
+          r["id"].get<std::string>().empty()) {
+        word.skipped.push_back(where + ": no id");
+        continue;
+      }
+      MeterReadRequest request{r["id"].get<std::string>(), {}};
+      bool ok = true;
+      if (auto serials = r.find("serials"); serials != r.end() && !serials->is_null()) {
+        ok = serials->is_array();
+        for (const Json& s : ok ? *serials : Json::array()) {
+          if (!s.is_string() || s.get<std::string>().empty()) ok = false;
+          if (ok) request.serials.push_back(s.get<std::string>());
+        }
+      }
+      if (!ok) {
+        word.skipped.push_back(where + ": serials is not an array of serial numbers");
+        continue;
+      }
+      word.meter_read_requests.push_back(std::move(request));
+    }
+  }
   static const Json kNone = Json::object();
   auto versions_it = j.find(kWordMpsVersions);
   if (versions_it != j.end() && !versions_it->is_null() && !versions_it->is_object()) {
@@ -117,6 +146,13 @@ std::string EncodeCloudWord(const CloudWord& word) {
   }
   j[kWordMpsVersions] = std::move(versions);
   if (word.scan_interval_s) j[kWordScanInterval] = *word.scan_interval_s;
+  if (!word.meter_read_requests.empty()) {
+    Json requests = Json::array();
+    for (const auto& r : word.meter_read_requests) {
+      requests.push_back({{"id", r.id}, {"serials", r.serials}});
+    }
+    j[kWordMeterReadRequests] = std::move(requests);
+  }
   return codec::Dump(j);
 }
 

@@ -39,6 +39,7 @@ inline constexpr char kWordModels[] = "models";
 inline constexpr char kWordPattern[] = "pattern";
 inline constexpr char kWordMaxLifetimePages[] = "max_lifetime_pages";
 inline constexpr char kWordScanInterval[] = "scan_interval_s";
+inline constexpr char kWordMeterReadRequests[] = "meter_read_requests";
 
 // One printer in the word, by serial.
 struct PrinterWord {
@@ -47,13 +48,22 @@ struct PrinterWord {
   int64_t version = 0;        // mps_versions[serial]; 0 when absent
 };
 
+// A task of the cloud: read the counters now (docs/uplink-protocol.md, "meter_read_requests").
+struct MeterReadRequest {
+  std::string id;                    // the cloud's; the daemon acts on each id once
+  std::vector<std::string> serials;  // the printers asked for; empty: every printer
+
+  bool operator==(const MeterReadRequest&) const = default;
+};
+
 struct CloudWord {
   bool accepted = true;
   std::map<std::string, PrinterWord> printers;  // by serial; never an empty serial
   // The cloud's policy; known == false when the word has none.
   agent::ReadinessPolicy policy;
   std::optional<int64_t> scan_interval_s;  // absent: the configured interval holds
-  std::vector<std::string> skipped;        // entries left out, each "serial: why" (log-safe)
+  std::vector<MeterReadRequest> meter_read_requests;
+  std::vector<std::string> skipped;  // entries left out, each "serial: why" (log-safe)
 };
 
 // kMalformed (naming the member) for a body that is not a JSON object or has a member of the

@@ -392,6 +392,15 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
     m.unit = read.unit;
     m.device = read.device;  // two devices, one serial: both reads are kept
     m.lifetime_page_count = read.lifetime_page_count;
+    m.cutoff = read.cutoff;
+    // The counters of the read's printer in this report (printers[] carries them).
+    for (const protocol::ReportPrinter& p : report.printers) {
+      if (p.serial != m.serial) continue;
+      if (!p.communication.empty() && p.communication != "communicating") continue;
+      const json printer = json::parse(p.object);
+      if (auto c = printer.find("counters"); c != printer.end()) m.counters = c->dump();
+      break;
+    }
     for (const std::string& f : read.flags) {
       // Stored comma-separated (store.cc).
       if (f.find(',') != std::string::npos) {
@@ -563,6 +572,17 @@ Result<protocol::CloudWord> Cloud::Word(const std::string& agent_id,
   auto interval = store_.GetSetting("scan_interval_s");
   if (!interval) return interval.error();
   if (interval->has_value() && !(*interval)->empty()) word.scan_interval_s = std::stoll(**interval);
+  // Read requests made through the admin API go out once, with the next word.
+  auto requests = store_.GetSetting("meter_read_requests");
+  if (!requests) return requests.error();
+  if (requests->has_value()) {
+    const json pending = json::parse(**requests, nullptr, false);
+    for (const json& r : pending.is_array() ? pending : json::array()) {
+      word.meter_read_requests.push_back(
+          {r.value("id", ""), r.value("serials", std::vector<std::string>{})});
+    }
+    if (auto ok = store_.SetSetting("meter_read_requests", "[]"); !ok) return ok.error();
+  }
   return word;
 }
 
@@ -633,6 +653,8 @@ HttpResponse Cloud::Admin(const HttpRequest& request) {
   if (path == "/admin/meter-reads" && method == "GET") {
     std::optional<std::string> serial;
     if (auto it = target.query.find("serial"); it != target.query.end()) serial = it->second;
+    // ?cutoff=1: only billing cut-off reads.
+    const bool cutoff_only = target.query.count("cutoff") > 0 && target.query.at("cutoff") == "1";
     auto reads = store_.MeterReads(serial);
     if (!reads) return StoreFailure(reads.error());
     json list = json::array();
@@ -643,6 +665,11 @@ HttpResponse Cloud::Admin(const HttpRequest& request) {
                    {"unit", read.unit}};
       if (!read.flags.empty()) item["flags"] = read.flags;  // as the agent sends them
       if (!read.device.empty()) item["device"] = read.device;
+      if (read.cutoff) {
+        item["cutoff"] = json::parse(protocol::EncodeCutoffMark(*read.cutoff));
+      }
+      if (!read.counters.empty()) item["counters"] = json::parse(read.counters, nullptr, false);
+      if (cutoff_only && !read.cutoff) continue;
       list.push_back(std::move(item));
     }
     return Json(200, list);
@@ -679,6 +706,30 @@ HttpResponse Cloud::Admin(const HttpRequest& request) {
     return Json(200, body);
   }
   if (path == "/admin/faults" && method == "PUT") return AdminSetFaults(request);
+  if (path == "/admin/meter-read-requests" && method == "POST") {
+    // {"serials": [...]} (absent or empty: every printer); sent with the next word.
+    std::optional<json> body = ParseObject(request.body.empty() ? "{}" : request.body);
+    if (!body) return BadRequest("body must be a JSON object");
+    json serials = body->value("serials", json::array());
+    if (!serials.is_array()) return BadRequest("serials must be an array of serial numbers");
+    auto stored = store_.GetSetting("meter_read_requests");
+    if (!stored) return StoreFailure(stored.error());
+    json pending = stored->has_value() ? json::parse(**stored, nullptr, false) : json::array();
+    if (!pending.is_array()) pending = json::array();
+    auto count = store_.GetSetting("meter_read_request_count");
+    if (!count) return StoreFailure(count.error());
+    const int64_t n = (count->has_value() ? std::stoll(**count) : 0) + 1;
+    const std::string id = "rr-" + std::to_string(n);
+    pending.push_back({{"id", id}, {"serials", serials}});
+    if (auto ok = store_.SetSetting("meter_read_requests", pending.dump()); !ok) {
+      return StoreFailure(ok.error());
+    }
+    if (auto ok = store_.SetSetting("meter_read_request_count", std::to_string(n)); !ok) {
+      return StoreFailure(ok.error());
+    }
+    log_.info("meter read request id={} serials={}", id, serials.dump());
+    return Json(201, {{"id", id}});
+  }
   if (path == "/admin/faults" && method == "GET") {
     return Json(200, {{"mode", faults_.mode},
                       {"retry_after_s", faults_.retry_after_s},

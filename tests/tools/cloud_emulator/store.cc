@@ -1,5 +1,7 @@
 #include "tests/tools/cloud_emulator/store.h"
 
+#include "uplink/protocol/meter_read.h"
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -24,7 +26,8 @@ CREATE INDEX IF NOT EXISTS printers_agent ON printers(agent_id);
 CREATE TABLE IF NOT EXISTS meter_reads (
   serial TEXT NOT NULL, collected_at TEXT NOT NULL, lifetime_page_count INTEGER NOT NULL,
   unit TEXT NOT NULL DEFAULT '', agent_id TEXT NOT NULL, flags TEXT NOT NULL DEFAULT '',
-  device TEXT NOT NULL DEFAULT '', PRIMARY KEY (serial, collected_at, device));
+  device TEXT NOT NULL DEFAULT '', cutoff TEXT NOT NULL DEFAULT '',
+  counters TEXT NOT NULL DEFAULT '', PRIMARY KEY (serial, collected_at, device));
 CREATE TABLE IF NOT EXISTS idempotency (
   agent_id TEXT NOT NULL, key TEXT NOT NULL, response TEXT NOT NULL, received_at TEXT NOT NULL,
   PRIMARY KEY (agent_id, key));
@@ -150,6 +153,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   }
   // A database from before meter-read flags: add the column (an error = it is there already).
   (void)store->Exec("ALTER TABLE meter_reads ADD COLUMN flags TEXT NOT NULL DEFAULT ''");
+  // Before billing cut-offs: the read's cutoff mark and its printer's counters (JSON, "" none).
+  (void)store->Exec("ALTER TABLE meter_reads ADD COLUMN cutoff TEXT NOT NULL DEFAULT ''");
+  (void)store->Exec("ALTER TABLE meter_reads ADD COLUMN counters TEXT NOT NULL DEFAULT ''");
   // A database from before meter_reads[].device, keyed by (serial, collected_at): rebuilt with
   // the device in the key (an error on the first statement = it has the column already).
   if (store->Exec("SELECT device FROM meter_reads LIMIT 0").ok()) return store;
@@ -397,7 +403,7 @@ Result<int64_t> Store::CountHeld(const std::string& agent_id) {
 Result<bool> Store::InsertMeterRead(const MeterRead& read, const std::string& agent_id) {
   Stmt stmt(db_,
             "INSERT OR IGNORE INTO meter_reads(serial, collected_at, lifetime_page_count, unit, "
-            "agent_id, flags, device) VALUES(?, ?, ?, ?, ?, ?, ?)");
+            "agent_id, flags, device, cutoff, counters) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
   std::string flags;
   for (const std::string& f : read.flags) flags += (flags.empty() ? "" : ",") + f;
   stmt.Bind(read.serial)
@@ -406,20 +412,26 @@ Result<bool> Store::InsertMeterRead(const MeterRead& read, const std::string& ag
       .Bind(read.unit)
       .Bind(agent_id)
       .Bind(flags)
-      .Bind(read.device);
+      .Bind(read.device)
+      .Bind(read.cutoff ? uplink::protocol::EncodeCutoffMark(*read.cutoff) : std::string())
+      .Bind(read.counters);
   if (auto ok = RunWrite(db_, stmt, "insert meter read"); !ok) return ok.error();
   return sqlite3_changes(db_) == 1;
 }
 
 Result<std::vector<MeterRead>> Store::MeterReads(const std::optional<std::string>& serial) {
   // Every serial's when `serial` is not given (bound as NULL).
-  Stmt stmt(
-      db_,
-      "SELECT serial, collected_at, lifetime_page_count, unit, flags, device FROM meter_reads "
-      "WHERE ?1 IS NULL OR serial = ?1 ORDER BY collected_at, serial, device");
+  Stmt stmt(db_,
+            "SELECT serial, collected_at, lifetime_page_count, unit, flags, device, cutoff, "
+            "counters FROM meter_reads WHERE ?1 IS NULL OR serial = ?1 "
+            "ORDER BY collected_at, serial, device");
   stmt.Bind(serial);
   return AllRows<MeterRead>(db_, stmt, "list meter reads", [](const Stmt& stmt) {
     MeterRead read{stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Text(3), {}, stmt.Text(5)};
+    if (const std::string cutoff = stmt.Text(6); !cutoff.empty()) {
+      if (auto mark = uplink::protocol::DecodeCutoffMark(cutoff); mark.ok()) read.cutoff = *mark;
+    }
+    read.counters = stmt.Text(7);
     const std::string flags = stmt.Text(4);
     for (size_t start = 0; start < flags.size();) {
       const size_t comma = std::min(flags.find(',', start), flags.size());

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/core/billing.h"
 #include "agent/core/result.h"
 
 namespace fleet::emulator {
@@ -55,6 +56,8 @@ struct MeterRead {
   // meter_reads[].device: which of several devices claiming the serial in one scan read it
   // ("mac:..." or "ip:..."; "" for the serial's first holder). Part of the read's identity.
   std::string device;
+  std::optional<CutoffMark> cutoff{};  // meter_reads[].cutoff: a billing cut-off read
+  std::string counters{};  // JSON {name: value}: its printer's counters in the same report
 };
 
 // An event of a report (docs/uplink-protocol.md, "Events"), kept once per event_id.

@@ -64,6 +64,10 @@ supplies:
   low_threshold_percent: 10
   low_threshold_by_type: []
   replacement_rise_percent: 30
+meters:
+  billing_day: []
+  read_time: 00:00
+  catch_up: 72h
 cloud:
   url: ""
   ca_file: ""

@@ -72,6 +72,32 @@ TEST(ScanScheduleTest, FirstScanWithinAFewSecondsOfStart) {
   }
 }
 
+// A billing cut-off asks for a scan now: it starts at once, or right after the running one, never
+// overlapping; the rhythm counts from it.
+TEST(ScanScheduleTest, ScanNowStartsAtOnceOrAfterTheRunningOne) {
+  Harness h(1h, [] { return 0.5; });
+  h.schedule->Start();
+  h.clock.Advance(10min);  // the first scan started at 2 s and is still running
+  ASSERT_EQ(h.starts.size(), 1u);
+  h.schedule->ScanNow();  // while it runs: owed
+  EXPECT_EQ(h.starts.size(), 1u);
+  EXPECT_EQ(h.max_running, 1);
+  h.Finish();
+  ASSERT_EQ(h.starts.size(), 2u);
+  EXPECT_EQ(h.starts[1], 10min);
+  h.Finish();
+  h.clock.Advance(5min);
+  h.schedule->ScanNow();  // idle: at once
+  ASSERT_EQ(h.starts.size(), 3u);
+  EXPECT_EQ(h.starts[2], 15min);
+  h.Finish();
+  ASSERT_TRUE(h.schedule->next_due());
+  EXPECT_EQ(*h.schedule->next_due() - ManualScheduler::TimePoint{}, 75min);
+  h.schedule->Stop();
+  h.schedule->ScanNow();  // stopped: nothing
+  EXPECT_EQ(h.starts.size(), 3u);
+}
+
 TEST(ScanScheduleTest, IntervalsStayWithinTenPercentJitterAndVary) {
   Harness h(60s);
   h.schedule->Start();

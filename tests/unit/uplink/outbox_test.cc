@@ -883,9 +883,12 @@ TEST(OutboxSchema2, Schema1FileIsMigratedKeepsItsReadsAndTakesEvents) {
   TestClock clock;
   auto outbox = OpenOk(dir.db(), clock.Limits());
   ASSERT_TRUE(outbox);
-  EXPECT_EQ(SqlInt(dir.db(), "PRAGMA user_version"), 2);
+  EXPECT_EQ(SqlInt(dir.db(), "PRAGMA user_version"), 3);  // through 2 (flags) to 3 (cutoff)
   EXPECT_EQ(SqlInt(dir.db(),
                    "SELECT count(*) FROM pragma_table_info('meter_reads') WHERE name = 'flags'"),
+            1);
+  EXPECT_EQ(SqlInt(dir.db(),
+                   "SELECT count(*) FROM pragma_table_info('meter_reads') WHERE name = 'cutoff'"),
             1);
   EXPECT_EQ(SqlInt(dir.db(), "SELECT count(*) FROM events"), 0);
   // The migrated reads get the empty flag, not NULL.
