@@ -75,8 +75,8 @@ std::string CounterCell(const Printer& printer, std::string_view name) {
 }
 
 // Left to right as printed. Priorities: what identifies the printer and what the administrator
-// acts on (pages, the mono/colour split billing needs, supplies, status) stay longest; the manufacturer (usually in the model name)
-// and the firmware go first.
+// acts on (pages, the mono/colour split billing needs, supplies, status) stay longest; the
+// manufacturer (usually in the model name) and the firmware go first.
 const std::vector<Column>& Columns() {
   static const std::vector<Column> columns = {
       {"IP", 100, 0, 0, [](const Printer& p) { return p.ip; }},

@@ -3,6 +3,7 @@
 // everything, the bar never reaches the last column.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -148,20 +149,30 @@ TEST(ProgressLine, NeverReachesTheLastColumn) {
             "[#######.......] 5/10 addresses, 1 responding, 1 printer(s)");
 }
 
+// What `draw` writes to a FILE*, read back (a temporary file: open_memstream is POSIX only and
+// these tests run under Wine too).
+template <typename Draw>
+std::string Captured(Draw draw) {
+  std::FILE* out = std::tmpfile();
+  EXPECT_NE(out, nullptr);
+  if (out == nullptr) return {};
+  draw(out);
+  std::fflush(out);
+  std::rewind(out);
+  std::string text;
+  char chunk[4096];
+  for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, out)) > 0;) text.append(chunk, n);
+  std::fclose(out);
+  return text;
+}
+
 TEST(ProgressBar, RedrawsInPlaceAndClearsTheRest) {
-  char* buffer = nullptr;
-  size_t size = 0;
-  std::FILE* out = open_memstream(&buffer, &size);
-  ASSERT_NE(out, nullptr);
-  {
+  const std::string text = Captured([](std::FILE* out) {
     agent::ProgressBar bar(true, 80, out);
     bar.Update(1, 10, 0, 0);
     bar.Update(10, 10, 1, 1);
     bar.Finish();
-  }
-  std::fclose(out);
-  const std::string text(buffer, size);
-  std::free(buffer);
+  });
   EXPECT_EQ(text.find('\n'), std::string::npos) << text;
   EXPECT_EQ(text.rfind("\r[###...........................] 1/10", 0), 0U) << text;
   EXPECT_NE(text.find("1/10 addresses, 0 responding, 0 printer(s)\033[K\r[####"), std::string::npos)
@@ -170,15 +181,12 @@ TEST(ProgressBar, RedrawsInPlaceAndClearsTheRest) {
 }
 
 TEST(ProgressBar, DisabledDrawsNothing) {
-  char* buffer = nullptr;
-  size_t size = 0;
-  std::FILE* out = open_memstream(&buffer, &size);
-  agent::ProgressBar bar(false, 80, out);
-  bar.Update(1, 10, 0, 0);
-  bar.Finish();
-  std::fclose(out);
-  EXPECT_EQ(size, 0U);
-  std::free(buffer);
+  const std::string text = Captured([](std::FILE* out) {
+    agent::ProgressBar bar(false, 80, out);
+    bar.Update(1, 10, 0, 0);
+    bar.Finish();
+  });
+  EXPECT_EQ(text.size(), 0U) << text;
 }
 
 }  // namespace

@@ -18,6 +18,15 @@ using std::chrono::system_clock;
 
 class BillingTest : public ::testing::Test {
  protected:
+#ifdef _WIN32
+  // The rules are the same code on Windows, but its C runtime knows no IANA zone names (TZ=
+  // Europe/Berlin), so the zone-pinned expectations below cannot be set up there: they run on
+  // Linux (the ci and asan suites).
+  void SetUp() override {
+    GTEST_SKIP() << "IANA time zones (TZ=Europe/Berlin) are not available in Windows' C runtime";
+  }
+  static void UseZone(const char* /*zone*/) {}
+#else
   void SetUp() override { UseZone("Europe/Berlin"); }
   void TearDown() override {
     unsetenv("TZ");
@@ -27,6 +36,7 @@ class BillingTest : public ::testing::Test {
     setenv("TZ", zone, 1);
     tzset();
   }
+#endif
   // An instant written as UTC.
   static system_clock::time_point Utc(const std::string& rfc3339) {
     auto t = ParseRfc3339(rfc3339);
