@@ -27,14 +27,6 @@ constexpr uint16_t kPort = 17671;
 constexpr char kIpA[] = "127.23.9.1";
 constexpr char kIpB[] = "127.23.9.2";
 
-bool WaitUntil(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  for (auto end = std::chrono::steady_clock::now() + timeout;
-       std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(100ms)) {
-    if (cond()) return true;
-  }
-  return cond();
-}
-
 class BillingCutoffTest : public ::testing::Test {
  protected:
   void SetUp() override {

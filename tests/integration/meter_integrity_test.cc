@@ -48,14 +48,6 @@ std::string Grouped(int64_t n) {
   return out;
 }
 
-bool WaitUntil(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  for (auto end = std::chrono::steady_clock::now() + timeout;
-       std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(100ms)) {
-    if (cond()) return true;
-  }
-  return cond();
-}
-
 class MeterIntegrityTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -64,14 +64,7 @@ class SerialConflictTest : public ::testing::Test {
     return sim;
   }
 
-  json Scan() {
-    CommandResult r = RunAgent({"--config", config_, "--scan-once", "--upload", "--format", "json"},
-                               60s);
-    EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
-    json doc = ParseScanJson(r);
-    EXPECT_TRUE(doc.is_object()) << r.stdout_text << r.stderr_text;
-    return doc;
-  }
+  json Scan() { return ScanUploadJson(config_, 60s); }
 
   static std::vector<json> Events(const json& doc, const std::string& type) {
     std::vector<json> out;
