@@ -31,8 +31,8 @@ class BillingCutoffTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(MakeTestPki(pki_.path()), "");
-    emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_.path(), dir_.path()));
-    ASSERT_TRUE(emulator_->ready()) << emulator_->log();
+    emulator_ = StartCloudEmulator(EmulatorIn(pki_.path(), dir_.path()));
+    ASSERT_TRUE(emulator_->ready());
     // The cut-off came due a minute ago, today (local time, as the agent reads meters.read_time).
     const std::time_t t = std::time(nullptr) - 60;
     std::tm local{};

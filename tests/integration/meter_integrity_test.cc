@@ -61,8 +61,8 @@ class MeterIntegrityTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_TRUE(pki_error_.empty()) << pki_error_;
-    emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_->path(), dir_.path()));
-    ASSERT_TRUE(emulator_->ready()) << emulator_->log();
+    emulator_ = StartCloudEmulator(EmulatorIn(pki_->path(), dir_.path()));
+    ASSERT_TRUE(emulator_->ready());
   }
 
   void WriteConfig(uint16_t port, const std::string& interval = "1h") {

@@ -28,8 +28,8 @@ class SerialConflictTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(MakeTestPki(pki_.path()), "");
-    emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_.path(), dir_.path()));
-    ASSERT_TRUE(emulator_->ready()) << emulator_->log();
+    emulator_ = StartCloudEmulator(EmulatorIn(pki_.path(), dir_.path()));
+    ASSERT_TRUE(emulator_->ready());
     const std::string source = std::string(FLEET_SOURCE_DIR) +
                                "/tests/data/demo/hp_laserjet_m507.snmprec";
     std::string text = ReadFile(source);
