@@ -94,7 +94,7 @@ for path in "" activate status deactivate printers "printers list" "printers rea
   offered=" $(complete_line "fleet-agent $path -") $(complete_line "fleet-agent $path ") "
   missing=""
   for w in $words; do [[ $offered == *" $w "* ]] || missing+=" $w"; done
-  [ -z "$missing" ] && ok "fleet-agent ${path:-(top)}: $(xargs <<<"$words")" ||
+  [ -z "$missing" ] && ok "fleet-agent ${path:-(top)}: $(tr '\n' ' ' <<<"$words")" ||
     fail "fleet-agent ${path:-(top)} --help lists$missing, which packaging/completion/fleet-agent does not complete"
 done
 
