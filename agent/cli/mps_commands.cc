@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <ostream>
+#include <string_view>
 
 #include "agent/core/printer_json.h"
 #include "agent/core/text.h"
@@ -29,6 +30,14 @@ namespace fleet::agent {
 namespace {
 
 using json = nlohmann::ordered_json;
+
+// When r failed: "fleet-agent: WHAT: <its message>" on err, and true.
+template <typename T>
+bool Failed(const Result<T>& r, std::string_view what, std::ostream& err) {
+  if (r.ok()) return false;
+  err << "fleet-agent: " << what << ": " << r.error().message << "\n";
+  return true;
+}
 
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
@@ -324,10 +333,7 @@ std::optional<Listing> ReadListing(const config::Config& config, std::string_vie
   auto store = OpenOrReport(config, err);
   if (!store) return std::nullopt;
   auto entries = store->List();
-  if (!entries.ok()) {
-    err << "fleet-agent: " << command << ": " << entries.error().message << "\n";
-    return std::nullopt;
-  }
+  if (Failed(entries, command, err)) return std::nullopt;
   return Listing{std::move(store), std::move(*entries), LastPolicy(config)};
 }
 
@@ -338,15 +344,9 @@ int RunPrintersList(const config::Config& config, const std::string& format, std
   auto listing = ReadListing(config, "printers list", err);
   if (!listing) return kExitFailure;
   auto queued = listing->store->QueuedRemovals();
-  if (!queued.ok()) {
-    err << "fleet-agent: printers list: " << queued.error().message << "\n";
-    return kExitFailure;
-  }
+  if (Failed(queued, "printers list", err)) return kExitFailure;
   auto cutoffs = listing->store->LastCutoffReads();
-  if (!cutoffs.ok()) {
-    err << "fleet-agent: printers list: " << cutoffs.error().message << "\n";
-    return kExitFailure;
-  }
+  if (Failed(cutoffs, "printers list", err)) return kExitFailure;
   out << (format == "json"
               ? InventoryToJson(listing->entries, listing->policy, *queued, *cutoffs) + "\n"
               : FormatInventoryTable(listing->entries, listing->policy, *queued, *cutoffs));
@@ -358,10 +358,7 @@ int RunMetersShow(const config::Config& config, const std::string& target,
   auto store = OpenOrReport(config, err);
   if (!store) return kExitFailure;
   auto history = store->MeterHistory(target);
-  if (!history.ok()) {
-    err << "fleet-agent: meters show: " << history.error().message << "\n";
-    return kExitFailure;
-  }
+  if (Failed(history, "meters show", err)) return kExitFailure;
   if (!*history) {
     err << "fleet-agent: meters show: no printer in the inventory has the serial, IP address or "
            "key "
@@ -447,10 +444,7 @@ int RunTasksShow(const config::Config& config, const std::string& id_text,
   auto store = OpenOrReport(config, err);
   if (!store) return kExitFailure;
   auto task = store->GetTask(id);
-  if (!task.ok()) {
-    err << "fleet-agent: tasks show: " << task.error().message << "\n";
-    return kExitFailure;
-  }
+  if (Failed(task, "tasks show", err)) return kExitFailure;
   if (!task->has_value()) {
     err << "fleet-agent: tasks show: no task " << id << " in " << store->path() << "\n";
     return kExitFailure;
@@ -470,10 +464,7 @@ int RunDeactivate(const config::Config& config, std::ostream& out, std::ostream&
     return kExitFailure;
   }
   auto held = store->MpsPrinters();
-  if (!held.ok()) {
-    err << "fleet-agent: deactivate: refused: " << held.error().message << "\n";
-    return kExitFailure;
-  }
+  if (Failed(held, "deactivate: refused", err)) return kExitFailure;
   if (held->total() > 0) {
     RefuseDeactivation(*store,
                        "this agent holds " + HeldText(held->managed, held->pending) +
@@ -496,10 +487,7 @@ int RunDeactivate(const config::Config& config, std::ostream& out, std::ostream&
   }
   boost::asio::io_context io;
   auto transport = uplink::HttpsTransport::Create(io, TransportOptionsFrom(config));
-  if (!transport.ok()) {
-    err << "fleet-agent: deactivate: " << transport.error().message << "\n";
-    return kExitUsage;
-  }
+  if (Failed(transport, "deactivate", err)) return kExitUsage;
   std::optional<Result<uplink::DeactivateAnswer>> answer;
   uplink::DeactivateAgent(**transport, uplink::AgentIdentity{identity->agent_id, identity->token},
                           [&](Result<uplink::DeactivateAnswer> r) { answer = std::move(r); });

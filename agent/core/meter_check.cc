@@ -14,16 +14,6 @@ const Supply* FindSupply(const Printer& p, const Supply& like) {
   return nullptr;
 }
 
-ReportEvent EventFor(const Printer& p, const std::string& type, const std::string& collected_at) {
-  ReportEvent e;
-  e.type = type;
-  e.serial = p.serial;
-  e.mac = p.mac;
-  e.ip = p.ip;
-  e.collected_at = collected_at;
-  return e;
-}
-
 void FillSupply(ReportEvent& e, const Supply& s) {
   e.supply_index = s.index;
   e.supply_type = s.type;
@@ -35,6 +25,16 @@ void FillSupply(ReportEvent& e, const Supply& s) {
 }
 
 }  // namespace
+
+ReportEvent EventFor(const Printer& p, const std::string& type, const std::string& collected_at) {
+  ReportEvent e;
+  e.type = type;
+  e.serial = p.serial;
+  e.mac = p.mac;
+  e.ip = p.ip;
+  e.collected_at = collected_at;
+  return e;
+}
 
 int SupplyThresholds::LowFor(const std::string& type) const {
   auto it = by_type.find(type);

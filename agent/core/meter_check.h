@@ -37,6 +37,10 @@ struct SupplyThresholds {
 // device said 0) and the states without a percentage are left as they are.
 void ApplySupplyThresholds(ScanReport& scan, const SupplyThresholds& thresholds);
 
+// An event of `type` about p (its serial, MAC and address), collected at collected_at (RFC 3339);
+// the caller fills in the type's own fields.
+ReportEvent EventFor(const Printer& p, const std::string& type, const std::string& collected_at);
+
 // `last`: the inventory before this scan is recorded. Adds events to scan.events and sets or
 // carries forward Printer::page_count_regression on the printers read.
 void CompareWithLast(ScanReport& scan, const std::vector<state::InventoryEntry>& last,

@@ -132,14 +132,8 @@ void ResolveMovesAndReplacements(ScanReport& scan, const std::vector<state::Inve
       }
       if (!still_there) {
         moved.insert(key);
-        ReportEvent e;
-        e.type = "moved";
-        e.serial = p.serial;
-        e.mac = p.mac;
-        e.ip = p.ip;
+        ReportEvent& e = events.emplace_back(EventFor(p, "moved", now));
         e.previous_ip = old_ip;
-        e.collected_at = now;
-        events.push_back(std::move(e));
       }
     }
     // Another serial was last read at this address, and it answers nowhere now.
@@ -149,14 +143,8 @@ void ResolveMovesAndReplacements(ScanReport& scan, const std::vector<state::Inve
     const std::string& old_serial = before->second->last.serial;
     if (old_serial.empty() || old_serial == p.serial || serials_now.count(old_serial) > 0) continue;
     replaced_at.insert(p.ip);
-    ReportEvent e;
-    e.type = "replaced";
-    e.serial = p.serial;
-    e.mac = p.mac;
-    e.ip = p.ip;
-    e.previous_serial = old_serial;
-    e.collected_at = now;
-    events.push_back(std::move(e));
+    events.push_back(EventFor(p, "replaced", now));
+    events.back().previous_serial = old_serial;
   }
   for (auto& e : events) scan.events.push_back(std::move(e));
 }

@@ -126,6 +126,18 @@ const storage::ErrorText kDbText{
 using Db = storage::Bound<kDbText>;
 using Stmt = Db::Stmt;
 using Txn = Db::Txn;
+
+// Calls each() on every row stmt steps to; the first step error stops it and is returned.
+template <typename Each>
+Result<void> ForEachRow(Stmt& stmt, std::string_view op, Each&& each) {
+  for (;;) {
+    auto row = stmt.Step(op);
+    if (!row.ok()) return row.error();
+    if (!*row) return {};
+    each();
+  }
+}
+
 [[maybe_unused]] constexpr auto* Exec = &Db::Exec;
 
 Result<void> Migrate(sqlite3* db, const std::string& path) {
@@ -304,14 +316,11 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
     if (!p.serial.empty()) {
       std::vector<std::string> folded;
       find_keyless.Bind(1, AsciiLower(p.mac)).Bind(2, p.ip);
-      for (;;) {
-        auto row = find_keyless.Step(kOp);
-        if (!row.ok()) return row.error();
-        if (!*row) break;
+      FLEET_TRY(ForEachRow(find_keyless, kOp, [&] {
         folded.push_back(find_keyless.Text(0));
         if (const std::string f = find_keyless.Text(1); !f.empty() && f < first_seen)
           first_seen = f;
-      }
+      }));
       find_keyless.Reset();
       for (const auto& k : folded) {
         drop.Bind(1, k);
@@ -353,12 +362,9 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
     std::vector<std::string> missing;
     {
       Stmt all(db_, "SELECT key FROM printers WHERE communication = 'communicating'");
-      for (;;) {
-        auto row = all.Step(kOp);
-        if (!row.ok()) return row.error();
-        if (!*row) break;
+      FLEET_TRY(ForEachRow(all, kOp, [&] {
         if (!read.count(all.Text(0))) missing.push_back(all.Text(0));
-      }
+      }));
     }
     Stmt mark(db_,
               "UPDATE printers SET communication = 'non-communicating', non_communicating_since = ?"
@@ -436,12 +442,7 @@ Result<std::vector<InventoryEntry>> StateStore::List() {
   const std::string sql = std::string("SELECT ") + kEntryColumns + " FROM printers ORDER BY key";
   Stmt stmt(db_, sql.c_str());
   std::vector<InventoryEntry> out;
-  for (;;) {
-    auto row = stmt.Step("list printers");
-    if (!row.ok()) return row.error();
-    if (!*row) break;
-    out.push_back(EntryFromRow(stmt));
-  }
+  FLEET_TRY(ForEachRow(stmt, "list printers", [&] { out.push_back(EntryFromRow(stmt)); }));
   return out;
 }
 
@@ -630,13 +631,10 @@ Result<std::vector<QueuedRemoval>> StateStore::QueuedRemovals() {
             " FROM removal_requests r LEFT JOIN printers p ON p.key = r.key"
             " ORDER BY r.requested_at, r.task_id, r.position");
   std::vector<QueuedRemoval> out;
-  for (;;) {
-    auto row = stmt.Step("list queued removals");
-    if (!row.ok()) return row.error();
-    if (!*row) break;
+  FLEET_TRY(ForEachRow(stmt, "list queued removals", [&] {
     out.push_back(
         QueuedRemoval{stmt.Text(0), stmt.Text(1), stmt.Text(2), stmt.Int(3), stmt.Int(4)});
-  }
+  }));
   return out;
 }
 
@@ -654,12 +652,9 @@ Result<std::vector<TargetOutcome>> StateStore::ResolveQueuedRemovals(
     Stmt all(db_,
              "SELECT task_id, position, key, serial FROM removal_requests"
              " ORDER BY requested_at, task_id, position");
-    for (;;) {
-      auto row = all.Step(kOp);
-      if (!row.ok()) return row.error();
-      if (!*row) break;
+    FLEET_TRY(ForEachRow(all, kOp, [&] {
       requests.push_back(Request{all.Int(0), all.Int(1), all.Text(2), all.Text(3)});
-    }
+    }));
   }
   Stmt done(db_, "DELETE FROM removal_requests WHERE task_id = ? AND position = ?");
   Stmt outcome(
@@ -720,14 +715,11 @@ Result<std::vector<TargetOutcome>> StateStore::ResolveQueuedRemovals(
   for (int64_t id : tasks) {
     std::vector<TargetOutcome> outcomes;
     results.Bind(1, id);
-    for (;;) {
-      auto row = results.Step(kOp);
-      if (!row.ok()) return row.error();
-      if (!*row) break;
+    FLEET_TRY(ForEachRow(results, kOp, [&] {
       TargetOutcome o;
       o.result = results.Text(0);
       outcomes.push_back(std::move(o));
-    }
+    }));
     results.Reset();
     status.Bind(1, TaskStatus(outcomes)).Bind(2, id);
     FLEET_TRY(status.Run(kOp));
@@ -753,13 +745,10 @@ Result<std::optional<Task>> StateStore::GetTask(int64_t id) {
       db_,
       "SELECT target, key, result, reason FROM task_outcomes WHERE task_id = ? ORDER BY position");
   items.Bind(1, id);
-  for (;;) {
-    auto item = items.Step(kOp);
-    if (!item.ok()) return item.error();
-    if (!*item) break;
+  FLEET_TRY(ForEachRow(items, kOp, [&] {
     task.outcomes.push_back(
         TargetOutcome{items.Text(0), items.Text(1), items.Text(2), items.Text(3)});
-  }
+  }));
   return std::optional<Task>(std::move(task));
 }
 
@@ -825,14 +814,11 @@ Result<MeterRecord> StateStore::RecordMeters(const ScanReport& scan,
               "SELECT o.key, coalesce(p.last, '') FROM cutoff_owed o LEFT JOIN printers p"
               " ON p.key = o.key WHERE o.label = ? ORDER BY o.key");
     owed.Bind(1, label);
-    for (;;) {
-      auto row = owed.Step(kOp);
-      if (!row.ok()) return row.error();
-      if (!*row) break;
+    FLEET_TRY(ForEachRow(owed, kOp, [&] {
       MissedCutoff m{owed.Text(0), label, due_at, {}};
       if (!owed.Text(1).empty()) m.last = PrinterFromStored(owed.Text(1));
       record.missed.push_back(std::move(m));
-    }
+    }));
     Stmt drop(db_, "DELETE FROM cutoff_owed WHERE label = ?");
     drop.Bind(1, label);
     FLEET_TRY(drop.Run(kOp));
@@ -849,17 +835,14 @@ Result<MeterRecord> StateStore::RecordMeters(const ScanReport& scan,
     Stmt all(db_,
              "SELECT label, due_at, deadline FROM cutoff_periods WHERE closed_at = ''"
              " ORDER BY label");
-    for (;;) {
-      auto row = all.Step(kOp);
-      if (!row.ok()) return row.error();
-      if (!*row) break;
+    FLEET_TRY(ForEachRow(all, kOp, [&] {
       Open o;
       o.period.label = all.Text(0);
       o.period.due = ParseRfc3339(all.Text(1)).value_or(scan.started_at);
       o.period.deadline = ParseRfc3339(all.Text(2)).value_or(scan.started_at);
       for (const auto& p : record.opened) o.opening_round |= p.label == o.period.label;
       out.push_back(std::move(o));
-    }
+    }));
     return out;
   };
 
@@ -983,12 +966,7 @@ Result<std::optional<std::vector<MeterHistoryRead>>> StateStore::MeterHistory(
   Stmt stmt(db_, sql.c_str());
   stmt.Bind(1, (*found)->key).Bind(2, limit == 0 ? int64_t{-1} : static_cast<int64_t>(limit));
   std::vector<MeterHistoryRead> out;
-  for (;;) {
-    auto row = stmt.Step(kOp);
-    if (!row.ok()) return row.error();
-    if (!*row) break;
-    out.push_back(HistoryFromRow(stmt));
-  }
+  FLEET_TRY(ForEachRow(stmt, kOp, [&] { out.push_back(HistoryFromRow(stmt)); }));
   return std::optional<std::vector<MeterHistoryRead>>(std::move(out));
 }
 
@@ -998,13 +976,10 @@ Result<std::map<std::string, MeterHistoryRead>> StateStore::LastCutoffReads() {
                           " WHERE cutoff != '' GROUP BY key)";
   Stmt stmt(db_, sql.c_str());
   std::map<std::string, MeterHistoryRead> out;
-  for (;;) {
-    auto row = stmt.Step("read last cut-off reads");
-    if (!row.ok()) return row.error();
-    if (!*row) break;
+  FLEET_TRY(ForEachRow(stmt, "read last cut-off reads", [&] {
     MeterHistoryRead r = HistoryFromRow(stmt);
     out[r.key] = std::move(r);
-  }
+  }));
   return out;
 }
 

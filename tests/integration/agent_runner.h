@@ -7,8 +7,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/process.h"
@@ -97,6 +99,28 @@ inline nlohmann::json ParseScanJson(const CommandResult& r) {
   return nlohmann::json::parse(r.stdout_text, nullptr, /*allow_exceptions=*/false);
 }
 
+// `fleet-agent --config CONFIG --scan-once --upload --format json` within timeout: the whole
+// document. Fails the test unless it exits 0 with a JSON object.
+inline nlohmann::json ScanUploadJson(
+    const std::string& config, std::chrono::milliseconds timeout = std::chrono::seconds(120)) {
+  CommandResult r = RunAgent({"--config", config, "--scan-once", "--upload", "--format", "json"},
+                             timeout);
+  EXPECT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  nlohmann::json j = ParseScanJson(r);
+  EXPECT_TRUE(j.is_object()) << r.stdout_text << r.stderr_text;
+  return j;
+}
+
+// Polls cond every step until it holds or timeout passes; its last answer.
+inline bool WaitUntil(const std::function<bool()>& cond, std::chrono::milliseconds timeout,
+                      std::chrono::milliseconds step = std::chrono::milliseconds(100)) {
+  for (auto end = std::chrono::steady_clock::now() + timeout;
+       std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(step)) {
+    if (cond()) return true;
+  }
+  return cond();
+}
+
 // Printers in the scan JSON by IP.
 inline const nlohmann::json* FindByIp(const nlohmann::json& list, const std::string& ip) {
   for (const auto& p : list) {
@@ -133,10 +157,7 @@ inline std::map<std::string, nlohmann::json> ListedBySerial(const std::string& c
 // exits 0 with a JSON object.
 inline std::map<std::string, nlohmann::json> ScanUploadBySerial(const std::string& config,
                                                                 nlohmann::json* doc = nullptr) {
-  CommandResult r = RunAgent({"--config", config, "--scan-once", "--upload", "--format", "json"});
-  EXPECT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
-  nlohmann::json j = ParseScanJson(r);
-  EXPECT_TRUE(j.is_object()) << r.stdout_text;
+  nlohmann::json j = ScanUploadJson(config);
   if (doc) *doc = j;
   return j.is_object() ? PrintersBySerial(j) : std::map<std::string, nlohmann::json>{};
 }

@@ -27,20 +27,12 @@ constexpr uint16_t kPort = 17671;
 constexpr char kIpA[] = "127.23.9.1";
 constexpr char kIpB[] = "127.23.9.2";
 
-bool WaitUntil(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  for (auto end = std::chrono::steady_clock::now() + timeout;
-       std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(100ms)) {
-    if (cond()) return true;
-  }
-  return cond();
-}
-
 class BillingCutoffTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(MakeTestPki(pki_.path()), "");
-    emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_.path(), dir_.path()));
-    ASSERT_TRUE(emulator_->ready()) << emulator_->log();
+    emulator_ = StartCloudEmulator(EmulatorIn(pki_.path(), dir_.path()));
+    ASSERT_TRUE(emulator_->ready());
     // The cut-off came due a minute ago, today (local time, as the agent reads meters.read_time).
     const std::time_t t = std::time(nullptr) - 60;
     std::tm local{};

@@ -116,14 +116,6 @@ class NotifySocket {
   std::thread reader_;
 };
 
-bool WaitUntil(const std::function<bool()>& cond, std::chrono::milliseconds timeout,
-               std::chrono::milliseconds step = 100ms) {
-  for (auto end = Clock::now() + timeout; Clock::now() < end; std::this_thread::sleep_for(step)) {
-    if (cond()) return true;
-  }
-  return cond();
-}
-
 size_t CountLines(const std::string& text, const std::string& needle) {
   size_t n = 0;
   std::istringstream lines(text);

@@ -57,14 +57,7 @@ TEST(IdentityMoves, MovedAndReplacedAcrossTwoSweepsReachTheCloud) {
   CommandResult activated = RunAgent(
       {"--config", config, "activate", "--code", emulator.NewActivationCode()}, 60s);
   ASSERT_EQ(activated.exit_code, 0) << activated.stderr_text;
-  auto scan = [&] {
-    CommandResult r = RunAgent({"--config", config, "--scan-once", "--upload", "--format", "json"},
-                               60s);
-    EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
-    json doc = ParseScanJson(r);
-    EXPECT_TRUE(doc.is_object()) << r.stdout_text << r.stderr_text;
-    return doc;
-  };
+  auto scan = [&] { return ScanUploadJson(config, 60s); };
 
   std::string error;
   auto server = RecordingServer::Start(

@@ -48,14 +48,6 @@ std::string Grouped(int64_t n) {
   return out;
 }
 
-bool WaitUntil(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  for (auto end = std::chrono::steady_clock::now() + timeout;
-       std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(100ms)) {
-    if (cond()) return true;
-  }
-  return cond();
-}
-
 class MeterIntegrityTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -69,8 +61,8 @@ class MeterIntegrityTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_TRUE(pki_error_.empty()) << pki_error_;
-    emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_->path(), dir_.path()));
-    ASSERT_TRUE(emulator_->ready()) << emulator_->log();
+    emulator_ = StartCloudEmulator(EmulatorIn(pki_->path(), dir_.path()));
+    ASSERT_TRUE(emulator_->ready());
   }
 
   void WriteConfig(uint16_t port, const std::string& interval = "1h") {

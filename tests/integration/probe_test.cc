@@ -9,6 +9,7 @@
 
 #include "tests/integration/agent_runner.h"
 #include "tests/integration/recording_server.h"
+#include "tests/integration/v3_user.h"
 #include "tests/support/snmpd_fixture.h"
 
 namespace fleet::test {
@@ -21,15 +22,6 @@ constexpr char kSilent[] = "127.31.0.9";
 constexpr uint16_t kPort = 18361;
 constexpr char kV3Address[] = "127.31.1.1";
 constexpr uint16_t kV3Port = 18362;
-
-const char kGoodUser[] =
-    "    - version: 3\n"
-    "      user: fleet-ops\n"
-    "      security_level: authPriv\n"
-    "      auth_protocol: SHA-256\n"
-    "      auth_passphrase: auth-pass-4242\n"
-    "      priv_protocol: AES-128\n"
-    "      priv_passphrase: priv-pass-4242\n";
 
 class ProbeTest : public ::testing::Test {
  protected:
@@ -61,8 +53,7 @@ class ProbeTest : public ::testing::Test {
     config.address = kV3Address;
     config.port = kV3Port;
     config.communities = {};  // v3 only: a community is never answered
-    config.users.push_back(
-        SnmpdUser{"fleet-ops", "priv", "SHA-256", "auth-pass-4242", "AES", "priv-pass-4242"});
+    config.users.push_back(V3TestUser());
     config.sys_descr = "HP ETHERNET MULTI-ENVIRONMENT,ROM none,JETDIRECT,JD153,EEPROM JSI24090012";
     config.sys_name = "v3-printer";
     config.extra_lines = {

@@ -36,13 +36,6 @@ constexpr char kTlsServer[] = "127.13.0.200";
 constexpr uint16_t kTlsPort = 17062;
 constexpr char kCommunity[] = "sec-test-c0mmunity-71f3";
 
-bool WaitUntil(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  for (auto end = Clock::now() + timeout; Clock::now() < end; std::this_thread::sleep_for(100ms)) {
-    if (cond()) return true;
-  }
-  return cond();
-}
-
 std::string Mode(const fs::path& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return "missing";

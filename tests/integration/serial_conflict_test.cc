@@ -28,8 +28,8 @@ class SerialConflictTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(MakeTestPki(pki_.path()), "");
-    emulator_ = std::make_unique<CloudEmulator>(EmulatorIn(pki_.path(), dir_.path()));
-    ASSERT_TRUE(emulator_->ready()) << emulator_->log();
+    emulator_ = StartCloudEmulator(EmulatorIn(pki_.path(), dir_.path()));
+    ASSERT_TRUE(emulator_->ready());
     const std::string source = std::string(FLEET_SOURCE_DIR) +
                                "/tests/data/demo/hp_laserjet_m507.snmprec";
     std::string text = ReadFile(source);
@@ -64,14 +64,7 @@ class SerialConflictTest : public ::testing::Test {
     return sim;
   }
 
-  json Scan() {
-    CommandResult r = RunAgent({"--config", config_, "--scan-once", "--upload", "--format", "json"},
-                               60s);
-    EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
-    json doc = ParseScanJson(r);
-    EXPECT_TRUE(doc.is_object()) << r.stdout_text << r.stderr_text;
-    return doc;
-  }
+  json Scan() { return ScanUploadJson(config_, 60s); }
 
   static std::vector<json> Events(const json& doc, const std::string& type) {
     std::vector<json> out;

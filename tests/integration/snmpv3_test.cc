@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/integration/agent_runner.h"
+#include "tests/integration/v3_user.h"
 #include "tests/support/snmpd_fixture.h"
 
 namespace fleet::test {
@@ -19,8 +20,7 @@ class SnmpV3Test : public ::testing::Test {
     config.address = kAddress;
     config.port = kPort;
     config.communities = {};  // v3 only: nothing answers a community
-    config.users.push_back(
-        SnmpdUser{"fleet-ops", "priv", "SHA-256", "auth-pass-4242", "AES", "priv-pass-4242"});
+    config.users.push_back(V3TestUser());
     config.sys_descr = "HP ETHERNET MULTI-ENVIRONMENT,ROM none,JETDIRECT,JD153,EEPROM JSI24090012";
     config.sys_name = "v3-printer";
     config.sys_location = "Floor 3";
@@ -60,15 +60,6 @@ class SnmpV3Test : public ::testing::Test {
 
 SnmpdFixture* SnmpV3Test::snmpd_ = nullptr;
 std::string SnmpV3Test::start_error_;
-
-const char kGoodUser[] =
-    "    - version: 3\n"
-    "      user: fleet-ops\n"
-    "      security_level: authPriv\n"
-    "      auth_protocol: SHA-256\n"
-    "      auth_passphrase: auth-pass-4242\n"
-    "      priv_protocol: AES-128\n"
-    "      priv_passphrase: priv-pass-4242\n";
 
 TEST_F(SnmpV3Test, AuthPrivSha256Aes128ReadsThePrinter) {
   CommandResult r = RunAgent(

@@ -55,4 +55,8 @@ Result<void> OptionalCount(const Json& object, const char* field, std::string_vi
 
 std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
+std::string DumpOrdered(const nlohmann::ordered_json& j) {
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 }  // namespace fleet::uplink::protocol::codec

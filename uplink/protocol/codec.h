@@ -41,5 +41,7 @@ Result<void> OptionalCount(const Json& object, const char* field, std::string_vi
 
 // A serialized JSON document; invalid UTF-8 from outside becomes U+FFFD, never an exception.
 std::string Dump(const Json& j);
+// The same for a document whose members keep their order (what the encoders write).
+std::string DumpOrdered(const nlohmann::ordered_json& j);
 
 }  // namespace fleet::uplink::protocol::codec

@@ -5,13 +5,9 @@
 #include "uplink/protocol/codec.h"
 
 namespace fleet::uplink::protocol {
-namespace {
 
-using codec::Json;
-
+// How errors name the message.
 constexpr std::string_view kMessage = "an identity event";
-
-}  // namespace
 
 std::string EncodeIdentityEvent(const IdentityEvent& event) {
   // In the order of docs/uplink-protocol.md (reports are read by people too).
@@ -27,21 +23,21 @@ std::string EncodeIdentityEvent(const IdentityEvent& event) {
     j["ip"] = event.ip;
     j["previous_serial"] = event.previous_serial;
   }
-  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return codec::DumpOrdered(j);
 }
 
 Result<IdentityEvent> DecodeIdentityEvent(std::string_view body) {
-  auto parsed = codec::ParseObject(body, kMessage);
-  if (!parsed.ok()) return parsed.error();
-  const Json& j = parsed.value();
   IdentityEvent e;
-  for (auto [field, out] :
-       {std::pair{"event_id", &e.event_id}, std::pair{"type", &e.type},
-        std::pair{"serial", &e.serial}, std::pair{"collected_at", &e.collected_at},
-        std::pair{"mac", &e.mac}, std::pair{"ip", &e.ip}, std::pair{"previous_ip", &e.previous_ip},
-        std::pair{"previous_serial", &e.previous_serial}}) {
-    if (auto ok = codec::OptionalString(j, field, kMessage, out); !ok.ok()) return ok.error();
-  }
+  auto parsed = codec::ParseObject(body, kMessage,
+                                   {{"event_id", &e.event_id},
+                                    {"type", &e.type},
+                                    {"serial", &e.serial},
+                                    {"collected_at", &e.collected_at},
+                                    {"mac", &e.mac},
+                                    {"ip", &e.ip},
+                                    {"previous_ip", &e.previous_ip},
+                                    {"previous_serial", &e.previous_serial}});
+  if (!parsed.ok()) return parsed.error();
   if (e.type != "moved" && e.type != "replaced") {
     return codec::Malformed(kMessage, "type", "\"moved\" or \"replaced\"");
   }

@@ -22,7 +22,7 @@ std::string EncodeMeterRead(const MeterRead& read) {
   if (!read.device.empty()) j["device"] = read.device;
   if (!read.flags.empty()) j["flags"] = read.flags;
   if (read.cutoff) j["cutoff"] = nlohmann::ordered_json::parse(EncodeCutoffMark(*read.cutoff));
-  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return codec::DumpOrdered(j);
 }
 
 Result<MeterRead> DecodeMeterRead(std::string_view body) {
@@ -70,7 +70,7 @@ std::string EncodeCutoffMark(const CutoffMark& mark) {
                                     {"due_at", mark.due_at},
                                     {"late", mark.late},
                                     {"late_s", mark.late_s}};
-  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return codec::DumpOrdered(j);
 }
 
 Result<CutoffMark> DecodeCutoffMark(std::string_view body) {

@@ -11,39 +11,11 @@ totals add up. Run `python3 make_recordings.py` here.
 """
 import json
 import pathlib
+import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-
-
-def base(sys_descr, sys_object_id, name, model, serial, mac_last, lifetime):
-    rows = {
-        "1.3.6.1.2.1.1.1.0": ("4", sys_descr),
-        "1.3.6.1.2.1.1.2.0": ("6", sys_object_id),
-        "1.3.6.1.2.1.1.3.0": ("67", "81234500"),
-        "1.3.6.1.2.1.1.5.0": ("4", name),
-        "1.3.6.1.2.1.1.6.0": ("4", "Billing lab"),
-        "1.3.6.1.2.1.2.2.1.3.1": ("2", "6"),
-        "1.3.6.1.2.1.2.2.1.6.1": ("4x", "025a3c4100" + mac_last),
-        "1.3.6.1.2.1.25.3.2.1.2.1": ("6", "1.3.6.1.2.1.25.3.1.5"),
-        "1.3.6.1.2.1.25.3.2.1.3.1": ("4", model),
-        "1.3.6.1.2.1.25.3.2.1.5.1": ("2", "2"),
-        "1.3.6.1.2.1.25.3.5.1.1.1": ("2", "3"),
-        "1.3.6.1.2.1.43.5.1.1.1.1": ("2", "1"),
-        "1.3.6.1.2.1.43.5.1.1.17.1": ("4", serial),
-        "1.3.6.1.2.1.43.10.2.1.2.1.1": ("2", "4"),
-        "1.3.6.1.2.1.43.10.2.1.3.1.1": ("2", "7"),
-        "1.3.6.1.2.1.43.10.2.1.4.1.1": ("65", str(lifetime)),
-    }
-    for i, (descr, level) in enumerate(
-            [("Black Toner", 62), ("Cyan Toner", 48), ("Magenta Toner", 55),
-             ("Yellow Toner", 71)], start=1):
-        rows[f"1.3.6.1.2.1.43.11.1.1.4.1.{i}"] = ("2", "3")
-        rows[f"1.3.6.1.2.1.43.11.1.1.5.1.{i}"] = ("2", "3")
-        rows[f"1.3.6.1.2.1.43.11.1.1.6.1.{i}"] = ("4", descr)
-        rows[f"1.3.6.1.2.1.43.11.1.1.7.1.{i}"] = ("2", "19")
-        rows[f"1.3.6.1.2.1.43.11.1.1.8.1.{i}"] = ("2", "100")
-        rows[f"1.3.6.1.2.1.43.11.1.1.9.1.{i}"] = ("2", str(level))
-    return rows
+sys.path.insert(0, str(HERE.parent))
+from recording import base, write  # noqa: E402  (tests/data/recording.py)
 
 
 # LEXMARK-MPS-MIB paperGeneralCountTable 641.6.4.2.1 (index deviceIndex.paperGeneralCountIndex):
@@ -74,7 +46,8 @@ def lexmark():
     # CX725de. 60120 print + 22870 copy + 1522 fax = 84512 = totalSafe = mono + colour.
     # prtMarkerLifeCount 84830 differs from the vendor total (it counts blank pages too).
     r = base("Lexmark CX725 version CXTPP.230.037 kernel 4.11.0 All-N-1",
-             "1.3.6.1.4.1.641.1.5.7.55", "ET0021B7", "Lexmark CX725", "7531A0LMX", "01", 84830)
+             "1.3.6.1.4.1.641.1.5.7.55", "ET0021B7", "Lexmark CX725", "7531A0LMX", "01", 84830,
+             mac_prefix="025a3c4100", general_model=False)
     mps = "1.3.6.1.4.1.641.6.4.2.1.1."
     # Shuffled on purpose: index 1 is not the first type.
     for index, (kind, units, value) in zip([7, 1, 3, 12, 2, 15, 4, 9, 5, 11, 6, 13, 8, 14, 10],
@@ -93,7 +66,8 @@ def lexmark_mono():
     # MS621dn, a mono printer without scanner or fax: the colour rows are 0 (the model lacks the
     # function) and the copy and fax rows absent.
     r = base("Lexmark MS621 version MSNGM.230.037 kernel 4.11.0 All-N-1",
-             "1.3.6.1.4.1.641.1.5.7.50", "ET0021B8", "Lexmark MS621", "4514B0LMX", "02", 20550)
+             "1.3.6.1.4.1.641.1.5.7.50", "ET0021B8", "Lexmark MS621", "4514B0LMX", "02", 20550,
+             mac_prefix="025a3c4100", general_model=False)
     mps = "1.3.6.1.4.1.641.6.4.2.1.1."
     for index, (kind, value) in enumerate([(1, 15010), (2, 20544), (3, 20544), (4, 0),
                                            (16, 20544), (17, 20544), (18, 0)], start=1):
@@ -110,26 +84,13 @@ def epson():
     # 27.1.1.30.1.1 / 33.1.1 / 5.1.1 (read as the total by some readers, as duplex by another)
     # are present and must not be reported.
     r = base("EPSON Built-in 11b/g/n Print Server", "1.3.6.1.4.1.1248.1.1.2.1.3.5.69.69.80.83.50", "EPSON9A1B2C",
-             "EPSON WF-C5790 Series", "X3B7004521", "03", 81563)
+             "EPSON WF-C5790 Series", "X3B7004521", "03", 81563,
+             mac_prefix="025a3c4100", general_model=False)
     e = "1.3.6.1.4.1.1248.1.2.2.27.1.1."
-    r.update({
-        e + "3.1.1": ("2", "39797"),
-        e + "4.1.1": ("2", "41766"),
-        e + "5.1.1": ("2", "81563"),
-        e + "6.1.1": ("2", "39797"),
-        e + "30.1.1": ("2", "12030"),
-        e + "33.1.1": ("2", "81563"),
-    })
+    for column, value in [(3, 39797), (4, 41766), (5, 81563), (6, 39797), (30, 12030), (33, 81563)]:
+        r[f"{e}{column}.1.1"] = ("2", str(value))
     expected = {"lifetimeCount": 81563, "monoCount": 39797, "colorCount": 41766}
     return r, expected
-
-
-def write(name, rows):
-    def key(oid):
-        return [int(x) for x in oid.split(".")]
-    lines = [f"{oid}|{tag}|{value}" for oid, (tag, value) in sorted(rows.items(),
-                                                                   key=lambda kv: key(kv[0]))]
-    (HERE / name).write_text("\n".join(lines) + "\n")
 
 
 def main():
@@ -137,7 +98,7 @@ def main():
     for name, build in [("lexmark_cx725.snmprec", lexmark), ("lexmark_ms621.snmprec", lexmark_mono),
                         ("epson_wf_c5790.snmprec", epson)]:
         rows, counters = build()
-        write(name, rows)
+        write(HERE / name, rows)
         expected[name] = counters
     (HERE / "expected-meters.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
 

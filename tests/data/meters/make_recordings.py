@@ -9,41 +9,11 @@ invented, MACs are locally administered (02:5a:3c:...). Run `python3 make_record
 """
 import json
 import pathlib
+import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-
-
-def base(sys_descr, sys_object_id, name, model, serial, mac_last, lifetime, supplies):
-    rows = {
-        "1.3.6.1.2.1.1.1.0": ("4", sys_descr),
-        "1.3.6.1.2.1.1.2.0": ("6", sys_object_id),
-        "1.3.6.1.2.1.1.3.0": ("67", "81234500"),
-        "1.3.6.1.2.1.1.5.0": ("4", name),
-        "1.3.6.1.2.1.1.6.0": ("4", "Billing lab"),
-        "1.3.6.1.2.1.2.2.1.3.1": ("2", "6"),
-        "1.3.6.1.2.1.2.2.1.6.1": ("4x", "025a3c4000" + mac_last),
-        "1.3.6.1.2.1.25.3.2.1.2.1": ("6", "1.3.6.1.2.1.25.3.1.5"),
-        "1.3.6.1.2.1.25.3.2.1.3.1": ("4", model),
-        "1.3.6.1.2.1.25.3.2.1.5.1": ("2", "2"),
-        "1.3.6.1.2.1.25.3.5.1.1.1": ("2", "3"),
-        "1.3.6.1.2.1.43.5.1.1.1.1": ("2", "1"),
-        "1.3.6.1.2.1.43.5.1.1.16.1": ("4", model),
-        "1.3.6.1.2.1.43.5.1.1.17.1": ("4", serial),
-        "1.3.6.1.2.1.43.10.2.1.2.1.1": ("2", "4"),
-        "1.3.6.1.2.1.43.10.2.1.3.1.1": ("2", "7"),
-        "1.3.6.1.2.1.43.10.2.1.4.1.1": ("65", str(lifetime)),
-    }
-    for i, (descr, level) in enumerate(supplies, start=1):
-        rows[f"1.3.6.1.2.1.43.11.1.1.4.1.{i}"] = ("2", "3")
-        rows[f"1.3.6.1.2.1.43.11.1.1.5.1.{i}"] = ("2", "3")
-        rows[f"1.3.6.1.2.1.43.11.1.1.6.1.{i}"] = ("4", descr)
-        rows[f"1.3.6.1.2.1.43.11.1.1.7.1.{i}"] = ("2", "19")
-        rows[f"1.3.6.1.2.1.43.11.1.1.8.1.{i}"] = ("2", "100")
-        rows[f"1.3.6.1.2.1.43.11.1.1.9.1.{i}"] = ("2", str(level))
-    return rows
-
-
-CMYK = [("Black Toner", 62), ("Cyan Toner", 48), ("Magenta Toner", 55), ("Yellow Toner", 71)]
+sys.path.insert(0, str(HERE.parent))
+from recording import CMYK, base, write  # noqa: E402  (tests/data/recording.py)
 
 
 def kyocera():
@@ -145,13 +115,6 @@ def konica():
     return r
 
 
-def write(name, rows):
-    key = lambda oid: [int(a) for a in oid.split(".")]
-    lines = [f"{oid}|{tag}|{value}" for oid, (tag, value) in sorted(rows.items(),
-                                                                   key=lambda kv: key(kv[0]))]
-    (HERE / name).write_text("\n".join(lines) + "\n")
-
-
 # What the agent must report for each recording: every shipped counter of its profile, and no
 # other (docs/printer-profiles.md, "Shipped counters"). Read by tests/unit/snmp/vendor_meters_test
 # and tests/integration/meters_brother_test.
@@ -174,9 +137,9 @@ EXPECTED = {
 }
 
 if __name__ == "__main__":
-    write("kyocera_taskalfa_3554ci.snmprec", kyocera())
-    write("ricoh_im_c4500.snmprec", ricoh())
-    write("xerox_altalink_c8045.snmprec", xerox())
-    write("canon_iradv_c5535.snmprec", canon())
-    write("konica_bizhub_c458.snmprec", konica())
+    write(HERE / "kyocera_taskalfa_3554ci.snmprec", kyocera())
+    write(HERE / "ricoh_im_c4500.snmprec", ricoh())
+    write(HERE / "xerox_altalink_c8045.snmprec", xerox())
+    write(HERE / "canon_iradv_c5535.snmprec", canon())
+    write(HERE / "konica_bizhub_c458.snmprec", konica())
     (HERE / "expected-meters.json").write_text(json.dumps(EXPECTED, indent=2) + "\n")

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include "agent/cli/probe.h"
 #include "agent/daemon/scan_trace.h"
@@ -23,10 +24,8 @@ using snmp::Value;
 using snmp::Varbind;
 
 TEST(MibName, NamesTheStandardObjectsTheDecoderReads) {
-  const struct {
-    const char* oid;
-    const char* name;
-  } cases[] = {
+  // {OID, the name it is shown with}
+  const std::pair<const char*, const char*> cases[] = {
       {"1.3.6.1.2.1.1.1.0", "sysDescr.0"},
       {"1.3.6.1.2.1.1.2.0", "sysObjectID.0"},
       {"1.3.6.1.2.1.25.3.2.1.2.1", "hrDeviceType.1"},
@@ -40,8 +39,8 @@ TEST(MibName, NamesTheStandardObjectsTheDecoderReads) {
       {"1.3.6.1.4.1.11.2.3", "enterprises.11.2.3"},
       {"1.3.6.1.6.3.15.1.1.3.0", ""},
   };
-  for (const auto& c : cases) {
-    EXPECT_EQ(snmp::MibName(*snmp::ParseOid(c.oid)), c.name) << c.oid;
+  for (const auto& [oid, name] : cases) {
+    EXPECT_EQ(snmp::MibName(*snmp::ParseOid(oid)), name) << oid;
   }
 }
 
@@ -85,25 +84,23 @@ TEST(ExplainFailure, WrongCommunityLooksLikeATimeoutAndSaysSo) {
 }
 
 TEST(ExplainFailure, NamesEachSnmpV3ReportPdu) {
-  const struct {
-    const char* report;
-    const char* says;
-  } cases[] = {
+  // {the report PDU, what the explanation says of it}
+  const std::pair<const char*, const char*> cases[] = {
       {"usmStatsUnknownUserNames", "does not know this user name"},
       {"usmStatsWrongDigests", "authentication passphrase or auth_protocol is wrong"},
       {"usmStatsDecryptionErrors", "privacy passphrase or priv_protocol is wrong"},
       {"usmStatsNotInTimeWindows", "engine boots/time"},
   };
-  for (const auto& c : cases) {
+  for (const auto& [report, says] : cases) {
     // The engine's wording (snmp/netsnmp_engine.cc): "... reported NAME for v3 user=..."
     const auto e = snmp::ExplainFailure(
         snmp::Version::kV3,
         Error{ErrorCode::kAuth, std::string("SNMPv3 authentication failed (wrong user or "
                                             "passphrase?): 10.0.0.5:161 reported ") +
-                                    c.report + " for v3 user=ops authPriv SHA-256/AES-128"});
+                                    report + " for v3 user=ops authPriv SHA-256/AES-128"});
     EXPECT_EQ(e.outcome, "auth");
-    EXPECT_EQ(e.report, c.report);
-    EXPECT_NE(e.explanation.find(c.says), std::string::npos) << e.explanation;
+    EXPECT_EQ(e.report, report);
+    EXPECT_NE(e.explanation.find(says), std::string::npos) << e.explanation;
   }
 }
 

@@ -22,28 +22,25 @@ ScanReport WideReport() {
   r.duration_ms = 2042;
   r.addresses_scanned = 254;
   r.responding = 2;
-  Printer a;
-  a.is_printer = true;
-  a.ip = "127.16.0.105";
-  a.serial = "VNB5K20931";
-  a.manufacturer = "Hewlett-Packard";
-  a.model = "HP Color LaserJet Enterprise MFP M578dn with a long name";
-  a.firmware = "2409048_052566";
-  a.lifetime_page_count = 1234567;
-  a.status = "warning: toner low, tray 2 open";
-  a.supplies.push_back(Supply{1, "Black", "toner", "black", 62, "ok", 62, 100, 3});
-  a.supplies.push_back(Supply{2, "Cyan", "toner", "cyan", 5, "ok", 5, 100, 3});
-  a.readiness = "Missing lifetime page count for the colour meter";
-  Printer b;
-  b.is_printer = true;
-  b.ip = "127.16.0.7";
-  b.serial = "東芝ABC123";  // wide characters: 2 columns each
-  b.manufacturer = "TOSHIBA";
-  b.model = "e-STUDIO 東芝 複合機 5015AC カラー";
-  b.lifetime_page_count = 10;
-  b.status = "idle";
-  b.readiness = "Eligible";
-  r.printers = {a, b};
+  r.printers = {Printer{.ip = "127.16.0.105",
+                        .is_printer = true,
+                        .serial = "VNB5K20931",
+                        .manufacturer = "Hewlett-Packard",
+                        .model = "HP Color LaserJet Enterprise MFP M578dn with a long name",
+                        .firmware = "2409048_052566",
+                        .lifetime_page_count = 1234567,
+                        .status = "warning: toner low, tray 2 open",
+                        .supplies = {Supply{1, "Black", "toner", "black", 62, "ok", 62, 100, 3},
+                                     Supply{2, "Cyan", "toner", "cyan", 5, "ok", 5, 100, 3}},
+                        .readiness = "Missing lifetime page count for the colour meter"},
+                Printer{.ip = "127.16.0.7",
+                        .is_printer = true,
+                        .serial = "東芝ABC123",  // wide characters: 2 columns each
+                        .manufacturer = "TOSHIBA",
+                        .model = "e-STUDIO 東芝 複合機 5015AC カラー",
+                        .lifetime_page_count = 10,
+                        .status = "idle",
+                        .readiness = "Eligible"}};
   r.errors.push_back(DeviceError{"127.16.0.30", "auth",
                                  "SNMPv3 authentication failed for user 'monitor' with every "
                                  "credential in snmp.credentials (3 tried)"});

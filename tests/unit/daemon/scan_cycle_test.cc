@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "tests/support/process.h"
+#include "tests/support/scan_fixture.h"
 #include "uplink/scan_json.h"
 
 namespace fleet::agent {
@@ -18,30 +19,15 @@ using namespace std::chrono_literals;
 using std::chrono::steady_clock;
 using std::chrono::system_clock;
 
-const system_clock::time_point kStart = system_clock::time_point(std::chrono::hours(24 * 20000));
-
-Printer Read(const std::string& ip, const std::string& serial, int64_t pages) {
-  return Printer{.ip = ip,
-                 .is_printer = true,
-                 .serial = serial,
-                 .model = "LaserJet M507",
-                 .lifetime_page_count = pages,
-                 .page_count_source = "prtMarkerLifeCount.1.1"};
-}
+const system_clock::time_point kStart = test::kScanStart;
+using test::EventsOf;
+using test::ReadPrinter;
 
 ScanReport Scan(system_clock::time_point at, std::vector<Printer> printers) {
   ScanReport scan;
   scan.started_at = at;
   scan.printers = std::move(printers);
   return scan;
-}
-
-std::vector<const ReportEvent*> EventsOf(const ScanReport& scan, const std::string& type) {
-  std::vector<const ReportEvent*> found;
-  for (const auto& e : scan.events) {
-    if (e.type == type) found.push_back(&e);
-  }
-  return found;
 }
 
 struct Harness {
@@ -70,8 +56,8 @@ struct Harness {
 TEST(ScanCycle, ComparesRecordsQueuesAndKeepsTheSilentPrinters) {
   Harness h;
   ScanCycle cycle(*h.log, h.Clock());
-  ScanReport first = Scan(kStart,
-                          {Read("127.0.0.5", "PHB1", 21877), Read("127.0.0.6", "PHB2", 500)});
+  ScanReport first = Scan(
+      kStart, {ReadPrinter("127.0.0.5", "PHB1", 21877), ReadPrinter("127.0.0.6", "PHB2", 500)});
   ASSERT_TRUE(cycle.RecordAndQueue(h.state.get(), *h.outbox, first, SupplyThresholds{}).ok());
   EXPECT_TRUE(first.events.empty());
   auto stats = h.outbox->Stats();
@@ -81,10 +67,10 @@ TEST(ScanCycle, ComparesRecordsQueuesAndKeepsTheSilentPrinters) {
   // An hour later: PHB1 went backwards (a board swap), PHB2 did not answer.
   h.wall += 1h;
   h.steady += 1h;
-  ScanReport second = Scan(kStart + 1h, {Read("127.0.0.5", "PHB1", 1200)});
+  ScanReport second = Scan(kStart + 1h, {ReadPrinter("127.0.0.5", "PHB1", 1200)});
   ScanReport queued = cycle.Record(h.state.get(), second, SupplyThresholds{});
   ASSERT_EQ(EventsOf(second, "page_count_backwards").size(), 1u);
-  EXPECT_EQ(EventsOf(second, "page_count_backwards")[0]->previous_count, 21877);
+  EXPECT_EQ(EventsOf(second, "page_count_backwards")[0].previous_count, 21877);
   EXPECT_TRUE(EventsOf(second, "clock_jump").empty());
   ASSERT_TRUE(second.printers[0].page_count_regression.has_value());
   // The report to upload carries the scan plus PHB2, non-communicating; the scan itself does not.
@@ -103,7 +89,7 @@ TEST(ScanCycle, ComparesRecordsQueuesAndKeepsTheSilentPrinters) {
 TEST(ScanCycle, WithoutAStateOnlyTheClockIsChecked) {
   Harness h;
   ScanCycle cycle(*h.log, h.Clock());
-  ScanReport scan = Scan(kStart, {Read("127.0.0.5", "PHB1", 10)});
+  ScanReport scan = Scan(kStart, {ReadPrinter("127.0.0.5", "PHB1", 10)});
   ScanReport queued = cycle.Record(nullptr, scan, SupplyThresholds{});
   EXPECT_EQ(queued.printers.size(), 1u);
   EXPECT_TRUE(scan.events.empty());
@@ -113,19 +99,19 @@ TEST(ScanCycle, WithoutAStateOnlyTheClockIsChecked) {
 TEST(ScanCycle, AWallClockStepBetweenCyclesIsAClockJump) {
   Harness h;
   ScanCycle cycle(*h.log, h.Clock());
-  ScanReport first = Scan(h.wall, {Read("127.0.0.5", "PHB1", 100)});
+  ScanReport first = Scan(h.wall, {ReadPrinter("127.0.0.5", "PHB1", 100)});
   cycle.Record(h.state.get(), first, SupplyThresholds{});
   EXPECT_TRUE(EventsOf(first, "clock_jump").empty());
 
   h.steady += 5min;
   h.wall += 5min + std::chrono::hours(24 * 40);
-  ScanReport second = Scan(h.wall, {Read("127.0.0.5", "PHB1", 110)});
+  ScanReport second = Scan(h.wall, {ReadPrinter("127.0.0.5", "PHB1", 110)});
   cycle.Record(h.state.get(), second, SupplyThresholds{});
   auto jumps = EventsOf(second, "clock_jump");
   ASSERT_EQ(jumps.size(), 1u);
-  EXPECT_EQ(jumps[0]->jump_seconds, 40 * 24 * 3600);
-  EXPECT_EQ(jumps[0]->detected_by, "steady_clock");
-  EXPECT_EQ(jumps[0]->collected_at, FormatRfc3339(h.wall));
+  EXPECT_EQ(jumps[0].jump_seconds, 40 * 24 * 3600);
+  EXPECT_EQ(jumps[0].detected_by, "steady_clock");
+  EXPECT_EQ(jumps[0].collected_at, FormatRfc3339(h.wall));
   // The read is kept as read; nothing else is raised.
   EXPECT_EQ(second.events.size(), 1u);
   auto list = h.state->List();
@@ -135,16 +121,16 @@ TEST(ScanCycle, AWallClockStepBetweenCyclesIsAClockJump) {
   // Then back by two hours: a step back, reported once.
   h.steady += 5min;
   h.wall += 5min - 2h;
-  ScanReport third = Scan(h.wall, {Read("127.0.0.5", "PHB1", 120)});
+  ScanReport third = Scan(h.wall, {ReadPrinter("127.0.0.5", "PHB1", 120)});
   cycle.Record(h.state.get(), third, SupplyThresholds{});
   jumps = EventsOf(third, "clock_jump");
   ASSERT_EQ(jumps.size(), 1u);
-  EXPECT_EQ(jumps[0]->jump_seconds, -2 * 3600);
+  EXPECT_EQ(jumps[0].jump_seconds, -2 * 3600);
 
   // Drift within the tolerance is no step.
   h.steady += 5min;
   h.wall += 5min + 30s;
-  ScanReport fourth = Scan(h.wall, {Read("127.0.0.5", "PHB1", 130)});
+  ScanReport fourth = Scan(h.wall, {ReadPrinter("127.0.0.5", "PHB1", 130)});
   cycle.Record(h.state.get(), fourth, SupplyThresholds{});
   EXPECT_TRUE(EventsOf(fourth, "clock_jump").empty());
 }
@@ -155,22 +141,22 @@ TEST(ScanCycle, AScanBeforeTheLastRecordedOneIsAClockJump) {
   Harness h;
   {
     ScanCycle daemon(*h.log, h.Clock());
-    ScanReport first = Scan(kStart, {Read("127.0.0.5", "PHB1", 100)});
+    ScanReport first = Scan(kStart, {ReadPrinter("127.0.0.5", "PHB1", 100)});
     daemon.Record(h.state.get(), first, SupplyThresholds{});
   }
   h.wall = kStart - 3h;
   ScanCycle once(*h.log, h.Clock());
-  ScanReport scan = Scan(kStart - 3h, {Read("127.0.0.5", "PHB1", 150)});
+  ScanReport scan = Scan(kStart - 3h, {ReadPrinter("127.0.0.5", "PHB1", 150)});
   ScanReport queued = once.Record(h.state.get(), scan, SupplyThresholds{});
   auto jumps = EventsOf(scan, "clock_jump");
   ASSERT_EQ(jumps.size(), 1u);
-  EXPECT_EQ(jumps[0]->jump_seconds, -3 * 3600);
-  EXPECT_EQ(jumps[0]->detected_by, "last_recorded_scan");
-  EXPECT_EQ(jumps[0]->previous_at, FormatRfc3339(kStart));
+  EXPECT_EQ(jumps[0].jump_seconds, -3 * 3600);
+  EXPECT_EQ(jumps[0].detected_by, "last_recorded_scan");
+  EXPECT_EQ(jumps[0].previous_at, FormatRfc3339(kStart));
   EXPECT_EQ(queued.events.size(), 1u);
 
   // On the wire (docs/uplink-protocol.md, "Events").
-  const auto j = nlohmann::json::parse(uplink::ReportEventToJson(*jumps[0]));
+  const auto j = nlohmann::json::parse(uplink::ReportEventToJson(jumps[0]));
   EXPECT_EQ(j["type"], "clock_jump");
   EXPECT_EQ(j["event_id"], "agent/clock_jump/" + FormatRfc3339(kStart - 3h));
   EXPECT_EQ(j["jump_seconds"], -3 * 3600);
@@ -180,7 +166,7 @@ TEST(ScanCycle, AScanBeforeTheLastRecordedOneIsAClockJump) {
 
   // A later scan, seconds after the last: nothing.
   ScanCycle next(*h.log, h.Clock());
-  ScanReport later = Scan(kStart - 3h + 10s, {Read("127.0.0.5", "PHB1", 151)});
+  ScanReport later = Scan(kStart - 3h + 10s, {ReadPrinter("127.0.0.5", "PHB1", 151)});
   next.Record(h.state.get(), later, SupplyThresholds{});
   EXPECT_TRUE(EventsOf(later, "clock_jump").empty());
 }
@@ -189,9 +175,9 @@ TEST(ScanCycle, AScanBeforeTheLastRecordedOneIsAClockJump) {
 TEST(ScanCycle, TwoDevicesClaimingOneSerialAreBothKept) {
   Harness h;
   ScanCycle cycle(*h.log, h.Clock());
-  Printer real = Read("127.0.0.5", "CLONE1", 5000);
+  Printer real = ReadPrinter("127.0.0.5", "CLONE1", 5000);
   real.mac = "00:11:22:33:44:55";
-  Printer clone = Read("127.0.0.6", "CLONE1", 1200);
+  Printer clone = ReadPrinter("127.0.0.6", "CLONE1", 1200);
   clone.mac = "66:77:88:99:AA:BB";
   ScanReport alone = Scan(kStart, {real});
   ASSERT_TRUE(cycle.RecordAndQueue(h.state.get(), *h.outbox, alone, SupplyThresholds{}).ok());
@@ -207,15 +193,15 @@ TEST(ScanCycle, TwoDevicesClaimingOneSerialAreBothKept) {
   EXPECT_FALSE(both.printers[1].page_count_regression.has_value());
   auto conflicts = EventsOf(both, "serial_conflict");
   ASSERT_EQ(conflicts.size(), 1u);
-  EXPECT_EQ(conflicts[0]->serial, "CLONE1");
-  EXPECT_EQ(conflicts[0]->addresses, (std::vector<std::string>{"127.0.0.5", "127.0.0.6"}));
+  EXPECT_EQ(conflicts[0].serial, "CLONE1");
+  EXPECT_EQ(conflicts[0].addresses, (std::vector<std::string>{"127.0.0.5", "127.0.0.6"}));
   ASSERT_EQ(both.warnings.size(), 1u);
   EXPECT_NE(both.warnings[0].find("serial CLONE1"), std::string::npos) << both.warnings[0];
   EXPECT_NE(both.warnings[0].find("127.0.0.5"), std::string::npos) << both.warnings[0];
   EXPECT_NE(both.warnings[0].find("127.0.0.6"), std::string::npos) << both.warnings[0];
   EXPECT_EQ(both.printers[0].serial_conflict, std::vector<std::string>{"127.0.0.6"});
   EXPECT_EQ(both.printers[1].serial_conflict, std::vector<std::string>{"127.0.0.5"});
-  const auto j = nlohmann::json::parse(uplink::ReportEventToJson(*conflicts[0]));
+  const auto j = nlohmann::json::parse(uplink::ReportEventToJson(conflicts[0]));
   EXPECT_EQ(j["type"], "serial_conflict");
   EXPECT_EQ(j["addresses"], nlohmann::json::array({"127.0.0.5", "127.0.0.6"}));
 
@@ -264,7 +250,7 @@ TEST(ScanCycle, TwoDevicesClaimingOneSerialAreBothKept) {
 TEST(ScanCycle, OneDeviceOnTwoAddressesIsNoConflict) {
   Harness h;
   ScanCycle cycle(*h.log, h.Clock());
-  Printer a = Read("127.0.0.5", "TWOIP", 100);
+  Printer a = ReadPrinter("127.0.0.5", "TWOIP", 100);
   a.mac = "00:11:22:33:44:55";
   Printer b = a;
   b.ip = "127.0.0.7";

@@ -11,36 +11,19 @@
 
 #include "agent/daemon/scan_cycle.h"
 #include "tests/support/process.h"
+#include "tests/support/scan_fixture.h"
 #include "uplink/protocol/identity_event.h"
 #include "uplink/scan_json.h"
 
 namespace fleet::agent {
 namespace {
 
+using test::EventsOf;
+using test::ReadPrinter;
 using namespace std::chrono_literals;
 using std::chrono::steady_clock;
 using std::chrono::system_clock;
-
-const system_clock::time_point kStart = system_clock::time_point(std::chrono::hours(24 * 20000));
-
-Printer Read(const std::string& ip, const std::string& serial, int64_t pages,
-             const std::string& mac = "") {
-  return Printer{.ip = ip,
-                 .is_printer = true,
-                 .serial = serial,
-                 .model = "LaserJet M507",
-                 .lifetime_page_count = pages,
-                 .page_count_source = "prtMarkerLifeCount.1.1",
-                 .mac = mac};
-}
-
-std::vector<ReportEvent> EventsOf(const ScanReport& scan, const std::string& type) {
-  std::vector<ReportEvent> found;
-  for (const auto& e : scan.events) {
-    if (e.type == type) found.push_back(e);
-  }
-  return found;
-}
+const system_clock::time_point kStart = test::kScanStart;
 
 // One cycle per Sweep, an hour apart on both clocks.
 struct Cycles {
@@ -79,8 +62,8 @@ struct Cycles {
 
 TEST(ScanIdentity, APrinterAtANewAddressMovedItsHistoryContinues) {
   Cycles c;
-  c.Sweep({Read("127.0.0.5", "PHB1", 5000, "00:11:22:33:44:55")});
-  ScanReport second = c.Sweep({Read("127.0.0.9", "PHB1", 5010, "00:11:22:33:44:55")});
+  c.Sweep({ReadPrinter("127.0.0.5", "PHB1", 5000, "00:11:22:33:44:55")});
+  ScanReport second = c.Sweep({ReadPrinter("127.0.0.9", "PHB1", 5010, "00:11:22:33:44:55")});
   auto moved = EventsOf(second, "moved");
   ASSERT_EQ(moved.size(), 1u);
   EXPECT_EQ(moved[0].serial, "PHB1");
@@ -107,15 +90,15 @@ TEST(ScanIdentity, APrinterAtANewAddressMovedItsHistoryContinues) {
   EXPECT_EQ(entry->last.ip, "127.0.0.9");
   EXPECT_EQ(*entry->last.lifetime_page_count, 5010);
   EXPECT_EQ(entry->first_seen, FormatRfc3339(kStart));
-  ScanReport third = c.Sweep({Read("127.0.0.9", "PHB1", 5020, "00:11:22:33:44:55")});
+  ScanReport third = c.Sweep({ReadPrinter("127.0.0.9", "PHB1", 5020, "00:11:22:33:44:55")});
   EXPECT_TRUE(third.events.empty());
 }
 
 // Without a MAC (many recordings have none) the serial alone carries the printer across.
 TEST(ScanIdentity, WithoutAMacTheSerialCarriesItAndTheCountIsCheckedAgainstItsLastRead) {
   Cycles c;
-  c.Sweep({Read("127.0.0.5", "PHB1", 5000)});
-  ScanReport second = c.Sweep({Read("127.0.0.6", "PHB1", 4000)});
+  c.Sweep({ReadPrinter("127.0.0.5", "PHB1", 5000)});
+  ScanReport second = c.Sweep({ReadPrinter("127.0.0.6", "PHB1", 4000)});
   ASSERT_EQ(EventsOf(second, "moved").size(), 1u);
   auto backwards = EventsOf(second, "page_count_backwards");
   ASSERT_EQ(backwards.size(), 1u);
@@ -133,13 +116,13 @@ TEST(ScanIdentity, TheOldAddressStillAnsweringIsACloneNotAMove) {
     Cycles c;
     const std::string real_mac = with_mac ? "00:11:22:33:44:55" : "";
     const std::string clone_mac = with_mac ? "66:77:88:99:aa:bb" : "";
-    c.Sweep({Read("127.0.0.5", "CLONE1", 5000, real_mac)});
-    ScanReport both = c.Sweep(
-        {Read("127.0.0.5", "CLONE1", 5010, real_mac), Read("127.0.0.6", "CLONE1", 100, clone_mac)});
+    c.Sweep({ReadPrinter("127.0.0.5", "CLONE1", 5000, real_mac)});
+    ScanReport both = c.Sweep({ReadPrinter("127.0.0.5", "CLONE1", 5010, real_mac),
+                               ReadPrinter("127.0.0.6", "CLONE1", 100, clone_mac)});
     EXPECT_EQ(EventsOf(both, "serial_conflict").size(), 1u);
     EXPECT_TRUE(EventsOf(both, "moved").empty());
     EXPECT_TRUE(EventsOf(both, "replaced").empty());
-    ScanReport clone_alone = c.Sweep({Read("127.0.0.6", "CLONE1", 110, clone_mac)});
+    ScanReport clone_alone = c.Sweep({ReadPrinter("127.0.0.6", "CLONE1", 110, clone_mac)});
     EXPECT_TRUE(EventsOf(clone_alone, "moved").empty());
     EXPECT_TRUE(EventsOf(clone_alone, "page_count_backwards").empty());
     EXPECT_EQ(c.Entry("CLONE1")->last.ip, "127.0.0.5");
@@ -150,16 +133,16 @@ TEST(ScanIdentity, TheOldAddressStillAnsweringIsACloneNotAMove) {
 // One printer answering on two addresses (same MAC), one of them its old one: no move.
 TEST(ScanIdentity, OnePrinterOnTwoAddressesIncludingTheOldOneDidNotMove) {
   Cycles c;
-  c.Sweep({Read("127.0.0.5", "TWOIP", 100, "00:11:22:33:44:55")});
-  ScanReport scan = c.Sweep({Read("127.0.0.5", "TWOIP", 110, "00:11:22:33:44:55"),
-                             Read("127.0.0.7", "TWOIP", 110, "00:11:22:33:44:55")});
+  c.Sweep({ReadPrinter("127.0.0.5", "TWOIP", 100, "00:11:22:33:44:55")});
+  ScanReport scan = c.Sweep({ReadPrinter("127.0.0.5", "TWOIP", 110, "00:11:22:33:44:55"),
+                             ReadPrinter("127.0.0.7", "TWOIP", 110, "00:11:22:33:44:55")});
   EXPECT_TRUE(scan.events.empty());
 }
 
 TEST(ScanIdentity, AnotherSerialAtAKnownAddressIsReplacedNeverAReset) {
   Cycles c;
-  c.Sweep({Read("127.0.0.5", "OLD1", 50000)});
-  ScanReport second = c.Sweep({Read("127.0.0.5", "NEW1", 12)});
+  c.Sweep({ReadPrinter("127.0.0.5", "OLD1", 50000)});
+  ScanReport second = c.Sweep({ReadPrinter("127.0.0.5", "NEW1", 12)});
   auto replaced = EventsOf(second, "replaced");
   ASSERT_EQ(replaced.size(), 1u);
   EXPECT_EQ(replaced[0].serial, "NEW1");
@@ -179,9 +162,10 @@ TEST(ScanIdentity, AnotherSerialAtAKnownAddressIsReplacedNeverAReset) {
   ASSERT_NE(c.Entry("NEW1"), nullptr);
   EXPECT_EQ(*c.Entry("NEW1")->last.lifetime_page_count, 12);
   // Once: the next scan finds NEW1 where NEW1 was.
-  EXPECT_TRUE(c.Sweep({Read("127.0.0.5", "NEW1", 20)}).events.empty());
+  EXPECT_TRUE(c.Sweep({ReadPrinter("127.0.0.5", "NEW1", 20)}).events.empty());
   // The old printer back elsewhere moved from the address it was last read at.
-  ScanReport back = c.Sweep({Read("127.0.0.5", "NEW1", 30), Read("127.0.0.8", "OLD1", 50001)});
+  ScanReport back = c.Sweep(
+      {ReadPrinter("127.0.0.5", "NEW1", 30), ReadPrinter("127.0.0.8", "OLD1", 50001)});
   ASSERT_EQ(EventsOf(back, "moved").size(), 1u);
   EXPECT_EQ(EventsOf(back, "moved")[0].previous_ip, "127.0.0.5");
   EXPECT_TRUE(EventsOf(back, "replaced").empty());
@@ -192,15 +176,17 @@ TEST(ScanIdentity, AnotherSerialAtAKnownAddressIsReplacedNeverAReset) {
 // The printer last read at the address answers elsewhere, so nothing was replaced.
 TEST(ScanIdentity, ASwapIsTwoMovesAndNoReplacement) {
   Cycles c;
-  c.Sweep({Read("127.0.0.5", "A1", 100), Read("127.0.0.6", "B1", 200)});
-  ScanReport swapped = c.Sweep({Read("127.0.0.5", "B1", 201), Read("127.0.0.6", "A1", 101)});
+  c.Sweep({ReadPrinter("127.0.0.5", "A1", 100), ReadPrinter("127.0.0.6", "B1", 200)});
+  ScanReport swapped = c.Sweep(
+      {ReadPrinter("127.0.0.5", "B1", 201), ReadPrinter("127.0.0.6", "A1", 101)});
   EXPECT_EQ(EventsOf(swapped, "moved").size(), 2u);
   EXPECT_TRUE(EventsOf(swapped, "replaced").empty());
   EXPECT_TRUE(EventsOf(swapped, "page_count_backwards").empty());
 
   Cycles d;
-  d.Sweep({Read("127.0.0.5", "A1", 100)});
-  ScanReport shuffled = d.Sweep({Read("127.0.0.5", "C1", 7), Read("127.0.0.6", "A1", 101)});
+  d.Sweep({ReadPrinter("127.0.0.5", "A1", 100)});
+  ScanReport shuffled = d.Sweep(
+      {ReadPrinter("127.0.0.5", "C1", 7), ReadPrinter("127.0.0.6", "A1", 101)});
   ASSERT_EQ(EventsOf(shuffled, "moved").size(), 1u);
   EXPECT_EQ(EventsOf(shuffled, "moved")[0].serial, "A1");
   EXPECT_TRUE(EventsOf(shuffled, "replaced").empty());
@@ -210,9 +196,10 @@ TEST(ScanIdentity, ASwapIsTwoMovesAndNoReplacement) {
 // address cannot be told apart, so it raises nothing.
 TEST(ScanIdentity, WithoutASerialTheMacCarriesItAndAnAddressKeyNeverMoves) {
   Cycles c;
-  c.Sweep({Read("127.0.0.5", "", 100, "00:11:22:33:44:55"), Read("127.0.0.6", "", 300)});
+  c.Sweep(
+      {ReadPrinter("127.0.0.5", "", 100, "00:11:22:33:44:55"), ReadPrinter("127.0.0.6", "", 300)});
   ScanReport scan = c.Sweep(
-      {Read("127.0.0.7", "", 110, "00:11:22:33:44:55"), Read("127.0.0.8", "", 310)});
+      {ReadPrinter("127.0.0.7", "", 110, "00:11:22:33:44:55"), ReadPrinter("127.0.0.8", "", 310)});
   auto moved = EventsOf(scan, "moved");
   ASSERT_EQ(moved.size(), 1u);
   EXPECT_EQ(moved[0].EventId(), "mac:00:11:22:33:44:55/moved/" + FormatRfc3339(kStart + 1h));

@@ -79,18 +79,11 @@ TEST(BlobRecord, HostileBlobsAreMalformedNeverHalfRead) {
 }
 
 TEST(BlobProfile, LoaderChecksBlobSources) {
-  auto bad = ProfileSet::LoadFromYaml({{"x.yaml", R"(profiles:
-  - name: x
-    manufacturer: X
-    match: {vendor_oid: [1.3.6.1.4.1.99]}
-    fields:
-      serial:
-        sources: [{blob: 1.3.6.1.4.1.99.1.0, record: 0}]
-    counters:
+  auto bad = test::LoadProfileX("{blob: 1.3.6.1.4.1.99.1.0, record: 0}", R"(
       totalCount: [{blob: 1.3.6.1.4.1.99.2.0}]
       monoCount: [{blob: 1.3.6.1.4.1.99.2.0, record: 0x1ff}]
       colorCount: [{get: 1.3.6.1.4.1.99.3.0, record: 2}]
-)"}});
+)");
   ASSERT_FALSE(bad.ok());
   const std::string& m = bad.error().message;
   EXPECT_NE(m.find("fields.serial.sources[0].blob: a blob source only applies to counters and "

@@ -24,4 +24,19 @@ inline const snmp::ProfileSet& ShippedProfiles() {
   return *set;
 }
 
+// A one-profile document x.yaml (vendor 1.3.6.1.4.1.99) with this serial source and these
+// counter lines (from a newline, each indented six spaces), loaded: for the loader's checks of
+// source kinds.
+inline Result<snmp::ProfileSet> LoadProfileX(const std::string& serial_source,
+                                             const std::string& counter_lines) {
+  return snmp::ProfileSet::LoadFromYaml({{"x.yaml", R"(profiles:
+  - name: x
+    manufacturer: X
+    match: {vendor_oid: [1.3.6.1.4.1.99]}
+    fields:
+      serial:
+        sources: [)" + serial_source +
+                                                        "]\n    counters:" + counter_lines}});
+}
+
 }  // namespace fleet::test

@@ -17,6 +17,7 @@
 #include "snmp/decode.h"
 #include "tests/support/plan_replay.h"
 #include "tests/support/snmprec.h"
+#include "tests/unit/snmp/meter_recordings.h"
 #include "tests/unit/snmp/test_util.h"
 
 namespace fleet::snmp {
@@ -26,16 +27,8 @@ using Counters = std::map<std::string, int64_t>;
 
 const std::string kDir = FLEET_METER_MORE_RECORDINGS_DIR;
 
-VarbindMap Recording(const std::string& file) {
-  auto device = test::LoadSnmprec(kDir + "/" + file);
-  EXPECT_TRUE(device.ok()) << file << ": " << device.error().message;
-  return device.ok() ? *device : VarbindMap{};
-}
-
-Printer Decode(const VarbindMap& device) {
-  const ProfileSet& profiles = test::ShippedProfiles();
-  return DecodePrinter(profiles, test::ReplayCollection(profiles, device), "127.0.0.1");
-}
+VarbindMap Recording(const std::string& file) { return test::LoadRecording(kDir, file); }
+constexpr auto Decode = test::DecodeRecording;
 
 Counters CountersOf(const Printer& p) {
   Counters got;

@@ -19,6 +19,7 @@
 #include "snmp/profile.h"
 #include "tests/support/plan_replay.h"
 #include "tests/support/snmprec.h"
+#include "tests/unit/snmp/meter_recordings.h"
 #include "tests/unit/snmp/test_util.h"
 
 namespace fleet::snmp {
@@ -29,16 +30,9 @@ using Counters = std::map<std::string, int64_t>;
 Oid O(std::string_view text) { return *ParseOid(text); }
 
 VarbindMap Recording(const std::string& file) {
-  auto device = test::LoadSnmprec(std::string(FLEET_METER_RECORDINGS_DIR) + "/" + file);
-  EXPECT_TRUE(device.ok()) << file << ": " << device.error().message;
-  return device.ok() ? *device : VarbindMap{};
+  return test::LoadRecording(FLEET_METER_RECORDINGS_DIR, file);
 }
-
-// Decodes a whole recording the way the scanner collects it.
-Printer Decode(const VarbindMap& device) {
-  const ProfileSet& profiles = test::ShippedProfiles();
-  return DecodePrinter(profiles, test::ReplayCollection(profiles, device), "127.0.0.1");
-}
+constexpr auto Decode = test::DecodeRecording;
 
 Counters CountersOf(const Printer& p) {
   Counters got;
@@ -197,20 +191,14 @@ TEST(ProfileRowSource, LoadsAndPlansBothColumns) {
 }
 
 TEST(ProfileRowSource, BadRowSourcesAreConfigErrorsNamingTheKey) {
-  auto bad = ProfileSet::LoadFromYaml({{"x.yaml", R"(profiles:
-  - name: x
-    manufacturer: X
-    match: {vendor_oid: [1.3.6.1.4.1.99]}
-    fields:
-      serial:
-        sources: [{row: 1.3.6.1.4.1.99.5.9, name_column: 1.3.6.1.4.1.99.5.5, name: S}]
-    counters:
+  auto bad = test::LoadProfileX(
+      "{row: 1.3.6.1.4.1.99.5.9, name_column: 1.3.6.1.4.1.99.5.5, name: S}", R"(
       totalCount: [{row: 1.3.6.1.4.1.99.5.9, name: 'Machine Total'}]
       monoCount: [{get: 1.3.6.1.4.1.99.1.0, name: 'Black'}]
       colorCount: [{row: 1.3.6.1.4.1.99.5.9, name_column: 1.3.6.1.4.1.99.5.9, name: C}]
       faxCount: [{row: 1.3.6.1.4.1.99.5.9, name_column: 1.3.6.1.4.1.99.5.5, name: ''}]
       copyCount: [{row: 1.3.6.1.4.1.99.5.9, name_column: 1.3.6.1.4.1.99.5.5, name: [a, b]}]
-)"}});
+)");
   ASSERT_FALSE(bad.ok());
   const std::string& msg = bad.error().message;
   EXPECT_EQ(bad.error().code, ErrorCode::kConfig);

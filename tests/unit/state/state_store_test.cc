@@ -57,12 +57,29 @@ ScanReport Scan(int minute, std::vector<Printer> printers) {
   return r;
 }
 
+constexpr char kWord[] = R"({"accepted": true, "printers": {
+  "MGD1": {"mps": "managed", "qualification": "Printer already managed"},
+  "PND2": {"mps": "pending", "qualification": "Pending management"},
+  "FREE3": {"mps": "none", "qualification": "Eligible"}}})";
+
 class StateStoreTest : public ::testing::Test {
  protected:
   std::unique_ptr<StateStore> Open() {
     auto s = StateStore::Open(dir(), [this] { return now_; });
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
     return s.ok() ? std::move(s.value()) : nullptr;
+  }
+  // MGD1 at 10.0.0.1, PND2 at .2 and FREE3 at .3 recorded, then kWord applied; null on failure.
+  std::unique_ptr<StateStore> OpenWithKWord() {
+    auto s = Open();
+    if (!s) return nullptr;
+    const bool ok = s->RecordScan(Scan(0, {MakePrinter("10.0.0.1", "MGD1", "LaserJet M507"),
+                                           MakePrinter("10.0.0.2", "PND2", "iR-ADV DX C3826"),
+                                           MakePrinter("10.0.0.3", "FREE3", "MS621")}))
+                        .ok() &&
+                    s->ApplyCloudWord(kWord).ok();
+    EXPECT_TRUE(ok) << "recording the three printers and kWord";
+    return ok ? std::move(s) : nullptr;
   }
   std::string dir() const { return (std::filesystem::path(tmp_.path()) / "state").string(); }
   std::string db_path() const { return (std::filesystem::path(dir()) / "state.db").string(); }
@@ -91,11 +108,6 @@ class StateStoreTest : public ::testing::Test {
   TimePoint now_ = At(0);
   test::TempDir tmp_{"fleet-state-test"};
 };
-
-constexpr char kWord[] = R"({"accepted": true, "printers": {
-  "MGD1": {"mps": "managed", "qualification": "Printer already managed"},
-  "PND2": {"mps": "pending", "qualification": "Pending management"},
-  "FREE3": {"mps": "none", "qualification": "Eligible"}}})";
 
 TEST_F(StateStoreTest, CreatesAPrivateDirectoryAndFile) {
   auto s = Open();
@@ -300,12 +312,8 @@ TEST_F(StateStoreTest, ACancelledScanMarksNothingNonCommunicating) {
 }
 
 TEST_F(StateStoreTest, TheCloudsWordSetsMpsStateAndNonCommunicatingCarriesIt) {
-  auto s = Open();
-  ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.1", "MGD1", "M507"),
-                                     MakePrinter("10.0.0.2", "PND2", "C3826"),
-                                     MakePrinter("10.0.0.3", "FREE3", "MS621")}))
-                  .ok());
-  ASSERT_TRUE(s->ApplyCloudWord(kWord).ok());
+  auto s = OpenWithKWord();
+  ASSERT_NE(s, nullptr);
   auto entries = ByKey(*s);
   EXPECT_EQ(entries["MGD1"].mps, "managed");
   EXPECT_EQ(entries["MGD1"].qualification, "Printer already managed");
@@ -404,12 +412,8 @@ TEST_F(StateStoreTest, AStaleWordNeverUndoesANewerOne) {
 }
 
 TEST_F(StateStoreTest, RemoveRefusesManagedAndPendingRemovesUnmanagedAndRecordsATask) {
-  auto s = Open();
-  ASSERT_TRUE(s->RecordScan(Scan(0, {MakePrinter("10.0.0.1", "MGD1", "LaserJet M507"),
-                                     MakePrinter("10.0.0.2", "PND2", "iR-ADV DX C3826"),
-                                     MakePrinter("10.0.0.3", "FREE3", "MS621")}))
-                  .ok());
-  ASSERT_TRUE(s->ApplyCloudWord(kWord).ok());
+  auto s = OpenWithKWord();
+  ASSERT_NE(s, nullptr);
   now_ = At(5);
   // Managed by IP, pending by serial, unmanaged by IP, unknown.
   auto task = s->RemovePrinters({"10.0.0.1", "PND2", "10.0.0.3", "NOPE"});
