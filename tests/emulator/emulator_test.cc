@@ -435,11 +435,14 @@ TEST_F(EmulatorTest, OnePrinterStaysWithOneAgentUntilThatAgentLosesIt) {
   json seen = Printer("SHARED1", "LaserJet M404", 100, "2026-11-24T01:00:00.000Z");
   ASSERT_EQ(e().Report(first_token, MakeReport(first_id, 1, {seen})).status, 200);
   EXPECT_EQ(holder(), first_id);
-  // The second agent reads it at `at` with `pages`, in its report `sequence`.
+  // The second agent reads it at `at` with `pages`, in its report `sequence`. (Named copies: a
+  // lambda may not capture structured bindings before C++20, and clang-tidy 14 says so.)
+  const auto second_agent = second_id;
+  const auto second_key = second_token;
   auto second_reads = [&](int sequence, const char* at, int pages) {
     seen["collected_at"] = at;
     seen["lifetime_page_count"] = pages;
-    return e().Report(second_token, MakeReport(second_id, sequence, {seen})).status;
+    return e().Report(second_key, MakeReport(second_agent, sequence, {seen})).status;
   };
   // Two agents' ranges overlap: the second one reads it too, an hour later. It stays put.
   ASSERT_EQ(second_reads(1, "2026-11-24T02:00:00.000Z", 110), 200);

@@ -23,7 +23,8 @@ class PrinterSim {
 
   // `extra`: fault options etc. (see the simulator's README). ready() says whether it came up.
   // `recordings`: a directory or files (the simulator's --recordings), the demo fleet by default.
-  PrinterSim(const std::string& range, int printers, uint16_t port, std::vector<std::string> extra,
+  PrinterSim(const std::string& range, int printers, uint16_t port,
+             const std::vector<std::string>& extra,
              const std::string& recordings = FLEET_SOURCE_DIR "/tests/data/demo")
       : port_(port) {
     process_ = Process::SpawnLogged(
