@@ -21,6 +21,12 @@
 #include "agent/core/inventory.h"
 #include "agent/core/scan_report.h"
 
+// <windows.h>'s ReportEvent macro, when a header included between scan_report.h and this one
+// brought it back (agent/core/scan_report.h says why it must go).
+#ifdef ReportEvent
+#undef ReportEvent
+#endif
+
 namespace fleet::agent {
 
 // How long a page-count regression stays flagged after it was detected.
