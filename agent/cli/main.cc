@@ -466,7 +466,8 @@ int main(int argc, char** argv) {
         "meters read"}},
       {upload, {"--scan-once", "meters read"}},
       {wide, {"--scan-once", "meters read"}},
-      {profiles_dir, {std::string(kDaemonMode), "--scan-once", "--service", "probe"}},
+      {profiles_dir,
+       {std::string(kDaemonMode), "--scan-once", "--service", "probe", "meters read"}},
   };
 #ifdef _WIN32
   mode_flags.push_back({app.add_flag("--install-service", args.install_service,

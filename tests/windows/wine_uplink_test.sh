@@ -102,14 +102,21 @@ env_both=()
 run_both() {
   local name=$1 config=$2; shift 2
   local start=$SECONDS
+  # --profiles-dir only where the mode reads profiles (elsewhere it is a usage error: docs/cli.md,
+  # "Modes and options").
+  local lprof=() wprof=()
+  if [ "${1:-}" = --scan-once ]; then
+    lprof=(--profiles-dir "$root/snmp/profiles")
+    wprof=(--profiles-dir "$(W "$root/snmp/profiles")")
+  fi
   lrc=0
   env "${env_both[@]}" "$linux_agent" --config "$work/linux/$config.yaml" \
-    --profiles-dir "$root/snmp/profiles" "$@" >"$work/out/$name.linux.out" \
+    "${lprof[@]}" "$@" >"$work/out/$name.linux.out" \
     2>"$work/out/$name.linux.err" || lrc=$?
   local mid=$SECONDS
   wrc=0
   (cd / && env "${env_both[@]}" wine "$exe" --config "$(W "$work/win/$config.yaml")" \
-    --profiles-dir "$(W "$root/snmp/profiles")" "$@" >"$work/out/$name.win.out" \
+    "${wprof[@]}" "$@" >"$work/out/$name.win.out" \
     2>"$work/out/$name.win.err") || wrc=$?
   # Wine's console turns \n into \r\n.
   sed -i 's/\r$//' "$work/out/$name.win.out" "$work/out/$name.win.err"
