@@ -228,9 +228,19 @@ constexpr const char* kConfigNote =
     "%ProgramData%\\fleet-agent\\agent.yaml) unless -c/--config FILE names another; -c may stand "
     "anywhere on the line.";
 
-// A command's --help ends with its examples and where the configuration comes from.
-void Examples(CLI::App* command, const std::string& examples) {
+// A subcommand whose --help ends with its examples and where the configuration comes from.
+CLI::App* Command(CLI::App* parent, const std::string& name, const std::string& help,
+                  const std::string& examples) {
+  CLI::App* command = parent->add_subcommand(name, help);
   command->footer(examples + "\n\n" + kConfigNote);
+  return command;
+}
+
+// The --format option of a command that prints a table or a JSON document (one shared value:
+// args.format, which the option_modes table checks against the mode).
+CLI::Option* AddFormat(CLI::App* command, std::string* format,
+                       const std::string& help = "Output format") {
+  return command->add_option("--format", *format, help)->check(CLI::IsMember({"table", "json"}));
 }
 
 // A flag that selects a mode, and the mode's name in messages.
@@ -308,96 +318,81 @@ int main(int argc, char** argv) {
                                            "Print the effective configuration, secrets redacted");
   CLI::Option* scan_once = app.add_flag("--scan-once", args.scan_once,
                                         "Sweep the search criteria once and print printers");
-  CLI::Option* format = app.add_option("--format", args.format, "Output format of --scan-once")
-                            ->check(CLI::IsMember({"table", "json"}));
+  CLI::Option* format = AddFormat(&app, &args.format, "Output format of --scan-once");
   CLI::Option* upload = app.add_flag("--upload", args.upload,
                                      "With --scan-once: send the result to the cloud");
   CLI::Option* wide = app.add_flag(
       "--wide", args.wide, "With --scan-once: every column at full length, whatever the width");
   CLI::Option* profiles_dir = app.add_option("--profiles-dir", args.profiles_dir,
                                              "Printer profile directory");
-  CLI::App* activate = app.add_subcommand(
-      "activate", "Exchange an activation code for this agent's credential");
+  CLI::App* activate = Command(&app, "activate",
+                               "Exchange an activation code for this agent's credential",
+                               "Examples:\n  fleet-agent activate --code ABCD-1234\n"
+                               "  fleet-agent -c ./agent.yaml activate --code ABCD-1234 --force");
   activate->add_option("--code", args.activation_code, "Activation code from the fleet cloud")
       ->required();
   activate->add_flag("--force", args.force_activate,
                      "Already activated: deactivate the current identity at the cloud first");
-  Examples(activate,
-           "Examples:\n  fleet-agent activate --code ABCD-1234\n"
-           "  fleet-agent -c ./agent.yaml activate --code ABCD-1234 --force");
-  CLI::App* status = app.add_subcommand(
-      "status", "Agent id, cloud reachability, outbox depth and age, last upload");
-  Examples(status, "Examples:\n  fleet-agent status\n  fleet-agent status -c ./agent.yaml");
+  CLI::App* status = Command(
+      &app, "status", "Agent id, cloud reachability, outbox depth and age, last upload",
+      "Examples:\n  fleet-agent status\n  fleet-agent status -c ./agent.yaml");
   // The MPS protection commands (agent/cli/mps_commands.h). Their --format shares args.format.
-  CLI::App* printers = app.add_subcommand("printers", "The local printer inventory");
+  CLI::App* printers = Command(
+      &app, "printers", "The local printer inventory",
+      "Examples:\n  fleet-agent printers list\n  fleet-agent printers readiness\n"
+      "  fleet-agent printers remove SERIAL");
   printers->require_subcommand(1);
-  Examples(printers,
-           "Examples:\n  fleet-agent printers list\n  fleet-agent printers readiness\n"
-           "  fleet-agent printers remove SERIAL");
-  CLI::App* printers_list = printers->add_subcommand("list", "List the inventory with MPS state");
-  printers_list->add_option("--format", args.format, "Output format")
-      ->check(CLI::IsMember({"table", "json"}));
-  Examples(printers_list,
-           "Examples:\n  fleet-agent printers list\n"
-           "  fleet-agent printers list --format json -c ./agent.yaml");
-  CLI::App* printers_readiness = printers->add_subcommand(
-      "readiness",
-      "MPS Express readiness per printer: status, why, and the remedy for each status");
-  printers_readiness->add_option("--format", args.format, "Output format")
-      ->check(CLI::IsMember({"table", "json"}));
-  Examples(printers_readiness,
-           "Examples:\n  fleet-agent printers readiness\n"
-           "  fleet-agent printers readiness --format json");
-  CLI::App* printers_remove = printers->add_subcommand(
-      "remove", "Remove printers from the inventory (MPS printers are refused)");
+  CLI::App* printers_list = Command(printers, "list", "List the inventory with MPS state",
+                                    "Examples:\n  fleet-agent printers list\n"
+                                    "  fleet-agent printers list --format json -c ./agent.yaml");
+  AddFormat(printers_list, &args.format);
+  CLI::App* printers_readiness = Command(
+      printers, "readiness",
+      "MPS Express readiness per printer: status, why, and the remedy for each status",
+      "Examples:\n  fleet-agent printers readiness\n"
+      "  fleet-agent printers readiness --format json");
+  AddFormat(printers_readiness, &args.format);
+  CLI::App* printers_remove = Command(
+      printers, "remove", "Remove printers from the inventory (MPS printers are refused)",
+      "Examples:\n  fleet-agent printers remove X3B012345\n"
+      "  fleet-agent printers remove 192.0.2.15 X3B012345");
   printers_remove->add_option("TARGET", args.remove_targets, "Serial number or IP address")
       ->required();
-  Examples(printers_remove,
-           "Examples:\n  fleet-agent printers remove X3B012345\n"
-           "  fleet-agent printers remove 192.0.2.15 X3B012345");
-  CLI::App* tasks = app.add_subcommand("tasks", "Tasks recorded by local commands");
+  CLI::App* tasks = Command(&app, "tasks", "Tasks recorded by local commands",
+                            "Examples:\n  fleet-agent tasks show 7");
   tasks->require_subcommand(1);
-  Examples(tasks, "Examples:\n  fleet-agent tasks show 7");
-  CLI::App* tasks_show = tasks->add_subcommand("show", "Show a task and its per-printer results");
+  CLI::App* tasks_show = Command(tasks, "show", "Show a task and its per-printer results",
+                                 "Examples:\n  fleet-agent tasks show 7\n"
+                                 "  fleet-agent tasks show 7 --format json");
   tasks_show->add_option("ID", args.task_id, "Task ID")->required();
-  tasks_show->add_option("--format", args.format, "Output format")
-      ->check(CLI::IsMember({"table", "json"}));
-  Examples(tasks_show,
-           "Examples:\n  fleet-agent tasks show 7\n"
-           "  fleet-agent tasks show 7 --format json");
-  CLI::App* probe = app.add_subcommand(
-      "probe",
-      "Read one device as a scan does and show each step: credentials, OIDs, values, profile");
+  AddFormat(tasks_show, &args.format);
+  CLI::App* probe = Command(
+      &app, "probe",
+      "Read one device as a scan does and show each step: credentials, OIDs, values, profile",
+      "Examples:\n  fleet-agent probe 10.0.0.5\n"
+      "  fleet-agent probe printer-3.example.com --format json");
   probe->add_option("ADDRESS", args.probe_address, "IPv4 address or host name")->required();
-  probe->add_option("--format", args.format, "Output format")
-      ->check(CLI::IsMember({"table", "json"}));
-  Examples(probe,
-           "Examples:\n  fleet-agent probe 10.0.0.5\n"
-           "  fleet-agent probe printer-3.example.com --format json");
-  CLI::App* meters = app.add_subcommand("meters", "Page counters and billing cut-off reads");
+  AddFormat(probe, &args.format);
+  CLI::App* meters = Command(
+      &app, "meters", "Page counters and billing cut-off reads",
+      "Examples:\n  fleet-agent meters show X3B012345\n  fleet-agent meters read");
   meters->require_subcommand(1);
-  Examples(meters, "Examples:\n  fleet-agent meters show X3B012345\n  fleet-agent meters read");
-  CLI::App* meters_show = meters->add_subcommand(
-      "show", "A printer's counter history from the local state, cut-off reads marked");
+  CLI::App* meters_show = Command(
+      meters, "show", "A printer's counter history from the local state, cut-off reads marked",
+      "Examples:\n  fleet-agent meters show X3B012345\n"
+      "  fleet-agent meters show 192.0.2.15 --format json");
   meters_show->add_option("TARGET", args.meters_target, "Serial number or IP address")->required();
-  meters_show->add_option("--format", args.format, "Output format")
-      ->check(CLI::IsMember({"table", "json"}));
-  Examples(meters_show,
-           "Examples:\n  fleet-agent meters show X3B012345\n"
-           "  fleet-agent meters show 192.0.2.15 --format json");
-  CLI::App* meters_read = meters->add_subcommand(
-      "read", "Read the counters of printers now (all inventory printers without TARGET)");
+  AddFormat(meters_show, &args.format);
+  CLI::App* meters_read = Command(
+      meters, "read", "Read the counters of printers now (all inventory printers without TARGET)",
+      "Examples:\n  fleet-agent meters read\n"
+      "  fleet-agent meters read X3B012345 --upload");
   meters_read->add_option("TARGET", args.read_targets, "Serial number or IP address");
-  meters_read->add_option("--format", args.format, "Output format")
-      ->check(CLI::IsMember({"table", "json"}));
+  AddFormat(meters_read, &args.format);
   meters_read->add_flag("--upload", args.upload, "Also send the reads to the cloud");
-  Examples(meters_read,
-           "Examples:\n  fleet-agent meters read\n"
-           "  fleet-agent meters read X3B012345 --upload");
-  CLI::App* deactivate = app.add_subcommand(
-      "deactivate", "Deactivate this agent (refused while it holds MPS printers)");
-  Examples(deactivate,
-           "Examples:\n  fleet-agent deactivate\n  fleet-agent deactivate -c ./agent.yaml");
+  CLI::App* deactivate = Command(
+      &app, "deactivate", "Deactivate this agent (refused while it holds MPS printers)",
+      "Examples:\n  fleet-agent deactivate\n  fleet-agent deactivate -c ./agent.yaml");
   std::vector<ModeFlag> mode_flags = {{check_config, "--check-config"},
                                       {print_config, "--print-config"},
                                       {scan_once, "--scan-once"}};
