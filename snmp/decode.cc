@@ -11,6 +11,7 @@
 
 #include "agent/core/meter_rules.h"
 #include "agent/core/text.h"
+#include "snmp/ip_address.h"
 
 namespace fleet::snmp {
 namespace {
@@ -78,15 +79,7 @@ std::string RawString(const Value& v) {
     case Value::Type::kOctetString:
     case Value::Type::kOpaque: return v.bytes.substr(0, 4096);
     case Value::Type::kOid: return FormatOid(v.oid);
-    case Value::Type::kIpAddress: {
-      if (v.bytes.size() != 4) return "";
-      std::string out;
-      for (size_t i = 0; i < 4; ++i) {
-        if (i) out.push_back('.');
-        out += std::to_string(static_cast<unsigned char>(v.bytes[i]));
-      }
-      return out;
-    }
+    case Value::Type::kIpAddress: return FormatIpAddress(v.bytes).value_or("");
     default: return v.IsNumber() ? std::to_string(v.number) : std::string();
   }
 }
