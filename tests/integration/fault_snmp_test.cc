@@ -264,8 +264,7 @@ TEST(FaultSnmpTest, PrinterAnsweringOnlyOversizeRepliesIsReportedWithAnError) {
 
 // A recording whose supplies table never ends (6,000 rows; a walk is capped at 5,000 varbinds).
 std::string EndlessRecording(const std::string& dir) {
-  std::string text = ReadFile(std::string(FLEET_SOURCE_DIR) +
-                              "/tests/data/demo/lexmark_ms621.snmprec");
+  std::string text = ReadFile(DemoRecordings() + "/lexmark_ms621.snmprec");
   std::ofstream out(dir + "/zz_endless_table.snmprec");
   std::istringstream in(text);
   std::string line;
