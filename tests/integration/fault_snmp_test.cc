@@ -11,6 +11,7 @@
 
 #include "tests/integration/agent_runner.h"
 #include "tests/integration/printer_sim.h"
+#include "tests/integration/recording_server.h"
 
 namespace fleet::test {
 namespace {
