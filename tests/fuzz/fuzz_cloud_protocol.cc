@@ -138,7 +138,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(*info->mps_printers >= 0, "negative mps_printers");
   }
 
-  RoundTrip(
+  (void)RoundTrip(
       body, protocol::DecodeDeactivation, protocol::EncodeDeactivation,
       [](const protocol::Deactivation& a, const protocol::Deactivation& b) {
         return a.deactivated == b.deactivated;
