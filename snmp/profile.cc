@@ -14,6 +14,10 @@
 namespace fleet::snmp {
 namespace {
 
+// A sum source adds up the rows one vendor count is split over (a handful: colour modes,
+// scan functions); more parts than this is a profile mistake, not a meter.
+constexpr size_t kMaxSumParts = 16;
+
 // The fields a profile may describe; anything else is a typo the loader reports.
 const std::set<std::string> kFields = {"serial", "model", "firmware", "page_count", "mac"};
 
@@ -226,7 +230,7 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
   }
   CheckKeys(ctx, node, path,
             {"get", "walk", "text", "device_id", "key", "standard", "regex", "transforms", "unit",
-             "blob", "record", "zero_means_absent", "row", "name_column", "name"});
+             "blob", "record", "zero_means_absent", "row", "name_column", "name", "sum"});
   int kinds = 0;
   if (node["get"]) {
     ++kinds;
@@ -319,6 +323,28 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
     ctx.Error(node["name_column"] ? node["name_column"] : node["name"], path,
               "name_column and name only apply to a row source");
   }
+  if (node["sum"]) {
+    ++kinds;
+    src.kind = FieldSource::Kind::kSum;
+    const YAML::Node& parts = node["sum"];
+    if (field != "counter") {
+      ctx.Error(parts, path + ".sum", "a sum source only applies to counters");
+    }
+    if (!parts.IsSequence() || parts.size() < 2 || parts.size() > kMaxSumParts) {
+      ctx.Error(parts, path + ".sum",
+                "expected a list of 2.." + std::to_string(kMaxSumParts) + " OIDs to add up");
+    } else {
+      for (size_t i = 0; i < parts.size(); ++i) {
+        if (auto oid = OidAt(ctx, parts[i], path + ".sum[" + std::to_string(i) + "]")) {
+          if (std::find(src.parts.begin(), src.parts.end(), *oid) != src.parts.end()) {
+            ctx.Error(parts[i], path + ".sum[" + std::to_string(i) + "]",
+                      "this OID is already a part of the sum");
+          }
+          src.parts.push_back(*oid);
+        }
+      }
+    }
+  }
   if (node["zero_means_absent"]) {
     if (field != "counter") {
       ctx.Error(node["zero_means_absent"], path + ".zero_means_absent",
@@ -332,7 +358,7 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
   }
   if (kinds != 1) {
     ctx.Error(node, path,
-              "a source needs exactly one of get, walk, text, device_id, standard, blob, row");
+              "a source needs exactly one of get, walk, text, device_id, standard, blob, row, sum");
     return std::nullopt;
   }
   if (node["regex"]) {
@@ -532,7 +558,7 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node,
           continue;
         }
         if (!kv.second.IsSequence()) {
-          ctx.Error(kv.second, path, "expected a list of sources (get, walk, blob or row)");
+          ctx.Error(kv.second, path, "expected a list of sources (get, walk, blob, row or sum)");
           continue;
         }
         std::vector<FieldSource> sources;
@@ -541,10 +567,11 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node,
           auto src = ParseSource(ctx, kv.second[i], item, "counter");
           if (!src) continue;
           if (src->kind != FieldSource::Kind::kGet && src->kind != FieldSource::Kind::kWalk &&
-              src->kind != FieldSource::Kind::kBlob && src->kind != FieldSource::Kind::kRow) {
+              src->kind != FieldSource::Kind::kBlob && src->kind != FieldSource::Kind::kRow &&
+              src->kind != FieldSource::Kind::kSum) {
             ctx.Error(kv.second[i], item,
-                      "a counter source is get: OID, walk: OID, blob: OID with record: ID or "
-                      "row: OID with name_column: OID and name: NAME");
+                      "a counter source is get: OID, walk: OID, blob: OID with record: ID, "
+                      "row: OID with name_column: OID and name: NAME, or sum: [OID, OID...]");
             continue;
           }
           sources.push_back(std::move(*src));
@@ -676,6 +703,7 @@ Result<std::vector<Profile>> Build(std::vector<Parsed> parsed, Problems* problem
           AddUnique(&p.walk, src.name_column);
           AddUnique(&p.walk, src.oid);
         }
+        for (const Oid& part : src.parts) AddUnique(&p.get, part);
       }
     }
     resolved.push_back(std::move(p));

@@ -121,7 +121,9 @@ def konica():
 EXPECTED = {
     "kyocera_taskalfa_3554ci.snmprec": {
         "lifetimeCount": 72312, "totalCount": 71790, "printCount": 52410, "copyCount": 18230,
-        "faxCount": 1150, "monoPrintSideCount": 30125, "monoCopySideCount": 11020},
+        "faxCount": 1150, "monoPrintSideCount": 30125, "monoCopySideCount": 11020,
+        # Colour = every mode but black & white (single 1250 + full 21035; 430 + 6780).
+        "colorPrintSideCount": 22285, "colorCopySideCount": 7210},
     "ricoh_im_c4500.snmprec": {
         "lifetimeCount": 154870, "totalCount": 154870, "printCount": 112545,
         "monoPrintSideCount": 70110, "copyCount": 40210, "monoCopySideCount": 17650,
