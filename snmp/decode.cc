@@ -311,7 +311,9 @@ std::string Describe(const FieldSource& src, const std::string& field) {
     case FieldSource::Kind::kRow: return FormatOid(src.oid) + " row '" + src.row_name + "'";
     case FieldSource::Kind::kSum: {
       std::string sum;
-      for (const Oid& part : src.parts) sum += (sum.empty() ? "" : " + ") + FormatOid(part);
+      for (const FieldSource& part : src.parts) {
+        sum += (sum.empty() ? "" : " + ") + Describe(part, field);
+      }
       return sum;
     }
   }
@@ -468,11 +470,8 @@ PageCount ReadCountSource(const FieldSource& src, const Context& ctx,
     // unreadable (with that part's reason), a part the device does not answer leaves it out —
     // a partial sum would be a wrong count, not a low one.
     int64_t total = 0;
-    for (const Oid& part : src.parts) {
-      FieldSource one;
-      one.kind = FieldSource::Kind::kGet;
-      one.oid = part;
-      PageCount pc = ReadCountSource(one, ctx, field, strict);
+    for (const FieldSource& part : src.parts) {
+      PageCount pc = ReadCountSource(part, ctx, field, strict);
       if (!pc.problem.empty()) {
         out.problem = Describe(src, field) + ": part " + pc.problem;
         out.unreadable = pc.unreadable;

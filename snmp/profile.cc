@@ -14,8 +14,8 @@
 namespace fleet::snmp {
 namespace {
 
-// A sum source adds up the rows one vendor count is split over (a handful: colour modes,
-// scan functions); more parts than this is a profile mistake, not a meter.
+// A sum source adds up the objects one vendor count is split over (a handful: colour modes,
+// scan functions, named rows); more parts than this is a profile mistake, not a meter.
 constexpr size_t kMaxSumParts = 16;
 
 // The fields a profile may describe; anything else is a typo the loader reports.
@@ -332,16 +332,38 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
     }
     if (!parts.IsSequence() || parts.size() < 2 || parts.size() > kMaxSumParts) {
       ctx.Error(parts, path + ".sum",
-                "expected a list of 2.." + std::to_string(kMaxSumParts) + " OIDs to add up");
+                "expected a list of 2.." + std::to_string(kMaxSumParts) +
+                    " parts to add up (OIDs, or row sources)");
     } else {
       for (size_t i = 0; i < parts.size(); ++i) {
-        if (auto oid = OidAt(ctx, parts[i], path + ".sum[" + std::to_string(i) + "]")) {
-          if (std::find(src.parts.begin(), src.parts.end(), *oid) != src.parts.end()) {
-            ctx.Error(parts[i], path + ".sum[" + std::to_string(i) + "]",
-                      "this OID is already a part of the sum");
+        const std::string item = path + ".sum[" + std::to_string(i) + "]";
+        std::optional<FieldSource> part;
+        if (parts[i].IsScalar()) {
+          if (auto oid = OidAt(ctx, parts[i], item)) {
+            part.emplace();
+            part->kind = FieldSource::Kind::kGet;
+            part->oid = *oid;
           }
-          src.parts.push_back(*oid);
+        } else if (parts[i].IsMap() && !parts[i]["sum"]) {
+          part = ParseSource(ctx, parts[i], item, field);
+          if (part &&
+              ((part->kind != FieldSource::Kind::kGet && part->kind != FieldSource::Kind::kRow) ||
+               part->zero_means_absent || !part->transforms.empty())) {
+            ctx.Error(parts[i], item,
+                      "a part of a sum is an OID or a row source (zero_means_absent applies to the "
+                      "whole sum)");
+            part.reset();
+          }
+        } else {
+          ctx.Error(parts[i], item, "a part of a sum is an OID or a row source");
         }
+        if (!part) continue;
+        const bool repeated = std::any_of(src.parts.begin(), src.parts.end(), [&](const auto& q) {
+          return q.kind == part->kind && q.oid == part->oid && q.name_column == part->name_column &&
+                 q.row_name == part->row_name;
+        });
+        if (repeated) ctx.Error(parts[i], item, "this part is already in the sum");
+        src.parts.push_back(std::move(*part));
       }
     }
   }
@@ -703,7 +725,13 @@ Result<std::vector<Profile>> Build(std::vector<Parsed> parsed, Problems* problem
           AddUnique(&p.walk, src.name_column);
           AddUnique(&p.walk, src.oid);
         }
-        for (const Oid& part : src.parts) AddUnique(&p.get, part);
+        for (const FieldSource& part : src.parts) {
+          if (part.kind == FieldSource::Kind::kGet) AddUnique(&p.get, part.oid);
+          if (part.kind == FieldSource::Kind::kRow) {
+            AddUnique(&p.walk, part.name_column);
+            AddUnique(&p.walk, part.oid);
+          }
+        }
       }
     }
     resolved.push_back(std::move(p));

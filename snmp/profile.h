@@ -59,7 +59,7 @@ struct FieldSource {
     kStandard,  // the standard-MIB reading of the same field (decode.cc)
     kBlob,      // one record of a binary counter blob at `oid` (GET): see ReadBlobRecord
     kRow,       // the cell of value column `oid` in the row whose `name_column` cell is `row_name`
-    kSum,       // the sum of the scalars `parts` (GET), all of which must answer
+    kSum,       // the sum of `parts` (get or row sources), all of which must answer
   };
   Kind kind = Kind::kStandard;
   Oid oid;                        // kGet, kWalk, kDeviceId
@@ -71,11 +71,11 @@ struct FieldSource {
   // trimmed and case-insensitively; a number cell compares as its decimal text).
   Oid name_column;
   std::string row_name;
-  // kSum: the scalars added up (2..16). One count split over several rows by the vendor (Kyocera's
-  // colour = single-colour + full-colour mode; scans = copy + fax + other originals) is one
-  // reading only when every part answers: a missing part leaves the counter out, a part that is
-  // not a count makes it unreadable.
-  std::vector<Oid> parts;
+  // kSum: the parts added up (2..16), each a kGet or kRow source. One count split over several
+  // objects by the vendor (Kyocera's colour = single-colour + full-colour mode; Ricoh's =
+  // "Full Color" + "Single/Two-color" rows) is one reading only when every part answers: a
+  // missing part leaves the counter out, a part that is not a count makes it unreadable.
+  std::vector<FieldSource> parts;
   // A zero from this source is "the model lacks the function", not a reading (a mono model's
   // colour field); counters only.
   bool zero_means_absent = false;

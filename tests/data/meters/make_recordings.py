@@ -127,7 +127,9 @@ EXPECTED = {
     "ricoh_im_c4500.snmprec": {
         "lifetimeCount": 154870, "totalCount": 154870, "printCount": 112545,
         "monoPrintSideCount": 70110, "copyCount": 40210, "monoCopySideCount": 17650,
-        "faxCount": 2115},
+        "faxCount": 2115,
+        # Colour = "Full Color" + "Single/Two-color" rows: 41455 + 980, 21240 + 1320.
+        "colorPrintSideCount": 42435, "colorCopySideCount": 22560},
     "xerox_altalink_c8045.snmprec": {
         "lifetimeCount": 84512, "totalCount": 84512, "monoCount": 53308, "colorCount": 31204,
         "monoLargeCount": 3120, "colorLargeCount": 2210, "largeCount": 5330},

@@ -3,8 +3,9 @@
 // these counters; make_recordings.py there): every counter of that directory's
 // expected-meters.json decodes through the scanner's collection plan and the real decoder, and
 // nothing else is reported. Kyocera's colour is every colour mode but black & white, whichever
-// mode a model fills, so it is a `sum` source; the sum's own rules (every part answers, or no
-// reading; a part that is not a count makes the counter unreadable) are checked here too.
+// mode a model fills, and Ricoh's is two named rows, so both are `sum` sources; the sum's own
+// rules (every part answers, or no reading; a part that is not a count makes the counter
+// unreadable; named parts found by name, not position) are checked here too.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -115,14 +116,64 @@ TEST(VendorMetersGaps, ASumWithABadPartIsUnreadableNamingThePart) {
       << why["colorCopySideCount"];
 }
 
+// Ricoh's colour is two named rows added up ("Full Color" + "Single/Two-color"); rows are found
+// by name whatever their position (the docs recording of tests/data/meters, reversed and
+// renumbered), and a model without the two-colour row gets no colour count, not a low one.
+const std::string kRicohDir = FLEET_METER_RECORDINGS_DIR;
+const std::string kRicohNames = "1.3.6.1.4.1.367.3.2.1.2.19.5.1.5";
+const std::string kRicohValues = "1.3.6.1.4.1.367.3.2.1.2.19.5.1.9";
+
+TEST(VendorMetersGaps, RicohColourRowsAreAddedByNameNotPosition) {
+  const VarbindMap device = test::LoadRecording(kRicohDir, "ricoh_im_c4500.snmprec");
+  const Counters want = CountersOf(Decode(device));
+  EXPECT_EQ(want.at("colorPrintSideCount"), 41455 + 980);
+  EXPECT_EQ(want.at("colorCopySideCount"), 21240 + 1320);
+  const Oid names = O(kRicohNames);
+  const Oid values = O(kRicohValues);
+  VarbindMap moved;
+  for (const auto& [oid, value] : device) {
+    const bool in_table = oid.size() == names.size() + 1 &&
+                          (std::equal(names.begin(), names.end(), oid.begin()) ||
+                           std::equal(values.begin(), values.end(), oid.begin()));
+    Oid at = oid;
+    if (in_table) at.back() = 200 - 7 * at.back();  // reversed and renumbered
+    moved[at] = value;
+  }
+  const Printer p = Decode(moved);
+  EXPECT_EQ(CountersOf(p), want);
+  EXPECT_TRUE(p.meter_inconsistent.empty());
+}
+
+TEST(VendorMetersGaps, RicohWithoutATwoColourRowGetsNoColourCount) {
+  VarbindMap device = test::LoadRecording(kRicohDir, "ricoh_im_c4500.snmprec");
+  for (auto it = device.begin(); it != device.end();) {
+    const bool two_colour = it->second.type == Value::Type::kOctetString &&
+                            it->second.bytes.find("Single/Two") != std::string::npos;
+    if (!two_colour) {
+      ++it;
+      continue;
+    }
+    Oid value_cell = it->first;
+    value_cell[value_cell.size() - 2] = 9;  // the value column beside the name
+    device.erase(value_cell);
+    it = device.erase(it);
+  }
+  const Counters got = CountersOf(Decode(device));
+  EXPECT_EQ(got.count("colorPrintSideCount"), 0u);
+  EXPECT_EQ(got.count("colorCopySideCount"), 0u);
+  EXPECT_EQ(got.at("monoPrintSideCount"), 70110);
+}
+
 TEST(VendorMetersGaps, SumPartsAreFetchedAsScalars) {
   const Profile* p = test::ShippedProfiles().Find("kyocera");
   ASSERT_NE(p, nullptr);
   const FieldSource& src = p->counters.at("totalScanCount").at(0);
   EXPECT_EQ(src.kind, FieldSource::Kind::kSum);
   ASSERT_EQ(src.parts.size(), 3u);
-  for (const Oid& part : src.parts) {
-    EXPECT_NE(std::find(p->get.begin(), p->get.end(), part), p->get.end()) << FormatOid(part);
+  for (const FieldSource& part : src.parts) {
+    EXPECT_EQ(part.kind, FieldSource::Kind::kGet);
+    EXPECT_NE(std::find(p->get.begin(), p->get.end(), part.oid), p->get.end())
+        << FormatOid(part.oid);
   }
 }
 
@@ -133,15 +184,17 @@ TEST(VendorMetersGaps, BadSumSourcesAreConfigErrorsNamingTheKey) {
       colorCount: [{sum: [1.3.6.1.4.1.99.1.0, 1.3.6.1.4.1.99.1.0]}]
       faxCount: [{sum: [1.3.6.1.4.1.99.1.0, not-an-oid]}]
       copyCount: [{sum: [1.3.6.1.4.1.99.1.0, 1.3.6.1.4.1.99.2.0], get: 1.3.6.1.4.1.99.3.0}]
+      duplexCount: [{sum: [1.3.6.1.4.1.99.1.0, {walk: 1.3.6.1.4.1.99.5}]}]
+      scanCount: [{sum: [1.3.6.1.4.1.99.1.0, {get: 1.3.6.1.4.1.99.2.0, zero_means_absent: true}]}]
 )");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, ErrorCode::kConfig);
   const std::string& msg = bad.error().message;
   for (const char* want :
        {"fields.serial.sources[0].sum: a sum source only applies to counters",
-        "counters.totalCount[0].sum: expected a list of 2..16 OIDs",
-        "counters.monoCount[0].sum: expected a list of 2..16 OIDs",
-        "counters.colorCount[0].sum[1]: this OID is already a part of the sum",
+        "counters.totalCount[0].sum: expected a list of 2..16 parts",
+        "counters.monoCount[0].sum: expected a list of 2..16 parts",
+        "counters.colorCount[0].sum[1]: this part is already in the sum",
         "counters.faxCount[0].sum[1]", "counters.copyCount[0]: a source needs exactly one of"}) {
     EXPECT_NE(msg.find(want), std::string::npos) << want << "\n" << msg;
   }
