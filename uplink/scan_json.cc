@@ -4,8 +4,8 @@
 
 #include "agent/core/printer_json.h"
 #include "agent/core/text.h"
-#include "uplink/scan_json_parts.h"
 #include "uplink/protocol/identity_event.h"
+#include "uplink/scan_json_parts.h"
 
 namespace fleet::uplink {
 namespace {
@@ -95,14 +95,10 @@ nlohmann::ordered_json ScanReportFrameJson(const ScanReport& report) {
     errors.push_back({{"ip", e.ip}, {"kind", e.kind}, {"message", e.message}});
   }
   json doc = {
-      {"agent_version", report.agent_version},
-      {"started_at", FormatRfc3339(report.started_at)},
-      {"duration_ms", report.duration_ms},
-      {"addresses_scanned", report.addresses_scanned},
-      {"responding", report.responding},
-      {"printers", json::array()},
-      {"non_printers", json::array()},
-      {"errors", std::move(errors)},
+      {"agent_version", report.agent_version}, {"started_at", FormatRfc3339(report.started_at)},
+      {"duration_ms", report.duration_ms},     {"addresses_scanned", report.addresses_scanned},
+      {"responding", report.responding},       {"printers", json::array()},
+      {"non_printers", json::array()},         {"errors", std::move(errors)},
       {"warnings", report.warnings},
   };
   json events = json::array();
@@ -112,7 +108,9 @@ nlohmann::ordered_json ScanReportFrameJson(const ScanReport& report) {
   return doc;
 }
 
-nlohmann::ordered_json ScanOutputPrinterJson(const Printer& printer) { return PrinterJson(printer); }
+nlohmann::ordered_json ScanOutputPrinterJson(const Printer& printer) {
+  return PrinterJson(printer);
+}
 
 nlohmann::ordered_json ScanOutputNonPrinterJson(const Printer& device) {
   return NonPrinterJson(device);

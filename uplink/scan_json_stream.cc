@@ -18,8 +18,8 @@ using json = nlohmann::ordered_json;
 // is always one of dump's own.
 void WriteIndented(std::ostream& out, const json& value, std::string_view indent) {
   // Device strings: invalid UTF-8 replaced, invisible characters escaped (docs/security.md).
-  const std::string text =
-      JsonEscapeInvisible(value.dump(2, ' ', false, json::error_handler_t::replace));
+  const std::string text = JsonEscapeInvisible(
+      value.dump(2, ' ', false, json::error_handler_t::replace));
   size_t from = 0;
   for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', from)) {
     out.write(text.data() + from, static_cast<std::streamsize>(nl + 1 - from));

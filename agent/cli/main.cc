@@ -178,8 +178,8 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   cycle.SetBilling(fleet::agent::BillingScheduleFrom(config));
   // The report to upload (the scan plus the silent printers) is built only for --upload: it is
   // a copy of the whole scan (docs/scaling.md).
-  std::vector<fleet::Printer> silent =
-      cycle.RecordInPlace(state.get(), *report, fleet::agent::SupplyThresholdsFrom(config));
+  std::vector<fleet::Printer> silent = cycle.RecordInPlace(
+      state.get(), *report, fleet::agent::SupplyThresholdsFrom(config));
 
   // The cloud's word: fresh from this upload, else whatever it said last (the diagnostic scan
   // shows each printer's MPS state and readiness as the cloud last gave them).

@@ -53,10 +53,11 @@ ScanReport Scan(system_clock::time_point at, std::vector<Printer> printers) {
 }
 
 ScanReport FirstScan() {
-  return Scan(kStart, {ReadPrinter("127.0.0.5", "MOVER", 1000, "00:00:00:00:00:05"),
-                       ReadPrinter("127.0.0.6", "OLD", 2000), ReadPrinter("127.0.0.7", "BACK", 3000),
-                       ReadPrinter("127.0.0.8", "SILENT", 4000),
-                       ReadPrinter("127.0.0.9", "CLONE", 5000, "00:00:00:00:00:09")});
+  return Scan(kStart,
+              {ReadPrinter("127.0.0.5", "MOVER", 1000, "00:00:00:00:00:05"),
+               ReadPrinter("127.0.0.6", "OLD", 2000), ReadPrinter("127.0.0.7", "BACK", 3000),
+               ReadPrinter("127.0.0.8", "SILENT", 4000),
+               ReadPrinter("127.0.0.9", "CLONE", 5000, "00:00:00:00:00:09")});
 }
 
 ScanReport SecondScan() {
@@ -112,7 +113,8 @@ TEST(ScanCycleInPlace, SameStateAndReportAsRecordingACopy) {
     EXPECT_EQ(a.printers, b.printers);
     EXPECT_EQ(a.warnings, b.warnings);
     ASSERT_EQ(a.events.size(), b.events.size());
-    for (size_t i = 0; i < a.events.size(); ++i) EXPECT_EQ(a.events[i].EventId(), b.events[i].EventId());
+    for (size_t i = 0; i < a.events.size(); ++i)
+      EXPECT_EQ(a.events[i].EventId(), b.events[i].EventId());
     EXPECT_EQ(Rows(*in_place.state), Rows(*copied.state));
     if (round == 1) {
       // The scan has every case the whole-scan decisions handle.

@@ -34,7 +34,9 @@ ScanReport FullReport() {
   Printer b;
   b.is_printer = true;
   b.ip = "10.0.0.17";
-  b.serial = "X\x1b[2J\xe2\x80\xae" "EVIL";  // controls and a bidi override: escaped
+  b.serial =
+      "X\x1b[2J\xe2\x80\xae"
+      "EVIL";  // controls and a bidi override: escaped
   b.page_count_missing_reason = "device exposes no lifetime counter";
   b.serial_conflict = {"10.0.0.18"};
   r.printers = {a, b};
