@@ -101,12 +101,12 @@ nlohmann::ordered_json ScanReportFrameJson(const ScanReport& report) {
       {"non_printers", json::array()},         {"errors", std::move(errors)},
       {"warnings", report.warnings},
   };
-  json events = json::array();
-  for (const auto& e : report.events) events.push_back(EventJson(e));
-  doc["events"] = std::move(events);
+  doc["events"] = json::array();
   if (report.cancelled) doc["cancelled"] = true;
   return doc;
 }
+
+nlohmann::ordered_json ScanOutputEventJson(const ReportEvent& event) { return EventJson(event); }
 
 nlohmann::ordered_json ScanOutputPrinterJson(const Printer& printer) {
   return PrinterJson(printer);
@@ -120,6 +120,7 @@ std::string ScanReportToJson(const ScanReport& report, bool pretty) {
   json doc = ScanReportFrameJson(report);
   for (const auto& p : report.printers) doc["printers"].push_back(PrinterJson(p));
   for (const auto& p : report.non_printers) doc["non_printers"].push_back(NonPrinterJson(p));
+  for (const auto& e : report.events) doc["events"].push_back(EventJson(e));
   // Device strings are bytes from the network: replace invalid UTF-8 rather than throw, and
   // escape the controls dump leaves raw (C1, bidi, U+2028/9; docs/security.md).
   return JsonEscapeInvisible(doc.dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace));

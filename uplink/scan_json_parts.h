@@ -14,11 +14,13 @@
 
 namespace fleet::uplink {
 
-// The document with every member in its order, "printers" and "non_printers" empty.
+// The document with every member in its order, "printers", "non_printers" and "events" empty.
 nlohmann::ordered_json ScanReportFrameJson(const ScanReport& report);
 
 // One element of "printers" / of "non_printers".
 nlohmann::ordered_json ScanOutputPrinterJson(const Printer& printer);
 nlohmann::ordered_json ScanOutputNonPrinterJson(const Printer& device);
+// One element of "events".
+nlohmann::ordered_json ScanOutputEventJson(const ReportEvent& event);
 
 }  // namespace fleet::uplink

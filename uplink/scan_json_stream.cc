@@ -30,16 +30,16 @@ void WriteIndented(std::ostream& out, const json& value, std::string_view indent
 }
 
 // One array member whose elements are encoded one at a time.
-template <typename Encode>
-void WriteArray(std::ostream& out, const std::vector<Printer>& devices, Encode encode) {
-  if (devices.empty()) {
+template <typename Item, typename Encode>
+void WriteArray(std::ostream& out, const std::vector<Item>& items, Encode encode) {
+  if (items.empty()) {
     out << "[]";
     return;
   }
   out << '[';
-  for (size_t i = 0; i < devices.size(); ++i) {
+  for (size_t i = 0; i < items.size(); ++i) {
     out << (i == 0 ? "\n    " : ",\n    ");
-    WriteIndented(out, encode(devices[i]), "    ");
+    WriteIndented(out, encode(items[i]), "    ");
   }
   out << "\n  ]";
 }
@@ -47,8 +47,8 @@ void WriteArray(std::ostream& out, const std::vector<Printer>& devices, Encode e
 }  // namespace
 
 void WriteScanReportJson(std::ostream& out, const ScanReport& report) {
-  // Every member but the two device arrays is small: the frame holds those (empty) in their
-  // place, so the order of the members is ScanReportToJson's by construction.
+  // Every member but the device and event arrays is small: the frame holds those (empty) in
+  // their place, so the order of the members is ScanReportToJson's by construction.
   const json frame = ScanReportFrameJson(report);
   out << '{';
   bool first = true;
@@ -59,6 +59,8 @@ void WriteScanReportJson(std::ostream& out, const ScanReport& report) {
       WriteArray(out, report.printers, ScanOutputPrinterJson);
     } else if (key == "non_printers") {
       WriteArray(out, report.non_printers, ScanOutputNonPrinterJson);
+    } else if (key == "events") {
+      WriteArray(out, report.events, ScanOutputEventJson);
     } else {
       WriteIndented(out, value, "  ");
     }
