@@ -43,7 +43,7 @@
 #include "config/config.h"
 #include "snmp/profile.h"
 #include "uplink/identity.h"
-#include "uplink/scan_json.h"
+#include "uplink/scan_json_stream.h"
 
 namespace {
 
@@ -175,14 +175,18 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   report->targeted = targeted;
   fleet::agent::ScanCycle cycle(*log);
   cycle.SetBilling(fleet::agent::BillingScheduleFrom(config));
-  const fleet::ScanReport to_upload = cycle.Record(state.get(), *report,
-                                                   fleet::agent::SupplyThresholdsFrom(config));
+  // The report to upload (the scan plus the silent printers) is built only for --upload: it is
+  // a copy of the whole scan (docs/scaling.md).
+  std::vector<fleet::Printer> silent = cycle.RecordInPlace(
+      state.get(), *report, fleet::agent::SupplyThresholdsFrom(config));
 
   // The cloud's word: fresh from this upload, else whatever it said last (the diagnostic scan
   // shows each printer's MPS state and readiness as the cloud last gave them).
   bool upload_ok = true;
   std::optional<std::string> cloud_word;
   if (args.upload && !report->cancelled) {
+    fleet::ScanReport to_upload = *report;
+    for (auto& p : silent) to_upload.printers.push_back(std::move(p));
     fleet::agent::UploadOutcome up = fleet::agent::UploadScan(config, to_upload, *log);
     upload_ok = up.ok;
     cloud_word = up.cloud_word;
@@ -206,7 +210,9 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   if (cloud_word) fleet::agent::ApplyCloudWord(*cloud_word, *report, state.get(), log.get());
 
   if (args.format == "json") {
-    std::cout << fleet::uplink::ScanReportToJson(*report) << "\n";
+    // Printer by printer, never the whole document in memory (uplink/scan_json_stream.h).
+    fleet::uplink::WriteScanReportJson(std::cout, *report);
+    std::cout << "\n";
   } else {
     std::cout << fleet::agent::FormatScanTable(
         *report, {.width = fleet::agent::TerminalWidth(STDOUT_FILENO), .wide = args.wide});
