@@ -20,7 +20,7 @@ json NonPrinterJson(const Printer& p) {
   const json full = EncodePrinterJson(p);
   json j = SelectJsonFields(full, {"ip", "manufacturer", "model", "serial", "firmware", "sys_descr",
                                    "sys_object_id", "hostname"});
-  j["reason"] = full.value("not_printer_reason", "");
+  j["reason"] = full.value("not_printer_reason", json(nullptr));
   return j;
 }
 
@@ -97,7 +97,9 @@ std::string ScanReportToJson(const ScanReport& report, bool pretty) {
   for (const auto& e : report.errors) {
     errors.push_back({{"ip", e.ip}, {"kind", e.kind}, {"message", e.message}});
   }
+  // schema_version first (docs/cli.md, "JSON output"; docs/schema/scan.schema.json).
   json doc = {
+      {"schema_version", kJsonSchemaVersion},
       {"agent_version", report.agent_version},
       {"started_at", FormatRfc3339(report.started_at)},
       {"duration_ms", report.duration_ms},

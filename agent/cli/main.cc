@@ -385,7 +385,11 @@ int main(int argc, char** argv) {
            "  fleet-agent -c ./agent.yaml activate --code ABCD-1234 --force");
   CLI::App* status = app.add_subcommand(
       "status", "Agent id, cloud reachability, outbox depth and age, last upload");
-  Examples(status, "Examples:\n  fleet-agent status\n  fleet-agent status -c ./agent.yaml");
+  status->add_option("--format", args.format, "Output format")
+      ->check(CLI::IsMember({"table", "json"}));
+  Examples(status,
+           "Examples:\n  fleet-agent status\n  fleet-agent status -c ./agent.yaml\n"
+           "  fleet-agent status --format json");
   // The MPS protection commands (agent/cli/mps_commands.h). Their --format shares args.format.
   CLI::App* printers = app.add_subcommand("printers", "The local printer inventory");
   printers->require_subcommand(1);
@@ -462,8 +466,8 @@ int main(int argc, char** argv) {
   // Where each option of the whole binary belongs (docs/cli.md, "Modes and options").
   std::vector<OptionModes> option_modes = {
       {format,
-       {"--scan-once", "printers list", "printers readiness", "tasks show", "probe", "meters show",
-        "meters read"}},
+       {"--scan-once", "status", "printers list", "printers readiness", "tasks show", "probe",
+        "meters show", "meters read"}},
       {upload, {"--scan-once", "meters read"}},
       {wide, {"--scan-once", "meters read"}},
       {profiles_dir,
@@ -567,7 +571,7 @@ int main(int argc, char** argv) {
     return fleet::agent::RunActivate(*config, args.activation_code, args.force_activate, std::cout,
                                      *log);
   }
-  if (status->parsed()) return fleet::agent::RunStatus(*config, std::cout, *log);
+  if (status->parsed()) return fleet::agent::RunStatus(*config, args.format, std::cout, *log);
   if (printers_list->parsed()) {
     return fleet::agent::RunPrintersList(*config, args.format, std::cout, std::cerr);
   }
