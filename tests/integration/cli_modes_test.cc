@@ -50,8 +50,8 @@ TEST_F(CliModes, EachCommandLineGivesItsExitCodeAndMessage) {
       {{"--check-config", "-c", "CONFIG"}, 0, "configuration is valid"},
       {{"--print-config", "--config", "CONFIG"}, 0, "include:\n    - 127.4.0.1"},
       {{"status", "-c", "CONFIG"}, 0, "agent version:"},
-      {{"printers", "list", "--config", "CONFIG", "--format", "json"}, 0, "[]"},
-      {{"--format", "json", "-c", "CONFIG", "printers", "list"}, 0, "[]"},
+      {{"printers", "list", "--config", "CONFIG", "--format", "json"}, 0, "\"printers\": []"},
+      {{"--format", "json", "-c", "CONFIG", "printers", "list"}, 0, "\"printers\": []"},
       {{"tasks", "show", "7", "-c", "CONFIG"}, 1, "no task 7"},
       {{"-V"}, 0, "fleet-agent "},
       // An option outside its mode: a usage error naming the option and the mode, never the
