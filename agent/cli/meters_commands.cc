@@ -114,7 +114,8 @@ std::string MeterHistoryToJson(const std::string& key,
                                const std::vector<state::MeterHistoryRead>& reads) {
   json list = json::array();
   for (const auto& r : reads) list.push_back(MeterReadJson(r));
-  return Dump(json{{"schema_version", kJsonSchemaVersion}, {"key", key}, {"reads", std::move(list)}});
+  return Dump(
+      json{{"schema_version", kJsonSchemaVersion}, {"key", key}, {"reads", std::move(list)}});
 }
 
 }  // namespace fleet::agent

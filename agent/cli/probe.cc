@@ -322,8 +322,8 @@ std::string FormatProbeJson(const ProbeRecord& record) {
     r["request"] = std::string(snmp::RequestKindName(x.kind));
     ordered_json asked = ordered_json::array();
     for (const snmp::Oid& oid : x.asked) {
-      asked.push_back(
-          {{"oid", snmp::FormatOid(oid)}, {"name", TextOrNull(snmp::OidName(oid, record.profile))}});
+      asked.push_back({{"oid", snmp::FormatOid(oid)},
+                       {"name", TextOrNull(snmp::OidName(oid, record.profile))}});
     }
     r["oids"] = std::move(asked);
     r.update(FailureJson(x.failure));

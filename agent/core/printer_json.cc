@@ -56,16 +56,15 @@ PageCountUnit UnitFromName(const std::string& name) {
 }
 
 json SupplyJson(const Supply& s) {
-  json j = {
-      {"index", s.index},
-      {"description", TextOrNull(s.description)},
-      {"type", TextOrNull(s.type)},
-      {"color", TextOrNull(s.color)},
-      {"level_percent", nullptr},
-      {"state", TextOrNull(s.state)},
-      {"raw_level", s.raw_level},
-      {"raw_max", s.raw_max},
-      {"supply_class", s.supply_class}};
+  json j = {{"index", s.index},
+            {"description", TextOrNull(s.description)},
+            {"type", TextOrNull(s.type)},
+            {"color", TextOrNull(s.color)},
+            {"level_percent", nullptr},
+            {"state", TextOrNull(s.state)},
+            {"raw_level", s.raw_level},
+            {"raw_max", s.raw_max},
+            {"supply_class", s.supply_class}};
   if (s.level_percent) j["level_percent"] = *s.level_percent;
   return j;
 }

@@ -306,9 +306,9 @@ std::string StatusToJson(const config::Config& config, const StatusFacts& f) {
                   {"mps_printers", f.mps_printers ? json(*f.mps_printers) : json(nullptr)}};
   doc["set_aside"] = f.set_aside;
   json outbox = {{"error", TextOrNull(f.outbox_error)}};
-  for (const char* name : {"pending_reports", "pending_meter_reads", "pending_states",
-                           "quarantined_reports", "last_reset", "oldest_pending", "last_scan",
-                           "last_scan_printers", "last_upload"}) {
+  for (const char* name :
+       {"pending_reports", "pending_meter_reads", "pending_states", "quarantined_reports",
+        "last_reset", "oldest_pending", "last_scan", "last_scan_printers", "last_upload"}) {
     outbox[name] = nullptr;
   }
   if (f.outbox) {

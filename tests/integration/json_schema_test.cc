@@ -30,9 +30,10 @@ std::string SchemaDir() { return std::string(FLEET_SOURCE_DIR) + "/docs/schema";
 
 // tests/tools/json_schema/validate.py: exit 0 valid, 1 invalid, 77 without python3-jsonschema.
 CommandResult Validate(const std::string& schema, const std::string& file) {
-  return RunCommand({"python3", std::string(FLEET_SOURCE_DIR) + "/tests/tools/json_schema/validate.py",
-                     SchemaDir(), schema, file},
-                    60s);
+  return RunCommand(
+      {"python3", std::string(FLEET_SOURCE_DIR) + "/tests/tools/json_schema/validate.py",
+       SchemaDir(), schema, file},
+      60s);
 }
 constexpr int kExitNoJsonSchema = 77;
 
@@ -63,8 +64,7 @@ class JsonSchemaTest : public ::testing::Test {
     }
     ASSERT_TRUE(WriteFile(dir_.path() + "/zz_bare.snmprec", bare));
     sim_ = std::make_unique<PrinterSim>(
-        "127.41.0.0/24", kDevices, kPort,
-        std::vector<std::string>{"--base", "127.41.0.1"},
+        "127.41.0.0/24", kDevices, kPort, std::vector<std::string>{"--base", "127.41.0.1"},
         std::string(FLEET_SOURCE_DIR) + "/tests/data/demo," + dir_.path() + "/zz_bare.snmprec");
     ASSERT_TRUE(sim_->ready()) << sim_->log();
     // The simulator spreads its devices over the range: the addresses from its map.
@@ -74,14 +74,13 @@ class JsonSchemaTest : public ::testing::Test {
       if (row.at("recording") == "zz_bare") bare_ip_ = row.at("ip");
     }
     ASSERT_FALSE(bare_ip_.empty()) << sim_->log();
-    config_ = WriteAgentYaml(dir_.path() + "/agent.yaml",
-                             {.include = include,
-                              .snmp_port = kPort,
-                              .snmp_extra = "  timeout: 2s\n",
-                              .cloud_url = emulator_->url(),
-                              .ca_file = pki_.path() + "/ca.pem",
-                              .state_dir = dir_.path() + "/state",
-                              .log_level = "warning"});
+    config_ = WriteAgentYaml(dir_.path() + "/agent.yaml", {.include = include,
+                                                           .snmp_port = kPort,
+                                                           .snmp_extra = "  timeout: 2s\n",
+                                                           .cloud_url = emulator_->url(),
+                                                           .ca_file = pki_.path() + "/ca.pem",
+                                                           .state_dir = dir_.path() + "/state",
+                                                           .log_level = "warning"});
   }
 
   // `fleet-agent -c CONFIG args...`: its stdout, which must be one JSON object whose first member
@@ -103,8 +102,8 @@ class JsonSchemaTest : public ::testing::Test {
     EXPECT_EQ(doc.value("schema_version", 0), 1);
     if (!raw) {
       EXPECT_EQ(r.stdout_text.find(": \"\""), std::string::npos)
-        << "an empty string in " << schema << ":\n"
-        << r.stdout_text;
+          << "an empty string in " << schema << ":\n"
+          << r.stdout_text;
     }
     const std::string file = dir_.path() + "/" + schema + "-" + std::to_string(++documents_) +
                              ".json";
@@ -135,8 +134,8 @@ TEST_F(JsonSchemaTest, EveryDocumentValidatesAgainstItsSchema) {
   EXPECT_TRUE(status["outbox"]["last_scan_printers"].is_null()) << status;
   EXPECT_EQ(status["outbox"]["pending_reports"], 0) << status;
 
-  CommandResult activated =
-      RunAgent({"-c", config_, "activate", "--code", emulator_->NewActivationCode()}, 60s);
+  CommandResult activated = RunAgent(
+      {"-c", config_, "activate", "--code", emulator_->NewActivationCode()}, 60s);
   ASSERT_EQ(activated.exit_code, 0) << activated.stderr_text;
 
   ordered scan = Document({"--scan-once", "--upload", "--format", "json"}, "scan");

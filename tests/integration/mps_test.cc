@@ -245,8 +245,7 @@ TEST_F(MpsTest, ASearchCriteriaChangeKeepsTheManagedPrinterAsNonCommunicating) {
   ASSERT_NO_FATAL_FAILURE(ScanUpload(config_));
   inventory = Inventory();
   EXPECT_EQ(inventory[kManaged]["communication"], "communicating");
-  EXPECT_TRUE(inventory[kManaged]["non_communicating_since"].is_null())
-      << inventory[kManaged];
+  EXPECT_TRUE(inventory[kManaged]["non_communicating_since"].is_null()) << inventory[kManaged];
   EXPECT_EQ(inventory[kManaged]["managed"], "MPS Express");
   EXPECT_EQ(CloudPrinter(kManaged)["communication"], "communicating");
 }

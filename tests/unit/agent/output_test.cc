@@ -96,8 +96,8 @@ TEST(ScanJson, KeysInDocumentedOrder) {
 
 // docs/cli.md, "JSON output": schema_version first; what the device did not give is null.
 TEST(ScanJson, SchemaVersionFirstAndUnknownIsNull) {
-  const nlohmann::ordered_json j =
-      nlohmann::ordered_json::parse(uplink::ScanReportToJson(SampleReport()));
+  const nlohmann::ordered_json j = nlohmann::ordered_json::parse(
+      uplink::ScanReportToJson(SampleReport()));
   ASSERT_FALSE(j.empty());
   EXPECT_EQ(j.begin().key(), "schema_version");
   EXPECT_EQ(j["schema_version"], 1);
@@ -110,8 +110,8 @@ TEST(ScanJson, SchemaVersionFirstAndUnknownIsNull) {
   EXPECT_TRUE(b["firmware"].is_null()) << b;
   EXPECT_TRUE(b["status"].is_null()) << b;
   const auto& c = j["non_printers"][0];
-  for (const char* key : {"manufacturer", "model", "serial", "firmware", "sys_object_id",
-                          "hostname"}) {
+  for (const char* key :
+       {"manufacturer", "model", "serial", "firmware", "sys_object_id", "hostname"}) {
     EXPECT_TRUE(c[key].is_null()) << key << ": " << c;
   }
   EXPECT_EQ(c["sys_descr"], "Cisco IOS Software");
@@ -136,7 +136,7 @@ TEST(CliJson, EveryDocumentStartsWithSchemaVersionAndSaysNullForUnknown) {
   read.read_at = "2026-12-04T00:00:00.000Z";
   for (const std::string& text : std::vector<std::string>{
            agent::InventoryToJson({e}), agent::ReadinessToJson({e}, agent::ReadinessPolicy{}),
-        agent::TaskToJson(task), agent::MeterHistoryToJson("VNB5K20931", {read})}) {
+           agent::TaskToJson(task), agent::MeterHistoryToJson("VNB5K20931", {read})}) {
     const auto j = nlohmann::ordered_json::parse(text);
     ASSERT_TRUE(j.is_object()) << text;
     EXPECT_EQ(j.begin().key(), "schema_version") << text;
@@ -146,7 +146,8 @@ TEST(CliJson, EveryDocumentStartsWithSchemaVersionAndSaysNullForUnknown) {
   const auto list = nlohmann::json::parse(agent::InventoryToJson({e}));
   EXPECT_TRUE(list["printers"][0]["managed"].is_null()) << list;
   EXPECT_TRUE(list["printers"][0]["non_communicating_since"].is_null()) << list;
-  const auto readiness = nlohmann::json::parse(agent::ReadinessToJson({e}, agent::ReadinessPolicy{}));
+  const auto readiness = nlohmann::json::parse(
+      agent::ReadinessToJson({e}, agent::ReadinessPolicy{}));
   EXPECT_TRUE(readiness["printers"][0].contains("readiness_reason")) << readiness;
   const auto shown = nlohmann::json::parse(agent::TaskToJson(task));
   EXPECT_TRUE(shown["outcomes"][0]["key"].is_null()) << shown;
