@@ -21,7 +21,7 @@ json NonPrinterJson(const Printer& p) {
   const json full = EncodePrinterJson(p);
   json j = SelectJsonFields(full, {"ip", "manufacturer", "model", "serial", "firmware", "sys_descr",
                                    "sys_object_id", "hostname"});
-  j["reason"] = full.value("not_printer_reason", "");
+  j["reason"] = full.value("not_printer_reason", json(nullptr));
   return j;
 }
 
@@ -94,11 +94,17 @@ nlohmann::ordered_json ScanReportFrameJson(const ScanReport& report) {
   for (const auto& e : report.errors) {
     errors.push_back({{"ip", e.ip}, {"kind", e.kind}, {"message", e.message}});
   }
+  // schema_version first (docs/cli.md, "JSON output"; docs/schema/scan.schema.json).
   json doc = {
-      {"agent_version", report.agent_version}, {"started_at", FormatRfc3339(report.started_at)},
-      {"duration_ms", report.duration_ms},     {"addresses_scanned", report.addresses_scanned},
-      {"responding", report.responding},       {"printers", json::array()},
-      {"non_printers", json::array()},         {"errors", std::move(errors)},
+      {"schema_version", kJsonSchemaVersion},
+      {"agent_version", report.agent_version},
+      {"started_at", FormatRfc3339(report.started_at)},
+      {"duration_ms", report.duration_ms},
+      {"addresses_scanned", report.addresses_scanned},
+      {"responding", report.responding},
+      {"printers", json::array()},
+      {"non_printers", json::array()},
+      {"errors", std::move(errors)},
       {"warnings", report.warnings},
   };
   doc["events"] = json::array();

@@ -1,5 +1,7 @@
-// JSON serialisation of scan results — the `--scan-once --format json` document (schema in
-// docs/cli.md) and the printers and events of cloud reports (uplink/outbox.cc). Pure; thread-safe.
+// JSON serialisation of scan results — the `--scan-once --format json` document (docs/cli.md,
+// docs/schema/scan.schema.json; "schema_version" first, kJsonSchemaVersion of
+// agent/core/printer_json.h) and the printers and events of cloud reports (uplink/outbox.cc).
+// Pure; thread-safe.
 #pragma once
 
 #include <string>

@@ -341,7 +341,9 @@ int main(int argc, char** argv) {
                      "Already activated: deactivate the current identity at the cloud first");
   CLI::App* status = Command(
       &app, "status", "Agent id, cloud reachability, outbox depth and age, last upload",
-      "Examples:\n  fleet-agent status\n  fleet-agent status -c ./agent.yaml");
+      "Examples:\n  fleet-agent status\n  fleet-agent status -c ./agent.yaml\n"
+      "  fleet-agent status --format json");
+  AddFormat(status, &args.format);
   // The MPS protection commands (agent/cli/mps_commands.h). Their --format shares args.format.
   CLI::App* printers = Command(
       &app, "printers", "The local printer inventory",
@@ -405,8 +407,8 @@ int main(int argc, char** argv) {
   // Where each option of the whole binary belongs (docs/cli.md, "Modes and options").
   std::vector<OptionModes> option_modes = {
       {format,
-       {"--scan-once", "printers list", "printers readiness", "tasks show", "probe", "meters show",
-        "meters read"}},
+       {"--scan-once", "status", "printers list", "printers readiness", "tasks show", "probe",
+        "meters show", "meters read"}},
       {upload, {"--scan-once", "meters read"}},
       {wide, {"--scan-once", "meters read"}},
       {profiles_dir,
@@ -510,7 +512,7 @@ int main(int argc, char** argv) {
     return fleet::agent::RunActivate(*config, args.activation_code, args.force_activate, std::cout,
                                      *log);
   }
-  if (status->parsed()) return fleet::agent::RunStatus(*config, std::cout, *log);
+  if (status->parsed()) return fleet::agent::RunStatus(*config, args.format, std::cout, *log);
   if (printers_list->parsed()) {
     return fleet::agent::RunPrintersList(*config, args.format, std::cout, std::cerr);
   }

@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "agent/core/printer_json.h"
 #include "agent/core/text.h"
 
 namespace fleet::agent {
@@ -115,7 +116,7 @@ std::optional<std::vector<state::InventoryEntry>> PrintersToRead(
 json MeterReadJson(const state::MeterHistoryRead& read) {
   json counters = json::object();
   for (const Counter& c : read.counters) counters[c.name] = c.value;
-  json j = {{"read_at", read.read_at},
+  json j = {{"collected_at", read.read_at},
             {"lifetime_page_count",
              read.lifetime_page_count ? json(*read.lifetime_page_count) : json(nullptr)},
             {"counters", std::move(counters)}};
@@ -175,7 +176,8 @@ std::string MeterHistoryToJson(const std::string& key,
                                const std::vector<state::MeterHistoryRead>& reads) {
   json list = json::array();
   for (const auto& r : reads) list.push_back(MeterReadJson(r));
-  return Dump(json{{"key", key}, {"reads", std::move(list)}});
+  return Dump(
+      json{{"schema_version", kJsonSchemaVersion}, {"key", key}, {"reads", std::move(list)}});
 }
 
 int RunMetersRead(config::Config config, const std::vector<std::string>& targets,

@@ -16,8 +16,8 @@
 
 namespace fleet::agent {
 
-// One read as JSON: read_at, lifetime_page_count (null when not read), counters {name: value},
-// cutoff (null, or {period, due_at, late, late_s}).
+// One read as JSON: collected_at (the scan's start; the cloud report's name), lifetime_page_count
+// (null when not read), counters {name: value}, cutoff (null, or {period, due_at, late, late_s}).
 nlohmann::ordered_json MeterReadJson(const state::MeterHistoryRead& read);
 // "2026-12-15 12,345" — the cut-off's period and the lifetime count — plus " late 2h05m" when it
 // was late; for a read that is no cut-off read, its time and count.

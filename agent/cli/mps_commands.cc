@@ -216,11 +216,11 @@ std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
                           {"ip", "serial", "manufacturer", "model", "firmware",
                            "lifetime_page_count", "mac", "hostname"});
     item.update({{"communication", e.communication},
-                 {"non_communicating_since", e.non_communicating_since},
-                 {"first_seen", e.first_seen},
-                 {"last_seen", e.last_seen},
+                 {"non_communicating_since", TextOrNull(e.non_communicating_since)},
+                 {"first_seen", TextOrNull(e.first_seen)},
+                 {"last_seen", TextOrNull(e.last_seen)},
                  {"mps", e.mps},
-                 {"managed", ManagedLabel(e.mps)},
+                 {"managed", TextOrNull(ManagedLabel(e.mps))},
                  {"readiness", Assess(e, policy).status},
                  {"page_count_backwards", BackwardsFlag(full)}});
     item.update(SelectJsonFields(full, {"serial_conflict"}));
@@ -233,7 +233,7 @@ std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
       break;
     }
   }
-  return Dump(list);
+  return Dump(json{{"schema_version", kJsonSchemaVersion}, {"printers", std::move(list)}});
 }
 
 std::string FormatReadinessView(const std::vector<state::InventoryEntry>& entries,
@@ -286,12 +286,14 @@ std::string ReadinessToJson(const std::vector<state::InventoryEntry>& entries,
                           {"ip", "serial", "manufacturer", "model", "lifetime_page_count"});
     item.update({{"mps", e.mps},
                  {"readiness", r.status},
-                 {"reason", r.reason},
-                 {"remedy", std::string(ReadinessRemedy(r.status))},
+                 {"readiness_reason", TextOrNull(r.reason)},
+                 {"remedy", TextOrNull(ReadinessRemedy(r.status))},
                  {"page_count_backwards", BackwardsFlag(full)}});
     list.push_back(std::move(item));
   }
-  return Dump(json{{"policy_known", policy.known}, {"printers", list}});
+  return Dump(json{{"schema_version", kJsonSchemaVersion},
+                   {"policy_known", policy.known},
+                   {"printers", std::move(list)}});
 }
 
 std::string FormatTask(const state::Task& task) {
@@ -308,10 +310,13 @@ std::string FormatTask(const state::Task& task) {
 std::string TaskToJson(const state::Task& task) {
   json outcomes = json::array();
   for (const auto& o : task.outcomes) {
-    outcomes.push_back(
-        {{"target", o.target}, {"key", o.key}, {"result", o.result}, {"reason", o.reason}});
+    outcomes.push_back({{"target", o.target},
+                        {"key", TextOrNull(o.key)},
+                        {"result", o.result},
+                        {"reason", TextOrNull(o.reason)}});
   }
-  return Dump(json{{"id", task.id},
+  return Dump(json{{"schema_version", kJsonSchemaVersion},
+                   {"id", task.id},
                    {"kind", task.kind},
                    {"created_at", task.created_at},
                    {"status", task.status},

@@ -30,7 +30,8 @@ namespace fleet::agent {
 // The MANAGED column (docs/domain.md, "MPS states"): "MPS Express", "Pending MPS Express" or "".
 std::string ManagedLabel(const std::string& mps);
 
-// `printers list` as an aligned table, and as a JSON array. READINESS uses the cloud's last
+// `printers list` as an aligned table, and as a JSON object {schema_version, printers [...]}
+// (docs/schema/printers-list.schema.json). READINESS uses the cloud's last
 // word: its policy and each printer's qualification (agent/core/readiness.h).
 // `cutoffs`: each printer's last billing cut-off read, by key (LAST CUT-OFF, "last_cutoff").
 std::string FormatInventoryTable(

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "agent/cli/table.h"
+#include "agent/core/printer_json.h"
 #include "agent/core/text.h"
 #include "agent/daemon/scan_job.h"
 #include "snmp/decode.h"
@@ -59,22 +60,18 @@ std::string Outcome(const snmp::FailureExplanation& f) {
   return f.outcome + (f.report.empty() ? "" : " (" + f.report + ")");
 }
 
-ordered_json Nullable(const std::string& text) {
-  return text.empty() ? ordered_json(nullptr) : ordered_json(text);
-}
-
 ordered_json FailureJson(const std::optional<snmp::FailureExplanation>& f) {
   ordered_json j;
   j["outcome"] = f ? f->outcome : "ok";
-  j["report"] = f ? Nullable(f->report) : ordered_json(nullptr);
-  j["explanation"] = f ? Nullable(f->explanation) : ordered_json(nullptr);
+  j["report"] = f ? TextOrNull(f->report) : ordered_json(nullptr);
+  j["explanation"] = f ? TextOrNull(f->explanation) : ordered_json(nullptr);
   return j;
 }
 
 ordered_json VarbindJson(const snmp::Varbind& vb, const snmp::Profile* profile) {
   ordered_json j;
   j["oid"] = snmp::FormatOid(vb.oid);
-  j["name"] = Nullable(snmp::OidName(vb.oid, profile));
+  j["name"] = TextOrNull(snmp::OidName(vb.oid, profile));
   j["type"] = std::string(snmp::ValueTypeName(vb.value));
   if (vb.value.IsException()) {
     j["value"] = nullptr;
@@ -82,7 +79,7 @@ ordered_json VarbindJson(const snmp::Varbind& vb, const snmp::Profile* profile) 
     j["value"] = snmp::FormatValue(vb.value, kProbeValueBytes);
   }
   if (vb.value.type == snmp::Value::Type::kOid)
-    j["value_name"] = Nullable(snmp::MibName(vb.value.oid));
+    j["value_name"] = TextOrNull(snmp::MibName(vb.value.oid));
   if (vb.value.type == snmp::Value::Type::kOctetString ||
       vb.value.type == snmp::Value::Type::kOpaque) {
     j["bytes"] = vb.value.bytes.size();
@@ -293,9 +290,9 @@ std::string FormatProbeTable(const ProbeRecord& record) {
 
 std::string FormatProbeJson(const ProbeRecord& record) {
   ordered_json j;
-  j["schema_version"] = 1;
+  j["schema_version"] = kJsonSchemaVersion;
   j["address"] = record.address;
-  j["ip"] = Nullable(record.ip);
+  j["ip"] = TextOrNull(record.ip);
   j["port"] = record.port;
   const ProbeVerdict verdict = JudgeProbe(record);
   j["result"] = verdict.result;
@@ -325,8 +322,8 @@ std::string FormatProbeJson(const ProbeRecord& record) {
     r["request"] = std::string(snmp::RequestKindName(x.kind));
     ordered_json asked = ordered_json::array();
     for (const snmp::Oid& oid : x.asked) {
-      asked.push_back(
-          {{"oid", snmp::FormatOid(oid)}, {"name", Nullable(snmp::OidName(oid, record.profile))}});
+      asked.push_back({{"oid", snmp::FormatOid(oid)},
+                       {"name", TextOrNull(snmp::OidName(oid, record.profile))}});
     }
     r["oids"] = std::move(asked);
     r.update(FailureJson(x.failure));
@@ -348,9 +345,9 @@ std::string FormatProbeJson(const ProbeRecord& record) {
     ordered_json c;
     c["printer"] = plan.candidate;
     c["why"] = plan.candidate ? plan.printer_evidence : plan.not_printer_reason;
-    c["profile"] = Nullable(plan.profile);
+    c["profile"] = TextOrNull(plan.profile);
     c["profile_file"] = record.profile ? ordered_json(record.profile->file) : nullptr;
-    c["match_rule"] = Nullable(plan.profile_rule);
+    c["match_rule"] = TextOrNull(plan.profile_rule);
     j["classification"] = std::move(c);
   } else {
     j["classification"] = nullptr;

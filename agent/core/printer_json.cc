@@ -56,10 +56,15 @@ PageCountUnit UnitFromName(const std::string& name) {
 }
 
 json SupplyJson(const Supply& s) {
-  json j = {
-      {"index", s.index},         {"description", s.description}, {"type", s.type},
-      {"color", s.color},         {"level_percent", nullptr},     {"state", s.state},
-      {"raw_level", s.raw_level}, {"raw_max", s.raw_max},         {"supply_class", s.supply_class}};
+  json j = {{"index", s.index},
+            {"description", TextOrNull(s.description)},
+            {"type", TextOrNull(s.type)},
+            {"color", TextOrNull(s.color)},
+            {"level_percent", nullptr},
+            {"state", TextOrNull(s.state)},
+            {"raw_level", s.raw_level},
+            {"raw_max", s.raw_max},
+            {"supply_class", s.supply_class}};
   if (s.level_percent) j["level_percent"] = *s.level_percent;
   return j;
 }
@@ -158,19 +163,25 @@ std::optional<PageCountRegression> RegressionFromJson(const json& j) {
 
 }  // namespace
 
+// The decoder reads null as "" (a field that is not a string keeps the default), so the round
+// trip holds.
+json TextOrNull(std::string_view text) {
+  return text.empty() ? json(nullptr) : json(std::string(text));
+}
+
 json EncodePrinterJson(const Printer& p) {
   json j = {{"ip", p.ip},
-            {"serial", p.serial},
-            {"manufacturer", p.manufacturer},
-            {"model", p.model},
-            {"firmware", p.firmware},
+            {"serial", TextOrNull(p.serial)},
+            {"manufacturer", TextOrNull(p.manufacturer)},
+            {"model", TextOrNull(p.model)},
+            {"firmware", TextOrNull(p.firmware)},
             {"lifetime_page_count", OrNull(p.lifetime_page_count)},
-            {"mac", p.mac},
-            {"hostname", p.hostname},
-            {"location", p.location},
-            {"status", p.status},
+            {"mac", TextOrNull(p.mac)},
+            {"hostname", TextOrNull(p.hostname)},
+            {"location", TextOrNull(p.location)},
+            {"status", TextOrNull(p.status)},
             {"page_count_unit", PageCountUnitName(p.page_count_unit)},
-            {"page_count_missing_reason", p.page_count_missing_reason}};
+            {"page_count_missing_reason", TextOrNull(p.page_count_missing_reason)}};
   json supplies = json::array();
   for (const Supply& s : p.supplies) supplies.push_back(SupplyJson(s));
   j["supplies"] = std::move(supplies);
@@ -202,18 +213,18 @@ json EncodePrinterJson(const Printer& p) {
   j["communication"] = p.communication;
   if (!p.non_communicating_since.empty()) j["non_communicating_since"] = p.non_communicating_since;
   j["mps"] = p.mps;
-  j["readiness"] = p.readiness;
+  j["readiness"] = TextOrNull(p.readiness);
   if (!p.readiness_reason.empty()) j["readiness_reason"] = p.readiness_reason;
-  j["profile"] = p.profile;
+  j["profile"] = TextOrNull(p.profile);
   if (!p.error.empty()) j["error"] = p.error;
   if (!p.serial_conflict.empty()) j["serial_conflict"] = p.serial_conflict;
 
   j["is_printer"] = p.is_printer;
   if (!p.not_printer_reason.empty()) j["not_printer_reason"] = p.not_printer_reason;
-  j["page_count_source"] = p.page_count_source;
+  j["page_count_source"] = TextOrNull(p.page_count_source);
   j["counter_sources"] = std::move(sources);
-  j["sys_descr"] = p.sys_descr;
-  j["sys_object_id"] = p.sys_object_id;
+  j["sys_descr"] = TextOrNull(p.sys_descr);
+  j["sys_object_id"] = TextOrNull(p.sys_object_id);
   if (!p.device_key.empty()) j["device_key"] = p.device_key;
   return j;
 }

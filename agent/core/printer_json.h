@@ -18,6 +18,10 @@
 //   then the fields kept for diagnosis that no view for people or the cloud shows:
 //   is_printer, not_printer_reason (when set), page_count_source, counter_sources {name: OID},
 //   sys_descr, sys_object_id, device_key (when set).
+// A text member the device did not give is null, never "" (docs/cli.md, "JSON output"): serial,
+// manufacturer, model, firmware, mac, hostname, location, status, page_count_missing_reason,
+// the supplies' description, type, color and state, readiness, profile, page_count_source,
+// sys_descr, sys_object_id.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -26,6 +30,15 @@
 #include "agent/core/printer.h"
 
 namespace fleet {
+
+// The first member of every JSON document the command line prints (`--format json`; docs/cli.md,
+// "JSON output", and docs/schema/). Added members keep it; a member renamed, removed or retyped
+// raises it.
+inline constexpr int kJsonSchemaVersion = 1;
+
+// A text that is unknown (not given by the device, not read, not set) is null, never ""
+// (docs/cli.md, "JSON output"): `text`, or null when it is empty.
+nlohmann::ordered_json TextOrNull(std::string_view text);
 
 // Every field of the Printer: DecodePrinterJson(EncodePrinterJson(p)) == p field for field.
 // Strings are the device's bytes as they are; dump with error_handler_t::replace (and

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -11,7 +12,9 @@
 #include <ostream>
 #include <vector>
 
+#include "agent/core/printer_json.h"
 #include "agent/core/readiness.h"
+#include "agent/core/text.h"
 #include "agent/daemon/scan_cycle.h"
 #include "agent/daemon/scan_job.h"
 #include "agent/state/state_store.h"
@@ -159,38 +162,51 @@ int RunActivate(const config::Config& config, const std::string& code, bool forc
   return kExitOk;
 }
 
-int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& log) {
-  int rc = kExitOk;
-  std::string why;
-  auto identity = LoadUsableIdentity(config, &why, log);
-  out << "agent version:  " << FLEET_VERSION << "\n";
-  out << "agent id:       " << (identity ? identity->agent_id : "(" + why + ")") << "\n";
+namespace {
+
+// What `status` shows, collected once for the table and the JSON (docs/cli.md, "status";
+// docs/schema/status.schema.json).
+struct StatusFacts {
+  std::optional<std::string> agent_id;
+  std::string not_activated;  // why there is no usable identity
+  std::string cloud_state;    // not_configured | not_checked | unusable | reachable | unreachable
+  std::string cloud_error;    // unusable / unreachable: what went wrong
+  std::optional<int64_t> mps_printers;
+  std::vector<std::string> set_aside;  // databases moved aside, full paths
+  std::string outbox_error;            // "" when the outbox was read
+  std::optional<uplink::OutboxStats> outbox;
+  bool state_present = false;  // state.db exists: the removals were looked at
+  std::string removals_error;
+  std::vector<state::QueuedRemoval> removals;
+};
+
+StatusFacts CollectStatus(const config::Config& config, spdlog::logger& log) {
+  StatusFacts f;
+  auto identity = LoadUsableIdentity(config, &f.not_activated, log);
+  if (identity) f.agent_id = identity->agent_id;
 
   if (config.cloud.url.empty()) {
-    out << "cloud:          not configured (cloud.url is empty)\n";
+    f.cloud_state = "not_configured";
   } else if (!identity) {
-    out << "cloud:          " << config.cloud.url << " (not checked: not activated)\n";
+    f.cloud_state = "not_checked";
   } else {
     boost::asio::io_context io;
     auto transport = uplink::HttpsTransport::Create(io, TransportOptionsFrom(config));
     if (!transport.ok()) {
-      out << "cloud:          " << config.cloud.url << " unusable: " << Describe(transport.error())
-          << "\n";
+      f.cloud_state = "unusable";
+      f.cloud_error = Describe(transport.error());
     } else {
       std::optional<Result<std::string>> check;
       uplink::CheckAgent(**transport, uplink::AgentIdentity{identity->agent_id, identity->token},
                          [&](Result<std::string> r) { check = std::move(r); });
       io.run();
       if (check && check->ok()) {
-        out << "cloud:          " << config.cloud.url << " reachable, credential accepted\n";
+        f.cloud_state = "reachable";
         auto info = uplink::protocol::DecodeAgentInfo(check->value());
-        if (info.ok() && info->mps_printers) {
-          out << "MPS printers:   " << *info->mps_printers << " held by this agent\n";
-        }
+        if (info.ok() && info->mps_printers) f.mps_printers = *info->mps_printers;
       } else {
-        out << "cloud:          " << config.cloud.url
-            << " NOT reachable: " << (check ? Describe(check->error()) : std::string("no answer"))
-            << "\n";
+        f.cloud_state = "unreachable";
+        f.cloud_error = check ? Describe(check->error()) : std::string("no answer");
       }
     }
   }
@@ -200,19 +216,60 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
   for (const auto& n : notices) log.error("{}", n);
   // Unreadable databases moved aside (now or earlier) stay listed until someone removes them.
   for (const auto& name : storage::QuarantinedFiles(config.agent.state_dir)) {
-    out << "set aside:      " << config.agent.state_dir << "/" << name
-        << " (unreadable database moved aside; see docs/operations.md)\n";
+    f.set_aside.push_back(config.agent.state_dir + "/" + name);
   }
   if (!outbox.ok()) {
-    out << "outbox:         unreadable: " << outbox.error().message << "\n";
-    return kExitFailure;
+    f.outbox_error = outbox.error().message;
+    return f;
   }
   auto stats = outbox.value()->Stats();
   if (!stats.ok()) {
-    out << "outbox:         unreadable: " << stats.error().message << "\n";
-    return kExitFailure;
+    f.outbox_error = stats.error().message;
+    return f;
   }
-  const auto& s = stats.value();
+  f.outbox = stats.value();
+  // Removals that wait for the cloud's confirmation (docs/cli.md, "printers remove").
+  if (std::filesystem::exists(config.agent.state_dir + "/" + state::kStateFile)) {
+    f.state_present = true;
+    // A damaged state.db is set aside here too: say so, as every other opener does.
+    std::vector<std::string> state_notices;
+    auto store = state::StateStore::Open(config.agent.state_dir, {}, &state_notices);
+    for (const auto& n : state_notices) log.error("{}", n);
+    auto queued = store.ok() ? store.value()->QueuedRemovals()
+                             : Result<std::vector<state::QueuedRemoval>>(store.error());
+    if (queued.ok()) {
+      f.removals = std::move(*queued);
+    } else {
+      f.removals_error = queued.error().message;
+    }
+  }
+  return f;
+}
+
+void WriteStatusTable(const config::Config& config, const StatusFacts& f, std::ostream& out) {
+  out << "agent version:  " << FLEET_VERSION << "\n";
+  out << "agent id:       " << (f.agent_id ? *f.agent_id : "(" + f.not_activated + ")") << "\n";
+  if (f.cloud_state == "not_configured") {
+    out << "cloud:          not configured (cloud.url is empty)\n";
+  } else if (f.cloud_state == "not_checked") {
+    out << "cloud:          " << config.cloud.url << " (not checked: not activated)\n";
+  } else if (f.cloud_state == "unusable") {
+    out << "cloud:          " << config.cloud.url << " unusable: " << f.cloud_error << "\n";
+  } else if (f.cloud_state == "reachable") {
+    out << "cloud:          " << config.cloud.url << " reachable, credential accepted\n";
+    if (f.mps_printers) out << "MPS printers:   " << *f.mps_printers << " held by this agent\n";
+  } else {
+    out << "cloud:          " << config.cloud.url << " NOT reachable: " << f.cloud_error << "\n";
+  }
+  for (const auto& path : f.set_aside) {
+    out << "set aside:      " << path
+        << " (unreadable database moved aside; see docs/operations.md)\n";
+  }
+  if (!f.outbox) {
+    out << "outbox:         unreadable: " << f.outbox_error << "\n";
+    return;
+  }
+  const uplink::OutboxStats& s = *f.outbox;
   out << "outbox:         " << s.pending_reports << " report(s) waiting, " << s.pending_meter_reads
       << " meter read(s) and " << s.pending_states << " printer state(s) not yet in a report";
   if (s.quarantined_reports) out << ", " << s.quarantined_reports << " refused by the cloud";
@@ -224,23 +281,74 @@ int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& l
   if (s.last_scan) out << " (" << s.last_scan_printers << " printer(s) read)";
   out << "\n";
   out << "last upload:    " << TimeOrNever(s.last_delivery) << "\n";
-  // Removals that wait for the cloud's confirmation (docs/cli.md, "printers remove").
-  if (std::filesystem::exists(config.agent.state_dir + "/" + state::kStateFile)) {
-    // A damaged state.db is set aside here too: say so, as every other opener does.
-    std::vector<std::string> state_notices;
-    auto store = state::StateStore::Open(config.agent.state_dir, {}, &state_notices);
-    for (const auto& n : state_notices) log.error("{}", n);
-    auto queued = store.ok() ? store.value()->QueuedRemovals()
-                             : Result<std::vector<state::QueuedRemoval>>(store.error());
-    if (!queued.ok()) {
-      out << "removals:       unreadable: " << queued.error().message << "\n";
-    } else if (!queued->empty()) {
-      out << "removals:       " << queued->size()
-          << " queued until the cloud confirms the printer is unmanaged (oldest "
-          << queued->front().requested_at << ")\n";
-    }
+  if (!f.removals_error.empty()) {
+    out << "removals:       unreadable: " << f.removals_error << "\n";
+  } else if (!f.removals.empty()) {
+    out << "removals:       " << f.removals.size()
+        << " queued until the cloud confirms the printer is unmanaged (oldest "
+        << f.removals.front().requested_at << ")\n";
   }
-  return rc;
+}
+
+// Everything the table shows; unknown or absent is null (docs/schema/status.schema.json).
+std::string StatusToJson(const config::Config& config, const StatusFacts& f) {
+  using json = nlohmann::ordered_json;
+  auto time_or_null = [](const std::optional<std::chrono::system_clock::time_point>& t) {
+    return t ? json(FormatRfc3339(*t)) : json(nullptr);
+  };
+  json doc = {{"schema_version", kJsonSchemaVersion},
+              {"agent_version", FLEET_VERSION},
+              {"agent_id", f.agent_id ? json(*f.agent_id) : json(nullptr)},
+              {"not_activated_reason", f.agent_id ? json(nullptr) : TextOrNull(f.not_activated)}};
+  doc["cloud"] = {{"url", TextOrNull(config.cloud.url)},
+                  {"state", f.cloud_state},
+                  {"error", TextOrNull(f.cloud_error)},
+                  {"mps_printers", f.mps_printers ? json(*f.mps_printers) : json(nullptr)}};
+  doc["set_aside"] = f.set_aside;
+  json outbox = {{"error", TextOrNull(f.outbox_error)}};
+  for (const char* name :
+       {"pending_reports", "pending_meter_reads", "pending_states", "quarantined_reports",
+        "last_reset", "oldest_pending", "last_scan", "last_scan_printers", "last_upload"}) {
+    outbox[name] = nullptr;
+  }
+  if (f.outbox) {
+    const uplink::OutboxStats& s = *f.outbox;
+    outbox["pending_reports"] = s.pending_reports;
+    outbox["pending_meter_reads"] = s.pending_meter_reads;
+    outbox["pending_states"] = s.pending_states;
+    outbox["quarantined_reports"] = s.quarantined_reports;
+    outbox["last_reset"] = TextOrNull(s.last_reset);
+    outbox["oldest_pending"] = time_or_null(s.oldest);
+    outbox["last_scan"] = time_or_null(s.last_scan);
+    outbox["last_scan_printers"] = s.last_scan ? json(s.last_scan_printers) : json(nullptr);
+    outbox["last_upload"] = time_or_null(s.last_delivery);
+  }
+  doc["outbox"] = std::move(outbox);
+  // null: not looked at (no state.db yet, or the outbox could not be read first).
+  doc["removals"] =
+      f.state_present
+          ? json{{"error", TextOrNull(f.removals_error)},
+                 {"queued", f.removals_error.empty() ? json(f.removals.size()) : json(nullptr)},
+                 {"oldest_requested_at",
+                  f.removals.empty() ? json(nullptr) : json(f.removals.front().requested_at)}}
+          : json(nullptr);
+  // Paths and messages may hold any bytes: replace invalid UTF-8 and escape the invisible
+  // controls, as every other JSON document (docs/security.md).
+  return JsonEscapeInvisible(doc.dump(2, ' ', false, json::error_handler_t::replace));
+}
+
+}  // namespace
+
+int RunStatus(const config::Config& config, const std::string& format, std::ostream& out,
+              spdlog::logger& log) {
+  const StatusFacts facts = CollectStatus(config, log);
+  if (format == "json") {
+    out << StatusToJson(config, facts) << "\n";
+  } else {
+    WriteStatusTable(config, facts, out);
+  }
+  // Status reports, it does not judge: 1 only when the local outbox cannot be read.
+  return facts.outbox ? kExitOk : kExitFailure;
 }
 
 UploadOutcome UploadScan(const config::Config& config, const ScanReport& scan,

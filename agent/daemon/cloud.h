@@ -38,9 +38,11 @@ std::optional<uplink::StoredIdentity> LoadUsableIdentity(const config::Config& c
 int RunActivate(const config::Config& config, const std::string& code, bool force,
                 std::ostream& out, spdlog::logger& log);
 
-// `fleet-agent status`. Returns the process exit code (0 even when the cloud is unreachable:
-// status reports, it does not judge; 1 when local state cannot be read).
-int RunStatus(const config::Config& config, std::ostream& out, spdlog::logger& log);
+// `fleet-agent status [--format table|json]`. Returns the process exit code (0 even when the
+// cloud is unreachable: status reports, it does not judge; 1 when local state cannot be read).
+// The JSON is docs/schema/status.schema.json.
+int RunStatus(const config::Config& config, const std::string& format, std::ostream& out,
+              spdlog::logger& log);
 
 struct UploadOutcome {
   bool ok = false;

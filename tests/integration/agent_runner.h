@@ -121,6 +121,13 @@ inline bool WaitUntil(const std::function<bool()>& cond, std::chrono::millisecon
   return cond();
 }
 
+// A text member of the agent's JSON: "" when it is null (unknown; docs/cli.md, "JSON output") or
+// absent. (json::value(key, "") throws on a null member.)
+inline std::string TextOf(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 // Printers in the scan JSON by IP.
 inline const nlohmann::json* FindByIp(const nlohmann::json& list, const std::string& ip) {
   for (const auto& p : list) {
@@ -129,13 +136,13 @@ inline const nlohmann::json* FindByIp(const nlohmann::json& list, const std::str
   return nullptr;
 }
 
-// The printers of a JSON document by serial: the document itself when it is an array (`printers
-// list`), else its "printers" (`printers readiness`, `--scan-once`).
+// The printers of a JSON document by serial: its "printers" (`printers list`, `printers
+// readiness`, `--scan-once`), or the document itself when it is an array.
 inline std::map<std::string, nlohmann::json> PrintersBySerial(const nlohmann::json& doc) {
   std::map<std::string, nlohmann::json> out;
   const nlohmann::json& list = doc.is_object() ? doc["printers"] : doc;
   if (list.is_array()) {
-    for (const auto& p : list) out[p.value("serial", "")] = p;
+    for (const auto& p : list) out[TextOf(p, "serial")] = p;
   }
   return out;
 }

@@ -148,8 +148,8 @@ TEST_F(BillingCutoffTest, EveryPrinterReadOnceLateOneMarkedAcrossRestarts) {
   CommandResult list = RunAgent({"--config", billing_, "printers", "list", "--format", "json"});
   ASSERT_EQ(list.exit_code, 0) << list.stderr_text;
   const json listed = json::parse(list.stdout_text, nullptr, false);
-  ASSERT_TRUE(listed.is_array()) << list.stdout_text;
-  for (const auto& p : listed) {
+  ASSERT_TRUE(listed.is_object() && listed["printers"].is_array()) << list.stdout_text;
+  for (const auto& p : listed["printers"]) {
     ASSERT_TRUE(p["last_cutoff"].is_object()) << p;
     EXPECT_EQ(p["last_cutoff"]["cutoff"]["period"], mark_a["period"]) << p;
     EXPECT_EQ(p["last_cutoff"]["cutoff"]["late"], p["serial"] == serial_b) << p;

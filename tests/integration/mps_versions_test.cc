@@ -53,7 +53,7 @@ class MpsVersionsTest : public CloudTest<MpsVersionsTest, kBase, kPort> {
     EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
     json doc = ParseScanJson(r);
     for (const auto& p : doc.value("printers", json::array())) {
-      if (p.value("serial", "") == serial) return p;
+      if (TextOf(p, "serial") == serial) return p;
     }
     ADD_FAILURE() << serial << " not in the scan: " << r.stdout_text << r.stderr_text;
     return nullptr;
@@ -70,10 +70,9 @@ class MpsVersionsTest : public CloudTest<MpsVersionsTest, kBase, kPort> {
   std::string LocalMps(const std::string& serial) {
     CommandResult r = Agent({"--config", config_, "printers", "list", "--format", "json"});
     EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
-    for (const auto& p : json::parse(r.stdout_text, nullptr, false)) {
-      if (p.value("serial", "") == serial) return p.value("mps", "");
-    }
-    return "(not listed)";
+    auto listed = PrintersBySerial(json::parse(r.stdout_text, nullptr, false));
+    auto it = listed.find(serial);
+    return it == listed.end() ? "(not listed)" : it->second.value("mps", "");
   }
 
   // `printers remove kManaged` must be refused (exit 3) and the printer kept.

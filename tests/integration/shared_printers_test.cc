@@ -28,20 +28,20 @@ constexpr uint16_t kPort = 16161;
 Printer FromJson(const nlohmann::json& j, bool is_printer) {
   Printer p;
   p.is_printer = is_printer;
-  p.ip = j.value("ip", "");
-  p.serial = j.value("serial", "");
-  p.manufacturer = j.value("manufacturer", "");
-  p.model = j.value("model", "");
-  p.firmware = j.value("firmware", "");
-  p.mac = j.value("mac", "");
-  p.hostname = j.value("hostname", "");
-  p.location = j.value("location", "");
-  p.status = j.value("status", "");
-  p.not_printer_reason = j.value("reason", "");
+  p.ip = TextOf(j, "ip");
+  p.serial = TextOf(j, "serial");
+  p.manufacturer = TextOf(j, "manufacturer");
+  p.model = TextOf(j, "model");
+  p.firmware = TextOf(j, "firmware");
+  p.mac = TextOf(j, "mac");
+  p.hostname = TextOf(j, "hostname");
+  p.location = TextOf(j, "location");
+  p.status = TextOf(j, "status");
+  p.not_printer_reason = TextOf(j, "reason");
   if (j.contains("lifetime_page_count") && j["lifetime_page_count"].is_number()) {
     p.lifetime_page_count = j["lifetime_page_count"].get<int64_t>();
   }
-  p.page_count_missing_reason = j.value("page_count_missing_reason", "");
+  p.page_count_missing_reason = TextOf(j, "page_count_missing_reason");
   if (j.contains("counters") && j["counters"].is_object()) {
     for (const auto& [name, value] : j["counters"].items()) {
       p.counters.push_back(Counter{name, value.get<int64_t>(), ""});
@@ -51,11 +51,11 @@ Printer FromJson(const nlohmann::json& j, bool is_printer) {
     for (const auto& s : j["supplies"]) {
       Supply supply;
       supply.index = s.value("index", 0);
-      supply.description = s.value("description", "");
-      supply.type = s.value("type", "");
-      supply.color = s.value("color", "");
+      supply.description = TextOf(s, "description");
+      supply.type = TextOf(s, "type");
+      supply.color = TextOf(s, "color");
       if (s["level_percent"].is_number()) supply.level_percent = s["level_percent"].get<int>();
-      supply.state = s.value("state", "");
+      supply.state = TextOf(s, "state");
       p.supplies.push_back(std::move(supply));
     }
   }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "agent/cli/meters_commands.h"
 #include "agent/cli/mps_commands.h"
 #include "agent/cli/table.h"
 #include "agent/core/text.h"
@@ -91,6 +92,68 @@ TEST(ScanJson, KeysInDocumentedOrder) {
   const size_t printers = text.find("\"printers\"");
   EXPECT_LT(version, started);
   EXPECT_LT(started, printers);
+}
+
+// docs/cli.md, "JSON output": schema_version first; what the device did not give is null.
+TEST(ScanJson, SchemaVersionFirstAndUnknownIsNull) {
+  const nlohmann::ordered_json j = nlohmann::ordered_json::parse(
+      uplink::ScanReportToJson(SampleReport()));
+  ASSERT_FALSE(j.empty());
+  EXPECT_EQ(j.begin().key(), "schema_version");
+  EXPECT_EQ(j["schema_version"], 1);
+  const auto& a = j["printers"][0];
+  for (const char* key : {"mac", "hostname", "location", "profile"}) {
+    EXPECT_TRUE(a[key].is_null()) << key << ": " << a;
+  }
+  EXPECT_TRUE(a["supplies"][1]["color"].is_null()) << a;
+  const auto& b = j["printers"][1];
+  EXPECT_TRUE(b["firmware"].is_null()) << b;
+  EXPECT_TRUE(b["status"].is_null()) << b;
+  const auto& c = j["non_printers"][0];
+  for (const char* key :
+       {"manufacturer", "model", "serial", "firmware", "sys_object_id", "hostname"}) {
+    EXPECT_TRUE(c[key].is_null()) << key << ": " << c;
+  }
+  EXPECT_EQ(c["sys_descr"], "Cisco IOS Software");
+  // The cloud report's printer is the same object.
+  EXPECT_TRUE(nlohmann::json::parse(uplink::PrinterToJson(SampleReport().printers[1]))["firmware"]
+                  .is_null());
+}
+
+TEST(CliJson, EveryDocumentStartsWithSchemaVersionAndSaysNullForUnknown) {
+  state::InventoryEntry e;
+  e.key = "VNB5K20931";
+  e.last = SampleReport().printers[0];
+  e.first_seen = e.last_seen = "2026-12-04T00:00:00.000Z";
+  e.communication = "communicating";
+  state::Task task;
+  task.id = 7;
+  task.kind = "printers.remove";
+  task.created_at = "2026-12-04T00:00:00.000Z";
+  task.status = "completed_with_errors";
+  task.outcomes.push_back({"NOSUCH", "", "not_found", ""});
+  state::MeterHistoryRead read;
+  read.read_at = "2026-12-04T00:00:00.000Z";
+  for (const std::string& text : std::vector<std::string>{
+           agent::InventoryToJson({e}), agent::ReadinessToJson({e}, agent::ReadinessPolicy{}),
+           agent::TaskToJson(task), agent::MeterHistoryToJson("VNB5K20931", {read})}) {
+    const auto j = nlohmann::ordered_json::parse(text);
+    ASSERT_TRUE(j.is_object()) << text;
+    EXPECT_EQ(j.begin().key(), "schema_version") << text;
+    EXPECT_EQ(j["schema_version"], 1) << text;
+    EXPECT_EQ(text.find(": \"\""), std::string::npos) << text;
+  }
+  const auto list = nlohmann::json::parse(agent::InventoryToJson({e}));
+  EXPECT_TRUE(list["printers"][0]["managed"].is_null()) << list;
+  EXPECT_TRUE(list["printers"][0]["non_communicating_since"].is_null()) << list;
+  const auto readiness = nlohmann::json::parse(
+      agent::ReadinessToJson({e}, agent::ReadinessPolicy{}));
+  EXPECT_TRUE(readiness["printers"][0].contains("readiness_reason")) << readiness;
+  const auto shown = nlohmann::json::parse(agent::TaskToJson(task));
+  EXPECT_TRUE(shown["outcomes"][0]["key"].is_null()) << shown;
+  EXPECT_TRUE(shown["outcomes"][0]["reason"].is_null()) << shown;
+  const auto history = nlohmann::json::parse(agent::MeterHistoryToJson("VNB5K20931", {read}));
+  EXPECT_EQ(history["reads"][0]["collected_at"], "2026-12-04T00:00:00.000Z") << history;
 }
 
 TEST(ScanJson, InvalidUtf8FromADeviceDoesNotBreakTheDocument) {

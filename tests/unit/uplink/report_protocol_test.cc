@@ -161,6 +161,23 @@ TEST(ReportProtocolTest, UnknownMembersAreIgnoredAndOptionalOnesDefault) {
   EXPECT_TRUE(r->events.empty());
 }
 
+// Since issue 16 a printer's unknown text members are null (docs/uplink-protocol.md): read as
+// their default, "", as an older agent's "" is; the object is kept as sent.
+TEST(ReportProtocolTest, APrinterWithNullMembersIsAccepted) {
+  auto r = DecodeReport(
+      R"({"agent_id":"a","sequence":1,"idempotency_key":"a-1","printers":[{"ip":"10.0.0.5",)"
+      R"("serial":null,"model":null,"manufacturer":null,"firmware":null,"location":null,)"
+      R"("lifetime_page_count":null,"communication":"communicating"}]})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->printers.size(), 1u);
+  EXPECT_EQ(r->printers[0].ip, "10.0.0.5");
+  EXPECT_EQ(r->printers[0].serial, "");
+  EXPECT_EQ(r->printers[0].model, "");
+  EXPECT_FALSE(r->printers[0].lifetime_page_count.has_value());
+  EXPECT_NE(r->printers[0].object.find("\"location\":null"), std::string::npos)
+      << r->printers[0].object;
+}
+
 TEST(ReportProtocolTest, AMalformedReportIsRefusedNamingTheMember) {
   const std::string ok = R"("agent_id":"a","sequence":1,"idempotency_key":"a-1")";
   const struct {
