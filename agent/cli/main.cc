@@ -28,13 +28,13 @@
 #include "agent/cli/progress.h"
 #include "agent/cli/table.h"
 #include "agent/cli/terminal.h"
-#include "agent/core/sockets.h"
 #include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
 #include "agent/daemon/daemon.h"
 #include "agent/daemon/removals.h"
 #include "agent/daemon/scan_cycle.h"
 #include "agent/daemon/scan_job.h"
+#include "agent/daemon/targeted_read.h"
 #include "agent/state/state_store.h"
 #ifdef _WIN32
 #include "agent/cli/windows_main.h"
@@ -283,9 +283,9 @@ std::string MisplacedOption(const std::vector<OptionModes>& table, const std::st
 // `meters read [TARGET...]`: an immediate read of the printers named (as `printers remove` matches
 // them), or of every inventory printer, at their last known addresses: the scan cycle of
 // --scan-once over those addresses only (docs/cli.md, "meters read").
-int MetersRead(fleet::config::Config config, const Args& args,
+int MetersRead(const fleet::config::Config& config, const Args& args,
                const std::shared_ptr<spdlog::logger>& log) {
-  std::vector<std::string> addresses;
+  std::optional<fleet::agent::TargetedRead> read;
   {
     auto store = fleet::state::StateStore::Open(config.agent.state_dir);
     if (!store.ok()) {
@@ -293,48 +293,24 @@ int MetersRead(fleet::config::Config config, const Args& args,
                 << config.agent.state_dir << ": " << store.error().message << "\n";
       return kExitFailure;
     }
-    std::vector<fleet::state::InventoryEntry> entries;
-    if (args.read_targets.empty()) {
-      auto all = store.value()->List();
-      if (!all.ok()) {
-        std::cerr << "fleet-agent: meters read: " << all.error().message << "\n";
-        return kExitFailure;
-      }
-      entries = std::move(*all);
+    auto planned = fleet::agent::PlanTargetedRead(*store.value(), config, args.read_targets);
+    if (!planned.ok()) {
+      std::cerr << "fleet-agent: meters read: " << planned.error().message << "\n";
+      return kExitFailure;
     }
-    for (const std::string& target : args.read_targets) {
-      auto found = store.value()->Find(target);
-      if (!found.ok()) {
-        std::cerr << "fleet-agent: meters read: " << found.error().message << "\n";
-        return kExitFailure;
-      }
-      if (!*found) {
-        std::cerr << "fleet-agent: meters read: " << fleet::ForTerminal(target)
-                  << ": no printer in the inventory has this serial, IP address or key\n";
-        return kExitPartial;
-      }
-      entries.push_back(std::move(**found));
-    }
-    for (const auto& e : entries) {
-      if (!e.last.ip.empty()) addresses.push_back(e.last.ip);
-    }
+    read = std::move(*planned);
   }
-  if (addresses.empty()) {
+  for (const std::string& target : read->unknown) {
+    std::cerr << "fleet-agent: meters read: " << fleet::ForTerminal(target)
+              << ": no printer in the inventory has this serial, IP address or key\n";
+  }
+  if (!read->unknown.empty()) return kExitPartial;
+  if (read->empty()) {
     std::cerr << "fleet-agent: meters read: no printer with a known address to read (run "
                  "--scan-once first)\n";
     return kExitPartial;
   }
-  config.search.include.clear();
-  config.search.exclude.clear();
-  for (const std::string& ip : addresses) {
-    in_addr a{};
-    if (inet_pton(AF_INET, ip.c_str(), &a) != 1) continue;
-    fleet::config::SearchEntry entry;
-    entry.text = ip;
-    entry.first = entry.last = ntohl(a.s_addr);
-    config.search.include.push_back(std::move(entry));
-  }
-  return ScanOnce(config, args, log, /*targeted=*/true);
+  return ScanOnce(read->config, args, log, /*targeted=*/true);
 }
 
 }  // namespace
