@@ -95,7 +95,8 @@ std::string CutoffCell(const std::map<std::string, state::MeterHistoryRead>& cut
 // read (docs/cli.md, "printers list").
 std::string MeterMark(const Printer& p) {
   std::string mark = p.page_count_regression ? "BACKWARDS" : "";
-  if (!p.meter_inconsistent.empty()) mark += (mark.empty() ? "" : " ") + std::string("INCONSISTENT");
+  if (!p.meter_inconsistent.empty())
+    mark += (mark.empty() ? "" : " ") + std::string("INCONSISTENT");
   if (!p.unreadable_counters.empty()) mark += (mark.empty() ? "" : " ") + std::string("UNREADABLE");
   if (!p.serial_conflict.empty()) {
     std::string others;

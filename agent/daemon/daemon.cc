@@ -288,9 +288,10 @@ void Daemon::StartTargetedRead() {
   read_targets_.clear();
   OpenStateStore();
   if (!state_) {
-    logs_.scan->warn("meter read reason={} not made: the local state is not open (it holds the "
-                     "printers' addresses); the next scan reads every printer",
-                     reason);
+    logs_.scan->warn(
+        "meter read reason={} not made: the local state is not open (it holds the "
+        "printers' addresses); the next scan reads every printer",
+        reason);
     return;
   }
   auto plan = PlanTargetedRead(*state_, *config_, targets);
@@ -300,9 +301,10 @@ void Daemon::StartTargetedRead() {
     return;
   }
   for (const std::string& t : plan->unknown) {
-    logs_.scan->warn("meter read reason={} printer={}: no printer in the inventory has this serial "
-                     "(the others asked for are read)",
-                     reason, LogValue(t));
+    logs_.scan->warn(
+        "meter read reason={} printer={}: no printer in the inventory has this serial "
+        "(the others asked for are read)",
+        reason, LogValue(t));
   }
   for (const std::string& key : plan->no_address) {
     logs_.scan->info("meter read reason={} printer={}: no known address; read at the next scan",

@@ -1,7 +1,8 @@
-// Targeted meter reads in the daemon (docs/domain.md, "Billing cut-off reads"; docs/uplink-protocol.md,
-// "meter_read_requests"): the real fleet-agent daemon against two fleet-printer-sim processes on
-// 127.23.10.1 and 127.23.10.2 (UDP 17681) and the real fleet-cloud-emulator; scan.interval 1h, so
-// any read after the first scan is one of these, not the schedule's.
+// Targeted meter reads in the daemon (docs/domain.md, "Billing cut-off reads";
+// docs/uplink-protocol.md, "meter_read_requests"): the real fleet-agent daemon against two
+// fleet-printer-sim processes on 127.23.10.1 and 127.23.10.2 (UDP 17681) and the real
+// fleet-cloud-emulator; scan.interval 1h, so any read after the first scan is one of these, not the
+// schedule's.
 //   - The cloud asks for a read of one printer (and of a serial the agent does not know): right
 //     after the request only that printer is read and reaches the cloud; the other is not read
 //     and not taken for silent; the unknown serial is named in the log; no second scan.

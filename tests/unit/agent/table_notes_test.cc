@@ -47,7 +47,8 @@ ScanReport NotedReport() {
       .total = "totalCount",
       .total_value = 5000,
       .note = "monoCount 1762 + colorCount 3177 = 4939, but totalCount is 5000"});
-  odd.unreadable_counters.push_back(UnreadableCounter{"faxCount", "answered a string, not a count"});
+  odd.unreadable_counters.push_back(
+      UnreadableCounter{"faxCount", "answered a string, not a count"});
   Printer plain = Colour("127.23.0.3", "PLAIN003");
   r.printers = {moved, odd, plain};
   ReportEvent e;
@@ -69,8 +70,10 @@ TEST(TableNotes, ScanTableShowsNoteColumnAndExplainsEachNote) {
   EXPECT_EQ(lines[2].substr(note, 23), "inconsistent,unreadable") << table;
   EXPECT_EQ(lines[3].substr(note, 1), "-") << table;
   for (const char* want :
-       {"\nNotes:\n", "  127.23.0.9  moved from 127.23.0.1 (same printer: its meter history continues)\n",
-        "  127.23.0.2  meters inconsistent: monoCount 1762 + colorCount 3177 = 4939, but totalCount "
+       {"\nNotes:\n",
+        "  127.23.0.9  moved from 127.23.0.1 (same printer: its meter history continues)\n",
+        "  127.23.0.2  meters inconsistent: monoCount 1762 + colorCount 3177 = 4939, but "
+        "totalCount "
         "is 5000\n",
         "  127.23.0.2  counter faxCount unreadable: answered a string, not a count\n"}) {
     EXPECT_NE(table.find(want), std::string::npos) << want << "\n" << table;
