@@ -429,9 +429,14 @@ void Daemon::ArmCutoffRetry() {
     logs_.scan->info("billing cut-off retry: reading the {} printer(s) still owing their read",
                      keys.size());
     read_targets_.insert(keys.begin(), keys.end());
-    read_reason_ = read_reason_.empty() ? "cutoff_retry" : read_reason_ + ",cutoff_retry";
+    AddReadReason("cutoff_retry");
     StartTargetedRead();
   });
+}
+
+void Daemon::AddReadReason(const std::string& reason) {
+  if (("," + read_reason_ + ",").find("," + reason + ",") != std::string::npos) return;
+  read_reason_ += (read_reason_.empty() ? "" : ",") + reason;
 }
 
 std::vector<std::string> Daemon::OwedRetryKeys() {
@@ -586,7 +591,7 @@ void Daemon::OnCloudWord(const std::string& json) {
     } else if (!serials.empty() && !stopping_) {
       // The printers named, at their last known addresses; the others keep the rhythm.
       read_targets_.insert(serials.begin(), serials.end());
-      read_reason_ = read_reason_.empty() ? "cloud" : read_reason_ + ",cloud";
+      AddReadReason("cloud");
       // Not from inside the uploader's callback.
       boost::asio::post(io_, [this] { StartTargetedRead(); });
     }

@@ -135,6 +135,7 @@ class Daemon {
   // of any kind, while the catch-up lasts (docs/domain.md, "Billing cut-off reads").
   void ArmCutoffRetry();
   std::vector<std::string> OwedRetryKeys();
+  void AddReadReason(const std::string& reason);  // once each, for the log
 
   // The uplink.
   void RefreshCloud();
