@@ -97,6 +97,8 @@ struct Config {
     std::vector<std::string> billing_day;  // days of the month "1".."31"; empty: no cut-off
     std::string read_time = "00:00";       // HH:MM, local time
     std::chrono::milliseconds catch_up{std::chrono::hours(72)};
+    // How often the printers still owing a cut-off read are read again between scans.
+    std::chrono::milliseconds retry_interval{std::chrono::minutes(15)};
   } meters;
 
   struct Cloud {

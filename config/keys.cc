@@ -142,6 +142,12 @@ const std::vector<KeySpec>& KeyTable() {
                                              .default_yaml = "72h",
                                              .min = 0,
                                              .max = 28 * 24 * 3600 * 1000LL}),
+      // As short as a scan interval may be; up to a day (the catch-up is at most 28 days).
+      Row<&C::meters, &C::Meters::retry_interval>({.section = "meters",
+                                                   .key = "retry_interval",
+                                                   .default_yaml = "15m",
+                                                   .min = 10 * 1000,
+                                                   .max = 24 * 3600 * 1000LL}),
 
       Row<&C::cloud, &C::Cloud::url>({.section = "cloud",
                                       .key = "url",

@@ -6,6 +6,8 @@
 
 #include "agent/core/printer_json.h"
 #include "agent/core/text.h"
+#include "agent/daemon/targeted_read.h"
+#include "agent/state/state_store.h"
 
 namespace fleet::agent {
 namespace {
@@ -72,43 +74,6 @@ std::string NoPrinterFor(const std::string& target) {
            "(--scan-once sweeps the search criteria)";
   }
   return ForTerminal(target) + ": no printer in the inventory has this serial, IP address or key";
-}
-
-// The printers a `meters read` names, or the whole inventory; nullopt (with the exit code in
-// *rc) when the state cannot be read or a target matches no printer.
-std::optional<std::vector<state::InventoryEntry>> PrintersToRead(
-    const std::string& state_dir, const std::vector<std::string>& targets, std::ostream& err,
-    int* rc) {
-  *rc = kExitFailure;
-  auto store = state::StateStore::Open(state_dir);
-  if (!store.ok()) {
-    err << "fleet-agent: meters read: cannot open the local state in " << state_dir << ": "
-        << store.error().message << "\n";
-    return std::nullopt;
-  }
-  if (targets.empty()) {
-    auto all = store.value()->List();
-    if (!all.ok()) {
-      err << "fleet-agent: meters read: " << all.error().message << "\n";
-      return std::nullopt;
-    }
-    return std::move(*all);
-  }
-  std::vector<state::InventoryEntry> entries;
-  for (const std::string& target : targets) {
-    auto found = store.value()->Find(target);
-    if (!found.ok()) {
-      err << "fleet-agent: meters read: " << found.error().message << "\n";
-      return std::nullopt;
-    }
-    if (!*found) {
-      err << "fleet-agent: meters read: " << NoPrinterFor(target) << "\n";
-      *rc = kExitPartial;
-      return std::nullopt;
-    }
-    entries.push_back(std::move(**found));
-  }
-  return entries;
 }
 
 }  // namespace
@@ -180,32 +145,38 @@ std::string MeterHistoryToJson(const std::string& key,
       json{{"schema_version", kJsonSchemaVersion}, {"key", key}, {"reads", std::move(list)}});
 }
 
-int RunMetersRead(config::Config config, const std::vector<std::string>& targets,
+int RunMetersRead(const config::Config& config, const std::vector<std::string>& targets,
                   const ScanWith& scan, std::ostream& err) {
-  int rc = kExitFailure;
-  // The store is closed again before the scan, which opens the state itself.
-  const auto entries = PrintersToRead(config.agent.state_dir, targets, err, &rc);
-  if (!entries) return rc;
-  config.search.include.clear();
-  config.search.exclude.clear();
-  for (const auto& e : *entries) {
-    if (e.last.ip.empty()) continue;
-    std::string error;
-    std::optional<config::SearchEntry> entry = config::ParseSearchEntry(
-        e.last.ip, /*is_exclude=*/false, &error);
-    if (!entry) {
-      err << "fleet-agent: meters read: " << ForTerminal(e.key) << " is not read: its last address "
-          << ForTerminal(error) << "\n";
-      continue;
+  std::optional<TargetedRead> read;
+  {
+    // The store is closed again before the scan, which opens the state itself.
+    auto store = state::StateStore::Open(config.agent.state_dir);
+    if (!store.ok()) {
+      err << "fleet-agent: meters read: cannot open the local state in "
+          << config.agent.state_dir << ": " << store.error().message << "\n";
+      return kExitFailure;
     }
-    config.search.include.push_back(std::move(*entry));
+    auto planned = PlanTargetedRead(*store.value(), config, targets);
+    if (!planned.ok()) {
+      err << "fleet-agent: meters read: " << planned.error().message << "\n";
+      return kExitFailure;
+    }
+    read = std::move(*planned);
   }
-  if (config.search.include.empty()) {
+  for (const std::string& target : read->unknown) {
+    err << "fleet-agent: meters read: " << NoPrinterFor(target) << "\n";
+  }
+  if (!read->unknown.empty()) return kExitPartial;
+  for (const std::string& key : read->no_address) {
+    err << "fleet-agent: meters read: " << ForTerminal(key)
+        << " is not read: it has no known single address\n";
+  }
+  if (read->empty()) {
     err << "fleet-agent: meters read: no printer with a known address to read (run --scan-once "
            "first)\n";
     return kExitPartial;
   }
-  return scan(config);
+  return scan(read->config);
 }
 
 }  // namespace fleet::agent

@@ -36,9 +36,10 @@ std::string MeterHistoryToJson(const std::string& key,
 // search-criteria parser of agent.yaml (config::ParseSearchEntry): one address grammar, and a
 // target that is neither in the inventory nor an address gets that parser's message. Returns
 // the exit code (docs/cli.md, "Exit codes"): `scan`'s, or 1 (state unreadable), 3 (a target
-// matches no printer, or no printer has a known address; nothing is read).
+// matches no printer, or no printer has a known address; nothing is read). The plan is
+// agent/daemon/targeted_read.h's, shared with the cloud's read requests.
 using ScanWith = std::function<int(const config::Config& config)>;
-int RunMetersRead(config::Config config, const std::vector<std::string>& targets,
+int RunMetersRead(const config::Config& config, const std::vector<std::string>& targets,
                   const ScanWith& scan, std::ostream& err);
 
 }  // namespace fleet::agent

@@ -90,9 +90,14 @@ std::string CutoffCell(const std::map<std::string, state::MeterHistoryRead>& cut
   return MeterReadSummary(it->second);
 }
 
-// The METER column of `printers list`: BACKWARDS, SERIAL CONFLICT (with the other addresses).
+// The METER column of `printers list`: BACKWARDS, INCONSISTENT (meter_inconsistent), UNREADABLE
+// (a counter answered without a count), SERIAL CONFLICT (with the other addresses); of the last
+// read (docs/cli.md, "printers list").
 std::string MeterMark(const Printer& p) {
   std::string mark = p.page_count_regression ? "BACKWARDS" : "";
+  if (!p.meter_inconsistent.empty())
+    mark += (mark.empty() ? "" : " ") + std::string("INCONSISTENT");
+  if (!p.unreadable_counters.empty()) mark += (mark.empty() ? "" : " ") + std::string("UNREADABLE");
   if (!p.serial_conflict.empty()) {
     std::string others;
     for (const auto& a : p.serial_conflict) others += (others.empty() ? "" : ",") + a;

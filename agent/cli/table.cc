@@ -54,6 +54,7 @@ struct Column {
   // a count: a cut number would be a wrong number).
   size_t min_width;
   size_t max_width;  // values are cut to this unless --wide; 0 = never cut
+  // nullptr: the NOTE column, which needs the whole report (ScanNotes).
   std::string (*cell)(const Printer&);
 };
 
@@ -87,6 +88,8 @@ const std::vector<Column>& Columns() {
       {"PAGES", 70, 0, 0, PagesCell},
       {"MONO", 60, 0, 0, [](const Printer& p) { return CounterCell(p, "monoCount"); }},
       {"COLOR", 58, 0, 0, [](const Printer& p) { return CounterCell(p, "colorCount"); }},
+      // Shown only when a printer has a note; each note is explained under the table.
+      {"NOTE", 65, 6, 30, nullptr},
       {"STATUS", 40, 10, 28, [](const Printer& p) { return Printable(p.status); }},
       {"SUPPLIES", 50, 11, 0, SupplySummary},
       {"READINESS", 30, 12, 40, [](const Printer& p) { return Printable(p.readiness); }},
@@ -104,10 +107,11 @@ struct Fitted {
   std::vector<size_t> widths;  // per shown column
 };
 
-Fitted FitColumns(const std::vector<size_t>& natural, size_t width) {
+Fitted FitColumns(const std::vector<size_t>& natural, size_t width,
+                  const std::vector<size_t>& candidates) {
   const auto& columns = Columns();
   Fitted f;
-  for (size_t i = 0; i < columns.size(); ++i) f.shown.push_back(i);
+  f.shown = candidates;
   auto floor = [&](size_t i) {
     if (columns[i].min_width == 0) return natural[i];
     return std::min(natural[i], std::max(columns[i].min_width, DisplayWidth(columns[i].header)));
@@ -186,6 +190,44 @@ std::string Fit(const std::string& line, size_t width) {
   return width == 0 ? line : FitWidth(line, width);
 }
 
+// What an operator should notice about a printer in this scan (docs/cli.md, "The table"): a short
+// word per note for the NOTE column, and the sentence that explains it under the table.
+struct Note {
+  std::string word;
+  std::string text;
+};
+
+std::vector<Note> ScanNotes(const ScanReport& report, const Printer& p) {
+  std::vector<Note> notes;
+  for (const ReportEvent& e : report.events) {
+    if (e.ip != p.ip || e.serial != p.serial) continue;
+    if (e.type == "moved") {
+      notes.push_back({"moved", "moved from " + Printable(e.previous_ip) +
+                                    " (same printer: its meter history continues)"});
+    } else if (e.type == "replaced") {
+      notes.push_back({"replaced", "replaced serial " + Printable(e.previous_serial) +
+                                       " at this address (each keeps its own meter history)"});
+    }
+  }
+  for (const MeterInconsistency& m : p.meter_inconsistent) {
+    notes.push_back({"inconsistent", "meters inconsistent: " + Printable(m.note)});
+  }
+  for (const UnreadableCounter& u : p.unreadable_counters) {
+    notes.push_back(
+        {"unreadable", "counter " + Printable(u.name) + " unreadable: " + Printable(u.reason)});
+  }
+  return notes;
+}
+
+std::string NoteCell(const std::vector<Note>& notes) {
+  std::string cell;
+  for (const Note& n : notes) {
+    if (cell.find(n.word) != std::string::npos) continue;
+    cell += (cell.empty() ? "" : ",") + n.word;
+  }
+  return cell;
+}
+
 }  // namespace
 
 std::string SupplySummary(const Printer& printer) {
@@ -211,10 +253,13 @@ std::string FormatScanTable(const ScanReport& report, const TableLayout& layout)
   const auto& columns = Columns();
   const size_t width = layout.wide ? 0 : layout.width;
   std::vector<std::vector<std::string>> rows;
+  std::string notes_text;
   for (const auto& p : report.printers) {
+    const std::vector<Note> notes = ScanNotes(report, p);
+    for (const Note& n : notes) notes_text += Wrap("  " + p.ip + "  " + n.text, width, 6);
     std::vector<std::string> row;
     for (const Column& c : columns) {
-      std::string cell = c.cell(p);
+      std::string cell = c.cell ? c.cell(p) : NoteCell(notes);
       if (!layout.wide && c.max_width > 0) cell = FitWidth(cell, c.max_width);
       row.push_back(cell.empty() ? "-" : cell);
     }
@@ -225,7 +270,12 @@ std::string FormatScanTable(const ScanReport& report, const TableLayout& layout)
     natural[i] = DisplayWidth(columns[i].header);
     for (const auto& r : rows) natural[i] = std::max(natural[i], DisplayWidth(r[i]));
   }
-  const Fitted fitted = FitColumns(natural, width);
+  std::vector<size_t> candidates;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].cell == nullptr && notes_text.empty()) continue;  // no printer has a note
+    candidates.push_back(i);
+  }
+  const Fitted fitted = FitColumns(natural, width, candidates);
   auto shown = [&](const std::vector<std::string>& cells) {
     std::vector<std::string> out_cells;
     for (size_t k = 0; k < fitted.shown.size(); ++k) {
@@ -239,9 +289,9 @@ std::string FormatScanTable(const ScanReport& report, const TableLayout& layout)
     for (const Column& c : columns) header.emplace_back(c.header);
     AppendRow(out, shown(header), fitted.widths);
     for (const auto& r : rows) AppendRow(out, shown(r), fitted.widths);
-    if (fitted.shown.size() < columns.size()) {
+    if (fitted.shown.size() < candidates.size()) {
       std::string left_out;
-      for (size_t i = 0; i < columns.size(); ++i) {
+      for (size_t i : candidates) {
         if (std::find(fitted.shown.begin(), fitted.shown.end(), i) != fitted.shown.end()) continue;
         left_out += (left_out.empty() ? "" : ", ") + std::string(columns[i].header);
       }
@@ -250,6 +300,8 @@ std::string FormatScanTable(const ScanReport& report, const TableLayout& layout)
   } else {
     out += "No printers found.\n";
   }
+
+  if (!notes_text.empty()) out += "\nNotes:\n" + notes_text;
 
   if (!report.non_printers.empty()) {
     out += "\nOther SNMP devices (not printers):\n";

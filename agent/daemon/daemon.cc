@@ -12,6 +12,7 @@
 #include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
 #include "agent/daemon/removals.h"
+#include "agent/daemon/targeted_read.h"
 #include "agent/state/state_store.h"
 #ifdef _WIN32
 #include "agent/platform/console_host.h"
@@ -58,6 +59,10 @@ struct Daemon::Cycle {
   std::shared_ptr<const config::Config> config;
   std::unique_ptr<ScanJob> job;
   uint64_t number = 0;
+  // A read of chosen printers at their last addresses (agent/daemon/targeted_read.h), outside the
+  // schedule's rhythm: the cloud's meter_read_requests, the cut-off retries.
+  bool targeted = false;
+  std::string reason;
 };
 
 namespace {
@@ -256,6 +261,12 @@ void Daemon::WaitForSignal() {
 // --- the scan cycle --------------------------------------------------------------------------
 
 void Daemon::StartScan() {
+  if (cycle_) {
+    // A targeted read is running (the schedule never overlaps its own scans): the scan starts
+    // when it finishes, and the schedule hears of its end as usual.
+    full_scan_waiting_ = true;
+    return;
+  }
   // A credential written by `fleet-agent activate` since the last cycle is picked up here.
   RefreshCloud();
   auto cycle = std::make_unique<Cycle>();
@@ -270,16 +281,72 @@ void Daemon::StartScan() {
   cycle_->job->Start([this](ScanReport report) { OnScanDone(std::move(report)); });
 }
 
+void Daemon::StartTargetedRead() {
+  if (cycle_ || stopping_ || read_targets_.empty()) return;
+  const std::vector<std::string> targets(read_targets_.begin(), read_targets_.end());
+  const std::string reason = std::exchange(read_reason_, "");
+  read_targets_.clear();
+  OpenStateStore();
+  if (!state_) {
+    logs_.scan->warn(
+        "meter read reason={} not made: the local state is not open (it holds the "
+        "printers' addresses); the next scan reads every printer",
+        reason);
+    return;
+  }
+  auto plan = PlanTargetedRead(*state_, *config_, targets);
+  if (!plan.ok()) {
+    logs_.scan->warn("meter read reason={} not made: {}; the next scan reads every printer", reason,
+                     plan.error().message);
+    return;
+  }
+  for (const std::string& t : plan->unknown) {
+    logs_.scan->warn(
+        "meter read reason={} printer={}: no printer in the inventory has this serial "
+        "(the others asked for are read)",
+        reason, LogValue(t));
+  }
+  for (const std::string& key : plan->no_address) {
+    logs_.scan->info("meter read reason={} printer={}: no known address; read at the next scan",
+                     reason, LogValue(key));
+  }
+  if (plan->empty()) return;
+  auto cycle = std::make_unique<Cycle>();
+  cycle->config = std::make_shared<const config::Config>(std::move(plan->config));
+  cycle->targeted = true;
+  cycle->reason = reason;
+  cycle->job = std::make_unique<ScanJob>(io_, *cycle->config, *profiles_,
+                                         ScanJobOptions{.log = logs_.scan.get()});
+  cycle_ = std::move(cycle);
+  logs_.scan->info("meter read started reason={} printers={} addresses={}", reason,
+                   plan->keys.size(), cycle_->config->search.include.size());
+  UpdateStatus();
+  cycle_->job->Start([this](ScanReport report) { OnScanDone(std::move(report)); });
+}
+
 void Daemon::OnScanDone(ScanReport report) {
   // This runs inside the job's own callback: destroy the job later, off its stack.
   const uint64_t packets = cycle_ ? cycle_->job->stats().packets_sent : 0;
   const uint64_t number = cycle_ ? cycle_->number : 0;
+  const bool targeted = cycle_ && cycle_->targeted;
+  const std::string reason = cycle_ ? cycle_->reason : "";
   retired_.push_back(std::move(cycle_));
   boost::asio::post(io_, [this] { retired_.clear(); });
 
   if (report.cancelled) {
-    logs_.scan->info("scan cancelled cycle={} printers_read={} ms={} (not recorded)", number,
-                     report.printers.size(), report.duration_ms);
+    logs_.scan->info("{} cancelled cycle={} printers_read={} ms={} (not recorded)",
+                     targeted ? "meter read" : "scan", number, report.printers.size(),
+                     report.duration_ms);
+  } else if (targeted) {
+    // Not a sweep: the printers it did not ask are not silent (ScanReport::targeted).
+    report.targeted = true;
+    for (const auto& e : report.errors) {
+      logs_.scan->debug("printer={} error={} {}", e.ip, e.kind, e.message);
+    }
+    logs_.scan->info("meter read done reason={} addresses={} printers={} errors={} ms={}", reason,
+                     report.addresses_scanned, report.printers.size(), report.errors.size(),
+                     report.duration_ms);
+    RecordAndQueue(report);
   } else {
     for (const auto& w : report.warnings) logs_.scan->warn("{}", w);
     for (const auto& e : report.errors) {
@@ -301,8 +368,12 @@ void Daemon::OnScanDone(ScanReport report) {
     RecordAndQueue(report);
   }
 
-  schedule_->ScanFinished();
+  if (!targeted) schedule_->ScanFinished();
   if (stopping_) return MaybeFinishStop();
+  if (targeted && std::exchange(full_scan_waiting_, false)) StartScan();
+  // Asked for while this one ran (a scan reads them anew: the request came after it started).
+  if (!cycle_ && !read_targets_.empty()) StartTargetedRead();
+  if (!report.cancelled) ArmCutoffRetry();
   RefreshCloud();
   if (delivery_) delivery_->Kick();
   UpdateStatus();
@@ -340,6 +411,50 @@ void Daemon::ArmCutoffTimer() {
     }
     ArmCutoffTimer();
   });
+}
+
+void Daemon::ArmCutoffRetry() {
+  // Counted from the last read of any kind: a scan in between reads the owed printers too, so
+  // they are never read more often than meters.retry_interval.
+  cutoff_retry_timer_.cancel();
+  if (stopping_ || !state_ || !BillingScheduleFrom(*config_).enabled()) return;
+  if (OwedRetryKeys().empty()) return;
+  cutoff_retry_timer_.expires_after(config_->meters.retry_interval);
+  cutoff_retry_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    // A scan or read in progress re-arms this when it finishes.
+    if (cycle_) return;
+    const std::vector<std::string> keys = OwedRetryKeys();
+    if (keys.empty()) return;
+    logs_.scan->info("billing cut-off retry: reading the {} printer(s) still owing their read",
+                     keys.size());
+    read_targets_.insert(keys.begin(), keys.end());
+    AddReadReason("cutoff_retry");
+    StartTargetedRead();
+  });
+}
+
+void Daemon::AddReadReason(const std::string& reason) {
+  if (("," + read_reason_ + ",").find("," + reason + ",") != std::string::npos) return;
+  read_reason_ += (read_reason_.empty() ? "" : ",") + reason;
+}
+
+std::vector<std::string> Daemon::OwedRetryKeys() {
+  if (!state_) return {};
+  auto owed = state_->OwedCutoffs();
+  if (!owed.ok()) {
+    logs_.state->warn("cannot list the cut-off reads still owed: {} (the next scan retries them)",
+                      owed.error().message);
+    return {};
+  }
+  // Wall-clock time, as the cycle judges the catch-up (agent/state RecordMeters): past it a read
+  // no longer counts, and the next scan closes the period (cutoff_missed).
+  const auto now = std::chrono::system_clock::now();
+  std::vector<std::string> keys;
+  for (const state::OwedCutoff& o : *owed) {
+    if (now < o.period.deadline) keys.push_back(o.key);
+  }
+  return keys;
 }
 
 void Daemon::OnOverrun(uint64_t consecutive) {
@@ -461,14 +576,25 @@ void Daemon::OnCloudWord(const std::string& json) {
   // The cloud asks for a read now (docs/uplink-protocol.md, "meter_read_requests"): a scan at
   // once, which reads every printer, the ones asked for included; each request id once.
   if (auto word = uplink::protocol::DecodeCloudWord(json); word.ok() && schedule_) {
-    bool asked = false;
+    bool all = false;
+    std::set<std::string> serials;
     for (const auto& r : word->meter_read_requests) {
       if (!read_requests_done_.insert(r.id).second) continue;
       logs_.scan->info("the cloud asks for a meter read id={} printers={}", LogValue(r.id),
                        r.serials.empty() ? std::string("all") : std::to_string(r.serials.size()));
-      asked = true;
+      all = all || r.serials.empty();
+      serials.insert(r.serials.begin(), r.serials.end());
     }
-    if (asked && !stopping_) schedule_->ScanNow();
+    if (all && !stopping_) {
+      // Every printer: a scan at once, which reads the ones named too.
+      schedule_->ScanNow();
+    } else if (!serials.empty() && !stopping_) {
+      // The printers named, at their last known addresses; the others keep the rhythm.
+      read_targets_.insert(serials.begin(), serials.end());
+      AddReadReason("cloud");
+      // Not from inside the uploader's callback.
+      boost::asio::post(io_, [this] { StartTargetedRead(); });
+    }
   }
   OpenStateStore();
   if (state_) {
@@ -557,6 +683,7 @@ void Daemon::Reload() {
   logs_.SetLevel(config_->log.level);
   schedule_->SetConfiguredInterval(config_->scan.interval);
   ArmCutoffTimer();  // meters.* may have changed
+  if (!cycle_) ArmCutoffRetry();
   cloud_rebuild_pending_ = true;
   RefreshCloud();
   logs_.agent->info("reload applied config={} interval={} search_entries={}{}",
@@ -579,6 +706,7 @@ void Daemon::BeginStop(const std::string& why) {
                     cycle_ != nullptr, uploading, Seconds(options_.drain_deadline));
   schedule_->Stop();
   cutoff_timer_.cancel();
+  cutoff_retry_timer_.cancel();
   if (cycle_) cycle_->job->Cancel();
   if (delivery_) delivery_->Stop();
 

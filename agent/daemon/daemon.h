@@ -128,6 +128,14 @@ class Daemon {
   void OnOverrun(uint64_t consecutive);
   // A scan at each billing cut-off's due time (meters.*; docs/domain.md).
   void ArmCutoffTimer();
+  // A read of read_targets_ at their last addresses (the cloud's meter_read_requests, the cut-off
+  // retries), when no scan or read is running; else when it finishes.
+  void StartTargetedRead();
+  // The printers still owing a cut-off read, read again meters.retry_interval after the last read
+  // of any kind, while the catch-up lasts (docs/domain.md, "Billing cut-off reads").
+  void ArmCutoffRetry();
+  std::vector<std::string> OwedRetryKeys();
+  void AddReadReason(const std::string& reason);  // once each, for the log
 
   // The uplink.
   void RefreshCloud();
@@ -176,6 +184,7 @@ class Daemon {
 
   boost::asio::steady_timer watchdog_timer_{io_};
   boost::asio::steady_timer cutoff_timer_{io_};
+  boost::asio::steady_timer cutoff_retry_timer_{io_};
   boost::asio::steady_timer drain_timer_{io_};
   boost::asio::steady_timer stop_timer_{io_};
   std::optional<boost::asio::signal_set> signals_;
@@ -191,6 +200,9 @@ class Daemon {
   bool have_scanned_ = false;
   std::optional<int64_t> pending_cloud_interval_;  // the saved word's, until the schedule exists
   std::set<std::string> read_requests_done_;       // the cloud's meter_read_requests acted on
+  std::set<std::string> read_targets_;  // printers to read at their last address (serial or key)
+  std::string read_reason_;             // why ("cloud", "cutoff_retry"), for the log
+  bool full_scan_waiting_ = false;      // the schedule's scan came due during a targeted read
 };
 
 // `fleet-agent --config FILE` on Linux: a SystemdHost and a Daemon. Returns the exit code.

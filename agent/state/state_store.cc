@@ -978,6 +978,25 @@ Result<std::optional<std::vector<MeterHistoryRead>>> StateStore::MeterHistory(
   return std::optional<std::vector<MeterHistoryRead>>(std::move(out));
 }
 
+Result<std::vector<OwedCutoff>> StateStore::OwedCutoffs() {
+  Stmt stmt(db_,
+            "SELECT o.key, p.label, p.due_at, p.deadline FROM cutoff_owed o JOIN cutoff_periods p"
+            " ON p.label = o.label WHERE p.closed_at = '' ORDER BY p.label, o.key");
+  std::vector<OwedCutoff> out;
+  FLEET_TRY(ForEachRow(stmt, "read owed cut-off reads", [&] {
+    OwedCutoff o;
+    o.key = stmt.Text(0);
+    o.period.label = stmt.Text(1);
+    const auto due = ParseRfc3339(stmt.Text(2));
+    const auto deadline = ParseRfc3339(stmt.Text(3));
+    if (!due || !deadline) return;  // never written so; not a period to retry
+    o.period.due = *due;
+    o.period.deadline = *deadline;
+    out.push_back(std::move(o));
+  }));
+  return out;
+}
+
 Result<std::map<std::string, MeterHistoryRead>> StateStore::LastCutoffReads() {
   const std::string sql = std::string("SELECT ") + kHistoryColumns +
                           " FROM meter_history WHERE id IN (SELECT max(id) FROM meter_history"

@@ -118,6 +118,12 @@ struct MissedCutoff {
   Printer last;  // its last values (serial, mac, ip name it in the event)
 };
 
+// A cut-off read a printer still owes (StateStore::OwedCutoffs).
+struct OwedCutoff {
+  std::string key;
+  CutoffPeriod period;
+};
+
 // What RecordMeters did besides keeping the reads.
 struct MeterRecord {
   std::vector<CutoffPeriod> opened;           // periods this scan opened
@@ -211,6 +217,9 @@ class StateStore {
                                                                     size_t limit = 0);
   // The newest cut-off read of every printer that has one, by inventory key.
   Result<std::map<std::string, MeterHistoryRead>> LastCutoffReads();
+  // The cut-off reads still owed in open periods (what the daemon retries between scans), by key,
+  // oldest period first. A period past its catch-up is listed until a scan closes it.
+  Result<std::vector<OwedCutoff>> OwedCutoffs();
 
   // Printers held in MPS: managed + pending.
   Result<int> MpsPrinterCount();

@@ -14,6 +14,21 @@ TEST(MetersKeys, DefaultsAreNoCutoff) {
   EXPECT_TRUE(r.config->meters.billing_day.empty());
   EXPECT_EQ(r.config->meters.read_time, "00:00");
   EXPECT_EQ(r.config->meters.catch_up, std::chrono::hours(72));
+  EXPECT_EQ(r.config->meters.retry_interval, std::chrono::minutes(15));
+}
+
+TEST(MetersKeys, RetryIntervalWithinTenSecondsAndADay) {
+  const LoadResult ok = LoadConfigString(
+      "search:\n  include: [h1]\nmeters:\n  retry_interval: 10s\n", "r.yaml");
+  ASSERT_TRUE(ok.errors.empty()) << testing::JoinErrors(ok.errors);
+  EXPECT_EQ(ok.config->meters.retry_interval, std::chrono::seconds(10));
+  for (const char* bad : {"5s", "25h", "soon"}) {
+    const LoadResult r = LoadConfigString(
+        std::string("search:\n  include: [h1]\nmeters:\n  retry_interval: ") + bad + "\n",
+        "b.yaml");
+    ASSERT_EQ(r.errors.size(), 1u) << bad;
+    EXPECT_EQ(r.errors[0].key_path, "meters.retry_interval") << bad;
+  }
 }
 
 TEST(MetersKeys, OneDayOrAList) {

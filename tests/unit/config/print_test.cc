@@ -68,6 +68,7 @@ meters:
   billing_day: []
   read_time: 00:00
   catch_up: 72h
+  retry_interval: 15m
 cloud:
   url: ""
   ca_file: ""

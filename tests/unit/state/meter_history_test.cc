@@ -137,6 +137,39 @@ TEST_F(MeterHistoryTest, CutoffReadOfEveryPrinterLateOneWithHowLate) {
   EXPECT_EQ(last->at("B").cutoff->late_s, 28 * 3600);
 }
 
+// What the daemon retries between scans (OwedCutoffs): the printers owing an open period, with its
+// due time and deadline, across a restart, until a targeted read of just them pays it.
+TEST_F(MeterHistoryTest, OwedCutoffsListWhoToRetryUntilATargetedReadPays) {
+  Record(
+      Scan("2026-12-14T12:00:00.000Z", {Read("10.0.0.1", "A", 100), Read("10.0.0.2", "B", 200)}));
+  auto owed = store_->OwedCutoffs();
+  ASSERT_TRUE(owed.ok()) << owed.error().message;
+  EXPECT_TRUE(owed->empty());
+
+  Record(Scan("2026-12-15T06:01:00.000Z", {Read("10.0.0.1", "A", 110)}));
+  Reopen();
+  owed = store_->OwedCutoffs();
+  ASSERT_TRUE(owed.ok()) << owed.error().message;
+  ASSERT_EQ(owed->size(), 1u);
+  EXPECT_EQ((*owed)[0].key, "B");
+  EXPECT_EQ((*owed)[0].period.label, "2026-12-15");
+  EXPECT_EQ((*owed)[0].period.due, Utc("2026-12-15T06:00:00.000Z"));
+  EXPECT_EQ((*owed)[0].period.deadline, Utc("2026-12-18T06:00:00.000Z"));
+
+  // B back 10 minutes later, read alone: its cut-off read, late; A not taken for silent.
+  ScanReport retry = Scan("2026-12-15T06:11:00.000Z", {Read("10.0.0.2", "B", 210)});
+  retry.targeted = true;
+  const MeterRecord r = Record(retry);
+  ASSERT_EQ(r.cutoffs.count("B"), 1u);
+  EXPECT_EQ(r.cutoffs.at("B"), (CutoffMark{"2026-12-15", "2026-12-15T06:00:00.000Z", true, 660}));
+  owed = store_->OwedCutoffs();
+  ASSERT_TRUE(owed.ok());
+  EXPECT_TRUE(owed->empty());
+  auto listed = store_->List();
+  ASSERT_TRUE(listed.ok());
+  for (const auto& e : *listed) EXPECT_EQ(e.communication, "communicating") << e.key;
+}
+
 TEST_F(MeterHistoryTest, ClockBackMakesNoSecondCutoff) {
   Record(Scan("2026-12-15T06:05:00.000Z", {Read("10.0.0.1", "A", 110)}));
   // The wall clock goes back before the due time, then passes it again.

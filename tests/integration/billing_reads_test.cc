@@ -1,0 +1,202 @@
+// Targeted meter reads in the daemon (docs/domain.md, "Billing cut-off reads";
+// docs/uplink-protocol.md, "meter_read_requests"): the real fleet-agent daemon against two
+// fleet-printer-sim processes on 127.23.10.1 and 127.23.10.2 (UDP 17681) and the real
+// fleet-cloud-emulator; scan.interval 1h, so any read after the first scan is one of these, not the
+// schedule's.
+//   - The cloud asks for a read of one printer (and of a serial the agent does not know): right
+//     after the request only that printer is read and reaches the cloud; the other is not read
+//     and not taken for silent; the unknown serial is named in the log; no second scan.
+//   - A printer down at the billing cut-off owes its read; back up, it gives it (late, with how
+//     late) at the next meters.retry_interval (10s here), by a read of just it, not at the next
+//     hourly scan; once nothing is owed there are no more retries.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <ctime>
+#include <thread>
+
+#include "tests/integration/agent_runner.h"
+#include "tests/integration/printer_sim.h"
+#include "tests/support/cloud_emulator.h"
+
+namespace fleet::test {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+constexpr uint16_t kPort = 17681;
+constexpr char kIpA[] = "127.23.10.1";
+constexpr char kIpB[] = "127.23.10.2";
+
+size_t Count(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+class BillingReadsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(MakeTestPki(pki_.path()), "");
+    emulator_ = StartCloudEmulator(EmulatorIn(pki_.path(), dir_.path()));
+    ASSERT_TRUE(emulator_->ready());
+    // The cut-off came due a minute ago, today (local time, as the agent reads meters.read_time).
+    const std::time_t t = std::time(nullptr) - 60;
+    std::tm local{};
+    localtime_r(&t, &local);
+    char read_time[8];
+    std::strftime(read_time, sizeof read_time, "%H:%M", &local);
+    AgentYaml y{.include = std::string(kIpA) + ", " + kIpB,
+                .snmp_port = kPort,
+                .snmp_extra = "  timeout: 300ms\n  retries: 0\n",
+                .interval = "1h",
+                .extra = "",
+                .cloud_url = emulator_->url(),
+                .ca_file = pki_.path() + "/ca.pem",
+                .cloud_extra = "",
+                .state_dir = dir_.path() + "/state",
+                .log_level = "info"};
+    plain_ = WriteAgentYaml(dir_.path() + "/plain.yaml", y);
+    y.extra = "meters:\n  billing_day: " + std::to_string(local.tm_mday) + "\n  read_time: \"" +
+              read_time + "\"\n  retry_interval: 10s\n";
+    billing_ = WriteAgentYaml(dir_.path() + "/agent.yaml", y);
+    CommandResult activated = RunAgent(
+        {"--config", billing_, "activate", "--code", emulator_->NewActivationCode()}, 60s);
+    ASSERT_EQ(activated.exit_code, 0) << activated.stderr_text;
+  }
+
+  std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording) {
+    auto sim = std::make_unique<PrinterSim>(
+        ip + "/32", 1, kPort, std::vector<std::string>{"--listen", ip, "--base", ip},
+        std::string(FLEET_SOURCE_DIR) + "/tests/data/demo/" + recording);
+    EXPECT_TRUE(sim->ready()) << sim->log();
+    return sim;
+  }
+
+  // Both printers known to the local state (a scan without billing: no cut-off yet).
+  void KnowBoth() {
+    CommandResult known = RunAgent({"--config", plain_, "--scan-once", "--format", "json"}, 60s);
+    ASSERT_EQ(known.exit_code, 0) << known.stderr_text;
+    ASSERT_EQ(ParseScanJson(known)["printers"].size(), 2u) << known.stdout_text;
+  }
+
+  size_t CloudReads(const std::string& serial) {
+    return emulator_->AdminJson("/admin/meter-reads?serial=" + serial).size();
+  }
+
+  std::map<std::string, json> CloudCutoffs() {
+    std::map<std::string, json> out;
+    for (const auto& r : emulator_->AdminJson("/admin/meter-reads?cutoff=1")) {
+      out[r.value("serial", "")] = r;
+    }
+    return out;
+  }
+
+  TempDir pki_{"fleet-reads-pki"};
+  TempDir dir_{"fleet-reads"};
+  std::unique_ptr<CloudEmulator> emulator_;
+  std::string plain_, billing_;
+};
+
+TEST_F(BillingReadsTest, CloudRequestReadsOnlyTheNamedPrinters) {
+  auto a = Sim(kIpA, "hp_color_laserjet_pro_m479.snmprec");
+  auto b = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
+  ASSERT_TRUE(a->ready() && b->ready());
+  const std::string serial_a = a->rows().at(0).at("serial");
+  const std::string serial_b = b->rows().at(0).at("serial");
+  KnowBoth();
+
+  // The request rides on the reply to the daemon's first report.
+  ASSERT_EQ(emulator_
+                ->Admin("POST", "/admin/meter-read-requests",
+                        R"({"serials":[")" + serial_a + R"(","NO-SUCH-SERIAL"]})")
+                .status,
+            201);
+  const std::string run = dir_.path() + "/run";
+  std::filesystem::create_directories(run);
+  Process daemon = StartAgentDaemon(plain_, run);
+  auto log = [&] { return ReadFile(run + "/daemon.err") + ReadFile(run + "/daemon.out"); };
+  // The first scan reads both; the read asked for reaches the cloud right after it.
+  EXPECT_TRUE(WaitUntil([&] { return CloudReads(serial_a) >= 2; }, 20s))
+      << log() << emulator_->AdminJson("/admin/meter-reads").dump();
+  // Time for anything else the request might wrongly have started (a sweep takes well under 1 s).
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(daemon.Stop(), 0) << log();
+  const std::string text = log();
+
+  EXPECT_NE(text.find("scan done cycle=1"), std::string::npos) << text;
+  EXPECT_EQ(text.find("scan done cycle=2"), std::string::npos) << "the request swept again\n"
+                                                               << text;
+  EXPECT_NE(text.find("the cloud asks for a meter read id=\"rr-1\" printers=2"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("meter read started reason=cloud printers=1 addresses=1"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("printer=\"NO-SUCH-SERIAL\": no printer in the inventory has this serial"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("meter read done reason=cloud addresses=1 printers=1 errors=0"),
+            std::string::npos)
+      << text;
+  // The cloud: A read twice (the scan, the request), B once (the scan), and B still communicating.
+  EXPECT_EQ(CloudReads(serial_a), 2u) << emulator_->AdminJson("/admin/meter-reads").dump();
+  EXPECT_EQ(CloudReads(serial_b), 1u) << emulator_->AdminJson("/admin/meter-reads").dump();
+  for (const auto& p : emulator_->AdminJson("/admin/printers")) {
+    EXPECT_EQ(p["communication"], "communicating") << p;
+  }
+  for (const auto& [serial, p] : ListedBySerial(plain_, "list")) {
+    EXPECT_EQ(p["communication"], "communicating") << p;
+  }
+}
+
+TEST_F(BillingReadsTest, CutoffOwedIsRetriedWithinTheRetryIntervalNotTheNextScan) {
+  auto a = Sim(kIpA, "hp_color_laserjet_pro_m479.snmprec");
+  auto b = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
+  ASSERT_TRUE(a->ready() && b->ready());
+  const std::string serial_a = a->rows().at(0).at("serial");
+  const std::string serial_b = b->rows().at(0).at("serial");
+  KnowBoth();
+
+  // B is off at the cut-off: the daemon's first scan reads A on time, B owes its read.
+  b->Stop();
+  const std::string run = dir_.path() + "/run";
+  std::filesystem::create_directories(run);
+  Process daemon = StartAgentDaemon(billing_, run);
+  auto log = [&] { return ReadFile(run + "/daemon.err") + ReadFile(run + "/daemon.out"); };
+  ASSERT_TRUE(WaitUntil([&] { return CloudCutoffs().count(serial_a) > 0; }, 20s)) << log();
+  EXPECT_NE(log().find("billing cut-off reads still owed=1"), std::string::npos) << log();
+  // A retry while B is still off: a read of B alone, which finds nobody.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return log().find("meter read done reason=cutoff_retry addresses=1 printers=0") !=
+               std::string::npos;
+      },
+      20s))
+      << log();
+  EXPECT_EQ(CloudCutoffs().count(serial_b), 0u);
+
+  // B is back: its cut-off read comes with the next retry (10 s), late.
+  const auto back = std::chrono::steady_clock::now();
+  b = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
+  ASSERT_TRUE(b->ready());
+  ASSERT_TRUE(WaitUntil([&] { return CloudCutoffs().count(serial_b) > 0; }, 20s)) << log();
+  EXPECT_LT(std::chrono::steady_clock::now() - back, 16s);
+  const json mark_b = CloudCutoffs()[serial_b]["cutoff"];
+  EXPECT_EQ(mark_b["late"], true) << mark_b;
+  EXPECT_GT(mark_b["late_s"].get<int64_t>(), CloudCutoffs()[serial_a]["cutoff"]["late_s"]);
+  EXPECT_EQ(mark_b["period"], CloudCutoffs()[serial_a]["cutoff"]["period"]);
+  EXPECT_EQ(CloudReads(serial_a), 1u) << "the retries read only the printer owing";
+
+  // Nothing owed: no more retries (one retry interval and more).
+  const size_t retries = Count(log(), "meter read started reason=cutoff_retry");
+  std::this_thread::sleep_for(13s);
+  EXPECT_EQ(daemon.Stop(), 0) << log();
+  const std::string text = log();
+  EXPECT_EQ(Count(text, "meter read started reason=cutoff_retry"), retries) << text;
+  EXPECT_EQ(text.find("scan done cycle=2"), std::string::npos) << text;
+  EXPECT_NE(text.find("billing cut-off read printer=\"" + serial_b + "\""), std::string::npos)
+      << text;
+}
+
+}  // namespace
+}  // namespace fleet::test
