@@ -186,6 +186,10 @@ std::optional<uint32_t> ParseIPv4(const std::string& text);
 // IPv6-shaped but unusable (a range, a CIDR block, multicast, an IPv4-mapped address).
 // Returns nullopt with *error empty when `text` is not IPv6 at all.
 std::optional<std::string> ParseIPv6(std::string_view text, std::string* error);
+// One device as `probe` and `meters read` name it: the search-entry grammar (an IPv4 address,
+// an IPv6 address, a host name) without ranges or CIDR blocks. nullopt with *error naming the
+// input and what is expected otherwise.
+std::optional<SearchEntry> ParseSingleTarget(std::string_view text, std::string* error);
 
 // --- Additions beyond the original contract ---
 

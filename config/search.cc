@@ -470,6 +470,16 @@ std::optional<std::string> ParseIPv6(std::string_view text, std::string* error) 
   return canonical;
 }
 
+std::optional<SearchEntry> ParseSingleTarget(std::string_view text, std::string* error) {
+  std::optional<SearchEntry> entry = internal::ParseSearchEntry(text, false, error);
+  if (!entry) return std::nullopt;
+  if (entry->kind == SearchEntry::Kind::kRange || entry->kind == SearchEntry::Kind::kCidr) {
+    *error = "'" + entry->text + "' is a range or CIDR block, not one address";
+    return std::nullopt;
+  }
+  return entry;
+}
+
 ResolvedHost ResolveHostName(const std::string& host, std::string* error) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
