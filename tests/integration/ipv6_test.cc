@@ -155,6 +155,15 @@ TEST_F(IPv6Test, ScanOnceReadsThePrinterAtColonColonOneAndStoresIt) {
   EXPECT_EQ(second["addresses_scanned"], 1) << second;
   ASSERT_EQ(second["printers"].size(), 1u) << second;
   ExpectThePrinter(second["printers"][0], "::1");
+
+  // Beside an IPv4 sweep (the sweep's socket is IPv4; ::1 is read by its own session).
+  const std::string mixed = Config("127.0.0.2-3, '::1'", "mixed.yaml");
+  const CommandResult both = RunAgent({"--config", mixed, "--scan-once", "--format", "json"});
+  ASSERT_EQ(both.exit_code, 0) << both.stderr_text;
+  const json third = Parse(both);
+  EXPECT_EQ(third["addresses_scanned"], 3) << third;
+  ASSERT_EQ(third["printers"].size(), 1u) << third;
+  ExpectThePrinter(third["printers"][0], "::1");
 }
 
 TEST_F(IPv6Test, ProbeIPv6AddressPlainAndBracketed) {
