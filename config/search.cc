@@ -401,8 +401,8 @@ std::optional<std::string> ParseIPv6(std::string_view text, std::string* error) 
     }
     if (close + 1 != body.size()) {
       *error = quoted + " has something after the closing bracket; a port does not belong in " +
-               "the address (snmp.port sets it): write [" +
-               std::string(body.substr(1, close - 1)) + "]";
+               "the address (snmp.port sets it): write [" + std::string(body.substr(1, close - 1)) +
+               "]";
       return std::nullopt;
     }
     body = body.substr(1, close - 1);
@@ -422,8 +422,8 @@ std::optional<std::string> ParseIPv6(std::string_view text, std::string* error) 
   }
   const size_t percent = body.find('%');
   const std::string_view address = body.substr(0, percent);
-  const std::string_view zone =
-      percent == std::string_view::npos ? std::string_view() : body.substr(percent + 1);
+  const std::string_view zone = percent == std::string_view::npos ? std::string_view()
+                                                                  : body.substr(percent + 1);
   in6_addr bytes{};
   if (inet_pton(AF_INET6, std::string(address).c_str(), &bytes) != 1) {
     if (address.find(':') == std::string_view::npos) return std::nullopt;  // not IPv6 at all

@@ -409,10 +409,9 @@ int RunProbe(const config::Config& config, const std::string& address,
           << "': " << ForTerminal(error.empty() ? "no IPv4 or IPv6 address" : error) << "\n";
       return 1;
     }
-    entry = config::ParseSingleTarget(resolved.ipv4.empty()
-                                          ? resolved.ipv6.front()
-                                          : config::FormatIPv4(resolved.ipv4.front()),
-                                      &error);
+    entry = config::ParseSingleTarget(
+        resolved.ipv4.empty() ? resolved.ipv6.front() : config::FormatIPv4(resolved.ipv4.front()),
+        &error);
   }
   if (!entry) {  // CheckProbeAddress passed it, and the resolver gives what the grammar takes
     err << "fleet-agent: probe: '" << ForTerminal(address) << "': " << ForTerminal(error) << "\n";

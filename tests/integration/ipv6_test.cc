@@ -60,8 +60,8 @@ class IPv6Test : public ::testing::Test {
     ::mkdir(data.c_str(), 0755);
     ::mkdir((dir_->path() + "/cache").c_str(), 0700);
     ::chmod((dir_->path() + "/cache").c_str(), 0777);  // written by nobody
-    WriteFile(data + "/public.snmprec",
-              ReadFile(std::string(FLEET_SOURCE_DIR) + "/tests/data/demo/hp_laserjet_m507.snmprec"));
+    WriteFile(data + "/public.snmprec", ReadFile(std::string(FLEET_SOURCE_DIR) +
+                                                 "/tests/data/demo/hp_laserjet_m507.snmprec"));
     ::chmod((data + "/public.snmprec").c_str(), 0644);
     std::vector<std::string> argv{"snmpsimd",
                                   "--data-dir=" + data,
@@ -97,11 +97,10 @@ class IPv6Test : public ::testing::Test {
 
   std::string Config(const std::string& include, const std::string& name = "agent.yaml") {
     const std::string state = dir_->path() + "/state-" + name;
-    return WriteAgentYaml(dir_->path() + "/" + name,
-                          {.include = include,
-                           .snmp_port = kPort,
-                           .snmp_extra = "  timeout: 1s\n  retries: 0\n",
-                           .state_dir = state});
+    return WriteAgentYaml(dir_->path() + "/" + name, {.include = include,
+                                                      .snmp_port = kPort,
+                                                      .snmp_extra = "  timeout: 1s\n  retries: 0\n",
+                                                      .state_dir = state});
   }
 
   static json Parse(const CommandResult& r) {
@@ -215,8 +214,8 @@ TEST_F(IPv6Test, HostNamesResolvingToIPv6OnlyAndDualStack) {
   ASSERT_EQ(report["printers"].size(), 1u) << report;
   ExpectThePrinter(report["printers"][0], "::1");
 
-  const CommandResult probe =
-      RunAgent({"--config", config, "probe", "printer-v6.test", "--format", "json"});
+  const CommandResult probe = RunAgent(
+      {"--config", config, "probe", "printer-v6.test", "--format", "json"});
   EXPECT_EQ(probe.exit_code, 0) << probe.stderr_text;
   EXPECT_EQ(Parse(probe)["ip"], "::1");
 

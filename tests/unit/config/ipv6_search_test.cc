@@ -39,9 +39,9 @@ TEST(IPv6Entry, SingleAddressesAcceptedInCanonicalForm) {
 }
 
 TEST(IPv6Entry, RangesAndBlocksRefusedAsIPv4Only) {
-  for (const char* text : {"2001:db8::/64", "2001:db8::1-2001:db8::9", "fd00::1-9",
-                           "[2001:db8::1]-[2001:db8::9]", "[2001:db8::]/120", "::1/128",
-                           "fe80::1%eth0/64"}) {
+  for (const char* text :
+       {"2001:db8::/64", "2001:db8::1-2001:db8::9", "fd00::1-9", "[2001:db8::1]-[2001:db8::9]",
+        "[2001:db8::]/120", "::1/128", "fe80::1%eth0/64"}) {
     SCOPED_TRACE(text);
     std::string error;
     EXPECT_FALSE(internal::ParseSearchEntry(text, false, &error).has_value());
@@ -58,8 +58,9 @@ TEST(IPv6Entry, GarbageAndUnusableAddressesSayWhy) {
       {"2001:db8::5::6", "'2001:db8::5::6' is not a valid IPv6 address; expected eight groups"},
       {"2001:db8:g::1", "is not a valid IPv6 address"},
       {"[2001:db8::5", "opens a bracket it never closes"},
-      {"[2001:db8::5]:161", "a port does not belong in the address (snmp.port sets it): write "
-                            "[2001:db8::5]"},
+      {"[2001:db8::5]:161",
+       "a port does not belong in the address (snmp.port sets it): write "
+       "[2001:db8::5]"},
       {"[printer]", "'[printer]' is not an IPv4 address, IPv6 address"},
       {"printer:161", "'printer:161' is not a valid IPv6 address"},
       {"::", "is the unspecified address ::"},
@@ -82,8 +83,9 @@ TEST(IPv6Entry, LoaderNamesTheEntryAndPrintConfigKeepsIt) {
   const LoadResult bad = LoadConfigString("search:\n  include: [10.0.0.1, 2001:db8::/64]\n",
                                           "t.yaml");
   ASSERT_FALSE(bad.errors.empty());
-  EXPECT_NE(JoinErrors(bad.errors).find("t.yaml:2:23: search.include[1]: '2001:db8::/64' is an "
-                                        "IPv6 range"),
+  EXPECT_NE(JoinErrors(bad.errors)
+                .find("t.yaml:2:23: search.include[1]: '2001:db8::/64' is an "
+                      "IPv6 range"),
             std::string::npos)
       << JoinErrors(bad.errors);
 
@@ -139,9 +141,9 @@ search:
 }
 
 TEST(IPv6Expand, IPv6OnlyHostNameReadOverIPv6) {
-  const ExpandedTargets targets =
-      ExpandSearch(SearchOf("search: {include: [printer-6.example]}"),
-                   TableResolver({{"printer-6.example", ResolvedHost({}, {"fd00::42"})}}));
+  const ExpandedTargets targets = ExpandSearch(
+      SearchOf("search: {include: [printer-6.example]}"),
+      TableResolver({{"printer-6.example", ResolvedHost({}, {"fd00::42"})}}));
   EXPECT_TRUE(targets.addresses.empty());
   EXPECT_EQ(targets.ipv6, (std::vector<std::string>{"fd00::42"}));
 }

@@ -215,8 +215,8 @@ TEST(ScanIdentity, WithoutASerialTheMacCarriesItAndAnAddressKeyNeverMoves) {
 TEST(ScanIdentity, IPv6AddressesMoveAndStayLikeIPv4) {
   Cycles c;
   c.Sweep({ReadPrinter("127.0.0.5", "PHB1", 5000), ReadPrinter("2001:db8::7", "", 700)});
-  ScanReport second =
-      c.Sweep({ReadPrinter("2001:db8::5", "PHB1", 5010), ReadPrinter("2001:db8::7", "", 710)});
+  ScanReport second = c.Sweep(
+      {ReadPrinter("2001:db8::5", "PHB1", 5010), ReadPrinter("2001:db8::7", "", 710)});
   auto moved = EventsOf(second, "moved");
   ASSERT_EQ(moved.size(), 1u);
   EXPECT_EQ(moved[0].previous_ip, "127.0.0.5");
@@ -225,8 +225,8 @@ TEST(ScanIdentity, IPv6AddressesMoveAndStayLikeIPv4) {
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   EXPECT_EQ(decoded->ip, "2001:db8::5");
   EXPECT_TRUE(EventsOf(second, "replaced").empty());
-  ScanReport third =
-      c.Sweep({ReadPrinter("2001:db8::5", "PHB1", 5020), ReadPrinter("2001:db8::7", "", 720)});
+  ScanReport third = c.Sweep(
+      {ReadPrinter("2001:db8::5", "PHB1", 5020), ReadPrinter("2001:db8::7", "", 720)});
   EXPECT_TRUE(third.events.empty());
   const auto* keyless = c.Entry("ip:2001:db8::7");
   ASSERT_NE(keyless, nullptr);
