@@ -38,13 +38,15 @@ struct SnmpCredential {
   SourcePos pos;
 };
 
-// One search-criteria entry as written. Addresses are host-order IPv4 numbers.
+// One search-criteria entry as written. Addresses are host-order IPv4 numbers; an IPv6 address
+// is a single one (ranges and CIDR blocks are IPv4 only: docs/configuration.md).
 struct SearchEntry {
-  enum class Kind { kAddress, kRange, kCidr, kHostName };
+  enum class Kind { kAddress, kRange, kCidr, kHostName, kIPv6Address };
   std::string text;
   Kind kind = Kind::kAddress;
   uint32_t first = 0;  // for kAddress, kRange, kCidr (inclusive)
   uint32_t last = 0;
+  std::string ipv6;  // for kIPv6Address: canonical text (FormatIPv6), "%zone" kept
   SourcePos pos;
 };
 
@@ -159,15 +161,37 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
 // resolve is reported in `warnings` and skipped, never fatal.
 struct ExpandedTargets {
   std::vector<uint32_t> addresses;  // host order, ascending, unique
+  std::vector<std::string> ipv6;    // canonical IPv6 text, sorted, unique (read one by one)
   std::vector<std::string> warnings;
 };
-using Resolver = std::function<std::vector<uint32_t>(const std::string& host, std::string* error)>;
+// What a host name resolved to. A resolver that knows only IPv4 returns its vector as is.
+struct ResolvedHost {
+  std::vector<uint32_t> ipv4;     // host order
+  std::vector<std::string> ipv6;  // canonical text
+  ResolvedHost() = default;
+  ResolvedHost(std::vector<uint32_t> v4, std::vector<std::string> v6 = {})  // NOLINT: implicit
+      : ipv4(std::move(v4)), ipv6(std::move(v6)) {}
+  bool empty() const { return ipv4.empty() && ipv6.empty(); }
+};
+using Resolver = std::function<ResolvedHost(const std::string& host, std::string* error)>;
 ExpandedTargets ExpandSearch(const Config::Search& search, const Resolver& resolve);
-// The system resolver (getaddrinfo, IPv4 only).
-std::vector<uint32_t> ResolveHostName(const std::string& host, std::string* error);
+// The system resolver (getaddrinfo). IPv4 first: a name with A records gives those only; a name
+// with AAAA records and no A record gives its IPv6 addresses (docs/configuration.md, "Host
+// names"), so a dual-stack printer is read once, at one address, scan after scan.
+ResolvedHost ResolveHostName(const std::string& host, std::string* error);
 
 std::string FormatIPv4(uint32_t address);
 std::optional<uint32_t> ParseIPv4(const std::string& text);
+// One IPv6 address as a search entry, probe or meters target takes it: "2001:db8::5",
+// "[2001:db8::5]", link-local with a zone "fe80::1%eth0". Returns the canonical text
+// (lowercase, shortest form, zone kept), or nullopt with *error saying why when `text` is
+// IPv6-shaped but unusable (a range, a CIDR block, multicast, an IPv4-mapped address).
+// Returns nullopt with *error empty when `text` is not IPv6 at all.
+std::optional<std::string> ParseIPv6(std::string_view text, std::string* error);
+// One device as `probe` and `meters read` name it: the search-entry grammar (an IPv4 address,
+// an IPv6 address, a host name) without ranges or CIDR blocks. nullopt with *error naming the
+// input and what is expected otherwise.
+std::optional<SearchEntry> ParseSingleTarget(std::string_view text, std::string* error);
 
 namespace internal {
 // Parses one search-criteria entry as written in the file (config/search.cc). Include and

@@ -107,21 +107,21 @@ std::optional<SearchEntry> ParseSearchEntry(std::string_view raw, bool is_exclud
     *error = "empty entry; expected an address, range, CIDR block or host name";
     return std::nullopt;
   }
-  // IPv6 (docs/configuration.md, "Search criteria"): not swept by this version; said plainly
-  // rather than as a malformed IPv4 address. Ranges and CIDR blocks stay IPv4 only.
-  if (const size_t end = text.find_first_of("/-"); text.find(':') < end) {
-    in6_addr v6{};
-    const std::string left(Trim(text.substr(0, end)));
-    if (inet_pton(AF_INET6, left.c_str(), &v6) == 1) {
-      *error = end == std::string_view::npos
-                   ? "'" + left +
-                         "' is an IPv6 address; this version sweeps IPv4 only: give the "
-                         "printer's IPv4 address or a host name that resolves to one"
-                   : "'" + std::string(text) +
-                         "' is an IPv6 range or CIDR block; ranges and CIDR blocks are IPv4 "
-                         "only (an IPv6 subnet is too large to sweep)";
+  // IPv6 (docs/configuration.md, "IPv6"): single addresses only. Anything with a colon or a
+  // bracket is IPv6 or nothing (no host name has one), so its error speaks of IPv6.
+  if (text.find(':') != std::string_view::npos || text.front() == '[') {
+    std::optional<std::string> v6 = ParseIPv6(text, error);
+    if (!v6) {
+      if (error->empty()) {
+        *error = "'" + std::string(text) +
+                 "' is not an IPv4 address, IPv6 address, range (A-B), CIDR block (A/N) or "
+                 "valid host name";
+      }
       return std::nullopt;
     }
+    entry.kind = SearchEntry::Kind::kIPv6Address;
+    entry.ipv6 = std::move(*v6);
+    return entry;
   }
 
   if (const size_t slash = text.find('/'); slash != std::string_view::npos) {
@@ -330,7 +330,10 @@ std::string NeverSweptNotice(const std::vector<SearchEntry>& include) {
   std::string first;
   IntervalSet scratch;
   for (const SearchEntry& entry : include) {
-    if (entry.kind == SearchEntry::Kind::kHostName) continue;
+    if (entry.kind == SearchEntry::Kind::kHostName ||
+        entry.kind == SearchEntry::Kind::kIPv6Address) {
+      continue;
+    }
     const uint64_t n = AddSweepable(entry, &scratch);
     if (n > 0 && skipped == 0) first = entry.text;
     skipped += n;
@@ -354,9 +357,132 @@ std::optional<uint32_t> ParseIPv4(const std::string& text) {
   return internal::ParseIPv4Detailed(text, &error);
 }
 
-std::vector<uint32_t> ResolveHostName(const std::string& host, std::string* error) {
+namespace {
+
+constexpr char kIPv6RangeRefused[] =
+    " is an IPv6 range or CIDR block; ranges and CIDR blocks are IPv4 only (an IPv6 subnet is "
+    "too large to sweep): list the printers' IPv6 addresses one by one";
+
+bool IsZoneName(std::string_view zone) {
+  return !zone.empty() && zone.size() <= 64 &&
+         std::all_of(zone.begin(), zone.end(), [](unsigned char c) {
+           return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+         });
+}
+
+// The address part alone is IPv6 (no brackets, zone or suffix).
+bool IsIPv6Text(std::string_view text) {
+  in6_addr bytes{};
+  return inet_pton(AF_INET6, std::string(text).c_str(), &bytes) == 1;
+}
+
+std::string Canonical(const in6_addr& bytes) {
+  char out[INET6_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET6, &bytes, out, sizeof out);
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> ParseIPv6(std::string_view text, std::string* error) {
+  error->clear();
+  const std::string quoted = "'" + std::string(text) + "'";
+  std::string_view body = text;
+  if (!body.empty() && body.front() == '[') {
+    const size_t close = body.find(']');
+    if (close == std::string_view::npos) {
+      *error = quoted + " opens a bracket it never closes; write an IPv6 address as " +
+               "2001:db8::5 or [2001:db8::5]";
+      return std::nullopt;
+    }
+    if (close + 1 != body.size() && (body[close + 1] == '-' || body[close + 1] == '/')) {
+      *error = quoted + kIPv6RangeRefused;
+      return std::nullopt;
+    }
+    if (close + 1 != body.size()) {
+      *error = quoted + " has something after the closing bracket; a port does not belong in " +
+               "the address (snmp.port sets it): write [" + std::string(body.substr(1, close - 1)) +
+               "]";
+      return std::nullopt;
+    }
+    body = body.substr(1, close - 1);
+  }
+  // A range or CIDR block whose left side is IPv6 (a zone name may hold a dash itself).
+  size_t cut = body.substr(0, body.find('%')).find('-');
+  if (const size_t slash = body.find('/'); slash < cut) cut = slash;
+  if (cut != std::string_view::npos) {
+    std::string_view left = internal::Trim(body.substr(0, cut));
+    if (!left.empty() && left.front() == '[' && left.back() == ']') {
+      left = left.substr(1, left.size() - 2);
+    }
+    if (IsIPv6Text(left.substr(0, left.find('%')))) {
+      *error = quoted + kIPv6RangeRefused;
+      return std::nullopt;
+    }
+  }
+  const size_t percent = body.find('%');
+  const std::string_view address = body.substr(0, percent);
+  const std::string_view zone = percent == std::string_view::npos ? std::string_view()
+                                                                  : body.substr(percent + 1);
+  in6_addr bytes{};
+  if (inet_pton(AF_INET6, std::string(address).c_str(), &bytes) != 1) {
+    if (address.find(':') == std::string_view::npos) return std::nullopt;  // not IPv6 at all
+    *error = quoted + " is not a valid IPv6 address; expected eight groups of hex digits with " +
+             ":: for a run of zeros, e.g. 2001:db8::5";
+    return std::nullopt;
+  }
+  const std::string canonical = Canonical(bytes);
+  const unsigned char* b = bytes.s6_addr;
+  const bool link_local = b[0] == 0xFE && (b[1] & 0xC0) == 0x80;  // fe80::/10
+  if (IN6_IS_ADDR_UNSPECIFIED(&bytes)) {
+    *error = quoted + " is the unspecified address ::; give the printer's own IPv6 address";
+    return std::nullopt;
+  }
+  if (b[0] == 0xFF) {
+    *error = quoted + " is an IPv6 multicast address (ff00::/8); no printer is read there, " +
+             "give the printer's own address";
+    return std::nullopt;
+  }
+  if (IN6_IS_ADDR_V4MAPPED(&bytes)) {
+    *error = quoted + " is an IPv4-mapped address; write it as the IPv4 address " +
+             FormatIPv4(uint32_t{b[12]} << 24 | uint32_t{b[13]} << 16 | uint32_t{b[14]} << 8 |
+                        uint32_t{b[15]});
+    return std::nullopt;
+  }
+  if (percent != std::string_view::npos) {
+    if (!link_local) {
+      *error = quoted + ": a zone (%" + std::string(zone) +
+               ") belongs only on a link-local fe80:: address; write " + canonical;
+      return std::nullopt;
+    }
+    if (!IsZoneName(zone)) {
+      *error = quoted + ": the zone after % must be an interface name or number, e.g. " +
+               canonical + "%eth0";
+      return std::nullopt;
+    }
+    return canonical + "%" + std::string(zone);
+  }
+  if (link_local) {
+    *error = quoted + " is link-local: it needs the interface it is reached through, e.g. " +
+             canonical + "%eth0";
+    return std::nullopt;
+  }
+  return canonical;
+}
+
+std::optional<SearchEntry> ParseSingleTarget(std::string_view text, std::string* error) {
+  std::optional<SearchEntry> entry = internal::ParseSearchEntry(text, false, error);
+  if (!entry) return std::nullopt;
+  if (entry->kind == SearchEntry::Kind::kRange || entry->kind == SearchEntry::Kind::kCidr) {
+    *error = "'" + entry->text + "' is a range or CIDR block, not one address";
+    return std::nullopt;
+  }
+  return entry;
+}
+
+ResolvedHost ResolveHostName(const std::string& host, std::string* error) {
   addrinfo hints{};
-  hints.ai_family = AF_INET;
+  hints.ai_family = AF_UNSPEC;
   // One socket type, or getaddrinfo returns every address once per type.
   hints.ai_socktype = SOCK_DGRAM;
   addrinfo* result = nullptr;
@@ -370,15 +496,29 @@ std::vector<uint32_t> ResolveHostName(const std::string& host, std::string* erro
 #endif
     return {};
   }
-  std::set<uint32_t> unique;
+  std::set<uint32_t> v4;
+  std::set<std::string> v6;
   for (const addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
-    if (ai->ai_family != AF_INET) continue;
-    const auto* sin = reinterpret_cast<const sockaddr_in*>(ai->ai_addr);
-    unique.insert(ntohl(sin->sin_addr.s_addr));
+    if (ai->ai_family == AF_INET) {
+      const auto* sin = reinterpret_cast<const sockaddr_in*>(ai->ai_addr);
+      v4.insert(ntohl(sin->sin_addr.s_addr));
+    } else if (ai->ai_family == AF_INET6) {
+      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(ai->ai_addr);
+      // Through the entry grammar, so a name cannot bring what a written entry may not
+      // (multicast, IPv4-mapped, a link-local address without its interface).
+      std::string text = Canonical(sin6->sin6_addr);
+      if (sin6->sin6_scope_id != 0) text += "%" + std::to_string(sin6->sin6_scope_id);
+      std::string why;
+      if (std::optional<std::string> canonical = ParseIPv6(text, &why)) v6.insert(*canonical);
+    }
   }
   freeaddrinfo(result);
-  if (unique.empty() && error != nullptr) *error = "no IPv4 address";
-  return {unique.begin(), unique.end()};
+  ResolvedHost resolved;
+  resolved.ipv4.assign(v4.begin(), v4.end());
+  // IPv4 first (docs/configuration.md, "Host names"): a dual-stack name is read over IPv4.
+  if (resolved.ipv4.empty()) resolved.ipv6.assign(v6.begin(), v6.end());
+  if (resolved.empty() && error != nullptr) *error = "no usable IPv4 or IPv6 address";
+  return resolved;
 }
 
 namespace {
@@ -387,9 +527,13 @@ namespace {
 // entries of the include list leave out the addresses no printer has (internal::AddSweepable;
 // the loader gave the one notice about them); host names are taken as resolved.
 void AddEntries(const std::vector<SearchEntry>& entries, std::string_view list_name,
-                const Resolver& resolve, internal::IntervalSet* set,
+                const Resolver& resolve, internal::IntervalSet* set, std::set<std::string>* v6,
                 std::vector<std::string>* warnings, bool is_include) {
   for (const SearchEntry& entry : entries) {
+    if (entry.kind == SearchEntry::Kind::kIPv6Address) {
+      v6->insert(entry.ipv6);
+      continue;
+    }
     if (entry.kind != SearchEntry::Kind::kHostName) {
       if (is_include) {
         internal::AddSweepable(entry, set);
@@ -399,7 +543,7 @@ void AddEntries(const std::vector<SearchEntry>& entries, std::string_view list_n
       continue;
     }
     std::string error;
-    const std::vector<uint32_t> addresses = resolve(entry.text, &error);
+    const ResolvedHost addresses = resolve(entry.text, &error);
     if (addresses.empty()) {
       // A printer's DNS record going stale must not stop the scan of every other address.
       warnings->push_back(std::string(list_name) + ": host name '" + entry.text +
@@ -407,7 +551,8 @@ void AddEntries(const std::vector<SearchEntry>& entries, std::string_view list_n
                           "; skipped");
       continue;
     }
-    for (uint32_t address : addresses) set->Add(address, address);
+    for (uint32_t address : addresses.ipv4) set->Add(address, address);
+    v6->insert(addresses.ipv6.begin(), addresses.ipv6.end());
   }
 }
 
@@ -417,8 +562,14 @@ ExpandedTargets ExpandSearch(const Config::Search& search, const Resolver& resol
   ExpandedTargets result;
   internal::IntervalSet include;
   internal::IntervalSet exclude;
-  AddEntries(search.include, "search.include", resolve, &include, &result.warnings, true);
-  AddEntries(search.exclude, "search.exclude", resolve, &exclude, &result.warnings, false);
+  std::set<std::string> include_v6;
+  std::set<std::string> exclude_v6;
+  AddEntries(search.include, "search.include", resolve, &include, &include_v6, &result.warnings,
+             true);
+  AddEntries(search.exclude, "search.exclude", resolve, &exclude, &exclude_v6, &result.warnings,
+             false);
+  std::set_difference(include_v6.begin(), include_v6.end(), exclude_v6.begin(), exclude_v6.end(),
+                      std::back_inserter(result.ipv6));
 
   // Subtract with one pass over both sorted interval lists.
   std::vector<std::pair<uint32_t, uint32_t>> kept;
@@ -441,6 +592,7 @@ ExpandedTargets ExpandSearch(const Config::Search& search, const Resolver& resol
     if (lo <= hi) kept.emplace_back(lo, hi);
   }
   for (const auto& [first, last] : kept) total += uint64_t{last} - first + 1;
+  total += result.ipv6.size();
 
   // The loader already bounds the literal entries; host names can still add a few addresses,
   // and a hand-built Config never went through the loader at all.
@@ -452,6 +604,10 @@ ExpandedTargets ExpandSearch(const Config::Search& search, const Resolver& resol
                               std::to_string(search.max_addresses) + " are scanned");
     budget = search.max_addresses;
   }
+  // The IPv6 addresses were each written (or resolved) one by one: they are kept, and the
+  // IPv4 sweep takes what is left of the budget.
+  if (result.ipv6.size() > budget) result.ipv6.resize(budget);
+  budget -= result.ipv6.size();
   result.addresses.reserve(budget);
   for (const auto& [first, last] : kept) {
     for (uint64_t a = first; a <= last && result.addresses.size() < budget; ++a) {

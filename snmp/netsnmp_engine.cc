@@ -184,7 +184,7 @@ class SocketWatch {
  public:
   explicit SocketWatch(asio::io_context& io) : socket_(io) {}
 
-  void Assign(int sock, boost::system::error_code& ec) {
+  void Assign(int sock, bool ipv6, boost::system::error_code& ec) {
     WSAPROTOCOL_INFOW info{};
     SOCKET duplicate = INVALID_SOCKET;
     if (WSADuplicateSocketW(static_cast<SOCKET>(sock), GetCurrentProcessId(), &info) == 0) {
@@ -195,7 +195,7 @@ class SocketWatch {
       ec.assign(WSAGetLastError(), boost::asio::error::get_system_category());
       return;
     }
-    socket_.assign(asio::ip::udp::v4(), duplicate, ec);
+    socket_.assign(ipv6 ? asio::ip::udp::v6() : asio::ip::udp::v4(), duplicate, ec);
     if (ec) ::closesocket(duplicate);
   }
   template <typename Handler>
@@ -216,7 +216,9 @@ class SocketWatch {
  public:
   explicit SocketWatch(asio::io_context& io) : descriptor_(io) {}
 
-  void Assign(int sock, boost::system::error_code& ec) { descriptor_.assign(sock, ec); }
+  void Assign(int sock, bool /*ipv6*/, boost::system::error_code& ec) {
+    descriptor_.assign(sock, ec);
+  }
   template <typename Handler>
   void AsyncWaitRead(Handler&& handler) {
     descriptor_.async_wait(asio::posix::stream_descriptor::wait_read,
@@ -248,7 +250,14 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
         descriptor_(engine_->io()),
         attempt_timer_(engine_->io()) {
     magic_.core = this;
-    inet_pton(AF_INET, target_.ip.c_str(), &target_addr_);
+    // An IPv6 target (docs/configuration.md, "IPv6") is read through net-snmp's udp6 transport;
+    // the zone ("%eth0") only picks the interface, replies are matched on the address.
+    ipv6_ = target_.ip.find(':') != std::string::npos;
+    if (ipv6_) {
+      inet_pton(AF_INET6, target_.ip.substr(0, target_.ip.find('%')).c_str(), &target_addr6_);
+    } else {
+      inet_pton(AF_INET, target_.ip.c_str(), &target_addr_);
+    }
   }
 
   ~SessionCore() override { CloseNetSnmp(); }
@@ -332,12 +341,18 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
     engine_->AcquireToken(shared_from_this());
   }
   void Deliver(VarbindsCallback done, Result<std::vector<Varbind>> result);
-  std::string Where() const { return target_.ip + ":" + std::to_string(target_.port); }
+  std::string Where() const {
+    return (ipv6_ ? "[" + target_.ip + "]" : target_.ip) + ":" + std::to_string(target_.port);
+  }
+  // Whether a reply's source (net-snmp's transport data: a sockaddr first) is the target.
+  bool FromTarget(const void* data, size_t length) const;
 
   std::shared_ptr<NetSnmpEngine::Impl> engine_;
   Target target_;
   Credential credential_;
   in_addr target_addr_{};
+  in6_addr target_addr6_{};
+  bool ipv6_ = false;
 
   std::deque<Request> queue_;
   std::optional<Request> active_;
@@ -445,11 +460,27 @@ void SessionCore::OnToken() {
   SendPacket();
 }
 
+bool SessionCore::FromTarget(const void* data, size_t length) const {
+  if (!ipv6_) {
+    if (length < sizeof(sockaddr_in)) return true;  // nothing to compare (as before)
+    sockaddr_in from;
+    memcpy(&from, data, sizeof from);
+    return from.sin_family == AF_INET && from.sin_addr.s_addr == target_addr_.s_addr &&
+           ntohs(from.sin_port) == target_.port;
+  }
+  if (length < sizeof(sockaddr_in6)) return true;
+  sockaddr_in6 from;
+  memcpy(&from, data, sizeof from);
+  return from.sin6_family == AF_INET6 &&
+         memcmp(&from.sin6_addr, &target_addr6_, sizeof target_addr6_) == 0 &&
+         ntohs(from.sin6_port) == target_.port;
+}
+
 Result<void> SessionCore::EnsureOpen() {
   if (sessp_) return {};
   netsnmp_session s;
   snmp_sess_init(&s);
-  std::string peer = "udp:" + target_.ip + ":" + std::to_string(target_.port);
+  std::string peer = (ipv6_ ? "udp6:" : "udp:") + Where();
   s.peername = peer.data();
   // The library never retries: every packet goes through our rate limit and in-flight bound.
   s.retries = 0;
@@ -534,7 +565,7 @@ Result<void> SessionCore::EnsureOpen() {
   // One ICMP port-unreachable must not fail the next read on Windows (udp_io.h).
   udp::DisableConnectionReset(static_cast<udp::NativeSocket>(t->sock));
   boost::system::error_code ec;
-  descriptor_.Assign(t->sock, ec);
+  descriptor_.Assign(t->sock, ipv6_, ec);
   if (ec) {
     snmp_sess_close(sessp_);
     sessp_ = nullptr;
@@ -675,15 +706,10 @@ int SessionCore::OnLibraryEvent(int op, int reqid, netsnmp_pdu* pdu) {
       // v1/v2c replies are matched on request id only: insist on the target's address too.
       // Returning 0 keeps the request pending in net-snmp so the real reply can still match.
       // (remote_addr is the first member of the netsnmp_indexed_addr_pair UDP hands us.)
-      if (pdu->transport_data &&
-          pdu->transport_data_length >= static_cast<int>(sizeof(sockaddr_in))) {
-        sockaddr_in from;
-        memcpy(&from, pdu->transport_data, sizeof from);
-        if (from.sin_family != AF_INET || from.sin_addr.s_addr != target_addr_.s_addr ||
-            ntohs(from.sin_port) != target_.port) {
-          ++engine_->stats().malformed;
-          return 0;
-        }
+      if (pdu->transport_data && pdu->transport_data_length > 0 &&
+          !FromTarget(pdu->transport_data, static_cast<size_t>(pdu->transport_data_length))) {
+        ++engine_->stats().malformed;
+        return 0;
       }
       if (pdu->command == SNMP_MSG_REPORT) {
         int type = snmpv3_get_report_type(pdu);

@@ -23,6 +23,22 @@ std::string FormatAddress(uint32_t address) {
   return text;
 }
 
+// Devices and issues are ordered by address: IPv4 numerically, then IPv6 by its bytes (and
+// zone), then anything else as text.
+std::pair<int, std::string> SortKey(const std::string& ip) {
+  in_addr a{};
+  if (inet_pton(AF_INET, ip.c_str(), &a) == 1) {
+    return {0, std::string(reinterpret_cast<const char*>(&a), sizeof a)};
+  }
+  const size_t percent = ip.find('%');
+  in6_addr a6{};
+  if (inet_pton(AF_INET6, ip.substr(0, percent).c_str(), &a6) == 1) {
+    return {1, std::string(reinterpret_cast<const char*>(&a6), sizeof a6) +
+                   (percent == std::string::npos ? "" : ip.substr(percent))};
+  }
+  return {2, ip};
+}
+
 void Merge(VarbindMap& into, const std::vector<Varbind>& varbinds) {
   for (const auto& vb : varbinds) {
     // Exceptions carry no value; keeping them would only make the decoder test for them again.
@@ -281,10 +297,15 @@ void Scanner::Start(std::vector<std::string> addresses, DoneFn done, ProgressFn 
   } else if (Sweeper* sweeper = factory_.sweeper()) {
     std::vector<uint32_t> keys;
     keys.reserve(addresses.size());
-    for (const std::string& ip : addresses) keys.push_back(AddressKey(ip));
     addresses_.clear();
+    for (std::string& ip : addresses) {
+      if (ip.find(':') != std::string::npos) {
+        addresses_.push_back(std::move(ip));  // IPv6: read beside the sweep
+      } else {
+        keys.push_back(AddressKey(ip));
+      }
+    }
     StartSweep(*sweeper, std::move(keys));
-    return;
   } else {
     addresses_ = std::move(addresses);
   }
@@ -293,16 +314,24 @@ void Scanner::Start(std::vector<std::string> addresses, DoneFn done, ProgressFn 
 }
 
 void Scanner::Start(std::vector<uint32_t> addresses, DoneFn done, ProgressFn progress) {
+  Start(std::move(addresses), {}, std::move(done), std::move(progress));
+}
+
+void Scanner::Start(std::vector<uint32_t> ipv4, std::vector<std::string> ipv6, DoneFn done,
+                    ProgressFn progress) {
   Sweeper* sweeper = factory_.sweeper();
   if (sweeper && !options_.credentials.empty()) {
-    Begin(addresses.size(), std::move(done), std::move(progress));
-    addresses_.clear();
-    StartSweep(*sweeper, std::move(addresses));
+    Begin(ipv4.size() + ipv6.size(), std::move(done), std::move(progress));
+    addresses_ = std::move(ipv6);
+    StartSweep(*sweeper, std::move(ipv4));
+    Pump();
+    MaybeDone();
     return;
   }
   std::vector<std::string> text;
-  text.reserve(addresses.size());
-  for (uint32_t a : addresses) text.push_back(FormatAddress(a));
+  text.reserve(ipv4.size() + ipv6.size());
+  for (uint32_t a : ipv4) text.push_back(FormatAddress(a));
+  for (std::string& a : ipv6) text.push_back(std::move(a));
   Start(std::move(text), std::move(done), std::move(progress));
 }
 
@@ -425,9 +454,7 @@ void Scanner::MaybeDone() {
     return;
   }
   running_ = false;
-  auto by_address = [](const auto& a, const auto& b) {
-    return AddressKey(a.ip) < AddressKey(b.ip);
-  };
+  auto by_address = [](const auto& a, const auto& b) { return SortKey(a.ip) < SortKey(b.ip); };
   std::sort(result_.devices.begin(), result_.devices.end(), by_address);
   std::sort(result_.issues.begin(), result_.issues.end(), by_address);
   result_.cancelled = cancelled_;

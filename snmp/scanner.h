@@ -74,11 +74,16 @@ class Scanner {
   Scanner(const Scanner&) = delete;
   Scanner& operator=(const Scanner&) = delete;
 
-  // Starts a sweep of `addresses` (dotted IPv4). `done` runs once, on the sessions' io_context.
-  // One sweep at a time: calling Start while a sweep runs is a bug.
+  // Starts a sweep of `addresses` (dotted IPv4, or IPv6 as Target::ip has it). `done` runs once,
+  // on the sessions' io_context. One sweep at a time: calling Start while a sweep runs is a bug.
   void Start(std::vector<std::string> addresses, DoneFn done, ProgressFn progress = {});
   // The same for IPv4 addresses in host byte order: a /16 sweep then never holds 65,534 strings.
   void Start(std::vector<uint32_t> addresses, DoneFn done, ProgressFn progress = {});
+  // IPv4 addresses swept as above, and IPv6 addresses beside them. The Sweeper's one socket is
+  // IPv4: IPv6 targets are single addresses written one by one (docs/configuration.md, "IPv6"),
+  // so each gets a device and a Session straight away, as without a Sweeper.
+  void Start(std::vector<uint32_t> ipv4, std::vector<std::string> ipv6, DoneFn done,
+             ProgressFn progress = {});
   // Stops the sweep: outstanding requests are cancelled and `done` gets what was finished, with
   // `cancelled` set.
   void Cancel();

@@ -28,7 +28,9 @@
 namespace fleet::snmp {
 
 struct Target {
-  std::string ip;  // dotted IPv4 (host names are resolved before they reach the engine)
+  // Dotted IPv4, or IPv6 in canonical text with any "%zone" (host names are resolved before
+  // they reach the engine).
+  std::string ip;
   uint16_t port = 161;
 };
 

@@ -371,17 +371,10 @@ std::string FormatProbeJson(const ProbeRecord& record) {
 // ---- the command ------------------------------------------------------------------------------
 
 std::optional<std::string> CheckProbeAddress(const std::string& address) {
-  if (config::ParseIPv4(address)) return std::nullopt;
-  bool letter = false;
-  bool ok = !address.empty() && address.size() <= 253 && address.front() != '-' &&
-            address.front() != '.';
-  for (char c : address) {
-    if (std::isalpha(static_cast<unsigned char>(c))) letter = true;
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') ok = false;
-  }
-  if (ok && letter) return std::nullopt;
-  return "probe: '" + ForTerminal(address) +
-         "' is not one address: give one IPv4 address (10.0.0.5) or a host name "
+  std::string error;
+  if (config::ParseSingleTarget(address, &error)) return std::nullopt;
+  return "probe: '" + ForTerminal(address) + "' is not one address (" + ForTerminal(error) +
+         "): give one IPv4 address (10.0.0.5), one IPv6 address (2001:db8::5) or a host name "
          "(printer-3.example.com); ranges and subnets are for search.include";
 }
 
@@ -403,26 +396,31 @@ int RunProbe(const config::Config& config, const std::string& address,
   ProbeRecord record;
   record.address = address;
   record.port = config.snmp.port;
-  if (auto ip = config::ParseIPv4(address)) {
-    record.ip = config::FormatIPv4(*ip);
-  } else {
-    std::string error;
-    const std::vector<uint32_t> resolved = config::ResolveHostName(address, &error);
+  std::string error;
+  std::optional<config::SearchEntry> entry = config::ParseSingleTarget(address, &error);
+  if (entry && entry->kind == config::SearchEntry::Kind::kHostName) {
+    // IPv4 first, as the scan resolves names (config::ResolveHostName).
+    const config::ResolvedHost resolved = config::ResolveHostName(address, &error);
     if (resolved.empty()) {
       err << "fleet-agent: probe: cannot resolve '" << ForTerminal(address)
-          << "': " << ForTerminal(error.empty() ? "no IPv4 address" : error) << "\n";
+          << "': " << ForTerminal(error.empty() ? "no IPv4 or IPv6 address" : error) << "\n";
       return 1;
     }
-    record.ip = config::FormatIPv4(resolved.front());
+    entry = config::ParseSingleTarget(
+        resolved.ipv4.empty() ? resolved.ipv6.front() : config::FormatIPv4(resolved.ipv4.front()),
+        &error);
   }
+  if (!entry) {  // CheckProbeAddress passed it, and the resolver gives what the grammar takes
+    err << "fleet-agent: probe: '" << ForTerminal(address) << "': " << ForTerminal(error) << "\n";
+    return 1;
+  }
+  record.ip = entry->kind == config::SearchEntry::Kind::kIPv6Address
+                  ? entry->ipv6
+                  : config::FormatIPv4(entry->first);
 
   // The scan's own code on a configuration that names this one address.
   config::Config one = config;
-  config::SearchEntry entry;
-  entry.text = record.ip;
-  entry.kind = config::SearchEntry::Kind::kAddress;
-  entry.first = entry.last = *config::ParseIPv4(record.ip);
-  one.search.include = {entry};
+  one.search.include = {*entry};
   one.search.exclude.clear();
 
   boost::asio::io_context io;

@@ -94,7 +94,7 @@ class ProbeRecorder : public snmp::ScanObserver {
 std::string FormatProbeTable(const ProbeRecord& record);
 std::string FormatProbeJson(const ProbeRecord& record);
 
-// Nullopt when `address` is one IPv4 address or a host name; else the usage error.
+// Nullopt when `address` is one IPv4 or IPv6 address or a host name; else the usage error.
 std::optional<std::string> CheckProbeAddress(const std::string& address);
 
 // The command: returns its exit code. Output on `out`, errors on `err`, trace lines on `log`.

@@ -158,7 +158,7 @@ void ScanJob::Start(DoneFn done, ProgressFn progress, const config::Resolver& re
   std::vector<uint32_t> addresses = std::move(targets.addresses);
 
   scanner_->Start(
-      std::move(addresses),
+      std::move(addresses), std::move(targets.ipv6),
       [done = std::move(done), warnings = std::move(targets.warnings), started, t0,
        thresholds = SupplyThresholdsFrom(config_),
        engine = engine_.get()](snmp::ScanResult result) mutable {

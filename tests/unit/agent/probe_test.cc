@@ -277,8 +277,11 @@ TEST(ProbeAddress, OneAddressOrAHostName) {
   EXPECT_FALSE(CheckProbeAddress("10.0.0.5"));
   EXPECT_FALSE(CheckProbeAddress("printer-3.example.com"));
   EXPECT_FALSE(CheckProbeAddress("localhost"));
-  for (const char* bad :
-       {"10.0.0.1-10.0.0.9", "10.0.0.0/24", "10.0.0.1-5", "", "-x", "a b", "10.0.0.256"}) {
+  EXPECT_FALSE(CheckProbeAddress("2001:db8::5"));
+  EXPECT_FALSE(CheckProbeAddress("[2001:db8::5]"));
+  EXPECT_FALSE(CheckProbeAddress("fe80::1%eth0"));
+  for (const char* bad : {"10.0.0.1-10.0.0.9", "10.0.0.0/24", "10.0.0.1-5", "", "-x", "a b",
+                          "10.0.0.256", "2001:db8::/64", "::1-::5", "[::1]:161", "ff02::1"}) {
     auto problem = CheckProbeAddress(bad);
     ASSERT_TRUE(problem) << bad;
     EXPECT_NE(problem->find("is not one address"), std::string::npos) << *problem;

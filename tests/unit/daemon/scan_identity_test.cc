@@ -208,5 +208,33 @@ TEST(ScanIdentity, WithoutASerialTheMacCarriesItAndAnAddressKeyNeverMoves) {
   EXPECT_TRUE(EventsOf(scan, "replaced").empty());
 }
 
+// IPv6 (docs/configuration.md, "IPv6"): an address is text in one canonical form, so a move to
+// or from IPv6 is a move, the same IPv6 address again is none, and a printer without serial or
+// MAC keeps its "ip:2001:db8::5" key across scans.
+TEST(ScanIdentity, IPv6AddressesMoveAndStayLikeIPv4) {
+  Cycles c;
+  c.Sweep({ReadPrinter("127.0.0.5", "PHB1", 5000), ReadPrinter("2001:db8::7", "", 700)});
+  ScanReport second = c.Sweep(
+      {ReadPrinter("2001:db8::5", "PHB1", 5010), ReadPrinter("2001:db8::7", "", 710)});
+  auto moved = EventsOf(second, "moved");
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].previous_ip, "127.0.0.5");
+  EXPECT_EQ(moved[0].ip, "2001:db8::5");
+  const auto decoded = uplink::protocol::DecodeIdentityEvent(uplink::ReportEventToJson(moved[0]));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(decoded->ip, "2001:db8::5");
+  EXPECT_TRUE(EventsOf(second, "replaced").empty());
+  ScanReport third = c.Sweep(
+      {ReadPrinter("2001:db8::5", "PHB1", 5020), ReadPrinter("2001:db8::7", "", 720)});
+  EXPECT_TRUE(third.events.empty());
+  const auto* keyless = c.Entry("ip:2001:db8::7");
+  ASSERT_NE(keyless, nullptr);
+  EXPECT_EQ(c.entries.size(), 2u);
+  EXPECT_EQ(*keyless->last.lifetime_page_count, 720);
+  const auto* moved_entry = c.Entry("PHB1");
+  ASSERT_NE(moved_entry, nullptr);
+  EXPECT_EQ(moved_entry->last.ip, "2001:db8::5");
+}
+
 }  // namespace
 }  // namespace fleet::agent

@@ -110,6 +110,25 @@ TEST_F(ScannerTest, FindsPrintersSkipsOthersAndReportsRefusals) {
   EXPECT_FALSE(r.cancelled);
 }
 
+// IPv6 targets (docs/configuration.md, "IPv6") are read like any other; results come IPv4 first
+// (numerically), then IPv6 by address bytes, not by text ("2001:db8::10" after "2001:db8::9").
+TEST_F(ScannerTest, IPv6AddressesReadAndOrderedAfterIPv4) {
+  factory_.Add("2001:db8::10", AcmePrinter("SIXTEEN", 16));
+  factory_.Add("2001:db8::9", AcmePrinter("NINE", 9));
+  factory_.Add("10.0.0.2", AcmePrinter("FOUR", 4));
+  ScanOptions options;
+  options.credentials = {V2c("public")};
+  Scanner scanner(factory_, *profiles_, options);
+  ScanResult r = Run(scanner, {"2001:db8::10", "2001:db8::9", "10.0.0.2"});
+  EXPECT_EQ(r.addresses_scanned, 3u);
+  ASSERT_EQ(r.devices.size(), 3u);
+  EXPECT_EQ(r.devices[0].ip, "10.0.0.2");
+  EXPECT_EQ(r.devices[1].ip, "2001:db8::9");
+  EXPECT_EQ(r.devices[1].serial, "NINE");
+  EXPECT_EQ(r.devices[2].ip, "2001:db8::10");
+  EXPECT_EQ(r.devices[2].serial, "SIXTEEN");
+}
+
 // Issue 12, point 7: a device that identifies itself and then stops answering (63 slow devices
 // at once did this). Before, its page count was reported "prtMarkerLifeCount absent", which the
 // cloud reads as a fact about the printer; now it says it was not read, and why.
