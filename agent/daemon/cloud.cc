@@ -77,6 +77,7 @@ uplink::HttpsTransportOptions TransportOptionsFrom(const config::Config& config)
 uplink::OutboxLimits OutboxLimitsFrom(const config::Config& config) {
   uplink::OutboxLimits l;
   l.max_bytes = config.cloud.outbox_max_mb * 1024 * 1024;
+  l.max_report_bytes = config.cloud.report_max_bytes;
   // outbox_max_age counted in scans of the configured interval: retention never looks at the
   // wall clock (docs/configuration.md, cloud.outbox_max_age).
   l.max_scans = static_cast<size_t>(std::max<int64_t>(

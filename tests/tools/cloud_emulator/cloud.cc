@@ -4,6 +4,7 @@
 #include "agent/core/scan_report.h"
 #include "uplink/protocol/activation.h"
 #include "uplink/protocol/agent.h"
+#include "uplink/protocol/gzip.h"
 #include "uplink/protocol/identity_event.h"
 #include "uplink/protocol/meter_read.h"
 #include "uplink/protocol/removal.h"
@@ -36,6 +37,8 @@ namespace protocol = fleet::uplink::protocol;
 
 constexpr std::string_view kApiPrefix = "/api/v1/";
 constexpr int64_t kDefaultReportsListed = 20;
+// What a gzip report body may decompress to (a gzip bomb is a 400): 4x the 16 MiB body limit.
+constexpr size_t kMaxDecompressedBytes = 64u * 1024 * 1024;
 
 // The time format is a fact of the protocol (docs/uplink-protocol.md): the one in agent/core.
 std::string Now() { return FormatRfc3339(std::chrono::system_clock::now()); }
@@ -319,7 +322,24 @@ HttpResponse Cloud::Api(const HttpRequest& request) {
     delay_ms = faults_.delay_ms;
     if (faults_.remaining > 0 && --faults_.remaining == 0) faults_.mode = "none";
   }
-  HttpResponse response = Report(request, **agent);
+  // A gzip body (docs/uplink-protocol.md, "Compression") is filed as the JSON it decompresses
+  // to; one that would decompress past kMaxDecompressedBytes is refused, never inflated.
+  HttpResponse response;
+  if (request.content_encoding.empty() || request.content_encoding == "identity") {
+    response = Report(request, **agent);
+  } else if (request.content_encoding == protocol::kGzipEncoding) {
+    auto plain = protocol::Gunzip(request.body, kMaxDecompressedBytes);
+    if (!plain.ok()) {
+      log_.info("report refused agent={}: {}", (*agent)->id, plain.error().message);
+      return BadRequest("gzip body: " + plain.error().message);
+    }
+    HttpRequest decompressed = request;
+    decompressed.body = std::move(*plain);
+    response = Report(decompressed, **agent);
+  } else {
+    return ErrorResponse(415, "unsupported_encoding",
+                         "Content-Encoding must be gzip or absent");
+  }
   response.delay_ms = delay_ms;
   return response;
 }
@@ -569,6 +589,7 @@ Result<protocol::CloudWord> Cloud::Word(const std::string& agent_id,
         .version = printer.mps_version};
   }
   word.policy = protocol::PolicyFromCloudWord(json{{protocol::kWordPolicy, *policy}}.dump());
+  word.accept_encoding = {protocol::kGzipEncoding};
   auto interval = store_.GetSetting("scan_interval_s");
   if (!interval) return interval.error();
   if (interval->has_value() && !(*interval)->empty()) word.scan_interval_s = std::stoll(**interval);
