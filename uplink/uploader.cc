@@ -97,6 +97,7 @@ void Uploader::SendNext() {
   }
   --budget_;
   const PendingReport report = std::move(*next.value());
+  if (!report.oversize_note.empty()) result_.notices.push_back(report.oversize_note);
   HttpRequest request;
   request.method = "POST";
   request.target = "/api/v1/reports";

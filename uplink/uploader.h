@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/core/result.h"
 #include "uplink/outbox.h"
@@ -29,6 +30,8 @@ struct DrainResult {
   std::optional<Error> error;  // why it stopped early
   std::optional<std::chrono::seconds> retry_after;  // from a 429/503
   std::optional<std::string> cloud_word;            // body of the last 2xx
+  // Sentences to log: a report that carries one printer over cloud.report_max_bytes.
+  std::vector<std::string> notices;
 };
 
 class Uploader {

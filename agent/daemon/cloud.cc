@@ -287,6 +287,7 @@ UploadOutcome UploadScan(const config::Config& config, const ScanReport& scan,
       outcome.cloud_word = *word.value();
     }
   }
+  for (const std::string& notice : drained->notices) log.warn("{}", notice);
   log.info("upload delivered={} duplicates={} quarantined={} drained={}", drained->delivered,
            drained->duplicates, drained->quarantined, drained->drained);
   if (drained->error) {

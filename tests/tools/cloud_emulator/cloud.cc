@@ -499,6 +499,22 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
     if (!inserted) return StoreFailure(inserted.error());
     new_events += *inserted ? 1 : 0;
   }
+  if (report.part) {
+    // One part of a report sent in parts: filed like any report above (an old cloud would do
+    // just that), and grouped with its scan's other parts for /admin/scans.
+    if (auto ok = store_.InsertPart({.agent_id = agent.id,
+                                     .epoch = epoch,
+                                     .scan_id = report.part->scan_id,
+                                     .index = report.part->index,
+                                     .last = report.part->last,
+                                     .idempotency_key = idempotency_key,
+                                     .printers = static_cast<int64_t>(report.printers.size()),
+                                     .meter_reads = static_cast<int64_t>(report.meter_reads.size()),
+                                     .received_at = received_at});
+        !ok) {
+      return StoreFailure(ok.error());
+    }
+  }
   if (auto ok = store_.UpdateAgentAfterReport(agent.id, agent_version, received_at); !ok) {
     return StoreFailure(ok.error());
   }
@@ -515,9 +531,10 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
   if (auto ok = store_.Commit(); !ok) return StoreFailure(ok.error());
   log_.info(
       "report stored agent={} sequence={} printers={} meter_reads={} new_meter_reads={} "
-      "events={} new_events={}",
+      "events={} new_events={} encoding={} bytes={}",
       agent.id, report.sequence, records.size(), reads.size(), new_reads, events.size(),
-      new_events);
+      new_events, request.content_encoding.empty() ? "identity" : request.content_encoding,
+      request.body.size());
   return Encoded(200, reply);
 }
 
@@ -696,6 +713,11 @@ HttpResponse Cloud::Admin(const HttpRequest& request) {
     return Json(200, list);
   }
   if (path == "/admin/stats" && method == "GET") return AdminStats();
+  if (path == "/admin/scans" && method == "GET") {
+    auto scans = store_.AssembledScans();
+    if (!scans) return StoreFailure(scans.error());
+    return Json(200, *scans);
+  }
   if (path == "/admin/agents" && method == "GET") {
     auto agents = store_.ListAgents();
     if (!agents) return StoreFailure(agents.error());
