@@ -528,16 +528,14 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
     body.part = protocol::ReportPart{.scan_id = report.idempotency_key, .index = 0, .last = false};
   }
   if (body.part) {
-    FLEET_TRY(SetMeta("part_series",
-                      body.part->last ? ""
-                                      : Dump(json{{"scan_id", body.part->scan_id},
-                                                  {"next", body.part->index + 1}})));
+    FLEET_TRY(SetMeta("part_series", body.part->last ? ""
+                                                     : Dump(json{{"scan_id", body.part->scan_id},
+                                                                 {"next", body.part->index + 1}})));
   }
   if (room.oversize) {
-    report.oversize_note = "report " + std::to_string(sequence) + " (" +
-                           report.idempotency_key + ") carries one " +
-                           (state_ids.empty() ? "event" : "printer state") + " larger than " +
-                           "cloud.report_max_bytes (" +
+    report.oversize_note = "report " + std::to_string(sequence) + " (" + report.idempotency_key +
+                           ") carries one " + (state_ids.empty() ? "event" : "printer state") +
+                           " larger than " + "cloud.report_max_bytes (" +
                            std::to_string(limits_.max_report_bytes) +
                            " bytes): it goes alone, over the bound";
   }

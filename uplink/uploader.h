@@ -1,12 +1,13 @@
 // Uploader — moves reports from the Outbox to the cloud, one at a time, and activation.
 //
 // Per report: POST /api/v1/reports with the stored body (gzip, `Content-Encoding: gzip`, once
-// the cloud's last word accepts it), its Idempotency-Key and the agent's token. 2xx: acknowledged (and the cloud's word saved); 400: quarantined (the cloud will never
-// take it, and it must not block the queue); 401: stop, the agent needs re-activation; 429/503:
-// stop, with the cloud's Retry-After; any other failure: stop with the error. Drain() stops at
-// the first failure and says why: when to try again is the caller's policy (backoff.h), so the
-// one-shot CLI and the daemon share this code. Not thread-safe; runs on the transport's
-// io_context. The token never appears in a log line or an Error.
+// the cloud's last word accepts it), its Idempotency-Key and the agent's token. 2xx: acknowledged
+// (and the cloud's word saved); 400: quarantined (the cloud will never take it, and it must not
+// block the queue); 401: stop, the agent needs re-activation; 429/503: stop, with the cloud's
+// Retry-After; any other failure: stop with the error. Drain() stops at the first failure and says
+// why: when to try again is the caller's policy (backoff.h), so the one-shot CLI and the daemon
+// share this code. Not thread-safe; runs on the transport's io_context. The token never appears in
+// a log line or an Error.
 #pragma once
 
 #include <chrono>

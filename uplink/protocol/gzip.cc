@@ -17,8 +17,8 @@ constexpr size_t kChunk = 1u << 20;
 
 Result<std::string> Gzip(std::string_view text) {
   z_stream z{};
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, kGzipWindowBits, 8,
-                   Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
     return MakeError(ErrorCode::kInternal, "gzip: zlib could not start compressing");
   }
   std::string out(deflateBound(&z, static_cast<uLong>(std::min<size_t>(text.size(), kChunk))) +
@@ -95,8 +95,8 @@ Result<std::string> Gunzip(std::string_view data, size_t max_bytes) {
     }
     if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
       inflateEnd(&z);
-      return MakeError(ErrorCode::kMalformed,
-                       std::string("the body is not valid gzip (") + (z.msg ? z.msg : "zlib") + ")");
+      return MakeError(ErrorCode::kMalformed, std::string("the body is not valid gzip (") +
+                                                  (z.msg ? z.msg : "zlib") + ")");
     }
   }
   const bool trailing = z.avail_in != 0 || in_at != data.size();

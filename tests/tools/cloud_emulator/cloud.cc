@@ -337,8 +337,7 @@ HttpResponse Cloud::Api(const HttpRequest& request) {
     decompressed.body = std::move(*plain);
     response = Report(decompressed, **agent);
   } else {
-    return ErrorResponse(415, "unsupported_encoding",
-                         "Content-Encoding must be gzip or absent");
+    return ErrorResponse(415, "unsupported_encoding", "Content-Encoding must be gzip or absent");
   }
   response.delay_ms = delay_ms;
   return response;
@@ -532,8 +531,8 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
   log_.info(
       "report stored agent={} sequence={} printers={} meter_reads={} new_meter_reads={} "
       "events={} new_events={} encoding={} bytes={}",
-      agent.id, report.sequence, records.size(), reads.size(), new_reads, events.size(),
-      new_events, request.content_encoding.empty() ? "identity" : request.content_encoding,
+      agent.id, report.sequence, records.size(), reads.size(), new_reads, events.size(), new_events,
+      request.content_encoding.empty() ? "identity" : request.content_encoding,
       request.body.size());
   return Encoded(200, reply);
 }

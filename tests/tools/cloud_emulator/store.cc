@@ -282,9 +282,10 @@ Result<nlohmann::json> Store::ListAgents() {
 }
 
 Result<void> Store::InsertPart(const ReportPartRecord& part) {
-  Stmt stmt(db_,
-            "INSERT OR IGNORE INTO report_parts(agent_id, epoch, scan_id, idx, last, "
-            "idempotency_key, printers, meter_reads, received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Stmt stmt(
+      db_,
+      "INSERT OR IGNORE INTO report_parts(agent_id, epoch, scan_id, idx, last, "
+      "idempotency_key, printers, meter_reads, received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
   stmt.Bind(part.agent_id)
       .Bind(part.epoch)
       .Bind(part.scan_id)

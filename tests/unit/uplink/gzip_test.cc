@@ -4,6 +4,8 @@
 // JSON the outbox stored. A real outbox (SQLite in a temporary directory), a scripted transport.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -160,6 +162,90 @@ TEST(UploaderGzip, GzipOnlyAfterTheCloudSaidItTakesItAndTheCloudGetsTheStoredJso
   auto stats = outbox.Stats();
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->pending_reports, 0u);
+}
+
+// The figure docs/uplink-protocol.md and docs/scaling.md quote: a generated report of 1,000
+// colour printers (four toners, a drum, a waste box, five counters each, distinct serials,
+// addresses and counts), built by the outbox as the agent sends it, then compressed.
+TEST(GzipRatio, AThousandPrinterReportShrinksAtLeastFivefold) {
+  test::TempDir dir("gzip_ratio");
+  OutboxLimits limits;
+  limits.max_printers_per_report = 1000;
+  limits.max_report_bytes = 16u << 20;
+  auto opened = Outbox::Open(dir.path() + "/outbox.db", limits);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  ScanReport scan;
+  scan.started_at = std::chrono::system_clock::from_time_t(1795482000);
+  for (int i = 0; i < 1000; ++i) {
+    Printer p;
+    p.ip = "10.20." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+    p.is_printer = true;
+    p.serial = "JPBCS" + std::to_string(100000 + i * 37);
+    p.manufacturer = "HP";
+    p.model = "HP Color LaserJet MFP M480f";
+    p.firmware = "2409081_000" + std::to_string(500 + i % 40);
+    p.mac = "a0:8c:fd:" + std::to_string(10 + i / 100) + ":" + std::to_string(10 + i % 90) + ":4e";
+    p.hostname = "NPI" + std::to_string(0x3f0000 + i * 7919);
+    p.location = "Building " + std::to_string(i % 9) + ", floor " + std::to_string(i % 5);
+    p.status = i % 17 == 0 ? "warning" : "idle";
+    p.lifetime_page_count = 20000 + i * 131;
+    p.page_count_unit = PageCountUnit::kImpressions;
+    const char* colors[] = {"black", "cyan", "magenta", "yellow"};
+    for (int s = 0; s < 4; ++s) {
+      p.supplies.push_back({.index = s + 1,
+                            .description = std::string(colors[s]) + " Cartridge HP 415A",
+                            .type = "toner",
+                            .color = colors[s],
+                            .level_percent = (i * (s + 3)) % 100,
+                            .state = "ok",
+                            .raw_level = (i * (s + 3)) % 100,
+                            .raw_max = 100,
+                            .supply_class = 3});
+    }
+    p.supplies.push_back({.index = 5,
+                          .description = "Imaging Drum",
+                          .type = "drum",
+                          .color = "",
+                          .level_percent = 80 - i % 50,
+                          .state = "ok",
+                          .raw_level = 80 - i % 50,
+                          .raw_max = 100,
+                          .supply_class = 3});
+    p.supplies.push_back({.index = 6,
+                          .description = "Toner Collection Unit",
+                          .type = "waste",
+                          .color = "",
+                          .level_percent = 90 - i % 30,
+                          .state = "ok",
+                          .raw_level = 90 - i % 30,
+                          .raw_max = 100,
+                          .supply_class = 4});
+    int64_t total = *p.lifetime_page_count;
+    p.counters = {{"lifetimeCount", total, ""},
+                  {"colorCount", total / 3, ""},
+                  {"monoCount", total - total / 3, ""},
+                  {"copyCount", total / 5, ""},
+                  {"scanCount", total / 7, ""}};
+    scan.printers.push_back(std::move(p));
+  }
+  std::vector<std::string> warnings;
+  ASSERT_TRUE((*opened)->AddScan(scan, &warnings).ok());
+  auto report = (*opened)->NextReport({"agt_ratio", "t"}, HostFacts{}, "0.1.0");
+  ASSERT_TRUE(report.ok() && *report);
+  ASSERT_EQ((*report)->printers, 1000u);
+  const std::string& body = (*report)->body;
+  const auto start = std::chrono::steady_clock::now();
+  auto packed = Gzip(body);
+  const auto ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(packed.ok());
+  const double ratio = static_cast<double>(body.size()) / static_cast<double>(packed->size());
+  std::printf("1000-printer report: %zu bytes JSON, %zu bytes gzip (%.1fx smaller), %.1f ms\n",
+              body.size(), packed->size(), ratio, ms);
+  EXPECT_GT(ratio, 5.0);
+  auto back = Gunzip(*packed, body.size());
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(*back == body);
 }
 
 }  // namespace
