@@ -57,6 +57,9 @@ add_library(CLI11::CLI11 ALIAS fleet_windows_host_headers)
 
 set(OPENSSL_ROOT_DIR "${FLEET_WINDOWS_DEPS}")
 set(OPENSSL_USE_STATIC_LIBS ON)
+# zlib is not in the scripts/windows-deps cache: Debian's libz-mingw-w64-dev installs it in the
+# mingw sysroot (/usr/x86_64-w64-mingw32), searched by the toolchain file. Static, like the rest.
+set(ZLIB_USE_STATIC_LIBS ON)
 # pkg-config (net-snmp) must read the cross prefix's .pc files, never the host's.
 set(ENV{PKG_CONFIG_LIBDIR} "${FLEET_WINDOWS_DEPS}/lib/pkgconfig")
 set(ENV{PKG_CONFIG_PATH} "")

@@ -112,6 +112,7 @@ struct Config {
     std::string client_key;   // PEM private key path ("" = none); with client_cert
     std::chrono::milliseconds timeout{30 * 1000};  // one whole HTTPS exchange
     int drain_rate = 30;                           // reports per minute after an outage
+    uint64_t report_max_bytes = 1024 * 1024;       // a larger report goes in parts
     uint64_t outbox_max_mb = 64;
     std::chrono::milliseconds outbox_max_age{std::chrono::hours(720)};
   } cloud;

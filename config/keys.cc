@@ -189,6 +189,13 @@ const std::vector<KeySpec>& KeyTable() {
                                           .max = 5 * 60 * 1000}),
       Row<&C::cloud, &C::Cloud::drain_rate>(
           {.section = "cloud", .key = "drain_rate", .default_yaml = "30", .min = 1, .max = 6000}),
+      // A report larger than this goes in parts (docs/uplink-protocol.md, "Reports in parts");
+      // at most the emulator's and a typical cloud's 16 MiB body limit.
+      Row<&C::cloud, &C::Cloud::report_max_bytes>({.section = "cloud",
+                                                   .key = "report_max_bytes",
+                                                   .default_yaml = "1048576",
+                                                   .min = 4096,
+                                                   .max = 16 * 1024 * 1024}),
       Row<&C::cloud, &C::Cloud::outbox_max_mb>({.section = "cloud",
                                                 .key = "outbox_max_mb",
                                                 .default_yaml = "64",

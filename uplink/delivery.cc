@@ -76,6 +76,7 @@ void DeliveryLoop::Attempt() {
 void DeliveryLoop::OnDrained(DrainResult r) {
   status_.busy = false;
   status_.delivered += static_cast<uint64_t>(r.delivered);
+  status_.notices = std::move(r.notices);
   if (r.cloud_word && on_cloud_word_) on_cloud_word_(*r.cloud_word);
   if (stopped_) return Publish();
 
@@ -121,6 +122,7 @@ void DeliveryLoop::ScheduleAt(std::chrono::milliseconds delay) {
 
 void DeliveryLoop::Publish() {
   if (on_status_) on_status_(status_);
+  status_.notices.clear();
 }
 
 }  // namespace fleet::uplink

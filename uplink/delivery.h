@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/core/result.h"
 #include "agent/core/scheduler.h"
@@ -36,6 +37,7 @@ struct DeliveryStatus {
   std::optional<Error> last_error;
   std::optional<Scheduler::TimePoint> next_attempt;  // when a retry or paced send is due
   uint64_t delivered = 0;                            // reports acknowledged since start
+  std::vector<std::string> notices;  // to log, from the drain that just ended (published once)
 };
 
 class DeliveryLoop {

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -188,6 +189,8 @@ Result<void> SqliteOutbox::ReleaseForeignReports(const std::string& agent_id) {
       FLEET_TRY(stmt.Run("release reports of a previous identity"));
     }
   }
+  // A series of parts under the old identity ends unfinished; the new one starts its own.
+  if (!ids.empty()) FLEET_TRY(SetMeta("part_series", ""));
   return {};
 }
 
@@ -303,7 +306,8 @@ Result<std::optional<PendingReport>> SqliteOutbox::DoNextReport(const AgentIdent
                            .idempotency_key = oldest.Text(2),
                            .body = oldest.Text(3),
                            .printers = static_cast<size_t>(oldest.Int(4)),
-                           .meter_reads = static_cast<size_t>(oldest.Int(5))};
+                           .meter_reads = static_cast<size_t>(oldest.Int(5)),
+                           .oversize_note = ""};
       Stmt count(db_, "UPDATE reports SET attempts = attempts + 1 WHERE id = ?");
       count.Bind(1, report.id);
       FLEET_TRY(count.Run(kOp));
@@ -335,11 +339,44 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
     return j;
   };
 
+  // What one part has room for: the bound less the envelope, measured on an envelope with every
+  // member at its longest (a 19-digit sequence, the part member, the reset note and event).
+  auto reset = GetMeta("reset_note");
+  if (!reset.ok()) return reset.error();
+  auto reset_event = GetMeta("reset_event");
+  if (!reset_event.ok()) return reset_event.error();
+  outbox_tables::Tables::PartRoom room;
+  {
+    protocol::Report envelope;
+    const std::string longest_key = identity.agent_id + "-" + std::to_string(INT64_MAX);
+    envelope.agent_id = identity.agent_id;
+    envelope.agent_version = agent_version;
+    envelope.sequence = INT64_MAX;
+    envelope.idempotency_key = longest_key;
+    envelope.outbox_epoch = std::string(32, '0');
+    envelope.sent_at = FormatRfc3339(now);
+    envelope.host = {.hostname = host.hostname, .os = host.os, .arch = host.arch};
+    envelope.scan = protocol::ReportScan{.started_at = FormatRfc3339(now),
+                                         .duration_ms = INT64_MAX,
+                                         .addresses_scanned = INT64_MAX,
+                                         .responding = INT64_MAX};
+    envelope.part = protocol::ReportPart{.scan_id = longest_key, .index = INT64_MAX};
+    if (*reset && !(*reset)->empty()) {
+      envelope.outbox_reset = protocol::OutboxReset{.reason = "quarantined", .detail = **reset};
+    }
+    auto encoded = protocol::EncodeReport(envelope);
+    if (!encoded.ok()) return encoded.error();
+    // ,"events":[] and the reset event, when there is one.
+    uint64_t fixed = encoded->size() + 16;
+    if (*reset_event) fixed += (*reset_event)->size() + 1;
+    room.bytes = limits_.max_report_bytes > fixed ? limits_.max_report_bytes - fixed : 0;
+  }
+
   protocol::Report body;
   std::vector<int64_t> state_ids;
   auto states = Tables().PendingObjects(
       "printer_states", "printer state",
-      static_cast<int64_t>(std::max<size_t>(1, limits_.max_printers_per_report)));
+      static_cast<int64_t>(std::max<size_t>(1, limits_.max_printers_per_report)), &room);
   if (!states.ok()) return states.error();
   for (auto& [id, text] : *states) {
     state_ids.push_back(id);
@@ -348,15 +385,20 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
 
   std::vector<int64_t> read_ids;
   {
+    const auto limit = static_cast<int64_t>(std::max<size_t>(1, limits_.max_reads_per_report));
     Stmt stmt(db_,
               "SELECT id, printer_key, serial, collected_at, lifetime_page_count, unit, flags, "
               "cutoff FROM meter_reads WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?");
-    stmt.Bind(1, static_cast<int64_t>(std::max<size_t>(1, limits_.max_reads_per_report)));
+    // One row past the limit, to know whether one is left for the next part.
+    stmt.Bind(1, limit + 1);
     for (;;) {
       auto row = stmt.Step(kOp);
       if (!row.ok()) return row.error();
       if (!*row) break;
-      read_ids.push_back(stmt.Int(0));
+      if (static_cast<int64_t>(read_ids.size()) == limit) {
+        room.more = true;
+        break;
+      }
       protocol::MeterRead read{.serial = stmt.Text(2),
                                .collected_at = FormatRfc3339(FromMs(stmt.Int(3))),
                                .lifetime_page_count = stmt.Int(4),
@@ -381,13 +423,16 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
         // Written by EncodeCutoffMark above; a damaged one leaves the read ordinary.
         if (auto mark = protocol::DecodeCutoffMark(cutoff); mark.ok()) read.cutoff = *mark;
       }
+      if (!room.Take(protocol::EncodeMeterRead(read).size() + 1)) break;
+      read_ids.push_back(stmt.Int(0));
       body.meter_reads.push_back(std::move(read));
     }
   }
 
   std::vector<int64_t> event_ids;
   auto stored_events = Tables().PendingObjects(
-      "events", "event", static_cast<int64_t>(std::max<size_t>(1, limits_.max_reads_per_report)));
+      "events", "event", static_cast<int64_t>(std::max<size_t>(1, limits_.max_reads_per_report)),
+      &room);
   if (!stored_events.ok()) return stored_events.error();
   for (auto& [id, text] : *stored_events) {
     event_ids.push_back(id);
@@ -444,9 +489,6 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
     FLEET_TRY(SetMeta("outbox_epoch", hex));
     *epoch = hex;
   }
-  auto reset = GetMeta("reset_note");
-  if (!reset.ok()) return reset.error();
-
   PendingReport report;
   report.sequence = sequence;
   report.idempotency_key = identity.agent_id + "-" + std::to_string(sequence);
@@ -466,13 +508,36 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   }
   // ... and carries the outbox_quarantined event (RecoverFromSetAside): not a row of the events
   // table, so that a new, empty outbox has nothing to send until it has something to say.
-  auto reset_event = GetMeta("reset_event");
-  if (!reset_event.ok()) return reset_event.error();
   if (*reset_event && !(*reset_event)->empty()) {
     if (json event = json::parse(**reset_event, nullptr, false); event.is_object()) {
       body.events.push_back(protocol::EventObject(Dump(event)));
     }
     FLEET_TRY(SetMeta("reset_event", ""));
+  }
+  // One of several parts (docs/uplink-protocol.md, "Reports in parts"): a series opens when a
+  // report leaves pending rows behind and closes with the report that leaves none; the
+  // series (its scan_id and the next index) is kept in meta between parts.
+  auto series = GetMeta("part_series");
+  if (!series.ok()) return series.error();
+  const json open = *series ? json::parse(**series, nullptr, false) : json();
+  if (open.is_object() && open.contains("scan_id") && open["scan_id"].is_string()) {
+    body.part = protocol::ReportPart{.scan_id = open["scan_id"].get<std::string>(),
+                                     .index = open.value("next", int64_t{0}),
+                                     .last = !room.more};
+  } else if (room.more) {
+    body.part = protocol::ReportPart{.scan_id = report.idempotency_key, .index = 0, .last = false};
+  }
+  if (body.part) {
+    FLEET_TRY(SetMeta("part_series", body.part->last ? ""
+                                                     : Dump(json{{"scan_id", body.part->scan_id},
+                                                                 {"next", body.part->index + 1}})));
+  }
+  if (room.oversize) {
+    report.oversize_note = "report " + std::to_string(sequence) + " (" + report.idempotency_key +
+                           ") carries one " + (state_ids.empty() ? "event" : "printer state") +
+                           " larger than " + "cloud.report_max_bytes (" +
+                           std::to_string(limits_.max_report_bytes) +
+                           " bytes): it goes alone, over the bound";
   }
   auto encoded = protocol::EncodeReport(body);
   if (!encoded.ok()) return encoded.error();

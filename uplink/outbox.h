@@ -3,7 +3,9 @@
 // Meter reads are events (one per printer per scan that read a lifetime count), never coalesced
 // away; each printer's current state is kept once per serial (a newer state replaces an unsent
 // older one). NextReport() turns what is pending into a report — sequence number, idempotency
-// key, JSON body — and commits it BEFORE it is handed out; Acknowledge() deletes it after a 2xx.
+// key, JSON body, at most max_report_bytes: more goes in further parts, each a report of its own
+// (docs/uplink-protocol.md, "Reports in parts"); only the part being built is ever in memory —
+// and commits it BEFORE it is handed out; Acknowledge() deletes it after a 2xx.
 // A crash anywhere in between leaves the same report (same key) to be sent again, and the cloud
 // deduplicates by key: every read counted exactly once. WAL journal, synchronous=FULL.
 // Bounded by size and by a number of scans, never by the wall clock: the oldest meter-read events
@@ -32,6 +34,10 @@ struct OutboxLimits {
   size_t max_scans = 720;
   size_t max_printers_per_report = 500;  // a report never grows past this many printers
   size_t max_reads_per_report = 5000;    // ... or this many meter reads
+  // ... or this many bytes of body (cloud.report_max_bytes): what is pending beyond it goes in
+  // further parts (docs/uplink-protocol.md, "Reports in parts"). One printer larger than this
+  // still goes, alone.
+  uint64_t max_report_bytes = 1024 * 1024;
   // The outbox's clock (sent_at, last_delivery, created_at); nullptr = system_clock::now.
   std::function<std::chrono::system_clock::time_point()> clock;
 };
@@ -55,6 +61,9 @@ struct PendingReport {
   std::string body;  // the JSON document of docs/uplink-protocol.md
   size_t printers = 0;
   size_t meter_reads = 0;
+  // Set when the report was built just now and holds one printer (or event) larger than
+  // max_report_bytes: the sentence to log (log-safe, no secret).
+  std::string oversize_note;
 };
 
 struct OutboxStats {

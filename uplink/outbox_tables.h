@@ -53,12 +53,26 @@ class Tables {
   // The quarantined report with the lowest sequence, if any.
   Result<std::optional<int64_t>> OldestQuarantinedReport();
 
+  // What a report part has room for (docs/uplink-protocol.md, "Reports in parts"): `bytes` left
+  // for its arrays' elements, each costing its JSON text plus a comma. `empty`: nothing in the
+  // part yet, so one element larger than all of it still goes, alone (`oversize` says so). `more`:
+  // a pending row was left for the next part.
+  struct PartRoom {
+    uint64_t bytes = 0;
+    bool empty = true;
+    bool oversize = false;
+    bool more = false;
+    // Takes an element of `cost` bytes if it fits (or goes alone); false: it waits.
+    bool Take(uint64_t cost);
+  };
+
   // Pending rows (report_id IS NULL) of a table with a `json` column ("printer_states" or
-  // "events"), oldest collected first, at most `limit`: (id, json). kIo naming the row (`what`
-  // and its id) when a stored value is not a JSON object.
+  // "events"), oldest collected first, at most `limit` and what `room` has room for: (id, json).
+  // kIo naming the row (`what` and its id) when a stored value is not a JSON object.
   Result<std::vector<std::pair<int64_t, std::string>>> PendingObjects(const char* table,
                                                                       std::string_view what,
-                                                                      int64_t limit);
+                                                                      int64_t limit,
+                                                                      PartRoom* room);
 
  private:
   sqlite3* db_;

@@ -6,7 +6,9 @@
 #include "uplink/backoff.h"
 #include "uplink/protocol/activation.h"
 #include "uplink/protocol/agent.h"
+#include "uplink/protocol/gzip.h"
 #include "uplink/protocol/reply.h"
+#include "uplink/protocol/word.h"
 
 namespace fleet::uplink {
 namespace {
@@ -71,6 +73,14 @@ void Uploader::Drain(std::function<void(DrainResult)> done, size_t max_reports) 
   done_ = std::move(done);
   budget_ = max_reports;
   result_ = DrainResult{};
+  // Compressed only once the cloud said it takes gzip (docs/uplink-protocol.md, "Compression"):
+  // its last word, kept by the outbox; each reply's word updates it below.
+  gzip_ = false;
+  if (auto saved = outbox_.LoadCloudWord(); saved.ok() && *saved) {
+    if (auto word = protocol::DecodeCloudWord(**saved); word.ok()) {
+      gzip_ = protocol::AcceptsGzip(*word);
+    }
+  }
   SendNext();
 }
 
@@ -87,12 +97,23 @@ void Uploader::SendNext() {
   }
   --budget_;
   const PendingReport report = std::move(*next.value());
+  if (!report.oversize_note.empty()) result_.notices.push_back(report.oversize_note);
   HttpRequest request;
   request.method = "POST";
   request.target = "/api/v1/reports";
   request.headers = {{"Authorization", "Bearer " + identity_.token},
                      {"Idempotency-Key", report.idempotency_key}};
   request.body = report.body;
+  if (gzip_) {
+    // The digest the cloud echoes stays that of the JSON body: it digests what it decompressed.
+    auto packed = protocol::Gzip(report.body);
+    if (!packed.ok()) {
+      result_.error = packed.error();
+      return Finish();
+    }
+    request.body = std::move(*packed);
+    request.headers.emplace_back("Content-Encoding", protocol::kGzipEncoding);
+  }
   const int64_t id = report.id;
   const int64_t sequence = report.sequence;
   transport_.Send(std::move(request), [this, id, sequence, key = report.idempotency_key,
@@ -124,6 +145,7 @@ void Uploader::SendNext() {
       }
       ++result_.delivered;
       if (reply.value().duplicate) ++result_.duplicates;
+      gzip_ = protocol::AcceptsGzip(reply.value().word);
       result_.cloud_word = response.body;
       if (auto saved = outbox_.SaveCloudWord(response.body); !saved.ok()) {
         result_.error = saved.error();

@@ -1,18 +1,20 @@
 // Uploader — moves reports from the Outbox to the cloud, one at a time, and activation.
 //
-// Per report: POST /api/v1/reports with the stored body, its Idempotency-Key and the agent's
-// token. 2xx: acknowledged (and the cloud's word saved); 400: quarantined (the cloud will never
-// take it, and it must not block the queue); 401: stop, the agent needs re-activation; 429/503:
-// stop, with the cloud's Retry-After; any other failure: stop with the error. Drain() stops at
-// the first failure and says why: when to try again is the caller's policy (backoff.h), so the
-// one-shot CLI and the daemon share this code. Not thread-safe; runs on the transport's
-// io_context. The token never appears in a log line or an Error.
+// Per report: POST /api/v1/reports with the stored body (gzip, `Content-Encoding: gzip`, once
+// the cloud's last word accepts it), its Idempotency-Key and the agent's token. 2xx: acknowledged
+// (and the cloud's word saved); 400: quarantined (the cloud will never take it, and it must not
+// block the queue); 401: stop, the agent needs re-activation; 429/503: stop, with the cloud's
+// Retry-After; any other failure: stop with the error. Drain() stops at the first failure and says
+// why: when to try again is the caller's policy (backoff.h), so the one-shot CLI and the daemon
+// share this code. Not thread-safe; runs on the transport's io_context. The token never appears in
+// a log line or an Error.
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/core/result.h"
 #include "uplink/outbox.h"
@@ -29,6 +31,8 @@ struct DrainResult {
   std::optional<Error> error;  // why it stopped early
   std::optional<std::chrono::seconds> retry_after;  // from a 429/503
   std::optional<std::string> cloud_word;            // body of the last 2xx
+  // Sentences to log: a report that carries one printer over cloud.report_max_bytes.
+  std::vector<std::string> notices;
 };
 
 class Uploader {
@@ -49,6 +53,7 @@ class Uploader {
   HostFacts host_;
   std::string agent_version_;
   size_t budget_ = 0;
+  bool gzip_ = false;  // the cloud's last word accepts gzip bodies
   DrainResult result_;
   std::function<void(DrainResult)> done_;
 };

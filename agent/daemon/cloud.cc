@@ -80,6 +80,7 @@ uplink::HttpsTransportOptions TransportOptionsFrom(const config::Config& config)
 uplink::OutboxLimits OutboxLimitsFrom(const config::Config& config) {
   uplink::OutboxLimits l;
   l.max_bytes = config.cloud.outbox_max_mb * 1024 * 1024;
+  l.max_report_bytes = config.cloud.report_max_bytes;
   // outbox_max_age counted in scans of the configured interval: retention never looks at the
   // wall clock (docs/configuration.md, cloud.outbox_max_age).
   l.max_scans = static_cast<size_t>(std::max<int64_t>(
@@ -394,6 +395,7 @@ UploadOutcome UploadScan(const config::Config& config, const ScanReport& scan,
       outcome.cloud_word = *word.value();
     }
   }
+  for (const std::string& notice : drained->notices) log.warn("{}", notice);
   log.info("upload delivered={} duplicates={} quarantined={} drained={}", drained->delivered,
            drained->duplicates, drained->quarantined, drained->drained);
   if (drained->error) {

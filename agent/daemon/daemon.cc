@@ -612,6 +612,7 @@ void Daemon::OnCloudWord(const std::string& json) {
 }
 
 void Daemon::OnDeliveryStatus(const uplink::DeliveryStatus& s) {
+  for (const std::string& notice : s.notices) logs_.uplink->warn("{}", notice);
   if (s.delivered > delivered_) {
     logs_.uplink->info("upload delivered={} total={}", s.delivered - delivered_, s.delivered);
     delivered_ = s.delivered;

@@ -791,6 +791,113 @@ TEST_F(EmulatorTest, ClientCaRequiresAClientCertificateFromThatCa) {
   EXPECT_NE(e().log().find("TLS handshake"), std::string::npos);
 }
 
+// gzip bodies (docs/uplink-protocol.md, "Compression"), compressed here with the gzip tool, not
+// the agent's code: filed exactly as the same report sent uncompressed; the word announces gzip;
+// a body that decompresses past the limit (a gzip bomb) is a 400 naming it and stores nothing.
+TEST_F(EmulatorTest, GzipReportIsFiledAsTheUncompressedOneAndABombIs400) {
+  auto [agent_id, token] = e().Activate();
+  const auto gzip = [&](const std::string& text, const std::string& name) {
+    const std::string path = dir_.path() + "/" + name;
+    EXPECT_TRUE(WriteFile(path, text));
+    CommandResult packed = RunCommand({"gzip", "-n", "-f", path}, 60s);
+    EXPECT_EQ(packed.exit_code, 0) << packed.stderr_text;
+    return ReadFile(path + ".gz");
+  };
+  json plain = MakeReport(agent_id, 1, {Printer("VNB5K20931", "HP LaserJet M404dn", 21877)},
+                          {Read("VNB5K20931", "2026-11-24T01:33:25.004Z", 21877)});
+  HttpResult first = e().Api(
+      "POST", "/api/v1/reports", plain.dump(),
+      {"Authorization: Bearer " + token, "Idempotency-Key: " + agent_id + "-1"});
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.Json()["accept_encoding"], json::array({"gzip"}));
+
+  json packed_report = plain;
+  packed_report["sequence"] = 2;
+  packed_report["idempotency_key"] = agent_id + "-2";
+  packed_report["printers"][0]["serial"] = "VNB5K20932";
+  packed_report["meter_reads"][0]["serial"] = "VNB5K20932";
+  const std::string body = packed_report.dump();
+  HttpResult second = e().Api("POST", "/api/v1/reports", gzip(body, "report.json"),
+                              {"Authorization: Bearer " + token,
+                               "Idempotency-Key: " + agent_id + "-2", "Content-Encoding: gzip"});
+  ASSERT_EQ(second.status, 200) << second.body;
+  // The echo is the digest of the JSON, as for an uncompressed body.
+  json reports = e().AdminJson("/admin/reports");
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[1]["body"], packed_report);
+  json filed_plain = e().AdminJson("/admin/meter-reads?serial=VNB5K20931");
+  json filed_gzip = e().AdminJson("/admin/meter-reads?serial=VNB5K20932");
+  ASSERT_EQ(filed_plain.size(), 1u);
+  ASSERT_EQ(filed_gzip.size(), 1u);
+  filed_gzip[0]["serial"] = "VNB5K20931";
+  EXPECT_EQ(filed_gzip, filed_plain);
+  json printers = e().AdminJson("/admin/printers");
+  ASSERT_EQ(printers.size(), 2u);
+  printers[1]["serial"] = printers[0]["serial"];
+  printers[1]["data"]["serial"] = printers[0]["data"]["serial"];
+  EXPECT_EQ(printers[1], printers[0]);
+  EXPECT_NE(e().log().find("encoding=gzip"), std::string::npos) << e().log();
+
+  // 70 MiB of spaces: about 70 KB of gzip, past the 64 MiB limit once decompressed.
+  json bomb = plain;
+  bomb["sequence"] = 3;
+  bomb["idempotency_key"] = agent_id + "-3";
+  bomb["host"]["hostname"] = std::string(70u << 20, ' ');
+  HttpResult refused = e().Api("POST", "/api/v1/reports", gzip(bomb.dump(), "bomb.json"),
+                               {"Authorization: Bearer " + token,
+                                "Idempotency-Key: " + agent_id + "-3", "Content-Encoding: gzip"});
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_NE(refused.body.find("decompresses to more than 67108864 bytes"), std::string::npos)
+      << refused.body;
+  HttpResult garbage = e().Api("POST", "/api/v1/reports", "not gzip at all",
+                               {"Authorization: Bearer " + token,
+                                "Idempotency-Key: " + agent_id + "-4", "Content-Encoding: gzip"});
+  EXPECT_EQ(garbage.status, 400) << garbage.body;
+  EXPECT_EQ(e().AdminJson("/admin/stats")["reports_received"], 2);
+}
+
+// Reports in parts (docs/uplink-protocol.md, "Reports in parts"): parts sent out of order and a
+// part sent twice assemble into one complete scan; each read counted once.
+TEST_F(EmulatorTest, PartsAssembleInAnyOrderAndARepeatedPartCountsOnce) {
+  auto [agent_id, token] = e().Activate();
+  const std::string scan_id = agent_id + "-1";
+  auto part = [&](int64_t sequence, int64_t index, bool last, const std::string& serial) {
+    json r = MakeReport(agent_id, sequence, {Printer(serial, "HP LaserJet M404dn", 100 + index)},
+                        {Read(serial, "2026-11-24T01:33:25.004Z", 100 + index)});
+    r["outbox_epoch"] = "e1";
+    r["part"] = {{"scan_id", scan_id}, {"index", index}, {"last", last}};
+    return r;
+  };
+  const json p0 = part(1, 0, false, "SERA");
+  const json p1 = part(2, 1, false, "SERB");
+  const json p2 = part(3, 2, true, "SERC");
+  ASSERT_EQ(e().Report(token, p2).status, 200);  // the last one first
+  json scans = e().AdminJson("/admin/scans");
+  ASSERT_EQ(scans.size(), 1u) << scans.dump();
+  EXPECT_EQ(scans[0]["count"], 3);
+  EXPECT_EQ(scans[0]["complete"], false);
+  ASSERT_EQ(e().Report(token, p0).status, 200);
+  ASSERT_EQ(e().Report(token, p0).Json()["duplicate"], true);  // lost answer: sent again
+  EXPECT_EQ(e().AdminJson("/admin/scans")[0]["complete"], false);
+  ASSERT_EQ(e().Report(token, p1).status, 200);
+  scans = e().AdminJson("/admin/scans");
+  ASSERT_EQ(scans.size(), 1u) << scans.dump();
+  EXPECT_EQ(scans[0]["agent_id"], agent_id);
+  EXPECT_EQ(scans[0]["scan_id"], scan_id);
+  EXPECT_EQ(scans[0]["complete"], true);
+  EXPECT_EQ(scans[0]["parts"].size(), 3u);
+  EXPECT_EQ(scans[0]["printers"], 3);
+  EXPECT_EQ(scans[0]["meter_reads"], 3);
+  EXPECT_EQ(scans[0]["parts"][0]["idempotency_key"], agent_id + "-1");
+  json stats = e().AdminJson("/admin/stats");
+  EXPECT_EQ(stats["reports_received"], 3);
+  EXPECT_EQ(stats["duplicates_ignored"], 1);
+  EXPECT_EQ(stats["meter_reads"], 3);
+  // A report that went whole is no scan of parts.
+  ASSERT_EQ(e().Report(token, MakeReport(agent_id, 4, json::array())).status, 200);
+  EXPECT_EQ(e().AdminJson("/admin/scans").size(), 1u);
+}
+
 TEST(EmulatorStartup, RefusesANonLoopbackAdminAddressAndBadArguments) {
   TempDir dir("fleet-emulator-args");
   CommandResult r = RunCommand({FLEET_EMULATOR_BINARY, "--listen", "127.0.0.1:0", "--cert", "x",

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "tests/integration/agent_runner.h"
@@ -393,6 +394,8 @@ TEST_F(UplinkTest, UploadThroughARealProxyWithAndWithoutAuthentication) {
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
   EXPECT_NE(guarded.Log().find(connect), std::string::npos) << guarded.Log();
   EXPECT_EQ(e->AdminJson("/admin/stats")["meter_reads"], 2 * kPrinters);
+  // The first upload's word announced gzip: this report crossed the proxy compressed.
+  EXPECT_NE(e->log().find("encoding=gzip"), std::string::npos) << e->log();
 
   const std::string wrong_password = "not-the-pw-0815";
   Secrets().insert(wrong_password);
@@ -412,6 +415,62 @@ TEST_F(UplinkTest, UploadThroughARealProxyWithAndWithoutAuthentication) {
   EXPECT_EQ(e->AdminJson("/admin/stats")["meter_reads"], 4 * kPrinters)
       << "the failed upload's "
          "scan and this one, each read once";
+}
+
+// Reports in bounded parts, gzip once the cloud announced it (docs/uplink-protocol.md, "Reports
+// in parts", "Compression"), through a cloud that loses a part before filing it (reset) and
+// after filing it (an answer slower than the agent's timeout, then the part sent again): every
+// read of every scan is filed exactly once — counted per (serial, collected_at) over every
+// report the cloud stored — every body stays within cloud.report_max_bytes, and the emulator
+// assembles each series of parts into one complete scan.
+TEST_F(UplinkTest, BoundedGzipPartsThroughLostAndRepeatedPartsLoseAndDoubleNoRead) {
+  constexpr size_t kBound = 4096;
+  std::string cfg;
+  auto e = ActivatedCloud(&cfg, "  timeout: 1s\n  report_max_bytes: 4096\n");
+
+  CommandResult healthy = Agent({"--config", cfg, "--scan-once", "--upload"});
+  ASSERT_EQ(healthy.exit_code, 0) << healthy.stderr_text;
+  json scans = e->AdminJson("/admin/scans");
+  ASSERT_EQ(scans.size(), 1u) << scans.dump();
+  EXPECT_EQ(scans[0]["complete"], true) << scans.dump();
+  EXPECT_GT(scans[0]["parts"].size(), 1u);
+  EXPECT_EQ(scans[0]["printers"], kPrinters);
+  EXPECT_EQ(scans[0]["meter_reads"], kPrinters);
+  EXPECT_NE(e->log().find("encoding=identity"), std::string::npos) << "the first, before the word";
+  EXPECT_NE(e->log().find("encoding=gzip"), std::string::npos) << "the later parts";
+
+  ASSERT_TRUE(e->SetFault("reset"));  // the first part lost before the cloud filed it
+  CommandResult lost = Agent({"--config", cfg, "--scan-once", "--upload"});
+  EXPECT_EQ(lost.exit_code, 1) << lost.stderr_text;
+  ASSERT_TRUE(e->SetFault("slow", 0, 2500));  // filed, the answer lost
+  CommandResult slow = Agent({"--config", cfg, "--scan-once", "--upload"});
+  EXPECT_EQ(slow.exit_code, 1) << slow.stderr_text;
+  std::this_thread::sleep_for(2s);  // let the slow answer finish on the emulator's side
+  ASSERT_TRUE(e->SetFault("none"));
+  CommandResult again = Agent({"--config", cfg, "--scan-once", "--upload"});
+  ASSERT_EQ(again.exit_code, 0) << again.stderr_text;
+
+  constexpr size_t kScans = 4;
+  json stats = e->AdminJson("/admin/stats");
+  EXPECT_EQ(stats["meter_reads"], kScans * kPrinters) << stats.dump();
+  EXPECT_EQ(stats["duplicates_ignored"], 1) << stats.dump();
+  json reports = e->AdminJson("/admin/reports?limit=10000");
+  ASSERT_TRUE(reports.is_array());
+  std::map<std::string, int> filed;  // serial@collected_at -> reports that carried it
+  for (const auto& r : reports) {
+    EXPECT_LE(r["body"].dump().size(), kBound) << r["body"].dump();
+    for (const auto& read : r["body"]["meter_reads"]) {
+      ++filed[read.value("serial", "") + "@" + read.value("collected_at", "") + "@" +
+              read.value("device", "")];
+    }
+  }
+  EXPECT_EQ(filed.size(), kScans * kPrinters);
+  for (const auto& [read, count] : filed) EXPECT_EQ(count, 1) << read;
+  scans = e->AdminJson("/admin/scans");
+  ASSERT_EQ(scans.size(), 2u) << scans.dump();
+  for (const auto& scan : scans) EXPECT_EQ(scan["complete"], true) << scan.dump();
+  EXPECT_EQ(scans[0]["meter_reads"].get<size_t>() + scans[1]["meter_reads"].get<size_t>(),
+            kScans * kPrinters);
 }
 
 // Runs last (declaration order): nothing any run printed, at log level trace, holds a secret.

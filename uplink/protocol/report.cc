@@ -107,6 +107,11 @@ Result<std::string> EncodeReport(const Report& report) {
                     {"addresses_scanned", report.scan->addresses_scanned},
                     {"responding", report.scan->responding}};
   }
+  if (report.part) {
+    body["part"] = {{"scan_id", report.part->scan_id},
+                    {"index", report.part->index},
+                    {"last", report.part->last}};
+  }
   Ordered printers = Ordered::array();
   for (const ReportPrinter& p : report.printers) {
     auto object = Object(p.object, "printers");
@@ -181,6 +186,23 @@ Result<Report> DecodeReport(std::string_view body) {
       *out = value.value_or(0);
     }
     report.scan = s;
+  }
+  ReportPart part;
+  auto part_object = OptionalObject(j, "part", {{"scan_id", &part.scan_id}});
+  if (!part_object.ok()) return part_object.error();
+  if (*part_object != nullptr) {
+    std::optional<int64_t> index;
+    if (auto ok = codec::OptionalCount(**part_object, "index", kReport, &index); !ok.ok()) {
+      return ok.error();
+    }
+    if (part.scan_id.empty() || !index) {
+      return codec::Malformed(kReport, "part", "an object with scan_id and index");
+    }
+    part.index = *index;
+    if (auto ok = codec::OptionalBool(**part_object, "last", kReport, &part.last); !ok.ok()) {
+      return ok.error();
+    }
+    report.part = part;
   }
   OutboxReset reset;
   auto reset_object = OptionalObject(j, "outbox_reset",

@@ -66,6 +66,15 @@ struct OutboxReset {
   std::string detail;
 };
 
+// part (docs/uplink-protocol.md, "Reports in parts"): a report that is one of several the agent
+// built from what it had pending when it was over cloud.report_max_bytes. Absent on a report
+// that went whole.
+struct ReportPart {
+  std::string scan_id;  // the idempotency key of the series' first part
+  int64_t index = 0;    // 0, 1, ... in the order built
+  bool last = false;    // the series' final part: it has index + 1 parts
+};
+
 struct Report {
   std::string agent_id;  // required
   std::string agent_version;
@@ -75,6 +84,7 @@ struct Report {
   std::string sent_at;
   ReportHost host;
   std::optional<ReportScan> scan;
+  std::optional<ReportPart> part;
   std::vector<ReportPrinter> printers;  // required (may be empty)
   std::vector<MeterRead> meter_reads;
   std::vector<ReportEvent> events;
@@ -97,7 +107,8 @@ inline ReportEvent EventObject(std::string object) {
 // the codecs that write them write objects).
 Result<std::string> EncodeReport(const Report& report);
 // kMalformed naming the member: not an object, a required member missing, a member of the wrong
-// type, a meter read DecodeMeterRead refuses, an event without event_id, type or collected_at.
+// type, a meter read DecodeMeterRead refuses, an event without event_id, type or collected_at, a
+// part without scan_id or index.
 Result<Report> DecodeReport(std::string_view body);
 
 }  // namespace fleet::uplink::protocol

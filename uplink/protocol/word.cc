@@ -1,6 +1,9 @@
 #include "uplink/protocol/word.h"
 
+#include <algorithm>
+
 #include "uplink/protocol/codec.h"
+#include "uplink/protocol/gzip.h"
 
 namespace fleet::uplink::protocol {
 namespace {
@@ -85,6 +88,15 @@ Result<CloudWord> DecodeCloudWord(std::string_view body) {
       word.meter_read_requests.push_back(std::move(request));
     }
   }
+  // Content codings: a coding this agent does not know is ignored, like an unknown member.
+  if (auto codings = j.find(kWordAcceptEncoding); codings != j.end() && !codings->is_null()) {
+    if (!codings->is_array()) {
+      return Malformed(kMessage, kWordAcceptEncoding, "an array of content codings");
+    }
+    for (const Json& c : *codings) {
+      if (c.is_string()) word.accept_encoding.push_back(c.get<std::string>());
+    }
+  }
   static const Json kNone = Json::object();
   auto versions_it = j.find(kWordMpsVersions);
   if (versions_it != j.end() && !versions_it->is_null() && !versions_it->is_object()) {
@@ -153,7 +165,13 @@ std::string EncodeCloudWord(const CloudWord& word) {
     }
     j[kWordMeterReadRequests] = std::move(requests);
   }
+  if (!word.accept_encoding.empty()) j[kWordAcceptEncoding] = word.accept_encoding;
   return codec::Dump(j);
+}
+
+bool AcceptsGzip(const CloudWord& word) {
+  return std::find(word.accept_encoding.begin(), word.accept_encoding.end(), kGzipEncoding) !=
+         word.accept_encoding.end();
 }
 
 agent::ReadinessPolicy PolicyFromCloudWord(std::string_view body) {

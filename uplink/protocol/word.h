@@ -40,6 +40,7 @@ inline constexpr char kWordPattern[] = "pattern";
 inline constexpr char kWordMaxLifetimePages[] = "max_lifetime_pages";
 inline constexpr char kWordScanInterval[] = "scan_interval_s";
 inline constexpr char kWordMeterReadRequests[] = "meter_read_requests";
+inline constexpr char kWordAcceptEncoding[] = "accept_encoding";
 
 // One printer in the word, by serial.
 struct PrinterWord {
@@ -63,12 +64,18 @@ struct CloudWord {
   agent::ReadinessPolicy policy;
   std::optional<int64_t> scan_interval_s;  // absent: the configured interval holds
   std::vector<MeterReadRequest> meter_read_requests;
+  // The content codings the cloud takes report bodies in (docs/uplink-protocol.md,
+  // "Compression"): ["gzip"] from a cloud that decompresses; empty: send them as they are.
+  std::vector<std::string> accept_encoding;
   std::vector<std::string> skipped;  // entries left out, each "serial: why" (log-safe)
 };
 
 // kMalformed (naming the member) for a body that is not a JSON object or has a member of the
 // wrong type (see above).
 Result<CloudWord> DecodeCloudWord(std::string_view body);
+
+// Whether the cloud said it takes gzip report bodies (accept_encoding holds "gzip").
+bool AcceptsGzip(const CloudWord& word);
 
 // The word as a JSON object (members in the order of docs/uplink-protocol.md).
 std::string EncodeCloudWord(const CloudWord& word);

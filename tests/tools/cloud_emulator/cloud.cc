@@ -4,6 +4,7 @@
 #include "agent/core/scan_report.h"
 #include "uplink/protocol/activation.h"
 #include "uplink/protocol/agent.h"
+#include "uplink/protocol/gzip.h"
 #include "uplink/protocol/identity_event.h"
 #include "uplink/protocol/meter_read.h"
 #include "uplink/protocol/removal.h"
@@ -36,6 +37,8 @@ namespace protocol = fleet::uplink::protocol;
 
 constexpr std::string_view kApiPrefix = "/api/v1/";
 constexpr int64_t kDefaultReportsListed = 20;
+// What a gzip report body may decompress to (a gzip bomb is a 400): 4x the 16 MiB body limit.
+constexpr size_t kMaxDecompressedBytes = 64u * 1024 * 1024;
 
 // The time format is a fact of the protocol (docs/uplink-protocol.md): the one in agent/core.
 std::string Now() { return FormatRfc3339(std::chrono::system_clock::now()); }
@@ -319,7 +322,23 @@ HttpResponse Cloud::Api(const HttpRequest& request) {
     delay_ms = faults_.delay_ms;
     if (faults_.remaining > 0 && --faults_.remaining == 0) faults_.mode = "none";
   }
-  HttpResponse response = Report(request, **agent);
+  // A gzip body (docs/uplink-protocol.md, "Compression") is filed as the JSON it decompresses
+  // to; one that would decompress past kMaxDecompressedBytes is refused, never inflated.
+  HttpResponse response;
+  if (request.content_encoding.empty() || request.content_encoding == "identity") {
+    response = Report(request, **agent);
+  } else if (request.content_encoding == protocol::kGzipEncoding) {
+    auto plain = protocol::Gunzip(request.body, kMaxDecompressedBytes);
+    if (!plain.ok()) {
+      log_.info("report refused agent={}: {}", (*agent)->id, plain.error().message);
+      return BadRequest("gzip body: " + plain.error().message);
+    }
+    HttpRequest decompressed = request;
+    decompressed.body = std::move(*plain);
+    response = Report(decompressed, **agent);
+  } else {
+    return ErrorResponse(415, "unsupported_encoding", "Content-Encoding must be gzip or absent");
+  }
   response.delay_ms = delay_ms;
   return response;
 }
@@ -479,6 +498,22 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
     if (!inserted) return StoreFailure(inserted.error());
     new_events += *inserted ? 1 : 0;
   }
+  if (report.part) {
+    // One part of a report sent in parts: filed like any report above (an old cloud would do
+    // just that), and grouped with its scan's other parts for /admin/scans.
+    if (auto ok = store_.InsertPart({.agent_id = agent.id,
+                                     .epoch = epoch,
+                                     .scan_id = report.part->scan_id,
+                                     .index = report.part->index,
+                                     .last = report.part->last,
+                                     .idempotency_key = idempotency_key,
+                                     .printers = static_cast<int64_t>(report.printers.size()),
+                                     .meter_reads = static_cast<int64_t>(report.meter_reads.size()),
+                                     .received_at = received_at});
+        !ok) {
+      return StoreFailure(ok.error());
+    }
+  }
   if (auto ok = store_.UpdateAgentAfterReport(agent.id, agent_version, received_at); !ok) {
     return StoreFailure(ok.error());
   }
@@ -495,9 +530,10 @@ HttpResponse Cloud::Report(const HttpRequest& request, const AgentRecord& agent)
   if (auto ok = store_.Commit(); !ok) return StoreFailure(ok.error());
   log_.info(
       "report stored agent={} sequence={} printers={} meter_reads={} new_meter_reads={} "
-      "events={} new_events={}",
-      agent.id, report.sequence, records.size(), reads.size(), new_reads, events.size(),
-      new_events);
+      "events={} new_events={} encoding={} bytes={}",
+      agent.id, report.sequence, records.size(), reads.size(), new_reads, events.size(), new_events,
+      request.content_encoding.empty() ? "identity" : request.content_encoding,
+      request.body.size());
   return Encoded(200, reply);
 }
 
@@ -569,6 +605,7 @@ Result<protocol::CloudWord> Cloud::Word(const std::string& agent_id,
         .version = printer.mps_version};
   }
   word.policy = protocol::PolicyFromCloudWord(json{{protocol::kWordPolicy, *policy}}.dump());
+  word.accept_encoding = {protocol::kGzipEncoding};
   auto interval = store_.GetSetting("scan_interval_s");
   if (!interval) return interval.error();
   if (interval->has_value() && !(*interval)->empty()) word.scan_interval_s = std::stoll(**interval);
@@ -675,6 +712,11 @@ HttpResponse Cloud::Admin(const HttpRequest& request) {
     return Json(200, list);
   }
   if (path == "/admin/stats" && method == "GET") return AdminStats();
+  if (path == "/admin/scans" && method == "GET") {
+    auto scans = store_.AssembledScans();
+    if (!scans) return StoreFailure(scans.error());
+    return Json(200, *scans);
+  }
   if (path == "/admin/agents" && method == "GET") {
     auto agents = store_.ListAgents();
     if (!agents) return StoreFailure(agents.error());

@@ -26,7 +26,8 @@ struct HttpRequest {
   std::string authorization;
   std::string idempotency_key;  // empty when the header is absent
   bool has_idempotency_header = false;
-  std::string body;
+  std::string content_encoding;  // the Content-Encoding header, lower case; "" when absent
+  std::string body;              // as received (gzip when content_encoding says so)
 };
 
 struct HttpResponse {

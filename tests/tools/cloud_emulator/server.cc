@@ -1,5 +1,6 @@
 #include "tests/tools/cloud_emulator/server.h"
 
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <exception>
@@ -110,6 +111,12 @@ asio::awaitable<bool> Serve(Stream& stream, std::shared_ptr<const ServerOptions>
     if (auto it = message.find("Idempotency-Key"); it != message.end()) {
       request.has_idempotency_header = true;
       request.idempotency_key = ToString(it->value());
+    }
+    if (auto it = message.find(http::field::content_encoding); it != message.end()) {
+      request.content_encoding = ToString(it->value());
+      for (char& c : request.content_encoding) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
     }
     request.body = std::move(message.body());
     HttpResponse answer = options->handler(request);

@@ -35,6 +35,11 @@ CREATE TABLE IF NOT EXISTS reports (
   id INTEGER PRIMARY KEY AUTOINCREMENT, agent_id TEXT NOT NULL, sequence INTEGER NOT NULL,
   idempotency_key TEXT NOT NULL, received_at TEXT NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS report_parts (
+  agent_id TEXT NOT NULL, epoch TEXT NOT NULL, scan_id TEXT NOT NULL, idx INTEGER NOT NULL,
+  last INTEGER NOT NULL, idempotency_key TEXT NOT NULL, printers INTEGER NOT NULL,
+  meter_reads INTEGER NOT NULL, received_at TEXT NOT NULL,
+  PRIMARY KEY (agent_id, epoch, scan_id, idx));
 CREATE TABLE IF NOT EXISTS events (
   event_id TEXT PRIMARY KEY, type TEXT NOT NULL, serial TEXT NOT NULL, collected_at TEXT NOT NULL,
   agent_id TEXT NOT NULL, body TEXT NOT NULL);
@@ -273,6 +278,55 @@ Result<nlohmann::json> Store::ListAgents() {
                     {"mps_printers", stmt.Int(7)}});
   }
   if (rc != SQLITE_DONE) return DbError(db_, "list agents");
+  return list;
+}
+
+Result<void> Store::InsertPart(const ReportPartRecord& part) {
+  Stmt stmt(
+      db_,
+      "INSERT OR IGNORE INTO report_parts(agent_id, epoch, scan_id, idx, last, "
+      "idempotency_key, printers, meter_reads, received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  stmt.Bind(part.agent_id)
+      .Bind(part.epoch)
+      .Bind(part.scan_id)
+      .Bind(part.index)
+      .Bind(int64_t{part.last ? 1 : 0})
+      .Bind(part.idempotency_key)
+      .Bind(part.printers)
+      .Bind(part.meter_reads)
+      .Bind(part.received_at);
+  return RunWrite(db_, stmt, "insert report part");
+}
+
+Result<nlohmann::json> Store::AssembledScans() {
+  Stmt stmt(db_,
+            "SELECT agent_id, epoch, scan_id, idx, last, idempotency_key, printers, meter_reads "
+            "FROM report_parts ORDER BY agent_id, epoch, scan_id, idx");
+  nlohmann::json list = nlohmann::json::array();
+  int rc;
+  while ((rc = stmt.Step()) == SQLITE_ROW) {
+    if (list.empty() || list.back()["agent_id"] != stmt.Text(0) ||
+        list.back()["outbox_epoch"] != stmt.Text(1) || list.back()["scan_id"] != stmt.Text(2)) {
+      list.push_back({{"agent_id", stmt.Text(0)},
+                      {"outbox_epoch", stmt.Text(1)},
+                      {"scan_id", stmt.Text(2)},
+                      {"parts", nlohmann::json::array()},
+                      {"count", nullptr},
+                      {"printers", 0},
+                      {"meter_reads", 0}});
+    }
+    nlohmann::json& scan = list.back();
+    scan["parts"].push_back({{"index", stmt.Int(3)}, {"idempotency_key", stmt.Text(5)}});
+    if (stmt.Int(4) != 0) scan["count"] = stmt.Int(3) + 1;
+    scan["printers"] = scan["printers"].get<int64_t>() + stmt.Int(6);
+    scan["meter_reads"] = scan["meter_reads"].get<int64_t>() + stmt.Int(7);
+  }
+  if (rc != SQLITE_DONE) return DbError(db_, "list assembled scans");
+  // Complete: the last part arrived and every index below it (parts may arrive in any order).
+  for (nlohmann::json& scan : list) {
+    scan["complete"] = scan["count"].is_number() &&
+                       scan["parts"].size() == scan["count"].get<size_t>();
+  }
   return list;
 }
 

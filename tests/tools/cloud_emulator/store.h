@@ -69,6 +69,19 @@ struct EventRecord {
   nlohmann::json body;  // the whole event object as sent
 };
 
+// One part of a report sent in parts (docs/uplink-protocol.md, "Reports in parts").
+struct ReportPartRecord {
+  std::string agent_id;
+  std::string epoch;
+  std::string scan_id;
+  int64_t index = 0;
+  bool last = false;
+  std::string idempotency_key;
+  int64_t printers = 0;
+  int64_t meter_reads = 0;
+  std::string received_at;
+};
+
 class Store {
  public:
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
@@ -103,6 +116,11 @@ class Store {
   Result<void> InsertReport(const std::string& agent_id, int64_t sequence, const std::string& key,
                             const std::string& now, const std::string& body);
   Result<nlohmann::json> LastReports(int64_t limit);
+  // A part is kept once per (agent, epoch, scan_id, index).
+  Result<void> InsertPart(const ReportPartRecord& part);
+  // Parts grouped into their scans: [{agent_id, outbox_epoch, scan_id, parts [{index,
+  // idempotency_key}], count (null until the last part came), complete, printers, meter_reads}].
+  Result<nlohmann::json> AssembledScans();
 
   Result<void> UpsertPrinter(const PrinterRecord& printer);
   // Every printer, or only those of one agent, ordered by serial.

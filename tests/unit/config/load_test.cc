@@ -510,6 +510,27 @@ TEST(Load, CloudDeliveryKeys) {
   EXPECT_EQ(bad.errors[4].key_path, "cloud.outbox_max_age");
 }
 
+// cloud.report_max_bytes (docs/uplink-protocol.md, "Reports in parts"): 1 MiB by default,
+// 4 KiB to 16 MiB.
+TEST(Load, ReportMaxBytes) {
+  const LoadResult defaults = LoadConfigString(kMinimal, "d.yaml");
+  ASSERT_TRUE(defaults.errors.empty()) << JoinErrors(defaults.errors);
+  EXPECT_EQ(defaults.config->cloud.report_max_bytes, 1048576u);
+  const LoadResult set = LoadConfigString(
+      "search: {include: [10.0.0.1]}\ncloud: {report_max_bytes: 65536}\n", "s.yaml");
+  ASSERT_TRUE(set.errors.empty()) << JoinErrors(set.errors);
+  EXPECT_EQ(set.config->cloud.report_max_bytes, 65536u);
+  for (const char* value : {"100", "20000000", "big"}) {
+    SCOPED_TRACE(value);
+    const LoadResult bad = LoadConfigString(
+        std::string("search: {include: [10.0.0.1]}\ncloud:\n  report_max_bytes: ") + value + "\n",
+        "b.yaml");
+    ASSERT_EQ(bad.errors.size(), 1u) << JoinErrors(bad.errors);
+    EXPECT_EQ(bad.errors[0].key_path, "cloud.report_max_bytes");
+    EXPECT_EQ(bad.errors[0].pos.line, 3);
+  }
+}
+
 }  // namespace
 }  // namespace fleet::config
 

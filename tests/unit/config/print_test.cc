@@ -78,6 +78,7 @@ cloud:
   client_key: ""
   timeout: 30s
   drain_rate: 30
+  report_max_bytes: 1048576
   outbox_max_mb: 64
   outbox_max_age: 720h
 agent:
