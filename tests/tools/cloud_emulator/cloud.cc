@@ -2,6 +2,7 @@
 
 #include "agent/core/policy_rules.h"
 #include "agent/core/scan_report.h"
+#include "tests/tools/cloud_emulator/read_deliveries.h"
 #include "uplink/protocol/activation.h"
 #include "uplink/protocol/agent.h"
 #include "uplink/protocol/identity_event.h"
@@ -675,6 +676,11 @@ HttpResponse Cloud::Admin(const HttpRequest& request) {
     return Json(200, list);
   }
   if (path == "/admin/stats" && method == "GET") return AdminStats();
+  if (path == "/admin/read-deliveries" && method == "GET") {
+    auto counted = ReadDeliveries(store_);
+    if (!counted) return StoreFailure(counted.error());
+    return Json(200, *counted);
+  }
   if (path == "/admin/agents" && method == "GET") {
     auto agents = store_.ListAgents();
     if (!agents) return StoreFailure(agents.error());

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -103,6 +104,8 @@ class Store {
   Result<void> InsertReport(const std::string& agent_id, int64_t sequence, const std::string& key,
                             const std::string& now, const std::string& body);
   Result<nlohmann::json> LastReports(int64_t limit);
+  // Calls `each` with the body of every stored report, oldest first (read_deliveries.h).
+  Result<void> ForEachReportBody(const std::function<void(std::string_view body)>& each);
 
   Result<void> UpsertPrinter(const PrinterRecord& printer);
   // Every printer, or only those of one agent, ordered by serial.
