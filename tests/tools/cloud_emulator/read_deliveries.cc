@@ -12,6 +12,8 @@
 
 namespace fleet::emulator {
 
+namespace protocol = fleet::uplink::protocol;
+
 Result<nlohmann::json> ReadDeliveries(Store& store) {
   // (printer, collected_at, device) -> reports that carried it.
   std::map<std::tuple<std::string, std::string, std::string>, int64_t> carried;
