@@ -303,10 +303,10 @@ TEST_F(EmulatorTest, MeterReadsCountOncePerSerialAndCollectedAt) {
 // under its key is stored once and doubles nothing.
 TEST_F(EmulatorTest, ReadDeliveriesCountReportsPerReadAndFindADoubledOne) {
   auto [agent_id, token] = e().Activate();
-  json first = MakeReport(agent_id, 1, {Printer("S1", "LaserJet", 100)},
-                          {Read("S1", "2026-11-24T01:00:00.000Z", 100),
-                           Read("S2", "2026-11-24T01:00:00.000Z", 7000),
-                           Read("S1", "2026-11-24T02:00:00.000Z", 150)});
+  json first = MakeReport(
+      agent_id, 1, {Printer("S1", "LaserJet", 100)},
+      {Read("S1", "2026-11-24T01:00:00.000Z", 100), Read("S2", "2026-11-24T01:00:00.000Z", 7000),
+       Read("S1", "2026-11-24T02:00:00.000Z", 150)});
   ASSERT_EQ(e().Report(token, first).status, 200);
   ASSERT_EQ(e().Report(token, first).status, 200);  // the same key again: a duplicate
   json clean = e().AdminJson("/admin/read-deliveries");
