@@ -33,6 +33,7 @@ import time
 import urllib.request
 
 MB = 1024 * 1024
+HISTORY_KEPT = 400  # kHistoryReadsKept in agent/state/state_store.h
 
 
 class Proc:
@@ -378,6 +379,13 @@ log:
         fmt = "{:.0f}" if name.startswith("open") else "{:.1f}"
         print(f"| {name} | {fmt.format(w)} | {fmt.format(m)} | {fmt.format(g)} | {bound} | {v} |")
     print(f"peak RSS (VmHWM) {sampler.hwm / MB:.1f} MB; fds at most {fds_peak} (during scans)")
+    # state.db keeps the newest 400 reads of each printer (kHistoryReadsKept,
+    # agent/state/state_store.h): it grows until then by design, and must be flat after.
+    bounded = [sampler.per_cycle[c]["state"] for c in cycles if c > HISTORY_KEPT + 10]
+    if bounded:
+        print(f"state.db+wal past the meter history's bound ({HISTORY_KEPT} reads per printer): "
+              f"{bounded[0] / MB:.1f} MB at cycle {HISTORY_KEPT + 11}, at most "
+              f"{max(bounded) / MB:.1f} MB after (growth {(max(bounded) - bounded[0]) / MB:.1f} MB)")
     print(f"reads: taken {expected} in {len(printers_per_scan)} scans, in the cloud "
           f"{counted['reads']} (scans {len(scans)}, per printer "
           f"{counted['per_printer']['min_reads']}-{counted['per_printer']['max_reads']}), "
