@@ -180,6 +180,9 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     try:
         return run(a, work, procs, down_at, warmup)
+    except RuntimeError as e:
+        print(f"soak: FAIL: {e}", file=sys.stderr)
+        return 1
     finally:
         stop_all()
         if not a.keep:
@@ -247,8 +250,11 @@ log:
 
     write_config(a.interval)
     code = http("POST", admin + "/admin/activation-codes")["code"]
-    subprocess.run([a.agent, "--config", config, "activate", "--code", code], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    activated = subprocess.run([a.agent, "--config", config, "activate", "--code", code],
+                               capture_output=True, text=True, timeout=120, check=False)
+    if activated.returncode != 0:
+        raise RuntimeError(f"fleet-agent activate exited {activated.returncode}:\n"
+                           + activated.stderr[-2000:])
 
     log = os.path.join(work, "daemon.err")
     procs["agent"] = Proc([a.agent, "--config", config], os.path.join(work, "daemon.out"), log)
