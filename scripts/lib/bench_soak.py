@@ -34,6 +34,7 @@ import urllib.request
 
 MB = 1024 * 1024
 HISTORY_KEPT = 400  # kHistoryReadsKept in agent/state/state_store.h
+FD_WINDOW = 5  # cycles over which the idle fd count is the fewest seen
 
 
 class Proc:
@@ -105,6 +106,18 @@ def proc_status(pid):
     return rss, hwm
 
 
+def fd_targets(pid, names):
+    targets = []
+    for name in names:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            continue
+        # socket:[inode] and pipe:[inode] differ every time: the kind is what says what leaked.
+        targets.append(re.sub(r":\[\d+\]$", "", target))
+    return sorted(targets)
+
+
 class Sampler(threading.Thread):
     """Every 100 ms: the daemon's RSS, fds and file sizes, filed under the cycle then running
     (cycle k = after the k-th "scan done" line)."""
@@ -121,12 +134,15 @@ class Sampler(threading.Thread):
         while not self.stop_event.is_set():
             try:
                 rss, self.hwm = proc_status(self.pid)
-                fds = len(os.listdir(f"/proc/{self.pid}/fd"))
+                fd_names = os.listdir(f"/proc/{self.pid}/fd")
             except (FileNotFoundError, ProcessLookupError):
                 return
+            fds = len(fd_names)
             s = self.per_cycle.setdefault(self.cycle, {"rss_max": 0, "fds_min": 1 << 30,
                                                        "fds_max": 0, "state": 0, "outbox": 0})
             s["rss_max"] = max(s["rss_max"], rss)
+            if fds < s["fds_min"]:
+                s["fds_at_min"] = fd_targets(self.pid, fd_names)  # what is open when idle
             s["fds_min"] = min(s["fds_min"], fds)
             s["fds_max"] = max(s["fds_max"], fds)
             s["state"] = max(s["state"], size(os.path.join(self.state_dir, "state.db")))
@@ -349,8 +365,17 @@ log:
         raise RuntimeError("too few samples: is the interval shorter than 100 ms?")
     rss_warm = max(s["rss_max"] for s in warm)
     rss_after = max(s["rss_max"] for s in after)
-    fds_warm = warm[-1]["fds_min"]
-    fds_after = max(s["fds_min"] for s in after)
+    # Idle fds: the fewest open over a window of FD_WINDOW cycles. A cycle may have no idle
+    # moment (its upload's connection open while the next scan starts); a leak raises the floor
+    # for good, so it shows in every window after it.
+    def floor(samples):
+        return min(samples, key=lambda s: s["fds_min"])
+
+    fds_warm_at = floor(warm[-FD_WINDOW:])
+    fds_grown = max((floor(after[i:i + FD_WINDOW])
+                     for i in range(max(1, len(after) - FD_WINDOW + 1))),
+                    key=lambda s: s["fds_min"])
+    fds_warm, fds_after = fds_warm_at["fds_min"], fds_grown["fds_min"]
     fds_peak = max(s["fds_max"] for s in warm + after)
     state_warm, state_after = warm[-1]["state"], max(s["state"] for s in after)
     outbox_warm, outbox_after = warm[-1]["outbox"], max(s["outbox"] for s in after)
@@ -385,6 +410,13 @@ log:
         fmt = "{:.0f}" if name.startswith("open") else "{:.1f}"
         print(f"| {name} | {fmt.format(w)} | {fmt.format(m)} | {fmt.format(g)} | {bound} | {v} |")
     print(f"peak RSS (VmHWM) {sampler.hwm / MB:.1f} MB; fds at most {fds_peak} (during scans)")
+    if not fds_ok:
+        before, later = list(fds_warm_at.get("fds_at_min", [])), fds_grown.get("fds_at_min", [])
+        for t in before:
+            if t in later:
+                later.remove(t)
+        print(f"fds open when idle after warm-up and not before: {later}; idle fds per cycle: "
+              + " ".join(str(sampler.per_cycle[c]["fds_min"]) for c in cycles))
     # state.db keeps the newest 400 reads of each printer (kHistoryReadsKept,
     # agent/state/state_store.h): it grows until then by design, and must be flat after.
     bounded = [sampler.per_cycle[c]["state"] for c in cycles if c > HISTORY_KEPT + 10]
