@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/core/url.h"
@@ -165,6 +166,18 @@ std::vector<uint32_t> ResolveHostName(const std::string& host, std::string* erro
 
 std::string FormatIPv4(uint32_t address);
 std::optional<uint32_t> ParseIPv4(const std::string& text);
+
+namespace internal {
+// Parses one search-criteria entry as written in the file (config/search.cc). Include and
+// exclude differ only for CIDR blocks of /30 and wider: an include skips the network and
+// broadcast addresses (nothing answers SNMP there, and a directed broadcast can make every host
+// on the subnet reply), an exclude covers the whole block, because excluding more than asked is
+// harmless. On failure returns nullopt and sets *error to what is wrong and what is expected.
+std::optional<SearchEntry> ParseSearchEntry(std::string_view raw, bool is_exclude,
+                                            std::string* error);
+}  // namespace internal
+// The one address grammar: `meters read` parses the addresses it reads with it too.
+using internal::ParseSearchEntry;
 
 // --- Additions beyond the original contract ---
 

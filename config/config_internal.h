@@ -24,13 +24,8 @@ inline constexpr int kOpenForReading = O_RDONLY | O_BINARY;
 inline constexpr int kOpenForReading = O_RDONLY | O_NONBLOCK | O_CLOEXEC;
 #endif
 
-// Parses one search-criteria entry as written in the file. Include and exclude differ only for
-// CIDR blocks of /30 and wider: an include skips the network and broadcast addresses (nothing
-// answers SNMP there, and a directed broadcast can make every host on the subnet reply), an
-// exclude covers the whole block, because excluding more than asked is harmless.
-// On failure returns nullopt and sets *error to what is wrong and what is expected.
-std::optional<SearchEntry> ParseSearchEntry(std::string_view raw, bool is_exclude,
-                                            std::string* error);
+// ParseSearchEntry, the grammar of one search-criteria entry, is declared in config.h (the CLI
+// reads the addresses it is given with it too).
 
 // RFC 1123 host-name syntax (letters, digits, hyphens; labels of 1..63; 253 in total).
 bool IsValidHostName(std::string_view text);

@@ -11,6 +11,7 @@
 
 #include "agent/core/meter_rules.h"
 #include "agent/core/text.h"
+#include "snmp/ip_address.h"
 
 namespace fleet::snmp {
 namespace {
@@ -78,15 +79,7 @@ std::string RawString(const Value& v) {
     case Value::Type::kOctetString:
     case Value::Type::kOpaque: return v.bytes.substr(0, 4096);
     case Value::Type::kOid: return FormatOid(v.oid);
-    case Value::Type::kIpAddress: {
-      if (v.bytes.size() != 4) return "";
-      std::string out;
-      for (size_t i = 0; i < 4; ++i) {
-        if (i) out.push_back('.');
-        out += std::to_string(static_cast<unsigned char>(v.bytes[i]));
-      }
-      return out;
-    }
+    case Value::Type::kIpAddress: return FormatIpAddress(v.bytes).value_or("");
     default: return v.IsNumber() ? std::to_string(v.number) : std::string();
   }
 }
@@ -284,7 +277,8 @@ std::string ReadTextSource(const FieldSource& src, const std::string& field, con
     }
     case FieldSource::Kind::kStandard: raw = StandardText(field, ctx); break;
     case FieldSource::Kind::kBlob:
-    case FieldSource::Kind::kRow: return "";  // counters only (the loader enforces it)
+    case FieldSource::Kind::kRow:
+    case FieldSource::Kind::kSum: return "";  // counters only (the loader enforces it)
   }
   if (raw.empty()) return "";
   return SanitizeText(ApplyTransforms(src.transforms, std::move(raw)), kMaxText);
@@ -308,6 +302,13 @@ std::string Describe(const FieldSource& src, const std::string& field) {
       return FormatOid(src.oid) + " record " + id;
     }
     case FieldSource::Kind::kRow: return FormatOid(src.oid) + " row '" + src.row_name + "'";
+    case FieldSource::Kind::kSum: {
+      std::string sum;
+      for (const FieldSource& part : src.parts) {
+        sum += (sum.empty() ? "" : " + ") + Describe(part, field);
+      }
+      return sum;
+    }
   }
   return "";
 }
@@ -457,6 +458,22 @@ PageCount ReadCountSource(const FieldSource& src, const Context& ctx,
     ForEachUnder(ctx.map, src.oid, [&](const Oid&, const Value& v) {
       if (!n) n = strict && !v.IsNumber() ? std::nullopt : Number(&v);
     });
+  } else if (src.kind == FieldSource::Kind::kSum) {
+    // Every part is read as a counter of its own: a part that is not a count makes the sum
+    // unreadable (with that part's reason), a part the device does not answer leaves it out —
+    // a partial sum would be a wrong count, not a low one.
+    int64_t total = 0;
+    for (const FieldSource& part : src.parts) {
+      PageCount pc = ReadCountSource(part, ctx, field, strict);
+      if (!pc.problem.empty()) {
+        out.problem = Describe(src, field) + ": part " + pc.problem;
+        out.unreadable = pc.unreadable;
+        return out;
+      }
+      if (!pc.count) return out;
+      total += *pc.count;  // each part is at most 10^10 (ImplausibleCount): no overflow
+    }
+    n = total;
   } else if (src.kind == FieldSource::Kind::kBlob) {
     const Value* v = Find(ctx.map, src.oid);
     if (!v || v->type != Value::Type::kOctetString) return out;

@@ -14,6 +14,10 @@
 namespace fleet::snmp {
 namespace {
 
+// A sum source adds up the objects one vendor count is split over (a handful: colour modes,
+// scan functions, named rows); more parts than this is a profile mistake, not a meter.
+constexpr size_t kMaxSumParts = 16;
+
 // The fields a profile may describe; anything else is a typo the loader reports.
 const std::set<std::string> kFields = {"serial", "model", "firmware", "page_count", "mac"};
 
@@ -226,7 +230,7 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
   }
   CheckKeys(ctx, node, path,
             {"get", "walk", "text", "device_id", "key", "standard", "regex", "transforms", "unit",
-             "blob", "record", "zero_means_absent", "row", "name_column", "name"});
+             "blob", "record", "zero_means_absent", "row", "name_column", "name", "sum"});
   int kinds = 0;
   if (node["get"]) {
     ++kinds;
@@ -319,6 +323,50 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
     ctx.Error(node["name_column"] ? node["name_column"] : node["name"], path,
               "name_column and name only apply to a row source");
   }
+  if (node["sum"]) {
+    ++kinds;
+    src.kind = FieldSource::Kind::kSum;
+    const YAML::Node& parts = node["sum"];
+    if (field != "counter") {
+      ctx.Error(parts, path + ".sum", "a sum source only applies to counters");
+    }
+    if (!parts.IsSequence() || parts.size() < 2 || parts.size() > kMaxSumParts) {
+      ctx.Error(parts, path + ".sum",
+                "expected a list of 2.." + std::to_string(kMaxSumParts) +
+                    " parts to add up (OIDs, or row sources)");
+    } else {
+      for (size_t i = 0; i < parts.size(); ++i) {
+        const std::string item = path + ".sum[" + std::to_string(i) + "]";
+        std::optional<FieldSource> part;
+        if (parts[i].IsScalar()) {
+          if (auto oid = OidAt(ctx, parts[i], item)) {
+            part.emplace();
+            part->kind = FieldSource::Kind::kGet;
+            part->oid = *oid;
+          }
+        } else if (parts[i].IsMap() && !parts[i]["sum"]) {
+          part = ParseSource(ctx, parts[i], item, field);
+          if (part &&
+              ((part->kind != FieldSource::Kind::kGet && part->kind != FieldSource::Kind::kRow) ||
+               part->zero_means_absent || !part->transforms.empty())) {
+            ctx.Error(parts[i], item,
+                      "a part of a sum is an OID or a row source (zero_means_absent applies to the "
+                      "whole sum)");
+            part.reset();
+          }
+        } else {
+          ctx.Error(parts[i], item, "a part of a sum is an OID or a row source");
+        }
+        if (!part) continue;
+        const bool repeated = std::any_of(src.parts.begin(), src.parts.end(), [&](const auto& q) {
+          return q.kind == part->kind && q.oid == part->oid && q.name_column == part->name_column &&
+                 q.row_name == part->row_name;
+        });
+        if (repeated) ctx.Error(parts[i], item, "this part is already in the sum");
+        src.parts.push_back(std::move(*part));
+      }
+    }
+  }
   if (node["zero_means_absent"]) {
     if (field != "counter") {
       ctx.Error(node["zero_means_absent"], path + ".zero_means_absent",
@@ -332,7 +380,7 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
   }
   if (kinds != 1) {
     ctx.Error(node, path,
-              "a source needs exactly one of get, walk, text, device_id, standard, blob, row");
+              "a source needs exactly one of get, walk, text, device_id, standard, blob, row, sum");
     return std::nullopt;
   }
   if (node["regex"]) {
@@ -532,7 +580,7 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node,
           continue;
         }
         if (!kv.second.IsSequence()) {
-          ctx.Error(kv.second, path, "expected a list of sources (get, walk, blob or row)");
+          ctx.Error(kv.second, path, "expected a list of sources (get, walk, blob, row or sum)");
           continue;
         }
         std::vector<FieldSource> sources;
@@ -541,10 +589,11 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node,
           auto src = ParseSource(ctx, kv.second[i], item, "counter");
           if (!src) continue;
           if (src->kind != FieldSource::Kind::kGet && src->kind != FieldSource::Kind::kWalk &&
-              src->kind != FieldSource::Kind::kBlob && src->kind != FieldSource::Kind::kRow) {
+              src->kind != FieldSource::Kind::kBlob && src->kind != FieldSource::Kind::kRow &&
+              src->kind != FieldSource::Kind::kSum) {
             ctx.Error(kv.second[i], item,
-                      "a counter source is get: OID, walk: OID, blob: OID with record: ID or "
-                      "row: OID with name_column: OID and name: NAME");
+                      "a counter source is get: OID, walk: OID, blob: OID with record: ID, "
+                      "row: OID with name_column: OID and name: NAME, or sum: [OID, OID...]");
             continue;
           }
           sources.push_back(std::move(*src));
@@ -675,6 +724,13 @@ Result<std::vector<Profile>> Build(std::vector<Parsed> parsed, Problems* problem
         if (src.kind == FieldSource::Kind::kRow) {
           AddUnique(&p.walk, src.name_column);
           AddUnique(&p.walk, src.oid);
+        }
+        for (const FieldSource& part : src.parts) {
+          if (part.kind == FieldSource::Kind::kGet) AddUnique(&p.get, part.oid);
+          if (part.kind == FieldSource::Kind::kRow) {
+            AddUnique(&p.walk, part.name_column);
+            AddUnique(&p.walk, part.oid);
+          }
         }
       }
     }

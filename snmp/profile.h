@@ -59,6 +59,7 @@ struct FieldSource {
     kStandard,  // the standard-MIB reading of the same field (decode.cc)
     kBlob,      // one record of a binary counter blob at `oid` (GET): see ReadBlobRecord
     kRow,       // the cell of value column `oid` in the row whose `name_column` cell is `row_name`
+    kSum,       // the sum of `parts` (get or row sources), all of which must answer
   };
   Kind kind = Kind::kStandard;
   Oid oid;                        // kGet, kWalk, kDeviceId
@@ -70,6 +71,11 @@ struct FieldSource {
   // trimmed and case-insensitively; a number cell compares as its decimal text).
   Oid name_column;
   std::string row_name;
+  // kSum: the parts added up (2..16), each a kGet or kRow source. One count split over several
+  // objects by the vendor (Kyocera's colour = single-colour + full-colour mode; Ricoh's =
+  // "Full Color" + "Single/Two-color" rows) is one reading only when every part answers: a
+  // missing part leaves the counter out, a part that is not a count makes it unreadable.
+  std::vector<FieldSource> parts;
   // A zero from this source is "the model lacks the function", not a reading (a mono model's
   // colour field); counters only.
   bool zero_means_absent = false;
@@ -105,9 +111,9 @@ struct Profile {
   std::map<std::string, FieldRule> fields;    // serial, model, firmware, page_count, mac
   std::vector<Transform> supply_description;  // extra cleaning of supply descriptions
   // Usage counters beyond the lifetime count: counter name (CounterNames()) -> sources to try
-  // in order (get, walk, blob or row); inherited per name through `extends`.
+  // in order (get, walk, blob, row or sum); inherited per name through `extends`.
   std::map<std::string, std::vector<FieldSource>> counters;
-  std::vector<Oid> get;   // derived: every OID a kGet/kDeviceId source needs
+  std::vector<Oid> get;   // derived: every OID a kGet/kDeviceId/kBlob source or kSum part needs
   std::vector<Oid> walk;  // derived: every subtree a kWalk / kRow source needs
 };
 

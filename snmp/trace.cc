@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "agent/core/text.h"
+#include "snmp/ip_address.h"
 #include "snmp/mib_names.h"
 
 namespace fleet::snmp {
@@ -164,13 +165,8 @@ std::string FormatValue(const Value& value, size_t max_bytes) {
     }
     case Value::Type::kOid: return FormatOid(value.oid);
     case Value::Type::kIpAddress: {
-      if (value.bytes.size() != 4) return Hex(value.bytes.substr(0, 16));
-      std::string out;
-      for (size_t i = 0; i < 4; ++i) {
-        if (i) out.push_back('.');
-        out += std::to_string(static_cast<unsigned char>(value.bytes[i]));
-      }
-      return out;
+      auto dotted = FormatIpAddress(value.bytes);
+      return dotted ? *dotted : Hex(value.bytes.substr(0, 16));
     }
     default: return value.IsNumber() ? std::to_string(value.number) : std::string();
   }

@@ -5,6 +5,7 @@
 #include "agent/core/printer_json.h"
 #include "agent/core/text.h"
 #include "uplink/protocol/identity_event.h"
+#include "uplink/scan_json_parts.h"
 
 namespace fleet::uplink {
 namespace {
@@ -88,30 +89,38 @@ std::string ReportEventToJson(const ReportEvent& event) {
   return EventJson(event).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string ScanReportToJson(const ScanReport& report, bool pretty) {
-  json printers = json::array();
-  for (const auto& p : report.printers) printers.push_back(PrinterJson(p));
-  json non_printers = json::array();
-  for (const auto& p : report.non_printers) non_printers.push_back(NonPrinterJson(p));
+nlohmann::ordered_json ScanReportFrameJson(const ScanReport& report) {
   json errors = json::array();
   for (const auto& e : report.errors) {
     errors.push_back({{"ip", e.ip}, {"kind", e.kind}, {"message", e.message}});
   }
   json doc = {
-      {"agent_version", report.agent_version},
-      {"started_at", FormatRfc3339(report.started_at)},
-      {"duration_ms", report.duration_ms},
-      {"addresses_scanned", report.addresses_scanned},
-      {"responding", report.responding},
-      {"printers", std::move(printers)},
-      {"non_printers", std::move(non_printers)},
-      {"errors", std::move(errors)},
+      {"agent_version", report.agent_version}, {"started_at", FormatRfc3339(report.started_at)},
+      {"duration_ms", report.duration_ms},     {"addresses_scanned", report.addresses_scanned},
+      {"responding", report.responding},       {"printers", json::array()},
+      {"non_printers", json::array()},         {"errors", std::move(errors)},
       {"warnings", report.warnings},
   };
-  json events = json::array();
-  for (const auto& e : report.events) events.push_back(EventJson(e));
-  doc["events"] = std::move(events);
+  doc["events"] = json::array();
   if (report.cancelled) doc["cancelled"] = true;
+  return doc;
+}
+
+nlohmann::ordered_json ScanOutputEventJson(const ReportEvent& event) { return EventJson(event); }
+
+nlohmann::ordered_json ScanOutputPrinterJson(const Printer& printer) {
+  return PrinterJson(printer);
+}
+
+nlohmann::ordered_json ScanOutputNonPrinterJson(const Printer& device) {
+  return NonPrinterJson(device);
+}
+
+std::string ScanReportToJson(const ScanReport& report, bool pretty) {
+  json doc = ScanReportFrameJson(report);
+  for (const auto& p : report.printers) doc["printers"].push_back(PrinterJson(p));
+  for (const auto& p : report.non_printers) doc["non_printers"].push_back(NonPrinterJson(p));
+  for (const auto& e : report.events) doc["events"].push_back(EventJson(e));
   // Device strings are bytes from the network: replace invalid UTF-8 rather than throw, and
   // escape the controls dump leaves raw (C1, bidi, U+2028/9; docs/security.md).
   return JsonEscapeInvisible(doc.dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace));

@@ -23,19 +23,18 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/cli/meters_commands.h"
 #include "agent/cli/mps_commands.h"
 #include "agent/cli/probe.h"
 #include "agent/cli/progress.h"
 #include "agent/cli/table.h"
 #include "agent/cli/terminal.h"
-#include "agent/core/sockets.h"
 #include "agent/core/text.h"
 #include "agent/daemon/cloud.h"
 #include "agent/daemon/daemon.h"
 #include "agent/daemon/removals.h"
 #include "agent/daemon/scan_cycle.h"
 #include "agent/daemon/scan_job.h"
-#include "agent/state/state_store.h"
 #ifdef _WIN32
 #include "agent/cli/windows_main.h"
 #else
@@ -44,7 +43,7 @@
 #include "config/config.h"
 #include "snmp/profile.h"
 #include "uplink/identity.h"
-#include "uplink/scan_json.h"
+#include "uplink/scan_json_stream.h"
 
 namespace {
 
@@ -176,14 +175,18 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   report->targeted = targeted;
   fleet::agent::ScanCycle cycle(*log);
   cycle.SetBilling(fleet::agent::BillingScheduleFrom(config));
-  const fleet::ScanReport to_upload = cycle.Record(state.get(), *report,
-                                                   fleet::agent::SupplyThresholdsFrom(config));
+  // The report to upload (the scan plus the silent printers) is built only for --upload: it is
+  // a copy of the whole scan (docs/scaling.md).
+  std::vector<fleet::Printer> silent = cycle.RecordInPlace(
+      state.get(), *report, fleet::agent::SupplyThresholdsFrom(config));
 
   // The cloud's word: fresh from this upload, else whatever it said last (the diagnostic scan
   // shows each printer's MPS state and readiness as the cloud last gave them).
   bool upload_ok = true;
   std::optional<std::string> cloud_word;
   if (args.upload && !report->cancelled) {
+    fleet::ScanReport to_upload = *report;
+    for (auto& p : silent) to_upload.printers.push_back(std::move(p));
     fleet::agent::UploadOutcome up = fleet::agent::UploadScan(config, to_upload, *log);
     upload_ok = up.ok;
     cloud_word = up.cloud_word;
@@ -207,7 +210,9 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   if (cloud_word) fleet::agent::ApplyCloudWord(*cloud_word, *report, state.get(), log.get());
 
   if (args.format == "json") {
-    std::cout << fleet::uplink::ScanReportToJson(*report) << "\n";
+    // Printer by printer, never the whole document in memory (uplink/scan_json_stream.h).
+    fleet::uplink::WriteScanReportJson(std::cout, *report);
+    std::cout << "\n";
   } else {
     std::cout << fleet::agent::FormatScanTable(
         *report, {.width = fleet::agent::TerminalWidth(STDOUT_FILENO), .wide = args.wide});
@@ -229,9 +234,19 @@ constexpr const char* kConfigNote =
     "%ProgramData%\\fleet-agent\\agent.yaml) unless -c/--config FILE names another; -c may stand "
     "anywhere on the line.";
 
-// A command's --help ends with its examples and where the configuration comes from.
-void Examples(CLI::App* command, const std::string& examples) {
+// A subcommand whose --help ends with its examples and where the configuration comes from.
+CLI::App* Command(CLI::App* parent, const std::string& name, const std::string& help,
+                  const std::string& examples) {
+  CLI::App* command = parent->add_subcommand(name, help);
   command->footer(examples + "\n\n" + kConfigNote);
+  return command;
+}
+
+// The --format option of a command that prints a table or a JSON document (one shared value:
+// args.format, which the option_modes table checks against the mode).
+CLI::Option* AddFormat(CLI::App* command, std::string* format,
+                       const std::string& help = "Output format") {
+  return command->add_option("--format", *format, help)->check(CLI::IsMember({"table", "json"}));
 }
 
 // A flag that selects a mode, and the mode's name in messages.
@@ -280,63 +295,6 @@ std::string MisplacedOption(const std::vector<OptionModes>& table, const std::st
   return {};
 }
 
-// `meters read [TARGET...]`: an immediate read of the printers named (as `printers remove` matches
-// them), or of every inventory printer, at their last known addresses: the scan cycle of
-// --scan-once over those addresses only (docs/cli.md, "meters read").
-int MetersRead(fleet::config::Config config, const Args& args,
-               const std::shared_ptr<spdlog::logger>& log) {
-  std::vector<std::string> addresses;
-  {
-    auto store = fleet::state::StateStore::Open(config.agent.state_dir);
-    if (!store.ok()) {
-      std::cerr << "fleet-agent: meters read: cannot open the local state in "
-                << config.agent.state_dir << ": " << store.error().message << "\n";
-      return kExitFailure;
-    }
-    std::vector<fleet::state::InventoryEntry> entries;
-    if (args.read_targets.empty()) {
-      auto all = store.value()->List();
-      if (!all.ok()) {
-        std::cerr << "fleet-agent: meters read: " << all.error().message << "\n";
-        return kExitFailure;
-      }
-      entries = std::move(*all);
-    }
-    for (const std::string& target : args.read_targets) {
-      auto found = store.value()->Find(target);
-      if (!found.ok()) {
-        std::cerr << "fleet-agent: meters read: " << found.error().message << "\n";
-        return kExitFailure;
-      }
-      if (!*found) {
-        std::cerr << "fleet-agent: meters read: " << fleet::ForTerminal(target)
-                  << ": no printer in the inventory has this serial, IP address or key\n";
-        return kExitPartial;
-      }
-      entries.push_back(std::move(**found));
-    }
-    for (const auto& e : entries) {
-      if (!e.last.ip.empty()) addresses.push_back(e.last.ip);
-    }
-  }
-  if (addresses.empty()) {
-    std::cerr << "fleet-agent: meters read: no printer with a known address to read (run "
-                 "--scan-once first)\n";
-    return kExitPartial;
-  }
-  config.search.include.clear();
-  config.search.exclude.clear();
-  for (const std::string& ip : addresses) {
-    in_addr a{};
-    if (inet_pton(AF_INET, ip.c_str(), &a) != 1) continue;
-    fleet::config::SearchEntry entry;
-    entry.text = ip;
-    entry.first = entry.last = ntohl(a.s_addr);
-    config.search.include.push_back(std::move(entry));
-  }
-  return ScanOnce(config, args, log, /*targeted=*/true);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -366,96 +324,81 @@ int main(int argc, char** argv) {
                                            "Print the effective configuration, secrets redacted");
   CLI::Option* scan_once = app.add_flag("--scan-once", args.scan_once,
                                         "Sweep the search criteria once and print printers");
-  CLI::Option* format = app.add_option("--format", args.format, "Output format of --scan-once")
-                            ->check(CLI::IsMember({"table", "json"}));
+  CLI::Option* format = AddFormat(&app, &args.format, "Output format of --scan-once");
   CLI::Option* upload = app.add_flag("--upload", args.upload,
                                      "With --scan-once: send the result to the cloud");
   CLI::Option* wide = app.add_flag(
       "--wide", args.wide, "With --scan-once: every column at full length, whatever the width");
   CLI::Option* profiles_dir = app.add_option("--profiles-dir", args.profiles_dir,
                                              "Printer profile directory");
-  CLI::App* activate = app.add_subcommand(
-      "activate", "Exchange an activation code for this agent's credential");
+  CLI::App* activate = Command(&app, "activate",
+                               "Exchange an activation code for this agent's credential",
+                               "Examples:\n  fleet-agent activate --code ABCD-1234\n"
+                               "  fleet-agent -c ./agent.yaml activate --code ABCD-1234 --force");
   activate->add_option("--code", args.activation_code, "Activation code from the fleet cloud")
       ->required();
   activate->add_flag("--force", args.force_activate,
                      "Already activated: deactivate the current identity at the cloud first");
-  Examples(activate,
-           "Examples:\n  fleet-agent activate --code ABCD-1234\n"
-           "  fleet-agent -c ./agent.yaml activate --code ABCD-1234 --force");
-  CLI::App* status = app.add_subcommand(
-      "status", "Agent id, cloud reachability, outbox depth and age, last upload");
-  Examples(status, "Examples:\n  fleet-agent status\n  fleet-agent status -c ./agent.yaml");
+  CLI::App* status = Command(
+      &app, "status", "Agent id, cloud reachability, outbox depth and age, last upload",
+      "Examples:\n  fleet-agent status\n  fleet-agent status -c ./agent.yaml");
   // The MPS protection commands (agent/cli/mps_commands.h). Their --format shares args.format.
-  CLI::App* printers = app.add_subcommand("printers", "The local printer inventory");
+  CLI::App* printers = Command(
+      &app, "printers", "The local printer inventory",
+      "Examples:\n  fleet-agent printers list\n  fleet-agent printers readiness\n"
+      "  fleet-agent printers remove SERIAL");
   printers->require_subcommand(1);
-  Examples(printers,
-           "Examples:\n  fleet-agent printers list\n  fleet-agent printers readiness\n"
-           "  fleet-agent printers remove SERIAL");
-  CLI::App* printers_list = printers->add_subcommand("list", "List the inventory with MPS state");
-  printers_list->add_option("--format", args.format, "Output format")
-      ->check(CLI::IsMember({"table", "json"}));
-  Examples(printers_list,
-           "Examples:\n  fleet-agent printers list\n"
-           "  fleet-agent printers list --format json -c ./agent.yaml");
-  CLI::App* printers_readiness = printers->add_subcommand(
-      "readiness",
-      "MPS Express readiness per printer: status, why, and the remedy for each status");
-  printers_readiness->add_option("--format", args.format, "Output format")
-      ->check(CLI::IsMember({"table", "json"}));
-  Examples(printers_readiness,
-           "Examples:\n  fleet-agent printers readiness\n"
-           "  fleet-agent printers readiness --format json");
-  CLI::App* printers_remove = printers->add_subcommand(
-      "remove", "Remove printers from the inventory (MPS printers are refused)");
+  CLI::App* printers_list = Command(printers, "list", "List the inventory with MPS state",
+                                    "Examples:\n  fleet-agent printers list\n"
+                                    "  fleet-agent printers list --format json -c ./agent.yaml");
+  AddFormat(printers_list, &args.format);
+  CLI::App* printers_readiness = Command(
+      printers, "readiness",
+      "MPS Express readiness per printer: status, why, and the remedy for each status",
+      "Examples:\n  fleet-agent printers readiness\n"
+      "  fleet-agent printers readiness --format json");
+  AddFormat(printers_readiness, &args.format);
+  CLI::App* printers_remove = Command(
+      printers, "remove", "Remove printers from the inventory (MPS printers are refused)",
+      "Examples:\n  fleet-agent printers remove X3B012345\n"
+      "  fleet-agent printers remove 192.0.2.15 X3B012345");
   printers_remove->add_option("TARGET", args.remove_targets, "Serial number or IP address")
       ->required();
-  Examples(printers_remove,
-           "Examples:\n  fleet-agent printers remove X3B012345\n"
-           "  fleet-agent printers remove 192.0.2.15 X3B012345");
-  CLI::App* tasks = app.add_subcommand("tasks", "Tasks recorded by local commands");
+  CLI::App* tasks = Command(&app, "tasks", "Tasks recorded by local commands",
+                            "Examples:\n  fleet-agent tasks show 7");
   tasks->require_subcommand(1);
-  Examples(tasks, "Examples:\n  fleet-agent tasks show 7");
-  CLI::App* tasks_show = tasks->add_subcommand("show", "Show a task and its per-printer results");
+  CLI::App* tasks_show = Command(tasks, "show", "Show a task and its per-printer results",
+                                 "Examples:\n  fleet-agent tasks show 7\n"
+                                 "  fleet-agent tasks show 7 --format json");
   tasks_show->add_option("ID", args.task_id, "Task ID")->required();
-  tasks_show->add_option("--format", args.format, "Output format")
-      ->check(CLI::IsMember({"table", "json"}));
-  Examples(tasks_show,
-           "Examples:\n  fleet-agent tasks show 7\n"
-           "  fleet-agent tasks show 7 --format json");
-  CLI::App* probe = app.add_subcommand(
-      "probe",
-      "Read one device as a scan does and show each step: credentials, OIDs, values, profile");
+  AddFormat(tasks_show, &args.format);
+  CLI::App* probe = Command(
+      &app, "probe",
+      "Read one device as a scan does and show each step: credentials, OIDs, values, profile",
+      "Examples:\n  fleet-agent probe 10.0.0.5\n"
+      "  fleet-agent probe printer-3.example.com --format json");
   probe->add_option("ADDRESS", args.probe_address, "IPv4 address or host name")->required();
-  probe->add_option("--format", args.format, "Output format")
-      ->check(CLI::IsMember({"table", "json"}));
-  Examples(probe,
-           "Examples:\n  fleet-agent probe 10.0.0.5\n"
-           "  fleet-agent probe printer-3.example.com --format json");
-  CLI::App* meters = app.add_subcommand("meters", "Page counters and billing cut-off reads");
+  AddFormat(probe, &args.format);
+  CLI::App* meters = Command(
+      &app, "meters", "Page counters and billing cut-off reads",
+      "Examples:\n  fleet-agent meters show X3B012345\n  fleet-agent meters read");
   meters->require_subcommand(1);
-  Examples(meters, "Examples:\n  fleet-agent meters show X3B012345\n  fleet-agent meters read");
-  CLI::App* meters_show = meters->add_subcommand(
-      "show", "A printer's counter history from the local state, cut-off reads marked");
+  CLI::App* meters_show = Command(
+      meters, "show", "A printer's counter history from the local state, cut-off reads marked",
+      "Examples:\n  fleet-agent meters show X3B012345\n"
+      "  fleet-agent meters show 192.0.2.15 --format json");
   meters_show->add_option("TARGET", args.meters_target, "Serial number or IP address")->required();
-  meters_show->add_option("--format", args.format, "Output format")
-      ->check(CLI::IsMember({"table", "json"}));
-  Examples(meters_show,
-           "Examples:\n  fleet-agent meters show X3B012345\n"
-           "  fleet-agent meters show 192.0.2.15 --format json");
-  CLI::App* meters_read = meters->add_subcommand(
-      "read", "Read the counters of printers now (all inventory printers without TARGET)");
+  AddFormat(meters_show, &args.format);
+  CLI::App* meters_read = Command(
+      meters, "read", "Read the counters of printers now (all inventory printers without TARGET)",
+      "Examples:\n  fleet-agent meters read\n"
+      "  fleet-agent meters read X3B012345 --upload");
   meters_read->add_option("TARGET", args.read_targets, "Serial number or IP address");
-  meters_read->add_option("--format", args.format, "Output format")
-      ->check(CLI::IsMember({"table", "json"}));
+  AddFormat(meters_read, &args.format);
   meters_read->add_flag("--upload", args.upload, "Also send the reads to the cloud");
-  Examples(meters_read,
-           "Examples:\n  fleet-agent meters read\n"
-           "  fleet-agent meters read X3B012345 --upload");
-  CLI::App* deactivate = app.add_subcommand(
-      "deactivate", "Deactivate this agent (refused while it holds MPS printers)");
-  Examples(deactivate,
-           "Examples:\n  fleet-agent deactivate\n  fleet-agent deactivate -c ./agent.yaml");
+  CLI::App* deactivate = Command(
+      &app, "deactivate", "Deactivate this agent (refused while it holds MPS printers)",
+      "Examples:\n  fleet-agent deactivate\n  fleet-agent deactivate -c ./agent.yaml");
   std::vector<ModeFlag> mode_flags = {{check_config, "--check-config"},
                                       {print_config, "--print-config"},
                                       {scan_once, "--scan-once"}};
@@ -585,7 +528,13 @@ int main(int argc, char** argv) {
     return fleet::agent::RunMetersShow(*config, args.meters_target, args.format, std::cout,
                                        std::cerr);
   }
-  if (meters_read->parsed()) return MetersRead(*config, args, log);
+  if (meters_read->parsed()) {
+    // The --scan-once cycle over the printers' last known addresses (docs/cli.md, "meters read").
+    return fleet::agent::RunMetersRead(
+        *config, args.read_targets,
+        [&](const fleet::config::Config& c) { return ScanOnce(c, args, log, /*targeted=*/true); },
+        std::cerr);
+  }
   if (probe->parsed()) {
     return fleet::agent::RunProbe(*config, args.probe_address, args.profiles_dir, args.format,
                                   std::cout, std::cerr, *log);

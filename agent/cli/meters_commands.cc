@@ -1,6 +1,8 @@
 #include "agent/cli/meters_commands.h"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "agent/core/text.h"
 
@@ -8,6 +10,10 @@ namespace fleet::agent {
 namespace {
 
 using json = nlohmann::ordered_json;
+
+// docs/cli.md, "Exit codes".
+constexpr int kExitFailure = 1;
+constexpr int kExitPartial = 3;
 
 std::string Count(int64_t n) {
   std::string digits = std::to_string(n);
@@ -46,6 +52,62 @@ std::string Pages(const state::MeterHistoryRead& read) {
 
 std::string Dump(const json& j) {
   return JsonEscapeInvisible(j.dump(2, ' ', false, json::error_handler_t::replace));
+}
+
+// Why a `meters read` target matches no printer. A target that is no address, range or host name
+// gets the search-criteria parser's own words ("octet 300 in '10.0.0.300' is out of range ..."),
+// as the same text under search.include in agent.yaml would.
+std::string NoPrinterFor(const std::string& target) {
+  std::string error;
+  const std::optional<config::SearchEntry> entry = config::ParseSearchEntry(
+      target, /*is_exclude=*/false, &error);
+  if (!entry) {
+    return ForTerminal(error) + ", nor the serial or key of a printer in the inventory";
+  }
+  if (entry->kind == config::SearchEntry::Kind::kRange ||
+      entry->kind == config::SearchEntry::Kind::kCidr) {
+    return ForTerminal(target) +
+           " is a range of addresses; meters read takes a printer's serial, IP address or key "
+           "(--scan-once sweeps the search criteria)";
+  }
+  return ForTerminal(target) + ": no printer in the inventory has this serial, IP address or key";
+}
+
+// The printers a `meters read` names, or the whole inventory; nullopt (with the exit code in
+// *rc) when the state cannot be read or a target matches no printer.
+std::optional<std::vector<state::InventoryEntry>> PrintersToRead(
+    const std::string& state_dir, const std::vector<std::string>& targets, std::ostream& err,
+    int* rc) {
+  *rc = kExitFailure;
+  auto store = state::StateStore::Open(state_dir);
+  if (!store.ok()) {
+    err << "fleet-agent: meters read: cannot open the local state in " << state_dir << ": "
+        << store.error().message << "\n";
+    return std::nullopt;
+  }
+  if (targets.empty()) {
+    auto all = store.value()->List();
+    if (!all.ok()) {
+      err << "fleet-agent: meters read: " << all.error().message << "\n";
+      return std::nullopt;
+    }
+    return std::move(*all);
+  }
+  std::vector<state::InventoryEntry> entries;
+  for (const std::string& target : targets) {
+    auto found = store.value()->Find(target);
+    if (!found.ok()) {
+      err << "fleet-agent: meters read: " << found.error().message << "\n";
+      return std::nullopt;
+    }
+    if (!*found) {
+      err << "fleet-agent: meters read: " << NoPrinterFor(target) << "\n";
+      *rc = kExitPartial;
+      return std::nullopt;
+    }
+    entries.push_back(std::move(**found));
+  }
+  return entries;
 }
 
 }  // namespace
@@ -114,6 +176,34 @@ std::string MeterHistoryToJson(const std::string& key,
   json list = json::array();
   for (const auto& r : reads) list.push_back(MeterReadJson(r));
   return Dump(json{{"key", key}, {"reads", std::move(list)}});
+}
+
+int RunMetersRead(config::Config config, const std::vector<std::string>& targets,
+                  const ScanWith& scan, std::ostream& err) {
+  int rc = kExitFailure;
+  // The store is closed again before the scan, which opens the state itself.
+  const auto entries = PrintersToRead(config.agent.state_dir, targets, err, &rc);
+  if (!entries) return rc;
+  config.search.include.clear();
+  config.search.exclude.clear();
+  for (const auto& e : *entries) {
+    if (e.last.ip.empty()) continue;
+    std::string error;
+    std::optional<config::SearchEntry> entry = config::ParseSearchEntry(
+        e.last.ip, /*is_exclude=*/false, &error);
+    if (!entry) {
+      err << "fleet-agent: meters read: " << ForTerminal(e.key) << " is not read: its last address "
+          << ForTerminal(error) << "\n";
+      continue;
+    }
+    config.search.include.push_back(std::move(*entry));
+  }
+  if (config.search.include.empty()) {
+    err << "fleet-agent: meters read: no printer with a known address to read (run --scan-once "
+           "first)\n";
+    return kExitPartial;
+  }
+  return scan(config);
 }
 
 }  // namespace fleet::agent

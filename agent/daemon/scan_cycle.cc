@@ -230,9 +230,17 @@ void ScanCycle::RecordMeters(state::StateStore& state, ScanReport& scan) {
 
 ScanReport ScanCycle::Record(state::StateStore* state, ScanReport& scan,
                              const SupplyThresholds& thresholds) {
+  std::vector<Printer> silent = RecordInPlace(state, scan, thresholds);
+  ScanReport to_upload = scan;
+  for (auto& p : silent) to_upload.printers.push_back(std::move(p));
+  return to_upload;
+}
+
+std::vector<Printer> ScanCycle::RecordInPlace(state::StateStore* state, ScanReport& scan,
+                                              const SupplyThresholds& thresholds) {
   if (state == nullptr) {
     CheckClock(nullptr, scan);
-    return scan;
+    return {};
   }
   // Against the values stored before this scan: supply events, page counts gone backwards.
   if (auto last = state->List(); last.ok()) {
@@ -260,31 +268,38 @@ ScanReport ScanCycle::Record(state::StateStore* state, ScanReport& scan,
     log_.warn("cannot record the scan in the local state: {}", recorded.error().message);
   }
   if (!scan.cancelled) RecordMeters(*state, scan);
-  ScanReport to_upload = scan;
   // The cloud keeps hearing about printers this scan did not reach (docs/domain.md: a printer
   // out of the search criteria stays listed as non-communicating). A targeted read did not try
   // the others.
-  if (scan.targeted) return to_upload;
+  if (scan.targeted) return {};
   auto silent = state->NonCommunicating(scan);
   if (!silent.ok()) {
     log_.warn("cannot list non-communicating printers: {}", silent.error().message);
-    return to_upload;
+    return {};
   }
-  for (auto& p : *silent) {
+  for (const auto& p : *silent) {
     log_.debug("printer={} serial={} non-communicating since {} mps={}", p.ip, LogValue(p.serial),
                p.non_communicating_since, p.mps);
-    to_upload.printers.push_back(std::move(p));
   }
   if (!silent->empty()) {
     log_.info("inventory printers not reached by this scan (reported as non-communicating)={}",
               silent->size());
   }
-  return to_upload;
+  return std::move(*silent);
 }
 
 Result<void> ScanCycle::RecordAndQueue(state::StateStore* state, uplink::Outbox& outbox,
                                        ScanReport& scan, const SupplyThresholds& thresholds) {
-  return QueueScan(outbox, Record(state, scan, thresholds), log_);
+  // The report to upload is the scan plus the silent printers: appended for the outbox and taken
+  // off again, so the scan is never copied (issue 17, docs/scaling.md).
+  std::vector<Printer> silent = RecordInPlace(state, scan, thresholds);
+  const size_t read = scan.printers.size();
+  for (auto& p : silent) scan.printers.push_back(std::move(p));
+  silent = {};
+  Result<void> queued = QueueScan(outbox, scan, log_);
+  scan.printers.erase(scan.printers.begin() + static_cast<std::ptrdiff_t>(read),
+                      scan.printers.end());
+  return queued;
 }
 
 Result<void> QueueScan(uplink::Outbox& outbox, const ScanReport& report, spdlog::logger& log) {

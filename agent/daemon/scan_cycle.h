@@ -54,6 +54,10 @@ class ScanCycle {
   // (then only the clock between cycles is checked and nothing is recorded). Failures of the
   // state are logged; the returned report still carries the scan.
   ScanReport Record(state::StateStore* state, ScanReport& scan, const SupplyThresholds& thresholds);
+  // Record without building the report to upload (which copies the scan): returns only what
+  // Record adds to the scan, the inventory printers it did not reach (non-communicating).
+  std::vector<Printer> RecordInPlace(state::StateStore* state, ScanReport& scan,
+                                     const SupplyThresholds& thresholds);
 
   // meters.* of the configuration in force (the daemon sets it at each cycle).
   void SetBilling(BillingSchedule billing) { billing_ = std::move(billing); }

@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace fleet::agent {
 namespace {
@@ -178,17 +179,26 @@ void ScanJob::Start(DoneFn done, ProgressFn progress, const config::Resolver& re
                                     " (an id never sent there) were ignored; " +
                                     std::to_string(stats.forged_replies) + " in this scan");
         }
-        for (auto& device : result.devices) {
-          if (device.is_printer) {
-            const Readiness r = AssessReadiness(device, device.mps, "", ReadinessPolicy{},
-                                                FLEET_VERSION);
-            device.readiness = r.status;
-            device.readiness_reason = r.reason;
-            report.printers.push_back(std::move(device));
-          } else {
+        // The printers stay where the Scanner put them (non-printers moved out, the rest closed
+        // up in address order): a second vector of every printer would double the records at
+        // this moment (docs/scaling.md, "Where the memory goes").
+        std::vector<Printer>& devices = result.devices;
+        size_t kept = 0;
+        for (size_t i = 0; i < devices.size(); ++i) {
+          Printer& device = devices[i];
+          if (!device.is_printer) {
             report.non_printers.push_back(std::move(device));
+            continue;
           }
+          const Readiness r = AssessReadiness(device, device.mps, "", ReadinessPolicy{},
+                                              FLEET_VERSION);
+          device.readiness = r.status;
+          device.readiness_reason = r.reason;
+          if (kept != i) devices[kept] = std::move(device);
+          ++kept;
         }
+        devices.erase(devices.begin() + static_cast<std::ptrdiff_t>(kept), devices.end());
+        report.printers = std::move(devices);
         ApplySupplyThresholds(report, thresholds);
         for (auto& issue : result.issues) {
           report.errors.push_back(DeviceError{issue.ip, std::string(ErrorCodeName(issue.code)),

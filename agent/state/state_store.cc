@@ -172,6 +172,11 @@ Printer PrinterFromStored(const std::string& text) { return DecodePrinterJsonTex
 constexpr const char* kEntryColumns =
     "key, last, first_seen, last_seen, communication, non_communicating_since, mps, qualification";
 
+// Every entry of the inventory, in key order.
+std::string ListAllSql() {
+  return std::string("SELECT ") + kEntryColumns + " FROM printers ORDER BY key";
+}
+
 InventoryEntry EntryFromRow(const Stmt& row) {
   InventoryEntry e;
   e.key = row.Text(0);
@@ -439,7 +444,7 @@ Result<void> StateStore::ApplyCloudWord(const uplink::protocol::CloudWord& word)
 }
 
 Result<std::vector<InventoryEntry>> StateStore::List() {
-  const std::string sql = std::string("SELECT ") + kEntryColumns + " FROM printers ORDER BY key";
+  const std::string sql = ListAllSql();
   Stmt stmt(db_, sql.c_str());
   std::vector<InventoryEntry> out;
   FLEET_TRY(ForEachRow(stmt, "list printers", [&] { out.push_back(EntryFromRow(stmt)); }));
@@ -455,17 +460,20 @@ Result<std::vector<Printer>> StateStore::NonCommunicating(const ScanReport& scan
   for (const Printer& p : scan.printers) {
     if (p.communication == "communicating") read.insert(InventoryKey(p));
   }
-  auto all = List();
-  if (!all.ok()) return all.error();
+  // Row by row, and only the rows this scan did not read are decoded: never the whole inventory
+  // in memory next to the scan (docs/scaling.md, "Where the memory goes").
+  const std::string sql = ListAllSql();
+  Stmt stmt(db_, sql.c_str());
   std::vector<Printer> out;
-  for (auto& e : all.value()) {
-    if (read.count(e.key)) continue;
+  FLEET_TRY(ForEachRow(stmt, "list printers", [&] {
+    if (read.count(stmt.Text(0))) return;
+    InventoryEntry e = EntryFromRow(stmt);
     Printer p = std::move(e.last);
     p.communication = "non-communicating";
     p.non_communicating_since = e.non_communicating_since.empty() ? FormatRfc3339(scan.started_at)
                                                                   : e.non_communicating_since;
     out.push_back(std::move(p));
-  }
+  }));
   return out;
 }
 

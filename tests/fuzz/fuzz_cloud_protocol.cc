@@ -68,6 +68,20 @@ void CheckWord(const protocol::CloudWord& word) {
   }
 }
 
+// Decodes `body`: a failure is kMalformed, and what decodes, encoded and decoded again, is `same`
+// as before (`what` names the message in the failure).
+template <typename Decode, typename Encode, typename Same>
+auto RoundTrip(std::string_view body, Decode decode, Encode encode, Same same,
+               const std::string& what) {
+  auto decoded = decode(body);
+  CheckFailure(decoded);
+  if (decoded.ok()) {
+    auto again = decode(encode(*decoded));
+    FUZZ_CHECK(again.ok() && same(*again, *decoded), what + " changed by a round trip");
+  }
+  return decoded;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -77,97 +91,95 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckFailure(word);
   if (word.ok()) CheckWord(*word);
 
-  auto reply = protocol::DecodeReply(body);
-  CheckFailure(reply);
+  auto reply = RoundTrip(
+      body, protocol::DecodeReply,
+      [](const protocol::Reply& r) { return protocol::EncodeReply(r); },
+      [](const protocol::Reply& a, const protocol::Reply& b) {
+        return a.duplicate == b.duplicate && a.idempotency_key == b.idempotency_key &&
+               a.report_digest == b.report_digest;
+      },
+      "reply");
   // A reply decodes exactly when its word does and its echo members have their types.
-  if (reply.ok()) {
-    FUZZ_CHECK(word.ok(), "a reply whose word does not decode");
-    auto again = protocol::DecodeReply(protocol::EncodeReply(*reply));
-    FUZZ_CHECK(again.ok() && again->duplicate == reply->duplicate &&
-                   again->idempotency_key == reply->idempotency_key &&
-                   again->report_digest == reply->report_digest,
-               "reply changed by a round trip");
-  }
+  if (reply.ok()) FUZZ_CHECK(word.ok(), "a reply whose word does not decode");
 
-  auto request = protocol::DecodeActivationRequest(body);
-  CheckFailure(request);
+  auto request = RoundTrip(
+      body, protocol::DecodeActivationRequest, protocol::EncodeActivationRequest,
+      [](const protocol::ActivationRequest& a, const protocol::ActivationRequest& b) {
+        return a.activation_code == b.activation_code && a.agent_version == b.agent_version &&
+               a.host.hostname == b.host.hostname && a.host.os == b.host.os &&
+               a.host.arch == b.host.arch;
+      },
+      "activation request");
   if (request.ok()) {
     FUZZ_CHECK(!request->activation_code.empty(), "an empty activation code accepted");
-    auto again = protocol::DecodeActivationRequest(protocol::EncodeActivationRequest(*request));
-    FUZZ_CHECK(again.ok() && again->activation_code == request->activation_code &&
-                   again->agent_version == request->agent_version &&
-                   again->host.hostname == request->host.hostname &&
-                   again->host.os == request->host.os && again->host.arch == request->host.arch,
-               "activation request changed by a round trip");
   }
 
-  auto answer = protocol::DecodeActivationAnswer(body);
-  CheckFailure(answer);
+  auto answer = RoundTrip(
+      body, protocol::DecodeActivationAnswer, protocol::EncodeActivationAnswer,
+      [](const protocol::ActivationAnswer& a, const protocol::ActivationAnswer& b) {
+        return a.agent_id == b.agent_id && a.token == b.token;
+      },
+      "activation answer");
   if (answer.ok()) {
     FUZZ_CHECK(!answer->agent_id.empty() && !answer->token.empty(), "an empty identity accepted");
-    auto again = protocol::DecodeActivationAnswer(protocol::EncodeActivationAnswer(*answer));
-    FUZZ_CHECK(again.ok() && again->agent_id == answer->agent_id && again->token == answer->token,
-               "activation answer changed by a round trip");
-    // The token is a secret: a failure to decode never quotes the body.
   } else {
+    // The token is a secret: a failure to decode never quotes the body.
     FUZZ_CHECK(answer.error().message.size() < 200, answer.error().message);
   }
 
-  auto info = protocol::DecodeAgentInfo(body);
-  CheckFailure(info);
-  if (info.ok()) {
-    if (info->mps_printers) FUZZ_CHECK(*info->mps_printers >= 0, "negative mps_printers");
-    auto again = protocol::DecodeAgentInfo(protocol::EncodeAgentInfo(*info));
-    FUZZ_CHECK(again.ok() && again->agent_id == info->agent_id &&
-                   again->activated_at == info->activated_at &&
-                   again->mps_printers == info->mps_printers &&
-                   again->last_report_at == info->last_report_at,
-               "agent resource changed by a round trip");
+  auto info = RoundTrip(
+      body, protocol::DecodeAgentInfo, protocol::EncodeAgentInfo,
+      [](const protocol::AgentInfo& a, const protocol::AgentInfo& b) {
+        return a.agent_id == b.agent_id && a.activated_at == b.activated_at &&
+               a.mps_printers == b.mps_printers && a.last_report_at == b.last_report_at;
+      },
+      "agent resource");
+  if (info.ok() && info->mps_printers) {
+    FUZZ_CHECK(*info->mps_printers >= 0, "negative mps_printers");
   }
 
-  auto deactivation = protocol::DecodeDeactivation(body);
-  CheckFailure(deactivation);
-  if (deactivation.ok()) {
-    auto again = protocol::DecodeDeactivation(protocol::EncodeDeactivation(*deactivation));
-    FUZZ_CHECK(again.ok() && again->deactivated == deactivation->deactivated,
-               "deactivation changed by a round trip");
-  }
+  (void)RoundTrip(
+      body, protocol::DecodeDeactivation, protocol::EncodeDeactivation,
+      [](const protocol::Deactivation& a, const protocol::Deactivation& b) {
+        return a.deactivated == b.deactivated;
+      },
+      "deactivation");
 
-  auto error = protocol::DecodeCloudError(body);
-  CheckFailure(error);
+  auto error = RoundTrip(
+      body, protocol::DecodeCloudError, protocol::EncodeCloudError,
+      [](const protocol::CloudError& a, const protocol::CloudError& b) {
+        return a.error == b.error && a.message == b.message && a.mps_printers == b.mps_printers;
+      },
+      "error body");
   if (error.ok()) {
     FUZZ_CHECK(!error->error.empty(), "an error body without an error code");
     if (error->mps_printers) FUZZ_CHECK(*error->mps_printers >= 0, "negative mps_printers");
-    auto again = protocol::DecodeCloudError(protocol::EncodeCloudError(*error));
-    FUZZ_CHECK(again.ok() && again->error == error->error && again->message == error->message &&
-                   again->mps_printers == error->mps_printers,
-               "error body changed by a round trip");
   }
-  auto read = protocol::DecodeMeterRead(body);
-  CheckFailure(read);
+
+  auto read = RoundTrip(
+      body, protocol::DecodeMeterRead, protocol::EncodeMeterRead,
+      [](const protocol::MeterRead& a, const protocol::MeterRead& b) {
+        return a.serial == b.serial && a.collected_at == b.collected_at &&
+               a.lifetime_page_count == b.lifetime_page_count && a.unit == b.unit &&
+               a.flags == b.flags && a.mac == b.mac && a.ip == b.ip && a.device == b.device;
+      },
+      "meter read");
   if (read.ok()) {
     FUZZ_CHECK(read->lifetime_page_count >= 0 && !read->collected_at.empty(), "a read accepted");
     FUZZ_CHECK(!read->serial.empty() || !read->mac.empty() || !read->ip.empty(), "an unkeyed read");
-    auto again = protocol::DecodeMeterRead(protocol::EncodeMeterRead(*read));
-    FUZZ_CHECK(
-        again.ok() && again->serial == read->serial && again->collected_at == read->collected_at &&
-            again->lifetime_page_count == read->lifetime_page_count && again->unit == read->unit &&
-            again->flags == read->flags && again->mac == read->mac && again->ip == read->ip &&
-            again->device == read->device,
-        "meter read changed by a round trip");
   }
-  auto identity = protocol::DecodeIdentityEvent(body);
-  CheckFailure(identity);
+
+  auto identity = RoundTrip(
+      body, protocol::DecodeIdentityEvent, protocol::EncodeIdentityEvent,
+      [](const protocol::IdentityEvent& a, const protocol::IdentityEvent& b) {
+        return a.event_id == b.event_id && a.type == b.type && a.serial == b.serial &&
+               a.collected_at == b.collected_at && a.mac == b.mac && a.ip == b.ip &&
+               a.previous_ip == b.previous_ip && a.previous_serial == b.previous_serial;
+      },
+      "identity event");
   if (identity.ok()) {
     FUZZ_CHECK(identity->type == "moved" || identity->type == "replaced", identity->type);
     FUZZ_CHECK(!identity->ip.empty() && !identity->event_id.empty(), "an identity event accepted");
-    auto again = protocol::DecodeIdentityEvent(protocol::EncodeIdentityEvent(*identity));
-    FUZZ_CHECK(again.ok() && again->event_id == identity->event_id &&
-                   again->type == identity->type && again->serial == identity->serial &&
-                   again->collected_at == identity->collected_at && again->mac == identity->mac &&
-                   again->ip == identity->ip && again->previous_ip == identity->previous_ip &&
-                   again->previous_serial == identity->previous_serial,
-               "identity event changed by a round trip");
   }
   return 0;
 }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/integration/agent_runner.h"
+#include "tests/integration/cloud_suite.h"
 #include "tests/integration/printer_sim.h"
 #include "tests/support/cloud_emulator.h"
 
@@ -27,12 +28,11 @@ constexpr uint16_t kPort = 17671;
 constexpr char kIpA[] = "127.23.9.1";
 constexpr char kIpB[] = "127.23.9.2";
 
-class BillingCutoffTest : public ::testing::Test {
+class BillingCutoffTest : public EmulatorTest {
  protected:
   void SetUp() override {
-    ASSERT_EQ(MakeTestPki(pki_.path()), "");
-    emulator_ = StartCloudEmulator(EmulatorIn(pki_.path(), dir_.path()));
-    ASSERT_TRUE(emulator_->ready());
+    EmulatorTest::SetUp();
+    if (HasFatalFailure()) return;
     // The cut-off came due a minute ago, today (local time, as the agent reads meters.read_time).
     const std::time_t t = std::time(nullptr) - 60;
     std::tm local{};
@@ -54,15 +54,13 @@ class BillingCutoffTest : public ::testing::Test {
     plain_ = WriteAgentYaml(dir_.path() + "/plain.yaml", y);
     y.extra = meters;
     billing_ = WriteAgentYaml(dir_.path() + "/agent.yaml", y);
-    CommandResult activated = RunAgent(
-        {"--config", billing_, "activate", "--code", emulator_->NewActivationCode()}, 60s);
-    ASSERT_EQ(activated.exit_code, 0) << activated.stderr_text;
+    ActivateAgent(*emulator_, billing_);
   }
 
   std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording) {
-    auto sim = std::make_unique<PrinterSim>(
-        ip + "/32", 1, kPort, std::vector<std::string>{"--listen", ip, "--base", ip},
-        std::string(FLEET_SOURCE_DIR) + "/tests/data/demo/" + recording);
+    auto sim = std::make_unique<PrinterSim>(ip + "/32", 1, kPort,
+                                            std::vector<std::string>{"--listen", ip, "--base", ip},
+                                            DemoRecordings() + "/" + recording);
     EXPECT_TRUE(sim->ready()) << sim->log();
     return sim;
   }
@@ -95,9 +93,6 @@ class BillingCutoffTest : public ::testing::Test {
     return out;
   }
 
-  TempDir pki_{"fleet-billing-pki"};
-  TempDir dir_{"fleet-billing"};
-  std::unique_ptr<CloudEmulator> emulator_;
   std::string plain_, billing_;
 };
 

@@ -32,7 +32,7 @@ class CloudSuite : public ::testing::Test {
                                const std::vector<std::string>& more_recordings = {}) {
     pki_ = new TempDir("fleet-pki");
     pki_error_ = MakeTestPki(pki_->path());
-    std::vector<std::string> sources = {std::string(FLEET_SOURCE_DIR) + "/tests/data/demo"};
+    std::vector<std::string> sources = {DemoRecordings()};
     sources.insert(sources.end(), more_recordings.begin(), more_recordings.end());
     std::string error;
     server_ = RecordingServer::Start(sources, base, port, &error).release();
@@ -107,6 +107,22 @@ class CloudTest : public CloudSuite<Suite, kSnmpBase, kSnmpPort> {
   TempDir dir_{"fleet-cloud-test"};
   std::unique_ptr<CloudEmulator> emulator_;
   std::string config_;
+};
+
+// A fresh test PKI and emulator for each test, for the suites that bring their own printers
+// (PrinterSim) instead of CloudSuite's snmpsimd: pki_, dir_ (the emulator's database and what the
+// test writes) and emulator_. A suite's SetUp calls this one first.
+class EmulatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(MakeTestPki(pki_.path()), "");
+    emulator_ = StartCloudEmulator(EmulatorIn(pki_.path(), dir_.path()));
+    ASSERT_TRUE(emulator_->ready());
+  }
+
+  TempDir pki_{"fleet-pki"};
+  TempDir dir_{"fleet-cloud-test"};
+  std::unique_ptr<CloudEmulator> emulator_;
 };
 
 // `fleet-agent --config CONFIG activate --code CODE` with a fresh code of `cloud`; fails the test

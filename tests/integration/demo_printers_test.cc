@@ -18,11 +18,10 @@ constexpr uint16_t kPort = 16361;
 class DemoPrintersTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const std::string dir = std::string(FLEET_SOURCE_DIR) + "/tests/data/demo";
-    std::ifstream in(dir + "/expected.json");
+    std::ifstream in(DemoRecordings() + "/expected.json");
     expected_ = new nlohmann::json(nlohmann::json::parse(in, nullptr, false));
     std::string error;
-    server_ = RecordingServer::Start({dir}, kBase, kPort, &error).release();
+    server_ = RecordingServer::Start({DemoRecordings()}, kBase, kPort, &error).release();
     if (!server_) {
       start_error_ = error;
       return;

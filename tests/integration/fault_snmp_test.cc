@@ -11,6 +11,7 @@
 
 #include "tests/integration/agent_runner.h"
 #include "tests/integration/printer_sim.h"
+#include "tests/integration/recording_server.h"
 
 namespace fleet::test {
 namespace {
@@ -264,8 +265,7 @@ TEST(FaultSnmpTest, PrinterAnsweringOnlyOversizeRepliesIsReportedWithAnError) {
 
 // A recording whose supplies table never ends (6,000 rows; a walk is capped at 5,000 varbinds).
 std::string EndlessRecording(const std::string& dir) {
-  std::string text = ReadFile(std::string(FLEET_SOURCE_DIR) +
-                              "/tests/data/demo/lexmark_ms621.snmprec");
+  std::string text = ReadFile(DemoRecordings() + "/lexmark_ms621.snmprec");
   std::ofstream out(dir + "/zz_endless_table.snmprec");
   std::istringstream in(text);
   std::string line;

@@ -25,7 +25,7 @@ constexpr char kBase[] = "127.23.0.1";
 std::string Ordered(const std::string& dir, const std::vector<std::string>& names) {
   std::filesystem::create_directories(dir);
   for (size_t i = 0; i < names.size(); ++i) {
-    const std::string from = std::string(FLEET_SOURCE_DIR) + "/tests/data/demo/" + names[i];
+    const std::string from = DemoRecordings() + "/" + names[i];
     EXPECT_TRUE(WriteFile(dir + "/" + std::to_string(i + 1) + "_" + names[i], ReadFile(from)))
         << from;
   }
@@ -59,12 +59,17 @@ TEST(IdentityMoves, MovedAndReplacedAcrossTwoSweepsReachTheCloud) {
   ASSERT_EQ(activated.exit_code, 0) << activated.stderr_text;
   auto scan = [&] { return ScanUploadJson(config, 60s); };
 
-  std::string error;
-  auto server = RecordingServer::Start(
-      {Ordered(dir.path() + "/sweep1",
-               {"hp_laserjet_m507.snmprec", "kyocera_ecosys_p3145dn.snmprec"})},
-      kBase, kPort, &error);
-  ASSERT_NE(server, nullptr) << "snmpsimd did not start: " << error;
+  // snmpsimd serving `recordings` from kBase on, in that order (dir/`name`), in place of the last.
+  std::unique_ptr<RecordingServer> server;
+  auto serve = [&](const std::string& name, const std::vector<std::string>& recordings) {
+    server.reset();
+    std::string error;
+    server = RecordingServer::Start({Ordered(dir.path() + "/" + name, recordings)}, kBase, kPort,
+                                    &error);
+    ASSERT_NE(server, nullptr) << "snmpsimd did not start: " << error;
+  };
+  ASSERT_NO_FATAL_FAILURE(
+      serve("sweep1", {"hp_laserjet_m507.snmprec", "kyocera_ecosys_p3145dn.snmprec"}));
   json first = scan();
   const json* hp = FindByIp(first["printers"], "127.23.0.1");
   const json* kyocera = FindByIp(first["printers"], "127.23.0.2");
@@ -75,13 +80,10 @@ TEST(IdentityMoves, MovedAndReplacedAcrossTwoSweepsReachTheCloud) {
   ASSERT_FALSE(hp_serial.empty());
   ASSERT_TRUE(hp_count.is_number_integer()) << *hp;
   EXPECT_TRUE(Events(first, "moved").empty()) << first["events"];
-  server.reset();  // stops snmpsimd
 
-  server = RecordingServer::Start({Ordered(dir.path() + "/sweep2", {"switch_cisco_c2960x.snmprec",
-                                                                    "brother_hl_l8360cdw.snmprec",
-                                                                    "hp_laserjet_m507.snmprec"})},
-                                  kBase, kPort, &error);
-  ASSERT_NE(server, nullptr) << "snmpsimd did not start: " << error;
+  ASSERT_NO_FATAL_FAILURE(serve(
+      "sweep2",
+      {"switch_cisco_c2960x.snmprec", "brother_hl_l8360cdw.snmprec", "hp_laserjet_m507.snmprec"}));
   json second = scan();
   const json* hp_now = FindByIp(second["printers"], "127.23.0.3");
   const json* brother = FindByIp(second["printers"], "127.23.0.2");

@@ -127,8 +127,7 @@ class MeterIntegrityTest : public ::testing::Test {
   std::string RecordingsWithNewKyoceraToner() {
     std::string out = dir_.path() + "/recordings";
     fs::create_directories(out);
-    for (const auto& f :
-         fs::directory_iterator(std::string(FLEET_SOURCE_DIR) + "/tests/data/demo")) {
+    for (const auto& f : fs::directory_iterator(DemoRecordings())) {
       if (f.path().extension() != ".snmprec") continue;
       std::string text = ReadFile(f.path().string());
       if (f.path().stem() == kKyocera) {
@@ -152,7 +151,7 @@ class MeterIntegrityTest : public ::testing::Test {
 };
 
 TEST_F(MeterIntegrityTest, RiseIsNormalDropIsFlaggedEverywhereSupplyReplacementIsAnEvent) {
-  const std::string demo = std::string(FLEET_SOURCE_DIR) + "/tests/data/demo";
+  const std::string demo = DemoRecordings();
   WriteConfig(kScanPort);
   Activate();
 
@@ -314,8 +313,7 @@ TEST_F(MeterIntegrityTest, RiseIsNormalDropIsFlaggedEverywhereSupplyReplacementI
 TEST_F(MeterIntegrityTest, DaemonCycleSendsSupplyLowEventsAndReadiness) {
   WriteConfig(kDaemonPort);
   Activate();
-  ASSERT_NO_FATAL_FAILURE(
-      StartSim(kDaemonPort, 0, std::string(FLEET_SOURCE_DIR) + "/tests/data/demo"));
+  ASSERT_NO_FATAL_FAILURE(StartSim(kDaemonPort, 0, DemoRecordings()));
   Process daemon = StartAgentDaemon(config_, dir_.path());
   ASSERT_GT(daemon.pid(), 0) << daemon.error();
   const auto log = [&] { return ReadFile(dir_.path() + "/daemon.err"); };

@@ -7,6 +7,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <initializer_list>
+#include <string>
+
 #include "tests/integration/agent_runner.h"
 #include "tests/integration/recording_server.h"
 #include "tests/integration/v3_user.h"
@@ -26,7 +29,7 @@ constexpr uint16_t kV3Port = 18362;
 class ProbeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const std::string demo = std::string(FLEET_SOURCE_DIR) + "/tests/data/demo";
+    const std::string demo = DemoRecordings();
     // A hostile device: a 60,000-byte sysName with a terminal escape, a line break and a forged
     // log field in it (what the trace log must cut and escape).
     hostile_dir_ = new TempDir("fleet-probe-hostile");
@@ -117,44 +120,50 @@ SnmpdFixture* ProbeTest::snmpd_ = nullptr;
 TempDir* ProbeTest::hostile_dir_ = nullptr;
 std::string ProbeTest::start_error_;
 
+// Each of `parts` is in `text`.
+void ExpectParts(const std::string& text, std::initializer_list<const char*> parts) {
+  for (const char* part : parts) {
+    EXPECT_NE(text.find(part), std::string::npos) << "missing: " << part << "\n" << text;
+  }
+}
+
 const char kPublic[] = "    - version: 2c\n      community: public\n";
 const char kWrongCommunity[] = "    - version: 2c\n      community: wrong-community-77\n";
 
 TEST_F(ProbeTest, PrinterTableShowsEveryStep) {
   const CommandResult r = Probe(Config(kPort, std::string(kWrongCommunity) + kPublic), kBase);
   ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
-  const std::string& t = r.stdout_text;
-  for (const char* part : {
-           "probe 127.31.0.1 port 18361\n",
-           "  snmp.credentials[0] v2c: timeout - no answer: for SNMPv1/v2c a wrong community "
-           "looks exactly like this",
-           "  snmp.credentials[1] v2c: answered\n",
-           "  GET with snmp.credentials[1]:\n    asked 1.3.6.1.2.1.1.1.0 (sysDescr.0)\n",
-           "    -> 1.3.6.1.2.1.1.1.0 (sysDescr.0) = STRING: HP ETHERNET MULTI-ENVIRONMENT,ROM "
-           "none,JETDIRECT,JD153,EEPROM JSI24110176,CIDATE 11/25/2024\n",
-           "    -> 1.3.6.1.2.1.1.2.0 (sysObjectID.0) = OID: 1.3.6.1.4.1.11.2.3.9.1",
-           "    -> 1.3.6.1.2.1.25.3.2.1.2.1 (hrDeviceType.1) = OID: 1.3.6.1.2.1.25.3.1.5 "
-           "(hrDevicePrinter)\n",
-           "  GETNEXT with snmp.credentials[1]:\n    asked 1.3.6.1.2.1.43 (printmib)\n",
-           // the HP serial, PML-wrapped, named by the profile field that reads it
-           "    -> 1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0 (hp.yaml: ",
-           "fields.serial.sources[1]) = Hex-STRING: 01 15 50 48 42 4a 51 34 31 32 30 37\n",
-           "  GETBULK with snmp.credentials[1]:\n",
-           "    asked 1.3.6.1.2.1.43.10.2.1 (prtMarkerEntry)\n",
-           "fields.page_count.sources[1]) = INTEGER: 48213\n",
-           "  printer: yes (Printer-MIB (1.3.6.1.2.1.43) answered; hrDeviceType is "
-           "hrDevicePrinter; a printer profile matched)\n",
-           "  profile: hp (",
-           "hp.yaml) matched: sysObjectID under product prefix 1.3.6.1.4.1.11.2.3.9",
-           "  manufacturer: HP\n  model: LaserJet M507\n  serial: PHBJQ41207\n"
-           "  firmware: 2411177_060154\n  lifetime page count: 48213\n"
-           "  mac: 02:5a:3c:10:07:01\n  hostname: NPI1007A1\n",
-           "what a scan would report:\n",
-           "127.31.0.1  HP            LaserJet M507  PHBJQ41207  2411177_060154  48,213",
-           "result: printer: a printer, read completely\n",
-       }) {
-    EXPECT_NE(t.find(part), std::string::npos) << "missing: " << part << "\n" << t;
-  }
+  ExpectParts(
+      r.stdout_text,
+      {
+          "probe 127.31.0.1 port 18361\n",
+          "  snmp.credentials[0] v2c: timeout - no answer: for SNMPv1/v2c a wrong community "
+          "looks exactly like this",
+          "  snmp.credentials[1] v2c: answered\n",
+          "  GET with snmp.credentials[1]:\n    asked 1.3.6.1.2.1.1.1.0 (sysDescr.0)\n",
+          "    -> 1.3.6.1.2.1.1.1.0 (sysDescr.0) = STRING: HP ETHERNET MULTI-ENVIRONMENT,ROM "
+          "none,JETDIRECT,JD153,EEPROM JSI24110176,CIDATE 11/25/2024\n",
+          "    -> 1.3.6.1.2.1.1.2.0 (sysObjectID.0) = OID: 1.3.6.1.4.1.11.2.3.9.1",
+          "    -> 1.3.6.1.2.1.25.3.2.1.2.1 (hrDeviceType.1) = OID: 1.3.6.1.2.1.25.3.1.5 "
+          "(hrDevicePrinter)\n",
+          "  GETNEXT with snmp.credentials[1]:\n    asked 1.3.6.1.2.1.43 (printmib)\n",
+          // the HP serial, PML-wrapped, named by the profile field that reads it
+          "    -> 1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0 (hp.yaml: ",
+          "fields.serial.sources[1]) = Hex-STRING: 01 15 50 48 42 4a 51 34 31 32 30 37\n",
+          "  GETBULK with snmp.credentials[1]:\n",
+          "    asked 1.3.6.1.2.1.43.10.2.1 (prtMarkerEntry)\n",
+          "fields.page_count.sources[1]) = INTEGER: 48213\n",
+          "  printer: yes (Printer-MIB (1.3.6.1.2.1.43) answered; hrDeviceType is "
+          "hrDevicePrinter; a printer profile matched)\n",
+          "  profile: hp (",
+          "hp.yaml) matched: sysObjectID under product prefix 1.3.6.1.4.1.11.2.3.9",
+          "  manufacturer: HP\n  model: LaserJet M507\n  serial: PHBJQ41207\n"
+          "  firmware: 2411177_060154\n  lifetime page count: 48213\n"
+          "  mac: 02:5a:3c:10:07:01\n  hostname: NPI1007A1\n",
+          "what a scan would report:\n",
+          "127.31.0.1  HP            LaserJet M507  PHBJQ41207  2411177_060154  48,213",
+          "result: printer: a printer, read completely\n",
+      });
 }
 
 TEST_F(ProbeTest, PrinterJsonFieldByField) {
@@ -169,9 +178,10 @@ TEST_F(ProbeTest, PrinterJsonFieldByField) {
   EXPECT_EQ(j["result"], "printer");
   EXPECT_EQ(j["exit_code"], 0);
   ASSERT_EQ(j["credentials"].size(), 1u);
-  EXPECT_EQ(j["credentials"][0]["name"], "snmp.credentials[0]");
-  EXPECT_EQ(j["credentials"][0]["kind"], "v2c");
-  EXPECT_EQ(j["credentials"][0]["outcome"], "answered");
+  const json& credential = j["credentials"][0];
+  EXPECT_EQ(credential["name"], "snmp.credentials[0]");
+  EXPECT_EQ(credential["kind"], "v2c");
+  EXPECT_EQ(credential["outcome"], "answered");
   const json& first = j["requests"][0];
   EXPECT_EQ(first["request"], "GET");
   EXPECT_EQ(first["outcome"], "ok");
@@ -335,24 +345,24 @@ TEST_F(ProbeTest, TraceLevelLogsEachDeviceDuringAScan) {
               static_cast<long long>(r.elapsed.count()));
   EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
   const std::string& log = r.stderr_text;
-  for (const char* part : {
-           "printer=127.31.0.1 op=sweep-answer credential=1 kind=\"v2c\" varbinds=10",
-           "printer=127.31.0.1 oid=1.3.6.1.2.1.1.5.0 name=\"sysName.0\" type=STRING "
-           "value=\"NPI1007A1\"",
-           "printer=127.31.0.1 op=GETNEXT oids=\"1.3.6.1.2.1.43 (printmib)\"",
-           "printer=127.31.0.1 op=plan printer=yes why=\"Printer-MIB (1.3.6.1.2.1.43) answered; "
-           "hrDeviceType is hrDevicePrinter; a printer profile matched\" profile=\"hp\"",
-           "rule=\"sysObjectID under product prefix 1.3.6.1.4.1.11.2.3.9; sysDescr matches "
-           "/^HP ETHERNET MULTI-ENVIRONMENT/\"",
-           "printer=127.31.0.1 op=GETBULK oids=\"1.3.6.1.2.1.43.10.2.1 (prtMarkerEntry)\"",
-           "printer=127.31.0.1 op=decoded is_printer=true manufacturer=\"HP\" model=\"LaserJet "
-           "M507\" serial=\"PHBJQ41207\"",
-           "printer=127.31.0.2 op=plan printer=no why=\"no Printer-MIB",
-           // the Cisco sysDescr's CR LF, escaped: the line stays one line
-           "Version 15.2(7)E9, RELEASE SOFTWARE (fc1)\\\\r\\\\nTechnical Support",
-       }) {
-    EXPECT_NE(log.find(part), std::string::npos) << "missing: " << part << "\n" << log;
-  }
+  ExpectParts(
+      log,
+      {
+          "printer=127.31.0.1 op=sweep-answer credential=1 kind=\"v2c\" varbinds=10",
+          "printer=127.31.0.1 oid=1.3.6.1.2.1.1.5.0 name=\"sysName.0\" type=STRING "
+          "value=\"NPI1007A1\"",
+          "printer=127.31.0.1 op=GETNEXT oids=\"1.3.6.1.2.1.43 (printmib)\"",
+          "printer=127.31.0.1 op=plan printer=yes why=\"Printer-MIB (1.3.6.1.2.1.43) answered; "
+          "hrDeviceType is hrDevicePrinter; a printer profile matched\" profile=\"hp\"",
+          "rule=\"sysObjectID under product prefix 1.3.6.1.4.1.11.2.3.9; sysDescr matches "
+          "/^HP ETHERNET MULTI-ENVIRONMENT/\"",
+          "printer=127.31.0.1 op=GETBULK oids=\"1.3.6.1.2.1.43.10.2.1 (prtMarkerEntry)\"",
+          "printer=127.31.0.1 op=decoded is_printer=true manufacturer=\"HP\" model=\"LaserJet "
+          "M507\" serial=\"PHBJQ41207\"",
+          "printer=127.31.0.2 op=plan printer=no why=\"no Printer-MIB",
+          // the Cisco sysDescr's CR LF, escaped: the line stays one line
+          "Version 15.2(7)E9, RELEASE SOFTWARE (fc1)\\\\r\\\\nTechnical Support",
+      });
   EXPECT_EQ(log.find("wrong-community-77"), std::string::npos);
   EXPECT_EQ(log.find("printer=127.31.0.4 "), std::string::npos) << "a silent address is no device";
 

@@ -15,6 +15,9 @@
 
 namespace fleet::test {
 
+// The project's own simulated printers (tests/data/demo, also what scripts/demo serves).
+inline std::string DemoRecordings() { return std::string(FLEET_SOURCE_DIR) + "/tests/data/demo"; }
+
 class RecordingServer {
  public:
   // `sources`: directories or .snmprec files. nullptr on failure with the script's output in

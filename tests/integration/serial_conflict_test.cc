@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "tests/integration/agent_runner.h"
+#include "tests/integration/cloud_suite.h"
 #include "tests/integration/printer_sim.h"
 #include "tests/support/cloud_emulator.h"
 
@@ -24,14 +25,12 @@ namespace {
 
 constexpr uint16_t kPort = 17271;
 
-class SerialConflictTest : public ::testing::Test {
+class SerialConflictTest : public EmulatorTest {
  protected:
   void SetUp() override {
-    ASSERT_EQ(MakeTestPki(pki_.path()), "");
-    emulator_ = StartCloudEmulator(EmulatorIn(pki_.path(), dir_.path()));
-    ASSERT_TRUE(emulator_->ready());
-    const std::string source = std::string(FLEET_SOURCE_DIR) +
-                               "/tests/data/demo/hp_laserjet_m507.snmprec";
+    EmulatorTest::SetUp();
+    if (HasFatalFailure()) return;
+    const std::string source = DemoRecordings() + "/hp_laserjet_m507.snmprec";
     std::string text = ReadFile(source);
     ASSERT_NE(text.find("025A3C"), std::string::npos);
     real_rec_ = dir_.path() + "/real.snmprec";
@@ -48,9 +47,7 @@ class SerialConflictTest : public ::testing::Test {
                                                            .ca_file = pki_.path() + "/ca.pem",
                                                            .state_dir = dir_.path() + "/state",
                                                            .log_level = "info"});
-    CommandResult activated = RunAgent(
-        {"--config", config_, "activate", "--code", emulator_->NewActivationCode()}, 60s);
-    ASSERT_EQ(activated.exit_code, 0) << activated.stderr_text;
+    ActivateAgent(*emulator_, config_);
   }
 
   std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording,
@@ -83,9 +80,6 @@ class SerialConflictTest : public ::testing::Test {
     return out;
   }
 
-  TempDir pki_{"fleet-serial-conflict-pki"};
-  TempDir dir_{"fleet-serial-conflict"};
-  std::unique_ptr<CloudEmulator> emulator_;
   std::string real_rec_, clone_rec_, config_;
 };
 

@@ -77,7 +77,7 @@ def ricoh():
 
 def xerox():
     # AltaLink C8045: 84512 impressions = 31204 colour + 53308 black; large: 2210 colour,
-    # 3120 black (47: 5330 large, 71: 640 fax, not shipped).
+    # 3120 black; 47: 5330 large = 2210 + 3120 (71: 640 fax, not shipped).
     r = base("Xerox AltaLink C8045; SS 103.002.031.11320, NC 103.031.11320, UI 103.031.11320",
              "1.3.6.1.4.1.253.8.62.1.34.1.4.1", "XRX9C934E5A0003", "Xerox AltaLink C8045",
              "4YC351207", "03", 84512, CMYK)
@@ -121,14 +121,18 @@ def konica():
 EXPECTED = {
     "kyocera_taskalfa_3554ci.snmprec": {
         "lifetimeCount": 72312, "totalCount": 71790, "printCount": 52410, "copyCount": 18230,
-        "faxCount": 1150, "monoPrintSideCount": 30125, "monoCopySideCount": 11020},
+        "faxCount": 1150, "monoPrintSideCount": 30125, "monoCopySideCount": 11020,
+        # Colour = every mode but black & white (single 1250 + full 21035; 430 + 6780).
+        "colorPrintSideCount": 22285, "colorCopySideCount": 7210},
     "ricoh_im_c4500.snmprec": {
         "lifetimeCount": 154870, "totalCount": 154870, "printCount": 112545,
         "monoPrintSideCount": 70110, "copyCount": 40210, "monoCopySideCount": 17650,
-        "faxCount": 2115},
+        "faxCount": 2115,
+        # Colour = "Full Color" + "Single/Two-color" rows: 41455 + 980, 21240 + 1320.
+        "colorPrintSideCount": 42435, "colorCopySideCount": 22560},
     "xerox_altalink_c8045.snmprec": {
         "lifetimeCount": 84512, "totalCount": 84512, "monoCount": 53308, "colorCount": 31204,
-        "monoLargeCount": 3120, "colorLargeCount": 2210},
+        "monoLargeCount": 3120, "colorLargeCount": 2210, "largeCount": 5330},
     "canon_iradv_c5535.snmprec": {
         "lifetimeCount": 231450, "monoLargeCount": 8120, "colorLargeCount": 6410},
     "konica_bizhub_c458.snmprec": {

@@ -94,6 +94,46 @@ void AppendBase128(std::string& out, uint32_t v) {
   out.push_back(tmp[0]);
 }
 
+// What every SNMPv1/v2c message holds, requests and responses alike: the version, the
+// community, the PDU type, the PDU's three integers (request id, then non-repeaters and
+// max-repetitions or error status and index) and the varbind list's contents.
+struct MessageParts {
+  int64_t version = 0;
+  std::span<const uint8_t> community;
+  uint8_t pdu_type = 0;
+  int64_t fields[3] = {};
+  std::span<const uint8_t> varbinds;
+};
+
+bool SplitMessage(std::span<const uint8_t> datagram, MessageParts& out) {
+  Reader top(datagram);
+  std::span<const uint8_t> msg, c, pdu;
+  if (!top.Expect(kSequence, msg)) return false;
+  Reader m(msg);
+  if (!m.Expect(kInteger, c) || !ReadInt(c, out.version)) return false;
+  if (!m.Expect(kOctetString, out.community)) return false;
+  if (!m.Next(out.pdu_type, pdu)) return false;
+  Reader p(pdu);
+  for (int64_t& field : out.fields) {
+    if (!p.Expect(kInteger, c) || !ReadInt(c, field)) return false;
+  }
+  return p.Expect(kSequence, out.varbinds);
+}
+
+// fn(name, value_reader) for each varbind of a list: the OID's contents and a reader at the
+// value. False when a varbind is malformed or fn returns false.
+template <typename Fn>
+bool ForEachVarbind(std::span<const uint8_t> list, Fn&& fn) {
+  Reader l(list);
+  while (!l.empty()) {
+    std::span<const uint8_t> vb, name;
+    if (!l.Expect(kSequence, vb)) return false;
+    Reader r(vb);
+    if (!r.Expect(kObjectId, name) || !fn(name, r)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int CompareOid(std::span<const uint32_t> a, std::span<const uint32_t> b) {
@@ -133,45 +173,30 @@ std::string OidToText(std::span<const uint32_t> arcs) {
 }
 
 bool DecodeRequest(std::span<const uint8_t> datagram, Request& out) {
-  Reader top(datagram);
-  std::span<const uint8_t> msg, c;
-  if (!top.Expect(kSequence, msg)) return false;
-  Reader m(msg);
-  int64_t v = 0;
-  if (!m.Expect(kInteger, c) || !ReadInt(c, v) || (v != kVersion1 && v != kVersion2c)) return false;
-  out.version = static_cast<int>(v);
-  if (!m.Expect(kOctetString, c)) return false;
-  out.community = std::string_view(reinterpret_cast<const char*>(c.data()), c.size());
-  std::span<const uint8_t> pdu;
-  if (!m.Next(out.pdu_type, pdu)) return false;
-  Reader p(pdu);
-  int64_t rid = 0, e1 = 0, e2 = 0;
-  if (!p.Expect(kInteger, c) || !ReadInt(c, rid)) return false;
-  if (!p.Expect(kInteger, c) || !ReadInt(c, e1)) return false;
-  if (!p.Expect(kInteger, c) || !ReadInt(c, e2)) return false;
-  out.request_id = static_cast<int32_t>(rid);
-  out.non_repeaters = static_cast<int32_t>(std::clamp<int64_t>(e1, 0, INT32_MAX));
-  out.max_repetitions = static_cast<int32_t>(std::clamp<int64_t>(e2, 0, INT32_MAX));
-  std::span<const uint8_t> list;
-  if (!p.Expect(kSequence, list)) return false;
-  Reader l(list);
+  MessageParts m;
+  if (!SplitMessage(datagram, m) || (m.version != kVersion1 && m.version != kVersion2c)) {
+    return false;
+  }
+  out.version = static_cast<int>(m.version);
+  out.community = std::string_view(reinterpret_cast<const char*>(m.community.data()),
+                                   m.community.size());
+  out.pdu_type = m.pdu_type;
+  out.request_id = static_cast<int32_t>(m.fields[0]);
+  out.non_repeaters = static_cast<int32_t>(std::clamp<int64_t>(m.fields[1], 0, INT32_MAX));
+  out.max_repetitions = static_cast<int32_t>(std::clamp<int64_t>(m.fields[2], 0, INT32_MAX));
   out.oids.clear();
-  while (!l.empty()) {
-    std::span<const uint8_t> vb;
-    if (!l.Expect(kSequence, vb)) return false;
-    Reader r(vb);
-    if (!r.Expect(kObjectId, c)) return false;
+  return ForEachVarbind(m.varbinds, [&](std::span<const uint8_t> name, Reader& r) {
     Oid& oid = out.oids.emplace_back();
-    bool ok = ReadOid(c, [&](uint32_t a) {
+    bool ok = ReadOid(name, [&](uint32_t a) {
       if (oid.len >= kMaxArcs) return false;
       oid.arcs[oid.len++] = a;
       return true;
     });
     if (!ok) return false;
     uint8_t tag = 0;
-    if (!r.Next(tag, c)) return false;  // the value (NULL in requests) must be present
-  }
-  return true;
+    std::span<const uint8_t> value;
+    return r.Next(tag, value);  // the value (NULL in requests) must be present
+  });
 }
 
 size_t TlvSize(size_t len) {
@@ -259,51 +284,33 @@ void EncodeResponse(std::string& out, int version, std::string_view community, i
 }
 
 bool DecodeResponse(std::span<const uint8_t> datagram, Response& out) {
-  Reader top(datagram);
-  std::span<const uint8_t> msg, c;
-  if (!top.Expect(kSequence, msg)) return false;
-  Reader m(msg);
-  int64_t v = 0;
-  if (!m.Expect(kInteger, c) || !ReadInt(c, v)) return false;
-  out.version = static_cast<int>(v);
-  if (!m.Expect(kOctetString, c)) return false;
-  out.community.assign(reinterpret_cast<const char*>(c.data()), c.size());
-  std::span<const uint8_t> pdu;
-  if (!m.Next(out.pdu_type, pdu)) return false;
-  Reader p(pdu);
-  int64_t a = 0, b = 0, d = 0;
-  if (!p.Expect(kInteger, c) || !ReadInt(c, a)) return false;
-  if (!p.Expect(kInteger, c) || !ReadInt(c, b)) return false;
-  if (!p.Expect(kInteger, c) || !ReadInt(c, d)) return false;
-  out.request_id = static_cast<int32_t>(a);
-  out.error_status = static_cast<int32_t>(b);
-  out.error_index = static_cast<int32_t>(d);
-  std::span<const uint8_t> list;
-  if (!p.Expect(kSequence, list)) return false;
-  Reader l(list);
+  MessageParts m;
+  if (!SplitMessage(datagram, m)) return false;
+  out.version = static_cast<int>(m.version);
+  out.community.assign(reinterpret_cast<const char*>(m.community.data()), m.community.size());
+  out.pdu_type = m.pdu_type;
+  out.request_id = static_cast<int32_t>(m.fields[0]);
+  out.error_status = static_cast<int32_t>(m.fields[1]);
+  out.error_index = static_cast<int32_t>(m.fields[2]);
   out.varbinds.clear();
-  while (!l.empty()) {
-    std::span<const uint8_t> vb;
-    if (!l.Expect(kSequence, vb)) return false;
-    Reader r(vb);
-    if (!r.Expect(kObjectId, c)) return false;
+  return ForEachVarbind(m.varbinds, [&](std::span<const uint8_t> name, Reader& r) {
     VarBind& bind = out.varbinds.emplace_back();
-    if (!ReadOid(c, [&](uint32_t x) {
+    if (!ReadOid(name, [&](uint32_t x) {
           bind.oid.push_back(x);
           return bind.oid.size() <= kMaxArcs;
         })) {
       return false;
     }
+    std::span<const uint8_t> c;
     if (!r.Next(bind.type, c)) return false;
     bind.raw.assign(reinterpret_cast<const char*>(c.data()), c.size());
-    if (bind.type == kInteger) {
-      if (!ReadInt(c, bind.integer)) return false;
-    } else if (bind.type == kCounter32 || bind.type == kGauge32 || bind.type == kTimeTicks ||
-               bind.type == kCounter64) {
-      if (!ReadUnsigned(c, bind.integer)) return false;
+    if (bind.type == kInteger) return ReadInt(c, bind.integer);
+    if (bind.type == kCounter32 || bind.type == kGauge32 || bind.type == kTimeTicks ||
+        bind.type == kCounter64) {
+      return ReadUnsigned(c, bind.integer);
     }
-  }
-  return true;
+    return true;
+  });
 }
 
 void EncodeRequest(std::string& out, int version, std::string_view community, uint8_t pdu_type,

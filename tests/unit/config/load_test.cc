@@ -545,15 +545,12 @@ supplies:
   replacement_rise_percent: 0
 )",
                                           "b.yaml");
-  const std::string e = testing::JoinErrors(bad.errors);
-  EXPECT_EQ(bad.errors.size(), 5u) << e;
-  for (const char* want :
-       {"b.yaml:4:26: supplies.low_threshold_percent:",
-        "supplies.low_threshold_by_type[0]: unknown supply type 'tonner'", "did you mean 'toner'?",
-        "the threshold of 'drum' must be a whole percentage 0-100, got '150'",
-        "expected TYPE=PERCENT such as drum=5, got 'drum'", "supplies.replacement_rise_percent:"}) {
-    EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
-  }
+  testing::ExpectErrors(
+      bad, 5,
+      {"b.yaml:4:26: supplies.low_threshold_percent:",
+       "supplies.low_threshold_by_type[0]: unknown supply type 'tonner'", "did you mean 'toner'?",
+       "the threshold of 'drum' must be a whole percentage 0-100, got '150'",
+       "expected TYPE=PERCENT such as drum=5, got 'drum'", "supplies.replacement_rise_percent:"});
 }
 
 }  // namespace

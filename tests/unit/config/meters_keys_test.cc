@@ -41,16 +41,13 @@ meters:
   catch_up: 30d
 )",
                                           "b.yaml");
-  const std::string e = testing::JoinErrors(bad.errors);
-  EXPECT_EQ(bad.errors.size(), 5u) << e;
-  for (const char* want :
-       {"b.yaml:4:17: meters.billing_day[0]: expected a day of the month from 1 to 31, got '0'",
-        "meters.billing_day[1]: expected a day of the month from 1 to 31, got '32' (a day past a "
-        "month's end means its last day: write 31 for the last day of every month)",
-        "meters.billing_day[2]:", "meters.read_time: expected a local time HH:MM",
-        "meters.catch_up:"}) {
-    EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
-  }
+  testing::ExpectErrors(
+      bad, 5,
+      {"b.yaml:4:17: meters.billing_day[0]: expected a day of the month from 1 to 31, got '0'",
+       "meters.billing_day[1]: expected a day of the month from 1 to 31, got '32' (a day past a "
+       "month's end means its last day: write 31 for the last day of every month)",
+       "meters.billing_day[2]:", "meters.read_time: expected a local time HH:MM",
+       "meters.catch_up:"});
   const LoadResult scalar = LoadConfigString(
       "search:\n  include: [h1]\nmeters:\n  billing_day: 40\n", "s.yaml");
   ASSERT_EQ(scalar.errors.size(), 1u);

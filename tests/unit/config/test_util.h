@@ -1,8 +1,12 @@
-// Helpers for the config tests: a scratch directory and error-list formatting.
+// Helpers for the config tests: a scratch directory, error-list formatting and checking.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <random>
 #include <string>
 #include <vector>
@@ -42,6 +46,16 @@ inline std::string JoinErrors(const std::vector<ConfigError>& errors) {
   std::string out;
   for (const ConfigError& e : errors) out += e.ToString() + "\n";
   return out;
+}
+
+// The load failed with `count` errors, and their text holds each of `parts`.
+inline void ExpectErrors(const LoadResult& result, size_t count,
+                         std::initializer_list<const char*> parts) {
+  const std::string e = JoinErrors(result.errors);
+  EXPECT_EQ(result.errors.size(), count) << e;
+  for (const char* want : parts) {
+    EXPECT_NE(e.find(want), std::string::npos) << "missing: " << want << "\nin:\n" << e;
+  }
 }
 
 inline std::string ReadFile(const std::string& path) {

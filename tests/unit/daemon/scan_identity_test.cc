@@ -7,6 +7,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <nlohmann/json.hpp>
 
+#include <initializer_list>
 #include <memory>
 
 #include "agent/daemon/scan_cycle.h"
@@ -24,6 +25,11 @@ using namespace std::chrono_literals;
 using std::chrono::steady_clock;
 using std::chrono::system_clock;
 const system_clock::time_point kStart = test::kScanStart;
+
+// No event of any of `types` in the scan's report.
+void ExpectNoEvents(const ScanReport& scan, std::initializer_list<const char*> types) {
+  for (const char* type : types) EXPECT_TRUE(EventsOf(scan, type).empty()) << type;
+}
 
 // One cycle per Sweep, an hour apart on both clocks.
 struct Cycles {
@@ -69,9 +75,7 @@ TEST(ScanIdentity, APrinterAtANewAddressMovedItsHistoryContinues) {
   EXPECT_EQ(moved[0].serial, "PHB1");
   EXPECT_EQ(moved[0].previous_ip, "127.0.0.5");
   EXPECT_EQ(moved[0].ip, "127.0.0.9");
-  EXPECT_TRUE(EventsOf(second, "page_count_backwards").empty());
-  EXPECT_TRUE(EventsOf(second, "replaced").empty());
-  EXPECT_TRUE(EventsOf(second, "serial_conflict").empty());
+  ExpectNoEvents(second, {"page_count_backwards", "replaced", "serial_conflict"});
   EXPECT_FALSE(second.printers[0].page_count_regression.has_value());
   // The wire form, through the protocol's encoder; the emulator's decoder reads it back.
   const std::string text = uplink::ReportEventToJson(moved[0]);
@@ -120,11 +124,9 @@ TEST(ScanIdentity, TheOldAddressStillAnsweringIsACloneNotAMove) {
     ScanReport both = c.Sweep({ReadPrinter("127.0.0.5", "CLONE1", 5010, real_mac),
                                ReadPrinter("127.0.0.6", "CLONE1", 100, clone_mac)});
     EXPECT_EQ(EventsOf(both, "serial_conflict").size(), 1u);
-    EXPECT_TRUE(EventsOf(both, "moved").empty());
-    EXPECT_TRUE(EventsOf(both, "replaced").empty());
+    ExpectNoEvents(both, {"moved", "replaced"});
     ScanReport clone_alone = c.Sweep({ReadPrinter("127.0.0.6", "CLONE1", 110, clone_mac)});
-    EXPECT_TRUE(EventsOf(clone_alone, "moved").empty());
-    EXPECT_TRUE(EventsOf(clone_alone, "page_count_backwards").empty());
+    ExpectNoEvents(clone_alone, {"moved", "page_count_backwards"});
     EXPECT_EQ(c.Entry("CLONE1")->last.ip, "127.0.0.5");
     EXPECT_EQ(*c.Entry("CLONE1")->last.lifetime_page_count, 5010);
   }
@@ -148,8 +150,7 @@ TEST(ScanIdentity, AnotherSerialAtAKnownAddressIsReplacedNeverAReset) {
   EXPECT_EQ(replaced[0].serial, "NEW1");
   EXPECT_EQ(replaced[0].previous_serial, "OLD1");
   EXPECT_EQ(replaced[0].ip, "127.0.0.5");
-  EXPECT_TRUE(EventsOf(second, "page_count_backwards").empty());
-  EXPECT_TRUE(EventsOf(second, "moved").empty());
+  ExpectNoEvents(second, {"page_count_backwards", "moved"});
   EXPECT_FALSE(second.printers[0].page_count_regression.has_value());
   const std::string at = FormatRfc3339(kStart + 1h);
   EXPECT_EQ(uplink::ReportEventToJson(replaced[0]),
@@ -168,8 +169,7 @@ TEST(ScanIdentity, AnotherSerialAtAKnownAddressIsReplacedNeverAReset) {
       {ReadPrinter("127.0.0.5", "NEW1", 30), ReadPrinter("127.0.0.8", "OLD1", 50001)});
   ASSERT_EQ(EventsOf(back, "moved").size(), 1u);
   EXPECT_EQ(EventsOf(back, "moved")[0].previous_ip, "127.0.0.5");
-  EXPECT_TRUE(EventsOf(back, "replaced").empty());
-  EXPECT_TRUE(EventsOf(back, "page_count_backwards").empty());
+  ExpectNoEvents(back, {"replaced", "page_count_backwards"});
 }
 
 // DHCP shuffles: two printers swap addresses, or one moves off and a new one takes its address.
@@ -180,8 +180,7 @@ TEST(ScanIdentity, ASwapIsTwoMovesAndNoReplacement) {
   ScanReport swapped = c.Sweep(
       {ReadPrinter("127.0.0.5", "B1", 201), ReadPrinter("127.0.0.6", "A1", 101)});
   EXPECT_EQ(EventsOf(swapped, "moved").size(), 2u);
-  EXPECT_TRUE(EventsOf(swapped, "replaced").empty());
-  EXPECT_TRUE(EventsOf(swapped, "page_count_backwards").empty());
+  ExpectNoEvents(swapped, {"replaced", "page_count_backwards"});
 
   Cycles d;
   d.Sweep({ReadPrinter("127.0.0.5", "A1", 100)});

@@ -82,13 +82,14 @@ TEST(MeterConsistency, NoRealRecordingContradictsItselfAndTheRuleRanWhereItCan) 
   EXPECT_LE(s["printCount"] + s["copyCount"], s["lifetimeCount"]);
 }
 
-// The recordings built from vendor documentation (tests/data/meters, tests/data/meters-more) are
+// The recordings built from vendor documentation (tests/data/meters, meters-more, meters-gaps) are
 // consistent by construction: a note on one of them means a profile reads a wrong row. The demo
 // fleet (tests/data/demo) gets no note either.
 TEST(MeterConsistency, NoBuiltRecordingContradictsItself) {
   size_t decoded = 0;
-  for (const std::string dir : {FLEET_METER_RECORDINGS_DIR, FLEET_METER_MORE_RECORDINGS_DIR,
-                                FLEET_METER_RECORDINGS_DIR "/../demo"}) {
+  for (const std::string dir :
+       {FLEET_METER_RECORDINGS_DIR, FLEET_METER_MORE_RECORDINGS_DIR,
+        FLEET_METER_GAPS_RECORDINGS_DIR, FLEET_METER_RECORDINGS_DIR "/../demo"}) {
     const bool meters = dir.find("/demo") == std::string::npos;
     std::error_code ec;
     for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -104,7 +105,7 @@ TEST(MeterConsistency, NoBuiltRecordingContradictsItself) {
       ++decoded;
     }
   }
-  EXPECT_GE(decoded, 18u);  // 5 + 3 built, 10 demo devices
+  EXPECT_GE(decoded, 20u);  // 5 + 3 + 2 built, 10 demo devices
 }
 
 TEST(MeterConsistency, AContradictionInARealWalkIsNamedWithItsValues) {

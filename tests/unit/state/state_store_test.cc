@@ -322,13 +322,15 @@ TEST_F(StateStoreTest, TheCloudsWordSetsMpsStateAndNonCommunicatingCarriesIt) {
   EXPECT_EQ(entries["FREE3"].mps, "none");
   EXPECT_EQ(entries["FREE3"].qualification, "Eligible");
 
-  ASSERT_TRUE(s->RecordScan(Scan(60, {MakePrinter("10.0.0.3", "FREE3", "MS621")})).ok());
-  auto nc = s->NonCommunicating(Scan(60, {MakePrinter("10.0.0.3", "FREE3", "MS621")}));
+  const ScanReport free_only = Scan(60, {MakePrinter("10.0.0.3", "FREE3", "MS621")});
+  ASSERT_TRUE(s->RecordScan(free_only).ok());
+  auto nc = s->NonCommunicating(free_only);
   ASSERT_TRUE(nc.ok());
   ASSERT_EQ(nc->size(), 2u);
-  EXPECT_EQ((*nc)[0].serial, "MGD1");
-  EXPECT_EQ((*nc)[0].mps, "managed");
-  EXPECT_EQ((*nc)[0].readiness, "Printer already managed");
+  const Printer& managed = (*nc)[0];
+  EXPECT_EQ(managed.serial, "MGD1");
+  EXPECT_EQ(managed.mps, "managed");
+  EXPECT_EQ(managed.readiness, "Printer already managed");
   EXPECT_EQ((*nc)[1].mps, "pending");
   // A scan does not change MPS state.
   EXPECT_EQ(ByKey(*s)["MGD1"].mps, "managed");

@@ -10,15 +10,12 @@ namespace fleet::uplink::protocol {
 namespace {
 
 TEST(BillingProtocol, CutoffMarkRoundTripsOnTheRead) {
-  MeterRead read{.serial = "S1",
-                 .collected_at = "2026-12-15T06:01:00.000Z",
-                 .lifetime_page_count = 1200,
-                 .unit = "impressions",
-                 .flags = {},
-                 .mac = "",
-                 .ip = "",
-                 .device = "",
-                 .cutoff = CutoffMark{"2026-12-15", "2026-12-15T06:00:00.000Z", true, 93600}};
+  MeterRead read;  // flags, mac, ip and device empty
+  read.serial = "S1";
+  read.collected_at = "2026-12-15T06:01:00.000Z";
+  read.lifetime_page_count = 1200;
+  read.unit = "impressions";
+  read.cutoff = CutoffMark{"2026-12-15", "2026-12-15T06:00:00.000Z", true, 93600};
   const std::string text = EncodeMeterRead(read);
   EXPECT_NE(text.find(R"("cutoff":{"period":"2026-12-15","due_at":"2026-12-15T06:00:00.000Z",)"
                       R"("late":true,"late_s":93600})"),

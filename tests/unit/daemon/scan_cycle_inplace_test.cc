@@ -1,0 +1,148 @@
+// The scan cycle records a scan in place (ScanCycle::RecordInPlace, RecordAndQueue: no copy of the
+// scan, issue 17) with exactly the results of recording it and queueing the copy Record returns:
+// the same state rows, the same outbox report body, the same events — on a scan with a serial
+// conflict, a move, a replacement, a counter gone backwards and a printer gone silent. Real
+// state.db and outbox in temporary directories, a virtual clock.
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "agent/daemon/scan_cycle.h"
+#include "tests/support/process.h"
+#include "tests/support/scan_fixture.h"
+
+namespace fleet::agent {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::steady_clock;
+using std::chrono::system_clock;
+using test::EventsOf;
+using test::ReadPrinter;
+
+const system_clock::time_point kStart = test::kScanStart;
+
+struct Side {
+  explicit Side(const std::string& name) : dir("fleet-inplace-" + name) {
+    auto opened = state::StateStore::Open(dir.path() + "/state");
+    EXPECT_TRUE(opened.ok());
+    state = std::move(opened.value());
+    uplink::OutboxLimits limits;
+    limits.clock = [this] { return wall; };
+    auto box = uplink::Outbox::Open(dir.path() + "/state/outbox.db", limits);
+    EXPECT_TRUE(box.ok());
+    outbox = std::move(box.value());
+  }
+  test::TempDir dir;
+  std::shared_ptr<spdlog::logger> log = std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  std::unique_ptr<state::StateStore> state;
+  std::unique_ptr<uplink::Outbox> outbox;
+  system_clock::time_point wall = kStart;
+  steady_clock::time_point steady = steady_clock::time_point(1000h);
+  ScanCycle cycle{*log, CycleClock{[this] { return wall; }, [this] { return steady; }}};
+};
+
+ScanReport Scan(system_clock::time_point at, std::vector<Printer> printers) {
+  ScanReport scan;
+  scan.started_at = at;
+  scan.printers = std::move(printers);
+  return scan;
+}
+
+ScanReport FirstScan() {
+  return Scan(kStart,
+              {ReadPrinter("127.0.0.5", "MOVER", 1000, "00:00:00:00:00:05"),
+               ReadPrinter("127.0.0.6", "OLD", 2000), ReadPrinter("127.0.0.7", "BACK", 3000),
+               ReadPrinter("127.0.0.8", "SILENT", 4000),
+               ReadPrinter("127.0.0.9", "CLONE", 5000, "00:00:00:00:00:09")});
+}
+
+ScanReport SecondScan() {
+  return Scan(kStart + 1h,
+              {ReadPrinter("127.0.0.6", "NEW", 10), ReadPrinter("127.0.0.7", "BACK", 1200),
+               ReadPrinter("127.0.0.9", "CLONE", 5010, "00:00:00:00:00:09"),
+               ReadPrinter("127.0.0.10", "CLONE", 700, "00:00:00:00:00:10"),
+               ReadPrinter("127.0.0.15", "MOVER", 1100, "00:00:00:00:00:05")});
+}
+
+// Each row of the inventory with what it holds, in key order.
+nlohmann::json Rows(state::StateStore& state) {
+  auto list = state.List();
+  EXPECT_TRUE(list.ok());
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& e : *list) {
+    rows.push_back({{"key", e.key},
+                    {"ip", e.last.ip},
+                    {"serial", e.last.serial},
+                    {"pages", e.last.lifetime_page_count.value_or(-1)},
+                    {"device_key", e.last.device_key},
+                    {"flagged", e.last.page_count_regression.has_value()},
+                    {"first_seen", e.first_seen},
+                    {"last_seen", e.last_seen},
+                    {"communication", e.communication},
+                    {"since", e.non_communicating_since}});
+  }
+  return rows;
+}
+
+std::string Body(uplink::Outbox& outbox) {
+  auto next = outbox.NextReport({"agt_1", "secret"}, {"host", "linux", "x86_64"}, "0.1.0");
+  EXPECT_TRUE(next.ok());
+  if (!next.ok() || !next->has_value()) return "";
+  return (*next)->body;
+}
+
+TEST(ScanCycleInPlace, SameStateAndReportAsRecordingACopy) {
+  Side in_place("a");
+  Side copied("b");
+  for (int round = 0; round < 2; ++round) {
+    ScanReport a = round == 0 ? FirstScan() : SecondScan();
+    ScanReport b = a;
+    for (Side* s : {&in_place, &copied}) {
+      s->wall = a.started_at;
+      s->steady += round == 0 ? 0h : 1h;
+    }
+    ASSERT_TRUE(in_place.cycle.RecordAndQueue(in_place.state.get(), *in_place.outbox, a, {}).ok());
+    const ScanReport to_upload = copied.cycle.Record(copied.state.get(), b, {});
+    ASSERT_TRUE(QueueScan(*copied.outbox, to_upload, *copied.log).ok());
+
+    // The caller's scan is the same after both (the silent printers are not left in it).
+    EXPECT_EQ(a.printers, b.printers);
+    EXPECT_EQ(a.warnings, b.warnings);
+    ASSERT_EQ(a.events.size(), b.events.size());
+    for (size_t i = 0; i < a.events.size(); ++i)
+      EXPECT_EQ(a.events[i].EventId(), b.events[i].EventId());
+    EXPECT_EQ(Rows(*in_place.state), Rows(*copied.state));
+    if (round == 1) {
+      // The scan has every case the whole-scan decisions handle.
+      EXPECT_EQ(EventsOf(a, "moved").size(), 1u);
+      EXPECT_EQ(EventsOf(a, "replaced").size(), 1u);
+      EXPECT_EQ(EventsOf(a, "serial_conflict").size(), 1u);
+      EXPECT_EQ(EventsOf(a, "page_count_backwards").size(), 1u);
+      EXPECT_EQ(to_upload.printers.size(), a.printers.size() + 2);  // SILENT and OLD
+    }
+  }
+  const std::string body = Body(*in_place.outbox);
+  ASSERT_FALSE(body.empty());
+  auto strip = [](std::string text) {
+    nlohmann::json j = nlohmann::json::parse(text);
+    j.erase("idempotency_key");  // a fresh key per report
+    j.erase("outbox_epoch");     // a fresh epoch per outbox file
+    return j;
+  };
+  const nlohmann::json report = strip(body);
+  EXPECT_EQ(report, strip(Body(*copied.outbox)));
+  // The silent printer reached the report as non-communicating.
+  bool silent = false;
+  for (const auto& p : report["printers"]) {
+    silent = silent || (p.value("serial", "") == "SILENT" &&
+                        p.value("communication", "") == "non-communicating");
+  }
+  EXPECT_TRUE(silent) << report.dump(2);
+}
+
+}  // namespace
+}  // namespace fleet::agent

@@ -1,0 +1,20 @@
+// The `--scan-once --format json` document (docs/cli.md) written as it is built: one printer at a
+// time to the stream, never the whole document in memory (issue 17: memory flat in the number of
+// printers). Byte for byte what ScanReportToJson(report) returns (uplink/scan_json.h), from the
+// same encoders (uplink/scan_json_parts.h). Pure apart from the stream; thread-safe.
+#pragma once
+
+#include <ostream>
+
+#include "agent/core/scan_report.h"
+
+#ifdef ReportEvent
+#undef ReportEvent
+#endif
+
+namespace fleet::uplink {
+
+// Pretty-printed (2-space indent), no newline after the closing brace.
+void WriteScanReportJson(std::ostream& out, const ScanReport& report);
+
+}  // namespace fleet::uplink
