@@ -111,7 +111,7 @@ milliseconds ScanSchedule::SetCloudInterval(std::optional<int64_t> seconds) {
   const milliseconds before = interval();
   if (seconds) {
     // Clamp in seconds first: a hostile value must not overflow the millisecond count.
-    const int64_t s = std::clamp<int64_t>(*seconds, kMinInterval.count() / 1000,
+    const int64_t s = std::clamp<int64_t>(*seconds, kMinCloudInterval.count() / 1000,
                                           kMaxInterval.count() / 1000);
     cloud_ = milliseconds(s * 1000);
   } else {

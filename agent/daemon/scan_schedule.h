@@ -34,7 +34,10 @@ struct ScanScheduleOptions {
 class ScanSchedule {
  public:
   // The bounds on any interval, the configured one (config/keys.cc bounds it) and the cloud's.
-  static constexpr std::chrono::milliseconds kMinInterval{10 * 1000};
+  // A configuration may ask for 1 s (a lab or soak rig, docs/configuration.md); the cloud's word
+  // is held to 10 s, so no cloud answer makes a whole fleet sweep every second.
+  static constexpr std::chrono::milliseconds kMinInterval{1000};
+  static constexpr std::chrono::milliseconds kMinCloudInterval{10 * 1000};
   static constexpr std::chrono::milliseconds kMaxInterval{168LL * 3600 * 1000};
 
   using StartFn = std::function<void()>;

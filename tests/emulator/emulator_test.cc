@@ -298,6 +298,43 @@ TEST_F(EmulatorTest, MeterReadsCountOncePerSerialAndCollectedAt) {
   EXPECT_EQ(stats["duplicates_ignored"], 0);
 }
 
+// GET /admin/read-deliveries (the soak's exactly-once check, docs/scaling.md): a read carried by
+// two reports is "doubled" even though /admin/meter-reads lists it once; a report sent again
+// under its key is stored once and doubles nothing.
+TEST_F(EmulatorTest, ReadDeliveriesCountReportsPerReadAndFindADoubledOne) {
+  auto [agent_id, token] = e().Activate();
+  json first = MakeReport(
+      agent_id, 1, {Printer("S1", "LaserJet", 100)},
+      {Read("S1", "2026-11-24T01:00:00.000Z", 100), Read("S2", "2026-11-24T01:00:00.000Z", 7000),
+       Read("S1", "2026-11-24T02:00:00.000Z", 150)});
+  ASSERT_EQ(e().Report(token, first).status, 200);
+  ASSERT_EQ(e().Report(token, first).status, 200);  // the same key again: a duplicate
+  json clean = e().AdminJson("/admin/read-deliveries");
+  EXPECT_EQ(clean["reports"], 1);
+  EXPECT_EQ(clean["reads"], 3);
+  EXPECT_EQ(clean["deliveries"], 3);
+  EXPECT_EQ(clean["doubled"], 0);
+
+  // Another report (another key) carrying the 02:00 read again, and a new one.
+  ASSERT_EQ(e().Report(token, MakeReport(agent_id, 2, {Printer("S1", "LaserJet", 210)},
+                                         {Read("S1", "2026-11-24T02:00:00.000Z", 150),
+                                          Read("S1", "2026-11-24T03:00:00.000Z", 210)}))
+                .status,
+            200);
+  json counted = e().AdminJson("/admin/read-deliveries");
+  EXPECT_EQ(counted["reports"], 2);
+  EXPECT_EQ(counted["reads"], 4);
+  EXPECT_EQ(counted["deliveries"], 5);
+  EXPECT_EQ(counted["doubled"], 1);
+  EXPECT_EQ(counted["unreadable_reports"], 0);
+  EXPECT_EQ(counted["scans"], json::parse(R"([{"collected_at": "2026-11-24T01:00:00.000Z",
+      "reads": 2}, {"collected_at": "2026-11-24T02:00:00.000Z", "reads": 1},
+      {"collected_at": "2026-11-24T03:00:00.000Z", "reads": 1}])"));
+  EXPECT_EQ(counted["per_printer"], json::parse(R"({"printers": 2, "min_reads": 1,
+      "max_reads": 3})"));
+  EXPECT_EQ(e().AdminJson("/admin/meter-reads").size(), 4u);  // the doubled read listed once
+}
+
 // meter_reads[].flags (docs/uplink-protocol.md): kept with the read and listed as sent; a read
 // without flags lists none; flags that are not an array of strings are a 400.
 TEST_F(EmulatorTest, MeterReadFlagsAreKeptAndListed) {

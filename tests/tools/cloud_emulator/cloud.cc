@@ -2,6 +2,7 @@
 
 #include "agent/core/policy_rules.h"
 #include "agent/core/scan_report.h"
+#include "tests/tools/cloud_emulator/read_deliveries.h"
 #include "uplink/protocol/activation.h"
 #include "uplink/protocol/agent.h"
 #include "uplink/protocol/gzip.h"
@@ -716,6 +717,11 @@ HttpResponse Cloud::Admin(const HttpRequest& request) {
     auto scans = store_.AssembledScans();
     if (!scans) return StoreFailure(scans.error());
     return Json(200, *scans);
+  }
+  if (path == "/admin/read-deliveries" && method == "GET") {
+    auto counted = ReadDeliveries(store_);
+    if (!counted) return StoreFailure(counted.error());
+    return Json(200, *counted);
   }
   if (path == "/admin/agents" && method == "GET") {
     auto agents = store_.ListAgents();

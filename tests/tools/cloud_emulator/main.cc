@@ -36,6 +36,9 @@ Admin (plain HTTP, loopback only, JSON):
   GET  /admin/printers                    -> every printer, with mps and qualification
   GET  /admin/meter-reads[?serial=S]      -> distinct reads, ordered by collected_at
   GET  /admin/stats                       -> see below
+  GET  /admin/read-deliveries             -> how many stored reports carried each meter read:
+                                             {reports, reads, deliveries, doubled, scans: [...],
+                                             per_printer: {printers, min_reads, max_reads}}
   GET  /admin/agents                      -> every agent ever activated
   POST /admin/agents/ID/revoke            -> the agent's token is answered with 401 from now on
   GET  /admin/reports[?limit=N]           -> the last N (default 20) stored reports, oldest first

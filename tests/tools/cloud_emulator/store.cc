@@ -377,6 +377,14 @@ Result<nlohmann::json> Store::LastReports(int64_t limit) {
   return list;
 }
 
+Result<void> Store::ForEachReportBody(const std::function<void(std::string_view body)>& each) {
+  Stmt stmt(db_, "SELECT body FROM reports ORDER BY id");
+  int rc;
+  while ((rc = stmt.Step()) == SQLITE_ROW) each(stmt.Text(0));
+  if (rc != SQLITE_DONE) return DbError(db_, "read reports");
+  return {};
+}
+
 Result<void> Store::UpsertPrinter(const PrinterRecord& p) {
   // The MPS state belongs to the cloud: a report never changes it.
   // One printer, one agent (docs/scaling.md): the agent that holds a printer keeps it while it

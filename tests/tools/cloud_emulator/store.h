@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -121,6 +122,8 @@ class Store {
   // Parts grouped into their scans: [{agent_id, outbox_epoch, scan_id, parts [{index,
   // idempotency_key}], count (null until the last part came), complete, printers, meter_reads}].
   Result<nlohmann::json> AssembledScans();
+  // Calls `each` with the body of every stored report, oldest first (read_deliveries.h).
+  Result<void> ForEachReportBody(const std::function<void(std::string_view body)>& each);
 
   Result<void> UpsertPrinter(const PrinterRecord& printer);
   // Every printer, or only those of one agent, ordered by serial.

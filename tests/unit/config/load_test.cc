@@ -264,8 +264,8 @@ TEST(Load, EachMistakeReportedWithPositionPathAndMessage) {
       {"timeout too long", inc + "snmp:\n  timeout: 61s\n", "4:12: snmp.timeout", "out of range"},
       {"timeout garbage", inc + "snmp:\n  timeout: soon\n", "4:12: snmp.timeout",
        "'soon' is not a duration; expected a duration"},
-      {"interval too short", inc + "scan:\n  interval: 1s\n", "4:13: scan.interval",
-       "expected a duration from 10s to 168h"},
+      {"interval too short", inc + "scan:\n  interval: 500ms\n", "4:13: scan.interval",
+       "expected a duration from 1s to 168h"},
       {"credentials a map", inc + "snmp:\n  credentials:\n    version: 2c\n",
        "5:5: snmp.credentials", "expected a list of credentials"},
       {"credential a string", inc + "snmp:\n  credentials:\n    - public\n",
@@ -410,7 +410,7 @@ logg:
                 "multi.yaml:15:24: snmp.credentials[1].auth_passphrase: shorter than 8 "
                 "characters; SNMPv3 (USM) requires at least 8",
                 "multi.yaml:17:13: scan.interval: '1x' is not a duration; expected a duration "
-                "from 10s to 168h such as 500ms, 2s, 15m, 1h",
+                "from 1s to 168h such as 500ms, 2s, 15m, 1h",
                 "multi.yaml:18:1: logg: unknown section 'logg'; did you mean 'log'?",
             }));
 }

@@ -216,8 +216,24 @@ TEST(ScanScheduleTest, TheCloudsIntervalOutranksAReloadedConfiguration) {
   h.schedule->SetCloudInterval(std::nullopt);
   EXPECT_EQ(h.schedule->interval(), 5min);
   // Configured values are bounded too (config/keys.cc bounds them; the schedule does not trust it).
-  h.schedule->SetConfiguredInterval(1s);
-  EXPECT_EQ(h.schedule->interval(), 10s);
+  h.schedule->SetConfiguredInterval(500ms);
+  EXPECT_EQ(h.schedule->interval(), 1s);
+}
+
+// A configured interval may be as short as 1 s (a lab, a soak: docs/configuration.md); the
+// cloud's word is still held to 10 s, so no cloud answer can make a fleet sweep every second.
+TEST(ScanScheduleTest, AConfiguredSecondStandsButTheCloudsFloorStaysTenSeconds) {
+  Harness h(1s, [] { return 0.5; });  // no jitter: first at 2 s, then every second
+  h.schedule->Start();
+  h.clock.Advance(2s);
+  ASSERT_EQ(h.starts.size(), 1u);
+  h.Finish();
+  h.clock.Advance(1s);
+  ASSERT_EQ(h.starts.size(), 2u);
+  EXPECT_EQ(h.starts[1] - h.starts[0], 1s);
+  EXPECT_EQ(h.schedule->interval(), 1s);
+  EXPECT_EQ(h.schedule->SetCloudInterval(1), 10s);
+  EXPECT_EQ(h.schedule->SetCloudInterval(std::nullopt), 1s);
 }
 
 TEST(ScanScheduleTest, AShorterIntervalAfterReloadCountsFromTheLastStart) {

@@ -1,0 +1,451 @@
+#!/usr/bin/env python3
+"""Soak of the real daemon (issue 17, point 4): does it grow, and does every read arrive once?
+
+Runs fleet-agent as a daemon (no mode) for CYCLES scans at a short scan.interval against
+fleet-printer-sim (PRINTERS printers on loopback) and the real cloud emulator (TLS, the test CA),
+stops the emulator by PID for DOWN cycles in the middle and starts it again on the same port and
+database. While it runs it samples the daemon every 100 ms: VmRSS from /proc/PID/status, open
+fds (/proc/PID/fd), the sizes of state.db and outbox.db (each with its -wal). At the end it
+switches the daemon to an hourly interval (SIGHUP), waits until the cloud holds every read the
+daemon's log says it took, and asks the emulator (GET /admin/read-deliveries) how many stored
+reports carried each read: none missing, none doubled, trimmed reads equal to what the outbox's
+warnings say it dropped.
+
+Prints a table (warm-up value, max after warm-up, growth) and PASS/FAIL per bound: RSS growth
+<= 2 MB, fds growth 0, outbox within its retention bound (cloud.outbox_max_mb), exactly-once.
+--check makes it a test: exit 1 when exactly-once or fds fail (RSS is not judged there: that is
+the benchmark's figure, and a short run on a loaded machine is no measure of it).
+
+Used by scripts/bench (soak) and by the `soak` ctest (tests/integration/CMakeLists.txt). Only
+127.0.0.0/8 addresses. Every process it starts it stops by PID, also on Ctrl-C.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+MB = 1024 * 1024
+HISTORY_KEPT = 400  # kHistoryReadsKept in agent/state/state_store.h
+FD_WINDOW = 5  # cycles over which the idle fd count is the fewest seen
+
+
+class Proc:
+    """A child process with its output in files; stopped by PID (SIGTERM, then SIGKILL)."""
+
+    def __init__(self, argv, out, err):
+        self.out, self.err = out, err
+        with open(out, "wb") as o, open(err, "wb") as e:
+            self.p = subprocess.Popen(argv, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def running(self):
+        return self.p.poll() is None
+
+    def stop(self, timeout=30):
+        if self.p.poll() is not None:
+            return self.p.returncode
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            return self.p.wait()
+
+
+def wait_for(pattern, path, proc, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                m = re.search(pattern, f.read())
+            if m:
+                return m
+        except FileNotFoundError:
+            pass
+        if not proc.running():
+            break
+        time.sleep(0.05)
+    raise RuntimeError(f"{path}: no line matching {pattern!r}")
+
+
+def http(method, url, body=None):
+    req = urllib.request.Request(url, method=method, data=body)
+    with urllib.request.urlopen(req, timeout=300) as r:
+        return json.loads(r.read().decode())
+
+
+def size(path):
+    total = 0
+    for p in (path, path + "-wal"):
+        try:
+            total += os.path.getsize(p)
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def proc_status(pid):
+    rss = hwm = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) * 1024
+            elif line.startswith("VmHWM:"):
+                hwm = int(line.split()[1]) * 1024
+    return rss, hwm
+
+
+def fd_targets(pid, names):
+    targets = []
+    for name in names:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            continue
+        # socket:[inode] and pipe:[inode] differ every time: the kind is what says what leaked.
+        targets.append(re.sub(r":\[\d+\]$", "", target))
+    return sorted(targets)
+
+
+class Sampler(threading.Thread):
+    """Every 100 ms: the daemon's RSS, fds and file sizes, filed under the cycle then running
+    (cycle k = after the k-th "scan done" line)."""
+
+    def __init__(self, pid, state_dir):
+        super().__init__(daemon=True)
+        self.pid, self.state_dir = pid, state_dir
+        self.cycle = 0
+        self.per_cycle = {}  # cycle -> dict(rss_max, fds_min, fds_max, state, outbox)
+        self.hwm = 0
+        self.stop_event = threading.Event()
+
+    def run(self):
+        while not self.stop_event.is_set():
+            try:
+                rss, self.hwm = proc_status(self.pid)
+                fd_names = os.listdir(f"/proc/{self.pid}/fd")
+            except (FileNotFoundError, ProcessLookupError):
+                return
+            fds = len(fd_names)
+            s = self.per_cycle.setdefault(self.cycle, {"rss_max": 0, "fds_min": 1 << 30,
+                                                       "fds_max": 0, "state": 0, "outbox": 0})
+            s["rss_max"] = max(s["rss_max"], rss)
+            if fds < s["fds_min"]:
+                s["fds_at_min"] = fd_targets(self.pid, fd_names)  # what is open when idle
+            s["fds_min"] = min(s["fds_min"], fds)
+            s["fds_max"] = max(s["fds_max"], fds)
+            s["state"] = max(s["state"], size(os.path.join(self.state_dir, "state.db")))
+            s["outbox"] = max(s["outbox"], size(os.path.join(self.state_dir, "outbox.db")))
+            self.stop_event.wait(0.1)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--agent", required=True)
+    ap.add_argument("--sim", required=True)
+    ap.add_argument("--emulator", required=True)
+    ap.add_argument("--source", required=True, help="the source tree (recordings, test PKI)")
+    ap.add_argument("--printers", type=int, default=1000)
+    ap.add_argument("--range", default="127.40.0.0/22", help="the simulator's CIDR")
+    ap.add_argument("--include", default="", help="search.include (default: --range)")
+    ap.add_argument("--port", type=int, default=17181, help="the simulator's UDP port")
+    ap.add_argument("--cycles", type=int, default=500)
+    ap.add_argument("--down-at", type=int, default=0, help="cycle after which the cloud stops "
+                    "(default: the middle)")
+    ap.add_argument("--down", type=int, default=50, help="cycles the cloud stays down")
+    ap.add_argument("--warmup", type=int, default=0, help="warm-up cycles (default 10 %%)")
+    ap.add_argument("--interval", default="2s")
+    ap.add_argument("--timeout", default="500ms", help="snmp.timeout")
+    ap.add_argument("--retries", type=int, default=0)
+    ap.add_argument("--drain-rate", type=int, default=600, help="cloud.drain_rate")
+    ap.add_argument("--outbox-max-mb", type=int, default=64)
+    ap.add_argument("--settle", type=int, default=300,
+                    help="seconds to wait at the end for every read to reach the cloud")
+    ap.add_argument("--check", action="store_true", help="exit 1 unless exactly-once and fds hold")
+    ap.add_argument("--tsv", help="write the result figures here (scripts/bench)")
+    ap.add_argument("--keep", help="work in this directory and keep it")
+    a = ap.parse_args()
+    down_at = a.down_at or max(1, (a.cycles - a.down) // 2)
+    warmup = a.warmup or max(1, a.cycles // 10)
+    work = a.keep or tempfile.mkdtemp(prefix="fleet-soak.")
+    os.makedirs(work, exist_ok=True)
+    procs = {}
+
+    def stop_all(*_):
+        for name in ("agent", "emulator", "sim"):
+            if procs.get(name):
+                procs[name].stop()
+                procs[name] = None
+
+    def on_signal(number, _frame):
+        stop_all()
+        sys.exit(128 + number)
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        return run(a, work, procs, down_at, warmup)
+    except RuntimeError as e:
+        print(f"soak: FAIL: {e}", file=sys.stderr)
+        return 1
+    finally:
+        stop_all()
+        if not a.keep:
+            subprocess.run(["rm", "-rf", work], check=False)
+
+
+def run(a, work, procs, down_at, warmup):
+    pki = os.path.join(work, "pki")
+    subprocess.run([os.path.join(a.source, "scripts/lib/make-test-pki"), pki], check=True)
+    demo = os.path.join(a.source, "tests/data/demo")
+    recordings = ",".join(sorted(os.path.join(demo, f) for f in os.listdir(demo)
+                                 if f.endswith(".snmprec") and not f.startswith(("switch_",
+                                                                                  "server_"))))
+
+    procs["sim"] = Proc([a.sim, "--printers", str(a.printers), "--range", a.range,
+                         "--recordings", recordings, "--port", str(a.port),
+                         "--map", os.path.join(work, "map.tsv")],
+                        os.path.join(work, "sim.out"), os.path.join(work, "sim.err"))
+    wait_for(r"ready port=", procs["sim"].out, procs["sim"])
+
+    db = os.path.join(work, "cloud.db")
+    starts = [0]
+
+    def start_cloud(https_port):
+        starts[0] += 1
+        n = starts[0]
+        procs["emulator"] = Proc([a.emulator, "--listen", f"127.0.0.1:{https_port}",
+                                  "--cert", os.path.join(pki, "server.pem"),
+                                  "--key", os.path.join(pki, "server.key"), "--db", db,
+                                  "--admin", "127.0.0.1:0", "--log-level", "warn"],
+                                 os.path.join(work, f"cloud-{n}.out"),
+                                 os.path.join(work, f"cloud-{n}.err"))
+        m = wait_for(r"listening https=127\.0\.0\.1:(\d+) admin=127\.0\.0\.1:(\d+)",
+                     procs["emulator"].out, procs["emulator"])
+        return int(m.group(1)), f"http://127.0.0.1:{m.group(2)}"
+
+    https_port, admin = start_cloud(0)
+    state_dir = os.path.join(work, "state")
+    config = os.path.join(work, "agent.yaml")
+
+    def write_config(interval):
+        with open(config, "w") as f:
+            f.write(f"""search:
+  include: [{a.include or a.range}]
+snmp:
+  port: {a.port}
+  timeout: {a.timeout}
+  retries: {a.retries}
+  rate_limit_pps: 0
+  credentials:
+    - version: 2c
+      community: public
+scan:
+  interval: {interval}
+cloud:
+  url: https://127.0.0.1:{https_port}
+  ca_file: {os.path.join(pki, "ca.pem")}
+  drain_rate: {a.drain_rate}
+  outbox_max_mb: {a.outbox_max_mb}
+agent:
+  state_dir: {state_dir}
+log:
+  level: info
+""")
+
+    write_config(a.interval)
+    code = http("POST", admin + "/admin/activation-codes")["code"]
+    activated = subprocess.run([a.agent, "--config", config, "activate", "--code", code],
+                               capture_output=True, text=True, timeout=120, check=False)
+    if activated.returncode != 0:
+        raise RuntimeError(f"fleet-agent activate exited {activated.returncode}:\n"
+                           + activated.stderr[-2000:])
+
+    log = os.path.join(work, "daemon.err")
+    procs["agent"] = Proc([a.agent, "--config", config], os.path.join(work, "daemon.out"), log)
+    sampler = Sampler(procs["agent"].pid, state_dir)
+    sampler.start()
+    done_re = re.compile(r"scan done cycle=(\d+) .*? printers=(\d+) ")
+    started = time.time()
+    printers_per_scan = []  # printers read by each finished scan, in order
+    down_since = None
+    log_pos = 0
+    pending = ""
+    while len(printers_per_scan) < a.cycles:
+        if not procs["agent"].running():
+            raise RuntimeError("the daemon exited:\n" + open(log).read()[-3000:])
+        with open(log, encoding="utf-8", errors="replace") as f:
+            f.seek(log_pos)
+            chunk = f.read()
+            log_pos = f.tell()
+        pending += chunk
+        lines = pending.split("\n")
+        pending = lines.pop()
+        for line in lines:
+            m = done_re.search(line)
+            if not m:
+                continue
+            printers_per_scan.append(int(m.group(2)))
+            n = len(printers_per_scan)
+            sampler.cycle = n
+            if n == down_at:
+                procs["emulator"].stop()
+                procs["emulator"] = None
+                down_since = n
+            elif down_since is not None and n == down_since + a.down:
+                _, admin = start_cloud(https_port)
+                down_since = None
+            if n % 50 == 0 or n == a.cycles:
+                print(f"soak: cycle {n}/{a.cycles} rss="
+                      f"{sampler.per_cycle.get(n - 1, {}).get('rss_max', 0) / MB:.1f} MB "
+                      f"elapsed={time.time() - started:.0f} s", flush=True)
+            if n >= a.cycles:
+                break
+        time.sleep(0.05)
+    if procs["emulator"] is None:  # fewer cycles than the outage: bring the cloud back
+        _, admin = start_cloud(https_port)
+    scanning_s = time.time() - started
+
+    # Stop scanning (an hourly interval by SIGHUP), then let the outbox drain.
+    write_config("1h")
+    os.kill(procs["agent"].pid, signal.SIGHUP)
+    wait_for(r"reload applied", log, procs["agent"])
+    time.sleep(3)  # a scan already running when the reload came finishes and is counted
+
+    def scans_done():
+        with open(log, encoding="utf-8", errors="replace") as f:
+            return [int(m.group(2)) for m in done_re.finditer(f.read())]
+
+    deadline = time.time() + a.settle
+    while True:
+        printers_per_scan = scans_done()
+        counted = http("GET", admin + "/admin/read-deliveries")
+        with open(log, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        trimmed = sum(int(x) for x in
+                      re.findall(r"outbox holds the meter reads of more than \d+ scans: dropped "
+                                 r"(\d+)", text))
+        trimmed += sum(int(x) for x in re.findall(r"outbox over [^:]*: dropped (\d+) oldest", text))
+        expected = sum(printers_per_scan)
+        if counted["reads"] + trimmed >= expected or time.time() > deadline:
+            break
+        time.sleep(2)
+    settle_s = time.time() - started - scanning_s
+    sampler.stop_event.set()
+    sampler.join()
+    stats = http("GET", admin + "/admin/stats")
+    procs["agent"].stop()
+    procs["agent"] = None
+
+    # Exactly once: every scan the log counted is in the cloud with as many reads as printers
+    # it read (scans matched in order: collected_at is the scan's start), none carried twice.
+    scans = counted["scans"]
+    per_scan_ok = (len(scans) == len(printers_per_scan) and
+                   all(s["reads"] == p for s, p in zip(scans, printers_per_scan)))
+    missing = expected - trimmed - counted["reads"]
+    exactly_once = (missing == 0 and counted["doubled"] == 0 and
+                    counted["deliveries"] == counted["reads"] and
+                    counted["unreadable_reports"] == 0 and (per_scan_ok or trimmed > 0))
+
+    cycles = sorted(c for c in sampler.per_cycle if 1 <= c <= a.cycles)
+    warm = [sampler.per_cycle[c] for c in cycles if c <= warmup]
+    after = [sampler.per_cycle[c] for c in cycles if c > warmup]
+    if not warm or not after:
+        raise RuntimeError("too few samples: is the interval shorter than 100 ms?")
+    rss_warm = max(s["rss_max"] for s in warm)
+    rss_after = max(s["rss_max"] for s in after)
+    # Idle fds: the fewest open over a window of FD_WINDOW cycles. A cycle may have no idle
+    # moment (its upload's connection open while the next scan starts); a leak raises the floor
+    # for good, so it shows in every window after it.
+    def floor(samples):
+        return min(samples, key=lambda s: s["fds_min"])
+
+    fds_warm_at = floor(warm[-FD_WINDOW:])
+    fds_grown = max((floor(after[i:i + FD_WINDOW])
+                     for i in range(max(1, len(after) - FD_WINDOW + 1))),
+                    key=lambda s: s["fds_min"])
+    fds_warm, fds_after = fds_warm_at["fds_min"], fds_grown["fds_min"]
+    fds_peak = max(s["fds_max"] for s in warm + after)
+    state_warm, state_after = warm[-1]["state"], max(s["state"] for s in after)
+    outbox_warm, outbox_after = warm[-1]["outbox"], max(s["outbox"] for s in after)
+    # After the outage has drained, the outbox reuses its pages: its size at the end is the
+    # high-water mark of the outage, never more.
+    rss_ok = rss_after - rss_warm <= 2 * MB
+    fds_ok = fds_after - fds_warm <= 0
+    outbox_ok = outbox_after <= a.outbox_max_mb * MB
+    found = f"{min(printers_per_scan)}-{max(printers_per_scan)}"
+
+    def verdict(ok):
+        return "PASS" if ok else "FAIL"
+
+    print()
+    print(f"soak: {len(printers_per_scan)} cycles at scan.interval {a.interval}, "
+          f"{a.printers} printers ({a.range}, found per scan {found}), cloud down for cycles "
+          f"{down_at + 1}-{down_at + a.down}; warm-up {warmup} cycles; "
+          f"{scanning_s:.0f} s scanning + {settle_s:.0f} s to drain")
+    rows = [
+        ("RSS MB", rss_warm / MB, rss_after / MB, (rss_after - rss_warm) / MB, "<= 2 MB",
+         verdict(rss_ok)),
+        ("open fds (idle)", fds_warm, fds_after, fds_after - fds_warm, "0", verdict(fds_ok)),
+        ("state.db+wal MB", state_warm / MB, state_after / MB, (state_after - state_warm) / MB,
+         "-", ""),
+        ("outbox.db+wal MB", outbox_warm / MB, outbox_after / MB,
+         (outbox_after - outbox_warm) / MB, f"<= {a.outbox_max_mb} MB (outbox_max_mb)",
+         verdict(outbox_ok)),
+    ]
+    print("| figure | warm-up | max after warm-up | growth | bound | |")
+    print("|---|---:|---:|---:|---|---|")
+    for name, w, m, g, bound, v in rows:
+        fmt = "{:.0f}" if name.startswith("open") else "{:.1f}"
+        print(f"| {name} | {fmt.format(w)} | {fmt.format(m)} | {fmt.format(g)} | {bound} | {v} |")
+    print(f"peak RSS (VmHWM) {sampler.hwm / MB:.1f} MB; fds at most {fds_peak} (during scans)")
+    if not fds_ok:
+        before, later = list(fds_warm_at.get("fds_at_min", [])), fds_grown.get("fds_at_min", [])
+        for t in before:
+            if t in later:
+                later.remove(t)
+        print(f"fds open when idle after warm-up and not before: {later}; idle fds per cycle: "
+              + " ".join(str(sampler.per_cycle[c]["fds_min"]) for c in cycles))
+    # state.db keeps the newest 400 reads of each printer (kHistoryReadsKept,
+    # agent/state/state_store.h): it grows until then by design, and must be flat after.
+    bounded = [sampler.per_cycle[c]["state"] for c in cycles if c > HISTORY_KEPT + 10]
+    if bounded:
+        print(f"state.db+wal past the meter history's bound ({HISTORY_KEPT} reads per printer): "
+              f"{bounded[0] / MB:.1f} MB at cycle {HISTORY_KEPT + 11}, at most "
+              f"{max(bounded) / MB:.1f} MB after (growth {(max(bounded) - bounded[0]) / MB:.1f} MB)")
+    print(f"reads: taken {expected} in {len(printers_per_scan)} scans, in the cloud "
+          f"{counted['reads']} (scans {len(scans)}, per printer "
+          f"{counted['per_printer']['min_reads']}-{counted['per_printer']['max_reads']}), "
+          f"delivered {counted['deliveries']} times over {counted['reports']} reports "
+          f"(+{stats.get('duplicates_ignored', 0)} duplicates ignored), doubled "
+          f"{counted['doubled']}, missing {missing}, trimmed by the outbox {trimmed} (its "
+          f"warnings) -> exactly once {verdict(exactly_once)}")
+    if a.tsv:
+        with open(a.tsv, "w") as f:
+            f.write("\t".join(str(x) for x in (
+                len(printers_per_scan), a.printers, a.interval, a.down, rss_warm / MB,
+                rss_after / MB, fds_warm, fds_after, state_after / MB, outbox_after / MB,
+                expected, counted["reads"], counted["doubled"], missing, trimmed,
+                verdict(rss_ok and fds_ok and outbox_ok and exactly_once))) + "\n")
+    if a.check and not (exactly_once and fds_ok):
+        print("soak: FAIL (exactly once and flat fds are required); work dir kept in "
+              + (a.keep or "(use --keep DIR to keep it)"))
+        if not a.keep:
+            print(open(log).read()[-4000:])
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
