@@ -70,6 +70,12 @@ TEST_F(DemoPrintersTest, ScanSucceedsAndCountsDevices) {
   EXPECT_EQ((*scan_)["non_printers"].size(), 2u);
 }
 
+// expected.json says "" for what a device leaves unknown (the decoder's empty string, as
+// decode_recordings_test reads it); the JSON output says null (docs/cli.md, "JSON output").
+nlohmann::json AsOutput(const nlohmann::json& want) {
+  return want == "" ? nlohmann::json(nullptr) : want;
+}
+
 TEST_F(DemoPrintersTest, EveryDeviceMatchesExpected) {
   for (const auto& [file, want] : expected_->items()) {
     SCOPED_TRACE(file);
@@ -85,7 +91,7 @@ TEST_F(DemoPrintersTest, EveryDeviceMatchesExpected) {
     ASSERT_NE(got, nullptr) << "printer not found at " << ip;
     for (const char* field :
          {"manufacturer", "model", "serial", "firmware", "mac", "hostname", "location"}) {
-      EXPECT_EQ((*got)[field], want[field]) << field;
+      EXPECT_EQ((*got)[field], AsOutput(want[field])) << field;
     }
     EXPECT_EQ((*got)["lifetime_page_count"], want["lifetime_page_count"]);
     if (!want["page_count_unit"].is_null()) {
@@ -98,7 +104,7 @@ TEST_F(DemoPrintersTest, EveryDeviceMatchesExpected) {
       SCOPED_TRACE("supply " + std::to_string(ws[i]["index"].get<int>()));
       for (const char* field :
            {"index", "description", "type", "color", "level_percent", "state"}) {
-        EXPECT_EQ(gs[i][field], ws[i][field]) << field;
+        EXPECT_EQ(gs[i][field], AsOutput(ws[i][field])) << field;
       }
     }
   }
