@@ -152,8 +152,8 @@ int RunMetersRead(const config::Config& config, const std::vector<std::string>& 
     // The store is closed again before the scan, which opens the state itself.
     auto store = state::StateStore::Open(config.agent.state_dir);
     if (!store.ok()) {
-      err << "fleet-agent: meters read: cannot open the local state in "
-          << config.agent.state_dir << ": " << store.error().message << "\n";
+      err << "fleet-agent: meters read: cannot open the local state in " << config.agent.state_dir
+          << ": " << store.error().message << "\n";
       return kExitFailure;
     }
     auto planned = PlanTargetedRead(*store.value(), config, targets);

@@ -34,9 +34,10 @@ Result<TargetedRead> PlanTargetedRead(state::StateStore& state, const config::Co
     // The search-criteria grammar of agent.yaml (config/search.cc): one address grammar, IPv4
     // and IPv6 alike; a last address that is no single address (or none) is not read.
     std::string error;
-    std::optional<config::SearchEntry> entry =
-        e.last.ip.empty() ? std::nullopt
-                          : config::ParseSearchEntry(e.last.ip, /*is_exclude=*/false, &error);
+    std::optional<config::SearchEntry> entry = e.last.ip.empty()
+                                                   ? std::nullopt
+                                                   : config::ParseSearchEntry(
+                                                         e.last.ip, /*is_exclude=*/false, &error);
     if (!entry || entry->kind == config::SearchEntry::Kind::kRange ||
         entry->kind == config::SearchEntry::Kind::kCidr ||
         entry->kind == config::SearchEntry::Kind::kHostName) {

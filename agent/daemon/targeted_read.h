@@ -1,8 +1,8 @@
 // A targeted read: the printers named, read at their last known addresses rather than by a
 // sweep of the search criteria (ScanReport::targeted). The one place that turns targets into the
-// configuration of such a read, for `fleet-agent meters read TARGET...` (agent/cli/meters_commands.h), the
-// cloud's meter_read_requests and the daemon's cut-off retries (agent/daemon/daemon.cc;
-// docs/domain.md, "Billing cut-off reads").
+// configuration of such a read, for `fleet-agent meters read TARGET...`
+// (agent/cli/meters_commands.h), the cloud's meter_read_requests and the daemon's cut-off retries
+// (agent/daemon/daemon.cc; docs/domain.md, "Billing cut-off reads").
 //
 // Pure over the local state: no network. Not thread-safe (the state store is not).
 #pragma once

@@ -27,7 +27,7 @@ struct Sim {
   std::map<std::string, Row> by_ip;  // the --map file
   std::vector<Row> rows;
 
-  Sim(std::string p, std::vector<std::string> extra) : port(std::move(p)) {
+  Sim(std::string p, const std::vector<std::string>& extra) : port(std::move(p)) {
     proc = Process::SpawnLogged(
         {FLEET_SIM_BINARY, "--port", port, "--recordings", FLEET_SOURCE_DIR "/tests/data/demo",
          "--map", dir.path() + "/map.tsv", "--faults-map", dir.path() + "/faults.tsv"},

@@ -115,6 +115,7 @@ TEST(PrinterJson, HostileStringsSurviveTheRoundTrip) {
   p.model = "quote \" backslash \\ slash /";  // JSON's own syntax
   p.location = "line\nbreak\ttab\r";
   p.hostname = std::string("nul\0byte", 8);
+  // NOLINTNEXTLINE(misc-misleading-bidirectional): U+202E, the hostile input under test
   p.manufacturer = "bidi \u202e override \u2028 separator \u0085 NEL";
   p.alerts = {"}, {\"injected\": true", ""};
   p.counters[1].source = "\x7f\x01";

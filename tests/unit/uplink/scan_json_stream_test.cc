@@ -35,8 +35,8 @@ ScanReport FullReport() {
   b.is_printer = true;
   b.ip = "10.0.0.17";
   b.serial =
-      "X\x1b[2J\xe2\x80\xae"
-      "EVIL";  // controls and a bidi override: escaped
+      "X\x1b[2J\xe2\x80\xae"  // NOLINT(misc-misleading-bidirectional): U+202E, the input
+      "EVIL";                 // controls and a bidi override: escaped
   b.page_count_missing_reason = "device exposes no lifetime counter";
   b.serial_conflict = {"10.0.0.18"};
   r.printers = {a, b};
