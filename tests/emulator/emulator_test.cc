@@ -896,7 +896,8 @@ TEST_F(EmulatorTest, GzipReportIsFiledAsTheUncompressedOneAndABombIs400) {
 // Reports in parts (docs/uplink-protocol.md, "Reports in parts"): parts sent out of order and a
 // part sent twice assemble into one complete scan; each read counted once.
 TEST_F(EmulatorTest, PartsAssembleInAnyOrderAndARepeatedPartCountsOnce) {
-  auto [agent_id, token] = e().Activate();
+  auto [activated_id, token] = e().Activate();
+  const std::string agent_id = activated_id;  // a lambda cannot capture a structured binding
   const std::string scan_id = agent_id + "-1";
   auto part = [&](int64_t sequence, int64_t index, bool last, const std::string& serial) {
     json r = MakeReport(agent_id, sequence, {Printer(serial, "HP LaserJet M404dn", 100 + index)},

@@ -73,7 +73,7 @@ TEST_F(DemoPrintersTest, ScanSucceedsAndCountsDevices) {
 // expected.json says "" for what a device leaves unknown (the decoder's empty string, as
 // decode_recordings_test reads it); the JSON output says null (docs/cli.md, "JSON output").
 nlohmann::json AsOutput(const nlohmann::json& want) {
-  return want == "" ? nlohmann::json(nullptr) : want;
+  return want.is_string() && want.get<std::string>().empty() ? nlohmann::json(nullptr) : want;
 }
 
 TEST_F(DemoPrintersTest, EveryDeviceMatchesExpected) {

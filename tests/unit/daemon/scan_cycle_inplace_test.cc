@@ -127,7 +127,7 @@ TEST(ScanCycleInPlace, SameStateAndReportAsRecordingACopy) {
   }
   const std::string body = Body(*in_place.outbox);
   ASSERT_FALSE(body.empty());
-  auto strip = [](std::string text) {
+  auto strip = [](const std::string& text) {
     nlohmann::json j = nlohmann::json::parse(text);
     j.erase("idempotency_key");  // a fresh key per report
     j.erase("outbox_epoch");     // a fresh epoch per outbox file
