@@ -202,24 +202,25 @@ TEST(GzipRatio, AThousandPrinterReportShrinksAtLeastFivefold) {
                             .raw_max = 100,
                             .supply_class = 3});
     }
-    p.supplies.push_back({.index = 5,
-                          .description = "Imaging Drum",
-                          .type = "drum",
-                          .color = "",
-                          .level_percent = 80 - i % 50,
-                          .state = "ok",
-                          .raw_level = 80 - i % 50,
-                          .raw_max = 100,
-                          .supply_class = 3});
-    p.supplies.push_back({.index = 6,
-                          .description = "Toner Collection Unit",
-                          .type = "waste",
-                          .color = "",
-                          .level_percent = 90 - i % 30,
-                          .state = "ok",
-                          .raw_level = 90 - i % 30,
-                          .raw_max = 100,
-                          .supply_class = 4});
+    struct Part {
+      int index;
+      const char* description;
+      const char* type;
+      int level;
+      int supply_class;
+    };
+    for (const Part& part : {Part{5, "Imaging Drum", "drum", 80 - i % 50, 3},
+                             Part{6, "Toner Collection Unit", "waste", 90 - i % 30, 4}}) {
+      p.supplies.push_back({.index = part.index,
+                            .description = part.description,
+                            .type = part.type,
+                            .color = "",
+                            .level_percent = part.level,
+                            .state = "ok",
+                            .raw_level = part.level,
+                            .raw_max = 100,
+                            .supply_class = part.supply_class});
+    }
     int64_t total = *p.lifetime_page_count;
     p.counters = {{"lifetimeCount", total, ""},
                   {"colorCount", total / 3, ""},
