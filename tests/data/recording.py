@@ -1,4 +1,4 @@
-"""The parts the billing-meter recording scripts share (tests/data/meters, tests/data/meters-more):
+"""The parts the billing-meter recording scripts share (tests/data/meters, meters-more, meters-gaps):
 the standard objects a real colour printer answers around its vendor's counter table, and the
 writer of the .snmprec file. No value comes from a device; MACs are locally administered
 (02:5a:3c:...).
@@ -41,6 +41,14 @@ def base(sys_descr, sys_object_id, name, model, serial, mac_last, lifetime, supp
     return rows
 
 
+def kyocera_base(name, model, mac_last, lifetime, **kwargs):
+    """base() of a Kyocera device, which answers its serial only in its own subtree."""
+    rows = base("KYOCERA Document Solutions Printing System", "1.3.6.1.4.1.1347.41", name, model,
+                "", mac_last, lifetime, **kwargs)
+    del rows["1.3.6.1.2.1.43.5.1.1.17.1"]
+    return rows
+
+
 def write(path, rows):
     """Writes rows as an snmprec file, ordered by OID."""
     def key(oid):
@@ -48,3 +56,15 @@ def write(path, rows):
     lines = [f"{oid}|{tag}|{value}" for oid, (tag, value) in sorted(rows.items(),
                                                                    key=lambda kv: key(kv[0]))]
     path.write_text("\n".join(lines) + "\n")
+
+
+def write_all(here, builds):
+    """Writes each (file name, build) of builds under here (build() gives the rows and the counters
+    expected of them) and here/expected-meters.json, every file's counters."""
+    import json
+    expected = {}
+    for name, build in builds:
+        rows, counters = build()
+        write(here / name, rows)
+        expected[name] = counters
+    (here / "expected-meters.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")

@@ -9,13 +9,12 @@ readers there read them), around the standard objects a real device answers. No 
 a device: serials, MACs (locally administered 02:5a:3c:...) and counters are invented, and the
 totals add up. Run `python3 make_recordings.py` here.
 """
-import json
 import pathlib
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from recording import base, write  # noqa: E402  (tests/data/recording.py)
+from recording import base, write_all  # noqa: E402  (tests/data/recording.py)
 
 
 # LEXMARK-MPS-MIB paperGeneralCountTable 641.6.4.2.1 (index deviceIndex.paperGeneralCountIndex):
@@ -94,13 +93,8 @@ def epson():
 
 
 def main():
-    expected = {}
-    for name, build in [("lexmark_cx725.snmprec", lexmark), ("lexmark_ms621.snmprec", lexmark_mono),
-                        ("epson_wf_c5790.snmprec", epson)]:
-        rows, counters = build()
-        write(HERE / name, rows)
-        expected[name] = counters
-    (HERE / "expected-meters.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
+    write_all(HERE, [("lexmark_cx725.snmprec", lexmark), ("lexmark_ms621.snmprec", lexmark_mono),
+                     ("epson_wf_c5790.snmprec", epson)])
 
 
 if __name__ == "__main__":

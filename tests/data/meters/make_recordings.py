@@ -13,16 +13,14 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from recording import CMYK, base, write  # noqa: E402  (tests/data/recording.py)
+from recording import CMYK, base, kyocera_base, write  # noqa: E402  (tests/data/recording.py)
 
 
 def kyocera():
     # TASKalfa 3554ci. Printer 52410 = 30125 mono + 1250 single colour + 21035 full colour;
     # copier 18230 = 11020 + 430 + 6780; fax 1150 mono. kcprtMarkerServiceCount = 71790, the sum;
     # prtMarkerLifeCount 72312 differs, as it does on real Kyocera devices.
-    r = base("KYOCERA Document Solutions Printing System", "1.3.6.1.4.1.1347.41",
-             "KM4D21A7", "TASKalfa 3554ci", "", "01", 72312, CMYK)
-    del r["1.3.6.1.2.1.43.5.1.1.17.1"]  # Kyocera: serial only in its subtree
+    r = kyocera_base("KM4D21A7", "TASKalfa 3554ci", "01", 72312)
     k = "1.3.6.1.4.1.1347."
     r.update({
         k + "42.3.1.1.1.1.1": ("2", "52410"),
