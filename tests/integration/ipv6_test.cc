@@ -116,6 +116,17 @@ class IPv6Test : public ::testing::Test {
     EXPECT_EQ(p["lifetime_page_count"], 48213) << p;
   }
 
+  // Runs `--scan-once --format json` with `config`: `addresses` addresses scanned and the one
+  // printer found at ::1. Wrap in ASSERT_NO_FATAL_FAILURE.
+  static void ScanFindsThePrinter(const std::string& config, int addresses, json* report) {
+    const CommandResult scan = RunAgent({"--config", config, "--scan-once", "--format", "json"});
+    ASSERT_EQ(scan.exit_code, 0) << scan.stderr_text;
+    *report = Parse(scan);
+    EXPECT_EQ((*report)["addresses_scanned"], addresses) << *report;
+    ASSERT_EQ((*report)["printers"].size(), 1u) << *report;
+    ExpectThePrinter((*report)["printers"][0], "::1");
+  }
+
   static inline std::string skip_;
   static inline bool mount_ns_ = false;
   static inline TempDir* dir_ = nullptr;
@@ -124,12 +135,8 @@ class IPv6Test : public ::testing::Test {
 
 TEST_F(IPv6Test, ScanOnceReadsThePrinterAtColonColonOneAndStoresIt) {
   const std::string config = Config("'::1'");
-  const CommandResult scan = RunAgent({"--config", config, "--scan-once", "--format", "json"});
-  ASSERT_EQ(scan.exit_code, 0) << scan.stderr_text;
-  const json report = Parse(scan);
-  EXPECT_EQ(report["addresses_scanned"], 1) << report;
-  ASSERT_EQ(report["printers"].size(), 1u) << report;
-  ExpectThePrinter(report["printers"][0], "::1");
+  json report;
+  ASSERT_NO_FATAL_FAILURE(ScanFindsThePrinter(config, 1, &report));
   EXPECT_TRUE(report["errors"].empty()) << report;
 
   // The inventory keeps it under its IPv6 address; the table shows it whole.
@@ -148,21 +155,13 @@ TEST_F(IPv6Test, ScanOnceReadsThePrinterAtColonColonOneAndStoresIt) {
 
   // The same printer written bracketed and in full: one address, and the stored entry again.
   const std::string again = Config("'[0:0:0:0:0:0:0:1]', '::1'", "again.yaml");
-  const CommandResult rescan = RunAgent({"--config", again, "--scan-once", "--format", "json"});
-  ASSERT_EQ(rescan.exit_code, 0) << rescan.stderr_text;
-  const json second = Parse(rescan);
-  EXPECT_EQ(second["addresses_scanned"], 1) << second;
-  ASSERT_EQ(second["printers"].size(), 1u) << second;
-  ExpectThePrinter(second["printers"][0], "::1");
+  json second;
+  ASSERT_NO_FATAL_FAILURE(ScanFindsThePrinter(again, 1, &second));
 
   // Beside an IPv4 sweep (the sweep's socket is IPv4; ::1 is read by its own session).
   const std::string mixed = Config("127.0.0.2-3, '::1'", "mixed.yaml");
-  const CommandResult both = RunAgent({"--config", mixed, "--scan-once", "--format", "json"});
-  ASSERT_EQ(both.exit_code, 0) << both.stderr_text;
-  const json third = Parse(both);
-  EXPECT_EQ(third["addresses_scanned"], 3) << third;
-  ASSERT_EQ(third["printers"].size(), 1u) << third;
-  ExpectThePrinter(third["printers"][0], "::1");
+  json third;
+  ASSERT_NO_FATAL_FAILURE(ScanFindsThePrinter(mixed, 3, &third));
 }
 
 TEST_F(IPv6Test, ProbeIPv6AddressPlainAndBracketed) {
