@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <ctime>
 #include <functional>
 #include <thread>
 
@@ -33,26 +32,9 @@ class BillingCutoffTest : public EmulatorTest {
   void SetUp() override {
     EmulatorTest::SetUp();
     if (HasFatalFailure()) return;
-    // The cut-off came due a minute ago, today (local time, as the agent reads meters.read_time).
-    const std::time_t t = std::time(nullptr) - 60;
-    std::tm local{};
-    localtime_r(&t, &local);
-    char read_time[8];
-    std::strftime(read_time, sizeof read_time, "%H:%M", &local);
-    const std::string meters = "meters:\n  billing_day: " + std::to_string(local.tm_mday) +
-                               "\n  read_time: \"" + read_time + "\"\n";
-    AgentYaml y{.include = std::string(kIpA) + ", " + kIpB,
-                .snmp_port = kPort,
-                .snmp_extra = "  timeout: 300ms\n  retries: 0\n",
-                .interval = "1h",
-                .extra = "",
-                .cloud_url = emulator_->url(),
-                .ca_file = pki_.path() + "/ca.pem",
-                .cloud_extra = "",
-                .state_dir = dir_.path() + "/state",
-                .log_level = "info"};
+    AgentYaml y = CloudYaml(std::string(kIpA) + ", " + kIpB, kPort);
     plain_ = WriteAgentYaml(dir_.path() + "/plain.yaml", y);
-    y.extra = meters;
+    y.extra = MetersCutoffDueNow();
     billing_ = WriteAgentYaml(dir_.path() + "/agent.yaml", y);
     ActivateAgent(*emulator_, billing_);
   }

@@ -12,10 +12,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <ctime>
 #include <thread>
 
 #include "tests/integration/agent_runner.h"
+#include "tests/integration/cloud_suite.h"
 #include "tests/integration/printer_sim.h"
 #include "tests/support/cloud_emulator.h"
 
@@ -35,31 +35,14 @@ size_t Count(const std::string& text, const std::string& part) {
   return n;
 }
 
-class BillingReadsTest : public ::testing::Test {
+class BillingReadsTest : public EmulatorTest {
  protected:
   void SetUp() override {
-    ASSERT_EQ(MakeTestPki(pki_.path()), "");
-    emulator_ = StartCloudEmulator(EmulatorIn(pki_.path(), dir_.path()));
-    ASSERT_TRUE(emulator_->ready());
-    // The cut-off came due a minute ago, today (local time, as the agent reads meters.read_time).
-    const std::time_t t = std::time(nullptr) - 60;
-    std::tm local{};
-    localtime_r(&t, &local);
-    char read_time[8];
-    std::strftime(read_time, sizeof read_time, "%H:%M", &local);
-    AgentYaml y{.include = std::string(kIpA) + ", " + kIpB,
-                .snmp_port = kPort,
-                .snmp_extra = "  timeout: 300ms\n  retries: 0\n",
-                .interval = "1h",
-                .extra = "",
-                .cloud_url = emulator_->url(),
-                .ca_file = pki_.path() + "/ca.pem",
-                .cloud_extra = "",
-                .state_dir = dir_.path() + "/state",
-                .log_level = "info"};
+    EmulatorTest::SetUp();
+    if (HasFatalFailure()) return;
+    AgentYaml y = CloudYaml(std::string(kIpA) + ", " + kIpB, kPort);
     plain_ = WriteAgentYaml(dir_.path() + "/plain.yaml", y);
-    y.extra = "meters:\n  billing_day: " + std::to_string(local.tm_mday) + "\n  read_time: \"" +
-              read_time + "\"\n  retry_interval: 10s\n";
+    y.extra = MetersCutoffDueNow("  retry_interval: 10s\n");
     billing_ = WriteAgentYaml(dir_.path() + "/agent.yaml", y);
     CommandResult activated = RunAgent(
         {"--config", billing_, "activate", "--code", emulator_->NewActivationCode()}, 60s);
@@ -93,24 +76,28 @@ class BillingReadsTest : public ::testing::Test {
     return out;
   }
 
-  TempDir pki_{"fleet-reads-pki"};
-  TempDir dir_{"fleet-reads"};
-  std::unique_ptr<CloudEmulator> emulator_;
+  // Both printers up (a_, b_; their serials serial_a_, serial_b_) and known to the local state.
+  void StartBothAndKnowThem() {
+    a_ = Sim(kIpA, "hp_color_laserjet_pro_m479.snmprec");
+    b_ = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
+    ASSERT_TRUE(a_->ready() && b_->ready());
+    serial_a_ = a_->rows().at(0).at("serial");
+    serial_b_ = b_->rows().at(0).at("serial");
+    KnowBoth();
+  }
+
   std::string plain_, billing_;
+  std::unique_ptr<PrinterSim> a_, b_;
+  std::string serial_a_, serial_b_;
 };
 
 TEST_F(BillingReadsTest, CloudRequestReadsOnlyTheNamedPrinters) {
-  auto a = Sim(kIpA, "hp_color_laserjet_pro_m479.snmprec");
-  auto b = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
-  ASSERT_TRUE(a->ready() && b->ready());
-  const std::string serial_a = a->rows().at(0).at("serial");
-  const std::string serial_b = b->rows().at(0).at("serial");
-  KnowBoth();
+  ASSERT_NO_FATAL_FAILURE(StartBothAndKnowThem());
 
   // The request rides on the reply to the daemon's first report.
   ASSERT_EQ(emulator_
                 ->Admin("POST", "/admin/meter-read-requests",
-                        R"({"serials":[")" + serial_a + R"(","NO-SUCH-SERIAL"]})")
+                        R"({"serials":[")" + serial_a_ + R"(","NO-SUCH-SERIAL"]})")
                 .status,
             201);
   const std::string run = dir_.path() + "/run";
@@ -118,7 +105,7 @@ TEST_F(BillingReadsTest, CloudRequestReadsOnlyTheNamedPrinters) {
   Process daemon = StartAgentDaemon(plain_, run);
   auto log = [&] { return ReadFile(run + "/daemon.err") + ReadFile(run + "/daemon.out"); };
   // The first scan reads both; the read asked for reaches the cloud right after it.
-  EXPECT_TRUE(WaitUntil([&] { return CloudReads(serial_a) >= 2; }, 20s))
+  EXPECT_TRUE(WaitUntil([&] { return CloudReads(serial_a_) >= 2; }, 20s))
       << log() << emulator_->AdminJson("/admin/meter-reads").dump();
   // Time for anything else the request might wrongly have started (a sweep takes well under 1 s).
   std::this_thread::sleep_for(2s);
@@ -139,8 +126,8 @@ TEST_F(BillingReadsTest, CloudRequestReadsOnlyTheNamedPrinters) {
             std::string::npos)
       << text;
   // The cloud: A read twice (the scan, the request), B once (the scan), and B still communicating.
-  EXPECT_EQ(CloudReads(serial_a), 2u) << emulator_->AdminJson("/admin/meter-reads").dump();
-  EXPECT_EQ(CloudReads(serial_b), 1u) << emulator_->AdminJson("/admin/meter-reads").dump();
+  EXPECT_EQ(CloudReads(serial_a_), 2u) << emulator_->AdminJson("/admin/meter-reads").dump();
+  EXPECT_EQ(CloudReads(serial_b_), 1u) << emulator_->AdminJson("/admin/meter-reads").dump();
   for (const auto& p : emulator_->AdminJson("/admin/printers")) {
     EXPECT_EQ(p["communication"], "communicating") << p;
   }
@@ -150,20 +137,15 @@ TEST_F(BillingReadsTest, CloudRequestReadsOnlyTheNamedPrinters) {
 }
 
 TEST_F(BillingReadsTest, CutoffOwedIsRetriedWithinTheRetryIntervalNotTheNextScan) {
-  auto a = Sim(kIpA, "hp_color_laserjet_pro_m479.snmprec");
-  auto b = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
-  ASSERT_TRUE(a->ready() && b->ready());
-  const std::string serial_a = a->rows().at(0).at("serial");
-  const std::string serial_b = b->rows().at(0).at("serial");
-  KnowBoth();
+  ASSERT_NO_FATAL_FAILURE(StartBothAndKnowThem());
 
   // B is off at the cut-off: the daemon's first scan reads A on time, B owes its read.
-  b->Stop();
+  b_->Stop();
   const std::string run = dir_.path() + "/run";
   std::filesystem::create_directories(run);
   Process daemon = StartAgentDaemon(billing_, run);
   auto log = [&] { return ReadFile(run + "/daemon.err") + ReadFile(run + "/daemon.out"); };
-  ASSERT_TRUE(WaitUntil([&] { return CloudCutoffs().count(serial_a) > 0; }, 20s)) << log();
+  ASSERT_TRUE(WaitUntil([&] { return CloudCutoffs().count(serial_a_) > 0; }, 20s)) << log();
   EXPECT_NE(log().find("billing cut-off reads still owed=1"), std::string::npos) << log();
   // A retry while B is still off: a read of B alone, which finds nobody.
   ASSERT_TRUE(WaitUntil(
@@ -173,19 +155,19 @@ TEST_F(BillingReadsTest, CutoffOwedIsRetriedWithinTheRetryIntervalNotTheNextScan
       },
       20s))
       << log();
-  EXPECT_EQ(CloudCutoffs().count(serial_b), 0u);
+  EXPECT_EQ(CloudCutoffs().count(serial_b_), 0u);
 
   // B is back: its cut-off read comes with the next retry (10 s), late.
   const auto back = std::chrono::steady_clock::now();
-  b = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
-  ASSERT_TRUE(b->ready());
-  ASSERT_TRUE(WaitUntil([&] { return CloudCutoffs().count(serial_b) > 0; }, 20s)) << log();
+  b_ = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
+  ASSERT_TRUE(b_->ready());
+  ASSERT_TRUE(WaitUntil([&] { return CloudCutoffs().count(serial_b_) > 0; }, 20s)) << log();
   EXPECT_LT(std::chrono::steady_clock::now() - back, 16s);
-  const json mark_b = CloudCutoffs()[serial_b]["cutoff"];
+  const json mark_b = CloudCutoffs()[serial_b_]["cutoff"];
   EXPECT_EQ(mark_b["late"], true) << mark_b;
-  EXPECT_GT(mark_b["late_s"].get<int64_t>(), CloudCutoffs()[serial_a]["cutoff"]["late_s"]);
-  EXPECT_EQ(mark_b["period"], CloudCutoffs()[serial_a]["cutoff"]["period"]);
-  EXPECT_EQ(CloudReads(serial_a), 1u) << "the retries read only the printer owing";
+  EXPECT_GT(mark_b["late_s"].get<int64_t>(), CloudCutoffs()[serial_a_]["cutoff"]["late_s"]);
+  EXPECT_EQ(mark_b["period"], CloudCutoffs()[serial_a_]["cutoff"]["period"]);
+  EXPECT_EQ(CloudReads(serial_a_), 1u) << "the retries read only the printer owing";
 
   // Nothing owed: no more retries (one retry interval and more).
   const size_t retries = Count(log(), "meter read started reason=cutoff_retry");
@@ -194,7 +176,7 @@ TEST_F(BillingReadsTest, CutoffOwedIsRetriedWithinTheRetryIntervalNotTheNextScan
   const std::string text = log();
   EXPECT_EQ(Count(text, "meter read started reason=cutoff_retry"), retries) << text;
   EXPECT_EQ(text.find("scan done cycle=2"), std::string::npos) << text;
-  EXPECT_NE(text.find("billing cut-off read printer=\"" + serial_b + "\""), std::string::npos)
+  EXPECT_NE(text.find("billing cut-off read printer=\"" + serial_b_ + "\""), std::string::npos)
       << text;
 }
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <utility>
@@ -118,6 +119,33 @@ class EmulatorTest : public ::testing::Test {
     ASSERT_EQ(MakeTestPki(pki_.path()), "");
     emulator_ = StartCloudEmulator(EmulatorIn(pki_.path(), dir_.path()));
     ASSERT_TRUE(emulator_->ready());
+  }
+
+  // The agent configuration sweeping `include` on UDP `snmp_port` (300 ms, no retry), scanning
+  // hourly and reporting to emulator_, its state under dir_.
+  AgentYaml CloudYaml(const std::string& include, uint16_t snmp_port) const {
+    return AgentYaml{.include = include,
+                     .snmp_port = snmp_port,
+                     .snmp_extra = "  timeout: 300ms\n  retries: 0\n",
+                     .interval = "1h",
+                     .extra = "",
+                     .cloud_url = emulator_->url(),
+                     .ca_file = pki_.path() + "/ca.pem",
+                     .cloud_extra = "",
+                     .state_dir = dir_.path() + "/state",
+                     .log_level = "info"};
+  }
+
+  // A `meters:` section whose billing cut-off came due a minute ago, today (local time, as the
+  // agent reads meters.read_time); `more` (indented keys) is added to it.
+  static std::string MetersCutoffDueNow(const std::string& more = "") {
+    const std::time_t t = std::time(nullptr) - 60;
+    std::tm local{};
+    localtime_r(&t, &local);
+    char read_time[8];
+    std::strftime(read_time, sizeof read_time, "%H:%M", &local);
+    return "meters:\n  billing_day: " + std::to_string(local.tm_mday) + "\n  read_time: \"" +
+           read_time + "\"\n" + more;
   }
 
   TempDir pki_{"fleet-pki"};
