@@ -4,7 +4,6 @@
 // conflict, a move, a replacement, a counter gone backwards and a printer gone silent. Real
 // state.db and outbox in temporary directories, a virtual clock.
 #include <gtest/gtest.h>
-#include <spdlog/sinks/null_sink.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -12,45 +11,23 @@
 #include "agent/daemon/scan_cycle.h"
 #include "tests/support/process.h"
 #include "tests/support/scan_fixture.h"
+#include "tests/unit/daemon/cycle_harness.h"
 
 namespace fleet::agent {
 namespace {
 
 using namespace std::chrono_literals;
-using std::chrono::steady_clock;
 using std::chrono::system_clock;
 using test::EventsOf;
 using test::ReadPrinter;
+using test::Scan;
 
 const system_clock::time_point kStart = test::kScanStart;
 
-struct Side {
-  explicit Side(const std::string& name) : dir("fleet-inplace-" + name) {
-    auto opened = state::StateStore::Open(dir.path() + "/state");
-    EXPECT_TRUE(opened.ok());
-    state = std::move(opened.value());
-    uplink::OutboxLimits limits;
-    limits.clock = [this] { return wall; };
-    auto box = uplink::Outbox::Open(dir.path() + "/state/outbox.db", limits);
-    EXPECT_TRUE(box.ok());
-    outbox = std::move(box.value());
-  }
-  test::TempDir dir;
-  std::shared_ptr<spdlog::logger> log = std::make_shared<spdlog::logger>(
-      "test", std::make_shared<spdlog::sinks::null_sink_mt>());
-  std::unique_ptr<state::StateStore> state;
-  std::unique_ptr<uplink::Outbox> outbox;
-  system_clock::time_point wall = kStart;
-  steady_clock::time_point steady = steady_clock::time_point(1000h);
-  ScanCycle cycle{*log, CycleClock{[this] { return wall; }, [this] { return steady; }}};
+struct Side : test::CycleHarness {
+  explicit Side(const std::string& name) : CycleHarness("fleet-inplace-" + name) {}
+  ScanCycle cycle{*log, Clock()};
 };
-
-ScanReport Scan(system_clock::time_point at, std::vector<Printer> printers) {
-  ScanReport scan;
-  scan.started_at = at;
-  scan.printers = std::move(printers);
-  return scan;
-}
 
 ScanReport FirstScan() {
   return Scan(kStart,

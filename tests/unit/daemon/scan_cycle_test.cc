@@ -3,13 +3,13 @@
 #include "agent/daemon/scan_cycle.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/null_sink.h>
 #include <nlohmann/json.hpp>
 
 #include <memory>
 
 #include "tests/support/process.h"
 #include "tests/support/scan_fixture.h"
+#include "tests/unit/daemon/cycle_harness.h"
 #include "uplink/scan_json.h"
 
 namespace fleet::agent {
@@ -22,35 +22,10 @@ using std::chrono::system_clock;
 const system_clock::time_point kStart = test::kScanStart;
 using test::EventsOf;
 using test::ReadPrinter;
+using test::Scan;
 
-ScanReport Scan(system_clock::time_point at, std::vector<Printer> printers) {
-  ScanReport scan;
-  scan.started_at = at;
-  scan.printers = std::move(printers);
-  return scan;
-}
-
-struct Harness {
-  Harness() {
-    auto opened = state::StateStore::Open(dir.path() + "/state");
-    EXPECT_TRUE(opened.ok());
-    state = std::move(opened.value());
-    uplink::OutboxLimits limits;
-    limits.clock = [this] { return wall; };
-    auto box = uplink::Outbox::Open(dir.path() + "/state/outbox.db", limits);
-    EXPECT_TRUE(box.ok());
-    outbox = std::move(box.value());
-  }
-  CycleClock Clock() {
-    return CycleClock{[this] { return wall; }, [this] { return steady; }};
-  }
-  test::TempDir dir{"fleet-scan-cycle"};
-  std::shared_ptr<spdlog::logger> log = std::make_shared<spdlog::logger>(
-      "test", std::make_shared<spdlog::sinks::null_sink_mt>());
-  std::unique_ptr<state::StateStore> state;
-  std::unique_ptr<uplink::Outbox> outbox;
-  system_clock::time_point wall = kStart;
-  steady_clock::time_point steady = steady_clock::time_point(1000h);
+struct Harness : test::CycleHarness {
+  Harness() : CycleHarness("fleet-scan-cycle") {}
 };
 
 TEST(ScanCycle, ComparesRecordsQueuesAndKeepsTheSilentPrinters) {
