@@ -1,10 +1,16 @@
-// What the billing-meter recording tests (vendor_meters_test, vendor_meters_more_test) share: a
-// recording of tests/data/meters* loaded, and decoded the way the scanner collects it.
+// What the billing-meter recording tests (vendor_meters_test, vendor_meters_more_test,
+// vendor_meters_gaps_test) share: a recording of tests/data/meters* loaded, decoded the way the
+// scanner collects it, and checked against its directory's expected-meters.json.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <fstream>
+#include <map>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "snmp/decode.h"
 #include "tests/support/plan_replay.h"
@@ -24,6 +30,34 @@ inline snmp::VarbindMap LoadRecording(const std::string& dir, const std::string&
 inline Printer DecodeRecording(const snmp::VarbindMap& device) {
   const snmp::ProfileSet& profiles = ShippedProfiles();
   return snmp::DecodePrinter(profiles, ReplayCollection(profiles, device), "127.0.0.1");
+}
+
+// A printer's counters by name.
+inline std::map<std::string, int64_t> MeterCounters(const Printer& p) {
+  std::map<std::string, int64_t> got;
+  for (const Counter& c : p.counters) got[c.name] = c.value;
+  return got;
+}
+
+// Every recording dir/expected-meters.json names (and those are the ones `profile` names) decodes
+// with the profile `profile` gives it to exactly the counters listed there, none unreadable and
+// none inconsistent (the built devices add up).
+inline void ExpectEveryDocumentedCounterAndNoOther(
+    const std::string& dir, const std::map<std::string, std::string>& profile) {
+  std::ifstream in(dir + "/expected-meters.json");
+  const nlohmann::json expected = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_TRUE(expected.is_object()) << dir << "/expected-meters.json does not parse";
+  ASSERT_EQ(expected.size(), profile.size());
+  for (const auto& [file, want_json] : expected.items()) {
+    SCOPED_TRACE(file);
+    std::map<std::string, int64_t> want;
+    for (const auto& [name, value] : want_json.items()) want[name] = value.get<int64_t>();
+    const Printer p = DecodeRecording(LoadRecording(dir, file));
+    EXPECT_EQ(p.profile, profile.at(file));
+    EXPECT_EQ(MeterCounters(p), want);
+    EXPECT_TRUE(p.unreadable_counters.empty());
+    for (const MeterInconsistency& m : p.meter_inconsistent) ADD_FAILURE() << m.note;
+  }
 }
 
 }  // namespace fleet::test
