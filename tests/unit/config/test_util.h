@@ -8,10 +8,13 @@
 #include <fstream>
 #include <initializer_list>
 #include <random>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
+#include "config/config_internal.h"
 
 namespace fleet::config::testing {
 
@@ -61,6 +64,16 @@ inline void ExpectErrors(const LoadResult& result, size_t count,
 inline std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Each search entry text of `cases` is refused, with an error containing its fragment.
+inline void ExpectEntriesRefused(std::span<const std::pair<std::string, std::string>> cases) {
+  for (const auto& [text, fragment] : cases) {
+    SCOPED_TRACE(text);
+    std::string error;
+    EXPECT_FALSE(internal::ParseSearchEntry(text, false, &error).has_value());
+    EXPECT_NE(error.find(fragment), std::string::npos) << error;
+  }
 }
 
 }  // namespace fleet::config::testing
