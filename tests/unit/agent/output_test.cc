@@ -13,46 +13,21 @@
 #include "agent/cli/table.h"
 #include "agent/core/text.h"
 #include "agent/daemon/daemon.h"
+#include "tests/support/sample_report.h"
 #include "uplink/scan_json.h"
 
 namespace fleet {
 namespace {
 
 ScanReport SampleReport() {
-  ScanReport r;
-  r.agent_version = "1.2.3";
-  r.started_at = std::chrono::system_clock::time_point(std::chrono::milliseconds(1795485207123));
-  r.duration_ms = 2042;
-  r.addresses_scanned = 254;
-  r.responding = 3;
-  Printer a;
-  a.is_printer = true;
-  a.ip = "10.0.0.5";
-  a.serial = "VNB5K20931";
-  a.manufacturer = "HP";
-  a.model = "Color LaserJet Pro MFP M479fdw";
+  ScanReport r = test::SampleScanReport();
+  Printer& a = r.printers[0];
   a.firmware = "002.2310A";
-  a.lifetime_page_count = 21877;
-  a.page_count_unit = PageCountUnit::kImpressions;
   a.status = "idle";
-  a.supplies.push_back(Supply{1, "Black Cartridge", "toner", "black", 62, "ok", 62, 100, 3});
-  a.supplies.push_back(Supply{2, "Waste", "waste", "", std::nullopt, "some_remaining", -3, 100, 4});
-  a.readiness = "Eligible";
-  Printer b;
-  b.is_printer = true;
-  b.ip = "10.0.0.17";
-  b.serial = "X\x1b[2JEVIL";  // a hostile device trying to clear the operator's screen
+  Printer& b = r.printers[1];
   b.manufacturer = "Kyocera";
   b.model = "ECOSYS P3145dn";
-  b.page_count_missing_reason = "device exposes no lifetime counter";
   b.readiness = "Missing lifetime page count";
-  r.printers = {a, b};
-  Printer c;
-  c.ip = "10.0.0.9";
-  c.sys_descr = "Cisco IOS Software";
-  c.not_printer_reason = "no Printer-MIB";
-  r.non_printers = {c};
-  r.errors.push_back(DeviceError{"10.0.0.30", "auth", "SNMPv3 authentication failed"});
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support/sample_report.h"
 #include "uplink/scan_json.h"
 #include "uplink/scan_json_stream.h"
 
@@ -12,40 +13,19 @@ namespace fleet {
 namespace {
 
 ScanReport FullReport() {
-  ScanReport r;
-  r.agent_version = "1.2.3";
-  r.started_at = std::chrono::system_clock::time_point(std::chrono::milliseconds(1795485207123));
-  r.duration_ms = 2042;
+  ScanReport r = test::SampleScanReport();
   r.addresses_scanned = 65534;
   r.responding = 4;
-  Printer a;
-  a.is_printer = true;
-  a.ip = "10.0.0.5";
-  a.serial = "VNB5K20931";
-  a.manufacturer = "HP";
+  Printer& a = r.printers[0];
   a.model = "Color LaserJet \xff\xfe Pro";  // invalid UTF-8: replaced, as in the DOM
-  a.lifetime_page_count = 21877;
-  a.page_count_unit = PageCountUnit::kImpressions;
-  a.supplies.push_back(Supply{1, "Black\nCartridge", "toner", "black", 62, "ok", 62, 100, 3});
-  a.supplies.push_back(Supply{2, "Waste", "waste", "", std::nullopt, "some_remaining", -3, 100, 4});
+  a.supplies[0].description = "Black\nCartridge";
   a.counters.push_back(Counter{"lifetimeCount", 21877, "prtMarkerLifeCount.1.1"});
   a.alerts = {"toner low"};
-  a.readiness = "Eligible";
-  Printer b;
-  b.is_printer = true;
-  b.ip = "10.0.0.17";
+  Printer& b = r.printers[1];
   b.serial =
       "X\x1b[2J\xe2\x80\xae"  // NOLINT(misc-misleading-bidirectional): U+202E, the input
       "EVIL";                 // controls and a bidi override: escaped
-  b.page_count_missing_reason = "device exposes no lifetime counter";
   b.serial_conflict = {"10.0.0.18"};
-  r.printers = {a, b};
-  Printer c;
-  c.ip = "10.0.0.9";
-  c.sys_descr = "Cisco IOS Software";
-  c.not_printer_reason = "no Printer-MIB";
-  r.non_printers = {c};
-  r.errors.push_back(DeviceError{"10.0.0.30", "auth", "SNMPv3 authentication failed"});
   r.warnings = {"host printer-9.example.com did not resolve"};
   ReportEvent moved;
   moved.type = "moved";
