@@ -52,8 +52,8 @@ struct CycleHarness {
   std::unique_ptr<state::StateStore> state;
   std::unique_ptr<uplink::Outbox> outbox;
   std::chrono::system_clock::time_point wall = kScanStart;
-  std::chrono::steady_clock::time_point steady =
-      std::chrono::steady_clock::time_point(std::chrono::hours(1000));
+  std::chrono::steady_clock::time_point steady = std::chrono::steady_clock::time_point(
+      std::chrono::hours(1000));
 };
 
 }  // namespace fleet::test
