@@ -16,7 +16,6 @@ namespace fleet::agent {
 namespace {
 
 using namespace std::chrono_literals;
-using std::chrono::steady_clock;
 using std::chrono::system_clock;
 
 const system_clock::time_point kStart = test::kScanStart;
