@@ -118,13 +118,46 @@ def fd_targets(pid, names):
     return sorted(targets)
 
 
+def cloud_sockets(pid, cloud_port):
+    """Inodes of the daemon's TCP sockets connected to the cloud's port: the uplink keeps one
+    connection alive between uploads (or not, when the cloud closed it), so it is not a leak."""
+    inodes = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            with open(f"/proc/{pid}/net/{table}") as f:
+                next(f)
+                for line in f:
+                    cols = line.split()
+                    if int(cols[2].rsplit(":", 1)[1], 16) == cloud_port:
+                        inodes.add(cols[9])
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            pass
+    return inodes
+
+
+def idle_fd_count(pid, names, cloud_port):
+    """Open fds less the uplink's one kept-alive connection to the cloud (open or not depending
+    on when the last upload ran). A second connection open at the same time is counted."""
+    to_cloud = cloud_sockets(pid, cloud_port)
+    kept = 0
+    for name in names:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            continue
+        m = re.fullmatch(r"socket:\[(\d+)\]", target)
+        if m and m.group(1) in to_cloud:
+            kept += 1
+    return len(names) - min(kept, 1)
+
+
 class Sampler(threading.Thread):
     """Every 100 ms: the daemon's RSS, fds and file sizes, filed under the cycle then running
     (cycle k = after the k-th "scan done" line)."""
 
-    def __init__(self, pid, state_dir):
+    def __init__(self, pid, state_dir, cloud_port):
         super().__init__(daemon=True)
-        self.pid, self.state_dir = pid, state_dir
+        self.pid, self.state_dir, self.cloud_port = pid, state_dir, cloud_port
         self.cycle = 0
         self.per_cycle = {}  # cycle -> dict(rss_max, fds_min, fds_max, state, outbox)
         self.hwm = 0
@@ -137,14 +170,15 @@ class Sampler(threading.Thread):
                 fd_names = os.listdir(f"/proc/{self.pid}/fd")
             except (FileNotFoundError, ProcessLookupError):
                 return
-            fds = len(fd_names)
+            fds = idle_fd_count(self.pid, fd_names, self.cloud_port)
+            fds_open = len(fd_names)
             s = self.per_cycle.setdefault(self.cycle, {"rss_max": 0, "fds_min": 1 << 30,
                                                        "fds_max": 0, "state": 0, "outbox": 0})
             s["rss_max"] = max(s["rss_max"], rss)
             if fds < s["fds_min"]:
                 s["fds_at_min"] = fd_targets(self.pid, fd_names)  # what is open when idle
             s["fds_min"] = min(s["fds_min"], fds)
-            s["fds_max"] = max(s["fds_max"], fds)
+            s["fds_max"] = max(s["fds_max"], fds_open)
             s["state"] = max(s["state"], size(os.path.join(self.state_dir, "state.db")))
             s["outbox"] = max(s["outbox"], size(os.path.join(self.state_dir, "outbox.db")))
             self.stop_event.wait(0.1)
@@ -274,7 +308,7 @@ log:
 
     log = os.path.join(work, "daemon.err")
     procs["agent"] = Proc([a.agent, "--config", config], os.path.join(work, "daemon.out"), log)
-    sampler = Sampler(procs["agent"].pid, state_dir)
+    sampler = Sampler(procs["agent"].pid, state_dir, https_port)
     sampler.start()
     done_re = re.compile(r"scan done cycle=(\d+) .*? printers=(\d+) ")
     started = time.time()
