@@ -15,6 +15,10 @@ Prints a table (warm-up value, max after warm-up, growth) and PASS/FAIL per boun
 <= 2 MB, fds growth 0, outbox within its retention bound (cloud.outbox_max_mb), exactly-once.
 --check makes it a test: exit 1 when exactly-once or fds fail (RSS is not judged there: that is
 the benchmark's figure, and a short run on a loaded machine is no measure of it).
+The RSS, fds and file figures are also given per phase (until the cloud returns; after it, with
+the drain of the outage's backlog) and per cycle in WORK/samples.tsv (kept with --keep). SIGUSR1
+ends the scanning after the cycle then running and judges the cycles run (a run that cannot
+finish in the time there is).
 
 Used by scripts/bench (soak) and by the `soak` ctest (tests/integration/CMakeLists.txt). Only
 127.0.0.0/8 addresses. Every process it starts it stops by PID, also on Ctrl-C.
@@ -35,6 +39,7 @@ import urllib.request
 MB = 1024 * 1024
 HISTORY_KEPT = 400  # kHistoryReadsKept in agent/state/state_store.h
 FD_WINDOW = 5  # cycles over which the idle fd count is the fewest seen
+STOP_EARLY = threading.Event()  # set by SIGUSR1
 
 
 class Proc:
@@ -173,8 +178,11 @@ class Sampler(threading.Thread):
             fds = idle_fd_count(self.pid, fd_names, self.cloud_port)
             fds_open = len(fd_names)
             s = self.per_cycle.setdefault(self.cycle, {"rss_max": 0, "fds_min": 1 << 30,
-                                                       "fds_max": 0, "state": 0, "outbox": 0})
+                                                       "fds_max": 0, "state": 0, "outbox": 0,
+                                                       "rss_min": 1 << 62, "t": time.time()})
             s["rss_max"] = max(s["rss_max"], rss)
+            s["rss_min"] = min(s["rss_min"], rss)
+            s["hwm"] = self.hwm
             if fds < s["fds_min"]:
                 s["fds_at_min"] = fd_targets(self.pid, fd_names)  # what is open when idle
             s["fds_min"] = min(s["fds_min"], fds)
@@ -228,6 +236,9 @@ def main():
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    # SIGUSR1: stop scanning after the cycle now running and judge the cycles run (a run that
+    # cannot finish in the time there is still gets its table and its exactly-once check).
+    signal.signal(signal.SIGUSR1, lambda *_: STOP_EARLY.set())
     try:
         return run(a, work, procs, down_at, warmup)
     except RuntimeError as e:
@@ -346,10 +357,15 @@ log:
                       f"elapsed={time.time() - started:.0f} s", flush=True)
             if n >= a.cycles:
                 break
+            if STOP_EARLY.is_set():
+                print(f"soak: stopped early (SIGUSR1) after cycle {n} of {a.cycles}", flush=True)
+                a.cycles = n
+                break
         time.sleep(0.05)
     if procs["emulator"] is None:  # fewer cycles than the outage: bring the cloud back
         _, admin = start_cloud(https_port)
     scanning_s = time.time() - started
+    sampler.cycle = a.cycles + 1  # the settle: no more scans, the outbox drains
 
     # Stop scanning (an hourly interval by SIGHUP), then let the outbox drain.
     write_config("1h")
@@ -392,9 +408,22 @@ log:
                     counted["deliveries"] == counted["reads"] and
                     counted["unreadable_reports"] == 0 and (per_scan_ok or trimmed > 0))
 
-    cycles = sorted(c for c in sampler.per_cycle if 1 <= c <= a.cycles)
+    cycles = sorted(c for c in sampler.per_cycle if 1 <= c <= a.cycles + 1)
     warm = [sampler.per_cycle[c] for c in cycles if c <= warmup]
     after = [sampler.per_cycle[c] for c in cycles if c > warmup]
+    back_at = down_at + a.down  # the cycle after which the cloud is back
+    # Before the cloud returns, and after (the outage's backlog drains, then steady again):
+    # the drain is where reports of many scans are built and sent.
+    until_back = [sampler.per_cycle[c] for c in cycles if warmup < c <= back_at] or after
+    since_back = [sampler.per_cycle[c] for c in cycles if c > back_at] or after
+    with open(os.path.join(work, "samples.tsv"), "w") as f:
+        f.write("cycle\tseconds\trss_min_mb\trss_max_mb\thwm_mb\tfds_idle\tfds_max"
+                "\tstate_mb\toutbox_mb\n")
+        for c in cycles:
+            x = sampler.per_cycle[c]
+            f.write(f"{c}\t{x['t'] - started:.1f}\t{x['rss_min'] / MB:.2f}\t"
+                    f"{x['rss_max'] / MB:.2f}\t{x.get('hwm', 0) / MB:.2f}\t{x['fds_min']}\t"
+                    f"{x['fds_max']}\t{x['state'] / MB:.2f}\t{x['outbox'] / MB:.2f}\n")
     if not warm or not after:
         raise RuntimeError("too few samples: is the interval shorter than 100 ms?")
     rss_warm = max(s["rss_max"] for s in warm)
@@ -438,11 +467,26 @@ log:
          (outbox_after - outbox_warm) / MB, f"<= {a.outbox_max_mb} MB (outbox_max_mb)",
          verdict(outbox_ok)),
     ]
-    print("| figure | warm-up | max after warm-up | growth | bound | |")
-    print("|---|---:|---:|---:|---|---|")
+    phases = {
+        "RSS MB": [max(s["rss_max"] for s in p) / MB for p in (until_back, since_back)],
+        "open fds (idle)": [max(floor(p[i:i + FD_WINDOW])["fds_min"]
+                                for i in range(max(1, len(p) - FD_WINDOW + 1)))
+                            for p in (until_back, since_back)],
+        "state.db+wal MB": [max(s["state"] for s in p) / MB for p in (until_back, since_back)],
+        "outbox.db+wal MB": [max(s["outbox"] for s in p) / MB for p in (until_back, since_back)],
+    }
+    print(f"| figure | warm-up (cycles 1-{warmup}) | max, cycles {warmup + 1}-{back_at} | max, "
+          f"cycles {back_at + 1}-{len(printers_per_scan)} and the drain (after the outage) | "
+          "growth | bound | |")
+    print("|---|---:|---:|---:|---:|---|---|")
     for name, w, m, g, bound, v in rows:
         fmt = "{:.0f}" if name.startswith("open") else "{:.1f}"
-        print(f"| {name} | {fmt.format(w)} | {fmt.format(m)} | {fmt.format(g)} | {bound} | {v} |")
+        p1, p2 = phases[name]
+        print(f"| {name} | {fmt.format(w)} | {fmt.format(p1)} | {fmt.format(p2)} | "
+              f"{fmt.format(g)} | {bound} | {v} |")
+    end = sampler.per_cycle[cycles[-1]]
+    print(f"RSS at the end (scans stopped, outbox drained): {end['rss_min'] / MB:.1f} MB; "
+          f"per-cycle samples in {os.path.join(work, 'samples.tsv')}")
     print(f"peak RSS (VmHWM) {sampler.hwm / MB:.1f} MB; fds at most {fds_peak} (during scans)")
     if not fds_ok:
         before, later = list(fds_warm_at.get("fds_at_min", [])), fds_grown.get("fds_at_min", [])
