@@ -96,14 +96,13 @@ void Uploader::SendNext() {
     return Finish();
   }
   --budget_;
-  const PendingReport report = std::move(*next.value());
+  PendingReport report = std::move(*next.value());
   if (!report.oversize_note.empty()) result_.notices.push_back(report.oversize_note);
   HttpRequest request;
   request.method = "POST";
   request.target = "/api/v1/reports";
   request.headers = {{"Authorization", "Bearer " + identity_.token},
                      {"Idempotency-Key", report.idempotency_key}};
-  request.body = report.body;
   if (gzip_) {
     // The digest the cloud echoes stays that of the JSON body: it digests what it decompressed.
     auto packed = protocol::Gzip(report.body);
@@ -113,11 +112,15 @@ void Uploader::SendNext() {
     }
     request.body = std::move(*packed);
     request.headers.emplace_back("Content-Encoding", protocol::kGzipEncoding);
+  } else {
+    request.body = report.body;
   }
   const int64_t id = report.id;
   const int64_t sequence = report.sequence;
+  // The JSON body goes with the callback (the reply's digest is checked against it) and is
+  // freed with it: one copy of a part in flight besides what the transport sends, none after.
   transport_.Send(std::move(request), [this, id, sequence, key = report.idempotency_key,
-                                       body = report.body](Result<HttpResponse> r) {
+                                       body = std::move(report.body)](Result<HttpResponse> r) {
     if (!r.ok()) {
       result_.error = r.error();
       return Finish();

@@ -91,8 +91,13 @@ Result<void> DecodeArray(const Json& j, const Ordered& as_sent, const char* fiel
 
 }  // namespace
 
+// Written member by member into one string: the printers' objects, the meter reads and the
+// events one at a time, never as one JSON tree of the whole report (a tree of 5,000 reads and
+// 500 printers is ten times the body in small allocations, and the allocator kept that
+// high-water mark after a backlog was drained: docs/scaling.md, "A daemon that does not grow").
+// The bytes are those of dumping the whole document at once: compact, members in this order.
 Result<std::string> EncodeReport(const Report& report) {
-  Ordered body = {
+  Ordered head = {
       {"agent_id", report.agent_id},
       {"agent_version", report.agent_version},
       {"sequence", report.sequence},
@@ -102,39 +107,57 @@ Result<std::string> EncodeReport(const Report& report) {
       {"host",
        {{"hostname", report.host.hostname}, {"os", report.host.os}, {"arch", report.host.arch}}}};
   if (report.scan) {
-    body["scan"] = {{"started_at", report.scan->started_at},
+    head["scan"] = {{"started_at", report.scan->started_at},
                     {"duration_ms", report.scan->duration_ms},
                     {"addresses_scanned", report.scan->addresses_scanned},
                     {"responding", report.scan->responding}};
   }
   if (report.part) {
-    body["part"] = {{"scan_id", report.part->scan_id},
+    head["part"] = {{"scan_id", report.part->scan_id},
                     {"index", report.part->index},
                     {"last", report.part->last}};
   }
-  Ordered printers = Ordered::array();
-  for (const ReportPrinter& p : report.printers) {
-    auto object = Object(p.object, "printers");
-    if (!object.ok()) return object.error();
-    printers.push_back(std::move(*object));
+  std::string out = Dump(head);
+  out.pop_back();  // the closing brace: the arrays follow
+  size_t reserve = out.size() + 64;
+  for (const ReportPrinter& p : report.printers) reserve += p.object.size() + 1;
+  for (const ReportEvent& e : report.events) reserve += e.object.size() + 1;
+  out.reserve(reserve + report.meter_reads.size() * 128);
+
+  // Each object as its codec wrote it, checked to be one (and dumped as the whole-document dump
+  // would have written it).
+  const auto append_objects = [&out](const auto& items, std::string_view member) -> Result<void> {
+    out += ",\"";
+    out += member;
+    out += "\":[";
+    bool first = true;
+    for (const auto& item : items) {
+      auto object = Object(item.object, member);
+      if (!object.ok()) return object.error();
+      if (!first) out += ',';
+      first = false;
+      out += Dump(*object);
+    }
+    out += ']';
+    return {};
+  };
+  if (auto ok = append_objects(report.printers, "printers"); !ok.ok()) return ok.error();
+  out += ",\"meter_reads\":[";
+  for (size_t i = 0; i < report.meter_reads.size(); ++i) {
+    if (i > 0) out += ',';
+    out += EncodeMeterRead(report.meter_reads[i]);  // the meter read's own encoder
   }
-  body["printers"] = std::move(printers);
-  Ordered reads = Ordered::array();
-  // The meter read's own encoder (valid JSON: parse cannot fail).
-  for (const MeterRead& read : report.meter_reads) {
-    reads.push_back(Ordered::parse(EncodeMeterRead(read)));
-  }
-  body["meter_reads"] = std::move(reads);
-  for (const ReportEvent& e : report.events) {
-    auto object = Object(e.object, "events");
-    if (!object.ok()) return object.error();
-    body["events"].push_back(std::move(*object));
+  out += ']';
+  if (!report.events.empty()) {
+    if (auto ok = append_objects(report.events, "events"); !ok.ok()) return ok.error();
   }
   if (report.outbox_reset) {
-    body["outbox_reset"] = {{"reason", report.outbox_reset->reason},
-                            {"detail", report.outbox_reset->detail}};
+    out += ",\"outbox_reset\":";
+    out += Dump(Ordered{{"reason", report.outbox_reset->reason},
+                        {"detail", report.outbox_reset->detail}});
   }
-  return Dump(body);
+  out += '}';
+  return out;
 }
 
 Result<Report> DecodeReport(std::string_view body) {

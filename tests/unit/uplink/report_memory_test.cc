@@ -1,0 +1,132 @@
+// What encoding one report part costs in memory (issue 17, point 4; docs/scaling.md, "A daemon
+// that does not grow"): the largest part the outbox builds while draining a backlog (500 printers
+// and 5,000 meter reads, about 1 MB of JSON) is written into its body without a JSON tree of
+// the whole document, so the heap's high-water mark of a drain stays near the body's size. The
+// bytes are those of the document dumped whole. Counts every byte the test's own operator new
+// hands out (glibc's malloc_usable_size), so this file is its own executable.
+#include <malloc.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <iostream>
+#include <new>
+#include <string>
+
+#include "uplink/protocol/report.h"
+
+namespace {
+
+std::atomic<size_t> g_live{0};
+std::atomic<size_t> g_peak{0};
+
+}  // namespace
+
+// NOLINTBEGIN(misc-new-delete-overloads,cppcoreguidelines-no-malloc): counting the heap
+void* operator new(size_t size) {
+  void* p = std::malloc(size == 0 ? 1 : size);
+  if (p == nullptr) throw std::bad_alloc();
+  const size_t now = g_live += malloc_usable_size(p);
+  size_t peak = g_peak.load();
+  while (now > peak && !g_peak.compare_exchange_weak(peak, now)) {
+  }
+  return p;
+}
+void operator delete(void* p) noexcept {
+  if (p == nullptr) return;
+  g_live -= malloc_usable_size(p);
+  std::free(p);
+}
+void operator delete(void* p, size_t /*size*/) noexcept { operator delete(p); }
+// NOLINTEND(misc-new-delete-overloads,cppcoreguidelines-no-malloc)
+
+namespace fleet::uplink::protocol {
+namespace {
+
+// A part as the drain builds it: max_printers_per_report printers with their supplies, and
+// max_reads_per_report meter reads (uplink/outbox.h, OutboxLimits).
+Report LargestPart() {
+  Report r;
+  r.agent_id = "agt_soak";
+  r.agent_version = "0.1.0";
+  r.sequence = 1234;
+  r.idempotency_key = "agt_soak-1234";
+  r.outbox_epoch = "00112233445566778899aabbccddeeff";
+  r.sent_at = "2026-12-05T00:17:14.057Z";
+  r.host = {.hostname = "print-srv-01", .os = "Debian GNU/Linux 12", .arch = "x86_64"};
+  r.scan = ReportScan{.started_at = "2026-12-05T00:17:11.004Z",
+                      .duration_ms = 1837,
+                      .addresses_scanned = 1022,
+                      .responding = 1000};
+  r.part = ReportPart{.scan_id = "agt_soak-1230", .index = 4, .last = false};
+  for (int i = 0; i < 500; ++i) {
+    const std::string serial = "VNB5K" + std::to_string(20000 + i);
+    std::string supplies;
+    for (const char* color : {"black", "cyan", "magenta", "yellow"}) {
+      supplies += std::string(supplies.empty() ? "" : ",") + R"({"type":"toner","color":")" +
+                  color + R"(","description":")" + color +
+                  R"( Cartridge HP 415A W2030A","level_percent":)" + std::to_string(i % 100) +
+                  R"(,"max_capacity":2400,"part_number":"W2030A"})";
+    }
+    r.printers.push_back(PrinterObject(
+        R"({"collected_at":"2026-12-05T00:17:11.004Z","serial":")" + serial +
+        R"(","model":"HP Color LaserJet Pro MFP M479fdw","manufacturer":"HP",)"
+        R"("firmware":"002.2310A","ip":"127.44.1.)" +
+        std::to_string(i % 250) + R"(","mac":"aa:bb:cc:dd:ee:ff","lifetime_page_count":)" +
+        std::to_string(21877 + i) + R"(,"supplies":[)" + supplies +
+        R"(],"communication":"communicating"})"));
+  }
+  for (int i = 0; i < 5000; ++i) {
+    r.meter_reads.push_back({.serial = "VNB5K" + std::to_string(20000 + i % 1000),
+                             .collected_at = "2026-12-05T00:" + std::to_string(10 + i / 1000) +
+                                             ":11.004Z",
+                             .lifetime_page_count = 21877 + i,
+                             .unit = "impressions",
+                             .flags = {},
+                             .mac = "",
+                             .ip = "",
+                             .device = i % 97 == 0 ? "mac:aa:bb:cc:dd:ee:0f" : "",
+                             .cutoff = {}});
+  }
+  r.events.push_back(
+      EventObject(R"({"event_id":"ev1","type":"supply_low","serial":"VNB5K20931",)"
+                  R"("collected_at":"2026-12-05T00:17:11.004Z","level_percent":4})"));
+  return r;
+}
+
+TEST(ReportMemoryTest, EncodingTheLargestPartHoldsLittleMoreThanItsBody) {
+  const Report report = LargestPart();
+  const size_t before = g_live.load();
+  g_peak = before;
+  auto body = EncodeReport(report);
+  const size_t peak = g_peak.load() - before;
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  ASSERT_GT(body->size(), 900'000u);
+  std::cout << "encoding a " << body->size() << "-byte report held " << peak
+            << " bytes at its peak\n";
+  // The body itself (its capacity) plus one printer object or meter read at a time. A JSON tree
+  // of the whole document held 5-10 times the body at once.
+  EXPECT_LE(peak, body->capacity() + body->size() / 2)
+      << "encoding a " << body->size() << "-byte report held " << peak << " bytes at its peak";
+}
+
+TEST(ReportMemoryTest, TheBytesAreThoseOfTheWholeDocumentDumped) {
+  const Report report = LargestPart();
+  auto body = EncodeReport(report);
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  const auto whole = nlohmann::ordered_json::parse(*body);
+  EXPECT_EQ(whole.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), *body);
+  EXPECT_EQ(whole["printers"].size(), 500u);
+  EXPECT_EQ(whole["meter_reads"].size(), 5000u);
+  EXPECT_EQ(whole["events"].size(), 1u);
+  auto back = DecodeReport(*body);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->meter_reads.size(), 5000u);
+  EXPECT_EQ(back->meter_reads[97].device, "mac:aa:bb:cc:dd:ee:0f");
+  EXPECT_EQ(back->part->scan_id, "agt_soak-1230");
+}
+
+}  // namespace
+}  // namespace fleet::uplink::protocol
