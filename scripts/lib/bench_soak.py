@@ -9,7 +9,9 @@ fds (/proc/PID/fd), the sizes of state.db and outbox.db (each with its -wal). At
 switches the daemon to an hourly interval (SIGHUP), waits until the cloud holds every read the
 daemon's log says it took, and asks the emulator (GET /admin/read-deliveries) how many stored
 reports carried each read: none missing, none doubled, trimmed reads equal to what the outbox's
-warnings say it dropped.
+warnings say it dropped. A scan reads one meter read per printer it read, except where its log
+line counts read errors (a printer answered, its page count timed out): such a scan may hold
+fewer, never more; the drain is over when the daemon's outbox is empty (`status --format json`).
 
 Prints a table (warm-up value, max after warm-up, growth) and PASS/FAIL per bound: RSS growth
 <= 2 MB, fds growth 0, outbox within its retention bound (cloud.outbox_max_mb), exactly-once.
@@ -321,7 +323,9 @@ log:
     procs["agent"] = Proc([a.agent, "--config", config], os.path.join(work, "daemon.out"), log)
     sampler = Sampler(procs["agent"].pid, state_dir, https_port)
     sampler.start()
-    done_re = re.compile(r"scan done cycle=(\d+) .*? printers=(\d+) ")
+    # errors=: printers or addresses whose read failed in part; such a scan may hold fewer meter
+    # reads than printers (a printer answered, its page count did not: no read is taken).
+    done_re = re.compile(r"scan done cycle=(\d+) .*? printers=(\d+) errors=(\d+) ")
     started = time.time()
     printers_per_scan = []  # printers read by each finished scan, in order
     down_since = None
@@ -375,11 +379,24 @@ log:
 
     def scans_done():
         with open(log, encoding="utf-8", errors="replace") as f:
-            return [int(m.group(2)) for m in done_re.finditer(f.read())]
+            return [(int(m.group(2)), int(m.group(3))) for m in done_re.finditer(f.read())]
+
+    def outbox_empty():
+        """The daemon's outbox holds nothing more to send (`status --format json`)."""
+        shown = subprocess.run([a.agent, "--config", config, "status", "--format", "json"],
+                               capture_output=True, text=True, timeout=120, check=False)
+        try:
+            o = json.loads(shown.stdout)["outbox"]
+        except (ValueError, KeyError, TypeError):
+            return False
+        return (o.get("pending_reports") == 0 and o.get("pending_meter_reads") == 0 and
+                o.get("pending_states") == 0)
 
     deadline = time.time() + a.settle
+    last_reads = -1
     while True:
-        printers_per_scan = scans_done()
+        scans_logged = scans_done()
+        printers_per_scan = [p for p, _ in scans_logged]
         counted = http("GET", admin + "/admin/read-deliveries")
         with open(log, encoding="utf-8", errors="replace") as f:
             text = f.read()
@@ -390,6 +407,11 @@ log:
         expected = sum(printers_per_scan)
         if counted["reads"] + trimmed >= expected or time.time() > deadline:
             break
+        # Fewer reads than printers (a scan with read errors): done when the outbox is empty
+        # and the cloud's count stands still.
+        if counted["reads"] == last_reads and outbox_empty():
+            break
+        last_reads = counted["reads"]
         time.sleep(2)
     settle_s = time.time() - started - scanning_s
     sampler.stop_event.set()
@@ -400,10 +422,18 @@ log:
 
     # Exactly once: every scan the log counted is in the cloud with as many reads as printers
     # it read (scans matched in order: collected_at is the scan's start), none carried twice.
+    # A scan with read errors (errors= in its log line) may hold fewer reads than printers, never
+    # more; every other scan exactly as many.
     scans = counted["scans"]
     per_scan_ok = (len(scans) == len(printers_per_scan) and
-                   all(s["reads"] == p for s, p in zip(scans, printers_per_scan)))
-    missing = expected - trimmed - counted["reads"]
+                   all(s["reads"] == p if e == 0 else s["reads"] <= p
+                       for s, (p, e) in zip(scans, scans_logged)))
+    not_read = 0  # reads a scan with read errors did not take (printers less its reads)
+    if len(scans) == len(printers_per_scan):
+        not_read = sum(p - s["reads"] for s, (p, e) in zip(scans, scans_logged)
+                       if e > 0 and s["reads"] <= p)
+    with_errors = sum(1 for _, e in scans_logged if e > 0)
+    missing = expected - trimmed - counted["reads"] - not_read
     exactly_once = (missing == 0 and counted["doubled"] == 0 and
                     counted["deliveries"] == counted["reads"] and
                     counted["unreadable_reports"] == 0 and (per_scan_ok or trimmed > 0))
@@ -486,7 +516,8 @@ log:
               f"{fmt.format(g)} | {bound} | {v} |")
     end = sampler.per_cycle[cycles[-1]]
     print(f"RSS at the end (scans stopped, outbox drained): {end['rss_min'] / MB:.1f} MB; "
-          f"per-cycle samples in {os.path.join(work, 'samples.tsv')}")
+          "per-cycle samples in " +
+          (os.path.join(work, "samples.tsv") if a.keep else "WORK/samples.tsv (with --keep)"))
     print(f"peak RSS (VmHWM) {sampler.hwm / MB:.1f} MB; fds at most {fds_peak} (during scans)")
     if not fds_ok:
         before, later = list(fds_warm_at.get("fds_at_min", [])), fds_grown.get("fds_at_min", [])
@@ -502,13 +533,14 @@ log:
         print(f"state.db+wal past the meter history's bound ({HISTORY_KEPT} reads per printer): "
               f"{bounded[0] / MB:.1f} MB at cycle {HISTORY_KEPT + 11}, at most "
               f"{max(bounded) / MB:.1f} MB after (growth {(max(bounded) - bounded[0]) / MB:.1f} MB)")
-    print(f"reads: taken {expected} in {len(printers_per_scan)} scans, in the cloud "
+    print(f"reads: printers read {expected} in {len(printers_per_scan)} scans, in the cloud "
           f"{counted['reads']} (scans {len(scans)}, per printer "
           f"{counted['per_printer']['min_reads']}-{counted['per_printer']['max_reads']}), "
           f"delivered {counted['deliveries']} times over {counted['reports']} reports "
           f"(+{stats.get('duplicates_ignored', 0)} duplicates ignored), doubled "
           f"{counted['doubled']}, missing {missing}, trimmed by the outbox {trimmed} (its "
-          f"warnings) -> exactly once {verdict(exactly_once)}")
+          f"warnings), not taken {not_read} (page counts not read in the {with_errors} scans "
+          f"with read errors) -> exactly once {verdict(exactly_once)}")
     if a.tsv:
         with open(a.tsv, "w") as f:
             f.write("\t".join(str(x) for x in (
