@@ -120,7 +120,7 @@ void Uploader::SendNext() {
   // The JSON body goes with the callback (the reply's digest is checked against it) and is
   // freed with it: one copy of a part in flight besides what the transport sends, none after.
   transport_.Send(std::move(request), [this, id, sequence, key = report.idempotency_key,
-                                       body = std::move(report.body)](Result<HttpResponse> r) {
+                                       body = std::move(report.body)](Result<HttpResponse> r) mutable {
     if (!r.ok()) {
       result_.error = r.error();
       return Finish();
@@ -133,6 +133,8 @@ void Uploader::SendNext() {
       auto reply = protocol::DecodeReply(response.body);
       Result<void> answers = reply.ok() ? protocol::AnswersReport(reply.value(), key, body)
                                         : Result<void>(reply.error());
+      // Freed before the next part is built (SendNext below runs inside this callback).
+      std::string().swap(body);
       if (!answers.ok()) {
         result_.error = MakeError(ErrorCode::kMalformed,
                                   "report " + std::to_string(sequence) + " (" + LogSafe(key, 80) +
