@@ -33,7 +33,10 @@ constexpr auto Decode = test::DecodeRecording;
 constexpr auto CountersOf = test::MeterCounters;
 
 const std::map<std::string, std::string> kProfile = {
-    {"kyocera_taskalfa_6054ci.snmprec", "kyocera"}, {"kyocera_ecosys_p6235cdn.snmprec", "kyocera"}};
+    {"kyocera_taskalfa_6054ci.snmprec", "kyocera"},
+    {"kyocera_ecosys_p6235cdn.snmprec", "kyocera"},
+    {"canon_iradv_c3530.snmprec", "canon"},
+    {"canon_ir2630.snmprec", "canon"}};
 
 // Each recording's built devices add up: mono + colour = each function, scans within all originals.
 TEST(VendorMetersGaps, EveryDocumentedCounterAndNoOther) {
@@ -142,6 +145,68 @@ TEST(VendorMetersGaps, RicohWithoutATwoColourRowGetsNoColourCount) {
   EXPECT_EQ(got.count("colorPrintSideCount"), 0u);
   EXPECT_EQ(got.count("colorCopySideCount"), 0u);
   EXPECT_EQ(got.at("monoPrintSideCount"), 70110);
+}
+
+// Canon's black pages are "Total (Black 1)" (counter 108) where the model has it, else the black
+// large + small rows (112 + 113), which add up to it by Canon's names: the same count either way,
+// and mono + colour = "Total 1" (101). The print, copy and scan totals (301, 201, 501) are
+// answered and not reported (canon.yaml: their sources disagree).
+TEST(VendorMetersGaps, CanonBlackIsTotalBlack1ElseLargePlusSmall) {
+  const std::string counter = "1.3.6.1.4.1.1602.1.11.1.3.1.4.";
+  VarbindMap device = Recording("canon_iradv_c3530.snmprec");
+  const Printer with = Decode(device);
+  device.erase(O(counter + "108"));
+  const Printer without = Decode(device);
+  EXPECT_EQ(CountersOf(with), CountersOf(without));
+  EXPECT_EQ(CountersOf(without).at("monoCount"), 2140 + 59640);
+  std::map<std::string, std::string> source;
+  for (const Counter& c : with.counters) source[c.name] = c.source;
+  EXPECT_EQ(source["monoCount"], counter + "108");
+  EXPECT_EQ(source["totalCount"], counter + "101");
+  EXPECT_EQ(source["colorCount"], counter + "122 + " + counter + "123");
+  for (const Counter& c : without.counters) source[c.name] = c.source;
+  EXPECT_EQ(source["monoCount"], counter + "112 + " + counter + "113");
+  EXPECT_TRUE(without.meter_inconsistent.empty());
+}
+
+// Black + colour must equal Canon's own "Total 1": a device whose rows contradict it is flagged,
+// not resolved by a pick (docs/printer-profiles.md, "Consistency rules").
+TEST(VendorMetersGaps, CanonRowsThatDoNotAddUpAreFlagged) {
+  VarbindMap device = Recording("canon_iradv_c3530.snmprec");
+  device[O("1.3.6.1.4.1.1602.1.11.1.3.1.4.101")] = Value::Integer(101500);
+  const Printer p = Decode(device);
+  EXPECT_EQ(CountersOf(p).at("totalCount"), 101500);
+  ASSERT_EQ(p.meter_inconsistent.size(), 1u);
+  EXPECT_EQ(p.meter_inconsistent[0].note,
+            "monoCount 61780 + colorCount 39680 = 101460, but totalCount is 101500");
+}
+
+// Samsung's own identity objects (SAMSUNG-PRINTER-EXT-MIB scmPrtGeneralPrnModelName,
+// scmPrtGeneralPrnOSFWVer) name a device whose hrDeviceDescr is empty and whose sysDescr names
+// only its series, without a version (an SL-M4070FR; values invented); a value that does not start
+// with a letter or digit is no name and no version, and the sysDescr series stands, as before.
+TEST(VendorMetersGaps, SamsungIdentityFromItsPrinterMib) {
+  const std::string general = "1.3.6.1.4.1.236.11.5.11.55.5.1.";
+  VarbindMap device = {
+      {O("1.3.6.1.2.1.1.1.0"), Value::String("Samsung M4070 Series")},
+      {O("1.3.6.1.2.1.1.2.0"), Value::ObjectId(O("1.3.6.1.4.1.236.11.5.1"))},
+      {O("1.3.6.1.2.1.25.3.2.1.2.1"), Value::ObjectId(O("1.3.6.1.2.1.25.3.1.5"))},
+      {O("1.3.6.1.2.1.25.3.2.1.3.1"), Value::String("")},
+      {O("1.3.6.1.2.1.43.5.1.1.17.1"), Value::String("ZDFSB8GF3C00412")},
+      {O("1.3.6.1.2.1.43.10.2.1.4.1.1"), Value::Integer(48210)},
+      {O(general + "1.0"), Value::String("Samsung M4070FR")},
+      {O(general + "2.0"), Value::String("V3.00.01.18")},
+  };
+  const Printer p = Decode(device);
+  EXPECT_EQ(p.profile, "samsung");
+  EXPECT_EQ(p.model, "M4070FR");
+  EXPECT_EQ(p.firmware, "3.00.01.18");
+  EXPECT_EQ(CountersOf(p), (Counters{{"lifetimeCount", 48210}}));
+  device[O(general + "1.0")] = Value::String("\x1b?");
+  device[O(general + "2.0")] = Value::String(" ");
+  const Printer garbled = Decode(device);
+  EXPECT_EQ(garbled.model, "M4070");
+  EXPECT_EQ(garbled.firmware, "");
 }
 
 TEST(VendorMetersGaps, SumPartsAreFetchedAsScalars) {
