@@ -120,11 +120,51 @@ def canon_mono():
     return r, expected
 
 
+LEXMARK_MPS = "1.3.6.1.4.1.641.6.4.2."  # LEXMARK-MPS-MIB paperStats
+
+
+def lexmark_a3():
+    # CX921de, an A3 colour MFP. paperGeneralCountTable (type, value): totalSafe 2 = 48210 mono +
+    # 29305 colour; print 16 = 31740 + 20110, copy 32 = 14950 + 9195, fax 48 = 1520. Its
+    # paperSidesCountTable has a row per paper size and type (PaperSizeTC, PaperTypeTC), index
+    # deviceIndex 1 . row; the mono (6) and colour (7) Safe sides of all rows add up to the
+    # totals. Large (A3 67 and tabloid 14 rows, of any type): mono 2100 + 310 + 450 = 2860,
+    # colour 1650 + 95 + 120 = 1865; the SRA3 row (28) and the A4/letter rows are not large.
+    r = base("Lexmark CX921de version CXTMM.230.215 kernel 4.11.0 All-N-1",
+             "1.3.6.1.4.1.641.1.5.7.98", "ET0021C1", "Lexmark CX921de", "7580A1LMX", "06", 77640,
+             mac_prefix="025a3c4200", general_model=False)
+    general = [(1, 5, 60110), (2, 4, 77515), (3, 4, 48210), (4, 4, 29305), (16, 4, 51850),
+               (17, 4, 31740), (18, 4, 20110), (32, 4, 24145), (33, 4, 14950), (34, 4, 9195),
+               (48, 4, 1520)]
+    for index, (kind, units, value) in enumerate(general, start=1):
+        r[f"{LEXMARK_MPS}1.1.2.1.{index}"] = ("2", str(kind))
+        r[f"{LEXMARK_MPS}1.1.3.1.{index}"] = ("2", str(units))
+        r[f"{LEXMARK_MPS}1.1.4.1.{index}"] = ("65", str(value))
+    # (size, type, mono safe, colour safe); picked (4, 5) are a few sides more than safe.
+    sides = [(68, 2, 38200, 23800), (67, 2, 2100, 1650), (68, 3, 1950, 310), (67, 3, 310, 95),
+             (8, 2, 5100, 3290), (14, 2, 450, 120), (28, 2, 100, 40)]
+    for index, (size, kind, mono, colour) in enumerate(sides, start=1):
+        row = f".1.{index}"
+        r[f"{LEXMARK_MPS}2.1.2{row}"] = ("2", str(size))
+        r[f"{LEXMARK_MPS}2.1.3{row}"] = ("2", str(kind))
+        r[f"{LEXMARK_MPS}2.1.4{row}"] = ("65", str(mono + 3))
+        r[f"{LEXMARK_MPS}2.1.5{row}"] = ("65", str(colour + 2))
+        r[f"{LEXMARK_MPS}2.1.6{row}"] = ("65", str(mono))
+        r[f"{LEXMARK_MPS}2.1.7{row}"] = ("65", str(colour))
+    expected = {"lifetimeCount": 77640, "totalCount": 77515, "monoCount": 48210,
+                "colorCount": 29305, "printCount": 51850, "monoPrintSideCount": 31740,
+                "colorPrintSideCount": 20110, "copyCount": 24145, "monoCopySideCount": 14950,
+                "colorCopySideCount": 9195, "faxCount": 1520, "largeCount": 4725,
+                "monoLargeCount": 2860, "colorLargeCount": 1865}
+    return r, expected
+
+
 def main():
     write_all(HERE, [("kyocera_taskalfa_6054ci.snmprec", kyocera_mfp),
                      ("kyocera_ecosys_p6235cdn.snmprec", kyocera_printer),
                      ("canon_iradv_c3530.snmprec", canon_colour),
-                     ("canon_ir2630.snmprec", canon_mono)])
+                     ("canon_ir2630.snmprec", canon_mono),
+                     ("lexmark_cx921.snmprec", lexmark_a3)])
 
 
 if __name__ == "__main__":

@@ -36,7 +36,8 @@ const std::map<std::string, std::string> kProfile = {
     {"kyocera_taskalfa_6054ci.snmprec", "kyocera"},
     {"kyocera_ecosys_p6235cdn.snmprec", "kyocera"},
     {"canon_iradv_c3530.snmprec", "canon"},
-    {"canon_ir2630.snmprec", "canon"}};
+    {"canon_ir2630.snmprec", "canon"},
+    {"lexmark_cx921.snmprec", "lexmark"}};
 
 // Each recording's built devices add up: mono + colour = each function, scans within all originals.
 TEST(VendorMetersGaps, EveryDocumentedCounterAndNoOther) {
@@ -207,6 +208,97 @@ TEST(VendorMetersGaps, SamsungIdentityFromItsPrinterMib) {
   const Printer garbled = Decode(device);
   EXPECT_EQ(garbled.model, "M4070");
   EXPECT_EQ(garbled.firmware, "");
+}
+
+// Lexmark's large pages are every paperSidesCountTable row of size A3 (67) or tabloid (14),
+// whatever its paper type and position: rows moved and renumbered give the same counts, a model
+// whose table lists no such row gets none (an A4 model lacks the function), and a named cell that
+// is not a count makes the counter unreadable, naming the cell, never a partial sum.
+const std::string kLexmarkSides = "1.3.6.1.4.1.641.6.4.2.2.1.";
+
+TEST(VendorMetersGaps, LexmarkLargeIsEveryA3AndTabloidRow) {
+  const VarbindMap device = Recording("lexmark_cx921.snmprec");
+  const Counters want = CountersOf(Decode(device));
+  EXPECT_EQ(want.at("monoLargeCount"), 2100 + 310 + 450);
+  EXPECT_EQ(want.at("colorLargeCount"), 1650 + 95 + 120);
+  EXPECT_EQ(want.at("largeCount"), 2860 + 1865);
+  const Oid table = O("1.3.6.1.4.1.641.6.4.2.2.1");
+  VarbindMap moved;
+  for (const auto& [oid, value] : device) {
+    Oid at = oid;
+    if (oid.size() == table.size() + 3 && std::equal(table.begin(), table.end(), oid.begin())) {
+      at.back() = 50 - 3 * at.back();  // reversed and renumbered
+    }
+    moved[at] = value;
+  }
+  const Printer p = Decode(moved);
+  EXPECT_EQ(CountersOf(p), want);
+  EXPECT_TRUE(p.meter_inconsistent.empty());
+  for (const Counter& c : p.counters) {
+    if (c.name == "monoLargeCount") {
+      EXPECT_EQ(c.source, kLexmarkSides + "6 rows '67', '14'");
+    }
+  }
+}
+
+TEST(VendorMetersGaps, LexmarkWithoutLargeRowsGetsNoLargeCount) {
+  VarbindMap device = Recording("lexmark_cx921.snmprec");
+  for (int row : {2, 4, 6}) {  // the A3 and tabloid rows
+    for (int column = 2; column <= 7; ++column) {
+      device.erase(O(kLexmarkSides + std::to_string(column) + ".1." + std::to_string(row)));
+    }
+  }
+  const Printer p = Decode(device);
+  const Counters got = CountersOf(p);
+  EXPECT_EQ(got.count("largeCount"), 0u);
+  EXPECT_EQ(got.count("monoLargeCount"), 0u);
+  EXPECT_EQ(got.count("colorLargeCount"), 0u);
+  EXPECT_EQ(got.at("totalCount"), 77515);
+  EXPECT_TRUE(p.unreadable_counters.empty());
+}
+
+TEST(VendorMetersGaps, LexmarkLargeCellThatIsNotACountIsUnreadable) {
+  VarbindMap device = Recording("lexmark_cx921.snmprec");
+  device[O(kLexmarkSides + "6.1.4")] = Value::String("310");
+  device[O(kLexmarkSides + "7.1.6")] = Value::Integer(-1);
+  const Printer p = Decode(device);
+  const Counters got = CountersOf(p);
+  EXPECT_EQ(got.count("largeCount"), 0u);
+  EXPECT_EQ(got.count("monoLargeCount"), 0u);
+  EXPECT_EQ(got.count("colorLargeCount"), 0u);
+  std::map<std::string, std::string> why;
+  for (const UnreadableCounter& u : p.unreadable_counters) why[u.name] = u.reason;
+  ASSERT_EQ(why.size(), 3u);
+  EXPECT_NE(why["monoLargeCount"].find("cell " + kLexmarkSides + "6.1.4 answers a string"),
+            std::string::npos)
+      << why["monoLargeCount"];
+  EXPECT_NE(why["colorLargeCount"].find("cell " + kLexmarkSides + "7.1.6 is negative"),
+            std::string::npos)
+      << why["colorLargeCount"];
+  EXPECT_NE(why["largeCount"].find("part " + kLexmarkSides + "6 rows '67', '14': cell"),
+            std::string::npos)
+      << why["largeCount"];
+}
+
+TEST(VendorMetersGaps, BadRowsSourcesAreConfigErrorsNamingTheKey) {
+  auto bad = test::LoadProfileX("{get: 1.3.6.1.4.1.99.9.0}", R"(
+      totalCount: [{rows: 1.3.6.1.4.1.99.1, name_column: 1.3.6.1.4.1.99.2}]
+      monoCount: [{rows: 1.3.6.1.4.1.99.1, name_column: 1.3.6.1.4.1.99.1, names: ['a']}]
+      colorCount: [{rows: 1.3.6.1.4.1.99.1, name_column: 1.3.6.1.4.1.99.2, names: []}]
+      faxCount: [{rows: 1.3.6.1.4.1.99.1, name_column: 1.3.6.1.4.1.99.2, name: 'a', names: ['a']}]
+      copyCount: [{get: 1.3.6.1.4.1.99.3.0, names: ['a']}]
+)");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kConfig);
+  const std::string& msg = bad.error().message;
+  for (const char* want :
+       {"counters.totalCount[0]: a rows source needs name_column",
+        "counters.monoCount[0].name_column: the name column must differ from the value column",
+        "counters.colorCount[0].names: expected a list of 1..16 row names",
+        "counters.faxCount[0].name: a rows source takes names: [...]",
+        "counters.copyCount[0].names: names only applies to a rows source"}) {
+    EXPECT_NE(msg.find(want), std::string::npos) << want << "\n" << msg;
+  }
 }
 
 TEST(VendorMetersGaps, SumPartsAreFetchedAsScalars) {
