@@ -228,10 +228,10 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
               "a source is 'standard' or a map with one of get/walk/text/device_id/standard");
     return std::nullopt;
   }
-  CheckKeys(ctx, node, path,
-            {"get", "walk", "text", "device_id", "key", "standard", "regex", "transforms", "unit",
-             "blob", "record", "zero_means_absent", "row", "name_column", "name", "sum",
-             "rows", "names"});
+  CheckKeys(
+      ctx, node, path,
+      {"get", "walk", "text", "device_id", "key", "standard", "regex", "transforms", "unit", "blob",
+       "record", "zero_means_absent", "row", "name_column", "name", "sum", "rows", "names"});
   int kinds = 0;
   if (node["get"]) {
     ++kinds;
@@ -420,9 +420,10 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
     }
   }
   if (kinds != 1) {
-    ctx.Error(node, path,
-              "a source needs exactly one of get, walk, text, device_id, standard, blob, row, rows, "
-              "sum");
+    ctx.Error(
+        node, path,
+        "a source needs exactly one of get, walk, text, device_id, standard, blob, row, rows, "
+        "sum");
     return std::nullopt;
   }
   if (node["regex"]) {

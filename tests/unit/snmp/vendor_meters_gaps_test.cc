@@ -32,12 +32,11 @@ constexpr auto Decode = test::DecodeRecording;
 
 constexpr auto CountersOf = test::MeterCounters;
 
-const std::map<std::string, std::string> kProfile = {
-    {"kyocera_taskalfa_6054ci.snmprec", "kyocera"},
-    {"kyocera_ecosys_p6235cdn.snmprec", "kyocera"},
-    {"canon_iradv_c3530.snmprec", "canon"},
-    {"canon_ir2630.snmprec", "canon"},
-    {"lexmark_cx921.snmprec", "lexmark"}};
+const std::map<std::string, std::string> kProfile = {{"kyocera_taskalfa_6054ci.snmprec", "kyocera"},
+                                                     {"kyocera_ecosys_p6235cdn.snmprec", "kyocera"},
+                                                     {"canon_iradv_c3530.snmprec", "canon"},
+                                                     {"canon_ir2630.snmprec", "canon"},
+                                                     {"lexmark_cx921.snmprec", "lexmark"}};
 
 // Each recording's built devices add up: mono + colour = each function, scans within all originals.
 TEST(VendorMetersGaps, EveryDocumentedCounterAndNoOther) {
