@@ -215,6 +215,24 @@ std::vector<Transform> ParseTransforms(const Ctx& ctx, const YAML::Node& node,
   return out;
 }
 
+// What a row and a rows source share: the value column under `key` (row or rows), counters only,
+// and a name column that differs from it.
+void ParseRowColumns(const Ctx& ctx, const YAML::Node& node, const std::string& path,
+                     const std::string& field, const std::string& key, FieldSource* src) {
+  if (auto oid = OidAt(ctx, node[key], path + "." + key)) src->oid = *oid;
+  if (field != "counter") {
+    ctx.Error(node[key], path + "." + key, "a " + key + " source only applies to counters");
+  }
+  if (!node["name_column"]) return;
+  if (auto oid = OidAt(ctx, node["name_column"], path + ".name_column")) {
+    src->name_column = *oid;
+    if (src->name_column == src->oid) {
+      ctx.Error(node["name_column"], path + ".name_column",
+                "the name column must differ from the value column (" + key + ")");
+    }
+  }
+}
+
 std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
                                        const std::string& path, const std::string& field) {
   FieldSource src;
@@ -294,23 +312,11 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
   if (node["row"]) {
     ++kinds;
     src.kind = FieldSource::Kind::kRow;
-    if (auto oid = OidAt(ctx, node["row"], path + ".row")) src.oid = *oid;
-    if (field != "counter") {
-      ctx.Error(node["row"], path + ".row", "a row source only applies to counters");
-    }
+    ParseRowColumns(ctx, node, path, field, "row", &src);
     if (!node["name_column"] || !node["name"]) {
       ctx.Error(node, path,
                 "a row source needs name_column (the column naming the rows) and name (the row's "
                 "name)");
-    }
-    if (node["name_column"]) {
-      if (auto oid = OidAt(ctx, node["name_column"], path + ".name_column")) {
-        src.name_column = *oid;
-        if (src.name_column == src.oid) {
-          ctx.Error(node["name_column"], path + ".name_column",
-                    "the name column must differ from the value column (row)");
-        }
-      }
     }
     if (node["name"]) {
       if (auto name = ScalarAt(ctx, node["name"], path + ".name")) {
@@ -323,25 +329,13 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
   } else if (node["rows"]) {
     ++kinds;
     src.kind = FieldSource::Kind::kRows;
-    if (auto oid = OidAt(ctx, node["rows"], path + ".rows")) src.oid = *oid;
-    if (field != "counter") {
-      ctx.Error(node["rows"], path + ".rows", "a rows source only applies to counters");
-    }
+    ParseRowColumns(ctx, node, path, field, "rows", &src);
     if (!node["name_column"] || !node["names"]) {
       ctx.Error(node, path,
                 "a rows source needs name_column (the column naming the rows) and names (the "
                 "names of the rows to add up)");
     }
     if (node["name"]) ctx.Error(node["name"], path + ".name", "a rows source takes names: [...]");
-    if (node["name_column"]) {
-      if (auto oid = OidAt(ctx, node["name_column"], path + ".name_column")) {
-        src.name_column = *oid;
-        if (src.name_column == src.oid) {
-          ctx.Error(node["name_column"], path + ".name_column",
-                    "the name column must differ from the value column (rows)");
-        }
-      }
-    }
     if (node["names"]) {
       src.row_names = StringList(ctx, node["names"], path + ".names");
       if (src.row_names.empty() || src.row_names.size() > kMaxSumParts) {

@@ -209,6 +209,18 @@ TEST(VendorMetersGaps, SamsungIdentityFromItsPrinterMib) {
   EXPECT_EQ(garbled.firmware, "");
 }
 
+// Loading profile x with these counter lines fails with a config error naming each of `wants`.
+void ExpectConfigErrors(const std::string& serial_source, const std::string& counter_lines,
+                        std::initializer_list<const char*> wants) {
+  auto bad = test::LoadProfileX(serial_source, counter_lines);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kConfig);
+  for (const char* want : wants) {
+    EXPECT_NE(bad.error().message.find(want), std::string::npos) << want << "\n"
+                                                                 << bad.error().message;
+  }
+}
+
 // Lexmark's large pages are every paperSidesCountTable row of size A3 (67) or tabloid (14),
 // whatever its paper type and position: rows moved and renumbered give the same counts, a model
 // whose table lists no such row gets none (an A4 model lacks the function), and a named cell that
@@ -280,24 +292,19 @@ TEST(VendorMetersGaps, LexmarkLargeCellThatIsNotACountIsUnreadable) {
 }
 
 TEST(VendorMetersGaps, BadRowsSourcesAreConfigErrorsNamingTheKey) {
-  auto bad = test::LoadProfileX("{get: 1.3.6.1.4.1.99.9.0}", R"(
+  ExpectConfigErrors("{get: 1.3.6.1.4.1.99.9.0}", R"(
       totalCount: [{rows: 1.3.6.1.4.1.99.1, name_column: 1.3.6.1.4.1.99.2}]
       monoCount: [{rows: 1.3.6.1.4.1.99.1, name_column: 1.3.6.1.4.1.99.1, names: ['a']}]
       colorCount: [{rows: 1.3.6.1.4.1.99.1, name_column: 1.3.6.1.4.1.99.2, names: []}]
       faxCount: [{rows: 1.3.6.1.4.1.99.1, name_column: 1.3.6.1.4.1.99.2, name: 'a', names: ['a']}]
       copyCount: [{get: 1.3.6.1.4.1.99.3.0, names: ['a']}]
-)");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().code, ErrorCode::kConfig);
-  const std::string& msg = bad.error().message;
-  for (const char* want :
-       {"counters.totalCount[0]: a rows source needs name_column",
-        "counters.monoCount[0].name_column: the name column must differ from the value column",
-        "counters.colorCount[0].names: expected a list of 1..16 row names",
-        "counters.faxCount[0].name: a rows source takes names: [...]",
-        "counters.copyCount[0].names: names only applies to a rows source"}) {
-    EXPECT_NE(msg.find(want), std::string::npos) << want << "\n" << msg;
-  }
+)",
+                     {"counters.totalCount[0]: a rows source needs name_column",
+                      "counters.monoCount[0].name_column: the name column must differ from the "
+                      "value column (rows)",
+                      "counters.colorCount[0].names: expected a list of 1..16 row names",
+                      "counters.faxCount[0].name: a rows source takes names: [...]",
+                      "counters.copyCount[0].names: names only applies to a rows source"});
 }
 
 TEST(VendorMetersGaps, SumPartsAreFetchedAsScalars) {
@@ -314,7 +321,8 @@ TEST(VendorMetersGaps, SumPartsAreFetchedAsScalars) {
 }
 
 TEST(VendorMetersGaps, BadSumSourcesAreConfigErrorsNamingTheKey) {
-  auto bad = test::LoadProfileX("{sum: [1.3.6.1.4.1.99.1.0, 1.3.6.1.4.1.99.2.0]}", R"(
+  ExpectConfigErrors(
+      "{sum: [1.3.6.1.4.1.99.1.0, 1.3.6.1.4.1.99.2.0]}", R"(
       totalCount: [{sum: [1.3.6.1.4.1.99.1.0]}]
       monoCount: [{sum: 1.3.6.1.4.1.99.1.0}]
       colorCount: [{sum: [1.3.6.1.4.1.99.1.0, 1.3.6.1.4.1.99.1.0]}]
@@ -322,18 +330,12 @@ TEST(VendorMetersGaps, BadSumSourcesAreConfigErrorsNamingTheKey) {
       copyCount: [{sum: [1.3.6.1.4.1.99.1.0, 1.3.6.1.4.1.99.2.0], get: 1.3.6.1.4.1.99.3.0}]
       duplexCount: [{sum: [1.3.6.1.4.1.99.1.0, {walk: 1.3.6.1.4.1.99.5}]}]
       scanCount: [{sum: [1.3.6.1.4.1.99.1.0, {get: 1.3.6.1.4.1.99.2.0, zero_means_absent: true}]}]
-)");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().code, ErrorCode::kConfig);
-  const std::string& msg = bad.error().message;
-  for (const char* want :
-       {"fields.serial.sources[0].sum: a sum source only applies to counters",
-        "counters.totalCount[0].sum: expected a list of 2..16 parts",
-        "counters.monoCount[0].sum: expected a list of 2..16 parts",
-        "counters.colorCount[0].sum[1]: this part is already in the sum",
-        "counters.faxCount[0].sum[1]", "counters.copyCount[0]: a source needs exactly one of"}) {
-    EXPECT_NE(msg.find(want), std::string::npos) << want << "\n" << msg;
-  }
+)",
+      {"fields.serial.sources[0].sum: a sum source only applies to counters",
+       "counters.totalCount[0].sum: expected a list of 2..16 parts",
+       "counters.monoCount[0].sum: expected a list of 2..16 parts",
+       "counters.colorCount[0].sum[1]: this part is already in the sum",
+       "counters.faxCount[0].sum[1]", "counters.copyCount[0]: a source needs exactly one of"});
 }
 
 }  // namespace
