@@ -209,6 +209,23 @@ TEST(VendorMetersGaps, SamsungIdentityFromItsPrinterMib) {
   EXPECT_EQ(garbled.firmware, "");
 }
 
+// Toshiba TEC's firmware is its bcpProductVersion (two public readers agree), reported as the
+// device answers it; a value that does not start with a letter or digit is no version.
+TEST(VendorMetersGaps, ToshibaTecFirmwareFromBcpProductVersion) {
+  const Oid version = O("1.3.6.1.4.1.1129.1.2.1.1.1.1.2.0");
+  VarbindMap device = {
+      {O("1.3.6.1.2.1.1.1.0"), Value::String("TOSHIBA TEC B-EX4T1")},
+      {O("1.3.6.1.2.1.1.2.0"), Value::ObjectId(O("1.3.6.1.4.1.1129.1.2"))},
+      {version, Value::String("B1.4E")},
+  };
+  const Printer p = Decode(device);
+  EXPECT_EQ(p.profile, "toshiba-tec");
+  EXPECT_EQ(p.model, "B-EX4T1");
+  EXPECT_EQ(p.firmware, "B1.4E");
+  device[version] = Value::String("\x01\x02");
+  EXPECT_EQ(Decode(device).firmware, "");
+}
+
 // Loading profile x with these counter lines fails with a config error naming each of `wants`.
 void ExpectConfigErrors(const std::string& serial_source, const std::string& counter_lines,
                         std::initializer_list<const char*> wants) {
