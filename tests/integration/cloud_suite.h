@@ -121,6 +121,19 @@ class EmulatorTest : public ::testing::Test {
     ASSERT_TRUE(emulator_->ready());
   }
 
+  // dir_/`name`: the agent configuration sweeping `include` on UDP `snmp_port` (2 s timeout, the
+  // default interval), reporting to emulator_, its state under dir_, logging at `log_level`.
+  std::string WriteSweepConfig(const std::string& name, const std::string& include,
+                               uint16_t snmp_port, const std::string& log_level) const {
+    return WriteAgentYaml(dir_.path() + "/" + name, {.include = include,
+                                                     .snmp_port = snmp_port,
+                                                     .snmp_extra = "  timeout: 2s\n",
+                                                     .cloud_url = emulator_->url(),
+                                                     .ca_file = pki_.path() + "/ca.pem",
+                                                     .state_dir = dir_.path() + "/state",
+                                                     .log_level = log_level});
+  }
+
   // The agent configuration sweeping `include` on UDP `snmp_port` (300 ms, no retry), scanning
   // hourly and reporting to emulator_, its state under dir_.
   AgentYaml CloudYaml(const std::string& include, uint16_t snmp_port) const {

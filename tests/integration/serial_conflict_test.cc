@@ -40,13 +40,7 @@ class SerialConflictTest : public EmulatorTest {
       text.replace(at, 6, "02CC0E");
     }
     ASSERT_TRUE(WriteFile(clone_rec_, text));
-    config_ = WriteAgentYaml(dir_.path() + "/agent.yaml", {.include = "127.14.9.1, 127.14.9.2",
-                                                           .snmp_port = kPort,
-                                                           .snmp_extra = "  timeout: 2s\n",
-                                                           .cloud_url = emulator_->url(),
-                                                           .ca_file = pki_.path() + "/ca.pem",
-                                                           .state_dir = dir_.path() + "/state",
-                                                           .log_level = "info"});
+    config_ = WriteSweepConfig("agent.yaml", "127.14.9.1, 127.14.9.2", kPort, "info");
     ActivateAgent(*emulator_, config_);
   }
 
