@@ -23,9 +23,7 @@ namespace fleet::test {
 namespace {
 
 using namespace std::chrono_literals;
-using json = nlohmann::json;
 
-constexpr uint16_t kPort = 17681;
 constexpr char kIpA[] = "127.23.10.1";
 constexpr char kIpB[] = "127.23.10.2";
 
@@ -35,45 +33,12 @@ size_t Count(const std::string& text, const std::string& part) {
   return n;
 }
 
-class BillingReadsTest : public EmulatorTest {
+class BillingReadsTest : public TwoPrinterBillingTest {
  protected:
-  void SetUp() override {
-    EmulatorTest::SetUp();
-    if (HasFatalFailure()) return;
-    AgentYaml y = CloudYaml(std::string(kIpA) + ", " + kIpB, kPort);
-    plain_ = WriteAgentYaml(dir_.path() + "/plain.yaml", y);
-    y.extra = MetersCutoffDueNow("  retry_interval: 10s\n");
-    billing_ = WriteAgentYaml(dir_.path() + "/agent.yaml", y);
-    CommandResult activated = RunAgent(
-        {"--config", billing_, "activate", "--code", emulator_->NewActivationCode()}, 60s);
-    ASSERT_EQ(activated.exit_code, 0) << activated.stderr_text;
-  }
-
-  std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording) {
-    auto sim = std::make_unique<PrinterSim>(
-        ip + "/32", 1, kPort, std::vector<std::string>{"--listen", ip, "--base", ip},
-        std::string(FLEET_SOURCE_DIR) + "/tests/data/demo/" + recording);
-    EXPECT_TRUE(sim->ready()) << sim->log();
-    return sim;
-  }
-
-  // Both printers known to the local state (a scan without billing: no cut-off yet).
-  void KnowBoth() {
-    CommandResult known = RunAgent({"--config", plain_, "--scan-once", "--format", "json"}, 60s);
-    ASSERT_EQ(known.exit_code, 0) << known.stderr_text;
-    ASSERT_EQ(ParseScanJson(known)["printers"].size(), 2u) << known.stdout_text;
-  }
+  BillingReadsTest() : TwoPrinterBillingTest(17681, kIpA, kIpB, "  retry_interval: 10s\n") {}
 
   size_t CloudReads(const std::string& serial) {
     return emulator_->AdminJson("/admin/meter-reads?serial=" + serial).size();
-  }
-
-  std::map<std::string, json> CloudCutoffs() {
-    std::map<std::string, json> out;
-    for (const auto& r : emulator_->AdminJson("/admin/meter-reads?cutoff=1")) {
-      out[r.value("serial", "")] = r;
-    }
-    return out;
   }
 
   // Both printers up (a_, b_; their serials serial_a_, serial_b_) and known to the local state.
@@ -86,7 +51,6 @@ class BillingReadsTest : public EmulatorTest {
     KnowBoth();
   }
 
-  std::string plain_, billing_;
   std::unique_ptr<PrinterSim> a_, b_;
   std::string serial_a_, serial_b_;
 };

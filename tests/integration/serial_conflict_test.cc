@@ -44,15 +44,9 @@ class SerialConflictTest : public EmulatorTest {
     ActivateAgent(*emulator_, config_);
   }
 
-  std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording,
-                                  int64_t offset) {
-    auto sim = std::make_unique<PrinterSim>(
-        ip + "/32", 1, kPort,
-        std::vector<std::string>{"--listen", ip, "--base", ip, "--page-count-offset",
-                                 std::to_string(offset)},
-        recording);
-    EXPECT_TRUE(sim->ready()) << sim->log();
-    return sim;
+  static std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording,
+                                         int64_t offset) {
+    return StartSim(ip, kPort, recording, {"--page-count-offset", std::to_string(offset)});
   }
 
   json Scan() { return ScanUploadJson(config_, 60s); }
