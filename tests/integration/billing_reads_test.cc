@@ -18,6 +18,7 @@
 #include "tests/integration/cloud_suite.h"
 #include "tests/integration/printer_sim.h"
 #include "tests/support/cloud_emulator.h"
+#include "tests/support/text_match.h"
 
 namespace fleet::test {
 namespace {
@@ -76,19 +77,14 @@ TEST_F(BillingReadsTest, CloudRequestReadsOnlyTheNamedPrinters) {
   EXPECT_EQ(daemon.Stop(), 0) << log();
   const std::string text = log();
 
-  EXPECT_NE(text.find("scan done cycle=1"), std::string::npos) << text;
+  EXPECT_TRUE(Contains(text, "scan done cycle=1"));
   EXPECT_EQ(text.find("scan done cycle=2"), std::string::npos) << "the request swept again\n"
                                                                << text;
-  EXPECT_NE(text.find("the cloud asks for a meter read id=\"rr-1\" printers=2"), std::string::npos)
-      << text;
-  EXPECT_NE(text.find("meter read started reason=cloud printers=1 addresses=1"), std::string::npos)
-      << text;
-  EXPECT_NE(text.find("printer=\"NO-SUCH-SERIAL\": no printer in the inventory has this serial"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("meter read done reason=cloud addresses=1 printers=1 errors=0"),
-            std::string::npos)
-      << text;
+  EXPECT_TRUE(Contains(text, "the cloud asks for a meter read id=\"rr-1\" printers=2"));
+  EXPECT_TRUE(Contains(text, "meter read started reason=cloud printers=1 addresses=1"));
+  EXPECT_TRUE(
+      Contains(text, "printer=\"NO-SUCH-SERIAL\": no printer in the inventory has this serial"));
+  EXPECT_TRUE(Contains(text, "meter read done reason=cloud addresses=1 printers=1 errors=0"));
   // The cloud: A read twice (the scan, the request), B once (the scan), and B still communicating.
   EXPECT_EQ(CloudReads(serial_a_), 2u) << emulator_->AdminJson("/admin/meter-reads").dump();
   EXPECT_EQ(CloudReads(serial_b_), 1u) << emulator_->AdminJson("/admin/meter-reads").dump();
