@@ -142,6 +142,14 @@ class EmulatorTest : public ::testing::Test {
   std::string db() const { return dir_.path() + "/cloud.sqlite"; }
   Emulator& e() { return *emulator_; }
 
+  // Sends `report` and expects it taken (200) as new, not as a duplicate: nothing of it was
+  // stored before.
+  void ExpectTakenAsNew(const std::string& token, const json& report) {
+    HttpResult r = e().Report(token, report);
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Json()["duplicate"], false);
+  }
+
   TempDir dir_{"fleet-emulator"};
   std::unique_ptr<Emulator> emulator_;
 };
@@ -628,9 +636,7 @@ TEST_F(EmulatorTest, MalformedReportsAre400AndStoreNothing) {
   EXPECT_EQ(stats["reports_received"], 0);
   EXPECT_EQ(stats["printers"], 0);
   // Still accepted once well-formed (nothing about the key was remembered).
-  HttpResult r = e().Report(token, good);
-  EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.Json()["duplicate"], false);
+  ExpectTakenAsNew(token, good);
 }
 
 TEST_F(EmulatorTest, FaultHttp500And429StoreNothing) {
@@ -660,9 +666,7 @@ TEST_F(EmulatorTest, FaultHttp500And429StoreNothing) {
   HttpResult r503 = e().Report(token, report);
   EXPECT_EQ(r503.status, 503);
   EXPECT_NE(r503.headers.find("Retry-After: 1"), std::string::npos) << r503.headers;
-  HttpResult ok = e().Report(token, report);
-  EXPECT_EQ(ok.status, 200);
-  EXPECT_EQ(ok.Json()["duplicate"], false);  // none of the failed attempts was stored
+  ExpectTakenAsNew(token, report);  // none of the failed attempts was stored
   EXPECT_EQ(e().AdminJson("/admin/faults")["mode"], "none");
   EXPECT_EQ(e().Admin("PUT", "/admin/faults", R"({"mode":"explode"})").status, 400);
 }
@@ -681,9 +685,7 @@ TEST_F(EmulatorTest, FaultResetClosesTheConnectionAndStoresNothing) {
   EXPECT_EQ(stats["reports_received"], 0);
   EXPECT_EQ(stats["meter_reads"], 0);
   ASSERT_EQ(e().Admin("PUT", "/admin/faults", R"({"mode":"none"})").status, 200);
-  HttpResult after = e().Report(token, report);
-  EXPECT_EQ(after.status, 200);
-  EXPECT_EQ(after.Json()["duplicate"], false);
+  ExpectTakenAsNew(token, report);
 }
 
 TEST_F(EmulatorTest, FaultSlowStoresFirstSoARetryAfterATimeoutIsADuplicate) {
