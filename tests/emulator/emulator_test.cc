@@ -108,6 +108,13 @@ json MakeReport(const std::string& agent_id, int64_t sequence, json printers,
       {"meter_reads", std::move(meter_reads)}};
 }
 
+// Report 2 of the meter-read tests: S1 at 210, its 02:00 read (150) again and a new one at 03:00.
+json RepeatingReport(const std::string& agent_id) {
+  return MakeReport(
+      agent_id, 2, {Printer("S1", "LaserJet", 210)},
+      {Read("S1", "2026-11-24T02:00:00.000Z", 150), Read("S1", "2026-11-24T03:00:00.000Z", 210)});
+}
+
 class EmulatorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -285,11 +292,7 @@ TEST_F(EmulatorTest, MeterReadsCountOncePerSerialAndCollectedAt) {
                 .status,
             200);
   // A different report repeating one read (the agent resent an event) and adding one.
-  ASSERT_EQ(e().Report(token, MakeReport(agent_id, 2, {Printer("S1", "LaserJet", 210)},
-                                         {Read("S1", "2026-11-24T02:00:00.000Z", 150),
-                                          Read("S1", "2026-11-24T03:00:00.000Z", 210)}))
-                .status,
-            200);
+  ASSERT_EQ(e().Report(token, RepeatingReport(agent_id)).status, 200);
   json s1 = e().AdminJson("/admin/meter-reads?serial=S1");
   ASSERT_EQ(s1.size(), 3u) << s1.dump();
   EXPECT_EQ(s1[0], Read("S1", "2026-11-24T01:00:00.000Z", 100));
@@ -324,11 +327,7 @@ TEST_F(EmulatorTest, ReadDeliveriesCountReportsPerReadAndFindADoubledOne) {
   EXPECT_EQ(clean["doubled"], 0);
 
   // Another report (another key) carrying the 02:00 read again, and a new one.
-  ASSERT_EQ(e().Report(token, MakeReport(agent_id, 2, {Printer("S1", "LaserJet", 210)},
-                                         {Read("S1", "2026-11-24T02:00:00.000Z", 150),
-                                          Read("S1", "2026-11-24T03:00:00.000Z", 210)}))
-                .status,
-            200);
+  ASSERT_EQ(e().Report(token, RepeatingReport(agent_id)).status, 200);
   json counted = e().AdminJson("/admin/read-deliveries");
   EXPECT_EQ(counted["reports"], 2);
   EXPECT_EQ(counted["reads"], 4);
