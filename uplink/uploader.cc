@@ -120,7 +120,8 @@ void Uploader::SendNext() {
   // The JSON body goes with the callback (the reply's digest is checked against it) and is
   // freed with it: one copy of a part in flight besides what the transport sends, none after.
   transport_.Send(std::move(request), [this, id, sequence, key = report.idempotency_key,
-                                       body = std::move(report.body)](Result<HttpResponse> r) mutable {
+                                       body = std::move(report.body)](
+                                          Result<HttpResponse> r) mutable {
     if (!r.ok()) {
       result_.error = r.error();
       return Finish();

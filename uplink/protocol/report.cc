@@ -153,8 +153,8 @@ Result<std::string> EncodeReport(const Report& report) {
   }
   if (report.outbox_reset) {
     out += ",\"outbox_reset\":";
-    out += Dump(Ordered{{"reason", report.outbox_reset->reason},
-                        {"detail", report.outbox_reset->detail}});
+    out += Dump(
+        Ordered{{"reason", report.outbox_reset->reason}, {"detail", report.outbox_reset->detail}});
   }
   out += '}';
   return out;

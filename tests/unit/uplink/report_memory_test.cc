@@ -79,16 +79,16 @@ Report LargestPart() {
         R"(],"communication":"communicating"})"));
   }
   for (int i = 0; i < 5000; ++i) {
-    r.meter_reads.push_back({.serial = "VNB5K" + std::to_string(20000 + i % 1000),
-                             .collected_at = "2026-12-05T00:" + std::to_string(10 + i / 1000) +
-                                             ":11.004Z",
-                             .lifetime_page_count = 21877 + i,
-                             .unit = "impressions",
-                             .flags = {},
-                             .mac = "",
-                             .ip = "",
-                             .device = i % 97 == 0 ? "mac:aa:bb:cc:dd:ee:0f" : "",
-                             .cutoff = {}});
+    r.meter_reads.push_back(
+        {.serial = "VNB5K" + std::to_string(20000 + i % 1000),
+         .collected_at = "2026-12-05T00:" + std::to_string(10 + i / 1000) + ":11.004Z",
+         .lifetime_page_count = 21877 + i,
+         .unit = "impressions",
+         .flags = {},
+         .mac = "",
+         .ip = "",
+         .device = i % 97 == 0 ? "mac:aa:bb:cc:dd:ee:0f" : "",
+         .cutoff = {}});
   }
   r.events.push_back(
       EventObject(R"({"event_id":"ev1","type":"supply_low","serial":"VNB5K20931",)"
