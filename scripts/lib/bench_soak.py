@@ -14,7 +14,7 @@ line counts read errors (a printer answered, its page count timed out): such a s
 fewer, never more; the drain is over when the daemon's outbox is empty (`status --format json`).
 
 Prints a table (warm-up value, max after warm-up, growth) and PASS/FAIL per bound: RSS growth
-<= 2 MB, fds growth 0, outbox within its retention bound (cloud.outbox_max_mb), exactly-once.
+<= 2 MB, fds growth 0 (idle at the end against the warm-up), outbox within its retention bound (cloud.outbox_max_mb), exactly-once.
 --check makes it a test: exit 1 when exactly-once or fds fail (RSS is not judged there: that is
 the benchmark's figure, and a short run on a loaded machine is no measure of it).
 The RSS, fds and file figures are also given per phase (until the cloud returns; after it, with
@@ -468,6 +468,12 @@ log:
     fds_grown = max((floor(after[i:i + FD_WINDOW])
                      for i in range(max(1, len(after) - FD_WINDOW + 1))),
                     key=lambda s: s["fds_min"])
+    # Judged at the end, when the daemon is idle for sure (scans stopped, outbox drained): with
+    # cycles longer than the interval a window may have no idle moment, and a 500-cycle run read
+    # that as +1 (docs/scaling.md). A leak stays open to the end.
+    settle = sampler.per_cycle.get(a.cycles + 1)
+    if settle is not None:
+        fds_grown = settle
     fds_warm, fds_after = fds_warm_at["fds_min"], fds_grown["fds_min"]
     fds_peak = max(s["fds_max"] for s in warm + after)
     state_warm, state_after = warm[-1]["state"], max(s["state"] for s in after)
@@ -490,7 +496,8 @@ log:
     rows = [
         ("RSS MB", rss_warm / MB, rss_after / MB, (rss_after - rss_warm) / MB, "<= 2 MB",
          verdict(rss_ok)),
-        ("open fds (idle)", fds_warm, fds_after, fds_after - fds_warm, "0", verdict(fds_ok)),
+        ("open fds (idle; growth at the end)", fds_warm, fds_after, fds_after - fds_warm, "0",
+         verdict(fds_ok)),
         ("state.db+wal MB", state_warm / MB, state_after / MB, (state_after - state_warm) / MB,
          "-", ""),
         ("outbox.db+wal MB", outbox_warm / MB, outbox_after / MB,
@@ -499,7 +506,7 @@ log:
     ]
     phases = {
         "RSS MB": [max(s["rss_max"] for s in p) / MB for p in (until_back, since_back)],
-        "open fds (idle)": [max(floor(p[i:i + FD_WINDOW])["fds_min"]
+        "open fds (idle; growth at the end)": [max(floor(p[i:i + FD_WINDOW])["fds_min"]
                                 for i in range(max(1, len(p) - FD_WINDOW + 1)))
                             for p in (until_back, since_back)],
         "state.db+wal MB": [max(s["state"] for s in p) / MB for p in (until_back, since_back)],
