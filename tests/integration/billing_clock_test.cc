@@ -22,6 +22,7 @@
 #include "tests/integration/cloud_suite.h"
 #include "tests/integration/printer_sim.h"
 #include "tests/support/cloud_emulator.h"
+#include "tests/support/text_match.h"
 
 namespace fleet::test {
 namespace {
@@ -36,38 +37,29 @@ constexpr char kFakeTimeLib[] = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeM
 // The daemon's clock at start: this far ahead of the real one.
 constexpr auto kAhead = 48h;
 
-size_t Count(const std::string& text, const std::string& part) {
-  size_t n = 0;
-  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
-  return n;
-}
-
-class BillingClockTest : public EmulatorTest {
+class BillingClockTest : public TwoPrinterBillingTest {
  protected:
+  BillingClockTest() : TwoPrinterBillingTest(kPort, kIpA, kIpB) {}
+
   void SetUp() override {
     if (!std::filesystem::exists(kFakeTimeLib)) {
       GTEST_SKIP() << "libfaketime is not installed (" << kFakeTimeLib
                    << "; scripts/install-deps installs it): the daemon's clock cannot be moved";
     }
-    EmulatorTest::SetUp();
+    TwoPrinterBillingTest::SetUp();
     if (HasFatalFailure()) return;
+    // billing_ rewritten: the cut-off due by the daemon's clock (kAhead), scans every 30 s (the
+    // scan after a jump past the catch-up closes the period), a 2 h catch-up.
     AgentYaml y = CloudYaml(std::string(kIpA) + ", " + kIpB, kPort);
-    plain_ = WriteAgentYaml(dir_.path() + "/plain.yaml", y);
     y.interval = "30s";
     y.extra = CutoffDueAhead("  retry_interval: 10s\n  catch_up: 2h\n");
-    billing_ = WriteAgentYaml(dir_.path() + "/agent.yaml", y);
-    CommandResult activated = RunAgent(
-        {"--config", billing_, "activate", "--code", emulator_->NewActivationCode()}, 60s);
-    ASSERT_EQ(activated.exit_code, 0) << activated.stderr_text;
+    billing_ = WriteAgentYaml(billing_, y);
     a_ = Sim(kIpA, "hp_color_laserjet_pro_m479.snmprec");
     b_ = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
     ASSERT_TRUE(a_->ready() && b_->ready());
     serial_a_ = a_->rows().at(0).at("serial");
     serial_b_ = b_->rows().at(0).at("serial");
-    // Both known to the local state (no billing in this configuration: nothing owed yet).
-    CommandResult known = RunAgent({"--config", plain_, "--scan-once", "--format", "json"}, 60s);
-    ASSERT_EQ(known.exit_code, 0) << known.stderr_text;
-    ASSERT_EQ(ParseScanJson(known)["printers"].size(), 2u) << known.stdout_text;
+    ASSERT_NO_FATAL_FAILURE(KnowBoth());
   }
 
   // meters: due a minute before the daemon's clock at start (real + kAhead), in UTC (the
@@ -80,14 +72,6 @@ class BillingClockTest : public EmulatorTest {
     std::strftime(read_time, sizeof read_time, "%H:%M", &utc);
     return "meters:\n  billing_day: " + std::to_string(utc.tm_mday) + "\n  read_time: \"" +
            read_time + "\"\n" + more;
-  }
-
-  std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording) {
-    auto sim = std::make_unique<PrinterSim>(
-        ip + "/32", 1, kPort, std::vector<std::string>{"--listen", ip, "--base", ip},
-        std::string(FLEET_SOURCE_DIR) + "/tests/data/demo/" + recording);
-    EXPECT_TRUE(sim->ready()) << sim->log();
-    return sim;
   }
 
   // The daemon's clock from now on: real time + `offset` (libfaketime reads the file at every
@@ -111,7 +95,8 @@ class BillingClockTest : public EmulatorTest {
     return ReadFile(run_ + "/daemon.err") + ReadFile(run_ + "/daemon.out");
   }
 
-  std::vector<json> CloudCutoffs(const std::string& serial) {
+  // Every cut-off read of `serial` the cloud holds (the base's CloudCutoffs keeps one per serial).
+  std::vector<json> CutoffReadsOf(const std::string& serial) {
     std::vector<json> out;
     for (const auto& r : emulator_->AdminJson("/admin/meter-reads?cutoff=1&serial=" + serial)) {
       if (r.value("serial", "") == serial) out.push_back(r);
@@ -128,7 +113,7 @@ class BillingClockTest : public EmulatorTest {
     json a;
     EXPECT_TRUE(WaitUntil(
         [&] {
-          auto reads = CloudCutoffs(serial_a_);
+          auto reads = CutoffReadsOf(serial_a_);
           if (!reads.empty()) a = reads[0];
           return !reads.empty();
         },
@@ -155,8 +140,8 @@ class BillingClockTest : public EmulatorTest {
     ASSERT_NO_FATAL_FAILURE(SetClock(kAhead - back));
     b_ = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
     ASSERT_TRUE(b_->ready());
-    ASSERT_TRUE(WaitUntil([&] { return !CloudCutoffs(serial_b_).empty(); }, 30s)) << Log();
-    const json b = CloudCutoffs(serial_b_).at(0);
+    ASSERT_TRUE(WaitUntil([&] { return !CutoffReadsOf(serial_b_).empty(); }, 30s)) << Log();
+    const json b = CutoffReadsOf(serial_b_).at(0);
     EXPECT_EQ(b["cutoff"]["period"], a["cutoff"]["period"]) << b;
     EXPECT_EQ(b["cutoff"]["due_at"], a["cutoff"]["due_at"]) << b;
     EXPECT_EQ(b["cutoff"]["late"], true) << b;
@@ -169,13 +154,13 @@ class BillingClockTest : public EmulatorTest {
 
     // Once: nothing owed, no more retries (a retry interval and more), no second cut-off read,
     // no read delivered twice.
-    const size_t retries = Count(Log(), "meter read started reason=cutoff_retry");
+    const size_t retries = Occurrences(Log(), "meter read started reason=cutoff_retry");
     std::this_thread::sleep_for(13s);
-    EXPECT_EQ(Count(Log(), "meter read started reason=cutoff_retry"), retries) << Log();
+    EXPECT_EQ(Occurrences(Log(), "meter read started reason=cutoff_retry"), retries) << Log();
     EXPECT_EQ(daemon.Stop(), 0) << Log();
-    EXPECT_EQ(CloudCutoffs(serial_b_).size(), 1u)
+    EXPECT_EQ(CutoffReadsOf(serial_b_).size(), 1u)
         << emulator_->AdminJson("/admin/meter-reads?cutoff=1").dump();
-    EXPECT_EQ(CloudCutoffs(serial_a_).size(), 1u);
+    EXPECT_EQ(CutoffReadsOf(serial_a_).size(), 1u);
     const json deliveries = emulator_->AdminJson("/admin/read-deliveries");
     EXPECT_EQ(deliveries.value("doubled", -1), 0) << deliveries;
     // The local state agrees: B's last cut-off is that read.
@@ -188,7 +173,6 @@ class BillingClockTest : public EmulatorTest {
     }
   }
 
-  std::string plain_, billing_;
   std::string run_ = dir_.path() + "/run";
   std::unique_ptr<PrinterSim> a_, b_;
   std::string serial_a_, serial_b_;
@@ -207,7 +191,7 @@ TEST_F(BillingClockTest, ClockJumpingPastTheCatchUpGivesTheReadUp) {
   Process daemon;
   const json a = StartWithBOwing(daemon);
   ASSERT_FALSE(a.is_null());
-  const size_t retries = Count(Log(), "meter read started reason=cutoff_retry");
+  const size_t retries = Occurrences(Log(), "meter read started reason=cutoff_retry");
   ASSERT_NO_FATAL_FAILURE(SetClock(kAhead + 3h));
   b_ = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
   ASSERT_TRUE(b_->ready());
@@ -219,11 +203,11 @@ TEST_F(BillingClockTest, ClockJumpingPastTheCatchUpGivesTheReadUp) {
   ASSERT_EQ(missed.size(), 1u) << missed;
   EXPECT_EQ(missed[0]["serial"], serial_b_) << missed;
   EXPECT_EQ(missed[0]["period"], a["cutoff"]["period"]) << missed;
-  EXPECT_EQ(Count(Log(), "meter read started reason=cutoff_retry"), retries)
+  EXPECT_EQ(Occurrences(Log(), "meter read started reason=cutoff_retry"), retries)
       << "retried past the catch-up\n"
       << Log();
   EXPECT_EQ(daemon.Stop(), 0) << Log();
-  EXPECT_TRUE(CloudCutoffs(serial_b_).empty())
+  EXPECT_TRUE(CutoffReadsOf(serial_b_).empty())
       << emulator_->AdminJson("/admin/meter-reads?cutoff=1").dump();
   // B's read (its only one in the cloud: --scan-once did not upload) came as an ordinary read.
   const json reads_b = emulator_->AdminJson("/admin/meter-reads?serial=" + serial_b_);
@@ -231,7 +215,7 @@ TEST_F(BillingClockTest, ClockJumpingPastTheCatchUpGivesTheReadUp) {
   EXPECT_FALSE(reads_b[0].contains("cutoff")) << reads_b;
   EXPECT_GT(reads_b[0]["collected_at"].get<std::string>(), missed[0]["due_at"].get<std::string>())
       << reads_b << missed;
-  EXPECT_EQ(CloudCutoffs(serial_a_).size(), 1u);
+  EXPECT_EQ(CutoffReadsOf(serial_a_).size(), 1u);
 }
 
 }  // namespace
