@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # windows_wine_ipv6: fleet-agent.exe under Wine reads a printer at ::1 (issue 16, point 7;
-# docs/configuration.md, "IPv6"; docs/windows-internals.md, the Wine tests). The Windows build reads IPv6
-# targets through net-snmp's udp6 transport over Winsock (compiled in: scripts/windows-deps'
-# net-snmp has NETSNMP_TRANSPORT_UDPIPV6_DOMAIN); this is the only test that sends it over a
-# socket. One recording (tests/data/demo/hp_laserjet_m507.snmprec) served by snmpsimd on
+# docs/configuration.md, "IPv6"; docs/windows-internals.md, the Wine tests). The Windows build
+# reads IPv6 targets through net-snmp's udp6 transport over Winsock (compiled in: the net-snmp of
+# scripts/windows-deps has NETSNMP_TRANSPORT_UDPIPV6_DOMAIN); this is the only test that sends it
+# over a socket. One recording (tests/data/demo/hp_laserjet_m507.snmprec) served by snmpsimd on
 # udp6:[::1]:PORT, then, by fleet-agent.exe and by the Linux binary on the same printer:
 #  - `--scan-once --format json` with `include: ['::1']`: one printer, ip "::1", its serial,
 #    model and page count; the same printer in both;
