@@ -106,6 +106,12 @@ std::string MeterMark(const Printer& p) {
   return mark;
 }
 
+// The NOTE column of `printers list`: "moved from ADDRESS" after the printer's last move (as the
+// --scan-once table's NOTE says it in the scan that saw the move), else "".
+std::string MoveNote(const state::InventoryEntry& e) {
+  return e.previous_ip.empty() ? "" : "moved from " + Printable(e.previous_ip);
+}
+
 // `printers list` and `printers readiness` select their printer fields from the one Printer
 // encoding (agent/core/printer_json.h), after the inventory key.
 json EntryJson(const state::InventoryEntry& e, const json& full,
@@ -189,7 +195,7 @@ std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entri
                                  const std::map<std::string, state::MeterHistoryRead>& cutoffs) {
   std::vector<std::vector<std::string>> rows = {{"IP", "SERIAL", "MANUFACTURER", "MODEL", "PAGES",
                                                  "COMMUNICATION", "LAST SEEN", "MANAGED",
-                                                 "READINESS", "METER", "LAST CUT-OFF"}};
+                                                 "READINESS", "METER", "LAST CUT-OFF", "NOTE"}};
   for (const auto& e : entries) {
     const Printer& p = e.last;
     std::string communication = e.communication;
@@ -199,10 +205,17 @@ std::string FormatInventoryTable(const std::vector<state::InventoryEntry>& entri
                     Printable(p.model),
                     p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "-",
                     communication, e.last_seen.empty() ? "never" : e.last_seen, ManagedLabel(e.mps),
-                    Printable(Assess(e, policy).status), MeterMark(p), CutoffCell(cutoffs, e.key)});
+                    Printable(Assess(e, policy).status), MeterMark(p), CutoffCell(cutoffs, e.key),
+                    MoveNote(e)});
   }
   std::string out = Table(rows);
   out += std::to_string(entries.size()) + " printer(s) in the inventory\n";
+  for (const auto& e : entries) {
+    if (e.previous_ip.empty()) continue;
+    out += "moved: " + Printable(e.last.serial.empty() ? e.key : e.last.serial) + " from " +
+           Printable(e.previous_ip) + " to " + Printable(e.last.ip) + " at " + e.moved_at +
+           " (same printer: its meter history continues)\n";
+  }
   for (const auto& q : queued) {
     out += "removal queued: " + Printable(q.serial) + " since " + q.requested_at +
            ", until the cloud confirms it is unmanaged (task " + std::to_string(q.task_id) + ")\n";
@@ -227,7 +240,9 @@ std::string InventoryToJson(const std::vector<state::InventoryEntry>& entries,
                  {"mps", e.mps},
                  {"managed", TextOrNull(ManagedLabel(e.mps))},
                  {"readiness", Assess(e, policy).status},
-                 {"page_count_backwards", BackwardsFlag(full)}});
+                 {"page_count_backwards", BackwardsFlag(full)},
+                 {"previous_ip", TextOrNull(e.previous_ip)},
+                 {"moved_at", TextOrNull(e.moved_at)}});
     item.update(SelectJsonFields(full, {"serial_conflict"}));
     auto cutoff = cutoffs.find(e.key);
     item["last_cutoff"] = cutoff == cutoffs.end() ? json(nullptr) : MeterReadJson(cutoff->second);

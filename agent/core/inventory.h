@@ -18,6 +18,10 @@ struct InventoryEntry {
   std::string non_communicating_since;  // RFC 3339, with "non-communicating"
   std::string mps = "none";             // none|pending|managed (the cloud's word)
   std::string qualification;            // the cloud's qualification status, "" when none given
+  // The last move (a `moved` event, agent/daemon/scan_cycle.h): the address it was read at
+  // before, and when the move was seen (RFC 3339, the scan's start); both "" when never moved.
+  std::string previous_ip;
+  std::string moved_at;
 };
 
 // The inventory key of a printer record (see InventoryEntry::key).

@@ -10,6 +10,7 @@
 //                 due_at, late, late_s)                                (version 4)
 //   cutoff_periods(label PRIMARY KEY, due_at, deadline, opened_at, closed_at)   (version 4)
 //   cutoff_owed(label, key)                                            (version 4)
+//   printers.previous_ip, printers.moved_at: the last move                (version 5)
 // Times are RFC 3339 UTC text with milliseconds (FormatRfc3339), so they sort as text.
 // Every public operation is one IMMEDIATE transaction: on an error it rolls back.
 #include "agent/state/state_store.h"
@@ -112,6 +113,12 @@ CREATE TABLE cutoff_owed(
   key TEXT NOT NULL,
   PRIMARY KEY(label, key));
 )sql",
+    // 4 -> 5: the last move of each printer (docs/cli.md, "printers list"): the address it was
+    // read at before a `moved` event and when; '' for every printer until it moves.
+    R"sql(
+ALTER TABLE printers ADD COLUMN previous_ip TEXT NOT NULL DEFAULT '';
+ALTER TABLE printers ADD COLUMN moved_at TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == kStateSchemaVersion);
 
@@ -170,7 +177,8 @@ std::string PrinterToStored(const Printer& p) {
 Printer PrinterFromStored(const std::string& text) { return DecodePrinterJsonText(text); }
 
 constexpr const char* kEntryColumns =
-    "key, last, first_seen, last_seen, communication, non_communicating_since, mps, qualification";
+    "key, last, first_seen, last_seen, communication, non_communicating_since, mps, qualification,"
+    " previous_ip, moved_at";
 
 // Every entry of the inventory, in key order.
 std::string ListAllSql() {
@@ -187,11 +195,24 @@ InventoryEntry EntryFromRow(const Stmt& row) {
   e.non_communicating_since = row.Text(5);
   e.mps = row.Text(6);
   e.qualification = row.Text(7);
+  e.previous_ip = row.Text(8);
+  e.moved_at = row.Text(9);
   e.last.communication = e.communication;
   e.last.non_communicating_since = e.non_communicating_since;
   e.last.mps = e.mps;
   if (!e.qualification.empty()) e.last.readiness = e.qualification;
   return e;
+}
+
+// The address `p` moved from in this scan: its `moved` event's (the scan cycle decides what is a
+// move, agent/daemon/scan_cycle.h), "" when it did not move.
+std::string MovedFrom(const ScanReport& scan, const Printer& p) {
+  for (const ReportEvent& e : scan.events) {
+    if (e.type == "moved" && e.ip == p.ip && e.serial == p.serial && e.mac == p.mac) {
+      return e.previous_ip;
+    }
+  }
+  return "";
 }
 
 bool IsMpsState(const std::string& mps) {
@@ -306,12 +327,15 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
   Stmt upsert(
       db_,
       "INSERT INTO printers(key, serial, ip, mac, last, first_seen, last_seen, communication,"
-      " non_communicating_since) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'communicating', '')"
+      " non_communicating_since, previous_ip, moved_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+      " 'communicating', '', ?8, CASE WHEN ?8 = '' THEN '' ELSE ?7 END)"
       " ON CONFLICT(key) DO UPDATE SET serial = excluded.serial, ip = excluded.ip,"
       " mac = excluded.mac, last = excluded.last, last_seen = excluded.last_seen,"
       " communication = 'communicating', non_communicating_since = '',"
       " first_seen = CASE WHEN printers.first_seen = '' THEN excluded.first_seen"
-      " ELSE printers.first_seen END");
+      " ELSE printers.first_seen END,"
+      " previous_ip = CASE WHEN ?8 = '' THEN printers.previous_ip ELSE ?8 END,"
+      " moved_at = CASE WHEN ?8 = '' THEN printers.moved_at ELSE excluded.last_seen END");
   std::set<std::string> read;
   for (const Printer& p : scan.printers) {
     if (p.communication != "communicating") continue;
@@ -357,7 +381,8 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
         .Bind(4, p.mac)
         .Bind(5, PrinterToStored(stored))
         .Bind(6, first_seen)
-        .Bind(7, seen);
+        .Bind(7, seen)
+        .Bind(8, MovedFrom(scan, p));
     FLEET_TRY(upsert.Run(kOp));
     upsert.Reset();
   }

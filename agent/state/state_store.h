@@ -40,7 +40,7 @@ namespace fleet::state {
 
 inline constexpr char kStateFile[] = "state.db";
 // The schema version this build writes; a file with a higher user_version is refused.
-inline constexpr int kStateSchemaVersion = 4;
+inline constexpr int kStateSchemaVersion = 5;
 
 struct TargetOutcome {
   std::string target;  // as the user typed it
@@ -154,7 +154,8 @@ class StateStore {
   // non-communicating (since now, unless it already was) — whether its address was silent or no
   // longer covered by the search criteria; nothing is ever deleted by a scan. A cancelled scan
   // upserts what it read but marks nothing non-communicating (it did not look everywhere).
-  // Printers whose communication is not "communicating" in `scan` are ignored.
+  // Printers whose communication is not "communicating" in `scan` are ignored. A printer the
+  // scan's `moved` event names keeps the address it moved from and when (InventoryEntry).
   Result<void> RecordScan(const ScanReport& scan);
 
   // The cloud's word (docs/uplink-protocol.md, 200 body): per serial the MPS state and the

@@ -28,12 +28,6 @@ using namespace std::chrono_literals;
 constexpr char kIpA[] = "127.23.10.1";
 constexpr char kIpB[] = "127.23.10.2";
 
-size_t Count(const std::string& text, const std::string& part) {
-  size_t n = 0;
-  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
-  return n;
-}
-
 class BillingReadsTest : public TwoPrinterBillingTest {
  protected:
   BillingReadsTest() : TwoPrinterBillingTest(17681, kIpA, kIpB, "  retry_interval: 10s\n") {}
@@ -130,11 +124,11 @@ TEST_F(BillingReadsTest, CutoffOwedIsRetriedWithinTheRetryIntervalNotTheNextScan
   EXPECT_EQ(CloudReads(serial_a_), 1u) << "the retries read only the printer owing";
 
   // Nothing owed: no more retries (one retry interval and more).
-  const size_t retries = Count(log(), "meter read started reason=cutoff_retry");
+  const size_t retries = Occurrences(log(), "meter read started reason=cutoff_retry");
   std::this_thread::sleep_for(13s);
   EXPECT_EQ(daemon.Stop(), 0) << log();
   const std::string text = log();
-  EXPECT_EQ(Count(text, "meter read started reason=cutoff_retry"), retries) << text;
+  EXPECT_EQ(Occurrences(text, "meter read started reason=cutoff_retry"), retries) << text;
   EXPECT_EQ(text.find("scan done cycle=2"), std::string::npos) << text;
   EXPECT_NE(text.find("billing cut-off read printer=\"" + serial_b_ + "\""), std::string::npos)
       << text;

@@ -5,10 +5,13 @@
 //   2: a switch at .1 (not a printer), the Brother at .2, the HP at .3.
 // Asserted: the HP moved .1 -> .3 (one printer, its count compared with its own last read, no
 // backwards flag, the state's address updated), the Brother replaced the Kyocera at .2 (no
-// backwards flag, the Kyocera's entry and count kept), and the cloud received both events.
+// backwards flag, the Kyocera's entry and count kept), and the cloud received both events;
+// `printers list` shows the HP's move (previous_ip, moved_at, NOTE) and the Brother as a printer
+// of its own, and `meters show` keeps each printer's history apart.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
 
 #include "tests/integration/agent_runner.h"
 #include "tests/integration/recording_server.h"
@@ -119,6 +122,51 @@ TEST(IdentityMoves, MovedAndReplacedAcrossTwoSweepsReachTheCloud) {
   ASSERT_EQ(by_serial.count(kyocera_serial), 1u) << list.stdout_text;
   EXPECT_EQ(by_serial[kyocera_serial]["ip"], "127.23.0.2");
   EXPECT_EQ(by_serial[kyocera_serial]["lifetime_page_count"], (*kyocera)["lifetime_page_count"]);
+  // The HP keeps where it came from and when (the second sweep's start); nothing else moved.
+  EXPECT_EQ(by_serial[hp_serial]["previous_ip"], "127.23.0.1") << by_serial[hp_serial];
+  EXPECT_EQ(by_serial[hp_serial]["moved_at"], second["started_at"]) << by_serial[hp_serial];
+  EXPECT_TRUE(by_serial[kyocera_serial]["previous_ip"].is_null()) << by_serial[kyocera_serial];
+  EXPECT_TRUE(by_serial[kyocera_serial]["moved_at"].is_null()) << by_serial[kyocera_serial];
+  // The Brother that replaced the Kyocera is a printer of its own, first seen now, not the
+  // Kyocera's count reset (its count is lower: 15402 after 131774).
+  ASSERT_EQ(by_serial.count(brother_serial), 1u) << list.stdout_text;
+  EXPECT_EQ(by_serial[brother_serial]["ip"], "127.23.0.2");
+  EXPECT_EQ(by_serial[brother_serial]["first_seen"], second["started_at"]);
+  EXPECT_TRUE(by_serial[brother_serial]["previous_ip"].is_null()) << by_serial[brother_serial];
+  EXPECT_TRUE(by_serial[brother_serial]["page_count_backwards"].is_null());
+  EXPECT_LT((*brother)["lifetime_page_count"].get<int64_t>(),
+            (*kyocera)["lifetime_page_count"].get<int64_t>())
+      << "the case where a reset would show";
+  // Each keeps its own meter history: the HP both reads, the Kyocera and the Brother one each.
+  auto history = [&](const std::string& serial) {
+    CommandResult show = RunAgent(
+        {"--config", config, "meters", "show", serial, "--format", "json"}, 30s);
+    EXPECT_EQ(show.exit_code, 0) << show.stderr_text;
+    return json::parse(show.stdout_text, nullptr, false).value("reads", json::array());
+  };
+  EXPECT_EQ(history(hp_serial).size(), 2u);
+  const json kyocera_reads = history(kyocera_serial);
+  ASSERT_EQ(kyocera_reads.size(), 1u) << kyocera_reads;
+  EXPECT_EQ(kyocera_reads[0]["lifetime_page_count"], (*kyocera)["lifetime_page_count"]);
+  const json brother_reads = history(brother_serial);
+  ASSERT_EQ(brother_reads.size(), 1u) << brother_reads;
+  EXPECT_EQ(brother_reads[0]["lifetime_page_count"], (*brother)["lifetime_page_count"]);
+  // The table: NOTE on the HP's row, and the line under the table.
+  CommandResult table = RunAgent({"--config", config, "printers", "list"}, 30s);
+  ASSERT_EQ(table.exit_code, 0) << table.stderr_text;
+  std::string hp_row;
+  std::istringstream lines(table.stdout_text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("127.23.0.3 ", 0) == 0) hp_row = line;
+  }
+  EXPECT_NE(hp_row.find("moved from 127.23.0.1"), std::string::npos) << table.stdout_text;
+  EXPECT_NE(table.stdout_text.find("moved: " + hp_serial + " from 127.23.0.1 to 127.23.0.3 at " +
+                                   second["started_at"].get<std::string>()),
+            std::string::npos)
+      << table.stdout_text;
+  EXPECT_EQ(table.stdout_text.find("moved from 127.23.0.2"), std::string::npos)
+      << "the replacement is no move\n"
+      << table.stdout_text;
 
   // The cloud holds both events, decoded by the protocol's type, and the HP's reads unflagged.
   json cloud_moved = emulator.AdminJson("/admin/events?type=moved");

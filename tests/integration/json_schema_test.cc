@@ -173,6 +173,9 @@ TEST_F(JsonSchemaTest, EveryDocumentValidatesAgainstItsSchema) {
   for (const auto& p : list["printers"]) {
     EXPECT_TRUE(p["non_communicating_since"].is_null()) << p;
     EXPECT_TRUE(p["managed"].is_null()) << p;  // none is MPS managed
+    // None has moved: both members present, null (identity_moves_test shows a move).
+    EXPECT_TRUE(p.contains("previous_ip") && p["previous_ip"].is_null()) << p;
+    EXPECT_TRUE(p.contains("moved_at") && p["moved_at"].is_null()) << p;
     if (p["ip"] == bare_ip_) {
       EXPECT_TRUE(p["hostname"].is_null()) << p;
     }
@@ -224,6 +227,41 @@ TEST(JsonSchemaStrictness, OutputBeforeSchemaVersionFails) {
   CommandResult list = Validate("printers-list", data + "before-issue16-printers-list.json");
   EXPECT_EQ(list.exit_code, 1) << list.stdout_text << list.stderr_text;
   ExpectContains(list.stderr_text, "is not of type 'object'");
+}
+
+// printers list's move members (docs/cli.md): an address and a time, or null; "" (unknown said
+// the old way) and a listing without them are rejected.
+TEST(JsonSchemaStrictness, PrintersListMoveMembers) {
+  TempDir dir("fleet-schema-moves");
+  const json moved = json::parse(R"({"schema_version": 1, "printers": [{
+    "key": "PHBJQ41207", "ip": "10.0.0.7", "serial": "PHBJQ41207", "manufacturer": "HP",
+    "model": "LaserJet M507", "firmware": null, "lifetime_page_count": 1200, "mac": null,
+    "hostname": null, "communication": "communicating", "non_communicating_since": null,
+    "first_seen": "2026-12-01T10:00:00.000Z", "last_seen": "2026-12-02T10:00:00.000Z",
+    "mps": "none", "managed": null, "readiness": "Eligible", "page_count_backwards": null,
+    "last_cutoff": null, "previous_ip": "10.0.0.5",
+    "moved_at": "2026-12-02T10:00:00.000Z"}]})");
+  auto check = [&](const json& doc) {
+    const std::string file = dir.path() + "/list.json";
+    EXPECT_TRUE(WriteFile(file, doc.dump()));
+    return Validate("printers-list", file);
+  };
+  CommandResult ok = check(moved);
+  if (ok.exit_code == kExitNoJsonSchema) GTEST_SKIP() << ok.stderr_text;
+  EXPECT_EQ(ok.exit_code, 0) << ok.stdout_text << ok.stderr_text;
+  json never = moved;
+  never["printers"][0]["previous_ip"] = nullptr;
+  never["printers"][0]["moved_at"] = nullptr;
+  EXPECT_EQ(check(never).exit_code, 0);
+  json empty = moved;
+  empty["printers"][0]["previous_ip"] = "";
+  CommandResult bad = check(empty);
+  EXPECT_EQ(bad.exit_code, 1) << bad.stdout_text << bad.stderr_text;
+  json missing = moved;
+  missing["printers"][0].erase("moved_at");
+  bad = check(missing);
+  EXPECT_EQ(bad.exit_code, 1) << bad.stdout_text << bad.stderr_text;
+  ExpectContains(bad.stderr_text, "'moved_at' is a required property");
 }
 
 }  // namespace

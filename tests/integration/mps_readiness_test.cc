@@ -173,7 +173,7 @@ TEST_F(MpsReadinessTest, EveryQualificationStatusFromTheCloudsPolicyAndWord) {
   const std::string header = list_table.stdout_text.substr(0, list_table.stdout_text.find('\n'));
   EXPECT_EQ(std::regex_replace(header, std::regex(" +"), " "),
             "IP SERIAL MANUFACTURER MODEL PAGES COMMUNICATION LAST SEEN MANAGED READINESS METER "
-            "LAST CUT-OFF");
+            "LAST CUT-OFF NOTE");
   CommandResult scan_table = Agent({"--config", config_, "--scan-once"});
   EXPECT_NE(scan_table.stdout_text.find("Lifetime page count exceeds maximum"), std::string::npos)
       << scan_table.stdout_text;

@@ -124,7 +124,7 @@ TEST_F(MpsTest, EnrolledPrintersAreListedAndProtectedFromRemoveAndDeactivate) {
   const std::string header = LineWith(table.stdout_text, "SERIAL");
   EXPECT_EQ(std::regex_replace(header, std::regex(" +"), " "),
             "IP SERIAL MANUFACTURER MODEL PAGES COMMUNICATION LAST SEEN MANAGED READINESS METER "
-            "LAST CUT-OFF");
+            "LAST CUT-OFF NOTE");
   ExpectLineHas(table.stdout_text, kManaged, " MPS Express ");
   ExpectLineHas(table.stdout_text, kPending, " Pending MPS Express ");
   EXPECT_EQ(LineWith(table.stdout_text, kFree).find("MPS Express"), std::string::npos)
