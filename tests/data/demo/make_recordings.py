@@ -416,7 +416,7 @@ def brother_hl_l8360cdw():
     r.add(b + "2.3.9.4.2.1.5.5.1.0", STR, serial)                       # brInfoSerialNumber
     # brInfoCounter: binary records (id, length, value); first record = total pages
     r.add(b + "2.3.9.4.2.1.5.5.10.0", HEX,
-          "0001" + "04" + "%08X" % 15402 + "0101" + "04" + "%08X" % 9877 + "FFFFFFFF")
+          "0001" + "04" + "%08X" % 15402 + "0101" + "04" + "%08X" % 9877 + "FF")  # one 0xFF ends the blob, as on every real Brother walk
     r.add(b + "2.4.3.1240.1.1.0", STR, "BRN025A3C100703")                # brpsNodeName
     r.add(b + "2.4.3.1240.1.3.0", STR, "Ethernet 10/100BASE-TX / IEEE 802.11b/g/n")  # brpsHardwareType
     r.add(b + "2.4.3.1240.1.4.0", STR, fw)                               # brpsMainRevision
