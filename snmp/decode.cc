@@ -278,6 +278,7 @@ std::string ReadTextSource(const FieldSource& src, const std::string& field, con
     case FieldSource::Kind::kStandard: raw = StandardText(field, ctx); break;
     case FieldSource::Kind::kBlob:
     case FieldSource::Kind::kRow:
+    case FieldSource::Kind::kRows:
     case FieldSource::Kind::kSum: return "";  // counters only (the loader enforces it)
   }
   if (raw.empty()) return "";
@@ -302,6 +303,13 @@ std::string Describe(const FieldSource& src, const std::string& field) {
       return FormatOid(src.oid) + " record " + id;
     }
     case FieldSource::Kind::kRow: return FormatOid(src.oid) + " row '" + src.row_name + "'";
+    case FieldSource::Kind::kRows: {
+      std::string names;
+      for (const std::string& name : src.row_names) {
+        names += (names.empty() ? "'" : ", '") + name + "'";
+      }
+      return FormatOid(src.oid) + " rows " + names;
+    }
     case FieldSource::Kind::kSum: {
       std::string sum;
       for (const FieldSource& part : src.parts) {
@@ -425,6 +433,46 @@ const Value* FindNamedRow(const FieldSource& src, const Context& ctx, std::strin
   return problem->empty() ? found : nullptr;
 }
 
+// The sum of the value cells of every row a kRows source names (docs/printer-profiles.md,
+// "Counters"), or nothing when no row carries one of the names or a named row has no value cell
+// (a partial sum would be a wrong count). A cell that is not an SNMP number makes *problem say
+// so. Bounded by ForEachUnder's row cap; each cell is at most 10^10 once checked, so no overflow.
+std::optional<int64_t> SumNamedRows(const FieldSource& src, const Context& ctx,
+                                    std::string* problem) {
+  std::vector<std::string> want;
+  for (const std::string& name : src.row_names) want.push_back(RowKey(name));
+  int64_t total = 0;
+  bool any = false;
+  bool missing = false;
+  ForEachUnder(ctx.map, src.name_column, [&](const Oid& suffix, const Value& cell) {
+    if (!problem->empty() || missing) return;
+    if (std::find(want.begin(), want.end(), RowKey(RawString(cell))) == want.end()) return;
+    Oid at = src.oid;
+    at.insert(at.end(), suffix.begin(), suffix.end());
+    const Value* v = Find(ctx.map, at);
+    if (!v || v->IsException()) {
+      missing = true;
+      return;
+    }
+    const std::string cell_name = "cell " + FormatOid(at);
+    if (!v->IsNumber()) {
+      *problem = cell_name + " answers a string, not a number";
+      return;
+    }
+    const int64_t n = Number(v).value_or(-1);
+    if (n < 0) {
+      *problem = cell_name + " is negative";
+    } else if (std::string why = ImplausibleCount(n); !why.empty()) {
+      *problem = cell_name + " = " + std::to_string(n) + kUnreadableMark + why + ")";
+    }
+    if (!problem->empty()) return;
+    total += n;
+    any = true;
+  });
+  if (!problem->empty() || missing || !any) return std::nullopt;
+  return total;
+}
+
 // One count from one source, for the page count and the counters alike. `field` names it in
 // problems; `strict` (counters) takes only SNMP numbers: a counter OID answering a string is
 // unreadable, while page_count sources may read digits out of a string through transforms.
@@ -453,6 +501,14 @@ PageCount ReadCountSource(const FieldSource& src, const Context& ctx,
     } else if (v) {
       Value text = Value::String(SanitizeText(ApplyTransforms(src.transforms, RawString(*v)), 32));
       n = Number(&text);
+    }
+  } else if (src.kind == FieldSource::Kind::kRows) {
+    std::string problem;
+    n = SumNamedRows(src, ctx, &problem);
+    if (!problem.empty()) {
+      out.problem = Describe(src, field) + ": " + problem;
+      out.unreadable = true;
+      return out;
     }
   } else if (src.kind == FieldSource::Kind::kWalk) {
     ForEachUnder(ctx.map, src.oid, [&](const Oid&, const Value& v) {

@@ -215,6 +215,24 @@ std::vector<Transform> ParseTransforms(const Ctx& ctx, const YAML::Node& node,
   return out;
 }
 
+// What a row and a rows source share: the value column under `key` (row or rows), counters only,
+// and a name column that differs from it.
+void ParseRowColumns(const Ctx& ctx, const YAML::Node& node, const std::string& path,
+                     const std::string& field, const std::string& key, FieldSource* src) {
+  if (auto oid = OidAt(ctx, node[key], path + "." + key)) src->oid = *oid;
+  if (field != "counter") {
+    ctx.Error(node[key], path + "." + key, "a " + key + " source only applies to counters");
+  }
+  if (!node["name_column"]) return;
+  if (auto oid = OidAt(ctx, node["name_column"], path + ".name_column")) {
+    src->name_column = *oid;
+    if (src->name_column == src->oid) {
+      ctx.Error(node["name_column"], path + ".name_column",
+                "the name column must differ from the value column (" + key + ")");
+    }
+  }
+}
+
 std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
                                        const std::string& path, const std::string& field) {
   FieldSource src;
@@ -228,9 +246,10 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
               "a source is 'standard' or a map with one of get/walk/text/device_id/standard");
     return std::nullopt;
   }
-  CheckKeys(ctx, node, path,
-            {"get", "walk", "text", "device_id", "key", "standard", "regex", "transforms", "unit",
-             "blob", "record", "zero_means_absent", "row", "name_column", "name", "sum"});
+  CheckKeys(
+      ctx, node, path,
+      {"get", "walk", "text", "device_id", "key", "standard", "regex", "transforms", "unit", "blob",
+       "record", "zero_means_absent", "row", "name_column", "name", "sum", "rows", "names"});
   int kinds = 0;
   if (node["get"]) {
     ++kinds;
@@ -293,23 +312,11 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
   if (node["row"]) {
     ++kinds;
     src.kind = FieldSource::Kind::kRow;
-    if (auto oid = OidAt(ctx, node["row"], path + ".row")) src.oid = *oid;
-    if (field != "counter") {
-      ctx.Error(node["row"], path + ".row", "a row source only applies to counters");
-    }
+    ParseRowColumns(ctx, node, path, field, "row", &src);
     if (!node["name_column"] || !node["name"]) {
       ctx.Error(node, path,
                 "a row source needs name_column (the column naming the rows) and name (the row's "
                 "name)");
-    }
-    if (node["name_column"]) {
-      if (auto oid = OidAt(ctx, node["name_column"], path + ".name_column")) {
-        src.name_column = *oid;
-        if (src.name_column == src.oid) {
-          ctx.Error(node["name_column"], path + ".name_column",
-                    "the name column must differ from the value column (row)");
-        }
-      }
     }
     if (node["name"]) {
       if (auto name = ScalarAt(ctx, node["name"], path + ".name")) {
@@ -319,10 +326,37 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
         src.row_name = *name;
       }
     }
+  } else if (node["rows"]) {
+    ++kinds;
+    src.kind = FieldSource::Kind::kRows;
+    ParseRowColumns(ctx, node, path, field, "rows", &src);
+    if (!node["name_column"] || !node["names"]) {
+      ctx.Error(node, path,
+                "a rows source needs name_column (the column naming the rows) and names (the "
+                "names of the rows to add up)");
+    }
+    if (node["name"]) ctx.Error(node["name"], path + ".name", "a rows source takes names: [...]");
+    if (node["names"]) {
+      src.row_names = StringList(ctx, node["names"], path + ".names");
+      if (src.row_names.empty() || src.row_names.size() > kMaxSumParts) {
+        ctx.Error(node["names"], path + ".names",
+                  "expected a list of 1.." + std::to_string(kMaxSumParts) + " row names");
+      }
+      for (const std::string& name : src.row_names) {
+        if (name.empty() || name.size() > 128) {
+          ctx.Error(node["names"], path + ".names", "expected row names of 1..128 characters");
+          break;
+        }
+      }
+    }
   } else if (node["name_column"] || node["name"]) {
     ctx.Error(node["name_column"] ? node["name_column"] : node["name"], path,
               "name_column and name only apply to a row source");
   }
+  if (node["names"] && !node["rows"]) {
+    ctx.Error(node["names"], path + ".names", "names only applies to a rows source");
+  }
+  if (node["row"] && node["rows"]) ++kinds;  // both: "exactly one of" below
   if (node["sum"]) {
     ++kinds;
     src.kind = FieldSource::Kind::kSum;
@@ -347,7 +381,8 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
         } else if (parts[i].IsMap() && !parts[i]["sum"]) {
           part = ParseSource(ctx, parts[i], item, field);
           if (part &&
-              ((part->kind != FieldSource::Kind::kGet && part->kind != FieldSource::Kind::kRow) ||
+              ((part->kind != FieldSource::Kind::kGet && part->kind != FieldSource::Kind::kRow &&
+                part->kind != FieldSource::Kind::kRows) ||
                part->zero_means_absent || !part->transforms.empty())) {
             ctx.Error(parts[i], item,
                       "a part of a sum is an OID or a row source (zero_means_absent applies to the "
@@ -360,7 +395,7 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
         if (!part) continue;
         const bool repeated = std::any_of(src.parts.begin(), src.parts.end(), [&](const auto& q) {
           return q.kind == part->kind && q.oid == part->oid && q.name_column == part->name_column &&
-                 q.row_name == part->row_name;
+                 q.row_name == part->row_name && q.row_names == part->row_names;
         });
         if (repeated) ctx.Error(parts[i], item, "this part is already in the sum");
         src.parts.push_back(std::move(*part));
@@ -379,8 +414,10 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
     }
   }
   if (kinds != 1) {
-    ctx.Error(node, path,
-              "a source needs exactly one of get, walk, text, device_id, standard, blob, row, sum");
+    ctx.Error(
+        node, path,
+        "a source needs exactly one of get, walk, text, device_id, standard, blob, row, rows, "
+        "sum");
     return std::nullopt;
   }
   if (node["regex"]) {
@@ -590,10 +627,11 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node,
           if (!src) continue;
           if (src->kind != FieldSource::Kind::kGet && src->kind != FieldSource::Kind::kWalk &&
               src->kind != FieldSource::Kind::kBlob && src->kind != FieldSource::Kind::kRow &&
-              src->kind != FieldSource::Kind::kSum) {
+              src->kind != FieldSource::Kind::kRows && src->kind != FieldSource::Kind::kSum) {
             ctx.Error(kv.second[i], item,
                       "a counter source is get: OID, walk: OID, blob: OID with record: ID, "
-                      "row: OID with name_column: OID and name: NAME, or sum: [OID, OID...]");
+                      "row: OID with name_column: OID and name: NAME, rows: OID with "
+                      "name_column: OID and names: [NAME...], or sum: [OID, OID...]");
             continue;
           }
           sources.push_back(std::move(*src));
@@ -721,13 +759,13 @@ Result<std::vector<Profile>> Build(std::vector<Parsed> parsed, Problems* problem
         if (src.kind == FieldSource::Kind::kGet || src.kind == FieldSource::Kind::kBlob)
           AddUnique(&p.get, src.oid);
         if (src.kind == FieldSource::Kind::kWalk) AddUnique(&p.walk, src.oid);
-        if (src.kind == FieldSource::Kind::kRow) {
+        if (src.kind == FieldSource::Kind::kRow || src.kind == FieldSource::Kind::kRows) {
           AddUnique(&p.walk, src.name_column);
           AddUnique(&p.walk, src.oid);
         }
         for (const FieldSource& part : src.parts) {
           if (part.kind == FieldSource::Kind::kGet) AddUnique(&p.get, part.oid);
-          if (part.kind == FieldSource::Kind::kRow) {
+          if (part.kind == FieldSource::Kind::kRow || part.kind == FieldSource::Kind::kRows) {
             AddUnique(&p.walk, part.name_column);
             AddUnique(&p.walk, part.oid);
           }

@@ -59,7 +59,9 @@ struct FieldSource {
     kStandard,  // the standard-MIB reading of the same field (decode.cc)
     kBlob,      // one record of a binary counter blob at `oid` (GET): see ReadBlobRecord
     kRow,       // the cell of value column `oid` in the row whose `name_column` cell is `row_name`
-    kSum,       // the sum of `parts` (get or row sources), all of which must answer
+    kSum,       // the sum of `parts` (get, row or rows sources), all of which must answer
+    kRows,      // the sum of value column `oid` over every row whose `name_column` cell is
+                // one of `row_names` (a table that splits one count over many rows)
   };
   Kind kind = Kind::kStandard;
   Oid oid;                        // kGet, kWalk, kDeviceId
@@ -71,6 +73,9 @@ struct FieldSource {
   // trimmed and case-insensitively; a number cell compares as its decimal text).
   Oid name_column;
   std::string row_name;
+  // kRows: the names (1..16) of the rows added up, however many rows carry them (Lexmark's
+  // paperSidesCountTable has one row per paper size and type: the A3 pages are every A3 row).
+  std::vector<std::string> row_names;
   // kSum: the parts added up (2..16), each a kGet or kRow source. One count split over several
   // objects by the vendor (Kyocera's colour = single-colour + full-colour mode; Ricoh's =
   // "Full Color" + "Single/Two-color" rows) is one reading only when every part answers: a

@@ -256,6 +256,8 @@ Result<std::string> RecoverFromSetAside(sqlite3* db, const storage::SetAside& as
 
 }  // namespace
 
+std::string_view FirstMigration() { return kMigrations[0]; }
+
 int64_t ToMs(Clock::time_point t) {
   return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/core/result.h"
@@ -35,6 +36,10 @@ Clock::time_point FromMs(int64_t ms);
 
 // JSON as stored and sent (invalid UTF-8 replaced, never thrown on).
 std::string Dump(const json& j);
+
+// The first migration (user_version 0 to 1): the schema-1 tables and indexes as every outbox
+// file began. Read-only; the test that migrates a schema-1 file builds that file from it.
+std::string_view FirstMigration();
 
 // Opens the file at `path` for the outbox: creates it (and its private directory) when missing;
 // sets a damaged file aside first (storage::QuarantineIfDamaged) and recovers into the new one

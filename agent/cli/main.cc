@@ -378,8 +378,10 @@ int main(int argc, char** argv) {
       &app, "probe",
       "Read one device as a scan does and show each step: credentials, OIDs, values, profile",
       "Examples:\n  fleet-agent probe 10.0.0.5\n"
+      "  fleet-agent probe 2001:db8::5\n"
       "  fleet-agent probe printer-3.example.com --format json");
-  probe->add_option("ADDRESS", args.probe_address, "IPv4 address or host name")->required();
+  probe->add_option("ADDRESS", args.probe_address, "IPv4 or IPv6 address, or host name")
+      ->required();
   AddFormat(probe, &args.format);
   CLI::App* meters = Command(
       &app, "meters", "Page counters and billing cut-off reads",

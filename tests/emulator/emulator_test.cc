@@ -108,6 +108,13 @@ json MakeReport(const std::string& agent_id, int64_t sequence, json printers,
       {"meter_reads", std::move(meter_reads)}};
 }
 
+// Report 2 of the meter-read tests: S1 at 210, its 02:00 read (150) again and a new one at 03:00.
+json RepeatingReport(const std::string& agent_id) {
+  return MakeReport(
+      agent_id, 2, {Printer("S1", "LaserJet", 210)},
+      {Read("S1", "2026-11-24T02:00:00.000Z", 150), Read("S1", "2026-11-24T03:00:00.000Z", 210)});
+}
+
 class EmulatorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -141,6 +148,14 @@ class EmulatorTest : public ::testing::Test {
 
   std::string db() const { return dir_.path() + "/cloud.sqlite"; }
   Emulator& e() { return *emulator_; }
+
+  // Sends `report` and expects it taken (200) as new, not as a duplicate: nothing of it was
+  // stored before.
+  void ExpectTakenAsNew(const std::string& token, const json& report) {
+    HttpResult r = e().Report(token, report);
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Json()["duplicate"], false);
+  }
 
   TempDir dir_{"fleet-emulator"};
   std::unique_ptr<Emulator> emulator_;
@@ -277,11 +292,7 @@ TEST_F(EmulatorTest, MeterReadsCountOncePerSerialAndCollectedAt) {
                 .status,
             200);
   // A different report repeating one read (the agent resent an event) and adding one.
-  ASSERT_EQ(e().Report(token, MakeReport(agent_id, 2, {Printer("S1", "LaserJet", 210)},
-                                         {Read("S1", "2026-11-24T02:00:00.000Z", 150),
-                                          Read("S1", "2026-11-24T03:00:00.000Z", 210)}))
-                .status,
-            200);
+  ASSERT_EQ(e().Report(token, RepeatingReport(agent_id)).status, 200);
   json s1 = e().AdminJson("/admin/meter-reads?serial=S1");
   ASSERT_EQ(s1.size(), 3u) << s1.dump();
   EXPECT_EQ(s1[0], Read("S1", "2026-11-24T01:00:00.000Z", 100));
@@ -316,11 +327,7 @@ TEST_F(EmulatorTest, ReadDeliveriesCountReportsPerReadAndFindADoubledOne) {
   EXPECT_EQ(clean["doubled"], 0);
 
   // Another report (another key) carrying the 02:00 read again, and a new one.
-  ASSERT_EQ(e().Report(token, MakeReport(agent_id, 2, {Printer("S1", "LaserJet", 210)},
-                                         {Read("S1", "2026-11-24T02:00:00.000Z", 150),
-                                          Read("S1", "2026-11-24T03:00:00.000Z", 210)}))
-                .status,
-            200);
+  ASSERT_EQ(e().Report(token, RepeatingReport(agent_id)).status, 200);
   json counted = e().AdminJson("/admin/read-deliveries");
   EXPECT_EQ(counted["reports"], 2);
   EXPECT_EQ(counted["reads"], 4);
@@ -628,9 +635,7 @@ TEST_F(EmulatorTest, MalformedReportsAre400AndStoreNothing) {
   EXPECT_EQ(stats["reports_received"], 0);
   EXPECT_EQ(stats["printers"], 0);
   // Still accepted once well-formed (nothing about the key was remembered).
-  HttpResult r = e().Report(token, good);
-  EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.Json()["duplicate"], false);
+  ExpectTakenAsNew(token, good);
 }
 
 TEST_F(EmulatorTest, FaultHttp500And429StoreNothing) {
@@ -660,9 +665,7 @@ TEST_F(EmulatorTest, FaultHttp500And429StoreNothing) {
   HttpResult r503 = e().Report(token, report);
   EXPECT_EQ(r503.status, 503);
   EXPECT_NE(r503.headers.find("Retry-After: 1"), std::string::npos) << r503.headers;
-  HttpResult ok = e().Report(token, report);
-  EXPECT_EQ(ok.status, 200);
-  EXPECT_EQ(ok.Json()["duplicate"], false);  // none of the failed attempts was stored
+  ExpectTakenAsNew(token, report);  // none of the failed attempts was stored
   EXPECT_EQ(e().AdminJson("/admin/faults")["mode"], "none");
   EXPECT_EQ(e().Admin("PUT", "/admin/faults", R"({"mode":"explode"})").status, 400);
 }
@@ -681,9 +684,7 @@ TEST_F(EmulatorTest, FaultResetClosesTheConnectionAndStoresNothing) {
   EXPECT_EQ(stats["reports_received"], 0);
   EXPECT_EQ(stats["meter_reads"], 0);
   ASSERT_EQ(e().Admin("PUT", "/admin/faults", R"({"mode":"none"})").status, 200);
-  HttpResult after = e().Report(token, report);
-  EXPECT_EQ(after.status, 200);
-  EXPECT_EQ(after.Json()["duplicate"], false);
+  ExpectTakenAsNew(token, report);
 }
 
 TEST_F(EmulatorTest, FaultSlowStoresFirstSoARetryAfterATimeoutIsADuplicate) {

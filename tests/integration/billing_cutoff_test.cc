@@ -21,31 +21,13 @@ namespace fleet::test {
 namespace {
 
 using namespace std::chrono_literals;
-using json = nlohmann::json;
 
-constexpr uint16_t kPort = 17671;
 constexpr char kIpA[] = "127.23.9.1";
 constexpr char kIpB[] = "127.23.9.2";
 
-class BillingCutoffTest : public EmulatorTest {
+class BillingCutoffTest : public TwoPrinterBillingTest {
  protected:
-  void SetUp() override {
-    EmulatorTest::SetUp();
-    if (HasFatalFailure()) return;
-    AgentYaml y = CloudYaml(std::string(kIpA) + ", " + kIpB, kPort);
-    plain_ = WriteAgentYaml(dir_.path() + "/plain.yaml", y);
-    y.extra = MetersCutoffDueNow();
-    billing_ = WriteAgentYaml(dir_.path() + "/agent.yaml", y);
-    ActivateAgent(*emulator_, billing_);
-  }
-
-  std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording) {
-    auto sim = std::make_unique<PrinterSim>(ip + "/32", 1, kPort,
-                                            std::vector<std::string>{"--listen", ip, "--base", ip},
-                                            DemoRecordings() + "/" + recording);
-    EXPECT_TRUE(sim->ready()) << sim->log();
-    return sim;
-  }
+  BillingCutoffTest() : TwoPrinterBillingTest(17671, kIpA, kIpB) {}
 
   // One daemon run: started, its first scan recorded and uploaded, stopped. Its log is returned.
   std::string DaemonRun(const std::string& name, int cycles = 1) {
@@ -65,17 +47,6 @@ class BillingCutoffTest : public EmulatorTest {
     EXPECT_EQ(daemon.Stop(), 0) << log();
     return log();
   }
-
-  // The cloud's cut-off reads, by serial.
-  std::map<std::string, json> CloudCutoffs() {
-    std::map<std::string, json> out;
-    for (const auto& r : emulator_->AdminJson("/admin/meter-reads?cutoff=1")) {
-      out[r.value("serial", "")] = r;
-    }
-    return out;
-  }
-
-  std::string plain_, billing_;
 };
 
 TEST_F(BillingCutoffTest, EveryPrinterReadOnceLateOneMarkedAcrossRestarts) {
@@ -87,9 +58,7 @@ TEST_F(BillingCutoffTest, EveryPrinterReadOnceLateOneMarkedAcrossRestarts) {
   ASSERT_NE(serial_a, serial_b);
 
   // Both printers become known (a scan without billing: no cut-off yet).
-  CommandResult known = RunAgent({"--config", plain_, "--scan-once", "--format", "json"}, 60s);
-  ASSERT_EQ(known.exit_code, 0) << known.stderr_text;
-  ASSERT_EQ(ParseScanJson(known)["printers"].size(), 2u) << known.stdout_text;
+  ASSERT_NO_FATAL_FAILURE(KnowBoth());
 
   // B goes down; the daemon's first scan is the cut-off round: A on time, B owed.
   b->Stop();

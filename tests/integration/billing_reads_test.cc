@@ -18,14 +18,13 @@
 #include "tests/integration/cloud_suite.h"
 #include "tests/integration/printer_sim.h"
 #include "tests/support/cloud_emulator.h"
+#include "tests/support/text_match.h"
 
 namespace fleet::test {
 namespace {
 
 using namespace std::chrono_literals;
-using json = nlohmann::json;
 
-constexpr uint16_t kPort = 17681;
 constexpr char kIpA[] = "127.23.10.1";
 constexpr char kIpB[] = "127.23.10.2";
 
@@ -35,45 +34,12 @@ size_t Count(const std::string& text, const std::string& part) {
   return n;
 }
 
-class BillingReadsTest : public EmulatorTest {
+class BillingReadsTest : public TwoPrinterBillingTest {
  protected:
-  void SetUp() override {
-    EmulatorTest::SetUp();
-    if (HasFatalFailure()) return;
-    AgentYaml y = CloudYaml(std::string(kIpA) + ", " + kIpB, kPort);
-    plain_ = WriteAgentYaml(dir_.path() + "/plain.yaml", y);
-    y.extra = MetersCutoffDueNow("  retry_interval: 10s\n");
-    billing_ = WriteAgentYaml(dir_.path() + "/agent.yaml", y);
-    CommandResult activated = RunAgent(
-        {"--config", billing_, "activate", "--code", emulator_->NewActivationCode()}, 60s);
-    ASSERT_EQ(activated.exit_code, 0) << activated.stderr_text;
-  }
-
-  std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording) {
-    auto sim = std::make_unique<PrinterSim>(
-        ip + "/32", 1, kPort, std::vector<std::string>{"--listen", ip, "--base", ip},
-        std::string(FLEET_SOURCE_DIR) + "/tests/data/demo/" + recording);
-    EXPECT_TRUE(sim->ready()) << sim->log();
-    return sim;
-  }
-
-  // Both printers known to the local state (a scan without billing: no cut-off yet).
-  void KnowBoth() {
-    CommandResult known = RunAgent({"--config", plain_, "--scan-once", "--format", "json"}, 60s);
-    ASSERT_EQ(known.exit_code, 0) << known.stderr_text;
-    ASSERT_EQ(ParseScanJson(known)["printers"].size(), 2u) << known.stdout_text;
-  }
+  BillingReadsTest() : TwoPrinterBillingTest(17681, kIpA, kIpB, "  retry_interval: 10s\n") {}
 
   size_t CloudReads(const std::string& serial) {
     return emulator_->AdminJson("/admin/meter-reads?serial=" + serial).size();
-  }
-
-  std::map<std::string, json> CloudCutoffs() {
-    std::map<std::string, json> out;
-    for (const auto& r : emulator_->AdminJson("/admin/meter-reads?cutoff=1")) {
-      out[r.value("serial", "")] = r;
-    }
-    return out;
   }
 
   // Both printers up (a_, b_; their serials serial_a_, serial_b_) and known to the local state.
@@ -86,7 +52,6 @@ class BillingReadsTest : public EmulatorTest {
     KnowBoth();
   }
 
-  std::string plain_, billing_;
   std::unique_ptr<PrinterSim> a_, b_;
   std::string serial_a_, serial_b_;
 };
@@ -112,19 +77,14 @@ TEST_F(BillingReadsTest, CloudRequestReadsOnlyTheNamedPrinters) {
   EXPECT_EQ(daemon.Stop(), 0) << log();
   const std::string text = log();
 
-  EXPECT_NE(text.find("scan done cycle=1"), std::string::npos) << text;
+  EXPECT_TRUE(Contains(text, "scan done cycle=1"));
   EXPECT_EQ(text.find("scan done cycle=2"), std::string::npos) << "the request swept again\n"
                                                                << text;
-  EXPECT_NE(text.find("the cloud asks for a meter read id=\"rr-1\" printers=2"), std::string::npos)
-      << text;
-  EXPECT_NE(text.find("meter read started reason=cloud printers=1 addresses=1"), std::string::npos)
-      << text;
-  EXPECT_NE(text.find("printer=\"NO-SUCH-SERIAL\": no printer in the inventory has this serial"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("meter read done reason=cloud addresses=1 printers=1 errors=0"),
-            std::string::npos)
-      << text;
+  EXPECT_TRUE(Contains(text, "the cloud asks for a meter read id=\"rr-1\" printers=2"));
+  EXPECT_TRUE(Contains(text, "meter read started reason=cloud printers=1 addresses=1"));
+  EXPECT_TRUE(
+      Contains(text, "printer=\"NO-SUCH-SERIAL\": no printer in the inventory has this serial"));
+  EXPECT_TRUE(Contains(text, "meter read done reason=cloud addresses=1 printers=1 errors=0"));
   // The cloud: A read twice (the scan, the request), B once (the scan), and B still communicating.
   EXPECT_EQ(CloudReads(serial_a_), 2u) << emulator_->AdminJson("/admin/meter-reads").dump();
   EXPECT_EQ(CloudReads(serial_b_), 1u) << emulator_->AdminJson("/admin/meter-reads").dump();

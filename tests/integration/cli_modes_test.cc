@@ -83,6 +83,8 @@ TEST_F(CliModes, EachCommandLineGivesItsExitCodeAndMessage) {
       {{"status", "--help"}, 0, "Examples:\n  fleet-agent status"},
       {{"printers", "remove", "--help"}, 0, "fleet-agent printers remove X3B012345"},
       {{"tasks", "show", "--help"}, 0, "fleet-agent tasks show 7 --format json"},
+      {{"probe", "--help"}, 0, "IPv4 or IPv6 address, or host name"},
+      {{"probe", "--help"}, 0, "fleet-agent probe 2001:db8::5"},
   };
   for (const Row& row : table) {
     std::vector<std::string> args = row.args;

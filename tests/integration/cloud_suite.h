@@ -2,7 +2,8 @@
 // test PKI (made now, never committed) and the project's own printers (tests/data/demo) served
 // by one snmpsimd on the suite's loopback addresses (kSnmpBase on, UDP port kSnmpPort). CRTP, so
 // each suite has its own statics; a suite that needs more in SetUp calls CloudSuite's first.
-// Not thread-safe.
+// A suite built with fleet-printer-sim (FLEET_SIM_BINARY) also gets StartSim and
+// TwoPrinterBillingTest. Not thread-safe.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -18,6 +19,11 @@
 #include "tests/integration/recording_server.h"
 #include "tests/support/cloud_emulator.h"
 #include "tests/support/process.h"
+#ifdef FLEET_SIM_BINARY
+#include <map>
+
+#include "tests/integration/printer_sim.h"
+#endif
 
 namespace fleet::test {
 
@@ -121,6 +127,19 @@ class EmulatorTest : public ::testing::Test {
     ASSERT_TRUE(emulator_->ready());
   }
 
+  // dir_/`name`: the agent configuration sweeping `include` on UDP `snmp_port` (2 s timeout, the
+  // default interval), reporting to emulator_, its state under dir_, logging at `log_level`.
+  std::string WriteSweepConfig(const std::string& name, const std::string& include,
+                               uint16_t snmp_port, const std::string& log_level) const {
+    return WriteAgentYaml(dir_.path() + "/" + name, {.include = include,
+                                                     .snmp_port = snmp_port,
+                                                     .snmp_extra = "  timeout: 2s\n",
+                                                     .cloud_url = emulator_->url(),
+                                                     .ca_file = pki_.path() + "/ca.pem",
+                                                     .state_dir = dir_.path() + "/state",
+                                                     .log_level = log_level});
+  }
+
   // The agent configuration sweeping `include` on UDP `snmp_port` (300 ms, no retry), scanning
   // hourly and reporting to emulator_, its state under dir_.
   AgentYaml CloudYaml(const std::string& include, uint16_t snmp_port) const {
@@ -165,5 +184,71 @@ inline void ActivateAgent(CloudEmulator& cloud, const std::string& config,
   if (run) *run = r;
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
 }
+
+#ifdef FLEET_SIM_BINARY
+// fleet-printer-sim answering as the one printer `recording` (a file) at `ip`, UDP `port`, with
+// `more` of its options; fails the test (not stops it) unless the simulator comes up.
+inline std::unique_ptr<PrinterSim> StartSim(const std::string& ip, uint16_t port,
+                                            const std::string& recording,
+                                            const std::vector<std::string>& more = {}) {
+  std::vector<std::string> args = {"--listen", ip, "--base", ip};
+  args.insert(args.end(), more.begin(), more.end());
+  auto sim = std::make_unique<PrinterSim>(ip + "/32", 1, port, args, recording);
+  EXPECT_TRUE(sim->ready()) << sim->log();
+  return sim;
+}
+
+// EmulatorTest for the billing cut-off suites: two printers at ip_a and ip_b on UDP `port`
+// (Sim starts one) and two configurations sweeping both: plain_ without billing and billing_
+// whose cut-off came due a minute ago (MetersCutoffDueNow(`meters_more`)); the agent is
+// activated.
+class TwoPrinterBillingTest : public EmulatorTest {
+ protected:
+  using json = nlohmann::json;
+
+  TwoPrinterBillingTest(uint16_t port, std::string ip_a, std::string ip_b,
+                        std::string meters_more = "")
+      : port_(port),
+        ip_a_(std::move(ip_a)),
+        ip_b_(std::move(ip_b)),
+        meters_more_(std::move(meters_more)) {}
+
+  void SetUp() override {
+    EmulatorTest::SetUp();
+    if (HasFatalFailure()) return;
+    AgentYaml y = CloudYaml(ip_a_ + ", " + ip_b_, port_);
+    plain_ = WriteAgentYaml(dir_.path() + "/plain.yaml", y);
+    y.extra = MetersCutoffDueNow(meters_more_);
+    billing_ = WriteAgentYaml(dir_.path() + "/agent.yaml", y);
+    ActivateAgent(*emulator_, billing_);
+  }
+
+  // The demo printer `recording` (a file name in tests/data/demo) at `ip`.
+  std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording) const {
+    return StartSim(ip, port_, DemoRecordings() + "/" + recording);
+  }
+
+  // Both printers known to the local state (a scan without billing: no cut-off yet).
+  void KnowBoth() const {
+    CommandResult known = RunAgent({"--config", plain_, "--scan-once", "--format", "json"},
+                                   std::chrono::seconds(60));
+    ASSERT_EQ(known.exit_code, 0) << known.stderr_text;
+    ASSERT_EQ(ParseScanJson(known)["printers"].size(), 2u) << known.stdout_text;
+  }
+
+  // The cloud's cut-off reads, by serial.
+  std::map<std::string, json> CloudCutoffs() const {
+    std::map<std::string, json> out;
+    for (const auto& r : emulator_->AdminJson("/admin/meter-reads?cutoff=1")) {
+      out[r.value("serial", "")] = r;
+    }
+    return out;
+  }
+
+  const uint16_t port_;
+  const std::string ip_a_, ip_b_, meters_more_;
+  std::string plain_, billing_;
+};
+#endif  // FLEET_SIM_BINARY
 
 }  // namespace fleet::test

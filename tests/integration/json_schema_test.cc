@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "tests/integration/agent_runner.h"
+#include "tests/integration/cloud_suite.h"
 #include "tests/integration/printer_sim.h"
 #include "tests/support/cloud_emulator.h"
 
@@ -37,7 +38,7 @@ CommandResult Validate(const std::string& schema, const std::string& file) {
 }
 constexpr int kExitNoJsonSchema = 77;
 
-class JsonSchemaTest : public ::testing::Test {
+class JsonSchemaTest : public EmulatorTest {
  protected:
   static void SetUpTestSuite() {
     CommandResult probe = RunCommand({"python3", "-c", "import jsonschema"}, 30s);
@@ -49,9 +50,8 @@ class JsonSchemaTest : public ::testing::Test {
 
   void SetUp() override {
     if (!skip_.empty()) GTEST_SKIP() << skip_;
-    ASSERT_EQ(MakeTestPki(pki_.path()), "");
-    emulator_ = StartCloudEmulator(EmulatorIn(pki_.path(), dir_.path()));
-    ASSERT_TRUE(emulator_->ready());
+    EmulatorTest::SetUp();
+    if (HasFatalFailure()) return;
     // A printer that gives neither sysName nor sysLocation: hostname and location are unknown.
     std::istringstream lines(
         ReadFile(std::string(FLEET_SOURCE_DIR) + "/tests/data/demo/hp_laserjet_m507.snmprec"));
@@ -74,13 +74,7 @@ class JsonSchemaTest : public ::testing::Test {
       if (row.at("recording") == "zz_bare") bare_ip_ = row.at("ip");
     }
     ASSERT_FALSE(bare_ip_.empty()) << sim_->log();
-    config_ = WriteAgentYaml(dir_.path() + "/agent.yaml", {.include = include,
-                                                           .snmp_port = kPort,
-                                                           .snmp_extra = "  timeout: 2s\n",
-                                                           .cloud_url = emulator_->url(),
-                                                           .ca_file = pki_.path() + "/ca.pem",
-                                                           .state_dir = dir_.path() + "/state",
-                                                           .log_level = "warning"});
+    config_ = WriteSweepConfig("agent.yaml", include, kPort, "warning");
   }
 
   // `fleet-agent -c CONFIG args...`: its stdout, which must be one JSON object whose first member
@@ -114,9 +108,6 @@ class JsonSchemaTest : public ::testing::Test {
   }
 
   static inline std::string skip_;
-  TempDir pki_{"fleet-json-schema-pki"};
-  TempDir dir_{"fleet-json-schema"};
-  std::unique_ptr<CloudEmulator> emulator_;
   std::unique_ptr<PrinterSim> sim_;
   std::string config_;
   std::string bare_ip_;  // the printer without sysName and sysLocation

@@ -40,25 +40,13 @@ class SerialConflictTest : public EmulatorTest {
       text.replace(at, 6, "02CC0E");
     }
     ASSERT_TRUE(WriteFile(clone_rec_, text));
-    config_ = WriteAgentYaml(dir_.path() + "/agent.yaml", {.include = "127.14.9.1, 127.14.9.2",
-                                                           .snmp_port = kPort,
-                                                           .snmp_extra = "  timeout: 2s\n",
-                                                           .cloud_url = emulator_->url(),
-                                                           .ca_file = pki_.path() + "/ca.pem",
-                                                           .state_dir = dir_.path() + "/state",
-                                                           .log_level = "info"});
+    config_ = WriteSweepConfig("agent.yaml", "127.14.9.1, 127.14.9.2", kPort, "info");
     ActivateAgent(*emulator_, config_);
   }
 
-  std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording,
-                                  int64_t offset) {
-    auto sim = std::make_unique<PrinterSim>(
-        ip + "/32", 1, kPort,
-        std::vector<std::string>{"--listen", ip, "--base", ip, "--page-count-offset",
-                                 std::to_string(offset)},
-        recording);
-    EXPECT_TRUE(sim->ready()) << sim->log();
-    return sim;
+  static std::unique_ptr<PrinterSim> Sim(const std::string& ip, const std::string& recording,
+                                         int64_t offset) {
+    return StartSim(ip, kPort, recording, {"--page-count-offset", std::to_string(offset)});
   }
 
   json Scan() { return ScanUploadJson(config_, 60s); }

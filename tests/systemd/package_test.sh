@@ -72,6 +72,7 @@ for want in "-rwxr-xr-x ./usr/bin/fleet-agent" \
             "-rw-r--r-- ./usr/lib/sysusers.d/fleet-agent.conf" \
             "-rw-r--r-- ./usr/lib/tmpfiles.d/fleet-agent.conf" \
             "-rw-r----- ./etc/fleet-agent/agent.yaml" \
+            "drwxr-x--- ./etc/fleet-agent/conf.d/" \
             "-rw-r--r-- ./usr/share/man/man8/fleet-agent.8.gz" \
             "-rw-r--r-- ./usr/share/doc/fleet-agent/operations.md" \
             "-rw-r--r-- ./usr/share/doc/fleet-agent/configuration.md" \
@@ -86,6 +87,13 @@ profiles_src=$(find "$src/snmp/profiles" -maxdepth 1 -name '*.yaml' | wc -l)
 profiles_deb=$(grep -c '\./usr/share/fleet-agent/profiles/[^/]*\.yaml$' <<<"$listing")
 [ "$profiles_deb" -eq "$profiles_src" ] && ok "$profiles_deb printer profiles" ||
   fail "$profiles_deb printer profiles packaged, $profiles_src in snmp/profiles"
+# The JSON Schemas (docs/cli.md, "JSON output"): every one of docs/schema, 0644, and nothing else.
+schemas_src=$(find "$src/docs/schema" -maxdepth 1 -name '*.schema.json' -printf '%f\n' | sort)
+schemas_deb=$(awk '$1 == "-rw-r--r--" && $6 ~ /^\.\/usr\/share\/fleet-agent\/schema\/[^\/]+$/ { sub(/.*\//, "", $6); print $6 }' \
+  <<<"$listing" | sort)
+if [ -n "$schemas_src" ] && [ "$schemas_deb" = "$schemas_src" ]; then
+  ok "$(wc -l <<<"$schemas_deb") JSON Schemas in /usr/share/fleet-agent/schema, 0644"
+else fail "JSON Schemas packaged: '${schemas_deb//$'\n'/ }', in docs/schema: '${schemas_src//$'\n'/ }'"; fi
 not_root=$(awk '$2 != "root/root"' <<<"$listing")
 [ -z "$not_root" ] && ok "every path is root/root" || fail "not root/root: $not_root"
 
@@ -133,6 +141,18 @@ if env -u FLEET_PROFILES_DIR "$bin" --config "$scratch/empty-scan.yaml" --scan-o
      --profiles-dir "$root/usr/share/fleet-agent/profiles" >"$scratch/scan.json" 2>"$scratch/scan.err"
 then ok "--scan-once loads the packaged profiles (--profiles-dir into the scratch root)"
 else cat "$scratch/scan.err"; fail "--scan-once with the packaged profiles"; fi
+# The packaged schemas validate the packaged binary's output (their $ref to common.schema.json
+# resolves inside the installed directory).
+if [ -s "$scratch/scan.json" ]; then
+  rc=0
+  python3 "$src/tests/tools/json_schema/validate.py" "$root/usr/share/fleet-agent/schema" scan \
+    "$scratch/scan.json" >"$scratch/validate.out" 2>&1 || rc=$?
+  case $rc in
+    0) ok "the scan's JSON validates against /usr/share/fleet-agent/schema/scan.schema.json" ;;
+    77) echo "SKIP validating against the packaged schemas: $(cat "$scratch/validate.out")" ;;
+    *) cat "$scratch/validate.out"; fail "the scan's JSON against the packaged scan.schema.json" ;;
+  esac
+fi
 # Without --profiles-dir it must look in the installed directory, not in a build tree.
 env -u FLEET_PROFILES_DIR "$bin" --config "$scratch/empty-scan.yaml" --scan-once >/dev/null 2>"$scratch/default.err"
 if [ -d /usr/share/fleet-agent/profiles ] || grep -q 'profiles from /usr/share/fleet-agent/profiles' "$scratch/default.err"
@@ -157,7 +177,7 @@ check "sysusers.d entry is systemd/fleet-agent.sysusers.conf" cmp "$root/usr/lib
 check "tmpfiles.d entry is systemd/fleet-agent.tmpfiles.conf" cmp "$root/usr/lib/tmpfiles.d/fleet-agent.conf" "$src/systemd/fleet-agent.tmpfiles.conf"
 check "unit is systemd/fleet-agent.service" cmp "$root/lib/systemd/system/fleet-agent.service" "$src/systemd/fleet-agent.service"
 verify_unit "$root/lib/systemd/system/fleet-agent.service" "$bin" "$root/usr/share/man" "$scratch"
-echo "     exposure level of the packaged unit: $(exposure "$root/lib/systemd/system/fleet-agent.service")"
+check_exposure "$root/lib/systemd/system/fleet-agent.service" 2.0
 
 if command -v man >/dev/null 2>&1; then
   page=$(MANWIDTH=80 LC_ALL=C.UTF-8 man -l "$root/usr/share/man/man8/fleet-agent.8.gz" 2>"$scratch/man.err" | col -b 2>/dev/null)
@@ -202,7 +222,7 @@ else
   uid=$(cut -d: -f3 <<<"$entry") gid=$(cut -d: -f4 <<<"$entry")
   [ -n "$entry" ] && ok "user created: $entry" || fail "no fleet-agent user in the scratch root"
   for want in "var/lib/fleet-agent 700 $uid $gid" "etc/fleet-agent 750 0 $gid" \
-              "etc/fleet-agent/agent.yaml 640 0 $gid"; do
+              "etc/fleet-agent/agent.yaml 640 0 $gid" "etc/fleet-agent/conf.d 750 0 $gid"; do
     path=${want%% *}
     got="$path $(stat -c '%a %u %g' "$root/$path" 2>/dev/null)"
     [ "$got" = "$want" ] && ok "mode/owner: $got" || fail "mode/owner: got '$got', want '$want'"

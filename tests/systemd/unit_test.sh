@@ -63,7 +63,8 @@ else
   then ok "user: $entry (system uid, no login)"; else fail "user fleet-agent: '$entry'"; fi
   check "systemd-tmpfiles --root --create" systemd-tmpfiles --root="$root" --create fleet-agent.conf
   for want in "var/lib/fleet-agent 700 $uid $gid" "var/log/fleet-agent 750 $uid $gid" \
-              "etc/fleet-agent 750 0 $gid" "etc/fleet-agent/agent.yaml 640 0 $gid"; do
+              "etc/fleet-agent 750 0 $gid" "etc/fleet-agent/agent.yaml 640 0 $gid" \
+              "etc/fleet-agent/conf.d 750 0 $gid"; do
     path=${want%% *}
     got="$path $(stat -c '%a %u %g' "$root/$path" 2>/dev/null)"
     if [ "$got" = "$want" ]; then ok "mode/owner: $got"; else fail "mode/owner: got '$got', want '$want'"; fi

@@ -26,6 +26,12 @@ cd /
 # A persistent wineserver: Wine stops its services when the last ordinary process exits.
 wineserver -p
 data=$WINEPREFIX/drive_c/ProgramData/fleet-agent
+# Without -c the exe reads %ProgramData%\fleet-agent\agent.yaml (docs/cli.md; issue 16, point 1):
+# before the file exists a command says where it looked, with exit 2.
+rc=0; wine "$exe" status >"$work/default-missing.out" 2>&1 || rc=$?
+check "no -c and no %ProgramData%\\fleet-agent\\agent.yaml: exit 2 (rc $rc), naming the default path" \
+  bash -c '[ "$1" -eq 2 ] && tr -d "\r" <"$2" | grep -qiF "no configuration at C:\ProgramData\fleet-agent\agent.yaml (the default)"' \
+  _ "$rc" "$work/default-missing.out"
 mkdir -p "$data"
 cat >"$data/agent.yaml" <<'YAML'
 search:
@@ -41,6 +47,10 @@ log:
   level: debug
 YAML
 config='C:\ProgramData\fleet-agent\agent.yaml'
+rc=0; wine "$exe" --print-config >"$work/default.out" 2>&1 || rc=$?
+check "no -c: --print-config reads %ProgramData%\\fleet-agent\\agent.yaml (rc $rc)" \
+  bash -c '[ "$1" -eq 0 ] && tr -d "\r" <"$2" | grep -qF "include:" && tr -d "\r" <"$2" | grep -qF "127.68.0.1"' \
+  _ "$rc" "$work/default.out"
 svc='HKLM\System\CurrentControlSet\Services\fleet-agent'
 evt='HKLM\System\CurrentControlSet\Services\EventLog\Application\fleet-agent'
 reg_value() {  # reg_value KEY NAME: the value's data, or nothing

@@ -650,7 +650,8 @@ def canon_iradv_dx_c3826():
     r.add(c + "1.1.1.4.0", STR, fw)                    # canPdInfoProductVersion
     r.add(c + "1.2.1.4.0", STR, serial)                # serial number
     r.add(c + "1.2.1.8.1.3.1.1", STR, serial)          # canServInfoSerialNumberDeviceNumber
-    for idx, val in ((101, 154233), (108, 88910), (112, 6120), (113, 59203), (122, 4877), (123, 60433)):
+    # 108 "Total (Black 1)" = 112 + 113 (black large + small); 101 "Total 1" = 108 + 122 + 123.
+    for idx, val in ((101, 154233), (108, 88910), (112, 6120), (113, 82790), (122, 4877), (123, 60446)):
         r.add(c + "1.11.1.3.1.4.%d" % idx, INT, val)    # counters (101 = total)
     exp = dict(is_printer=True, manufacturer="Canon", model=model, serial=serial, firmware=fw,
                lifetime_page_count=154233, page_count_unit="impressions", mac=mac,

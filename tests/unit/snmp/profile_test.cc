@@ -217,7 +217,8 @@ TEST_F(ProfileFiles, CountersNeedKnownNamesAndOidSources) {
       {"a.yaml:7:7: profiles[0](a).counters.colourCount: unknown counter",
        "counters.lifetimeCount: unknown counter", "lifetimeCount comes from fields.page_count",
        "counters.duplexCount[0]: a counter source is get: OID, walk: OID, blob: OID "
-       "with record: ID, row: OID with name_column: OID and name: NAME, or sum: [OID, OID...]",
+       "with record: ID, row: OID with name_column: OID and name: NAME, rows: OID with "
+       "name_column: OID and names: [NAME...], or sum: [OID, OID...]",
        "counters.scanCount: expected a list of sources"});
 }
 

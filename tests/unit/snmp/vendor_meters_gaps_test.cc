@@ -32,8 +32,11 @@ constexpr auto Decode = test::DecodeRecording;
 
 constexpr auto CountersOf = test::MeterCounters;
 
-const std::map<std::string, std::string> kProfile = {
-    {"kyocera_taskalfa_6054ci.snmprec", "kyocera"}, {"kyocera_ecosys_p6235cdn.snmprec", "kyocera"}};
+const std::map<std::string, std::string> kProfile = {{"kyocera_taskalfa_6054ci.snmprec", "kyocera"},
+                                                     {"kyocera_ecosys_p6235cdn.snmprec", "kyocera"},
+                                                     {"canon_iradv_c3530.snmprec", "canon"},
+                                                     {"canon_ir2630.snmprec", "canon"},
+                                                     {"lexmark_cx921.snmprec", "lexmark"}};
 
 // Each recording's built devices add up: mono + colour = each function, scans within all originals.
 TEST(VendorMetersGaps, EveryDocumentedCounterAndNoOther) {
@@ -144,6 +147,183 @@ TEST(VendorMetersGaps, RicohWithoutATwoColourRowGetsNoColourCount) {
   EXPECT_EQ(got.at("monoPrintSideCount"), 70110);
 }
 
+// Canon's black pages are "Total (Black 1)" (counter 108) where the model has it, else the black
+// large + small rows (112 + 113), which add up to it by Canon's names: the same count either way,
+// and mono + colour = "Total 1" (101). The print, copy and scan totals (301, 201, 501) are
+// answered and not reported (canon.yaml: their sources disagree).
+TEST(VendorMetersGaps, CanonBlackIsTotalBlack1ElseLargePlusSmall) {
+  const std::string counter = "1.3.6.1.4.1.1602.1.11.1.3.1.4.";
+  VarbindMap device = Recording("canon_iradv_c3530.snmprec");
+  const Printer with = Decode(device);
+  device.erase(O(counter + "108"));
+  const Printer without = Decode(device);
+  EXPECT_EQ(CountersOf(with), CountersOf(without));
+  EXPECT_EQ(CountersOf(without).at("monoCount"), 2140 + 59640);
+  std::map<std::string, std::string> source;
+  for (const Counter& c : with.counters) source[c.name] = c.source;
+  EXPECT_EQ(source["monoCount"], counter + "108");
+  EXPECT_EQ(source["totalCount"], counter + "101");
+  EXPECT_EQ(source["colorCount"], counter + "122 + " + counter + "123");
+  for (const Counter& c : without.counters) source[c.name] = c.source;
+  EXPECT_EQ(source["monoCount"], counter + "112 + " + counter + "113");
+  EXPECT_TRUE(without.meter_inconsistent.empty());
+}
+
+// Black + colour must equal Canon's own "Total 1": a device whose rows contradict it is flagged,
+// not resolved by a pick (docs/printer-profiles.md, "Consistency rules").
+TEST(VendorMetersGaps, CanonRowsThatDoNotAddUpAreFlagged) {
+  VarbindMap device = Recording("canon_iradv_c3530.snmprec");
+  device[O("1.3.6.1.4.1.1602.1.11.1.3.1.4.101")] = Value::Integer(101500);
+  const Printer p = Decode(device);
+  EXPECT_EQ(CountersOf(p).at("totalCount"), 101500);
+  ASSERT_EQ(p.meter_inconsistent.size(), 1u);
+  EXPECT_EQ(p.meter_inconsistent[0].note,
+            "monoCount 61780 + colorCount 39680 = 101460, but totalCount is 101500");
+}
+
+// Samsung's own identity objects (SAMSUNG-PRINTER-EXT-MIB scmPrtGeneralPrnModelName,
+// scmPrtGeneralPrnOSFWVer) name a device whose hrDeviceDescr is empty and whose sysDescr names
+// only its series, without a version (an SL-M4070FR; values invented); a value that does not start
+// with a letter or digit is no name and no version, and the sysDescr series stands, as before.
+TEST(VendorMetersGaps, SamsungIdentityFromItsPrinterMib) {
+  const std::string general = "1.3.6.1.4.1.236.11.5.11.55.5.1.";
+  VarbindMap device = {
+      {O("1.3.6.1.2.1.1.1.0"), Value::String("Samsung M4070 Series")},
+      {O("1.3.6.1.2.1.1.2.0"), Value::ObjectId(O("1.3.6.1.4.1.236.11.5.1"))},
+      {O("1.3.6.1.2.1.25.3.2.1.2.1"), Value::ObjectId(O("1.3.6.1.2.1.25.3.1.5"))},
+      {O("1.3.6.1.2.1.25.3.2.1.3.1"), Value::String("")},
+      {O("1.3.6.1.2.1.43.5.1.1.17.1"), Value::String("ZDFSB8GF3C00412")},
+      {O("1.3.6.1.2.1.43.10.2.1.4.1.1"), Value::Integer(48210)},
+      {O(general + "1.0"), Value::String("Samsung M4070FR")},
+      {O(general + "2.0"), Value::String("V3.00.01.18")},
+  };
+  const Printer p = Decode(device);
+  EXPECT_EQ(p.profile, "samsung");
+  EXPECT_EQ(p.model, "M4070FR");
+  EXPECT_EQ(p.firmware, "3.00.01.18");
+  EXPECT_EQ(CountersOf(p), (Counters{{"lifetimeCount", 48210}}));
+  device[O(general + "1.0")] = Value::String("\x1b?");
+  device[O(general + "2.0")] = Value::String(" ");
+  const Printer garbled = Decode(device);
+  EXPECT_EQ(garbled.model, "M4070");
+  EXPECT_EQ(garbled.firmware, "");
+}
+
+// Toshiba TEC's firmware is its bcpProductVersion (two public readers agree), reported as the
+// device answers it; a value that does not start with a letter or digit is no version.
+TEST(VendorMetersGaps, ToshibaTecFirmwareFromBcpProductVersion) {
+  const Oid version = O("1.3.6.1.4.1.1129.1.2.1.1.1.1.2.0");
+  VarbindMap device = {
+      {O("1.3.6.1.2.1.1.1.0"), Value::String("TOSHIBA TEC B-EX4T1")},
+      {O("1.3.6.1.2.1.1.2.0"), Value::ObjectId(O("1.3.6.1.4.1.1129.1.2"))},
+      {version, Value::String("B1.4E")},
+  };
+  const Printer p = Decode(device);
+  EXPECT_EQ(p.profile, "toshiba-tec");
+  EXPECT_EQ(p.model, "B-EX4T1");
+  EXPECT_EQ(p.firmware, "B1.4E");
+  device[version] = Value::String("\x01\x02");
+  EXPECT_EQ(Decode(device).firmware, "");
+}
+
+// Loading profile x with these counter lines fails with a config error naming each of `wants`.
+void ExpectConfigErrors(const std::string& serial_source, const std::string& counter_lines,
+                        std::initializer_list<const char*> wants) {
+  auto bad = test::LoadProfileX(serial_source, counter_lines);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kConfig);
+  for (const char* want : wants) {
+    EXPECT_NE(bad.error().message.find(want), std::string::npos) << want << "\n"
+                                                                 << bad.error().message;
+  }
+}
+
+// Lexmark's large pages are every paperSidesCountTable row of size A3 (67) or tabloid (14),
+// whatever its paper type and position: rows moved and renumbered give the same counts, a model
+// whose table lists no such row gets none (an A4 model lacks the function), and a named cell that
+// is not a count makes the counter unreadable, naming the cell, never a partial sum.
+const std::string kLexmarkSides = "1.3.6.1.4.1.641.6.4.2.2.1.";
+
+TEST(VendorMetersGaps, LexmarkLargeIsEveryA3AndTabloidRow) {
+  const VarbindMap device = Recording("lexmark_cx921.snmprec");
+  const Counters want = CountersOf(Decode(device));
+  EXPECT_EQ(want.at("monoLargeCount"), 2100 + 310 + 450);
+  EXPECT_EQ(want.at("colorLargeCount"), 1650 + 95 + 120);
+  EXPECT_EQ(want.at("largeCount"), 2860 + 1865);
+  const Oid table = O("1.3.6.1.4.1.641.6.4.2.2.1");
+  VarbindMap moved;
+  for (const auto& [oid, value] : device) {
+    Oid at = oid;
+    if (oid.size() == table.size() + 3 && std::equal(table.begin(), table.end(), oid.begin())) {
+      at.back() = 50 - 3 * at.back();  // reversed and renumbered
+    }
+    moved[at] = value;
+  }
+  const Printer p = Decode(moved);
+  EXPECT_EQ(CountersOf(p), want);
+  EXPECT_TRUE(p.meter_inconsistent.empty());
+  for (const Counter& c : p.counters) {
+    if (c.name == "monoLargeCount") {
+      EXPECT_EQ(c.source, kLexmarkSides + "6 rows '67', '14'");
+    }
+  }
+}
+
+TEST(VendorMetersGaps, LexmarkWithoutLargeRowsGetsNoLargeCount) {
+  VarbindMap device = Recording("lexmark_cx921.snmprec");
+  for (int row : {2, 4, 6}) {  // the A3 and tabloid rows
+    for (int column = 2; column <= 7; ++column) {
+      device.erase(O(kLexmarkSides + std::to_string(column) + ".1." + std::to_string(row)));
+    }
+  }
+  const Printer p = Decode(device);
+  const Counters got = CountersOf(p);
+  EXPECT_EQ(got.count("largeCount"), 0u);
+  EXPECT_EQ(got.count("monoLargeCount"), 0u);
+  EXPECT_EQ(got.count("colorLargeCount"), 0u);
+  EXPECT_EQ(got.at("totalCount"), 77515);
+  EXPECT_TRUE(p.unreadable_counters.empty());
+}
+
+TEST(VendorMetersGaps, LexmarkLargeCellThatIsNotACountIsUnreadable) {
+  VarbindMap device = Recording("lexmark_cx921.snmprec");
+  device[O(kLexmarkSides + "6.1.4")] = Value::String("310");
+  device[O(kLexmarkSides + "7.1.6")] = Value::Integer(-1);
+  const Printer p = Decode(device);
+  const Counters got = CountersOf(p);
+  EXPECT_EQ(got.count("largeCount"), 0u);
+  EXPECT_EQ(got.count("monoLargeCount"), 0u);
+  EXPECT_EQ(got.count("colorLargeCount"), 0u);
+  std::map<std::string, std::string> why;
+  for (const UnreadableCounter& u : p.unreadable_counters) why[u.name] = u.reason;
+  ASSERT_EQ(why.size(), 3u);
+  EXPECT_NE(why["monoLargeCount"].find("cell " + kLexmarkSides + "6.1.4 answers a string"),
+            std::string::npos)
+      << why["monoLargeCount"];
+  EXPECT_NE(why["colorLargeCount"].find("cell " + kLexmarkSides + "7.1.6 is negative"),
+            std::string::npos)
+      << why["colorLargeCount"];
+  EXPECT_NE(why["largeCount"].find("part " + kLexmarkSides + "6 rows '67', '14': cell"),
+            std::string::npos)
+      << why["largeCount"];
+}
+
+TEST(VendorMetersGaps, BadRowsSourcesAreConfigErrorsNamingTheKey) {
+  ExpectConfigErrors("{get: 1.3.6.1.4.1.99.9.0}", R"(
+      totalCount: [{rows: 1.3.6.1.4.1.99.1, name_column: 1.3.6.1.4.1.99.2}]
+      monoCount: [{rows: 1.3.6.1.4.1.99.1, name_column: 1.3.6.1.4.1.99.1, names: ['a']}]
+      colorCount: [{rows: 1.3.6.1.4.1.99.1, name_column: 1.3.6.1.4.1.99.2, names: []}]
+      faxCount: [{rows: 1.3.6.1.4.1.99.1, name_column: 1.3.6.1.4.1.99.2, name: 'a', names: ['a']}]
+      copyCount: [{get: 1.3.6.1.4.1.99.3.0, names: ['a']}]
+)",
+                     {"counters.totalCount[0]: a rows source needs name_column",
+                      "counters.monoCount[0].name_column: the name column must differ from the "
+                      "value column (rows)",
+                      "counters.colorCount[0].names: expected a list of 1..16 row names",
+                      "counters.faxCount[0].name: a rows source takes names: [...]",
+                      "counters.copyCount[0].names: names only applies to a rows source"});
+}
+
 TEST(VendorMetersGaps, SumPartsAreFetchedAsScalars) {
   const Profile* p = test::ShippedProfiles().Find("kyocera");
   ASSERT_NE(p, nullptr);
@@ -158,7 +338,8 @@ TEST(VendorMetersGaps, SumPartsAreFetchedAsScalars) {
 }
 
 TEST(VendorMetersGaps, BadSumSourcesAreConfigErrorsNamingTheKey) {
-  auto bad = test::LoadProfileX("{sum: [1.3.6.1.4.1.99.1.0, 1.3.6.1.4.1.99.2.0]}", R"(
+  ExpectConfigErrors(
+      "{sum: [1.3.6.1.4.1.99.1.0, 1.3.6.1.4.1.99.2.0]}", R"(
       totalCount: [{sum: [1.3.6.1.4.1.99.1.0]}]
       monoCount: [{sum: 1.3.6.1.4.1.99.1.0}]
       colorCount: [{sum: [1.3.6.1.4.1.99.1.0, 1.3.6.1.4.1.99.1.0]}]
@@ -166,18 +347,12 @@ TEST(VendorMetersGaps, BadSumSourcesAreConfigErrorsNamingTheKey) {
       copyCount: [{sum: [1.3.6.1.4.1.99.1.0, 1.3.6.1.4.1.99.2.0], get: 1.3.6.1.4.1.99.3.0}]
       duplexCount: [{sum: [1.3.6.1.4.1.99.1.0, {walk: 1.3.6.1.4.1.99.5}]}]
       scanCount: [{sum: [1.3.6.1.4.1.99.1.0, {get: 1.3.6.1.4.1.99.2.0, zero_means_absent: true}]}]
-)");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().code, ErrorCode::kConfig);
-  const std::string& msg = bad.error().message;
-  for (const char* want :
-       {"fields.serial.sources[0].sum: a sum source only applies to counters",
-        "counters.totalCount[0].sum: expected a list of 2..16 parts",
-        "counters.monoCount[0].sum: expected a list of 2..16 parts",
-        "counters.colorCount[0].sum[1]: this part is already in the sum",
-        "counters.faxCount[0].sum[1]", "counters.copyCount[0]: a source needs exactly one of"}) {
-    EXPECT_NE(msg.find(want), std::string::npos) << want << "\n" << msg;
-  }
+)",
+      {"fields.serial.sources[0].sum: a sum source only applies to counters",
+       "counters.totalCount[0].sum: expected a list of 2..16 parts",
+       "counters.monoCount[0].sum: expected a list of 2..16 parts",
+       "counters.colorCount[0].sum[1]: this part is already in the sum",
+       "counters.faxCount[0].sum[1]", "counters.copyCount[0]: a source needs exactly one of"});
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 
 #include "tests/support/files.h"
 #include "tests/support/platform_skip.h"
+#include "uplink/outbox_file.h"
 #include "uplink/scan_json.h"
 
 namespace fleet::uplink {
@@ -748,49 +749,13 @@ TEST(Outbox, ReadOnlyDirectoryIsAClearIoError) {
 
 // --- Schema 2: events and meter-read flags -------------------------------------------------
 
-// The layout the outbox had before schema 2 (git show 83a72b8:uplink/outbox.cc, kMigrations[0]),
-// written by hand as that code left it: auto_vacuum, WAL, user_version 1.
-constexpr char kSchema1[] = R"sql(
-PRAGMA auto_vacuum = INCREMENTAL;
-PRAGMA journal_mode = WAL;
-CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
-CREATE TABLE reports(
-  id INTEGER PRIMARY KEY,
-  agent_id TEXT NOT NULL,
-  sequence INTEGER NOT NULL UNIQUE,
-  idempotency_key TEXT NOT NULL,
-  body TEXT NOT NULL,
-  printers INTEGER NOT NULL,
-  meter_reads INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  quarantined INTEGER NOT NULL DEFAULT 0,
-  reason TEXT);
-CREATE TABLE meter_reads(
-  id INTEGER PRIMARY KEY,
-  printer_key TEXT NOT NULL,
-  serial TEXT NOT NULL,
-  collected_at INTEGER NOT NULL,
-  lifetime_page_count INTEGER NOT NULL,
-  unit TEXT NOT NULL,
-  report_id INTEGER);
-CREATE INDEX meter_reads_by_report ON meter_reads(report_id, collected_at);
-CREATE TABLE printer_states(
-  id INTEGER PRIMARY KEY,
-  printer_key TEXT NOT NULL,
-  serial TEXT NOT NULL,
-  json TEXT NOT NULL,
-  collected_at INTEGER NOT NULL,
-  report_id INTEGER);
-CREATE UNIQUE INDEX printer_states_one_pending ON printer_states(printer_key) WHERE report_id IS NULL;
-CREATE INDEX printer_states_by_report ON printer_states(report_id);
-CREATE TABLE scans(
-  id INTEGER PRIMARY KEY,
-  json TEXT NOT NULL,
-  started_at INTEGER NOT NULL,
-  report_id INTEGER);
-PRAGMA user_version = 1;
-)sql";
+// The layout the outbox had before schema 2 as the schema-1 code left it: auto_vacuum, WAL, the
+// first migration (kMigrations[0] then as now: a migration never changes once released),
+// user_version 1.
+std::string Schema1Sql() {
+  return "PRAGMA auto_vacuum = INCREMENTAL;\nPRAGMA journal_mode = WAL;\n" +
+         std::string(outbox_file::FirstMigration()) + "PRAGMA user_version = 1;\n";
+}
 
 int64_t Ms(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -847,7 +812,7 @@ ReportEvent SupplyLowEvent(const std::string& serial, Clock::time_point at) {
 TEST(OutboxSchema2, Schema1FileIsMigratedKeepsItsReadsAndTakesEvents) {
   TempDir dir;
   fs::create_directories(fs::path(dir.db()).parent_path());
-  ASSERT_NO_FATAL_FAILURE(Sql(dir.db(), kSchema1));
+  ASSERT_NO_FATAL_FAILURE(Sql(dir.db(), Schema1Sql()));
   const int64_t t_sent = Ms(kT0 - hours(2));
   const int64_t t_pending = Ms(kT0 - hours(1));
   const std::string sent_body =
