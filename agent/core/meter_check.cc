@@ -54,14 +54,25 @@ void CompareWithLast(ScanReport& scan, const std::vector<state::InventoryEntry>&
                      const SupplyThresholds& thresholds) {
   std::map<std::string, const state::InventoryEntry*> by_key;
   for (const auto& e : last) by_key[e.key] = &e;
+  CompareWithLast(
+      scan,
+      [&](const Printer& p) -> const state::InventoryEntry* {
+        auto found = by_key.find(state::InventoryKey(p));
+        return found != by_key.end() ? found->second : nullptr;
+      },
+      thresholds);
+}
+
+void CompareWithLast(ScanReport& scan, const StoredEntryFn& stored,
+                     const SupplyThresholds& thresholds) {
   const std::string now = FormatRfc3339(scan.started_at);
   const std::string shown_since = FormatRfc3339(scan.started_at - kRegressionShownFor);
 
   for (Printer& p : scan.printers) {
     if (p.communication != "communicating") continue;
-    auto found = by_key.find(state::InventoryKey(p));
-    const Printer* before = found != by_key.end() ? &found->second->last : nullptr;
-    const std::string before_at = found != by_key.end() ? found->second->last_seen : "";
+    const state::InventoryEntry* entry = stored(p);
+    const Printer* before = entry != nullptr ? &entry->last : nullptr;
+    const std::string before_at = entry != nullptr ? entry->last_seen : "";
 
     // Meter-read integrity.
     if (before && before->lifetime_page_count && p.lifetime_page_count &&

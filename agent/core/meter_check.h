@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -50,6 +51,14 @@ ReportEvent EventFor(const Printer& p, const std::string& type, const std::strin
 // `last`: the inventory before this scan is recorded. Adds events to scan.events and sets or
 // carries forward Printer::page_count_regression on the printers read.
 void CompareWithLast(ScanReport& scan, const std::vector<state::InventoryEntry>& last,
+                     const SupplyThresholds& thresholds);
+
+// The same, with each printer's entry before this scan given by `stored` (null: not in the
+// inventory), asked once per printer read, in the scan's order and just before that printer is
+// compared: the caller may look entries up one at a time instead of holding the whole inventory
+// (agent/state: StateStore::LookupByKey; docs/scaling.md).
+using StoredEntryFn = std::function<const state::InventoryEntry*(const Printer&)>;
+void CompareWithLast(ScanReport& scan, const StoredEntryFn& stored,
                      const SupplyThresholds& thresholds);
 
 }  // namespace fleet::agent

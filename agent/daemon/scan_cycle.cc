@@ -35,15 +35,37 @@ std::string DeviceKey(const Printer& p) {
 }
 
 // The same device seen twice (a printer with two addresses): same MAC, or no MAC and same IP.
-bool SameDevice(const Printer& a, const Printer& b) {
-  if (!a.mac.empty() && !b.mac.empty()) return AsciiLower(a.mac) == AsciiLower(b.mac);
-  return a.ip == b.ip;
+bool SameDevice(const Printer& a, const std::string& mac, const std::string& ip) {
+  if (!a.mac.empty() && !mac.empty()) return AsciiLower(a.mac) == AsciiLower(mac);
+  return a.ip == ip;
+}
+bool SameDevice(const Printer& a, const Printer& b) { return SameDevice(a, b.mac, b.ip); }
+
+std::vector<state::InventoryIdentity> Identities(const std::vector<state::InventoryEntry>& last) {
+  std::vector<state::InventoryIdentity> out;
+  out.reserve(last.size());
+  for (const auto& e : last) {
+    out.push_back(state::InventoryIdentity{.key = e.key,
+                                           .serial = e.last.serial,
+                                           .ip = e.last.ip,
+                                           .mac = e.last.mac,
+                                           .last_seen = e.last_seen});
+  }
+  return out;
 }
 
 }  // namespace
 
 void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::InventoryEntry>& last) {
-  std::map<std::string, const state::InventoryEntry*> stored;
+  ResolveSerialConflicts(scan, Identities(last));
+}
+
+void ResolveMovesAndReplacements(ScanReport& scan, const std::vector<state::InventoryEntry>& last) {
+  ResolveMovesAndReplacements(scan, Identities(last));
+}
+
+void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::InventoryIdentity>& last) {
+  std::map<std::string, const state::InventoryIdentity*> stored;
   for (const auto& e : last) stored[e.key] = &e;
   std::map<std::string, std::vector<Printer*>> by_serial;
   for (Printer& p : scan.printers) {
@@ -58,7 +80,7 @@ void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::Inventory
     Printer* holder = nullptr;
     if (holder_entry != stored.end()) {
       for (Printer* p : claims) {
-        if (SameDevice(*p, holder_entry->second->last)) holder = p;
+        if (SameDevice(*p, holder_entry->second->mac, holder_entry->second->ip)) holder = p;
       }
     }
     std::vector<Printer*> devices;  // one per distinct device, the holder first
@@ -96,14 +118,15 @@ void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::Inventory
   }
 }
 
-void ResolveMovesAndReplacements(ScanReport& scan, const std::vector<state::InventoryEntry>& last) {
-  std::map<std::string, const state::InventoryEntry*> stored;
+void ResolveMovesAndReplacements(ScanReport& scan,
+                                 const std::vector<state::InventoryIdentity>& last) {
+  std::map<std::string, const state::InventoryIdentity*> stored;
   // The printer last read at each address: the most recently seen entry there.
-  std::map<std::string, const state::InventoryEntry*> last_at;
+  std::map<std::string, const state::InventoryIdentity*> last_at;
   for (const auto& e : last) {
     stored[e.key] = &e;
-    if (e.last.ip.empty()) continue;
-    auto& at = last_at[e.last.ip];
+    if (e.ip.empty()) continue;
+    auto& at = last_at[e.ip];
     if (at == nullptr || e.last_seen > at->last_seen) at = &e;
   }
   std::map<std::string, std::vector<const Printer*>> now_at;
@@ -121,7 +144,7 @@ void ResolveMovesAndReplacements(ScanReport& scan, const std::vector<state::Inve
     if (p.communication != "communicating") continue;
     const std::string key = state::InventoryKey(p);
     auto entry = stored.find(key);
-    const std::string old_ip = entry != stored.end() ? entry->second->last.ip : "";
+    const std::string old_ip = entry != stored.end() ? entry->second->ip : "";
     if (key.rfind("ip:", 0) != 0 && !old_ip.empty() && old_ip != p.ip && moved.count(key) == 0) {
       // Still answering at the old address with this identity: one printer on two addresses,
       // or the holder of a cloned serial (ResolveSerialConflicts), not a move.
@@ -140,7 +163,7 @@ void ResolveMovesAndReplacements(ScanReport& scan, const std::vector<state::Inve
     if (p.serial.empty() || replaced_at.count(p.ip) > 0) continue;
     auto before = last_at.find(p.ip);
     if (before == last_at.end()) continue;
-    const std::string& old_serial = before->second->last.serial;
+    const std::string& old_serial = before->second->serial;
     if (old_serial.empty() || old_serial == p.serial || serials_now.count(old_serial) > 0) continue;
     replaced_at.insert(p.ip);
     events.push_back(EventFor(p, "replaced", now));
@@ -151,7 +174,7 @@ void ResolveMovesAndReplacements(ScanReport& scan, const std::vector<state::Inve
 
 ScanCycle::ScanCycle(spdlog::logger& log, CycleClock clock) : log_(log), clock_(std::move(clock)) {}
 
-void ScanCycle::CheckClock(const std::vector<state::InventoryEntry>* last, ScanReport& scan) {
+void ScanCycle::CheckClock(const std::vector<state::InventoryIdentity>* last, ScanReport& scan) {
   const auto wall = clock_.wall();
   const auto steady = clock_.steady();
   bool reported = false;
@@ -242,12 +265,29 @@ std::vector<Printer> ScanCycle::RecordInPlace(state::StateStore* state, ScanRepo
     CheckClock(nullptr, scan);
     return {};
   }
-  // Against the values stored before this scan: supply events, page counts gone backwards.
-  if (auto last = state->List(); last.ok()) {
+  // Against the values stored before this scan: supply events, page counts gone backwards. The
+  // whole-scan decisions need every entry's identity only; the meter check looks each printer's
+  // last values up by key, one at a time (docs/scaling.md, "Where the memory goes").
+  if (auto last = state->ListIdentities(); last.ok()) {
     CheckClock(&*last, scan);
     ResolveSerialConflicts(scan, *last);
     ResolveMovesAndReplacements(scan, *last);
-    CompareWithLast(scan, *last, thresholds);
+    std::vector<state::InventoryIdentity>().swap(*last);  // not held during the meter check
+    state::StateStore::EntryLookup lookup = state->LookupByKey();
+    std::optional<state::InventoryEntry> held;
+    CompareWithLast(
+        scan,
+        [&](const Printer& p) -> const state::InventoryEntry* {
+          auto found = lookup(state::InventoryKey(p));
+          if (!found.ok()) {
+            // Compared as a printer not seen before: at worst a supply event again.
+            log_.warn("printer={} cannot read its last values: {}", p.ip, found.error().message);
+            found = std::optional<state::InventoryEntry>();
+          }
+          held = std::move(*found);
+          return held ? &*held : nullptr;
+        },
+        thresholds);
     for (const auto& e : scan.events) {
       if (e.type == "page_count_backwards") {
         log_.warn("printer={} serial={} page count went backwards: {} -> {} (last read {})", e.ip,

@@ -68,7 +68,7 @@ class ScanCycle {
                               const SupplyThresholds& thresholds);
 
  private:
-  void CheckClock(const std::vector<state::InventoryEntry>* last, ScanReport& scan);
+  void CheckClock(const std::vector<state::InventoryIdentity>* last, ScanReport& scan);
   void RecordMeters(state::StateStore& state, ScanReport& scan);
 
   spdlog::logger& log_;
@@ -85,6 +85,7 @@ class ScanCycle {
 // `serial_conflict` event and one warning naming the serial and every address. A device seen
 // before as a second claimant keeps its own key when it answers alone. Called by Record before
 // the meter check, so no device's count is compared with the other's.
+void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::InventoryIdentity>& last);
 void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::InventoryEntry>& last);
 
 // Identity across address changes (docs/uplink-protocol.md, "Events"; docs/robustness.md, "A
@@ -99,6 +100,8 @@ void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::Inventory
 //             this scan (else it moved, or is a clone). One event per address: the new serial,
 //             the old one, the address. Each keeps its own entry and meter history.
 // A printer keyed by its address (no serial, no MAC) can neither move nor be told apart.
+void ResolveMovesAndReplacements(ScanReport& scan,
+                                 const std::vector<state::InventoryIdentity>& last);
 void ResolveMovesAndReplacements(ScanReport& scan, const std::vector<state::InventoryEntry>& last);
 
 // The report into the outbox; the outbox's warnings (trimmed events) are logged.

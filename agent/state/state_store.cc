@@ -476,6 +476,33 @@ Result<std::vector<InventoryEntry>> StateStore::List() {
   return out;
 }
 
+Result<std::vector<InventoryIdentity>> StateStore::ListIdentities() {
+  Stmt stmt(db_, "SELECT key, serial, ip, mac, last_seen FROM printers ORDER BY key");
+  std::vector<InventoryIdentity> out;
+  FLEET_TRY(ForEachRow(stmt, "list printers", [&] {
+    out.push_back(InventoryIdentity{.key = stmt.Text(0),
+                                    .serial = stmt.Text(1),
+                                    .ip = stmt.Text(2),
+                                    .mac = stmt.Text(3),
+                                    .last_seen = stmt.Text(4)});
+  }));
+  return out;
+}
+
+StateStore::EntryLookup StateStore::LookupByKey() {
+  const std::string sql = std::string("SELECT ") + kEntryColumns + " FROM printers WHERE key = ?";
+  auto stmt = std::make_shared<Stmt>(db_, sql.c_str());
+  return [stmt](const std::string& key) -> Result<std::optional<InventoryEntry>> {
+    stmt->Bind(1, key);
+    auto row = stmt->Step("look up printer");
+    std::optional<InventoryEntry> entry;
+    if (row.ok() && *row) entry = EntryFromRow(*stmt);
+    stmt->Reset();
+    if (!row.ok()) return row.error();
+    return entry;
+  };
+}
+
 Result<std::optional<InventoryEntry>> StateStore::Find(const std::string& target) {
   return FindTarget(db_, target, "find printer");
 }

@@ -125,6 +125,16 @@ struct OwedCutoff {
 };
 
 // What RecordMeters did besides keeping the reads.
+// What the whole-scan decisions (agent/daemon/scan_cycle.h: serial conflicts, moves,
+// replacements, the clock) need of an inventory entry, read from the table's columns without
+// decoding the stored printer: ~200 bytes a printer instead of the printer's ~3 KB
+// (docs/scaling.md, "Where the memory goes").
+struct InventoryIdentity {
+  std::string key;
+  std::string serial, ip, mac;  // as last read
+  std::string last_seen;        // RFC 3339; "" when never read by this agent
+};
+
 struct MeterRecord {
   std::vector<CutoffPeriod> opened;           // periods this scan opened
   std::map<std::string, CutoffMark> cutoffs;  // reads of this scan that are cut-off reads, by key
@@ -170,6 +180,13 @@ class StateStore {
 
   // The whole inventory, ordered by key.
   Result<std::vector<InventoryEntry>> List();
+  // Every entry's identity (InventoryIdentity), in key order.
+  Result<std::vector<InventoryIdentity>> ListIdentities();
+  // Entries by exact inventory key, decoded one at a time through one prepared statement: the
+  // scan's meter check looks up each printer's last values instead of holding the whole
+  // inventory. The function must not outlive the store; each call leaves no statement running.
+  using EntryLookup = std::function<Result<std::optional<InventoryEntry>>(const std::string& key)>;
+  EntryLookup LookupByKey();
   // The printer `target` names, as RemovePrinters matches it; nullopt when none.
   Result<std::optional<InventoryEntry>> Find(const std::string& target);
 
