@@ -54,7 +54,7 @@ void CompareWithLast(ScanReport& scan, const std::vector<state::InventoryEntry>&
                      const SupplyThresholds& thresholds) {
   std::map<std::string, const state::InventoryEntry*> by_key;
   for (const auto& e : last) by_key[e.key] = &e;
-  CompareWithLast(
+  CompareWithLastByKey(
       scan,
       [&](const Printer& p) -> const state::InventoryEntry* {
         auto found = by_key.find(state::InventoryKey(p));
@@ -63,8 +63,8 @@ void CompareWithLast(ScanReport& scan, const std::vector<state::InventoryEntry>&
       thresholds);
 }
 
-void CompareWithLast(ScanReport& scan, const StoredEntryFn& stored,
-                     const SupplyThresholds& thresholds) {
+void CompareWithLastByKey(ScanReport& scan, const StoredEntryFn& stored,
+                          const SupplyThresholds& thresholds) {
   const std::string now = FormatRfc3339(scan.started_at);
   const std::string shown_since = FormatRfc3339(scan.started_at - kRegressionShownFor);
 

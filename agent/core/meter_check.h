@@ -58,7 +58,8 @@ void CompareWithLast(ScanReport& scan, const std::vector<state::InventoryEntry>&
 // compared: the caller may look entries up one at a time instead of holding the whole inventory
 // (agent/state: StateStore::LookupByKey; docs/scaling.md).
 using StoredEntryFn = std::function<const state::InventoryEntry*(const Printer&)>;
-void CompareWithLast(ScanReport& scan, const StoredEntryFn& stored,
-                     const SupplyThresholds& thresholds);
+// (Its own name: a braced `{}` for `last` above must not be ambiguous.)
+void CompareWithLastByKey(ScanReport& scan, const StoredEntryFn& stored,
+                          const SupplyThresholds& thresholds);
 
 }  // namespace fleet::agent

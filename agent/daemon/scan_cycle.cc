@@ -275,7 +275,7 @@ std::vector<Printer> ScanCycle::RecordInPlace(state::StateStore* state, ScanRepo
     std::vector<state::InventoryIdentity>().swap(*last);  // not held during the meter check
     state::StateStore::EntryLookup lookup = state->LookupByKey();
     std::optional<state::InventoryEntry> held;
-    CompareWithLast(
+    CompareWithLastByKey(
         scan,
         [&](const Printer& p) -> const state::InventoryEntry* {
           auto found = lookup(state::InventoryKey(p));
