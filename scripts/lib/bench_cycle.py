@@ -31,7 +31,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_soak import Proc, http, proc_status, wait_for  # noqa: E402
+from bench_soak import Proc, add_fleet_args, http, proc_status, wait_for  # noqa: E402
 
 MB = 1024 * 1024
 
@@ -153,13 +153,7 @@ log:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--agent", required=True)
-    ap.add_argument("--sim", required=True)
-    ap.add_argument("--emulator", required=True)
-    ap.add_argument("--source", required=True, help="the source tree (recordings, test PKI)")
-    ap.add_argument("--printers", type=int, default=10000)
-    ap.add_argument("--range", default="127.46.0.0/16", help="the simulator's CIDR")
-    ap.add_argument("--port", type=int, default=17197, help="the simulator's UDP port")
+    add_fleet_args(ap, 10000, "127.46.0.0/16", 17197)
     ap.add_argument("--minimal", action="store_true", help="printers without supply tables")
     ap.add_argument("--mode", choices=("scan-once", "daemon", "both"), default="both")
     ap.add_argument("--limit", type=int, default=900, help="seconds the daemon may take")

@@ -194,16 +194,21 @@ class Sampler(threading.Thread):
             self.stop_event.wait(0.1)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_fleet_args(ap, printers, cidr, port):
+    """The options every daemon benchmark takes: the binaries, the source tree, the simulator."""
     ap.add_argument("--agent", required=True)
     ap.add_argument("--sim", required=True)
     ap.add_argument("--emulator", required=True)
     ap.add_argument("--source", required=True, help="the source tree (recordings, test PKI)")
-    ap.add_argument("--printers", type=int, default=1000)
-    ap.add_argument("--range", default="127.40.0.0/22", help="the simulator's CIDR")
+    ap.add_argument("--printers", type=int, default=printers)
+    ap.add_argument("--range", default=cidr, help="the simulator's CIDR")
+    ap.add_argument("--port", type=int, default=port, help="the simulator's UDP port")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_fleet_args(ap, 1000, "127.40.0.0/22", 17181)
     ap.add_argument("--include", default="", help="search.include (default: --range)")
-    ap.add_argument("--port", type=int, default=17181, help="the simulator's UDP port")
     ap.add_argument("--cycles", type=int, default=500)
     ap.add_argument("--down-at", type=int, default=0, help="cycle after which the cloud stops "
                     "(default: the middle)")

@@ -52,26 +52,11 @@ class BillingClockTest : public TwoPrinterBillingTest {
     // scan after a jump past the catch-up closes the period), a 2 h catch-up.
     AgentYaml y = CloudYaml(std::string(kIpA) + ", " + kIpB, kPort);
     y.interval = "30s";
-    y.extra = CutoffDueAhead("  retry_interval: 10s\n  catch_up: 2h\n");
+    // meters: due a minute before the daemon's clock at start (real + kAhead), in UTC (the
+    // daemon runs with TZ=UTC).
+    y.extra = MetersCutoffDueNow("  retry_interval: 10s\n  catch_up: 2h\n", kAhead, true);
     billing_ = WriteAgentYaml(billing_, y);
-    a_ = Sim(kIpA, "hp_color_laserjet_pro_m479.snmprec");
-    b_ = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
-    ASSERT_TRUE(a_->ready() && b_->ready());
-    serial_a_ = a_->rows().at(0).at("serial");
-    serial_b_ = b_->rows().at(0).at("serial");
-    ASSERT_NO_FATAL_FAILURE(KnowBoth());
-  }
-
-  // meters: due a minute before the daemon's clock at start (real + kAhead), in UTC (the
-  // daemon runs with TZ=UTC): billing_day and read_time of that moment.
-  static std::string CutoffDueAhead(const std::string& more) {
-    const std::time_t t = std::time(nullptr) + std::chrono::seconds(kAhead).count() - 60;
-    std::tm utc{};
-    gmtime_r(&t, &utc);
-    char read_time[8];
-    std::strftime(read_time, sizeof read_time, "%H:%M", &utc);
-    return "meters:\n  billing_day: " + std::to_string(utc.tm_mday) + "\n  read_time: \"" +
-           read_time + "\"\n" + more;
+    ASSERT_NO_FATAL_FAILURE(StartBothAndKnowThem());
   }
 
   // The daemon's clock from now on: real time + `offset` (libfaketime reads the file at every
@@ -138,8 +123,7 @@ class BillingClockTest : public TwoPrinterBillingTest {
     const json a = StartWithBOwing(daemon);
     ASSERT_FALSE(a.is_null());
     ASSERT_NO_FATAL_FAILURE(SetClock(kAhead - back));
-    b_ = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
-    ASSERT_TRUE(b_->ready());
+    ASSERT_NO_FATAL_FAILURE(RestartB());
     ASSERT_TRUE(WaitUntil([&] { return !CutoffReadsOf(serial_b_).empty(); }, 30s)) << Log();
     const json b = CutoffReadsOf(serial_b_).at(0);
     EXPECT_EQ(b["cutoff"]["period"], a["cutoff"]["period"]) << b;
@@ -174,8 +158,6 @@ class BillingClockTest : public TwoPrinterBillingTest {
   }
 
   std::string run_ = dir_.path() + "/run";
-  std::unique_ptr<PrinterSim> a_, b_;
-  std::string serial_a_, serial_b_;
 };
 
 TEST_F(BillingClockTest, OwedReadSurvivesTheClockSetBackAnHour) {
@@ -193,8 +175,7 @@ TEST_F(BillingClockTest, ClockJumpingPastTheCatchUpGivesTheReadUp) {
   ASSERT_FALSE(a.is_null());
   const size_t retries = Occurrences(Log(), "meter read started reason=cutoff_retry");
   ASSERT_NO_FATAL_FAILURE(SetClock(kAhead + 3h));
-  b_ = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
-  ASSERT_TRUE(b_->ready());
+  ASSERT_NO_FATAL_FAILURE(RestartB());
   // The next scan (scan.interval 30 s) reads B, but too late to count, and closes the period.
   ASSERT_TRUE(WaitUntil(
       [&] { return !emulator_->AdminJson("/admin/events?type=cutoff_missed").empty(); }, 60s))

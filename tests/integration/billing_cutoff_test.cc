@@ -50,18 +50,12 @@ class BillingCutoffTest : public TwoPrinterBillingTest {
 };
 
 TEST_F(BillingCutoffTest, EveryPrinterReadOnceLateOneMarkedAcrossRestarts) {
-  auto a = Sim(kIpA, "hp_color_laserjet_pro_m479.snmprec");
-  auto b = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
-  ASSERT_TRUE(a->ready() && b->ready());
-  const std::string serial_a = a->rows().at(0).at("serial");
-  const std::string serial_b = b->rows().at(0).at("serial");
-  ASSERT_NE(serial_a, serial_b);
-
   // Both printers become known (a scan without billing: no cut-off yet).
-  ASSERT_NO_FATAL_FAILURE(KnowBoth());
+  ASSERT_NO_FATAL_FAILURE(StartBothAndKnowThem());
+  const std::string serial_a = serial_a_, serial_b = serial_b_;
 
   // B goes down; the daemon's first scan is the cut-off round: A on time, B owed.
-  b->Stop();
+  b_->Stop();
   const std::string first = DaemonRun("run1");
   EXPECT_NE(first.find("billing cut-off period="), std::string::npos) << first;
   EXPECT_NE(first.find("billing cut-off reads still owed=1"), std::string::npos) << first;
@@ -72,12 +66,11 @@ TEST_F(BillingCutoffTest, EveryPrinterReadOnceLateOneMarkedAcrossRestarts) {
   EXPECT_EQ(mark_a["late"], false) << mark_a;
   EXPECT_GE(mark_a["late_s"].get<int64_t>(), 0);
   EXPECT_LT(mark_a["late_s"].get<int64_t>(), 15 * 60);
-  EXPECT_EQ(cloud[serial_a]["lifetime_page_count"], std::stoll(a->rows().at(0).at("page_count")));
+  EXPECT_EQ(cloud[serial_a]["lifetime_page_count"], std::stoll(a_->rows().at(0).at("page_count")));
   EXPECT_TRUE(cloud[serial_a]["counters"].contains("lifetimeCount")) << cloud[serial_a];
 
   // B is back; a restart: B gives its cut-off read, late; A gives none a second time.
-  b = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
-  ASSERT_TRUE(b->ready());
+  ASSERT_NO_FATAL_FAILURE(RestartB());
   const std::string second = DaemonRun("run2");
   EXPECT_EQ(second.find("billing cut-off period="), std::string::npos)
       << "a restart opened the period again\n"

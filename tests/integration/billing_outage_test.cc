@@ -34,12 +34,8 @@ class BillingOutageTest : public TwoPrinterBillingTest {
 };
 
 TEST_F(BillingOutageTest, CutoffReadsMadeDuringAnOutageArriveOnceAfterIt) {
-  auto a = Sim(kIpA, "hp_color_laserjet_pro_m479.snmprec");
-  auto b = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
-  ASSERT_TRUE(a->ready() && b->ready());
-  const std::string serial_a = a->rows().at(0).at("serial");
-  const std::string serial_b = b->rows().at(0).at("serial");
-  ASSERT_NO_FATAL_FAILURE(KnowBoth());
+  ASSERT_NO_FATAL_FAILURE(StartBothAndKnowThem());
+  const std::string serial_a = serial_a_, serial_b = serial_b_;
   const std::string billing = billing_;
 
   // The outage: every report connection is reset, nothing is stored.

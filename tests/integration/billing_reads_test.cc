@@ -36,18 +36,6 @@ class BillingReadsTest : public TwoPrinterBillingTest {
     return emulator_->AdminJson("/admin/meter-reads?serial=" + serial).size();
   }
 
-  // Both printers up (a_, b_; their serials serial_a_, serial_b_) and known to the local state.
-  void StartBothAndKnowThem() {
-    a_ = Sim(kIpA, "hp_color_laserjet_pro_m479.snmprec");
-    b_ = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
-    ASSERT_TRUE(a_->ready() && b_->ready());
-    serial_a_ = a_->rows().at(0).at("serial");
-    serial_b_ = b_->rows().at(0).at("serial");
-    KnowBoth();
-  }
-
-  std::unique_ptr<PrinterSim> a_, b_;
-  std::string serial_a_, serial_b_;
 };
 
 TEST_F(BillingReadsTest, CloudRequestReadsOnlyTheNamedPrinters) {
@@ -113,8 +101,7 @@ TEST_F(BillingReadsTest, CutoffOwedIsRetriedWithinTheRetryIntervalNotTheNextScan
 
   // B is back: its cut-off read comes with the next retry (10 s), late.
   const auto back = std::chrono::steady_clock::now();
-  b_ = Sim(kIpB, "kyocera_ecosys_p3145dn.snmprec");
-  ASSERT_TRUE(b_->ready());
+  ASSERT_NO_FATAL_FAILURE(RestartB());
   ASSERT_TRUE(WaitUntil([&] { return CloudCutoffs().count(serial_b_) > 0; }, 20s)) << log();
   EXPECT_LT(std::chrono::steady_clock::now() - back, 16s);
   const json mark_b = CloudCutoffs()[serial_b_]["cutoff"];

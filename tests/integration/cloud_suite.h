@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <ctime>
 #include <memory>
@@ -156,11 +157,18 @@ class EmulatorTest : public ::testing::Test {
   }
 
   // A `meters:` section whose billing cut-off came due a minute ago, today (local time, as the
-  // agent reads meters.read_time); `more` (indented keys) is added to it.
-  static std::string MetersCutoffDueNow(const std::string& more = "") {
-    const std::time_t t = std::time(nullptr) - 60;
+  // agent reads meters.read_time); `more` (indented keys) is added to it. For a daemon whose
+  // clock runs `ahead` of the real one in UTC (TZ=UTC), `utc` and the offset say so.
+  static std::string MetersCutoffDueNow(const std::string& more = "",
+                                        std::chrono::seconds ahead = std::chrono::seconds(0),
+                                        bool utc = false) {
+    const std::time_t t = std::time(nullptr) + ahead.count() - 60;
     std::tm local{};
-    localtime_r(&t, &local);
+    if (utc) {
+      gmtime_r(&t, &local);
+    } else {
+      localtime_r(&t, &local);
+    }
     char read_time[8];
     std::strftime(read_time, sizeof read_time, "%H:%M", &local);
     return "meters:\n  billing_day: " + std::to_string(local.tm_mday) + "\n  read_time: \"" +
@@ -228,6 +236,24 @@ class TwoPrinterBillingTest : public EmulatorTest {
     return StartSim(ip, port_, DemoRecordings() + "/" + recording);
   }
 
+  // Both printers up (a_ the HP, b_ the Kyocera; their serials serial_a_, serial_b_) and known
+  // to the local state.
+  void StartBothAndKnowThem() {
+    a_ = Sim(ip_a_, kRecordingA);
+    b_ = Sim(ip_b_, kRecordingB);
+    ASSERT_TRUE(a_->ready() && b_->ready());
+    serial_a_ = a_->rows().at(0).at("serial");
+    serial_b_ = b_->rows().at(0).at("serial");
+    ASSERT_NE(serial_a_, serial_b_);
+    ASSERT_NO_FATAL_FAILURE(KnowBoth());
+  }
+
+  // Printer B up again after a b_->Stop().
+  void RestartB() {
+    b_ = Sim(ip_b_, kRecordingB);
+    ASSERT_TRUE(b_->ready());
+  }
+
   // Both printers known to the local state (a scan without billing: no cut-off yet).
   void KnowBoth() const {
     CommandResult known = RunAgent({"--config", plain_, "--scan-once", "--format", "json"},
@@ -245,9 +271,13 @@ class TwoPrinterBillingTest : public EmulatorTest {
     return out;
   }
 
+  static constexpr char kRecordingA[] = "hp_color_laserjet_pro_m479.snmprec";
+  static constexpr char kRecordingB[] = "kyocera_ecosys_p3145dn.snmprec";
   const uint16_t port_;
   const std::string ip_a_, ip_b_, meters_more_;
   std::string plain_, billing_;
+  std::unique_ptr<PrinterSim> a_, b_;
+  std::string serial_a_, serial_b_;
 };
 #endif  // FLEET_SIM_BINARY
 

@@ -8,7 +8,27 @@
 #   wait_log REGEX SECONDS   waits until the file $log has a line matching REGEX
 #   start_emulator NAME CERT KEY   the cloud emulator ($emulator) with $work/pki/CERT and KEY, its
 #                            database $work/NAME.db, its PID added to pids; sets https and admin
+#   skip REASON              prints "SKIPPED: REASON" and exits 77 (ctest's skip code)
+#   wine_require EXE         skips unless the cross-built EXE and wine are there
+#   agent_yaml FILE STATE_DIR INCLUDE   a configuration sweeping INCLUDE on UDP $port, 1 s, 1 retry
 # Wine's exit codes are the Windows ones modulo 256 (msiexec 1603 -> 67).
+skip() { echo "SKIPPED: $*"; exit 77; }
+wine_require() {
+  [ -f "$1" ] || skip "no cross-built fleet-agent.exe at $1 (cmake --preset windows && cmake --build --preset windows --target fleet-agent)"
+  wine_has || skip "wine not installed (apt-get install wine64 wine)"
+}
+agent_yaml() {
+  cat >"$1" <<YAML
+search:
+  include: [$3]
+snmp:
+  port: $port
+  timeout: 1s
+  retries: 1
+agent:
+  state_dir: $2
+YAML
+}
 wine_prefix_create() {
   export WINEPREFIX=$1 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
   unset DISPLAY WAYLAND_DISPLAY

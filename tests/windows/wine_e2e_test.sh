@@ -15,11 +15,9 @@
 set -euo pipefail
 root=$1 work=$2 exe=${FLEET_WINDOWS_AGENT_EXE:-$3} linux_agent=$4 emulator=$5
 shared=${FLEET_SHARED_PRINTERS:-$root/../shared/printers}
-skip() { echo "SKIPPED: $*"; exit 77; }
 fail=0
-[ -f "$exe" ] || skip "no cross-built fleet-agent.exe at $exe (cmake --preset windows && cmake --build --preset windows --target fleet-agent)"
 . "$root/tests/windows/wine-env.sh"
-wine_has || skip "wine not installed (apt-get install wine64 wine)"
+wine_require "$exe"
 command -v snmpsimd >/dev/null || skip "snmpsimd not installed (apt-get install snmpsim)"
 [ -d "$shared" ] || skip "no shared printer recordings at $shared (set FLEET_SHARED_PRINTERS)"
 command -v x86_64-w64-mingw32-g++-posix >/dev/null || skip "mingw-w64 not installed (add_root_cert.exe)"

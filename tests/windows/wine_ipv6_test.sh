@@ -17,11 +17,9 @@
 # answers (a CI host without IPv6 on lo). Traffic: ::1 and nothing else.
 set -euo pipefail
 root=$1 work=$2 exe=${FLEET_WINDOWS_AGENT_EXE:-$3} linux_agent=$4
-skip() { echo "SKIPPED: $*"; exit 77; }
 fail=0
-[ -f "$exe" ] || skip "no cross-built fleet-agent.exe at $exe (cmake --preset windows && cmake --build --preset windows --target fleet-agent)"
 . "$root/tests/windows/wine-env.sh"
-wine_has || skip "wine not installed (apt-get install wine64 wine)"
+wine_require "$exe"
 command -v snmpsimd >/dev/null || skip "snmpsimd not installed (apt-get install snmpsim)"
 command -v snmpget >/dev/null || skip "snmpget not installed (apt-get install snmp)"
 [ -x "$linux_agent" ] || skip "the Linux fleet-agent is not built"
@@ -60,20 +58,8 @@ fi
 echo "snmpsimd answers on udp6:[::1]:$port"
 
 W() { win_path "$1"; }
-config() {  # config FILE STATE_DIR INCLUDE
-  cat >"$1" <<YAML
-search:
-  include: [$3]
-snmp:
-  port: $port
-  timeout: 1s
-  retries: 1
-agent:
-  state_dir: $2
-YAML
-}
-config "$work/linux.yaml" "$work/linux-state" "'::1'"
-config "$work/win.yaml" "$(W "$work/win-state")" "'::1'"
+agent_yaml "$work/linux.yaml" "$work/linux-state" "'::1'"
+agent_yaml "$work/win.yaml" "$(W "$work/win-state")" "'::1'"
 wine_prefix_create "$work/prefix"
 cd /
 win() { wine "$exe" --profiles-dir "$(W "$root/snmp/profiles")" "$@"; }
@@ -149,8 +135,8 @@ PY
 fi
 
 # --- an IPv6 range is refused, with the same words ----------------------------------------------
-config "$work/linux-range.yaml" "$work/linux-state" "'::1-::5'"
-config "$work/win-range.yaml" "$(W "$work/win-state")" "'::1-::5'"
+agent_yaml "$work/linux-range.yaml" "$work/linux-state" "'::1-::5'"
+agent_yaml "$work/win-range.yaml" "$(W "$work/win-state")" "'::1-::5'"
 wrc=0; wine "$exe" --config "$(W "$work/win-range.yaml")" --check-config >/dev/null 2>"$work/win.range.err" || wrc=$?
 lrc=0; "$linux_agent" --config "$work/linux-range.yaml" --check-config >/dev/null 2>"$work/linux.range.err" || lrc=$?
 tr -d '\r' <"$work/win.range.err" | grep -o 'search\.include.*' >"$work/win.range.msg" || true

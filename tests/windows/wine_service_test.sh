@@ -13,10 +13,8 @@
 # Skipped (77), with the reason, without the exe or wine. The service sweeps one loopback address.
 set -euo pipefail
 root=$1 work=$2 exe=${FLEET_WINDOWS_AGENT_EXE:-$3}
-skip() { echo "SKIPPED: $*"; exit 77; }
-[ -f "$exe" ] || skip "no cross-built fleet-agent.exe at $exe (cmake --preset windows && cmake --build --preset windows --target fleet-agent)"
 . "$root/tests/windows/wine-env.sh"
-wine_has || skip "wine not installed (apt-get install wine64 wine)"
+wine_require "$exe"
 fail=0
 rm -rf "$work"
 mkdir -p "$work"

@@ -12,10 +12,8 @@
 # Skipped (77), with the reason, without the exe, wine or the simulator. Addresses: 127.66.0.0/20.
 set -euo pipefail
 root=$1 work=$2 exe=${FLEET_WINDOWS_AGENT_EXE:-$3} sim=$4 linux_agent=${5:-}
-skip() { echo "SKIPPED: $*"; exit 77; }
-[ -f "$exe" ] || skip "no cross-built fleet-agent.exe at $exe (cmake --preset windows && cmake --build --preset windows --target fleet-agent)"
 . "$root/tests/windows/wine-env.sh"
-wine_has || skip "wine not installed (apt-get install wine64 wine)"
+wine_require "$exe"
 [ -x "$sim" ] || skip "fleet-printer-sim is not built"
 [ -x "$linux_agent" ] || skip "the Linux fleet-agent is not built"
 
@@ -34,20 +32,8 @@ sim_pid=$!
 for _ in $(seq 100); do grep -q ready "$work/sim.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$work/sim.out" || { cat "$work/sim.err"; echo "FAIL: the simulator did not start"; exit 1; }
 W() { win_path "$1"; }
-config() {  # config FILE STATE_DIR
-  cat >"$1" <<YAML
-search:
-  include: [127.66.0.0/20]
-snmp:
-  port: $port
-  timeout: 1s
-  retries: 1
-agent:
-  state_dir: $2
-YAML
-}
-config "$work/agent.yaml" "$(W "$work/state")"
-config "$work/linux.yaml" "$work/linux-state"
+agent_yaml "$work/agent.yaml" "$(W "$work/state")" 127.66.0.0/20
+agent_yaml "$work/linux.yaml" "$work/linux-state" 127.66.0.0/20
 wine_prefix_create "$work/prefix"
 cd /
 start=$SECONDS

@@ -23,10 +23,8 @@
 # Every address is in 127.0.0.0/8.
 set -euo pipefail
 root=$1 work=$2 exe=${FLEET_WINDOWS_AGENT_EXE:-$3} linux_agent=$4 emulator=$5
-skip() { echo "SKIPPED: $*"; exit 77; }
-[ -f "$exe" ] || skip "no cross-built fleet-agent.exe at $exe (cmake --preset windows && cmake --build --preset windows --target fleet-agent)"
 . "$root/tests/windows/wine-env.sh"
-wine_has || skip "wine not installed (apt-get install wine64 wine)"
+wine_require "$exe"
 [ -x /usr/sbin/snmpd ] && command -v snmpget >/dev/null || skip "snmpd/snmpget not installed (apt-get install snmpd snmp)"
 command -v tinyproxy >/dev/null || skip "tinyproxy not installed (apt-get install tinyproxy)"
 [ -x "$linux_agent" ] && [ -x "$emulator" ] || skip "the Linux fleet-agent or fleet-cloud-emulator is not built"

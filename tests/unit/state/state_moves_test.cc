@@ -11,6 +11,7 @@
 
 #include "agent/state/state_store.h"
 #include "tests/support/process.h"
+#include "tests/support/scan_fixture.h"
 
 namespace fleet::state {
 namespace {
@@ -23,15 +24,8 @@ TimePoint At(int minutes) {
 }
 
 Printer MakePrinter(const std::string& ip, const std::string& serial, int64_t pages) {
-  Printer p;
-  p.ip = ip;
-  p.is_printer = true;
-  p.serial = serial;
-  p.manufacturer = "HP";
-  p.model = "LaserJet M507";
-  p.lifetime_page_count = pages;
-  p.mac = "00:11:22:33:44:" + serial.substr(serial.size() - 2);
-  return p;
+  return fleet::test::ReadPrinter(ip, serial, pages,
+                                  "00:11:22:33:44:" + serial.substr(serial.size() - 2));
 }
 
 ScanReport Scan(int minute, std::vector<Printer> printers, std::vector<ReportEvent> events = {}) {

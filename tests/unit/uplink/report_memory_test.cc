@@ -15,6 +15,7 @@
 #include <new>
 #include <string>
 
+#include "tests/support/sample_wire_report.h"
 #include "uplink/protocol/report.h"
 
 namespace {
@@ -48,18 +49,8 @@ namespace {
 // A part as the drain builds it: max_printers_per_report printers with their supplies, and
 // max_reads_per_report meter reads (uplink/outbox.h, OutboxLimits).
 Report LargestPart() {
-  Report r;
-  r.agent_id = "agt_soak";
-  r.agent_version = "0.1.0";
-  r.sequence = 1234;
-  r.idempotency_key = "agt_soak-1234";
-  r.outbox_epoch = "00112233445566778899aabbccddeeff";
-  r.sent_at = "2026-12-05T00:17:14.057Z";
-  r.host = {.hostname = "print-srv-01", .os = "Debian GNU/Linux 12", .arch = "x86_64"};
-  r.scan = ReportScan{.started_at = "2026-12-05T00:17:11.004Z",
-                      .duration_ms = 1837,
-                      .addresses_scanned = 1022,
-                      .responding = 1000};
+  Report r = fleet::test::SampleWireReportHeader();
+  r.scan->responding = 1000;
   r.part = ReportPart{.scan_id = "agt_soak-1230", .index = 4, .last = false};
   for (int i = 0; i < 500; ++i) {
     const std::string serial = "VNB5K" + std::to_string(20000 + i);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/support/files.h"
+#include "tests/support/sample_wire_report.h"
 #include "uplink/outbox.h"
 
 namespace fleet::uplink::protocol {
@@ -20,18 +21,7 @@ namespace {
 using nlohmann::json;
 
 Report FullReport() {
-  Report r;
-  r.agent_id = "agt_1";
-  r.agent_version = "0.1.0";
-  r.sequence = 42;
-  r.idempotency_key = "agt_1-42";
-  r.outbox_epoch = "00112233445566778899aabbccddeeff";
-  r.sent_at = "2026-11-24T01:33:27.123Z";
-  r.host = {.hostname = "print-srv-01", .os = "Debian GNU/Linux 12", .arch = "x86_64"};
-  r.scan = ReportScan{.started_at = "2026-11-24T01:33:25.004Z",
-                      .duration_ms = 2042,
-                      .addresses_scanned = 254,
-                      .responding = 12};
+  Report r = test::SampleWireReportHeader();
   r.printers.push_back(
       PrinterObject(R"({"serial":"VNB5K20931","model":"M479fdw","manufacturer":"HP",)"
                     R"("firmware":"002.2310A","ip":"10.0.0.5","communication":"communicating",)"
