@@ -119,7 +119,7 @@ printf '127.0.0.1 localhost\n::1 printer6.fleet-test\n' >"$work/hosts"
 if [ "$(id -u)" -ne 0 ] || ! unshare -m sh -c "mount --bind '$work/hosts' /etc/hosts && getent ahosts printer6.fleet-test" >/dev/null 2>&1; then
   echo "SKIPPED (this part): a host name resolving to ::1 needs root and a mount namespace for a private /etc/hosts"
 else
-  config "$work/win-name.yaml" "$(W "$work/win-name-state")" printer6.fleet-test
+  agent_yaml "$work/win-name.yaml" "$(W "$work/win-name-state")" printer6.fleet-test
   wrc=0
   unshare -m sh -c "mount --bind '$work/hosts' /etc/hosts && exec wine \"\$@\"" sh "$exe" \
     --profiles-dir "$(W "$root/snmp/profiles")" --config "$(W "$work/win-name.yaml")" --scan-once \
