@@ -35,7 +35,6 @@ class BillingReadsTest : public TwoPrinterBillingTest {
   size_t CloudReads(const std::string& serial) {
     return emulator_->AdminJson("/admin/meter-reads?serial=" + serial).size();
   }
-
 };
 
 TEST_F(BillingReadsTest, CloudRequestReadsOnlyTheNamedPrinters) {
