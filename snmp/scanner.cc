@@ -49,6 +49,21 @@ void Merge(VarbindMap& into, const std::vector<Varbind>& varbinds) {
 
 }  // namespace
 
+std::string AddressSortKey(const std::string& ip) {
+  const auto [kind, bytes] = SortKey(ip);
+  std::string key(1, static_cast<char>('0' + kind));
+  if (kind == 2) return key + bytes;
+  // Hex keeps the bytes' order and makes the key text (a SQLite TEXT column compares it so).
+  static constexpr char kHex[] = "0123456789abcdef";
+  const size_t raw = kind == 0 ? 4 : 16;  // the address; the zone (text) follows
+  for (size_t i = 0; i < raw; ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    key += kHex[b >> 4];
+    key += kHex[b & 15];
+  }
+  return key + bytes.substr(raw);
+}
+
 // One address being read: a small state machine driven by its session's callbacks.
 class Scanner::Device {
  public:
@@ -373,6 +388,13 @@ void Scanner::StartSweep(Sweeper& sweeper, std::vector<uint32_t> addresses) {
 
 void Scanner::OnSweepHit(SweepHit hit) {
   if (cancelled_) return;
+  // The sweep finds devices faster than they are read: at 10,000 printers the waiting answers
+  // (~1.5 KB of identification each) were the peak of the scan's memory. Past a bound, a waiting
+  // device keeps only its credential and asks its identification again when its turn comes (one
+  // GET more; docs/scaling.md, "The per-device sink").
+  if (answered_.size() >= kIdentificationsWaiting * options_.max_devices) {
+    std::vector<Varbind>().swap(hit.identification);
+  }
   answered_.push_back(std::move(hit));
   Pump();
 }
@@ -437,7 +459,13 @@ void Scanner::Finish(Device* device) {
   }
   if (auto& p = device->printer()) {
     if (p->is_printer) ++progress_.printers;
-    result_.devices.push_back(std::move(*p));
+    if (device_sink_) {
+      Printer taken = std::move(*p);
+      p.reset();
+      device_sink_(std::move(taken));
+    } else {
+      result_.devices.push_back(std::move(*p));
+    }
   }
   if (auto& issue = device->issue()) result_.issues.push_back(std::move(*issue));
 

@@ -59,15 +59,23 @@ struct ScanProgress {
 struct ScanResult {
   size_t addresses_scanned = 0;
   size_t responding = 0;            // answered SNMP with some credential
-  std::vector<Printer> devices;     // every responding device, ordered by address; is_printer says
+  // Every responding device, ordered by address; is_printer says. Empty when a device sink
+  // (Scanner::SetDeviceSink) took them.
+  std::vector<Printer> devices;
   std::vector<DeviceIssue> issues;  // auth failures and read errors, ordered by address
   bool cancelled = false;
 };
+
+// The order devices are reported in (ScanResult::devices): IPv4 by address, then IPv6, then
+// anything else by its text. Comparing two keys as byte strings gives that order.
+std::string AddressSortKey(const std::string& ip);
 
 class Scanner {
  public:
   using ProgressFn = std::function<void(const ScanProgress&)>;
   using DoneFn = std::function<void(ScanResult)>;
+  // Takes each responding device as it finishes (in completion order, not address order).
+  using DeviceFn = std::function<void(Printer)>;
 
   Scanner(SessionFactory& factory, const ProfileSet& profiles, ScanOptions options);
   ~Scanner();
@@ -88,6 +96,12 @@ class Scanner {
   // `cancelled` set.
   void Cancel();
 
+  // From the next Start on, each device goes to `sink` when it finishes and is not kept in
+  // ScanResult::devices: memory flat in the number of printers (docs/scaling.md). Null (the
+  // default): devices are collected, for recordings, tests and `fleet-agent probe`. Issues are
+  // collected either way (small).
+  void SetDeviceSink(DeviceFn sink) { device_sink_ = std::move(sink); }
+
   bool running() const;
 
  private:
@@ -101,6 +115,10 @@ class Scanner {
   void Pump();
   void Finish(Device* device);
   void MaybeDone();
+
+  // Answered sweep addresses waiting for a device slot keep their identification answer up to
+  // this many times max_devices; the rest ask it again (OnSweepHit).
+  static constexpr size_t kIdentificationsWaiting = 4;
 
   SessionFactory& factory_;
   const ProfileSet& profiles_;
@@ -120,6 +138,7 @@ class Scanner {
   ScanProgress progress_;
   DoneFn done_;
   ProgressFn on_progress_;
+  DeviceFn device_sink_;
   bool running_ = false;
   bool cancelled_ = false;
 };

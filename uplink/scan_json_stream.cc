@@ -1,5 +1,6 @@
 #include "uplink/scan_json_stream.h"
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -29,24 +30,42 @@ void WriteIndented(std::ostream& out, const json& value, std::string_view indent
   out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
 }
 
-// One array member whose elements are encoded one at a time.
+// One array member whose elements come from `source` and are encoded one at a time.
 template <typename Item, typename Encode>
-void WriteArray(std::ostream& out, const std::vector<Item>& items, Encode encode) {
-  if (items.empty()) {
-    out << "[]";
-    return;
-  }
-  out << '[';
-  for (size_t i = 0; i < items.size(); ++i) {
-    out << (i == 0 ? "\n    " : ",\n    ");
-    WriteIndented(out, encode(items[i]), "    ");
-  }
-  out << "\n  ]";
+Result<void> WriteArray(std::ostream& out,
+                        const std::function<Result<void>(const std::function<Result<void>(const Item&)>&)>& source,
+                        Encode encode) {
+  bool any = false;
+  auto written = source([&](const Item& item) -> Result<void> {
+    out << (any ? ",\n    " : "[\n    ");
+    any = true;
+    WriteIndented(out, encode(item), "    ");
+    return {};
+  });
+  out << (any ? "\n  ]" : "[]");
+  return written;
+}
+
+template <typename Item>
+std::function<Result<void>(const std::function<Result<void>(const Item&)>&)> Each(
+    const std::vector<Item>& items) {
+  return [&items](const std::function<Result<void>(const Item&)>& each) -> Result<void> {
+    for (const Item& item : items) {
+      if (auto r = each(item); !r.ok()) return r.error();
+    }
+    return {};
+  };
 }
 
 }  // namespace
 
 void WriteScanReportJson(std::ostream& out, const ScanReport& report) {
+  (void)WriteScanReportJson(out, report, PrintersOf(report.printers));  // cannot fail
+}
+
+Result<void> WriteScanReportJson(std::ostream& out, const ScanReport& report,
+                                 const PrinterSource& printers) {
+  Result<void> written;
   // Every member but the device and event arrays is small: the frame holds those (empty) in
   // their place, so the order of the members is ScanReportToJson's by construction.
   const json frame = ScanReportFrameJson(report);
@@ -56,16 +75,17 @@ void WriteScanReportJson(std::ostream& out, const ScanReport& report) {
     out << (first ? "\n  " : ",\n  ") << json(key).dump() << ": ";
     first = false;
     if (key == "printers") {
-      WriteArray(out, report.printers, ScanOutputPrinterJson);
+      written = WriteArray<Printer>(out, printers, ScanOutputPrinterJson);
     } else if (key == "non_printers") {
-      WriteArray(out, report.non_printers, ScanOutputNonPrinterJson);
+      (void)WriteArray<Printer>(out, Each(report.non_printers), ScanOutputNonPrinterJson);
     } else if (key == "events") {
-      WriteArray(out, report.events, ScanOutputEventJson);
+      (void)WriteArray<ReportEvent>(out, Each(report.events), ScanOutputEventJson);
     } else {
       WriteIndented(out, value, "  ");
     }
   }
   out << "\n}";
+  return written;
 }
 
 }  // namespace fleet::uplink

@@ -16,5 +16,9 @@ namespace fleet::uplink {
 
 // Pretty-printed (2-space indent), no newline after the closing brace.
 void WriteScanReportJson(std::ostream& out, const ScanReport& report);
+// The same with the printers from `printers` (a staged scan, agent/daemon/scan_spool.h) instead
+// of report.printers, one at a time. The error is the source's (the document is then cut short).
+Result<void> WriteScanReportJson(std::ostream& out, const ScanReport& report,
+                                 const PrinterSource& printers);
 
 }  // namespace fleet::uplink

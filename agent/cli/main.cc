@@ -140,6 +140,17 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
     job.Cancel();
   });
 
+  // Each printer is staged as it finishes, not held (docs/scaling.md, "The per-device sink"). A
+  // staging database that cannot be created costs memory, not the scan: it is said, and the
+  // printers are held as before.
+  auto spool = fleet::agent::ScanSpool::Open();
+  if (spool.ok()) {
+    job.StageInto(spool->get());
+  } else {
+    log->warn("{}; this scan's printers are held in memory instead", spool.error().message);
+  }
+  fleet::agent::ScanSpool* staged = spool.ok() ? spool->get() : nullptr;
+
   // 6. run
   std::optional<fleet::ScanReport> report;
   job.Start(
@@ -159,13 +170,20 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
     std::cerr << "fleet-agent: the scan ended without a result\n";
     return kExitFailure;
   }
+  if (staged != nullptr && staged->failed()) {
+    // Nothing of this scan is recorded: the state keeps what it held (docs/robustness.md).
+    std::cerr << "fleet-agent: " << staged->failed()->message
+              << "\n  nothing of this scan was recorded; run it again once the directory has room\n";
+    return kExitFailure;
+  }
   for (const auto& w : report->warnings) log->warn("{}", w);
   for (const auto& e : report->errors) {
     log->warn("printer={} error={} {}", e.ip, e.kind, fleet::LogValue(e.message));
   }
   const auto stats = job.stats();
   log->info("scan done addresses={} responding={} printers={} packets_sent={} ms={}",
-            report->addresses_scanned, report->responding, report->printers.size(),
+            report->addresses_scanned, report->responding,
+            report->printers.size() + (staged != nullptr ? staged->size() : 0),
             stats.packets_sent, report->duration_ms);
 
   // The scan cycle the daemon runs too (agent/daemon/scan_cycle.h): the inventory keeps every
@@ -177,8 +195,34 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   cycle.SetBilling(fleet::agent::BillingScheduleFrom(config));
   // The report to upload (the scan plus the silent printers) is built only for --upload: it is
   // a copy of the whole scan (docs/scaling.md).
-  std::vector<fleet::Printer> silent = cycle.RecordInPlace(
-      state.get(), *report, fleet::agent::SupplyThresholdsFrom(config));
+  std::vector<fleet::Printer> silent;
+  if (staged != nullptr) {
+    auto recorded = cycle.RecordStaged(state.get(), *report, *staged,
+                                       fleet::agent::SupplyThresholdsFrom(config));
+    if (!recorded.ok()) {
+      std::cerr << "fleet-agent: " << recorded.error().message
+                << "\n  nothing of this scan was recorded\n";
+      return kExitFailure;
+    }
+    silent = std::move(*recorded);
+  } else {
+    silent = cycle.RecordInPlace(state.get(), *report, fleet::agent::SupplyThresholdsFrom(config));
+  }
+  // The uses that take the whole scan (the upload, the table's column widths, the cloud's word)
+  // get the staged printers back in the report; the JSON output streams them.
+  auto unstage = [&]() -> bool {
+    if (staged == nullptr) return true;
+    auto back = staged->ForEach([&](fleet::Printer& p) -> fleet::Result<void> {
+      report->printers.push_back(std::move(p));
+      return {};
+    });
+    staged = nullptr;
+    if (!back.ok()) std::cerr << "fleet-agent: " << back.error().message << "\n";
+    return back.ok();
+  };
+  if ((args.upload && !report->cancelled) || args.format != "json") {
+    if (!unstage()) return kExitFailure;
+  }
 
   // The cloud's word: fresh from this upload, else whatever it said last (the diagnostic scan
   // shows each printer's MPS state and readiness as the cloud last gave them).
@@ -207,11 +251,24 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
       }
     }
   }
-  if (cloud_word) fleet::agent::ApplyCloudWord(*cloud_word, *report, state.get(), log.get());
+  if (cloud_word) {
+    if (!unstage()) return kExitFailure;
+    fleet::agent::ApplyCloudWord(*cloud_word, *report, state.get(), log.get());
+  }
 
   if (args.format == "json") {
     // Printer by printer, never the whole document in memory (uplink/scan_json_stream.h).
-    fleet::uplink::WriteScanReportJson(std::cout, *report);
+    if (staged != nullptr) {
+      auto written = fleet::uplink::WriteScanReportJson(std::cout, *report,
+                                                        fleet::agent::StagedPrinters(*staged));
+      if (!written.ok()) {
+        std::cout.flush();
+        std::cerr << "\nfleet-agent: the output is cut short: " << written.error().message << "\n";
+        return kExitFailure;
+      }
+    } else {
+      fleet::uplink::WriteScanReportJson(std::cout, *report);
+    }
     std::cout << "\n";
   } else {
     std::cout << fleet::agent::FormatScanTable(

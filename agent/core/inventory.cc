@@ -5,10 +5,15 @@
 namespace fleet::state {
 
 std::string InventoryKey(const Printer& printer) {
-  if (!printer.device_key.empty()) return printer.device_key;
-  if (!printer.serial.empty()) return printer.serial;
-  if (!printer.mac.empty()) return "mac:" + AsciiLower(printer.mac);
-  return "ip:" + printer.ip;
+  return InventoryKey(printer.device_key, printer.serial, printer.mac, printer.ip);
+}
+
+std::string InventoryKey(const std::string& device_key, const std::string& serial,
+                         const std::string& mac, const std::string& ip) {
+  if (!device_key.empty()) return device_key;
+  if (!serial.empty()) return serial;
+  if (!mac.empty()) return "mac:" + AsciiLower(mac);
+  return "ip:" + ip;
 }
 
 }  // namespace fleet::state

@@ -26,5 +26,8 @@ struct InventoryEntry {
 
 // The inventory key of a printer record (see InventoryEntry::key).
 std::string InventoryKey(const Printer& printer);
+// The same from the fields it is made of (a staged printer's identity, agent/daemon/scan_spool.h).
+std::string InventoryKey(const std::string& device_key, const std::string& serial,
+                         const std::string& mac, const std::string& ip);
 
 }  // namespace fleet::state

@@ -42,11 +42,13 @@ int SupplyThresholds::LowFor(const std::string& type) const {
 }
 
 void ApplySupplyThresholds(ScanReport& scan, const SupplyThresholds& thresholds) {
-  for (Printer& p : scan.printers) {
-    for (Supply& s : p.supplies) {
-      if (!s.level_percent || s.state == "empty") continue;
-      s.state = *s.level_percent <= thresholds.LowFor(s.type) ? "low" : "ok";
-    }
+  for (Printer& p : scan.printers) ApplySupplyThresholds(p, thresholds);
+}
+
+void ApplySupplyThresholds(Printer& p, const SupplyThresholds& thresholds) {
+  for (Supply& s : p.supplies) {
+    if (!s.level_percent || s.state == "empty") continue;
+    s.state = *s.level_percent <= thresholds.LowFor(s.type) ? "low" : "ok";
   }
 }
 
@@ -65,47 +67,50 @@ void CompareWithLast(ScanReport& scan, const std::vector<state::InventoryEntry>&
 
 void CompareWithLastByKey(ScanReport& scan, const StoredEntryFn& stored,
                           const SupplyThresholds& thresholds) {
-  const std::string now = FormatRfc3339(scan.started_at);
-  const std::string shown_since = FormatRfc3339(scan.started_at - kRegressionShownFor);
-
   for (Printer& p : scan.printers) {
     if (p.communication != "communicating") continue;
-    const state::InventoryEntry* entry = stored(p);
-    const Printer* before = entry != nullptr ? &entry->last : nullptr;
-    const std::string before_at = entry != nullptr ? entry->last_seen : "";
+    CompareOneWithLast(scan, p, stored(p), thresholds);
+  }
+}
 
-    // Meter-read integrity.
-    if (before && before->lifetime_page_count && p.lifetime_page_count &&
-        *p.lifetime_page_count < *before->lifetime_page_count) {
-      p.page_count_regression = PageCountRegression{*before->lifetime_page_count, before_at,
-                                                    *p.lifetime_page_count, now};
-      ReportEvent e = EventFor(p, "page_count_backwards", now);
-      e.previous_count = *before->lifetime_page_count;
-      e.previous_at = before_at;
-      e.current_count = *p.lifetime_page_count;
+void CompareOneWithLast(ScanReport& scan, Printer& p, const state::InventoryEntry* entry,
+                        const SupplyThresholds& thresholds) {
+  const std::string now = FormatRfc3339(scan.started_at);
+  const std::string shown_since = FormatRfc3339(scan.started_at - kRegressionShownFor);
+  const Printer* before = entry != nullptr ? &entry->last : nullptr;
+  const std::string before_at = entry != nullptr ? entry->last_seen : "";
+
+  // Meter-read integrity.
+  if (before && before->lifetime_page_count && p.lifetime_page_count &&
+      *p.lifetime_page_count < *before->lifetime_page_count) {
+    p.page_count_regression = PageCountRegression{*before->lifetime_page_count, before_at,
+                                                  *p.lifetime_page_count, now};
+    ReportEvent e = EventFor(p, "page_count_backwards", now);
+    e.previous_count = *before->lifetime_page_count;
+    e.previous_at = before_at;
+    e.current_count = *p.lifetime_page_count;
+    scan.events.push_back(std::move(e));
+  } else if (before && before->page_count_regression &&
+             before->page_count_regression->detected_at >= shown_since) {
+    p.page_count_regression = before->page_count_regression;
+  }
+
+  // Supplies: a transition into low/empty, or a level that jumped up (replaced, emptied box).
+  for (const Supply& s : p.supplies) {
+    const Supply* old = before ? FindSupply(*before, s) : nullptr;
+    if (IsLow(s.state) && (!old || old->state != s.state)) {
+      ReportEvent e = EventFor(p, "supply_low", now);
+      FillSupply(e, s);
+      if (old) e.previous_level_percent = old->level_percent;
+      e.threshold_percent = thresholds.LowFor(s.type);
       scan.events.push_back(std::move(e));
-    } else if (before && before->page_count_regression &&
-               before->page_count_regression->detected_at >= shown_since) {
-      p.page_count_regression = before->page_count_regression;
     }
-
-    // Supplies: a transition into low/empty, or a level that jumped up (replaced, emptied box).
-    for (const Supply& s : p.supplies) {
-      const Supply* old = before ? FindSupply(*before, s) : nullptr;
-      if (IsLow(s.state) && (!old || old->state != s.state)) {
-        ReportEvent e = EventFor(p, "supply_low", now);
-        FillSupply(e, s);
-        if (old) e.previous_level_percent = old->level_percent;
-        e.threshold_percent = thresholds.LowFor(s.type);
-        scan.events.push_back(std::move(e));
-      }
-      if (old && old->level_percent && s.level_percent &&
-          *s.level_percent - *old->level_percent >= thresholds.replacement_rise_percent) {
-        ReportEvent e = EventFor(p, "supply_replaced", now);
-        FillSupply(e, s);
-        e.previous_level_percent = old->level_percent;
-        scan.events.push_back(std::move(e));
-      }
+    if (old && old->level_percent && s.level_percent &&
+        *s.level_percent - *old->level_percent >= thresholds.replacement_rise_percent) {
+      ReportEvent e = EventFor(p, "supply_replaced", now);
+      FillSupply(e, s);
+      e.previous_level_percent = old->level_percent;
+      scan.events.push_back(std::move(e));
     }
   }
 }

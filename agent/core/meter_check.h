@@ -43,6 +43,8 @@ struct SupplyThresholds {
 // Supplies with a known percentage: 0 < level <= threshold -> "low", above -> "ok"; "empty" (the
 // device said 0) and the states without a percentage are left as they are.
 void ApplySupplyThresholds(ScanReport& scan, const SupplyThresholds& thresholds);
+// The same for one printer (a scan staged printer by printer, agent/daemon/scan_spool.h).
+void ApplySupplyThresholds(Printer& printer, const SupplyThresholds& thresholds);
 
 // An event of `type` about p (its serial, MAC and address), collected at collected_at (RFC 3339);
 // the caller fills in the type's own fields.
@@ -61,5 +63,10 @@ using StoredEntryFn = std::function<const state::InventoryEntry*(const Printer&)
 // (Its own name: a braced `{}` for `last` above must not be ambiguous.)
 void CompareWithLastByKey(ScanReport& scan, const StoredEntryFn& stored,
                           const SupplyThresholds& thresholds);
+// CompareWithLastByKey's work for one printer of `scan` that is not in scan.printers (a staged
+// scan, agent/daemon/scan_spool.h): flags `p`, appends its events to scan.events. `before` is its
+// entry as stored before this scan, or null.
+void CompareOneWithLast(ScanReport& scan, Printer& p, const state::InventoryEntry* before,
+                        const SupplyThresholds& thresholds);
 
 }  // namespace fleet::agent

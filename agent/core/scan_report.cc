@@ -7,6 +7,15 @@
 
 namespace fleet {
 
+PrinterSource PrintersOf(const std::vector<Printer>& printers) {
+  return [&printers](const PrinterFn& each) -> Result<void> {
+    for (const Printer& p : printers) {
+      if (auto r = each(p); !r.ok()) return r.error();
+    }
+    return {};
+  };
+}
+
 std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
   using namespace std::chrono;
   const auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();

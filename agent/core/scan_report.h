@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "agent/core/billing.h"
 #include "agent/core/printer.h"
+#include "agent/core/result.h"
 
 // <windows.h> defines ReportEvent as a macro (ReportEventA/W, the event log API), which would
 // rename the ReportEvent type in any file that includes both (spdlog and Asio include it).
@@ -87,6 +89,14 @@ struct ScanReport {
   // (agent/daemon/scan_cycle.h fills it from the local state).
   std::map<std::string, CutoffMark> cutoffs;
 };
+
+// A scan's printers, one at a time in address order, for the sinks that take them so (the
+// state, the JSON output): each is handed to `each`, and the first error `each` returns ends the
+// walk and is returned. ScanReport::printers (PrintersOf), or a staged scan
+// (agent/daemon/scan_spool.h) whose printers are never all in memory at once.
+using PrinterFn = std::function<Result<void>(const Printer&)>;
+using PrinterSource = std::function<Result<void>(const PrinterFn& each)>;
+PrinterSource PrintersOf(const std::vector<Printer>& printers);
 
 // RFC 3339 UTC with milliseconds: 2026-11-24T01:33:27.123Z
 std::string FormatRfc3339(std::chrono::system_clock::time_point t);

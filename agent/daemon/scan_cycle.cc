@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "agent/core/text.h"
+#include "agent/storage/sqlite_db.h"
 
 namespace fleet::agent {
 namespace {
@@ -25,21 +26,44 @@ ReportEvent ClockJump(const ScanReport& scan, seconds jump, std::string detected
   return e;
 }
 
-std::string Address(const Printer& p) {
+// The whole-scan decisions below work on a Printer (a collected scan) or on a staged printer's
+// identity (StagedIdentity, agent/daemon/scan_spool.h): both have ip, serial, mac,
+// communication, device_key and serial_conflict.
+std::string KeyOf(const Printer& p) { return state::InventoryKey(p); }
+std::string KeyOf(const StagedIdentity& p) {
+  return state::InventoryKey(p.device_key, p.serial, p.mac, p.ip);
+}
+
+template <typename Device>
+ReportEvent IdentityEvent(const Device& p, const std::string& type, const std::string& now) {
+  Printer who;
+  who.serial = p.serial;
+  who.mac = p.mac;
+  who.ip = p.ip;
+  return EventFor(who, type, now);
+}
+
+template <typename Device>
+std::string Address(const Device& p) {
   return p.mac.empty() ? p.ip : p.ip + " (mac " + p.mac + ")";
 }
 
 // What tells a second device claiming `serial` apart: its MAC, else its address.
-std::string DeviceKey(const Printer& p) {
+template <typename Device>
+std::string DeviceKey(const Device& p) {
   return p.serial + "@" + (p.mac.empty() ? "ip:" + p.ip : "mac:" + AsciiLower(p.mac));
 }
 
 // The same device seen twice (a printer with two addresses): same MAC, or no MAC and same IP.
-bool SameDevice(const Printer& a, const std::string& mac, const std::string& ip) {
+template <typename Device>
+bool SameDevice(const Device& a, const std::string& mac, const std::string& ip) {
   if (!a.mac.empty() && !mac.empty()) return AsciiLower(a.mac) == AsciiLower(mac);
   return a.ip == ip;
 }
-bool SameDevice(const Printer& a, const Printer& b) { return SameDevice(a, b.mac, b.ip); }
+template <typename Device>
+bool SameDevice(const Device& a, const Device& b) {
+  return SameDevice(a, b.mac, b.ip);
+}
 
 std::vector<state::InventoryIdentity> Identities(const std::vector<state::InventoryEntry>& last) {
   std::vector<state::InventoryIdentity> out;
@@ -64,11 +88,15 @@ void ResolveMovesAndReplacements(ScanReport& scan, const std::vector<state::Inve
   ResolveMovesAndReplacements(scan, Identities(last));
 }
 
-void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::InventoryIdentity>& last) {
+namespace {
+
+template <typename Device>
+void ResolveSerialConflictsOf(std::vector<Device>& printers, ScanReport& scan,
+                              const std::vector<state::InventoryIdentity>& last) {
   std::map<std::string, const state::InventoryIdentity*> stored;
   for (const auto& e : last) stored[e.key] = &e;
-  std::map<std::string, std::vector<Printer*>> by_serial;
-  for (Printer& p : scan.printers) {
+  std::map<std::string, std::vector<Device*>> by_serial;
+  for (Device& p : printers) {
     if (p.communication == "communicating" && !p.serial.empty()) by_serial[p.serial].push_back(&p);
   }
   const std::string now = FormatRfc3339(scan.started_at);
@@ -77,22 +105,22 @@ void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::Inventory
     // address that claims it now. A device seen before as a second claimant keeps its own key,
     // also when it answers alone.
     auto holder_entry = stored.find(serial);
-    Printer* holder = nullptr;
+    Device* holder = nullptr;
     if (holder_entry != stored.end()) {
-      for (Printer* p : claims) {
+      for (Device* p : claims) {
         if (SameDevice(*p, holder_entry->second->mac, holder_entry->second->ip)) holder = p;
       }
     }
-    std::vector<Printer*> devices;  // one per distinct device, the holder first
+    std::vector<Device*> devices;  // one per distinct device, the holder first
     if (holder) devices.push_back(holder);
-    for (Printer* p : claims) {
+    for (Device* p : claims) {
       if (p == holder) continue;
       bool seen = false;
-      for (const Printer* d : devices) seen = seen || SameDevice(*d, *p);
+      for (const Device* d : devices) seen = seen || SameDevice(*d, *p);
       if (!seen) devices.push_back(p);
     }
     for (size_t i = 0; i < devices.size(); ++i) {
-      Printer& p = *devices[i];
+      Device& p = *devices[i];
       if (i > 0 || (holder == nullptr && stored.count(DeviceKey(p)) > 0)) {
         p.device_key = DeviceKey(p);
       }
@@ -103,10 +131,10 @@ void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::Inventory
     e.serial = serial;
     e.collected_at = now;
     std::string named;
-    for (Printer* p : devices) {
+    for (Device* p : devices) {
       e.addresses.push_back(p->ip);
       named += (named.empty() ? "" : " and ") + Address(*p);
-      for (const Printer* other : devices) {
+      for (const Device* other : devices) {
         if (other != p) p->serial_conflict.push_back(other->ip);
       }
     }
@@ -118,8 +146,9 @@ void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::Inventory
   }
 }
 
-void ResolveMovesAndReplacements(ScanReport& scan,
-                                 const std::vector<state::InventoryIdentity>& last) {
+template <typename Device>
+void ResolveMovesAndReplacementsOf(const std::vector<Device>& printers, ScanReport& scan,
+                                   const std::vector<state::InventoryIdentity>& last) {
   std::map<std::string, const state::InventoryIdentity*> stored;
   // The printer last read at each address: the most recently seen entry there.
   std::map<std::string, const state::InventoryIdentity*> last_at;
@@ -129,9 +158,9 @@ void ResolveMovesAndReplacements(ScanReport& scan,
     auto& at = last_at[e.ip];
     if (at == nullptr || e.last_seen > at->last_seen) at = &e;
   }
-  std::map<std::string, std::vector<const Printer*>> now_at;
+  std::map<std::string, std::vector<const Device*>> now_at;
   std::set<std::string> serials_now;
-  for (const Printer& p : scan.printers) {
+  for (const Device& p : printers) {
     if (p.communication != "communicating") continue;
     now_at[p.ip].push_back(&p);
     if (!p.serial.empty()) serials_now.insert(p.serial);
@@ -140,22 +169,22 @@ void ResolveMovesAndReplacements(ScanReport& scan,
   std::set<std::string> moved;
   std::set<std::string> replaced_at;
   std::vector<ReportEvent> events;
-  for (const Printer& p : scan.printers) {
+  for (const Device& p : printers) {
     if (p.communication != "communicating") continue;
-    const std::string key = state::InventoryKey(p);
+    const std::string key = KeyOf(p);
     auto entry = stored.find(key);
     const std::string old_ip = entry != stored.end() ? entry->second->ip : "";
     if (key.rfind("ip:", 0) != 0 && !old_ip.empty() && old_ip != p.ip && moved.count(key) == 0) {
       // Still answering at the old address with this identity: one printer on two addresses,
       // or the holder of a cloned serial (ResolveSerialConflicts), not a move.
       bool still_there = false;
-      for (const Printer* q : now_at[old_ip]) {
+      for (const Device* q : now_at[old_ip]) {
         still_there = still_there ||
-                      (p.serial.empty() ? state::InventoryKey(*q) == key : q->serial == p.serial);
+                      (p.serial.empty() ? KeyOf(*q) == key : q->serial == p.serial);
       }
       if (!still_there) {
         moved.insert(key);
-        ReportEvent& e = events.emplace_back(EventFor(p, "moved", now));
+        ReportEvent& e = events.emplace_back(IdentityEvent(p, "moved", now));
         e.previous_ip = old_ip;
       }
     }
@@ -166,10 +195,21 @@ void ResolveMovesAndReplacements(ScanReport& scan,
     const std::string& old_serial = before->second->serial;
     if (old_serial.empty() || old_serial == p.serial || serials_now.count(old_serial) > 0) continue;
     replaced_at.insert(p.ip);
-    events.push_back(EventFor(p, "replaced", now));
+    events.push_back(IdentityEvent(p, "replaced", now));
     events.back().previous_serial = old_serial;
   }
   for (auto& e : events) scan.events.push_back(std::move(e));
+}
+
+}  // namespace
+
+void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::InventoryIdentity>& last) {
+  ResolveSerialConflictsOf(scan.printers, scan, last);
+}
+
+void ResolveMovesAndReplacements(ScanReport& scan,
+                                 const std::vector<state::InventoryIdentity>& last) {
+  ResolveMovesAndReplacementsOf(scan.printers, scan, last);
 }
 
 ScanCycle::ScanCycle(spdlog::logger& log, CycleClock clock) : log_(log), clock_(std::move(clock)) {}
@@ -212,8 +252,9 @@ void ScanCycle::CheckClock(const std::vector<state::InventoryIdentity>* last, Sc
   }
 }
 
-void ScanCycle::RecordMeters(state::StateStore& state, ScanReport& scan) {
-  auto record = state.RecordMeters(scan, billing_);
+void ScanCycle::RecordMeters(state::StateStore& state, ScanReport& scan,
+                             const PrinterSource& printers) {
+  auto record = state.RecordMeters(scan, billing_, printers);
   if (!record.ok()) {
     // The reads still go to the cloud in this report; the cut-off stays owed for the next scan.
     log_.warn("cannot record the meter reads in the local state: {}", record.error().message);
@@ -273,46 +314,107 @@ std::vector<Printer> ScanCycle::RecordInPlace(state::StateStore* state, ScanRepo
     ResolveSerialConflicts(scan, *last);
     ResolveMovesAndReplacements(scan, *last);
     std::vector<state::InventoryIdentity>().swap(*last);  // not held during the meter check
-    state::StateStore::EntryLookup lookup = state->LookupByKey();
-    std::optional<state::InventoryEntry> held;
-    CompareWithLastByKey(
-        scan,
-        [&](const Printer& p) -> const state::InventoryEntry* {
-          auto found = lookup(state::InventoryKey(p));
-          if (!found.ok()) {
-            // Compared as a printer not seen before: at worst a supply event again.
-            log_.warn("printer={} cannot read its last values: {}", p.ip, found.error().message);
-            found = std::optional<state::InventoryEntry>();
-          }
-          held = std::move(*found);
-          return held ? &*held : nullptr;
-        },
-        thresholds);
-    for (const auto& e : scan.events) {
-      if (e.type == "page_count_backwards") {
-        log_.warn("printer={} serial={} page count went backwards: {} -> {} (last read {})", e.ip,
-                  LogValue(e.serial), e.previous_count, e.current_count, e.previous_at);
-      } else if (e.type == "moved") {
-        log_.info("printer={} serial={} mac={} moved from {}; its meter history continues", e.ip,
-                  LogValue(e.serial), LogValue(e.mac), e.previous_ip);
-      } else if (e.type == "replaced") {
-        log_.info("printer={} serial={} replaced serial={} at this address (not seen in this scan)",
-                  e.ip, LogValue(e.serial), LogValue(e.previous_serial));
-      }
+    LastValues lookup = LastValuesFrom(*state);
+    for (Printer& p : scan.printers) {
+      if (p.communication != "communicating") continue;
+      auto before = lookup(p);
+      CompareOneWithLast(scan, p, before ? &*before : nullptr, thresholds);
     }
+    LogIdentityAndMeterEvents(scan);
   } else {
     CheckClock(nullptr, scan);
     log_.warn("cannot compare the scan with the last one: {}", last.error().message);
   }
-  if (auto recorded = state->RecordScan(scan); !recorded.ok()) {
+  const PrinterSource printers = PrintersOf(scan.printers);
+  std::set<std::string> read;
+  for (const Printer& p : scan.printers) {
+    if (p.communication == "communicating") read.insert(state::InventoryKey(p));
+  }
+  return RecordAndListSilent(*state, scan, printers, read);
+}
+
+Result<std::vector<Printer>> ScanCycle::RecordStaged(state::StateStore* state, ScanReport& scan,
+                                                     ScanSpool& spool,
+                                                     const SupplyThresholds& thresholds) {
+  auto staged = spool.Identities();
+  if (!staged.ok()) return staged.error();
+  std::vector<StagedIdentity>& ids = *staged;
+  auto keep = [](size_t, Printer&) -> Result<void> { return {}; };
+  if (state == nullptr) {
+    CheckClock(nullptr, scan);
+    FLEET_TRY(spool.Finalize(keep));
+    return std::vector<Printer>{};
+  }
+  // As RecordInPlace, on the staged printers' identities; then each staged printer is adjusted
+  // and compared with its own last values, one at a time (docs/scaling.md).
+  if (auto last = state->ListIdentities(); last.ok()) {
+    CheckClock(&*last, scan);
+    ResolveSerialConflictsOf(ids, scan, *last);
+    ResolveMovesAndReplacementsOf(ids, scan, *last);
+    std::vector<state::InventoryIdentity>().swap(*last);
+    LastValues lookup = LastValuesFrom(*state);
+    FLEET_TRY(spool.Finalize([&](size_t i, Printer& p) -> Result<void> {
+      p.device_key = ids[i].device_key;
+      p.serial_conflict = ids[i].serial_conflict;
+      if (p.communication != "communicating") return {};
+      auto before = lookup(p);
+      CompareOneWithLast(scan, p, before ? &*before : nullptr, thresholds);
+      return {};
+    }));
+    LogIdentityAndMeterEvents(scan);
+  } else {
+    CheckClock(nullptr, scan);
+    log_.warn("cannot compare the scan with the last one: {}", last.error().message);
+    FLEET_TRY(spool.Finalize(keep));
+  }
+  std::set<std::string> read;
+  for (const StagedIdentity& p : ids) {
+    if (p.communication == "communicating") read.insert(KeyOf(p));
+  }
+  std::vector<StagedIdentity>().swap(ids);
+  return RecordAndListSilent(*state, scan, StagedPrinters(spool), read);
+}
+
+ScanCycle::LastValues ScanCycle::LastValuesFrom(state::StateStore& state) {
+  return [this, lookup = state.LookupByKey()](
+             const Printer& p) -> std::optional<state::InventoryEntry> {
+    auto found = lookup(state::InventoryKey(p));
+    if (!found.ok()) {
+      // Compared as a printer not seen before: at worst a supply event again.
+      log_.warn("printer={} cannot read its last values: {}", p.ip, found.error().message);
+      return std::nullopt;
+    }
+    return std::move(*found);
+  };
+}
+
+void ScanCycle::LogIdentityAndMeterEvents(const ScanReport& scan) {
+  for (const auto& e : scan.events) {
+    if (e.type == "page_count_backwards") {
+      log_.warn("printer={} serial={} page count went backwards: {} -> {} (last read {})", e.ip,
+                LogValue(e.serial), e.previous_count, e.current_count, e.previous_at);
+    } else if (e.type == "moved") {
+      log_.info("printer={} serial={} mac={} moved from {}; its meter history continues", e.ip,
+                LogValue(e.serial), LogValue(e.mac), e.previous_ip);
+    } else if (e.type == "replaced") {
+      log_.info("printer={} serial={} replaced serial={} at this address (not seen in this scan)",
+                e.ip, LogValue(e.serial), LogValue(e.previous_serial));
+    }
+  }
+}
+
+std::vector<Printer> ScanCycle::RecordAndListSilent(state::StateStore& state, ScanReport& scan,
+                                                    const PrinterSource& printers,
+                                                    const std::set<std::string>& read) {
+  if (auto recorded = state.RecordScan(scan, printers); !recorded.ok()) {
     log_.warn("cannot record the scan in the local state: {}", recorded.error().message);
   }
-  if (!scan.cancelled) RecordMeters(*state, scan);
+  if (!scan.cancelled) RecordMeters(state, scan, printers);
   // The cloud keeps hearing about printers this scan did not reach (docs/domain.md: a printer
   // out of the search criteria stays listed as non-communicating). A targeted read did not try
   // the others.
   if (scan.targeted) return {};
-  auto silent = state->NonCommunicating(scan);
+  auto silent = state.NonCommunicating(scan, read);
   if (!silent.ok()) {
     log_.warn("cannot list non-communicating printers: {}", silent.error().message);
     return {};
@@ -326,6 +428,12 @@ std::vector<Printer> ScanCycle::RecordInPlace(state::StateStore* state, ScanRepo
               silent->size());
   }
   return std::move(*silent);
+}
+
+PrinterSource StagedPrinters(ScanSpool& spool) {
+  return [&spool](const PrinterFn& each) -> Result<void> {
+    return spool.ForEach([&each](Printer& p) { return each(p); });
+  };
 }
 
 Result<void> ScanCycle::RecordAndQueue(state::StateStore* state, uplink::Outbox& outbox,

@@ -25,10 +25,14 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "agent/core/meter_check.h"
 #include "agent/core/result.h"
 #include "agent/core/scan_report.h"
+#include "agent/daemon/scan_spool.h"
 #include "agent/state/state_store.h"
 #include "uplink/outbox.h"
 
@@ -59,6 +63,16 @@ class ScanCycle {
   std::vector<Printer> RecordInPlace(state::StateStore* state, ScanReport& scan,
                                      const SupplyThresholds& thresholds);
 
+  // RecordInPlace for a staged scan (agent/daemon/scan_spool.h; docs/scaling.md, "The
+  // per-device sink"): `scan` has no printers, `spool` has them. The whole-scan decisions run on
+  // the staged identities; each staged printer is then adjusted (device_key, serial_conflict),
+  // compared with its own last values and finalized in the spool, one at a time, and the state
+  // records the final printers read back one at a time. Byte for byte what RecordInPlace does to
+  // the same scan collected (scan_cycle_staged_test). The error is the spool's (then nothing was
+  // recorded in the state); the state's own failures are logged, as RecordInPlace's.
+  Result<std::vector<Printer>> RecordStaged(state::StateStore* state, ScanReport& scan,
+                                            ScanSpool& spool, const SupplyThresholds& thresholds);
+
   // meters.* of the configuration in force (the daemon sets it at each cycle).
   void SetBilling(BillingSchedule billing) { billing_ = std::move(billing); }
 
@@ -69,7 +83,15 @@ class ScanCycle {
 
  private:
   void CheckClock(const std::vector<state::InventoryIdentity>* last, ScanReport& scan);
-  void RecordMeters(state::StateStore& state, ScanReport& scan);
+  // A printer's entry as stored before this scan (nullopt: not seen before, or unreadable: logged).
+  using LastValues = std::function<std::optional<state::InventoryEntry>(const Printer&)>;
+  LastValues LastValuesFrom(state::StateStore& state);
+  void LogIdentityAndMeterEvents(const ScanReport& scan);
+  void RecordMeters(state::StateStore& state, ScanReport& scan, const PrinterSource& printers);
+  // RecordScan, RecordMeters (unless cancelled) and the inventory printers not `read`.
+  std::vector<Printer> RecordAndListSilent(state::StateStore& state, ScanReport& scan,
+                                           const PrinterSource& printers,
+                                           const std::set<std::string>& read);
 
   spdlog::logger& log_;
   CycleClock clock_;
@@ -103,6 +125,9 @@ void ResolveSerialConflicts(ScanReport& scan, const std::vector<state::Inventory
 void ResolveMovesAndReplacements(ScanReport& scan,
                                  const std::vector<state::InventoryIdentity>& last);
 void ResolveMovesAndReplacements(ScanReport& scan, const std::vector<state::InventoryEntry>& last);
+
+// A staged scan's final printers (after RecordStaged), one at a time in address order.
+PrinterSource StagedPrinters(ScanSpool& spool);
 
 // The report into the outbox; the outbox's warnings (trimmed events) are logged.
 Result<void> QueueScan(uplink::Outbox& outbox, const ScanReport& report, spdlog::logger& log);

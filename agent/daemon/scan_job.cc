@@ -3,6 +3,7 @@
 #include "agent/core/readiness.h"
 #include "agent/daemon/scan_trace.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <initializer_list>
@@ -58,6 +59,15 @@ class WithoutSweeper : public snmp::SessionFactory {
  private:
   snmp::SessionFactory& engine_;
 };
+
+// What the job adds to a printer as read: its local readiness (assessed on the supply states the
+// device gave), then the configured low thresholds on its supplies.
+void AssessAndGrade(Printer& device, const SupplyThresholds& thresholds) {
+  const Readiness r = AssessReadiness(device, device.mps, "", ReadinessPolicy{}, FLEET_VERSION);
+  device.readiness = r.status;
+  device.readiness_reason = r.reason;
+  ApplySupplyThresholds(device, thresholds);
+}
 
 }  // namespace
 
@@ -157,11 +167,25 @@ void ScanJob::Start(DoneFn done, ProgressFn progress, const config::Resolver& re
   config::ExpandedTargets targets = config::ExpandSearch(config_.search, resolve);
   std::vector<uint32_t> addresses = std::move(targets.addresses);
 
+  staged_non_printers_.clear();
+  if (spool_ != nullptr) {
+    scanner_->SetDeviceSink([this, thresholds = SupplyThresholdsFrom(config_)](Printer device) {
+      if (!device.is_printer) {
+        staged_non_printers_.push_back(std::move(device));
+        return;
+      }
+      AssessAndGrade(device, thresholds);
+      // A failure is kept in the spool (failed()); the caller reports it when the scan ends.
+      (void)spool_->Add(device);
+    });
+  } else {
+    scanner_->SetDeviceSink(nullptr);
+  }
   scanner_->Start(
       std::move(addresses), std::move(targets.ipv6),
       [done = std::move(done), warnings = std::move(targets.warnings), started, t0,
        thresholds = SupplyThresholdsFrom(config_),
-       engine = engine_.get()](snmp::ScanResult result) mutable {
+       engine = engine_.get(), this](snmp::ScanResult result) mutable {
         ScanReport report;
         report.agent_version = FLEET_VERSION;
         report.started_at = started;
@@ -182,6 +206,15 @@ void ScanJob::Start(DoneFn done, ProgressFn progress, const config::Resolver& re
         // The printers stay where the Scanner put them (non-printers moved out, the rest closed
         // up in address order): a second vector of every printer would double the records at
         // this moment (docs/scaling.md, "Where the memory goes").
+        if (spool_ != nullptr) {
+          // Staged: the non-printers in the Scanner's order (by address).
+          std::sort(staged_non_printers_.begin(), staged_non_printers_.end(),
+                    [](const Printer& a, const Printer& b) {
+                      return snmp::AddressSortKey(a.ip) < snmp::AddressSortKey(b.ip);
+                    });
+          for (auto& device : staged_non_printers_) result.devices.push_back(std::move(device));
+          staged_non_printers_.clear();
+        }
         std::vector<Printer>& devices = result.devices;
         size_t kept = 0;
         for (size_t i = 0; i < devices.size(); ++i) {
@@ -190,16 +223,12 @@ void ScanJob::Start(DoneFn done, ProgressFn progress, const config::Resolver& re
             report.non_printers.push_back(std::move(device));
             continue;
           }
-          const Readiness r = AssessReadiness(device, device.mps, "", ReadinessPolicy{},
-                                              FLEET_VERSION);
-          device.readiness = r.status;
-          device.readiness_reason = r.reason;
+          AssessAndGrade(device, thresholds);
           if (kept != i) devices[kept] = std::move(device);
           ++kept;
         }
         devices.erase(devices.begin() + static_cast<std::ptrdiff_t>(kept), devices.end());
         report.printers = std::move(devices);
-        ApplySupplyThresholds(report, thresholds);
         for (auto& issue : result.issues) {
           report.errors.push_back(DeviceError{issue.ip, std::string(ErrorCodeName(issue.code)),
                                               std::move(issue.message)});

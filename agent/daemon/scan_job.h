@@ -18,6 +18,7 @@
 
 #include "agent/core/meter_check.h"
 #include "agent/core/scan_report.h"
+#include "agent/daemon/scan_spool.h"
 #include "config/config.h"
 #include "snmp/credential.h"
 #include "snmp/netsnmp_engine.h"
@@ -64,6 +65,12 @@ class ScanJob {
              const config::Resolver& resolve = config::ResolveHostName);
   void Cancel();
 
+  // From the next Start on, each printer goes into `spool` as it finishes (readiness and supply
+  // thresholds applied), and the report `done` gets has no printers (docs/scaling.md, "The
+  // per-device sink"); non-printers are still collected. Null: collected (the default). A spool
+  // that fails mid-scan takes no more printers; spool->failed() says so. Not owned.
+  void StageInto(ScanSpool* spool) { spool_ = spool; }
+
   snmp::EngineStats stats() const { return engine_->stats(); }
 
  private:
@@ -73,6 +80,8 @@ class ScanJob {
   std::unique_ptr<snmp::ScanObserver> trace_;     // the trace lines, when the log wants them
   std::unique_ptr<snmp::ObserverTee> tee_;        // trace_ and the caller's observer
   std::unique_ptr<snmp::Scanner> scanner_;
+  ScanSpool* spool_ = nullptr;
+  std::vector<Printer> staged_non_printers_;  // with a spool: the non-printers, as they finish
 };
 
 }  // namespace fleet::agent

@@ -314,6 +314,10 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_di
 }
 
 Result<void> StateStore::RecordScan(const ScanReport& scan) {
+  return RecordScan(scan, PrintersOf(scan.printers));
+}
+
+Result<void> StateStore::RecordScan(const ScanReport& scan, const PrinterSource& printers) {
   constexpr std::string_view kOp = "record scan";
   const std::string seen = FormatRfc3339(scan.started_at);
   Txn txn(db_);
@@ -340,8 +344,8 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
       " moved_at = CASE WHEN ?8 = '' THEN printers.moved_at ELSE excluded.last_seen END");
   std::set<std::string> read;
   const std::map<MoveKey, std::string> moved_from = MovedFrom(scan);
-  for (const Printer& p : scan.printers) {
-    if (p.communication != "communicating") continue;
+  FLEET_TRY(printers([&](const Printer& p) -> Result<void> {
+    if (p.communication != "communicating") return {};
     const std::string key = InventoryKey(p);
     read.insert(key);
     std::string first_seen = seen;
@@ -391,7 +395,8 @@ Result<void> StateStore::RecordScan(const ScanReport& scan) {
         }());
     FLEET_TRY(upsert.Run(kOp));
     upsert.Reset();
-  }
+    return {};
+  }));
 
   // A cancelled sweep or a targeted read did not look everywhere: silence means nothing.
   if (!scan.cancelled && !scan.targeted) {
@@ -518,6 +523,11 @@ Result<std::vector<Printer>> StateStore::NonCommunicating(const ScanReport& scan
   for (const Printer& p : scan.printers) {
     if (p.communication == "communicating") read.insert(InventoryKey(p));
   }
+  return NonCommunicating(scan, read);
+}
+
+Result<std::vector<Printer>> StateStore::NonCommunicating(const ScanReport& scan,
+                                                          const std::set<std::string>& read) {
   // Row by row, and only the rows this scan did not read are decoded: never the whole inventory
   // in memory next to the scan (docs/scaling.md, "Where the memory goes").
   const std::string sql = ListAllSql();
@@ -868,6 +878,11 @@ bool Counted(const Printer& p) {
 
 Result<MeterRecord> StateStore::RecordMeters(const ScanReport& scan,
                                              const BillingSchedule& billing) {
+  return RecordMeters(scan, billing, PrintersOf(scan.printers));
+}
+
+Result<MeterRecord> StateStore::RecordMeters(const ScanReport& scan, const BillingSchedule& billing,
+                                             const PrinterSource& printers) {
   constexpr std::string_view kOp = "record meter reads";
   const std::string read_at = FormatRfc3339(scan.started_at);
   MeterRecord record;
@@ -955,10 +970,10 @@ Result<MeterRecord> StateStore::RecordMeters(const ScanReport& scan,
            " late, late_s) VALUES(?1, ?2, CASE WHEN ?3 < 0 THEN NULL ELSE ?3 END, ?4, ?5, ?6, ?7,"
            " ?8)");
   std::set<std::string> keys;
-  for (const Printer& p : scan.printers) {
-    if (!Counted(p)) continue;
+  FLEET_TRY(printers([&](const Printer& p) -> Result<void> {
+    if (!Counted(p)) return {};
     const std::string key = InventoryKey(p);
-    if (!keys.insert(key).second) continue;
+    if (!keys.insert(key).second) return {};
     std::optional<CutoffMark> mark;
     for (const Open& o : *open) {
       // Past its catch-up a period takes no more reads; one opened only now (the clock jumped
@@ -988,7 +1003,8 @@ Result<MeterRecord> StateStore::RecordMeters(const ScanReport& scan,
     FLEET_TRY(add.Run(kOp));
     add.Reset();
     if (mark) record.cutoffs[key] = *mark;
-  }
+    return {};
+  }));
 
   // 3. Periods past their catch-up close (the rest missed); fully read ones close too.
   for (const Open& o : *open) {

@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -167,6 +168,9 @@ class StateStore {
   // Printers whose communication is not "communicating" in `scan` are ignored. A printer the
   // scan's `moved` event names keeps the address it moved from and when (InventoryEntry).
   Result<void> RecordScan(const ScanReport& scan);
+  // The same with the scan's printers one at a time (a staged scan: `scan` has its events and
+  // flags, not its printers; agent/daemon/scan_spool.h). One transaction, the same rows.
+  Result<void> RecordScan(const ScanReport& scan, const PrinterSource& printers);
 
   // The cloud's word (docs/uplink-protocol.md, 200 body): per serial the MPS state and the
   // qualification, applied to every serial in it, on every exchange. A serial not in the
@@ -194,6 +198,10 @@ class StateStore {
   // "non-communicating" (since when), their MPS state and qualification (readiness), to append
   // to a scan report before it goes into the outbox, so the cloud keeps hearing about them.
   Result<std::vector<Printer>> NonCommunicating(const ScanReport& scan);
+  // The same when the scan's printers are not in `scan`: `read` holds the inventory key of each
+  // printer it read (communicating).
+  Result<std::vector<Printer>> NonCommunicating(const ScanReport& scan,
+                                                const std::set<std::string>& read);
 
   // `printers remove`: each target is matched by serial, then by last known IP (the most
   // recently seen printer at that IP), then by inventory key. Managed and pending printers are
@@ -229,6 +237,9 @@ class StateStore {
   // more than kCutoffOnTime after the due time), closes the periods whose catch-up has passed
   // (the printers still owing are returned as missed) and prunes the history to its retention.
   Result<MeterRecord> RecordMeters(const ScanReport& scan, const BillingSchedule& billing);
+  // The same with the scan's printers one at a time (as RecordScan above).
+  Result<MeterRecord> RecordMeters(const ScanReport& scan, const BillingSchedule& billing,
+                                   const PrinterSource& printers);
   // The counter history of the printer `target` names (as `printers remove` matches it), newest
   // first; nullopt when no printer matches. `limit` 0: all.
   Result<std::optional<std::vector<MeterHistoryRead>>> MeterHistory(const std::string& target,
