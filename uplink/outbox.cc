@@ -55,7 +55,11 @@ class SqliteOutbox final : public Outbox {
 
   // Each operation heals a file damaged under it (Healing) and runs once more.
   Result<void> AddScan(const ScanReport& scan, std::vector<std::string>* warnings) override {
-    auto added = Healing([&] { return DoAddScan(scan, warnings); });
+    return AddScan(scan, PrintersOf(scan.printers), warnings);
+  }
+  Result<void> AddScan(const ScanReport& scan, const PrinterSource& printers,
+                       std::vector<std::string>* warnings) override {
+    auto added = Healing([&] { return DoAddScan(scan, printers, warnings); });
     if (warnings != nullptr) {
       for (auto& n : healed_notices_) warnings->push_back(std::move(n));
       healed_notices_.clear();
@@ -102,7 +106,8 @@ class SqliteOutbox final : public Outbox {
   }
   Result<void> Heal();
 
-  Result<void> DoAddScan(const ScanReport& scan, std::vector<std::string>* warnings);
+  Result<void> DoAddScan(const ScanReport& scan, const PrinterSource& printers,
+                         std::vector<std::string>* warnings);
   Result<std::optional<PendingReport>> DoNextReport(const AgentIdentity& identity,
                                                     const HostFacts& host,
                                                     const std::string& agent_version);
@@ -194,7 +199,8 @@ Result<void> SqliteOutbox::ReleaseForeignReports(const std::string& agent_id) {
   return {};
 }
 
-Result<void> SqliteOutbox::DoAddScan(const ScanReport& scan, std::vector<std::string>* warnings) {
+Result<void> SqliteOutbox::DoAddScan(const ScanReport& scan, const PrinterSource& printers,
+                                     std::vector<std::string>* warnings) {
   constexpr std::string_view kOp = "add scan";
   const int64_t collected_ms = ToMs(scan.started_at);
   const std::string collected_at = FormatRfc3339(scan.started_at);
@@ -209,7 +215,9 @@ Result<void> SqliteOutbox::DoAddScan(const ScanReport& scan, std::vector<std::st
       db_,
       "INSERT INTO meter_reads(printer_key, serial, collected_at, lifetime_page_count, unit, "
       "flags, cutoff) VALUES(?, ?, ?, ?, ?, ?, ?)");
-  for (const Printer& p : scan.printers) {
+  uint64_t communicating = 0;
+  FLEET_TRY(printers([&](const Printer& p) -> Result<void> {
+    if (p.communication == "communicating") ++communicating;
     const std::string key = PrinterKey(p);
     json state = {{"collected_at", collected_at}};
     // PrinterToJson's output is ours and valid: parse cannot fail.
@@ -249,7 +257,8 @@ Result<void> SqliteOutbox::DoAddScan(const ScanReport& scan, std::vector<std::st
       FLEET_TRY(add_read.Run(kOp));
       add_read.Reset();
     }
-  }
+    return {};
+  }));
 
   // Events are never coalesced: each one is kept until a report carrying it is acknowledged.
   Stmt add_event(db_, "INSERT INTO events(json, collected_at) VALUES(?, ?)");
@@ -271,9 +280,7 @@ Result<void> SqliteOutbox::DoAddScan(const ScanReport& scan, std::vector<std::st
   // For `fleet-agent status`: when the agent last scanned, whatever became of the report.
   const json last_scan = {
       {"started_at", ToMs(scan.started_at)},
-      {"printers", static_cast<uint64_t>(std::count_if(
-                       scan.printers.begin(), scan.printers.end(),
-                       [](const Printer& p) { return p.communication == "communicating"; }))}};
+      {"printers", communicating}};
   FLEET_TRY(SetMeta("last_scan", Dump(last_scan)));
 
   std::vector<std::string> trim_warnings;
@@ -680,6 +687,17 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path, OutboxLimi
   auto db = OpenFile(path, limits, notices);
   if (!db.ok()) return db.error();
   return std::unique_ptr<Outbox>(new SqliteOutbox(db.value(), path, std::move(limits)));
+}
+
+Result<void> Outbox::AddScan(const ScanReport& scan, const PrinterSource& printers,
+                             std::vector<std::string>* warnings) {
+  ScanReport collected = scan;
+  collected.printers.clear();
+  FLEET_TRY(printers([&](const Printer& p) -> Result<void> {
+    collected.printers.push_back(p);
+    return {};
+  }));
+  return AddScan(collected, warnings);
 }
 
 }  // namespace fleet::uplink

@@ -102,6 +102,12 @@ class Outbox {
   // the limits (uplink/outbox_retention.h, Trim). Warnings (trimmed events) go to *warnings. One
   // transaction.
   virtual Result<void> AddScan(const ScanReport& scan, std::vector<std::string>* warnings) = 0;
+  // The same with the report's printers one at a time from `printers` instead of scan.printers
+  // (a staged scan, agent/daemon/scan_spool.h: never all in memory at once): the same rows, one
+  // transaction. `printers` may be walked more than once (a damaged file is healed and the scan
+  // added again). This default collects them and calls AddScan above.
+  virtual Result<void> AddScan(const ScanReport& scan, const PrinterSource& printers,
+                               std::vector<std::string>* warnings);
 
   // The report to send now: the oldest unacknowledged one if any (same key as before), else a
   // new one built from what is pending. nullopt when nothing is pending.

@@ -58,6 +58,8 @@ struct Daemon::Cycle {
   // The configuration this scan started with: a reload during the scan does not change it.
   std::shared_ptr<const config::Config> config;
   std::unique_ptr<ScanJob> job;
+  // Where the job stages its printers (docs/scaling.md, "The per-device sink"); null: collected.
+  std::unique_ptr<ScanSpool> spool;
   uint64_t number = 0;
   // A read of chosen printers at their last addresses (agent/daemon/targeted_read.h), outside the
   // schedule's rhythm: the cloud's meter_read_requests, the cut-off retries.
@@ -274,6 +276,7 @@ void Daemon::StartScan() {
   cycle->number = schedule_->scans_started();
   cycle->job = std::make_unique<ScanJob>(io_, *cycle->config, *profiles_,
                                          ScanJobOptions{.log = logs_.scan.get()});
+  StageCycle(*cycle);
   cycle_ = std::move(cycle);
   logs_.scan->debug("scan started cycle={} interval={}", cycle_->number,
                     Seconds(schedule_->interval()));
@@ -317,6 +320,7 @@ void Daemon::StartTargetedRead() {
   cycle->reason = reason;
   cycle->job = std::make_unique<ScanJob>(io_, *cycle->config, *profiles_,
                                          ScanJobOptions{.log = logs_.scan.get()});
+  StageCycle(*cycle);
   cycle_ = std::move(cycle);
   logs_.scan->info("meter read started reason={} printers={} addresses={}", reason,
                    plan->keys.size(), cycle_->config->search.include.size());
@@ -324,8 +328,21 @@ void Daemon::StartTargetedRead() {
   cycle_->job->Start([this](ScanReport report) { OnScanDone(std::move(report)); });
 }
 
+void Daemon::StageCycle(Cycle& cycle) {
+  auto spool = ScanSpool::Open();
+  if (!spool.ok()) {
+    logs_.scan->warn("{}; this scan's printers are held in memory instead", spool.error().message);
+    return;
+  }
+  cycle.spool = std::move(spool.value());
+  cycle.job->StageInto(cycle.spool.get());
+}
+
 void Daemon::OnScanDone(ScanReport report) {
-  // This runs inside the job's own callback: destroy the job later, off its stack.
+  // This runs inside the job's own callback: destroy the job later, off its stack (the spool
+  // with it, after this function).
+  ScanSpool* spool = cycle_ ? cycle_->spool.get() : nullptr;
+  const size_t staged = spool != nullptr ? spool->size() : 0;
   const uint64_t packets = cycle_ ? cycle_->job->stats().packets_sent : 0;
   const uint64_t number = cycle_ ? cycle_->number : 0;
   const bool targeted = cycle_ && cycle_->targeted;
@@ -335,7 +352,7 @@ void Daemon::OnScanDone(ScanReport report) {
 
   if (report.cancelled) {
     logs_.scan->info("{} cancelled cycle={} printers_read={} ms={} (not recorded)",
-                     targeted ? "meter read" : "scan", number, report.printers.size(),
+                     targeted ? "meter read" : "scan", number, report.printers.size() + staged,
                      report.duration_ms);
   } else if (targeted) {
     // Not a sweep: the printers it did not ask are not silent (ScanReport::targeted).
@@ -344,28 +361,34 @@ void Daemon::OnScanDone(ScanReport report) {
       logs_.scan->debug("printer={} error={} {}", e.ip, e.kind, e.message);
     }
     logs_.scan->info("meter read done reason={} addresses={} printers={} errors={} ms={}", reason,
-                     report.addresses_scanned, report.printers.size(), report.errors.size(),
-                     report.duration_ms);
-    RecordAndQueue(report);
+                     report.addresses_scanned, report.printers.size() + staged,
+                     report.errors.size(), report.duration_ms);
+    RecordAndQueue(report, spool);
   } else {
     for (const auto& w : report.warnings) logs_.scan->warn("{}", w);
     for (const auto& e : report.errors) {
       logs_.scan->debug("printer={} error={} {}", e.ip, e.kind, e.message);
     }
-    for (const auto& p : report.printers) {
+    auto log_printer = [this](const Printer& p) -> Result<void> {
       logs_.scan->debug("printer={} serial={} model={} pages={} status={}", p.ip,
                         LogValue(p.serial), LogValue(p.model),
                         p.lifetime_page_count ? std::to_string(*p.lifetime_page_count) : "none",
                         LogValue(p.status));
-    }
+      return {};
+    };
+    for (const auto& p : report.printers) (void)log_printer(p);
     logs_.scan->info(
         "scan done cycle={} addresses={} responding={} printers={} errors={} "
         "packets_sent={} ms={}",
-        number, report.addresses_scanned, report.responding, report.printers.size(),
+        number, report.addresses_scanned, report.responding, report.printers.size() + staged,
         report.errors.size(), packets, report.duration_ms);
-    last_printers_ = report.printers.size();
+    last_printers_ = report.printers.size() + staged;
     have_scanned_ = true;
-    RecordAndQueue(report);
+    RecordAndQueue(report, spool);
+    // A staged scan's printers as recorded, read back only when the log wants them.
+    if (spool != nullptr && !spool->failed() && logs_.scan->should_log(spdlog::level::debug)) {
+      (void)StagedPrinters(*spool)(log_printer);
+    }
   }
 
   if (!targeted) schedule_->ScanFinished();
@@ -379,13 +402,22 @@ void Daemon::OnScanDone(ScanReport report) {
   UpdateStatus();
 }
 
-void Daemon::RecordAndQueue(ScanReport& report) {
+void Daemon::RecordAndQueue(ScanReport& report, ScanSpool* spool) {
+  if (spool != nullptr && spool->failed()) {
+    // Nothing of this scan is recorded: the state and the outbox keep what they held.
+    logs_.scan->error("{}; nothing of this scan was recorded (the next scan reads it again)",
+                      spool->failed()->message);
+    return;
+  }
   OpenStateStore();
   if (!recorder_) recorder_.emplace(*logs_.state);
   recorder_->SetBilling(BillingScheduleFrom(*config_));
-  if (auto queued = recorder_->RecordAndQueue(state_.get(), *outbox_, report,
-                                              SupplyThresholdsFrom(*config_));
-      !queued.ok()) {
+  const SupplyThresholds thresholds = SupplyThresholdsFrom(*config_);
+  auto queued = spool != nullptr ? recorder_->RecordAndQueueStaged(state_.get(), *outbox_, report,
+                                                                   *spool, thresholds)
+                                 : recorder_->RecordAndQueue(state_.get(), *outbox_, report,
+                                                             thresholds);
+  if (!queued.ok()) {
     // The reads of this scan are lost; the next scan reads the same counters again.
     logs_.uplink->error("cannot store the scan in the outbox: {}", queued.error().message);
   }

@@ -124,7 +124,9 @@ class Daemon {
   // The scan cycle.
   void StartScan();
   void OnScanDone(ScanReport report);
-  void RecordAndQueue(ScanReport& report);
+  // `spool`: the scan's staged printers (ScanJob::StageInto), or null when they are in `report`.
+  void RecordAndQueue(ScanReport& report, ScanSpool* spool);
+  void StageCycle(Cycle& cycle);
   void OnOverrun(uint64_t consecutive);
   // A scan at each billing cut-off's due time (meters.*; docs/domain.md).
   void ArmCutoffTimer();

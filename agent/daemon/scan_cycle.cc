@@ -450,6 +450,25 @@ Result<void> ScanCycle::RecordAndQueue(state::StateStore* state, uplink::Outbox&
   return queued;
 }
 
+Result<void> ScanCycle::RecordAndQueueStaged(state::StateStore* state, uplink::Outbox& outbox,
+                                             ScanReport& scan, ScanSpool& spool,
+                                             const SupplyThresholds& thresholds) {
+  auto silent = RecordStaged(state, scan, spool, thresholds);
+  if (!silent.ok()) return silent.error();
+  const PrinterSource staged = StagedPrinters(spool);
+  const PrinterSource silent_ones = PrintersOf(*silent);
+  std::vector<std::string> warnings;
+  FLEET_TRY(outbox.AddScan(
+      scan,
+      [&](const PrinterFn& each) -> Result<void> {
+        FLEET_TRY(staged(each));
+        return silent_ones(each);
+      },
+      &warnings));
+  for (const auto& w : warnings) log_.warn("{}", w);
+  return {};
+}
+
 Result<void> QueueScan(uplink::Outbox& outbox, const ScanReport& report, spdlog::logger& log) {
   std::vector<std::string> warnings;
   if (auto added = outbox.AddScan(report, &warnings); !added.ok()) return added.error();

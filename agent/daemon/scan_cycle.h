@@ -80,6 +80,11 @@ class ScanCycle {
   // next scan reads the same counters again).
   Result<void> RecordAndQueue(state::StateStore* state, uplink::Outbox& outbox, ScanReport& scan,
                               const SupplyThresholds& thresholds);
+  // RecordStaged, then the report (the staged printers, then the silent ones) into the outbox one
+  // printer at a time. The error is the spool's or the outbox's.
+  Result<void> RecordAndQueueStaged(state::StateStore* state, uplink::Outbox& outbox,
+                                    ScanReport& scan, ScanSpool& spool,
+                                    const SupplyThresholds& thresholds);
 
  private:
   void CheckClock(const std::vector<state::InventoryIdentity>* last, ScanReport& scan);
