@@ -58,7 +58,7 @@ struct ScanProgress {
 
 struct ScanResult {
   size_t addresses_scanned = 0;
-  size_t responding = 0;            // answered SNMP with some credential
+  size_t responding = 0;  // answered SNMP with some credential
   // Every responding device, ordered by address; is_printer says. Empty when a device sink
   // (Scanner::SetDeviceSink) took them.
   std::vector<Printer> devices;

@@ -278,9 +278,7 @@ Result<void> SqliteOutbox::DoAddScan(const ScanReport& scan, const PrinterSource
   add_scan.Bind(1, Dump(summary)).Bind(2, collected_ms);
   FLEET_TRY(add_scan.Run(kOp));
   // For `fleet-agent status`: when the agent last scanned, whatever became of the report.
-  const json last_scan = {
-      {"started_at", ToMs(scan.started_at)},
-      {"printers", communicating}};
+  const json last_scan = {{"started_at", ToMs(scan.started_at)}, {"printers", communicating}};
   FLEET_TRY(SetMeta("last_scan", Dump(last_scan)));
 
   std::vector<std::string> trim_warnings;

@@ -32,9 +32,10 @@ void WriteIndented(std::ostream& out, const json& value, std::string_view indent
 
 // One array member whose elements come from `source` and are encoded one at a time.
 template <typename Item, typename Encode>
-Result<void> WriteArray(std::ostream& out,
-                        const std::function<Result<void>(const std::function<Result<void>(const Item&)>&)>& source,
-                        Encode encode) {
+Result<void> WriteArray(
+    std::ostream& out,
+    const std::function<Result<void>(const std::function<Result<void>(const Item&)>&)>& source,
+    Encode encode) {
   bool any = false;
   auto written = source([&](const Item& item) -> Result<void> {
     out << (any ? ",\n    " : "[\n    ");

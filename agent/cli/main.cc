@@ -172,8 +172,9 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   }
   if (staged != nullptr && staged->failed()) {
     // Nothing of this scan is recorded: the state keeps what it held (docs/robustness.md).
-    std::cerr << "fleet-agent: " << staged->failed()->message
-              << "\n  nothing of this scan was recorded; run it again once the directory has room\n";
+    std::cerr
+        << "fleet-agent: " << staged->failed()->message
+        << "\n  nothing of this scan was recorded; run it again once the directory has room\n";
     return kExitFailure;
   }
   for (const auto& w : report->warnings) log->warn("{}", w);
@@ -183,8 +184,8 @@ int ScanOnce(const fleet::config::Config& config, const Args& args,
   const auto stats = job.stats();
   log->info("scan done addresses={} responding={} printers={} packets_sent={} ms={}",
             report->addresses_scanned, report->responding,
-            report->printers.size() + (staged != nullptr ? staged->size() : 0),
-            stats.packets_sent, report->duration_ms);
+            report->printers.size() + (staged != nullptr ? staged->size() : 0), stats.packets_sent,
+            report->duration_ms);
 
   // The scan cycle the daemon runs too (agent/daemon/scan_cycle.h): the inventory keeps every
   // printer it ever read, and the cloud keeps hearing about the ones this scan did not reach

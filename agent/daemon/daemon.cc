@@ -387,7 +387,7 @@ void Daemon::OnScanDone(ScanReport report) {
     RecordAndQueue(report, spool);
     // A staged scan's printers as recorded, read back only when the log wants them.
     if (spool != nullptr && !spool->failed() && logs_.scan->should_log(spdlog::level::debug)) {
-      (void)StagedPrinters(*spool)(log_printer);
+      (void)StagedPrinters (*spool)(log_printer);
     }
   }
 
@@ -413,10 +413,10 @@ void Daemon::RecordAndQueue(ScanReport& report, ScanSpool* spool) {
   if (!recorder_) recorder_.emplace(*logs_.state);
   recorder_->SetBilling(BillingScheduleFrom(*config_));
   const SupplyThresholds thresholds = SupplyThresholdsFrom(*config_);
-  auto queued = spool != nullptr ? recorder_->RecordAndQueueStaged(state_.get(), *outbox_, report,
-                                                                   *spool, thresholds)
-                                 : recorder_->RecordAndQueue(state_.get(), *outbox_, report,
-                                                             thresholds);
+  auto queued = spool != nullptr
+                    ? recorder_->RecordAndQueueStaged(state_.get(), *outbox_, report, *spool,
+                                                      thresholds)
+                    : recorder_->RecordAndQueue(state_.get(), *outbox_, report, thresholds);
   if (!queued.ok()) {
     // The reads of this scan are lost; the next scan reads the same counters again.
     logs_.uplink->error("cannot store the scan in the outbox: {}", queued.error().message);

@@ -179,8 +179,7 @@ void ResolveMovesAndReplacementsOf(const std::vector<Device>& printers, ScanRepo
       // or the holder of a cloned serial (ResolveSerialConflicts), not a move.
       bool still_there = false;
       for (const Device* q : now_at[old_ip]) {
-        still_there = still_there ||
-                      (p.serial.empty() ? KeyOf(*q) == key : q->serial == p.serial);
+        still_there = still_there || (p.serial.empty() ? KeyOf(*q) == key : q->serial == p.serial);
       }
       if (!still_there) {
         moved.insert(key);
@@ -376,8 +375,8 @@ Result<std::vector<Printer>> ScanCycle::RecordStaged(state::StateStore* state, S
 }
 
 ScanCycle::LastValues ScanCycle::LastValuesFrom(state::StateStore& state) {
-  return [this, lookup = state.LookupByKey()](
-             const Printer& p) -> std::optional<state::InventoryEntry> {
+  return [this,
+          lookup = state.LookupByKey()](const Printer& p) -> std::optional<state::InventoryEntry> {
     auto found = lookup(state::InventoryKey(p));
     if (!found.ok()) {
       // Compared as a printer not seen before: at worst a supply event again.

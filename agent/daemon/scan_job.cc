@@ -184,8 +184,8 @@ void ScanJob::Start(DoneFn done, ProgressFn progress, const config::Resolver& re
   scanner_->Start(
       std::move(addresses), std::move(targets.ipv6),
       [done = std::move(done), warnings = std::move(targets.warnings), started, t0,
-       thresholds = SupplyThresholdsFrom(config_),
-       engine = engine_.get(), this](snmp::ScanResult result) mutable {
+       thresholds = SupplyThresholdsFrom(config_), engine = engine_.get(),
+       this](snmp::ScanResult result) mutable {
         ScanReport report;
         report.agent_version = FLEET_VERSION;
         report.started_at = started;

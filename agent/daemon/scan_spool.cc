@@ -129,9 +129,8 @@ Result<void> ScanSpool::Commit() {
 Result<std::vector<StagedIdentity>> ScanSpool::Identities() {
   if (auto done = Commit(); !done.ok()) return done.error();
   sqlite3_stmt* raw = nullptr;
-  sqlite3_prepare_v2(db_,
-                     "SELECT ip, serial, mac, communication FROM staged ORDER BY addr, rowid", -1,
-                     &raw, nullptr);
+  sqlite3_prepare_v2(db_, "SELECT ip, serial, mac, communication FROM staged ORDER BY addr, rowid",
+                     -1, &raw, nullptr);
   Statement select(raw);
   if (!select) return Fail("read").error();
   std::vector<StagedIdentity> out;

@@ -37,7 +37,7 @@ const system_clock::time_point kStart = test::kScanStart;
 struct Side : test::CycleHarness {
   explicit Side(const std::string& name) : CycleHarness("fleet-staged-" + name) {
     BillingSchedule billing;
-    billing.days = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+    billing.days = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
                     17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
     cycle.SetBilling(billing);
   }
@@ -68,12 +68,12 @@ ScanReport FirstScan() {
 
 ScanReport SecondScan() {
   Printer keyless = ReadPrinter("127.0.0.20", "", 42);
-  return Scan(kStart + 1h,
-              {WithToner(ReadPrinter("127.0.0.6", "NEW", 10), 5),
-               ReadPrinter("127.0.0.7", "BACK", 1200),
-               ReadPrinter("127.0.0.9", "CLONE", 5010, "00:00:00:00:00:09"),
-               ReadPrinter("127.0.0.10", "CLONE", 700, "00:00:00:00:00:10"),
-               ReadPrinter("127.0.0.15", "MOVER", 1100, "00:00:00:00:00:05"), keyless});
+  return Scan(
+      kStart + 1h,
+      {WithToner(ReadPrinter("127.0.0.6", "NEW", 10), 5), ReadPrinter("127.0.0.7", "BACK", 1200),
+       ReadPrinter("127.0.0.9", "CLONE", 5010, "00:00:00:00:00:09"),
+       ReadPrinter("127.0.0.10", "CLONE", 700, "00:00:00:00:00:10"),
+       ReadPrinter("127.0.0.15", "MOVER", 1100, "00:00:00:00:00:05"), keyless});
 }
 
 // Each row of the inventory with all it holds, in key order, and its meter history.
@@ -92,8 +92,8 @@ nlohmann::json Rows(state::StateStore& state) {
       }
     }
     rows.push_back({{"key", e.key},
-                    {"last", EncodePrinterJson(e.last).dump(-1, ' ', false,
-                                                            nlohmann::ordered_json::error_handler_t::replace)},
+                    {"last", EncodePrinterJson(e.last).dump(
+                                 -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)},
                     {"first_seen", e.first_seen},
                     {"last_seen", e.last_seen},
                     {"communication", e.communication},
@@ -131,7 +131,8 @@ TEST(ScanCycleStaged, SameStateReportAndOutputAsTheCollectedCycle) {
       s->steady += round == 0 ? 0h : 1h;
     }
     // Collected: the daemon's cycle on the whole scan, then the output from it.
-    ASSERT_TRUE(collected.cycle.RecordAndQueue(collected.state.get(), *collected.outbox, a, {}).ok());
+    ASSERT_TRUE(
+        collected.cycle.RecordAndQueue(collected.state.get(), *collected.outbox, a, {}).ok());
     std::ostringstream out_a;
     uplink::WriteScanReportJson(out_a, a);
 
@@ -194,10 +195,12 @@ TEST(ScanSpool, GivesThePrintersBackInAddressOrderExactly) {
   EXPECT_EQ((*ids)[1].serial, "S\xff");
   ASSERT_TRUE((*spool)->Finalize([](size_t, Printer&) -> Result<void> { return {}; }).ok());
   std::vector<Printer> back;
-  ASSERT_TRUE((*spool)->ForEach([&](Printer& p) -> Result<void> {
-                        back.push_back(p);
-                        return {};
-                      }).ok());
+  ASSERT_TRUE((*spool)
+                  ->ForEach([&](Printer& p) -> Result<void> {
+                    back.push_back(p);
+                    return {};
+                  })
+                  .ok());
   ASSERT_EQ(back.size(), 4u);
   EXPECT_EQ(back[1], odd);  // every field, the bytes as they were
 }
