@@ -7,7 +7,9 @@
 // directories, a virtual clock. Also: a staging database that cannot grow (a full disk) says so,
 // naming its directory and the fix.
 #include <gtest/gtest.h>
+#ifndef _WIN32
 #include <sys/resource.h>
+#endif
 
 #include <csignal>
 #include <cstdlib>
@@ -205,6 +207,7 @@ TEST(ScanSpool, GivesThePrintersBackInAddressOrderExactly) {
   EXPECT_EQ(back[1], odd);  // every field, the bytes as they were
 }
 
+#ifndef _WIN32  // a file-size limit (RLIMIT_FSIZE) is POSIX
 TEST(ScanSpool, AFullDiskIsAClearErrorNamingTheDirectory) {
   test::TempDir dir("fleet-spool-full");
   ASSERT_EQ(setenv("SQLITE_TMPDIR", dir.path().c_str(), 1), 0);
@@ -235,6 +238,7 @@ TEST(ScanSpool, AFullDiskIsAClearErrorNamingTheDirectory) {
   ASSERT_TRUE((*spool)->failed().has_value());
   EXPECT_FALSE(ids.ok());  // nothing half-staged is handed on
 }
+#endif
 
 }  // namespace
 }  // namespace fleet::agent
