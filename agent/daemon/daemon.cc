@@ -387,7 +387,8 @@ void Daemon::OnScanDone(ScanReport report) {
     RecordAndQueue(report, spool);
     // A staged scan's printers as recorded, read back only when the log wants them.
     if (spool != nullptr && !spool->failed() && logs_.scan->should_log(spdlog::level::debug)) {
-      (void)StagedPrinters (*spool)(log_printer);
+      const PrinterSource recorded = StagedPrinters(*spool);
+      (void)recorded(log_printer);
     }
   }
 
