@@ -73,31 +73,31 @@ void CompareWithLastByKey(ScanReport& scan, const StoredEntryFn& stored,
   }
 }
 
-void CompareOneWithLast(ScanReport& scan, Printer& p, const state::InventoryEntry* entry,
+void CompareOneWithLast(ScanReport& scan, Printer& p, const state::InventoryEntry* before,
                         const SupplyThresholds& thresholds) {
   const std::string now = FormatRfc3339(scan.started_at);
   const std::string shown_since = FormatRfc3339(scan.started_at - kRegressionShownFor);
-  const Printer* before = entry != nullptr ? &entry->last : nullptr;
-  const std::string before_at = entry != nullptr ? entry->last_seen : "";
+  const Printer* last = before != nullptr ? &before->last : nullptr;
+  const std::string last_at = before != nullptr ? before->last_seen : "";
 
   // Meter-read integrity.
-  if (before && before->lifetime_page_count && p.lifetime_page_count &&
-      *p.lifetime_page_count < *before->lifetime_page_count) {
-    p.page_count_regression = PageCountRegression{*before->lifetime_page_count, before_at,
+  if (last && last->lifetime_page_count && p.lifetime_page_count &&
+      *p.lifetime_page_count < *last->lifetime_page_count) {
+    p.page_count_regression = PageCountRegression{*last->lifetime_page_count, last_at,
                                                   *p.lifetime_page_count, now};
     ReportEvent e = EventFor(p, "page_count_backwards", now);
-    e.previous_count = *before->lifetime_page_count;
-    e.previous_at = before_at;
+    e.previous_count = *last->lifetime_page_count;
+    e.previous_at = last_at;
     e.current_count = *p.lifetime_page_count;
     scan.events.push_back(std::move(e));
-  } else if (before && before->page_count_regression &&
-             before->page_count_regression->detected_at >= shown_since) {
-    p.page_count_regression = before->page_count_regression;
+  } else if (last && last->page_count_regression &&
+             last->page_count_regression->detected_at >= shown_since) {
+    p.page_count_regression = last->page_count_regression;
   }
 
   // Supplies: a transition into low/empty, or a level that jumped up (replaced, emptied box).
   for (const Supply& s : p.supplies) {
-    const Supply* old = before ? FindSupply(*before, s) : nullptr;
+    const Supply* old = last ? FindSupply(*last, s) : nullptr;
     if (IsLow(s.state) && (!old || old->state != s.state)) {
       ReportEvent e = EventFor(p, "supply_low", now);
       FillSupply(e, s);

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <ranges>
 #include <sstream>
 
 #include "agent/core/printer_json.h"
@@ -142,8 +143,8 @@ TEST(ScanCycleStaged, SameStateReportAndOutputAsTheCollectedCycle) {
     // the outbox takes them one at a time.
     auto spool = ScanSpool::Open();
     ASSERT_TRUE(spool.ok()) << spool.error().message;
-    for (auto p = b.printers.rbegin(); p != b.printers.rend(); ++p) {
-      ASSERT_TRUE((*spool)->Add(*p).ok());
+    for (const Printer& p : std::ranges::reverse_view(b.printers)) {
+      ASSERT_TRUE((*spool)->Add(p).ok());
     }
     b.printers.clear();
     ASSERT_TRUE(
