@@ -15,7 +15,6 @@
 #include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <ranges>
 #include <sstream>
 
 #include "agent/core/printer_json.h"
@@ -143,9 +142,8 @@ TEST(ScanCycleStaged, SameStateReportAndOutputAsTheCollectedCycle) {
     // the outbox takes them one at a time.
     auto spool = ScanSpool::Open();
     ASSERT_TRUE(spool.ok()) << spool.error().message;
-    for (const Printer& p : std::ranges::reverse_view(b.printers)) {
-      ASSERT_TRUE((*spool)->Add(p).ok());
-    }
+    const std::vector<Printer> backwards(b.printers.rbegin(), b.printers.rend());
+    for (const Printer& p : backwards) ASSERT_TRUE((*spool)->Add(p).ok());
     b.printers.clear();
     ASSERT_TRUE(
         staged.cycle.RecordAndQueueStaged(staged.state.get(), *staged.outbox, b, **spool, {}).ok());
