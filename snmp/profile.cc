@@ -249,7 +249,8 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
   CheckKeys(
       ctx, node, path,
       {"get", "walk", "text", "device_id", "key", "standard", "regex", "transforms", "unit", "blob",
-       "record", "zero_means_absent", "row", "name_column", "name", "sum", "rows", "names"});
+       "record", "zero_means_absent", "row", "name_column", "name", "sum", "rows", "names",
+       "numeric_text"});
   int kinds = 0;
   if (node["get"]) {
     ++kinds;
@@ -411,6 +412,17 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
       src.zero_means_absent = node["zero_means_absent"].as<bool>();
     } catch (const YAML::Exception&) {
       ctx.Error(node["zero_means_absent"], path + ".zero_means_absent", "expected true or false");
+    }
+  }
+  if (node["numeric_text"]) {
+    if (field != "counter" || !node["get"]) {
+      ctx.Error(node["numeric_text"], path + ".numeric_text",
+                "numeric_text only applies to a counter's get source");
+    }
+    try {
+      src.numeric_text = node["numeric_text"].as<bool>();
+    } catch (const YAML::Exception&) {
+      ctx.Error(node["numeric_text"], path + ".numeric_text", "expected true or false");
     }
   }
   if (kinds != 1) {
