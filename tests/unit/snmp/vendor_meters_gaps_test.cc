@@ -5,7 +5,9 @@
 // nothing else is reported. Kyocera's colour is every colour mode but black & white, whichever
 // mode a model fills, and Ricoh's is two named rows, so both are `sum` sources; the sum's own
 // rules (every part answers, or no reading; a part that is not a count makes the counter
-// unreadable; named parts found by name, not position) are checked here too.
+// unreadable; named parts found by name, not position) are checked here too, as are Toshiba's
+// function sums (large + small rows, colour = full + twin) and OKI's total, a count the MIB
+// carries as text (the `numeric_text` option).
 #include <gtest/gtest.h>
 
 #include <algorithm>
