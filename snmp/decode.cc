@@ -478,14 +478,15 @@ std::optional<int64_t> SumNamedRows(const FieldSource& src, const Context& ctx,
 // NUL padding around it are dropped, and anything but a plain run of ASCII digits — a sign, a
 // separator, a decimal point, a unit, nothing at all — is no count: *problem says what it was.
 std::optional<int64_t> NumberFromText(std::string_view raw, std::string* problem) {
-  const auto pad = [](char c) { return c == ' ' || c == '\0' || c == '\t' || c == '\r' || c == '\n'; };
+  const auto pad = [](char c) {
+    return c == ' ' || c == '\0' || c == '\t' || c == '\r' || c == '\n';
+  };
   std::string_view text = raw;
   while (!text.empty() && pad(text.front())) text.remove_prefix(1);
   while (!text.empty() && pad(text.back())) text.remove_suffix(1);
   const std::string shown = "the text '" + SanitizeText(raw, 32) + "'";
-  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return c >= '0' && c <= '9';
-  });
+  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(),
+                                                   [](char c) { return c >= '0' && c <= '9'; });
   if (!digits) {
     *problem = shown + ", not a plain non-negative integer";
     return std::nullopt;

@@ -246,11 +246,10 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
               "a source is 'standard' or a map with one of get/walk/text/device_id/standard");
     return std::nullopt;
   }
-  CheckKeys(
-      ctx, node, path,
-      {"get", "walk", "text", "device_id", "key", "standard", "regex", "transforms", "unit", "blob",
-       "record", "zero_means_absent", "row", "name_column", "name", "sum", "rows", "names",
-       "numeric_text"});
+  CheckKeys(ctx, node, path,
+            {"get", "walk", "text", "device_id", "key", "standard", "regex", "transforms", "unit",
+             "blob", "record", "zero_means_absent", "row", "name_column", "name", "sum", "rows",
+             "names", "numeric_text"});
   int kinds = 0;
   if (node["get"]) {
     ++kinds;

@@ -2,11 +2,12 @@
 // ../shared/printers-meters and the 5 recordings built from vendor documentation in
 // tests/data/meters (Kyocera, Ricoh, Xerox, Canon, Konica Minolta), the 3 of
 // tests/data/meters-more (Lexmark's type-coded rows, Epson) and the 8 of tests/data/meters-gaps
-// (Kyocera sums, Canon, Lexmark's per-size rows, Toshiba sums, OKI's text count), each on its own loopback
-// address (one snmpsimd), scanned by the real binary in one --scan-once --format json run. Every
-// printer's counters must be exactly those of its directory's expected-meters.json: the counter
-// OIDs, the blob and both columns of a named-row table (Ricoh) are fetched by the scanner's plan
-// and decoded by the shipped profiles. Without the shared walks, only the built recordings run.
+// (Kyocera sums, Canon, Lexmark's per-size rows, Toshiba sums, OKI's text count), each on its own
+// loopback address (one snmpsimd), scanned by the real binary in one --scan-once --format json run.
+// Every printer's counters must be exactly those of its directory's expected-meters.json: the
+// counter OIDs, the blob and both columns of a named-row table (Ricoh) are fetched by the scanner's
+// plan and decoded by the shipped profiles. Without the shared walks, only the built recordings
+// run.
 #include <gtest/gtest.h>
 
 #include <algorithm>

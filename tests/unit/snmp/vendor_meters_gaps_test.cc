@@ -36,14 +36,15 @@ constexpr auto Decode = test::DecodeRecording;
 
 constexpr auto CountersOf = test::MeterCounters;
 
-const std::map<std::string, std::string> kProfile = {{"kyocera_taskalfa_6054ci.snmprec", "kyocera"},
-                                                     {"kyocera_ecosys_p6235cdn.snmprec", "kyocera"},
-                                                     {"canon_iradv_c3530.snmprec", "canon"},
-                                                     {"canon_ir2630.snmprec", "canon"},
-                                                     {"lexmark_cx921.snmprec", "lexmark"},
-                                                     {"toshiba_estudio3515ac.snmprec", "toshiba-tec"},
-                                                     {"toshiba_estudio2518a.snmprec", "toshiba-tec"},
-                                                     {"oki_c610.snmprec", "oki"}};
+const std::map<std::string, std::string> kProfile = {
+    {"kyocera_taskalfa_6054ci.snmprec", "kyocera"},
+    {"kyocera_ecosys_p6235cdn.snmprec", "kyocera"},
+    {"canon_iradv_c3530.snmprec", "canon"},
+    {"canon_ir2630.snmprec", "canon"},
+    {"lexmark_cx921.snmprec", "lexmark"},
+    {"toshiba_estudio3515ac.snmprec", "toshiba-tec"},
+    {"toshiba_estudio2518a.snmprec", "toshiba-tec"},
+    {"oki_c610.snmprec", "oki"}};
 
 // Each recording's built devices add up: mono + colour = each function, scans within all originals.
 TEST(VendorMetersGaps, EveryDocumentedCounterAndNoOther) {
@@ -400,9 +401,9 @@ TEST(VendorMetersGaps, ToshibaZeroCopierRowsAndMissingColourRowsAreLeftOut) {
   }
   device.erase(O(kToshiba + "210.1.2"));
   const Printer p = Decode(device);
-  EXPECT_EQ(CountersOf(p), (Counters{{"lifetimeCount", 139517},
-                                     {"printCount", 107930},
-                                     {"monoPrintSideCount", 64210}}));
+  EXPECT_EQ(
+      CountersOf(p),
+      (Counters{{"lifetimeCount", 139517}, {"printCount", 107930}, {"monoPrintSideCount", 64210}}));
   EXPECT_TRUE(p.unreadable_counters.empty());
 }
 
@@ -440,8 +441,9 @@ TEST(VendorMetersGaps, OkiTotalIsItsCounterText) {
            {"", "answers the text '', not a plain non-negative integer"},
            {"20000000000", "= 20000000000 is implausible (over 10^10 pages)"},
            {"4294967295", "= 4294967295 is implausible (the all-ones value of a 32-bit counter)"},
-           {"123456789012345678901234", "answers the text '123456789012345678901234', over 10^10 "
-                                        "pages: implausible"},
+           {"123456789012345678901234",
+            "answers the text '123456789012345678901234', over 10^10 "
+            "pages: implausible"},
        }) {
     SCOPED_TRACE(answer);
     VarbindMap device = Recording("oki_c610.snmprec");
