@@ -1,8 +1,9 @@
 // Vendor counters over the network (issue 15): the 7 real Brother walks of
 // ../shared/printers-meters and the 5 recordings built from vendor documentation in
 // tests/data/meters (Kyocera, Ricoh, Xerox, Canon, Konica Minolta), the 3 of
-// tests/data/meters-more (Lexmark's type-coded rows, Epson) and the 8 of tests/data/meters-gaps
-// (Kyocera sums, Canon, Lexmark's per-size rows, Toshiba sums, OKI's text count), each on its own
+// tests/data/meters-more (Lexmark's type-coded rows, Epson), the 8 of tests/data/meters-gaps
+// (Kyocera sums, Canon, Lexmark's per-size rows, Toshiba sums, OKI's text count) and the 5 of
+// tests/data/meters-functions (Canon, Konica Minolta, Xerox function splits), each on its own
 // loopback address (one snmpsimd), scanned by the real binary in one --scan-once --format json run.
 // Every printer's counters must be exactly those of its directory's expected-meters.json: the
 // counter OIDs, the blob and both columns of a named-row table (Ricoh) are fetched by the scanner's
@@ -55,12 +56,15 @@ TEST(MetersBrother, CountersOverTheNetworkAreExactlyTheExpectedOnes) {
   // source: both its columns must be in the scanner's plan), Toshiba's function sums and OKI's
   // count carried as text (tests/data/meters-gaps/README.md).
   AddRecordings(BuiltDir() + "-gaps", &paths, &expected);
+  // The function splits: Canon print/copy (its named table: both columns in the plan), Konica
+  // Minolta colour copies, Xerox prints (tests/data/meters-functions/README.md).
+  AddRecordings(BuiltDir() + "-functions", &paths, &expected);
   ASSERT_FALSE(HasFatalFailure());
-  ASSERT_EQ(paths.size(), 16u);
+  ASSERT_EQ(paths.size(), 21u);
   if (std::ifstream(MetersDir() + "/expected-meters.json")) {
     AddRecordings(MetersDir(), &paths, &expected);
     ASSERT_FALSE(HasFatalFailure());
-    ASSERT_EQ(paths.size(), 23u);
+    ASSERT_EQ(paths.size(), 28u);
   } else {
     std::printf(
         "note: Brother walks not found at %s (set FLEET_SHARED_METERS); only the "
