@@ -285,8 +285,8 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
     } else {
       inet_pton(AF_INET, target_.ip.c_str(), &target_addr_);
     }
-    where_ = std::make_shared<const std::string>(
-        (ipv6_ ? "[" + target_.ip + "]" : target_.ip) + ":" + std::to_string(target_.port));
+    where_ = std::make_shared<const std::string>((ipv6_ ? "[" + target_.ip + "]" : target_.ip) +
+                                                 ":" + std::to_string(target_.port));
   }
 
   ~SessionCore() override { CloseNetSnmp(); }
@@ -968,13 +968,13 @@ void SessionCore::Deliver(VarbindsCallback done, Result<std::vector<Varbind>> re
   // If the Session is destroyed before this runs, the result (even a good one) is turned into
   // kCancelled: a caller such as Walk must never be told to carry on with a dead session.
   std::weak_ptr<SessionCore> weak = weak_from_this();
-  asio::post(engine_->io(), [weak, where = where_, done = std::move(done),
-                             result = std::move(result)]() mutable {
-    if (weak.expired() && result.ok()) {
-      result = MakeError(ErrorCode::kCancelled, "session to " + *where + " closed");
-    }
-    done(std::move(result));
-  });
+  asio::post(engine_->io(),
+             [weak, where = where_, done = std::move(done), result = std::move(result)]() mutable {
+               if (weak.expired() && result.ok()) {
+                 result = MakeError(ErrorCode::kCancelled, "session to " + *where + " closed");
+               }
+               done(std::move(result));
+             });
 }
 
 void SessionCore::CancelAll() {
