@@ -39,12 +39,13 @@ std::pair<int, std::string> SortKey(const std::string& ip) {
   return {2, ip};
 }
 
+// A reply into what the device answered so far (snmp/types.h MergeVarbinds: exceptions skipped,
+// the varbinds moved in). The reply is not used after.
+void Merge(VarbindMap& into, std::vector<Varbind>&& varbinds) {
+  MergeVarbinds(into, std::move(varbinds));
+}
 void Merge(VarbindMap& into, const std::vector<Varbind>& varbinds) {
-  for (const auto& vb : varbinds) {
-    // Exceptions carry no value; keeping them would only make the decoder test for them again.
-    if (vb.value.IsException()) continue;
-    into.insert_or_assign(vb.oid, vb.value);
-  }
+  Merge(into, std::vector<Varbind>(varbinds));
 }
 
 }  // namespace
@@ -145,7 +146,7 @@ class Scanner::Device {
         return;
       }
       responded_ = true;
-      Merge(collected_, r.value());
+      Merge(collected_, std::move(r.value()));
       Probe();
     });
   }
@@ -153,7 +154,7 @@ class Scanner::Device {
   void Probe() {
     session_->GetNext({PrinterMibProbe()}, [this](Result<std::vector<Varbind>> r) {
       if (r.ok()) {
-        Merge(collected_, r.value());
+        Merge(collected_, std::move(r.value()));
       } else if (!Tolerate(r.error(), "Printer-MIB probe")) {
         return;
       }
@@ -179,7 +180,7 @@ class Scanner::Device {
                           plan_.get.begin() + static_cast<std::ptrdiff_t>(to));
     session_->Get(std::move(oids), [this, to](Result<std::vector<Varbind>> r) {
       if (r.ok()) {
-        Merge(collected_, r.value());
+        Merge(collected_, std::move(r.value()));
       } else if (!Tolerate(r.error(), "GET")) {
         return;
       }
@@ -196,7 +197,7 @@ class Scanner::Device {
     Walk(*session_, root, owner_.options_.walk,
          [this, index, root](Result<std::vector<Varbind>> r) {
            if (r.ok()) {
-             Merge(collected_, r.value());
+             Merge(collected_, std::move(r.value()));
            } else if (!Tolerate(r.error(), "walk " + FormatOid(root))) {
              return;
            }
