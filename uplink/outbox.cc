@@ -372,16 +372,19 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
     room.bytes = limits_.max_report_bytes > fixed ? limits_.max_report_bytes - fixed : 0;
   }
 
+  // The part is written into its body as its rows are read (a cursor per table): no row is held
+  // once written, and the body is the only copy of the part (docs/scaling.md, "A daemon that
+  // does not grow"). Room for the envelope too, so that Finish puts it in front in place.
+  protocol::ReportWriter writer(limits_.max_report_bytes + 4096);
   protocol::Report body;
   std::vector<int64_t> state_ids;
-  auto states = Tables().PendingObjects(
+  FLEET_TRY(Tables().PendingObjects(
       "printer_states", "printer state",
-      static_cast<int64_t>(std::max<size_t>(1, limits_.max_printers_per_report)), &room);
-  if (!states.ok()) return states.error();
-  for (auto& [id, text] : *states) {
-    state_ids.push_back(id);
-    body.printers.push_back(protocol::PrinterObject(std::move(text)));
-  }
+      static_cast<int64_t>(std::max<size_t>(1, limits_.max_printers_per_report)), &room,
+      [&](int64_t id, std::string_view text) -> Result<void> {
+        state_ids.push_back(id);
+        return writer.AddPrinter(text);
+      }));
 
   std::vector<int64_t> read_ids;
   {
@@ -425,19 +428,17 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
       }
       if (!room.Take(protocol::EncodeMeterRead(read).size() + 1)) break;
       read_ids.push_back(stmt.Int(0));
-      body.meter_reads.push_back(std::move(read));
+      FLEET_TRY(writer.AddMeterRead(read));
     }
   }
 
   std::vector<int64_t> event_ids;
-  auto stored_events = Tables().PendingObjects(
+  FLEET_TRY(Tables().PendingObjects(
       "events", "event", static_cast<int64_t>(std::max<size_t>(1, limits_.max_reads_per_report)),
-      &room);
-  if (!stored_events.ok()) return stored_events.error();
-  for (auto& [id, text] : *stored_events) {
-    event_ids.push_back(id);
-    body.events.push_back(protocol::EventObject(std::move(text)));
-  }
+      &room, [&](int64_t id, std::string_view text) -> Result<void> {
+        event_ids.push_back(id);
+        return writer.AddEvent(text);
+      }));
 
   std::optional<int64_t> scan_id;
   {
@@ -510,7 +511,7 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   // table, so that a new, empty outbox has nothing to send until it has something to say.
   if (*reset_event && !(*reset_event)->empty()) {
     if (json event = json::parse(**reset_event, nullptr, false); event.is_object()) {
-      body.events.push_back(protocol::EventObject(Dump(event)));
+      FLEET_TRY(writer.AddEvent(Dump(event)));
     }
     FLEET_TRY(SetMeta("reset_event", ""));
   }
@@ -539,9 +540,7 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
                            std::to_string(limits_.max_report_bytes) +
                            " bytes): it goes alone, over the bound";
   }
-  auto encoded = protocol::EncodeReport(body);
-  if (!encoded.ok()) return encoded.error();
-  report.body = std::move(*encoded);
+  report.body = writer.Finish(body);
 
   {
     Stmt insert(
@@ -551,7 +550,7 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
     insert.Bind(1, identity.agent_id)
         .Bind(2, sequence)
         .Bind(3, report.idempotency_key)
-        .Bind(4, report.body)
+        .BindView(4, report.body)  // read in place: no copy of the body
         .Bind(5, static_cast<int64_t>(report.printers))
         .Bind(6, static_cast<int64_t>(report.meter_reads))
         .Bind(7, ToMs(now));
