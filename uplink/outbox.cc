@@ -125,6 +125,7 @@ class SqliteOutbox final : public Outbox {
     return Tables().QueryInt(sql, op);
   }
   Result<void> ReleaseForeignReports(const std::string& agent_id);
+  Result<std::string> ReadBody(int64_t report_id);
   Result<std::optional<PendingReport>> BuildReport(const AgentIdentity& identity,
                                                    const HostFacts& host,
                                                    const std::string& agent_version);
@@ -295,8 +296,10 @@ Result<std::optional<PendingReport>> SqliteOutbox::DoNextReport(const AgentIdent
   FLEET_TRY(ReleaseForeignReports(identity.agent_id));
 
   {
+    // The body is not selected: a value of a megabyte would be assembled whole in SQLite's heap
+    // and then copied. ReadBody reads it from its pages into the report's string.
     Stmt oldest(db_,
-                "SELECT id, sequence, idempotency_key, body, printers, meter_reads FROM reports "
+                "SELECT id, sequence, idempotency_key, printers, meter_reads FROM reports "
                 "WHERE quarantined = 0 ORDER BY sequence LIMIT 1");
     auto row = oldest.Step(kOp);
     if (!row.ok()) return row.error();
@@ -304,13 +307,15 @@ Result<std::optional<PendingReport>> SqliteOutbox::DoNextReport(const AgentIdent
       PendingReport report{.id = oldest.Int(0),
                            .sequence = oldest.Int(1),
                            .idempotency_key = oldest.Text(2),
-                           .body = oldest.Text(3),
-                           .printers = static_cast<size_t>(oldest.Int(4)),
-                           .meter_reads = static_cast<size_t>(oldest.Int(5)),
+                           .body = "",
+                           .printers = static_cast<size_t>(oldest.Int(3)),
+                           .meter_reads = static_cast<size_t>(oldest.Int(4)),
                            .oversize_note = ""};
-      Stmt count(db_, "UPDATE reports SET attempts = attempts + 1 WHERE id = ?");
-      count.Bind(1, report.id);
-      FLEET_TRY(count.Run(kOp));
+      auto body = ReadBody(report.id);
+      if (!body.ok()) return body.error();
+      report.body = std::move(*body);
+      // Sent again as stored: nothing in its row changes (an UPDATE rewrites the whole row, body
+      // included: a megabyte more in SQLite's heap and in the WAL at every retry of an outage).
       FLEET_TRY(txn.Commit(kOp));
       return std::optional<PendingReport>(std::move(report));
     }
@@ -320,6 +325,24 @@ Result<std::optional<PendingReport>> SqliteOutbox::DoNextReport(const AgentIdent
   if (!built.ok()) return built.error();
   FLEET_TRY(txn.Commit(kOp));
   return built;
+}
+
+// A stored report's body, read in place from the database's pages (sqlite3_blob_read) into the
+// string returned: the only copy of it in memory (docs/scaling.md, "A daemon that does not
+// grow"). Inside NextReport's transaction.
+Result<std::string> SqliteOutbox::ReadBody(int64_t report_id) {
+  constexpr std::string_view kOp = "read report body";
+  sqlite3_blob* blob = nullptr;
+  if (int rc = sqlite3_blob_open(db_, "main", "reports", "body", report_id, 0, &blob);
+      rc != SQLITE_OK) {
+    sqlite3_blob_close(blob);
+    return outbox_file::Db::DbError(db_, rc, kOp);
+  }
+  std::string body(static_cast<size_t>(sqlite3_blob_bytes(blob)), '\0');
+  const int rc = sqlite3_blob_read(blob, body.data(), static_cast<int>(body.size()), 0);
+  sqlite3_blob_close(blob);
+  if (rc != SQLITE_OK) return outbox_file::Db::DbError(db_, rc, kOp);
+  return body;
 }
 
 // Inside NextReport's transaction.

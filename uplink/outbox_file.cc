@@ -5,6 +5,8 @@
 //   meta(k PRIMARY KEY, v)            next_sequence, last_delivery (ms), cloud_word
 //   reports(id, agent_id, sequence UNIQUE, idempotency_key, body, printers, meter_reads,
 //           created_at, attempts, quarantined, reason)
+//                                      attempts: 1, set when built (a resend leaves the row as it
+//                                      is: an UPDATE would rewrite the body too)
 //   meter_reads(id, printer_key, serial, collected_at, lifetime_page_count, unit, report_id)
 //   printer_states(id, printer_key, serial, json, collected_at, report_id)
 //                                      at most ONE row per printer_key with report_id NULL
