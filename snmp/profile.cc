@@ -125,7 +125,7 @@ std::optional<Pattern> PatternAt(const Ctx& ctx, const YAML::Node& node, const s
   auto text = ScalarAt(ctx, node, path);
   if (!text) return std::nullopt;
   try {
-    return Pattern{*text, std::make_shared<const std::regex>(*text, std::regex::ECMAScript)};
+    return CompilePattern(*text);
   } catch (const std::regex_error& e) {
     ctx.Error(node, path, "bad regex '" + *text + "': " + e.what());
     return std::nullopt;
@@ -845,7 +845,7 @@ ProfileMatch ProfileSet::Match(const Oid& sys_object_id, std::string_view sys_de
     }
     const Pattern* descr_pattern = nullptr;
     for (const Pattern& pat : p.match.sys_descr) {
-      if (!sys_descr.empty() && RegexCapture(*pat.re, sys_descr)) {
+      if (!sys_descr.empty() && PatternFound(pat, sys_descr)) {
         descr_pattern = &pat;
         break;
       }
@@ -955,6 +955,45 @@ std::string SanitizeText(std::string_view value, size_t max_bytes) {
     }
   }
   return Trim(std::move(out));
+}
+
+Pattern CompilePattern(const std::string& text) {
+  Pattern p{text, std::make_shared<const std::regex>(text, std::regex::ECMAScript), {}};
+  if (text.empty() || text[0] != '^') return p;
+  // "^a|b" finds "b" anywhere: only a pattern without an alternative outside groups is anchored.
+  int depth = 0;
+  bool in_class = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\\') {
+      ++i;
+    } else if (in_class) {
+      in_class = c != ']';
+    } else if (c == '[') {
+      in_class = true;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      --depth;
+    } else if (c == '|' && depth == 0) {
+      return p;
+    }
+  }
+  // The characters after '^' up to the first one with a meaning of its own; a literal followed
+  // by a quantifier ("ab?", "ab*", "ab{0,1}") is optional, so it is left out too.
+  constexpr std::string_view kSpecial = "\\^$.|?*+()[]{}";
+  size_t end = 1;
+  while (end < text.size() && kSpecial.find(text[end]) == std::string_view::npos) ++end;
+  if (end < text.size() && std::string_view("?*{").find(text[end]) != std::string_view::npos) {
+    --end;
+  }
+  p.anchored_prefix = text.substr(1, end - 1);
+  return p;
+}
+
+bool PatternFound(const Pattern& pattern, std::string_view text) {
+  if (!pattern.anchored_prefix.empty() && !text.starts_with(pattern.anchored_prefix)) return false;
+  return pattern.re && RegexCapture(*pattern.re, text).has_value();
 }
 
 std::optional<std::string> RegexCapture(const std::regex& re, std::string_view text) {

@@ -479,6 +479,7 @@ void Daemon::CloudProblem(const std::string& message) {
 
 void Daemon::TearDownCloud() {
   delivery_.reset();
+  delivered_by_loop_ = 0;  // the next loop counts its deliveries from 0
   transport_.reset();
   agent_id_.clear();
   token_.clear();
@@ -613,9 +614,11 @@ void Daemon::OnCloudWord(const std::string& json) {
 
 void Daemon::OnDeliveryStatus(const uplink::DeliveryStatus& s) {
   for (const std::string& notice : s.notices) logs_.uplink->warn("{}", notice);
-  if (s.delivered > delivered_) {
-    logs_.uplink->info("upload delivered={} total={}", s.delivered - delivered_, s.delivered);
-    delivered_ = s.delivered;
+  if (s.delivered > delivered_by_loop_) {
+    const uint64_t now = s.delivered - delivered_by_loop_;
+    delivered_ += now;
+    logs_.uplink->info("upload delivered={} total={}", now, delivered_);
+    delivered_by_loop_ = s.delivered;
   }
   if (s.agent_invalid) {
     if (!agent_invalid_logged_) {

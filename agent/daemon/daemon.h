@@ -194,7 +194,8 @@ class Daemon {
   bool cloud_rebuild_pending_ = false;
   std::string cloud_problem_;  // the last one logged; logged again only when it changes
   bool agent_invalid_logged_ = false;
-  uint64_t delivered_ = 0;
+  uint64_t delivered_ = 0;          // reports delivered since the daemon started
+  uint64_t delivered_by_loop_ = 0;  // ... by the current DeliveryLoop (rebuilt: from 0 again)
   int failures_logged_ = 0;
   size_t last_printers_ = 0;
   bool have_scanned_ = false;

@@ -245,6 +245,8 @@ TEST_F(DaemonTest, ScheduledCyclesReloadsAndStopWithNotifications) {
   ASSERT_GT(expected, 0u);
   ASSERT_LT(expected, kPrinters);
   ASSERT_TRUE(WriteFile(config_path(), ConfigText(e->url(), "127.9.0.1-3", "20s")));
+  const size_t delivered_lines = CountLines(Log(), "upload delivered=");
+  ASSERT_GE(delivered_lines, 2u) << Log();
   ASSERT_EQ(kill(daemon.pid(), SIGHUP), 0);
   ASSERT_TRUE(notify.WaitFor("RELOADING=1", 2, 5s)) << notify.All();
   ASSERT_TRUE(notify.WaitFor("READY=1", 3, 5s)) << notify.All();
@@ -256,6 +258,11 @@ TEST_F(DaemonTest, ScheduledCyclesReloadsAndStopWithNotifications) {
   // The printers no longer covered stay in the report, non-communicating (local state).
   EXPECT_EQ(LastReport(*e)["printers"].size(), kPrinters) << LastReport(*e).dump(1);
   EXPECT_EQ(CountLines(Log(), "reload failed"), 1u);
+  // The reload rebuilt the uplink, whose new delivery loop counts from 0: its deliveries are
+  // still logged (they were not, until the new loop had delivered more than the old one).
+  EXPECT_TRUE(
+      WaitUntil([&] { return CountLines(Log(), "upload delivered=") > delivered_lines; }, 10s))
+      << Log();
 
   // (3) SIGTERM: STOPPING=1, exit 0, well within the deadline.
   const auto t0 = Clock::now();

@@ -86,7 +86,8 @@ def canon(name, sys_descr, model, serial, mac_last, lifetime, counters, supplies
     """A Canon imageRUNNER: its product name and version (CANON-MIB canPdInfo) and counters by
     Canon counter id (101 "Total 1", 108 "Total (Black 1)", 112/113 "Total (Black/Large)" /
     "(Black/Small)", 122/123 "Total (Full Color + Single Color/Large)" / "(/Small)", 201
-    "Copy (Total 1)", 301 "Print (Total 1)", 501 "Scan (Total 1)"; canon.yaml names the sources)."""
+    "Copy (Total 1)", 301 "Print (Total 1)" (read since issue 15's function split, proven on
+    tests/data/meters-functions), 501 "Scan (Total 1)"; canon.yaml names the sources)."""
     r = base(f"Canon {sys_descr} /P", "1.3.6.1.4.1.1602.4.7", name, f"Canon {sys_descr}", serial,
              mac_last, lifetime, supplies=supplies, mac_prefix="025a3c4200")
     r["1.3.6.1.4.1.1602.1.1.1.1.0"] = ("4", model)
@@ -100,23 +101,26 @@ def canon_colour():
     # iR-ADV C3530i, a colour MFP. Black pages 108 "Total (Black 1)" 61780 = large 112 2140 +
     # small 113 59640; colour 122 1210 + 123 38470 = 39680; 101 "Total 1" 101460 = 61780 + 39680
     # (prtMarkerLifeCount 101471 differs, as the Canon fleet reader cited in canon.yaml saw on an
-    # iR1643i II). 201 copies, 301 prints and 501 scans are answered and not shipped (canon.yaml).
+    # iR1643i II). 201 copies 30215 + 301 prints 70120 = 100335 <= 101 (the rest: faxes and
+    # reports); 501 scans are answered and not shipped (canon.yaml).
     r = canon("CNC3530A", "iR-ADV C3530", "iR-ADV C3530", "2KV07411", "03", 101471,
               {101: 101460, 108: 61780, 112: 2140, 113: 59640, 122: 1210, 123: 38470,
                201: 30215, 301: 70120, 501: 18230})
     expected = {"lifetimeCount": 101471, "totalCount": 101460, "monoCount": 61780,
-                "colorCount": 39680, "monoLargeCount": 2140, "colorLargeCount": 1210}
+                "colorCount": 39680, "monoLargeCount": 2140, "colorLargeCount": 1210,
+                "printCount": 70120, "copyCount": 30215}
     return r, expected
 
 
 def canon_mono():
     # imageRUNNER 2630i, a mono MFP without counter 108: black pages are large 112 410 + small 113
-    # 28855 = 29265 = 101 "Total 1"; the colour rows answer 0 (no colour unit: left out).
+    # 28855 = 29265 = 101 "Total 1"; the colour rows answer 0 (no colour unit: left out); 301
+    # prints 21050 (no copy row 201 answered: no copyCount).
     r = canon("CNB2630B", "iR2630", "iR2630", "3NX02177", "04", 29265,
               {101: 29265, 112: 410, 113: 28855, 122: 0, 123: 0, 301: 21050},
               supplies=[("Black Toner", 38)])
     expected = {"lifetimeCount": 29265, "totalCount": 29265, "monoCount": 29265,
-                "monoLargeCount": 410}
+                "monoLargeCount": 410, "printCount": 21050}
     return r, expected
 
 

@@ -88,7 +88,8 @@ def xerox():
 
 def canon():
     # iR-ADV C5535: 101 Total 1 = 112 + 113 + 122 + 123 = 231450 = prtMarkerLifeCount; no 108,
-    # so black is 112 + 113 = 128450 and colour 122 + 123 = 103000.
+    # so black is 112 + 113 = 128450 and colour 122 + 123 = 103000. 301 "Print (Total 1)" 180220
+    # is the printer function (issue 15's function split); 501 scans are not shipped.
     r = base("Canon iR-ADV C5535 /P", "1.3.6.1.4.1.1602.4.7", "CNB5C0A3", "Canon iR-ADV C5535",
              "XLM04412", "04", 231450, CMYK)
     r["1.3.6.1.4.1.1602.1.1.1.1.0"] = ("4", "iR-ADV C5535")
@@ -134,7 +135,8 @@ EXPECTED = {
         "monoLargeCount": 3120, "colorLargeCount": 2210, "largeCount": 5330},
     "canon_iradv_c5535.snmprec": {
         "lifetimeCount": 231450, "totalCount": 231450, "monoCount": 128450,
-        "colorCount": 103000, "monoLargeCount": 8120, "colorLargeCount": 6410},
+        "colorCount": 103000, "monoLargeCount": 8120, "colorLargeCount": 6410,
+        "printCount": 180220},
     "konica_bizhub_c458.snmprec": {
         "lifetimeCount": 98765, "totalCount": 98765, "monoCopySideCount": 22100,
         "monoPrintSideCount": 40120, "colorPrintSideCount": 24200},

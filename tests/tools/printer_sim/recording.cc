@@ -253,6 +253,10 @@ std::optional<Recording> ParseRecording(std::string_view name, std::string_view 
       break;
     }
   }
+  // A vendor total varies per printer only where it is the page count (no prtMarkerLifeCount):
+  // beside prtMarkerLifeCount it is one of the vendor's counters, which must keep adding up
+  // (mono + colour = total) or the agent rightly flags the printer meter_inconsistent.
+  const bool vendor_total_is_page_count = !rec.page_count;
   if (!rec.page_count) {
     for (const auto& oid : PageCountOids()) {
       if (const Parsed* r = find_row(oid); r && IsIntegerType(r->type) && r->number >= 0) {
@@ -270,8 +274,9 @@ std::optional<Recording> ParseRecording(std::string_view name, std::string_view 
     e.type = r.type;
     bool counter = IsIntegerType(r.type) && r.number >= 0 &&
                    (IsUnder(r.oid, kPrtMarkerLifeCount) ||
-                    std::any_of(PageCountOids().begin(), PageCountOids().end(),
-                                [&](const auto& o) { return CompareOid(o, r.oid) == 0; }));
+                    (vendor_total_is_page_count &&
+                     std::any_of(PageCountOids().begin(), PageCountOids().end(),
+                                 [&](const auto& o) { return CompareOid(o, r.oid) == 0; })));
     bool serial = r.type == kOctetString &&
                   std::any_of(rec.serials.begin(), rec.serials.end(), [&](const std::string& s) {
                     return r.content.find(s) != std::string::npos;

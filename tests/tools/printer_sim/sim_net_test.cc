@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -138,6 +139,9 @@ TEST_F(SimTest, BulkWalkEqualsRecordingWithVariation) {
     const Row& row = main_->rows[i];
     SCOPED_TRACE(row.at("ip") + " " + row.at("recording"));
     auto rec = ReadSnmprec(row.at("recording"));
+    const bool has_life_count = std::any_of(rec.begin(), rec.end(), [](const auto& entry) {
+      return entry.first.starts_with(".1.3.6.1.2.1.43.10.2.1.4.");
+    });
     CommandResult r = Snmp({"snmpbulkwalk", "-v2c", main_->Target(row.at("ip")), ".1"});
     ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
     std::istringstream in(r.stdout_text);
@@ -154,7 +158,10 @@ TEST_F(SimTest, BulkWalkEqualsRecordingWithVariation) {
       ASSERT_TRUE(rec.count(oid)) << "walk returned an OID not in the recording: " << line;
       std::string tag = rec[oid].substr(0, rec[oid].find('|'));
       std::string want = rec[oid].substr(rec[oid].find('|') + 1);
-      if (oid.starts_with(".1.3.6.1.2.1.43.10.2.1.4.") || kVendorCounters.count(oid)) {
+      // prtMarkerLifeCount varies per printer, and a vendor total only where it is the page
+      // count (no prtMarkerLifeCount): beside it, it keeps adding up with mono and colour.
+      if (oid.starts_with(".1.3.6.1.2.1.43.10.2.1.4.") ||
+          (kVendorCounters.count(oid) && !has_life_count)) {
         EXPECT_EQ(got, std::to_string(std::stoull(want) + i)) << oid;  // + the printer index
         ++checked;
       } else if (tag == "2" || tag == "65" || tag == "66" || tag == "67") {

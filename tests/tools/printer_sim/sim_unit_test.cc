@@ -149,12 +149,12 @@ TEST(Recording, ParsesSortsAndWarns) {
 struct Harness {
   Fleet fleet;
   Counters counters;
-  explicit Harness(FleetOptions o = {}) {
+  explicit Harness(FleetOptions o = {}, Recording rec = Rec()) {
     o.printers = std::max<uint32_t>(o.printers, 3);
     o.range_first = o.base = 0x7F0A0001;
     o.range_last = 0x7F0A00FE;
     std::vector<Recording> recs;
-    recs.push_back(Rec());
+    recs.push_back(std::move(rec));
     EXPECT_EQ(Fleet::Build(o, std::move(recs), fleet), "");
   }
   // Sends one request to printer `i`; returns the decoded responses (none when silent).
@@ -198,6 +198,42 @@ TEST(Fleet, VariesSerialMacAndPageCountPerPrinter) {
                                               "ABC12345-00002\x00",
                                               17));
   EXPECT_EQ(h.fleet.SerialOf(h.fleet.printers()[2]), "ABC12345-00002");
+}
+
+// A vendor total is the page count only without prtMarkerLifeCount; beside it, it stays as
+// recorded with the vendor's mono and colour counters, so that they keep adding up (the agent
+// flags a printer whose mono + colour differ from its total meter_inconsistent).
+TEST(Fleet, VendorTotalVariesOnlyWhereItIsThePageCount) {
+  const std::string xerox_total = "1.3.6.1.4.1.253.8.53.13.2.1.6.1.20.1";
+  const std::string xerox_color = "1.3.6.1.4.1.253.8.53.13.2.1.6.1.20.33";
+  const std::string xerox_mono = "1.3.6.1.4.1.253.8.53.13.2.1.6.1.20.34";
+  const std::string vendor = xerox_total + "|65|1000\n" + xerox_color + "|65|400\n" + xerox_mono +
+                             "|65|600\n";
+  std::vector<std::string> warnings;
+  auto with_life = ParseRecording(
+      "xerox", "1.3.6.1.2.1.1.1.0|4|Xerox\n1.3.6.1.2.1.43.10.2.1.4.1.1|65|1000\n" + vendor,
+      warnings);
+  auto without_life = ParseRecording("xerox", "1.3.6.1.2.1.1.1.0|4|Xerox\n" + vendor, warnings);
+  ASSERT_TRUE(with_life && without_life);
+  const std::vector<std::vector<uint32_t>> ask = {O("1.3.6.1.2.1.43.10.2.1.4.1.1"),
+                                                  O(xerox_total.c_str()), O(xerox_color.c_str()),
+                                                  O(xerox_mono.c_str())};
+
+  Harness both({}, *with_life);
+  auto r = both.Ask(2, kVersion2c, kGetRequest, ask);
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_EQ(r[0].varbinds.size(), 4u);
+  EXPECT_EQ(r[0].varbinds[0].integer, 1002);  // prtMarkerLifeCount varies
+  EXPECT_EQ(r[0].varbinds[1].integer, 1000);  // the vendor total stays: 400 + 600
+  EXPECT_EQ(r[0].varbinds[2].integer, 400);
+  EXPECT_EQ(r[0].varbinds[3].integer, 600);
+  EXPECT_EQ(both.fleet.PageCountOf(both.fleet.printers()[2], 0), 1002u);
+
+  Harness alone({}, *without_life);
+  r = alone.Ask(2, kVersion2c, kGetRequest, {O(xerox_total.c_str())});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].varbinds[0].integer, 1002);  // the page count: varies per printer
+  EXPECT_EQ(alone.fleet.PageCountOf(alone.fleet.printers()[2], 0), 1002u);
 }
 
 TEST(Fleet, PageCountOffsetRaisesOrLowersEveryCounterSteadily) {

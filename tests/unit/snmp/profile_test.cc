@@ -59,6 +59,59 @@ TEST(Profiles, MatchPrefersSysDescrAndLongerPrefixes) {
   EXPECT_EQ(name("1.3.6.1.4.1.51966.2.6", "something else"), "(none)");  // tsc needs both
 }
 
+// The anchored-prefix shortcut (snmp/profile.h, Pattern) only ever turns away subjects the regex
+// would refuse too: what each pattern requires, and the same answer as the regex for every
+// shipped pattern on every sysDescr the recordings carry and on near misses of each prefix.
+TEST(Profiles, AnchoredPrefixShortcutAgreesWithTheRegex) {
+  EXPECT_EQ(CompilePattern("^Canon ").anchored_prefix, "Canon ");
+  EXPECT_EQ(CompilePattern("^HP (Color )?LaserJet").anchored_prefix, "HP ");
+  EXPECT_EQ(CompilePattern("^Canon\\s+(.+?)(?:\\s*/P)?\\s*$").anchored_prefix, "Canon");
+  EXPECT_EQ(CompilePattern("^EPSON (?!.*Scan)").anchored_prefix, "EPSON ");
+  EXPECT_EQ(CompilePattern("^ab?").anchored_prefix, "a");  // b is optional
+  EXPECT_EQ(CompilePattern("^ab*c").anchored_prefix, "a");
+  EXPECT_EQ(CompilePattern("^ab{0,2}").anchored_prefix, "a");
+  EXPECT_EQ(CompilePattern("^ab+").anchored_prefix, "ab");  // at least one b
+  EXPECT_EQ(CompilePattern("^a.c").anchored_prefix, "a");
+  EXPECT_EQ(CompilePattern("^abc|def").anchored_prefix, "");  // "def" matches anywhere
+  EXPECT_EQ(CompilePattern("^a[|]b").anchored_prefix, "a");   // a | in a class is a character
+  EXPECT_EQ(CompilePattern("^(Office|Desk)Jet").anchored_prefix, "");
+  EXPECT_EQ(CompilePattern("JETDIRECT").anchored_prefix, "");  // not anchored
+  EXPECT_TRUE(PatternFound(CompilePattern("^abc|def"), "xxdef"));
+  EXPECT_TRUE(PatternFound(CompilePattern("^Canon "), "Canon iR-ADV C5535"));
+  EXPECT_FALSE(PatternFound(CompilePattern("^Canon "), " Canon iR-ADV C5535"));
+
+  std::vector<std::string> subjects;
+  for (const std::string dir : {FLEET_METER_RECORDINGS_DIR, FLEET_METER_MORE_RECORDINGS_DIR,
+                                FLEET_METER_GAPS_RECORDINGS_DIR}) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      std::ifstream in(entry.path());
+      std::string line;
+      while (std::getline(in, line)) {
+        if (line.rfind("1.3.6.1.2.1.1.1.0|4|", 0) == 0) subjects.push_back(line.substr(20));
+      }
+    }
+  }
+  ASSERT_GT(subjects.size(), 10u);
+  size_t patterns = 0;
+  for (const Profile& profile : test::ShippedProfiles().profiles()) {
+    for (const Pattern& pattern : profile.match.sys_descr) {
+      ++patterns;
+      std::vector<std::string> all = subjects;
+      if (!pattern.anchored_prefix.empty()) {  // the prefix, cut short, and not at the start
+        all.push_back(pattern.anchored_prefix);
+        all.push_back(pattern.anchored_prefix.substr(0, pattern.anchored_prefix.size() - 1));
+        all.push_back(" " + pattern.anchored_prefix + "x");
+        all.push_back(pattern.anchored_prefix + "Series 1.0");
+      }
+      for (const std::string& subject : all) {
+        EXPECT_EQ(PatternFound(pattern, subject), RegexCapture(*pattern.re, subject).has_value())
+            << "/" << pattern.text << "/ on '" << subject << "' (profile " << profile.name << ")";
+      }
+    }
+  }
+  EXPECT_GT(patterns, 20u);
+}
+
 TEST(Profiles, TransformsApplyInOrder) {
   std::vector<Transform> t;
   t.push_back(Transform{Transform::Kind::kStripBracketSuffix, {}, {}});

@@ -149,8 +149,8 @@ TEST(VendorMetersGaps, RicohWithoutATwoColourRowGetsNoColourCount) {
 
 // Canon's black pages are "Total (Black 1)" (counter 108) where the model has it, else the black
 // large + small rows (112 + 113), which add up to it by Canon's names: the same count either way,
-// and mono + colour = "Total 1" (101). The print, copy and scan totals (301, 201, 501) are
-// answered and not reported (canon.yaml: their sources disagree).
+// and mono + colour = "Total 1" (101). Print and copy (301, 201) are proven in
+// vendor_meters_functions_test; the scans (501) are answered and not reported (canon.yaml).
 TEST(VendorMetersGaps, CanonBlackIsTotalBlack1ElseLargePlusSmall) {
   const std::string counter = "1.3.6.1.4.1.1602.1.11.1.3.1.4.";
   VarbindMap device = Recording("canon_iradv_c3530.snmprec");
