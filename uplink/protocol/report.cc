@@ -119,8 +119,9 @@ Result<void> ReportWriter::Open(int section) {
   static constexpr std::string_view kOpen[] = {",\"printers\":[", ",\"meter_reads\":[",
                                                ",\"events\":["};
   if (section < section_) {
-    return MakeError(ErrorCode::kInternal, "report writer: the arrays go in order (printers, "
-                                           "meter_reads, events)");
+    return MakeError(ErrorCode::kInternal,
+                     "report writer: the arrays go in order (printers, "
+                     "meter_reads, events)");
   }
   while (section_ < section) {
     if (section_ >= 0) tail_ += ']';

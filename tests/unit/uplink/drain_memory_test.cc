@@ -130,16 +130,16 @@ TEST(DrainMemoryTest, BuildingAPartHoldsItsBodyAndOneRowNotTheRowsCollected) {
   const size_t before = g_live.load();
   g_peak = before;
   Result<std::optional<PendingReport>> next = std::optional<PendingReport>();
-  const int64_t sqlite_peak =
-      SqlitePeakDuring([&] { next = outbox->NextReport(kAgent, kHost, "0.1.0"); });
+  const int64_t sqlite_peak = SqlitePeakDuring(
+      [&] { next = outbox->NextReport(kAgent, kHost, "0.1.0"); });
   const size_t peak = g_peak.load() - before;
   ASSERT_TRUE(next.ok()) << next.error().message;
   ASSERT_TRUE(next->has_value());
   const PendingReport& part = **next;
   ASSERT_GT(part.body.size(), 600'000u);
-  std::cout << "building a " << part.body.size() << "-byte part (" << part.printers
-            << " printers, " << part.meter_reads << " reads) held " << peak
-            << " bytes at its peak, SQLite " << sqlite_peak << " bytes more\n";
+  std::cout << "building a " << part.body.size() << "-byte part (" << part.printers << " printers, "
+            << part.meter_reads << " reads) held " << peak << " bytes at its peak, SQLite "
+            << sqlite_peak << " bytes more\n";
   // The body (its capacity) and one row at a time; the rows collected first (500 printer
   // states and up to 5,000 reads) were another 60-90 % of the body on top of it.
   EXPECT_LE(peak, part.body.capacity() + part.body.size() / 8)
@@ -162,8 +162,8 @@ TEST(DrainMemoryTest, ResendingAPartReadsItsStoredBodyOnce) {
   Result<std::optional<PendingReport>> again = std::optional<PendingReport>();
   const size_t before = g_live.load();
   g_peak = before;
-  const int64_t sqlite_peak =
-      SqlitePeakDuring([&] { again = outbox->NextReport(kAgent, kHost, "0.1.0"); });
+  const int64_t sqlite_peak = SqlitePeakDuring(
+      [&] { again = outbox->NextReport(kAgent, kHost, "0.1.0"); });
   const size_t peak = g_peak.load() - before;
   ASSERT_TRUE(again.ok() && again->has_value());
   const std::string& body = (*again)->body;
@@ -175,8 +175,7 @@ TEST(DrainMemoryTest, ResendingAPartReadsItsStoredBodyOnce) {
   // (one more copy of the part) and then copied.
   EXPECT_LE(peak, body.capacity() + 64 * 1024);
   EXPECT_LT(sqlite_peak, static_cast<int64_t>(body.size() / 4))
-      << "SQLite held " << sqlite_peak << " bytes more to read a " << body.size()
-      << "-byte body";
+      << "SQLite held " << sqlite_peak << " bytes more to read a " << body.size() << "-byte body";
 }
 
 TEST(DrainMemoryTest, ThePartsBodyIsTheWholeDocumentDumped) {
