@@ -473,6 +473,34 @@ std::optional<int64_t> SumNamedRows(const FieldSource& src, const Context& ctx,
   return total;
 }
 
+// The count a `numeric_text` counter source answers as decimal text (OKI's
+// usagePrinterUnitCounter is a DisplayString; docs/printer-profiles.md, "Counters"): spaces and
+// NUL padding around it are dropped, and anything but a plain run of ASCII digits — a sign, a
+// separator, a decimal point, a unit, nothing at all — is no count: *problem says what it was.
+std::optional<int64_t> NumberFromText(std::string_view raw, std::string* problem) {
+  const auto pad = [](char c) {
+    return c == ' ' || c == '\0' || c == '\t' || c == '\r' || c == '\n';
+  };
+  std::string_view text = raw;
+  while (!text.empty() && pad(text.front())) text.remove_prefix(1);
+  while (!text.empty() && pad(text.back())) text.remove_suffix(1);
+  const std::string shown = "the text '" + SanitizeText(raw, 32) + "'";
+  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(),
+                                                   [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits) {
+    *problem = shown + ", not a plain non-negative integer";
+    return std::nullopt;
+  }
+  while (text.size() > 1 && text.front() == '0') text.remove_prefix(1);
+  if (text.size() > 18) {  // past int64; and far past 10^10 (ImplausibleCount)
+    *problem = shown + ", over 10^10 pages: implausible";
+    return std::nullopt;
+  }
+  int64_t n = 0;
+  for (char c : text) n = n * 10 + (c - '0');
+  return n;
+}
+
 // One count from one source, for the page count and the counters alike. `field` names it in
 // problems; `strict` (counters) takes only SNMP numbers: a counter OID answering a string is
 // unreadable, while page_count sources may read digits out of a string through transforms.
@@ -490,13 +518,20 @@ PageCount ReadCountSource(const FieldSource& src, const Context& ctx,
       out.unreadable = true;
       return out;
     }
-    if (v && strict && !v->IsNumber()) {
+    if (v && src.numeric_text && v->type == Value::Type::kOctetString) {
+      std::string problem;
+      n = NumberFromText(v->bytes, &problem);
+      if (!problem.empty()) {
+        out.problem = Describe(src, field) + " answers " + problem;
+        out.unreadable = true;
+        return out;
+      }
+    } else if (v && strict && !v->IsNumber()) {
       if (v->type == Value::Type::kOctetString) {
         out.problem = Describe(src, field) + " answers a string, not a number";
       }
       return out;  // noSuchObject and kin: absent, not unreadable
-    }
-    if (v && src.transforms.empty()) {
+    } else if (v && src.transforms.empty()) {
       n = Number(v);
     } else if (v) {
       Value text = Value::String(SanitizeText(ApplyTransforms(src.transforms, RawString(*v)), 32));

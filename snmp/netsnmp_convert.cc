@@ -33,9 +33,8 @@ int64_t Counter64(const netsnmp_variable_list* v) {
 }
 
 Oid ConvertOid(const oid* name, size_t len) {
-  Oid out;
-  out.reserve(len);
-  for (size_t i = 0; i < len; ++i) out.push_back(static_cast<uint32_t>(name[i]));
+  Oid out(len);
+  for (size_t i = 0; i < len; ++i) out[i] = static_cast<uint32_t>(name[i]);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #ifdef _WIN32
@@ -148,12 +149,29 @@ class NetSnmpEngine::Impl : public std::enable_shared_from_this<NetSnmpEngine::I
     if (options_.retries < 0) options_.retries = 0;
     if (options_.timeout.count() < 1) options_.timeout = std::chrono::milliseconds(1);
     bucket_ = std::make_shared<TokenBucket>(io, options_.rate_limit_pps);
+    netsnmp_large_fd_set_init(&read_set_, FD_SETSIZE);
+    NETSNMP_LARGE_FD_ZERO(&read_set_);
   }
+  ~Impl() { netsnmp_large_fd_set_cleanup(&read_set_); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   asio::io_context& io() { return io_; }
   const EngineOptions& options() const { return options_; }
   EngineStats& stats() { return stats_; }
   const std::shared_ptr<TokenBucket>& bucket() const { return bucket_; }
+  // A positive 31-bit id from OpenSSL's CSPRNG; `fallback` (net-snmp's own) if it fails.
+  long RandomId(long fallback);
+  // The set snmp_sess_read2 is handed, holding `sock` alone until ReadDone(sock).
+  netsnmp_large_fd_set* ReadSet(int sock) {
+    // Grown (never shrunk) for a descriptor past the set's size, as a fresh set would be.
+    if (static_cast<unsigned>(sock) >= read_set_.lfs_setsize) {
+      netsnmp_large_fd_set_resize(&read_set_, sock + 1);
+    }
+    NETSNMP_LARGE_FD_SET(sock, &read_set_);
+    return &read_set_;
+  }
+  void ReadDone(int sock) { NETSNMP_LARGE_FD_CLR(sock, &read_set_); }
 
   // In-flight slots (requests, not packets). `grant` runs when a slot is held, possibly at once.
   void AcquireSlot(const std::shared_ptr<SessionCore>& core);
@@ -170,6 +188,15 @@ class NetSnmpEngine::Impl : public std::enable_shared_from_this<NetSnmpEngine::I
   std::deque<std::weak_ptr<SessionCore>> slot_waiters_;
 
   std::shared_ptr<TokenBucket> bucket_;
+
+  // Request ids are drawn from the CSPRNG a batch at a time: one RAND_bytes call per id cost two
+  // getpid() system calls (OpenSSL's fork check) and ~5% of a 10,000-printer scan's CPU
+  // (docs/scaling.md, "CPU per printer"). Each id is still used once, and never predictable.
+  std::array<uint32_t, 256> ids_{};
+  size_t ids_left_ = 0;
+  // One descriptor set for every read, kept empty between reads: building one per reply (init,
+  // resize, clear, free) was ~1.5% of a 10,000-printer scan's instructions.
+  netsnmp_large_fd_set read_set_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -258,6 +285,8 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
     } else {
       inet_pton(AF_INET, target_.ip.c_str(), &target_addr_);
     }
+    where_ = std::make_shared<const std::string>((ipv6_ ? "[" + target_.ip + "]" : target_.ip) +
+                                                 ":" + std::to_string(target_.port));
   }
 
   ~SessionCore() override { CloseNetSnmp(); }
@@ -341,9 +370,7 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
     engine_->AcquireToken(shared_from_this());
   }
   void Deliver(VarbindsCallback done, Result<std::vector<Varbind>> result);
-  std::string Where() const {
-    return (ipv6_ ? "[" + target_.ip + "]" : target_.ip) + ":" + std::to_string(target_.port);
-  }
+  const std::string& Where() const { return *where_; }
   // Whether a reply's source (net-snmp's transport data: a sockaddr first) is the target.
   bool FromTarget(const void* data, size_t length) const;
 
@@ -353,6 +380,8 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
   in_addr target_addr_{};
   in6_addr target_addr6_{};
   bool ipv6_ = false;
+  // "address:port" for messages, built once: every reply's delivery carries it (Deliver).
+  std::shared_ptr<const std::string> where_;
 
   std::deque<Request> queue_;
   std::optional<Request> active_;
@@ -403,16 +432,20 @@ void NetSnmpEngine::Impl::AcquireToken(const std::shared_ptr<SessionCore>& core)
   bucket_->Wait(core);
 }
 
-// ---------------------------------------------------------------------------------------------
-namespace {
-// A positive 31-bit id from RAND_bytes; `fallback` (net-snmp's own) if the CSPRNG fails.
-long RandomId(long fallback) {
-  uint32_t value = 0;
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof value) != 1) return fallback;
-  value &= 0x7fffffffu;
+long NetSnmpEngine::Impl::RandomId(long fallback) {
+  if (ids_left_ == 0) {
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(ids_.data()), sizeof ids_) != 1) {
+      return fallback;
+    }
+    ids_left_ = ids_.size();
+  }
+  uint32_t value = ids_[--ids_left_] & 0x7fffffffu;
+  ids_[ids_left_] = 0;  // used once
   return value == 0 ? fallback : static_cast<long>(value);
 }
 
+// ---------------------------------------------------------------------------------------------
+namespace {
 int NetSnmpCallback(int op, netsnmp_session* /*session*/, int reqid, netsnmp_pdu* pdu,
                     void* magic) {
   auto* m = static_cast<SessionCore::Magic*>(magic);
@@ -613,15 +646,24 @@ void SessionCore::SendPacket() {
       pdu->max_repetitions = r.max_repetitions;
     }
     for (const Oid& o : r.oids) {
-      std::vector<oid> name(o.begin(), o.end());
-      snmp_add_null_var(pdu, name.data(), name.size());
+      // net-snmp copies the name; a stack buffer spares an allocation per OID per packet.
+      std::array<oid, MAX_OID_LEN> buffer;
+      std::vector<oid> longer;  // only for an OID over the 128 arcs RFC 2578 allows
+      oid* name = buffer.data();
+      if (o.size() > buffer.size()) {
+        longer.assign(o.begin(), o.end());
+        name = longer.data();
+      } else {
+        std::copy(o.begin(), o.end(), name);
+      }
+      snmp_add_null_var(pdu, name, o.size());
     }
   }
   // net-snmp numbers requests with one process-wide counter (next id = last + 1): anyone who
   // sees one request could answer the next. Unpredictable ids from OpenSSL's CSPRNG instead
   // (docs/security.md, "Forged sweep replies"); the source check below does the rest.
-  pdu->reqid = RandomId(pdu->reqid);
-  pdu->msgid = RandomId(pdu->msgid);
+  pdu->reqid = engine_->RandomId(pdu->reqid);
+  pdu->msgid = engine_->RandomId(pdu->msgid);
   int reqid = snmp_sess_async_send(sessp_, pdu, NetSnmpCallback, &magic_);
   if (reqid == 0) {
     int liberr = 0, syserr = 0;
@@ -662,14 +704,11 @@ void SessionCore::ArmRead() {
 
 void SessionCore::OnReadable() {
   if (!sessp_) return;
-  netsnmp_transport* t = snmp_sess_transport(sessp_);
-  netsnmp_large_fd_set fds;
-  netsnmp_large_fd_set_init(&fds, t->sock + 1);
-  NETSNMP_LARGE_FD_SET(t->sock, &fds);
+  const int sock = snmp_sess_transport(sessp_)->sock;
   callback_seen_ = false;
   outcome_ = Outcome{};
-  snmp_sess_read2(sessp_, &fds);
-  netsnmp_large_fd_set_cleanup(&fds);
+  snmp_sess_read2(sessp_, engine_->ReadSet(sock));
+  engine_->ReadDone(sock);
   // One datagram per read. Nothing reached our callback: unparsable BER, a reply that matched
   // no outstanding request (wrong request id), or one net-snmp's USM refused.
   if (!callback_seen_) ++engine_->stats().malformed;
@@ -743,6 +782,9 @@ int SessionCore::OnLibraryEvent(int op, int reqid, netsnmp_pdu* pdu) {
       outcome_.kind = OutcomeKind::kResponse;
       outcome_.errstat = pdu->errstat;
       outcome_.errindex = pdu->errindex;
+      size_t count = 0;
+      for (netsnmp_variable_list* v = pdu->variables; v; v = v->next_variable) ++count;
+      outcome_.varbinds.reserve(count);
       for (netsnmp_variable_list* v = pdu->variables; v; v = v->next_variable) {
         Varbind vb = ConvertVarbind(*v);
         outcome_.bytes += vb.value.bytes.size() + vb.value.oid.size() * 4 + vb.oid.size() * 4;
@@ -926,14 +968,13 @@ void SessionCore::Deliver(VarbindsCallback done, Result<std::vector<Varbind>> re
   // If the Session is destroyed before this runs, the result (even a good one) is turned into
   // kCancelled: a caller such as Walk must never be told to carry on with a dead session.
   std::weak_ptr<SessionCore> weak = weak_from_this();
-  std::string where = Where();
-  asio::post(engine_->io(), [weak, where = std::move(where), done = std::move(done),
-                             result = std::move(result)]() mutable {
-    if (weak.expired() && result.ok()) {
-      result = MakeError(ErrorCode::kCancelled, "session to " + where + " closed");
-    }
-    done(std::move(result));
-  });
+  asio::post(engine_->io(),
+             [weak, where = where_, done = std::move(done), result = std::move(result)]() mutable {
+               if (weak.expired() && result.ok()) {
+                 result = MakeError(ErrorCode::kCancelled, "session to " + *where + " closed");
+               }
+               done(std::move(result));
+             });
 }
 
 void SessionCore::CancelAll() {

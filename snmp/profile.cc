@@ -110,6 +110,15 @@ std::optional<std::string> ScalarAt(const Ctx& ctx, const YAML::Node& node,
   return node.Scalar();
 }
 
+std::optional<bool> BoolAt(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
+  try {
+    return node.as<bool>();
+  } catch (const YAML::Exception&) {
+    ctx.Error(node, path, "expected true or false");
+    return std::nullopt;
+  }
+}
+
 std::optional<Oid> OidAt(const Ctx& ctx, const YAML::Node& node, const std::string& path) {
   auto text = ScalarAt(ctx, node, path);
   if (!text) return std::nullopt;
@@ -246,10 +255,10 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
               "a source is 'standard' or a map with one of get/walk/text/device_id/standard");
     return std::nullopt;
   }
-  CheckKeys(
-      ctx, node, path,
-      {"get", "walk", "text", "device_id", "key", "standard", "regex", "transforms", "unit", "blob",
-       "record", "zero_means_absent", "row", "name_column", "name", "sum", "rows", "names"});
+  CheckKeys(ctx, node, path,
+            {"get", "walk", "text", "device_id", "key", "standard", "regex", "transforms", "unit",
+             "blob", "record", "zero_means_absent", "row", "name_column", "name", "sum", "rows",
+             "names", "numeric_text"});
   int kinds = 0;
   if (node["get"]) {
     ++kinds;
@@ -407,10 +416,17 @@ std::optional<FieldSource> ParseSource(const Ctx& ctx, const YAML::Node& node,
       ctx.Error(node["zero_means_absent"], path + ".zero_means_absent",
                 "zero_means_absent only applies to counter sources");
     }
-    try {
-      src.zero_means_absent = node["zero_means_absent"].as<bool>();
-    } catch (const YAML::Exception&) {
-      ctx.Error(node["zero_means_absent"], path + ".zero_means_absent", "expected true or false");
+    if (auto on = BoolAt(ctx, node["zero_means_absent"], path + ".zero_means_absent")) {
+      src.zero_means_absent = *on;
+    }
+  }
+  if (node["numeric_text"]) {
+    if (field != "counter" || !node["get"]) {
+      ctx.Error(node["numeric_text"], path + ".numeric_text",
+                "numeric_text only applies to a counter's get source");
+    }
+    if (auto on = BoolAt(ctx, node["numeric_text"], path + ".numeric_text")) {
+      src.numeric_text = *on;
     }
   }
   if (kinds != 1) {
@@ -535,11 +551,7 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node,
     }
   }
   if (node["printer"]) {
-    try {
-      p.printer = node["printer"].as<bool>();
-    } catch (const YAML::Exception&) {
-      ctx.Error(node["printer"], base + ".printer", "expected true or false");
-    }
+    if (auto on = BoolAt(ctx, node["printer"], base + ".printer")) p.printer = *on;
   }
   if (node["not_printer_reason"]) {
     if (auto r = ScalarAt(ctx, node["not_printer_reason"], base + ".not_printer_reason")) {
@@ -570,10 +582,8 @@ std::optional<Parsed> ParseProfile(const Ctx& ctx, const YAML::Node& node,
                   });
     }
     if (match["require_all"]) {
-      try {
-        p.match.require_all = match["require_all"].as<bool>();
-      } catch (const YAML::Exception&) {
-        ctx.Error(match["require_all"], base + ".match.require_all", "expected true or false");
+      if (auto on = BoolAt(ctx, match["require_all"], base + ".match.require_all")) {
+        p.match.require_all = *on;
       }
     }
     if (p.match.sys_object_id.empty() && p.match.vendor_oid.empty() && p.match.sys_descr.empty()) {

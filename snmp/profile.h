@@ -93,6 +93,9 @@ struct FieldSource {
   // A zero from this source is "the model lacks the function", not a reading (a mono model's
   // colour field); counters only.
   bool zero_means_absent = false;
+  // A kGet counter whose count arrives as decimal text (OKI's usagePrinterUnitCounter is a
+  // DisplayString): text that is not a plain non-negative integer is unreadable, never guessed.
+  bool numeric_text = false;
   PageCountUnit unit = PageCountUnit::kUnknown;  // page_count sources only
   std::string where;                             // "file: fields.serial.sources[0]" for diagnostics
 };

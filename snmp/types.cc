@@ -1,6 +1,8 @@
 #include "snmp/types.h"
 
 #include <charconv>
+#include <iterator>
+#include <utility>
 
 namespace fleet::snmp {
 
@@ -39,6 +41,18 @@ bool OidStartsWith(const Oid& oid, const Oid& root, bool or_equal) {
     if (oid[i] != root[i]) return false;
   }
   return true;
+}
+
+void MergeVarbinds(VarbindMap& into, std::vector<Varbind>&& varbinds) {
+  for (Varbind& vb : varbinds) {
+    if (vb.value.IsException()) continue;
+    if (into.empty() || std::prev(into.end())->first < vb.oid) {
+      into.emplace_hint(into.end(), std::move(vb.oid), std::move(vb.value));
+    } else {
+      into.insert_or_assign(std::move(vb.oid), std::move(vb.value));
+    }
+  }
+  varbinds.clear();  // what is left are moved-from shells and skipped exceptions
 }
 
 }  // namespace fleet::snmp

@@ -1,5 +1,6 @@
 #include "snmp/walk.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace fleet::snmp {
@@ -32,6 +33,11 @@ class Walker : public std::enable_shared_from_this<Walker> {
   void OnReply(Result<std::vector<Varbind>> reply) {
     if (!reply.ok()) return Finish(reply.error());
     if (reply->empty()) return Finish(std::move(out_));  // nothing more: treat as the end
+    // Room for the whole reply at once, doubling: a vector grown one push_back at a time
+    // reallocates at 1, 2, 4, 8... (docs/scaling.md, "CPU per printer").
+    if (out_.capacity() - out_.size() < reply->size()) {
+      out_.reserve(std::max(out_.size() + reply->size(), 2 * out_.capacity()));
+    }
     for (Varbind& vb : *reply) {
       // endOfMibView / noSuchObject / noSuchInstance (and v1's null) end the walk.
       if (vb.value.IsException()) return Finish(std::move(out_));

@@ -1,13 +1,14 @@
 // Vendor counters over the network (issue 15): the 7 real Brother walks of
 // ../shared/printers-meters and the 5 recordings built from vendor documentation in
 // tests/data/meters (Kyocera, Ricoh, Xerox, Canon, Konica Minolta), the 3 of
-// tests/data/meters-more (Lexmark's type-coded rows, Epson) and the 5 of tests/data/meters-gaps
-// (Kyocera sums, Canon, Lexmark's per-size rows) and the 5 of tests/data/meters-functions (Canon,
-// Konica Minolta, Xerox function splits), each on its own loopback
-// address (one snmpsimd), scanned by the real binary in one --scan-once --format json run. Every
-// printer's counters must be exactly those of its directory's expected-meters.json: the counter
-// OIDs, the blob and both columns of a named-row table (Ricoh) are fetched by the scanner's plan
-// and decoded by the shipped profiles. Without the shared walks, only the built recordings run.
+// tests/data/meters-more (Lexmark's type-coded rows, Epson), the 8 of tests/data/meters-gaps
+// (Kyocera sums, Canon, Lexmark's per-size rows, Toshiba sums, OKI's text count) and the 5 of
+// tests/data/meters-functions (Canon, Konica Minolta, Xerox function splits), each on its own
+// loopback address (one snmpsimd), scanned by the real binary in one --scan-once --format json run.
+// Every printer's counters must be exactly those of its directory's expected-meters.json: the
+// counter OIDs, the blob and both columns of a named-row table (Ricoh) are fetched by the scanner's
+// plan and decoded by the shipped profiles. Without the shared walks, only the built recordings
+// run.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -52,17 +53,18 @@ TEST(MetersBrother, CountersOverTheNetworkAreExactlyTheExpectedOnes) {
   // Lexmark and Epson, built the same way (tests/data/meters-more/README.md).
   AddRecordings(BuiltDir() + "-more", &paths, &expected);
   // The gaps closed later: Kyocera colour and scans (sums), Canon, Lexmark large media (a rows
-  // source: both its columns must be in the scanner's plan) (tests/data/meters-gaps/README.md).
+  // source: both its columns must be in the scanner's plan), Toshiba's function sums and OKI's
+  // count carried as text (tests/data/meters-gaps/README.md).
   AddRecordings(BuiltDir() + "-gaps", &paths, &expected);
   // The function splits: Canon print/copy (its named table: both columns in the plan), Konica
   // Minolta colour copies, Xerox prints (tests/data/meters-functions/README.md).
   AddRecordings(BuiltDir() + "-functions", &paths, &expected);
   ASSERT_FALSE(HasFatalFailure());
-  ASSERT_EQ(paths.size(), 18u);
+  ASSERT_EQ(paths.size(), 21u);
   if (std::ifstream(MetersDir() + "/expected-meters.json")) {
     AddRecordings(MetersDir(), &paths, &expected);
     ASSERT_FALSE(HasFatalFailure());
-    ASSERT_EQ(paths.size(), 25u);
+    ASSERT_EQ(paths.size(), 28u);
   } else {
     std::printf(
         "note: Brother walks not found at %s (set FLEET_SHARED_METERS); only the "

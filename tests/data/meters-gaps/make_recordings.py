@@ -163,12 +163,70 @@ def lexmark_a3():
     return r, expected
 
 
+TOSHIBA_COUNTER = "1.3.6.1.4.1.1129.2.3.50.1.3.21.6.1."  # .<function>.1.<mode> (labels.yaml)
+
+
+def toshiba(name, model, serial, mac_last, lifetime, functions, supplies=CMYK):
+    """A Toshiba e-STUDIO: functions maps a function of its counter table (209/210 printer
+    large/small, 211/212 copier large/small, 225/226 list large/small; the readers named in
+    labels.yaml) to its modes 1 full colour, 2 twin colour, 3 black; mode 4 is their total."""
+    r = base(f"TOSHIBA {model}", "1.3.6.1.4.1.1129.2.3.45.1", name, f"TOSHIBA {model}", serial,
+             mac_last, lifetime, supplies=supplies, mac_prefix="025a3c4200")
+    for function, modes in functions.items():
+        for mode, value in enumerate(list(modes) + [sum(modes)], start=1):
+            r[f"{TOSHIBA_COUNTER}{function}.1.{mode}"] = ("2", str(value))
+    return r
+
+
+def toshiba_colour():
+    # e-STUDIO3515AC, a colour MFP. Printer: large 1210 full + 85 twin + 2340 black = 3635, small
+    # 40320 + 2105 + 61870 = 104295; print 107930 = black 64210 + colour 43720. Copier: large
+    # 310 + 40 + 1120 = 1470, small 8740 + 655 + 20310 = 29705; copy 31175 = 21430 + 9745. List
+    # pages (226, black) 412 are in prtMarkerLifeCount 139517 = 107930 + 31175 + 412 and have no
+    # counter name.
+    r = toshiba("TSB3515A", "e-STUDIO3515AC", "CNJ812345", "07", 139517,
+                {209: (1210, 85, 2340), 210: (40320, 2105, 61870), 211: (310, 40, 1120),
+                 212: (8740, 655, 20310), 225: (0, 0, 0), 226: (0, 0, 412)})
+    expected = {"lifetimeCount": 139517, "printCount": 107930, "monoPrintSideCount": 64210,
+                "colorPrintSideCount": 43720, "copyCount": 31175, "monoCopySideCount": 21430,
+                "colorCopySideCount": 9745}
+    return r, expected
+
+
+def toshiba_mono():
+    # e-STUDIO2518A, a mono MFP: its full and twin colour columns answer 0 (the model lacks the
+    # function: left out). Print 820 + 35110 = 35930, copy 260 + 12480 = 12740, list 150;
+    # prtMarkerLifeCount 48820.
+    r = toshiba("TSB2518B", "e-STUDIO2518A", "CNK403377", "08", 48820,
+                {209: (0, 0, 820), 210: (0, 0, 35110), 211: (0, 0, 260), 212: (0, 0, 12480),
+                 226: (0, 0, 150)}, supplies=[("Black Toner", 44)])
+    expected = {"lifetimeCount": 48820, "printCount": 35930, "monoPrintSideCount": 35930,
+                "copyCount": 12740, "monoCopySideCount": 12740}
+    return r, expected
+
+
+def oki_colour():
+    # OKI C610, a colour printer behind its OkiLAN print server. OKIDATA-MIB
+    # usagePrinterUnitCounter.1 (2001.1.1.1.1.100.1.1.1.3.1) answers its page count as text, as
+    # the MIB declares it (DisplayString); prtMarkerLifeCount says the same.
+    r = base("OKI OkiLAN 8450e Rev.01.05 10/100BASE Ethernet PrintServer: Attached to C610 "
+             "Rev.M1.08 : Copyright (c) 2010 Oki Data Corporation. All rights reserved.",
+             "1.3.6.1.4.1.2001.1.1.1.1", "OKI-C610-5A3C42", "OKI C610", "AK5A3C4209", "09", 48213,
+             mac_prefix="025a3c4200")
+    r["1.3.6.1.4.1.2001.1.1.1.1.100.1.1.1.3.1"] = ("4", "48213")
+    expected = {"lifetimeCount": 48213, "totalCount": 48213}
+    return r, expected
+
+
 def main():
     write_all(HERE, [("kyocera_taskalfa_6054ci.snmprec", kyocera_mfp),
                      ("kyocera_ecosys_p6235cdn.snmprec", kyocera_printer),
                      ("canon_iradv_c3530.snmprec", canon_colour),
                      ("canon_ir2630.snmprec", canon_mono),
-                     ("lexmark_cx921.snmprec", lexmark_a3)])
+                     ("lexmark_cx921.snmprec", lexmark_a3),
+                     ("toshiba_estudio3515ac.snmprec", toshiba_colour),
+                     ("toshiba_estudio2518a.snmprec", toshiba_mono),
+                     ("oki_c610.snmprec", oki_colour)])
 
 
 if __name__ == "__main__":
