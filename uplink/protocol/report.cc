@@ -162,36 +162,37 @@ Result<void> ReportWriter::AddEvent(std::string_view object) {
   return {};
 }
 
-std::string ReportWriter::Finish(const Report& report) {
+std::string ReportWriter::Finish(const Report& envelope) {
   // printers and meter_reads are always there, events only when there is one.
   if (section_ < 1) (void)Open(1);  // cannot fail: 1 is not before section_
   tail_ += ']';
-  if (report.outbox_reset) {
+  if (envelope.outbox_reset) {
     tail_ += ",\"outbox_reset\":";
-    tail_ += Dump(
-        Ordered{{"reason", report.outbox_reset->reason}, {"detail", report.outbox_reset->detail}});
+    tail_ += Dump(Ordered{{"reason", envelope.outbox_reset->reason},
+                          {"detail", envelope.outbox_reset->detail}});
   }
   tail_ += '}';
 
-  Ordered head = {
-      {"agent_id", report.agent_id},
-      {"agent_version", report.agent_version},
-      {"sequence", report.sequence},
-      {"idempotency_key", report.idempotency_key},
-      {"outbox_epoch", report.outbox_epoch},
-      {"sent_at", report.sent_at},
-      {"host",
-       {{"hostname", report.host.hostname}, {"os", report.host.os}, {"arch", report.host.arch}}}};
-  if (report.scan) {
-    head["scan"] = {{"started_at", report.scan->started_at},
-                    {"duration_ms", report.scan->duration_ms},
-                    {"addresses_scanned", report.scan->addresses_scanned},
-                    {"responding", report.scan->responding}};
+  Ordered head = {{"agent_id", envelope.agent_id},
+                  {"agent_version", envelope.agent_version},
+                  {"sequence", envelope.sequence},
+                  {"idempotency_key", envelope.idempotency_key},
+                  {"outbox_epoch", envelope.outbox_epoch},
+                  {"sent_at", envelope.sent_at},
+                  {"host",
+                   {{"hostname", envelope.host.hostname},
+                    {"os", envelope.host.os},
+                    {"arch", envelope.host.arch}}}};
+  if (envelope.scan) {
+    head["scan"] = {{"started_at", envelope.scan->started_at},
+                    {"duration_ms", envelope.scan->duration_ms},
+                    {"addresses_scanned", envelope.scan->addresses_scanned},
+                    {"responding", envelope.scan->responding}};
   }
-  if (report.part) {
-    head["part"] = {{"scan_id", report.part->scan_id},
-                    {"index", report.part->index},
-                    {"last", report.part->last}};
+  if (envelope.part) {
+    head["part"] = {{"scan_id", envelope.part->scan_id},
+                    {"index", envelope.part->index},
+                    {"last", envelope.part->last}};
   }
   std::string front = Dump(head);
   front.pop_back();  // the closing brace: the arrays follow
