@@ -130,6 +130,7 @@ class SqliteOutbox final : public Outbox {
     return Tables().QueryInt(sql, op);
   }
   Result<void> ReleaseForeignReports(const std::string& agent_id);
+  Result<std::string> ReadBody(int64_t report_id);
   Result<std::optional<PendingReport>> BuildReport(const AgentIdentity& identity,
                                                    const HostFacts& host,
                                                    const std::string& agent_version);
@@ -300,8 +301,10 @@ Result<std::optional<PendingReport>> SqliteOutbox::DoNextReport(const AgentIdent
   FLEET_TRY(ReleaseForeignReports(identity.agent_id));
 
   {
+    // The body is not selected: a value of a megabyte would be assembled whole in SQLite's heap
+    // and then copied. ReadBody reads it from its pages into the report's string.
     Stmt oldest(db_,
-                "SELECT id, sequence, idempotency_key, body, printers, meter_reads FROM reports "
+                "SELECT id, sequence, idempotency_key, printers, meter_reads FROM reports "
                 "WHERE quarantined = 0 ORDER BY sequence LIMIT 1");
     auto row = oldest.Step(kOp);
     if (!row.ok()) return row.error();
@@ -309,13 +312,15 @@ Result<std::optional<PendingReport>> SqliteOutbox::DoNextReport(const AgentIdent
       PendingReport report{.id = oldest.Int(0),
                            .sequence = oldest.Int(1),
                            .idempotency_key = oldest.Text(2),
-                           .body = oldest.Text(3),
-                           .printers = static_cast<size_t>(oldest.Int(4)),
-                           .meter_reads = static_cast<size_t>(oldest.Int(5)),
+                           .body = "",
+                           .printers = static_cast<size_t>(oldest.Int(3)),
+                           .meter_reads = static_cast<size_t>(oldest.Int(4)),
                            .oversize_note = ""};
-      Stmt count(db_, "UPDATE reports SET attempts = attempts + 1 WHERE id = ?");
-      count.Bind(1, report.id);
-      FLEET_TRY(count.Run(kOp));
+      auto body = ReadBody(report.id);
+      if (!body.ok()) return body.error();
+      report.body = std::move(*body);
+      // Sent again as stored: nothing in its row changes (an UPDATE rewrites the whole row, body
+      // included: a megabyte more in SQLite's heap and in the WAL at every retry of an outage).
       FLEET_TRY(txn.Commit(kOp));
       return std::optional<PendingReport>(std::move(report));
     }
@@ -325,6 +330,24 @@ Result<std::optional<PendingReport>> SqliteOutbox::DoNextReport(const AgentIdent
   if (!built.ok()) return built.error();
   FLEET_TRY(txn.Commit(kOp));
   return built;
+}
+
+// A stored report's body, read in place from the database's pages (sqlite3_blob_read) into the
+// string returned: the only copy of it in memory (docs/scaling.md, "A daemon that does not
+// grow"). Inside NextReport's transaction.
+Result<std::string> SqliteOutbox::ReadBody(int64_t report_id) {
+  constexpr std::string_view kOp = "read report body";
+  sqlite3_blob* blob = nullptr;
+  if (int rc = sqlite3_blob_open(db_, "main", "reports", "body", report_id, 0, &blob);
+      rc != SQLITE_OK) {
+    sqlite3_blob_close(blob);
+    return outbox_file::Db::DbError(db_, rc, kOp);
+  }
+  std::string body(static_cast<size_t>(sqlite3_blob_bytes(blob)), '\0');
+  const int rc = sqlite3_blob_read(blob, body.data(), static_cast<int>(body.size()), 0);
+  sqlite3_blob_close(blob);
+  if (rc != SQLITE_OK) return outbox_file::Db::DbError(db_, rc, kOp);
+  return body;
 }
 
 // Inside NextReport's transaction.
@@ -377,16 +400,19 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
     room.bytes = limits_.max_report_bytes > fixed ? limits_.max_report_bytes - fixed : 0;
   }
 
+  // The part is written into its body as its rows are read (a cursor per table): no row is held
+  // once written, and the body is the only copy of the part (docs/scaling.md, "A daemon that
+  // does not grow"). Room for the envelope too, so that Finish puts it in front in place.
+  protocol::ReportWriter writer(limits_.max_report_bytes + 4096);
   protocol::Report body;
   std::vector<int64_t> state_ids;
-  auto states = Tables().PendingObjects(
+  FLEET_TRY(Tables().PendingObjects(
       "printer_states", "printer state",
-      static_cast<int64_t>(std::max<size_t>(1, limits_.max_printers_per_report)), &room);
-  if (!states.ok()) return states.error();
-  for (auto& [id, text] : *states) {
-    state_ids.push_back(id);
-    body.printers.push_back(protocol::PrinterObject(std::move(text)));
-  }
+      static_cast<int64_t>(std::max<size_t>(1, limits_.max_printers_per_report)), &room,
+      [&](int64_t id, std::string_view text) -> Result<void> {
+        state_ids.push_back(id);
+        return writer.AddPrinter(text);
+      }));
 
   std::vector<int64_t> read_ids;
   {
@@ -430,19 +456,17 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
       }
       if (!room.Take(protocol::EncodeMeterRead(read).size() + 1)) break;
       read_ids.push_back(stmt.Int(0));
-      body.meter_reads.push_back(std::move(read));
+      FLEET_TRY(writer.AddMeterRead(read));
     }
   }
 
   std::vector<int64_t> event_ids;
-  auto stored_events = Tables().PendingObjects(
+  FLEET_TRY(Tables().PendingObjects(
       "events", "event", static_cast<int64_t>(std::max<size_t>(1, limits_.max_reads_per_report)),
-      &room);
-  if (!stored_events.ok()) return stored_events.error();
-  for (auto& [id, text] : *stored_events) {
-    event_ids.push_back(id);
-    body.events.push_back(protocol::EventObject(std::move(text)));
-  }
+      &room, [&](int64_t id, std::string_view text) -> Result<void> {
+        event_ids.push_back(id);
+        return writer.AddEvent(text);
+      }));
 
   std::optional<int64_t> scan_id;
   {
@@ -515,7 +539,7 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
   // table, so that a new, empty outbox has nothing to send until it has something to say.
   if (*reset_event && !(*reset_event)->empty()) {
     if (json event = json::parse(**reset_event, nullptr, false); event.is_object()) {
-      body.events.push_back(protocol::EventObject(Dump(event)));
+      FLEET_TRY(writer.AddEvent(Dump(event)));
     }
     FLEET_TRY(SetMeta("reset_event", ""));
   }
@@ -544,9 +568,7 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
                            std::to_string(limits_.max_report_bytes) +
                            " bytes): it goes alone, over the bound";
   }
-  auto encoded = protocol::EncodeReport(body);
-  if (!encoded.ok()) return encoded.error();
-  report.body = std::move(*encoded);
+  report.body = writer.Finish(body);
 
   {
     Stmt insert(
@@ -556,7 +578,7 @@ Result<std::optional<PendingReport>> SqliteOutbox::BuildReport(const AgentIdenti
     insert.Bind(1, identity.agent_id)
         .Bind(2, sequence)
         .Bind(3, report.idempotency_key)
-        .Bind(4, report.body)
+        .BindView(4, report.body)  // read in place: no copy of the body
         .Bind(5, static_cast<int64_t>(report.printers))
         .Bind(6, static_cast<int64_t>(report.meter_reads))
         .Bind(7, ToMs(now));

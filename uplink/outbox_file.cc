@@ -5,6 +5,8 @@
 //   meta(k PRIMARY KEY, v)            next_sequence, last_delivery (ms), cloud_word
 //   reports(id, agent_id, sequence UNIQUE, idempotency_key, body, printers, meter_reads,
 //           created_at, attempts, quarantined, reason)
+//                                      attempts: 1, set when built (a resend leaves the row as it
+//                                      is: an UPDATE would rewrite the body too)
 //   meter_reads(id, printer_key, serial, collected_at, lifetime_page_count, unit, report_id)
 //   printer_states(id, printer_key, serial, json, collected_at, report_id)
 //                                      at most ONE row per printer_key with report_id NULL
@@ -286,6 +288,10 @@ Result<sqlite3*> OpenFile(const std::string& path, const OutboxLimits& limits,
   if (!opened.ok()) return opened.error();
   storage::DbHandle handle = std::move(opened.value());
   sqlite3* db = handle.get();
+  // SQLite's page cache for this file at most 1 MiB (its default is 2,000 KiB a connection): a
+  // scan's rows fit, and draining a backlog of large parts no longer grows it past what the
+  // scans use (docs/scaling.md, "A daemon that does not grow").
+  FLEET_TRY(Exec(db, "PRAGMA cache_size = -1024", "open " + path));
   FLEET_TRY(Migrate(db, path));
   if (const storage::SetAside& aside = quarantined.value(); !aside.aside.empty()) {
     const Clock::time_point now = limits.clock ? limits.clock() : Clock::now();

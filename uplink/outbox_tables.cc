@@ -124,33 +124,33 @@ bool Tables::PartRoom::Take(uint64_t cost) {
   return true;
 }
 
-Result<std::vector<std::pair<int64_t, std::string>>> Tables::PendingObjects(const char* table,
-                                                                            std::string_view what,
-                                                                            int64_t limit,
-                                                                            PartRoom* room) {
+Result<void> Tables::PendingObjects(
+    const char* table, std::string_view what, int64_t limit, PartRoom* room,
+    const std::function<Result<void>(int64_t, std::string_view)>& take) {
   // One row past the limit, to know whether one is left for the next part.
   const std::string sql = std::string("SELECT id, json FROM ") + table +
                           " WHERE report_id IS NULL ORDER BY collected_at, id LIMIT ?";
   Stmt stmt(db_, sql.c_str());
   stmt.Bind(1, limit + 1);
-  std::vector<std::pair<int64_t, std::string>> rows;
+  int64_t taken = 0;
   for (;;) {
     auto row = stmt.Step("build report");
     if (!row.ok()) return row.error();
     if (!*row) break;
-    if (static_cast<int64_t>(rows.size()) == limit) {
+    if (taken == limit) {
       room->more = true;
       break;
     }
-    std::string text = stmt.Text(1);
+    const std::string text = stmt.Text(1);
     if (!outbox_file::json::accept(text)) {
       return MakeError(ErrorCode::kIo, "outbox DB: build report: stored " + std::string(what) +
                                            " " + std::to_string(stmt.Int(0)) + " is not JSON");
     }
     if (!room->Take(text.size() + 1)) break;
-    rows.emplace_back(stmt.Int(0), std::move(text));
+    if (auto ok = take(stmt.Int(0), text); !ok.ok()) return ok.error();
+    ++taken;
   }
-  return rows;
+  return {};
 }
 
 }  // namespace fleet::uplink::outbox_tables

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,12 +68,12 @@ class Tables {
   };
 
   // Pending rows (report_id IS NULL) of a table with a `json` column ("printer_states" or
-  // "events"), oldest collected first, at most `limit` and what `room` has room for: (id, json).
-  // kIo naming the row (`what` and its id) when a stored value is not a JSON object.
-  Result<std::vector<std::pair<int64_t, std::string>>> PendingObjects(const char* table,
-                                                                      std::string_view what,
-                                                                      int64_t limit,
-                                                                      PartRoom* room);
+  // "events"), oldest collected first, at most `limit` and what `room` has room for, each handed
+  // to `take` (id, json) as it is read: only one row at a time is held. kIo naming the row
+  // (`what` and its id) when a stored value is not a JSON object; `take`'s error stops the read.
+  Result<void> PendingObjects(const char* table, std::string_view what, int64_t limit,
+                              PartRoom* room,
+                              const std::function<Result<void>(int64_t, std::string_view)>& take);
 
  private:
   sqlite3* db_;

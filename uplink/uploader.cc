@@ -103,25 +103,27 @@ void Uploader::SendNext() {
   request.target = "/api/v1/reports";
   request.headers = {{"Authorization", "Bearer " + identity_.token},
                      {"Idempotency-Key", report.idempotency_key}};
+  // The digest the cloud echoes is that of the JSON body (it digests what it decompressed): taken
+  // now, so that the JSON is freed before the part goes out (compressed, only the gzip is held
+  // in flight) and nothing of it is held while the next part is built (SendNext runs inside the
+  // callback below).
+  std::string digest = protocol::ReportDigest(report.body);
   if (gzip_) {
-    // The digest the cloud echoes stays that of the JSON body: it digests what it decompressed.
     auto packed = protocol::Gzip(report.body);
     if (!packed.ok()) {
       result_.error = packed.error();
       return Finish();
     }
+    std::string().swap(report.body);
     request.body = std::move(*packed);
     request.headers.emplace_back("Content-Encoding", protocol::kGzipEncoding);
   } else {
-    request.body = report.body;
+    request.body = std::move(report.body);
   }
   const int64_t id = report.id;
   const int64_t sequence = report.sequence;
-  // The JSON body goes with the callback (the reply's digest is checked against it) and is
-  // freed with it: one copy of a part in flight besides what the transport sends, none after.
   transport_.Send(std::move(request), [this, id, sequence, key = report.idempotency_key,
-                                       body = std::move(report.body)](
-                                          Result<HttpResponse> r) mutable {
+                                       digest = std::move(digest)](Result<HttpResponse> r) {
     if (!r.ok()) {
       result_.error = r.error();
       return Finish();
@@ -132,10 +134,8 @@ void Uploader::SendNext() {
       // key may name an older, different report at the cloud, whose stored reply would
       // otherwise be taken as this one's (docs/uplink-protocol.md, "Replies").
       auto reply = protocol::DecodeReply(response.body);
-      Result<void> answers = reply.ok() ? protocol::AnswersReport(reply.value(), key, body)
+      Result<void> answers = reply.ok() ? protocol::AnswersReportDigest(reply.value(), key, digest)
                                         : Result<void>(reply.error());
-      // Freed before the next part is built (SendNext below runs inside this callback).
-      std::string().swap(body);
       if (!answers.ok()) {
         result_.error = MakeError(ErrorCode::kMalformed,
                                   "report " + std::to_string(sequence) + " (" + LogSafe(key, 80) +

@@ -325,6 +325,11 @@ Stmt& Stmt::Bind(int index, const std::string& value) {
   return *this;
 }
 
+Stmt& Stmt::BindView(int index, std::string_view value) {
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+  return *this;
+}
+
 Result<bool> Stmt::Step(std::string_view op) {
   if (prepare_rc_ != SQLITE_OK) return DbError(db_, prepare_rc_, op, text_);
   const int rc = sqlite3_step(stmt_);

@@ -97,6 +97,9 @@ class Stmt {
 
   Stmt& Bind(int index, int64_t value);
   Stmt& Bind(int index, const std::string& value);
+  // Bound in place, not copied: `value` must outlive the statement's next Step/Run (a large
+  // value, e.g. a report body, is then not held twice).
+  Stmt& BindView(int index, std::string_view value);
   // true: a row is ready; false: done.
   Result<bool> Step(std::string_view op);
   Result<void> Run(std::string_view op);

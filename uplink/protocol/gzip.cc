@@ -21,9 +21,10 @@ Result<std::string> Gzip(std::string_view text) {
       Z_OK) {
     return MakeError(ErrorCode::kInternal, "gzip: zlib could not start compressing");
   }
-  std::string out(deflateBound(&z, static_cast<uLong>(std::min<size_t>(text.size(), kChunk))) +
-                      text.size() / 8 + 64,
-                  '\0');
+  // Sized for a report's usual ratio (JSON of printers and reads compresses 5-10 times), grown
+  // when short and trimmed when far too long: the compressed body is what a part in flight holds
+  // (docs/scaling.md, "A daemon that does not grow"), so not a buffer of the body's whole size.
+  std::string out(text.size() / 4 + 4096, '\0');
   size_t in_at = 0;
   size_t written = 0;
   for (int rc = Z_OK; rc != Z_STREAM_END;) {
@@ -47,6 +48,7 @@ Result<std::string> Gzip(std::string_view text) {
   }
   out.resize(written);
   deflateEnd(&z);
+  if (out.capacity() > written + written / 4 + 4096) out.shrink_to_fit();
   return out;
 }
 

@@ -74,13 +74,18 @@ std::string EncodeReply(const Reply& reply, std::string_view word_json) {
 
 Result<void> AnswersReport(const Reply& reply, std::string_view idempotency_key,
                            std::string_view body) {
+  return AnswersReportDigest(reply, idempotency_key, ReportDigest(body));
+}
+
+Result<void> AnswersReportDigest(const Reply& reply, std::string_view idempotency_key,
+                                 std::string_view report_digest) {
   if (reply.idempotency_key != idempotency_key) {
     return MakeError(ErrorCode::kMalformed,
                      reply.idempotency_key.empty()
                          ? "the cloud's reply does not echo the report's idempotency_key"
                          : "the cloud's reply answers another report (idempotency_key differs)");
   }
-  if (reply.report_digest != ReportDigest(body)) {
+  if (reply.report_digest != report_digest) {
     return MakeError(ErrorCode::kMalformed,
                      reply.report_digest.empty()
                          ? "the cloud's reply does not echo the report's report_digest"

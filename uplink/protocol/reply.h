@@ -49,5 +49,8 @@ std::string EncodeReply(const Reply& reply, std::string_view word_json);
 // what differs (or is missing) when it does not; log-safe (no body excerpt).
 Result<void> AnswersReport(const Reply& reply, std::string_view idempotency_key,
                            std::string_view body);
+// The same, given the body's ReportDigest (the sender need not keep the body until the reply).
+Result<void> AnswersReportDigest(const Reply& reply, std::string_view idempotency_key,
+                                 std::string_view report_digest);
 
 }  // namespace fleet::uplink::protocol

@@ -19,8 +19,8 @@ std::string Dump(const Ordered& j) {
 }
 
 // `text` (a codec's output) as the JSON object it must be.
-Result<Ordered> Object(const std::string& text, std::string_view member) {
-  Ordered j = Ordered::parse(text, nullptr, /*allow_exceptions=*/false);
+Result<Ordered> Object(std::string_view text, std::string_view member) {
+  Ordered j = Ordered::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return codec::Malformed(kReport, member, "an object");
   return j;
 }
@@ -91,73 +91,118 @@ Result<void> DecodeArray(const Json& j, const Ordered& as_sent, const char* fiel
 
 }  // namespace
 
-// Written member by member into one string: the printers' objects, the meter reads and the
-// events one at a time, never as one JSON tree of the whole report (a tree of 5,000 reads and
-// 500 printers is ten times the body in small allocations, and the allocator kept that
+// Written member by member into one string (ReportWriter): the printers' objects, the meter reads
+// and the events one at a time, never as one JSON tree of the whole report (a tree of 5,000 reads
+// and 500 printers is ten times the body in small allocations, and the allocator kept that
 // high-water mark after a backlog was drained: docs/scaling.md, "A daemon that does not grow").
 // The bytes are those of dumping the whole document at once: compact, members in this order.
 Result<std::string> EncodeReport(const Report& report) {
-  Ordered head = {
-      {"agent_id", report.agent_id},
-      {"agent_version", report.agent_version},
-      {"sequence", report.sequence},
-      {"idempotency_key", report.idempotency_key},
-      {"outbox_epoch", report.outbox_epoch},
-      {"sent_at", report.sent_at},
-      {"host",
-       {{"hostname", report.host.hostname}, {"os", report.host.os}, {"arch", report.host.arch}}}};
-  if (report.scan) {
-    head["scan"] = {{"started_at", report.scan->started_at},
-                    {"duration_ms", report.scan->duration_ms},
-                    {"addresses_scanned", report.scan->addresses_scanned},
-                    {"responding", report.scan->responding}};
-  }
-  if (report.part) {
-    head["part"] = {{"scan_id", report.part->scan_id},
-                    {"index", report.part->index},
-                    {"last", report.part->last}};
-  }
-  std::string out = Dump(head);
-  out.pop_back();  // the closing brace: the arrays follow
-  size_t reserve = out.size() + 64;
+  size_t reserve = 512;
   for (const ReportPrinter& p : report.printers) reserve += p.object.size() + 1;
   for (const ReportEvent& e : report.events) reserve += e.object.size() + 1;
-  out.reserve(reserve + report.meter_reads.size() * 128);
+  ReportWriter writer(reserve + report.meter_reads.size() * 128);
+  for (const ReportPrinter& p : report.printers) {
+    if (auto ok = writer.AddPrinter(p.object); !ok.ok()) return ok.error();
+  }
+  for (const MeterRead& read : report.meter_reads) {
+    if (auto ok = writer.AddMeterRead(read); !ok.ok()) return ok.error();
+  }
+  for (const ReportEvent& e : report.events) {
+    if (auto ok = writer.AddEvent(e.object); !ok.ok()) return ok.error();
+  }
+  return writer.Finish(report);
+}
 
-  // Each object as its codec wrote it, checked to be one (and dumped as the whole-document dump
-  // would have written it).
-  const auto append_objects = [&out](const auto& items, std::string_view member) -> Result<void> {
-    out += ",\"";
-    out += member;
-    out += "\":[";
-    bool first = true;
-    for (const auto& item : items) {
-      auto object = Object(item.object, member);
-      if (!object.ok()) return object.error();
-      if (!first) out += ',';
-      first = false;
-      out += Dump(*object);
-    }
-    out += ']';
-    return {};
-  };
-  if (auto ok = append_objects(report.printers, "printers"); !ok.ok()) return ok.error();
-  out += ",\"meter_reads\":[";
-  for (size_t i = 0; i < report.meter_reads.size(); ++i) {
-    if (i > 0) out += ',';
-    out += EncodeMeterRead(report.meter_reads[i]);  // the meter read's own encoder
+ReportWriter::ReportWriter(size_t reserve) { tail_.reserve(reserve); }
+
+Result<void> ReportWriter::Open(int section) {
+  static constexpr std::string_view kOpen[] = {",\"printers\":[", ",\"meter_reads\":[",
+                                               ",\"events\":["};
+  if (section < section_) {
+    return MakeError(ErrorCode::kInternal,
+                     "report writer: the arrays go in order (printers, "
+                     "meter_reads, events)");
   }
-  out += ']';
-  if (!report.events.empty()) {
-    if (auto ok = append_objects(report.events, "events"); !ok.ok()) return ok.error();
+  while (section_ < section) {
+    if (section_ >= 0) tail_ += ']';
+    ++section_;
+    tail_ += kOpen[section_];
   }
-  if (report.outbox_reset) {
-    out += ",\"outbox_reset\":";
-    out += Dump(
-        Ordered{{"reason", report.outbox_reset->reason}, {"detail", report.outbox_reset->detail}});
+  return {};
+}
+
+Result<void> ReportWriter::Enter(int section) {
+  if (auto ok = Open(section); !ok.ok()) return ok.error();
+  if (counts_[section] > 0) tail_ += ',';
+  ++counts_[section];
+  return {};
+}
+
+// Each object as its codec wrote it, checked to be one (and dumped as the whole-document dump
+// would have written it).
+Result<void> ReportWriter::AddPrinter(std::string_view object) {
+  auto parsed = Object(object, "printers");
+  if (!parsed.ok()) return parsed.error();
+  if (auto ok = Enter(0); !ok.ok()) return ok.error();
+  tail_ += Dump(*parsed);
+  return {};
+}
+
+Result<void> ReportWriter::AddMeterRead(const MeterRead& read) {
+  if (auto ok = Enter(1); !ok.ok()) return ok.error();
+  tail_ += EncodeMeterRead(read);  // the meter read's own encoder
+  return {};
+}
+
+Result<void> ReportWriter::AddEvent(std::string_view object) {
+  auto parsed = Object(object, "events");
+  if (!parsed.ok()) return parsed.error();
+  if (auto ok = Enter(2); !ok.ok()) return ok.error();
+  tail_ += Dump(*parsed);
+  return {};
+}
+
+std::string ReportWriter::Finish(const Report& envelope) {
+  // printers and meter_reads are always there, events only when there is one.
+  if (section_ < 1) (void)Open(1);  // cannot fail: 1 is not before section_
+  tail_ += ']';
+  if (envelope.outbox_reset) {
+    tail_ += ",\"outbox_reset\":";
+    tail_ += Dump(Ordered{{"reason", envelope.outbox_reset->reason},
+                          {"detail", envelope.outbox_reset->detail}});
   }
-  out += '}';
-  return out;
+  tail_ += '}';
+
+  Ordered head = {{"agent_id", envelope.agent_id},
+                  {"agent_version", envelope.agent_version},
+                  {"sequence", envelope.sequence},
+                  {"idempotency_key", envelope.idempotency_key},
+                  {"outbox_epoch", envelope.outbox_epoch},
+                  {"sent_at", envelope.sent_at},
+                  {"host",
+                   {{"hostname", envelope.host.hostname},
+                    {"os", envelope.host.os},
+                    {"arch", envelope.host.arch}}}};
+  if (envelope.scan) {
+    head["scan"] = {{"started_at", envelope.scan->started_at},
+                    {"duration_ms", envelope.scan->duration_ms},
+                    {"addresses_scanned", envelope.scan->addresses_scanned},
+                    {"responding", envelope.scan->responding}};
+  }
+  if (envelope.part) {
+    head["part"] = {{"scan_id", envelope.part->scan_id},
+                    {"index", envelope.part->index},
+                    {"last", envelope.part->last}};
+  }
+  std::string front = Dump(head);
+  front.pop_back();  // the closing brace: the arrays follow
+  // In place when the reserve had room for the envelope too: no second copy of the body.
+  tail_.insert(0, front);
+  std::string body = std::move(tail_);
+  tail_.clear();
+  section_ = -1;
+  counts_[0] = counts_[1] = counts_[2] = 0;
+  return body;
 }
 
 Result<Report> DecodeReport(std::string_view body) {

@@ -106,6 +106,40 @@ inline ReportEvent EventObject(std::string object) {
 // kMalformed when a printer's or an event's `object` is not a JSON object (a bug of the caller:
 // the codecs that write them write objects).
 Result<std::string> EncodeReport(const Report& report);
+
+// EncodeReport one element at a time, for a caller that reads the elements from storage: each
+// printer, meter read and event goes into the body as it comes (printers first, then meter reads,
+// then events), and nothing of the report but the body is held (docs/scaling.md, "A daemon that
+// does not grow"). The envelope (whose members may depend on what was read, e.g. part.last) is
+// given last, to Finish; its printers, meter_reads and events are ignored. The bytes are those
+// EncodeReport writes for the same report.
+class ReportWriter {
+ public:
+  // `reserve`: the body's expected size (one allocation when it is right).
+  explicit ReportWriter(size_t reserve = 0);
+  // kMalformed when `object` is not a JSON object. After a meter read or an event: kInternal.
+  Result<void> AddPrinter(std::string_view object);
+  // After an event: kInternal.
+  Result<void> AddMeterRead(const MeterRead& read);
+  // kMalformed when `object` is not a JSON object.
+  Result<void> AddEvent(std::string_view object);
+  size_t printers() const { return counts_[0]; }
+  size_t meter_reads() const { return counts_[1]; }
+  size_t events() const { return counts_[2]; }
+  // The body, with `envelope`'s members before the arrays. The writer is empty after.
+  std::string Finish(const Report& envelope);
+
+ private:
+  // Closes the arrays before `section` (0 printers, 1 meter_reads, 2 events) and opens it;
+  // kInternal when `section` comes before the open one.
+  Result<void> Open(int section);
+  // Open, and the comma before the section's next element.
+  Result<void> Enter(int section);
+
+  std::string tail_;  // the arrays, from the comma after the envelope's members
+  int section_ = -1;
+  size_t counts_[3] = {0, 0, 0};
+};
 // kMalformed naming the member: not an object, a required member missing, a member of the wrong
 // type, a meter read DecodeMeterRead refuses, an event without event_id, type or collected_at, a
 // part without scan_id or index.
