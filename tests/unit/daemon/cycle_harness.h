@@ -1,6 +1,6 @@
-// What the scan-cycle tests (scan_cycle_test.cc, scan_cycle_inplace_test.cc) run a ScanCycle
-// against: a real state.db and a real outbox in a temporary directory, a null logger and a virtual
-// clock (wall and steady) they move by hand. Header-only.
+// What the scan-cycle tests (scan_cycle_test.cc, scan_cycle_{inplace,lookup,staged}_test.cc) run a
+// ScanCycle against: a real state.db and a real outbox in a temporary directory, a null logger and
+// a virtual clock (wall and steady) they move by hand. Header-only.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -55,5 +55,15 @@ struct CycleHarness {
   std::chrono::steady_clock::time_point steady = std::chrono::steady_clock::time_point(
       std::chrono::hours(1000));
 };
+
+// The names the scan-cycle tests write unqualified (`using namespace test::cycle_names;`).
+namespace cycle_names {
+using namespace std::chrono_literals;
+using std::chrono::system_clock;
+using test::EventsOf;
+using test::ReadPrinter;
+using test::Scan;
+inline const system_clock::time_point kStart = kScanStart;
+}  // namespace cycle_names
 
 }  // namespace fleet::test

@@ -16,13 +16,7 @@
 namespace fleet::agent {
 namespace {
 
-using namespace std::chrono_literals;
-using std::chrono::system_clock;
-using test::EventsOf;
-using test::ReadPrinter;
-using test::Scan;
-
-const system_clock::time_point kStart = test::kScanStart;
+using namespace test::cycle_names;  // tests/unit/daemon/cycle_harness.h
 
 struct Side : test::CycleHarness {
   explicit Side(const std::string& name) : CycleHarness("fleet-inplace-" + name) {}

@@ -18,13 +18,7 @@
 namespace fleet::agent {
 namespace {
 
-using namespace std::chrono_literals;
-using std::chrono::system_clock;
-using test::EventsOf;
-using test::ReadPrinter;
-using test::Scan;
-
-const system_clock::time_point kStart = test::kScanStart;
+using namespace test::cycle_names;  // tests/unit/daemon/cycle_harness.h
 
 Printer WithToner(Printer p, int level, const std::string& state) {
   p.supplies.push_back(Supply{.index = 1,

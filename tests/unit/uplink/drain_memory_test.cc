@@ -3,54 +3,27 @@
 // reads the pending rows (no row is collected first), and the uploader sends the gzip of that
 // body without keeping the JSON (it keeps its digest for the reply's check). The bytes sent are
 // the gzip of exactly the body the outbox stored, and that body is the whole document dumped.
-// Counts every byte the test's own operator new hands out (glibc's malloc_usable_size; SQLite's
-// own page cache is malloc's, not counted), so this file is its own executable. Real SQLite in a
+// Counts every byte the test's own operator new hands out (tests/support/heap_counter.h), so this
+// file is its own executable. Real SQLite in a
 // temporary directory; a scripted transport in place of the cloud.
-#include <malloc.h>
 #include <sqlite3.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "tests/support/files.h"
+#include "tests/support/heap_counter.h"
 #include "uplink/outbox.h"
 #include "uplink/protocol/gzip.h"
 #include "uplink/protocol/reply.h"
 #include "uplink/protocol/report.h"
 #include "uplink/uploader.h"
-
-namespace {
-
-std::atomic<size_t> g_live{0};
-std::atomic<size_t> g_peak{0};
-
-}  // namespace
-
-// NOLINTBEGIN(misc-new-delete-overloads,cppcoreguidelines-no-malloc): counting the heap
-void* operator new(size_t size) {
-  void* p = std::malloc(size == 0 ? 1 : size);
-  if (p == nullptr) throw std::bad_alloc();
-  const size_t now = g_live += malloc_usable_size(p);
-  size_t peak = g_peak.load();
-  while (now > peak && !g_peak.compare_exchange_weak(peak, now)) {
-  }
-  return p;
-}
-void operator delete(void* p) noexcept {
-  if (p == nullptr) return;
-  g_live -= malloc_usable_size(p);
-  std::free(p);
-}
-void operator delete(void* p, size_t /*size*/) noexcept { operator delete(p); }
-// NOLINTEND(misc-new-delete-overloads,cppcoreguidelines-no-malloc)
 
 namespace fleet::uplink {
 namespace {
@@ -127,12 +100,12 @@ TEST(DrainMemoryTest, BuildingAPartHoldsItsBodyAndOneRowNotTheRowsCollected) {
   test::TempDir dir;
   auto outbox = Backlog(dir.path());
   ASSERT_NE(outbox, nullptr);
-  const size_t before = g_live.load();
-  g_peak = before;
+  const size_t before = test::g_heap_live.load();
+  test::g_heap_peak = before;
   Result<std::optional<PendingReport>> next = std::optional<PendingReport>();
   const int64_t sqlite_peak = SqlitePeakDuring(
       [&] { next = outbox->NextReport(kAgent, kHost, "0.1.0"); });
-  const size_t peak = g_peak.load() - before;
+  const size_t peak = test::g_heap_peak.load() - before;
   ASSERT_TRUE(next.ok()) << next.error().message;
   ASSERT_TRUE(next->has_value());
   const PendingReport& part = **next;
@@ -160,11 +133,11 @@ TEST(DrainMemoryTest, ResendingAPartReadsItsStoredBodyOnce) {
   ASSERT_TRUE(first.ok() && first->has_value());
   // Not acknowledged (the cloud was down): the next attempt sends the stored part again.
   Result<std::optional<PendingReport>> again = std::optional<PendingReport>();
-  const size_t before = g_live.load();
-  g_peak = before;
+  const size_t before = test::g_heap_live.load();
+  test::g_heap_peak = before;
   const int64_t sqlite_peak = SqlitePeakDuring(
       [&] { again = outbox->NextReport(kAgent, kHost, "0.1.0"); });
-  const size_t peak = g_peak.load() - before;
+  const size_t peak = test::g_heap_peak.load() - before;
   ASSERT_TRUE(again.ok() && again->has_value());
   const std::string& body = (*again)->body;
   EXPECT_EQ((*again)->idempotency_key, (**first).idempotency_key);
@@ -218,7 +191,7 @@ std::string SameEpoch(std::string body) {
 class CloudTransport : public Transport {
  public:
   void Send(HttpRequest request, ResponseCallback done) override {
-    held_at_send.push_back(g_live.load());
+    held_at_send.push_back(test::g_heap_live.load());
     std::string answer;
     {
       // Freed before `done`: the next part is sent from inside it.
@@ -275,7 +248,7 @@ TEST(DrainMemoryTest, APartInFlightIsItsGzipNotItsJsonToo) {
   CloudTransport cloud;
   {
     Uploader uploader(cloud, *outbox, kAgent, kHost, "0.1.0");
-    const size_t before = g_live.load();
+    const size_t before = test::g_heap_live.load();
     bool done = false;
     uploader.Drain([&](const DrainResult& r) {
       EXPECT_FALSE(r.error) << r.error->message;

@@ -3,45 +3,18 @@
 // and 5,000 meter reads, about 1 MB of JSON) is written into its body without a JSON tree of
 // the whole document, so the heap's high-water mark of a drain stays near the body's size. The
 // bytes are those of the document dumped whole. Counts every byte the test's own operator new
-// hands out (glibc's malloc_usable_size), so this file is its own executable.
-#include <malloc.h>
+// hands out (tests/support/heap_counter.h), so this file is its own executable.
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <atomic>
 #include <cstdlib>
 #include <iostream>
-#include <new>
 #include <string>
 
+#include "tests/support/heap_counter.h"
 #include "tests/support/sample_wire_report.h"
 #include "uplink/protocol/report.h"
-
-namespace {
-
-std::atomic<size_t> g_live{0};
-std::atomic<size_t> g_peak{0};
-
-}  // namespace
-
-// NOLINTBEGIN(misc-new-delete-overloads,cppcoreguidelines-no-malloc): counting the heap
-void* operator new(size_t size) {
-  void* p = std::malloc(size == 0 ? 1 : size);
-  if (p == nullptr) throw std::bad_alloc();
-  const size_t now = g_live += malloc_usable_size(p);
-  size_t peak = g_peak.load();
-  while (now > peak && !g_peak.compare_exchange_weak(peak, now)) {
-  }
-  return p;
-}
-void operator delete(void* p) noexcept {
-  if (p == nullptr) return;
-  g_live -= malloc_usable_size(p);
-  std::free(p);
-}
-void operator delete(void* p, size_t /*size*/) noexcept { operator delete(p); }
-// NOLINTEND(misc-new-delete-overloads,cppcoreguidelines-no-malloc)
 
 namespace fleet::uplink::protocol {
 namespace {
@@ -89,10 +62,10 @@ Report LargestPart() {
 
 TEST(ReportMemoryTest, EncodingTheLargestPartHoldsLittleMoreThanItsBody) {
   const Report report = LargestPart();
-  const size_t before = g_live.load();
-  g_peak = before;
+  const size_t before = test::g_heap_live.load();
+  test::g_heap_peak = before;
   auto body = EncodeReport(report);
-  const size_t peak = g_peak.load() - before;
+  const size_t peak = test::g_heap_peak.load() - before;
   ASSERT_TRUE(body.ok()) << body.error().message;
   ASSERT_GT(body->size(), 900'000u);
   std::cout << "encoding a " << body->size() << "-byte report held " << peak
