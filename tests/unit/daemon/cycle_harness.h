@@ -7,6 +7,8 @@
 #include <spdlog/logger.h>
 #include <spdlog/sinks/null_sink.h>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -55,6 +57,29 @@ struct CycleHarness {
   std::chrono::steady_clock::time_point steady = std::chrono::steady_clock::time_point(
       std::chrono::hours(1000));
 };
+
+// Each row of the inventory with what it holds, in key order: what two runs of the cycle must
+// leave alike.
+inline nlohmann::json InventoryRows(state::StateStore& state) {
+  auto list = state.List();
+  EXPECT_TRUE(list.ok());
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& e : *list) {
+    rows.push_back({{"key", e.key},
+                    {"ip", e.last.ip},
+                    {"serial", e.last.serial},
+                    {"mac", e.last.mac},
+                    {"pages", e.last.lifetime_page_count.value_or(-1)},
+                    {"device_key", e.last.device_key},
+                    {"conflict", e.last.serial_conflict},
+                    {"flagged", e.last.page_count_regression.has_value()},
+                    {"first_seen", e.first_seen},
+                    {"last_seen", e.last_seen},
+                    {"communication", e.communication},
+                    {"since", e.non_communicating_since}});
+  }
+  return rows;
+}
 
 // The names the scan-cycle tests write unqualified (`using namespace test::cycle_names;`).
 namespace cycle_names {

@@ -39,25 +39,7 @@ ScanReport SecondScan() {
                ReadPrinter("127.0.0.15", "MOVER", 1100, "00:00:00:00:00:05")});
 }
 
-// Each row of the inventory with what it holds, in key order.
-nlohmann::json Rows(state::StateStore& state) {
-  auto list = state.List();
-  EXPECT_TRUE(list.ok());
-  nlohmann::json rows = nlohmann::json::array();
-  for (const auto& e : *list) {
-    rows.push_back({{"key", e.key},
-                    {"ip", e.last.ip},
-                    {"serial", e.last.serial},
-                    {"pages", e.last.lifetime_page_count.value_or(-1)},
-                    {"device_key", e.last.device_key},
-                    {"flagged", e.last.page_count_regression.has_value()},
-                    {"first_seen", e.first_seen},
-                    {"last_seen", e.last_seen},
-                    {"communication", e.communication},
-                    {"since", e.non_communicating_since}});
-  }
-  return rows;
-}
+using test::InventoryRows;
 
 std::string Body(uplink::Outbox& outbox) {
   auto next = outbox.NextReport({"agt_1", "secret"}, {"host", "linux", "x86_64"}, "0.1.0");
@@ -86,7 +68,7 @@ TEST(ScanCycleInPlace, SameStateAndReportAsRecordingACopy) {
     ASSERT_EQ(a.events.size(), b.events.size());
     for (size_t i = 0; i < a.events.size(); ++i)
       EXPECT_EQ(a.events[i].EventId(), b.events[i].EventId());
-    EXPECT_EQ(Rows(*in_place.state), Rows(*copied.state));
+    EXPECT_EQ(InventoryRows(*in_place.state), InventoryRows(*copied.state));
     if (round == 1) {
       // The scan has every case the whole-scan decisions handle.
       EXPECT_EQ(EventsOf(a, "moved").size(), 1u);

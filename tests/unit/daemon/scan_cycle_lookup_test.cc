@@ -65,25 +65,7 @@ void RecordComparingWholeInventory(state::StateStore& state, ScanReport& scan) {
   ASSERT_TRUE(state.RecordScan(scan).ok());
 }
 
-nlohmann::json Rows(state::StateStore& state) {
-  auto list = state.List();
-  EXPECT_TRUE(list.ok());
-  nlohmann::json rows = nlohmann::json::array();
-  for (const auto& e : *list) {
-    rows.push_back({{"key", e.key},
-                    {"ip", e.last.ip},
-                    {"serial", e.last.serial},
-                    {"mac", e.last.mac},
-                    {"pages", e.last.lifetime_page_count.value_or(-1)},
-                    {"device_key", e.last.device_key},
-                    {"conflict", e.last.serial_conflict},
-                    {"flagged", e.last.page_count_regression.has_value()},
-                    {"first_seen", e.first_seen},
-                    {"last_seen", e.last_seen},
-                    {"communication", e.communication}});
-  }
-  return rows;
-}
+using test::InventoryRows;
 
 TEST(ScanCycleLookup, SameResultsAsComparingTheWholeInventory) {
   test::CycleHarness by_key("fleet-lookup-a");
@@ -105,7 +87,7 @@ TEST(ScanCycleLookup, SameResultsAsComparingTheWholeInventory) {
       EXPECT_EQ(a.events[i].previous_count, b.events[i].previous_count);
       EXPECT_EQ(a.events[i].previous_level_percent, b.events[i].previous_level_percent);
     }
-    EXPECT_EQ(Rows(*by_key.state), Rows(*whole.state)) << "round " << round;
+    EXPECT_EQ(InventoryRows(*by_key.state), InventoryRows(*whole.state)) << "round " << round;
     if (round == 1) {
       // The scan has every case the comparison handles.
       EXPECT_EQ(EventsOf(a, "moved").size(), 1u);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <map>
@@ -30,6 +31,30 @@ inline snmp::VarbindMap LoadRecording(const std::string& dir, const std::string&
 inline Printer DecodeRecording(const snmp::VarbindMap& device) {
   const snmp::ProfileSet& profiles = ShippedProfiles();
   return snmp::DecodePrinter(profiles, ReplayCollection(profiles, device), "127.0.0.1");
+}
+
+// `device` with the rows of one table at other positions: every OID `depth` arcs below `table`
+// (column, ..., row index last) gets row index `base - step * row` (reversed and renumbered), the
+// rest stays. A counter that finds its row by name or type reads the same from both.
+inline snmp::VarbindMap RowsMoved(const snmp::VarbindMap& device, const snmp::Oid& table,
+                                  size_t depth, uint32_t base, uint32_t step) {
+  snmp::VarbindMap moved;
+  for (const auto& [oid, value] : device) {
+    snmp::Oid at = oid;
+    if (oid.size() == table.size() + depth && std::equal(table.begin(), table.end(), oid.begin())) {
+      at.back() = base - step * at.back();
+    }
+    moved[at] = value;
+  }
+  return moved;
+}
+
+// The one meter_inconsistent note of `p` (docs/printer-profiles.md, "Consistency rules"), or
+// what it has instead ("2 notes", "no note").
+inline std::string OnlyInconsistency(const Printer& p) {
+  if (p.meter_inconsistent.size() == 1) return p.meter_inconsistent[0].note;
+  return p.meter_inconsistent.empty() ? "no note"
+                                      : std::to_string(p.meter_inconsistent.size()) + " notes";
 }
 
 // A printer's counters by name.
