@@ -51,6 +51,7 @@ class BillingTest : public ::testing::Test {
   }
   static std::vector<std::string> Labels(const std::vector<CutoffPeriod>& periods) {
     std::vector<std::string> out;
+    out.reserve(periods.size());
     for (const auto& p : periods) out.push_back(p.label);
     return out;
   }
