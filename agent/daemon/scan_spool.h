@@ -22,6 +22,7 @@
 #include "agent/core/result.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace fleet::agent {
 
@@ -71,6 +72,7 @@ class ScanSpool {
   Result<void> Commit();
 
   sqlite3* db_;
+  sqlite3_stmt* insert_ = nullptr;  // Add's statement, prepared at the first Add
   size_t staged_ = 0;
   bool in_txn_ = false;
   std::optional<Error> failed_;
