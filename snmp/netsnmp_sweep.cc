@@ -168,7 +168,8 @@ class SweepCore : public PacketWaiter, public std::enable_shared_from_this<Sweep
             EngineStats& stats)
       : io_(io),
         timeout_(options.timeout),
-        retries_(options.retries),
+        // A slot counts its sends in 7 bits (Slot::sends); the configuration allows 10 retries.
+        retries_(std::clamp(options.retries, 0, 100)),
         bucket_(std::move(bucket)),
         stats_(stats),
         socket_(io),
@@ -189,20 +190,27 @@ class SweepCore : public PacketWaiter, public std::enable_shared_from_this<Sweep
   bool wants_token() const override { return waiting_token_ && running_; }
 
  private:
+  // A slot and a deadline per address of the sweep, so each is kept to 12 bytes: a /16 holds
+  // 65,536 of each at once without a rate limit (docs/scaling.md, "What one agent covers").
   struct Slot {
     uint32_t address = 0;
-    uint8_t first = 0;
-    uint8_t tried = 0;        // credentials given up on
-    uint8_t sends = 0;        // packets sent with the current credential
-    uint8_t undecodable = 0;  // datagrams from it that were no reply of ours (saturates)
-    bool finished = false;
     uint32_t seq = 0;  // bumps on every send; stale timeout entries carry an older one
+    uint8_t first = 0;
+    uint8_t tried = 0;      // credentials given up on
+    uint8_t sends : 7 = 0;  // packets sent with the current credential (retries_ <= 100)
+    uint8_t finished : 1 = 0;
+    uint8_t undecodable = 0;  // datagrams from it that were no reply of ours (saturates)
   };
+  static_assert(sizeof(Slot) == 12);
   struct Deadline {
-    Clock::time_point at;
+    uint32_t at_ms;  // since the sweep started (origin_)
     uint32_t slot;
     uint32_t seq;
   };
+  static_assert(sizeof(Deadline) == 12);
+  Clock::time_point DeadlineAt(const Deadline& d) const {
+    return origin_ + std::chrono::milliseconds(d.at_ms);
+  }
 
   size_t CredentialOf(const Slot& s) const { return (s.first + s.tried) % requests_.size(); }
   // The request id (and v3 msgID) of this sweep's packets to `address` with a credential.
@@ -244,7 +252,8 @@ class SweepCore : public PacketWaiter, public std::enable_shared_from_this<Sweep
   bool read_armed_ = false;
   bool timer_armed_ = false;
   Clock::time_point timer_at_{};
-  uint64_t generation_ = 0;  // bumps per sweep: handlers of an earlier one do nothing
+  Clock::time_point origin_{};  // the sweep's start: deadlines count from it
+  uint64_t generation_ = 0;     // bumps per sweep: handlers of an earlier one do nothing
 
   uint16_t port_ = 161;
   std::vector<Request> requests_;
@@ -367,6 +376,7 @@ void SweepCore::Start(const std::vector<SweepTarget>& targets, uint16_t port,
                slots_.end());
   next_ = 0;
   in_progress_ = 0;
+  origin_ = Clock::now();
   ready_.clear();
   deadlines_.clear();
   running_ = true;
@@ -480,7 +490,9 @@ void SweepCore::Queue(uint32_t index) {
   const Request& r = requests_[CredentialOf(s)];
   out_.push_back(udp::OutDatagram{r.bytes.data(), r.bytes.size(), to});
   out_slot_.push_back(index);
-  deadlines_.push_back(Deadline{Clock::now() + timeout_, index, s.seq});
+  // Rounded up: a deadline never comes before the timeout.
+  const auto at = std::chrono::ceil<std::chrono::milliseconds>(Clock::now() + timeout_ - origin_);
+  deadlines_.push_back(Deadline{static_cast<uint32_t>(at.count()), index, s.seq});
 }
 
 void SweepCore::Flush() {
@@ -630,7 +642,7 @@ void SweepCore::ArmTimer() {
     deadlines_.pop_front();
   }
   if (!running_ || deadlines_.empty()) return;
-  const Clock::time_point at = deadlines_.front().at;
+  const Clock::time_point at = DeadlineAt(deadlines_.front());
   if (timer_armed_ && timer_at_ <= at) return;
   timer_armed_ = true;
   timer_at_ = at;
@@ -649,7 +661,7 @@ void SweepCore::OnTimer() {
   // Replies already queued in the socket count before their deadline is judged.
   Drain();
   const Clock::time_point now = Clock::now();
-  while (running_ && !deadlines_.empty() && deadlines_.front().at <= now) {
+  while (running_ && !deadlines_.empty() && DeadlineAt(deadlines_.front()) <= now) {
     const Deadline d = deadlines_.front();
     deadlines_.pop_front();
     Slot& s = slots_[d.slot];

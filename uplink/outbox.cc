@@ -77,6 +77,7 @@ class SqliteOutbox final : public Outbox {
   Result<void> Quarantine(int64_t report_id, const std::string& reason) override {
     return Healing([&] { return DoQuarantine(report_id, reason); });
   }
+  void ReleaseCache() override { storage::ReleaseCache(db_); }
   Result<OutboxStats> Stats() override {
     return Healing([&] { return DoStats(); });
   }

@@ -121,6 +121,8 @@ class Outbox {
   virtual Result<void> Quarantine(int64_t report_id, const std::string& reason) = 0;
 
   virtual Result<OutboxStats> Stats() = 0;
+  // Frees the page cache (storage::ReleaseCache); the next call reads from the file again.
+  virtual void ReleaseCache() = 0;
 
   // The cloud's last word (the 200 body of the last report), kept for the CLI and the daemon.
   virtual Result<void> SaveCloudWord(const std::string& json) = 0;

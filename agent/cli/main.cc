@@ -35,6 +35,7 @@
 #include "agent/daemon/removals.h"
 #include "agent/daemon/scan_cycle.h"
 #include "agent/daemon/scan_job.h"
+#include "agent/platform/allocator.h"
 #ifdef _WIN32
 #include "agent/cli/windows_main.h"
 #else
@@ -356,6 +357,7 @@ std::string MisplacedOption(const std::vector<OptionModes>& table, const std::st
 }  // namespace
 
 int main(int argc, char** argv) {
+  fleet::agent::KeepLargeBlocksOutOfTheHeap();
 #ifndef _WIN32
   // Under systemd, each line on stderr carries its priority to the journal (journal_sink.h).
   fleet::agent::TagStderrLinesForJournal();

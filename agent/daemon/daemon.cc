@@ -13,6 +13,7 @@
 #include "agent/daemon/cloud.h"
 #include "agent/daemon/removals.h"
 #include "agent/daemon/targeted_read.h"
+#include "agent/platform/allocator.h"
 #include "agent/state/state_store.h"
 #ifdef _WIN32
 #include "agent/platform/console_host.h"
@@ -271,6 +272,10 @@ void Daemon::StartScan() {
   }
   // A credential written by `fleet-agent activate` since the last cycle is picked up here.
   RefreshCloud();
+  // The last recording's pages are not kept through the sweep (docs/scaling.md, "A daemon that
+  // does not grow"): the sweep's peak is the daemon's.
+  if (state_) state_->ReleaseCache();
+  if (outbox_) outbox_->ReleaseCache();
   auto cycle = std::make_unique<Cycle>();
   cycle->config = config_;
   cycle->number = schedule_->scans_started();
@@ -410,6 +415,9 @@ void Daemon::RecordAndQueue(ScanReport& report, ScanSpool* spool) {
                       spool->failed()->message);
     return;
   }
+  // What the sweep freed goes back to the system before the recording takes pages of its own:
+  // the two do not add up to the daemon's peak.
+  ReturnFreeHeapPages();
   OpenStateStore();
   if (!recorder_) recorder_.emplace(*logs_.state);
   recorder_->SetBilling(BillingScheduleFrom(*config_));

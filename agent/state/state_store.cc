@@ -291,6 +291,8 @@ StateStore::StateStore(sqlite3* db, std::string path, Clock clock)
 
 StateStore::~StateStore() { sqlite3_close_v2(db_); }
 
+void StateStore::ReleaseCache() { storage::ReleaseCache(db_); }
+
 TimePoint StateStore::Now() const { return clock_ ? clock_() : std::chrono::system_clock::now(); }
 
 Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& state_dir, Clock clock,

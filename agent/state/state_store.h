@@ -160,6 +160,9 @@ class StateStore {
 
   const std::string& path() const { return path_; }
 
+  // Frees the page cache (storage::ReleaseCache); the next call reads from the file again.
+  void ReleaseCache();
+
   // A finished scan. Every printer read is upserted (first_seen kept, last_seen and the last
   // values updated, communicating). Every inventory printer NOT in this scan becomes
   // non-communicating (since now, unless it already was) — whether its address was silent or no

@@ -303,6 +303,8 @@ Error DbError(sqlite3* db, int rc, std::string_view op, const ErrorText& text) {
   return MakeError(ErrorCode::kIo, std::move(message));
 }
 
+void ReleaseCache(sqlite3* db) { sqlite3_db_release_memory(db); }
+
 Result<void> Exec(sqlite3* db, const char* sql, std::string_view op, const ErrorText& text) {
   const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return DbError(db, rc, op, text);

@@ -76,6 +76,7 @@ class FakeOutbox final : public uplink::Outbox {
     return {};
   }
   Result<uplink::OutboxStats> Stats() override { return uplink::OutboxStats{}; }
+  void ReleaseCache() override {}
   Result<void> SaveCloudWord(const std::string& json) override {
     word = json;
     return {};
