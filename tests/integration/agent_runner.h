@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/files.h"
 #include "tests/support/process.h"
 
 namespace fleet::test {
@@ -81,6 +82,11 @@ inline Process StartAgentDaemon(const std::string& config, const std::string& di
   spawn.stdout_path = dir + "/daemon.out";
   spawn.stderr_path = dir + "/daemon.err";
   return Process::Spawn(spawn);
+}
+
+// What a daemon StartAgentDaemon started with `dir` has written so far: its log, then its stdout.
+inline std::string DaemonLog(const std::string& dir) {
+  return ReadFile(dir + "/daemon.err") + ReadFile(dir + "/daemon.out");
 }
 
 // `text` (a command's output) contains `part`; the whole text in the failure message.

@@ -22,12 +22,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr char kIpA[] = "127.23.9.1";
-constexpr char kIpB[] = "127.23.9.2";
-
 class BillingCutoffTest : public TwoPrinterBillingTest {
  protected:
-  BillingCutoffTest() : TwoPrinterBillingTest(17671, kIpA, kIpB) {}
+  BillingCutoffTest() : TwoPrinterBillingTest(17671, "127.23.9") {}
 
   // One daemon run: started, its first scan recorded and uploaded, stopped. Its log is returned.
   std::string DaemonRun(const std::string& name, int cycles = 1) {
@@ -35,7 +32,7 @@ class BillingCutoffTest : public TwoPrinterBillingTest {
     std::filesystem::create_directories(dir);
     const size_t reports_before = emulator_->AdminJson("/admin/reports").size();
     Process daemon = StartAgentDaemon(billing_, dir);
-    auto log = [&] { return ReadFile(dir + "/daemon.err") + ReadFile(dir + "/daemon.out"); };
+    auto log = [&] { return DaemonLog(dir); };
     EXPECT_TRUE(WaitUntil(
         [&] {
           return log().find("scan done cycle=" + std::to_string(cycles)) != std::string::npos &&
@@ -101,7 +98,8 @@ TEST_F(BillingCutoffTest, EveryPrinterReadOnceLateOneMarkedAcrossRestarts) {
   CommandResult table = RunAgent({"--config", billing_, "printers", "list"});
   EXPECT_NE(table.stdout_text.find("LAST CUT-OFF"), std::string::npos) << table.stdout_text;
   EXPECT_NE(table.stdout_text.find(" late "), std::string::npos) << table.stdout_text;
-  CommandResult show = RunAgent({"--config", billing_, "meters", "show", kIpA, "--format", "json"});
+  CommandResult show = RunAgent(
+      {"--config", billing_, "meters", "show", ip_a_, "--format", "json"});
   ASSERT_EQ(show.exit_code, 0) << show.stderr_text;
   const json history = json::parse(show.stdout_text, nullptr, false);
   ASSERT_TRUE(history.is_object()) << show.stdout_text;

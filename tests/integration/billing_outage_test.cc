@@ -24,13 +24,9 @@ namespace {
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 
-constexpr uint16_t kPort = 17701;
-constexpr char kIpA[] = "127.23.13.1";
-constexpr char kIpB[] = "127.23.13.2";
-
 class BillingOutageTest : public TwoPrinterBillingTest {
  protected:
-  BillingOutageTest() : TwoPrinterBillingTest(kPort, kIpA, kIpB, "  retry_interval: 10s\n") {}
+  BillingOutageTest() : TwoPrinterBillingTest(17701, "127.23.13", "  retry_interval: 10s\n") {}
 };
 
 TEST_F(BillingOutageTest, CutoffReadsMadeDuringAnOutageArriveOnceAfterIt) {
@@ -43,7 +39,7 @@ TEST_F(BillingOutageTest, CutoffReadsMadeDuringAnOutageArriveOnceAfterIt) {
             200);
   const std::string run = dir_.path() + "/run";
   std::filesystem::create_directories(run);
-  auto log = [&] { return ReadFile(run + "/daemon.err") + ReadFile(run + "/daemon.out"); };
+  auto log = [&] { return DaemonLog(run); };
   {
     Process daemon = StartAgentDaemon(billing, run);
     ASSERT_TRUE(WaitUntil(
@@ -72,7 +68,7 @@ TEST_F(BillingOutageTest, CutoffReadsMadeDuringAnOutageArriveOnceAfterIt) {
   const std::string run2 = dir_.path() + "/run2";
   std::filesystem::create_directories(run2);
   Process daemon = StartAgentDaemon(billing, run2);
-  auto log2 = [&] { return ReadFile(run2 + "/daemon.err") + ReadFile(run2 + "/daemon.out"); };
+  auto log2 = [&] { return DaemonLog(run2); };
   ASSERT_TRUE(WaitUntil([&] { return CloudCutoffs().size() == 2; }, 60s))
       << log2() << emulator_->AdminJson("/admin/meter-reads").dump();
   EXPECT_EQ(daemon.Stop(), 0) << log2();

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -214,11 +215,12 @@ class TwoPrinterBillingTest : public EmulatorTest {
  protected:
   using json = nlohmann::json;
 
-  TwoPrinterBillingTest(uint16_t port, std::string ip_a, std::string ip_b,
-                        std::string meters_more = "")
+  // The test's printers at `block`.1 (A) and `block`.2 (B), UDP `port`; `meters_more`: more
+  // lines of the billing configuration's meters section.
+  TwoPrinterBillingTest(uint16_t port, const std::string& block, std::string meters_more = "")
       : port_(port),
-        ip_a_(std::move(ip_a)),
-        ip_b_(std::move(ip_b)),
+        ip_a_(block + ".1"),
+        ip_b_(block + ".2"),
         meters_more_(std::move(meters_more)) {}
 
   void SetUp() override {
@@ -252,6 +254,20 @@ class TwoPrinterBillingTest : public EmulatorTest {
   void RestartB() {
     b_ = Sim(ip_b_, kRecordingB);
     ASSERT_TRUE(b_->ready());
+  }
+
+  // After a cut-off round with B off: the daemon's log `log` says one read is still owed and,
+  // within `timeout`, that a retry (a read of B's address alone) found nobody.
+  static void ExpectBOwesAndARetryFindsItOff(const std::function<std::string()>& log,
+                                             std::chrono::seconds timeout) {
+    EXPECT_NE(log().find("billing cut-off reads still owed=1"), std::string::npos) << log();
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          return log().find("meter read done reason=cutoff_retry addresses=1 printers=0") !=
+                 std::string::npos;
+        },
+        timeout))
+        << log();
   }
 
   // Both printers known to the local state (a scan without billing: no cut-off yet).

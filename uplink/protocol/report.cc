@@ -13,6 +13,8 @@ using codec::Json;
 using Ordered = nlohmann::ordered_json;
 
 constexpr std::string_view kReport = "the report";
+// The body's arrays, by ReportWriter section (0, 1, 2), in the order they are written.
+constexpr std::string_view kSections[] = {"printers", "meter_reads", "events"};
 
 std::string Dump(const Ordered& j) {
   return j.dump(-1, ' ', false, Ordered::error_handler_t::replace);
@@ -116,8 +118,6 @@ Result<std::string> EncodeReport(const Report& report) {
 ReportWriter::ReportWriter(size_t reserve) { tail_.reserve(reserve); }
 
 Result<void> ReportWriter::Open(int section) {
-  static constexpr std::string_view kOpen[] = {",\"printers\":[", ",\"meter_reads\":[",
-                                               ",\"events\":["};
   if (section < section_) {
     return MakeError(ErrorCode::kInternal,
                      "report writer: the arrays go in order (printers, "
@@ -126,7 +126,9 @@ Result<void> ReportWriter::Open(int section) {
   while (section_ < section) {
     if (section_ >= 0) tail_ += ']';
     ++section_;
-    tail_ += kOpen[section_];
+    tail_ += ",\"";
+    tail_ += kSections[section_];
+    tail_ += "\":[";
   }
   return {};
 }
@@ -140,13 +142,15 @@ Result<void> ReportWriter::Enter(int section) {
 
 // Each object as its codec wrote it, checked to be one (and dumped as the whole-document dump
 // would have written it).
-Result<void> ReportWriter::AddPrinter(std::string_view object) {
-  auto parsed = Object(object, "printers");
+Result<void> ReportWriter::AddObject(int section, std::string_view object) {
+  auto parsed = Object(object, kSections[section]);
   if (!parsed.ok()) return parsed.error();
-  if (auto ok = Enter(0); !ok.ok()) return ok.error();
+  if (auto ok = Enter(section); !ok.ok()) return ok.error();
   tail_ += Dump(*parsed);
   return {};
 }
+
+Result<void> ReportWriter::AddPrinter(std::string_view object) { return AddObject(0, object); }
 
 Result<void> ReportWriter::AddMeterRead(const MeterRead& read) {
   if (auto ok = Enter(1); !ok.ok()) return ok.error();
@@ -154,13 +158,7 @@ Result<void> ReportWriter::AddMeterRead(const MeterRead& read) {
   return {};
 }
 
-Result<void> ReportWriter::AddEvent(std::string_view object) {
-  auto parsed = Object(object, "events");
-  if (!parsed.ok()) return parsed.error();
-  if (auto ok = Enter(2); !ok.ok()) return ok.error();
-  tail_ += Dump(*parsed);
-  return {};
-}
+Result<void> ReportWriter::AddEvent(std::string_view object) { return AddObject(2, object); }
 
 std::string ReportWriter::Finish(const Report& envelope) {
   // printers and meter_reads are always there, events only when there is one.

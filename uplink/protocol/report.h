@@ -135,6 +135,8 @@ class ReportWriter {
   Result<void> Open(int section);
   // Open, and the comma before the section's next element.
   Result<void> Enter(int section);
+  // Enter, and `object` (kMalformed, naming the section, when it is not a JSON object).
+  Result<void> AddObject(int section, std::string_view object);
 
   std::string tail_;  // the arrays, from the comma after the envelope's members
   int section_ = -1;

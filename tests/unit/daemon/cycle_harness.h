@@ -1,6 +1,7 @@
 // What the scan-cycle tests (scan_cycle_test.cc, scan_cycle_{inplace,lookup,staged}_test.cc) run a
 // ScanCycle against: a real state.db and a real outbox in a temporary directory, a null logger and
-// a virtual clock (wall and steady) they move by hand. Header-only.
+// a virtual clock (wall and steady) they move by hand; the frame of the tests that record the
+// same scans two ways, and what they compare (inventory rows, report bodies). Header-only.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <utility>
@@ -48,6 +50,12 @@ struct CycleHarness {
   agent::CycleClock Clock() {
     return agent::CycleClock{[this] { return wall; }, [this] { return steady; }};
   }
+  // The wall clock set to `at` (a scan's start), the steady clock moved on by as much: time that
+  // passed, no clock jump.
+  void AdvanceTo(std::chrono::system_clock::time_point at) {
+    steady += at - wall;
+    wall = at;
+  }
   TempDir dir;
   std::shared_ptr<spdlog::logger> log = std::make_shared<spdlog::logger>(
       "test", std::make_shared<spdlog::sinks::null_sink_mt>());
@@ -57,6 +65,20 @@ struct CycleHarness {
   std::chrono::steady_clock::time_point steady = std::chrono::steady_clock::time_point(
       std::chrono::hours(1000));
 };
+
+// The frame of the tests that record the same scans two ways: for each of `scans` in order, the
+// clocks of `sides` advanced to its start (AdvanceTo), then `round(a, b, index)` with `a` the scan
+// and `b` a copy of it. Stops after a round with a fatal failure.
+template <typename Round>
+void ForEachScanTwice(const std::vector<ScanReport>& scans,
+                      std::initializer_list<CycleHarness*> sides, Round&& round) {
+  for (size_t i = 0; i < scans.size() && !::testing::Test::HasFatalFailure(); ++i) {
+    ScanReport a = scans[i];
+    ScanReport b = a;
+    for (CycleHarness* side : sides) side->AdvanceTo(a.started_at);
+    round(a, b, static_cast<int>(i));
+  }
+}
 
 // Each row of the inventory with what it holds, in key order: what two runs of the cycle must
 // leave alike.
@@ -79,6 +101,37 @@ inline nlohmann::json InventoryRows(state::StateStore& state) {
                     {"since", e.non_communicating_since}});
   }
   return rows;
+}
+
+// The body of `outbox`'s next report, acknowledged (the next call gives the one after); "" when
+// there is none.
+inline std::string NextReportBody(uplink::Outbox& outbox) {
+  auto next = outbox.NextReport({"agt_1", "secret"}, {"host", "linux", "x86_64"}, "0.1.0");
+  EXPECT_TRUE(next.ok());
+  if (!next.ok() || !next->has_value()) return "";
+  EXPECT_TRUE(outbox.Acknowledge((*next)->id).ok());
+  return (*next)->body;
+}
+
+// A report body without what is fresh in each: what two runs of the cycle must write alike.
+inline nlohmann::json ComparableReport(const std::string& body) {
+  nlohmann::json j = nlohmann::json::parse(body);
+  j.erase("idempotency_key");  // a fresh key per report
+  j.erase("outbox_epoch");     // a fresh epoch per outbox file
+  return j;
+}
+
+// Whether `report` has the printer `serial` as non-communicating (a printer gone silent).
+inline bool ReportsNonCommunicating(const nlohmann::json& report, const std::string& serial) {
+  for (const auto& p : report["printers"]) {
+    // A member may be null (a printer without a serial): compared, never read as a string.
+    const auto is = [&p](const char* member, const std::string& want) {
+      const auto at = p.find(member);
+      return at != p.end() && *at == want;
+    };
+    if (is("serial", serial) && is("communication", "non-communicating")) return true;
+  }
+  return false;
 }
 
 // The names the scan-cycle tests write unqualified (`using namespace test::cycle_names;`).

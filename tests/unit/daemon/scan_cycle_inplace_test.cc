@@ -39,25 +39,14 @@ ScanReport SecondScan() {
                ReadPrinter("127.0.0.15", "MOVER", 1100, "00:00:00:00:00:05")});
 }
 
+using test::ComparableReport;
 using test::InventoryRows;
-
-std::string Body(uplink::Outbox& outbox) {
-  auto next = outbox.NextReport({"agt_1", "secret"}, {"host", "linux", "x86_64"}, "0.1.0");
-  EXPECT_TRUE(next.ok());
-  if (!next.ok() || !next->has_value()) return "";
-  return (*next)->body;
-}
+using test::NextReportBody;
 
 TEST(ScanCycleInPlace, SameStateAndReportAsRecordingACopy) {
   Side in_place("a");
   Side copied("b");
-  for (int round = 0; round < 2; ++round) {
-    ScanReport a = round == 0 ? FirstScan() : SecondScan();
-    ScanReport b = a;
-    for (Side* s : {&in_place, &copied}) {
-      s->wall = a.started_at;
-      s->steady += round == 0 ? 0h : 1h;
-    }
+  auto record_both = [&](ScanReport& a, ScanReport& b, int round) {
     ASSERT_TRUE(in_place.cycle.RecordAndQueue(in_place.state.get(), *in_place.outbox, a, {}).ok());
     const ScanReport to_upload = copied.cycle.Record(copied.state.get(), b, {});
     ASSERT_TRUE(QueueScan(*copied.outbox, to_upload, *copied.log).ok());
@@ -77,24 +66,15 @@ TEST(ScanCycleInPlace, SameStateAndReportAsRecordingACopy) {
       EXPECT_EQ(EventsOf(a, "page_count_backwards").size(), 1u);
       EXPECT_EQ(to_upload.printers.size(), a.printers.size() + 2);  // SILENT and OLD
     }
-  }
-  const std::string body = Body(*in_place.outbox);
-  ASSERT_FALSE(body.empty());
-  auto strip = [](const std::string& text) {
-    nlohmann::json j = nlohmann::json::parse(text);
-    j.erase("idempotency_key");  // a fresh key per report
-    j.erase("outbox_epoch");     // a fresh epoch per outbox file
-    return j;
   };
-  const nlohmann::json report = strip(body);
-  EXPECT_EQ(report, strip(Body(*copied.outbox)));
+  ASSERT_NO_FATAL_FAILURE(
+      test::ForEachScanTwice({FirstScan(), SecondScan()}, {&in_place, &copied}, record_both));
+  const std::string body = NextReportBody(*in_place.outbox);
+  ASSERT_FALSE(body.empty());
+  const nlohmann::json report = ComparableReport(body);
+  EXPECT_EQ(report, ComparableReport(NextReportBody(*copied.outbox)));
   // The silent printer reached the report as non-communicating.
-  bool silent = false;
-  for (const auto& p : report["printers"]) {
-    silent = silent || (p.value("serial", "") == "SILENT" &&
-                        p.value("communication", "") == "non-communicating");
-  }
-  EXPECT_TRUE(silent) << report.dump(2);
+  EXPECT_TRUE(test::ReportsNonCommunicating(report, "SILENT")) << report.dump(2);
 }
 
 }  // namespace

@@ -71,11 +71,7 @@ TEST(ScanCycleLookup, SameResultsAsComparingTheWholeInventory) {
   test::CycleHarness by_key("fleet-lookup-a");
   test::CycleHarness whole("fleet-lookup-b");
   ScanCycle cycle(*by_key.log, by_key.Clock());
-  int round = 0;
-  for (ScanReport a : Scans()) {
-    ScanReport b = a;
-    by_key.wall = a.started_at;
-    by_key.steady += round == 0 ? 0h : 1h;
+  auto record_both = [&](ScanReport& a, ScanReport& b, int round) {
     cycle.RecordInPlace(by_key.state.get(), a, {});
     RecordComparingWholeInventory(*whole.state, b);
 
@@ -100,17 +96,15 @@ TEST(ScanCycleLookup, SameResultsAsComparingTheWholeInventory) {
     if (round == 2) {
       EXPECT_EQ(EventsOf(a, "moved").size(), 1u);
     }
-    ++round;
-  }
+  };
+  ASSERT_NO_FATAL_FAILURE(test::ForEachScanTwice(Scans(), {&by_key}, record_both));
 }
 
 TEST(ScanCycleLookup, IdentitiesAndLookupsAreWhatTheInventoryHolds) {
   test::CycleHarness h("fleet-lookup-c");
   ScanCycle cycle(*h.log, h.Clock());
-  int round = 0;
   for (ScanReport scan : Scans()) {
-    h.wall = scan.started_at;
-    h.steady += round++ == 0 ? 0h : 1h;
+    h.AdvanceTo(scan.started_at);
     cycle.RecordInPlace(h.state.get(), scan, {});
   }
   auto list = h.state->List();

@@ -1,6 +1,7 @@
 // What the billing-meter recording tests (vendor_meters_test, vendor_meters_more_test,
-// vendor_meters_gaps_test) share: a recording of tests/data/meters* loaded, decoded the way the
-// scanner collects it, and checked against its directory's expected-meters.json.
+// vendor_meters_gaps_test, vendor_meters_functions_test) share: a recording of tests/data/meters*
+// loaded, decoded the way the scanner collects it, and checked against its directory's
+// expected-meters.json; a decoded printer's counters, their sources and its unreadable counters.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -62,6 +64,38 @@ inline std::map<std::string, int64_t> MeterCounters(const Printer& p) {
   std::map<std::string, int64_t> got;
   for (const Counter& c : p.counters) got[c.name] = c.value;
   return got;
+}
+
+// A printer's counters' sources (the OIDs, rows or parts each was read from) by name.
+inline std::map<std::string, std::string> MeterSources(const Printer& p) {
+  std::map<std::string, std::string> got;
+  for (const Counter& c : p.counters) got[c.name] = c.source;
+  return got;
+}
+
+// Why each of a printer's unreadable counters is unreadable, by name.
+inline std::map<std::string, std::string> UnreadableReasons(const Printer& p) {
+  std::map<std::string, std::string> why;
+  for (const UnreadableCounter& u : p.unreadable_counters) why[u.name] = u.reason;
+  return why;
+}
+
+// `p` reports exactly the counters `reasons` names as unreadable, none of them with a value, each
+// with a reason that contains the text given for it (docs/printer-profiles.md, "Unreadable
+// counters": never a number, never a pick).
+inline void ExpectUnreadable(const Printer& p, const std::map<std::string, std::string>& reasons) {
+  const std::map<std::string, std::string> why = UnreadableReasons(p);
+  const std::map<std::string, int64_t> counters = MeterCounters(p);
+  std::vector<std::string> names, want_names;
+  for (const auto& [name, reason] : why) names.push_back(name);
+  for (const auto& [name, text] : reasons) want_names.push_back(name);
+  EXPECT_EQ(names, want_names);
+  for (const auto& [name, text] : reasons) {
+    EXPECT_EQ(counters.count(name), 0u) << name << " is unreadable and has a value";
+    const auto reason = why.find(name);
+    if (reason == why.end()) continue;
+    EXPECT_NE(reason->second.find(text), std::string::npos) << name << ": " << reason->second;
+  }
 }
 
 // Every recording dir/expected-meters.json names (and those are the ones `profile` names) decodes
