@@ -69,7 +69,11 @@ class SqliteOutbox final : public Outbox {
   Result<std::optional<PendingReport>> NextReport(const AgentIdentity& identity,
                                                   const HostFacts& host,
                                                   const std::string& agent_version) override {
-    return Healing([&] { return DoNextReport(identity, host, agent_version); });
+    auto next = Healing([&] { return DoNextReport(identity, host, agent_version); });
+    // The pages read to build the part are not kept while it travels: a send overlaps the next
+    // sweep, and the two would add up (docs/scaling.md, "The daemon at 1,000 printers").
+    if (db_ != nullptr) storage::ReleaseCache(db_);
+    return next;
   }
   Result<void> Acknowledge(int64_t report_id) override {
     return Healing([&] { return DoAcknowledge(report_id); });
