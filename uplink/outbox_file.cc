@@ -288,10 +288,8 @@ Result<sqlite3*> OpenFile(const std::string& path, const OutboxLimits& limits,
   if (!opened.ok()) return opened.error();
   storage::DbHandle handle = std::move(opened.value());
   sqlite3* db = handle.get();
-  // SQLite's page cache for this file at most 1 MiB (its default is 2,000 KiB a connection): a
-  // scan's rows fit, and draining a backlog of large parts no longer grows it past what the
-  // scans use (docs/scaling.md, "A daemon that does not grow").
-  FLEET_TRY(Exec(db, "PRAGMA cache_size = -1024", "open " + path));
+  const std::string cache_size = "PRAGMA cache_size = -" + std::to_string(kPageCacheKiB);
+  FLEET_TRY(Exec(db, cache_size.c_str(), "open " + path));
   FLEET_TRY(Migrate(db, path));
   if (const storage::SetAside& aside = quarantined.value(); !aside.aside.empty()) {
     const Clock::time_point now = limits.clock ? limits.clock() : Clock::now();

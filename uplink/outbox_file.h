@@ -30,6 +30,11 @@ using Stmt = Db::Stmt;
 using Txn = Db::Txn;
 inline constexpr auto* Exec = &Db::Exec;
 
+// SQLite's page cache for this file at most 1 MiB (its default is 2,000 KiB a connection): a
+// scan's rows fit, and draining a backlog of large parts no longer grows it past what the scans
+// use. The outbox frees it once a part is built (docs/scaling.md, "A daemon that does not grow").
+inline constexpr int kPageCacheKiB = 1024;
+
 // Times are stored as milliseconds since the Unix epoch.
 int64_t ToMs(Clock::time_point t);
 Clock::time_point FromMs(int64_t ms);
