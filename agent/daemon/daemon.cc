@@ -660,8 +660,6 @@ void Daemon::OnDeliveryStatus(const uplink::DeliveryStatus& s) {
     delivered_ += now;
     logs_.uplink->info("upload delivered={} total={}", now, delivered_);
     delivered_by_loop_ = s.delivered;
-    // What building and sending the part freed goes back before the next sweep or part.
-    ReturnFreeHeapPages();
   }
   if (s.agent_invalid) {
     if (!agent_invalid_logged_) {

@@ -13,7 +13,9 @@ void KeepLargeBlocksOutOfTheHeap();
 
 // Gives the pages of the heap's free blocks back to the system (malloc_trim). The daemon calls it
 // when a scan ends, before recording it: the sweep's memory has been freed by then, and the
-// recording then takes pages anew instead of adding to the sweep's.
+// recording then takes pages anew instead of adding to the sweep's. The delivery loop does the
+// same after each delivery (uplink/delivery.cc, its own two lines: uplink/ is below
+// agent/platform and does not link it).
 void ReturnFreeHeapPages();
 
 }  // namespace fleet::agent
