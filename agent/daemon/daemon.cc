@@ -272,8 +272,8 @@ void Daemon::StartScan() {
   }
   // A credential written by `fleet-agent activate` since the last cycle is picked up here.
   RefreshCloud();
-  // The last recording's pages are not kept through the sweep (docs/scaling.md, "A daemon that
-  // does not grow"): the sweep's peak is the daemon's.
+  // The last recording's pages are not kept through the sweep (docs/scaling.md, "The daemon at
+  // 1,000 printers"): the sweep's peak is the daemon's.
   if (state_) state_->ReleaseCache();
   if (outbox_) outbox_->ReleaseCache();
   auto cycle = std::make_unique<Cycle>();

@@ -1,8 +1,8 @@
 #pragma once
 
-// How the agent asks its C library's allocator to keep peak memory down (docs/scaling.md, "A
-// daemon that does not grow"). glibc only: elsewhere these do nothing (Windows' heap gives
-// free pages back by itself).
+// How the agent asks its C library's allocator to keep peak memory down (docs/scaling.md, "The
+// daemon at 1,000 printers"). glibc only: elsewhere these do nothing (Windows' heap gives free
+// pages back by itself).
 namespace fleet::agent {
 
 // A block of 128 KiB or more is always its own mapping, returned to the system when freed.
