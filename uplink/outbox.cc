@@ -72,7 +72,7 @@ class SqliteOutbox final : public Outbox {
     auto next = Healing([&] { return DoNextReport(identity, host, agent_version); });
     // The pages read to build the part are not kept while it travels: a send overlaps the next
     // sweep, and the two would add up (docs/scaling.md, "The daemon at 1,000 printers").
-    if (db_ != nullptr) storage::ReleaseCache(db_);
+    storage::ReleaseCache(db_);
     return next;
   }
   Result<void> Acknowledge(int64_t report_id) override {
@@ -147,9 +147,13 @@ class SqliteOutbox final : public Outbox {
 };
 
 Result<void> SqliteOutbox::Heal() {
-  sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-  sqlite3_close_v2(db_);
-  db_ = nullptr;
+  // Nothing is open after a reopen that failed: the next operation tries again (SQLite's calls
+  // dereference a null handle).
+  if (db_ != nullptr) {
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+  }
   std::vector<std::string> notices;
   auto reopened = OpenFile(path_, limits_, &notices);
   if (!reopened.ok()) {

@@ -303,7 +303,11 @@ Error DbError(sqlite3* db, int rc, std::string_view op, const ErrorText& text) {
   return MakeError(ErrorCode::kIo, std::move(message));
 }
 
-void ReleaseCache(sqlite3* db) { sqlite3_db_release_memory(db); }
+void ReleaseCache(sqlite3* db) {
+  // SQLite dereferences a null handle here (no API armor in Debian's build): an outbox whose file
+  // could not be reopened holds none (uplink/outbox.cc, Heal), and the daemon asks every cycle.
+  if (db != nullptr) sqlite3_db_release_memory(db);
+}
 
 Result<void> Exec(sqlite3* db, const char* sql, std::string_view op, const ErrorText& text) {
   const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);

@@ -40,7 +40,7 @@ Result<void> Exec(sqlite3* db, const char* sql, std::string_view op, const Error
 // Frees the connection's page cache (pages not in use by a running statement). The next query
 // reads its pages from the file again, that is from the OS's page cache: a daemon calls this
 // before a sweep so that the sweep's peak does not also hold the last recording's pages
-// (docs/scaling.md, "The daemon at 1,000 printers").
+// (docs/scaling.md, "The daemon at 1,000 printers"). A null handle (nothing open) is left alone.
 void ReleaseCache(sqlite3* db);
 
 // Quarantine of an unreadable database, run before a database is opened for use. A file that

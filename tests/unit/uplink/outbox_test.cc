@@ -1193,5 +1193,38 @@ TEST(OutboxRecovery, AFileOverwrittenUnderARunningOutboxIsSetAsideAndTheScanKept
   EXPECT_FALSE(AsideFiles(dir.path() + "/state").empty());
 }
 
+// An outbox whose file was damaged under it and cannot be opened again (a directory now stands at
+// its path) fails each call with the reason and crashes on none of them: the daemon frees the
+// outbox's page cache before every sweep, with or without a file open. Once the path is free
+// again the next scan is kept. Before: the cache release dereferenced the closed handle (SIGSEGV).
+TEST(OutboxRecovery, AnOutboxThatCannotBeReopenedFailsEachCallAndCrashesOnNone) {
+  TempDir dir;
+  TestClock clock;
+  auto outbox = OpenOk(dir.db(), clock.Limits());
+  ASSERT_TRUE(outbox);
+  AddOk(*outbox, MakeScan(kT0, {MakePrinter("10.0.0.1", "A", 5)}));
+  std::ofstream(dir.db(), std::ios::trunc) << std::string(8192, 'g');
+  std::filesystem::remove(dir.db());
+  std::filesystem::create_directory(dir.db());
+  std::vector<std::string> warnings;
+  auto added = outbox->AddScan(MakeScan(kT0 + hours(1), {MakePrinter("10.0.0.1", "A", 6)}),
+                               &warnings);
+  ASSERT_FALSE(added.ok());
+  EXPECT_NE(added.error().message.find(dir.db()), std::string::npos) << added.error().message;
+  outbox->ReleaseCache();
+  EXPECT_FALSE(outbox->Stats().ok());
+  outbox->ReleaseCache();
+
+  std::filesystem::remove(dir.db());
+  AddOk(*outbox, MakeScan(kT0 + hours(2), {MakePrinter("10.0.0.1", "A", 7)}));
+  outbox->ReleaseCache();
+  auto next = NextOk(*outbox);
+  ASSERT_TRUE(next);
+  // The scan after the path came free is kept (the first one may come back from the WAL too).
+  const auto reads = Reads(json::parse(next->body));
+  EXPECT_NE(std::find(reads.begin(), reads.end(), std::pair<std::string, int64_t>{"A", 7}),
+            reads.end());
+}
+
 }  // namespace
 }  // namespace fleet::uplink
