@@ -72,9 +72,35 @@ void DeliveryLoop::Stop() {
   timer_->Cancel();
 }
 
+void DeliveryLoop::Hold() {
+  held_ = true;
+  if (status_.busy) uploader_->StopAfterCurrent();
+}
+
+void DeliveryLoop::Release() {
+  held_ = false;
+  if (!waiting_since_ || stopped_) return;
+  waiting_since_.reset();
+  timer_->Cancel();
+  Attempt();
+}
+
 void DeliveryLoop::Attempt() {
   if (stopped_ || status_.agent_invalid || status_.busy) return;
   status_.next_attempt.reset();
+  if (held_) {
+    const auto now = scheduler_.Now();
+    if (!waiting_since_) waiting_since_ = now;
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now -
+                                                                              *waiting_since_);
+    if (waited < options_.hold_max) {
+      ScheduleAt(options_.hold_max - waited);
+      return;
+    }
+    // Waited the longest a sweep may hold it: this attempt goes, the sweep or not (a sweep of
+    // minutes slows a drain to one part per hold_max, it never stops it).
+  }
+  waiting_since_.reset();
   size_t budget = SIZE_MAX;
   if (status_.paced) {
     const auto now = scheduler_.Now();

@@ -27,6 +27,8 @@ struct DeliveryOptions {
   int drain_rate_per_minute = 30;
   std::chrono::milliseconds backoff_base{2000};
   std::chrono::milliseconds backoff_cap{15 * 60 * 1000};
+  // The longest an attempt waits for a sweep to end while the loop is held (Hold()).
+  std::chrono::milliseconds hold_max{30 * 1000};
 };
 
 struct DeliveryStatus {
@@ -57,6 +59,13 @@ class DeliveryLoop {
   void SetIdentity(AgentIdentity identity);
   // Stops scheduling; a report already on its way completes (or is cancelled by the transport).
   void Stop();
+  // A sweep is running: an attempt due now (a drain's next part, a retry, a kick) waits for
+  // Release(), at most options.hold_max each, so that no part is built beside the sweep and the
+  // two peaks never add up (docs/scaling.md, "A daemon that does not grow"). A part already on
+  // its way completes; the drain it belongs to builds no further one. Release() makes the
+  // waiting attempt at once.
+  void Hold();
+  void Release();
 
   const DeliveryStatus& status() const { return status_; }
 
@@ -81,6 +90,8 @@ class DeliveryLoop {
   DeliveryStatus status_;
   bool stopped_ = false;
   bool kicked_while_busy_ = false;
+  bool held_ = false;
+  std::optional<Scheduler::TimePoint> waiting_since_;  // an attempt waits for Release()
 };
 
 }  // namespace fleet::uplink

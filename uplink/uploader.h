@@ -42,6 +42,9 @@ class Uploader {
 
   // Sends pending reports until the outbox is empty, a failure, or `max_reports` were sent.
   void Drain(std::function<void(DrainResult)> done, size_t max_reports = SIZE_MAX);
+  // The drain under way builds no further report: it ends once the one on its way is answered
+  // (DrainResult as usual, `drained` false). Nothing when no drain runs.
+  void StopAfterCurrent() { budget_ = 0; }
 
  private:
   void SendNext();

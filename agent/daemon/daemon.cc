@@ -272,6 +272,8 @@ void Daemon::StartScan() {
   }
   // A credential written by `fleet-agent activate` since the last cycle is picked up here.
   RefreshCloud();
+  // No report part is built while the sweep runs (DeliveryLoop::Hold); OnScanDone releases it.
+  if (delivery_) delivery_->Hold();
   // The last recording's pages are not kept through the sweep (docs/scaling.md, "The daemon at
   // 1,000 printers"): the sweep's peak is the daemon's.
   if (state_) state_->ReleaseCache();
@@ -404,7 +406,17 @@ void Daemon::OnScanDone(ScanReport report) {
   if (!cycle_ && !read_targets_.empty()) StartTargetedRead();
   if (!report.cancelled) ArmCutoffRetry();
   RefreshCloud();
-  if (delivery_) delivery_->Kick();
+  // Posted behind retired_.clear(): this scan's job and report are freed before a part is
+  // built, so their memory and the part's do not add up (docs/scaling.md, "A daemon that does
+  // not grow"). Released even when the next scan has started at once (this one overran its
+  // interval): a daemon whose scans run back to back must still deliver; the next scan's start
+  // holds it again.
+  boost::asio::post(io_, [this] {
+    if (!delivery_) return;
+    delivery_->Release();
+    delivery_->Kick();
+    UpdateStatus();
+  });
   UpdateStatus();
 }
 

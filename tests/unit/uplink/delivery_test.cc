@@ -266,5 +266,77 @@ TEST_F(DeliveryTest, StopCancelsScheduledRetries) {
   EXPECT_EQ(transport_.requests().size(), 1u);
 }
 
+// While a sweep runs (Hold) no part is built: a drain's next part, a kick, waits for Release and
+// goes at once then; a sweep longer than hold_max delays each part by hold_max, never stops it.
+TEST_F(DeliveryTest, AHeldLoopBuildsNoPartUntilReleasedOrHoldMaxHasPassed) {
+  AddScans(4);
+  for (int i = 0; i < 4; ++i) transport_.Push(200);
+  auto loop = Loop(/*per_minute=*/60);
+  loop->Hold();
+  loop->Kick();
+  scheduler_.Advance(seconds(10));
+  EXPECT_EQ(transport_.requests().size(), 0u) << "a part built while the sweep runs";
+  EXPECT_EQ(Pending(), 4u);
+  loop->Release();
+  scheduler_.Advance(milliseconds(100));
+  ASSERT_EQ(transport_.requests().size(), 4u) << "released: everything goes at once";
+  EXPECT_NEAR(SecondsAt(0), 10.0, 0.05);
+  EXPECT_EQ(Pending(), 0u);
+
+  // A sweep that does not end: the waiting kick goes after hold_max (30 s), not before.
+  AddScans(1);
+  transport_.Push(200);
+  loop->Hold();
+  loop->Kick();
+  scheduler_.Advance(seconds(29));
+  EXPECT_EQ(transport_.requests().size(), 4u);
+  scheduler_.Advance(seconds(2));
+  ASSERT_EQ(transport_.requests().size(), 5u);
+  EXPECT_NEAR(SecondsAt(4) - 10.1, 30.0, 0.1);
+  loop->Release();
+  EXPECT_EQ(Pending(), 0u);
+}
+
+// A sweep that starts during a drain: the part on its way completes, the next waits.
+TEST_F(DeliveryTest, ASweepStartedDuringADrainLetsThePartOnItsWayFinishAndHoldsTheNext) {
+  AddScans(3);
+  for (int i = 0; i < 3; ++i) transport_.Push(200);
+  auto loop = Loop();
+  loop->Kick();
+  ASSERT_TRUE(loop->status().busy);
+  loop->Hold();
+  scheduler_.Advance(seconds(5));
+  EXPECT_EQ(transport_.requests().size(), 1u);
+  EXPECT_EQ(loop->status().delivered, 1u);
+  EXPECT_EQ(Pending(), 2u);
+  loop->Release();
+  scheduler_.Advance(milliseconds(100));
+  EXPECT_EQ(transport_.requests().size(), 3u);
+  EXPECT_EQ(Pending(), 0u);
+}
+
+// After an outage the paced drain holds too: no part while held; released, the next part goes
+// at once and the rest at the capped rate.
+TEST_F(DeliveryTest, APacedDrainWaitsForTheSweepThenKeepsItsRate) {
+  AddScans(3);
+  transport_.Push(500);
+  for (int i = 0; i < 3; ++i) transport_.Push(200);
+  auto loop = Loop(/*per_minute=*/6, /*rng=*/0.0);  // retry at once, then one part every 10 s
+  loop->Kick();
+  scheduler_.Advance(milliseconds(100));
+  ASSERT_GE(transport_.requests().size(), 2u);  // the failure, then the retry that succeeded
+  ASSERT_TRUE(loop->status().paced);
+  const size_t sent = transport_.requests().size();
+  loop->Hold();
+  scheduler_.Advance(seconds(25));
+  EXPECT_EQ(transport_.requests().size(), sent) << "a paced part built while the sweep runs";
+  loop->Release();
+  scheduler_.Advance(milliseconds(100));
+  EXPECT_EQ(transport_.requests().size(), sent + 1);
+  scheduler_.Advance(seconds(30));
+  EXPECT_EQ(transport_.requests().size(), 4u);
+  EXPECT_EQ(Pending(), 0u);
+}
+
 }  // namespace
 }  // namespace fleet::uplink
