@@ -97,11 +97,12 @@ void DeliveryLoop::Attempt() {
       ScheduleAt(options_.hold_max - waited);
       return;
     }
-    // Waited the longest a sweep may hold it: this attempt goes, the sweep or not (a sweep of
-    // minutes slows a drain to one part per hold_max, it never stops it).
+    // Waited the longest a sweep may hold it: one part goes, the sweep or not, and the next
+    // waits again (a sweep of minutes slows a drain to one part per hold_max, never stops it).
   }
+  const bool one_part = held_;
   waiting_since_.reset();
-  size_t budget = SIZE_MAX;
+  size_t budget = one_part ? 1 : SIZE_MAX;
   if (status_.paced) {
     const auto now = scheduler_.Now();
     if (!limiter_.Take(now)) {

@@ -283,16 +283,21 @@ TEST_F(DeliveryTest, AHeldLoopBuildsNoPartUntilReleasedOrHoldMaxHasPassed) {
   EXPECT_NEAR(SecondsAt(0), 10.0, 0.05);
   EXPECT_EQ(Pending(), 0u);
 
-  // A sweep that does not end: the waiting kick goes after hold_max (30 s), not before.
-  AddScans(1);
+  // A sweep that does not end: one part goes after hold_max (30 s), not before, and the next
+  // another 30 s later.
+  AddScans(2);
+  transport_.Push(200);
   transport_.Push(200);
   loop->Hold();
   loop->Kick();
   scheduler_.Advance(seconds(29));
   EXPECT_EQ(transport_.requests().size(), 4u);
   scheduler_.Advance(seconds(2));
-  ASSERT_EQ(transport_.requests().size(), 5u);
+  ASSERT_EQ(transport_.requests().size(), 5u) << "one part per hold_max, not the whole outbox";
   EXPECT_NEAR(SecondsAt(4) - 10.1, 30.0, 0.1);
+  scheduler_.Advance(seconds(30));
+  ASSERT_EQ(transport_.requests().size(), 6u);
+  EXPECT_NEAR(SecondsAt(5) - SecondsAt(4), 30.0, 0.1);
   loop->Release();
   EXPECT_EQ(Pending(), 0u);
 }
