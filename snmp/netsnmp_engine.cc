@@ -7,10 +7,9 @@
 #include <algorithm>
 #include <array>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#ifdef _WIN32
 #include <boost/asio/ip/udp.hpp>
-#else
+#include <boost/asio/post.hpp>
+#ifndef _WIN32
 #include <boost/asio/posix/stream_descriptor.hpp>
 #endif
 #include <boost/asio/steady_timer.hpp>
@@ -18,6 +17,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 
 // net-snmp last: its headers define macros (e.g. `free`-adjacent helpers) we keep away from ours.
 #include <net-snmp/library/large_fd_set.h>
@@ -135,6 +135,10 @@ bool DeriveKu(const UsmProtocol& hash, const std::string& passphrase, u_char* ke
                      len) == SNMPERR_SUCCESS;
 }
 
+// The device socket's reads: datagrams per system call, and room for the largest UDP payload.
+constexpr size_t kDeviceReceiveBatch = 16;
+constexpr size_t kDatagramMax = 65536;
+
 }  // namespace
 
 class SessionCore;
@@ -144,7 +148,8 @@ class SessionCore;
 // pending Asio handlers can outlive a careless ordering at shutdown without dangling.
 class NetSnmpEngine::Impl : public std::enable_shared_from_this<NetSnmpEngine::Impl> {
  public:
-  Impl(asio::io_context& io, EngineOptions options) : io_(io), options_(options) {
+  Impl(asio::io_context& io, EngineOptions options)
+      : io_(io), options_(options), device_socket_(io) {
     if (options_.max_in_flight < 1) options_.max_in_flight = 1;
     if (options_.retries < 0) options_.retries = 0;
     if (options_.timeout.count() < 1) options_.timeout = std::chrono::milliseconds(1);
@@ -152,7 +157,12 @@ class NetSnmpEngine::Impl : public std::enable_shared_from_this<NetSnmpEngine::I
     netsnmp_large_fd_set_init(&read_set_, FD_SETSIZE);
     NETSNMP_LARGE_FD_ZERO(&read_set_);
   }
-  ~Impl() { netsnmp_large_fd_set_cleanup(&read_set_); }
+  ~Impl() {
+    netsnmp_large_fd_set_cleanup(&read_set_);
+    free(build_);
+    boost::system::error_code ec;
+    device_socket_.close(ec);
+  }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
@@ -179,7 +189,38 @@ class NetSnmpEngine::Impl : public std::enable_shared_from_this<NetSnmpEngine::I
   // Rate limit (packets). `core->OnToken()` runs when a packet may leave, possibly at once.
   void AcquireToken(const std::shared_ptr<SessionCore>& core);
 
+  // The device socket: every v1/v2c session to an IPv4 target sends from it and its replies are
+  // read from it in batches, handed to the session by request id (docs/scaling.md, "One socket
+  // for the device sessions"). Opened with the first such packet, closed with the engine.
+  Result<void> OpenDeviceSocket();
+  // Encodes `pdu` for `session` (version and community): the message's bytes, valid until the
+  // next call, or an empty span when net-snmp cannot encode it.
+  std::span<const uint8_t> Encode(netsnmp_session& session, netsnmp_pdu* pdu);
+  // 0, or the system's error code when the datagram cannot leave at all (udp::SendOne).
+  int SendFromDeviceSocket(const sockaddr_in& to, std::span<const uint8_t> bytes) {
+    return udp::SendOne(device_socket_.native_handle(),
+                        udp::OutDatagram{bytes.data(), bytes.size(), to});
+  }
+  // A reply carrying `reqid` goes to `core` until Forget(reqid).
+  bool Expecting(long reqid) const { return expected_.count(reqid) != 0; }
+  void Expect(long reqid, SessionCore* core) {
+    expected_[reqid] = core;
+    ArmDeviceRead();
+  }
+  void Forget(long reqid) {
+    if (expected_.erase(reqid) == 0 || !expected_.empty() || !device_read_armed_) return;
+    // Nothing is awaited: a wait left armed would keep the io_context running for ever.
+    device_read_armed_ = false;
+    ++device_wait_;
+    boost::system::error_code ec;
+    device_socket_.cancel(ec);
+  }
+
  private:
+  void ArmDeviceRead();
+  void DrainDeviceSocket();
+  void OnDeviceDatagram(const sockaddr_in& from, uint8_t* data, size_t size, bool truncated);
+
   asio::io_context& io_;
   EngineOptions options_;
   EngineStats stats_;
@@ -197,6 +238,15 @@ class NetSnmpEngine::Impl : public std::enable_shared_from_this<NetSnmpEngine::I
   // One descriptor set for every read, kept empty between reads: building one per reply (init,
   // resize, clear, free) was ~1.5% of a 10,000-printer scan's instructions.
   netsnmp_large_fd_set read_set_;
+
+  asio::ip::udp::socket device_socket_;
+  bool device_read_armed_ = false;
+  uint64_t device_wait_ = 0;  // the armed wait's number: a cancelled one's handler is stale
+  std::unordered_map<long, SessionCore*> expected_;  // request id -> the session that sent it
+  std::vector<uint8_t> receive_;                     // kDeviceReceiveBatch datagrams of 64 KiB
+  netsnmp_session parse_{};                          // snmp_parse's version, nothing else
+  u_char* build_ = nullptr;                          // snmp_build's buffer (it may realloc it)
+  size_t build_size_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -285,11 +335,28 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
     } else {
       inet_pton(AF_INET, target_.ip.c_str(), &target_addr_);
     }
+    // v1/v2c to an IPv4 target go through the engine's device socket; net-snmp only encodes and
+    // parses them. SNMPv3 (USM state per session) and IPv6 keep a net-snmp session of their own.
+    shared_socket_ = !ipv6_ && credential_.version != Version::kV3;
+    if (shared_socket_) {
+      snmp_sess_init(&encoding_);
+      encoding_.version = credential_.version == Version::kV1 ? SNMP_VERSION_1 : SNMP_VERSION_2c;
+      encoding_.community = reinterpret_cast<u_char*>(credential_.community.data());
+      encoding_.community_len = credential_.community.size();
+      to_.sin_family = AF_INET;
+      to_.sin_addr = target_addr_;
+      to_.sin_port = htons(target_.port);
+    }
     where_ = std::make_shared<const std::string>((ipv6_ ? "[" + target_.ip + "]" : target_.ip) +
                                                  ":" + std::to_string(target_.port));
   }
 
-  ~SessionCore() override { CloseNetSnmp(); }
+  ~SessionCore() override {
+    CloseNetSnmp();
+    if (shared_socket_) {
+      for (long id : reqids_) engine_->Forget(id);
+    }
+  }
 
   const Target& target() const { return target_; }
   Version version() const { return credential_.version; }
@@ -308,6 +375,8 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
 
   // net-snmp callback trampoline target; runs inside snmp_sess_read2 / snmp_sess_timeout.
   int OnLibraryEvent(int op, int reqid, netsnmp_pdu* pdu);
+  // A parsed v1/v2c message from the device socket that carries one of this session's ids.
+  void OnDeviceSocketReply(const sockaddr_in& from, netsnmp_pdu* pdu);
 
   // net-snmp's callback_magic. Some library versions write a synch_state's `waiting` field
   // through the magic pointer after a report; the leading padding absorbs that harmlessly.
@@ -359,8 +428,15 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
   void ForgetAttempts() {
     attempt_timer_.cancel();
     ++attempt_id_;
+    if (shared_socket_) {
+      for (long id : reqids_) engine_->Forget(id);
+    }
     reqids_.clear();
   }
+  // The outcome of a RESPONSE PDU (either path).
+  void TakeResponse(netsnmp_pdu* pdu);
+  // Sends `pdu` (freed here) from the device socket; the request id, or 0 after Complete().
+  int SendOnDeviceSocket(netsnmp_pdu* pdu);
   // The active request `r` goes again from its first attempt, after a token like any attempt
   // (the engine known after discovery, an OID a v1 agent rejected, fewer repetitions).
   void Resend(Request& r) {
@@ -396,6 +472,9 @@ class SessionCore : public PacketWaiter, public std::enable_shared_from_this<Ses
   asio::steady_timer attempt_timer_;
   uint64_t attempt_id_ = 0;
   std::vector<int> reqids_;           // every packet of the active request (late replies count)
+  bool shared_socket_ = false;        // v1/v2c over IPv4: the engine's device socket
+  netsnmp_session encoding_{};        // shared_socket_: version and community for snmp_build
+  sockaddr_in to_{};                  // shared_socket_: the target
   bool probing_ = false;              // v3: the packet in flight is an engine-ID discovery probe
   bool engine_known_ = false;         // v3: discovery done on the open net-snmp session
   bool authenticated_reply_ = false;  // v3: an authenticated (and decrypted) reply was seen
@@ -442,6 +521,98 @@ long NetSnmpEngine::Impl::RandomId(long fallback) {
   uint32_t value = ids_[--ids_left_] & 0x7fffffffu;
   ids_[ids_left_] = 0;  // used once
   return value == 0 ? fallback : static_cast<long>(value);
+}
+
+Result<void> NetSnmpEngine::Impl::OpenDeviceSocket() {
+  if (device_socket_.is_open()) return {};
+  boost::system::error_code ec;
+  device_socket_.open(asio::ip::udp::v4(), ec);
+  if (!ec) device_socket_.non_blocking(true, ec);
+  if (ec) {
+    device_socket_.close(ec);
+    return MakeError(ErrorCode::kIo,
+                     "cannot open the UDP socket for SNMP requests: " + ec.message());
+  }
+  // Best effort, as for the sweep's socket: the system may cap both.
+  device_socket_.set_option(asio::socket_base::receive_buffer_size(udp::kSocketBufferBytes), ec);
+  device_socket_.set_option(asio::socket_base::send_buffer_size(udp::kSocketBufferBytes), ec);
+  udp::DisableConnectionReset(device_socket_.native_handle());
+  receive_.resize(kDeviceReceiveBatch * kDatagramMax);
+  snmp_sess_init(&parse_);
+  return {};
+}
+
+std::span<const uint8_t> NetSnmpEngine::Impl::Encode(netsnmp_session& session, netsnmp_pdu* pdu) {
+  if (!build_) {
+    build_size_ = 2048;
+    build_ = static_cast<u_char*>(malloc(build_size_));
+    if (!build_) return {};
+  }
+  size_t offset = 0;
+  if (snmp_build(&build_, &build_size_, &offset, &session, pdu) != 0 || offset == 0 ||
+      offset > build_size_) {
+    return {};
+  }
+  // Reverse encoding (net-snmp's default) ends the message at the buffer's end; forward encoding
+  // (a build that asks for it) starts it at the beginning (as netsnmp_build_packet reads it).
+  const u_char* begin = (pdu->flags & UCD_MSG_FLAG_FORWARD_ENCODE) ? build_
+                                                                   : build_ + build_size_ - offset;
+  return {begin, offset};
+}
+
+void NetSnmpEngine::Impl::ArmDeviceRead() {
+  if (device_read_armed_ || !device_socket_.is_open()) return;
+  device_read_armed_ = true;
+  std::weak_ptr<Impl> weak = weak_from_this();
+  device_socket_.async_wait(asio::ip::udp::socket::wait_read,
+                            [weak, wait = ++device_wait_](const boost::system::error_code& ec) {
+                              auto self = weak.lock();
+                              if (!self || wait != self->device_wait_) return;
+                              self->device_read_armed_ = false;
+                              if (ec) return;
+                              self->DrainDeviceSocket();
+                              if (!self->expected_.empty()) self->ArmDeviceRead();
+                            });
+}
+
+void NetSnmpEngine::Impl::DrainDeviceSocket() {
+  std::array<udp::InBuffer, kDeviceReceiveBatch> in{};
+  // Bounded per call so that a flood on this socket cannot starve the other handlers.
+  for (int round = 0; round < 64; ++round) {
+    for (size_t i = 0; i < kDeviceReceiveBatch; ++i) {
+      in[i] = udp::InBuffer{receive_.data() + i * kDatagramMax, kDatagramMax};
+    }
+    const size_t n = udp::ReceiveBatch(device_socket_.native_handle(), in);
+    for (size_t i = 0; i < n; ++i)
+      OnDeviceDatagram(in[i].from, in[i].data, in[i].size, in[i].truncated);
+    if (n < kDeviceReceiveBatch) return;
+  }
+}
+
+void NetSnmpEngine::Impl::OnDeviceDatagram(const sockaddr_in& from, uint8_t* data, size_t size,
+                                           bool truncated) {
+  // Only community messages are parsed: an SNMPv3 one (USM processing) never answers this socket.
+  const std::optional<long> version = truncated ? std::nullopt : SnmpMessageVersion(data, size);
+  if (version != SNMP_VERSION_1 && version != SNMP_VERSION_2c) {
+    ++stats_.malformed;
+    return;
+  }
+  netsnmp_pdu* pdu = static_cast<netsnmp_pdu*>(calloc(1, sizeof(netsnmp_pdu)));
+  parse_.version = *version;
+  if (!pdu || snmp_parse(nullptr, &parse_, pdu, data, size) != 0) {
+    ++stats_.malformed;
+    if (pdu) snmp_free_pdu(pdu);
+    return;
+  }
+  auto it = expected_.find(pdu->reqid);
+  if (it == expected_.end()) {
+    ++stats_.malformed;  // an id no session awaits: stale (answered already), or forged
+  } else {
+    // Hold the session: handling the reply may complete its request and release others.
+    std::shared_ptr<SessionCore> core = it->second->shared_from_this();
+    core->OnDeviceSocketReply(from, pdu);
+  }
+  snmp_free_pdu(pdu);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -510,6 +681,7 @@ bool SessionCore::FromTarget(const void* data, size_t length) const {
 }
 
 Result<void> SessionCore::EnsureOpen() {
+  if (shared_socket_) return engine_->OpenDeviceSocket();
   if (sessp_) return {};
   netsnmp_session s;
   snmp_sess_init(&s);
@@ -664,8 +836,11 @@ void SessionCore::SendPacket() {
   // (docs/security.md, "Forged sweep replies"); the source check below does the rest.
   pdu->reqid = engine_->RandomId(pdu->reqid);
   pdu->msgid = engine_->RandomId(pdu->msgid);
-  int reqid = snmp_sess_async_send(sessp_, pdu, NetSnmpCallback, &magic_);
-  if (reqid == 0) {
+  int reqid = 0;
+  if (shared_socket_) {
+    reqid = SendOnDeviceSocket(pdu);
+    if (reqid == 0) return;  // completed with the error
+  } else if ((reqid = snmp_sess_async_send(sessp_, pdu, NetSnmpCallback, &magic_)) == 0) {
     int liberr = 0, syserr = 0;
     char* text = nullptr;
     snmp_sess_error(sessp_, &liberr, &syserr, &text);
@@ -686,6 +861,26 @@ void SessionCore::SendPacket() {
     if (ec) return;
     if (auto self = weak.lock()) self->OnAttemptTimer(id);
   });
+}
+
+int SessionCore::SendOnDeviceSocket(netsnmp_pdu* pdu) {
+  // The device socket is shared: an id another session awaits would hand it this reply.
+  while (engine_->Expecting(pdu->reqid)) pdu->reqid = engine_->RandomId(pdu->reqid + 1);
+  const long reqid = pdu->reqid;
+  pdu->version = encoding_.version;
+  const std::span<const uint8_t> bytes = engine_->Encode(encoding_, pdu);
+  snmp_free_pdu(pdu);
+  if (bytes.empty()) {
+    Complete(MakeError(ErrorCode::kInternal, "net-snmp cannot encode the request to " + Where()));
+    return 0;
+  }
+  if (const int error = engine_->SendFromDeviceSocket(to_, bytes); error != 0) {
+    Complete(MakeError(ErrorCode::kUnreachable,
+                       "cannot send to " + Where() + ": " + std::system_category().message(error)));
+    return 0;
+  }
+  engine_->Expect(reqid, this);
+  return static_cast<int>(reqid);
 }
 
 void SessionCore::ArmRead() {
@@ -779,17 +974,7 @@ int SessionCore::OnLibraryEvent(int op, int reqid, netsnmp_pdu* pdu) {
                                   pdu->securityEngineIDLen);
         return 1;
       }
-      outcome_.kind = OutcomeKind::kResponse;
-      outcome_.errstat = pdu->errstat;
-      outcome_.errindex = pdu->errindex;
-      size_t count = 0;
-      for (netsnmp_variable_list* v = pdu->variables; v; v = v->next_variable) ++count;
-      outcome_.varbinds.reserve(count);
-      for (netsnmp_variable_list* v = pdu->variables; v; v = v->next_variable) {
-        Varbind vb = ConvertVarbind(*v);
-        outcome_.bytes += vb.value.bytes.size() + vb.value.oid.size() * 4 + vb.oid.size() * 4;
-        outcome_.varbinds.push_back(std::move(vb));
-      }
+      TakeResponse(pdu);
       return 1;
     }
     case NETSNMP_CALLBACK_OP_TIMED_OUT:
@@ -803,6 +988,36 @@ int SessionCore::OnLibraryEvent(int op, int reqid, netsnmp_pdu* pdu) {
       return 1;
     default: return 1;
   }
+}
+
+void SessionCore::TakeResponse(netsnmp_pdu* pdu) {
+  outcome_.kind = OutcomeKind::kResponse;
+  outcome_.errstat = pdu->errstat;
+  outcome_.errindex = pdu->errindex;
+  size_t count = 0;
+  for (netsnmp_variable_list* v = pdu->variables; v; v = v->next_variable) ++count;
+  outcome_.varbinds.reserve(count);
+  for (netsnmp_variable_list* v = pdu->variables; v; v = v->next_variable) {
+    Varbind vb = ConvertVarbind(*v);
+    outcome_.bytes += vb.value.bytes.size() + vb.value.oid.size() * 4 + vb.oid.size() * 4;
+    outcome_.varbinds.push_back(std::move(vb));
+  }
+}
+
+void SessionCore::OnDeviceSocketReply(const sockaddr_in& from, netsnmp_pdu* pdu) {
+  const bool busy = active_ && (state_ == State::kInFlight || state_ == State::kWaitToken);
+  // The request id alone found this session: the source must be the target too (a reply from
+  // elsewhere keeps the request waiting for the right one or its timeout), and it must be a
+  // response of the version asked.
+  if (!busy || from.sin_family != AF_INET || from.sin_addr.s_addr != target_addr_.s_addr ||
+      ntohs(from.sin_port) != target_.port || pdu->command != SNMP_MSG_RESPONSE ||
+      pdu->version != encoding_.version) {
+    ++engine_->stats().malformed;
+    return;
+  }
+  outcome_ = Outcome{};
+  TakeResponse(pdu);
+  ProcessOutcome();
 }
 
 void SessionCore::ProcessOutcome() {

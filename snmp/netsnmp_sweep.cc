@@ -37,7 +37,6 @@ constexpr size_t kSendBatch = 64;
 constexpr size_t kRecvBatch = 32;
 constexpr size_t kRecvBuffer = 4096;  // identification replies are far smaller; a larger one is
                                       // still a hit, the device is asked again by a Session
-constexpr int kSocketBuffer = 4 << 20;
 constexpr size_t kMaxForgedSourcesLogged = 64;  // per sweep: a flood of sources is one count
 
 // One credential's request, built once per sweep by net-snmp with placeholder ids that Flush
@@ -116,23 +115,21 @@ uint32_t IdOf(uint64_t hash) {
   return 0x01000000u + static_cast<uint32_t>(hash % (0x80000000ull - 0x01000000ull));
 }
 
-// True for a datagram that is an SNMPv3 message: SEQUENCE { INTEGER 3, ... }. Any SNMPv3 reply
-// from the probed address (normally a usmStatsUnknownEngineIDs report) proves an agent is there;
-// the Session that reads the device does the real discovery and authentication.
-bool LooksLikeV3(const uint8_t* data, size_t size) {
-  if (size < 5 || data[0] != 0x30) return false;
+}  // namespace
+
+std::optional<long> SnmpMessageVersion(const uint8_t* data, size_t size) {
+  if (size < 5 || data[0] != 0x30) return std::nullopt;
   size_t pos = 1;
   if (data[pos] & 0x80) {
     const size_t n = data[pos] & 0x7f;
-    if (n == 0 || n > 4) return false;
+    if (n == 0 || n > 4) return std::nullopt;
     pos += 1 + n;
   } else {
     ++pos;
   }
-  return pos + 3 <= size && data[pos] == 0x02 && data[pos + 1] == 0x01 && data[pos + 2] == 0x03;
+  if (pos + 3 > size || data[pos] != 0x02 || data[pos + 1] != 0x01) return std::nullopt;
+  return static_cast<long>(data[pos + 2]);
 }
-
-}  // namespace
 
 std::optional<uint32_t> SnmpV3MessageId(const uint8_t* data, size_t size) {
   size_t pos = 0;
@@ -422,8 +419,8 @@ void SweepCore::Start(const std::vector<SweepTarget>& targets, uint16_t port,
   }
   // Replies of a thousand printers can arrive within a millisecond; a deep receive queue keeps
   // them until the next Drain (capped by net.core.rmem_max).
-  socket_.set_option(asio::socket_base::receive_buffer_size(kSocketBuffer), ec);
-  socket_.set_option(asio::socket_base::send_buffer_size(kSocketBuffer), ec);
+  socket_.set_option(asio::socket_base::receive_buffer_size(udp::kSocketBufferBytes), ec);
+  socket_.set_option(asio::socket_base::send_buffer_size(udp::kSocketBufferBytes), ec);
   udp::DisableConnectionReset(socket_.native_handle());
   // Not inline: the contract says callbacks never run from Start.
   std::weak_ptr<SweepCore> weak = weak_from_this();
@@ -580,7 +577,9 @@ void SweepCore::OnDatagram(const sockaddr_in& from, const uint8_t* data, size_t 
   hit.address = s.address;
   hit.credential = credential;
   if (r.version == Version::kV3) {
-    if (!LooksLikeV3(data, size)) {
+    // Any SNMPv3 reply from the probed address (normally a usmStatsUnknownEngineIDs report)
+    // proves an agent is there; the Session that reads the device does the real discovery.
+    if (SnmpMessageVersion(data, size) != SNMP_VERSION_3) {
       garbled();
       return;
     }

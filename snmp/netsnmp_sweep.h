@@ -31,6 +31,11 @@ class TokenBucket;
 
 class SweepCore;
 
+// The version field of an SNMP message, SEQUENCE { INTEGER version (one byte), ... }: 0 (v1),
+// 1 (v2c), 3 (v3); nullopt when the message does not start that way. Reads only inside
+// [data, data + size).
+std::optional<long> SnmpMessageVersion(const uint8_t* data, size_t size);
+
 // msgID of an SNMPv3 message: SEQUENCE { INTEGER 3, SEQUENCE { INTEGER msgID, ... }, ... };
 // nullopt when the header is not that shape. Reads only inside [data, data + size) (fuzzed:
 // tests/fuzz/fuzz_snmp_decode.cc).

@@ -1,5 +1,6 @@
-// UDP datagram I/O in batches on a non-blocking socket the agent owns (the sweep's), and the
-// Windows socket option every UDP socket of the agent needs. One interface, two implementations:
+// UDP datagram I/O in batches on a non-blocking socket the agent owns (the sweep's and the device
+// sessions' shared one, netsnmp_engine.cc), and the Windows socket option every UDP socket of
+// the agent needs. One interface, two implementations:
 // udp_io_posix.cc (sendmmsg/recvmmsg: one system call per batch) and udp_io_windows.cc (Winsock
 // has no batch call for unconnected UDP: one sendto/recvfrom per datagram, same results).
 // Stateless; callers own the socket and the buffers.
@@ -33,6 +34,15 @@ struct InBuffer {
   size_t size = 0;         // bytes stored (at most capacity)
   bool truncated = false;  // the datagram was larger than capacity
 };
+
+// Kernel buffer asked for each of those sockets (capped by net.core.rmem_max / wmem_max): the
+// replies of a thousand printers can arrive within a millisecond and wait for the next read.
+constexpr int kSocketBufferBytes = 4 << 20;
+
+// Sends one datagram: 0, or the system's error code when it cannot leave at all (an unroutable
+// address). A full send queue is not an error: the datagram is dropped like a packet lost on
+// the wire, and the caller's timeout retries it.
+int SendOne(NativeSocket socket, const OutDatagram& datagram);
 
 // Sends every datagram. One that cannot leave (a full send queue, an unroutable address) is
 // skipped, like a packet lost on the wire: the caller's timeout retries it.

@@ -40,6 +40,18 @@ void SendBatch(NativeSocket socket, std::span<const OutDatagram> out) {
   }
 }
 
+int SendOne(NativeSocket socket, const OutDatagram& d) {
+  for (;;) {
+    if (::sendto(socket, d.data, d.size, 0, reinterpret_cast<const sockaddr*>(&d.to),
+                 sizeof d.to) >= 0) {
+      return 0;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) return 0;
+    return errno;
+  }
+}
+
 size_t ReceiveBatch(NativeSocket socket, std::span<InBuffer> in) {
   constexpr size_t kMax = 64;
   const size_t n = std::min(in.size(), kMax);

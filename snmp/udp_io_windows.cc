@@ -14,6 +14,15 @@ void SendBatch(NativeSocket socket, std::span<const OutDatagram> out) {
   }
 }
 
+int SendOne(NativeSocket socket, const OutDatagram& d) {
+  if (::sendto(socket, reinterpret_cast<const char*>(d.data), static_cast<int>(d.size), 0,
+               reinterpret_cast<const sockaddr*>(&d.to), sizeof d.to) != SOCKET_ERROR) {
+    return 0;
+  }
+  const int error = WSAGetLastError();
+  return error == WSAEWOULDBLOCK || error == WSAENOBUFS ? 0 : error;
+}
+
 size_t ReceiveBatch(NativeSocket socket, std::span<InBuffer> in) {
   size_t filled = 0;
   while (filled < in.size()) {

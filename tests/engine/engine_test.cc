@@ -751,6 +751,63 @@ TEST_F(EngineTest, RightReplyAfterHostileOnesIsAccepted) {
   EXPECT_EQ(engine->stats().malformed, 3u);
 }
 
+// v1/v2c sessions to IPv4 targets send from the engine's one device socket (docs/scaling.md,
+// "One socket for the device sessions"): three devices see the same source port, and each
+// session gets the reply to its own request (the echo names the OID that session asked).
+TEST_F(EngineTest, V2cSessionsShareOneSocketAndEachGetsItsOwnReply) {
+  std::mutex mu;
+  std::vector<uint16_t> ports;
+  auto echo = [&](int sock, const sockaddr_in& from, const std::string& req, int) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ports.push_back(ntohs(from.sin_port));
+    }
+    SendTo(sock, from, MakeResponse(req, false));
+  };
+  UdpPeer a("127.2.6.1", 17020, echo), b("127.2.6.2", 17020, echo), c("127.2.6.3", 17020, echo);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  auto engine = MakeEngine({.timeout = 1000ms, .retries = 0});
+  const std::vector<std::string> ips = {"127.2.6.1", "127.2.6.2", "127.2.6.3"};
+  std::vector<std::unique_ptr<Session>> sessions;
+  std::vector<std::optional<VarbindsResult>> results(ips.size());
+  for (size_t i = 0; i < ips.size(); ++i) {
+    sessions.push_back(engine->Open(Target{ips[i], 17020}, i == 1 ? V1() : V2c()));
+    const std::string oid = "1.3.6.1.2.1.1." + std::to_string(i + 4) + ".0";
+    sessions.back()->Get({O(oid.c_str())}, [&results, i](VarbindsResult r) { results[i] = r; });
+  }
+  RunUntil(io_, [&] { return results[0] && results[1] && results[2]; });
+  for (size_t i = 0; i < ips.size(); ++i) {
+    ASSERT_TRUE(results[i] && results[i]->ok()) << ips[i];
+    ASSERT_EQ(results[i]->value().size(), 1u);
+    EXPECT_EQ(FormatOid(results[i]->value()[0].oid),
+              "1.3.6.1.2.1.1." + std::to_string(i + 4) + ".0");
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(ports.size(), 3u);
+  EXPECT_EQ(ports[0], ports[1]);
+  EXPECT_EQ(ports[1], ports[2]);
+  EXPECT_EQ(engine->stats().malformed, 0u);
+}
+
+// Between requests nothing of the engine waits on the io_context (a read left armed on the
+// device socket would keep `--scan-once`'s io_context running for ever), though the session lives
+// on. The request that ends by its timeout is the case to watch: the read is still armed then.
+TEST_F(EngineTest, AnIdleEngineLeavesNoWorkBehind) {
+  UdpPeer silent("127.2.6.9", 17021);
+  ASSERT_TRUE(silent.ok());
+  auto engine = MakeEngine({.timeout = 200ms, .retries = 0});
+  auto s = engine->Open(SnmpdTarget(), V2c());
+  auto r = Await(io_, [&](auto cb) { s->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto quiet = engine->Open(Target{"127.2.6.9", 17021}, V2c());
+  r = Await(io_, [&](auto cb) { quiet->Get({O("1.3.6.1.2.1.1.5.0")}, cb); });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kTimeout);
+  io_.restart();
+  for (int i = 0; i < 10 && !io_.stopped(); ++i) io_.poll();
+  EXPECT_TRUE(io_.stopped()) << "work is still pending on the io_context after the requests";
+}
+
 // --- the sweeper (one socket for a whole range) ---------------------------------------------
 
 struct SweepOutcome {

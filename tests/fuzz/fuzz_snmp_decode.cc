@@ -71,6 +71,10 @@ void DecodeDatagram(const uint8_t* data, size_t size) {
   if (std::optional<uint32_t> id = snmp::SnmpV3MessageId(data, size)) {
     FUZZ_CHECK(*id <= 0x7fffffffu, "msgID out of range");
   }
+  // The sweep and the device socket read the version byte before anything else.
+  if (std::optional<long> version = snmp::SnmpMessageVersion(data, size)) {
+    FUZZ_CHECK(*version >= 0 && *version <= 255, "version out of a byte's range");
+  }
   // snmp_parse() takes a mutable buffer; the engine hands it the datagram it received.
   std::vector<u_char> packet(data, data + size);
   netsnmp_session session;
