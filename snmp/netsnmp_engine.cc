@@ -243,9 +243,11 @@ class NetSnmpEngine::Impl : public std::enable_shared_from_this<NetSnmpEngine::I
   bool device_read_armed_ = false;
   uint64_t device_wait_ = 0;  // the armed wait's number: a cancelled one's handler is stale
   std::unordered_map<long, SessionCore*> expected_;  // request id -> the session that sent it
-  std::vector<uint8_t> receive_;                     // kDeviceReceiveBatch datagrams of 64 KiB
-  netsnmp_session parse_{};                          // snmp_parse's version, nothing else
-  u_char* build_ = nullptr;                          // snmp_build's buffer (it may realloc it)
+  // kDeviceReceiveBatch datagrams of 64 KiB, left uninitialised: a page costs memory only once a
+  // datagram is written to it (zero-filled, the 1 MiB was +0.4 MB on the daemon's peak).
+  std::unique_ptr<uint8_t[]> receive_;
+  netsnmp_session parse_{};  // snmp_parse's version, nothing else
+  u_char* build_ = nullptr;  // snmp_build's buffer (it may realloc it)
   size_t build_size_ = 0;
 };
 
@@ -537,7 +539,7 @@ Result<void> NetSnmpEngine::Impl::OpenDeviceSocket() {
   device_socket_.set_option(asio::socket_base::receive_buffer_size(udp::kSocketBufferBytes), ec);
   device_socket_.set_option(asio::socket_base::send_buffer_size(udp::kSocketBufferBytes), ec);
   udp::DisableConnectionReset(device_socket_.native_handle());
-  receive_.resize(kDeviceReceiveBatch * kDatagramMax);
+  receive_.reset(new uint8_t[kDeviceReceiveBatch * kDatagramMax]);
   snmp_sess_init(&parse_);
   return {};
 }
@@ -580,7 +582,7 @@ void NetSnmpEngine::Impl::DrainDeviceSocket() {
   // Bounded per call so that a flood on this socket cannot starve the other handlers.
   for (int round = 0; round < 64; ++round) {
     for (size_t i = 0; i < kDeviceReceiveBatch; ++i) {
-      in[i] = udp::InBuffer{receive_.data() + i * kDatagramMax, kDatagramMax};
+      in[i] = udp::InBuffer{receive_.get() + i * kDatagramMax, kDatagramMax};
     }
     const size_t n = udp::ReceiveBatch(device_socket_.native_handle(), in);
     for (size_t i = 0; i < n; ++i)
