@@ -1011,8 +1011,7 @@ void SessionCore::OnDeviceSocketReply(const sockaddr_in& from, netsnmp_pdu* pdu)
   // The request id alone found this session: the source must be the target too (a reply from
   // elsewhere keeps the request waiting for the right one or its timeout), and it must be a
   // response of the version asked.
-  if (!busy || from.sin_family != AF_INET || from.sin_addr.s_addr != target_addr_.s_addr ||
-      ntohs(from.sin_port) != target_.port || pdu->command != SNMP_MSG_RESPONSE ||
+  if (!busy || !FromTarget(&from, sizeof from) || pdu->command != SNMP_MSG_RESPONSE ||
       pdu->version != encoding_.version) {
     ++engine_->stats().malformed;
     return;
