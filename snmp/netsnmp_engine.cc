@@ -595,7 +595,7 @@ void NetSnmpEngine::Impl::OnDeviceDatagram(const sockaddr_in& from, uint8_t* dat
                                            bool truncated) {
   // Only community messages are parsed: an SNMPv3 one (USM processing) never answers this socket.
   const std::optional<long> version = truncated ? std::nullopt : SnmpMessageVersion(data, size);
-  if (version != SNMP_VERSION_1 && version != SNMP_VERSION_2c) {
+  if (!version || (*version != SNMP_VERSION_1 && *version != SNMP_VERSION_2c)) {
     ++stats_.malformed;
     return;
   }

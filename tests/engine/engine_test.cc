@@ -773,7 +773,8 @@ TEST_F(EngineTest, V2cSessionsShareOneSocketAndEachGetsItsOwnReply) {
   for (size_t i = 0; i < ips.size(); ++i) {
     sessions.push_back(engine->Open(Target{ips[i], 17020}, i == 1 ? V1() : V2c()));
     const std::string oid = "1.3.6.1.2.1.1." + std::to_string(i + 4) + ".0";
-    sessions.back()->Get({O(oid.c_str())}, [&results, i](VarbindsResult r) { results[i] = r; });
+    sessions.back()->Get({O(oid.c_str())},
+                         [&results, i](VarbindsResult r) { results[i] = std::move(r); });
   }
   RunUntil(io_, [&] { return results[0] && results[1] && results[2]; });
   for (size_t i = 0; i < ips.size(); ++i) {
