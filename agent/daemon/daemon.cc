@@ -656,6 +656,10 @@ void Daemon::OnCloudWord(const std::string& json) {
       logs_.state->warn("cannot apply the cloud's word to the local state: {}",
                         applied.error().message);
     }
+    // A reply that lands while a sweep runs must not leave the pages ApplyCloudWord read (up to
+    // state.db's 2 MiB cache) on top of the sweep's peak, as StartScan's release intends
+    // (docs/scaling.md, "Fifth session: the same maxima, a lower warm-up": heaptrack's peak).
+    if (cycle_) state_->ReleaseCache();
     // The cloud answered: the removals queued while it could not be asked go now
     // (agent/daemon/removals.h).
     if (transport_) {
