@@ -71,10 +71,9 @@ void DecodeDatagram(const uint8_t* data, size_t size) {
   if (std::optional<uint32_t> id = snmp::SnmpV3MessageId(data, size)) {
     FUZZ_CHECK(*id <= 0x7fffffffu, "msgID out of range");
   }
-  // The sweep and the device socket read the version byte before anything else.
-  if (std::optional<long> version = snmp::SnmpMessageVersion(data, size)) {
-    FUZZ_CHECK(*version >= 0 && *version <= 255, "version out of a byte's range");
-  }
+  // The sweep and the device socket read the version byte before anything else, and hand
+  // snmp_parse the version it names: where both read one, they must agree (checked below).
+  const std::optional<long> version = snmp::SnmpMessageVersion(data, size);
   // snmp_parse() takes a mutable buffer; the engine hands it the datagram it received.
   std::vector<u_char> packet(data, data + size);
   netsnmp_session session;
@@ -83,6 +82,8 @@ void DecodeDatagram(const uint8_t* data, size_t size) {
   netsnmp_pdu* pdu = snmp_pdu_create(SNMP_MSG_RESPONSE);
   if (!pdu) return;
   if (snmp_parse(nullptr, &session, pdu, packet.data(), packet.size()) == 0) {
+    FUZZ_CHECK(!version || *version == pdu->version,
+               "SnmpMessageVersion disagrees with net-snmp on the version");
     snmp::VarbindMap map;
     size_t n = 0;
     for (netsnmp_variable_list* v = pdu->variables; v; v = v->next_variable) {
