@@ -120,6 +120,14 @@ CREATE TABLE cutoff_owed(
 ALTER TABLE printers ADD COLUMN previous_ip TEXT NOT NULL DEFAULT '';
 ALTER TABLE printers ADD COLUMN moved_at TEXT NOT NULL DEFAULT '';
 )sql",
+    // 5 -> 6: the kind of a read (ordinary or cut-off) in the history's index, so the retention
+    // of RecordMeterReads reads index entries only: with (key, id) it read every row of each
+    // printer from the table to test `cutoff`, ~800 pages per printer per scan once the history
+    // is full (docs/scaling.md, "The meter history at its bound").
+    R"sql(
+DROP INDEX meter_history_by_key;
+CREATE INDEX meter_history_by_kind ON meter_history(key, cutoff, id);
+)sql",
 };
 static_assert(std::size(kMigrations) == kStateSchemaVersion);
 
@@ -1023,16 +1031,23 @@ Result<MeterRecord> StateStore::RecordMeters(const ScanReport& scan, const Billi
   }
 
   // 4. Retention: the newest reads of each kind per printer read now.
-  Stmt prune(db_,
-             "DELETE FROM meter_history WHERE key = ?1 AND (cutoff = '') = (?2 = 0) AND id NOT IN"
-             " (SELECT id FROM meter_history WHERE key = ?1 AND (cutoff = '') = (?2 = 0)"
-             " ORDER BY id DESC LIMIT ?3)");
+  // Everything older than the kept-th newest read of its kind goes; fewer reads than that: the
+  // subquery is NULL and nothing does. Both statements stay inside meter_history_by_kind (for a
+  // TEXT NOT NULL column, `cutoff > ''` is `cutoff != ''` written as a range of the index).
+  Stmt prune_reads(db_,
+                   "DELETE FROM meter_history WHERE key = ?1 AND cutoff = '' AND id < (SELECT id"
+                   " FROM meter_history WHERE key = ?1 AND cutoff = '' ORDER BY id DESC"
+                   " LIMIT 1 OFFSET ?2)");
+  Stmt prune_cutoffs(db_,
+                     "DELETE FROM meter_history WHERE key = ?1 AND cutoff > '' AND id < (SELECT"
+                     " id FROM meter_history WHERE key = ?1 AND cutoff > '' ORDER BY id DESC"
+                     " LIMIT 1 OFFSET ?2)");
   for (const std::string& key : keys) {
-    for (auto [is_cutoff, kept] :
-         {std::pair{int64_t{0}, kHistoryReadsKept}, std::pair{int64_t{1}, kCutoffReadsKept}}) {
-      prune.Bind(1, key).Bind(2, is_cutoff).Bind(3, int64_t{kept});
-      FLEET_TRY(prune.Run(kOp));
-      prune.Reset();
+    for (auto [prune, kept] : {std::pair{&prune_reads, kHistoryReadsKept},
+                               std::pair{&prune_cutoffs, kCutoffReadsKept}}) {
+      prune->Bind(1, key).Bind(2, int64_t{kept - 1});
+      FLEET_TRY(prune->Run(kOp));
+      prune->Reset();
     }
   }
   FLEET_TRY(txn.Commit(kOp));

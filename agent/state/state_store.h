@@ -41,7 +41,7 @@ namespace fleet::state {
 
 inline constexpr char kStateFile[] = "state.db";
 // The schema version this build writes; a file with a higher user_version is refused.
-inline constexpr int kStateSchemaVersion = 5;
+inline constexpr int kStateSchemaVersion = 6;
 
 struct TargetOutcome {
   std::string target;  // as the user typed it

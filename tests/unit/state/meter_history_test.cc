@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -246,6 +248,16 @@ TEST_F(MeterHistoryTest, RetentionKeepsTheNewest) {
   EXPECT_EQ(cutoffs, static_cast<size_t>(kCutoffReadsKept));
   EXPECT_EQ((*history)->size() - cutoffs, static_cast<size_t>(kHistoryReadsKept));
   EXPECT_EQ((*history)->front().lifetime_page_count, 9999);
+  // The newest of each kind stay, the oldest go: ordinary reads 1 (100) and 101..505 came
+  // before 9999, so 107..505 stay; the cut-off reads carry page counts 1..38, so 3..38 stay.
+  int64_t oldest_read = INT64_MAX;
+  int64_t oldest_cutoff = INT64_MAX;
+  for (const auto& r : **history) {
+    int64_t& oldest = r.cutoff ? oldest_cutoff : oldest_read;
+    oldest = std::min(oldest, r.lifetime_page_count.value_or(INT64_MAX));
+  }
+  EXPECT_EQ(oldest_read, 107);
+  EXPECT_EQ(oldest_cutoff, 38 - kCutoffReadsKept + 1);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <string>
 
 #include "agent/state/state_store.h"
 #include "tests/support/process.h"
@@ -72,17 +73,22 @@ class StateMovesTest : public ::testing::Test {
     sqlite3_free(err);
     sqlite3_close(db);
   }
-  int UserVersion() {
+  // The first column of the first row `sql` gives, as text ("" for no row).
+  std::string Query(const std::string& sql) {
     sqlite3* db = nullptr;
     EXPECT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
     sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr), SQLITE_OK);
-    EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-    const int v = sqlite3_column_int(stmt, 0);
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
+    std::string v;
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      v = text != nullptr ? reinterpret_cast<const char*>(text) : "";
+    }
     sqlite3_finalize(stmt);
     sqlite3_close(db);
     return v;
   }
+  int UserVersion() { return std::stoi(Query("PRAGMA user_version")); }
   std::string dir() const { return (std::filesystem::path(tmp_.path()) / "state").string(); }
   std::string db_path() const { return (std::filesystem::path(dir()) / "state.db").string(); }
 
@@ -140,9 +146,9 @@ TEST_F(StateMovesTest, AMoveKeepsTheAddressItCameFromAndWhen) {
 }
 
 // A state.db written before the move was kept: schema version 4, the printers table without
-// previous_ip and moved_at (made here by dropping them from a fresh file, which leaves exactly
-// the version-4 table). Opening it migrates it and keeps every printer, its MPS word and its
-// counter history.
+// previous_ip and moved_at and the history indexed by (key, id) (made here by undoing migrations
+// 4 and 5 on a fresh file, which leaves exactly the version-4 schema). Opening it migrates it and
+// keeps every printer, its MPS word and its counter history.
 TEST_F(StateMovesTest, AVersion4FileIsMigratedKeepingItsRows) {
   {
     auto s = Open();
@@ -157,12 +163,16 @@ TEST_F(StateMovesTest, AVersion4FileIsMigratedKeepingItsRows) {
   }
   ASSERT_NO_FATAL_FAILURE(
       RawSql("ALTER TABLE printers DROP COLUMN moved_at; ALTER TABLE printers DROP COLUMN "
-             "previous_ip; PRAGMA user_version = 4;"));
+             "previous_ip; DROP INDEX meter_history_by_kind; CREATE INDEX meter_history_by_key"
+             " ON meter_history(key, id); PRAGMA user_version = 4;"));
   ASSERT_EQ(UserVersion(), 4);
 
   auto s = Open();
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(UserVersion(), kStateSchemaVersion);
+  EXPECT_EQ(Query("SELECT group_concat(name, ' ') FROM sqlite_master WHERE type = 'index' AND"
+                  " tbl_name = 'meter_history'"),
+            "meter_history_by_kind");
   auto rows = ByKey(*s);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows["HPSER01"].last.ip, "10.0.0.1");
