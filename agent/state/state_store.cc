@@ -121,7 +121,7 @@ ALTER TABLE printers ADD COLUMN previous_ip TEXT NOT NULL DEFAULT '';
 ALTER TABLE printers ADD COLUMN moved_at TEXT NOT NULL DEFAULT '';
 )sql",
     // 5 -> 6: the kind of a read (ordinary or cut-off) in the history's index, so the retention
-    // of RecordMeterReads reads index entries only: with (key, id) it read every row of each
+    // of RecordMeters reads index entries only: with (key, id) it read every row of each
     // printer from the table to test `cutoff`, ~800 pages per printer per scan once the history
     // is full (docs/scaling.md, "The meter history at its bound").
     R"sql(

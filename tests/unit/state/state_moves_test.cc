@@ -146,9 +146,9 @@ TEST_F(StateMovesTest, AMoveKeepsTheAddressItCameFromAndWhen) {
 }
 
 // A state.db written before the move was kept: schema version 4, the printers table without
-// previous_ip and moved_at and the history indexed by (key, id) (made here by undoing migrations
-// 4 and 5 on a fresh file, which leaves exactly the version-4 schema). Opening it migrates it and
-// keeps every printer, its MPS word and its counter history.
+// previous_ip and moved_at and the history indexed by (key, id) (made here by undoing the steps
+// 4 -> 5 and 5 -> 6 on a fresh file, which leaves exactly the version-4 schema). Opening it
+// migrates it and keeps every printer, its MPS word and its counter history.
 TEST_F(StateMovesTest, AVersion4FileIsMigratedKeepingItsRows) {
   {
     auto s = Open();
