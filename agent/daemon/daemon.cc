@@ -409,8 +409,9 @@ void Daemon::OnScanDone(ScanReport report) {
   // Posted behind retired_.clear(): this scan's job and report are freed before a part is
   // built, so their memory and the part's do not add up (docs/scaling.md, "A daemon that does
   // not grow"). Released even when the next scan has started at once (this one overran its
-  // interval): a daemon whose scans run back to back must still deliver; the next scan's start
-  // holds it again.
+  // interval, and ScanFinished above began it): a daemon whose scans run back to back must
+  // still deliver. That scan then runs with the delivery released, so parts may be built during
+  // it (docs/scaling.md, "The meter history at its bound"); the scan after it holds it again.
   boost::asio::post(io_, [this] {
     if (!delivery_) return;
     delivery_->Release();
